@@ -1,0 +1,315 @@
+/*
+ * child.c - one backend's process: register its families, run them, write its part.
+ *
+ * Per benchmark thread (bench_thread): pin by the plan, note the CPU and node it landed on,
+ * the backend's thread_init, open perf counters (enabled and disabled by the gbench region
+ * hooks, so only the timed loop is counted), run the workload, and report each counter per
+ * operation, averaged over threads.  Nothing here is on the measured path except what the
+ * workload does between the hooks.
+ *
+ * Families and their observed CPUs are written by benchmark threads (each its own slot) and
+ * read by the reporter on the main thread after the run, which Google Benchmark's thread joins
+ * order.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "perf.h"
+#include "results.h"
+#include "run.h"
+
+struct child;
+
+struct family {
+	long long index;		/* global family index */
+	const struct kmb_workload *w;
+	struct kmb_workload_params p;
+	struct child *c;
+	int cpus[KMB_MAX_THREADS];	/* OS CPU of each thread in the latest run */
+	int nodes[KMB_MAX_THREADS];
+};
+
+struct child {
+	struct kmb_options o;
+	const struct kmb_backend_ops *b;
+	struct kmb_topo *topo;
+	uint32_t perf_mask;
+	int *plans[KMB_MAX_LIST];	/* per o.threads[i]: the OS CPU of each thread */
+	struct kmb_atomic_file part;
+	char host[256];
+};
+
+size_t kmb_family_count(const struct kmb_options *o, const struct kmb_workload *w)
+{
+	return (w->params & KMB_P_SIZE) ? o->nsizes : 1;
+}
+
+static const int *plan_for(const struct child *c, int nthreads)
+{
+	for (size_t i = 0; i < c->o.nthreads; i++)
+		if (c->o.threads[i] == nthreads)
+			return c->plans[i];
+	return NULL;
+}
+
+static void perf_start(struct kmb_gb_state *st, void *arg)
+{
+	(void)st;
+	kmb_perf_enable(arg);
+}
+
+static void perf_stop(struct kmb_gb_state *st, void *arg)
+{
+	(void)st;
+	kmb_perf_disable(arg);
+}
+
+static void report_counters(struct kmb_gb_state *st, struct kmb_perf *perf)
+{
+	struct kmb_perf_values v;
+	int64_t iters = kmb_gb_iterations(st);
+	bool any_hw = false;
+
+	if (!perf || iters <= 0 || kmb_perf_read(perf, &v))
+		return;
+	for (int c = 0; c < KMB_CTR_COUNT; c++) {
+		if (!v.valid[c])
+			continue;
+		kmb_gb_set_counter(st, kmb_counter_name(c), v.value[c] / (double)iters,
+				   KMB_GB_CTR_AVG_THREADS);
+		any_hw |= !kmb_counter_is_software(c);
+	}
+	if (any_hw)
+		kmb_gb_set_counter(st, "hw_counted_fraction", v.hw_running_fraction,
+				   KMB_GB_CTR_AVG_THREADS);
+}
+
+static void bench_thread(struct kmb_gb_state *st, void *arg)
+{
+	struct family *f = arg;
+	struct child *c = f->c;
+	int ti = kmb_gb_thread_index(st), nt = kmb_gb_threads(st);
+	const int *plan = plan_for(c, nt);
+	struct kmb_perf *perf;
+	char msg[160];
+	int cpu, r;
+
+	if (plan && plan[ti] >= 0 && (r = kmb_topo_pin_self(c->topo, plan[ti]))) {
+		snprintf(msg, sizeof(msg), "cannot pin thread %d to CPU %d: %s", ti, plan[ti],
+			 strerror(-r));
+		kmb_gb_skip_with_error(st, msg);
+		return;
+	}
+	cpu = sched_getcpu();
+	f->cpus[ti] = cpu;
+	f->nodes[ti] = kmb_topo_cpu_to_node(c->topo, cpu);
+	if (c->b->thread_init && (r = c->b->thread_init())) {
+		snprintf(msg, sizeof(msg), "%s thread_init: %s", c->b->name, strerror(-r));
+		kmb_gb_skip_with_error(st, msg);
+		return;
+	}
+	perf = kmb_perf_open(c->perf_mask);
+	if (perf)
+		kmb_gb_set_hooks(st, perf_start, perf_stop, perf);
+	f->w->run(st, c->b, &f->p);
+	if (perf) {
+		kmb_perf_disable(perf);	/* the workload may have left the loop on an error */
+		if (!kmb_gb_error_occurred(st))
+			report_counters(st, perf);
+		kmb_perf_close(perf);
+	}
+	if (c->b->thread_fini)
+		c->b->thread_fini();
+}
+
+static void on_run(const struct kmb_gb_run *r, void *ctx)
+{
+	struct child *c = ctx;
+	struct family *f = r->arg;
+	struct kmb_run_meta m = {
+		.family_index = f->index, .backend = c->b->name, .workload = f->w->name,
+		.params = f->w->params, .p = &f->p, .pin = kmb_pin_policy_name(c->o.pin),
+		.cpus = r->aggregate ? NULL : f->cpus, .nodes = r->aggregate ? NULL : f->nodes,
+		.host = c->host, .run_id = c->o.run_id,
+	};
+
+	kmb_results_write_run(c->part.f, r, &m);
+}
+
+static void stats_num(void *ctx, const char *key, double v)
+{
+	kmb_json_num(ctx, key, v);
+}
+
+static void stats_text(void *ctx, const char *key, const char *text)
+{
+	kmb_json_str(ctx, key, text);
+}
+
+/* parts/<backend>.status.json: one line, spliced into context.backends by the parent. */
+static int write_status(const char *dir, const struct kmb_backend_ops *b, const char *status,
+			const char *reason)
+{
+	char path[PATH_MAX];
+	struct kmb_atomic_file af;
+	struct kmb_json j;
+	struct rusage ru;
+	int r;
+
+	kmb_pathf(path, sizeof(path), "%s/parts/%s.status.json", dir, b->name);
+	r = kmb_atomic_open(&af, path);
+	if (r)
+		return r;
+	kmb_json_init(&j, af.f, false);
+	kmb_json_obj_begin(&j, NULL);
+	kmb_json_str(&j, "status", status);
+	if (reason)
+		kmb_json_str(&j, "reason", reason);
+	if (b->preload)
+		kmb_json_str(&j, "preload", b->preload);
+	if (!reason) {
+		struct kmb_stats_sink sink = { stats_num, stats_text, &j };
+
+		kmb_json_str(&j, "free", b->free_name ? b->free_name() : "free");
+		if (b->version)
+			kmb_json_str(&j, "version", b->version());
+		getrusage(RUSAGE_SELF, &ru);
+		kmb_json_int(&j, "max_rss_kb", ru.ru_maxrss);
+		if (b->stats) {
+			kmb_json_obj_begin(&j, "stats");
+			b->stats(&sink);
+			kmb_json_obj_end(&j);
+		}
+	}
+	kmb_json_obj_end(&j);
+	fputc('\n', af.f);
+	return kmb_atomic_commit(&af);
+}
+
+static int open_part(struct child *c, const char *dir)
+{
+	char path[PATH_MAX];
+
+	kmb_pathf(path, sizeof(path), "%s/parts/%s.jsonl", dir, c->b->name);
+	return kmb_atomic_open(&c->part, path);
+}
+
+static int register_families(struct child *c, struct family **fams, size_t *nfam)
+{
+	long long index = 0;
+	size_t n = 0;
+
+	/* Global order: backend, workload, size.  Count the families of earlier backends. */
+	for (size_t bi = 0; bi < c->o.nbackends && c->o.backends[bi] != c->b; bi++)
+		for (size_t wi = 0; wi < c->o.nworkloads; wi++)
+			index += (long long)kmb_family_count(&c->o, c->o.workloads[wi]);
+	for (size_t wi = 0; wi < c->o.nworkloads; wi++)
+		n += kmb_family_count(&c->o, c->o.workloads[wi]);
+	*fams = calloc(n, sizeof(**fams));
+	if (!*fams)
+		return -ENOMEM;
+	*nfam = 0;
+	for (size_t wi = 0; wi < c->o.nworkloads; wi++) {
+		const struct kmb_workload *w = c->o.workloads[wi];
+
+		for (size_t si = 0; si < kmb_family_count(&c->o, w); si++) {
+			struct family *f = &(*fams)[(*nfam)++];
+			struct kmb_gb_bench_opts bo = { c->o.threads, c->o.nthreads, true };
+			char name[256], params[128];
+			int r;
+
+			f->index = index++;
+			f->w = w;
+			f->c = c;
+			f->p.size = c->o.sizes[si];
+			f->p.batch = c->o.batch;
+			kmb_results_param_name(params, sizeof(params), w->params, &f->p);
+			snprintf(name, sizeof(name), "%s/%s%s%s", w->name, c->b->name,
+				 *params ? "/" : "", params);
+			r = kmb_gb_register(name, bench_thread, f, &bo);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int kmb_run_child(const char *dir, const char *backend)
+{
+	struct child *c = calloc(1, sizeof(*c));
+	struct kmb_counter_probe probe[KMB_CTR_COUNT];
+	struct kmb_backend_config cfg = { 0 };
+	struct family *fams = NULL;
+	size_t nfam = 0, max_size = 0;
+	char path[PATH_MAX], err[512], why[256] = "";
+	bool exclude_kernel;
+	int r, status = 1;
+
+	if (!c)
+		return 1;
+	kmb_pathf(path, sizeof(path), "%s/cmdline", dir);
+	if (kmb_options_load(&c->o, path, err, sizeof(err))) {
+		fprintf(stderr, "kmbench child: %s\n", err);
+		goto out;
+	}
+	c->o.quiet = getenv("KMB_QUIET") != NULL;
+	c->b = kmb_backend_find(backend);
+	c->topo = kmb_topo_load(NULL, NULL, err, sizeof(err));
+	if (!c->b || !c->topo || kmb_options_resolve(&c->o, c->topo, err, sizeof(err))) {
+		fprintf(stderr, "kmbench child: %s\n", c->b ? err : "unknown backend");
+		goto out;
+	}
+	gethostname(c->host, sizeof(c->host) - 1);
+	for (size_t i = 0; i < c->o.nthreads; i++) {
+		c->plans[i] = calloc((size_t)c->o.threads[i], sizeof(int));
+		if (!c->plans[i] || kmb_topo_pin_plan(c->topo, c->o.pin, c->o.threads[i],
+						      c->plans[i], err, sizeof(err)))
+			goto out;
+	}
+	kmb_perf_probe(probe, &exclude_kernel);
+	for (int i = 0; i < KMB_CTR_COUNT; i++)
+		if (probe[i].available)
+			c->perf_mask |= 1u << i;
+
+	for (size_t i = 0; i < c->o.nsizes; i++)
+		max_size = c->o.sizes[i] > max_size ? c->o.sizes[i] : max_size;
+	cfg.nthreads = c->o.threads[c->o.nthreads - 1];
+	cfg.max_size = max_size;
+	r = c->b->init(&cfg, why, sizeof(why));
+	if (r) {
+		/* Cannot run here: recorded as skipped with the reason; an empty part. */
+		status = write_status(dir, c->b, "skipped", why[0] ? why : strerror(-r)) ||
+			 open_part(c, dir) || kmb_atomic_commit(&c->part);
+		goto out;
+	}
+	struct kmb_gb_global_opts go = { c->o.min_time, c->o.repetitions, !c->o.quiet, NULL };
+
+	if (kmb_gb_init(&go) || open_part(c, dir) || register_families(c, &fams, &nfam)) {
+		fprintf(stderr, "kmbench child: cannot set up the %s runs\n", backend);
+		c->b->fini();
+		goto out;
+	}
+	kmb_gb_run_all(on_run, c);
+	status = write_status(dir, c->b, "ok", NULL) != 0;
+	c->b->fini();
+	if (!status)
+		status = kmb_atomic_commit(&c->part) != 0;	/* the part appears last, whole */
+	else
+		kmb_atomic_abort(&c->part);
+out:
+	for (size_t i = 0; i < KMB_MAX_LIST; i++)
+		free(c->plans[i]);
+	if (c->topo)
+		kmb_topo_free(c->topo);
+	free(fams);
+	free(c);
+	return status;
+}

@@ -1,0 +1,505 @@
+/*
+ * options.c - the run-option table, presets, parsing and the saved `cmdline` (options.h).
+ *
+ * Parsing order: defaults, then the preset (--preset, default "quick"), then every other
+ * option as given.  A preset is a list of ordinary options, parsed by the same table.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "options.h"
+
+const struct kmb_preset kmb_presets[] = {
+	{ "quick", "every backend, churn at 5 sizes, 1..nproc threads (powers of two); ~1 min on 2 cores",
+	  { "--backends=all", "--workloads=all", "--threads=pow2", "--sizes=16,64,256,1K,4K",
+	    "--batch=100", "--min-time=0.1", "--repetitions=3", NULL } },
+	{ "full", "every backend, churn over the kmalloc size classes, every thread count, 5 repetitions",
+	  { "--backends=all", "--workloads=all", "--threads=1-max",
+	    "--sizes=8,16,32,64,96,128,192,256,512,1K,2K,4K,8K", "--batch=100", "--min-time=0.5",
+	    "--repetitions=5", NULL } },
+	{ "smoke", "every backend and workload once, tiny time budget: does everything run?",
+	  { "--backends=all", "--workloads=all", "--threads=1,max", "--sizes=64", "--batch=16",
+	    "--min-time=0.001", "--repetitions=1", NULL } },
+};
+const size_t kmb_nr_presets = sizeof(kmb_presets) / sizeof(kmb_presets[0]);
+
+typedef int (*opt_fn)(struct kmb_options *o, const char *arg, char *err, size_t errlen);
+
+struct opt_def {
+	const char *name;
+	const char *metavar;	/* NULL: takes no argument */
+	const char *help;
+	opt_fn parse;
+};
+
+#define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
+
+/* Copy the next comma-separated item of *s into buf; false at the end. */
+static bool next_item(const char **s, char *buf, size_t len)
+{
+	const char *p = *s, *comma;
+	size_t n;
+
+	if (!p || !*p)
+		return false;
+	comma = strchr(p, ',');
+	n = comma ? (size_t)(comma - p) : strlen(p);
+	snprintf(buf, len, "%.*s", (int)n, p);
+	*s = comma ? comma + 1 : p + n;
+	return true;
+}
+
+static int parse_backends(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	char item[64], valid[512] = "";
+
+	for (size_t i = 0; i < kmb_nr_backends; i++)
+		snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid), "%s%s",
+			 i ? ", " : "", kmb_backends[i]->name);
+	o->nbackends = 0;
+	if (strcmp(arg, "all") == 0) {
+		for (size_t i = 0; i < kmb_nr_backends && i < KMB_MAX_LIST; i++)
+			o->backends[o->nbackends++] = kmb_backends[i];
+		return 0;
+	}
+	while (next_item(&arg, item, sizeof(item))) {
+		const struct kmb_backend_ops *b = kmb_backend_find(item);
+		bool dup = false;
+
+		if (!b)
+			return ERR("unknown backend '%s'; valid backends: %s (or 'all')", item, valid);
+		for (size_t i = 0; i < o->nbackends; i++)
+			dup |= o->backends[i] == b;
+		if (!dup && o->nbackends < KMB_MAX_LIST)
+			o->backends[o->nbackends++] = b;
+	}
+	if (!o->nbackends)
+		return ERR("--backends: empty list; valid backends: %s (or 'all')", valid);
+	return 0;
+}
+
+static int parse_workloads(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	char item[64], valid[512] = "";
+
+	for (size_t i = 0; i < kmb_nr_workloads; i++)
+		snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid), "%s%s",
+			 i ? ", " : "", kmb_workloads[i]->name);
+	o->nworkloads = 0;
+	if (strcmp(arg, "all") == 0) {
+		for (size_t i = 0; i < kmb_nr_workloads && i < KMB_MAX_LIST; i++)
+			o->workloads[o->nworkloads++] = kmb_workloads[i];
+		return 0;
+	}
+	while (next_item(&arg, item, sizeof(item))) {
+		const struct kmb_workload *w = kmb_workload_find(item);
+		bool dup = false;
+
+		if (!w)
+			return ERR("unknown workload '%s'; valid workloads: %s (or 'all')", item, valid);
+		for (size_t i = 0; i < o->nworkloads; i++)
+			dup |= o->workloads[i] == w;
+		if (!dup && o->nworkloads < KMB_MAX_LIST)
+			o->workloads[o->nworkloads++] = w;
+	}
+	if (!o->nworkloads)
+		return ERR("--workloads: empty list; valid workloads: %s (or 'all')", valid);
+	return 0;
+}
+
+/* A decimal integer in [lo, hi], the whole string. */
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+#define THREADS_HELP "counts 1..%d, ranges like 1-4, 'max' (every usable CPU) or 'pow2' " \
+	"(1, 2, 4, ... up to max)"
+
+/* Syntax check only: 'max' and 'pow2' are resolved against the topology later. */
+static int parse_threads(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	char item[64];
+	const char *p = arg;
+	size_t n = 0;
+
+	if (strlen(arg) >= sizeof(o->threads_spec))
+		return ERR("--threads: list too long");
+	while (next_item(&p, item, sizeof(item))) {
+		char *dash = strchr(item, '-');
+		long a, b;
+
+		n++;
+		if (strcmp(item, "max") == 0 || strcmp(item, "pow2") == 0)
+			continue;
+		if (dash) {
+			*dash = '\0';
+			if (parse_long(item, 1, KMB_MAX_THREADS, &a) ||
+			    (strcmp(dash + 1, "max") && parse_long(dash + 1, a, KMB_MAX_THREADS, &b)))
+				return ERR("--threads: '%s-%s' is not a range; give " THREADS_HELP,
+					   item, dash + 1, KMB_MAX_THREADS);
+			continue;
+		}
+		if (parse_long(item, 0, LONG_MAX, &a))
+			return ERR("--threads: '%s' is not a thread count; give " THREADS_HELP,
+				   item, KMB_MAX_THREADS);
+		if (a == 0 || a > KMB_MAX_THREADS)
+			return ERR("--threads: %s threads is out of range; give " THREADS_HELP,
+				   item, KMB_MAX_THREADS);
+	}
+	if (!n)
+		return ERR("--threads: empty list; give " THREADS_HELP, KMB_MAX_THREADS);
+	snprintf(o->threads_spec, sizeof(o->threads_spec), "%s", arg);
+	return 0;
+}
+
+/* "64", "4K", "1M", "1G": bytes, binary suffixes. */
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': v <<= 10; end++; break;
+	case 'M': v <<= 20; end++; break;
+	case 'G': v <<= 30; end++; break;
+	}
+	if (*end || v == 0 || v > KMB_MAX_SIZE)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_sizes(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	char item[64];
+
+	o->nsizes = 0;
+	while (next_item(&arg, item, sizeof(item))) {
+		size_t v;
+
+		if (parse_size(item, &v))
+			return ERR("--sizes: '%s' is not a size; give bytes from 1 to 1G, e.g. "
+				   "64,256,4K,1M", item);
+		if (o->nsizes == KMB_MAX_LIST)
+			return ERR("--sizes: more than %d sizes", KMB_MAX_LIST);
+		o->sizes[o->nsizes++] = v;
+	}
+	if (!o->nsizes)
+		return ERR("--sizes: empty list; give bytes from 1 to 1G, e.g. 64,256,4K,1M");
+	return 0;
+}
+
+static int parse_batch(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	long v;
+
+	if (parse_long(arg, 1, 1000000, &v))
+		return ERR("--batch: '%s' is not a batch size; give 1 to 1000000", arg);
+	o->batch = (size_t)v;
+	return 0;
+}
+
+static int parse_pin(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	if (kmb_pin_policy_parse(arg, &o->pin))
+		return ERR("--pin: unknown policy '%s'; valid policies: compact, scatter, none", arg);
+	return 0;
+}
+
+static int parse_min_time(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || (*end && strcmp(end, "s")) || !(v > 0) || v > 60)
+		return ERR("--min-time: '%s' is not a time; give seconds above 0, at most 60, "
+			   "e.g. 0.1", arg);
+	o->min_time = v;
+	return 0;
+}
+
+static int parse_repetitions(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	long v;
+
+	if (parse_long(arg, 1, 1000, &v))
+		return ERR("--repetitions: '%s' is not a count; give 1 to 1000", arg);
+	o->repetitions = (int)v;
+	return 0;
+}
+
+static int parse_preset(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	char valid[256] = "";
+
+	for (size_t i = 0; i < kmb_nr_presets; i++) {
+		if (strcmp(kmb_presets[i].name, arg) == 0) {
+			snprintf(o->preset, sizeof(o->preset), "%s", arg);
+			return 0;
+		}
+		snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid), "%s%s",
+			 i ? ", " : "", kmb_presets[i].name);
+	}
+	return ERR("--preset: unknown preset '%s'; valid presets: %s", arg, valid);
+}
+
+static int parse_out(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	if (!*arg || strlen(arg) >= sizeof(o->out) - 64)
+		return ERR("--out: '%s' is not a usable directory name", arg);
+	snprintf(o->out, sizeof(o->out), "%s", arg);
+	return 0;
+}
+
+static int parse_resume(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	int r = parse_out(o, arg, err, errlen);
+
+	o->resume = true;
+	return r;
+}
+
+static int parse_quiet(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	o->quiet = true;
+	return 0;
+}
+
+static int parse_run_id(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	for (const char *c = arg; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("-_.", *c))
+			return ERR("--run-id: '%s' has a character other than letters, digits, '-', "
+				   "'_' and '.'", arg);
+	if (!*arg || strlen(arg) >= sizeof(o->run_id))
+		return ERR("--run-id: give 1 to %zu characters", sizeof(o->run_id) - 1);
+	snprintf(o->run_id, sizeof(o->run_id), "%s", arg);
+	return 0;
+}
+
+static const struct opt_def opts[] = {
+	{ "preset", "NAME", "start from a preset: quick (default), full, smoke", parse_preset },
+	{ "backends", "LIST", "backends, comma-separated, or 'all'", parse_backends },
+	{ "workloads", "LIST", "workloads, comma-separated, or 'all'", parse_workloads },
+	{ "threads", "SPEC", "thread counts: 1,2,4 | 1-8 | max | pow2", parse_threads },
+	{ "sizes", "LIST", "object sizes in bytes: 16,64,4K,1M", parse_sizes },
+	{ "batch", "N", "objects live per thread before they are freed (churn)", parse_batch },
+	{ "pin", "POLICY", "thread pinning: compact (default), scatter, none", parse_pin },
+	{ "min-time", "SECONDS", "minimum time of each run", parse_min_time },
+	{ "repetitions", "N", "repetitions of each run", parse_repetitions },
+	{ "out", "DIR", "run directory (default results/runs/<run-id>)", parse_out },
+	{ "resume", "DIR", "complete an interrupted run in DIR with its saved options", parse_resume },
+	{ "run-id", "ID", "identifier of the run (default <time>-<host>-<pid>)", parse_run_id },
+	{ "quiet", NULL, "no console table, only the summary", parse_quiet },
+};
+#define NR_OPTS (sizeof(opts) / sizeof(opts[0]))
+
+void kmb_options_help(FILE *f)
+{
+	for (size_t i = 0; i < NR_OPTS; i++) {
+		char lhs[48];
+
+		snprintf(lhs, sizeof(lhs), "--%s%s%s", opts[i].name, opts[i].metavar ? " " : "",
+			 opts[i].metavar ? opts[i].metavar : "");
+		fprintf(f, "  %-24s %s\n", lhs, opts[i].help);
+	}
+}
+
+/* Split "--name=value" / "--name value"; *used is how many argv entries it took. */
+static int apply_one(struct kmb_options *o, int argc, char **argv, int *used, bool preset_pass,
+		     char *err, size_t errlen)
+{
+	const char *a = argv[0], *eq, *val = NULL;
+	char name[64], valid[512] = "";
+	size_t n;
+
+	*used = 1;
+	if (strncmp(a, "--", 2) != 0)
+		return ERR("unexpected argument '%s'; options start with --", a);
+	a += 2;
+	eq = strchr(a, '=');
+	n = eq ? (size_t)(eq - a) : strlen(a);
+	snprintf(name, sizeof(name), "%.*s", (int)n, a);
+	for (size_t i = 0; i < NR_OPTS; i++) {
+		if (strcmp(opts[i].name, name) != 0)
+			continue;
+		if (opts[i].metavar) {
+			if (eq) {
+				val = eq + 1;
+			} else if (argc > 1) {
+				val = argv[1];
+				*used = 2;
+			} else {
+				return ERR("--%s needs a value (%s)", name, opts[i].metavar);
+			}
+		} else if (eq) {
+			return ERR("--%s takes no value", name);
+		}
+		/* The preset pass applies --preset only; the second pass everything else. */
+		if (preset_pass != (opts[i].parse == parse_preset))
+			return 0;
+		return opts[i].parse(o, val, err, errlen);
+	}
+	for (size_t i = 0; i < NR_OPTS; i++)
+		snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid), "%s--%s",
+			 i ? ", " : "", opts[i].name);
+	return ERR("unknown option '--%s'; valid options: %s", name, valid);
+}
+
+static int apply_all(struct kmb_options *o, int argc, char **argv, bool preset_pass, char *err,
+		     size_t errlen)
+{
+	for (int i = 0; i < argc;) {
+		int used, r = apply_one(o, argc - i, argv + i, &used, preset_pass, err, errlen);
+
+		if (r)
+			return r;
+		i += used;
+	}
+	return 0;
+}
+
+int kmb_options_parse(struct kmb_options *o, int argc, char **argv, char *err, size_t errlen)
+{
+	const struct kmb_preset *p = NULL;
+	int r, n = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->pin = KMB_PIN_COMPACT;
+	snprintf(o->preset, sizeof(o->preset), "quick");
+	r = apply_all(o, argc, argv, true, err, errlen);
+	if (r)
+		return r;
+	for (size_t i = 0; i < kmb_nr_presets; i++)
+		if (strcmp(kmb_presets[i].name, o->preset) == 0)
+			p = &kmb_presets[i];
+	while (p->args[n])
+		n++;
+	r = apply_all(o, n, (char **)p->args, false, err, errlen);
+	if (r)
+		return r;
+	return apply_all(o, argc, argv, false, err, errlen);
+}
+
+static int add_thread(struct kmb_options *o, long v)
+{
+	for (size_t i = 0; i < o->nthreads; i++)
+		if (o->threads[i] == v)
+			return 0;
+	if (o->nthreads == KMB_MAX_LIST)
+		return -E2BIG;
+	o->threads[o->nthreads++] = (int)v;
+	return 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+int kmb_options_resolve(struct kmb_options *o, const struct kmb_topo *t, char *err, size_t errlen)
+{
+	int max = kmb_topo_num_pus(t), plan[KMB_MAX_THREADS];
+	const char *p = o->threads_spec;
+	char item[64];
+
+	o->nthreads = 0;
+	while (next_item(&p, item, sizeof(item))) {
+		char *dash = strchr(item, '-');
+		long a = 0, b = 0;
+		int r = 0;
+
+		if (strcmp(item, "max") == 0) {
+			r = add_thread(o, max);
+		} else if (strcmp(item, "pow2") == 0) {
+			for (long v = 1; v < max && !r; v *= 2)
+				r = add_thread(o, v);
+			if (!r)
+				r = add_thread(o, max);
+		} else if (dash) {
+			*dash = '\0';
+			parse_long(item, 1, KMB_MAX_THREADS, &a);
+			b = strcmp(dash + 1, "max") ? strtol(dash + 1, NULL, 10) : max;
+			for (long v = a; v <= b && !r; v++)
+				r = add_thread(o, v);
+		} else {
+			parse_long(item, 1, KMB_MAX_THREADS, &a);
+			r = add_thread(o, a);
+		}
+		if (r)
+			return ERR("--threads: '%s' gives more than %d thread counts",
+				   o->threads_spec, KMB_MAX_LIST);
+	}
+	qsort(o->threads, o->nthreads, sizeof(int), cmp_int);
+	for (size_t i = 0; i < o->nthreads; i++) {
+		if (o->threads[i] > KMB_MAX_THREADS)
+			return ERR("--threads: %d threads is out of range; give " THREADS_HELP,
+				   o->threads[i], KMB_MAX_THREADS);
+		int r = kmb_topo_pin_plan(t, o->pin, o->threads[i], plan, err, errlen);
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int kmb_options_save(const struct kmb_options *o, const char *path)
+{
+	struct kmb_atomic_file af;
+	int r = kmb_atomic_open(&af, path);
+
+	if (r)
+		return r;
+	fprintf(af.f, "--preset=%s\n--backends=", o->preset);
+	for (size_t i = 0; i < o->nbackends; i++)
+		fprintf(af.f, "%s%s", i ? "," : "", o->backends[i]->name);
+	fprintf(af.f, "\n--workloads=");
+	for (size_t i = 0; i < o->nworkloads; i++)
+		fprintf(af.f, "%s%s", i ? "," : "", o->workloads[i]->name);
+	fprintf(af.f, "\n--threads=%s\n--sizes=", o->threads_spec);
+	for (size_t i = 0; i < o->nsizes; i++)
+		fprintf(af.f, "%s%zu", i ? "," : "", o->sizes[i]);
+	fprintf(af.f, "\n--batch=%zu\n--pin=%s\n--min-time=%.17g\n--repetitions=%d\n--out=%s\n",
+		o->batch, kmb_pin_policy_name(o->pin), o->min_time, o->repetitions, o->out);
+	fprintf(af.f, "--run-id=%s\n", o->run_id);
+	return kmb_atomic_commit(&af);
+}
+
+int kmb_options_load(struct kmb_options *o, const char *path, char *err, size_t errlen)
+{
+	char *text, *save, *line, *args[32];
+	int n = 0, r = kmb_read_file(path, &text, NULL);
+
+	if (r)
+		return ERR("cannot read saved options %s: %s", path, strerror(-r));
+	for (line = strtok_r(text, "\n", &save); line && n < 32; line = strtok_r(NULL, "\n", &save))
+		args[n++] = line;
+	r = kmb_options_parse(o, n, args, err, errlen);
+	free(text);
+	return r;
+}

@@ -1,0 +1,78 @@
+/*
+ * options.h - run options: one table, one parser, presets, and the serialised form.
+ *
+ * Every run option of `kmbench run` is a row of the table in options.c (name, argument, help,
+ * parser).  The parser is the only place that reads the command line; the same parser reads a
+ * run directory's saved `cmdline` when a child process or `--resume` needs the options again.
+ *
+ * Errors: every parse error is one line naming the option, the bad value and the valid
+ * choices, written to the caller's buffer; the CLI prints it and exits with status 2.
+ */
+#ifndef KMB_HARNESS_OPTIONS_H
+#define KMB_HARNESS_OPTIONS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "kmbench/backend.h"
+#include "workload.h"
+#include "topology.h"
+
+#define KMB_MAX_THREADS 1024	/* more threads than this is a typo, not a benchmark */
+#define KMB_MAX_LIST 64		/* entries in a list option */
+#define KMB_MAX_SIZE (1ul << 30)	/* largest object size a workload may ask for */
+
+struct kmb_options {
+	const struct kmb_backend_ops *backends[KMB_MAX_LIST];
+	size_t nbackends;
+	const struct kmb_workload *workloads[KMB_MAX_LIST];
+	size_t nworkloads;
+	char threads_spec[128];		/* as given: resolved against the topology */
+	int threads[KMB_MAX_LIST];	/* resolved by kmb_options_resolve() */
+	size_t nthreads;
+	size_t sizes[KMB_MAX_LIST];
+	size_t nsizes;
+	size_t batch;
+	enum kmb_pin_policy pin;
+	double min_time;		/* seconds per run */
+	int repetitions;
+	char preset[32];		/* "" when none */
+	char out[PATH_MAX];		/* run directory */
+	bool resume;			/* out names an existing run to complete */
+	bool quiet;			/* no Google Benchmark console table */
+	char run_id[96];		/* unique id of the run; generated when not given */
+};
+
+/* One line per preset, for `kmbench list` and the help text. */
+struct kmb_preset {
+	const char *name;
+	const char *description;
+	const char *args[12];		/* option arguments, as on the command line; NULL ends */
+};
+extern const struct kmb_preset kmb_presets[];
+extern const size_t kmb_nr_presets;
+
+/*
+ * kmb_options_parse - parse `kmbench run` arguments (argv[0] is the first option) into @o,
+ * starting from the preset named by --preset (default "quick"), then applying every other option
+ * over it.  0, or -EINVAL with one line in err.
+ */
+int kmb_options_parse(struct kmb_options *o, int argc, char **argv, char *err, size_t errlen);
+
+/*
+ * kmb_options_resolve - resolve the thread counts against the topology, and check that the pin
+ * policy can place each of them.  0, or -EINVAL/-E2BIG with one line in err.
+ */
+int kmb_options_resolve(struct kmb_options *o, const struct kmb_topo *t, char *err, size_t errlen);
+
+/* kmb_options_save - write the effective options as arguments, one per line, to @path
+ * (atomically).  kmb_options_load reads them back through kmb_options_parse. */
+int kmb_options_save(const struct kmb_options *o, const char *path);
+int kmb_options_load(struct kmb_options *o, const char *path, char *err, size_t errlen);
+
+/* The help lines of the option table, to @f. */
+void kmb_options_help(FILE *f);
+
+#endif

@@ -1,0 +1,292 @@
+/*
+ * results.c - runs and context in Google Benchmark's JSON format (results.h,
+ * results/README.md).  Key order follows Google Benchmark's JSONReporter, so a diff of two
+ * files reads the same as theirs.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <gnu/libc-version.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "perf.h"
+#include "results.h"
+
+#ifndef KMB_VERSION
+#define KMB_VERSION "0.0.0"
+#endif
+#ifndef KMB_GIT_COMMIT
+#define KMB_GIT_COMMIT "unknown"
+#endif
+#ifndef KMB_BUILD_TYPE
+#define KMB_BUILD_TYPE "unknown"
+#endif
+#ifndef KMB_CFLAGS
+#define KMB_CFLAGS ""
+#endif
+#ifndef KMB_NUMA_VERSION
+#define KMB_NUMA_VERSION "unknown"
+#endif
+
+void kmb_results_param_name(char *buf, size_t len, unsigned int params,
+			    const struct kmb_workload_params *p)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (params & KMB_P_SIZE)
+		n += snprintf(buf + n, len - n, "%ssize:%zu", n ? "/" : "", p->size);
+	if ((params & KMB_P_BATCH) && n < len)
+		snprintf(buf + n, len - n, "%sbatch:%zu", n ? "/" : "", p->batch);
+}
+
+static void write_meta(struct kmb_json *j, const struct kmb_gb_run *r, const struct kmb_run_meta *m)
+{
+	kmb_json_obj_begin(j, "kmbench");
+	kmb_json_str(j, "backend", m->backend);
+	kmb_json_str(j, "workload", m->workload);
+	kmb_json_obj_begin(j, "params");
+	if (m->params & KMB_P_SIZE)
+		kmb_json_int(j, "size", (long long)m->p->size);
+	if (m->params & KMB_P_BATCH)
+		kmb_json_int(j, "batch", (long long)m->p->batch);
+	kmb_json_obj_end(j);
+	kmb_json_int(j, "threads", r->threads);
+	kmb_json_str(j, "pin", m->pin);
+	if (m->cpus && m->nodes) {
+		kmb_json_arr_begin(j, "cpus");
+		for (int64_t i = 0; i < r->threads; i++)
+			kmb_json_int(j, NULL, m->cpus[i]);
+		kmb_json_arr_end(j);
+		kmb_json_arr_begin(j, "nodes");
+		for (int64_t i = 0; i < r->threads; i++)
+			kmb_json_int(j, NULL, m->nodes[i]);
+		kmb_json_arr_end(j);
+	}
+	kmb_json_str(j, "host", m->host);
+	kmb_json_str(j, "run_id", m->run_id);
+	kmb_json_obj_end(j);
+}
+
+void kmb_results_write_run(FILE *f, const struct kmb_gb_run *r, const struct kmb_run_meta *m)
+{
+	struct kmb_json j;
+	bool pct = r->aggregate && r->aggregate_is_percentage;
+
+	kmb_json_init(&j, f, false);
+	kmb_json_obj_begin(&j, NULL);
+	kmb_json_str(&j, "name", r->name);
+	kmb_json_int(&j, "family_index", m->family_index >= 0 ? m->family_index : r->family_index);
+	kmb_json_int(&j, "per_family_instance_index", r->per_family_instance_index);
+	kmb_json_str(&j, "run_name", r->run_name);
+	kmb_json_str(&j, "run_type", r->aggregate ? "aggregate" : "iteration");
+	kmb_json_int(&j, "repetitions", r->repetitions);
+	if (!r->aggregate)
+		kmb_json_int(&j, "repetition_index", r->repetition_index);
+	kmb_json_int(&j, "threads", r->threads);
+	if (r->aggregate) {
+		kmb_json_str(&j, "aggregate_name", r->aggregate_name);
+		kmb_json_str(&j, "aggregate_unit", pct ? "percentage" : "time");
+	}
+	if (r->error) {
+		kmb_json_bool(&j, "error_occurred", true);
+		kmb_json_str(&j, "error_message", r->error_message);
+	}
+	kmb_json_int(&j, "iterations", r->iterations);
+	kmb_json_num(&j, "real_time", r->real_time_ns);
+	kmb_json_num(&j, "cpu_time", r->cpu_time_ns);
+	if (!pct)
+		kmb_json_str(&j, "time_unit", "ns");
+	for (size_t i = 0; i < r->ncounters; i++)
+		kmb_json_num(&j, r->counters[i].name, r->counters[i].value);
+	if (m->backend)
+		write_meta(&j, r, m);
+	kmb_json_obj_end(&j);
+	fputc('\n', f);
+}
+
+/* ISO 8601 local time with a colon in the offset, as Google Benchmark writes "date". */
+static void iso_date(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char off[8];
+
+	localtime_r(&now, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(off, sizeof(off), "%z", &tm);	/* +0100 */
+	snprintf(buf + strlen(buf), len - strlen(buf), "%.3s:%.2s", off, off + 3);
+}
+
+static void write_gbench_context(struct kmb_json *j)
+{
+	struct kmb_gb_sysinfo si;
+	char date[64], exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	exe[n > 0 ? n : 0] = '\0';
+	kmb_gb_sysinfo(&si);
+	iso_date(date, sizeof(date));
+	kmb_json_str(j, "date", date);
+	kmb_json_str(j, "host_name", si.host_name);
+	kmb_json_str(j, "executable", exe);
+	kmb_json_int(j, "num_cpus", si.num_cpus);
+	kmb_json_num(j, "mhz_per_cpu", si.mhz_per_cpu);
+	kmb_json_bool(j, "cpu_scaling_enabled", si.cpu_scaling_enabled);
+	kmb_json_arr_begin(j, "caches");
+	for (size_t i = 0; i < si.ncaches; i++) {
+		kmb_json_obj_begin(j, NULL);
+		kmb_json_str(j, "type", si.caches[i].type);
+		kmb_json_int(j, "level", si.caches[i].level);
+		kmb_json_int(j, "size", si.caches[i].size);
+		kmb_json_int(j, "num_sharing", si.caches[i].num_sharing);
+		kmb_json_obj_end(j);
+	}
+	kmb_json_arr_end(j);
+	kmb_json_arr_begin(j, "load_avg");
+	for (size_t i = 0; i < si.nload_avg; i++)
+		kmb_json_num(j, NULL, si.load_avg[i]);
+	kmb_json_arr_end(j);
+	kmb_json_str(j, "library_build_type", si.library_build_type);
+}
+
+static void write_topology(struct kmb_json *j, const struct kmb_topo *t)
+{
+	int nn = kmb_topo_num_nodes(t);
+
+	kmb_json_obj_begin(j, "topology");
+	kmb_json_int(j, "packages", kmb_topo_num_packages(t));
+	kmb_json_int(j, "cores", kmb_topo_num_cores(t));
+	kmb_json_int(j, "pus", kmb_topo_num_pus(t));
+	kmb_json_int(j, "numa_nodes", nn);
+	kmb_json_arr_begin(j, "nodes");
+	for (int i = 0; i < nn; i++) {
+		char cpus[1024];
+
+		if (kmb_topo_node_cpulist(t, i, cpus, sizeof(cpus)))
+			snprintf(cpus, sizeof(cpus), "?");
+		kmb_json_obj_begin(j, NULL);
+		kmb_json_int(j, "os_index", kmb_topo_node_os_index(t, i));
+		kmb_json_str(j, "cpus", cpus);
+		kmb_json_num(j, "memory_bytes", (double)kmb_topo_node_memory(t, i));
+		kmb_json_obj_end(j);
+	}
+	kmb_json_arr_end(j);
+	kmb_json_arr_begin(j, "distances");
+	for (int a = 0; a < nn; a++) {
+		kmb_json_arr_begin(j, NULL);
+		for (int b = 0; b < nn; b++)
+			kmb_json_int(j, NULL, kmb_topo_node_distance(t, a, b));
+		kmb_json_arr_end(j);
+	}
+	kmb_json_arr_end(j);
+	kmb_json_obj_end(j);
+}
+
+static void write_counters(struct kmb_json *j, const struct kmb_counter_probe *probe,
+			   bool exclude_kernel)
+{
+	kmb_json_obj_begin(j, "counters");
+	kmb_json_arr_begin(j, "available");
+	for (int c = 0; c < KMB_CTR_COUNT; c++)
+		if (probe[c].available)
+			kmb_json_str(j, NULL, kmb_counter_name(c));
+	kmb_json_arr_end(j);
+	kmb_json_obj_begin(j, "unavailable");
+	for (int c = 0; c < KMB_CTR_COUNT; c++)
+		if (!probe[c].available)
+			kmb_json_str(j, kmb_counter_name(c), probe[c].reason);
+	kmb_json_obj_end(j);
+	kmb_json_bool(j, "exclude_kernel", exclude_kernel);
+	kmb_json_int(j, "perf_event_paranoid", kmb_perf_paranoid());
+	kmb_json_obj_end(j);
+}
+
+static void write_options(struct kmb_json *j, const struct kmb_options *o)
+{
+	kmb_json_obj_begin(j, "options");
+	kmb_json_str(j, "preset", o->preset);
+	kmb_json_arr_begin(j, "backends");
+	for (size_t i = 0; i < o->nbackends; i++)
+		kmb_json_str(j, NULL, o->backends[i]->name);
+	kmb_json_arr_end(j);
+	kmb_json_arr_begin(j, "workloads");
+	for (size_t i = 0; i < o->nworkloads; i++)
+		kmb_json_str(j, NULL, o->workloads[i]->name);
+	kmb_json_arr_end(j);
+	kmb_json_arr_begin(j, "threads");
+	for (size_t i = 0; i < o->nthreads; i++)
+		kmb_json_int(j, NULL, o->threads[i]);
+	kmb_json_arr_end(j);
+	kmb_json_arr_begin(j, "sizes");
+	for (size_t i = 0; i < o->nsizes; i++)
+		kmb_json_int(j, NULL, (long long)o->sizes[i]);
+	kmb_json_arr_end(j);
+	kmb_json_int(j, "batch", (long long)o->batch);
+	kmb_json_num(j, "min_time", o->min_time);
+	kmb_json_int(j, "repetitions", o->repetitions);
+	kmb_json_str(j, "pin", kmb_pin_policy_name(o->pin));
+	kmb_json_obj_end(j);
+}
+
+/* Each backend's status object, as its child (or the parent) wrote it. */
+static void write_backends(struct kmb_json *j, const struct kmb_options *o, const char *dir)
+{
+	kmb_json_obj_begin(j, "backends");
+	for (size_t i = 0; i < o->nbackends; i++) {
+		char path[PATH_MAX], *text;
+
+		kmb_pathf(path, sizeof(path), "%s/parts/%s.status.json", dir, o->backends[i]->name);
+		if (kmb_read_file(path, &text, NULL) == 0) {
+			text[strcspn(text, "\n")] = '\0';
+			kmb_json_raw(j, o->backends[i]->name, text);
+			free(text);
+		} else {
+			kmb_json_obj_begin(j, o->backends[i]->name);
+			kmb_json_str(j, "status", "failed");
+			kmb_json_str(j, "reason", "no status was written (child did not start?)");
+			kmb_json_obj_end(j);
+		}
+	}
+	kmb_json_obj_end(j);
+}
+
+int kmb_results_write_context(struct kmb_json *j, const struct kmb_options *o,
+			      const struct kmb_topo *t, const struct kmb_counter_probe *probe,
+			      bool exclude_kernel, const char *dir)
+{
+	struct utsname u;
+	char kernel[512];
+
+	uname(&u);
+	snprintf(kernel, sizeof(kernel), "%s %s %s", u.sysname, u.release, u.machine);
+	kmb_json_obj_begin(j, "context");
+	write_gbench_context(j);
+	kmb_json_str(j, "kmbench_version", KMB_VERSION);
+	kmb_json_str(j, "run_id", o->run_id);
+	kmb_json_str(j, "build_type", KMB_BUILD_TYPE);
+	kmb_json_str(j, "compiler", KMB_COMPILER);
+	kmb_json_str(j, "cflags", KMB_CFLAGS);
+	kmb_json_str(j, "git_commit", KMB_GIT_COMMIT);
+	kmb_json_str(j, "kernel", kernel);
+	kmb_json_str(j, "cpu_model", kmb_topo_cpu_model(t));
+	kmb_json_int(j, "cache_line_size", kmb_topo_cache_line_size(t));
+	write_topology(j, t);
+	kmb_json_str(j, "pin_policy", kmb_pin_policy_name(o->pin));
+	kmb_json_obj_begin(j, "libraries");
+	kmb_json_str(j, "glibc", gnu_get_libc_version());
+	kmb_json_str(j, "hwloc", kmb_topo_hwloc_version());
+	kmb_json_str(j, "libnuma", KMB_NUMA_VERSION);
+	kmb_json_str(j, "benchmark", kmb_gb_version());
+	kmb_json_obj_end(j);
+	write_counters(j, probe, exclude_kernel);
+	write_options(j, o);
+	write_backends(j, o, dir);
+	kmb_json_obj_end(j);
+	return 0;
+}

@@ -1,0 +1,39 @@
+/*
+ * results.h - writing results in Google Benchmark's JSON format plus kmbench's keys
+ * (results/README.md is the schema).  Runs are written one per line into part files; the
+ * context is written once by the parent.
+ */
+#ifndef KMB_HARNESS_RESULTS_H
+#define KMB_HARNESS_RESULTS_H
+
+#include <stdio.h>
+
+#include "gbench.h"
+#include "options.h"
+
+/* What kmbench knows of a run beyond Google Benchmark's fields. */
+struct kmb_run_meta {
+	long long family_index;		/* global family index, or -1: Google Benchmark's */
+	const char *backend, *workload;	/* NULL for runs outside the matrix (overhead) */
+	unsigned int params;		/* enum kmb_param bits present */
+	const struct kmb_workload_params *p;
+	const char *pin;
+	const int *cpus, *nodes;	/* per thread; NULL when unknown */
+	const char *host, *run_id;
+};
+
+/* kmb_results_write_run - one run as one line of JSON (and a newline) to @f. */
+void kmb_results_write_run(FILE *f, const struct kmb_gb_run *r, const struct kmb_run_meta *m);
+
+/* kmb_results_param_name - the name component for the parameters, e.g. "size:64/batch:100". */
+void kmb_results_param_name(char *buf, size_t len, unsigned int params,
+			    const struct kmb_workload_params *p);
+
+/* kmb_results_write_context - the context object (key "context") of a run. */
+struct kmb_json;
+struct kmb_counter_probe;
+int kmb_results_write_context(struct kmb_json *j, const struct kmb_options *o,
+			      const struct kmb_topo *t, const struct kmb_counter_probe *probe,
+			      bool exclude_kernel, const char *dir);
+
+#endif

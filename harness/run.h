@@ -1,0 +1,43 @@
+/*
+ * run.h - running the matrix.
+ *
+ * The parent (runner.c) plans the matrix, starts one child process per backend (re-executing
+ * itself, with LD_PRELOAD for the malloc baselines, as mimalloc-bench does), waits for each,
+ * and merges the children's part files into results.json.  A child (child.c) runs every family
+ * of its backend through Google Benchmark and writes its part.
+ *
+ * A family is one (backend, workload, parameters) combination; its instances are the thread
+ * counts.  Families are numbered in one global order (backend, workload, size), so a family's
+ * index is the same in every process: it is the result's family_index.
+ *
+ * Run directory:
+ *   cmdline                  the effective options, one per line (options.h)
+ *   parts/<backend>.status.json   the backend's status object, one line
+ *   parts/<backend>.jsonl    its runs, one JSON object per line; present only when complete
+ *   results.json             the merged file (results/README.md)
+ */
+#ifndef KMB_HARNESS_RUN_H
+#define KMB_HARNESS_RUN_H
+
+#include "options.h"
+
+/* kmb_run_parent - run (or, with o->resume, complete) the matrix.  Exit status for main. */
+int kmb_run_parent(struct kmb_options *o);
+
+/* kmb_run_child - the child for @backend in run directory @dir.  Exit status for main. */
+int kmb_run_child(const char *dir, const char *backend);
+
+/* kmb_family_count - number of families @w contributes per backend under @o. */
+size_t kmb_family_count(const struct kmb_options *o, const struct kmb_workload *w);
+
+/* kmb_backend_cannot_run - why @b cannot run in this build on this machine (its preload
+ * library is missing, or this is an AddressSanitizer build), or NULL when it can. */
+const char *kmb_backend_cannot_run(const struct kmb_backend_ops *b);
+
+/* kmb_run_overhead - `kmbench overhead`: the wrapper's loop against native C++.  Exit status. */
+int kmb_run_overhead(int argc, char **argv);
+
+/* kmb_run_list - `kmbench list`.  Exit status. */
+int kmb_run_list(void);
+
+#endif

@@ -1,0 +1,270 @@
+/*
+ * runner.c - the parent of a run (run.h): plan, one child per backend, merge.
+ *
+ * Each backend runs in a fresh process: `/proc/self/exe child <dir> <backend>`, with
+ * LD_PRELOAD set to the library of a KMB_CAP_PRELOAD backend.  A child that crashes or fails
+ * costs only its own backend's results: the parent records the reason and goes on.  The merged
+ * results.json is rewritten atomically after every backend, so an interrupted run leaves a
+ * valid file with what was finished, and `--resume` completes it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "perf.h"
+#include "results.h"
+#include "run.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define KMB_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KMB_ASAN 1
+#endif
+#endif
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static bool exists(const char *dir, const char *backend, const char *suffix)
+{
+	char path[PATH_MAX];
+
+	kmb_pathf(path, sizeof(path), "%s/parts/%s%s", dir, backend, suffix);
+	return access(path, F_OK) == 0;
+}
+
+/* A status line written by the parent, for backends no child ran or that died. */
+static void parent_status(const char *dir, const struct kmb_backend_ops *b, const char *status,
+			  const char *reason)
+{
+	char path[PATH_MAX];
+	struct kmb_atomic_file af;
+	struct kmb_json j;
+
+	kmb_pathf(path, sizeof(path), "%s/parts/%s.status.json", dir, b->name);
+	if (kmb_atomic_open(&af, path))
+		return;
+	kmb_json_init(&j, af.f, false);
+	kmb_json_obj_begin(&j, NULL);
+	kmb_json_str(&j, "status", status);
+	kmb_json_str(&j, "reason", reason);
+	if (b->preload)
+		kmb_json_str(&j, "preload", b->preload);
+	kmb_json_obj_end(&j);
+	fputc('\n', af.f);
+	kmb_atomic_commit(&af);
+}
+
+static void empty_part(const char *dir, const struct kmb_backend_ops *b)
+{
+	char path[PATH_MAX];
+	struct kmb_atomic_file af;
+
+	kmb_pathf(path, sizeof(path), "%s/parts/%s.jsonl", dir, b->name);
+	if (kmb_atomic_open(&af, path) == 0)
+		kmb_atomic_commit(&af);
+}
+
+const char *kmb_backend_cannot_run(const struct kmb_backend_ops *b)
+{
+	if (!(b->caps & KMB_CAP_PRELOAD))
+		return NULL;
+	if (!b->preload || !*b->preload)
+		return "library not found when kmbench was built (install its Debian package and rebuild)";
+	if (access(b->preload, R_OK))
+		return "library missing: the path found at build time is gone";
+#ifdef KMB_ASAN
+	return "sanitizer build: a preloaded malloc cannot run under AddressSanitizer";
+#endif
+	return NULL;
+}
+
+static void run_backend(const struct kmb_options *o, const struct kmb_backend_ops *b)
+{
+	const char *why = kmb_backend_cannot_run(b);
+	char reason[256];
+	pid_t pid;
+	int st;
+
+	if (why) {
+		printf("== %s: skipped: %s\n", b->name, why);
+		parent_status(o->out, b, "skipped", why);
+		empty_part(o->out, b);	/* a skip is a finished backend: --resume keeps it */
+		return;
+	}
+	printf("== %s%s%s\n", b->name, (b->caps & KMB_CAP_PRELOAD) ? ": LD_PRELOAD=" : "",
+	       (b->caps & KMB_CAP_PRELOAD) ? b->preload : "");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		if (b->caps & KMB_CAP_PRELOAD)
+			setenv("LD_PRELOAD", b->preload, 1);
+		else
+			unsetenv("LD_PRELOAD");
+		if (o->quiet)	/* presentation, not a run option: not in cmdline */
+			setenv("KMB_QUIET", "1", 1);
+		execl("/proc/self/exe", "kmbench", "child", o->out, b->name, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0) {
+		snprintf(reason, sizeof(reason), "cannot start the child: %s", strerror(errno));
+		parent_status(o->out, b, "failed", reason);
+		return;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && exists(o->out, b->name, ".jsonl"))
+		return;
+	if (WIFSIGNALED(st))
+		snprintf(reason, sizeof(reason), "child killed by signal %d (%s)", WTERMSIG(st),
+			 strsignal(WTERMSIG(st)));
+	else
+		snprintf(reason, sizeof(reason), "child exited with status %d", WEXITSTATUS(st));
+	fprintf(stderr, "kmbench: %s failed: %s; going on with the others\n", b->name, reason);
+	parent_status(o->out, b, "failed", reason);
+}
+
+/* results.json from the context and every complete part, atomically. */
+static int merge(const struct kmb_options *o, const struct kmb_topo *t, size_t *nruns)
+{
+	struct kmb_counter_probe probe[KMB_CTR_COUNT];
+	char path[PATH_MAX];
+	struct kmb_atomic_file af;
+	struct kmb_json j;
+	bool exclude_kernel;
+	int r;
+
+	kmb_perf_probe(probe, &exclude_kernel);
+	kmb_pathf(path, sizeof(path), "%s/results.json", o->out);
+	r = kmb_atomic_open(&af, path);
+	if (r)
+		return r;
+	kmb_json_init(&j, af.f, true);
+	kmb_json_obj_begin(&j, NULL);
+	kmb_results_write_context(&j, o, t, probe, exclude_kernel, o->out);
+	kmb_json_arr_begin(&j, "benchmarks");
+	*nruns = 0;
+	for (size_t i = 0; i < o->nbackends; i++) {
+		char *text, *save, *line;
+
+		kmb_pathf(path, sizeof(path), "%s/parts/%s.jsonl", o->out, o->backends[i]->name);
+		if (kmb_read_file(path, &text, NULL))
+			continue;
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			kmb_json_raw(&j, NULL, line);
+			(*nruns)++;
+		}
+		free(text);
+	}
+	kmb_json_arr_end(&j);
+	kmb_json_obj_end(&j);
+	fputc('\n', af.f);
+	return kmb_atomic_commit(&af);
+}
+
+static void default_run_id(struct kmb_options *o)
+{
+	char host[64] = "host";
+	time_t now = time(NULL);
+	struct tm tm;
+	char ts[32];
+
+	gethostname(host, sizeof(host) - 1);
+	for (char *c = host; *c; c++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", *c))
+			*c = '-';
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(o->run_id, sizeof(o->run_id), "%s-%.40s-%d", ts, host, (int)getpid());
+}
+
+int kmb_run_parent(struct kmb_options *o)
+{
+	char err[512], path[PATH_MAX];
+	struct kmb_topo *t;
+	size_t nruns = 0, failed = 0;
+	int r;
+
+	if (o->resume) {
+		char dir[PATH_MAX];
+		bool quiet = o->quiet;
+
+		snprintf(dir, sizeof(dir), "%s", o->out);
+		kmb_pathf(path, sizeof(path), "%s/cmdline", dir);
+		if (kmb_options_load(o, path, err, sizeof(err))) {
+			fprintf(stderr, "kmbench: --resume %s: %s\n", dir, err);
+			return 2;
+		}
+		snprintf(o->out, sizeof(o->out), "%s", dir);
+		o->quiet = quiet;
+	}
+	t = kmb_topo_load(NULL, NULL, err, sizeof(err));
+	if (!t) {
+		fprintf(stderr, "kmbench: %s\n", err);
+		return 1;
+	}
+	if (kmb_options_resolve(o, t, err, sizeof(err))) {
+		fprintf(stderr, "kmbench: %s\n", err);
+		kmb_topo_free(t);
+		return 2;
+	}
+	if (!o->run_id[0])
+		default_run_id(o);
+	if (!o->out[0])
+		snprintf(o->out, sizeof(o->out), "results/runs/%s", o->run_id);
+	kmb_pathf(path, sizeof(path), "%s/parts", o->out);
+	r = mkdir_p(path);
+	kmb_pathf(path, sizeof(path), "%s/cmdline", o->out);
+	if (r || (r = kmb_options_save(o, path))) {
+		fprintf(stderr, "kmbench: --out %s: cannot write there: %s\n", o->out, strerror(-r));
+		kmb_topo_free(t);
+		return 1;
+	}
+	printf("kmbench run %s -> %s\n", o->run_id, o->out);
+	for (size_t i = 0; i < o->nbackends; i++) {
+		const struct kmb_backend_ops *b = o->backends[i];
+
+		if (exists(o->out, b->name, ".jsonl")) {
+			printf("== %s: done in an earlier attempt, kept\n", b->name);
+		} else {
+			run_backend(o, b);
+			failed += !exists(o->out, b->name, ".jsonl");
+		}
+		r = merge(o, t, &nruns);	/* after each backend: an interruption loses nothing */
+		if (r) {
+			fprintf(stderr, "kmbench: cannot write %s/results.json: %s\n", o->out,
+				strerror(-r));
+			kmb_topo_free(t);
+			return 1;
+		}
+	}
+	kmb_topo_free(t);
+	printf("results: %s/results.json (%zu runs", o->out, nruns);
+	if (failed)
+		printf(", %zu backend%s failed: see context.backends; complete with "
+		       "`kmbench run --resume %s`", failed, failed > 1 ? "s" : "", o->out);
+	printf(")\n");
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,105 @@
+/*
+ * backend.h - the one interface between workloads and allocators.
+ *
+ * A backend adapts one allocator (a kernel-style layer of allocators/, or a baseline malloc) to
+ * a single operations table.  Workloads call nothing else, so every allocator is measured through
+ * the same calls.  Backends are listed in allocators/backends/backends.def: adding one is one new
+ * file in allocators/backends/ plus one line there.
+ *
+ * Calling contexts:
+ *   init, fini             once per process, from the main thread, before/after any thread runs;
+ *   thread_init/_fini      on each benchmark thread, after it is pinned and before/after it
+ *                          allocates (optional: NULL when the backend needs none);
+ *   alloc, free, *_bulk    from any thread between thread_init and thread_fini;
+ *   stats, check           from the main thread while no benchmark thread runs.
+ *
+ * Error convention (STYLE.md 6): allocation returns NULL; everything else returns 0 or -errno.
+ * A backend that cannot run here (library missing, wrong build) fails init with -ENOENT or
+ * -ENOTSUP and a one-line reason; the runner records it as skipped with that reason.
+ */
+#ifndef KMBENCH_BACKEND_H
+#define KMBENCH_BACKEND_H
+
+#include <stddef.h>
+#include "kmbench/gfp.h"
+
+/* What a backend offers; the conformance suite and the workloads check these bits. */
+enum kmb_backend_caps {
+	KMB_CAP_SIZED_FREE = 1u << 0,	/* free() uses the size it is given */
+	KMB_CAP_BULK = 1u << 1,		/* alloc_bulk/free_bulk are native, not loops */
+	KMB_CAP_NODE = 1u << 2,		/* honours the node argument */
+	KMB_CAP_GFP = 1u << 3,		/* honours GFP semantics beyond __GFP_ZERO */
+	KMB_CAP_PRELOAD = 1u << 4,	/* replaces malloc process-wide: needs its own process,
+					 * started with LD_PRELOAD=preload */
+	KMB_CAP_STATS = 1u << 5,	/* stats() reports something */
+	KMB_CAP_CHECK = 1u << 6,	/* check() validates the allocator's invariants */
+};
+
+/* Where stats() writes: numbers, and preformatted text blocks (e.g. a buddyinfo table). */
+struct kmb_stats_sink {
+	void (*num)(void *ctx, const char *key, double value);
+	void (*text)(void *ctx, const char *key, const char *text);
+	void *ctx;
+};
+
+/* Per-run settings handed to init(); fields grow as layers need them. */
+struct kmb_backend_config {
+	int nthreads;		/* benchmark threads that will call in */
+	size_t max_size;	/* largest size a workload will ask for */
+};
+
+struct kmb_backend_ops {
+	const char *name;		/* registry name: [a-z0-9-]+ */
+	const char *description;	/* one line for `kmbench list` */
+	unsigned int caps;		/* enum kmb_backend_caps */
+	/* KMB_CAP_PRELOAD: absolute path of the library to preload, "" when it was not found at
+	 * build time. */
+	const char *preload;
+
+	/*
+	 * init - prepare the allocator.  For KMB_CAP_PRELOAD backends this also verifies that the
+	 * library really is the process's malloc.  On failure returns -errno and writes one line
+	 * into why[whylen].
+	 */
+	int (*init)(const struct kmb_backend_config *cfg, char *why, size_t whylen);
+	void (*fini)(void);
+	int (*thread_init)(void);	/* optional */
+	void (*thread_fini)(void);	/* optional */
+
+	/* alloc - @size bytes (> 0), @gfp flags, on @node or NUMA_NO_NODE.  NULL on failure.
+	 * Alignment: at least alignof(max_align_t) for sizes >= 16 (kmalloc's
+	 * ARCH_KMALLOC_MINALIGN guarantee is 8; the conformance suite checks 8 for every size,
+	 * 16 for sizes >= 16). */
+	void *(*alloc)(size_t size, gfp_t gfp, int node);
+	/* free - @p from alloc() with the same @size; NULL is ignored. */
+	void (*free)(void *p, size_t size);
+
+	/* Optional bulk forms (kmem_cache_alloc_bulk semantics: all or nothing).  alloc_bulk
+	 * returns @n on success, 0 on failure with nothing allocated.  NULL when not offered;
+	 * kmb_backend_alloc_bulk() then loops. */
+	size_t (*alloc_bulk)(size_t size, gfp_t gfp, int node, size_t n, void **out);
+	void (*free_bulk)(size_t size, size_t n, void **p);
+
+	/* Optional: what the allocator holds and uses, into @sink.  0 or -errno. */
+	int (*stats)(const struct kmb_stats_sink *sink);
+	/* Optional: validate internal invariants.  0, or -EUCLEAN with the first problem in why. */
+	int (*check)(char *why, size_t whylen);
+	/* Optional: name of the free function used (for results), e.g. "sdallocx".  NULL: "free". */
+	const char *(*free_name)(void);
+	/* Optional: the allocator's version, after a successful init. */
+	const char *(*version)(void);
+};
+
+/* The registry: every backend of allocators/backends/backends.def, in list order. */
+extern const struct kmb_backend_ops *const kmb_backends[];
+extern const size_t kmb_nr_backends;
+
+/* Look a backend up by name; NULL if there is none. */
+const struct kmb_backend_ops *kmb_backend_find(const char *name);
+
+/* Bulk helpers that fall back to loops when a backend offers no bulk form. */
+size_t kmb_backend_alloc_bulk(const struct kmb_backend_ops *b, size_t size, gfp_t gfp, int node,
+			      size_t n, void **out);
+void kmb_backend_free_bulk(const struct kmb_backend_ops *b, size_t size, size_t n, void **p);
+
+#endif

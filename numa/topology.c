@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: MIT
+/*
+ * topology.c - the machine's topology from hwloc, and thread pinning plans.
+ *
+ * This is one of the few files that include <hwloc.h>; the rest of kmbench sees the plain
+ * integers of topology.h.  Three numberings meet here and must not be mixed up:
+ *
+ *   - hwloc logical indexes: the order of objects in the hwloc tree (PU L#0, L#1, ...).  SMT
+ *     siblings of one core are adjacent, cores of one package are adjacent.  Used internally
+ *     for COMPACT plans, and as the "i" of the kmb_topo_node_*() queries (node i is NUMANODE
+ *     logical index i).
+ *   - OS CPU numbers: what sched_getcpu() returns and hwloc cpusets hold (PU os_index).  On
+ *     Intel machines the SMT sibling of CPU c is often c + ncores, so logical != OS.
+ *   - OS NUMA node numbers: what libnuma and mbind() take (NUMANODE os_index).
+ * Every CPU or node number that leaves this file is an OS number.
+ *
+ * Invariants, established by kmb_topo_load() and never changed afterwards:
+ *   - t->topo is loaded and refreshed (hwloc_topology_refresh()), so concurrent read-only use
+ *     from many threads is safe; nothing in struct kmb_topo is written after load, and there
+ *     are no lazily filled caches.
+ *   - t->nnodes >= 1.  When hwloc reports no NUMANODE objects, t->numa_objs is false and
+ *     there is one pseudo node, OS number 0, covering every PU and all of the machine's memory.
+ *   - t->dist holds nnodes * nnodes entries, row-major by node index; 0 means "unknown".
+ *   - On this system, the topology holds only the PUs this process may run on: hwloc 2 drops
+ *     the CPUs outside our cgroup cpuset, and we restrict further to the CPU affinity of the
+ *     thread that loads (taskset, numactl --physcpubind), removing NUMA nodes left without
+ *     CPUs.  The loading thread's affinity, not the union over the process's threads that
+ *     HWLOC_CPUBIND_PROCESS gives: a helper thread started earlier (a sanitizer's, a
+ *     library's) keeps the wider mask and would undo the restriction.
+ *
+ * No locks: load/free are single-threaded by contract, everything else only reads.
+ */
+#include "topology.h"
+
+#include <errno.h>
+#include <hwloc.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KMB_DEFAULT_CACHE_LINE	64
+#define KMB_LOCAL_DISTANCE	10	/* ACPI SLIT value for "same node" */
+
+struct kmb_topo {
+	hwloc_topology_t topo;	/* loaded, refreshed, read-only after kmb_topo_load() */
+	bool thissystem;	/* topology describes the running machine: binding allowed */
+	bool numa_objs;		/* hwloc reported NUMANODE objects (else one pseudo node 0) */
+	int npus;		/* usable PUs, >= 1 */
+	int ncores;		/* Core objects, or npus when hwloc reports none */
+	int npackages;		/* Package objects, or 1 when hwloc reports none */
+	int nnodes;		/* NUMA nodes, >= 1 */
+	int *dist;		/* nnodes * nnodes relative distances, 0 = unknown */
+	int cache_line;		/* L1d line size in bytes, a power of two */
+	const char *cpu_model;	/* points into topo's info strings, or to "" */
+};
+
+static void __attribute__((format(printf, 3, 4)))
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* NUMANODE object for node index @i, or NULL for the pseudo node / a bad index. */
+static hwloc_obj_t node_obj(const struct kmb_topo *t, int i)
+{
+	if (!t->numa_objs || i < 0 || i >= t->nnodes)
+		return NULL;
+	return hwloc_get_obj_by_type(t->topo, HWLOC_OBJ_NUMANODE, (unsigned)i);
+}
+
+static bool node_index_ok(const struct kmb_topo *t, int i)
+{
+	return i >= 0 && i < t->nnodes;
+}
+
+static bool cache_line_ok(unsigned long v)
+{
+	return v >= 16 && v <= 1024 && !(v & (v - 1));
+}
+
+/*
+ * Restrict a topology of this system to the CPUs the calling thread may run on, so that a run
+ * under taskset sees only its CPUs.  Nothing happens when the binding cannot be read or
+ * already covers the whole topology.  Returns 0 or -errno; after a failed restrict the
+ * topology is unusable (hwloc reinitialises it) and must be destroyed.
+ */
+static int restrict_to_binding(hwloc_topology_t topo)
+{
+	hwloc_const_cpuset_t all = hwloc_topology_get_topology_cpuset(topo);
+	hwloc_bitmap_t bound;
+	int ret = 0;
+
+	bound = hwloc_bitmap_alloc();
+	if (!bound)
+		return -ENOMEM;
+	if (hwloc_get_cpubind(topo, bound, HWLOC_CPUBIND_THREAD) == 0 &&
+	    hwloc_bitmap_intersects(bound, all) && !hwloc_bitmap_isincluded(all, bound)) {
+		if (hwloc_topology_restrict(topo, bound, HWLOC_RESTRICT_FLAG_REMOVE_CPULESS))
+			ret = errno ? -errno : -EINVAL;
+	}
+	hwloc_bitmap_free(bound);
+	return ret;
+}
+
+/*
+ * Copy hwloc's NUMA latency matrix into t->dist (already zeroed).  Prefers a matrix the OS
+ * reported (ACPI SLIT on Linux), else any latency matrix (e.g. one given in XML).  With no
+ * matrix and a single node the one entry is the local distance, 10.
+ */
+static int load_distances(struct kmb_topo *t)
+{
+	static const unsigned long kinds[] = {
+		HWLOC_DISTANCES_KIND_FROM_OS | HWLOC_DISTANCES_KIND_MEANS_LATENCY,
+		HWLOC_DISTANCES_KIND_MEANS_LATENCY,
+	};
+	struct hwloc_distances_s *d = NULL;
+	unsigned int nr = 0;
+	size_t k;
+	int i, j;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && t->numa_objs; k++) {
+		nr = 1;
+		if (hwloc_distances_get_by_type(t->topo, HWLOC_OBJ_NUMANODE, &nr, &d,
+						kinds[k], 0))
+			return errno ? -errno : -EINVAL;
+		if (nr)
+			break;
+	}
+	if (!nr || !d) {
+		if (t->nnodes == 1)
+			t->dist[0] = KMB_LOCAL_DISTANCE;
+		return 0;
+	}
+	for (i = 0; i < t->nnodes; i++) {
+		for (j = 0; j < t->nnodes; j++) {
+			hwloc_uint64_t ij, ji;
+
+			if (hwloc_distances_obj_pair_values(d, node_obj(t, i), node_obj(t, j),
+							    &ij, &ji))
+				continue;	/* node not in the matrix: unknown */
+			t->dist[i * t->nnodes + j] = ij > INT_MAX ? INT_MAX : (int)ij;
+		}
+	}
+	hwloc_distances_release(t->topo, d);
+	return 0;
+}
+
+static int find_cache_line(const struct kmb_topo *t)
+{
+	hwloc_obj_t l1 = hwloc_get_obj_by_type(t->topo, HWLOC_OBJ_L1CACHE, 0);
+	long v;
+
+	if (l1 && cache_line_ok(l1->attr->cache.linesize))
+		return (int)l1->attr->cache.linesize;
+	/* The host's answer says nothing about a synthetic or XML machine. */
+	if (t->thissystem) {
+		v = sysconf(_SC_LEVEL1_DCACHE_LINESIZE);
+		if (v > 0 && cache_line_ok((unsigned long)v))
+			return (int)v;
+	}
+	return KMB_DEFAULT_CACHE_LINE;
+}
+
+static const char *find_cpu_model(const struct kmb_topo *t)
+{
+	hwloc_obj_t pkg = hwloc_get_obj_by_type(t->topo, HWLOC_OBJ_PACKAGE, 0);
+	const char *s = NULL;
+
+	if (pkg)
+		s = hwloc_obj_get_info_by_name(pkg, "CPUModel");
+	if (!s)
+		s = hwloc_obj_get_info_by_name(hwloc_get_root_obj(t->topo), "CPUModel");
+	return s ? s : "";
+}
+
+/* Fill every derived field of @t from the loaded t->topo.  Returns 0 or -errno. */
+static int fill_summary(struct kmb_topo *t)
+{
+	int n;
+
+	t->thissystem = hwloc_topology_is_thissystem(t->topo);
+	t->npus = hwloc_get_nbobjs_by_type(t->topo, HWLOC_OBJ_PU);
+	if (t->npus <= 0)
+		return -ENODEV;
+	n = hwloc_get_nbobjs_by_type(t->topo, HWLOC_OBJ_CORE);
+	t->ncores = n > 0 ? n : t->npus;
+	n = hwloc_get_nbobjs_by_type(t->topo, HWLOC_OBJ_PACKAGE);
+	t->npackages = n > 0 ? n : 1;
+	n = hwloc_get_nbobjs_by_type(t->topo, HWLOC_OBJ_NUMANODE);
+	t->numa_objs = n > 0;
+	t->nnodes = n > 0 ? n : 1;
+	t->dist = calloc((size_t)t->nnodes * (size_t)t->nnodes, sizeof(*t->dist));
+	if (!t->dist)
+		return -ENOMEM;
+	t->cache_line = find_cache_line(t);
+	t->cpu_model = find_cpu_model(t);
+	return load_distances(t);
+}
+
+/*
+ * kmb_topo_load - see topology.h.  Not thread-safe; call once, before any thread pins itself
+ * (on this system the result is restricted to the calling thread's current CPU affinity).
+ */
+struct kmb_topo *kmb_topo_load(const char *synthetic, const char *xml_path, char *err,
+			       size_t errlen)
+{
+	struct kmb_topo *t;
+	int ret;
+
+	set_err(err, errlen, "%s", "");
+	if (synthetic && xml_path) {
+		set_err(err, errlen, "topology: give a synthetic description or an XML file, not both");
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		set_err(err, errlen, "topology: out of memory");
+		return NULL;
+	}
+	if (hwloc_topology_init(&t->topo)) {
+		set_err(err, errlen, "hwloc: cannot initialise a topology: %s", strerror(errno));
+		free(t);
+		return NULL;
+	}
+	if (synthetic && hwloc_topology_set_synthetic(t->topo, synthetic)) {
+		set_err(err, errlen, "hwloc: cannot parse synthetic topology '%s': %s", synthetic,
+			strerror(errno));
+		goto fail;
+	}
+	if (xml_path && hwloc_topology_set_xml(t->topo, xml_path)) {
+		set_err(err, errlen, "hwloc: cannot use XML topology '%s': %s", xml_path,
+			strerror(errno));
+		goto fail;
+	}
+	if (hwloc_topology_load(t->topo)) {
+		if (xml_path)
+			set_err(err, errlen, "hwloc: cannot load XML topology '%s': %s", xml_path,
+				strerror(errno));
+		else
+			set_err(err, errlen, "hwloc: cannot load the topology: %s",
+				strerror(errno));
+		goto fail;
+	}
+	if (hwloc_topology_is_thissystem(t->topo)) {
+		ret = restrict_to_binding(t->topo);
+		if (ret) {
+			set_err(err, errlen,
+				"hwloc: cannot restrict the topology to this process's CPUs: %s",
+				strerror(-ret));
+			goto fail;
+		}
+	}
+	if (hwloc_topology_refresh(t->topo)) {
+		set_err(err, errlen, "hwloc: cannot refresh the topology: %s", strerror(errno));
+		goto fail;
+	}
+	ret = fill_summary(t);
+	if (ret) {
+		set_err(err, errlen, "topology: %s", ret == -ENODEV ? "hwloc found no usable CPUs"
+								    : strerror(-ret));
+		goto fail;
+	}
+	return t;
+fail:
+	kmb_topo_free(t);
+	return NULL;
+}
+
+/* kmb_topo_free - release everything kmb_topo_load() allocated; NULL is a no-op. */
+void kmb_topo_free(struct kmb_topo *t)
+{
+	if (!t)
+		return;
+	free(t->dist);
+	hwloc_topology_destroy(t->topo);
+	free(t);
+}
+
+/*
+ * The queries below only read fields fixed at load and the refreshed hwloc tree: any thread may
+ * call them once kmb_topo_load() has returned.  topology.h says what each returns.
+ */
+int kmb_topo_num_pus(const struct kmb_topo *t)
+{
+	return t->npus;
+}
+
+int kmb_topo_num_cores(const struct kmb_topo *t)
+{
+	return t->ncores;
+}
+
+int kmb_topo_num_packages(const struct kmb_topo *t)
+{
+	return t->npackages;
+}
+
+int kmb_topo_num_nodes(const struct kmb_topo *t)
+{
+	return t->nnodes;
+}
+
+int kmb_topo_node_os_index(const struct kmb_topo *t, int i)
+{
+	hwloc_obj_t node;
+
+	if (!node_index_ok(t, i))
+		return -EINVAL;
+	node = node_obj(t, i);
+	return node ? (int)node->os_index : 0;
+}
+
+unsigned long long kmb_topo_node_memory(const struct kmb_topo *t, int i)
+{
+	hwloc_obj_t node;
+
+	if (!node_index_ok(t, i))
+		return 0;
+	node = node_obj(t, i);
+	if (node)
+		return node->attr->numanode.local_memory;
+	return hwloc_get_root_obj(t->topo)->total_memory;
+}
+
+int kmb_topo_node_cpulist(const struct kmb_topo *t, int i, char *buf, size_t len)
+{
+	hwloc_const_cpuset_t set;
+	hwloc_obj_t node;
+	int n;
+
+	if (!node_index_ok(t, i) || !buf || !len || len > INT_MAX)
+		return -EINVAL;
+	node = node_obj(t, i);
+	set = node ? node->cpuset : hwloc_topology_get_topology_cpuset(t->topo);
+	n = hwloc_bitmap_list_snprintf(buf, len, set);
+	if (n < 0)
+		return -EINVAL;
+	return (size_t)n >= len ? -ENOSPC : 0;
+}
+
+int kmb_topo_node_distance(const struct kmb_topo *t, int i, int j)
+{
+	if (!node_index_ok(t, i) || !node_index_ok(t, j))
+		return 0;
+	return t->dist[i * t->nnodes + j];
+}
+
+/*
+ * The local NUMA node of a CPU is the first NUMA node attached to its nearest ancestor that
+ * has memory attached.  Memory-only nodes attached higher up (CXL, a package-wide node above
+ * sub-NUMA clusters) lose to the closer one; a MemCache sits between an object and its node.
+ */
+int kmb_topo_cpu_to_node(const struct kmb_topo *t, int os_cpu)
+{
+	hwloc_obj_t obj, mem;
+
+	if (os_cpu < 0)
+		return -1;
+	obj = hwloc_get_pu_obj_by_os_index(t->topo, (unsigned)os_cpu);
+	if (!obj)
+		return -1;
+	if (!t->numa_objs)
+		return 0;
+	for (; obj; obj = obj->parent) {
+		for (mem = obj->memory_first_child; mem; mem = mem->memory_first_child) {
+			if (mem->type == HWLOC_OBJ_NUMANODE)
+				return (int)mem->os_index;
+		}
+	}
+	return -1;
+}
+
+int kmb_topo_cache_line_size(const struct kmb_topo *t)
+{
+	return t->cache_line;
+}
+
+const char *kmb_topo_cpu_model(const struct kmb_topo *t)
+{
+	return t->cpu_model;
+}
+
+static const char *const pin_names[] = {
+	[KMB_PIN_NONE] = "none",
+	[KMB_PIN_COMPACT] = "compact",
+	[KMB_PIN_SCATTER] = "scatter",
+};
+
+/* Exact, case-sensitive match against pin_names[]; *out is written only on success. */
+int kmb_pin_policy_parse(const char *s, enum kmb_pin_policy *out)
+{
+	size_t i;
+
+	if (!s || !out)
+		return -EINVAL;
+	for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++) {
+		if (!strcmp(s, pin_names[i])) {
+			*out = (enum kmb_pin_policy)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *kmb_pin_policy_name(enum kmb_pin_policy p)
+{
+	if ((unsigned)p >= sizeof(pin_names) / sizeof(pin_names[0]))
+		return "?";
+	return pin_names[p];
+}
+
+/* Thread i on PU logical index i: SMT siblings first, then the next core, package. */
+static void plan_compact(const struct kmb_topo *t, int n, int *cpus)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		cpus[i] = (int)hwloc_get_obj_by_type(t->topo, HWLOC_OBJ_PU, (unsigned)i)->os_index;
+}
+
+/* Every entry of cpus[0..n) distinct?  Reports the first repeat. */
+static int check_distinct(const int *cpus, int n, char *err, size_t errlen)
+{
+	hwloc_bitmap_t seen = hwloc_bitmap_alloc();
+	int i, ret = 0;
+
+	if (!seen)
+		return -ENOMEM;
+	for (i = 0; i < n && !ret; i++) {
+		if (cpus[i] < 0 || hwloc_bitmap_isset(seen, (unsigned)cpus[i])) {
+			set_err(err, errlen, "--pin scatter: hwloc_distrib put thread %d on CPU %d twice",
+				i, cpus[i]);
+			ret = -EIO;
+		} else if (hwloc_bitmap_set(seen, (unsigned)cpus[i])) {
+			ret = -ENOMEM;
+		}
+	}
+	hwloc_bitmap_free(seen);
+	return ret;
+}
+
+/*
+ * hwloc_distrib() splits n threads over the tree in proportion to each subtree's PU count:
+ * packages first, then NUMA groups, cores, and SMT siblings only when n exceeds the cores.
+ * Each resulting set is reduced to one PU.
+ */
+static int plan_scatter(const struct kmb_topo *t, int n, int *cpus, char *err, size_t errlen)
+{
+	hwloc_obj_t root = hwloc_get_root_obj(t->topo);
+	hwloc_cpuset_t *sets;
+	int i, ret = 0;
+
+	sets = calloc((size_t)n, sizeof(*sets));
+	if (!sets)
+		return -ENOMEM;
+	hwloc_distrib(t->topo, &root, 1, sets, (unsigned)n, INT_MAX, 0);
+	for (i = 0; i < n; i++) {
+		if (!sets[i] || hwloc_bitmap_singlify(sets[i])) {
+			ret = -ENOMEM;
+			continue;
+		}
+		cpus[i] = hwloc_bitmap_first(sets[i]);
+	}
+	for (i = 0; i < n; i++)
+		hwloc_bitmap_free(sets[i]);
+	free(sets);
+	return ret ? ret : check_distinct(cpus, n, err, errlen);
+}
+
+/*
+ * kmb_topo_pin_plan - fill cpus[0..nthreads) with OS CPUs (or -1 for KMB_PIN_NONE).  Binding
+ * policies never repeat a CPU.  Read-only on @t, so any thread may plan; 0 or -errno with a
+ * message in @err.
+ */
+int kmb_topo_pin_plan(const struct kmb_topo *t, enum kmb_pin_policy policy, int nthreads,
+		      int *cpus, char *err, size_t errlen)
+{
+	const char *name = kmb_pin_policy_name(policy);
+	int i, ret;
+
+	set_err(err, errlen, "%s", "");
+	if (!t || !cpus) {
+		set_err(err, errlen, "--pin %s: no topology or no output array", name);
+		return -EINVAL;
+	}
+	if (nthreads <= 0) {
+		set_err(err, errlen, "--pin %s: the thread count must be at least 1, not %d",
+			name, nthreads);
+		return -EINVAL;
+	}
+	switch (policy) {
+	case KMB_PIN_NONE:
+		for (i = 0; i < nthreads; i++)
+			cpus[i] = -1;
+		return 0;
+	case KMB_PIN_COMPACT:
+	case KMB_PIN_SCATTER:
+		break;
+	default:
+		set_err(err, errlen, "--pin: unknown policy %d", (int)policy);
+		return -EINVAL;
+	}
+	if (nthreads > t->npus) {
+		set_err(err, errlen,
+			"--pin %s: %d threads but only %d CPU%s usable here; use at most %d thread%s, or --pin none",
+			name, nthreads, t->npus, t->npus == 1 ? " is" : "s are", t->npus,
+			t->npus == 1 ? "" : "s");
+		return -E2BIG;
+	}
+	if (policy == KMB_PIN_COMPACT) {
+		plan_compact(t, nthreads, cpus);
+		return 0;
+	}
+	ret = plan_scatter(t, nthreads, cpus, err, errlen);
+	if (ret == -ENOMEM)
+		set_err(err, errlen, "--pin %s: out of memory", name);
+	return ret;
+}
+
+/*
+ * kmb_topo_pin_self - bind the calling thread, and only it, to @os_cpu.  STRICT first so the
+ * kernel may not move it; where the OS cannot promise that (ENOSYS, EXDEV) a plain binding is
+ * still better than none.  0 or -errno; -EINVAL unless @t describes this machine.
+ */
+int kmb_topo_pin_self(const struct kmb_topo *t, int os_cpu)
+{
+	hwloc_bitmap_t set;
+	int ret, saved;
+
+	if (!t || !t->thissystem || os_cpu < 0 ||
+	    !hwloc_get_pu_obj_by_os_index(t->topo, (unsigned)os_cpu))
+		return -EINVAL;
+	set = hwloc_bitmap_alloc();
+	if (!set)
+		return -ENOMEM;
+	if (hwloc_bitmap_only(set, (unsigned)os_cpu)) {
+		hwloc_bitmap_free(set);
+		return -ENOMEM;
+	}
+	ret = hwloc_set_cpubind(t->topo, set, HWLOC_CPUBIND_THREAD | HWLOC_CPUBIND_STRICT);
+	if (ret && (errno == ENOSYS || errno == EXDEV))
+		ret = hwloc_set_cpubind(t->topo, set, HWLOC_CPUBIND_THREAD);
+	saved = errno;
+	hwloc_bitmap_free(set);
+	if (!ret)
+		return 0;
+	return saved ? -saved : -EINVAL;
+}
+
+static char hwloc_version_buf[32];
+static pthread_once_t hwloc_version_once = PTHREAD_ONCE_INIT;
+
+/*
+ * hwloc_get_api_version() is the API level, which lags the release (hwloc 2.9.0 reports
+ * 0x20800), so ask the library itself: every loaded topology carries the running library's
+ * release in the root's "hwlocVersion" info.  A one-PU synthetic topology is enough.
+ */
+static void hwloc_version_init(void)
+{
+	unsigned int v = hwloc_get_api_version();
+	hwloc_topology_t topo;
+	const char *s = NULL;
+
+	snprintf(hwloc_version_buf, sizeof(hwloc_version_buf), "%u.%u.%u",
+		 v >> 16, (v >> 8) & 0xff, v & 0xff);
+	if (hwloc_topology_init(&topo))
+		return;
+	if (!hwloc_topology_set_synthetic(topo, "pu:1") && !hwloc_topology_load(topo))
+		s = hwloc_obj_get_info_by_name(hwloc_get_root_obj(topo), "hwlocVersion");
+	if (s && *s)
+		snprintf(hwloc_version_buf, sizeof(hwloc_version_buf), "%s", s);
+	hwloc_topology_destroy(topo);
+}
+
+/* kmb_topo_hwloc_version - the running hwloc's release; thread-safe, never NULL. */
+const char *kmb_topo_hwloc_version(void)
+{
+	pthread_once(&hwloc_version_once, hwloc_version_init);
+	return hwloc_version_buf;
+}

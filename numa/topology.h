@@ -1,0 +1,108 @@
+/*
+ * topology.h - the machine's topology from hwloc, and thread pinning plans.
+ *
+ * The only files that include <hwloc.h> are numa/topology.c (and later numa/ files).  The rest of
+ * kmbench sees plain integers: OS CPU numbers (as sched_getcpu() returns them) and OS NUMA node
+ * numbers (as libnuma and mbind use them).  A node *index* i (0 <= i < kmb_topo_num_nodes())
+ * counts nodes in hwloc's logical (tree) order; kmb_topo_node_os_index() turns it into the OS
+ * number.  They differ on real machines, so never pass an index where a number is wanted.
+ *
+ * Lifetime: kmb_topo_load() once per process (not thread-safe), kmb_topo_free() at exit.  After
+ * loading, every query is read-only and may be called from any thread.  kmb_topo_pin_self() binds
+ * the calling thread only.
+ *
+ * Topology is restricted to the CPUs and nodes this process may use: hwloc 2 drops what lies
+ * outside its cgroup cpuset, and kmb_topo_load() also restricts to the calling thread's CPU
+ * affinity (taskset, numactl --physcpubind), dropping NUMA nodes left without CPUs.  So "more
+ * threads than CPUs" means more than this process may run on, and kmb_topo_load() must be
+ * called before the calling thread pins itself (in practice: from main(), first).
+ */
+#ifndef KMB_NUMA_TOPOLOGY_H
+#define KMB_NUMA_TOPOLOGY_H
+
+#include <stddef.h>
+
+struct kmb_topo;	/* opaque */
+
+/*
+ * kmb_topo_load - discover the topology.  @synthetic, when non-NULL, is an hwloc synthetic
+ * description (e.g. "pack:2 numa:2 core:4 pu:2") and @xml_path, when non-NULL, an hwloc XML
+ * file; both are for tests of large machines, and such a topology cannot be bound to
+ * (kmb_topo_pin_self() refuses it).  At most one of the two may be given; with neither, the
+ * running machine is discovered.  Returns NULL and writes a one-line reason into @err (if
+ * @err is non-NULL and @errlen > 0) on failure.  Not thread-safe.
+ */
+struct kmb_topo *kmb_topo_load(const char *synthetic, const char *xml_path, char *err, size_t errlen);
+/* Release @t and everything it holds; NULL is a no-op.  No query may run concurrently. */
+void kmb_topo_free(struct kmb_topo *t);
+
+/* Counts, all >= 1.  A topology without Core or Package objects counts each PU as a core and
+ * the whole machine as one package. */
+int kmb_topo_num_pus(const struct kmb_topo *t);		/* usable PUs (hardware threads) */
+int kmb_topo_num_cores(const struct kmb_topo *t);
+int kmb_topo_num_packages(const struct kmb_topo *t);
+/* NUMA nodes, >= 1; when hwloc reports none there is one node, OS number 0, holding every PU. */
+int kmb_topo_num_nodes(const struct kmb_topo *t);
+/* Node i's OS number, or -EINVAL for a bad i. */
+int kmb_topo_node_os_index(const struct kmb_topo *t, int i);
+/* Bytes of memory local to node i; 0 for a bad i. */
+unsigned long long kmb_topo_node_memory(const struct kmb_topo *t, int i);
+/*
+ * Writes the OS CPU list of node i as "0-3,8-11" into buf; returns 0, -ENOSPC when it does not
+ * fit (buf then holds a truncated list), or -EINVAL for a bad i or buffer.
+ */
+int kmb_topo_node_cpulist(const struct kmb_topo *t, int i, char *buf, size_t len);
+/*
+ * Relative distance between nodes i and j (10 = local), from hwloc's latency matrix (the ACPI
+ * SLIT on Linux; hwloc reports none for a single node, nor in synthetic topologies).  0 when
+ * unknown, the diagonal included, so a matrix of zeros means "no data"; the one exception is a
+ * single-node machine without a matrix, whose distance (0, 0) is 10.  0 for a bad i or j.
+ */
+int kmb_topo_node_distance(const struct kmb_topo *t, int i, int j);
+/*
+ * OS node of an OS CPU, -1 if the CPU is not usable here.  The node is the one nearest the CPU
+ * in the tree, so a memory-only node (CXL, HBM attached higher up) is never chosen over it.
+ */
+int kmb_topo_cpu_to_node(const struct kmb_topo *t, int os_cpu);
+/* L1d line size in bytes, a power of two: hwloc's, else sysconf() (this machine only), else 64. */
+int kmb_topo_cache_line_size(const struct kmb_topo *t);
+/* Package 0's CPUModel string from hwloc, "" if unknown; lives as long as @t. */
+const char *kmb_topo_cpu_model(const struct kmb_topo *t);
+
+/* Pinning policies. */
+enum kmb_pin_policy {
+	KMB_PIN_NONE,		/* no binding; the OS places threads */
+	KMB_PIN_COMPACT,	/* thread i on the i-th PU in hwloc logical order: fill a core's SMT
+				 * siblings, then the next core, the next package */
+	KMB_PIN_SCATTER,	/* spread threads as far apart as possible: across packages and
+				 * NUMA nodes first, then cores, SMT siblings last (hwloc_distrib) */
+};
+/* Parse "none" | "compact" | "scatter"; returns 0 or -EINVAL (*out untouched). */
+int kmb_pin_policy_parse(const char *s, enum kmb_pin_policy *out);
+/* The name kmb_pin_policy_parse() accepts for @p, "?" for a value outside the enum. */
+const char *kmb_pin_policy_name(enum kmb_pin_policy p);
+
+/*
+ * kmb_topo_pin_plan - the OS CPU for each of @nthreads threads under @policy, written to
+ * cpus[0..nthreads).  KMB_PIN_NONE writes -1 for every thread (any @nthreads >= 1).  A binding
+ * policy never gives two threads the same CPU.  Returns 0, or -E2BIG when @policy binds and
+ * @nthreads exceeds the usable PUs (the message in @err then names both numbers and suggests
+ * --pin none), -EINVAL (@nthreads < 1, unknown policy, NULL argument), -ENOMEM, or -EIO
+ * should hwloc_distrib() ever repeat a CPU; every error comes with a one-line message in @err.
+ * Works on any topology, synthetic ones too.
+ */
+int kmb_topo_pin_plan(const struct kmb_topo *t, enum kmb_pin_policy policy, int nthreads,
+		      int *cpus, char *err, size_t errlen);
+
+/*
+ * Bind the calling thread to OS CPU @os_cpu (hwloc_set_cpubind, HWLOC_CPUBIND_THREAD |
+ * HWLOC_CPUBIND_STRICT, retried without STRICT where the OS cannot enforce it).  Returns 0 or
+ * -errno; -EINVAL for a synthetic or XML topology or a CPU that is not usable here.
+ */
+int kmb_topo_pin_self(const struct kmb_topo *t, int os_cpu);
+
+/* The running hwloc library's release, e.g. "2.9.0" (not hwloc_get_api_version(), which is
+ * the API level: 2.8.0 on hwloc 2.9.0).  Thread-safe; the string lives for the process. */
+const char *kmb_topo_hwloc_version(void);
+
+#endif

@@ -1,0 +1,224 @@
+"""Read a kmbench results file (results/README.md) and reduce it to one Cell per measurement.
+
+A cell is one (backend, workload, params, threads) combination. Its statistics are taken over the
+repetitions that Google Benchmark reported as iteration runs: median, min and max. Where a file
+holds only aggregates (benchmark --benchmark_report_aggregates_only), the "median" aggregate is
+used, else the "mean" one, and min/max are unknown. Failed runs (error_occurred) never enter the
+statistics; their messages are kept on the cell. Nothing here knows about HTML or plots.
+"""
+import json
+import re
+import statistics
+from dataclasses import dataclass, field
+
+# Keys Google Benchmark and kmbench define; every other numeric key of a run is a counter.
+RUN_KEYS = {
+    "name", "run_name", "run_type", "family_index", "per_family_instance_index", "repetitions",
+    "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit",
+    "items_per_second", "bytes_per_second", "aggregate_name", "aggregate_unit", "error_occurred",
+    "error_message", "skipped", "skip_message", "label", "kmbench", "big_o", "rms", "complexity",
+}
+# Counters in the order results/README.md lists them; unknown counters follow, sorted.
+KNOWN_COUNTERS = [
+    "task_clock_ns", "page_faults", "context_switches", "cpu_migrations", "cycles",
+    "instructions", "cache_misses", "l1d_misses", "llc_misses", "dtlb_misses",
+    "hw_counted_fraction",
+]
+# Name segments that are Google Benchmark options, not workload parameters.
+NAME_OPTIONS = {"real_time", "process_time", "manual_time", "min_time", "min_warmup_time",
+                "repeats", "iterations"}
+TIME_SCALE = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+class ResultsError(Exception):
+    """The results file cannot be used; the message is one line for the user."""
+
+
+def load(path):
+    """Return the parsed results file, or raise ResultsError naming the problem."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise ResultsError(f"cannot read {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise ResultsError(f"{path} is not UTF-8 text: {e.reason}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ResultsError(f"{path} is not valid JSON: {e.msg} at line {e.lineno} "
+                           f"column {e.colno}") from None
+    if not isinstance(data, dict) or "benchmarks" not in data:
+        raise ResultsError(f'{path} has no "benchmarks" key: not a kmbench/Google Benchmark '
+                           f"results file")
+    if not isinstance(data["benchmarks"], list):
+        raise ResultsError(f'{path}: "benchmarks" is not a list')
+    if not isinstance(data.get("context", {}), dict):
+        raise ResultsError(f'{path}: "context" is not an object')
+    return data
+
+
+def natural(value):
+    """Sort key: numbers by value, before text."""
+    try:
+        return (0, float(value), "")
+    except (TypeError, ValueError):
+        return (1, 0.0, str(value))
+
+
+@dataclass
+class Cell:
+    backend: str
+    workload: str
+    params: tuple            # ((name, value as text), ...) in the file's order
+    threads: int
+    reps: int = 0            # repetitions that succeeded (or the aggregate's count)
+    planned: int = 0         # repetitions asked for (Google Benchmark's "repetitions")
+    source: str = "iteration"  # or "median aggregate" / "mean aggregate"
+    ns: tuple = None         # (median, min, max) ns per operation per thread; min/max may be None
+    mops: tuple = None       # (median, min, max) Mops/s, all threads together
+    counters: dict = field(default_factory=dict)   # name -> median per operation
+    errors: list = field(default_factory=list)     # messages of failed runs
+
+    @property
+    def group(self):
+        return (self.workload, self.params)
+
+    def sort_key(self):
+        return (self.workload, [(k, natural(v)) for k, v in self.params], self.threads)
+
+
+def identify(run):
+    """(backend, workload, params, threads) of a run, from its kmbench key or else its name."""
+    kmb = run.get("kmbench") if isinstance(run.get("kmbench"), dict) else {}
+    parts = str(run.get("run_name") or run.get("name") or "?").split("/")
+    params, threads = [], run.get("threads", kmb.get("threads"))
+    for seg in parts[2:]:
+        key, sep, value = seg.partition(":")
+        if key == "threads" and sep:
+            threads = threads or value
+        elif sep and key not in NAME_OPTIONS:
+            params.append((key, value))
+    if isinstance(kmb.get("params"), dict):
+        params = [(str(k), str(v)) for k, v in kmb["params"].items()]
+    backend = kmb.get("backend") or (parts[1] if len(parts) > 1 else "?")
+    workload = kmb.get("workload") or parts[0]
+    try:
+        threads = int(threads)
+    except (TypeError, ValueError):
+        threads = 1
+    return str(backend), str(workload), tuple(params), threads
+
+
+def failed(run):
+    return bool(run.get("error_occurred") or run.get("skipped"))
+
+
+def counter_names(run):
+    return [k for k, v in run.items() if k not in RUN_KEYS and isinstance(v, (int, float))
+            and not isinstance(v, bool)]
+
+
+def spread(values):
+    return (statistics.median(values), min(values), max(values))
+
+
+def cells(benchmarks):
+    """Group the runs into Cells, sorted by workload, params, threads and first appearance."""
+    runs = {}
+    for run in benchmarks:
+        if isinstance(run, dict):
+            runs.setdefault(identify(run), []).append(run)
+    out = []
+    for key, group in runs.items():
+        cell = Cell(*key)
+        cell.planned = max((r["repetitions"] for r in group
+                            if isinstance(r.get("repetitions"), int)), default=0)
+        bad = [r for r in group if failed(r)]
+        bad = [r for r in bad if r.get("run_type") != "aggregate"] or bad
+        cell.errors = [str(r.get("error_message") or r.get("skip_message") or "failed")
+                       for r in bad]
+        ok = [r for r in group if not failed(r) and r.get("run_type", "iteration") == "iteration"]
+        if ok:
+            cell.reps = len(ok)
+        else:
+            aggs = {r.get("aggregate_name"): r for r in group
+                    if not failed(r) and r.get("run_type") == "aggregate"}
+            name = "median" if "median" in aggs else "mean" if "mean" in aggs else None
+            if name:
+                ok = [aggs[name]]
+                cell.source = f"{name} aggregate"
+                cell.reps = int(ok[0].get("repetitions") or ok[0].get("iterations") or 1)
+        if ok:
+            fill(cell, ok)
+        out.append(cell)
+    order = {key: i for i, key in enumerate(runs)}
+    out.sort(key=lambda c: (c.sort_key(), order[(c.backend, c.workload, c.params, c.threads)]))
+    return out
+
+
+def fill(cell, runs):
+    ns = [float(r["real_time"]) * TIME_SCALE.get(r.get("time_unit", "ns"), 1.0)
+          for r in runs if isinstance(r.get("real_time"), (int, float))]
+    ips = [float(r["items_per_second"]) / 1e6 for r in runs
+           if isinstance(r.get("items_per_second"), (int, float))]
+    if ns:
+        cell.ns = spread(ns)
+    if ips:
+        cell.mops = spread(ips)
+    elif ns and all(ns):   # no items_per_second: one item per iteration, every thread
+        cell.mops = tuple(cell.threads * 1e3 / v for v in (cell.ns[0], cell.ns[2], cell.ns[1]))
+    if len(runs) == 1 and cell.source != "iteration":
+        cell.ns = cell.ns and (cell.ns[0], None, None)
+        cell.mops = cell.mops and (cell.mops[0], None, None)
+    names = {n for r in runs for n in counter_names(r)}
+    for name in names:
+        vals = [float(r[name]) for r in runs if name in counter_names(r)]
+        cell.counters[name] = statistics.median(vals)
+
+
+def counter_columns(cells_, counters_ctx):
+    """Counter columns for the table: known ones present or listed in the context, then others."""
+    present = {n for c in cells_ for n in c.counters}
+    listed = set(counters_ctx.get("available") or []) | set(counters_ctx.get("unavailable") or {})
+    cols = [n for n in KNOWN_COUNTERS if n in present or n in listed]
+    return cols + sorted((present | listed) - set(cols))
+
+
+def backend_order(context, cells_):
+    """Backends in the context's order, then any that only appear in the runs."""
+    names = list((context.get("backends") or {}).keys())
+    for c in cells_:
+        if c.backend not in names:
+            names.append(c.backend)
+    return names
+
+
+def groups(cells_):
+    """{(workload, params): [cells]} in sorted order."""
+    out = {}
+    for c in cells_:
+        out.setdefault(c.group, []).append(c)
+    return out
+
+
+def params_text(params):
+    return " ".join(f"{k}:{v}" for k, v in params) or "-"
+
+
+def fmt_ns(v):
+    return "n/a" if v is None else f"{v:,.2f}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def fmt_counter(v):
+    if v is None:
+        return "n/a"
+    if v == 0:
+        return "0"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.3g}"
+
+
+def slug(text):
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"

@@ -1,0 +1,334 @@
+#!/usr/bin/python3
+"""kmbench report: turn one results file (results/README.md) into one self-contained HTML page.
+
+    /usr/bin/python3 report/kmbench_report.py RESULTS.json [-o OUT.html] [--title T]
+
+The page (default: index.html beside RESULTS.json) holds the run's header, per (workload, params)
+throughput and ns/op plots, a table of every result (median over repetitions), the backends'
+status, the perf counters' availability and the full context. Images are embedded as base64 PNG;
+there is no script and no external reference, so the file can be mailed or archived alone.
+
+Reads the results file and nothing else (STYLE.md point 12). Runs on Debian's /usr/bin/python3
+with python3-matplotlib. Exit status: 0 written, 2 unusable input, 1 output cannot be written.
+"""
+import argparse
+import datetime
+import html
+import os
+import sys
+import tempfile
+
+sys.dont_write_bytecode = True      # leave no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kmb_plots  # noqa: E402
+import kmb_results as kr  # noqa: E402
+
+PROG = "kmbench_report"
+CSS = """
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif;
+       color: #1d232b; margin: 0 auto; padding: 0 24px 48px; max-width: 1560px; }
+header { border-bottom: 2px solid #2c5d8a; margin-bottom: 12px; }
+h1 { margin: 18px 0 6px; font-size: 24px; }
+h2 { margin: 28px 0 8px; font-size: 19px; border-bottom: 1px solid #d5dbe1; padding-bottom: 3px; }
+h3 { margin: 18px 0 6px; font-size: 15px; }
+dl.meta { display: grid; grid-template-columns: max-content auto max-content auto;
+          gap: 2px 14px; margin: 8px 0 12px; }
+dl.meta dt { color: #5b6670; } dl.meta dd { margin: 0; font-family: ui-monospace, monospace; }
+p.summary { margin: 6px 0 12px; } nav a { margin-right: 14px; }
+.plots { display: flex; flex-wrap: wrap; gap: 12px; }
+.plots img { box-sizing: border-box; width: calc(50% - 6px); min-width: 520px; max-width: 100%;
+             height: auto; border: 1px solid #e3e7eb; }
+table { border-collapse: collapse; font-size: 13px; margin: 6px 0; }
+th, td { border: 1px solid #d5dbe1; padding: 3px 7px; vertical-align: top; text-align: left; }
+th { background: #eef2f6; position: sticky; top: 0; }
+td.nw { white-space: nowrap; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tbody tr:nth-child(even) { background: #f8fafb; }
+tr.first td { border-top: 2px solid #98a6b3; }
+tr.best td.ns { font-weight: 600; }
+tr.failed td { background: #fdecee; color: #8a1020; }
+.na { color: #97a0a8; }
+.scroll { overflow-x: auto; }
+.badge { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; color: #fff; }
+.ok { background: #2e7d32; } .skipped { background: #8d6e00; } .failed { background: #b00020; }
+.unknown { background: #667; }
+table.ctx td:first-child { font-family: ui-monospace, monospace; white-space: nowrap; }
+table.ctx table { font-size: 12px; margin: 0; }
+.note { color: #5b6670; font-size: 12.5px; }
+"""
+
+
+def esc(value):
+    """Escape text for HTML; "://" is written with entities so no URL appears in the source."""
+    return html.escape(str(value)).replace("://", ":&#47;&#47;")
+
+
+def render_value(v, depth=0):
+    """Nested JSON as readable HTML: dicts as key/value tables, lists of objects as tables."""
+    if v is None:
+        return '<span class="na">null</span>'
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float, str)):
+        return esc(v)
+    if isinstance(v, dict):
+        if not v:
+            return "{}"
+        rows = "".join(f"<tr><td>{esc(k)}</td><td>{render_value(x, depth + 1)}</td></tr>"
+                       for k, x in v.items())
+        return f"<table>{rows}</table>"
+    if isinstance(v, list):
+        if all(not isinstance(x, (dict, list)) for x in v):
+            return esc(", ".join("null" if x is None else str(x) for x in v)) or "[]"
+        if all(isinstance(x, list) for x in v):   # a matrix, e.g. NUMA distances
+            rows = "".join("<tr>" + "".join(f'<td class="num">{render_value(y, depth + 1)}</td>'
+                                            for y in row) + "</tr>" for row in v)
+            return f"<table>{rows}</table>"
+        if all(isinstance(x, dict) for x in v):
+            keys = list(dict.fromkeys(k for x in v for k in x))
+            head = "".join(f"<th>{esc(k)}</th>" for k in keys)
+            rows = "".join("<tr>" + "".join(f"<td>{render_value(x.get(k), depth + 1)}</td>"
+                                            for k in keys) + "</tr>" for x in v)
+            return f"<table><tr>{head}</tr>{rows}</table>"
+        return "<br>".join(render_value(x, depth + 1) for x in v)
+    return esc(repr(v))
+
+
+def run_id(data):
+    """The context's run id, else the first run's kmbench.run_id."""
+    ctx = data.get("context") or {}
+    for run in [ctx] + [r.get("kmbench") for r in data["benchmarks"] if isinstance(r, dict)]:
+        if isinstance(run, dict) and run.get("run_id"):
+            return str(run["run_id"])
+    return None
+
+
+def header(title, ctx, run, path):
+    items = [
+        ("run id", run), ("date", ctx.get("date")), ("host", ctx.get("host_name")),
+        ("CPU model", ctx.get("cpu_model")), ("kernel", ctx.get("kernel")),
+        ("build type", ctx.get("build_type")), ("git commit", ctx.get("git_commit")),
+        ("compiler", ctx.get("compiler")), ("kmbench", ctx.get("kmbench_version")),
+        ("CPUs", ctx.get("num_cpus")), ("pinning", ctx.get("pin_policy")),
+        ("results file", os.path.basename(path)),
+    ]
+    dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc('unknown' if v is None else v)}</dd>"
+                 for k, v in items)
+    return f"<header><h1>{esc(title)}</h1><dl class=\"meta\">{dl}</dl></header>"
+
+
+def summary(ctx, cells, backends):
+    status = {b: (ctx.get("backends") or {}).get(b, {}).get("status", "ok") for b in backends}
+    ran = [b for b in backends if any(c.backend == b and c.ns for c in cells)]
+    not_ok = [f"{b} ({s})" for b, s in status.items() if s != "ok"]
+    nfail = sum(len(c.errors) for c in cells)
+    unavailable = (ctx.get("counters") or {}).get("unavailable") or {}
+    parts = [f"{len(ran)} of {len(backends)} backends have results"]
+    if not_ok:
+        parts.append("not run: " + ", ".join(not_ok))
+    parts.append(f"{nfail} failed run{'s' if nfail != 1 else ''}")
+    if unavailable:
+        parts.append(f"{len(unavailable)} counters unavailable")
+    nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in [
+        ("plots", "Plots"), ("results", "Results"), ("backends", "Backends"),
+        ("counters", "Counters"), ("context", "Context")])
+    return f'<p class="summary">{esc("; ".join(parts))}.</p><nav>{nav}</nav>'
+
+
+def plots(cells, backends):
+    colour = kmb_plots.colours(backends)
+    out = ['<h2 id="plots">Throughput and time per operation</h2>',
+           '<p class="note">Median over repetitions; error bars span min..max over '
+           "repetitions. ns/op is wall-clock time per operation per thread; Mops/s counts the "
+           "operations of all threads together.</p>"]
+    for (workload, params), group in kr.groups(cells).items():
+        title = f"{workload} {kr.params_text(params)}"
+        out.append(f'<h3 id="g-{kr.slug(title)}">{esc(title)}</h3><div class="plots">')
+        for fn, what in ((kmb_plots.throughput, "throughput"), (kmb_plots.ns_per_op, "ns/op")):
+            png = fn(title, group, backends, colour)
+            out.append(f'<img alt="{esc(title)}: {what}" src="data:image/png;base64,{png}">')
+        out.append("</div>")
+    if not cells:
+        out.append("<p>No results in this file.</p>")
+    return "\n".join(out)
+
+
+RESULT_HEAD = ["backend", "workload", "params", "threads", "reps", "ns/op", "spread", "vs best",
+               "Mops/s"]
+RESULT_TIPS = {
+    "reps": "successful repetitions (of those asked for)",
+    "ns/op": "wall-clock ns per operation per thread",
+    "spread": "(max - min) / median of ns/op over repetitions",
+    "vs best": "ns/op relative to the fastest backend with the same workload, params and threads",
+    "Mops/s": "million operations per second, all threads together",
+}
+
+
+def result_values(c, cols, best):
+    """The text of an ok row's cells from "reps" on."""
+    reps = f"{c.reps}" + (f" of {c.planned}" if 0 < c.reps < c.planned else "")
+    reps += "" if c.source == "iteration" else f" ({c.source})"
+    spread = ("n/a" if c.ns[1] is None or not c.ns[0]
+              else f"{100 * (c.ns[2] - c.ns[1]) / c.ns[0]:.1f}%")
+    rel = f"{c.ns[0] / best:.2f}x" if best else "n/a"
+    mops = kr.fmt_ns(c.mops[0]) if c.mops else "n/a"
+    return ([reps, kr.fmt_ns(c.ns[0]), spread, rel, mops]
+            + [kr.fmt_counter(c.counters.get(n)) for n in cols])
+
+
+def results_table(cells, counters_ctx):
+    """One row per cell (median over repetitions) and one per cell with failed runs."""
+    cols = kr.counter_columns(cells, counters_ctx)
+    unavailable = counters_ctx.get("unavailable") or {}
+    head = RESULT_HEAD + cols
+    tips = dict(RESULT_TIPS, **{c: f"unavailable: {unavailable[c]}" for c in cols
+                                if c in unavailable})
+    ths = "".join(f'<th{tip(tips.get(h))}>{esc(h).replace("_", "_<wbr>")}</th>' for h in head)
+    best = {}
+    for c in cells:
+        if c.ns:
+            key = (c.group, c.threads)
+            best[key] = min(best.get(key, c.ns[0]), c.ns[0])
+    rows, prev = [], None
+    for c in cells:
+        first = " first" if (c.group, c.threads) != prev else ""
+        prev = (c.group, c.threads)
+        ident = "".join([f"<td>{esc(c.backend)}</td>", f"<td>{esc(c.workload)}</td>",
+                         f'<td class="nw">{esc(kr.params_text(c.params))}</td>',
+                         f'<td class="num">{c.threads}</td>'])
+        if c.ns:
+            b = best[(c.group, c.threads)]
+            cls = "result" + first + (" best" if c.ns[0] == b else "")
+            tds = "".join(f'<td class="num{" ns" if i == 1 else ""}">{cell_text(v)}</td>'
+                          for i, v in enumerate(result_values(c, cols, b)))
+            rows.append(f'<tr class="{cls}">{ident}{tds}</tr>')
+            first = ""
+        if c.errors:
+            text = "; ".join(sorted(set(c.errors)))
+            rows.append(f'<tr class="result failed{first}">{ident}'
+                        f'<td class="num">{len(c.errors)} failed</td>'
+                        f'<td colspan="{len(head) - 5}">error: {esc(text)}</td></tr>')
+    return ('<h2 id="results">All results</h2>'
+            '<p class="note">One row per backend, workload, params and threads: median over '
+            "repetitions. Counters are per operation (task_clock_ns: ns per operation, mean over "
+            'threads); "n/a" marks a counter this machine does not have (see Counters). '
+            "Bold: the fastest backend of its group.</p>"
+            f'<div class="scroll"><table id="results-table"><thead><tr>{ths}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def tip(text):
+    return f' title="{esc(text)}"' if text else ""
+
+
+def cell_text(v):
+    return '<span class="na">n/a</span>' if v == "n/a" else esc(v)
+
+
+def backends_block(ctx, cells, backends):
+    info = ctx.get("backends") or {}
+    rows = []
+    for b in backends:
+        d = info.get(b) if isinstance(info.get(b), dict) else {}
+        status = str(d.get("status") or ("ok" if b not in info else "unknown"))
+        cls = status if status in ("ok", "skipped", "failed") else "unknown"
+        n = sum(c.reps for c in cells if c.backend == b)
+        nf = sum(len(c.errors) for c in cells if c.backend == b)
+        rows.append(f'<tr><td>{esc(b)}</td><td><span class="badge {cls}">{esc(status)}</span>'
+                    f'</td><td>{esc(d.get("reason", ""))}</td><td>{esc(d.get("preload", "-"))}'
+                    f'</td><td>{esc(d.get("free", "-"))}</td><td class="num">{n}</td>'
+                    f'<td class="num">{nf}</td></tr>')
+    return ('<h2 id="backends">Backends</h2><table id="backends-table"><thead><tr>'
+            "<th>backend</th><th>status</th><th>reason</th><th>LD_PRELOAD</th><th>free function"
+            "</th><th>runs ok</th><th>runs failed</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def counters_block(counters_ctx):
+    avail = counters_ctx.get("available") or []
+    unavailable = counters_ctx.get("unavailable") or {}
+    rows = "".join(f"<tr><td>{esc(n)}</td><td>{esc(r)}</td></tr>" for n, r in unavailable.items())
+    facts = []
+    for key in ("exclude_kernel", "perf_event_paranoid"):
+        if key in counters_ctx:
+            facts.append(f"{key}: {render_value(counters_ctx[key])}")
+    return ('<h2 id="counters">Counters</h2>'
+            f"<p>Available: {esc(', '.join(map(str, avail))) or 'none'}"
+            f"{'. ' + '; '.join(facts) if facts else ''}.</p>"
+            + (f'<table id="unavailable-table"><thead><tr><th>unavailable counter</th>'
+               f"<th>reason</th></tr></thead><tbody>{rows}</tbody></table>" if unavailable
+               else "<p>No counter is unavailable.</p>"))
+
+
+def context_block(ctx):
+    rows = "".join(f"<tr><td>{esc(k)}</td><td>{render_value(v)}</td></tr>" for k, v in ctx.items())
+    return f'<h2 id="context">Context</h2><table class="ctx"><tbody>{rows}</tbody></table>'
+
+
+def render(data, path, title=None):
+    ctx = data.get("context") or {}
+    cells = kr.cells(data["benchmarks"])
+    backends = kr.backend_order(ctx, cells)
+    counters_ctx = ctx.get("counters") if isinstance(ctx.get("counters"), dict) else {}
+    run = run_id(data)
+    title = title or f"kmbench results: {run or os.path.basename(path)}"
+    made = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    body = "\n".join([
+        header(title, ctx, run, path), summary(ctx, cells, backends), plots(cells, backends),
+        results_table(cells, counters_ctx), backends_block(ctx, cells, backends),
+        counters_block(counters_ctx), context_block(ctx),
+        f'<p class="note">Generated by report/kmbench_report.py on {esc(made)}.</p>'])
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{esc(title)}</title><style>{CSS}</style></head>\n<body>\n{body}\n"
+            "</body></html>\n")
+
+
+def write_atomic(path, text):
+    """Write text to path through a temporary file in the same directory and os.replace."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".kmbench-report-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog=PROG, description="Render a kmbench results file as one "
+                                 "self-contained HTML page.")
+    ap.add_argument("results", help="results.json written by kmbench run")
+    ap.add_argument("-o", "--output", help="HTML file to write (default: index.html beside "
+                    "RESULTS)")
+    ap.add_argument("--title", help="page title (default: from the run id)")
+    args = ap.parse_args(argv)
+    try:
+        data = kr.load(args.results)
+    except kr.ResultsError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    out = args.output or os.path.join(os.path.dirname(os.path.abspath(args.results)),
+                                      "index.html")
+    page = render(data, args.results, args.title)
+    try:
+        write_atomic(out, page)
+    except OSError as e:
+        print(f"{PROG}: error: cannot write {out}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+#!/bin/bash
+# Bad input: each case must exit 2 with exactly one line on stderr that names the problem
+# (and the valid choices), and must not touch an existing run directory.
+set -u
+kmbench=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+
+# Results of an earlier run that a bad invocation must leave alone.
+mkdir -p "$tmp/run/parts"
+echo '{"sentinel": true}' > "$tmp/run/results.json"
+
+expect() {  # expect "<substring of the message>" args...
+	local want=$1; shift
+	local err rc lines
+	err=$("$kmbench" "$@" 2>&1 >/dev/null); rc=$?
+	lines=$(printf '%s\n' "$err" | grep -c .)
+	if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && [[ "$err" == *"$want"* ]]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL: kmbench $* -> exit $rc, $lines line(s): $err (wanted exit 2, one line with '$want')"
+	fi
+}
+
+expect "unknown backend 'nosuch'; valid backends: glibc, jemalloc, tcmalloc, mimalloc" run --backends nosuch --out "$tmp/run"
+expect "unknown workload 'nosuch'; valid workloads: churn" run --workloads=nosuch --out "$tmp/run"
+expect "--threads: 0 threads is out of range" run --threads 0 --out "$tmp/run"
+expect "--threads: 5000 threads is out of range" run --threads 5000 --out "$tmp/run"
+expect "--threads: 'x' is not a thread count" run --threads 1,x --out "$tmp/run"
+expect "--threads: '4-2' is not a range" run --threads 4-2 --out "$tmp/run"
+ncpu=$(nproc)
+expect "threads but only $ncpu CPUs are usable" run --threads $((ncpu + 1)) --pin compact --out "$tmp/run"
+expect "--sizes: '64x' is not a size" run --sizes 64,64x --out "$tmp/run"
+expect "--sizes: '0' is not a size" run --sizes 0 --out "$tmp/run"
+expect "--sizes: '2G' is not a size" run --sizes 2G --out "$tmp/run"
+expect "--sizes: empty list" run --sizes= --out "$tmp/run"
+expect "--pin: unknown policy 'tight'; valid policies: compact, scatter, none" run --pin tight
+expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke" run --preset huge
+expect "unknown option '--frobnicate'; valid options:" run --frobnicate
+expect "--min-time: 'soon' is not a time" run --min-time soon
+expect "--repetitions: '0' is not a count" run --repetitions 0
+expect "--batch needs a value" run --batch
+expect "unknown command 'runn'; valid commands: list, run, overhead, help" runn
+expect "--resume takes the options saved" run --resume "$tmp/run" --sizes 64
+expect "cannot read saved options" run --resume "$tmp/nonexistent"
+
+if grep -q sentinel "$tmp/run/results.json" && [ -z "$(ls "$tmp/run/parts")" ]; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1)); echo "FAIL: a bad invocation changed the existing run directory"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

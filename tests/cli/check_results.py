@@ -1,0 +1,119 @@
+#!/usr/bin/python3
+"""Check a kmbench results.json against results/README.md, and that Google Benchmark's own
+compare.py reads it.  Usage: check_results.py FILE [--threads 1,2] [--backends a,b]
+Exit 0 when every check passes; prints each failure and exits 1 otherwise."""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+GB_CONTEXT = ["date", "host_name", "executable", "num_cpus", "mhz_per_cpu", "cpu_scaling_enabled",
+              "caches", "load_avg", "library_build_type"]
+KMB_CONTEXT = ["kmbench_version", "run_id", "build_type", "compiler", "cflags", "git_commit",
+               "kernel", "cpu_model", "cache_line_size", "topology", "pin_policy", "libraries",
+               "counters", "options", "backends"]
+RUN_KEYS = ["name", "family_index", "per_family_instance_index", "run_name", "run_type",
+            "repetitions", "threads", "iterations", "real_time", "cpu_time", "time_unit"]
+SANITIZER_SKIP = "sanitizer build"
+COMPARE = "/usr/share/benchmark/compare.py"
+
+failures = []
+
+
+def check(cond, msg):
+    if not cond:
+        failures.append(msg)
+    return cond
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("file")
+    ap.add_argument("--threads", default=None)
+    ap.add_argument("--backends", default=None)
+    a = ap.parse_args()
+    with open(a.file) as f:
+        doc = json.load(f)
+    ctx, runs = doc["context"], doc["benchmarks"]
+    for k in GB_CONTEXT + KMB_CONTEXT:
+        check(k in ctx, f"context lacks {k}")
+    opts = ctx["options"]
+    want_backends = a.backends.split(",") if a.backends else opts["backends"]
+    check(sorted(want_backends) == sorted(opts["backends"]),
+          f"options.backends {opts['backends']} != {want_backends}")
+    threads = [int(t) for t in a.threads.split(",")] if a.threads else opts["threads"]
+    check(sorted(set(threads)) == opts["threads"], f"threads {opts['threads']} != {threads}")
+    avail = set(ctx["counters"]["available"])
+    unavail = ctx["counters"]["unavailable"]
+    check(not (avail & set(unavail)), "a counter is both available and unavailable")
+    for name, why in unavail.items():
+        check(isinstance(why, str) and why, f"counter {name} unavailable without a reason")
+
+    families = {}
+    for b in want_backends:
+        st = ctx["backends"].get(b)
+        if not check(st is not None, f"no status for backend {b}"):
+            continue
+        status = st.get("status")
+        if status == "skipped":
+            # Only a sanitizer build may skip a backend that is installed here.
+            check(SANITIZER_SKIP in st.get("reason", ""),
+                  f"backend {b} skipped: {st.get('reason')}")
+            check(not [r for r in runs if r["kmbench"]["backend"] == b],
+                  f"skipped backend {b} has runs")
+            continue
+        if not check(status == "ok", f"backend {b}: status {status}: {st.get('reason')}"):
+            continue
+        check(st.get("free"), f"backend {b} status lacks 'free'")
+        mine = [r for r in runs if r["kmbench"]["backend"] == b and r["run_type"] == "iteration"]
+        for w in opts["workloads"]:
+            for size in opts["sizes"]:
+                for t in threads:
+                    cell = [r for r in mine if r["kmbench"]["workload"] == w and
+                            r["kmbench"]["params"].get("size") == size and r["threads"] == t]
+                    check(len(cell) == opts["repetitions"],
+                          f"{b}/{w}/size:{size}/threads:{t}: {len(cell)} runs, "
+                          f"want {opts['repetitions']}")
+        for r in mine:
+            where = r.get("name", "?")
+            for k in RUN_KEYS:
+                check(k in r, f"{where}: lacks {k}")
+            check(not r.get("error_occurred"), f"{where}: failed: {r.get('error_message')}")
+            check(r["time_unit"] == "ns" and r["real_time"] > 0, f"{where}: real_time")
+            check(r.get("items_per_second", 0) > 0, f"{where}: items_per_second")
+            m = r["kmbench"]
+            for k in ["backend", "workload", "params", "threads", "pin", "cpus", "nodes",
+                      "host", "run_id"]:
+                check(k in m, f"{where}: kmbench lacks {k}")
+            check(m["run_id"] == ctx["run_id"], f"{where}: run_id differs from the context")
+            check(len(m["cpus"]) == r["threads"] == len(m["nodes"]), f"{where}: cpus/nodes")
+            if m["pin"] != "none":
+                check(len(set(m["cpus"])) == len(m["cpus"]), f"{where}: two threads on one CPU")
+            for c in avail:
+                check(c in r, f"{where}: available counter {c} missing")
+            for c in unavail:
+                check(c not in r, f"{where}: unavailable counter {c} written")
+            if "task_clock_ns" in r:
+                check(r["task_clock_ns"] > 0, f"{where}: task_clock_ns not positive")
+            key = (b, m["workload"], json.dumps(m["params"], sort_keys=True))
+            families.setdefault(key, set()).add(r["family_index"])
+    for key, idx in families.items():
+        check(len(idx) == 1, f"family {key} has several family_index values {idx}")
+    all_idx = [next(iter(v)) for v in families.values()]
+    check(len(all_idx) == len(set(all_idx)), "two families share a family_index")
+
+    if os.path.exists(COMPARE):
+        p = subprocess.run([sys.executable, COMPARE, "benchmarks", a.file, a.file],
+                           capture_output=True, text=True, timeout=120)
+        check(p.returncode == 0, f"compare.py failed: {p.stderr[-500:]}")
+        check(runs and runs[0]["name"].split("/")[0] in p.stdout, "compare.py printed no rows")
+
+    for f in failures:
+        print("FAIL:", f)
+    print(f"check_results: {len(failures)} problem(s) in {len(runs)} runs")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

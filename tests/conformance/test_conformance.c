@@ -1,0 +1,292 @@
+/*
+ * test_conformance.c - every registered backend through the same checks.
+ *
+ * Usage: test_conformance <backend>.  A backend that replaces malloc (KMB_CAP_PRELOAD) is
+ * re-executed once with LD_PRELOAD set to its library, as `kmbench run` runs it; a backend that
+ * cannot run in this build (library missing, AddressSanitizer build) exits 77, which ctest
+ * reports as skipped, with the reason.  Once the backend is in place its init must succeed.
+ *
+ * Checks: many sizes (alignment, every byte writable, sized free), many live objects at once
+ * (no two overlap), __GFP_ZERO, bulk alloc/free, free(NULL), objects freed by another thread,
+ * statistics and invariant checks where offered.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kmbench/backend.h"
+#include "run.h"
+
+static const struct kmb_backend_ops *b;
+
+/* A byte pattern that differs per object and per offset. */
+static unsigned char pat(size_t obj, size_t off)
+{
+	return (unsigned char)(obj * 131 + off * 7 + 1);
+}
+
+static void fill(unsigned char *p, size_t size, size_t obj)
+{
+	for (size_t i = 0; i < size; i++)
+		p[i] = pat(obj, i);
+}
+
+static void verify(const unsigned char *p, size_t size, size_t obj)
+{
+	for (size_t i = 0; i < size; i++)
+		if (p[i] != pat(obj, i))
+			fail_msg("object %zu (%zu bytes) byte %zu is 0x%02x, wrote 0x%02x: "
+				 "overlap or corruption", obj, size, i, p[i], pat(obj, i));
+}
+
+static void check_align(const void *p, size_t size)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	assert_int_equal(a % 8, 0);
+	if (size >= 16)
+		assert_int_equal(a % 16, 0);
+}
+
+static void test_sizes(void **state)
+{
+	(void)state;
+	for (size_t size = 1; size <= 1u << 20; size = size < 512 ? size + 1 : size * 2 - 1) {
+		unsigned char *p = b->alloc(size, GFP_KERNEL, NUMA_NO_NODE);
+
+		assert_non_null(p);
+		check_align(p, size);
+		fill(p, size, size);
+		verify(p, size, size);
+		b->free(p, size);
+	}
+}
+
+#define NLIVE 20000
+
+static void test_many_live(void **state)
+{
+	unsigned char **p = calloc(NLIVE, sizeof(*p));
+	size_t *sz = calloc(NLIVE, sizeof(*sz));
+	unsigned int seed = 42;
+
+	(void)state;
+	assert_non_null(p);
+	assert_non_null(sz);
+	for (size_t i = 0; i < NLIVE; i++) {
+		sz[i] = 1 + (size_t)rand_r(&seed) % (i % 100 == 0 ? 65536 : 512);
+		p[i] = b->alloc(sz[i], GFP_KERNEL, NUMA_NO_NODE);
+		assert_non_null(p[i]);
+		check_align(p[i], sz[i]);
+		fill(p[i], sz[i], i);
+	}
+	for (size_t i = 0; i < NLIVE; i++)	/* every object intact: none overlaps another */
+		verify(p[i], sz[i], i);
+	for (size_t i = NLIVE; i-- > 0;) {	/* free in a scrambled order */
+		size_t j = (i * 7919) % NLIVE;
+
+		if (p[j]) {
+			b->free(p[j], sz[j]);
+			p[j] = NULL;
+		}
+	}
+	for (size_t i = 0; i < NLIVE; i++)
+		if (p[i])
+			b->free(p[i], sz[i]);
+	free(p);
+	free(sz);
+}
+
+static void test_zero(void **state)
+{
+	static const size_t sizes[] = { 8, 64, 100, 4096, 65536 };
+
+	(void)state;
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		size_t size = sizes[s];
+
+		for (int round = 0; round < 50; round++) {	/* dirty memory first, so reuse shows */
+			unsigned char *d = b->alloc(size, GFP_KERNEL, NUMA_NO_NODE);
+
+			assert_non_null(d);
+			memset(d, 0xa5, size);
+			b->free(d, size);
+		}
+		unsigned char *z = b->alloc(size, GFP_KERNEL | __GFP_ZERO, NUMA_NO_NODE);
+
+		assert_non_null(z);
+		for (size_t i = 0; i < size; i++)
+			if (z[i])
+				fail_msg("__GFP_ZERO allocation of %zu bytes has byte %zu = 0x%02x",
+					 size, i, z[i]);
+		b->free(z, size);
+	}
+}
+
+static void test_bulk(void **state)
+{
+	enum { N = 1000 };
+	void *p[N];
+
+	(void)state;
+	assert_int_equal(kmb_backend_alloc_bulk(b, 96, GFP_KERNEL, NUMA_NO_NODE, N, p), N);
+	for (size_t i = 0; i < N; i++) {
+		assert_non_null(p[i]);
+		fill(p[i], 96, i);
+	}
+	for (size_t i = 0; i < N; i++)
+		verify(p[i], 96, i);
+	kmb_backend_free_bulk(b, 96, N, p);
+}
+
+static void test_free_null(void **state)
+{
+	(void)state;
+	b->free(NULL, 64);	/* must be ignored, as kfree(NULL) is */
+}
+
+/* Objects allocated on one thread and freed on another (a remote free). */
+struct handoff {
+	void *objs[4096];
+	size_t n;
+};
+
+static void *remote_free_thread(void *arg)
+{
+	struct handoff *h = arg;
+
+	if (b->thread_init && b->thread_init())
+		return (void *)1;
+	for (size_t i = 0; i < h->n; i++) {
+		verify(h->objs[i], 128, i);
+		b->free(h->objs[i], 128);
+	}
+	if (b->thread_fini)
+		b->thread_fini();
+	return NULL;
+}
+
+static void test_remote_free(void **state)
+{
+	struct handoff *h = calloc(1, sizeof(*h));
+	pthread_t t;
+	void *ret;
+
+	(void)state;
+	assert_non_null(h);
+	for (int round = 0; round < 10; round++) {
+		h->n = 4096;
+		for (size_t i = 0; i < h->n; i++) {
+			h->objs[i] = b->alloc(128, GFP_KERNEL, NUMA_NO_NODE);
+			assert_non_null(h->objs[i]);
+			fill(h->objs[i], 128, i);
+		}
+		assert_int_equal(pthread_create(&t, NULL, remote_free_thread, h), 0);
+		assert_int_equal(pthread_join(t, &ret), 0);
+		assert_null(ret);
+	}
+	free(h);
+}
+
+static size_t nstats;
+
+static void count_num(void *ctx, const char *key, double v)
+{
+	(void)ctx;
+	assert_non_null(key);
+	assert_true(v >= 0);
+	nstats++;
+}
+
+static void count_text(void *ctx, const char *key, const char *text)
+{
+	(void)ctx;
+	assert_non_null(key);
+	assert_non_null(text);
+	nstats++;
+}
+
+static void test_stats_and_check(void **state)
+{
+	struct kmb_stats_sink sink = { count_num, count_text, NULL };
+	char why[256] = "";
+
+	(void)state;
+	if (b->caps & KMB_CAP_STATS) {
+		nstats = 0;
+		assert_int_equal(b->stats(&sink), 0);
+		assert_true(nstats > 0);
+	}
+	if (b->check && b->check(why, sizeof(why)))
+		fail_msg("%s: invariant check failed: %s", b->name, why);
+}
+
+static int setup(void **state)
+{
+	struct kmb_backend_config cfg = { .nthreads = 2, .max_size = 1u << 20 };
+	char why[256] = "";
+	int r;
+
+	(void)state;
+	r = b->init(&cfg, why, sizeof(why));
+	if (r) {
+		fprintf(stderr, "%s: init failed: %s\n", b->name, why);
+		return -1;
+	}
+	return b->thread_init ? b->thread_init() : 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (b->thread_fini)
+		b->thread_fini();
+	b->fini();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_many_live),
+		cmocka_unit_test(test_zero),
+		cmocka_unit_test(test_bulk),
+		cmocka_unit_test(test_free_null),
+		cmocka_unit_test(test_remote_free),
+		cmocka_unit_test(test_stats_and_check),
+	};
+	const char *pre;
+	char name[96];
+
+	if (argc != 2 || !(b = kmb_backend_find(argv[1]))) {
+		fprintf(stderr, "usage: test_conformance <backend>\n");
+		return 2;
+	}
+	if (b->caps & KMB_CAP_PRELOAD) {
+		const char *why = kmb_backend_cannot_run(b);
+
+		if (why) {
+			printf("SKIP %s: %s\n", b->name, why);
+			return 77;
+		}
+		pre = getenv("LD_PRELOAD");
+		if (!pre || strcmp(pre, b->preload)) {	/* once: re-execute under the preload */
+			setenv("LD_PRELOAD", b->preload, 1);
+			execv("/proc/self/exe", argv);
+			perror("execv");
+			return 1;
+		}
+	}
+	snprintf(name, sizeof(name), "conformance/%s", b->name);
+	return cmocka_run_group_tests_name(name, tests, setup, teardown);
+}

@@ -1,0 +1,100 @@
+"""Shared helpers of the report tests: paths, running the report, reading its HTML tables.
+
+Not a test module itself (ctest runs tests/report/test_*.py only).
+"""
+import base64
+import os
+import re
+import struct
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+SOURCE_DIR = os.environ.get("KMB_SOURCE_DIR") or os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPORT = os.path.join(SOURCE_DIR, "report", "kmbench_report.py")
+FIXTURE = os.path.join(SOURCE_DIR, "tests", "fixtures", "results-quick.json")
+PYTHON = sys.executable or "/usr/bin/python3"
+
+# What tests/fixtures/results-quick.json holds (see tests/fixtures/make_results_quick.py).
+BACKENDS_OK = ["glibc", "jemalloc", "tcmalloc", "mimalloc"]
+SKIPPED = ("hoard", "libhoard.so not found")
+HW_COUNTERS = ["cycles", "instructions", "cache_misses", "l1d_misses", "llc_misses",
+               "dtlb_misses"]
+SW_COUNTERS = ["task_clock_ns", "page_faults", "context_switches", "cpu_migrations"]
+NO_PMU = "ENOENT: not supported on this machine (no hardware PMU?)"
+ERROR_MESSAGE = "malloc returned NULL after 1048576 operations (ENOMEM)"
+PLANTED_NS, PLANTED_MOPS = "12.35", "81.00"   # jemalloc churn size:64 batch:100 threads 1
+GROUPS = 2                                    # (churn, size:64) and (churn, size:1024)
+OK_ROWS = 4 * 2 * 2                           # backends x sizes x thread counts
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def run_report(*args, cwd=None):
+    """Run the report script; return the CompletedProcess (text mode)."""
+    return subprocess.run([PYTHON, REPORT, *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=240)
+
+
+class TableParser(HTMLParser):
+    """Collect every <table id=...> as {"header": [...], "rows": [(classes, [cells])]}."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables, self.stack, self.imgs = {}, [], []
+        self.row = self.cell = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img":
+            self.imgs.append(attrs.get("src", ""))
+        elif tag == "table":
+            self.stack.append(attrs.get("id"))
+            if attrs.get("id"):
+                self.tables[attrs["id"]] = {"header": [], "rows": []}
+        elif tag == "tr" and self.stack and self.stack[-1]:
+            self.row = (attrs.get("class") or "", [])
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "table" and self.stack:
+            self.stack.pop()
+        elif tag in ("td", "th") and self.row is not None and self.cell is not None:
+            self.row[1].append(" ".join("".join(self.cell).split()))
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            table = self.tables[self.stack[-1]]
+            if not table["header"] and not self.row[0] and self.row[1] and not table["rows"]:
+                table["header"] = self.row[1]
+            else:
+                table["rows"].append(self.row)
+            self.row = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def parse(text):
+    p = TableParser()
+    p.feed(text)
+    p.close()
+    return p
+
+
+def result_rows(parsed):
+    """Rows of the results table as dicts keyed by header, with "class" added."""
+    table = parsed.tables["results-table"]
+    return [dict(zip(table["header"], cells), **{"class": cls}) for cls, cells in table["rows"]]
+
+
+def png_payloads(text):
+    """The decoded bytes of every data:image/png;base64 payload in text."""
+    return [base64.b64decode(m) for m in re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)",
+                                                     text)]
+
+
+def png_size(data):
+    """(width, height) from a PNG's IHDR chunk."""
+    return struct.unpack(">II", data[16:24])

@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""The report in a real browser: headless Chromium loads the file:// page.
+
+Checks the DOM Chromium built (results rows, failed row, embedded images) and a screenshot (not
+blank; every backend's colour drawn). Exits 77 (ctest: skipped) when /usr/bin/chromium is absent.
+
+Run: /usr/bin/python3 tests/report/test_report_browser.py
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report_util as ru  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+TIMEOUT_S = 60
+WINDOW = (1280, 2400)
+# matplotlib's tab10 colours, which the report gives the backends in context order.
+BACKEND_RGB = {"glibc": (31, 119, 180), "jemalloc": (255, 127, 14), "tcmalloc": (44, 160, 44),
+               "mimalloc": (214, 39, 40)}
+
+
+def chromium(args, workdir):
+    """Run headless Chromium with a fresh profile; kill its process group after TIMEOUT_S."""
+    profile = tempfile.mkdtemp(prefix="profile-", dir=workdir)
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", f"--user-data-dir={profile}", *args]
+    env = dict(os.environ, HOME=workdir)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise AssertionError(f"chromium did not finish in {TIMEOUT_S} s: {' '.join(cmd)}")
+    return proc.returncode, out, err
+
+
+class Browser(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="kmb-report-browser-")
+        cls.page = os.path.join(cls.tmp, "index.html")
+        proc = ru.run_report(ru.FIXTURE, "-o", cls.page)
+        if proc.returncode != 0:
+            raise AssertionError(f"report failed: {proc.stderr}")
+        cls.url = "file://" + cls.page
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_dom(self):
+        rc, out, err = chromium(["--dump-dom", self.url], self.tmp)
+        self.assertEqual(rc, 0, err[-2000:])
+        dom = ru.parse(out)
+        rows = ru.result_rows(dom)
+        self.assertEqual(len([r for r in rows if "failed" not in r["class"]]), ru.OK_ROWS)
+        failed = [r for r in rows if "failed" in r["class"]]
+        self.assertEqual(len(failed), 1)
+        self.assertIn(ru.ERROR_MESSAGE, " ".join(failed[0].values()))
+        imgs = [s for s in dom.imgs if s.startswith("data:image/png;base64,")]
+        self.assertGreaterEqual(len(imgs), 2 * ru.GROUPS)
+        self.assertIn(ru.SKIPPED[1], out)
+
+    def test_screenshot(self):
+        shot = os.path.join(self.tmp, "shot.png")
+        rc, _, err = chromium([f"--screenshot={shot}", f"--window-size={WINDOW[0]},{WINDOW[1]}",
+                               "--hide-scrollbars", self.url], self.tmp)
+        self.assertEqual(rc, 0, err[-2000:])
+        with open(shot, "rb") as f:
+            self.assertTrue(f.read(8).startswith(ru.PNG_MAGIC))
+        try:
+            from PIL import Image
+        except ImportError:
+            self.skipTest("PIL not importable: screenshot contents not checked")
+        with Image.open(shot) as im:
+            im = im.convert("RGB")
+            self.assertEqual(im.size, WINDOW)
+            colours = im.getcolors(maxcolors=1 << 20)
+        self.assertGreater(len(colours), 500, "screenshot has too few colours: blank?")
+        total = WINDOW[0] * WINDOW[1]
+        white = sum(n for n, rgb in colours if min(rgb) >= 250)
+        self.assertLess(white, 0.97 * total, "screenshot is almost all white")
+        counts = dict((rgb, n) for n, rgb in colours)
+        for backend, rgb in BACKEND_RGB.items():
+            self.assertGreater(counts.get(rgb, 0), 2000, f"{backend}'s colour {rgb} not drawn")
+
+
+if __name__ == "__main__":
+    if not os.access(CHROMIUM, os.X_OK):
+        print(f"skipped: {CHROMIUM} not found (Debian package chromium)")
+        sys.exit(77)
+    unittest.main(verbosity=2)

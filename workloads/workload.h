@@ -1,0 +1,47 @@
+/*
+ * workload.h - what a workload is: the timed loop of one benchmark thread.
+ *
+ * A workload reaches allocators only through include/kmbench/backend.h, and the clock only
+ * through harness/gbench.h's keep-running loop: one iteration is one operation of the workload
+ * (for churn: one allocation and its free), so Google Benchmark's time per iteration is the cost
+ * of one operation.  Setup before the first kmb_gb_keep_running_batch() call is not timed.
+ *
+ * Workloads are listed in workloads/workloads.def: adding one is one new file plus one line.
+ */
+#ifndef KMB_WORKLOAD_H
+#define KMB_WORKLOAD_H
+
+#include <stddef.h>
+
+#include "kmbench/backend.h"
+#include "gbench.h"
+
+/* Parameters a workload may use; the bits in kmb_workload.params say which appear in names. */
+enum kmb_param {
+	KMB_P_SIZE = 1u << 0,	/* object size in bytes */
+	KMB_P_BATCH = 1u << 1,	/* objects allocated before they are freed */
+};
+
+struct kmb_workload_params {
+	size_t size;
+	size_t batch;
+};
+
+struct kmb_workload {
+	const char *name;		/* registry name: [a-z0-9-]+ */
+	const char *description;	/* one line for `kmbench list` */
+	unsigned int params;		/* enum kmb_param bits this workload uses */
+	/*
+	 * run - one thread's loop.  Called on a pinned benchmark thread after the backend's
+	 * thread_init.  On an allocation failure it calls kmb_gb_skip_with_error() with the
+	 * reason, frees what it holds and returns -ENOMEM; otherwise 0.
+	 */
+	int (*run)(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
+		   const struct kmb_workload_params *p);
+};
+
+extern const struct kmb_workload *const kmb_workloads[];
+extern const size_t kmb_nr_workloads;
+const struct kmb_workload *kmb_workload_find(const char *name);
+
+#endif
