@@ -76,6 +76,8 @@ class Cell:
     planned: int = 0         # repetitions asked for (Google Benchmark's "repetitions")
     source: str = "iteration"  # or "median aggregate" / "mean aggregate"
     ns: tuple = None         # (median, min, max) ns per operation per thread; min/max may be None
+                             # (real_time x threads: Google Benchmark's real_time of a
+                             # multithreaded run is wall time / the iterations of all threads)
     mops: tuple = None       # (median, min, max) Mops/s, all threads together
     counters: dict = field(default_factory=dict)   # name -> median per operation
     errors: list = field(default_factory=list)     # messages of failed runs
@@ -158,7 +160,7 @@ def cells(benchmarks):
 
 
 def fill(cell, runs):
-    ns = [float(r["real_time"]) * TIME_SCALE.get(r.get("time_unit", "ns"), 1.0)
+    ns = [float(r["real_time"]) * TIME_SCALE.get(r.get("time_unit", "ns"), 1.0) * cell.threads
           for r in runs if isinstance(r.get("real_time"), (int, float))]
     ips = [float(r["items_per_second"]) / 1e6 for r in runs
            if isinstance(r.get("items_per_second"), (int, float))]

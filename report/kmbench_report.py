@@ -139,7 +139,8 @@ def plots(cells, backends):
     colour = kmb_plots.colours(backends)
     out = ['<h2 id="plots">Throughput and time per operation</h2>',
            '<p class="note">Median over repetitions; error bars span min..max over '
-           "repetitions. ns/op is wall-clock time per operation per thread; Mops/s counts the "
+           "repetitions. ns/op is the wall-clock time one operation takes a thread (real_time x threads: "
+           "flat across thread counts means perfect scaling); Mops/s counts the "
            "operations of all threads together.</p>"]
     for (workload, params), group in kr.groups(cells).items():
         title = f"{workload} {kr.params_text(params)}"
@@ -157,7 +158,7 @@ RESULT_HEAD = ["backend", "workload", "params", "threads", "reps", "ns/op", "spr
                "Mops/s"]
 RESULT_TIPS = {
     "reps": "successful repetitions (of those asked for)",
-    "ns/op": "wall-clock ns per operation per thread",
+    "ns/op": "wall-clock ns one operation takes a thread (real_time x threads)",
     "spread": "(max - min) / median of ns/op over repetitions",
     "vs best": "ns/op relative to the fastest backend with the same workload, params and threads",
     "Mops/s": "million operations per second, all threads together",
