@@ -107,6 +107,14 @@ void kmb_json_bool(struct kmb_json *j, const char *key, bool v)
 	fputs(v ? "true" : "false", j->f);
 }
 
+void kmb_json_int_array(struct kmb_json *j, const char *key, const int *v, size_t n)
+{
+	kmb_json_arr_begin(j, key);
+	for (size_t i = 0; i < n; i++)
+		kmb_json_int(j, NULL, v[i]);
+	kmb_json_arr_end(j);
+}
+
 void kmb_json_raw(struct kmb_json *j, const char *key, const char *text)
 {
 	elem(j, key);

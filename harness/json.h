@@ -32,6 +32,8 @@ void kmb_json_str(struct kmb_json *j, const char *key, const char *s);
 void kmb_json_num(struct kmb_json *j, const char *key, double v);
 void kmb_json_int(struct kmb_json *j, const char *key, long long v);
 void kmb_json_bool(struct kmb_json *j, const char *key, bool v);
+/* kmb_json_int_array - @n ints as an array under @key. */
+void kmb_json_int_array(struct kmb_json *j, const char *key, const int *v, size_t n);
 /* kmb_json_raw - @text is already valid JSON (a value written by this writer elsewhere). */
 void kmb_json_raw(struct kmb_json *j, const char *key, const char *text);
 /* Write @s escaped, with quotes, to @f. */

@@ -54,62 +54,73 @@ static bool next_item(const char **s, char *buf, size_t len)
 	return true;
 }
 
-static int parse_backends(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+static const char *backend_name(size_t i)
+{
+	return kmb_backends[i]->name;
+}
+
+static const char *workload_name(size_t i)
+{
+	return kmb_workloads[i]->name;
+}
+
+/*
+ * parse_names - a comma-separated list of names from a registry of @n entries, or "all", into
+ * registry indexes (duplicates dropped).  @what names the option's items in messages.
+ */
+static int parse_names(const char *arg, const char *what, size_t n,
+		       const char *(*name_at)(size_t), size_t *idx, size_t *count, char *err,
+		       size_t errlen)
 {
 	char item[64], valid[512] = "";
 
-	for (size_t i = 0; i < kmb_nr_backends; i++)
+	for (size_t i = 0; i < n; i++)
 		snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid), "%s%s",
-			 i ? ", " : "", kmb_backends[i]->name);
-	o->nbackends = 0;
+			 i ? ", " : "", name_at(i));
+	*count = 0;
 	if (strcmp(arg, "all") == 0) {
-		for (size_t i = 0; i < kmb_nr_backends && i < KMB_MAX_LIST; i++)
-			o->backends[o->nbackends++] = kmb_backends[i];
+		for (size_t i = 0; i < n && i < KMB_MAX_LIST; i++)
+			idx[(*count)++] = i;
 		return 0;
 	}
 	while (next_item(&arg, item, sizeof(item))) {
-		const struct kmb_backend_ops *b = kmb_backend_find(item);
-		bool dup = false;
+		size_t i = 0, j = 0;
 
-		if (!b)
-			return ERR("unknown backend '%s'; valid backends: %s (or 'all')", item, valid);
-		for (size_t i = 0; i < o->nbackends; i++)
-			dup |= o->backends[i] == b;
-		if (!dup && o->nbackends < KMB_MAX_LIST)
-			o->backends[o->nbackends++] = b;
+		while (i < n && strcmp(name_at(i), item))
+			i++;
+		if (i == n)
+			return ERR("unknown %s '%s'; valid %ss: %s (or 'all')", what, item, what,
+				   valid);
+		while (j < *count && idx[j] != i)
+			j++;
+		if (j == *count && *count < KMB_MAX_LIST)
+			idx[(*count)++] = i;
 	}
-	if (!o->nbackends)
-		return ERR("--backends: empty list; valid backends: %s (or 'all')", valid);
+	if (!*count)
+		return ERR("--%ss: empty list; valid %ss: %s (or 'all')", what, what, valid);
 	return 0;
+}
+
+static int parse_backends(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	size_t idx[KMB_MAX_LIST];
+	int r = parse_names(arg, "backend", kmb_nr_backends, backend_name, idx, &o->nbackends,
+			    err, errlen);
+
+	for (size_t i = 0; !r && i < o->nbackends; i++)
+		o->backends[i] = kmb_backends[idx[i]];
+	return r;
 }
 
 static int parse_workloads(struct kmb_options *o, const char *arg, char *err, size_t errlen)
 {
-	char item[64], valid[512] = "";
+	size_t idx[KMB_MAX_LIST];
+	int r = parse_names(arg, "workload", kmb_nr_workloads, workload_name, idx,
+			    &o->nworkloads, err, errlen);
 
-	for (size_t i = 0; i < kmb_nr_workloads; i++)
-		snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid), "%s%s",
-			 i ? ", " : "", kmb_workloads[i]->name);
-	o->nworkloads = 0;
-	if (strcmp(arg, "all") == 0) {
-		for (size_t i = 0; i < kmb_nr_workloads && i < KMB_MAX_LIST; i++)
-			o->workloads[o->nworkloads++] = kmb_workloads[i];
-		return 0;
-	}
-	while (next_item(&arg, item, sizeof(item))) {
-		const struct kmb_workload *w = kmb_workload_find(item);
-		bool dup = false;
-
-		if (!w)
-			return ERR("unknown workload '%s'; valid workloads: %s (or 'all')", item, valid);
-		for (size_t i = 0; i < o->nworkloads; i++)
-			dup |= o->workloads[i] == w;
-		if (!dup && o->nworkloads < KMB_MAX_LIST)
-			o->workloads[o->nworkloads++] = w;
-	}
-	if (!o->nworkloads)
-		return ERR("--workloads: empty list; valid workloads: %s (or 'all')", valid);
-	return 0;
+	for (size_t i = 0; !r && i < o->nworkloads; i++)
+		o->workloads[i] = kmb_workloads[idx[i]];
+	return r;
 }
 
 /* A decimal integer in [lo, hi], the whole string. */

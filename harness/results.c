@@ -59,14 +59,8 @@ static void write_meta(struct kmb_json *j, const struct kmb_gb_run *r, const str
 	kmb_json_int(j, "threads", r->threads);
 	kmb_json_str(j, "pin", m->pin);
 	if (m->cpus && m->nodes) {
-		kmb_json_arr_begin(j, "cpus");
-		for (int64_t i = 0; i < r->threads; i++)
-			kmb_json_int(j, NULL, m->cpus[i]);
-		kmb_json_arr_end(j);
-		kmb_json_arr_begin(j, "nodes");
-		for (int64_t i = 0; i < r->threads; i++)
-			kmb_json_int(j, NULL, m->nodes[i]);
-		kmb_json_arr_end(j);
+		kmb_json_int_array(j, "cpus", m->cpus, (size_t)r->threads);
+		kmb_json_int_array(j, "nodes", m->nodes, (size_t)r->threads);
 	}
 	kmb_json_str(j, "host", m->host);
 	kmb_json_str(j, "run_id", m->run_id);
@@ -219,10 +213,7 @@ static void write_options(struct kmb_json *j, const struct kmb_options *o)
 	for (size_t i = 0; i < o->nworkloads; i++)
 		kmb_json_str(j, NULL, o->workloads[i]->name);
 	kmb_json_arr_end(j);
-	kmb_json_arr_begin(j, "threads");
-	for (size_t i = 0; i < o->nthreads; i++)
-		kmb_json_int(j, NULL, o->threads[i]);
-	kmb_json_arr_end(j);
+	kmb_json_int_array(j, "threads", o->threads, o->nthreads);
 	kmb_json_arr_begin(j, "sizes");
 	for (size_t i = 0; i < o->nsizes; i++)
 		kmb_json_int(j, NULL, (long long)o->sizes[i]);
