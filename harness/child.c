@@ -292,6 +292,8 @@ int kmb_run_child(const char *dir, const char *backend)
 	}
 	struct kmb_gb_global_opts go = { c->o.min_time, c->o.repetitions, !c->o.quiet, NULL };
 
+	kmb_gb_add_context("kmbench_backend", c->b->name);	/* in the console header */
+	kmb_gb_add_context("kmbench_run_id", c->o.run_id);
 	if (kmb_gb_init(&go) || open_part(c, dir) || register_families(c, &fams, &nfam)) {
 		fprintf(stderr, "kmbench child: cannot set up the %s runs\n", backend);
 		c->b->fini();

@@ -176,6 +176,16 @@ int kmb_gb_init(const struct kmb_gb_global_opts *o)
 	return argc == 1 ? 0 : -EINVAL;	// Initialize leaves unrecognised flags in argv
 }
 
+int kmb_gb_add_context(const char *key, const char *value)
+{
+	try {
+		benchmark::AddCustomContext(key, value);
+	} catch (...) {
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int kmb_gb_register(const char *name, kmb_gb_fn fn, void *arg, const struct kmb_gb_bench_opts *o)
 {
 	if (!name || !*name || !fn || !o || !o->nthreads)

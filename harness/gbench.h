@@ -67,6 +67,10 @@ struct kmb_gb_global_opts {
 /* kmb_gb_init - set the global options and initialise the library.  0, or -EINVAL. */
 int kmb_gb_init(const struct kmb_gb_global_opts *o);
 
+/* kmb_gb_add_context - a key/value pair for Google Benchmark's own context (its console header
+ * and JSON reporter print it; kmbench's results.json has its own context).  0 or -ENOMEM. */
+int kmb_gb_add_context(const char *key, const char *value);
+
 /* kmb_gb_register - register the family @fn under @name (unique) with @arg; Google Benchmark
  * appends "/real_time" and "/threads:<n>" to each instance's name.  0, -EINVAL, or -ENOMEM. */
 int kmb_gb_register(const char *name, kmb_gb_fn fn, void *arg, const struct kmb_gb_bench_opts *o);

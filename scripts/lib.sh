@@ -23,7 +23,7 @@ kmb_need_packages() {
 	fi
 	echo "kmbench: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+	apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null ||
 		{ echo "kmbench: apt-get install ${missing[*]} failed" >&2; return 1; }
 }
 
