@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 /*
  * topology.c - the machine's topology from hwloc, and thread pinning plans.
  *

@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: MIT
 /*
  * test_topology.c - numa/topology.c against machines we do not have, and against this one.
  *
