@@ -146,24 +146,28 @@ static void run_backend(const struct kmb_options *o, const struct kmb_backend_op
 	parent_status(o->out, b, "failed", reason);
 }
 
-/* results.json from the context and every complete part, atomically. */
-static int merge(const struct kmb_options *o, const struct kmb_topo *t, size_t *nruns)
-{
+/* Counter availability, probed once per run by the parent. */
+struct counters_seen {
 	struct kmb_counter_probe probe[KMB_CTR_COUNT];
+	bool exclude_kernel;
+};
+
+/* results.json from the context and every complete part, atomically. */
+static int merge(const struct kmb_options *o, const struct kmb_topo *t,
+		 const struct counters_seen *cs, size_t *nruns)
+{
 	char path[PATH_MAX];
 	struct kmb_atomic_file af;
 	struct kmb_json j;
-	bool exclude_kernel;
 	int r;
 
-	kmb_perf_probe(probe, &exclude_kernel);
 	kmb_pathf(path, sizeof(path), "%s/results.json", o->out);
 	r = kmb_atomic_open(&af, path);
 	if (r)
 		return r;
 	kmb_json_init(&j, af.f, true);
 	kmb_json_obj_begin(&j, NULL);
-	kmb_results_write_context(&j, o, t, probe, exclude_kernel, o->out);
+	kmb_results_write_context(&j, o, t, cs->probe, cs->exclude_kernel, o->out);
 	kmb_json_arr_begin(&j, "benchmarks");
 	*nruns = 0;
 	for (size_t i = 0; i < o->nbackends; i++) {
@@ -203,6 +207,7 @@ static void default_run_id(struct kmb_options *o)
 int kmb_run_parent(struct kmb_options *o)
 {
 	char err[512], path[PATH_MAX];
+	struct counters_seen cs;
 	struct kmb_topo *t;
 	size_t nruns = 0, failed = 0;
 	int r;
@@ -242,6 +247,7 @@ int kmb_run_parent(struct kmb_options *o)
 		kmb_topo_free(t);
 		return 1;
 	}
+	kmb_perf_probe(cs.probe, &cs.exclude_kernel);
 	printf("kmbench run %s -> %s\n", o->run_id, o->out);
 	for (size_t i = 0; i < o->nbackends; i++) {
 		const struct kmb_backend_ops *b = o->backends[i];
@@ -252,7 +258,7 @@ int kmb_run_parent(struct kmb_options *o)
 			run_backend(o, b);
 			failed += !exists(o->out, b->name, ".jsonl");
 		}
-		r = merge(o, t, &nruns);	/* after each backend: an interruption loses nothing */
+		r = merge(o, t, &cs, &nruns);	/* after each backend: an interruption loses nothing */
 		if (r) {
 			fprintf(stderr, "kmbench: cannot write %s/results.json: %s\n", o->out,
 				strerror(-r));
