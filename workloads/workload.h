@@ -42,6 +42,5 @@ struct kmb_workload {
 
 extern const struct kmb_workload *const kmb_workloads[];
 extern const size_t kmb_nr_workloads;
-const struct kmb_workload *kmb_workload_find(const char *name);
 
 #endif

@@ -17,7 +17,6 @@
 #include "gbench.h"
 
 static atomic_int starts, stops;
-static atomic_llong looped;	/* iterations the loop bodies ran, all threads */
 
 static void on_start(struct kmb_gb_state *st, void *arg)
 {
@@ -39,7 +38,6 @@ static void counted(struct kmb_gb_state *st, void *arg)
 	kmb_gb_set_hooks(st, on_start, on_stop, NULL);
 	while (kmb_gb_keep_running_batch(st, 64))
 		n += 64;
-	atomic_fetch_add(&looped, n);
 	assert_int_equal(n, kmb_gb_iterations(st));	/* a batch overshoots; iterations says so */
 	kmb_gb_set_counter(st, "thread_index_plus_one", kmb_gb_thread_index(st) + 1,
 			   KMB_GB_CTR_AVG_THREADS);
