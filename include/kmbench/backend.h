@@ -46,6 +46,13 @@ struct kmb_stats_sink {
 struct kmb_backend_config {
 	int nthreads;		/* benchmark threads that will call in */
 	size_t max_size;	/* largest size a workload will ask for */
+	/* Physical memory of the kernel-style backends (struct kmb_mm_config in kmbench/mm.h);
+	 * 0 takes the library's default. */
+	int mm_nodes;		/* model NUMA nodes */
+	size_t node_mem;	/* bytes per node */
+	size_t lowmem_limit;	/* physical address where HIGHMEM starts */
+	size_t dma_size;	/* ZONE_DMA bytes; SIZE_MAX: no DMA zone */
+	int pcp;		/* per-CPU page lists: 1 on, -1 off */
 };
 
 struct kmb_backend_ops {

@@ -1,0 +1,65 @@
+/*
+ * lib.c - the out-of-line parts of lib.h: the spinlock's contended path, the rate limiter and
+ * the misuse policy.
+ */
+#define _GNU_SOURCE
+#include <time.h>
+
+#include "page_alloc.h"
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* Spin on a plain load (no cache-line ping-pong), yield after a while: a pinned holder may
+ * have been preempted, and user space cannot forbid that as spin_lock() does in the kernel. */
+void spin_lock_slow(spinlock_t *l)
+{
+	for (unsigned int spins = 0;; spins++) {
+		if (!atomic_load_explicit(&l->locked, memory_order_relaxed) &&
+		    !atomic_exchange_explicit(&l->locked, 1, memory_order_acquire))
+			return;
+		if (spins < 1000)
+			cpu_relax();
+		else
+			sched_yield();
+	}
+}
+
+uint64_t kmb_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+bool kmb_ratelimit(struct ratelimit_state *rs)
+{
+	uint64_t now = kmb_now_ms();
+	bool ok;
+
+	while (atomic_flag_test_and_set_explicit(&rs->busy, memory_order_acquire))
+		sched_yield();
+	if (!rs->begin_ms || now - rs->begin_ms >= rs->interval_ms) {
+		rs->begin_ms = now;
+		rs->printed = 0;
+	}
+	ok = rs->printed < rs->burst;
+	if (ok)
+		rs->printed++;
+	else
+		rs->missed++;
+	atomic_flag_clear_explicit(&rs->busy, memory_order_release);
+	return ok;
+}
+
+bool kmb_mm_debug_stops(void)
+{
+	int d = kmb_mm.cfg.debug;
+
+	return d ? d > 0 : KMB_DEBUG;
+}

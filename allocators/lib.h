@@ -1,0 +1,124 @@
+/*
+ * lib.h - the small kernel library every allocator layer uses: list_head operations, a
+ * spinlock, likely/unlikely, a rate limiter and the misuse policy.  Internal to allocators/.
+ */
+#ifndef KMB_ALLOC_LIB_H
+#define KMB_ALLOC_LIB_H
+
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmbench/mm.h"
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#define noinline	__attribute__((noinline))
+#define cold		__attribute__((cold))
+#define always_inline	inline __attribute__((always_inline))
+#define cacheline_aligned __attribute__((aligned(64)))
+
+#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* KMB_DEBUG: set in Debug and Sanitize builds (CMakeLists.txt); expensive checks compile in. */
+#ifndef KMB_DEBUG
+#define KMB_DEBUG 0
+#endif
+
+/* --- include/linux/list.h --- */
+
+static inline void INIT_LIST_HEAD(struct list_head *l)
+{
+	l->next = l;
+	l->prev = l;
+}
+
+static inline void list_add(struct list_head *n, struct list_head *head)
+{
+	struct list_head *next = head->next;
+
+	next->prev = n;
+	n->next = next;
+	n->prev = head;
+	head->next = n;
+}
+
+static inline void list_add_tail(struct list_head *n, struct list_head *head)
+{
+	struct list_head *prev = head->prev;
+
+	head->prev = n;
+	n->next = head;
+	n->prev = prev;
+	prev->next = n;
+}
+
+static inline void list_del(struct list_head *e)
+{
+	e->next->prev = e->prev;
+	e->prev->next = e->next;
+	e->next = e->prev = NULL;
+}
+
+static inline bool list_empty(const struct list_head *head)
+{
+	return head->next == head;
+}
+
+#define list_entry(ptr, type, member)	container_of(ptr, type, member)
+#define list_first_entry(head, type, member) list_entry((head)->next, type, member)
+#define list_for_each(pos, head) for (pos = (head)->next; pos != (head); pos = pos->next)
+
+/*
+ * A test-and-test-and-set spinlock: one atomic exchange to take it, a release store to drop it,
+ * like the kernel's uncontended spin_lock()/spin_unlock().  User space cannot disable
+ * preemption, so a waiter that spins for long yields the CPU to the holder.
+ */
+typedef struct {
+	atomic_int locked;
+} spinlock_t;
+
+static inline void spin_lock_init(spinlock_t *l)
+{
+	atomic_init(&l->locked, 0);
+}
+
+void spin_lock_slow(spinlock_t *l);
+
+static always_inline void spin_lock(spinlock_t *l)
+{
+	if (likely(!atomic_exchange_explicit(&l->locked, 1, memory_order_acquire)))
+		return;
+	spin_lock_slow(l);
+}
+
+static always_inline bool spin_trylock(spinlock_t *l)
+{
+	return !atomic_load_explicit(&l->locked, memory_order_relaxed) &&
+	       !atomic_exchange_explicit(&l->locked, 1, memory_order_acquire);
+}
+
+static always_inline void spin_unlock(spinlock_t *l)
+{
+	atomic_store_explicit(&l->locked, 0, memory_order_release);
+}
+
+/* --- include/linux/ratelimit.h: at most @burst events per @interval_ms --- */
+struct ratelimit_state {
+	atomic_flag busy;
+	uint64_t begin_ms;
+	unsigned int interval_ms, burst, printed, missed;
+};
+#define RATELIMIT_STATE_INIT(interval, b) { ATOMIC_FLAG_INIT, 0, (interval), (b), 0, 0 }
+/* __ratelimit(): true when the event may be reported; counts the ones it suppresses. */
+bool kmb_ratelimit(struct ratelimit_state *rs);
+
+uint64_t kmb_now_ms(void);
+
+/* The misuse policy of kmb_mm_config.debug: stop (abort) after a report, or go on. */
+bool kmb_mm_debug_stops(void);
+
+#endif

@@ -1,0 +1,1028 @@
+/*
+ * page_alloc.c - the buddy page allocator (mm/page_alloc.c).
+ *
+ * Design, as the kernel's:
+ *  - Each zone keeps free lists for orders 0..MAX_PAGE_ORDER.  A free block is 2^order frames
+ *    aligned to its size; its first frame carries PG_buddy and the order.  Allocation takes the
+ *    smallest order that has a block and splits it, putting the upper halves back (expand());
+ *    a free merges the block with its buddy (pfn ^ (1 << order)) while the buddy is free at the
+ *    same order (__free_one_page()).
+ *  - In front of the free lists, per-CPU lists for orders 0..PAGE_ALLOC_COSTLY_ORDER hold
+ *    recently freed blocks (struct per_cpu_pages): an order-0 free and the next allocation meet
+ *    there without touching the zone.  They are filled and drained @batch blocks at a time and
+ *    drained when they pass @high; the slow path drains every list (drain_all_pages()).
+ *    Each has a spinlock, taken with trylock as the kernel's pcp_spin_trylock(): a thread that
+ *    migrated to another CPU in between, or races a drain, falls back to the zone.
+ *  - Zones are tried along the node's zonelist: HIGHMEM -> NORMAL -> DMA on the node, then the
+ *    other nodes by distance.  gfp_zone() bounds how high a zone may be used; __GFP_THISNODE
+ *    takes the no-fallback zonelist.  A zone is used only if its free pages stay above a
+ *    watermark plus the lowmem reserve that protects it from higher zones' requests.
+ *  - The fast path checks the low watermark.  The slow path (__alloc_pages_slowpath) retries
+ *    with the min watermark, lowered for __GFP_HIGH and further for GFP_ATOMIC; then, if the
+ *    caller may sleep, it reclaims (shrinkers, per-CPU lists) and waits for frees, a bounded
+ *    number of rounds, and fails unless __GFP_NOFAIL.  Flags as include/linux/gfp_types.h.
+ *
+ * Invariants (kmb_mm_check() verifies them):
+ *  - A frame is in exactly one state: head of a free block (PG_buddy), head of a per-CPU
+ *    block (PG_pcp), head of an allocated block (PG_head), reserved, or inside a block whose
+ *    head is one of these (flags clear).
+ *  - Two buddies are never both free at the same order in the buddy lists.
+ *  - zone->free_pages == sum over orders of nr_free << order; pcp->count the same for its lists.
+ *
+ * Locks: pcp->lock, then zone->lock.  Never held while sleeping or calling a shrinker.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "page_alloc.h"
+
+struct kmb_mm kmb_mm;
+
+static const char *const zone_names[MAX_NR_ZONES] = { "DMA", "Normal", "HighMem" };
+/* mm/page_alloc.c sysctl_lowmem_reserve_ratio, for DMA, NORMAL and HIGHMEM */
+static const int lowmem_reserve_ratio[MAX_NR_ZONES] = { 256, 32, 0 };
+
+#define PG_mask(f)	(1UL << (f))
+#define PG_STATE_MASK	(PG_mask(PG_reserved) | PG_mask(PG_buddy) | PG_mask(PG_head) | \
+			 PG_mask(PG_pcp) | PG_mask(PG_slab))
+
+/* --- free lists --- */
+
+static always_inline void add_to_free_list(struct page *page, struct zone *zone, unsigned int order)
+{
+	struct free_area *area = &zone->free_area[order];
+
+	list_add(&page->lru, &area->free_list);
+	area->nr_free++;
+}
+
+static always_inline void del_page_from_free_list(struct page *page, struct zone *zone,
+						  unsigned int order)
+{
+	list_del(&page->lru);
+	page->flags &= ~PG_mask(PG_buddy);
+	zone->free_area[order].nr_free--;
+}
+
+static always_inline void set_buddy_order(struct page *page, unsigned int order)
+{
+	page->order = order;
+	page->flags |= PG_mask(PG_buddy);
+}
+
+/* Free pages are written only under zone->lock; readers (watermark checks) do not lock. */
+static always_inline void zone_add_free(struct zone *zone, long nr)
+{
+	atomic_store_explicit(&zone->free_pages,
+			      atomic_load_explicit(&zone->free_pages, memory_order_relaxed) + nr,
+			      memory_order_relaxed);
+}
+
+/* __free_one_page: merge with free buddies, then put the block on its list.  zone->lock held. */
+static always_inline void __free_one_page(struct page *page, unsigned long pfn, struct zone *zone,
+					  unsigned int order)
+{
+	while (order < MAX_PAGE_ORDER) {
+		unsigned long buddy_pfn = pfn ^ (1UL << order);
+		struct page *buddy = page + ((long)buddy_pfn - (long)pfn);
+
+		/* page_is_buddy(): free, in the buddy lists, at the same order.  Zone and node
+		 * boundaries are 4 MiB aligned, so the buddy is always in the same zone. */
+		if ((buddy->flags & PG_STATE_MASK) != PG_mask(PG_buddy) || buddy->order != order)
+			break;
+		del_page_from_free_list(buddy, zone, order);
+		pfn &= buddy_pfn;
+		page = pfn_to_page(pfn);
+		order++;
+	}
+	set_buddy_order(page, order);
+	add_to_free_list(page, zone, order);
+}
+
+/* expand: split a block of order @high down to @low, freeing the upper halves. */
+static always_inline void expand(struct zone *zone, struct page *page, unsigned int low,
+				 unsigned int high)
+{
+	unsigned long size = 1UL << high;
+
+	while (high > low) {
+		high--;
+		size >>= 1;
+		set_buddy_order(&page[size], high);
+		add_to_free_list(&page[size], zone, high);
+	}
+}
+
+/* __rmqueue_smallest: the smallest free block of at least @order, split.  zone->lock held. */
+static always_inline struct page *__rmqueue_smallest(struct zone *zone, unsigned int order)
+{
+	for (unsigned int cur = order; cur < NR_PAGE_ORDERS; cur++) {
+		struct free_area *area = &zone->free_area[cur];
+		struct page *page;
+
+		if (list_empty(&area->free_list))
+			continue;
+		page = list_first_entry(&area->free_list, struct page, lru);
+		del_page_from_free_list(page, zone, cur);
+		expand(zone, page, order, cur);
+		return page;
+	}
+	return NULL;
+}
+
+/* --- per-CPU page lists --- */
+
+static always_inline struct per_cpu_pages *this_cpu_pcp(struct zone *zone)
+{
+	int cpu = sched_getcpu();
+
+	return &zone->pcp[(unsigned int)cpu < (unsigned int)kmb_mm.nr_cpus ? cpu : 0];
+}
+
+/* rmqueue_bulk: move up to @count blocks of @order to @list.  Returns blocks moved. */
+static int rmqueue_bulk(struct zone *zone, unsigned int order, int count, struct list_head *list)
+{
+	int i;
+
+	spin_lock(&zone->lock);
+	for (i = 0; i < count; i++) {
+		struct page *page = __rmqueue_smallest(zone, order);
+
+		if (!page)
+			break;
+		page->order = order;
+		page->flags |= PG_mask(PG_pcp);
+		list_add_tail(&page->lru, list);
+	}
+	zone_add_free(zone, -(long)(i << order));
+	spin_unlock(&zone->lock);
+	return i;
+}
+
+/* free_pcppages_bulk: give at least @pages pages back from the lists' cold ends.  pcp locked. */
+static void free_pcppages_bulk(struct zone *zone, int pages, struct per_cpu_pages *pcp)
+{
+	unsigned int order = 0;
+	long freed = 0;
+
+	spin_lock(&zone->lock);
+	while (freed < pages && pcp->count > 0) {
+		struct list_head *list = &pcp->lists[order];
+
+		if (!list_empty(list)) {
+			struct page *page = list_entry(list->prev, struct page, lru);
+
+			list_del(&page->lru);
+			page->flags &= ~PG_mask(PG_pcp);
+			pcp->count -= 1 << order;
+			freed += 1L << order;
+			__free_one_page(page, page_to_pfn(page), zone, order);
+		}
+		order = (order + 1) % NR_PCP_LISTS;
+	}
+	zone_add_free(zone, freed);
+	spin_unlock(&zone->lock);
+}
+
+/* Blocks moved at once for @order: the kernel's nr_pcp_alloc() without the adaptive part. */
+static always_inline int pcp_batch(const struct per_cpu_pages *pcp, unsigned int order)
+{
+	int b = pcp->batch >> order;
+
+	return b > 2 ? b : 2;
+}
+
+static always_inline struct page *rmqueue_pcplist(struct zone *zone, unsigned int order)
+{
+	struct per_cpu_pages *pcp = this_cpu_pcp(zone);
+	struct list_head *list;
+	struct page *page;
+
+	if (unlikely(!spin_trylock(&pcp->lock)))
+		return NULL;
+	list = &pcp->lists[order];
+	if (unlikely(list_empty(list))) {
+		int n = rmqueue_bulk(zone, order, pcp_batch(pcp, order), list);
+
+		pcp->count += n << order;
+		if (!n) {
+			spin_unlock(&pcp->lock);
+			return NULL;
+		}
+	}
+	page = list_first_entry(list, struct page, lru);
+	list_del(&page->lru);
+	page->flags &= ~PG_mask(PG_pcp);
+	pcp->count -= 1 << order;
+	pcp->pgalloc[order]++;
+	spin_unlock(&pcp->lock);
+	return page;
+}
+
+static void drain_pcp(struct zone *zone, struct per_cpu_pages *pcp)
+{
+	spin_lock(&pcp->lock);
+	if (pcp->count)
+		free_pcppages_bulk(zone, pcp->count, pcp);
+	spin_unlock(&pcp->lock);
+}
+
+void drain_all_pages(struct zone *zone)
+{
+	for (int nid = 0; nid < kmb_mm.nr_nodes; nid++)
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zn = &NODE_DATA(nid)->node_zones[z];
+
+			if (!zn->pcp || (zone && zone != zn))
+				continue;
+			for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++)
+				drain_pcp(zn, &zn->pcp[cpu]);
+		}
+}
+
+/* --- allocation --- */
+
+/* rmqueue: a block of @order from @zone, through its per-CPU lists when they cover @order. */
+static always_inline struct page *rmqueue(struct zone *zone, unsigned int order)
+{
+	struct page *page;
+
+	if (likely(zone->pcp && order <= PAGE_ALLOC_COSTLY_ORDER)) {
+		page = rmqueue_pcplist(zone, order);
+		if (likely(page))
+			return page;
+	}
+	spin_lock(&zone->lock);
+	page = __rmqueue_smallest(zone, order);
+	if (page) {
+		zone_add_free(zone, -(1L << order));
+		zone->pgalloc[order]++;
+	}
+	spin_unlock(&zone->lock);
+	return page;
+}
+
+/* __zone_watermark_ok (mm/page_alloc.c): may @order pages come from @z under @mark? */
+bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
+		       int highest_zoneidx, unsigned int alloc_flags, long free_pages)
+{
+	long min = (long)mark;
+
+	free_pages -= (1L << order) - 1;
+	if (unlikely(alloc_flags & ALLOC_RESERVES)) {
+		/* __GFP_HIGH may use half of the min reserve; a caller that cannot sleep too
+		 * (GFP_ATOMIC) a further quarter of what is left. */
+		if (alloc_flags & ALLOC_MIN_RESERVE) {
+			min -= min / 2;
+			if (alloc_flags & ALLOC_NON_BLOCK)
+				min -= min / 4;
+		}
+	}
+	if (free_pages <= min + z->lowmem_reserve[highest_zoneidx])
+		return false;
+	if (!order)
+		return true;
+	for (unsigned int o = order; o < NR_PAGE_ORDERS; o++)
+		if (z->free_area[o].nr_free)
+			return true;
+	return false;
+}
+
+static always_inline bool zone_watermark_fast(struct zone *z, unsigned int order,
+					      unsigned long mark, int highest_zoneidx,
+					      unsigned int alloc_flags)
+{
+	long free_pages = (long)zone_page_state(z);
+
+	if (!order && free_pages > (long)mark + z->lowmem_reserve[highest_zoneidx])
+		return true;
+	return zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages);
+}
+
+struct alloc_context {
+	struct zonelist *zonelist;
+	int highest_zoneidx;
+	int nid;
+};
+
+/* gfp_zone (include/linux/gfp.h): the highest zone the flags allow. */
+static always_inline int gfp_zone(gfp_t gfp)
+{
+	if (unlikely(gfp & __GFP_DMA))
+		return ZONE_DMA;
+	if (gfp & __GFP_HIGHMEM)
+		return ZONE_HIGHMEM;
+	return ZONE_NORMAL;
+}
+
+static void prep_zero(struct page *page, unsigned int order)
+{
+	void *addr = page_address(page);
+
+	if (addr) {
+		memset(addr, 0, PAGE_SIZE << order);
+		return;
+	}
+	/* A HIGHMEM frame has no address: clear it through its memfd, as the kernel clears one
+	 * through a temporary kmap.  Punching a hole gives zeroes and releases the memory. */
+	pg_data_t *pgdat = NODE_DATA(page->node);
+	off_t off = (off_t)(page_to_pfn(page) - pgdat->node_start_pfn) << PAGE_SHIFT;
+
+	if (fallocate(pgdat->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+		      (off_t)(PAGE_SIZE << order))) {
+		static const char zero[PAGE_SIZE];
+
+		for (unsigned long i = 0; i < (1UL << order); i++)
+			if (pwrite(pgdat->memfd, zero, PAGE_SIZE, off + (off_t)(i * PAGE_SIZE)) < 0)
+				break;
+	}
+}
+
+#if KMB_DEBUG
+/* check_new_pages / free_tail_page_prepare: every frame but the head must be idle. */
+static void check_tail_frames(struct page *page, unsigned int order, const void *caller)
+{
+	for (unsigned long i = 1; i < (1UL << order); i++)
+		if (unlikely(page[i].flags & PG_STATE_MASK))
+			bad_page(&page[i], "frame inside a block is itself in use", order, caller);
+}
+#endif
+
+/* prep_new_page: the block is the caller's now. */
+static always_inline void prep_new_page(struct page *page, unsigned int order, gfp_t gfp,
+					const void *caller)
+{
+	page->flags |= PG_mask(PG_head);
+	page->order = order;
+	page->caller = (uintptr_t)caller;
+	atomic_store_explicit(&page->refcount, 1, memory_order_relaxed);
+#if KMB_DEBUG
+	check_tail_frames(page, order, caller);
+#endif
+	if (unlikely(gfp & __GFP_ZERO))
+		prep_zero(page, order);
+}
+
+static always_inline struct page *get_page_from_freelist(gfp_t gfp, unsigned int order,
+							 unsigned int alloc_flags,
+							 const struct alloc_context *ac)
+{
+	(void)gfp;
+	for (struct zone **zp = ac->zonelist->zones; *zp; zp++) {
+		struct zone *zone = *zp;
+		struct page *page;
+
+		if ((int)zone->idx > ac->highest_zoneidx)
+			continue;
+		if (!(alloc_flags & ALLOC_NO_WATERMARKS) &&
+		    !zone_watermark_fast(zone, order,
+					 zone->_watermark[alloc_flags & ALLOC_WMARK_MASK],
+					 ac->highest_zoneidx, alloc_flags))
+			continue;
+		page = rmqueue(zone, order);
+		if (page)
+			return page;
+	}
+	return NULL;
+}
+
+/* gfp_to_alloc_flags (mm/page_alloc.c): what the slow path may use. */
+static unsigned int gfp_to_alloc_flags(gfp_t gfp, unsigned int order)
+{
+	unsigned int f = ALLOC_WMARK_MIN;
+
+	(void)order;
+	if (gfp & __GFP_HIGH)
+		f |= ALLOC_MIN_RESERVE;
+	if (gfp & __GFP_KSWAPD_RECLAIM)
+		f |= ALLOC_KSWAPD;
+	if (!(gfp & __GFP_DIRECT_RECLAIM) && !(gfp & __GFP_NOMEMALLOC))
+		f |= ALLOC_NON_BLOCK;
+	if ((gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC))
+		f |= ALLOC_NO_WATERMARKS;
+	return f;
+}
+
+/* Lock and unlock every zone and per-CPU list the context may use, so that a free that
+ * finished before this either is visible to the next attempt or saw our nr_waiters. */
+static void sync_with_frees(const struct alloc_context *ac)
+{
+	for (struct zone **zp = ac->zonelist->zones; *zp; zp++) {
+		spin_lock(&(*zp)->lock);
+		spin_unlock(&(*zp)->lock);
+	}
+	drain_all_pages(NULL);
+}
+
+static struct page *wait_and_retry(gfp_t gfp, unsigned int order, unsigned int alloc_flags,
+				   const struct alloc_context *ac, unsigned int ms)
+{
+	unsigned long seq = atomic_load(&kmb_mm.free_seq);
+	struct page *page;
+
+	atomic_fetch_add(&kmb_mm.nr_waiters, 1);
+	sync_with_frees(ac);
+	page = get_page_from_freelist(gfp, order, alloc_flags, ac);
+	if (!page) {
+		atomic_fetch_add_explicit(&kmb_mm.reclaim_wait, 1, memory_order_relaxed);
+		wait_for_free(seq, ms);
+	}
+	atomic_fetch_sub(&kmb_mm.nr_waiters, 1);
+	return page;
+}
+
+#define MAX_RECLAIM_RETRIES 16	/* mm/internal.h */
+
+/*
+ * __alloc_pages_slowpath: the fast path found no zone above its low watermark.
+ *   1. wake kswapd (counted: kmbench runs no background reclaimer) and retry at the min
+ *      watermark, with the reserves the flags allow;
+ *   2. a caller that cannot sleep stops here (GFP_ATOMIC, GFP_NOWAIT);
+ *   3. direct reclaim: the shrinkers the flags permit, then the per-CPU lists; retry;
+ *   4. __GFP_NORETRY stops; a costly order stops unless __GFP_RETRY_MAYFAIL;
+ *   5. wait for a free (bounded) and go back to 3, MAX_RECLAIM_RETRIES rounds;
+ *   6. __GFP_NOFAIL never stops; everyone else fails with a warning unless __GFP_NOWARN.
+ */
+static noinline struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int order,
+						    const struct alloc_context *ac)
+{
+	const bool can_reclaim = gfpflags_allow_blocking(gfp);
+	const bool costly = order > PAGE_ALLOC_COSTLY_ORDER;
+	const unsigned int alloc_flags = gfp_to_alloc_flags(gfp, order);
+	const unsigned int ms = kmb_mm.cfg.reclaim_wait_ms;
+	struct page *page;
+	int rounds = 0;
+
+	if (alloc_flags & ALLOC_KSWAPD)
+		atomic_fetch_add_explicit(&kmb_mm.kswapd_wake, 1, memory_order_relaxed);
+	page = get_page_from_freelist(gfp, order, alloc_flags, ac);
+	if (page)
+		goto got;
+	if (!can_reclaim) {
+		if (gfp & __GFP_NOFAIL)
+			warn_alloc(gfp & ~__GFP_NOWARN, order, ac->nid,
+				   "__GFP_NOFAIL without __GFP_DIRECT_RECLAIM cannot wait: failing "
+				   "(the kernel's WARN_ON_ONCE_GFP(!can_direct_reclaim))");
+		goto nopage;
+	}
+	for (;;) {
+		atomic_fetch_add_explicit(&kmb_mm.allocstall, 1, memory_order_relaxed);
+		shrink_slab(gfp, ac->nid);
+		drain_all_pages(NULL);
+		page = get_page_from_freelist(gfp, order, alloc_flags, ac);
+		if (page)
+			goto got;
+		if (gfp & __GFP_NORETRY)
+			goto nopage;
+		if (costly && !(gfp & (__GFP_RETRY_MAYFAIL | __GFP_NOFAIL)))
+			goto nopage;
+		if (++rounds > MAX_RECLAIM_RETRIES && !(gfp & __GFP_NOFAIL))
+			goto nopage;
+		page = wait_and_retry(gfp, order, alloc_flags, ac, ms);
+		if (page)
+			goto got;
+	}
+nopage:
+	atomic_fetch_add_explicit(&kmb_mm.alloc_fail, 1, memory_order_relaxed);
+	if (!(gfp & __GFP_NOWARN))
+		warn_alloc(gfp, order, ac->nid, NULL);
+	return NULL;
+got:
+	if (zone_page_state(page_zone(page)) < page_zone(page)->_watermark[WMARK_MIN])
+		atomic_fetch_add_explicit(&kmb_mm.alloc_reserve, 1, memory_order_relaxed);
+	return page;
+}
+
+static always_inline struct page *alloc_pages_common(int nid, gfp_t gfp, unsigned int order,
+						     const void *caller)
+{
+	struct alloc_context ac;
+	struct page *page;
+
+	if (unlikely(order > MAX_PAGE_ORDER)) {
+		/* WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp) */
+		static atomic_flag warned = ATOMIC_FLAG_INIT;
+
+		if (!(gfp & __GFP_NOWARN) && !atomic_flag_test_and_set(&warned))
+			warn_alloc(gfp, order, nid, "order above MAX_PAGE_ORDER (10)");
+		atomic_fetch_add_explicit(&kmb_mm.alloc_fail, 1, memory_order_relaxed);
+		return NULL;
+	}
+	if (unlikely(nid < 0 || nid >= kmb_mm.nr_nodes || !kmb_mm.booted)) {
+		warn_alloc(gfp, order, nid, !kmb_mm.booted ? "page allocator not initialised "
+			   "(kmb_mm_init)" : "no such node");
+		return NULL;
+	}
+	ac.nid = nid;
+	ac.highest_zoneidx = gfp_zone(gfp);
+	ac.zonelist = &NODE_DATA(nid)->node_zonelists[(gfp & __GFP_THISNODE) ?
+		ZONELIST_NOFALLBACK : ZONELIST_FALLBACK];
+	page = get_page_from_freelist(gfp, order, ALLOC_WMARK_LOW, &ac);
+	if (unlikely(!page)) {
+		page = __alloc_pages_slowpath(gfp, order, &ac);
+		if (!page)
+			return NULL;
+	}
+	prep_new_page(page, order, gfp, caller);
+	return page;
+}
+
+struct page *__alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
+{
+	return alloc_pages_common(nid, gfp, order, __builtin_return_address(0));
+}
+
+struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned int order)
+{
+	if (nid == NUMA_NO_NODE)
+		nid = numa_node_id();
+	return alloc_pages_common(nid, gfp, order, __builtin_return_address(0));
+}
+
+struct page *alloc_pages(gfp_t gfp, unsigned int order)
+{
+	return alloc_pages_common(numa_node_id(), gfp, order, __builtin_return_address(0));
+}
+
+unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
+{
+	struct page *page = alloc_pages_common(numa_node_id(), gfp & ~__GFP_HIGHMEM, order,
+					       __builtin_return_address(0));
+
+	return page ? (unsigned long)page_address(page) : 0;
+}
+
+unsigned long get_zeroed_page(gfp_t gfp)
+{
+	struct page *page = alloc_pages_common(numa_node_id(), (gfp & ~__GFP_HIGHMEM) | __GFP_ZERO,
+					       0, __builtin_return_address(0));
+
+	return page ? (unsigned long)page_address(page) : 0;
+}
+
+/* --- free --- */
+
+static always_inline bool page_in_memmap(const struct page *page)
+{
+	uintptr_t off = (uintptr_t)page - (uintptr_t)kmb_memmap.vmemmap;
+
+	return (uintptr_t)page >= (uintptr_t)kmb_memmap.vmemmap &&
+	       off / sizeof(struct page) < kmb_memmap.max_pfn && off % sizeof(struct page) == 0;
+}
+
+static always_inline void wake_if_waiters(bool waiters)
+{
+	if (unlikely(waiters))
+		wake_free_waiters();
+}
+
+/* free_the_page: to this CPU's list for small orders, else straight to the buddy lists. */
+static always_inline void free_the_page(struct page *page, unsigned int order)
+{
+	struct zone *zone = page_zone(page);
+	bool waiters;
+
+	page->flags &= ~PG_mask(PG_head);
+	if (likely(zone->pcp && order <= PAGE_ALLOC_COSTLY_ORDER)) {
+		struct per_cpu_pages *pcp = this_cpu_pcp(zone);
+
+		if (likely(spin_trylock(&pcp->lock))) {
+			page->order = order;
+			page->flags |= PG_mask(PG_pcp);
+			list_add(&page->lru, &pcp->lists[order]);
+			pcp->count += 1 << order;
+			if (unlikely(pcp->count >= pcp->high))
+				free_pcppages_bulk(zone, pcp->batch, pcp);
+			pcp->pgfree++;
+			waiters = atomic_load_explicit(&kmb_mm.nr_waiters, memory_order_relaxed);
+			spin_unlock(&pcp->lock);
+			wake_if_waiters(waiters);
+			return;
+		}
+	}
+	spin_lock(&zone->lock);
+	__free_one_page(page, page_to_pfn(page), zone, order);
+	zone_add_free(zone, 1L << order);
+	zone->pgfree++;
+	waiters = atomic_load_explicit(&kmb_mm.nr_waiters, memory_order_relaxed);
+	spin_unlock(&zone->lock);
+	wake_if_waiters(waiters);
+}
+
+/* The checks every free makes (free_pages_prepare / free_page_is_bad), in release builds too:
+ * the frame is an allocated block's head, of this order, owned by the buddy allocator. */
+static always_inline bool free_pages_ok(struct page *page, unsigned int order, const void *caller)
+{
+	if (unlikely(!page_in_memmap(page))) {
+		bad_address(page, "struct page outside mem_map: not a frame of this allocator",
+			    caller);
+		return false;
+	}
+	if (unlikely(order > MAX_PAGE_ORDER)) {
+		bad_page(page, "free of an order above MAX_PAGE_ORDER", order, caller);
+		return false;
+	}
+	if (unlikely((page->flags & PG_STATE_MASK) != PG_mask(PG_head) || page->order != order)) {
+		bad_page(page, NULL, order, caller);	/* page_debug.c names the state */
+		return false;
+	}
+#if KMB_DEBUG
+	check_tail_frames(page, order, caller);
+#endif
+	return true;
+}
+
+/*
+ * put_page_testzero: drop one reference; true for the last.  A reference may be taken only by
+ * someone who holds one (get_page), so a count of 1 means the caller is the only holder and
+ * nobody can race it: the last reference is dropped with a plain store, no atomic, as the
+ * kernel's page_ref_freeze() users reason.  Shared blocks take the atomic path.
+ */
+static always_inline bool put_page_testzero(struct page *page, unsigned int order,
+					    const void *caller)
+{
+	int ref = atomic_load_explicit(&page->refcount, memory_order_acquire);
+
+	if (likely(ref == 1)) {
+		atomic_store_explicit(&page->refcount, 0, memory_order_relaxed);
+		return true;
+	}
+	if (unlikely(ref <= 0)) {
+		bad_page(page, "reference count underflow: the block is already free", order,
+			 caller);
+		return false;
+	}
+	return atomic_fetch_sub_explicit(&page->refcount, 1, memory_order_acq_rel) == 1;
+}
+
+static always_inline void free_pages_common(struct page *page, unsigned int order,
+					    const void *caller)
+{
+	if (!free_pages_ok(page, order, caller) || !put_page_testzero(page, order, caller))
+		return;
+	page->caller = (uintptr_t)caller;
+	free_the_page(page, order);
+}
+
+void __free_pages(struct page *page, unsigned int order)
+{
+	free_pages_common(page, order, __builtin_return_address(0));
+}
+
+void free_pages(unsigned long addr, unsigned int order)
+{
+	const void *caller = __builtin_return_address(0);
+
+	if (!addr)
+		return;
+	if (unlikely(!virt_addr_valid((void *)addr))) {
+		bad_address((void *)addr, "address outside the linear map of low memory", caller);
+		return;
+	}
+	free_pages_common(virt_to_page((void *)addr), order, caller);
+}
+
+void get_page(struct page *page)
+{
+	if (unlikely(!page_in_memmap(page) || !page_test(page, PG_head) ||
+		     atomic_load_explicit(&page->refcount, memory_order_relaxed) <= 0)) {
+		bad_page(page, "get_page on a frame that is not an allocated block's head", 0,
+			 __builtin_return_address(0));
+		return;
+	}
+	atomic_fetch_add_explicit(&page->refcount, 1, memory_order_relaxed);
+}
+
+void put_page(struct page *page)
+{
+	const void *caller = __builtin_return_address(0);
+
+	if (unlikely(!page_in_memmap(page))) {
+		bad_address(page, "struct page outside mem_map", caller);
+		return;
+	}
+	free_pages_common(page, page->order, caller);
+}
+
+/* --- boot --- */
+
+void zone_init(struct zone *z, int nid, enum zone_type idx, unsigned long start_pfn,
+	       unsigned long spanned)
+{
+	memset(z, 0, sizeof(*z));
+	spin_lock_init(&z->lock);
+	for (int o = 0; o < NR_PAGE_ORDERS; o++)
+		INIT_LIST_HEAD(&z->free_area[o].free_list);
+	z->node = nid;
+	z->idx = idx;
+	z->name = zone_names[idx];
+	z->zone_start_pfn = start_pfn;
+	z->spanned_pages = spanned;
+	z->present_pages = spanned;
+}
+
+/* __free_pages_core: a free range from memblock enters the buddy allocator. */
+void __free_pages_core(struct page *page, unsigned int order)
+{
+	struct zone *zone = page_zone(page);
+
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		page[i].flags &= ~PG_mask(PG_reserved);
+		atomic_store_explicit(&page[i].refcount, 0, memory_order_relaxed);
+	}
+	zone->managed_pages += 1UL << order;
+	spin_lock(&zone->lock);
+	__free_one_page(page, page_to_pfn(page), zone, order);
+	zone_add_free(zone, 1L << order);
+	spin_unlock(&zone->lock);
+}
+
+/*
+ * build_all_zonelists: per node, its own zones from the highest down, then every other node's
+ * by increasing distance (ties by node number): the kernel's node-ordered zonelist.  The
+ * no-fallback list (__GFP_THISNODE) has the node's own zones only.
+ */
+void build_all_zonelists(void)
+{
+	for (int nid = 0; nid < kmb_mm.nr_nodes; nid++) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+		int order[KMB_MAX_NUMNODES], n = 0, k = 0;
+		bool used[KMB_MAX_NUMNODES] = { false };
+
+		for (int i = 0; i < kmb_mm.nr_nodes; i++) {
+			int best = -1;
+
+			for (int m = 0; m < kmb_mm.nr_nodes; m++)
+				if (!used[m] && (best < 0 || kmb_mm.cfg.distance[nid][m] <
+							     kmb_mm.cfg.distance[nid][best] ||
+						 (m == nid && kmb_mm.cfg.distance[nid][m] ==
+							     kmb_mm.cfg.distance[nid][best])))
+					best = m;
+			used[best] = true;
+			order[n++] = best;
+		}
+		for (int i = 0; i < n; i++)
+			for (int z = MAX_NR_ZONES - 1; z >= 0; z--) {
+				struct zone *zone = &NODE_DATA(order[i])->node_zones[z];
+
+				if (populated_zone(zone))
+					pgdat->node_zonelists[ZONELIST_FALLBACK].zones[k++] = zone;
+			}
+		pgdat->node_zonelists[ZONELIST_FALLBACK].zones[k] = NULL;
+		k = 0;
+		for (int z = MAX_NR_ZONES - 1; z >= 0; z--)
+			if (populated_zone(&pgdat->node_zones[z]))
+				pgdat->node_zonelists[ZONELIST_NOFALLBACK].zones[k++] =
+					&pgdat->node_zones[z];
+		pgdat->node_zonelists[ZONELIST_NOFALLBACK].zones[k] = NULL;
+	}
+}
+
+static unsigned long int_sqrt(unsigned long x)
+{
+	unsigned long r = 0;
+
+	while ((r + 1) * (r + 1) <= x)
+		r++;
+	return r;
+}
+
+#define for_each_zone(z)						\
+	for (int nid_ = 0; nid_ < kmb_mm.nr_nodes; nid_++)		\
+		for (int zi_ = 0; zi_ < MAX_NR_ZONES &&			\
+		     ((z) = &NODE_DATA(nid_)->node_zones[zi_]); zi_++)
+
+/*
+ * setup_per_zone_wmarks (mm/page_alloc.c __setup_per_zone_wmarks, calculate_min_free_kbytes,
+ * setup_per_zone_lowmem_reserve): min_free_kbytes = sqrt(16 * low memory in KiB), clamped to
+ * 128 KiB .. 256 MiB, split over the low zones by size; a HIGHMEM zone's min is managed/1024
+ * clamped to 32..128 pages.  low = min + max(min/4, 0.1% of the zone); high = low + the same.
+ */
+void setup_per_zone_wmarks(void)
+{
+	unsigned long lowmem_pages = 0, pages_min, kbytes = kmb_mm.cfg.min_free_kbytes;
+	struct zone *z;
+
+	for_each_zone(z)
+		if (z->idx != ZONE_HIGHMEM)
+			lowmem_pages += z->managed_pages;
+	if (!kbytes) {
+		kbytes = int_sqrt(lowmem_pages * (PAGE_SIZE >> 10) * 16);
+		kbytes = kbytes < 128 ? 128 : kbytes > 262144 ? 262144 : kbytes;
+		kmb_mm.cfg.min_free_kbytes = kbytes;
+	}
+	pages_min = kbytes >> (PAGE_SHIFT - 10);
+	for_each_zone(z) {
+		unsigned long tmp = lowmem_pages ? pages_min * z->managed_pages / lowmem_pages : 0;
+
+		if (z->idx == ZONE_HIGHMEM) {
+			unsigned long m = z->managed_pages / 1024;
+
+			z->_watermark[WMARK_MIN] = m < 32 ? 32 : m > 128 ? 128 : m;
+		} else {
+			z->_watermark[WMARK_MIN] = tmp;
+		}
+		if (!z->managed_pages)
+			z->_watermark[WMARK_MIN] = 0;
+		tmp = tmp >> 2 > z->managed_pages * 10 / 10000 ? tmp >> 2 :
+		      z->managed_pages * 10 / 10000;
+		z->_watermark[WMARK_LOW] = z->_watermark[WMARK_MIN] + tmp;
+		z->_watermark[WMARK_HIGH] = z->_watermark[WMARK_LOW] + tmp;
+	}
+	for (int nid = 0; nid < kmb_mm.nr_nodes; nid++)
+		for (int i = 0; i < MAX_NR_ZONES; i++) {
+			struct zone *zone = &NODE_DATA(nid)->node_zones[i];
+			unsigned long managed = 0;
+			bool clear = !lowmem_reserve_ratio[i] || !zone->managed_pages;
+
+			for (int j = i + 1; j < MAX_NR_ZONES; j++) {
+				managed += NODE_DATA(nid)->node_zones[j].managed_pages;
+				zone->lowmem_reserve[j] = clear ? 0 :
+					(long)(managed / (unsigned long)lowmem_reserve_ratio[i]);
+			}
+		}
+}
+
+/* zone_batchsize / zone_highsize (mm/page_alloc.c, before v6.7's adaptive high). */
+static void pcp_limits(const struct zone *z, int *batch, int *high)
+{
+	unsigned long b = z->managed_pages >> 10, cpus = 0, h;
+
+	if (b > (1UL << 20) / PAGE_SIZE)
+		b = (1UL << 20) / PAGE_SIZE;
+	b /= 4;
+	if (b < 1)
+		b = 1;
+	b = b + b / 2;
+	while (b & (b - 1))
+		b &= b - 1;		/* rounddown_pow_of_two */
+	b = b > 1 ? b - 1 : 1;
+	for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++)
+		cpus += kmb_mm.cpu_node[cpu] == z->node;
+	if (!cpus)
+		cpus = (unsigned long)kmb_mm.nr_cpus;
+	h = z->_watermark[WMARK_LOW] / cpus;
+	if (h < b * 4)
+		h = b * 4;
+	*batch = (int)b;
+	*high = (int)h;
+}
+
+int setup_pcp(void)
+{
+	struct zone *z;
+
+	if (kmb_mm.cfg.pcp < 0)
+		return 0;
+	for_each_zone(z) {
+		int batch, high;
+
+		if (!populated_zone(z))
+			continue;
+		if (posix_memalign((void **)&z->pcp, 64,
+				   sizeof(*z->pcp) * (size_t)kmb_mm.nr_cpus))
+			return -ENOMEM;
+		pcp_limits(z, &batch, &high);
+		for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++) {
+			struct per_cpu_pages *pcp = &z->pcp[cpu];
+
+			memset(pcp, 0, sizeof(*pcp));
+			spin_lock_init(&pcp->lock);
+			pcp->batch = batch;
+			pcp->high = high;
+			for (int l = 0; l < NR_PCP_LISTS; l++)
+				INIT_LIST_HEAD(&pcp->lists[l]);
+		}
+	}
+	return 0;
+}
+
+void teardown_pcp(void)
+{
+	for (int nid = 0; nid < KMB_MAX_NUMNODES; nid++) {
+		if (!kmb_mm.node_data[nid])
+			continue;
+		for (int i = 0; i < MAX_NR_ZONES; i++) {
+			free(NODE_DATA(nid)->node_zones[i].pcp);
+			NODE_DATA(nid)->node_zones[i].pcp = NULL;
+		}
+	}
+}
+
+/* --- setup and teardown --- */
+
+int kmb_mm_setup(const struct kmb_mm_config *cfg, char *why, size_t whylen)
+{
+	int r;
+
+	if (kmb_memmap.vmemmap) {
+		snprintf(why, whylen, "mm: already set up; kmb_mm_teardown() first");
+		return -EBUSY;
+	}
+	memset(&kmb_mm, 0, sizeof(kmb_mm));
+	if (cfg)
+		kmb_mm.cfg = *cfg;
+	pthread_mutex_init(&kmb_mm.wait_lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&kmb_mm.wait_cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	pthread_mutex_init(&kmb_mm.shrinker_lock, NULL);
+	INIT_LIST_HEAD(&kmb_mm.shrinkers);
+	r = physmem_setup(why, whylen);
+	if (r)
+		kmb_mm_teardown();
+	return r;
+}
+
+void mem_init(void)
+{
+	struct zone *z;
+	unsigned long present = 0, managed = 0;
+
+	if (!kmb_memmap.vmemmap || kmb_mm.booted)
+		return;
+	memblock_free_all();
+	for_each_zone(z) {
+		present += z->present_pages;
+		managed += z->managed_pages;
+	}
+	kmb_mm.reserved_pages = present - managed;
+	setup_per_zone_wmarks();
+	build_all_zonelists();
+	if (setup_pcp())
+		teardown_pcp();		/* run without per-CPU lists rather than not at all */
+	kmb_mm.booted = true;
+}
+
+int kmb_mm_init(const struct kmb_mm_config *cfg, char *why, size_t whylen)
+{
+	int r = kmb_mm_setup(cfg, why, whylen);
+
+	if (!r)
+		mem_init();
+	return r;
+}
+
+void kmb_mm_teardown(void)
+{
+	teardown_pcp();
+	physmem_teardown();
+	if (kmb_mm.shrinkers.next)
+		INIT_LIST_HEAD(&kmb_mm.shrinkers);
+	kmb_mm.booted = false;
+}
+
+const struct kmb_mm_config *kmb_mm_config(void)
+{
+	return &kmb_mm.cfg;
+}
+
+int kmb_mm_nr_nodes(void)
+{
+	return kmb_mm.nr_nodes;
+}
+
+void kmb_mm_get_stats(struct kmb_mm_stats *st)
+{
+	struct zone *z;
+
+	memset(st, 0, sizeof(*st));
+	if (!kmb_mm.booted)
+		return;
+	for_each_zone(z) {
+		st->free_pages += zone_page_state(z);
+		st->managed_pages += z->managed_pages;
+		for (int o = 0; o < NR_PAGE_ORDERS; o++)
+			st->pgalloc[o] += z->pgalloc[o];
+		st->pgfree += z->pgfree;
+		if (z->pcp)
+			for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++) {
+				const struct per_cpu_pages *pcp = &z->pcp[cpu];
+
+				st->pcp_pages += (unsigned long)pcp->count;
+				st->pgfree += pcp->pgfree;
+				for (int o = 0; o < NR_PCP_LISTS; o++)
+					st->pgalloc[o] += pcp->pgalloc[o];
+			}
+	}
+	st->reserved_pages = kmb_mm.reserved_pages;
+	st->alloc_fail = atomic_load(&kmb_mm.alloc_fail);
+	st->alloc_reserve = atomic_load(&kmb_mm.alloc_reserve);
+	st->kswapd_wake = atomic_load(&kmb_mm.kswapd_wake);
+	st->allocstall = atomic_load(&kmb_mm.allocstall);
+	st->reclaim_wait = atomic_load(&kmb_mm.reclaim_wait);
+	st->shrinker_freed = atomic_load(&kmb_mm.shrinker_freed);
+	st->bad_page = atomic_load(&kmb_mm.bad_page);
+	st->warn_suppressed = atomic_load(&kmb_mm.warn_suppressed);
+}

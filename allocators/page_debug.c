@@ -1,0 +1,420 @@
+/*
+ * page_debug.c - misuse reports, allocation-failure warnings, GFP flag names and the invariant
+ * check of the page allocator.  Nothing here is on a fast path.
+ *
+ * Reports go to stderr, one "kmbench: " prefixed line each, in the shape of the kernel's
+ * bad_page() / dump_page() and warn_alloc() / show_free_areas() output.  After a misuse report
+ * the process stops (abort) when the misuse policy says so (kmb_mm_config.debug; by default in
+ * debug builds); otherwise the offending free is refused and counted, and the run goes on.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "page_alloc.h"
+
+#define PG_mask(f)	(1UL << (f))
+#define PG_STATE_MASK	(PG_mask(PG_reserved) | PG_mask(PG_buddy) | PG_mask(PG_head) | \
+			 PG_mask(PG_pcp) | PG_mask(PG_slab))
+
+/* --- GFP names (include/trace/events/mmflags.h __def_gfpflag_names: combinations first) --- */
+
+static const struct {
+	gfp_t mask;
+	const char *name;
+} gfp_names[] = {
+	{ GFP_HIGHUSER_MOVABLE, "GFP_HIGHUSER_MOVABLE" },
+	{ GFP_HIGHUSER, "GFP_HIGHUSER" },
+	{ GFP_USER, "GFP_USER" },
+	{ GFP_KERNEL_ACCOUNT, "GFP_KERNEL_ACCOUNT" },
+	{ GFP_KERNEL, "GFP_KERNEL" },
+	{ GFP_NOFS, "GFP_NOFS" },
+	{ GFP_ATOMIC, "GFP_ATOMIC" },
+	{ GFP_NOIO, "GFP_NOIO" },
+	{ GFP_NOWAIT, "GFP_NOWAIT" },
+	{ GFP_DMA, "GFP_DMA" },
+	{ __GFP_HIGHMEM, "__GFP_HIGHMEM" },
+	{ GFP_DMA32, "GFP_DMA32" },
+	{ __GFP_HIGH, "__GFP_HIGH" },
+	{ __GFP_IO, "__GFP_IO" },
+	{ __GFP_FS, "__GFP_FS" },
+	{ __GFP_NOWARN, "__GFP_NOWARN" },
+	{ __GFP_RETRY_MAYFAIL, "__GFP_RETRY_MAYFAIL" },
+	{ __GFP_NOFAIL, "__GFP_NOFAIL" },
+	{ __GFP_NORETRY, "__GFP_NORETRY" },
+	{ __GFP_COMP, "__GFP_COMP" },
+	{ __GFP_ZERO, "__GFP_ZERO" },
+	{ __GFP_NOMEMALLOC, "__GFP_NOMEMALLOC" },
+	{ __GFP_MEMALLOC, "__GFP_MEMALLOC" },
+	{ __GFP_HARDWALL, "__GFP_HARDWALL" },
+	{ __GFP_THISNODE, "__GFP_THISNODE" },
+	{ __GFP_RECLAIMABLE, "__GFP_RECLAIMABLE" },
+	{ __GFP_MOVABLE, "__GFP_MOVABLE" },
+	{ __GFP_ACCOUNT, "__GFP_ACCOUNT" },
+	{ __GFP_WRITE, "__GFP_WRITE" },
+	{ __GFP_RECLAIM, "__GFP_RECLAIM" },
+	{ __GFP_DIRECT_RECLAIM, "__GFP_DIRECT_RECLAIM" },
+	{ __GFP_KSWAPD_RECLAIM, "__GFP_KSWAPD_RECLAIM" },
+};
+
+size_t kmb_gfp_format(char *buf, size_t len, gfp_t gfp)
+{
+	size_t pos = 0;
+
+	if (len)
+		buf[0] = 0;
+	if (!gfp)
+		return (size_t)snprintf(buf, len, "none");
+	for (size_t i = 0; i < ARRAY_SIZE(gfp_names) && gfp; i++) {
+		if ((gfp & gfp_names[i].mask) != gfp_names[i].mask)
+			continue;
+		gfp &= ~gfp_names[i].mask;
+		pos += (size_t)snprintf(buf + (pos < len ? pos : len), pos < len ? len - pos : 0,
+					"%s%s", pos ? "|" : "", gfp_names[i].name);
+	}
+	if (gfp)
+		pos += (size_t)snprintf(buf + (pos < len ? pos : len), pos < len ? len - pos : 0,
+					"%s%#x", pos ? "|" : "", gfp);
+	return pos;
+}
+
+/* --- reports --- */
+
+static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void report(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "kmbench: %s\n", line);
+}
+
+static const char *comm(void)
+{
+	static _Thread_local char name[17];
+
+	if (prctl(PR_GET_NAME, name, 0, 0, 0))
+		snprintf(name, sizeof(name), "?");
+	return name;
+}
+
+/* "symbol+0x1c (object)" for a code address, as far as the dynamic symbol table tells. */
+static void describe_caller(char *buf, size_t len, const void *addr)
+{
+	Dl_info di;
+
+	if (addr && dladdr(addr, &di) && di.dli_sname)
+		snprintf(buf, len, "%s+%#lx (%s) [%p]", di.dli_sname,
+			 (unsigned long)((const char *)addr - (const char *)di.dli_saddr),
+			 di.dli_fname ? di.dli_fname : "?", addr);
+	else if (addr && dladdr(addr, &di) && di.dli_fname)
+		snprintf(buf, len, "%s+%#lx [%p]", di.dli_fname,
+			 (unsigned long)((const char *)addr - (const char *)di.dli_fbase), addr);
+	else
+		snprintf(buf, len, "[%p]", addr);
+}
+
+static void flag_names(char *buf, size_t len, unsigned long flags)
+{
+	static const char *const names[NR_PAGEFLAGS] = {
+		"reserved", "buddy", "head", "pcp", "slab",
+	};
+	size_t pos = 0;
+
+	buf[0] = 0;
+	for (int f = 0; f < NR_PAGEFLAGS; f++)
+		if (flags & PG_mask(f))
+			pos += (size_t)snprintf(buf + pos, pos < len ? len - pos : 0, "%s%s",
+						pos ? "|" : "", names[f]);
+}
+
+/* The block that contains @pfn: its head and state, found by trying each order's alignment. */
+static void describe_state(char *buf, size_t len, struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page), f = page->flags & PG_STATE_MASK;
+
+	if (f & PG_mask(PG_reserved)) {
+		snprintf(buf, len, "frame is reserved (memblock, memory map): the buddy allocator "
+			 "does not own it");
+		return;
+	}
+	if (f & PG_mask(PG_slab)) {
+		snprintf(buf, len, "frame belongs to the slab layer");
+		return;
+	}
+	if (f & PG_mask(PG_buddy)) {
+		snprintf(buf, len, "double free: frame is the head of a free order-%u block",
+			 page->order);
+		return;
+	}
+	if (f & PG_mask(PG_pcp)) {
+		snprintf(buf, len, "double free: frame heads a free order-%u block on a per-CPU "
+			 "list", page->order);
+		return;
+	}
+	if (f & PG_mask(PG_head)) {
+		snprintf(buf, len, "frame heads an allocated order-%u block", page->order);
+		return;
+	}
+	for (unsigned int o = 1; o <= MAX_PAGE_ORDER; o++) {
+		unsigned long head_pfn = pfn & ~((1UL << o) - 1);
+		struct page *h = pfn_to_page(head_pfn);
+
+		if (head_pfn == pfn || !(h->flags & PG_STATE_MASK) || h->order < o)
+			continue;
+		if (h->flags & (PG_mask(PG_buddy) | PG_mask(PG_pcp)))
+			snprintf(buf, len, "double free: frame is free, inside the free order-%u "
+				 "block at pfn:%#lx", h->order, head_pfn);
+		else if (h->flags & PG_mask(PG_head))
+			snprintf(buf, len, "not a block head: frame is inside the allocated "
+				 "order-%u block at pfn:%#lx", h->order, head_pfn);
+		else
+			snprintf(buf, len, "frame is inside a reserved range at pfn:%#lx",
+				 head_pfn);
+		return;
+	}
+	snprintf(buf, len, "frame is in no block");
+}
+
+static void misuse_end(void)
+{
+	atomic_fetch_add_explicit(&kmb_mm.bad_page, 1, memory_order_relaxed);
+	if (kmb_mm_debug_stops()) {
+		report("stopping on misuse (debug policy; kmb_mm_config.debug = -1 reports and "
+		       "goes on)");
+		fflush(stderr);
+		abort();
+	}
+	report("the free was refused; the frame is left as it was");
+}
+
+void bad_page(struct page *page, const char *reason, unsigned int order, const void *caller)
+{
+	char state[160], flags[96], who[256], last[256];
+
+	describe_state(state, sizeof(state), page);
+	flag_names(flags, sizeof(flags), page->flags);
+	describe_caller(who, sizeof(who), caller);
+	describe_caller(last, sizeof(last), (const void *)page->caller);
+	report("BUG: Bad page state in process %s  pfn:%05lx", comm(), page_to_pfn(page));
+	report("page:%p refcount:%d order:%u node:%d zone:%s flags:%#lx(%s)", (void *)page,
+	       page_count(page), page->order, page->node,
+	       page->zone == ZONE_DMA ? "DMA" : page->zone == ZONE_NORMAL ? "Normal" : "HighMem",
+	       page->flags, flags);
+	if (reason) {
+		report("page dumped because: %s", reason);
+		report("state: %s", state);
+	} else if ((page->flags & PG_STATE_MASK) == PG_mask(PG_head) && page->order != order) {
+		report("page dumped because: free with the wrong order: allocated as order %u, "
+		       "freed as order %u", page->order, order);
+	} else {
+		report("page dumped because: %s", state);
+	}
+	report("caller: %s", who);
+	if (page->caller)
+		report("last allocation or free of this frame: %s", last);
+	misuse_end();
+}
+
+void bad_address(const void *addr, const char *reason, const void *caller)
+{
+	char who[256];
+
+	describe_caller(who, sizeof(who), caller);
+	report("BUG: Bad page address in process %s  addr:%p", comm(), addr);
+	report("page dumped because: %s", reason);
+	report("caller: %s", who);
+	misuse_end();
+}
+
+/* nopage_rs: DEFAULT_RATELIMIT_INTERVAL (5 s), DEFAULT_RATELIMIT_BURST (10) */
+static struct ratelimit_state nopage_rs = RATELIMIT_STATE_INIT(5000, 10);
+
+void warn_alloc(gfp_t gfp, unsigned int order, int nid, const char *why)
+{
+	char mode[256];
+
+	if (!kmb_ratelimit(&nopage_rs)) {
+		atomic_fetch_add_explicit(&kmb_mm.warn_suppressed, 1, memory_order_relaxed);
+		return;
+	}
+	kmb_gfp_format(mode, sizeof(mode), gfp);
+	report("%s: page allocation failure: order:%u, mode:%#x(%s), nid=%d%s%s", comm(), order,
+	       gfp, mode, nid, why ? ": " : "", why ? why : "");
+	if (!kmb_mm.booted)
+		return;
+	/* show_free_areas(): per zone, the counts and the free blocks per order */
+	for (int n = 0; n < kmb_mm.nr_nodes; n++)
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &NODE_DATA(n)->node_zones[z];
+			char line[512];
+			size_t pos = 0;
+			unsigned long total = 0;
+
+			if (!populated_zone(zone))
+				continue;
+			report("Node %d %s free:%lukB min:%lukB low:%lukB high:%lukB managed:%lukB",
+			       n, zone->name, zone_page_state(zone) * 4,
+			       zone->_watermark[WMARK_MIN] * 4, zone->_watermark[WMARK_LOW] * 4,
+			       zone->_watermark[WMARK_HIGH] * 4, zone->managed_pages * 4);
+			for (int o = 0; o < NR_PAGE_ORDERS; o++) {
+				unsigned long nr = zone->free_area[o].nr_free;
+
+				total += nr << o;
+				pos += (size_t)snprintf(line + pos, sizeof(line) - pos, "%lu*%lukB ",
+							nr, 4UL << o);
+			}
+			report("Node %d %s: %s= %lukB", n, zone->name, line, total * 4);
+		}
+}
+
+/* --- kmb_mm_check --- */
+
+#define CHECK(cond, ...)						\
+	do {								\
+		if (!(cond)) {						\
+			snprintf(why, whylen, __VA_ARGS__);		\
+			return -EUCLEAN;				\
+		}							\
+	} while (0)
+
+static int check_zone_lists(struct zone *z, char *why, size_t whylen,
+			    unsigned long blocks[NR_PAGE_ORDERS])
+{
+	unsigned long pages = 0;
+
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+		struct free_area *area = &z->free_area[o];
+		unsigned long n = 0;
+		struct list_head *pos;
+
+		list_for_each(pos, &area->free_list) {
+			struct page *p = list_entry(pos, struct page, lru);
+			unsigned long pfn = page_to_pfn(p), bpfn = pfn ^ (1UL << o);
+
+			CHECK(n < z->spanned_pages, "node %d %s order %u: free list loops",
+			      z->node, z->name, o);
+			CHECK((p->flags & PG_STATE_MASK) == PG_mask(PG_buddy) && p->order == o,
+			      "node %d %s order %u: pfn %#lx on the free list has flags %#lx "
+			      "order %u", z->node, z->name, o, pfn, p->flags, p->order);
+			CHECK(!(pfn & ((1UL << o) - 1)) && pfn >= z->zone_start_pfn &&
+			      pfn + (1UL << o) <= z->zone_start_pfn + z->spanned_pages,
+			      "node %d %s order %u: block at pfn %#lx misaligned or outside the "
+			      "zone", z->node, z->name, o, pfn);
+			if (o < MAX_PAGE_ORDER) {
+				struct page *b = pfn_to_page(bpfn);
+
+				CHECK(!((b->flags & PG_STATE_MASK) == PG_mask(PG_buddy) &&
+					b->order == o),
+				      "node %d %s: buddies %#lx and %#lx are both free at order "
+				      "%u and not merged", z->node, z->name, pfn, bpfn, o);
+			}
+			n++;
+		}
+		CHECK(n == area->nr_free, "node %d %s order %u: %lu blocks on the list, nr_free "
+		      "says %lu", z->node, z->name, o, n, area->nr_free);
+		blocks[o] = n;
+		pages += n << o;
+	}
+	CHECK(pages == zone_page_state(z), "node %d %s: free lists hold %lu pages, free_pages "
+	      "says %lu", z->node, z->name, pages, zone_page_state(z));
+	if (z->pcp)
+		for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++) {
+			struct per_cpu_pages *pcp = &z->pcp[cpu];
+			long count = 0;
+
+			for (unsigned int o = 0; o < NR_PCP_LISTS; o++) {
+				struct list_head *pos;
+
+				list_for_each(pos, &pcp->lists[o]) {
+					struct page *p = list_entry(pos, struct page, lru);
+
+					CHECK((p->flags & PG_STATE_MASK) == PG_mask(PG_pcp) &&
+					      p->order == o && page_zone(p) == z,
+					      "node %d %s cpu %d: pfn %#lx on the order-%u per-CPU "
+					      "list has flags %#lx order %u", z->node, z->name, cpu,
+					      page_to_pfn(p), o, p->flags, p->order);
+					count += 1L << o;
+				}
+			}
+			CHECK(count == pcp->count, "node %d %s cpu %d: per-CPU lists hold %ld "
+			      "pages, count says %d", z->node, z->name, cpu, count, pcp->count);
+		}
+	return 0;
+}
+
+/* Walk the zone frame by frame: every frame belongs to exactly one block. */
+static int check_zone_frames(struct zone *z, char *why, size_t whylen,
+			     const unsigned long blocks[NR_PAGE_ORDERS])
+{
+	unsigned long end = z->zone_start_pfn + z->spanned_pages, seen[NR_PAGE_ORDERS] = { 0 };
+
+	for (unsigned long pfn = z->zone_start_pfn; pfn < end;) {
+		struct page *p = pfn_to_page(pfn);
+		unsigned long f = p->flags & PG_STATE_MASK;
+		unsigned int o = p->order;
+
+		CHECK(p->node == z->node && p->zone == z->idx, "pfn %#lx: node/zone %d/%d in a "
+		      "frame of node %d zone %s", pfn, p->node, p->zone, z->node, z->name);
+		if (f == PG_mask(PG_reserved)) {
+			pfn++;
+			continue;
+		}
+		CHECK(f == PG_mask(PG_buddy) || f == PG_mask(PG_pcp) || f == PG_mask(PG_head) ||
+		      f == (PG_mask(PG_head) | PG_mask(PG_slab)),
+		      "node %d %s: pfn %#lx is in no block (flags %#lx): a frame was lost or "
+		      "handed out twice", z->node, z->name, pfn, p->flags);
+		CHECK(o <= MAX_PAGE_ORDER && !(pfn & ((1UL << o) - 1)) && pfn + (1UL << o) <= end,
+		      "node %d %s: block at pfn %#lx has order %u: misaligned or past the zone",
+		      z->node, z->name, pfn, o);
+		for (unsigned long i = 1; i < (1UL << o); i++)
+			CHECK(!(p[i].flags & PG_STATE_MASK), "node %d %s: pfn %#lx inside the "
+			      "order-%u block at %#lx has flags %#lx: blocks overlap", z->node,
+			      z->name, pfn + i, o, pfn, p[i].flags);
+		CHECK(f != PG_mask(PG_buddy) || page_count(p) == 0, "node %d %s: free block at "
+		      "pfn %#lx has refcount %d", z->node, z->name, pfn, page_count(p));
+		CHECK(!(f & PG_mask(PG_head)) || page_count(p) > 0, "node %d %s: allocated block "
+		      "at pfn %#lx has refcount %d", z->node, z->name, pfn, page_count(p));
+		if (f == PG_mask(PG_buddy))
+			seen[o]++;
+		pfn += 1UL << o;
+	}
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+		CHECK(seen[o] == blocks[o], "node %d %s order %u: %lu free blocks in mem_map, %lu "
+		      "on the list", z->node, z->name, o, seen[o], blocks[o]);
+	return 0;
+}
+
+int kmb_mm_check(char *why, size_t whylen)
+{
+	CHECK(kmb_mm.booted, "mm: not initialised");
+	for (int n = 0; n < kmb_mm.nr_nodes; n++)
+		for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+			struct zone *z = &NODE_DATA(n)->node_zones[zi];
+			unsigned long blocks[NR_PAGE_ORDERS];
+			int r;
+
+			if (z->pcp)
+				for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++)
+					spin_lock(&z->pcp[cpu].lock);
+			spin_lock(&z->lock);
+			r = check_zone_lists(z, why, whylen, blocks);
+			if (!r)
+				r = check_zone_frames(z, why, whylen, blocks);
+			spin_unlock(&z->lock);
+			if (z->pcp)
+				for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++)
+					spin_unlock(&z->pcp[cpu].lock);
+			if (r)
+				return r;
+		}
+	return 0;
+}
