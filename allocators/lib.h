@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/rseq.h>
 
 #include "kmbench/mm.h"
 
@@ -104,6 +105,23 @@ static always_inline bool spin_trylock(spinlock_t *l)
 static always_inline void spin_unlock(spinlock_t *l)
 {
 	atomic_store_explicit(&l->locked, 0, memory_order_release);
+}
+
+/*
+ * raw_smp_processor_id - the CPU the calling thread runs on now; it may migrate right after, so
+ * per-CPU data indexed by it is still protected by a lock (or, later, an rseq critical section).
+ * Read from the rseq area glibc registers for every thread (cpu_id_start is always a valid CPU
+ * number); sched_getcpu() where rseq is not registered (valgrind, glibc.pthread.rseq=0).
+ */
+static always_inline int raw_smp_processor_id(void)
+{
+	if (likely(__rseq_size > 0)) {
+		const struct rseq *rs = (const struct rseq *)
+			((char *)__builtin_thread_pointer() + __rseq_offset);
+
+		return (int)__atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED);
+	}
+	return sched_getcpu();
 }
 
 /* --- include/linux/ratelimit.h: at most @burst events per @interval_ms --- */

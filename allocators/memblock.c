@@ -9,6 +9,7 @@
  *
  * Called only during setup, from one thread: no locking.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
 
@@ -126,7 +127,7 @@ static phys_addr_t find_top_down(const struct memblock_region *m, phys_addr_t lo
 
 	if (mlo >= mhi)
 		return 0;
-	for (long i = (long)rs->cnt; i >= -1; i--) {
+	for (long i = (long)rs->cnt - 1; i >= -1; i--) {
 		/* gap between reserved region i (or mlo when i < 0) and gap_end */
 		phys_addr_t gap_start = i >= 0 ? rs->regions[i].base + rs->regions[i].size : mlo;
 

@@ -140,13 +140,13 @@ static always_inline struct page *__rmqueue_smallest(struct zone *zone, unsigned
 
 static always_inline struct per_cpu_pages *this_cpu_pcp(struct zone *zone)
 {
-	int cpu = sched_getcpu();
+	int cpu = raw_smp_processor_id();
 
 	return &zone->pcp[(unsigned int)cpu < (unsigned int)kmb_mm.nr_cpus ? cpu : 0];
 }
 
 /* rmqueue_bulk: move up to @count blocks of @order to @list.  Returns blocks moved. */
-static int rmqueue_bulk(struct zone *zone, unsigned int order, int count, struct list_head *list)
+static noinline int rmqueue_bulk(struct zone *zone, unsigned int order, int count, struct list_head *list)
 {
 	int i;
 
@@ -166,7 +166,7 @@ static int rmqueue_bulk(struct zone *zone, unsigned int order, int count, struct
 }
 
 /* free_pcppages_bulk: give at least @pages pages back from the lists' cold ends.  pcp locked. */
-static void free_pcppages_bulk(struct zone *zone, int pages, struct per_cpu_pages *pcp)
+static noinline void free_pcppages_bulk(struct zone *zone, int pages, struct per_cpu_pages *pcp)
 {
 	unsigned int order = 0;
 	long freed = 0;
@@ -248,16 +248,11 @@ void drain_all_pages(struct zone *zone)
 
 /* --- allocation --- */
 
-/* rmqueue: a block of @order from @zone, through its per-CPU lists when they cover @order. */
-static always_inline struct page *rmqueue(struct zone *zone, unsigned int order)
+/* rmqueue_buddy: straight from the buddy lists, under the zone lock. */
+static noinline struct page *rmqueue_buddy(struct zone *zone, unsigned int order)
 {
 	struct page *page;
 
-	if (likely(zone->pcp && order <= PAGE_ALLOC_COSTLY_ORDER)) {
-		page = rmqueue_pcplist(zone, order);
-		if (likely(page))
-			return page;
-	}
 	spin_lock(&zone->lock);
 	page = __rmqueue_smallest(zone, order);
 	if (page) {
@@ -268,8 +263,20 @@ static always_inline struct page *rmqueue(struct zone *zone, unsigned int order)
 	return page;
 }
 
+/* rmqueue: a block of @order from @zone, through its per-CPU lists when they cover @order. */
+static always_inline struct page *rmqueue(struct zone *zone, unsigned int order)
+{
+	if (likely(zone->pcp && order <= PAGE_ALLOC_COSTLY_ORDER)) {
+		struct page *page = rmqueue_pcplist(zone, order);
+
+		if (likely(page))
+			return page;
+	}
+	return rmqueue_buddy(zone, order);
+}
+
 /* __zone_watermark_ok (mm/page_alloc.c): may @order pages come from @z under @mark? */
-bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
+noinline bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 		       int highest_zoneidx, unsigned int alloc_flags, long free_pages)
 {
 	long min = (long)mark;
@@ -499,36 +506,62 @@ got:
 	return page;
 }
 
+/* Misuse and boot-order errors on allocation: off the fast path. */
+static cold noinline struct page *alloc_pages_invalid(int nid, gfp_t gfp, unsigned int order)
+{
+	if (order > MAX_PAGE_ORDER) {
+		/* WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp) */
+		static atomic_flag warned = ATOMIC_FLAG_INIT;
+
+		if (!(gfp & __GFP_NOWARN) && !atomic_flag_test_and_set(&warned))
+			warn_alloc(gfp, order, nid, "order above MAX_PAGE_ORDER (10)");
+	} else if (!(gfp & __GFP_NOWARN) || !kmb_mm.booted) {
+		warn_alloc(gfp, order, nid, !kmb_mm.booted ? "page allocator not initialised "
+			   "(kmb_mm_init)" : "no such node");
+	}
+	atomic_fetch_add_explicit(&kmb_mm.alloc_fail, 1, memory_order_relaxed);
+	return NULL;
+}
+
+static always_inline void prepare_alloc_pages(int nid, gfp_t gfp, struct alloc_context *ac)
+{
+	ac->nid = nid;
+	ac->highest_zoneidx = gfp_zone(gfp);
+	ac->zonelist = &NODE_DATA(nid)->node_zonelists[(gfp & __GFP_THISNODE) ?
+		ZONELIST_NOFALLBACK : ZONELIST_FALLBACK];
+}
+
+/* The slow path as a separate function, so the fast path keeps few registers live. */
+static noinline struct page *alloc_pages_slow(int nid, gfp_t gfp, unsigned int order,
+					      const void *caller)
+{
+	struct alloc_context ac;
+	struct page *page;
+
+	prepare_alloc_pages(nid, gfp, &ac);
+	page = __alloc_pages_slowpath(gfp, order, &ac);
+	if (page)
+		prep_new_page(page, order, gfp, caller);
+	return page;
+}
+
+/*
+ * The fast path: the first zone of the zonelist above its low watermark, through this CPU's
+ * list for small orders.  kmb_mm.online_nodes is 0 until mem_init(), so one unsigned compare
+ * rejects a bad node and an allocator that is not up yet.
+ */
 static always_inline struct page *alloc_pages_common(int nid, gfp_t gfp, unsigned int order,
 						     const void *caller)
 {
 	struct alloc_context ac;
 	struct page *page;
 
-	if (unlikely(order > MAX_PAGE_ORDER)) {
-		/* WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp) */
-		static atomic_flag warned = ATOMIC_FLAG_INIT;
-
-		if (!(gfp & __GFP_NOWARN) && !atomic_flag_test_and_set(&warned))
-			warn_alloc(gfp, order, nid, "order above MAX_PAGE_ORDER (10)");
-		atomic_fetch_add_explicit(&kmb_mm.alloc_fail, 1, memory_order_relaxed);
-		return NULL;
-	}
-	if (unlikely(nid < 0 || nid >= kmb_mm.nr_nodes || !kmb_mm.booted)) {
-		warn_alloc(gfp, order, nid, !kmb_mm.booted ? "page allocator not initialised "
-			   "(kmb_mm_init)" : "no such node");
-		return NULL;
-	}
-	ac.nid = nid;
-	ac.highest_zoneidx = gfp_zone(gfp);
-	ac.zonelist = &NODE_DATA(nid)->node_zonelists[(gfp & __GFP_THISNODE) ?
-		ZONELIST_NOFALLBACK : ZONELIST_FALLBACK];
+	if (unlikely(order > MAX_PAGE_ORDER || (unsigned int)nid >= kmb_mm.online_nodes))
+		return alloc_pages_invalid(nid, gfp, order);
+	prepare_alloc_pages(nid, gfp, &ac);
 	page = get_page_from_freelist(gfp, order, ALLOC_WMARK_LOW, &ac);
-	if (unlikely(!page)) {
-		page = __alloc_pages_slowpath(gfp, order, &ac);
-		if (!page)
-			return NULL;
-	}
+	if (unlikely(!page))
+		return alloc_pages_slow(nid, gfp, order, caller);
 	prep_new_page(page, order, gfp, caller);
 	return page;
 }
@@ -566,6 +599,13 @@ unsigned long get_zeroed_page(gfp_t gfp)
 	return page ? (unsigned long)page_address(page) : 0;
 }
 
+/* No kmap yet (the mapping layer adds it): a HIGHMEM frame has no address. */
+void *kmb_highmem_page_address(const struct page *page)
+{
+	(void)page;
+	return NULL;
+}
+
 /* --- free --- */
 
 static always_inline bool page_in_memmap(const struct page *page)
@@ -580,6 +620,20 @@ static always_inline void wake_if_waiters(bool waiters)
 {
 	if (unlikely(waiters))
 		wake_free_waiters();
+}
+
+/* free_one_page: into the buddy lists, under the zone lock. */
+static noinline void free_one_page(struct zone *zone, struct page *page, unsigned int order)
+{
+	bool waiters;
+
+	spin_lock(&zone->lock);
+	__free_one_page(page, page_to_pfn(page), zone, order);
+	zone_add_free(zone, 1L << order);
+	zone->pgfree++;
+	waiters = atomic_load_explicit(&kmb_mm.nr_waiters, memory_order_relaxed);
+	spin_unlock(&zone->lock);
+	wake_if_waiters(waiters);
 }
 
 /* free_the_page: to this CPU's list for small orders, else straight to the buddy lists. */
@@ -606,65 +660,53 @@ static always_inline void free_the_page(struct page *page, unsigned int order)
 			return;
 		}
 	}
-	spin_lock(&zone->lock);
-	__free_one_page(page, page_to_pfn(page), zone, order);
-	zone_add_free(zone, 1L << order);
-	zone->pgfree++;
-	waiters = atomic_load_explicit(&kmb_mm.nr_waiters, memory_order_relaxed);
-	spin_unlock(&zone->lock);
-	wake_if_waiters(waiters);
-}
-
-/* The checks every free makes (free_pages_prepare / free_page_is_bad), in release builds too:
- * the frame is an allocated block's head, of this order, owned by the buddy allocator. */
-static always_inline bool free_pages_ok(struct page *page, unsigned int order, const void *caller)
-{
-	if (unlikely(!page_in_memmap(page))) {
-		bad_address(page, "struct page outside mem_map: not a frame of this allocator",
-			    caller);
-		return false;
-	}
-	if (unlikely(order > MAX_PAGE_ORDER)) {
-		bad_page(page, "free of an order above MAX_PAGE_ORDER", order, caller);
-		return false;
-	}
-	if (unlikely((page->flags & PG_STATE_MASK) != PG_mask(PG_head) || page->order != order)) {
-		bad_page(page, NULL, order, caller);	/* page_debug.c names the state */
-		return false;
-	}
-#if KMB_DEBUG
-	check_tail_frames(page, order, caller);
-#endif
-	return true;
+	free_one_page(zone, page, order);
 }
 
 /*
  * put_page_testzero: drop one reference; true for the last.  A reference may be taken only by
  * someone who holds one (get_page), so a count of 1 means the caller is the only holder and
- * nobody can race it: the last reference is dropped with a plain store, no atomic, as the
- * kernel's page_ref_freeze() users reason.  Shared blocks take the atomic path.
+ * nobody can race it: by default the last reference is dropped with a plain store, no atomic,
+ * as the kernel's page_ref_freeze() users reason.  That reasoning fails only for a program that
+ * frees one block twice at the same moment from two threads; with strict refcounts (debug
+ * builds, or kmb_mm_config.debug set) every drop is atomic, so the second free sees the count
+ * go below zero and is reported.
  */
 static always_inline bool put_page_testzero(struct page *page, unsigned int order,
 					    const void *caller)
 {
-	int ref = atomic_load_explicit(&page->refcount, memory_order_acquire);
+	int ref;
 
-	if (likely(ref == 1)) {
-		atomic_store_explicit(&page->refcount, 0, memory_order_relaxed);
-		return true;
+	if (likely(!kmb_mm.strict_refcount)) {
+		ref = atomic_load_explicit(&page->refcount, memory_order_acquire);
+		if (likely(ref == 1)) {
+			atomic_store_explicit(&page->refcount, 0, memory_order_relaxed);
+			return true;
+		}
 	}
-	if (unlikely(ref <= 0)) {
-		bad_page(page, "reference count underflow: the block is already free", order,
-			 caller);
-		return false;
-	}
-	return atomic_fetch_sub_explicit(&page->refcount, 1, memory_order_acq_rel) == 1;
+	ref = atomic_fetch_sub_explicit(&page->refcount, 1, memory_order_acq_rel);
+	if (likely(ref > 0))
+		return ref == 1;
+	atomic_fetch_add_explicit(&page->refcount, 1, memory_order_relaxed);	/* undo */
+	bad_page(page, "reference count underflow: the block is already free", order, caller);
+	return false;
 }
 
-static always_inline void free_pages_common(struct page *page, unsigned int order,
-					    const void *caller)
+/* The common part of every free, once @page is known to be a frame of mem_map. */
+static always_inline void free_frame(struct page *page, unsigned int order, const void *caller)
 {
-	if (!free_pages_ok(page, order, caller) || !put_page_testzero(page, order, caller))
+	if (unlikely(order > MAX_PAGE_ORDER)) {
+		bad_page(page, "free of an order above MAX_PAGE_ORDER", order, caller);
+		return;
+	}
+	if (unlikely((page->flags & PG_STATE_MASK) != PG_mask(PG_head) || page->order != order)) {
+		bad_page(page, NULL, order, caller);	/* page_debug.c names the state */
+		return;
+	}
+#if KMB_DEBUG
+	check_tail_frames(page, order, caller);
+#endif
+	if (!put_page_testzero(page, order, caller))
 		return;
 	page->caller = (uintptr_t)caller;
 	free_the_page(page, order);
@@ -672,7 +714,14 @@ static always_inline void free_pages_common(struct page *page, unsigned int orde
 
 void __free_pages(struct page *page, unsigned int order)
 {
-	free_pages_common(page, order, __builtin_return_address(0));
+	const void *caller = __builtin_return_address(0);
+
+	if (unlikely(!page_in_memmap(page))) {
+		bad_address(page, "struct page outside mem_map: not a frame of this allocator",
+			    caller);
+		return;
+	}
+	free_frame(page, order, caller);
 }
 
 void free_pages(unsigned long addr, unsigned int order)
@@ -685,12 +734,16 @@ void free_pages(unsigned long addr, unsigned int order)
 		bad_address((void *)addr, "address outside the linear map of low memory", caller);
 		return;
 	}
-	free_pages_common(virt_to_page((void *)addr), order, caller);
+	free_frame(virt_to_page((void *)addr), order, caller);
 }
 
 void get_page(struct page *page)
 {
-	if (unlikely(!page_in_memmap(page) || !page_test(page, PG_head) ||
+	if (unlikely(!page_in_memmap(page))) {
+		bad_address(page, "struct page outside mem_map", __builtin_return_address(0));
+		return;
+	}
+	if (unlikely(!page_test(page, PG_head) ||
 		     atomic_load_explicit(&page->refcount, memory_order_relaxed) <= 0)) {
 		bad_page(page, "get_page on a frame that is not an allocated block's head", 0,
 			 __builtin_return_address(0));
@@ -707,7 +760,7 @@ void put_page(struct page *page)
 		bad_address(page, "struct page outside mem_map", caller);
 		return;
 	}
-	free_pages_common(page, page->order, caller);
+	free_frame(page, page->order, caller);
 }
 
 /* --- boot --- */
@@ -962,7 +1015,9 @@ void mem_init(void)
 	build_all_zonelists();
 	if (setup_pcp())
 		teardown_pcp();		/* run without per-CPU lists rather than not at all */
+	kmb_mm.strict_refcount = KMB_DEBUG || kmb_mm.cfg.debug != 0;
 	kmb_mm.booted = true;
+	kmb_mm.online_nodes = (unsigned int)kmb_mm.nr_nodes;
 }
 
 int kmb_mm_init(const struct kmb_mm_config *cfg, char *why, size_t whylen)
@@ -981,6 +1036,7 @@ void kmb_mm_teardown(void)
 	if (kmb_mm.shrinkers.next)
 		INIT_LIST_HEAD(&kmb_mm.shrinkers);
 	kmb_mm.booted = false;
+	kmb_mm.online_nodes = 0;
 }
 
 const struct kmb_mm_config *kmb_mm_config(void)

@@ -99,11 +99,13 @@ typedef struct pglist_data {
 struct kmb_mm {
 	struct kmb_mm_config cfg;
 	int nr_nodes;
+	unsigned int online_nodes;	/* nr_nodes once mem_init() has run, else 0 */
 	int nr_cpus;			/* per-CPU list slots (possible CPUs) */
 	pg_data_t *node_data[KMB_MAX_NUMNODES];
 	int cpu_node[1024];		/* the machine's node of each CPU (model node mod nr_nodes) */
 	size_t linear_size, vmemmap_size;
 	bool booted;			/* mem_init() has run */
+	bool strict_refcount;		/* every reference drop is atomic (page_alloc.c) */
 	unsigned long reserved_pages;
 
 	/* Waiting for frees (vmscan.c): a sleeping allocation that found nothing waits here. */
@@ -142,8 +144,16 @@ static inline void page_clear(struct page *p, enum pageflags f)
 	p->flags &= ~(1UL << f);
 }
 
-/* The machine's node of the calling CPU, as a model node. */
-int numa_node_id(void);
+/* numa_node_id: the model node of the calling CPU (the machine's node, modulo the model's). */
+static always_inline int numa_node_id(void)
+{
+	int cpu;
+
+	if (likely(kmb_mm.nr_nodes == 1))
+		return 0;
+	cpu = raw_smp_processor_id();
+	return (unsigned int)cpu < (unsigned int)kmb_mm.nr_cpus ? kmb_mm.cpu_node[cpu] : 0;
+}
 
 /* --- physmem.c --- */
 int physmem_setup(char *why, size_t whylen);

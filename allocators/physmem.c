@@ -30,7 +30,7 @@
 
 struct kmb_memmap kmb_memmap;
 
-#define SZ_4M	(4UL << 20)
+#define SZ_4M	KMB_MM_GRAIN
 
 static int fail(char *why, size_t whylen, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -73,12 +73,12 @@ static int config_fill(struct kmb_mm_config *c, char *why, size_t whylen)
 		return fail(why, whylen, -EINVAL, "mm: %d nodes: valid are 1 to %d", c->nr_nodes,
 			    KMB_MAX_NUMNODES);
 	if (!c->node_mem)
-		c->node_mem = 256UL << 20;
-	if (c->node_mem % SZ_4M || c->node_mem > (64UL << 30))
+		c->node_mem = KMB_MM_DEFAULT_NODE_MEM;
+	if (c->node_mem % SZ_4M || c->node_mem > KMB_MM_MAX_NODE_MEM)
 		return fail(why, whylen, -EINVAL, "mm: node memory %zu bytes: must be a multiple "
 			    "of 4 MiB (the largest buddy block), at most 64 GiB", c->node_mem);
 	if (!c->dma_size)
-		c->dma_size = 16UL << 20;
+		c->dma_size = KMB_MM_DEFAULT_DMA;
 	if (c->dma_size == SIZE_MAX)
 		c->dma_size = 0;
 	if (c->dma_size % SZ_4M || c->dma_size >= c->node_mem)
@@ -271,14 +271,4 @@ void physmem_teardown(void)
 	if (kmb_memmap.vmemmap)
 		munmap(kmb_memmap.vmemmap, kmb_mm.vmemmap_size);
 	memset(&kmb_memmap, 0, sizeof(kmb_memmap));
-}
-
-int numa_node_id(void)
-{
-	int cpu;
-
-	if (kmb_mm.nr_nodes == 1)
-		return 0;
-	cpu = sched_getcpu();
-	return cpu >= 0 && cpu < kmb_mm.nr_cpus ? kmb_mm.cpu_node[cpu] : 0;
 }

@@ -6,6 +6,7 @@
  * Counts are read without the zone locks, as the kernel's /proc files read them: exact when no
  * thread allocates, a snapshot otherwise.
  */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdio.h>
 

@@ -89,24 +89,30 @@ enum pageflags {
 };
 
 /*
- * struct page - one per frame, 64 bytes, in mem_map order (page_to_pfn() is arithmetic).
+ * struct page - one per frame, 64 bytes (one cache line), in mem_map order (page_to_pfn() is arithmetic).
  * Fields belong to the frame's current owner: the buddy allocator while it is free, the caller
  * (and the layer above: slab, vmalloc) while it is allocated.
  */
 struct page {
 	unsigned long flags;		/* 1 << PG_* */
 	struct list_head lru;		/* free list (PG_buddy), per-CPU list (PG_pcp), or owner's */
-	unsigned int order;		/* block order for PG_buddy, PG_head and PG_pcp frames */
-	atomic_int refcount;		/* _refcount: 1 from allocation; 0 when free */
-	uint16_t node;			/* the frame's node, fixed at boot */
+	uint8_t order;			/* block order for PG_buddy, PG_head and PG_pcp frames */
 	uint8_t zone;			/* enum zone_type, fixed at boot */
-	uint8_t pad;
+	uint16_t node;			/* the frame's node, fixed at boot */
+	atomic_int refcount;		/* _refcount: 1 from allocation; 0 when free */
 	int mapcount;			/* vmap/kmap users (issue 6) */
-	void *virtual;			/* kmap address of a HIGHMEM frame, NULL while unmapped */
+	unsigned int owner_word;	/* the owner's (slab: object counters) */
 	unsigned long private;		/* the owner's */
 	void *mapping;			/* the owner's (slab: its kmem_cache) */
 	uintptr_t caller;		/* last allocation or free call site of a head frame */
 };
+_Static_assert(sizeof(struct page) == 64, "struct page is one cache line, as the kernel's");
+/* Limits and defaults of struct kmb_mm_config.  Every boundary (node size, DMA zone, low-memory
+ * limit) is a multiple of KMB_MM_GRAIN, the largest buddy block, so no block straddles two. */
+#define KMB_MM_GRAIN		(PAGE_SIZE << MAX_PAGE_ORDER)	/* 4 MiB */
+#define KMB_MM_MAX_NODE_MEM	(64UL << 30)
+#define KMB_MM_DEFAULT_NODE_MEM	(256UL << 20)
+#define KMB_MM_DEFAULT_DMA	(16UL << 20)
 
 /*
  * kmb_mm_config - the shape of physical memory.  Zero fields take the defaults shown.
@@ -239,6 +245,10 @@ static inline bool virt_addr_valid(const void *x)
 	       (off >> PAGE_SHIFT) < kmb_memmap.max_low_pfn;
 }
 
+/* The kmap address of a HIGHMEM frame, NULL while it has none (mm/highmem.c keeps these in a
+ * hash table on x86-32, which has no page->virtual either). */
+KMB_API void *kmb_highmem_page_address(const struct page *page);
+
 /*
  * page_address - the linear address of a low-memory frame; NULL for a HIGHMEM frame that is
  * not kmapped (its kmap address otherwise), as on a 32-bit kernel with HIGHMEM.
@@ -246,7 +256,7 @@ static inline bool virt_addr_valid(const void *x)
 static inline void *page_address(const struct page *page)
 {
 	if (PageHighMem(page))
-		return page->virtual;
+		return kmb_highmem_page_address(page);
 	return kmb_memmap.linear + ((size_t)page_to_pfn(page) << PAGE_SHIFT);
 }
 
