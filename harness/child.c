@@ -283,6 +283,11 @@ int kmb_run_child(const char *dir, const char *backend)
 		max_size = c->o.sizes[i] > max_size ? c->o.sizes[i] : max_size;
 	cfg.nthreads = c->o.threads[c->o.nthreads - 1];
 	cfg.max_size = max_size;
+	cfg.mm_nodes = c->o.mm_nodes;
+	cfg.node_mem = c->o.node_mem;
+	cfg.lowmem_limit = c->o.lowmem;
+	cfg.dma_size = c->o.dma_zone;
+	cfg.pcp = c->o.pcp;
 	r = c->b->init(&cfg, why, sizeof(why));
 	if (r) {
 		/* Cannot run here: recorded as skipped with the reason; an empty part. */

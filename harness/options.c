@@ -7,12 +7,20 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
+#include "kmbench/mm.h"
 #include "options.h"
+
+/* The physical-memory limits and defaults of struct kmb_mm_config (kmbench/mm.h). */
+#define MM_GRAIN KMB_MM_GRAIN
+#define MM_MAX_NODE_MEM KMB_MM_MAX_NODE_MEM
+#define MM_DEFAULT_NODE_MEM KMB_MM_DEFAULT_NODE_MEM
+#define MM_DEFAULT_DMA KMB_MM_DEFAULT_DMA
 
 const struct kmb_preset kmb_presets[] = {
 	{ "quick", "every backend, churn at 5 sizes, 1..nproc threads (powers of two); ~1 min on 2 cores",
@@ -25,6 +33,10 @@ const struct kmb_preset kmb_presets[] = {
 	{ "smoke", "every backend and workload once, tiny time budget: does everything run?",
 	  { "--backends=all", "--workloads=all", "--threads=1,max", "--sizes=64", "--batch=16",
 	    "--min-time=0.001", "--repetitions=1", NULL } },
+	{ "pages", "page allocator: order 0-10 alloc+free pairs, buddy against mmap+touch+munmap",
+	  { "--backends=buddy,mmap", "--workloads=churn", "--threads=1,max",
+	    "--sizes=4K,8K,16K,32K,64K,128K,256K,512K,1M,2M,4M", "--batch=1", "--min-time=0.2",
+	    "--repetitions=3", NULL } },
 };
 const size_t kmb_nr_presets = sizeof(kmb_presets) / sizeof(kmb_presets[0]);
 
@@ -179,11 +191,12 @@ static int parse_threads(struct kmb_options *o, const char *arg, char *err, size
 	return 0;
 }
 
-/* "64", "4K", "1M", "1G": bytes, binary suffixes. */
-static int parse_size(const char *s, size_t *out)
+/* "64", "4K", "1M", "1G": bytes, binary suffixes; 1 to @max. */
+static int parse_bytes(const char *s, unsigned long long max, size_t *out)
 {
 	char *end;
 	unsigned long long v;
+	int shift = 0;
 
 	if (!isdigit((unsigned char)*s))
 		return -EINVAL;
@@ -192,14 +205,36 @@ static int parse_size(const char *s, size_t *out)
 	if (errno)
 		return -EINVAL;
 	switch (toupper((unsigned char)*end)) {
-	case 'K': v <<= 10; end++; break;
-	case 'M': v <<= 20; end++; break;
-	case 'G': v <<= 30; end++; break;
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
 	}
-	if (*end || v == 0 || v > KMB_MAX_SIZE)
+	if (*end || v == 0 || v > (max >> shift))
 		return -EINVAL;
-	*out = v;
+	*out = (size_t)(v << shift);
 	return 0;
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+	return parse_bytes(s, KMB_MAX_SIZE, out);
+}
+
+/* @v in the largest binary unit that divides it: "256M", "4G", "12K", "100". */
+static const char *size_str(char *buf, size_t len, size_t v)
+{
+	static const char unit[] = "GMK";
+
+	for (int i = 0; i < 3; i++) {
+		int shift = 30 - 10 * i;
+
+		if (v && !(v & ((1ul << shift) - 1))) {
+			snprintf(buf, len, "%zu%c", v >> shift, unit[i]);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%zu", v);
+	return buf;
 }
 
 static int parse_sizes(struct kmb_options *o, const char *arg, char *err, size_t errlen)
@@ -263,6 +298,99 @@ static int parse_repetitions(struct kmb_options *o, const char *arg, char *err, 
 	return 0;
 }
 
+static int parse_mm_nodes(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	long v;
+
+	if (parse_long(arg, 0, LONG_MAX, &v))
+		return ERR("--mm-nodes: '%s' is not a node count; give 1..%d", arg, KMB_MAX_NUMNODES);
+	if (v < 1 || v > KMB_MAX_NUMNODES)
+		return ERR("--mm-nodes: %s is out of range 1..%d", arg, KMB_MAX_NUMNODES);
+	o->mm_nodes = (int)v;
+	return 0;
+}
+
+/*
+ * A physical-memory size for --@name: a multiple of 4M, at most @max.  @none_ok accepts "none",
+ * stored as @none.
+ */
+static int parse_mm_size(const char *name, const char *arg, size_t max, bool none_ok, size_t none,
+			 size_t *out, char *err, size_t errlen)
+{
+	const char *or_none = none_ok ? ", or 'none'" : "";
+	char maxs[32];
+	size_t v;
+
+	if (none_ok && strcmp(arg, "none") == 0) {
+		*out = none;
+		return 0;
+	}
+	size_str(maxs, sizeof(maxs), max);
+	if (parse_bytes(arg, ULLONG_MAX, &v))
+		return ERR("--%s: '%s' is not a size; give a multiple of 4M up to %s, e.g. 64M%s",
+			   name, arg, maxs, or_none);
+	if (v % MM_GRAIN)
+		return ERR("--%s: %s is not a multiple of 4M; give a multiple of 4M up to %s%s",
+			   name, arg, maxs, or_none);
+	if (v > max)
+		return ERR("--%s: %s is above %s; give a multiple of 4M up to %s%s", name, arg,
+			   maxs, maxs, or_none);
+	*out = v;
+	return 0;
+}
+
+static int parse_node_mem(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	return parse_mm_size("node-mem", arg, MM_MAX_NODE_MEM, false, 0, &o->node_mem, err,
+			     errlen);
+}
+
+static int parse_lowmem(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	return parse_mm_size("lowmem", arg, KMB_MAX_NUMNODES * MM_MAX_NODE_MEM, true, 0,
+			     &o->lowmem, err, errlen);
+}
+
+static int parse_dma_zone(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	return parse_mm_size("dma-zone", arg, MM_MAX_NODE_MEM, true, SIZE_MAX, &o->dma_zone, err,
+			     errlen);
+}
+
+static int parse_pcp(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	if (strcmp(arg, "on") == 0)
+		o->pcp = 1;
+	else if (strcmp(arg, "off") == 0)
+		o->pcp = -1;
+	else
+		return ERR("--pcp: '%s' is not valid; valid: on, off", arg);
+	return 0;
+}
+
+/*
+ * What physmem.c would otherwise fail the backend's init with, checked across the memory
+ * options once all are applied: ZONE_DMA smaller than node 0, HIGHMEM above ZONE_DMA.
+ */
+static int check_mm(const struct kmb_options *o, char *err, size_t errlen)
+{
+	size_t mem = o->node_mem ? o->node_mem : MM_DEFAULT_NODE_MEM;
+	size_t dma = o->dma_zone == SIZE_MAX ? 0 : o->dma_zone ? o->dma_zone : MM_DEFAULT_DMA;
+	char a[32], b[32], c[32];
+
+	if (dma >= mem)
+		return ERR("--dma-zone: %s%s is not smaller than the node memory (--node-mem %s%s); "
+			   "give a smaller --dma-zone or 'none', or a larger --node-mem",
+			   size_str(a, sizeof(a), dma), o->dma_zone ? "" : " (the default)",
+			   size_str(b, sizeof(b), mem), o->node_mem ? "" : ", the default");
+	if (o->lowmem && o->lowmem < dma + MM_GRAIN)
+		return ERR("--lowmem: %s is not above the DMA zone (--dma-zone %s%s); give at least "
+			   "%s, or 'none'", size_str(a, sizeof(a), o->lowmem),
+			   o->dma_zone == SIZE_MAX ? "none" : size_str(b, sizeof(b), dma),
+			   o->dma_zone ? "" : ", the default", size_str(c, sizeof(c), dma + MM_GRAIN));
+	return 0;
+}
+
 static int parse_preset(struct kmb_options *o, const char *arg, char *err, size_t errlen)
 {
 	char valid[256] = "";
@@ -314,7 +442,7 @@ static int parse_run_id(struct kmb_options *o, const char *arg, char *err, size_
 }
 
 static const struct opt_def opts[] = {
-	{ "preset", "NAME", "start from a preset: quick (default), full, smoke", parse_preset },
+	{ "preset", "NAME", "start from a preset: quick (default), full, smoke, pages", parse_preset },
 	{ "backends", "LIST", "backends, comma-separated, or 'all'", parse_backends },
 	{ "workloads", "LIST", "workloads, comma-separated, or 'all'", parse_workloads },
 	{ "threads", "SPEC", "thread counts: 1,2,4 | 1-8 | max | pow2", parse_threads },
@@ -323,6 +451,16 @@ static const struct opt_def opts[] = {
 	{ "pin", "POLICY", "thread pinning: compact (default), scatter, none", parse_pin },
 	{ "min-time", "SECONDS", "minimum time of each run", parse_min_time },
 	{ "repetitions", "N", "repetitions of each run", parse_repetitions },
+	{ "mm-nodes", "N", "model NUMA nodes of the page allocator, 1..64 (default: the machine's)",
+	  parse_mm_nodes },
+	{ "node-mem", "SIZE", "memory per model node, a multiple of 4M (default 256M)",
+	  parse_node_mem },
+	{ "lowmem", "SIZE|none", "physical address where HIGHMEM starts, a multiple of 4M "
+	  "(default none: all memory low)", parse_lowmem },
+	{ "dma-zone", "SIZE|none", "ZONE_DMA at the start of node 0, a multiple of 4M (default 16M)",
+	  parse_dma_zone },
+	{ "pcp", "on|off", "per-CPU page lists in front of the buddy allocator (default on)",
+	  parse_pcp },
 	{ "out", "DIR", "run directory (default results/runs/<run-id>)", parse_out },
 	{ "resume", "DIR", "complete an interrupted run in DIR with its saved options", parse_resume },
 	{ "run-id", "ID", "identifier of the run (default <time>-<host>-<pid>)", parse_run_id },
@@ -414,7 +552,10 @@ int kmb_options_parse(struct kmb_options *o, int argc, char **argv, char *err, s
 	r = apply_all(o, n, (char **)p->args, false, err, errlen);
 	if (r)
 		return r;
-	return apply_all(o, argc, argv, false, err, errlen);
+	r = apply_all(o, argc, argv, false, err, errlen);
+	if (r)
+		return r;
+	return check_mm(o, err, errlen);
 }
 
 static int add_thread(struct kmb_options *o, long v)
@@ -498,6 +639,19 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 	fprintf(af.f, "\n--batch=%zu\n--pin=%s\n--min-time=%.17g\n--repetitions=%d\n--out=%s\n",
 		o->batch, kmb_pin_policy_name(o->pin), o->min_time, o->repetitions, o->out);
 	fprintf(af.f, "--run-id=%s\n", o->run_id);
+	/* The memory options only where set: an absent one is the library's default. */
+	if (o->mm_nodes)
+		fprintf(af.f, "--mm-nodes=%d\n", o->mm_nodes);
+	if (o->node_mem)
+		fprintf(af.f, "--node-mem=%zu\n", o->node_mem);
+	if (o->lowmem)
+		fprintf(af.f, "--lowmem=%zu\n", o->lowmem);
+	if (o->dma_zone == SIZE_MAX)
+		fprintf(af.f, "--dma-zone=none\n");
+	else if (o->dma_zone)
+		fprintf(af.f, "--dma-zone=%zu\n", o->dma_zone);
+	if (o->pcp)
+		fprintf(af.f, "--pcp=%s\n", o->pcp > 0 ? "on" : "off");
 	return kmb_atomic_commit(&af);
 }
 

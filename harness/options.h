@@ -38,6 +38,13 @@ struct kmb_options {
 	enum kmb_pin_policy pin;
 	double min_time;		/* seconds per run */
 	int repetitions;
+	/* Physical memory of the kernel-style backends (struct kmb_backend_config); 0 where the
+	 * option was not given: the library's default. */
+	int mm_nodes;			/* --mm-nodes: model NUMA nodes; 0: the machine's nodes */
+	size_t node_mem;		/* --node-mem: bytes per model node; 0: 256M */
+	size_t lowmem;			/* --lowmem: where HIGHMEM starts; 0: none (all low) */
+	size_t dma_zone;		/* --dma-zone: ZONE_DMA bytes; 0: 16M; SIZE_MAX: none */
+	int pcp;			/* --pcp: 1 on, -1 off; 0: on */
 	char preset[32];		/* "" when none */
 	char out[PATH_MAX];		/* run directory */
 	bool resume;			/* out names an existing run to complete */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <gnu/libc-version.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -201,6 +202,27 @@ static void write_counters(struct kmb_json *j, const struct kmb_counter_probe *p
 	kmb_json_obj_end(j);
 }
 
+/*
+ * The physical-memory options as given, not the library's effective values: 0, "none" or
+ * "default" where an option was left at its default (results/README.md).
+ */
+static void write_mm_options(struct kmb_json *j, const struct kmb_options *o)
+{
+	kmb_json_obj_begin(j, "mm");
+	kmb_json_int(j, "nodes", o->mm_nodes);
+	kmb_json_int(j, "node_mem", (long long)o->node_mem);
+	if (o->lowmem)
+		kmb_json_int(j, "lowmem", (long long)o->lowmem);
+	else
+		kmb_json_str(j, "lowmem", "none");
+	if (o->dma_zone && o->dma_zone != SIZE_MAX)
+		kmb_json_int(j, "dma_zone", (long long)o->dma_zone);
+	else
+		kmb_json_str(j, "dma_zone", o->dma_zone ? "none" : "default");
+	kmb_json_str(j, "pcp", o->pcp > 0 ? "on" : o->pcp < 0 ? "off" : "default");
+	kmb_json_obj_end(j);
+}
+
 static void write_options(struct kmb_json *j, const struct kmb_options *o)
 {
 	kmb_json_obj_begin(j, "options");
@@ -222,6 +244,7 @@ static void write_options(struct kmb_json *j, const struct kmb_options *o)
 	kmb_json_num(j, "min_time", o->min_time);
 	kmb_json_int(j, "repetitions", o->repetitions);
 	kmb_json_str(j, "pin", kmb_pin_policy_name(o->pin));
+	write_mm_options(j, o);
 	kmb_json_obj_end(j);
 }
 

@@ -37,11 +37,24 @@ expect "--sizes: '0' is not a size" run --sizes 0 --out "$tmp/run"
 expect "--sizes: '2G' is not a size" run --sizes 2G --out "$tmp/run"
 expect "--sizes: empty list" run --sizes= --out "$tmp/run"
 expect "--pin: unknown policy 'tight'; valid policies: compact, scatter, none" run --pin tight
-expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke" run --preset huge
+expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages" run --preset huge
 expect "unknown option '--frobnicate'; valid options:" run --frobnicate
 expect "--min-time: 'soon' is not a time" run --min-time soon
 expect "--repetitions: '0' is not a count" run --repetitions 0
 expect "--batch needs a value" run --batch
+expect "--mm-nodes: 0 is out of range 1..64" run --mm-nodes 0 --out "$tmp/run"
+expect "--mm-nodes: 65 is out of range 1..64" run --mm-nodes=65 --out "$tmp/run"
+expect "--mm-nodes: 'two' is not a node count; give 1..64" run --mm-nodes two --out "$tmp/run"
+expect "--node-mem: 5M is not a multiple of 4M; give a multiple of 4M up to 64G" run --node-mem 5M --out "$tmp/run"
+expect "--node-mem: 'lots' is not a size" run --node-mem=lots --out "$tmp/run"
+expect "--node-mem: 128G is above 64G" run --node-mem 128G --out "$tmp/run"
+expect "--lowmem: 6M is not a multiple of 4M" run --lowmem 6M --out "$tmp/run"
+expect "--lowmem: 8M is not above the DMA zone (--dma-zone 16M, the default); give at least 20M" run --lowmem 8M --out "$tmp/run"
+expect "--dma-zone: 'some' is not a size; give a multiple of 4M up to 64G, e.g. 64M, or 'none'" run --dma-zone some --out "$tmp/run"
+expect "--dma-zone: 3M is not a multiple of 4M" run --dma-zone=3M --out "$tmp/run"
+expect "--dma-zone: 64M is not smaller than the node memory (--node-mem 64M)" run --node-mem 64M --dma-zone 64M --out "$tmp/run"
+expect "--pcp: 'maybe' is not valid; valid: on, off" run --pcp maybe --out "$tmp/run"
+expect "--pcp needs a value" run --pcp
 expect "unknown command 'runn'; valid commands: list, run, overhead, help" runn
 expect "--resume takes the options saved" run --resume "$tmp/run" --sizes 64
 expect "cannot read saved options" run --resume "$tmp/nonexistent"
