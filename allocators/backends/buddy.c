@@ -64,7 +64,7 @@ static int buddy_stats(const struct kmb_stats_sink *sink)
 		{ "unusable_index", kmb_show_unusable_index },
 	};
 	struct kmb_mm_stats st;
-	char key[32];
+	char key[48];
 
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		size_t need = tables[i].show(NULL, 0) + 1;
@@ -104,6 +104,11 @@ static int buddy_check(char *why, size_t whylen)
 	return kmb_mm_check(why, whylen);
 }
 
+static int buddy_frag_index(size_t size)
+{
+	return kmb_fragmentation_index(-1, ZONE_NORMAL, get_order(size));
+}
+
 static const char *buddy_free_name(void)
 {
 	return "free_pages";
@@ -120,4 +125,5 @@ const struct kmb_backend_ops kmb_backend_buddy = {
 	.stats = buddy_stats,
 	.check = buddy_check,
 	.free_name = buddy_free_name,
+	.frag_index = buddy_frag_index,
 };

@@ -93,6 +93,11 @@ struct kmb_backend_ops {
 	int (*check)(char *why, size_t whylen);
 	/* Optional: name of the free function used (for results), e.g. "sdallocx".  NULL: "free". */
 	const char *(*free_name)(void);
+	/* Optional: the allocator's external fragmentation index for a request of @size bytes,
+	 * in thousandths, as the kernel's __fragmentation_index (mm/vmstat.c): -1000 when a
+	 * block that size is free, else 0 (failure from lack of memory) .. 1000 (failure from
+	 * fragmentation).  May be called from a benchmark thread while others run (a snapshot). */
+	int (*frag_index)(size_t size);
 	/* Optional: the allocator's version, after a successful init. */
 	const char *(*version)(void);
 };
