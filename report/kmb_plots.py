@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after use("Agg"))
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import NullLocator  # noqa: E402
 
 FIGSIZE = (6.4, 4.0)   # inches; at DPI below, 768 x 480 pixels, shown at half width or less
@@ -115,6 +116,113 @@ def ns_per_op(title, cells, backends, colour):
         else:
             no_data(ax)
         return to_base64(fig)
+
+
+LINESTYLES = ["-", "--", ":", "-."]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+
+def style_of(values, value, styles):
+    """The style for value: styles[index of value in values], cycling."""
+    return styles[values.index(value) % len(styles)]
+
+
+def order_sweep(title, points, colour):
+    """Lines: ns per pair against page order (log y), one per (backend, threads).
+
+    points: {(backend, threads): [(order, (median, min, max)), ...]}.
+    """
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
+        threads = sorted({t for _, t in points})
+        orders = sorted({o for pts in points.values() for o, _ in pts})
+        for (b, t), pts in points.items():
+            pts = sorted(pts, key=lambda p: p[0])
+            stats = [p[1] for p in pts]
+            ax.errorbar([p[0] for p in pts], [st[0] for st in stats], yerr=errors(stats),
+                        label=f"{b}, {t} thread{'s' if t != 1 else ''}", color=colour[b],
+                        linestyle=style_of(threads, t, LINESTYLES),
+                        marker=style_of(threads, t, MARKERS), markersize=4, capsize=3,
+                        linewidth=1.6)
+        if orders:
+            ax.set_yscale("log")
+            ax.set_xticks(orders)
+            ax.set_xticklabels([f"{o}\n{size_text(4096 << o)}" for o in orders])
+            ax.legend(loc="best", title="backend, threads", title_fontsize=8)
+        else:
+            no_data(ax)
+        ax.set_xlabel("order (log2 of the size in 4 KiB pages)")
+        ax.set_ylabel("ns per alloc+free pair per thread (log)")
+        ax.set_title(f"{title}: time per pair against order")
+        return to_base64(fig)
+
+
+def size_text(size):
+    """4 KiB, 2 MiB, ...: a size in bytes in the largest binary unit that divides it."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if size >= 1 << shift and size % (1 << shift) == 0:
+            return f"{size >> shift} {unit}"
+    return f"{size} B"
+
+
+def fragmentation(title, lines, colour):
+    """Two panels over steps (log2 x): high-order probe success rate (0..1) and fragmentation
+    index (-1..1), one line per (backend, params, threads); lines without an index are left
+    out of the lower panel.
+
+    lines: [(backend, params text, threads, {series name: [(steps / 1024, value)]})].
+    """
+    with plt.rc_context(STYLE):
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(FIGSIZE[0], FIGSIZE[1] * 1.6),
+                                          sharex=True, layout="constrained")
+        threads = sorted({line[2] for line in lines})
+        params = list(dict.fromkeys(line[1] for line in lines))   # in the cells' order
+        steps, drawn = set(), {}
+        for ax, name in ((top, "hi_success"), (bottom, "frag_index")):
+            for b, ptext, t, series in lines:
+                pts = series.get(name)
+                if not pts:
+                    continue
+                steps.update(p[0] for p in pts)
+                drawn[name] = drawn.get(name, 0) + 1
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], color=colour[b],
+                        linestyle=style_of(threads, t, LINESTYLES),
+                        marker=style_of(params, ptext, MARKERS), markersize=4, linewidth=1.4)
+        top.set_ylim(-0.05, 1.05)
+        top.set_ylabel("high-order success rate")
+        top.set_title(f"{title}: fragmentation over time")
+        bottom.set_ylim(-1.1, 1.1)
+        bottom.axhline(0, color="#999999", linewidth=0.8)
+        bottom.set_ylabel("fragmentation index (-1: free block)")
+        bottom.set_xlabel("steps per thread (k = 1024, log2)")
+        if steps:
+            bottom.set_xscale("log", base=2)
+            bottom.xaxis.set_minor_locator(NullLocator())
+            bottom.set_xticks(sorted(steps))
+            bottom.set_xticklabels([f"{k}k" for k in sorted(steps)])
+            top.legend(handles=key_handles(lines, threads, params, colour), loc="upper left",
+                       bbox_to_anchor=(1.01, 1.0), fontsize=7)
+        else:
+            no_data(top)
+        if not drawn.get("frag_index"):
+            bottom.text(0.5, 0.5, "no backend reports a fragmentation index",
+                        transform=bottom.transAxes, ha="center", va="center", color="#777777")
+        return to_base64(fig)
+
+
+def key_handles(lines, threads, params, colour):
+    """Legend entries for colour (backend), line style (threads) and marker (params) apart, so
+    the legend grows with their sum rather than their product."""
+    grey = "#555555"
+    handles = [Line2D([], [], color=colour[b], linewidth=2, label=b)
+               for b in dict.fromkeys(line[0] for line in lines)]
+    if len(threads) > 1:
+        handles += [Line2D([], [], color=grey, linestyle=style_of(threads, t, LINESTYLES),
+                           label=f"{t} thread{'s' if t != 1 else ''}") for t in threads]
+    if len(params) > 1:
+        handles += [Line2D([], [], color=grey, linestyle="none",
+                           marker=style_of(params, p, MARKERS), label=p) for p in params]
+    return handles
 
 
 def no_data(ax):

@@ -28,6 +28,11 @@ KNOWN_COUNTERS = [
 NAME_OPTIONS = {"real_time", "process_time", "manual_time", "min_time", "min_warmup_time",
                 "repeats", "iterations"}
 TIME_SCALE = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+# A series counter: the value of <name> after <N> x 1024 steps (workload fragment's checkpoints).
+SERIES_RE = re.compile(r"^(?P<name>.+)_at_(?P<k>[0-9]+)k$")
+# A per-order backend statistic, e.g. pgalloc_order3 or fragmentation_index_order10.
+ORDER_STAT_RE = re.compile(r"^(?P<family>.+?)_?order(?P<order>[0-9]+)$")
+PAGE_SIZE = 4096
 
 
 class ResultsError(Exception):
@@ -180,8 +185,11 @@ def fill(cell, runs):
 
 
 def counter_columns(cells_, counters_ctx):
-    """Counter columns for the table: known ones present or listed in the context, then others."""
-    present = {n for c in cells_ for n in c.counters}
+    """Counter columns for the table: known ones present or listed in the context, then others.
+
+    Series counters (<name>_at_<N>k) are left out: they belong in a plot, not one column each.
+    """
+    present = {n for c in cells_ for n in c.counters if not series_point(n)}
     listed = set(counters_ctx.get("available") or []) | set(counters_ctx.get("unavailable") or {})
     cols = [n for n in KNOWN_COUNTERS if n in present or n in listed]
     return cols + sorted((present | listed) - set(cols))
@@ -224,3 +232,152 @@ def fmt_counter(v):
 
 def slug(text):
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def series_point(name):
+    """(series name, steps in units of 1024) of a series counter name, else None."""
+    m = SERIES_RE.match(name)
+    return (m.group("name"), int(m.group("k"))) if m else None
+
+
+def series(cell):
+    """{series name: [(steps / 1024, median value), ...] sorted by steps} of a cell."""
+    out = {}
+    for name, value in cell.counters.items():
+        point = series_point(name)
+        if point:
+            out.setdefault(point[0], []).append((point[1], value))
+    return {name: sorted(points) for name, points in sorted(out.items())}
+
+
+def param(cell, name):
+    """A numeric workload parameter of a cell as int (float if not whole), else None."""
+    value = dict(cell.params).get(name)
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(f) if f.is_integer() else f
+
+
+def page_order(size):
+    """log2(size / PAGE_SIZE) for a size of a power-of-two number of pages, else None."""
+    if not isinstance(size, int) or size < PAGE_SIZE or size % PAGE_SIZE:
+        return None
+    pages = size // PAGE_SIZE
+    return pages.bit_length() - 1 if pages & (pages - 1) == 0 else None
+
+
+def without(params, name):
+    """params (a cell's tuple) without the parameter name."""
+    return tuple((k, v) for k, v in params if k != name)
+
+
+def find_sized(cells_, backend, workload, params, size, threads):
+    """The cell of backend, workload and threads whose params are params but with size as
+    the size (compared as numbers), else None."""
+    rest = without(params, "size")
+    for c in cells_:
+        if ((c.backend, c.workload, c.threads) == (backend, workload, threads)
+                and without(c.params, "size") == rest and param(c, "size") == size):
+            return c
+    return None
+
+
+def backend_stats(context):
+    """{backend: stats dict} for the backends whose status carries "stats", in context order."""
+    info = context.get("backends") if isinstance(context.get("backends"), dict) else {}
+    return {b: d["stats"] for b, d in info.items()
+            if isinstance(d, dict) and isinstance(d.get("stats"), dict) and d["stats"]}
+
+
+def split_stats(stats):
+    """Split a backend's stats into (plain [(key, value)], per-order {family: {order: value}},
+    text [(key, text)]): multi-line strings are text blocks, keys ending in order<N> per-order."""
+    plain, per_order, text = [], {}, []
+    for key, value in stats.items():
+        m = ORDER_STAT_RE.match(str(key))
+        if isinstance(value, str) and "\n" in value:
+            text.append((key, value))
+        elif m and isinstance(value, (int, float)) and not isinstance(value, bool):
+            per_order.setdefault(m.group("family"), {})[int(m.group("order"))] = value
+        else:
+            plain.append((key, value))
+    return plain, per_order, text
+
+
+@dataclass
+class TargetSpec:
+    """A goal for the ratio of two churn cells' ns/op: numerator over denominator."""
+    name: str
+    num: tuple      # (backend, size) of the numerator cell
+    den: tuple      # (backend, size) of the denominator cell
+    goal: str
+    met: object     # ratio -> bool
+
+
+@dataclass
+class Target:
+    """One target checked at one thread count and batch; missing names a run that is absent."""
+    spec: TargetSpec
+    threads: int = None
+    batch: object = None
+    num_ns: float = None
+    den_ns: float = None
+    ratio: float = None
+    met: bool = None
+    missing: str = None
+
+
+PAGE_TARGETS = [
+    TargetSpec("order-0 pair: mmap / buddy", ("mmap", PAGE_SIZE), ("buddy", PAGE_SIZE),
+               ">= 200x", lambda r: r >= 200),
+    TargetSpec("buddy pair: order 3 / order 0", ("buddy", 8 * PAGE_SIZE), ("buddy", PAGE_SIZE),
+               "< 2x", lambda r: r < 2),
+]
+
+
+def with_size(params, size):
+    """params (a cell's tuple) with the size parameter set to size."""
+    return tuple((k, str(size) if k == "size" else v) for k, v in params)
+
+
+def target_batch(cells_):
+    """The batch the targets use: 1 if buddy has order-0 churn runs at batch 1, else the smallest
+    batch it has; None when it has none (or runs without a batch parameter)."""
+    batches = {param(c, "batch") for c in cells_ if c.workload == "churn"
+               and c.backend == "buddy" and param(c, "size") == PAGE_SIZE}
+    batches.discard(None)
+    return 1 if 1 in batches else min(batches, default=None)
+
+
+def page_targets(cells_, specs=PAGE_TARGETS):
+    """Check specs on the churn cells (median ns/op over repetitions), one Target per spec and
+    thread count of the buddy order-0 runs at target_batch(); a Target with missing set where a
+    run needed is absent or failed."""
+    batch = target_batch(cells_)
+    base = sorted((c for c in cells_ if c.workload == "churn" and c.backend == "buddy"
+                   and param(c, "size") == PAGE_SIZE and param(c, "batch") == batch),
+                  key=lambda c: c.threads)
+    if not base:
+        return [Target(s, missing=f"no churn run of buddy with size:{PAGE_SIZE}") for s in specs]
+    out = []
+    for s in specs:
+        for c in base:
+            t = Target(s, threads=c.threads, batch=batch)
+            num = find_sized(cells_, s.num[0], "churn", c.params, s.num[1], c.threads)
+            den = find_sized(cells_, s.den[0], "churn", c.params, s.den[1], c.threads)
+            t.num_ns, t.den_ns = (num.ns[0] if num and num.ns else None,
+                                  den.ns[0] if den and den.ns else None)
+            absent = [(b, size, cell) for (b, size), cell in ((s.num, num), (s.den, den))
+                      if cell is None or not cell.ns]
+            if absent:
+                t.missing = "; ".join(
+                    f"{'no' if cell is None else 'only failed'} churn run of {b} "
+                    f"{params_text(with_size(c.params, size))} threads:{c.threads}"
+                    for b, size, cell in absent)
+            elif t.den_ns > 0:
+                t.ratio = t.num_ns / t.den_ns
+                t.met = bool(s.met(t.ratio))
+            out.append(t)
+    return out

@@ -4,8 +4,10 @@
     /usr/bin/python3 report/kmbench_report.py RESULTS.json [-o OUT.html] [--title T]
 
 The page (default: index.html beside RESULTS.json) holds the run's header, per (workload, params)
-throughput and ns/op plots, a table of every result (median over repetitions), the backends'
-status, the perf counters' availability and the full context. Images are embedded as base64 PNG;
+throughput and ns/op plots; where the file has them, the page allocator's order sweep and targets
+(churn runs of buddy, against mmap) and the fragmentation series (<name>_at_<N>k counters); a
+table of every result (median over repetitions), the backends' status and their own stats, the
+perf counters' availability and the full context. Images are embedded as base64 PNG;
 there is no script and no external reference, so the file can be mailed or archived alone.
 
 Reads the results file and nothing else (STYLE.md point 12). Runs on Debian's /usr/bin/python3
@@ -55,6 +57,13 @@ tr.failed td { background: #fdecee; color: #8a1020; }
 table.ctx td:first-child { font-family: ui-monospace, monospace; white-space: nowrap; }
 table.ctx table { font-size: 12px; margin: 0; }
 .note { color: #5b6670; font-size: 12.5px; }
+.badge.met { background: #2e7d32; } .badge.not-met { background: #b00020; }
+tr.missing td { color: #8a1020; }
+table.stats td.key { font-family: ui-monospace, monospace; white-space: nowrap; }
+figure.stat { margin: 8px 0; } figure.stat figcaption { font-family: ui-monospace, monospace;
+                                                          font-weight: 600; color: #2c5d8a; }
+figure.stat pre { margin: 2px 0; padding: 6px 8px; background: #f6f8fa; border: 1px solid
+                  #e3e7eb; font-size: 12px; line-height: 1.3; overflow: auto; max-height: 36em; }
 """
 
 
@@ -63,8 +72,14 @@ def esc(value):
     return html.escape(str(value)).replace("://", ":&#47;&#47;")
 
 
+class Raw(str):
+    """HTML the report wrote itself: render_value passes it through unescaped."""
+
+
 def render_value(v, depth=0):
     """Nested JSON as readable HTML: dicts as key/value tables, lists of objects as tables."""
+    if isinstance(v, Raw):
+        return str(v)
     if v is None:
         return '<span class="na">null</span>'
     if isinstance(v, bool):
@@ -117,7 +132,8 @@ def header(title, ctx, run, path):
     return f"<header><h1>{esc(title)}</h1><dl class=\"meta\">{dl}</dl></header>"
 
 
-def summary(ctx, cells, backends):
+def summary(ctx, cells, backends, sections):
+    """One line of counts, then links to sections: [(anchor, title)]."""
     status = {b: (ctx.get("backends") or {}).get(b, {}).get("status", "ok") for b in backends}
     ran = [b for b in backends if any(c.backend == b and c.ns for c in cells)]
     not_ok = [f"{b} ({s})" for b, s in status.items() if s != "ok"]
@@ -129,9 +145,7 @@ def summary(ctx, cells, backends):
     parts.append(f"{nfail} failed run{'s' if nfail != 1 else ''}")
     if unavailable:
         parts.append(f"{len(unavailable)} counters unavailable")
-    nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in [
-        ("plots", "Plots"), ("results", "Results"), ("backends", "Backends"),
-        ("counters", "Counters"), ("context", "Context")])
+    nav = "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in sections)
     return f'<p class="summary">{esc("; ".join(parts))}.</p><nav>{nav}</nav>'
 
 
@@ -152,6 +166,161 @@ def plots(cells, backends):
     if not cells:
         out.append("<p>No results in this file.</p>")
     return "\n".join(out)
+
+
+PAGE_BACKENDS = ("buddy", "mmap")   # the page allocator and its reference, mmap+touch+munmap
+
+
+def pages_block(cells, colour):
+    """Order sweep and targets of the buddy page allocator; "" without buddy churn runs."""
+    if not any(c.workload == "churn" and c.backend == "buddy" for c in cells):
+        return ""
+    out = ['<h2 id="pages">Page allocator</h2>',
+           '<p class="note">churn of buddy and of the reference mmap (mmap+touch+munmap): '
+           "ns per alloc+free pair per thread (real_time x threads, median over repetitions; "
+           "error bars min..max) against the order, log2 of the size in 4 KiB pages. One plot "
+           "per batch; one line per backend and thread count.</p>", '<div class="plots">']
+    sweeps = order_points(cells)
+    for rest, points in sweeps.items():
+        title = f"churn {kr.params_text(rest)}"
+        png = kmb_plots.order_sweep(title, points, colour)
+        out.append(f'<img alt="{esc(title)}: ns per pair against order" '
+                   f'src="data:image/png;base64,{png}">')
+    out.append("</div>")
+    if not sweeps:
+        out.append("<p>No successful churn run of buddy or mmap at a size of a power-of-two "
+                   "number of pages.</p>")
+    out.append(targets_table(kr.page_targets(cells)))
+    return "\n".join(out)
+
+
+def order_points(cells):
+    """{params other than size: {(backend, threads): [(order, ns stats)]}} of the churn cells of
+    buddy and mmap whose size is a power-of-two number of pages."""
+    out = {}
+    for c in cells:
+        order = kr.page_order(kr.param(c, "size"))
+        if c.workload != "churn" or c.backend not in PAGE_BACKENDS or order is None or not c.ns:
+            continue
+        out.setdefault(kr.without(c.params, "size"), {}).setdefault(
+            (c.backend, c.threads), []).append((order, c.ns))
+    return out
+
+
+TARGET_HEAD = ["target", "threads", "batch", "numerator ns", "denominator ns", "ratio", "goal",
+               "verdict"]
+
+
+def targets_table(targets):
+    """One row per target and thread count: the two medians, their ratio and met / not met."""
+    rows = []
+    for t in targets:
+        ident = (f"<td>{esc(t.spec.name)}</td><td class=\"num\">{esc(t.threads or '-')}</td>"
+                 f'<td class="num">{esc("-" if t.batch is None else t.batch)}</td>')
+        if t.missing:
+            rows.append(f'<tr class="target missing">{ident}<td colspan="3">missing: '
+                        f'{esc(t.missing)}</td><td>{esc(t.spec.goal)}</td><td>unknown</td></tr>')
+            continue
+        verdict = "n/a" if t.met is None else "met" if t.met else "not met"
+        cls = {"met": "met", "not met": "not-met"}.get(verdict, "missing")
+        rows.append(f'<tr class="target {cls}">{ident}'
+                    f'<td class="num">{kr.fmt_ns(t.num_ns)}</td>'
+                    f'<td class="num">{kr.fmt_ns(t.den_ns)}</td>'
+                    f'<td class="num">{fmt_ratio(t.ratio)}</td><td>{esc(t.spec.goal)}</td>'
+                    f'<td><span class="badge {cls}">{verdict}</span></td></tr>')
+    ths = "".join(f"<th>{esc(h)}</th>" for h in TARGET_HEAD)
+    return ('<h3 id="targets">Targets</h3><p class="note">Ratios of median ns per pair from this '
+            "file's churn runs, at the same thread count and batch (batch 1 if buddy ran it, "
+            "else its smallest): order 0 is size 4096, order 3 size 32768.</p>"
+            f'<table id="targets-table"><thead><tr>{ths}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def fmt_ratio(r):
+    return "n/a" if r is None else f"{r:,.1f}x" if r >= 10 else f"{r:.2f}x"
+
+
+def fragmentation_block(cells, backends, colour):
+    """Series counters (<name>_at_<N>k) over steps, one plot per workload; "" without any."""
+    by_workload = {}
+    for c in sorted(cells, key=lambda c: (backends.index(c.backend), c.sort_key())):
+        series = kr.series(c)
+        if series:
+            by_workload.setdefault(c.workload, []).append(
+                (c.backend, kr.params_text(c.params), c.threads, series))
+    if not by_workload:
+        return ""
+    out = ['<h2 id="fragmentation">Fragmentation over time</h2>',
+           '<p class="note">At checkpoints 1k, 4k, 16k, ... steps of each thread (k = 1024): '
+           "the share of high-order probes since the previous checkpoint that succeeded, and "
+           "the fragmentation index of the probe order (-1: a free block of that order exists; "
+           "0..1: failure from lack of memory .. from fragmentation), median over repetitions. "
+           "Backends without an index are left out of the lower panel.</p>",
+           '<div class="plots">']
+    for workload, lines in by_workload.items():
+        png = kmb_plots.fragmentation(workload, lines, colour)
+        out.append(f'<img alt="{esc(workload)}: fragmentation over time" '
+                   f'src="data:image/png;base64,{png}">')
+    out.append("</div>")
+    return "\n".join(out)
+
+
+def state_block(ctx):
+    """Each backend's stats: numbers, per-order numbers as one table, text blocks as <pre>."""
+    stats = kr.backend_stats(ctx)
+    if not stats:
+        return ""
+    out = ['<h2 id="state">Allocator state</h2>',
+           '<p class="note">What each backend reported about itself after its last run '
+           "(context.backends.&lt;name&gt;.stats), for the whole process, not per workload.</p>"]
+    for b, st in stats.items():
+        plain, per_order, text = kr.split_stats(st)
+        out.append(f'<h3 id="state-{kr.slug(b)}">{esc(b)}</h3>')
+        if plain:
+            out.append(stats_table(f"stats-{kr.slug(b)}", plain))
+        if per_order:
+            out.append(order_table(f"orders-{kr.slug(b)}", per_order))
+        for key, value in text:
+            out.append(f'<figure class="stat"><figcaption>{esc(key)}</figcaption>'
+                       f"<pre>{esc(value.rstrip())}</pre></figure>")
+    return "\n".join(out)
+
+
+STATS_PER_ROW = 4
+
+
+def stats_table(table_id, items):
+    """(key, value) pairs, STATS_PER_ROW to a row."""
+    rows = []
+    for i in range(0, len(items), STATS_PER_ROW):
+        chunk = items[i:i + STATS_PER_ROW]
+        rows.append("<tr>" + "".join(f'<td class="key">{esc(k)}</td>'
+                                     f'<td class="num">{fmt_stat(v)}</td>' for k, v in chunk)
+                    + "<td></td><td></td>" * (STATS_PER_ROW - len(chunk)) + "</tr>")
+    head = "<th>stat</th><th>value</th>" * min(STATS_PER_ROW, len(items))
+    return (f'<table id="{esc(table_id)}" class="stats"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def order_table(table_id, per_order):
+    """Rows: a stat family (pgalloc, fragmentation_index, ...); columns: order 0, 1, ..."""
+    orders = sorted({o for values in per_order.values() for o in values})
+    head = "<th>per order</th>" + "".join(f'<th class="num">{o}</th>' for o in orders)
+    rows = "".join(f"<tr><td>{esc(family)}</td>"
+                   + "".join(f'<td class="num">{fmt_stat(values.get(o))}</td>' for o in orders)
+                   + "</tr>" for family, values in per_order.items())
+    return (f'<table id="{esc(table_id)}" class="stats"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table>")
+
+
+def fmt_stat(v):
+    """A stat value: integers whole with thousands separators, floats as counters are shown."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return '<span class="na">-</span>' if v is None else render_value(v)
+    if isinstance(v, int) or float(v).is_integer() and abs(v) < 1e15:
+        return esc(f"{int(v):,}")
+    return esc(kr.fmt_counter(v))
+
 
 
 RESULT_HEAD = ["backend", "workload", "params", "threads", "reps", "ns/op", "spread", "vs best",
@@ -262,6 +431,12 @@ def counters_block(counters_ctx):
 
 
 def context_block(ctx):
+    """Every context key; backends' stats are linked to the Allocator state section instead."""
+    ctx, stats = dict(ctx), kr.backend_stats(ctx)
+    if stats:
+        ctx["backends"] = {b: dict(d, stats=Raw(f'<a href="#state-{kr.slug(b)}">see Allocator '
+                                                 f"state</a>")) if b in stats else d
+                           for b, d in ctx["backends"].items()}
     rows = "".join(f"<tr><td>{esc(k)}</td><td>{render_value(v)}</td></tr>" for k, v in ctx.items())
     return f'<h2 id="context">Context</h2><table class="ctx"><tbody>{rows}</tbody></table>'
 
@@ -274,11 +449,22 @@ def render(data, path, title=None):
     run = run_id(data)
     title = title or f"kmbench results: {run or os.path.basename(path)}"
     made = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    body = "\n".join([
-        header(title, ctx, run, path), summary(ctx, cells, backends), plots(cells, backends),
-        results_table(cells, counters_ctx), backends_block(ctx, cells, backends),
-        counters_block(counters_ctx), context_block(ctx),
-        f'<p class="note">Generated by report/kmbench_report.py on {esc(made)}.</p>'])
+    colour = kmb_plots.colours(backends)
+    sections = [  # (anchor, nav title, HTML or "" where the file has nothing for it)
+        ("plots", "Plots", plots(cells, backends)),
+        ("pages", "Page allocator", pages_block(cells, colour)),
+        ("fragmentation", "Fragmentation", fragmentation_block(cells, backends, colour)),
+        ("results", "Results", results_table(cells, counters_ctx)),
+        ("backends", "Backends", backends_block(ctx, cells, backends)),
+        ("state", "Allocator state", state_block(ctx)),
+        ("counters", "Counters", counters_block(counters_ctx)),
+        ("context", "Context", context_block(ctx)),
+    ]
+    sections = [s for s in sections if s[2]]
+    body = "\n".join(
+        [header(title, ctx, run, path), summary(ctx, cells, backends, [s[:2] for s in sections])]
+        + [s[2] for s in sections]
+        + [f'<p class="note">Generated by report/kmbench_report.py on {esc(made)}.</p>'])
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{esc(title)}</title><style>{CSS}</style></head>\n<body>\n{body}\n"

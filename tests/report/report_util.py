@@ -5,6 +5,7 @@ Not a test module itself (ctest runs tests/report/test_*.py only).
 import base64
 import os
 import re
+import statistics
 import struct
 import subprocess
 import sys
@@ -28,6 +29,12 @@ PLANTED_NS, PLANTED_MOPS = "12.35", "81.00"   # jemalloc churn size:64 batch:100
 GROUPS = 2                                    # (churn, size:64) and (churn, size:1024)
 OK_ROWS = 4 * 2 * 2                           # backends x sizes x thread counts
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+# What tests/fixtures/results-pages.json holds (see tests/fixtures/make_results_pages.py).
+PAGES_FIXTURE = os.path.join(SOURCE_DIR, "tests", "fixtures", "results-pages.json")
+PAGES_TEXT_STATS = ["buddyinfo", "zoneinfo", "extfrag_index", "unusable_index"]
+PAGES_TARGET_BATCH = 1                        # buddy ran churn at batch 1 (and 8)
+FRAG_ALT = "fragment: fragmentation over time"
 
 
 def run_report(*args, cwd=None):
@@ -98,3 +105,29 @@ def png_payloads(text):
 def png_size(data):
     """(width, height) from a PNG's IHDR chunk."""
     return struct.unpack(">II", data[16:24])
+
+
+def median_ns(data, backend, workload, params, threads):
+    """Median over the successful iteration runs of real_time x threads (the report's ns/op);
+    params: {name: value} as in kmbench.params."""
+    vals = [r["real_time"] * r["threads"] for r in data["benchmarks"]
+            if r["run_type"] == "iteration" and not r.get("error_occurred")
+            and r["kmbench"]["backend"] == backend and r["kmbench"]["workload"] == workload
+            and r["kmbench"]["params"] == params and r["threads"] == threads]
+    return statistics.median(vals) if vals else None
+
+
+def img_src(text, alt):
+    """The decoded PNG of the <img> whose alt text is alt, else None."""
+    m = re.search(r'<img alt="' + re.escape(alt) + r'" src="data:image/png;base64,'
+                  r'([A-Za-z0-9+/=]+)"', text)
+    return base64.b64decode(m.group(1)) if m else None
+
+
+def section(text, anchor):
+    """The HTML from the <h2 id=anchor> to the next <h2 (or the end), else None."""
+    start = text.find(f'<h2 id="{anchor}">')
+    if start < 0:
+        return None
+    end = text.find("<h2 ", start + 1)
+    return text[start:end if end >= 0 else len(text)]

@@ -5,7 +5,9 @@ Run: /usr/bin/python3 tests/report/test_report.py   (KMB_SOURCE_DIR: the reposit
 """
 import copy
 import glob
+import html
 import json
+import re
 import os
 import shutil
 import sys
@@ -152,6 +154,14 @@ class RenderFixture(unittest.TestCase):
         for text in ("topology", "libraries", "options", "gperftools 2.10", "33658585088"):
             self.assertIn(text, self.html)
 
+    def test_no_page_sections(self):
+        """No buddy churn, no series counters, no stats: none of the page-allocator sections."""
+        for anchor in ("pages", "fragmentation", "state"):
+            self.assertIsNone(ru.section(self.html, anchor), anchor)
+            self.assertNotIn(f'href="#{anchor}"', self.html)
+        self.assertNotIn("Page allocator", self.html)
+        self.assertNotIn("targets-table", self.page.tables)
+
 
 class Variants(unittest.TestCase):
     """Options and unusual but valid inputs."""
@@ -239,6 +249,236 @@ class Variants(unittest.TestCase):
         page = self.render(self.data)
         self.assertNotEqual(page, "old")
         self.assertEqual(sorted(os.listdir(self.tmp)), ["in.json", "out.html"])
+
+
+def target_rows(parsed):
+    """Rows of the targets table as dicts keyed by header, with "class" added."""
+    table = parsed.tables["targets-table"]
+    return [dict(zip(table["header"], cells), **{"class": cls}) for cls, cells in table["rows"]]
+
+
+def ratio_value(text):
+    """The number of a ratio cell such as "224.2x" or "1,234.5x"."""
+    return float(text.rstrip("x").replace(",", ""))
+
+
+class PagesFixture(unittest.TestCase):
+    """Render tests/fixtures/results-pages.json (buddy, mmap, glibc; churn and fragment)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="kmb-report-test-")
+        cls.results = os.path.join(cls.tmp, "results.json")
+        shutil.copy(ru.PAGES_FIXTURE, cls.results)
+        with open(ru.PAGES_FIXTURE, encoding="utf-8") as f:
+            cls.data = json.load(f)
+        cls.proc = ru.run_report(cls.results)
+        cls.html = ""
+        out = os.path.join(cls.tmp, "index.html")
+        if os.path.exists(out):
+            with open(out, encoding="utf-8") as f:
+                cls.html = f.read()
+        cls.page = ru.parse(cls.html)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_fixture_format(self):
+        backends = self.data["context"]["backends"]
+        for key in ru.PAGES_TEXT_STATS:
+            self.assertIn("\n", backends["buddy"]["stats"][key])
+        self.assertNotIn("stats", backends["mmap"])
+        frag = [r for r in self.data["benchmarks"] if r["kmbench"]["workload"] == "fragment"]
+        self.assertTrue(frag)
+        for r in frag:
+            self.assertIn("hi_success_at_1k", r)
+            self.assertEqual("frag_index_at_1k" in r, r["kmbench"]["backend"] == "buddy")
+
+    def test_exit_status(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+
+    def test_sections_and_nav(self):
+        for anchor in ("pages", "fragmentation", "state"):
+            self.assertIsNotNone(ru.section(self.html, anchor), anchor)
+            self.assertIn(f'href="#{anchor}"', self.html)
+
+    def test_state_text_blocks(self):
+        state = ru.section(self.html, "state")
+        stats = self.data["context"]["backends"]["buddy"]["stats"]
+        for key in ru.PAGES_TEXT_STATS:
+            m = re.search(r"<figcaption>" + re.escape(key) + r"</figcaption><pre>(.*?)</pre>",
+                          state, re.S)
+            self.assertIsNotNone(m, f"no <pre> captioned {key}")
+            self.assertEqual(html.unescape(m.group(1)), stats[key].rstrip())
+        self.assertIn("Node 0, zone   Normal", state)
+
+    def test_state_numbers(self):
+        stats = self.data["context"]["backends"]["buddy"]["stats"]
+        plain = self.page.tables["stats-buddy"]["rows"]
+        pairs = {cells[i]: cells[i + 1] for _, cells in plain for i in range(0, len(cells), 2)
+                 if cells[i]}
+        self.assertEqual(pairs["free_pages"], f"{stats['free_pages']:,}")
+        self.assertFalse([k for k in pairs if "order" in k], "per-order stats in the plain table")
+        orders = self.page.tables["orders-buddy"]
+        self.assertEqual(orders["header"], ["per order"] + [str(o) for o in range(11)])
+        rows = {cells[0]: cells[1:] for _, cells in orders["rows"]}
+        self.assertEqual(set(rows), {"pgalloc", "fragmentation_index"})
+        self.assertEqual(rows["pgalloc"][3], f"{stats['pgalloc_order3']:,}")
+        self.assertIn("stats-glibc", self.page.tables)
+        self.assertNotIn("stats-mmap", self.page.tables)
+        self.assertNotIn('id="state-mmap"', self.html)
+
+    def test_context_links_stats(self):
+        ctx = ru.section(self.html, "context")
+        self.assertIn('href="#state-buddy"', ctx)
+        self.assertNotIn("Node 0, zone", ctx, "text blocks belong in Allocator state only")
+
+    def check_target(self, row, num, den, goal):
+        """row shows ratio num / den (medians from the fixture) and the right verdict."""
+        ratio = num / den
+        self.assertAlmostEqual(ratio_value(row["ratio"]), ratio,
+                               delta=0.051 if ratio >= 10 else 0.0051)
+        self.assertEqual(row["verdict"], "met" if goal(ratio) else "not met")
+        self.assertIn("not-met" if not goal(ratio) else "met", row["class"])
+
+    def test_targets(self):
+        rows = target_rows(self.page)
+        batch = ru.PAGES_TARGET_BATCH
+        p0 = {"size": 4096, "batch": batch}
+        p3 = {"size": 32768, "batch": batch}
+        threads = sorted({r["threads"] for r in self.data["benchmarks"]})
+        self.assertEqual(len(rows), 2 * len(threads))
+        verdicts = set()
+        for t in threads:
+            buddy0 = ru.median_ns(self.data, "buddy", "churn", p0, t)
+            mmap0 = ru.median_ns(self.data, "mmap", "churn", p0, t)
+            buddy3 = ru.median_ns(self.data, "buddy", "churn", p3, t)
+            r0 = [r for r in rows if r["threads"] == str(t) and "mmap / buddy" in r["target"]]
+            r3 = [r for r in rows if r["threads"] == str(t) and "order 3" in r["target"]]
+            self.assertEqual((len(r0), len(r3)), (1, 1), rows)
+            self.assertEqual(r0[0]["batch"], str(batch))
+            self.check_target(r0[0], mmap0, buddy0, lambda r: r >= 200)
+            self.check_target(r3[0], buddy3, buddy0, lambda r: r < 2)
+            verdicts |= {r0[0]["verdict"], r3[0]["verdict"]}
+        self.assertEqual(verdicts, {"met", "not met"}, "the fixture exercises both verdicts")
+
+    def test_order_sweep_plots(self):
+        for batch in (1, 8):
+            png = ru.img_src(self.html, f"churn batch:{batch}: ns per pair against order")
+            self.assertIsNotNone(png, f"order sweep at batch {batch}")
+            self.assertTrue(png.startswith(ru.PNG_MAGIC))
+
+    def test_fragmentation_plot(self):
+        png = ru.img_src(self.html, ru.FRAG_ALT)
+        self.assertIsNotNone(png)
+        self.assertTrue(png.startswith(ru.PNG_MAGIC))
+        self.assertGreater(len(png), 10_000)
+        w, h = ru.png_size(png)
+        self.assertTrue(400 <= w <= 2000 and 250 <= h <= 2000, (w, h))
+        self.assertIn(ru.FRAG_ALT, ru.section(self.html, "fragmentation"))
+
+    def test_no_series_columns(self):
+        head = self.page.tables["results-table"]["header"]
+        self.assertEqual([h for h in head if "_at_" in h], [])
+        for name in ("hi_success", "frag_index"):
+            self.assertIn(name, head)
+        rows = ru.result_rows(self.page)
+        frag = [r for r in rows if r["workload"] == "fragment"]
+        self.assertEqual(len(frag), 6)
+
+
+class PagesVariants(unittest.TestCase):
+    """The page-allocator sections with runs missing or odd content."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="kmb-report-test-")
+        with open(ru.PAGES_FIXTURE, encoding="utf-8") as f:
+            self.data = json.load(f)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def render(self, data):
+        path = os.path.join(self.tmp, "in.json")
+        out = os.path.join(self.tmp, "out.html")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+        proc = ru.run_report(path, "-o", out)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(out, encoding="utf-8") as f:
+            return f.read()
+
+    def drop(self, pred):
+        self.data["benchmarks"] = [r for r in self.data["benchmarks"] if not pred(r["kmbench"], r)]
+
+    def test_missing_mmap_run(self):
+        self.drop(lambda k, r: k["backend"] == "mmap" and k["params"]["size"] == 4096
+                  and r["threads"] == 1)
+        rows = target_rows(ru.parse(self.render(self.data)))
+        missing = [r for r in rows if "missing" in r["class"]]
+        self.assertEqual(len(missing), 1, rows)
+        text = " ".join(missing[0].values())
+        self.assertIn("no churn run of mmap size:4096 batch:1 threads:1", text)
+        self.assertEqual(missing[0]["threads"], "1")
+        self.assertEqual(len([r for r in rows if r["class"].split()[-1] in ("met", "not-met")]),
+                         len(rows) - 1)
+
+    def test_failed_run_named(self):
+        for r in self.data["benchmarks"]:
+            k = r["kmbench"]
+            if (k["backend"], k["workload"], k["params"], r["threads"]) == (
+                    "buddy", "churn", {"size": 32768, "batch": 1}, 2):
+                r.update(error_occurred=True, error_message="ENOMEM")
+        rows = target_rows(ru.parse(self.render(self.data)))
+        missing = [r for r in rows if "missing" in r["class"]]
+        self.assertEqual(len(missing), 1, rows)
+        self.assertIn("only failed churn run of buddy size:32768 batch:1 threads:2",
+                      " ".join(missing[0].values()))
+
+    def test_batch_fallback(self):
+        self.drop(lambda k, r: k["workload"] == "churn" and k["params"]["batch"] == 1)
+        rows = target_rows(ru.parse(self.render(self.data)))
+        self.assertTrue(rows)
+        p0 = {"size": 4096, "batch": 8}
+        for r in rows:
+            self.assertEqual(r["batch"], "8")
+            if "mmap / buddy" in r["target"]:
+                t = int(r["threads"])
+                ratio = (ru.median_ns(self.data, "mmap", "churn", p0, t)
+                         / ru.median_ns(self.data, "buddy", "churn", p0, t))
+                self.assertAlmostEqual(ratio_value(r["ratio"]), ratio, delta=0.051)
+
+    def test_no_buddy_runs(self):
+        self.drop(lambda k, r: k["backend"] == "buddy")
+        page = self.render(self.data)
+        self.assertIsNone(ru.section(page, "pages"))
+        self.assertNotIn("Page allocator", page)
+        self.assertIsNotNone(ru.img_src(page, ru.FRAG_ALT), "fragment runs remain")
+
+    def test_no_buddy_churn_runs(self):
+        self.drop(lambda k, r: k["backend"] == "buddy" and k["workload"] == "churn")
+        self.assertIsNone(ru.section(self.render(self.data), "pages"))
+
+    def test_aggregates_only(self):
+        self.drop(lambda k, r: r["run_type"] == "iteration")
+        page = self.render(self.data)
+        rows = target_rows(ru.parse(page))
+        self.assertEqual(len(rows), 4)
+        self.assertFalse([r for r in rows if "missing" in r["class"]], rows)
+        self.assertIsNotNone(ru.img_src(page, ru.FRAG_ALT))
+
+    def test_text_block_escaped(self):
+        evil = "<script>alert(1)</script> & </pre><b>x</b>"
+        stats = self.data["context"]["backends"]["buddy"]["stats"]
+        stats["buddyinfo"] = evil + "\n" + stats["buddyinfo"]
+        stats["<i>key</i>"] = "a\nb"
+        page = self.render(self.data)
+        self.assertNotIn("<script", page.lower())
+        self.assertNotIn("<b>x", page)
+        self.assertNotIn("<i>key", page)
+        self.assertIn(html.escape(evil), page)
+        self.assertIn("&lt;i&gt;key&lt;/i&gt;", page)
 
 
 class AtomicWrite(unittest.TestCase):

@@ -96,6 +96,35 @@ class Browser(unittest.TestCase):
             self.assertGreater(counts.get(rgb, 0), 2000, f"{backend}'s colour {rgb} not drawn")
 
 
+class BrowserPages(unittest.TestCase):
+    """The page-allocator sections of tests/fixtures/results-pages.json as Chromium builds them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="kmb-report-browser-")
+        cls.page = os.path.join(cls.tmp, "index.html")
+        proc = ru.run_report(ru.PAGES_FIXTURE, "-o", cls.page)
+        if proc.returncode != 0:
+            raise AssertionError(f"report failed: {proc.stderr}")
+        cls.url = "file://" + cls.page
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_dom(self):
+        rc, out, err = chromium(["--dump-dom", self.url], self.tmp)
+        self.assertEqual(rc, 0, err[-2000:])
+        dom = ru.parse(out)
+        targets = dom.tables["targets-table"]["rows"]
+        self.assertEqual(len(targets), 4)
+        self.assertEqual({cls for cls, _ in targets}, {"target met", "target not-met"})
+        self.assertEqual(len(dom.tables["orders-buddy"]["rows"]), 2)
+        self.assertIn("<figcaption>buddyinfo</figcaption><pre>Node 0, zone", out)
+        self.assertIsNotNone(ru.img_src(out, ru.FRAG_ALT))
+        self.assertEqual([h for h in dom.tables["results-table"]["header"] if "_at_" in h], [])
+
+
 if __name__ == "__main__":
     if not os.access(CHROMIUM, os.X_OK):
         print(f"skipped: {CHROMIUM} not found (Debian package chromium)")
