@@ -35,8 +35,11 @@ const struct kmb_preset kmb_presets[] = {
 	    "--min-time=0.001", "--repetitions=1", NULL } },
 	{ "pages", "page allocator: order 0-10 alloc+free pairs, buddy against mmap+touch+munmap",
 	  { "--backends=buddy,mmap", "--workloads=churn", "--threads=1,max",
-	    "--sizes=4K,8K,16K,32K,64K,128K,256K,512K,1M,2M,4M", "--batch=1", "--min-time=0.2",
-	    "--repetitions=3", NULL } },
+	    "--sizes=4K,8K,16K,32K,64K,128K,256K,512K,1M,2M,4M", "--batch=1", "--min-time=0.3",
+	    "--repetitions=5", NULL } },
+	{ "fragment", "buddy fragmentation over time: random-order churn on a 64M node, 2M probes",
+	  { "--backends=buddy", "--workloads=fragment", "--threads=1,2", "--sizes=2M",
+	    "--batch=1500", "--node-mem=64M", "--min-time=1", "--repetitions=3", NULL } },
 };
 const size_t kmb_nr_presets = sizeof(kmb_presets) / sizeof(kmb_presets[0]);
 
@@ -250,6 +253,10 @@ static int parse_sizes(struct kmb_options *o, const char *arg, char *err, size_t
 				   "64,256,4K,1M", item);
 		if (o->nsizes == KMB_MAX_LIST)
 			return ERR("--sizes: more than %d sizes", KMB_MAX_LIST);
+		for (size_t i = 0; i < o->nsizes; i++)
+			if (o->sizes[i] == v)
+				return ERR("--sizes: '%s' repeats %zu bytes; give each size once",
+					   item, v);
 		o->sizes[o->nsizes++] = v;
 	}
 	if (!o->nsizes)
@@ -442,7 +449,7 @@ static int parse_run_id(struct kmb_options *o, const char *arg, char *err, size_
 }
 
 static const struct opt_def opts[] = {
-	{ "preset", "NAME", "start from a preset: quick (default), full, smoke, pages", parse_preset },
+	{ "preset", "NAME", "start from a preset: quick (default), full, smoke, pages, fragment", parse_preset },
 	{ "backends", "LIST", "backends, comma-separated, or 'all'", parse_backends },
 	{ "workloads", "LIST", "workloads, comma-separated, or 'all'", parse_workloads },
 	{ "threads", "SPEC", "thread counts: 1,2,4 | 1-8 | max | pow2", parse_threads },

@@ -3,7 +3,8 @@
  *
  * Each thread keeps about 1.5 x @batch blocks live.  One iteration is one step: allocate a
  * block (while fewer than @batch are live, and otherwise half of the time while fewer than
- * 2 x @batch are) or free a random live block.  Block sizes are pages of order 0 up to one
+ * 2 x @batch are) or free a random live block; an allocation that fails (no waiting) frees a
+ * block instead and counts toward churn_fail.  Block sizes are pages of order 0 up to one
  * below the probe order, order k with probability proportional to 2^-k, as small allocations
  * dominate a kernel's; a block is touched once when it arrives.  Every PROBE_EVERY steps the
  * thread asks for one block of @size (the probe order) with GFP_NOWAIT | __GFP_NOWARN and gives
@@ -27,6 +28,9 @@
 #define PAGE_SZ		4096UL
 #define PROBE_EVERY	256
 #define FIRST_MARK	1024
+/* Churn allocations do not wait for memory: when it is full or fragmented the step frees a
+ * block instead, and the failure is counted (counter churn_fail: failed / attempted). */
+#define CHURN_GFP	(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN)
 
 struct block {
 	void *p;
@@ -113,7 +117,7 @@ static int fragment_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b
 	uint64_t rng = 0x9e3779b97f4a7c15ULL * (uint64_t)(kmb_gb_thread_index(st) + 1);
 	struct probe_state ps = { .next_mark = FIRST_MARK };
 	int64_t steps = 0;
-	int err = 0;
+	unsigned long churn_tried = 0, churn_failed = 0;
 
 	if (blk == MAP_FAILED) {
 		kmb_gb_skip_with_error(st, "fragment: cannot map the block array");
@@ -125,43 +129,40 @@ static int fragment_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b
 
 			if (live < target || (live < cap && (r & 1))) {
 				size_t sz = pick_size(&rng, probe_order);
-				char *p = b->alloc(sz, GFP_KERNEL | __GFP_NOWARN, NUMA_NO_NODE);
+				char *p = b->alloc(sz, CHURN_GFP, NUMA_NO_NODE);
 
-				if (__builtin_expect(!p, 0)) {
-					char msg[128];
-
-					snprintf(msg, sizeof(msg), "fragment: %s alloc of %zu bytes "
-						 "returned NULL with %zu blocks live", b->name, sz,
-						 live);
-					kmb_gb_skip_with_error(st, msg);
-					err = -ENOMEM;
-					goto out;
+				churn_tried++;
+				if (p) {
+					*(volatile char *)p = 1;
+					blk[live++] = (struct block){ p, sz };
+					continue;
 				}
-				*(volatile char *)p = 1;
-				blk[live++] = (struct block){ p, sz };
-			} else {
-				size_t j = (size_t)(r >> 1) % live;
-
-				b->free(blk[j].p, blk[j].size);
-				blk[j] = blk[--live];
+				churn_failed++;		/* memory is full or fragmented: free instead */
+				if (!live)
+					continue;
 			}
+			size_t j = (size_t)(r >> 1) % live;
+
+			b->free(blk[j].p, blk[j].size);
+			blk[j] = blk[--live];
 		}
 		steps += PROBE_EVERY;
 		probe(st, b, size, &ps);
 		if (steps >= ps.next_mark)
 			checkpoint(st, b, size, &ps, steps);
 	}
+	kmb_gb_set_counter(st, "churn_fail", churn_tried ? (double)churn_failed /
+					     (double)churn_tried : 0, KMB_GB_CTR_AVG_THREADS);
 	kmb_gb_set_counter(st, "hi_success", ps.all_tried ? (double)ps.all_ok / (double)ps.all_tried
 							   : 0, KMB_GB_CTR_AVG_THREADS);
 	if (b->frag_index)
 		kmb_gb_set_counter(st, "frag_index", b->frag_index(size) / 1000.0,
 				   KMB_GB_CTR_AVG_THREADS);
-out:
 	while (live)
 		b->free(blk[live - 1].p, blk[live - 1].size), live--;
 	kmb_gb_set_items_processed(st, steps);
 	munmap(blk, bytes);
-	return err;
+	return 0;
 }
 
 const struct kmb_workload kmb_workload_fragment = {

@@ -35,9 +35,10 @@ expect "threads but only $ncpu CPUs are usable" run --threads $((ncpu + 1)) --pi
 expect "--sizes: '64x' is not a size" run --sizes 64,64x --out "$tmp/run"
 expect "--sizes: '0' is not a size" run --sizes 0 --out "$tmp/run"
 expect "--sizes: '2G' is not a size" run --sizes 2G --out "$tmp/run"
+expect "--sizes: '4096' repeats 4096 bytes; give each size once" run --sizes 4K,4096 --out "$tmp/run"
 expect "--sizes: empty list" run --sizes= --out "$tmp/run"
 expect "--pin: unknown policy 'tight'; valid policies: compact, scatter, none" run --pin tight
-expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages" run --preset huge
+expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages, fragment" run --preset huge
 expect "unknown option '--frobnicate'; valid options:" run --frobnicate
 expect "--min-time: 'soon' is not a time" run --min-time soon
 expect "--repetitions: '0' is not a count" run --repetitions 0
