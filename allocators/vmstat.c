@@ -40,6 +40,22 @@ static size_t sb_end(struct sbuf *sb)
 	return sb->pos;
 }
 
+/* The model's nodes: where each lies in physical memory and whether mbind() placed it. */
+size_t kmb_show_nodes(char *buf, size_t len)
+{
+	struct sbuf sb = { buf, len, 0 };
+
+	for (int n = 0; kmb_mm.booted && n < kmb_mm.nr_nodes; n++) {
+		const pg_data_t *pgdat = NODE_DATA(n);
+
+		sb_printf(&sb, "Node %d: pfn %#lx-%#lx (%lu MiB), %s\n", n, pgdat->node_start_pfn,
+			  pgdat->node_start_pfn + pgdat->node_spanned_pages - 1,
+			  pgdat->node_spanned_pages >> (20 - PAGE_SHIFT),
+			  pgdat->bound ? "bound to the machine's node with mbind" : pgdat->bind_note);
+	}
+	return sb_end(&sb);
+}
+
 /* frag_show_print: "Node 0, zone   Normal" then nr_free per order, populated zones only. */
 size_t kmb_show_buddyinfo(char *buf, size_t len)
 {

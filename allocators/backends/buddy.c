@@ -58,6 +58,7 @@ static int buddy_stats(const struct kmb_stats_sink *sink)
 		const char *key;
 		size_t (*show)(char *, size_t);
 	} tables[] = {
+		{ "nodes", kmb_show_nodes },
 		{ "buddyinfo", kmb_show_buddyinfo },
 		{ "zoneinfo", kmb_show_zoneinfo },
 		{ "extfrag_index", kmb_show_extfrag_index },
@@ -77,7 +78,7 @@ static int buddy_stats(const struct kmb_stats_sink *sink)
 		free(buf);
 	}
 	kmb_mm_get_stats(&st);
-	sink->num(sink->ctx, "nodes", kmb_mm_nr_nodes());
+	sink->num(sink->ctx, "nr_nodes", kmb_mm_nr_nodes());
 	sink->num(sink->ctx, "managed_pages", (double)st.managed_pages);
 	sink->num(sink->ctx, "reserved_pages", (double)st.reserved_pages);
 	sink->num(sink->ctx, "free_pages", (double)st.free_pages);

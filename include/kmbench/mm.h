@@ -361,6 +361,7 @@ KMB_API void unregister_shrinker(struct shrinker *s);
 
 /* Each writes the whole text into buf (NUL-terminated, truncated to len) and returns the length
  * it needed, as snprintf does. */
+KMB_API size_t kmb_show_nodes(char *buf, size_t len);		/* model nodes and their binding */
 KMB_API size_t kmb_show_buddyinfo(char *buf, size_t len);	/* /proc/buddyinfo */
 KMB_API size_t kmb_show_zoneinfo(char *buf, size_t len);	/* a /proc/zoneinfo subset */
 KMB_API size_t kmb_show_extfrag_index(char *buf, size_t len);	/* debugfs extfrag/extfrag_index */
