@@ -37,24 +37,23 @@ static inline void INIT_LIST_HEAD(struct list_head *l)
 	l->prev = l;
 }
 
-static inline void list_add(struct list_head *n, struct list_head *head)
+/* Insert @n between two known consecutive entries. */
+static inline void list_insert(struct list_head *n, struct list_head *prev, struct list_head *next)
 {
-	struct list_head *next = head->next;
-
 	next->prev = n;
 	n->next = next;
-	n->prev = head;
-	head->next = n;
+	n->prev = prev;
+	prev->next = n;
+}
+
+static inline void list_add(struct list_head *n, struct list_head *head)
+{
+	list_insert(n, head, head->next);
 }
 
 static inline void list_add_tail(struct list_head *n, struct list_head *head)
 {
-	struct list_head *prev = head->prev;
-
-	head->prev = n;
-	n->next = head;
-	n->prev = prev;
-	prev->next = n;
+	list_insert(n, head->prev, head);
 }
 
 static inline void list_del(struct list_head *e)

@@ -846,11 +846,6 @@ static unsigned long int_sqrt(unsigned long x)
 	return r;
 }
 
-#define for_each_zone(z)						\
-	for (int nid_ = 0; nid_ < kmb_mm.nr_nodes; nid_++)		\
-		for (int zi_ = 0; zi_ < MAX_NR_ZONES &&			\
-		     ((z) = &NODE_DATA(nid_)->node_zones[zi_]); zi_++)
-
 /*
  * setup_per_zone_wmarks (mm/page_alloc.c __setup_per_zone_wmarks, calculate_min_free_kbytes,
  * setup_per_zone_lowmem_reserve): min_free_kbytes = sqrt(16 * low memory in KiB), clamped to
@@ -1037,6 +1032,7 @@ void kmb_mm_teardown(void)
 		INIT_LIST_HEAD(&kmb_mm.shrinkers);
 	kmb_mm.booted = false;
 	kmb_mm.online_nodes = 0;
+	kmb_mm.nr_nodes = 0;
 }
 
 const struct kmb_mm_config *kmb_mm_config(void)

@@ -125,6 +125,22 @@ extern struct kmb_mm kmb_mm;
 
 #define NODE_DATA(nid)	(kmb_mm.node_data[nid])
 
+/* Zone iteration over every node (include/linux/mmzone.h for_each_zone, next_zone). */
+static inline struct zone *next_zone(struct zone *zone)
+{
+	if (zone < NODE_DATA(zone->node)->node_zones + MAX_NR_ZONES - 1)
+		return zone + 1;
+	return zone->node + 1 < kmb_mm.nr_nodes ? NODE_DATA(zone->node + 1)->node_zones : NULL;
+}
+#define for_each_zone(zone)							\
+	for ((zone) = kmb_mm.nr_nodes ? NODE_DATA(0)->node_zones : NULL; (zone);	\
+	     (zone) = next_zone(zone))
+#define for_each_populated_zone(zone)						\
+	for_each_zone(zone)							\
+		if (!populated_zone(zone))					\
+			; /* do nothing */					\
+		else
+
 static inline struct zone *page_zone(const struct page *page)
 {
 	return &NODE_DATA(page->node)->node_zones[page->zone];

@@ -60,18 +60,16 @@ size_t kmb_show_nodes(char *buf, size_t len)
 size_t kmb_show_buddyinfo(char *buf, size_t len)
 {
 	struct sbuf sb = { buf, len, 0 };
+	struct zone *zone;
 
-	for (int n = 0; kmb_mm.booted && n < kmb_mm.nr_nodes; n++)
-		for (int z = 0; z < MAX_NR_ZONES; z++) {
-			struct zone *zone = &NODE_DATA(n)->node_zones[z];
-
-			if (!populated_zone(zone))
-				continue;
-			sb_printf(&sb, "Node %d, zone %8s ", n, zone->name);
-			for (int o = 0; o < NR_PAGE_ORDERS; o++)
-				sb_printf(&sb, "%6lu ", zone->free_area[o].nr_free);
-			sb_printf(&sb, "\n");
-		}
+	if (!kmb_mm.booted)
+		return sb_end(&sb);
+	for_each_populated_zone(zone) {
+		sb_printf(&sb, "Node %d, zone %8s ", zone->node, zone->name);
+		for (int o = 0; o < NR_PAGE_ORDERS; o++)
+			sb_printf(&sb, "%6lu ", zone->free_area[o].nr_free);
+		sb_printf(&sb, "\n");
+	}
 	return sb_end(&sb);
 }
 
@@ -200,24 +198,22 @@ static size_t index_table(char *buf, size_t len, int (*fn)(unsigned int,
 							    const struct contig_page_info *))
 {
 	struct sbuf sb = { buf, len, 0 };
+	struct zone *zone;
 
-	for (int n = 0; kmb_mm.booted && n < kmb_mm.nr_nodes; n++)
-		for (int z = 0; z < MAX_NR_ZONES; z++) {
-			struct zone *zone = &NODE_DATA(n)->node_zones[z];
+	if (!kmb_mm.booted)
+		return sb_end(&sb);
+	for_each_populated_zone(zone) {
+		sb_printf(&sb, "Node %d, zone %8s ", zone->node, zone->name);
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+			struct contig_page_info info;
+			int idx;
 
-			if (!populated_zone(zone))
-				continue;
-			sb_printf(&sb, "Node %d, zone %8s ", n, zone->name);
-			for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
-				struct contig_page_info info;
-				int idx;
-
-				fill_contig_page_info(zone, o, &info);
-				idx = fn(o, &info);
-				sb_printf(&sb, "%2d.%03d ", idx / 1000, (idx < 0 ? -idx : idx) % 1000);
-			}
-			sb_printf(&sb, "\n");
+			fill_contig_page_info(zone, o, &info);
+			idx = fn(o, &info);
+			sb_printf(&sb, "%2d.%03d ", idx / 1000, (idx < 0 ? -idx : idx) % 1000);
 		}
+		sb_printf(&sb, "\n");
+	}
 	return sb_end(&sb);
 }
 

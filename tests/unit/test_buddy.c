@@ -33,6 +33,7 @@
 
 #include "kmbench/mm.h"
 #include "../../allocators/page_alloc.h"
+#include "mm_test.h"
 
 #define NODE_MEM	(64UL << 20)
 #define NODE_FRAMES	(NODE_MEM >> PAGE_SHIFT)
@@ -53,49 +54,6 @@ static struct kmb_mm_config base_cfg(int pcp)
 	cfg.node_mem = NODE_MEM;
 	cfg.pcp = pcp;
 	return cfg;
-}
-
-static void boot(const struct kmb_mm_config *cfg)
-{
-	int r = kmb_mm_init(cfg, why, sizeof(why));
-
-	if (r)
-		fail_msg("kmb_mm_init: %d: %s", r, why);
-}
-
-static void check_mm(void)
-{
-	char w[256];
-
-	if (kmb_mm_check(w, sizeof(w)))
-		fail_msg("kmb_mm_check: %s", w);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	kmb_mm_teardown();
-	return 0;
-}
-
-/* The whole output of one of the kmb_show_*() functions, malloc'd. */
-static char *show(size_t (*fn)(char *, size_t))
-{
-	size_t n = fn(NULL, 0);
-	char *buf = malloc(n + 1);
-
-	assert_non_null(buf);
-	assert_int_equal(fn(buf, n + 1), n);
-	assert_int_equal(strlen(buf), n);
-	return buf;
-}
-
-static struct kmb_mm_stats stats(void)
-{
-	struct kmb_mm_stats st;
-
-	kmb_mm_get_stats(&st);
-	return st;
 }
 
 static uint64_t seed_from_env(const char *test)
@@ -173,16 +131,6 @@ static unsigned long count_reserved_frames(void)
 	return n;
 }
 
-static bool all_bytes(const void *p, size_t n, unsigned char v)
-{
-	const unsigned char *c = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (c[i] != v)
-			return false;
-	return true;
-}
-
 /* The buddyinfo text as the kernel prints it, from the zones' counters. */
 static char *expected_buddyinfo(void)
 {
@@ -206,6 +154,20 @@ static char *expected_buddyinfo(void)
 			assert_true(pos < len);
 		}
 	return buf;
+}
+
+/* Everything given back: with the per-CPU lists drained, the allocator is intact and its free
+ * lists are what @info0, a buddyinfo taken before, shows.  Frees @info0. */
+static void check_buddyinfo_back(char *info0)
+{
+	char *info1;
+
+	drain_all_pages(NULL);
+	check_mm();
+	info1 = show(kmb_show_buddyinfo);
+	assert_string_equal(info1, info0);
+	free(info0);
+	free(info1);
 }
 
 /* A block fresh from the allocator: aligned to its order, inside memory, an allocated head. */
@@ -464,7 +426,7 @@ static void test_invariants(void **state)
 	struct blocks bs = { 0 };
 	unsigned char *live;
 	unsigned long free0;
-	char *info0, *info1;
+	char *info0;
 
 	(void)state;
 	boot(&cfg);
@@ -502,14 +464,9 @@ static void test_invariants(void **state)
 	}
 	check_mm();
 	blocks_free_all(&bs);
-	drain_all_pages(NULL);
-	check_mm();
-	info1 = show(kmb_show_buddyinfo);
-	assert_string_equal(info1, info0);
+	check_buddyinfo_back(info0);
 	assert_int_equal(stats().free_pages, free0);
 	assert_int_equal(stats().pcp_pages, 0);
-	free(info0);
-	free(info1);
 	free(live);
 }
 
@@ -643,7 +600,7 @@ static void test_model(void **state)
 	struct model m = { 0 };
 	unsigned long fails = 0, allocs = 0, total_free = 0;
 	unsigned int next_id = 1;
-	char *info0, *info1;
+	char *info0;
 
 	(void)state;
 	cfg.min_free_kbytes = 128;
@@ -702,12 +659,7 @@ static void test_model(void **state)
 	assert_true(fails > 0);
 	check_mm();
 	blocks_free_all(&bs);
-	drain_all_pages(NULL);
-	check_mm();
-	info1 = show(kmb_show_buddyinfo);
-	assert_string_equal(info1, info0);
-	free(info0);
-	free(info1);
+	check_buddyinfo_back(info0);
 	free(m.owner);
 	free(m.block_free);
 }
@@ -839,7 +791,7 @@ static void test_threads(void **state)
 	struct mt_arg args[MT_THREADS];
 	pthread_t th[MT_THREADS];
 	unsigned long free0;
-	char *info0, *info1;
+	char *info0;
 
 	(void)state;
 	boot(&cfg);
@@ -864,13 +816,8 @@ static void test_threads(void **state)
 		assert_true(args[i].allocs > MT_STEPS / 4);
 	}
 	check_mm();
-	drain_all_pages(NULL);
-	check_mm();
-	info1 = show(kmb_show_buddyinfo);
-	assert_string_equal(info1, info0);
+	check_buddyinfo_back(info0);
 	assert_int_equal(stats().free_pages, free0);
-	free(info0);
-	free(info1);
 }
 
 /* --- references --- */

@@ -45,6 +45,7 @@
 #include <cmocka.h>
 
 #include "kmbench/mm.h"
+#include "mm_test.h"
 
 #define MIB		(1UL << 20)
 #define NODE_MEM	(32 * MIB)
@@ -72,9 +73,6 @@ static void sleep_ms(unsigned int ms)
 
 static void mm_boot(struct kmb_mm_config cfg)
 {
-	char why[256] = "";
-	int r;
-
 	if (!cfg.node_mem)
 		cfg.node_mem = NODE_MEM;
 	if (!cfg.nr_nodes)
@@ -83,19 +81,9 @@ static void mm_boot(struct kmb_mm_config cfg)
 		cfg.pcp = -1;
 	if (!cfg.debug)
 		cfg.debug = -1;
-	r = kmb_mm_init(&cfg, why, sizeof(why));
-	if (r)
-		fail_msg("kmb_mm_init: %d: %s", r, why);
+	boot(&cfg);
 	booted = true;
 	held.nr = extra.nr = pairs.nr = 0;
-}
-
-static void mm_check(void)
-{
-	char why[256] = "";
-
-	if (kmb_mm_check(why, sizeof(why)))
-		fail_msg("kmb_mm_check: %s", why);
 }
 
 static void put_all(struct pages *ps)
@@ -117,14 +105,6 @@ static int mm_down(void **state)
 	booted = false;
 	kmb_mm_teardown();
 	return 0;
-}
-
-static struct kmb_mm_stats stats(void)
-{
-	struct kmb_mm_stats st;
-
-	kmb_mm_get_stats(&st);
-	return st;
 }
 
 /* Allocate order-@order blocks with @gfp into @ps until the first failure; how many. */
@@ -196,7 +176,7 @@ static void test_atomic_dips_into_reserves(void **state)
 	assert_true(s1.free_pages > 0);
 	/* Nothing waited: none of these may, or all said __GFP_NORETRY. */
 	assert_int_equal(s1.reclaim_wait, s0.reclaim_wait);
-	mm_check();
+	check_mm();
 }
 
 /* GFP_ATOMIC after fill, on its own: at least one page, at most the min watermarks. */
@@ -224,7 +204,7 @@ static void test_atomic_after_fill(void **state)
 	extra.p[0] = alloc_pages(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0);
 	assert_non_null(extra.p[0]);
 	extra.nr = 1;
-	mm_check();
+	check_mm();
 }
 
 /* --- sleeping allocations --- */
@@ -303,7 +283,7 @@ static void test_kernel_waits_for_free(void **state)
 	assert_true(s1.allocstall > s0.allocstall);
 	assert_int_equal(s1.alloc_fail, s0.alloc_fail);
 	__free_pages(page, 0);
-	mm_check();
+	check_mm();
 }
 
 static void test_kernel_fails_when_nobody_frees(void **state)
@@ -320,7 +300,7 @@ static void test_kernel_fails_when_nobody_frees(void **state)
 	assert_true(s1.reclaim_wait > s0.reclaim_wait);
 	assert_true(s1.reclaim_wait - s0.reclaim_wait <= RECLAIM_ROUNDS);	/* bounded */
 	assert_true(s1.allocstall > s0.allocstall);
-	mm_check();
+	check_mm();
 }
 
 static void test_noretry_does_not_wait(void **state)
@@ -338,7 +318,7 @@ static void test_noretry_does_not_wait(void **state)
 	assert_int_equal(s1.reclaim_wait, s0.reclaim_wait);
 	/* It did try once: direct reclaim was entered. */
 	assert_int_equal(s1.allocstall - s0.allocstall, 2);
-	mm_check();
+	check_mm();
 }
 
 static void test_nowait_never_reclaims(void **state)
@@ -357,7 +337,7 @@ static void test_nowait_never_reclaims(void **state)
 	assert_int_equal(s1.allocstall, s0.allocstall);
 	assert_int_equal(s1.reclaim_wait, s0.reclaim_wait);
 	assert_int_equal(s1.kswapd_wake - s0.kswapd_wake, 2);	/* both asked kswapd */
-	mm_check();
+	check_mm();
 }
 
 static void test_costly_order_needs_retry_mayfail(void **state)
@@ -392,7 +372,7 @@ static void test_costly_order_needs_retry_mayfail(void **state)
 	assert_int_equal(s1.alloc_fail - s0.alloc_fail, 1);
 	assert_true(s1.reclaim_wait > s0.reclaim_wait);
 	assert_true(s1.reclaim_wait - s0.reclaim_wait <= RECLAIM_ROUNDS);
-	mm_check();
+	check_mm();
 }
 
 /*
@@ -440,7 +420,7 @@ static void test_costly_order_fragmented(void **state)
 	assert_non_null(extra.p[0]);
 	extra.nr = 1;
 	assert_int_equal(stats().reclaim_wait, s1.reclaim_wait);
-	mm_check();
+	check_mm();
 }
 
 static void test_nofail_never_returns_null(void **state)
@@ -471,7 +451,7 @@ static void test_nofail_never_returns_null(void **state)
 	assert_true(s1.reclaim_wait - s0.reclaim_wait > RECLAIM_ROUNDS);
 	assert_int_equal(s1.alloc_fail, s0.alloc_fail);
 	__free_pages(page, 0);
-	mm_check();
+	check_mm();
 }
 
 /* --- shrinkers --- */
@@ -577,7 +557,7 @@ static void test_shrinker_frees_for_kernel(void **state)
 	assert_int_equal(cache_a.count_calls, 0);
 	assert_int_equal(cache_a.scan_calls, 0);
 	cache_drop(&cache_a);
-	mm_check();
+	check_mm();
 }
 
 static void test_shrinkers_respect_noio_nofs(void **state)
@@ -631,7 +611,7 @@ static void test_shrinkers_respect_noio_nofs(void **state)
 	cache_drop(&cache_a);
 	cache_drop(&cache_io);
 	cache_drop(&cache_fs);
-	mm_check();
+	check_mm();
 }
 
 /* --- placement --- */
@@ -667,7 +647,7 @@ static void test_thisnode_does_not_fall_back(void **state)
 	assert_non_null(page);
 	held.p[held.nr++] = page;
 	assert_int_equal(page_to_nid(page), 1);
-	mm_check();
+	check_mm();
 }
 
 static void test_dma_zone(void **state)
@@ -700,7 +680,7 @@ static void test_dma_zone(void **state)
 	extra.p[extra.nr++] = page;
 	assert_int_equal(page_zonenum(page), ZONE_NORMAL);
 	assert_true(page_to_pfn(page) >= dma_pfns);
-	mm_check();
+	check_mm();
 }
 
 static void test_highmem(void **state)
@@ -747,7 +727,7 @@ static void test_highmem(void **state)
 	assert_int_equal(page_zonenum(page), ZONE_HIGHMEM);
 	/* Without __GFP_HIGHMEM, alloc_pages() does not use it either. */
 	assert_null(alloc_pages(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0));
-	mm_check();
+	check_mm();
 }
 
 /*
@@ -774,7 +754,7 @@ static void test_highmem_second_node(void **state)
 				 "%lu zone %d: two nodes' mem_map overlap", pfn, page_to_nid(p),
 				 page_zonenum(p), pfn / node_pfns, zone);
 	}
-	mm_check();
+	check_mm();
 	page = alloc_pages_node(1, GFP_HIGHUSER | __GFP_THISNODE, 0);
 	assert_non_null(page);
 	extra.p[extra.nr++] = page;
@@ -787,7 +767,7 @@ static void test_highmem_second_node(void **state)
 	assert_non_null(page);
 	extra.p[extra.nr++] = page;
 	assert_int_equal(page_to_nid(page), 0);
-	mm_check();
+	check_mm();
 }
 
 static void test_zero(void **state)
@@ -814,7 +794,7 @@ static void test_zero(void **state)
 				fail_msg("page %zu byte %zu is %#x", i, b, p[b]);
 		held.p[held.nr++] = virt_to_page(p);
 	}
-	mm_check();
+	check_mm();
 }
 
 /* --- kmb_gfp_format --- */
@@ -860,75 +840,6 @@ static void test_gfp_format(void **state)
 
 /* --- reports on stderr --- */
 
-struct capture {
-	int saved;
-	FILE *file;
-};
-
-static char *kept_text;		/* the last capture; freed when the next one comes */
-
-static int group_down(void **state)
-{
-	(void)state;
-	free(kept_text);
-	kept_text = NULL;
-	return 0;
-}
-
-static void capture_begin(struct capture *c)
-{
-	fflush(stderr);
-	c->file = tmpfile();
-	assert_non_null(c->file);
-	c->saved = dup(STDERR_FILENO);
-	assert_true(c->saved >= 0);
-	assert_true(dup2(fileno(c->file), STDERR_FILENO) >= 0);
-}
-
-/* Stop capturing; the text written meanwhile (valid until the next capture). */
-static char *capture_end(struct capture *c)
-{
-	long len;
-	char *text;
-
-	fflush(stderr);
-	dup2(c->saved, STDERR_FILENO);
-	close(c->saved);
-	len = ftell(c->file);
-	text = malloc((size_t)(len > 0 ? len : 0) + 1);
-	assert_non_null(text);
-	rewind(c->file);
-	len = (long)fread(text, 1, (size_t)(len > 0 ? len : 0), c->file);
-	text[len > 0 ? len : 0] = 0;
-	fclose(c->file);
-	free(kept_text);
-	return kept_text = text;
-}
-
-static int count_substr(const char *text, const char *what)
-{
-	int n = 0;
-
-	for (const char *p = text; (p = strstr(p, what)); p += strlen(what))
-		n++;
-	return n;
-}
-
-/* Every line of a report carries the prefix. */
-static void assert_prefixed(const char *text)
-{
-	for (const char *line = text; *line;) {
-		const char *nl = strchr(line, '\n');
-
-		if (strncmp(line, "kmbench: ", 9))
-			fail_msg("line without the \"kmbench: \" prefix: %.*s",
-				 (int)(nl ? nl - line : (long)strlen(line)), line);
-		if (!nl)
-			break;
-		line = nl + 1;
-	}
-}
-
 static void test_nowarn_is_silent(void **state)
 {
 	struct kmb_mm_stats s0, s1;
@@ -956,7 +867,7 @@ static void test_nowarn_is_silent(void **state)
 	assert_string_equal(text, "");
 	assert_int_equal(s1.alloc_fail - s0.alloc_fail, 4);
 	assert_int_equal(s1.warn_suppressed, s0.warn_suppressed);
-	mm_check();
+	check_mm();
 }
 
 static void test_failure_warning(void **state)
@@ -981,7 +892,7 @@ static void test_failure_warning(void **state)
 	assert_non_null(strstr(text, "Node 0 Normal free:"));
 	assert_non_null(strstr(text, "Node 0 DMA free:"));
 	assert_prefixed(text);
-	mm_check();
+	check_mm();
 }
 
 static void test_order_above_max(void **state)
@@ -1004,7 +915,7 @@ static void test_order_above_max(void **state)
 	p2 = alloc_pages(GFP_KERNEL, MAX_PAGE_ORDER);
 	assert_non_null(p2);
 	__free_pages(p2, MAX_PAGE_ORDER);
-	mm_check();
+	check_mm();
 }
 
 static void test_failure_warning_rate_limited(void **state)
@@ -1029,7 +940,7 @@ static void test_failure_warning_rate_limited(void **state)
 	assert_true(headers <= 10);	/* DEFAULT_RATELIMIT_BURST */
 	assert_true(s1.warn_suppressed - s0.warn_suppressed >= (unsigned long)(100 - headers));
 	assert_int_equal(s1.alloc_fail - s0.alloc_fail, 100);
-	mm_check();
+	check_mm();
 }
 
 #define T(f) cmocka_unit_test_teardown(f, mm_down)
@@ -1061,5 +972,5 @@ int main(void)
 		T(test_failure_warning_rate_limited),
 	};
 
-	return cmocka_run_group_tests_name("buddy_gfp", tests, NULL, group_down);
+	return cmocka_run_group_tests_name("buddy_gfp", tests, NULL, drop_kept_text);
 }

@@ -12,7 +12,7 @@
  *    bad call ("caller: bad_...+0x..").  Those functions are exported (the executable is linked
  *    with -rdynamic), never inlined, and do not end in a tail call, so dladdr() finds them.
  *  - "goes on": in this process with debug = -1.  The call returns, kmb_mm_stats.bad_page grows
- *    by one, nothing was freed or taken, kmb_mm_check() finds the allocator intact, the
+ *    by one, nothing was freed or taken, kmb_check_mm() finds the allocator intact, the
  *    correct free of the same block still works, and the allocator keeps allocating.
  *
  * The misuses: a free with the wrong order (smaller, larger, above MAX_PAGE_ORDER); a double
@@ -51,6 +51,7 @@
 #include <cmocka.h>
 
 #include "kmbench/mm.h"
+#include "mm_test.h"
 
 #define NODE_MEM	(32UL << 20)
 #define MAX_HELD	64
@@ -65,9 +66,9 @@ struct misuse_ctx {
 	const void *bad;		/* the address the report must name (address reports) */
 	bool prepared, returned;	/* the child reached the misuse / came back from it */
 	unsigned long bad_pages;	/* isolated "goes on": kmb_mm_stats.bad_page growth */
-	int check;			/* isolated "goes on": kmb_mm_check() afterwards */
+	int check;			/* isolated "goes on": kmb_check_mm() afterwards */
 	int rounds, unreported;		/* concurrent double free: rounds run, missed reports */
-	char why[200];			/* concurrent double free: kmb_mm_check()'s complaint */
+	char why[200];			/* concurrent double free: kmb_check_mm()'s complaint */
 };
 
 struct misuse {
@@ -85,13 +86,6 @@ struct misuse {
 
 static struct misuse_ctx *ctx;	/* MAP_SHARED */
 static bool in_child;
-static char *kept_text;		/* the last report read; freed when the next one comes */
-
-static char *keep_text(char *text)
-{
-	free(kept_text);
-	return kept_text = text;
-}
 
 /* The bad calls must not be tail calls: the report names the return address's function. */
 #define keep_frame()	__asm__ volatile("" ::: "memory")
@@ -119,14 +113,6 @@ static void mm_boot(const struct misuse *m, int debug)
 	if (m->early)
 		m->early(ctx);
 	mem_init();
-}
-
-static void mm_check(void)
-{
-	char why[256] = "";
-
-	if (kmb_mm_check(why, sizeof(why)))
-		fail_msg("kmb_mm_check: %s", why);
 }
 
 static void hold(struct misuse_ctx *c, struct page *page)
@@ -525,36 +511,12 @@ static void test_memblock_alloc_leaves_mem_map_alone(void **state)
 				 (unsigned long)(kmb_pa(b) >> PAGE_SHIFT));
 	}
 	mem_init();
-	mm_check();
+	check_mm();
 	assert_true(virt_to_page(a)->flags & (1UL << PG_reserved));
 	assert_true(virt_to_page(b + PAGE_SIZE)->flags & (1UL << PG_reserved));
 }
 
 /* --- running them --- */
-
-static char *read_all(int fd)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	ssize_t n;
-
-	assert_non_null(buf);
-	for (;;) {
-		if (len + 1 >= cap) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = 0;
-	return buf;
-}
 
 static void assert_contains(const char *text, const char *what)
 {
@@ -562,26 +524,10 @@ static void assert_contains(const char *text, const char *what)
 		fail_msg("report lacks \"%s\"; it reads:\n%s", what, text);
 }
 
+/* Reports in @text ("BUG: Bad page state ..." or "BUG: Bad page address ..."). */
 static int count_reports(const char *text)
 {
-	int n = 0;
-
-	for (const char *p = text; (p = strstr(p, "BUG: Bad page")); p++)
-		n++;
-	return n;
-}
-
-static void assert_prefixed(const char *text)
-{
-	for (const char *line = text; *line;) {
-		const char *nl = strchr(line, '\n');
-
-		if (strncmp(line, "kmbench: ", 9))
-			fail_msg("line without the \"kmbench: \" prefix in:\n%s", text);
-		if (!nl)
-			break;
-		line = nl + 1;
-	}
+	return count_substr(text, "BUG: Bad page");
 }
 
 /* What every report of @m says, in "stops" and "goes on" alike. */
@@ -670,47 +616,11 @@ static void test_stops(void **state)
 	assert_int_equal(count_reports(text), 1);
 }
 
-static struct capture {
-	int saved;
-	FILE *file;
-} cap;
-
-static void capture_begin(void)
-{
-	fflush(stderr);
-	cap.file = tmpfile();
-	assert_non_null(cap.file);
-	cap.saved = dup(STDERR_FILENO);
-	assert_true(cap.saved >= 0);
-	assert_true(dup2(fileno(cap.file), STDERR_FILENO) >= 0);
-}
-
-static char *capture_end(void)
-{
-	char *text;
-
-	fflush(stderr);
-	dup2(cap.saved, STDERR_FILENO);
-	close(cap.saved);
-	rewind(cap.file);
-	text = keep_text(read_all(fileno(cap.file)));
-	fclose(cap.file);
-	return text;
-}
-
 static unsigned long free_total(void)
 {
-	struct kmb_mm_stats st;
+	struct kmb_mm_stats st = stats();
 
-	kmb_mm_get_stats(&st);
 	return st.free_pages + st.pcp_pages;
-}
-
-static int mm_down(void **state)
-{
-	(void)state;
-	kmb_mm_teardown();
-	return 0;
 }
 
 /* "goes on" in a child: the call returns, is counted, and the allocator is intact. */
@@ -737,6 +647,7 @@ static void test_goes_on(void **state)
 	struct kmb_mm_stats s0, s1;
 	unsigned long boot_free, before;
 	struct page *pages[4];
+	struct capture cap;
 	char *text;
 
 	if (m->isolate) {
@@ -748,13 +659,13 @@ static void test_goes_on(void **state)
 	boot_free = free_total();
 	if (m->prepare)
 		m->prepare(ctx);
-	mm_check();
+	check_mm();
 	before = free_total();
 	kmb_mm_get_stats(&s0);
 
-	capture_begin();
+	capture_begin(&cap);
 	m->act(ctx);
-	text = capture_end();
+	text = capture_end(&cap);
 	kmb_mm_get_stats(&s1);
 
 	check_report(m, text);
@@ -762,14 +673,14 @@ static void test_goes_on(void **state)
 	assert_int_equal(count_reports(text), 1);
 	assert_int_equal(s1.bad_page - s0.bad_page, 1);
 	assert_int_equal(free_total(), before);	/* nothing was freed */
-	mm_check();				/* nor was anything corrupted */
+	check_mm();				/* nor was anything corrupted */
 	if (m->verify)
 		m->verify(ctx);
 
 	/* The correct frees still work, and everything is back. */
 	if (m->after)
 		m->after(ctx);
-	mm_check();
+	check_mm();
 	assert_int_equal(free_total(), boot_free);
 
 	/* And the allocator keeps working. */
@@ -779,7 +690,7 @@ static void test_goes_on(void **state)
 	}
 	for (unsigned int o = 0; o < 4; o++)
 		__free_pages(pages[o], o);
-	mm_check();
+	check_mm();
 	assert_int_equal(free_total(), boot_free);
 	kmb_mm_get_stats(&s0);
 	assert_int_equal(s0.bad_page, s1.bad_page);
@@ -921,19 +832,12 @@ static void test_alloc_above_max_is_no_stop(void **state)
 	kmb_mm_get_stats(&s1);
 	assert_int_equal(s1.bad_page, s0.bad_page);
 	assert_int_equal(s1.alloc_fail - s0.alloc_fail, 2);
-	mm_check();
-}
-
-static int group_down(void **state)
-{
-	(void)state;
-	keep_text(NULL);
-	return 0;
+	check_mm();
 }
 
 #define MISUSE(m)								\
 	{ "stops: " #m, test_stops, NULL, NULL, (void *)&m },			\
-	{ "goes on: " #m, test_goes_on, NULL, mm_down, (void *)&m }
+	{ "goes on: " #m, test_goes_on, NULL, teardown, (void *)&m }
 
 int main(void)
 {
@@ -954,10 +858,10 @@ int main(void)
 		MISUSE(beyond_memmap),
 		MISUSE(reserved_low),
 		{ "memblock_alloc leaves mem_map alone", test_memblock_alloc_leaves_mem_map_alone,
-		  NULL, mm_down, NULL },
+		  NULL, teardown, NULL },
 		MISUSE(reserved),
 		{ "alloc above MAX_PAGE_ORDER is no stop", test_alloc_above_max_is_no_stop, NULL,
-		  mm_down, NULL },
+		  teardown, NULL },
 		{ "concurrent double free, per-CPU lists off", test_concurrent_double_free, NULL,
 		  NULL, (void *)(intptr_t)-1 },
 		{ "concurrent double free, per-CPU lists on", test_concurrent_double_free, NULL,
@@ -970,5 +874,5 @@ int main(void)
 		perror("mmap");
 		return 1;
 	}
-	return cmocka_run_group_tests_name("buddy_misuse", tests, NULL, group_down);
+	return cmocka_run_group_tests_name("buddy_misuse", tests, NULL, drop_kept_text);
 }

@@ -31,6 +31,7 @@
 
 #include "kmbench/mm.h"
 #include "../../allocators/page_alloc.h"
+#include "mm_test.h"
 
 #define MiB		(1UL << 20)
 #define NODE_MEM	(64 * MiB)
@@ -51,29 +52,6 @@ static struct kmb_mm_config base_cfg(int nr_nodes, phys_addr_t lowmem_limit)
 	cfg.node_mem = NODE_MEM;
 	cfg.lowmem_limit = lowmem_limit;
 	return cfg;
-}
-
-static void boot(const struct kmb_mm_config *cfg)
-{
-	int r = kmb_mm_init(cfg, why, sizeof(why));
-
-	if (r)
-		fail_msg("kmb_mm_init: %d: %s", r, why);
-}
-
-static void check_mm(void)
-{
-	char w[256];
-
-	if (kmb_mm_check(w, sizeof(w)))
-		fail_msg("kmb_mm_check: %s", w);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	kmb_mm_teardown();
-	return 0;
 }
 
 static struct zone *zone_of(int nid, enum zone_type z)
@@ -113,6 +91,14 @@ static void pages_free_all(struct pages *ps)
 	memset(ps, 0, sizeof(*ps));
 }
 
+/* Give every page of @ps back, drain the per-CPU lists, and check the allocator. */
+static void give_back_all(struct pages *ps)
+{
+	pages_free_all(ps);
+	drain_all_pages(NULL);
+	check_mm();
+}
+
 /* The bytes of a frame, read through its node's memfd (HIGHMEM frames have no address). */
 static void read_frame(const struct page *page, void *buf)
 {
@@ -120,24 +106,6 @@ static void read_frame(const struct page *page, void *buf)
 	off_t off = (off_t)(page_to_pfn(page) - pgdat->node_start_pfn) << PAGE_SHIFT;
 
 	assert_int_equal(pread(pgdat->memfd, buf, PAGE_SIZE, off), PAGE_SIZE);
-}
-
-static unsigned long stats_pcp_pages(void)
-{
-	struct kmb_mm_stats st;
-
-	kmb_mm_get_stats(&st);
-	return st.pcp_pages;
-}
-
-static bool all_bytes(const void *p, size_t n, unsigned char v)
-{
-	const unsigned char *c = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (c[i] != v)
-			return false;
-	return true;
 }
 
 /* --- HIGHMEM --- */
@@ -240,7 +208,7 @@ static void test_highmem_node(void **state)
 				 page_to_nid(f), page_zonenum(f), nid, nid ? " HIGHMEM" : "");
 		reserved += page_test(f, PG_reserved);
 	}
-	kmb_mm_get_stats(&st);
+	st = stats();
 	assert_int_equal(st.reserved_pages, 2 * map_frames);
 	assert_int_equal(reserved, 2 * map_frames);
 	assert_int_equal(st.free_pages + st.reserved_pages, kmb_memmap.max_pfn);
@@ -263,20 +231,23 @@ static void test_highmem_node(void **state)
 
 /* --- fallback by exhaustion --- */
 
-/* Order-0 requests of @gfp until one fails; @zones gets the zone of each. */
-static void exhaust(struct pages *ps, gfp_t gfp, int nid, unsigned char *zones, size_t max,
-		    bool (*at_switch)(size_t i, enum zone_type from, enum zone_type to))
+/* Order-0 requests of @gfp on node 0 until one fails, into @ps; the zone of each, malloc'd. */
+static unsigned char *exhaust(struct pages *ps, gfp_t gfp,
+			      bool (*at_switch)(size_t i, enum zone_type from, enum zone_type to))
 {
+	unsigned char *zones = malloc(kmb_memmap.max_pfn);
 	struct page *p;
 
-	while ((p = alloc_pages_node(nid, gfp, 0))) {
-		assert_true(ps->n < max);
+	assert_non_null(zones);
+	while ((p = alloc_pages_node(0, gfp, 0))) {
+		assert_true(ps->n < kmb_memmap.max_pfn);
 		zones[ps->n] = (unsigned char)page_zonenum(p);
 		if (ps->n && zones[ps->n] != zones[ps->n - 1] && at_switch)
 			at_switch(ps->n, (enum zone_type)zones[ps->n - 1],
 				  (enum zone_type)zones[ps->n]);
 		pages_push(ps, p);
 	}
+	return zones;
 }
 
 /* The first run of each zone, in order: "H+N+D+" is [HIGHMEM, NORMAL, DMA]. */
@@ -296,6 +267,16 @@ static int first_runs(const unsigned char *zones, size_t n, int *runs, int max)
 		runs[r++] = zones[i];
 	}
 	return r;
+}
+
+/* The zones @zones went through (each zone's first run) are @want[0..nr), in that order. */
+static void assert_zone_order(const unsigned char *zones, size_t n, const int *want, int nr)
+{
+	int runs[MAX_NR_ZONES] = { -1, -1, -1 };
+
+	assert_int_equal(first_runs(zones, n, runs, MAX_NR_ZONES), nr);
+	for (int i = 0; i < nr; i++)
+		assert_int_equal(runs[i], want[i]);
 }
 
 static int switch_highest;	/* the request's highest zone, for the switch check */
@@ -319,23 +300,17 @@ static void test_highuser_fallback(void **state)
 	struct pages ps = { 0 };
 	unsigned char *zones;
 	unsigned long managed = 0, count[MAX_NR_ZONES] = { 0 };
-	int runs[MAX_NR_ZONES] = { -1, -1, -1 };
 
 	(void)state;
 	boot(&cfg);
-	zones = malloc(kmb_memmap.max_pfn);
-	assert_non_null(zones);
 	switch_highest = ZONE_HIGHMEM;
-	exhaust(&ps, GFP_HIGHUSER | NORETRY, 0, zones, kmb_memmap.max_pfn, check_switch);
-	assert_int_equal(first_runs(zones, ps.n, runs, MAX_NR_ZONES), 3);
-	assert_int_equal(runs[0], ZONE_HIGHMEM);
-	assert_int_equal(runs[1], ZONE_NORMAL);
-	assert_int_equal(runs[2], ZONE_DMA);
+	zones = exhaust(&ps, GFP_HIGHUSER | NORETRY, check_switch);
+	assert_zone_order(zones, ps.n, (const int[]){ ZONE_HIGHMEM, ZONE_NORMAL, ZONE_DMA }, 3);
 	for (size_t i = 0; i < ps.n; i++)
 		count[zones[i]]++;
 	/* The last, failed request drained the per-CPU lists and found every zone at its min
 	 * watermark plus reserve: each zone gave everything but that. */
-	assert_int_equal(stats_pcp_pages(), 0);
+	assert_int_equal(stats().pcp_pages, 0);
 	for (int z = 0; z < MAX_NR_ZONES; z++) {
 		struct zone *zone = zone_of(0, z);
 
@@ -348,9 +323,7 @@ static void test_highuser_fallback(void **state)
 	}
 	assert_true(ps.n < managed);
 	check_mm();
-	pages_free_all(&ps);
-	drain_all_pages(NULL);
-	check_mm();
+	give_back_all(&ps);
 	free(zones);
 }
 
@@ -359,17 +332,12 @@ static void test_kernel_fallback(void **state)
 	struct kmb_mm_config cfg = base_cfg(1, LOWMEM_LIMIT);
 	struct pages ps = { 0 };
 	unsigned char *zones;
-	int runs[MAX_NR_ZONES] = { -1, -1, -1 };
 
 	(void)state;
 	boot(&cfg);
-	zones = malloc(kmb_memmap.max_pfn);
-	assert_non_null(zones);
 	switch_highest = ZONE_NORMAL;
-	exhaust(&ps, GFP_KERNEL | NORETRY, 0, zones, kmb_memmap.max_pfn, check_switch);
-	assert_int_equal(first_runs(zones, ps.n, runs, MAX_NR_ZONES), 2);
-	assert_int_equal(runs[0], ZONE_NORMAL);
-	assert_int_equal(runs[1], ZONE_DMA);
+	zones = exhaust(&ps, GFP_KERNEL | NORETRY, check_switch);
+	assert_zone_order(zones, ps.n, (const int[]){ ZONE_NORMAL, ZONE_DMA }, 2);
 	for (size_t i = 0; i < ps.n; i++)
 		if (zones[i] == ZONE_HIGHMEM)
 			fail_msg("GFP_KERNEL allocation %zu came from HIGHMEM", i);
@@ -384,9 +352,7 @@ static void test_kernel_fallback(void **state)
 		assert_int_equal(page_zonenum(h), ZONE_HIGHMEM);
 		__free_page(h);
 	}
-	pages_free_all(&ps);
-	drain_all_pages(NULL);
-	check_mm();
+	give_back_all(&ps);
 	free(zones);
 }
 
@@ -410,9 +376,7 @@ static void test_dma(void **state)
 		__free_pages(blk[o], o);
 
 	/* DMA requests never leave ZONE_DMA, and fail while NORMAL has plenty */
-	zones = malloc(kmb_memmap.max_pfn);
-	assert_non_null(zones);
-	exhaust(&ps, GFP_KERNEL | __GFP_DMA | NORETRY, 0, zones, kmb_memmap.max_pfn, NULL);
+	zones = exhaust(&ps, GFP_KERNEL | __GFP_DMA | NORETRY, NULL);
 	for (size_t i = 0; i < ps.n; i++)
 		if (zones[i] != ZONE_DMA || page_to_phys(ps.p[i]) >= DMA_LIMIT)
 			fail_msg("__GFP_DMA allocation %zu at pfn %#lx zone %d", i,
@@ -421,9 +385,7 @@ static void test_dma(void **state)
 	assert_true(ps.n <= zone_of(0, ZONE_DMA)->managed_pages);
 	assert_true(zone_page_state(zone_of(0, ZONE_NORMAL)) >
 		    zone_of(0, ZONE_NORMAL)->managed_pages / 2);
-	pages_free_all(&ps);
-	drain_all_pages(NULL);
-	check_mm();
+	give_back_all(&ps);
 	free(zones);
 }
 
@@ -495,9 +457,7 @@ static void test_node_fallback(void **state)
 	assert_int_equal(order[1], 2);
 	assert_int_equal(order[2], 1);
 	check_mm();
-	pages_free_all(&ps);
-	drain_all_pages(NULL);
-	check_mm();
+	give_back_all(&ps);
 
 	/* __GFP_THISNODE: node 0 only, and failure instead of fallback */
 	while ((p = alloc_pages_node(0, GFP_KERNEL | __GFP_THISNODE | NORETRY, 0))) {
@@ -523,9 +483,7 @@ static void test_node_fallback(void **state)
 	assert_null(p);
 	/* a node the model does not have */
 	assert_null(alloc_pages_node(3, GFP_KERNEL | __GFP_NOWARN, 0));
-	pages_free_all(&ps);
-	drain_all_pages(NULL);
-	check_mm();
+	give_back_all(&ps);
 }
 
 /* --- zoneinfo --- */
@@ -533,16 +491,12 @@ static void test_node_fallback(void **state)
 static void test_zoneinfo(void **state)
 {
 	struct kmb_mm_config cfg = three_nodes();
-	size_t n, protections = 0;
+	size_t protections = 0;
 	char *text, *at, want[128];
 
 	(void)state;
 	boot(&cfg);
-	n = kmb_show_zoneinfo(NULL, 0);
-	text = malloc(n + 1);
-	assert_non_null(text);
-	assert_int_equal(kmb_show_zoneinfo(text, n + 1), n);
-	assert_int_equal(strlen(text), n);
+	text = show(kmb_show_zoneinfo);
 
 	/* every zone of every node, populated or not, in node and zone order */
 	at = text;

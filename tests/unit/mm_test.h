@@ -1,0 +1,189 @@
+/*
+ * mm_test.h - helpers the buddy page allocator's unit tests (test_buddy*.c) share:
+ *
+ *   boot(cfg)          kmb_mm_init() a machine, or fail the test with the reason;
+ *   check_mm()         kmb_mm_check(), or fail the test with what it found;
+ *   teardown           a cmocka teardown that calls kmb_mm_teardown();
+ *   stats()            kmb_mm_get_stats() as a value;
+ *   show(fn)           the whole output of one of the kmb_show_*() functions, malloc'd;
+ *   all_bytes()        whether every byte of a range holds one value;
+ *   read_all(fd)       everything a descriptor gives until end of file, malloc'd, terminated;
+ *   keep_text(text)    keeps @text (a malloc'd report) until the next one, and frees the one
+ *                      before; drop_kept_text is a cmocka group teardown that frees the last;
+ *   capture_begin/end  stderr into a temporary file, and back as kept text;
+ *   count_substr()     how often a string occurs in a text, without overlap;
+ *   assert_prefixed()  every line of a report starts with "kmbench: ".
+ *
+ * All of them are static inline, so that a test file uses what it needs without warnings about
+ * the rest.  Include after _GNU_SOURCE (if the file defines it).
+ */
+#ifndef KMB_TESTS_UNIT_MM_TEST_H
+#define KMB_TESTS_UNIT_MM_TEST_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "kmbench/mm.h"
+
+static inline void boot(const struct kmb_mm_config *cfg)
+{
+	char why[256] = "";
+	int r = kmb_mm_init(cfg, why, sizeof(why));
+
+	if (r)
+		fail_msg("kmb_mm_init: %d: %s", r, why);
+}
+
+static inline void check_mm(void)
+{
+	char why[256] = "";
+
+	if (kmb_mm_check(why, sizeof(why)))
+		fail_msg("kmb_mm_check: %s", why);
+}
+
+static inline int teardown(void **state)
+{
+	(void)state;
+	kmb_mm_teardown();
+	return 0;
+}
+
+static inline struct kmb_mm_stats stats(void)
+{
+	struct kmb_mm_stats st;
+
+	kmb_mm_get_stats(&st);
+	return st;
+}
+
+/* The whole output of one of the kmb_show_*() functions, malloc'd. */
+static inline char *show(size_t (*fn)(char *, size_t))
+{
+	size_t n = fn(NULL, 0);
+	char *buf = malloc(n + 1);
+
+	assert_non_null(buf);
+	assert_int_equal(fn(buf, n + 1), n);
+	assert_int_equal(strlen(buf), n);
+	return buf;
+}
+
+static inline bool all_bytes(const void *p, size_t n, unsigned char v)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (c[i] != v)
+			return false;
+	return true;
+}
+
+/* --- reports on stderr --- */
+
+/* Everything @fd gives until end of file (or an error), malloc'd and NUL-terminated. */
+static inline char *read_all(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	assert_non_null(buf);
+	for (;;) {
+		if (len + 1 >= cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = 0;
+	return buf;
+}
+
+/* Keep @text, a malloc'd report, until the next one comes (and free the one before it). */
+static inline char *keep_text(char *text)
+{
+	static char *kept;
+
+	free(kept);
+	return kept = text;
+}
+
+/* A cmocka group teardown: free the last kept text. */
+static inline int drop_kept_text(void **state)
+{
+	(void)state;
+	keep_text(NULL);
+	return 0;
+}
+
+struct capture {
+	int saved;
+	FILE *file;
+};
+
+static inline void capture_begin(struct capture *c)
+{
+	fflush(stderr);
+	c->file = tmpfile();
+	assert_non_null(c->file);
+	c->saved = dup(STDERR_FILENO);
+	assert_true(c->saved >= 0);
+	assert_true(dup2(fileno(c->file), STDERR_FILENO) >= 0);
+}
+
+/* Stop capturing; the text written meanwhile (kept: valid until the next keep_text()). */
+static inline char *capture_end(struct capture *c)
+{
+	char *text;
+
+	fflush(stderr);
+	dup2(c->saved, STDERR_FILENO);
+	close(c->saved);
+	rewind(c->file);
+	text = keep_text(read_all(fileno(c->file)));
+	fclose(c->file);
+	return text;
+}
+
+static inline int count_substr(const char *text, const char *what)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
+/* Every line of a report carries the prefix. */
+static inline void assert_prefixed(const char *text)
+{
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n');
+
+		if (strncmp(line, "kmbench: ", 9))
+			fail_msg("line without the \"kmbench: \" prefix: %.*s\nin:\n%s",
+				 (int)(nl ? nl - line : (long)strlen(line)), line, text);
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+}
+
+#endif /* KMB_TESTS_UNIT_MM_TEST_H */
