@@ -44,13 +44,16 @@ def chromium(args, workdir):
     return proc.returncode, out, err
 
 
-class Browser(unittest.TestCase):
+class RenderedFixture(unittest.TestCase):
+    """Renders FIXTURE into a temporary directory once per class; subclasses hold the tests."""
+
+    FIXTURE = None
 
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="kmb-report-browser-")
         cls.page = os.path.join(cls.tmp, "index.html")
-        proc = ru.run_report(ru.FIXTURE, "-o", cls.page)
+        proc = ru.run_report(cls.FIXTURE, "-o", cls.page)
         if proc.returncode != 0:
             raise AssertionError(f"report failed: {proc.stderr}")
         cls.url = "file://" + cls.page
@@ -58,6 +61,11 @@ class Browser(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
+
+
+class Browser(RenderedFixture):
+
+    FIXTURE = ru.FIXTURE
 
     def test_dom(self):
         rc, out, err = chromium(["--dump-dom", self.url], self.tmp)
@@ -96,21 +104,10 @@ class Browser(unittest.TestCase):
             self.assertGreater(counts.get(rgb, 0), 2000, f"{backend}'s colour {rgb} not drawn")
 
 
-class BrowserPages(unittest.TestCase):
+class BrowserPages(RenderedFixture):
     """The page-allocator sections of tests/fixtures/results-pages.json as Chromium builds them."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="kmb-report-browser-")
-        cls.page = os.path.join(cls.tmp, "index.html")
-        proc = ru.run_report(ru.PAGES_FIXTURE, "-o", cls.page)
-        if proc.returncode != 0:
-            raise AssertionError(f"report failed: {proc.stderr}")
-        cls.url = "file://" + cls.page
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+    FIXTURE = ru.PAGES_FIXTURE
 
     def test_dom(self):
         rc, out, err = chromium(["--dump-dom", self.url], self.tmp)
