@@ -3,7 +3,10 @@
  * the misuse policy.
  */
 #define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "page_alloc.h"
 
@@ -37,6 +40,18 @@ uint64_t kmb_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+long cache_line_size(void)
+{
+	static long line;
+
+	if (!line) {
+		long l = sysconf(_SC_LEVEL1_DCACHE_LINESIZE);
+
+		line = l > 0 && !(l & (l - 1)) ? l : 64;
+	}
+	return line;
+}
+
 bool kmb_ratelimit(struct ratelimit_state *rs)
 {
 	uint64_t now = kmb_now_ms();
@@ -62,4 +77,26 @@ bool kmb_mm_debug_stops(void)
 	int d = kmb_mm.cfg.debug;
 
 	return d ? d > 0 : KMB_DEBUG;
+}
+
+void sb_printf(struct sbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(sb->buf ? sb->buf + (sb->pos < sb->len ? sb->pos : sb->len) : NULL,
+		      sb->pos < sb->len ? sb->len - sb->pos : 0, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb->pos += (size_t)n;
+}
+
+size_t sb_end(struct sbuf *sb)
+{
+	if (sb->len && sb->pos >= sb->len)
+		sb->buf[sb->len - 1] = 0;
+	else if (sb->len && !sb->pos)
+		sb->buf[0] = 0;
+	return sb->pos;
 }

@@ -135,6 +135,18 @@ bool kmb_ratelimit(struct ratelimit_state *rs);
 
 uint64_t kmb_now_ms(void);
 
+/* A text buffer written like snprintf: it counts what it would need beyond @len. */
+struct sbuf {
+	char *buf;
+	size_t len, pos;
+};
+void sb_printf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* NUL-terminate (truncating) and return the length needed. */
+size_t sb_end(struct sbuf *sb);
+
+/* cache_line_size(): the L1 data cache line of this machine (sysconf), 64 when unknown. */
+long cache_line_size(void);
+
 /* The misuse policy of kmb_mm_config.debug: stop (abort) after a report, or go on. */
 bool kmb_mm_debug_stops(void);
 

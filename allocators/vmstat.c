@@ -12,34 +12,6 @@
 
 #include "page_alloc.h"
 
-struct sbuf {
-	char *buf;
-	size_t len, pos;
-};
-
-static void sb_printf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sbuf *sb, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(sb->buf ? sb->buf + (sb->pos < sb->len ? sb->pos : sb->len) : NULL,
-		      sb->pos < sb->len ? sb->len - sb->pos : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb->pos += (size_t)n;
-}
-
-static size_t sb_end(struct sbuf *sb)
-{
-	if (sb->len && sb->pos >= sb->len)
-		sb->buf[sb->len - 1] = 0;
-	else if (sb->len && !sb->pos)
-		sb->buf[0] = 0;
-	return sb->pos;
-}
-
 /* The model's nodes: where each lies in physical memory and whether mbind() placed it. */
 size_t kmb_show_nodes(char *buf, size_t len)
 {

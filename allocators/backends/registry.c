@@ -6,6 +6,7 @@
 
 #include "kmbench/backend.h"
 
+#define KMB_VARIANT(id, file) KMB_BACKEND(id)
 #define KMB_BACKEND(id) extern const struct kmb_backend_ops kmb_backend_##id;
 #include "backends.def"
 #undef KMB_BACKEND
@@ -14,6 +15,7 @@ const struct kmb_backend_ops *const kmb_backends[] = {
 #define KMB_BACKEND(id) &kmb_backend_##id,
 #include "backends.def"
 #undef KMB_BACKEND
+#undef KMB_VARIANT
 };
 const size_t kmb_nr_backends = sizeof(kmb_backends) / sizeof(kmb_backends[0]);
 

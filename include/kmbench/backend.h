@@ -53,6 +53,7 @@ struct kmb_backend_config {
 	size_t lowmem_limit;	/* physical address where HIGHMEM starts */
 	size_t dma_size;	/* ZONE_DMA bytes; SIZE_MAX: no DMA zone */
 	int pcp;		/* per-CPU page lists: 1 on, -1 off */
+	unsigned int slub_debug;	/* SLAB_* debug flags for every cache (kmbench/slab.h) */
 };
 
 struct kmb_backend_ops {

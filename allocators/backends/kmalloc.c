@@ -1,0 +1,42 @@
+/*
+ * kmalloc.c - backend: kmalloc/kfree (include/kmbench/slab.h).  Sizes up to 8 KiB come from
+ * the kmalloc-<n> caches, larger ones straight from the page allocator, up to 4 MiB.  kfree
+ * finds the cache from the object's page, so the size is not needed to free.
+ */
+#include "kmbench/backend.h"
+#include "kmbench/slab.h"
+#include "mm_backend.h"
+
+static int kmalloc_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
+{
+	return kmb_mm_backend_init(cfg, true, why, whylen);
+}
+
+static void *kmalloc_alloc(size_t size, gfp_t gfp, int node)
+{
+	return kmalloc_node(size, gfp, node);
+}
+
+static void kmalloc_free(void *p, size_t size)
+{
+	(void)size;
+	kfree(p);
+}
+
+static const char *kmalloc_free_name(void)
+{
+	return "kfree";
+}
+
+const struct kmb_backend_ops kmb_backend_kmalloc = {
+	.name = "kmalloc",
+	.description = "kmalloc/kfree: the kernel's size classes over slab caches, large sizes from pages",
+	.caps = KMB_CAP_NODE | KMB_CAP_GFP | KMB_CAP_STATS | KMB_CAP_CHECK,
+	.init = kmalloc_init,
+	.fini = kmb_mm_backend_fini,
+	.alloc = kmalloc_alloc,
+	.free = kmalloc_free,
+	.stats = kmb_mm_backend_stats,
+	.check = kmb_mm_backend_check,
+	.free_name = kmalloc_free_name,
+};

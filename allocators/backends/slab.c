@@ -1,0 +1,135 @@
+/*
+ * slab.c - backends: slab caches (include/kmbench/slab.h), one cache per object size, in three
+ * layouts so that alignment is one flag of a run:
+ *   slab           SLAB_HWCACHE_ALIGN: every object starts on an L1 line, none shares one;
+ *   slab-packed    natural alignment only (8 bytes below 16, 16 from 16 up): small objects
+ *                  share lines, as a cache created without flags does;
+ *   slab-colored   SLAB_HWCACHE_ALIGN plus slab colouring: successive slabs start their first
+ *                  object a line further on (Bonwick).
+ * A cache is created the first time a size is asked for ("slab-<size>"); each thread remembers
+ * the last size and cache it used, so the measured path is kmem_cache_alloc/kmem_cache_free.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "kmbench/backend.h"
+#include "kmbench/slab.h"
+#include "mm_backend.h"
+
+struct size_cache {
+	size_t size;
+	slab_flags_t flags;
+	struct kmem_cache *cache;
+	struct size_cache *next;
+};
+
+static pthread_mutex_t caches_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct size_cache *caches;
+
+static _Thread_local struct {
+	unsigned long gen;
+	size_t size;
+	slab_flags_t flags;
+	struct kmem_cache *cache;
+} last;
+
+static __attribute__((noinline)) struct kmem_cache *cache_lookup(size_t size, slab_flags_t flags)
+{
+	struct kmem_cache *s = NULL;
+	struct size_cache *c;
+
+	pthread_mutex_lock(&caches_lock);
+	for (c = caches; c; c = c->next)
+		if (c->size == size && c->flags == flags)
+			break;
+	if (!c && size <= KMALLOC_MAX_SIZE && (c = calloc(1, sizeof(*c)))) {
+		char name[KMEM_CACHE_NAME_MAX];
+
+		snprintf(name, sizeof(name), "%s-%zu", flags & SLAB_COLOUR ? "slab-colored" :
+			 flags & SLAB_HWCACHE_ALIGN ? "slab" : "slab-packed", size);
+		c->size = size;
+		c->flags = flags;
+		c->cache = kmem_cache_create(name, (unsigned int)size, 0, flags, NULL);
+		if (c->cache) {
+			c->next = caches;
+			caches = c;
+		} else {
+			free(c);
+			c = NULL;
+		}
+	}
+	if (c)
+		s = c->cache;
+	pthread_mutex_unlock(&caches_lock);
+	last.gen = kmb_mm_backend_generation();
+	last.size = size;
+	last.flags = flags;
+	last.cache = s;
+	return s;
+}
+
+static inline struct kmem_cache *cache_for(size_t size, slab_flags_t flags)
+{
+	if (__builtin_expect(last.size == size && last.flags == flags && last.cache &&
+			     last.gen == kmb_mm_backend_generation(), 1))
+		return last.cache;
+	return cache_lookup(size, flags);
+}
+
+static int slab_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
+{
+	return kmb_mm_backend_init(cfg, true, why, whylen);
+}
+
+static void slab_fini(void)
+{
+	pthread_mutex_lock(&caches_lock);
+	while (caches) {
+		struct size_cache *c = caches;
+
+		caches = c->next;
+		free(c);	/* the caches themselves go with kmem_cache_exit() */
+	}
+	pthread_mutex_unlock(&caches_lock);
+	kmb_mm_backend_fini();
+}
+
+#define SLAB_VARIANT(ident, bname, flags_, desc)					\
+	static void *ident##_alloc(size_t size, gfp_t gfp, int node)			\
+	{										\
+		struct kmem_cache *s = cache_for(size, (flags_));			\
+											\
+		return s ? kmem_cache_alloc_node(s, gfp, node) : NULL;			\
+	}										\
+	static void ident##_free(void *p, size_t size)					\
+	{										\
+		if (p)									\
+			kmem_cache_free(cache_for(size, (flags_)), p);			\
+	}										\
+	const struct kmb_backend_ops kmb_backend_##ident = {				\
+		.name = bname,								\
+		.description = desc,							\
+		.caps = KMB_CAP_SIZED_FREE | KMB_CAP_NODE | KMB_CAP_GFP |		\
+			KMB_CAP_STATS | KMB_CAP_CHECK,					\
+		.init = slab_init,							\
+		.fini = slab_fini,							\
+		.alloc = ident##_alloc,							\
+		.free = ident##_free,							\
+		.stats = kmb_mm_backend_stats,						\
+		.check = kmb_mm_backend_check,						\
+		.free_name = slab_free_name,						\
+	}
+
+static const char *slab_free_name(void)
+{
+	return "kmem_cache_free";
+}
+
+SLAB_VARIANT(slab, "slab", SLAB_HWCACHE_ALIGN,
+	     "slab caches (kmem_cache_alloc/free), one per size, SLAB_HWCACHE_ALIGN");
+SLAB_VARIANT(slab_packed, "slab-packed", 0,
+	     "slab caches, natural alignment only: small objects share cache lines");
+SLAB_VARIANT(slab_colored, "slab-colored", SLAB_HWCACHE_ALIGN | SLAB_COLOUR,
+	     "slab caches, SLAB_HWCACHE_ALIGN with Bonwick's slab colouring");

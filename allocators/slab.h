@@ -1,0 +1,185 @@
+/*
+ * slab.h - internal header of the slab layer (slub.c, slab_common.c, slab_debug.c).
+ *
+ * A slab is a block of 2^order frames from the buddy allocator; its descriptor (struct slab)
+ * overlays the head frame's struct page, as the kernel's does (mm/slab.h), so finding an
+ * object's slab is virt_to_page() plus one test.  Frames after the head carry the head's address
+ * with bit 0 set in lru.next (the kernel's compound_head encoding).
+ *
+ * Slab states (mm/slub.c):
+ *   frozen   owned by one CPU slot: its free objects are on that slot's freelist, plus any
+ *            freed since by other CPUs on slab->freelist.  inuse counts the slot's as in use.
+ *   partial  on its node's partial list, free objects on slab->freelist.
+ *   full     no free object; on no list (on the node's full list for debug caches).
+ * Lock order: kmem_cache_cpu.lock, then kmem_cache_node.list_lock, then the page allocator's.
+ * slab->freelist, ->inuse and ->frozen change only under the node's list_lock; a CPU slot's
+ * freelist only under its lock.  No lock is held across a call into the page allocator.
+ */
+#ifndef KMB_ALLOC_SLAB_H
+#define KMB_ALLOC_SLAB_H
+
+#include <stddef.h>
+
+#include "kmbench/slab.h"
+#include "page_alloc.h"
+
+struct slab {
+	unsigned long flags;		/* page->flags: PG_slab | PG_head */
+	struct list_head slab_list;	/* page->lru: partial or full list */
+	uint8_t order;			/* page->order */
+	uint8_t zone;
+	uint16_t node;
+	atomic_int refcount;
+	uint16_t inuse;			/* objects allocated (frozen: all not on slab->freelist) */
+	uint16_t objects;		/* objects in the slab */
+	uint16_t colour;		/* bytes before the first object (slab colouring) */
+	uint16_t frozen;		/* owned by a CPU slot */
+	void *freelist;			/* page->private: first free object */
+	struct kmem_cache *slab_cache;	/* page->mapping */
+	uintptr_t caller;
+};
+_Static_assert(sizeof(struct slab) == sizeof(struct page), "struct slab overlays struct page");
+_Static_assert(offsetof(struct slab, freelist) == offsetof(struct page, private), "freelist");
+_Static_assert(offsetof(struct slab, slab_cache) == offsetof(struct page, mapping), "cache");
+_Static_assert(offsetof(struct slab, slab_list) == offsetof(struct page, lru), "slab_list");
+
+static inline struct page *slab_page(struct slab *slab)
+{
+	return (struct page *)slab;
+}
+
+static inline struct slab *page_slab(struct page *page)
+{
+	return (struct slab *)page;
+}
+
+static inline void *slab_address(struct slab *slab)
+{
+	return page_address(slab_page(slab));
+}
+
+/* compound_head(): the first frame of the block @page belongs to, for slab frames. */
+static inline struct page *compound_head(struct page *page)
+{
+	uintptr_t h = (uintptr_t)page->lru.next;
+
+	return (h & 1) ? (struct page *)(h - 1) : page;
+}
+
+#define MAX_OBJS_BITMAP	((32767 + 7) / 8)	/* a bit per object of a slab */
+
+/* Per CPU slot (struct kmem_cache_cpu). */
+struct kmem_cache_cpu {
+	spinlock_t lock;
+	void *freelist;			/* objects of @slab this slot may hand out */
+	struct slab *slab;		/* the frozen slab, or NULL */
+	int node;			/* @slab's node */
+	unsigned long alloc_fast, alloc_slow, free_fast, free_slow;
+} cacheline_aligned;
+
+/* Per node (struct kmem_cache_node). */
+struct kmem_cache_node {
+	spinlock_t list_lock;
+	unsigned long nr_partial;
+	struct list_head partial;
+	struct list_head full;		/* debug caches only */
+	unsigned long nr_slabs;		/* under list_lock */
+	unsigned long total_objects;
+	unsigned int colour_next;	/* the next slab's colour (SLAB_COLOUR) */
+} cacheline_aligned;
+
+/* Alloc and free call sites, SLAB_STORE_USER (mm/slub.c struct track). */
+struct track {
+	uintptr_t addr;
+	int cpu;
+	int pid;
+	uint64_t when_ms;
+};
+enum track_item { TRACK_ALLOC, TRACK_FREE };
+
+struct kmem_cache {
+	struct kmem_cache_cpu *cpu_slab;	/* kmb_mm.nr_cpus slots */
+	slab_flags_t flags;
+	unsigned int object_size;	/* as created */
+	unsigned int size;		/* stride: object and its metadata, aligned */
+	unsigned int offset;		/* free pointer offset from the object */
+	unsigned int inuse;		/* object plus right red zone: metadata starts here */
+	unsigned int red_left_pad;	/* left red zone */
+	unsigned int align;
+	unsigned int order;		/* slab order */
+	unsigned int objects;		/* objects per slab */
+	unsigned int colour_off;	/* colour step (a cache line) */
+	unsigned int colours;		/* distinct colours: leftover / colour_off + 1 */
+	unsigned long min_partial;	/* empty slabs kept on a node's partial list */
+	void (*ctor)(void *);
+	gfp_t allocflags;		/* __GFP_DMA for SLAB_CACHE_DMA */
+	atomic_ulong ctor_calls;
+	atomic_ulong errors;
+	struct kmem_cache_node node[KMB_MAX_NUMNODES];
+	struct list_head list;		/* slab_caches */
+	char name[KMEM_CACHE_NAME_MAX];
+};
+
+extern pthread_mutex_t slab_mutex;	/* slab_caches, cache creation and destruction */
+extern struct list_head slab_caches;
+extern slab_flags_t slub_debug;		/* kmb_slab_set_debug() */
+extern atomic_ulong slab_stat_alloc, slab_stat_free;	/* slabs taken, given back */
+extern atomic_ulong slab_stat_errors;		/* reports, every cache */
+
+/* Which slab an object lives in; NULL when @obj is not in a slab frame. */
+static inline struct slab *virt_to_slab(const void *obj)
+{
+	struct page *page;
+
+	if (unlikely(!virt_addr_valid(obj)))
+		return NULL;
+	page = compound_head(virt_to_page(obj));
+	return page_test(page, PG_slab) ? page_slab(page) : NULL;
+}
+
+static inline void *fixup_red_left(const struct kmem_cache *s, void *p)
+{
+	return (char *)p + s->red_left_pad;
+}
+
+/* First object of @slab (after its colour offset and left red zone). */
+static inline char *slab_first_object(const struct kmem_cache *s, struct slab *slab)
+{
+	return (char *)slab_address(slab) + slab->colour + s->red_left_pad;
+}
+
+static inline void *get_freepointer(const struct kmem_cache *s, const void *obj)
+{
+	return *(void *const *)((const char *)obj + s->offset);
+}
+
+static inline void set_freepointer(const struct kmem_cache *s, void *obj, void *fp)
+{
+	*(void **)((char *)obj + s->offset) = fp;
+}
+
+/* --- slub.c --- */
+int kmem_cache_open(struct kmem_cache *s);	/* sizes, order, per-CPU and per-node state */
+void kmem_cache_close(struct kmem_cache *s);	/* flush and free empty slabs; frees cpu_slab */
+unsigned long kmem_cache_objects_in_use(struct kmem_cache *s);
+void flush_all(struct kmem_cache *s);
+/* Free an object whose slab is known (kfree). */
+void kmb_slab_free_obj(struct slab *slab, void *obj, const void *caller);
+/* Counts for slabinfo: slabs, objects, free objects (partial and frozen slabs' free lists). */
+void kmem_cache_counts(struct kmem_cache *s, unsigned long *slabs, unsigned long *objects,
+		       unsigned long *free);
+
+/* --- slab_debug.c (SLAB_DEBUG_FLAGS caches; reports for every cache) --- */
+void slab_debug_init_object(struct kmem_cache *s, void *obj, uint8_t val);
+bool slab_debug_alloc_checks(struct kmem_cache *s, struct slab *slab, void *obj,
+			     const void *caller);
+bool slab_debug_free_checks(struct kmem_cache *s, struct slab *slab, void *obj,
+			    const void *caller);
+void slab_debug_set_track(struct kmem_cache *s, void *obj, enum track_item t,
+			  const void *caller);
+bool slab_object_start(const struct kmem_cache *s, struct slab *slab, const void *obj);
+unsigned long slab_debug_validate_slab(struct kmem_cache *s, struct slab *slab);
+cold noinline void slab_err(struct kmem_cache *s, struct slab *slab, const void *obj,
+			    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#endif

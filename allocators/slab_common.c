@@ -1,0 +1,445 @@
+/*
+ * slab_common.c - what every cache shares (mm/slab_common.c): creation and destruction, the
+ * kmalloc size classes, /proc/slabinfo, slub_debug, and the shrinker that lets GFP_KERNEL
+ * pressure reclaim empty slabs.
+ *
+ * kmalloc: caches kmalloc-8 .. kmalloc-8k with the odd classes 96 and 192 (kmalloc_info), and a
+ * dma-kmalloc- set for GFP_DMA, created by kmem_cache_init().  Sizes up to 192 map through the
+ * kernel's size_index table; larger ones to the next power of two.  Above KMALLOC_MAX_CACHE_SIZE
+ * a request goes straight to the page allocator (kmalloc_large), up to KMALLOC_MAX_SIZE.
+ *
+ * Cache descriptors come from the C heap, not from a bootstrap kmem_cache as in the kernel:
+ * they are not what kmbench measures.  slab_mutex orders creation, destruction and the list.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slab.h"
+
+#define KMALLOC_MIN_SHIFT	3
+enum kmalloc_cache_type { KMALLOC_NORMAL, KMALLOC_DMA, NR_KMALLOC_TYPES };
+
+static struct kmem_cache *kmalloc_caches[NR_KMALLOC_TYPES][KMALLOC_SHIFT_HIGH + 1];
+
+/* size_index (mm/slab_common.c): sizes 8..192 in steps of 8 -> kmalloc index; 1 is kmalloc-96
+ * and 2 is kmalloc-192, index k >= 3 is kmalloc-(1 << k). */
+static const uint8_t size_index[24] = {
+	3, 4, 5, 5, 6, 6, 6, 6, 1, 1, 1, 1, 7, 7, 7, 7, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+static const struct {
+	const char *name;
+	unsigned int size;
+} kmalloc_info[KMALLOC_SHIFT_HIGH + 1] = {
+	{ NULL, 0 }, { "kmalloc-96", 96 }, { "kmalloc-192", 192 }, { "kmalloc-8", 8 },
+	{ "kmalloc-16", 16 }, { "kmalloc-32", 32 }, { "kmalloc-64", 64 }, { "kmalloc-128", 128 },
+	{ "kmalloc-256", 256 }, { "kmalloc-512", 512 }, { "kmalloc-1k", 1024 },
+	{ "kmalloc-2k", 2048 }, { "kmalloc-4k", 4096 }, { "kmalloc-8k", 8192 },
+};
+
+static always_inline unsigned int kmalloc_index(size_t size)
+{
+	if (size <= 192)
+		return size_index[(size - 1) / 8];
+	return 64 - (unsigned int)__builtin_clzl(size - 1);
+}
+
+static struct shrinker slab_shrinker;
+static bool slab_up;
+
+/* --- creation and destruction --- */
+
+static const char *name_problem(const char *name)
+{
+	size_t n;
+
+	if (!name || !*name)
+		return "empty";
+	n = strnlen(name, KMEM_CACHE_NAME_MAX);
+	if (n == KMEM_CACHE_NAME_MAX)
+		return "too long";
+	for (size_t i = 0; i < n; i++)
+		if (!isprint((unsigned char)name[i]) || name[i] == ' ')
+			return "not printable without spaces";
+	return NULL;
+}
+
+static struct kmem_cache *create_fail(const char *name, slab_flags_t flags, const char *why)
+{
+	fprintf(stderr, "kmbench: kmem_cache_create(%s): %s\n", name ? name : "(null)", why);
+	if (flags & SLAB_PANIC)
+		abort();
+	return NULL;
+}
+
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
+				     slab_flags_t flags, void (*ctor)(void *))
+{
+	const char *bad = name_problem(name);
+	struct kmem_cache *s;
+	unsigned int line = (unsigned int)cache_line_size();
+
+	if (bad)
+		return create_fail(name, flags, bad[0] == 'e' ? "the name is empty" :
+				   bad[0] == 't' ? "the name is too long (63 bytes at most)" :
+				   "the name has a character that is not printable, or a space");
+	if (!kmb_mm.booted)
+		return create_fail(name, flags, "the page allocator is not up (kmb_mm_init)");
+	if (!size || size > KMALLOC_MAX_SIZE)
+		return create_fail(name, flags, "object size out of range");
+	if (align & (align - 1))
+		return create_fail(name, flags, "alignment is not a power of two");
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return create_fail(name, flags, "no memory for the cache descriptor");
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->object_size = size;
+	s->flags = flags | slub_debug;
+	s->ctor = ctor;
+	/*
+	 * calculate_alignment (mm/slab_common.c), except that SLAB_HWCACHE_ALIGN aligns to the
+	 * whole line: the kernel halves it for objects of half a line or less, which lets two
+	 * small objects share a line; kmbench's aligned caches never share one, so the
+	 * aligned-against-packed comparison measures what it says.
+	 */
+	if (!align)
+		align = size < 16 ? 8 : 16;
+	if ((flags & SLAB_HWCACHE_ALIGN) && align < line)
+		align = line;
+	s->align = align < sizeof(void *) ? sizeof(void *) : align;
+	if (kmem_cache_open(s)) {
+		free(s->cpu_slab);
+		free(s);
+		return create_fail(name, flags, "cannot lay out the object in a slab");
+	}
+	pthread_mutex_lock(&slab_mutex);
+	list_add_tail(&s->list, &slab_caches);
+	pthread_mutex_unlock(&slab_mutex);
+	return s;
+}
+
+int kmem_cache_destroy(struct kmem_cache *s)
+{
+	unsigned long left;
+
+	if (!s)
+		return 0;
+	pthread_mutex_lock(&slab_mutex);
+	left = kmem_cache_objects_in_use(s);
+	if (left) {
+		pthread_mutex_unlock(&slab_mutex);
+		/* kmem_cache_destroy -> shutdown_cache: the kernel keeps the cache and warns */
+		slab_err(s, NULL, NULL, "kmem_cache_destroy %s: Slab cache still has objects "
+			 "(%lu objects remaining)", s->name, left);
+		return -EBUSY;
+	}
+	list_del(&s->list);
+	pthread_mutex_unlock(&slab_mutex);
+	kmem_cache_close(s);
+	free(s);
+	return 0;
+}
+
+/* --- slub_debug --- */
+
+void kmb_slab_set_debug(slab_flags_t flags)
+{
+	slub_debug = flags & SLAB_DEBUG_FLAGS;
+}
+
+int kmb_slab_parse_debug(const char *letters, slab_flags_t *flags)
+{
+	*flags = 0;
+	if (!letters || !strcmp(letters, "-"))
+		return 0;
+	for (const char *p = letters; *p; p++)
+		switch (toupper((unsigned char)*p)) {
+		case 'F': *flags |= SLAB_CONSISTENCY_CHECKS; break;
+		case 'Z': *flags |= SLAB_RED_ZONE; break;
+		case 'P': *flags |= SLAB_POISON; break;
+		case 'U': *flags |= SLAB_STORE_USER; break;
+		default: return -EINVAL;
+		}
+	return 0;
+}
+
+/* --- the shrinker: empty slabs back under memory pressure --- */
+
+static unsigned long slab_count(struct shrinker *sh, struct shrink_control *sc)
+{
+	unsigned long n = 0;
+	struct list_head *pos;
+
+	(void)sh;
+	(void)sc;
+	pthread_mutex_lock(&slab_mutex);
+	list_for_each(pos, &slab_caches) {
+		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
+
+		for (int node = 0; node < kmb_mm.nr_nodes; node++)
+			n += s->node[node].nr_partial;
+	}
+	pthread_mutex_unlock(&slab_mutex);
+	return n ? n : SHRINK_EMPTY;
+}
+
+static unsigned long slab_scan(struct shrinker *sh, struct shrink_control *sc)
+{
+	unsigned long before = atomic_load(&slab_stat_free);
+	struct list_head *pos;
+
+	(void)sh;
+	sc->nr_scanned = sc->nr_to_scan;
+	if (pthread_mutex_trylock(&slab_mutex))
+		return SHRINK_STOP;	/* a cache is being created or destroyed: not now */
+	list_for_each(pos, &slab_caches)
+		kmem_cache_shrink(list_entry(pos, struct kmem_cache, list));
+	pthread_mutex_unlock(&slab_mutex);
+	return atomic_load(&slab_stat_free) - before;
+}
+
+/* --- kmalloc --- */
+
+int kmem_cache_init(void)
+{
+	if (slab_up)
+		return 0;
+	for (int type = 0; type < NR_KMALLOC_TYPES; type++)
+		for (unsigned int i = 1; i <= KMALLOC_SHIFT_HIGH; i++) {
+			char name[32];
+
+			if (!kmalloc_info[i].name)
+				continue;
+			snprintf(name, sizeof(name), "%s%s", type == KMALLOC_DMA ? "dma-" : "",
+				 kmalloc_info[i].name);
+			kmalloc_caches[type][i] = kmem_cache_create(name, kmalloc_info[i].size,
+				ARCH_KMALLOC_MINALIGN, type == KMALLOC_DMA ? SLAB_CACHE_DMA : 0,
+				NULL);
+			if (!kmalloc_caches[type][i])
+				return -ENOMEM;
+		}
+	slab_shrinker = (struct shrinker){ .count_objects = slab_count,
+					   .scan_objects = slab_scan, .seeks = DEFAULT_SEEKS };
+	register_shrinker(&slab_shrinker, "slab");
+	slab_up = true;
+	return 0;
+}
+
+void kmem_cache_exit(void)
+{
+	if (slab_up)
+		unregister_shrinker(&slab_shrinker);
+	pthread_mutex_lock(&slab_mutex);
+	while (!list_empty(&slab_caches)) {
+		struct kmem_cache *s = list_first_entry(&slab_caches, struct kmem_cache, list);
+
+		list_del(&s->list);
+		kmem_cache_close(s);
+		free(s);
+	}
+	pthread_mutex_unlock(&slab_mutex);
+	memset(kmalloc_caches, 0, sizeof(kmalloc_caches));
+	slab_up = false;
+	slub_debug = 0;
+}
+
+/* kmalloc_large: whole pages; __GFP_COMP in the kernel, a plain block here. */
+static noinline void *kmalloc_large(size_t size, gfp_t flags, int node)
+{
+	struct page *page;
+
+	if (unlikely(size > KMALLOC_MAX_SIZE)) {
+		if (!(flags & __GFP_NOWARN))
+			fprintf(stderr, "kmbench: kmalloc: %zu bytes is above KMALLOC_MAX_SIZE "
+				"(%lu)\n", size, KMALLOC_MAX_SIZE);
+		return NULL;
+	}
+	page = alloc_pages_node(node, flags & ~__GFP_HIGHMEM, get_order(size));
+	return page ? page_address(page) : NULL;
+}
+
+static always_inline struct kmem_cache *kmalloc_slab(size_t size, gfp_t flags)
+{
+	return kmalloc_caches[(flags & __GFP_DMA) ? KMALLOC_DMA : KMALLOC_NORMAL]
+			     [kmalloc_index(size)];
+}
+
+static always_inline void *kmalloc_common(size_t size, gfp_t flags, int node)
+{
+	if (unlikely(size > KMALLOC_MAX_CACHE_SIZE))
+		return kmalloc_large(size, flags, node);
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	return kmem_cache_alloc_node(kmalloc_slab(size, flags), flags, node);
+}
+
+void *kmalloc(size_t size, gfp_t flags)
+{
+	return kmalloc_common(size, flags, NUMA_NO_NODE);
+}
+
+void *kmalloc_node(size_t size, gfp_t flags, int node)
+{
+	return kmalloc_common(size, flags, node);
+}
+
+void *kzalloc(size_t size, gfp_t flags)
+{
+	return kmalloc_common(size, flags | __GFP_ZERO, NUMA_NO_NODE);
+}
+
+void *kmalloc_array(size_t n, size_t size, gfp_t flags)
+{
+	size_t bytes;
+
+	if (unlikely(__builtin_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return kmalloc_common(bytes, flags, NUMA_NO_NODE);
+}
+
+void *kcalloc(size_t n, size_t size, gfp_t flags)
+{
+	return kmalloc_array(n, size, flags | __GFP_ZERO);
+}
+
+size_t ksize(const void *p)
+{
+	struct page *page;
+
+	if (ZERO_OR_NULL_PTR(p) || !virt_addr_valid(p))
+		return 0;
+	page = compound_head(virt_to_page(p));
+	if (page_test(page, PG_slab))
+		return page_slab(page)->slab_cache->object_size;
+	return page_test(page, PG_head) ? PAGE_SIZE << page->order : 0;
+}
+
+void kfree(const void *p)
+{
+	const void *caller = __builtin_return_address(0);
+	struct page *page;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return;
+	if (unlikely(!virt_addr_valid(p))) {
+		slab_err(NULL, NULL, p, "kfree: %p is not a kmalloc address", p);
+		return;
+	}
+	page = compound_head(virt_to_page(p));
+	if (likely(page_test(page, PG_slab))) {
+		kmb_slab_free_obj(page_slab(page), (void *)p, caller);
+		return;
+	}
+	/* free_large_kmalloc: a block straight from the page allocator, by its first byte */
+	if (p != page_address(page)) {
+		slab_err(NULL, NULL, p, "kfree: %p is not the start of a kmalloc allocation", p);
+		return;
+	}
+	__free_pages(page, page->order);
+}
+
+void *krealloc(const void *p, size_t new_size, gfp_t flags)
+{
+	size_t old = ksize(p);
+	void *n;
+
+	if (unlikely(!new_size)) {
+		kfree(p);
+		return ZERO_SIZE_PTR;
+	}
+	if (!ZERO_OR_NULL_PTR(p) && new_size <= old) {
+		if ((flags & __GFP_ZERO) && new_size < old)
+			memset((char *)p + new_size, 0, old - new_size);
+		return (void *)p;
+	}
+	n = kmalloc(new_size, flags);
+	if (n && !ZERO_OR_NULL_PTR(p)) {
+		memcpy(n, p, old);
+		kfree(p);
+	}
+	return n;
+}
+
+/* --- statistics --- */
+
+/* slabinfo_show (mm/slab_common.c): version 2.1; SLUB reports no tunables and no shared
+ * array, so those columns are 0. */
+size_t kmb_show_slabinfo(char *buf, size_t len)
+{
+	struct sbuf sb = { buf, len, 0 };
+	struct list_head *it;
+
+	sb_printf(&sb, "slabinfo - version: 2.1\n");
+	sb_printf(&sb, "# name            <active_objs> <num_objs> <objsize> <objperslab> "
+		  "<pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata "
+		  "<active_slabs> <num_slabs> <sharedavail>\n");
+	pthread_mutex_lock(&slab_mutex);
+	list_for_each(it, &slab_caches) {
+		struct kmem_cache *s = list_entry(it, struct kmem_cache, list);
+		unsigned long slabs, objects, nfree;
+
+		kmem_cache_counts(s, &slabs, &objects, &nfree);
+		sb_printf(&sb, "%-17s %6lu %6lu %6u %4u %4d", s->name, objects - nfree, objects,
+			  s->size, s->objects, 1 << s->order);
+		sb_printf(&sb, " : tunables %4u %4u %4u", 0u, 0u, 0u);
+		sb_printf(&sb, " : slabdata %6lu %6lu %6lu\n", slabs, slabs, 0UL);
+	}
+	pthread_mutex_unlock(&slab_mutex);
+	return sb_end(&sb);
+}
+
+void kmb_slab_get_stats(struct kmb_slab_stats *st)
+{
+	struct list_head *it;
+
+	memset(st, 0, sizeof(*st));
+	st->slabs_alloc = atomic_load(&slab_stat_alloc);
+	st->slabs_free = atomic_load(&slab_stat_free);
+	st->errors = atomic_load(&slab_stat_errors);
+	pthread_mutex_lock(&slab_mutex);
+	list_for_each(it, &slab_caches) {
+		struct kmem_cache *s = list_entry(it, struct kmem_cache, list);
+
+		st->ctor_calls += atomic_load(&s->ctor_calls);
+	}
+	pthread_mutex_unlock(&slab_mutex);
+}
+
+static unsigned long validate_cache(struct kmem_cache *s)
+{
+	unsigned long problems = 0;
+
+	flush_all(s);
+	for (int node = 0; node < kmb_mm.nr_nodes; node++) {
+		struct kmem_cache_node *n = &s->node[node];
+		struct list_head *pos;
+
+		spin_lock(&n->list_lock);
+		list_for_each(pos, &n->partial)
+			problems += slab_debug_validate_slab(s, list_entry(pos, struct slab,
+									     slab_list));
+		list_for_each(pos, &n->full)
+			problems += slab_debug_validate_slab(s, list_entry(pos, struct slab,
+									     slab_list));
+		spin_unlock(&n->list_lock);
+	}
+	return problems;
+}
+
+unsigned long kmem_cache_validate(struct kmem_cache *s)
+{
+	unsigned long problems = 0;
+	struct list_head *it;
+
+	if (s)
+		return validate_cache(s);
+	pthread_mutex_lock(&slab_mutex);
+	list_for_each(it, &slab_caches)
+		problems += validate_cache(list_entry(it, struct kmem_cache, list));
+	pthread_mutex_unlock(&slab_mutex);
+	return problems;
+}

@@ -1,0 +1,133 @@
+/*
+ * slab.h - slab caches and kmalloc: the public API.
+ *
+ * The object-caching allocator of Bonwick's 1994 paper as Linux carries it (mm/slub.c,
+ * mm/slab_common.c, include/linux/slab.h), built on the buddy allocator of kmbench/mm.h.
+ * A cache hands out objects of one size carved from slabs of 2^order pages; an object comes
+ * back to the cache in its constructed state, so a constructor runs when a slab is populated,
+ * not on every allocation.  kmalloc is a set of caches, one per size class, with larger requests
+ * going straight to the page allocator.
+ *
+ * Context: every function may be called from any thread once kmem_cache_init() has run (after
+ * kmb_mm_init()).  Allocation may sleep only as the GFP flags allow (the page allocator's rules).
+ * kmem_cache_create/destroy and kmb_slab_set_debug are called while no other thread uses the
+ * cache concerned.
+ */
+#ifndef KMBENCH_SLAB_H
+#define KMBENCH_SLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmbench/gfp.h"
+#include "kmbench/mm.h"
+
+typedef unsigned int slab_flags_t;
+
+/* Cache flags (include/linux/slab.h names; the bit values are kmbench's). */
+#define SLAB_CONSISTENCY_CHECKS	(1u << 0)	/* 'F': check every free, find double frees */
+#define SLAB_RED_ZONE		(1u << 1)	/* 'Z': guard bytes around each object */
+#define SLAB_POISON		(1u << 2)	/* 'P': free objects filled with POISON_FREE */
+#define SLAB_STORE_USER		(1u << 3)	/* 'U': last alloc and free call site per object */
+#define SLAB_HWCACHE_ALIGN	(1u << 4)	/* objects on L1 cache-line boundaries */
+#define SLAB_CACHE_DMA		(1u << 5)	/* slabs from ZONE_DMA */
+#define SLAB_RECLAIM_ACCOUNT	(1u << 6)	/* reclaimable: counted apart, like the kernel's */
+#define SLAB_PANIC		(1u << 7)	/* creation failure stops the process */
+#define SLAB_COLOUR		(1u << 8)	/* kmbench: Bonwick's slab colouring (see slab.c) */
+#define SLAB_DEBUG_FLAGS	(SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | \
+				 SLAB_STORE_USER)
+
+/* Poison and red-zone bytes (include/linux/poison.h). */
+#define POISON_INUSE		0x5a	/* a new object, never constructed */
+#define POISON_FREE		0x6b	/* a free object */
+#define POISON_END		0xa5	/* the last byte of a free object */
+#define SLUB_RED_INACTIVE	0xbb	/* red zone around a free object */
+#define SLUB_RED_ACTIVE		0xcc	/* red zone around an allocated object */
+
+#define KMEM_CACHE_NAME_MAX	64	/* longest cache name accepted */
+
+struct kmem_cache;
+
+/*
+ * kmem_cache_create - a cache of @size-byte objects aligned to @align (0: the natural minimum,
+ * 8 bytes below 16, 16 from 16 up), with @flags and an optional constructor.  The name must be
+ * non-empty, printable and shorter than KMEM_CACHE_NAME_MAX.  NULL on failure, with one line on
+ * stderr (SLAB_PANIC: the process stops instead).
+ */
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
+				     slab_flags_t flags, void (*ctor)(void *));
+/*
+ * kmem_cache_destroy - free the cache.  With objects still allocated it reports them ("objects
+ * remaining") and keeps the cache, as the kernel does; returns -EBUSY then, 0 when destroyed.
+ */
+int kmem_cache_destroy(struct kmem_cache *s);
+
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags);
+void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node);
+void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags);
+void kmem_cache_free(struct kmem_cache *s, void *obj);
+/* All or nothing: returns @size with p[] filled, or 0 with nothing allocated. */
+int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p);
+void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p);
+/* kmem_cache_shrink - give every empty slab back to the page allocator.  Returns 0. */
+int kmem_cache_shrink(struct kmem_cache *s);
+/* The object size the cache was created with. */
+unsigned int kmem_cache_size(struct kmem_cache *s);
+const char *kmem_cache_name(const struct kmem_cache *s);
+
+/*
+ * kmb_slab_set_debug - the kernel's slub_debug=: debug @flags (SLAB_DEBUG_FLAGS) added to every
+ * cache created from now on.  kmb_slab_parse_debug turns the kernel's letters (F, Z, P, U; "-"
+ * for none) into flags: 0, or -EINVAL for a letter it does not know.
+ */
+void kmb_slab_set_debug(slab_flags_t flags);
+int kmb_slab_parse_debug(const char *letters, slab_flags_t *flags);
+
+/*
+ * kmem_cache_init - create the kmalloc caches; after kmb_mm_init().  0 or -errno.
+ * kmem_cache_exit - destroy them and every cache still registered (for teardown).
+ */
+int kmem_cache_init(void);
+void kmem_cache_exit(void);
+
+/* --- kmalloc (include/linux/slab.h, mm/slab_common.c) --- */
+
+#define KMALLOC_SHIFT_HIGH	13				/* kmalloc-8k: largest cache */
+#define KMALLOC_MAX_CACHE_SIZE	(1UL << KMALLOC_SHIFT_HIGH)
+#define KMALLOC_MAX_SIZE	(PAGE_SIZE << MAX_PAGE_ORDER)	/* 4 MiB */
+#define ARCH_KMALLOC_MINALIGN	8
+
+/* kmalloc(0) returns ZERO_SIZE_PTR: not NULL, but faults when used; kfree accepts it. */
+#define ZERO_SIZE_PTR		((void *)16)
+#define ZERO_OR_NULL_PTR(x)	((uintptr_t)(x) <= (uintptr_t)ZERO_SIZE_PTR)
+
+void *kmalloc(size_t size, gfp_t flags);
+void *kmalloc_node(size_t size, gfp_t flags, int node);
+void *kzalloc(size_t size, gfp_t flags);
+void *kmalloc_array(size_t n, size_t size, gfp_t flags);	/* NULL when n * size overflows */
+void *kcalloc(size_t n, size_t size, gfp_t flags);
+void *krealloc(const void *p, size_t new_size, gfp_t flags);
+size_t ksize(const void *p);
+void kfree(const void *p);
+
+/* --- statistics --- */
+
+/* /proc/slabinfo, version 2.1 (mm/slab_common.c), every cache; as snprintf. */
+size_t kmb_show_slabinfo(char *buf, size_t len);
+
+struct kmb_slab_stats {
+	unsigned long errors;		/* corruption and misuse reports */
+	unsigned long ctor_calls;	/* constructor calls, all caches */
+	unsigned long slabs_alloc;	/* slabs taken from the page allocator */
+	unsigned long slabs_free;	/* slabs given back */
+};
+void kmb_slab_get_stats(struct kmb_slab_stats *st);
+
+/*
+ * kmem_cache_validate - walk every slab of @s (every cache when NULL): freelists well formed,
+ * counts matching, and, for debug caches, red zones and poison intact.  Problems are reported
+ * as they would be on free.  Returns the number of problems found.
+ */
+unsigned long kmem_cache_validate(struct kmem_cache *s);
+
+#endif
