@@ -171,6 +171,7 @@ void kmem_cache_counts(struct kmem_cache *s, unsigned long *slabs, unsigned long
 
 /* --- slab_debug.c (SLAB_DEBUG_FLAGS caches; reports for every cache) --- */
 void slab_debug_init_object(struct kmem_cache *s, void *obj, uint8_t val);
+void slab_debug_init_tracking(struct kmem_cache *s, void *obj);
 bool slab_debug_alloc_checks(struct kmem_cache *s, struct slab *slab, void *obj,
 			     const void *caller);
 bool slab_debug_free_checks(struct kmem_cache *s, struct slab *slab, void *obj,

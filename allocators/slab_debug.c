@@ -60,6 +60,13 @@ static struct track *track_of(const struct kmem_cache *s, void *obj, enum track_
 	return (struct track *)((char *)obj + track_offset(s)) + t;
 }
 
+/* init_tracking: no call site yet (a new slab's bytes are POISON_INUSE until now). */
+void slab_debug_init_tracking(struct kmem_cache *s, void *obj)
+{
+	if (s->flags & SLAB_STORE_USER)
+		memset(track_of(s, obj, TRACK_ALLOC), 0, 2 * sizeof(struct track));
+}
+
 void slab_debug_set_track(struct kmem_cache *s, void *obj, enum track_item t,
 			  const void *caller)
 {
@@ -162,14 +169,19 @@ static bool check_bytes(struct kmem_cache *s, struct slab *slab, void *obj, cons
 	end = start + n;
 	while (end > fault && end[-1] == value)
 		end--;
-	report_header(s, what);
-	say("object %p: offset %td of %u bytes: first byte %#04x instead of %#04x (%td bytes "
+	{
+		char head[64];
+
+		snprintf(head, sizeof(head), "%s overwritten", what);
+		report_header(s, head);
+	}
+	say("object %p: offset %td of %u bytes: first byte 0x%02x instead of 0x%02x (%td bytes "
 	    "wrong from there)", obj, fault - (unsigned char *)obj, s->object_size, *fault, value,
 	    end - fault);
 	if (slab)
 		say("Slab %p objects=%u used=%u", (void *)slab, slab->objects, slab->inuse);
 	print_tracking(s, obj);
-	say("FIX %s: Restoring %s %p-%p=%#04x", s->name, what, (void *)fault, (void *)(end - 1),
+	say("FIX %s: Restoring %s %p-%p=0x%02x", s->name, what, (void *)fault, (void *)(end - 1),
 	    value);
 	memset(fault, value, (size_t)(end - fault));
 	atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);
@@ -184,15 +196,15 @@ static bool check_object(struct kmem_cache *s, struct slab *slab, void *obj, uin
 	bool ok = true;
 
 	if (s->flags & SLAB_RED_ZONE) {
-		ok &= check_bytes(s, slab, obj, "Left Redzone overwritten", p - s->red_left_pad,
+		ok &= check_bytes(s, slab, obj, "Left Redzone", p - s->red_left_pad,
 				  val, s->red_left_pad);
-		ok &= check_bytes(s, slab, obj, "Right Redzone overwritten", p + s->object_size,
+		ok &= check_bytes(s, slab, obj, "Right Redzone", p + s->object_size,
 				  val, s->inuse - s->object_size);
 	}
 	if ((s->flags & SLAB_POISON) && val == SLUB_RED_INACTIVE) {
-		ok &= check_bytes(s, slab, obj, "Poison overwritten (use after free)", p,
+		ok &= check_bytes(s, slab, obj, "Poison", p,
 				  POISON_FREE, s->object_size - 1);
-		ok &= check_bytes(s, slab, obj, "Poison end overwritten (use after free)",
+		ok &= check_bytes(s, slab, obj, "Poison end",
 				  p + s->object_size - 1, POISON_END, 1);
 	}
 	return ok;

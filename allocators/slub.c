@@ -185,8 +185,10 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	if (s->flags & SLAB_DEBUG_FLAGS)
 		memset(slab_address(slab), POISON_INUSE, PAGE_SIZE << s->order);
 	for (unsigned int i = 0; i < s->objects; i++, p += s->size) {
-		if (s->flags & SLAB_DEBUG_FLAGS)
+		if (s->flags & SLAB_DEBUG_FLAGS) {
 			slab_debug_init_object(s, p, SLUB_RED_INACTIVE);
+			slab_debug_init_tracking(s, p);
+		}
 		if (s->ctor)
 			s->ctor(p);
 		if (prev)

@@ -288,6 +288,7 @@ int kmb_run_child(const char *dir, const char *backend)
 	cfg.lowmem_limit = c->o.lowmem;
 	cfg.dma_size = c->o.dma_zone;
 	cfg.pcp = c->o.pcp;
+	cfg.slub_debug = c->o.slub_debug;
 	r = c->b->init(&cfg, why, sizeof(why));
 	if (r) {
 		/* Cannot run here: recorded as skipped with the reason; an empty part. */

@@ -4,6 +4,7 @@
  *   kmbench list                what can run here: backends, workloads, presets, counters
  *   kmbench run [options]       run a matrix, write results.json (harness/options.c)
  *   kmbench overhead [options]  the harness's own loop cost against native C++
+ *   kmbench pairs [options]     alloc+free pairs of one backend, for instruction counts (pairs.c)
  *   kmbench help | --help | --version
  *
  * Bad input is one line on stderr naming the problem and the valid choices, exit status 2.
@@ -27,6 +28,9 @@ static void usage(FILE *f)
 		"  list                     backends, workloads, presets and counters available here\n"
 		"  run [options]            run a matrix and write its results (options below)\n"
 		"  overhead [options]       the C wrapper's loop cost against the same loop in C++\n"
+		"  pairs --backend NAME [--size BYTES] [--pairs N] [--batch B]\n"
+		"                           alloc+free pairs in kmb_pairs_loop(), for callgrind\n"
+		"                           (scripts/instructions)\n"
 		"  help                     this text\n\n"
 		"run options:\n");
 	kmb_options_help(f);
@@ -95,6 +99,8 @@ int main(int argc, char **argv)
 		return kmb_run_list();
 	if (!strcmp(cmd, "overhead"))
 		return kmb_run_overhead(argc - 2, argv + 2);
+	if (!strcmp(cmd, "pairs"))
+		return kmb_run_pairs(argc - 2, argv + 2);
 	if (!strcmp(cmd, "child") && argc == 4)	/* internal: started by `run` */
 		return kmb_run_child(argv[2], argv[3]);
 	if (!strcmp(cmd, "run")) {
@@ -113,7 +119,7 @@ int main(int argc, char **argv)
 		}
 		return kmb_run_parent(&o);
 	}
-	fprintf(stderr, "kmbench: unknown command '%s'; valid commands: list, run, overhead, help\n",
-		cmd);
+	fprintf(stderr, "kmbench: unknown command '%s'; valid commands: list, run, overhead, pairs, "
+		"help\n", cmd);
 	return 2;
 }

@@ -14,6 +14,7 @@
 
 #include "json.h"
 #include "kmbench/mm.h"
+#include "kmbench/slab.h"
 #include "options.h"
 
 /* The physical-memory limits and defaults of struct kmb_mm_config (kmbench/mm.h). */
@@ -24,9 +25,9 @@
 
 const struct kmb_preset kmb_presets[] = {
 	{ "quick", "every backend, churn at 5 sizes, 1..nproc threads (powers of two); ~1 min on 2 cores",
-	  { "--backends=all", "--workloads=all", "--threads=pow2", "--sizes=16,64,256,1K,4K",
+	  { "--backends=all", "--workloads=churn", "--threads=pow2", "--sizes=16,64,256,1K,4K",
 	    "--batch=100", "--min-time=0.1", "--repetitions=3", NULL } },
-	{ "full", "every backend, churn over the kmalloc size classes, every thread count, 5 repetitions",
+	{ "full", "every backend and workload over the kmalloc size classes, every thread count",
 	  { "--backends=all", "--workloads=all", "--threads=1-max",
 	    "--sizes=8,16,32,64,96,128,192,256,512,1K,2K,4K,8K", "--batch=100", "--min-time=0.5",
 	    "--repetitions=5", NULL } },
@@ -40,8 +41,27 @@ const struct kmb_preset kmb_presets[] = {
 	{ "fragment", "buddy fragmentation over time: random-order churn on a 64M node, 2M probes",
 	  { "--backends=buddy", "--workloads=fragment", "--threads=1,2", "--sizes=2M",
 	    "--batch=1500", "--node-mem=64M", "--min-time=1", "--repetitions=3", NULL } },
+	{ "slab", "slab caches and kmalloc against the baselines: hot 64-byte pairs, kmalloc classes",
+	  { "--backends=glibc,jemalloc,tcmalloc,mimalloc,slab,slab-packed,slab-colored,kmalloc",
+	    "--workloads=churn", "--threads=1,max",
+	    "--sizes=8,16,32,64,96,128,192,256,512,1K,2K,4K,8K", "--batch=1", "--min-time=0.2",
+	    "--repetitions=3", NULL } },
+	{ "ctor", "constructor caching (Bonwick): slab caches with a constructor against malloc",
+	  { "--backends=glibc,jemalloc,tcmalloc,mimalloc,slab,slab-packed,kmalloc",
+	    "--workloads=ctor", "--threads=1", "--sizes=256", "--batch=32", "--min-time=0.3",
+	    "--repetitions=3", NULL } },
+	{ "mix", "memory efficiency: a kernel-like size mix, 100000 live objects, RSS per byte asked",
+	  { "--backends=glibc,jemalloc,tcmalloc,mimalloc,slab,slab-packed,kmalloc",
+	    "--workloads=mix", "--threads=1", "--batch=100000", "--min-time=0.3",
+	    "--repetitions=1", NULL } },
 };
 const size_t kmb_nr_presets = sizeof(kmb_presets) / sizeof(kmb_presets[0]);
+
+/* What a preset leaves out: applied before it, so every option has a value. */
+static const char *const base_args[] = {
+	"--backends=all", "--workloads=all", "--threads=1", "--sizes=64", "--batch=100",
+	"--min-time=0.1", "--repetitions=1", NULL
+};
 
 typedef int (*opt_fn)(struct kmb_options *o, const char *arg, char *err, size_t errlen);
 
@@ -375,6 +395,48 @@ static int parse_pcp(struct kmb_options *o, const char *arg, char *err, size_t e
 	return 0;
 }
 
+#define SLUB_DEBUG_VALID "valid: F, Z, P, U, or - for none"
+
+/* The kernel's slub_debug= letters (kmb_slab_parse_debug): F, Z, P, U in any order, or "-". */
+static int parse_slub_debug(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	slab_flags_t flags;
+
+	if (!*arg)
+		return ERR("--slub-debug: empty value; " SLUB_DEBUG_VALID);
+	if (kmb_slab_parse_debug(arg, &flags)) {
+		const char *c = arg;
+
+		while (*c && strchr("FZPUfzpu", *c))
+			c++;
+		return ERR("--slub-debug: '%c' is not a slub_debug letter; " SLUB_DEBUG_VALID,
+			   *c ? *c : '?');
+	}
+	o->slub_debug = flags;
+	return 0;
+}
+
+const char *kmb_options_slub_debug_str(char *buf, size_t len, unsigned int flags)
+{
+	static const struct {
+		unsigned int flag;
+		char letter;
+	} letters[] = {
+		{ SLAB_CONSISTENCY_CHECKS, 'F' }, { SLAB_RED_ZONE, 'Z' }, { SLAB_POISON, 'P' },
+		{ SLAB_STORE_USER, 'U' },
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(letters) / sizeof(letters[0]) && n + 1 < len; i++)
+		if (flags & letters[i].flag)
+			buf[n++] = letters[i].letter;
+	if (!n && len > 1)
+		buf[n++] = '-';
+	if (len)
+		buf[n < len ? n : len - 1] = '\0';
+	return buf;
+}
+
 /*
  * What physmem.c would otherwise fail the backend's init with, checked across the memory
  * options once all are applied: ZONE_DMA smaller than node 0, HIGHMEM above ZONE_DMA.
@@ -449,7 +511,7 @@ static int parse_run_id(struct kmb_options *o, const char *arg, char *err, size_
 }
 
 static const struct opt_def opts[] = {
-	{ "preset", "NAME", "start from a preset: quick (default), full, smoke, pages, fragment", parse_preset },
+	{ "preset", "NAME", "start from a preset: quick (default), full, smoke, pages, fragment, slab, ctor, mix", parse_preset },
 	{ "backends", "LIST", "backends, comma-separated, or 'all'", parse_backends },
 	{ "workloads", "LIST", "workloads, comma-separated, or 'all'", parse_workloads },
 	{ "threads", "SPEC", "thread counts: 1,2,4 | 1-8 | max | pow2", parse_threads },
@@ -468,6 +530,8 @@ static const struct opt_def opts[] = {
 	  parse_dma_zone },
 	{ "pcp", "on|off", "per-CPU page lists in front of the buddy allocator (default on)",
 	  parse_pcp },
+	{ "slub-debug", "LETTERS", "slub_debug of every slab cache (slab*, kmalloc): F checks, "
+	  "Z red zones, P poison, U store user; - none (default)", parse_slub_debug },
 	{ "out", "DIR", "run directory (default results/runs/<run-id>)", parse_out },
 	{ "resume", "DIR", "complete an interrupted run in DIR with its saved options", parse_resume },
 	{ "run-id", "ID", "identifier of the run (default <time>-<host>-<pid>)", parse_run_id },
@@ -554,7 +618,12 @@ int kmb_options_parse(struct kmb_options *o, int argc, char **argv, char *err, s
 	for (size_t i = 0; i < kmb_nr_presets; i++)
 		if (strcmp(kmb_presets[i].name, o->preset) == 0)
 			p = &kmb_presets[i];
-	while (p->args[n])
+	while (base_args[n])
+		n++;
+	r = apply_all(o, n, (char **)base_args, false, err, errlen);
+	if (r)
+		return r;
+	for (n = 0; p->args[n];)
 		n++;
 	r = apply_all(o, n, (char **)p->args, false, err, errlen);
 	if (r)
@@ -659,6 +728,12 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 		fprintf(af.f, "--dma-zone=%zu\n", o->dma_zone);
 	if (o->pcp)
 		fprintf(af.f, "--pcp=%s\n", o->pcp > 0 ? "on" : "off");
+	if (o->slub_debug) {
+		char letters[8];
+
+		fprintf(af.f, "--slub-debug=%s\n",
+			kmb_options_slub_debug_str(letters, sizeof(letters), o->slub_debug));
+	}
 	return kmb_atomic_commit(&af);
 }
 

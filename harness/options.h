@@ -45,6 +45,7 @@ struct kmb_options {
 	size_t lowmem;			/* --lowmem: where HIGHMEM starts; 0: none (all low) */
 	size_t dma_zone;		/* --dma-zone: ZONE_DMA bytes; 0: 16M; SIZE_MAX: none */
 	int pcp;			/* --pcp: 1 on, -1 off; 0: on */
+	unsigned int slub_debug;	/* --slub-debug: SLAB_* debug flags (kmbench/slab.h); 0: none */
 	char preset[32];		/* "" when none */
 	char out[PATH_MAX];		/* run directory */
 	bool resume;			/* out names an existing run to complete */
@@ -78,6 +79,10 @@ int kmb_options_resolve(struct kmb_options *o, const struct kmb_topo *t, char *e
  * (atomically).  kmb_options_load reads them back through kmb_options_parse. */
 int kmb_options_save(const struct kmb_options *o, const char *path);
 int kmb_options_load(struct kmb_options *o, const char *path, char *err, size_t errlen);
+
+/* kmb_options_slub_debug_str - @flags (SLAB_* debug flags) as the kernel's slub_debug letters,
+ * in the order F, Z, P, U ("FZPU"), or "-" for none; into @buf, which it returns. */
+const char *kmb_options_slub_debug_str(char *buf, size_t len, unsigned int flags);
 
 /* The help lines of the option table, to @f. */
 void kmb_options_help(FILE *f);

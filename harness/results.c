@@ -225,6 +225,8 @@ static void write_mm_options(struct kmb_json *j, const struct kmb_options *o)
 
 static void write_options(struct kmb_json *j, const struct kmb_options *o)
 {
+	char letters[8];
+
 	kmb_json_obj_begin(j, "options");
 	kmb_json_str(j, "preset", o->preset);
 	kmb_json_arr_begin(j, "backends");
@@ -244,6 +246,8 @@ static void write_options(struct kmb_json *j, const struct kmb_options *o)
 	kmb_json_num(j, "min_time", o->min_time);
 	kmb_json_int(j, "repetitions", o->repetitions);
 	kmb_json_str(j, "pin", kmb_pin_policy_name(o->pin));
+	kmb_json_str(j, "slub_debug", kmb_options_slub_debug_str(letters, sizeof(letters),
+								o->slub_debug));
 	write_mm_options(j, o);
 	kmb_json_obj_end(j);
 }

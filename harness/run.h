@@ -34,6 +34,16 @@ size_t kmb_family_count(const struct kmb_options *o, const struct kmb_workload *
  * library is missing, or this is an AddressSanitizer build), or NULL when it can. */
 const char *kmb_backend_cannot_run(const struct kmb_backend_ops *b);
 
+/* kmb_backend_exec - replace this process with this kmbench executable, run with @argv, in
+ * @b's own environment: LD_PRELOAD set to the library of a KMB_CAP_PRELOAD backend, and unset
+ * otherwise (how the runner starts each backend's child, and how `kmbench pairs` starts itself
+ * again).  Returns only on failure, with -errno. */
+int kmb_backend_exec(const struct kmb_backend_ops *b, char *const argv[]);
+
+/* kmb_run_pairs - `kmbench pairs`: alloc+free pairs of one backend, for instruction counts.
+ * Exit status. */
+int kmb_run_pairs(int argc, char **argv);
+
 /* kmb_run_overhead - `kmbench overhead`: the wrapper's loop against native C++.  Exit status. */
 int kmb_run_overhead(int argc, char **argv);
 

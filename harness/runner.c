@@ -103,6 +103,29 @@ const char *kmb_backend_cannot_run(const struct kmb_backend_ops *b)
 	return NULL;
 }
 
+/*
+ * This executable by its path first: under valgrind --trace-children=yes an exec of
+ * /proc/self/exe would start valgrind's own tool binary, while readlink() of it gives the
+ * client's path.  /proc/self/exe where that fails (e.g. the file was rebuilt since: the link
+ * then ends in " (deleted)").
+ */
+int kmb_backend_exec(const struct kmb_backend_ops *b, char *const argv[])
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (b->caps & KMB_CAP_PRELOAD)
+		setenv("LD_PRELOAD", b->preload, 1);
+	else
+		unsetenv("LD_PRELOAD");
+	if (n > 0) {
+		exe[n] = '\0';
+		execv(exe, argv);
+	}
+	execv("/proc/self/exe", argv);
+	return -errno;
+}
+
 static void run_backend(const struct kmb_options *o, const struct kmb_backend_ops *b)
 {
 	const char *why = kmb_backend_cannot_run(b);
@@ -121,13 +144,10 @@ static void run_backend(const struct kmb_options *o, const struct kmb_backend_op
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		if (b->caps & KMB_CAP_PRELOAD)
-			setenv("LD_PRELOAD", b->preload, 1);
-		else
-			unsetenv("LD_PRELOAD");
 		if (o->quiet)	/* presentation, not a run option: not in cmdline */
 			setenv("KMB_QUIET", "1", 1);
-		execl("/proc/self/exe", "kmbench", "child", o->out, b->name, (char *)NULL);
+		kmb_backend_exec(b, (char *[]){ "kmbench", "child", (char *)o->out,
+					(char *)b->name, NULL });
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) < 0) {

@@ -8,6 +8,9 @@ KMB_PKGS_BUILD="cmake make gcc g++ pkg-config git libbenchmark-dev libhwloc-dev 
 KMB_PKGS_REPORT="python3 python3-matplotlib"
 # compare.py (libbenchmark-tools) needs scipy and numpy; the report's browser test, chromium.
 KMB_PKGS_TEST="libcmocka-dev libbenchmark-tools python3-scipy python3-numpy python3-pil chromium"
+# scripts/instructions counts instructions per alloc+free pair with valgrind's callgrind; the
+# tests run it too when valgrind is there.
+KMB_PKGS_PROFILE="valgrind"
 
 # kmb_need_packages PKG... - install the ones that are missing, quietly; fail loudly.
 kmb_need_packages() {

@@ -2,6 +2,9 @@
  * kmalloc.c - backend: kmalloc/kfree (include/kmbench/slab.h).  Sizes up to 8 KiB come from
  * the kmalloc-<n> caches, larger ones straight from the page allocator, up to 4 MiB.  kfree
  * finds the cache from the object's page, so the size is not needed to free.
+ *
+ * No object caches (cache_create and the rest stay NULL): a kmalloc user has no constructor,
+ * so a workload that wants constructed objects constructs each one itself, as with malloc.
  */
 #include "kmbench/backend.h"
 #include "kmbench/slab.h"

@@ -11,7 +11,7 @@
 #include "mm_backend.h"
 
 static bool slab_up;
-static unsigned long generation;
+unsigned long kmb_mm_backend_gen;
 
 int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab, char *why,
 			size_t whylen)
@@ -27,7 +27,7 @@ int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab, char *w
 
 	if (r)
 		return r;
-	generation++;
+	kmb_mm_backend_gen++;
 	if (!slab)
 		return 0;
 	kmb_slab_set_debug(cfg->slub_debug);
@@ -47,11 +47,6 @@ void kmb_mm_backend_fini(void)
 		kmem_cache_exit();
 	slab_up = false;
 	kmb_mm_teardown();
-}
-
-unsigned long kmb_mm_backend_generation(void)
-{
-	return generation;
 }
 
 static int put_text(const struct kmb_stats_sink *sink, const char *key,

@@ -20,7 +20,12 @@ void kmb_mm_backend_fini(void);
 int kmb_mm_backend_stats(const struct kmb_stats_sink *sink);
 /* kmb_mm_check() and, with the slab layer, kmem_cache_validate(). */
 int kmb_mm_backend_check(char *why, size_t whylen);
-/* The generation of the current init: caches from an earlier one are gone. */
-unsigned long kmb_mm_backend_generation(void);
+/* The generation of the current init, bumped by every init: a cache remembered from an earlier
+ * one is gone.  A variable, so the adapters' fast paths read it without a call. */
+extern unsigned long kmb_mm_backend_gen;
+static inline unsigned long kmb_mm_backend_generation(void)
+{
+	return kmb_mm_backend_gen;
+}
 
 #endif

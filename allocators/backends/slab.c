@@ -7,10 +7,20 @@
  *   slab-colored   SLAB_HWCACHE_ALIGN plus slab colouring: successive slabs start their first
  *                  object a line further on (Bonwick).
  * A cache is created the first time a size is asked for ("slab-<size>"); each thread remembers
- * the last size and cache it used, so the measured path is kmem_cache_alloc/kmem_cache_free.
+ * the caches of the last sizes it used (64 slots by size), so the measured path is
+ * kmem_cache_alloc/kmem_cache_free.
+ *
+ * The object-cache operations (cache_create/alloc/free/destroy of backend.h) are the slab API
+ * itself: kmem_cache_create with the variant's flags and the caller's constructor, then
+ * kmem_cache_alloc/free/destroy.  The cache is named "<name>-<n>", the caller's name (cut to
+ * 40 bytes, blanks as '_') and a counter: names need not be unique in the kernel, but
+ * slabinfo reads better when they are.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -28,17 +38,26 @@ struct size_cache {
 static pthread_mutex_t caches_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct size_cache *caches;
 
+/* Each thread remembers the caches of the sizes it used last, direct-mapped by size, so that a
+ * workload that mixes sizes also measures kmem_cache_alloc/free and not the lookup. */
+#define LAST_SLOTS_SHIFT 6
 static _Thread_local struct {
 	unsigned long gen;
 	size_t size;
 	slab_flags_t flags;
 	struct kmem_cache *cache;
-} last;
+} last[1u << LAST_SLOTS_SHIFT];
+
+static inline unsigned int last_slot(size_t size)
+{
+	return (unsigned int)(((uint64_t)size * 0x9e3779b97f4a7c15ULL) >> (64 - LAST_SLOTS_SHIFT));
+}
 
 static __attribute__((noinline)) struct kmem_cache *cache_lookup(size_t size, slab_flags_t flags)
 {
 	struct kmem_cache *s = NULL;
 	struct size_cache *c;
+	unsigned int i = last_slot(size);
 
 	pthread_mutex_lock(&caches_lock);
 	for (c = caches; c; c = c->next)
@@ -63,18 +82,20 @@ static __attribute__((noinline)) struct kmem_cache *cache_lookup(size_t size, sl
 	if (c)
 		s = c->cache;
 	pthread_mutex_unlock(&caches_lock);
-	last.gen = kmb_mm_backend_generation();
-	last.size = size;
-	last.flags = flags;
-	last.cache = s;
+	last[i].gen = kmb_mm_backend_generation();
+	last[i].size = size;
+	last[i].flags = flags;
+	last[i].cache = s;
 	return s;
 }
 
 static inline struct kmem_cache *cache_for(size_t size, slab_flags_t flags)
 {
-	if (__builtin_expect(last.size == size && last.flags == flags && last.cache &&
-			     last.gen == kmb_mm_backend_generation(), 1))
-		return last.cache;
+	unsigned int i = last_slot(size);
+
+	if (__builtin_expect(last[i].size == size && last[i].flags == flags && last[i].cache &&
+			     last[i].gen == kmb_mm_backend_generation(), 1))
+		return last[i].cache;
 	return cache_lookup(size, flags);
 }
 
@@ -96,6 +117,42 @@ static void slab_fini(void)
 	kmb_mm_backend_fini();
 }
 
+/* --- object caches with constructors (backend.h cache_*) --- */
+
+static atomic_ulong cache_seq;
+
+static void *obj_cache_create(const char *name, size_t size, void (*ctor)(void *),
+			      slab_flags_t flags)
+{
+	char full[KMEM_CACHE_NAME_MAX];
+
+	if (!size || size > KMALLOC_MAX_SIZE)
+		return NULL;
+	/* Room for the counter: the name is cut to leave "-<n>" inside the limit. */
+	snprintf(full, sizeof(full), "%.40s-%lu", name && *name ? name : "cache",
+		 atomic_fetch_add_explicit(&cache_seq, 1, memory_order_relaxed));
+	for (char *c = full; *c; c++)	/* kmem_cache_create takes printable names only */
+		if (!isgraph((unsigned char)*c))
+			*c = '_';
+	return kmem_cache_create(full, (unsigned int)size, 0, flags, ctor);
+}
+
+static void *obj_cache_alloc(void *cache, gfp_t gfp)
+{
+	return kmem_cache_alloc(cache, gfp);
+}
+
+static void obj_cache_free(void *cache, void *obj)
+{
+	if (obj)
+		kmem_cache_free(cache, obj);
+}
+
+static void obj_cache_destroy(void *cache)
+{
+	kmem_cache_destroy(cache);	/* objects still allocated: reported, cache kept */
+}
+
 #define SLAB_VARIANT(ident, bname, flags_, desc)					\
 	static void *ident##_alloc(size_t size, gfp_t gfp, int node)			\
 	{										\
@@ -107,6 +164,11 @@ static void slab_fini(void)
 	{										\
 		if (p)									\
 			kmem_cache_free(cache_for(size, (flags_)), p);			\
+	}										\
+	static void *ident##_cache_create(const char *name, size_t size,		\
+					  void (*ctor)(void *))				\
+	{										\
+		return obj_cache_create(name, size, ctor, (flags_));			\
 	}										\
 	const struct kmb_backend_ops kmb_backend_##ident = {				\
 		.name = bname,								\
@@ -120,6 +182,10 @@ static void slab_fini(void)
 		.stats = kmb_mm_backend_stats,						\
 		.check = kmb_mm_backend_check,						\
 		.free_name = slab_free_name,						\
+		.cache_create = ident##_cache_create,					\
+		.cache_alloc = obj_cache_alloc,						\
+		.cache_free = obj_cache_free,						\
+		.cache_destroy = obj_cache_destroy,					\
 	}
 
 static const char *slab_free_name(void)

@@ -10,7 +10,8 @@
  *   init, fini             once per process, from the main thread, before/after any thread runs;
  *   thread_init/_fini      on each benchmark thread, after it is pinned and before/after it
  *                          allocates (optional: NULL when the backend needs none);
- *   alloc, free, *_bulk    from any thread between thread_init and thread_fini;
+ *   alloc, free, *_bulk    from any thread between thread_init and thread_fini; cache_*
+ *                          too, with the limits given at cache_create;
  *   stats, check           from the main thread while no benchmark thread runs.
  *
  * Error convention (STYLE.md 6): allocation returns NULL; everything else returns 0 or -errno.
@@ -101,6 +102,28 @@ struct kmb_backend_ops {
 	int (*frag_index)(size_t size);
 	/* Optional: the allocator's version, after a successful init. */
 	const char *(*version)(void);
+
+	/*
+	 * Optional object caches with constructors (Bonwick's object caching; the kernel's
+	 * kmem_cache_create/alloc/free/destroy): all four, or none (NULL), and a workload that
+	 * wants constructed objects from a backend without them calls the constructor itself on
+	 * every allocation.  Called from benchmark threads between thread_init and thread_fini.
+	 *
+	 * cache_create - a cache of @size-byte objects (alignment as alloc's) whose constructor
+	 * @ctor (may be NULL) runs on each object when the cache populates new memory (a slab),
+	 * not on every allocation.  @name is the caller's: the backend makes it unique per call
+	 * (two calls with one name get two caches).  Returns an opaque handle, NULL on failure.
+	 */
+	void *(*cache_create)(const char *name, size_t size, void (*ctor)(void *));
+	/* cache_alloc - a constructed object of @cache, @gfp as alloc's; NULL on failure.  The
+	 * object is as the constructor left it, or as the caller last freed it: a caller must free
+	 * objects in their constructed state. */
+	void *(*cache_alloc)(void *cache, gfp_t gfp);
+	/* cache_free - @obj, from cache_alloc on @cache, back to it; NULL is ignored. */
+	void (*cache_free)(void *cache, void *obj);
+	/* cache_destroy - free @cache (NULL is ignored); every object must have been freed.  Not
+	 * concurrently with other calls on @cache.  Caches left at fini go with the backend. */
+	void (*cache_destroy)(void *cache);
 };
 
 /* The registry: every backend of allocators/backends/backends.def, in list order. */

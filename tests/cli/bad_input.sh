@@ -38,7 +38,7 @@ expect "--sizes: '2G' is not a size" run --sizes 2G --out "$tmp/run"
 expect "--sizes: '4096' repeats 4096 bytes; give each size once" run --sizes 4K,4096 --out "$tmp/run"
 expect "--sizes: empty list" run --sizes= --out "$tmp/run"
 expect "--pin: unknown policy 'tight'; valid policies: compact, scatter, none" run --pin tight
-expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages, fragment" run --preset huge
+expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages, fragment, slab, ctor, mix" run --preset huge
 expect "unknown option '--frobnicate'; valid options:" run --frobnicate
 expect "--min-time: 'soon' is not a time" run --min-time soon
 expect "--repetitions: '0' is not a count" run --repetitions 0
@@ -56,7 +56,11 @@ expect "--dma-zone: 3M is not a multiple of 4M" run --dma-zone=3M --out "$tmp/ru
 expect "--dma-zone: 64M is not smaller than the node memory (--node-mem 64M)" run --node-mem 64M --dma-zone 64M --out "$tmp/run"
 expect "--pcp: 'maybe' is not valid; valid: on, off" run --pcp maybe --out "$tmp/run"
 expect "--pcp needs a value" run --pcp
-expect "unknown command 'runn'; valid commands: list, run, overhead, help" runn
+expect "--slub-debug: 'X' is not a slub_debug letter; valid: F, Z, P, U, or - for none" run --slub-debug=FX --out "$tmp/run"
+expect "--slub-debug: '-' is not a slub_debug letter; valid: F, Z, P, U, or - for none" run --slub-debug F- --out "$tmp/run"
+expect "--slub-debug: empty value; valid: F, Z, P, U, or - for none" run --slub-debug= --out "$tmp/run"
+expect "--slub-debug needs a value" run --slub-debug
+expect "unknown command 'runn'; valid commands: list, run, overhead, pairs, help" runn
 expect "--resume takes the options saved" run --resume "$tmp/run" --sizes 64
 expect "cannot read saved options" run --resume "$tmp/nonexistent"
 

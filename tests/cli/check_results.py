@@ -68,7 +68,10 @@ def main():
         check(st.get("free"), f"backend {b} status lacks 'free'")
         mine = [r for r in runs if r["kmbench"]["backend"] == b and r["run_type"] == "iteration"]
         for w in opts["workloads"]:
-            for size in opts["sizes"]:
+            # A workload without a size parameter (mix) has one cell per thread count.
+            sized = any("size" in r["kmbench"]["params"] for r in mine
+                        if r["kmbench"]["workload"] == w)
+            for size in opts["sizes"] if sized else [None]:
                 for t in threads:
                     cell = [r for r in mine if r["kmbench"]["workload"] == w and
                             r["kmbench"]["params"].get("size") == size and r["threads"] == t]

@@ -8,7 +8,8 @@
  *
  * Checks: many sizes (alignment, every byte writable, sized free), many live objects at once
  * (no two overlap), __GFP_ZERO, bulk alloc/free, free(NULL), objects freed by another thread,
- * statistics and invariant checks where offered.
+ * statistics and invariant checks where offered, object caches with constructors where offered
+ * (all four cache operations or none; objects constructed once, reused constructed).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -198,6 +199,74 @@ static void test_remote_free(void **state)
 	free(h);
 }
 
+/* Object caches with constructors (cache_* of backend.h), where the backend offers them. */
+#define CACHE_OBJ 100
+#define CACHE_N 1000
+
+static unsigned long cache_ctor_calls;	/* the test is single-threaded */
+
+static void cache_ctor(void *p)
+{
+	cache_ctor_calls++;
+	fill(p, CACHE_OBJ, 0);		/* the constructed state: pattern 0 */
+}
+
+static void test_object_cache(void **state)
+{
+	int offered = !!b->cache_create + !!b->cache_alloc + !!b->cache_free + !!b->cache_destroy;
+	void **p = calloc(CACHE_N, sizeof(*p));
+	void *c, *c2;
+	unsigned long calls;
+
+	(void)state;
+	assert_non_null(p);
+	if (offered != 4) {
+		if (offered)
+			fail_msg("%s offers %d of the 4 cache operations: all or none", b->name,
+				 offered);
+		free(p);
+		return;
+	}
+	c = b->cache_create("conformance", CACHE_OBJ, cache_ctor);
+	c2 = b->cache_create("conformance", CACHE_OBJ, NULL);	/* the same name again */
+	assert_non_null(c);
+	assert_non_null(c2);
+	assert_ptr_not_equal(c, c2);
+	for (size_t i = 0; i < CACHE_N; i++) {
+		p[i] = b->cache_alloc(c, GFP_KERNEL);
+		assert_non_null(p[i]);
+		check_align(p[i], CACHE_OBJ);
+		verify(p[i], CACHE_OBJ, 0);		/* constructed */
+		fill(p[i], CACHE_OBJ, i + 1);		/* used */
+	}
+	assert_true(cache_ctor_calls >= CACHE_N);
+	for (size_t i = 0; i < CACHE_N; i++)		/* none overlaps another */
+		verify(p[i], CACHE_OBJ, i + 1);
+	for (size_t i = CACHE_N; i-- > 0;) {		/* freed in the constructed state */
+		fill(p[i], CACHE_OBJ, 0);
+		b->cache_free(c, p[i]);
+	}
+	b->cache_free(c, NULL);				/* ignored */
+	calls = cache_ctor_calls;
+	for (size_t i = 0; i < 16; i++) {	/* reuse: constructed, and no constructor runs */
+		p[i] = b->cache_alloc(c, GFP_KERNEL);
+		assert_non_null(p[i]);
+		verify(p[i], CACHE_OBJ, 0);
+	}
+	assert_int_equal(cache_ctor_calls, calls);
+	for (size_t i = 16; i-- > 0;)
+		b->cache_free(c, p[i]);
+	p[0] = b->cache_alloc(c2, GFP_KERNEL);		/* a cache without a constructor */
+	assert_non_null(p[0]);
+	fill(p[0], CACHE_OBJ, 7);
+	b->cache_free(c2, p[0]);
+	assert_int_equal(cache_ctor_calls, calls);
+	b->cache_destroy(c2);
+	b->cache_destroy(c);
+	b->cache_destroy(NULL);				/* ignored */
+	free(p);
+}
+
 static size_t nstats;
 
 static void count_num(void *ctx, const char *key, double v)
@@ -264,6 +333,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_bulk),
 		cmocka_unit_test(test_free_null),
 		cmocka_unit_test(test_remote_free),
+		cmocka_unit_test(test_object_cache),
 		cmocka_unit_test(test_stats_and_check),
 	};
 	const char *pre;
