@@ -13,7 +13,8 @@
  *   full     no free object; on no list (on the node's full list for debug caches).
  * Lock order: kmem_cache_cpu.lock, then kmem_cache_node.list_lock, then the page allocator's.
  * slab->freelist, ->inuse and ->frozen change only under the node's list_lock; a CPU slot's
- * freelist only under its lock.  No lock is held across a call into the page allocator.
+ * freelist only under its lock.  No lock is held across an allocation from the page allocator
+ * (which may sleep); an empty slab may be given back (which never sleeps) under a slot's lock.
  */
 #ifndef KMB_ALLOC_SLAB_H
 #define KMB_ALLOC_SLAB_H

@@ -70,7 +70,18 @@ static const char *name_problem(const char *name)
 
 static struct kmem_cache *create_fail(const char *name, slab_flags_t flags, const char *why)
 {
-	fprintf(stderr, "kmbench: kmem_cache_create(%s): %s\n", name ? name : "(null)", why);
+	char shown[4 * KMEM_CACHE_NAME_MAX + 1];
+	size_t pos = 0;
+
+	/* The name as C would escape it, cut short: the report stays one printable line. */
+	for (size_t i = 0; name && name[i] && i < KMEM_CACHE_NAME_MAX; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		pos += (size_t)snprintf(shown + pos, sizeof(shown) - pos,
+					isprint(c) ? "%c" : "\\x%02x", c);
+	}
+	shown[pos] = 0;
+	fprintf(stderr, "kmbench: kmem_cache_create(%s): %s\n", name ? shown : "(null)", why);
 	if (flags & SLAB_PANIC)
 		abort();
 	return NULL;

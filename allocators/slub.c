@@ -113,12 +113,15 @@ static int calculate_sizes(struct kmem_cache *s)
 	s->objects = order_objects(s->order, s->size);
 	if (!s->objects || s->objects > MAX_OBJS_PER_SLAB)
 		return -EINVAL;
+	/* mm/slab.c: the colour step is a cache line, or the alignment when that is larger */
 	s->colour_off = (unsigned int)cache_line_size();
+	if (s->colour_off < s->align)
+		s->colour_off = s->align;
 	s->colours = (s->flags & SLAB_COLOUR) ?
 		(unsigned int)(((PAGE_SIZE << s->order) - (unsigned long)s->objects * s->size) /
 			       s->colour_off) + 1 : 1;
 	/* set_min_partial(): ilog2(size) / 2, clamped to 5..10 */
-	s->min_partial = fls_u(s->size) / 2;
+	s->min_partial = (fls_u(s->size) - 1) / 2;
 	s->min_partial = s->min_partial < 5 ? 5 : s->min_partial > 10 ? 10 : s->min_partial;
 	return 0;
 }
@@ -325,7 +328,9 @@ static noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node,
 	void *obj;
 
 	c->alloc_slow++;
-	if (c->slab && (node == NUMA_NO_NODE || c->node == node) && c->slab->freelist) {
+	/* A racy peek at remote frees (the list lock is taken before they are used). */
+	if (c->slab && (node == NUMA_NO_NODE || c->node == node) &&
+	    __atomic_load_n(&c->slab->freelist, __ATOMIC_RELAXED)) {
 		struct kmem_cache_node *n = get_node(s, c->node);
 
 		spin_lock(&n->list_lock);		/* take the remote frees */
@@ -344,7 +349,7 @@ static noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node,
 	spin_lock(&c->lock);
 	if (!slab)
 		return NULL;
-	if (c->freelist) {
+	if (c->freelist && (node == NUMA_NO_NODE || c->node == node)) {
 		/* Another thread refilled this slot meanwhile: the new slab goes on the list. */
 		struct kmem_cache_node *n = get_node(s, slab->node);
 
