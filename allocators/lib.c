@@ -100,3 +100,14 @@ size_t sb_end(struct sbuf *sb)
 		sb->buf[0] = 0;
 	return sb->pos;
 }
+
+void kmb_report(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "kmbench: %s\n", line);
+}

@@ -147,6 +147,9 @@ size_t sb_end(struct sbuf *sb);
 /* cache_line_size(): the L1 data cache line of this machine (sysconf), 64 when unknown. */
 long cache_line_size(void);
 
+/* kmb_report - one "kmbench: "-prefixed line on stderr: every report of the allocator layers. */
+void kmb_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The misuse policy of kmb_mm_config.debug: stop (abort) after a report, or go on. */
 bool kmb_mm_debug_stops(void);
 

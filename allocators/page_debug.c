@@ -85,17 +85,6 @@ size_t kmb_gfp_format(char *buf, size_t len, gfp_t gfp)
 
 /* --- reports --- */
 
-static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void report(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "kmbench: %s\n", line);
-}
 
 static const char *comm(void)
 {
@@ -188,12 +177,12 @@ static void misuse_end(void)
 {
 	atomic_fetch_add_explicit(&kmb_mm.bad_page, 1, memory_order_relaxed);
 	if (kmb_mm_debug_stops()) {
-		report("stopping on misuse (debug policy; kmb_mm_config.debug = -1 reports and "
+		kmb_report("stopping on misuse (debug policy; kmb_mm_config.debug = -1 reports and "
 		       "goes on)");
 		fflush(stderr);
 		abort();
 	}
-	report("the free was refused; the frame is left as it was");
+	kmb_report("the free was refused; the frame is left as it was");
 }
 
 void bad_page(struct page *page, const char *reason, unsigned int order, const void *caller)
@@ -204,23 +193,23 @@ void bad_page(struct page *page, const char *reason, unsigned int order, const v
 	flag_names(flags, sizeof(flags), page->flags);
 	describe_caller(who, sizeof(who), caller);
 	describe_caller(last, sizeof(last), (const void *)page->caller);
-	report("BUG: Bad page state in process %s  pfn:%05lx", comm(), page_to_pfn(page));
-	report("page:%p refcount:%d order:%u node:%d zone:%s flags:%#lx(%s)", (void *)page,
+	kmb_report("BUG: Bad page state in process %s  pfn:%05lx", comm(), page_to_pfn(page));
+	kmb_report("page:%p refcount:%d order:%u node:%d zone:%s flags:%#lx(%s)", (void *)page,
 	       page_count(page), page->order, page->node,
 	       page->zone == ZONE_DMA ? "DMA" : page->zone == ZONE_NORMAL ? "Normal" : "HighMem",
 	       page->flags, flags);
 	if (reason) {
-		report("page dumped because: %s", reason);
-		report("state: %s", state);
+		kmb_report("page dumped because: %s", reason);
+		kmb_report("state: %s", state);
 	} else if ((page->flags & PG_STATE_MASK) == PG_mask(PG_head) && page->order != order) {
-		report("page dumped because: free with the wrong order: allocated as order %u, "
+		kmb_report("page dumped because: free with the wrong order: allocated as order %u, "
 		       "freed as order %u", page->order, order);
 	} else {
-		report("page dumped because: %s", state);
+		kmb_report("page dumped because: %s", state);
 	}
-	report("caller: %s", who);
+	kmb_report("caller: %s", who);
 	if (page->caller)
-		report("last allocation or free of this frame: %s", last);
+		kmb_report("last allocation or free of this frame: %s", last);
 	misuse_end();
 }
 
@@ -229,9 +218,9 @@ void bad_address(const void *addr, const char *reason, const void *caller)
 	char who[256];
 
 	describe_caller(who, sizeof(who), caller);
-	report("BUG: Bad page address in process %s  addr:%p", comm(), addr);
-	report("page dumped because: %s", reason);
-	report("caller: %s", who);
+	kmb_report("BUG: Bad page address in process %s  addr:%p", comm(), addr);
+	kmb_report("page dumped because: %s", reason);
+	kmb_report("caller: %s", who);
 	misuse_end();
 }
 
@@ -247,7 +236,7 @@ void warn_alloc(gfp_t gfp, unsigned int order, int nid, const char *why)
 		return;
 	}
 	kmb_gfp_format(mode, sizeof(mode), gfp);
-	report("%s: page allocation failure: order:%u, mode:%#x(%s), nid=%d%s%s", comm(), order,
+	kmb_report("%s: page allocation failure: order:%u, mode:%#x(%s), nid=%d%s%s", comm(), order,
 	       gfp, mode, nid, why ? ": " : "", why ? why : "");
 	if (!kmb_mm.booted)
 		return;
@@ -261,7 +250,7 @@ void warn_alloc(gfp_t gfp, unsigned int order, int nid, const char *why)
 
 			if (!populated_zone(zone))
 				continue;
-			report("Node %d %s free:%lukB min:%lukB low:%lukB high:%lukB managed:%lukB",
+			kmb_report("Node %d %s free:%lukB min:%lukB low:%lukB high:%lukB managed:%lukB",
 			       n, zone->name, zone_page_state(zone) * 4,
 			       zone->_watermark[WMARK_MIN] * 4, zone->_watermark[WMARK_LOW] * 4,
 			       zone->_watermark[WMARK_HIGH] * 4, zone->managed_pages * 4);
@@ -272,7 +261,7 @@ void warn_alloc(gfp_t gfp, unsigned int order, int nid, const char *why)
 				pos += (size_t)snprintf(line + pos, sizeof(line) - pos, "%lu*%lukB ",
 							nr, 4UL << o);
 			}
-			report("Node %d %s: %s= %lukB", n, zone->name, line, total * 4);
+			kmb_report("Node %d %s: %s= %lukB", n, zone->name, line, total * 4);
 		}
 }
 

@@ -24,17 +24,6 @@
 
 #include "slab.h"
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "kmbench: %s\n", line);
-}
 
 static void symbol(char *buf, size_t len, uintptr_t addr)
 {
@@ -94,15 +83,15 @@ static void print_tracking(struct kmem_cache *s, void *obj)
 		if (!tr->addr)
 			continue;
 		symbol(sym, sizeof(sym), tr->addr);
-		say("%s in %s cpu=%d pid=%d", what[t], sym, tr->cpu, tr->pid);
+		kmb_report("%s in %s cpu=%d pid=%d", what[t], sym, tr->cpu, tr->pid);
 	}
 }
 
 static void report_header(struct kmem_cache *s, const char *what)
 {
-	say("=============================================================================");
-	say("BUG %s: %s", s ? s->name : "(no cache)", what);
-	say("-----------------------------------------------------------------------------");
+	kmb_report("=============================================================================");
+	kmb_report("BUG %s: %s", s ? s->name : "(no cache)", what);
+	kmb_report("-----------------------------------------------------------------------------");
 }
 
 void slab_err(struct kmem_cache *s, struct slab *slab, const void *obj, const char *fmt, ...)
@@ -115,7 +104,7 @@ void slab_err(struct kmem_cache *s, struct slab *slab, const void *obj, const ch
 	va_end(ap);
 	report_header(s, msg);
 	if (slab)
-		say("Slab %p objects=%u used=%u fp=%p", (void *)slab, slab->objects, slab->inuse,
+		kmb_report("Slab %p objects=%u used=%u fp=%p", (void *)slab, slab->objects, slab->inuse,
 		    slab->freelist);
 	if (s && obj && slab && slab->slab_cache == s && slab_object_start(s, slab, obj))
 		print_tracking(s, (void *)obj);
@@ -175,13 +164,13 @@ static bool check_bytes(struct kmem_cache *s, struct slab *slab, void *obj, cons
 		snprintf(head, sizeof(head), "%s overwritten", what);
 		report_header(s, head);
 	}
-	say("object %p: offset %td of %u bytes: first byte 0x%02x instead of 0x%02x (%td bytes "
+	kmb_report("object %p: offset %td of %u bytes: first byte 0x%02x instead of 0x%02x (%td bytes "
 	    "wrong from there)", obj, fault - (unsigned char *)obj, s->object_size, *fault, value,
 	    end - fault);
 	if (slab)
-		say("Slab %p objects=%u used=%u", (void *)slab, slab->objects, slab->inuse);
+		kmb_report("Slab %p objects=%u used=%u", (void *)slab, slab->objects, slab->inuse);
 	print_tracking(s, obj);
-	say("FIX %s: Restoring %s %p-%p=0x%02x", s->name, what, (void *)fault, (void *)(end - 1),
+	kmb_report("FIX %s: Restoring %s %p-%p=0x%02x", s->name, what, (void *)fault, (void *)(end - 1),
 	    value);
 	memset(fault, value, (size_t)(end - fault));
 	atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);

@@ -214,8 +214,8 @@ static int parse_threads(struct kmb_options *o, const char *arg, char *err, size
 	return 0;
 }
 
-/* "64", "4K", "1M", "1G": bytes, binary suffixes; 1 to @max. */
-static int parse_bytes(const char *s, unsigned long long max, size_t *out)
+/* "64", "4K", "1M", "1G": bytes, binary suffixes; 1 to @max (options.h). */
+int kmb_parse_bytes(const char *s, unsigned long long max, size_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -240,7 +240,7 @@ static int parse_bytes(const char *s, unsigned long long max, size_t *out)
 
 static int parse_size(const char *s, size_t *out)
 {
-	return parse_bytes(s, KMB_MAX_SIZE, out);
+	return kmb_parse_bytes(s, KMB_MAX_SIZE, out);
 }
 
 /* @v in the largest binary unit that divides it: "256M", "4G", "12K", "100". */
@@ -353,7 +353,7 @@ static int parse_mm_size(const char *name, const char *arg, size_t max, bool non
 		return 0;
 	}
 	size_str(maxs, sizeof(maxs), max);
-	if (parse_bytes(arg, ULLONG_MAX, &v))
+	if (kmb_parse_bytes(arg, ULLONG_MAX, &v))
 		return ERR("--%s: '%s' is not a size; give a multiple of 4M up to %s, e.g. 64M%s",
 			   name, arg, maxs, or_none);
 	if (v % MM_GRAIN)

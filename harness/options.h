@@ -53,6 +53,10 @@ struct kmb_options {
 	char run_id[96];		/* unique id of the run; generated when not given */
 };
 
+/* kmb_parse_bytes - "64", "4K", "1M", "1G" (binary suffixes) into bytes, 1 to @max.  0 or
+ * -EINVAL. */
+int kmb_parse_bytes(const char *s, unsigned long long max, size_t *out);
+
 /* One line per preset, for `kmbench list` and the help text. */
 struct kmb_preset {
 	const char *name;

@@ -123,30 +123,6 @@ static int parse_count(const char *s, unsigned long long max, size_t *out)
 	return 0;
 }
 
-/* "64", "4K", "1M", "1G": bytes, binary suffixes, 1 to KMB_MAX_SIZE (as --sizes of a run). */
-static int parse_size(const char *s, size_t *out)
-{
-	unsigned long long v;
-	int shift = 0;
-	char *end;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (toupper((unsigned char)*end)) {
-	case 'K': shift = 10; end++; break;
-	case 'M': shift = 20; end++; break;
-	case 'G': shift = 30; end++; break;
-	}
-	if (*end || v == 0 || v > (KMB_MAX_SIZE >> shift))
-		return -EINVAL;
-	*out = (size_t)(v << shift);
-	return 0;
-}
-
 /* Pin to the first CPU this thread may run on: the same CPU, and per-CPU cache, every time. */
 static void pin_first_cpu(void)
 {
@@ -229,7 +205,7 @@ int kmb_run_pairs(int argc, char **argv)
 				return bad_backend(val);
 			break;
 		case 1:
-			if (parse_size(val, &size))
+			if (kmb_parse_bytes(val, KMB_MAX_SIZE, &size))
 				return BAD("--size: '%s' is not a size; give bytes from 1 to 1G, "
 					   "e.g. 64, 4K", val);
 			break;

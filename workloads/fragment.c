@@ -37,16 +37,6 @@ struct block {
 	size_t size;
 };
 
-static inline uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
 static unsigned int order_of(size_t size)
 {
 	unsigned int o = 0;
@@ -59,7 +49,7 @@ static unsigned int order_of(size_t size)
 /* Order k of 0..max-1 with probability ~ 2^-k (order 0 when max is 0). */
 static size_t pick_size(uint64_t *rng, unsigned int max)
 {
-	uint64_t r = xorshift(rng);
+	uint64_t r = kmb_xorshift(rng);
 	unsigned int k = 0;
 
 	while (k + 1 < max && (r & 1)) {
@@ -125,7 +115,7 @@ static int fragment_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b
 	}
 	while (kmb_gb_keep_running_batch(st, PROBE_EVERY)) {
 		for (int i = 0; i < PROBE_EVERY; i++) {
-			uint64_t r = xorshift(&rng);
+			uint64_t r = kmb_xorshift(&rng);
 
 			if (live < target || (live < cap && (r & 1))) {
 				size_t sz = pick_size(&rng, probe_order);

@@ -98,19 +98,9 @@ struct live {
 	size_t size;
 };
 
-static inline uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
 static inline size_t draw_size(uint64_t *rng)
 {
-	return size_of_draw[(xorshift(rng) >> 11) % MIX_TOTAL];
+	return size_of_draw[(kmb_xorshift(rng) >> 11) % MIX_TOTAL];
 }
 
 /* Resident bytes of the process (/proc/self/statm), without allocating; 0 when unreadable. */
@@ -214,7 +204,7 @@ static int mix_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 
 	while (!err && kmb_gb_keep_running_batch(st, STEPS_PER_BATCH)) {
 		for (int i = 0; i < STEPS_PER_BATCH; i++) {
-			size_t j = (size_t)(xorshift(&rng) >> 11) % n, sz = draw_size(&rng);
+			size_t j = (size_t)(kmb_xorshift(&rng) >> 11) % n, sz = draw_size(&rng);
 			void *p;
 
 			b->free(objs[j].p, objs[j].size);

@@ -12,6 +12,7 @@
 #define KMB_WORKLOAD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kmbench/backend.h"
 #include "gbench.h"
@@ -39,6 +40,17 @@ struct kmb_workload {
 	int (*run)(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 		   const struct kmb_workload_params *p);
 };
+
+/* xorshift64 (Marsaglia): the workloads' seeded, per-thread random numbers. */
+static inline uint64_t kmb_xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
 
 extern const struct kmb_workload *const kmb_workloads[];
 extern const size_t kmb_nr_workloads;

@@ -1,5 +1,6 @@
 /*
- * mm_test.h - helpers the buddy page allocator's unit tests (test_buddy*.c) share:
+ * mm_test.h - helpers the page allocator's and the slab layer's unit tests (test_buddy*.c,
+ * test_slab*.c, test_kmalloc.c) share:
  *
  *   boot(cfg)          kmb_mm_init() a machine, or fail the test with the reason;
  *   check_mm()         kmb_mm_check(), or fail the test with what it found;
@@ -7,15 +8,22 @@
  *   stats()            kmb_mm_get_stats() as a value;
  *   show(fn)           the whole output of one of the kmb_show_*() functions, malloc'd;
  *   all_bytes()        whether every byte of a range holds one value;
+ *   seed_from_env()    a random test's seed: KMB_SEED, or the test's default; printed;
+ *   rnd()              splitmix64, the generator such a seed drives;
+ *   NAMED_CALLER       a function that a misuse report must name as the caller (with
+ *                      keep_frame() after its call, so that the call is not a tail call);
  *   read_all(fd)       everything a descriptor gives until end of file, malloc'd, terminated;
  *   keep_text(text)    keeps @text (a malloc'd report) until the next one, and frees the one
  *                      before; drop_kept_text is a cmocka group teardown that frees the last;
  *   capture_begin/end  stderr into a temporary file, and back as kept text;
  *   count_substr()     how often a string occurs in a text, without overlap;
- *   assert_prefixed()  every line of a report starts with "kmbench: ".
+ *   assert_prefixed()  every line of a report starts with "kmbench: ";
+ *   assert_contains/assert_lacks/assert_silent
+ *                      a report has a string, has not, is empty.
  *
  * All of them are static inline, so that a test file uses what it needs without warnings about
- * the rest.  Include after _GNU_SOURCE (if the file defines it).
+ * the rest.  Include after _GNU_SOURCE (if the file defines it).  slab_test.h adds what only the
+ * slab tests need.
  */
 #ifndef KMB_TESTS_UNIT_MM_TEST_H
 #define KMB_TESTS_UNIT_MM_TEST_H
@@ -88,6 +96,40 @@ static inline bool all_bytes(const void *p, size_t n, unsigned char v)
 			return false;
 	return true;
 }
+
+/* A random test's seed: $KMB_SEED when set, else @fallback; printed, so that a failure can be
+ * repeated. */
+static inline uint64_t seed_from_env(const char *test, uint64_t fallback)
+{
+	const char *s = getenv("KMB_SEED");
+	uint64_t seed = s && *s ? strtoull(s, NULL, 0) : fallback;
+
+	printf("[ INFO     ] %s: seed %#llx (KMB_SEED=%#llx repeats it)\n", test,
+	       (unsigned long long)seed, (unsigned long long)seed);
+	return seed;
+}
+
+/* splitmix64: a small generator whose sequence does not depend on the C library. */
+static inline uint64_t rnd(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/*
+ * The functions a misuse report must name as the caller (the report names the return
+ * address's function): exported (the executables are linked with -rdynamic), never inlined,
+ * and not ending in a tail call, which keep_frame() after the call prevents.
+ */
+#define keep_frame()	__asm__ volatile("" ::: "memory")
+#if defined(__clang__)
+#define NAMED_CALLER	__attribute__((noinline, used))
+#else
+#define NAMED_CALLER	__attribute__((noipa, used))
+#endif
 
 /* --- reports on stderr --- */
 
@@ -184,6 +226,25 @@ static inline void assert_prefixed(const char *text)
 			break;
 		line = nl + 1;
 	}
+}
+
+static inline void assert_contains(const char *text, const char *what)
+{
+	if (!strstr(text, what))
+		fail_msg("report lacks \"%s\"; it reads:\n%s", what, text);
+}
+
+static inline void assert_lacks(const char *text, const char *what)
+{
+	if (strstr(text, what))
+		fail_msg("report has \"%s\", which it should not; it reads:\n%s", what, text);
+}
+
+/* Nothing was written (to the captured stderr). */
+static inline void assert_silent(const char *text)
+{
+	if (*text)
+		fail_msg("expected nothing on stderr, got:\n%s", text);
 }
 
 #endif /* KMB_TESTS_UNIT_MM_TEST_H */

@@ -56,26 +56,6 @@ static struct kmb_mm_config base_cfg(int pcp)
 	return cfg;
 }
 
-static uint64_t seed_from_env(const char *test)
-{
-	const char *s = getenv("KMB_SEED");
-	uint64_t seed = s && *s ? strtoull(s, NULL, 0) : DEFAULT_SEED;
-
-	printf("[ INFO     ] %s: seed %#llx (KMB_SEED=%#llx repeats it)\n", test,
-	       (unsigned long long)seed, (unsigned long long)seed);
-	return seed;
-}
-
-/* splitmix64: a small generator whose sequence does not depend on the C library. */
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* A growable array of allocated blocks. */
 struct block {
 	struct page *page;
@@ -422,7 +402,7 @@ static unsigned int random_order(uint64_t *s)
 static void test_invariants(void **state)
 {
 	struct kmb_mm_config cfg = base_cfg(1);
-	uint64_t s = seed_from_env("invariants");
+	uint64_t s = seed_from_env("invariants", DEFAULT_SEED);
 	struct blocks bs = { 0 };
 	unsigned char *live;
 	unsigned long free0;
@@ -595,7 +575,7 @@ static bool model_alloc(struct model *m, struct blocks *bs, unsigned int order, 
 static void test_model(void **state)
 {
 	struct kmb_mm_config cfg = base_cfg(-1);
-	uint64_t s = seed_from_env("model");
+	uint64_t s = seed_from_env("model", DEFAULT_SEED);
 	struct blocks bs = { 0 };
 	struct model m = { 0 };
 	unsigned long fails = 0, allocs = 0, total_free = 0;
@@ -787,7 +767,7 @@ static void *mt_thread(void *arg)
 static void test_threads(void **state)
 {
 	struct kmb_mm_config cfg = base_cfg(1);
-	uint64_t seed = seed_from_env("threads");
+	uint64_t seed = seed_from_env("threads", DEFAULT_SEED);
 	struct mt_arg args[MT_THREADS];
 	pthread_t th[MT_THREADS];
 	unsigned long free0;

@@ -87,14 +87,6 @@ struct misuse {
 static struct misuse_ctx *ctx;	/* MAP_SHARED */
 static bool in_child;
 
-/* The bad calls must not be tail calls: the report names the return address's function. */
-#define keep_frame()	__asm__ volatile("" ::: "memory")
-#if defined(__clang__)
-#define NAMED_CALLER	__attribute__((noinline, used))
-#else
-#define NAMED_CALLER	__attribute__((noipa, used))
-#endif
-
 static void mm_boot(const struct misuse *m, int debug)
 {
 	struct kmb_mm_config cfg = {
@@ -517,12 +509,6 @@ static void test_memblock_alloc_leaves_mem_map_alone(void **state)
 }
 
 /* --- running them --- */
-
-static void assert_contains(const char *text, const char *what)
-{
-	if (!strstr(text, what))
-		fail_msg("report lacks \"%s\"; it reads:\n%s", what, text);
-}
 
 /* Reports in @text ("BUG: Bad page state ..." or "BUG: Bad page address ..."). */
 static int count_reports(const char *text)

@@ -29,8 +29,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,70 +43,17 @@
 
 #include "kmbench/mm.h"
 #include "kmbench/slab.h"
-#include "mm_test.h"
+#include "slab_test.h"
 
-#define NODE_MEM	(64UL << 20)
-
-/*
- * A corrupt freelist can make the allocator loop (a cycle left by a double free that got
- * through, walked by the next flush): each test, teardown included, has TEST_SECONDS.
- */
-#define TEST_SECONDS	30
-
-static void watchdog(int sig)
-{
-	static const char msg[] = "test timed out: the allocator loops (a corrupt freelist?)\n";
-	ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-
-	(void)sig;
-	(void)n;
-	_exit(3);
-}
-
-static int boot_nodes(int nr_nodes)
-{
-	struct kmb_mm_config cfg = { .nr_nodes = nr_nodes, .node_mem = NODE_MEM, .debug = -1 };
-	int r;
-
-	signal(SIGALRM, watchdog);
-	alarm(TEST_SECONDS);
-	boot(&cfg);
-	r = kmem_cache_init();
-	if (r)
-		fail_msg("kmem_cache_init: %d", r);
-	return 0;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	return boot_nodes(1);
-}
-
+/* kmalloc_node's machine: two nodes, watched as slab_watched_setup's one. */
 static int setup_two_nodes(void **state)
 {
 	(void)state;
-	return boot_nodes(2);
-}
-
-static int slab_teardown(void **state)
-{
-	(void)state;
-	kmem_cache_exit();
-	kmb_mm_teardown();
-	alarm(0);
+	slab_boot_watched(2);
 	return 0;
 }
 
 /* --- helpers --- */
-
-static unsigned long slab_errors(void)
-{
-	struct kmb_slab_stats st;
-
-	kmb_slab_get_stats(&st);
-	return st.errors;
-}
 
 /* Pages free in the page allocator: its buddy lists and its per-CPU lists. */
 static unsigned long free_pages_now(void)
@@ -116,26 +61,6 @@ static unsigned long free_pages_now(void)
 	struct kmb_mm_stats st = stats();
 
 	return st.free_pages + st.pcp_pages;
-}
-
-static void assert_silent(const char *text)
-{
-	if (*text)
-		fail_msg("expected nothing on stderr, got:\n%s", text);
-}
-
-static void assert_valid(void)
-{
-	struct capture cap;
-	unsigned long problems;
-	char *text;
-
-	capture_begin(&cap);
-	problems = kmem_cache_validate(NULL);
-	text = capture_end(&cap);
-	if (problems)
-		fail_msg("kmem_cache_validate(NULL): %lu problems:\n%s", problems, text);
-	assert_silent(text);
 }
 
 /* The lowest set bit of @n: the largest power of two dividing it. */
@@ -281,7 +206,7 @@ static struct kmalloc_census kmalloc_census(void)
 {
 	struct kmalloc_census c = { 0 };
 
-	assert_valid();
+	assert_valid(NULL);
 	for_each_slabinfo(count_kmalloc, &c);
 	return c;
 }
@@ -822,35 +747,24 @@ static void test_kfree_finds_the_cache(void **state)
 	check_mm();
 }
 
-/* One CPU for the whole run: see the header. */
-static void pin_to_one_cpu(void)
-{
-	cpu_set_t set;
-	int cpu = sched_getcpu();
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu < 0 ? 0 : cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		perror("sched_setaffinity");
-}
-
-#define KMALLOC_TEST(fn)	cmocka_unit_test_setup_teardown(fn, setup, slab_teardown)
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		KMALLOC_TEST(test_size_classes),
-		KMALLOC_TEST(test_large_sizes),
-		KMALLOC_TEST(test_above_max_size),
-		KMALLOC_TEST(test_zero_size),
-		KMALLOC_TEST(test_array_overflow),
-		KMALLOC_TEST(test_zeroing),
-		KMALLOC_TEST(test_krealloc),
-		KMALLOC_TEST(test_dma),
-		cmocka_unit_test_setup_teardown(test_kmalloc_node, setup_two_nodes, slab_teardown),
-		KMALLOC_TEST(test_kfree_finds_the_cache),
+		SLAB_TEST(test_size_classes),
+		SLAB_TEST(test_large_sizes),
+		SLAB_TEST(test_above_max_size),
+		SLAB_TEST(test_zero_size),
+		SLAB_TEST(test_array_overflow),
+		SLAB_TEST(test_zeroing),
+		SLAB_TEST(test_krealloc),
+		SLAB_TEST(test_dma),
+		cmocka_unit_test_setup_teardown(test_kmalloc_node, setup_two_nodes,
+						slab_watched_teardown),
+		SLAB_TEST(test_kfree_finds_the_cache),
 	};
 
-	pin_to_one_cpu();
+	/* One CPU for the whole run: see the header. */
+	if (pin_to_one_cpu(NULL))
+		perror("sched_setaffinity");
 	return cmocka_run_group_tests_name("kmalloc", tests, NULL, drop_kept_text);
 }

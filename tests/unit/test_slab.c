@@ -51,9 +51,8 @@
 #include "kmbench/mm.h"
 #include "kmbench/slab.h"
 #include "../../allocators/slab.h"
-#include "mm_test.h"
+#include "slab_test.h"
 
-#define NODE_MEM	(64UL << 20)
 #define DEFAULT_SEED	0x736c6231ULL
 /* Page allocations that never reclaim, at the same (min) watermark GFP_KERNEL's slow path uses:
  * no __GFP_DIRECT_RECLAIM, and __GFP_NOMEMALLOC so that no reserve is added for it. */
@@ -67,45 +66,21 @@ static bool pinned;
 static struct capture cap;
 static bool capturing;		/* stderr is captured: a failed test's teardown restores it */
 
-static void pin_cpu(void)
-{
-	cpu_set_t one;
-	int cpu = sched_getcpu();
-
-	assert_int_equal(pthread_getaffinity_np(pthread_self(), sizeof(saved_cpus), &saved_cpus),
-			 0);
-	CPU_ZERO(&one);
-	CPU_SET(cpu >= 0 ? cpu : 0, &one);
-	assert_int_equal(pthread_setaffinity_np(pthread_self(), sizeof(one), &one), 0);
-	pinned = true;
-}
-
 static void unpin_cpu(void)
 {
 	if (pinned)
-		pthread_setaffinity_np(pthread_self(), sizeof(saved_cpus), &saved_cpus);
+		sched_setaffinity(0, sizeof(saved_cpus), &saved_cpus);
 	pinned = false;
-}
-
-static struct kmb_mm_config slab_cfg(int nodes)
-{
-	struct kmb_mm_config cfg;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.nr_nodes = nodes;
-	cfg.node_mem = NODE_MEM;
-	return cfg;
 }
 
 /* Boot @nodes nodes of 64 MiB and the slab layer; @pin: to one CPU. */
 static void slab_boot(int nodes, bool pin)
 {
-	struct kmb_mm_config cfg = slab_cfg(nodes);
-
-	boot(&cfg);
-	assert_int_equal(kmem_cache_init(), 0);
-	if (pin)
-		pin_cpu();
+	slab_boot_nodes(nodes, 0);
+	if (pin) {
+		assert_int_equal(pin_to_one_cpu(&saved_cpus), 0);
+		pinned = true;
+	}
 }
 
 static int slab_teardown(void **state)
@@ -115,8 +90,7 @@ static int slab_teardown(void **state)
 		capture_end(&cap);
 		capturing = false;
 	}
-	kmem_cache_exit();
-	kmb_mm_teardown();
+	slab_shutdown();
 	unpin_cpu();
 	return 0;
 }
@@ -136,40 +110,12 @@ static char *cap_end(void)
 
 /* --- helpers --- */
 
-static uint64_t seed_from_env(const char *test)
-{
-	const char *s = getenv("KMB_SEED");
-	uint64_t seed = s && *s ? strtoull(s, NULL, 0) : DEFAULT_SEED;
-
-	printf("[ INFO     ] %s: seed %#llx (KMB_SEED=%#llx repeats it)\n", test,
-	       (unsigned long long)seed, (unsigned long long)seed);
-	return seed;
-}
-
-/* splitmix64 */
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* The L1 data cache line, as the test sees it: sysconf, 64 when it does not say. */
 static unsigned long line_size(void)
 {
 	long l = sysconf(_SC_LEVEL1_DCACHE_LINESIZE);
 
 	return l > 0 ? (unsigned long)l : 64;
-}
-
-static struct kmb_slab_stats slab_stats(void)
-{
-	struct kmb_slab_stats st;
-
-	kmb_slab_get_stats(&st);
-	return st;
 }
 
 /* Pages the page allocator has free, per-CPU lists drained first. */
@@ -1009,8 +955,8 @@ static void test_zalloc(void **state)
 
 static void test_bulk(void **state)
 {
-	const size_t big = 1UL << 20, nbig = 2 * NODE_MEM / (1UL << 20);
-	void *p[500], **q, *bp[2 * NODE_MEM / (1UL << 20)];
+	const size_t big = 1UL << 20, nbig = 2 * SLAB_NODE_MEM / (1UL << 20);
+	void *p[500], **q, *bp[2 * SLAB_NODE_MEM / (1UL << 20)];
 	struct kmem_cache *s, *b;
 	struct slabinfo_row r;
 	unsigned long base;
@@ -1607,7 +1553,7 @@ static void *mt_main(void *arg)
 
 static void test_threads(void **state)
 {
-	uint64_t seed = seed_from_env("test_threads");
+	uint64_t seed = seed_from_env("test_threads", DEFAULT_SEED);
 	unsigned long base, allocs = 0, frees = 0, sent = 0, received = 0, left = 0;
 	size_t still_live = 0;
 	struct kmb_slab_stats st0;

@@ -30,8 +30,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <sched.h>
-#include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,78 +38,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
 #include "kmbench/mm.h"
 #include "kmbench/slab.h"
-#include "mm_test.h"
+#include "slab_test.h"
 
-#define NODE_MEM	(64UL << 20)
 #define OBJ		64	/* the object size of most caches here */
 #define BAD		0x12	/* what a stray write leaves */
 
-/* The allocating and freeing functions a SLAB_STORE_USER report must name: exported (the
- * executable is linked with -rdynamic), never inlined, and not ending in a tail call. */
-#define keep_frame()	__asm__ volatile("" ::: "memory")
-#if defined(__clang__)
-#define NAMED_CALLER	__attribute__((noinline, used))
-#else
-#define NAMED_CALLER	__attribute__((noipa, used))
-#endif
-
-/*
- * A corrupt freelist can make the allocator loop (a cycle left by a double free that got
- * through, walked by the next flush): each test, teardown included, has TEST_SECONDS.
- */
-#define TEST_SECONDS	30
-
-static void watchdog(int sig)
-{
-	static const char msg[] = "test timed out: the allocator loops (a corrupt freelist?)\n";
-	ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-
-	(void)sig;
-	(void)n;
-	_exit(3);
-}
-
-static int setup(void **state)
-{
-	struct kmb_mm_config cfg = { .nr_nodes = 1, .node_mem = NODE_MEM, .debug = -1 };
-	int r;
-
-	(void)state;
-	signal(SIGALRM, watchdog);
-	alarm(TEST_SECONDS);
-	boot(&cfg);
-	r = kmem_cache_init();
-	if (r)
-		fail_msg("kmem_cache_init: %d", r);
-	return 0;
-}
-
-static int slab_teardown(void **state)
-{
-	(void)state;
-	kmb_slab_set_debug(0);
-	kmem_cache_exit();
-	kmb_mm_teardown();
-	alarm(0);
-	return 0;
-}
-
 /* --- helpers --- */
-
-static unsigned long slab_errors(void)
-{
-	struct kmb_slab_stats st;
-
-	kmb_slab_get_stats(&st);
-	return st.errors;
-}
 
 static struct kmem_cache *cache(const char *name, unsigned int size, slab_flags_t flags)
 {
@@ -130,22 +69,24 @@ static unsigned char *alloc_obj(struct kmem_cache *s)
 	return p;
 }
 
-static void assert_contains(const char *text, const char *what)
+/* kmem_cache_free(@s, @p), stderr captured: what it wrote (kept text). */
+static char *free_captured(struct kmem_cache *s, void *p)
 {
-	if (!strstr(text, what))
-		fail_msg("report lacks \"%s\"; it reads:\n%s", what, text);
+	struct capture cap;
+
+	capture_begin(&cap);
+	kmem_cache_free(s, p);
+	return capture_end(&cap);
 }
 
-static void assert_lacks(const char *text, const char *what)
+/* kfree(@p), stderr captured: what it wrote (kept text). */
+static char *kfree_captured(const void *p)
 {
-	if (strstr(text, what))
-		fail_msg("report has \"%s\", which it should not; it reads:\n%s", what, text);
-}
+	struct capture cap;
 
-static void assert_silent(const char *text)
-{
-	if (*text)
-		fail_msg("expected no report, got:\n%s", text);
+	capture_begin(&cap);
+	kfree(p);
+	return capture_end(&cap);
 }
 
 /* One report, all of it prefixed, whose header names @cache and says @what. */
@@ -161,15 +102,31 @@ static void assert_one_report(const char *text, const char *cache_name, const ch
 	assert_contains(text, want);
 }
 
-/* The line that names the first wrong byte, with the bytes written as the kernel does. */
-static void assert_bad_byte(const char *text, const void *obj, long offset, unsigned int size,
-			    unsigned int got, unsigned int want)
+/* assert_one_report(), and the report says what printf(@fmt, ...) says (the object it is
+ * about, mostly). */
+__attribute__((format(printf, 4, 5)))
+static void assert_one_report_naming(const char *text, const char *cache_name, const char *what,
+				     const char *fmt, ...)
 {
-	char line[200];
+	char want[200];
+	va_list ap;
 
-	snprintf(line, sizeof(line), "kmbench: object %p: offset %ld of %u bytes: first byte "
-		 "0x%02x instead of 0x%02x", obj, offset, size, got, want);
-	assert_contains(text, line);
+	assert_one_report(text, cache_name, what);
+	va_start(ap, fmt);
+	vsnprintf(want, sizeof(want), fmt, ap);
+	va_end(ap);
+	assert_contains(text, want);
+}
+
+/* assert_one_report(), and the line that names the first wrong byte, at @offset of @obj (an
+ * object of @size bytes), with the bytes written as the kernel does. */
+static void assert_bad_byte_report(const char *text, const char *cache_name, const char *what,
+				   const void *obj, long offset, unsigned int size,
+				   unsigned int got, unsigned int want)
+{
+	assert_one_report_naming(text, cache_name, what, "kmbench: object %p: offset %ld of %u "
+				 "bytes: first byte 0x%02x instead of 0x%02x", obj, offset, size,
+				 got, want);
 }
 
 /* A "FIX <cache>: Restoring ..." line, one. */
@@ -241,21 +198,6 @@ static void assert_freelist_sound(struct kmem_cache *s, const void *busy1, const
 	free(p);
 }
 
-static void assert_valid(struct kmem_cache *s)
-{
-	struct capture cap;
-	unsigned long problems;
-	char *text;
-
-	capture_begin(&cap);
-	problems = kmem_cache_validate(s);
-	text = capture_end(&cap);
-	if (problems)
-		fail_msg("kmem_cache_validate(%s): %lu problems:\n%s", s ? kmem_cache_name(s) :
-			 "all", problems, text);
-	assert_silent(text);
-}
-
 /* --- red zones --- */
 
 /* One byte after the object, found when it is freed; the zone is restored, the cache goes on. */
@@ -263,26 +205,20 @@ static void overflow_on_free(unsigned char bad)
 {
 	struct kmem_cache *s = cache("rz-right", OBJ, SLAB_RED_ZONE);
 	unsigned long e0 = slab_errors();
-	struct capture cap;
 	unsigned char *p = alloc_obj(s);
 	char *text;
 
 	p[OBJ] = bad;
-	capture_begin(&cap);
-	kmem_cache_free(s, p);
-	text = capture_end(&cap);
-	assert_one_report(text, "rz-right", "Right Redzone overwritten");
-	assert_bad_byte(text, p, OBJ, OBJ, bad, SLUB_RED_ACTIVE);
+	text = free_captured(s, p);
+	assert_bad_byte_report(text, "rz-right", "Right Redzone overwritten", p, OBJ, OBJ, bad,
+			       SLUB_RED_ACTIVE);
 	assert_one_fix(text, "rz-right");
 	assert_errors_grew(e0, 1);
 	assert_valid(s);
 	/* The cache keeps working, without a report. */
 	p = alloc_obj(s);
 	memset(p, 0x77, OBJ);
-	capture_begin(&cap);
-	kmem_cache_free(s, p);
-	text = capture_end(&cap);
-	assert_silent(text);
+	assert_silent(free_captured(s, p));
 	assert_freelist_sound(s, NULL, NULL);
 	assert_errors_grew(e0, 1);
 	assert_valid(s);
@@ -306,17 +242,14 @@ static void test_left_redzone_on_free(void **state)
 {
 	struct kmem_cache *s = cache("rz-left", OBJ, SLAB_RED_ZONE);
 	unsigned long e0 = slab_errors();
-	struct capture cap;
 	unsigned char *p = alloc_obj(s);
 	char *text;
 
 	(void)state;
 	p[-1] = BAD;
-	capture_begin(&cap);
-	kmem_cache_free(s, p);
-	text = capture_end(&cap);
-	assert_one_report(text, "rz-left", "Left Redzone overwritten");
-	assert_bad_byte(text, p, -1, OBJ, BAD, SLUB_RED_ACTIVE);
+	text = free_captured(s, p);
+	assert_bad_byte_report(text, "rz-left", "Left Redzone overwritten", p, -1, OBJ, BAD,
+			       SLUB_RED_ACTIVE);
 	assert_one_fix(text, "rz-left");
 	assert_lacks(text, "Right Redzone");
 	assert_errors_grew(e0, 1);
@@ -331,29 +264,23 @@ static void test_redzones_found_by_validate(void **state)
 {
 	struct kmem_cache *s = cache("rz-validate", OBJ, SLAB_RED_ZONE);
 	unsigned char *a = alloc_obj(s), *b = alloc_obj(s);
-	unsigned long e0 = slab_errors(), problems;
+	unsigned long e0 = slab_errors();
 	struct capture cap;
 	char *text;
 
 	(void)state;
 	assert_valid(s);
 	a[OBJ] = BAD;
-	capture_begin(&cap);
-	problems = kmem_cache_validate(s);
-	text = capture_end(&cap);
-	assert_int_equal(problems, 1);
-	assert_one_report(text, "rz-validate", "Right Redzone overwritten");
-	assert_bad_byte(text, a, OBJ, OBJ, BAD, SLUB_RED_ACTIVE);
+	text = validate_captured(s, 1);
+	assert_bad_byte_report(text, "rz-validate", "Right Redzone overwritten", a, OBJ, OBJ, BAD,
+			       SLUB_RED_ACTIVE);
 	assert_one_fix(text, "rz-validate");
 	assert_errors_grew(e0, 1);
 
 	b[-1] = BAD + 1;
-	capture_begin(&cap);
-	problems = kmem_cache_validate(s);
-	text = capture_end(&cap);
-	assert_int_equal(problems, 1);
-	assert_one_report(text, "rz-validate", "Left Redzone overwritten");
-	assert_bad_byte(text, b, -1, OBJ, BAD + 1, SLUB_RED_ACTIVE);
+	text = validate_captured(s, 1);
+	assert_bad_byte_report(text, "rz-validate", "Left Redzone overwritten", b, -1, OBJ,
+			       BAD + 1, SLUB_RED_ACTIVE);
 	assert_errors_grew(e0, 2);
 
 	/* Both zones were restored: validate and the frees find nothing more. */
@@ -411,8 +338,7 @@ static void test_use_after_free_on_alloc(void **state)
 	text = capture_end(&cap);
 	/* The only object freed in the only slab heads its freelist: the same one comes back. */
 	assert_ptr_equal(q, p);
-	assert_one_report(text, "uaf", "Poison overwritten");
-	assert_bad_byte(text, p, 16, OBJ, BAD, POISON_FREE);
+	assert_bad_byte_report(text, "uaf", "Poison overwritten", p, 16, OBJ, BAD, POISON_FREE);
 	assert_one_fix(text, "uaf");
 	assert_errors_grew(e0, 1);
 	kmem_cache_free(s, q);
@@ -426,8 +352,7 @@ static void test_use_after_free_found_by_validate(void **state)
 {
 	struct kmem_cache *s = cache("uaf-validate", OBJ, SLAB_POISON | SLAB_RED_ZONE);
 	unsigned char *p = alloc_obj(s), *q = alloc_obj(s);
-	unsigned long e0, problems;
-	struct capture cap;
+	unsigned long e0;
 	char *text;
 
 	(void)state;
@@ -436,22 +361,16 @@ static void test_use_after_free_found_by_validate(void **state)
 	assert_valid(s);
 	e0 = slab_errors();
 	p[40] = BAD;
-	capture_begin(&cap);
-	problems = kmem_cache_validate(s);
-	text = capture_end(&cap);
-	assert_int_equal(problems, 1);
-	assert_one_report(text, "uaf-validate", "Poison overwritten");
-	assert_bad_byte(text, p, 40, OBJ, BAD, POISON_FREE);
+	text = validate_captured(s, 1);
+	assert_bad_byte_report(text, "uaf-validate", "Poison overwritten", p, 40, OBJ, BAD,
+			       POISON_FREE);
 	assert_one_fix(text, "uaf-validate");
 	assert_errors_grew(e0, 1);
 
 	q[OBJ - 1] = POISON_FREE;
-	capture_begin(&cap);
-	problems = kmem_cache_validate(s);
-	text = capture_end(&cap);
-	assert_int_equal(problems, 1);
-	assert_one_report(text, "uaf-validate", "Poison end overwritten");
-	assert_bad_byte(text, q, OBJ - 1, OBJ, POISON_FREE, POISON_END);
+	text = validate_captured(s, 1);
+	assert_bad_byte_report(text, "uaf-validate", "Poison end overwritten", q, OBJ - 1, OBJ,
+			       POISON_FREE, POISON_END);
 	assert_errors_grew(e0, 2);
 
 	assert_valid(s);
@@ -462,54 +381,45 @@ static void test_use_after_free_found_by_validate(void **state)
 
 /* --- frees that are refused --- */
 
-static void test_double_free_debug(void **state)
+/*
+ * An object of a cache with @flags freed twice: one "double free" report that names it, the
+ * second free refused, the freelist sound.  A debug cache (SLAB_CONSISTENCY_CHECKS) finds it
+ * on its checked slow path, and passes kmem_cache_validate() at once; a plain cache's fast path
+ * catches the free of the object its CPU slot has just taken back, and is validated (which
+ * flushes the CPU slot) only after that slot's freelist has been checked.
+ */
+static void double_free(const char *name, slab_flags_t flags)
 {
-	struct kmem_cache *s = cache("df-debug", OBJ, SLAB_CONSISTENCY_CHECKS);
+	struct kmem_cache *s = cache(name, OBJ, flags);
 	unsigned char *keep = alloc_obj(s), *p = alloc_obj(s);
 	unsigned long e0 = slab_errors();
-	struct capture cap;
-	char want[80], *text;
+	char *text;
 
-	(void)state;
 	kmem_cache_free(s, p);
-	capture_begin(&cap);
-	kmem_cache_free(s, p);
-	text = capture_end(&cap);
-	assert_one_report(text, "df-debug", "double free");
-	snprintf(want, sizeof(want), "double free of object %p", (void *)p);
-	assert_contains(text, want);
+	text = free_captured(s, p);
+	assert_one_report_naming(text, name, "double free", "double free of object %p",
+				 (void *)p);
 	assert_errors_grew(e0, 1);
-	assert_valid(s);
+	if (flags & SLAB_CONSISTENCY_CHECKS)
+		assert_valid(s);
 	assert_freelist_sound(s, keep, NULL);
 	kmem_cache_free(s, keep);
-	assert_errors_grew(e0, 1);
 	assert_valid(s);
+	assert_errors_grew(e0, 1);
 	check_mm();
+}
+
+static void test_double_free_debug(void **state)
+{
+	(void)state;
+	double_free("df-debug", SLAB_CONSISTENCY_CHECKS);
 }
 
 /* A plain cache: the fast path catches the free of the object it has just taken back. */
 static void test_double_free_fast_path(void **state)
 {
-	struct kmem_cache *s = cache("df-fast", OBJ, 0);
-	unsigned char *keep = alloc_obj(s), *p = alloc_obj(s);
-	unsigned long e0 = slab_errors();
-	struct capture cap;
-	char want[80], *text;
-
 	(void)state;
-	kmem_cache_free(s, p);
-	capture_begin(&cap);
-	kmem_cache_free(s, p);
-	text = capture_end(&cap);
-	assert_one_report(text, "df-fast", "double free");
-	snprintf(want, sizeof(want), "double free of object %p", (void *)p);
-	assert_contains(text, want);
-	assert_errors_grew(e0, 1);
-	assert_freelist_sound(s, keep, NULL);
-	kmem_cache_free(s, keep);
-	assert_valid(s);
-	assert_errors_grew(e0, 1);
-	check_mm();
+	double_free("df-fast", 0);
 }
 
 static void test_wrong_cache(void **state)
@@ -518,15 +428,12 @@ static void test_wrong_cache(void **state)
 	unsigned char *p = alloc_obj(a), *q = alloc_obj(b);
 	unsigned long e0 = slab_errors();
 	struct capture cap;
-	char want[120], *text;
+	char *text;
 
 	(void)state;
-	capture_begin(&cap);
-	kmem_cache_free(b, p);
-	text = capture_end(&cap);
-	assert_one_report(text, "wc-b", "kmem_cache_free: wrong cache");
-	snprintf(want, sizeof(want), "object %p belongs to wc-a", (void *)p);
-	assert_contains(text, want);
+	text = free_captured(b, p);
+	assert_one_report_naming(text, "wc-b", "kmem_cache_free: wrong cache",
+				 "object %p belongs to wc-a", (void *)p);
 	assert_errors_grew(e0, 1);
 	/* Refused: @p is still allocated in wc-a and never reached wc-b. */
 	assert_freelist_sound(a, p, NULL);
@@ -549,17 +456,13 @@ static void test_not_object_start(void **state)
 	struct kmem_cache *s = cache("not-start", OBJ, SLAB_CONSISTENCY_CHECKS);
 	unsigned char *p = alloc_obj(s);
 	unsigned long e0 = slab_errors();
-	struct capture cap;
-	char want[80], *text;
+	char *text;
 
 	(void)state;
-	capture_begin(&cap);
-	kmem_cache_free(s, p + 8);
-	text = capture_end(&cap);
-	assert_one_report(text, "not-start", "kmem_cache_free: ");
+	text = free_captured(s, p + 8);
+	assert_one_report_naming(text, "not-start", "kmem_cache_free: ", "%p is not the start",
+				 (void *)(p + 8));
 	assert_contains(text, "is not the start of an object");
-	snprintf(want, sizeof(want), "%p is not the start", (void *)(p + 8));
-	assert_contains(text, want);
 	assert_errors_grew(e0, 1);
 	assert_valid(s);
 	assert_freelist_sound(s, p, p + 8);
@@ -577,32 +480,23 @@ static void test_free_foreign_pointer(void **state)
 	unsigned long e0 = slab_errors();
 	struct kmb_mm_stats m0, m1;
 	struct capture cap;
-	char want[120], *text;
+	char *text;
 
 	(void)state;
 	assert_non_null(heap);
-	capture_begin(&cap);
-	kfree(stack_buf);
-	text = capture_end(&cap);
-	assert_one_report(text, "(no cache)", "kfree: ");
-	snprintf(want, sizeof(want), "%p is not a kmalloc address", (void *)stack_buf);
-	assert_contains(text, want);
+	text = kfree_captured(stack_buf);
+	assert_one_report_naming(text, "(no cache)", "kfree: ", "%p is not a kmalloc address",
+				 (void *)stack_buf);
 	assert_errors_grew(e0, 1);
 
-	capture_begin(&cap);
-	kfree(heap);
-	text = capture_end(&cap);
-	assert_one_report(text, "(no cache)", "kfree: ");
-	snprintf(want, sizeof(want), "%p is not a kmalloc address", (void *)heap);
-	assert_contains(text, want);
+	text = kfree_captured(heap);
+	assert_one_report_naming(text, "(no cache)", "kfree: ", "%p is not a kmalloc address",
+				 (void *)heap);
 	assert_errors_grew(e0, 2);
 
-	capture_begin(&cap);
-	kmem_cache_free(s, heap);
-	text = capture_end(&cap);
-	assert_one_report(text, "foreign", "kmem_cache_free: ");
-	snprintf(want, sizeof(want), "pointer %p is not in a slab", (void *)heap);
-	assert_contains(text, want);
+	text = free_captured(s, heap);
+	assert_one_report_naming(text, "foreign", "kmem_cache_free: ",
+				 "pointer %p is not in a slab", (void *)heap);
 	assert_errors_grew(e0, 3);
 	free(heap);
 
@@ -610,14 +504,10 @@ static void test_free_foreign_pointer(void **state)
 	large = kmalloc(3 * PAGE_SIZE, GFP_KERNEL);
 	assert_non_null(large);
 	kmb_mm_get_stats(&m0);
-	capture_begin(&cap);
-	kfree(large + 8);
-	text = capture_end(&cap);
+	text = kfree_captured(large + 8);
 	kmb_mm_get_stats(&m1);
-	assert_one_report(text, "(no cache)", "kfree: ");
-	snprintf(want, sizeof(want), "%p is not the start of a kmalloc allocation",
-		 (void *)(large + 8));
-	assert_contains(text, want);
+	assert_one_report_naming(text, "(no cache)", "kfree: ",
+				 "%p is not the start of a kmalloc allocation", (void *)(large + 8));
 	assert_errors_grew(e0, 4);
 	assert_int_equal(m1.free_pages + m1.pcp_pages, m0.free_pages + m0.pcp_pages);
 	assert_int_equal(m1.bad_page, m0.bad_page);
@@ -658,8 +548,7 @@ NAMED_CALLER void slab_user_free(struct kmem_cache *s, void *p)
 static void test_store_user_names_call_sites(void **state)
 {
 	struct kmem_cache *s = cache("user", OBJ, SLAB_STORE_USER | SLAB_POISON);
-	unsigned long e0, problems;
-	struct capture cap;
+	unsigned long e0;
 	unsigned char *p;
 	char *text;
 
@@ -669,20 +558,14 @@ static void test_store_user_names_call_sites(void **state)
 	slab_user_free(s, p);
 	e0 = slab_errors();
 	p[0] = BAD;
-	capture_begin(&cap);
-	problems = kmem_cache_validate(s);
-	text = capture_end(&cap);
-	assert_int_equal(problems, 1);
-	assert_one_report(text, "user", "Poison overwritten");
-	assert_bad_byte(text, p, 0, OBJ, BAD, POISON_FREE);
+	text = validate_captured(s, 1);
+	assert_bad_byte_report(text, "user", "Poison overwritten", p, 0, OBJ, BAD, POISON_FREE);
 	assert_contains(text, "kmbench: Allocated in slab_user_alloc+0x");
 	assert_contains(text, "kmbench: Freed in slab_user_free+0x");
 	assert_errors_grew(e0, 1);
 
 	/* A double free names them too. */
-	capture_begin(&cap);
-	kmem_cache_free(s, p);
-	text = capture_end(&cap);
+	text = free_captured(s, p);
 	assert_one_report(text, "user", "double free");
 	assert_contains(text, "kmbench: Allocated in slab_user_alloc+0x");
 	assert_contains(text, "kmbench: Freed in slab_user_free+0x");
@@ -695,18 +578,14 @@ static void test_store_user_names_call_sites(void **state)
 static void test_store_user_unfreed_object(void **state)
 {
 	struct kmem_cache *s = cache("user-live", OBJ, SLAB_STORE_USER | SLAB_RED_ZONE);
-	unsigned long e0 = slab_errors(), problems;
-	struct capture cap;
+	unsigned long e0 = slab_errors();
 	unsigned char *p = slab_user_alloc(s);
 	char *text;
 
 	(void)state;
 	assert_non_null(p);
 	p[OBJ] = BAD;
-	capture_begin(&cap);
-	problems = kmem_cache_validate(s);
-	text = capture_end(&cap);
-	assert_int_equal(problems, 1);
+	text = validate_captured(s, 1);
 	assert_one_report(text, "user-live", "Right Redzone overwritten");
 	assert_contains(text, "kmbench: Allocated in slab_user_alloc+0x");
 	assert_lacks(text, "Freed in");
@@ -746,13 +625,10 @@ static void test_parse_debug(void **state)
  */
 static char *overflow_60(struct kmem_cache *s, unsigned char **obj)
 {
-	struct capture cap;
 	unsigned char *p = *obj = alloc_obj(s);
 
 	p[60] = BAD;
-	capture_begin(&cap);
-	kmem_cache_free(s, p);
-	return capture_end(&cap);
+	return free_captured(s, p);
 }
 
 static void test_set_debug(void **state)
@@ -769,8 +645,8 @@ static void test_set_debug(void **state)
 	assert_silent(text);
 	assert_errors_grew(e0, 0);
 	text = overflow_60(after, &p);
-	assert_one_report(text, "dbg-after", "Right Redzone overwritten");
-	assert_bad_byte(text, p, 60, 60, BAD, SLUB_RED_ACTIVE);
+	assert_bad_byte_report(text, "dbg-after", "Right Redzone overwritten", p, 60, 60, BAD,
+			       SLUB_RED_ACTIVE);
 	assert_errors_grew(e0, 1);
 	kmb_slab_set_debug(0);
 	later = cache("dbg-later", 60, 0);
@@ -844,20 +720,6 @@ static void test_reports_prefixed(void **state)
 	check_mm();
 }
 
-/* One CPU for the whole run: see the header. */
-static void pin_to_one_cpu(void)
-{
-	cpu_set_t set;
-	int cpu = sched_getcpu();
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu < 0 ? 0 : cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		perror("sched_setaffinity");
-}
-
-#define SLAB_TEST(fn)	cmocka_unit_test_setup_teardown(fn, setup, slab_teardown)
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -880,6 +742,8 @@ int main(void)
 		SLAB_TEST(test_reports_prefixed),
 	};
 
-	pin_to_one_cpu();
+	/* One CPU for the whole run: see the header. */
+	if (pin_to_one_cpu(NULL))
+		perror("sched_setaffinity");
 	return cmocka_run_group_tests_name("slab_debug", tests, NULL, drop_kept_text);
 }

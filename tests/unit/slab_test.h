@@ -1,0 +1,145 @@
+/*
+ * slab_test.h - what the slab layer's unit tests (test_slab.c, test_slab_debug.c,
+ * test_kmalloc.c) share, on top of mm_test.h:
+ *
+ *   slab_boot_nodes(n, debug)  a machine of @n nodes of SLAB_NODE_MEM (kmb_mm_config.debug
+ *                              @debug) and kmem_cache_init(), or fail the test;
+ *   slab_shutdown()            kmem_cache_exit() and kmb_mm_teardown();
+ *   slab_boot_watched(n)       slab_boot_nodes(n, -1) (page misuse reported, never stopped),
+ *                              with SLAB_TEST_SECONDS for the test, its teardown included: a
+ *                              corrupt freelist (a cycle left by a double free that got
+ *                              through, walked by the next flush) can make the allocator loop,
+ *                              and the watchdog ends the process instead;
+ *   slab_watched_setup/        cmocka setup and teardown for one watched node; the teardown
+ *   slab_watched_teardown      also turns slub_debug off (kmb_slab_set_debug(0));
+ *   SLAB_TEST(fn)              a test with them;
+ *   slab_stats(), slab_errors()   kmb_slab_get_stats() as a value, and its error count;
+ *   validate_captured(s, n)    kmem_cache_validate(@s) with stderr captured: it must find @n
+ *                              problems; the reports (kept text);
+ *   assert_valid(s)            kmem_cache_validate(@s) (NULL: every cache) finds nothing and
+ *                              says nothing;
+ *   pin_to_one_cpu(saved)      the calling thread onto the CPU it runs on, so that one CPU slot
+ *                              serves every allocation.
+ *
+ * Static inline, as in mm_test.h.  Include after _GNU_SOURCE (CPU affinity).
+ */
+#ifndef KMB_TESTS_UNIT_SLAB_TEST_H
+#define KMB_TESTS_UNIT_SLAB_TEST_H
+
+#ifndef _GNU_SOURCE
+#error "slab_test.h needs _GNU_SOURCE (sched_getcpu, sched_setaffinity)"
+#endif
+
+#include <sched.h>
+#include <signal.h>
+
+#include "kmbench/slab.h"
+#include "mm_test.h"
+
+#define SLAB_NODE_MEM		(64UL << 20)
+#define SLAB_TEST_SECONDS	30
+
+static inline void slab_boot_nodes(int nodes, int debug)
+{
+	struct kmb_mm_config cfg = { .nr_nodes = nodes, .node_mem = SLAB_NODE_MEM,
+				     .debug = debug };
+	int r;
+
+	boot(&cfg);
+	r = kmem_cache_init();
+	if (r)
+		fail_msg("kmem_cache_init: %d", r);
+}
+
+static inline void slab_shutdown(void)
+{
+	kmem_cache_exit();
+	kmb_mm_teardown();
+}
+
+static inline void slab_watchdog(int sig)
+{
+	static const char msg[] = "test timed out: the allocator loops (a corrupt freelist?)\n";
+	ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+	(void)sig;
+	(void)n;
+	_exit(3);
+}
+
+static inline void slab_boot_watched(int nodes)
+{
+	signal(SIGALRM, slab_watchdog);
+	alarm(SLAB_TEST_SECONDS);
+	slab_boot_nodes(nodes, -1);
+}
+
+static inline int slab_watched_setup(void **state)
+{
+	(void)state;
+	slab_boot_watched(1);
+	return 0;
+}
+
+static inline int slab_watched_teardown(void **state)
+{
+	(void)state;
+	kmb_slab_set_debug(0);
+	slab_shutdown();
+	alarm(0);
+	return 0;
+}
+
+#define SLAB_TEST(fn)	cmocka_unit_test_setup_teardown(fn, slab_watched_setup, \
+							slab_watched_teardown)
+
+static inline struct kmb_slab_stats slab_stats(void)
+{
+	struct kmb_slab_stats st;
+
+	kmb_slab_get_stats(&st);
+	return st;
+}
+
+static inline unsigned long slab_errors(void)
+{
+	return slab_stats().errors;
+}
+
+/* kmem_cache_validate(@s), stderr captured; it must find @problems.  The text it wrote (kept:
+ * valid until the next keep_text()). */
+static inline char *validate_captured(struct kmem_cache *s, unsigned long problems)
+{
+	struct capture cap;
+	unsigned long found;
+	char *text;
+
+	capture_begin(&cap);
+	found = kmem_cache_validate(s);
+	text = capture_end(&cap);
+	if (found != problems)
+		fail_msg("kmem_cache_validate(%s): %lu problems, expected %lu:\n%s",
+			 s ? kmem_cache_name(s) : "NULL", found, problems, text);
+	return text;
+}
+
+static inline void assert_valid(struct kmem_cache *s)
+{
+	assert_silent(validate_captured(s, 0));
+}
+
+/* Pin the calling thread to the CPU it runs on (CPU 0 when sched_getcpu() cannot tell);
+ * @saved, unless NULL, receives the affinity it had.  0, or -1 with errno set. */
+static inline int pin_to_one_cpu(cpu_set_t *saved)
+{
+	cpu_set_t one;
+	int cpu = sched_getcpu();
+
+	if (saved && sched_getaffinity(0, sizeof(*saved), saved))
+		return -1;
+	CPU_ZERO(&one);
+	CPU_SET(cpu >= 0 ? cpu : 0, &one);
+	return sched_setaffinity(0, sizeof(one), &one);
+}
+
+#endif /* KMB_TESTS_UNIT_SLAB_TEST_H */
