@@ -157,6 +157,42 @@ def order_sweep(title, points, colour):
         return to_base64(fig)
 
 
+def size_sweep(title, points, colour, dashed=()):
+    """Lines: ns per pair against size (log2 x, ticks at the sizes measured), one per backend;
+    backends in dashed (the baselines) drawn dashed. Log y where the values span 20x or more.
+
+    points: {backend: [(size, (median, min, max)), ...]}.
+    """
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
+        sizes = sorted({s for pts in points.values() for s, _ in pts})
+        values = [st[0] for pts in points.values() for _, st in pts]
+        for b, pts in points.items():
+            pts = sorted(pts, key=lambda p: p[0])
+            stats = [p[1] for p in pts]
+            ax.errorbar([p[0] for p in pts], [st[0] for st in stats], yerr=errors(stats),
+                        label=b, color=colour[b], linestyle="--" if b in dashed else "-",
+                        marker="s" if b in dashed else "o", markersize=4, capsize=3,
+                        linewidth=1.6)
+        if sizes:
+            ax.set_xscale("log", base=2)
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.set_xticks(sizes)
+            ax.set_xticklabels([size_text(s) for s in sizes], rotation=45, ha="right")
+            if min(values) > 0 and max(values) / min(values) >= 20:
+                ax.set_yscale("log")
+            else:
+                ax.set_ylim(bottom=0)
+            ax.legend(loc="best", title="backend (dashed: baseline)", title_fontsize=8,
+                      ncols=2)
+        else:
+            no_data(ax)
+        ax.set_xlabel("object size (log2)")
+        ax.set_ylabel("ns per alloc+free pair per thread")
+        ax.set_title(f"{title}: time per pair against size")
+        return to_base64(fig)
+
+
 def size_text(size):
     """4 KiB, 2 MiB, ...: a size in bytes in the largest binary unit that divides it."""
     for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):

@@ -5,9 +5,11 @@
 
 The page (default: index.html beside RESULTS.json) holds the run's header, per (workload, params)
 throughput and ns/op plots; where the file has them, the page allocator's order sweep and targets
-(churn runs of buddy, against mmap) and the fragmentation series (<name>_at_<N>k counters); a
-table of every result (median over repetitions), the backends' status and their own stats, the
-perf counters' availability and the full context. Images are embedded as base64 PNG;
+(churn runs of buddy, against mmap), the slab allocators' targets against the malloc baselines,
+size sweep, aligned-against-packed ratios, constructor caching and memory efficiency (runs of
+slab, slab-packed, slab-colored or kmalloc) and the fragmentation series (<name>_at_<N>k
+counters); a table of every result (median over repetitions), the backends' status and their own
+stats, the perf counters' availability and the full context. Images are embedded as base64 PNG;
 there is no script and no external reference, so the file can be mailed or archived alone.
 
 Reads the results file and nothing else (STYLE.md point 12). Runs on Debian's /usr/bin/python3
@@ -59,6 +61,8 @@ table.ctx table { font-size: 12px; margin: 0; }
 .note { color: #5b6670; font-size: 12.5px; }
 .badge.met { background: #2e7d32; } .badge.not-met { background: #b00020; }
 tr.missing td { color: #8a1020; }
+tr.headline td:first-child { font-weight: 600; white-space: nowrap; }
+p.missing { color: #8a1020; }
 table.stats td.key { font-family: ui-monospace, monospace; white-space: nowrap; }
 figure.stat { margin: 8px 0; } figure.stat figcaption { font-family: ui-monospace, monospace;
                                                           font-weight: 600; color: #2c5d8a; }
@@ -238,6 +242,211 @@ def targets_table(targets):
 
 def fmt_ratio(r):
     return "n/a" if r is None else f"{r:,.1f}x" if r >= 10 else f"{r:.2f}x"
+
+
+def slab_block(cells, backends, colour):
+    """Targets, size sweep, aligned against packed, constructor caching and memory efficiency
+    of the kernel-style backends (kr.SLAB_BACKENDS); "" without any run of them."""
+    if not any(c.backend in kr.SLAB_BACKENDS for c in cells):
+        return ""
+    out = ['<h2 id="slab">Slab and kmalloc</h2>',
+           f'<p class="note">The kernel-style object allocators '
+           f"({esc(', '.join(kr.SLAB_BACKENDS))}) against the malloc baselines "
+           f"({esc(', '.join(kr.BASELINES))}): median ns per operation per thread over "
+           "repetitions (real_time x threads), compared at the same size, batch and thread "
+           "count.</p>",
+           slab_targets_table(kr.slab_targets(cells)), size_plot(cells, backends, colour),
+           packed_table(kr.packed_ratios(cells))]
+    ctor = kr.ctor_groups(cells)
+    if ctor:
+        out.append(ctor_table(ctor))
+    mix = kr.mix_groups(cells)
+    if mix:
+        out.append(mix_table(mix))
+    return "\n".join(out)
+
+
+SLAB_TARGET_HEAD = ["case", "size", "batch", "threads", "backend", "backend ns",
+                    "fastest baseline", "baseline ns", "ratio", "goal", "verdict", "note"]
+
+
+def slab_targets_table(targets):
+    """One row per kernel-style backend and case: its median against the fastest baseline's."""
+    if not targets:
+        return ('<h3 id="slab-targets">Targets</h3><p class="note missing">No churn run of '
+                f"{esc(kr.or_list(kr.SLAB_BACKENDS))}: the targets need them.</p>")
+    rows = [slab_target_row(t) for t in targets]
+    verdicts = [verdict_of(t) for t in targets]
+    counts = ", ".join(f"{verdicts.count(v)} {v}" for v in ("met", "not met", "unknown")
+                       if verdicts.count(v))
+    ths = "".join(f"<th>{esc(h)}</th>" for h in SLAB_TARGET_HEAD)
+    return ('<h3 id="slab-targets">Targets</h3><p class="note">Each kernel-style backend\'s '
+            "churn pair (one kmalloc+kfree or cache alloc+free) over the fastest of the four "
+            "baselines at the same size, batch and thread count, from this file's runs. The "
+            "headline cases come first: 64 bytes hot (batch 1) and in batches of 1000; a "
+            f"headline case the file lacks is named as missing. {esc(counts)} of "
+            f"{len(targets)}.</p>"
+            f'<div class="scroll"><table id="slab-targets-table"><thead><tr>{ths}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table></div>")
+
+
+def verdict_of(t):
+    """met, not met or unknown (a run missing, or a zero baseline)."""
+    return "unknown" if t.met is None else "met" if t.met else "not met"
+
+
+def slab_target_row(t):
+    head = " headline" if t.headline else ""
+    ident = (f"<td>{esc(t.headline)}</td><td class=\"num\">{esc(dash(t.size))}</td>"
+             f'<td class="num">{esc(dash(t.batch))}</td><td class="num">{t.threads}</td>'
+             f"<td>{esc(t.spec.backend)}</td>")
+    if t.missing:
+        return (f'<tr class="target missing{head}">{ident}<td colspan="4">missing: '
+                f'{esc(t.missing)}</td><td class="nw">{esc(t.spec.goal)}</td><td>unknown</td>'
+                "<td></td></tr>")
+    verdict = verdict_of(t)
+    cls = {"met": "met", "not met": "not-met"}.get(verdict, "missing")
+    note = f"no result: {t.absent}" if t.absent else ""
+    return (f'<tr class="target {cls}{head}">{ident}<td class="num">{kr.fmt_ns(t.ns)}</td>'
+            f"<td>{esc(t.baseline)}</td><td class=\"num\">{kr.fmt_ns(t.baseline_ns)}</td>"
+            f'<td class="num">{fmt_ratio(t.ratio)}</td><td class="nw">{esc(t.spec.goal)}</td>'
+            f'<td class="nw"><span class="badge {cls}">{verdict}</span></td><td>{esc(note)}</td>'
+            "</tr>")
+
+
+def dash(v):
+    return "-" if v is None else v
+
+
+def size_points(cells, backends):
+    """(batch, threads, {backend: [(size, ns stats)]}) of the churn cells of the kernel-style
+    backends and the baselines at batch 1 (else the smallest batch the kernel-style backends
+    ran) and the smallest thread count of the kernel-style backends there; None without any."""
+    shown = [b for b in backends if b in kr.SLAB_BACKENDS or b in kr.BASELINES]
+    churn = [c for c in cells if c.workload == "churn" and c.backend in shown and c.ns
+             and isinstance(kr.param(c, "size"), (int, float)) and kr.param(c, "size") > 0]
+    kernel = [c for c in churn if c.backend in kr.SLAB_BACKENDS]
+    if not kernel:
+        return None
+    batches = {kr.param(c, "batch") for c in kernel}
+    batch = 1 if 1 in batches else min(batches, key=kr.natural)
+    threads = min(c.threads for c in kernel if kr.param(c, "batch") == batch)
+    points = {}
+    for b in shown:
+        pts = [(kr.param(c, "size"), c.ns) for c in churn if c.backend == b
+               and kr.param(c, "batch") == batch and c.threads == threads]
+        if pts:
+            points[b] = pts
+    return batch, threads, points
+
+
+def size_plot(cells, backends, colour):
+    """The size sweep at one batch and thread count (one figure), or a note why there is none."""
+    found = size_points(cells, backends)
+    if found is None:
+        return ""
+    batch, threads, points = found
+    sizes = {s for pts in points.values() for s, _ in pts}
+    where = f"churn batch:{dash(batch)} threads:{threads}"
+    if len(sizes) < 2:
+        return (f'<p class="note">No size plot: the churn runs at {esc(where)} have '
+                f"{len(sizes)} size; the plot needs two or more.</p>")
+    png = kmb_plots.size_sweep(where, points, colour, dashed=kr.BASELINES)
+    return ('<p class="note">Median ns per pair against the object size (error bars '
+            f"min..max over repetitions) at {esc(where)}: batch 1 where the kernel-style "
+            "backends ran it, and their smallest thread count. Baselines dashed.</p>"
+            f'<div class="plots"><img alt="{esc(where)}: ns per pair against size" '
+            f'src="data:image/png;base64,{png}"></div>')
+
+
+PACKED_HEAD = ["workload", "params", "threads", f"{kr.PACKED} ns"] + [
+    h for b in kr.PACKED_AGAINST for h in (f"{b} ns", f"{b} / {kr.PACKED}")]
+
+
+def packed_table(rows):
+    """slab (aligned) and slab-colored against slab-packed, per group where both ran."""
+    head = ('<h3 id="slab-packed">Aligned against packed</h3><p class="note">slab aligns its '
+            "objects to the cache line, slab-packed packs them at their size, slab-colored "
+            "aligns and colours the slabs; a ratio above 1: slower than packed.</p>")
+    if not rows:
+        return head + (f'<p class="note missing">No group where both {esc(kr.PACKED_AGAINST[0])}'
+                       f" and {esc(kr.PACKED)} have a result.</p>")
+    body = []
+    for r in rows:
+        tds = "".join(f'<td class="num">{kr.fmt_ns(r.ns.get(b))}</td>'
+                      f'<td class="num">{fmt_ratio(r.ratio.get(b))}</td>'
+                      for b in kr.PACKED_AGAINST)
+        body.append(f"<tr><td>{esc(r.workload)}</td><td class=\"nw\">"
+                    f"{esc(kr.params_text(r.params))}</td><td class=\"num\">{r.threads}</td>"
+                    f'<td class="num">{kr.fmt_ns(r.packed_ns)}</td>{tds}</tr>')
+    ths = "".join(f"<th>{esc(h)}</th>" for h in PACKED_HEAD)
+    return (head + f'<table id="slab-packed-table"><thead><tr>{ths}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+CTOR_HEAD = ["params", "threads", "backend", "ns/op", "ctor_calls per op", "cached",
+             "speed-up", "against"]
+
+
+def ctor_table(groups):
+    """Per ctor group: each backend's ns/op, constructor calls and the cached backends'
+    speed-up over the fastest backend that constructs on every allocation."""
+    body, notes = [], []
+    for g in groups:
+        for i, r in enumerate(g.rows):
+            c = r.cell
+            cached = "unknown" if r.cached is None else "yes" if r.cached else "no"
+            ns = kr.fmt_ns(kr.ok_ns(c)) if c.ns else "failed" if c.errors else "n/a"
+            body.append(f'<tr class="ctor{" first" if i == 0 else ""}">'
+                        f'<td class="nw">{esc(kr.params_text(g.params))}</td>'
+                        f'<td class="num">{g.threads}</td><td>{esc(c.backend)}</td>'
+                        f'<td class="num">{cell_text(ns)}</td>'
+                        f'<td class="num">{cell_text(kr.fmt_counter(r.calls))}</td>'
+                        f"<td>{cached}</td><td class=\"num\">{cell_text(fmt_ratio(r.speedup))}"
+                        f"</td><td>{esc(r.against or '')}</td></tr>")
+        if g.missing:
+            notes.append(f'<p class="note missing">No speed-up: {esc(g.missing)}.</p>')
+    ths = "".join(f"<th>{esc(h)}</th>" for h in CTOR_HEAD)
+    return ('<h3 id="slab-ctor">Constructor caching</h3><p class="note">Workload ctor: one '
+            "allocation of a constructed object plus its free. Cached: the objects come from "
+            "a cache created with the constructor, which runs only when a slab is populated "
+            "(ctor_calls per op near 0); the other backends construct on every allocation. "
+            "Speed-up: the fastest backend without a cache over the cached backend "
+            "(Bonwick measured 1.3-5.1x).</p>"
+            f'<table id="slab-ctor-table"><thead><tr>{ths}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>" + "".join(notes))
+
+
+MIX_HEAD = ["params", "threads", "rank", "backend", "bytes per requested byte",
+            "requested bytes", "RSS growth bytes", "ns/op"]
+
+
+def mix_table(groups):
+    """Per mix group: the backends by bytes_per_requested_byte, best first."""
+    body = []
+    for (params, threads), group in groups.items():
+        for i, c in enumerate(group):
+            k = c.counters
+            body.append(f'<tr class="mix{" first" if i == 0 else ""}">'
+                        f'<td class="nw">{esc(kr.params_text(params))}</td>'
+                        f'<td class="num">{threads}</td><td class="num">{i + 1}</td>'
+                        f"<td>{esc(c.backend)}</td>"
+                        f'<td class="num">{cell_text(fmt_bprb(k.get(kr.MIX_KEY)))}</td>'
+                        f'<td class="num">{fmt_stat(k.get("requested_bytes"))}</td>'
+                        f'<td class="num">{fmt_stat(k.get("rss_delta_bytes"))}</td>'
+                        f'<td class="num">{cell_text(kr.fmt_ns(kr.ok_ns(c)))}</td></tr>')
+    ths = "".join(f"<th>{esc(h)}</th>" for h in MIX_HEAD)
+    return ('<h3 id="slab-mix">Memory efficiency</h3><p class="note">Workload mix: resident '
+            "memory the live sets grew the process by over the bytes they asked for "
+            "(bytes_per_requested_byte; 1 is perfect, Bonwick reports 1.11-1.14 for his slab "
+            "allocator), lowest first. Clean only for a process's first mix family "
+            "(results/README.md).</p>"
+            f'<table id="slab-mix-table"><thead><tr>{ths}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def fmt_bprb(v):
+    return "n/a" if v is None else f"{v:.3f}"
 
 
 def fragmentation_block(cells, backends, colour):
@@ -453,6 +662,7 @@ def render(data, path, title=None):
     sections = [  # (anchor, nav title, HTML or "" where the file has nothing for it)
         ("plots", "Plots", plots(cells, backends)),
         ("pages", "Page allocator", pages_block(cells, colour)),
+        ("slab", "Slab and kmalloc", slab_block(cells, backends, colour)),
         ("fragmentation", "Fragmentation", fragmentation_block(cells, backends, colour)),
         ("results", "Results", results_table(cells, counters_ctx)),
         ("backends", "Backends", backends_block(ctx, cells, backends)),

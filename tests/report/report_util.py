@@ -131,3 +131,34 @@ def section(text, anchor):
         return None
     end = text.find("<h2 ", start + 1)
     return text[start:end if end >= 0 else len(text)]
+
+# What tests/fixtures/results-slab.json holds (see tests/fixtures/make_results_slab.py).
+SLAB_FIXTURE = os.path.join(SOURCE_DIR, "tests", "fixtures", "results-slab.json")
+SLAB_KERNEL = ["slab", "slab-packed", "slab-colored", "kmalloc"]
+SLAB_BASELINES = ["glibc", "jemalloc", "tcmalloc", "mimalloc"]
+SLAB_GOAL = 1.5                               # kernel-style pair <= 1.5x the fastest baseline's
+SLAB_HEADLINES = [(64, 1, "64 B hot"), (64, 1000, "64 B, batch 1000")]
+SLAB_TARGET_ROWS = 5 * 4 + 1                  # 5 churn cases x 4 backends + 64 B hot, 2 threads
+SLAB_PLOT_ALT = "churn batch:1 threads:1: ns per pair against size"
+
+
+def table_rows(parsed, table_id):
+    """Rows of a table as dicts keyed by header, with "class" added."""
+    table = parsed.tables[table_id]
+    return [dict(zip(table["header"], cells), **{"class": cls}) for cls, cells in table["rows"]]
+
+
+def median_counter(data, backend, workload, params, threads, name):
+    """Median over the successful iteration runs of counter name."""
+    vals = [r[name] for r in data["benchmarks"]
+            if r["run_type"] == "iteration" and not r.get("error_occurred")
+            and r["kmbench"]["backend"] == backend and r["kmbench"]["workload"] == workload
+            and r["kmbench"]["params"] == params and r["threads"] == threads and name in r]
+    return statistics.median(vals) if vals else None
+
+
+def cases(data, workload, backends):
+    """Sorted distinct (params as a sorted item tuple, threads) of the runs of backends."""
+    return sorted({(tuple(sorted(r["kmbench"]["params"].items())), r["threads"])
+                   for r in data["benchmarks"] if r["kmbench"]["workload"] == workload
+                   and r["kmbench"]["backend"] in backends})

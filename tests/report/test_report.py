@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Tests of report/kmbench_report.py against tests/fixtures/results-quick.json.
+"""Tests of report/kmbench_report.py against tests/fixtures/results-{quick,pages,slab}.json.
 
 Run: /usr/bin/python3 tests/report/test_report.py   (KMB_SOURCE_DIR: the repository root, if set)
 """
@@ -155,12 +155,15 @@ class RenderFixture(unittest.TestCase):
             self.assertIn(text, self.html)
 
     def test_no_page_sections(self):
-        """No buddy churn, no series counters, no stats: none of the page-allocator sections."""
-        for anchor in ("pages", "fragmentation", "state"):
+        """No buddy churn, no kernel-style backend, no series counters, no stats: none of the
+        page-allocator or slab sections."""
+        for anchor in ("pages", "slab", "fragmentation", "state"):
             self.assertIsNone(ru.section(self.html, anchor), anchor)
             self.assertNotIn(f'href="#{anchor}"', self.html)
         self.assertNotIn("Page allocator", self.html)
+        self.assertNotIn("Slab and kmalloc", self.html)
         self.assertNotIn("targets-table", self.page.tables)
+        self.assertNotIn("slab-targets-table", self.page.tables)
 
 
 class Variants(unittest.TestCase):
@@ -479,6 +482,356 @@ class PagesVariants(unittest.TestCase):
         self.assertNotIn("<i>key", page)
         self.assertIn(html.escape(evil), page)
         self.assertIn("&lt;i&gt;key&lt;/i&gt;", page)
+
+
+def fmt_ratio_value(text):
+    """A ratio cell's number, None for "n/a"."""
+    return None if text == "n/a" else ratio_value(text)
+
+
+class SlabFixture(unittest.TestCase):
+    """Render tests/fixtures/results-slab.json (baselines and kernel-style backends; churn,
+    ctor and mix) and check the Slab and kmalloc section against values recomputed here."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="kmb-report-test-")
+        cls.out = os.path.join(cls.tmp, "index.html")
+        with open(ru.SLAB_FIXTURE, encoding="utf-8") as f:
+            cls.data = json.load(f)
+        cls.proc = ru.run_report(ru.SLAB_FIXTURE, "-o", cls.out)
+        cls.html = ""
+        if os.path.exists(cls.out):
+            with open(cls.out, encoding="utf-8") as f:
+                cls.html = f.read()
+        cls.page = ru.parse(cls.html)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def ns(self, backend, workload, params, threads):
+        return ru.median_ns(self.data, backend, workload, params, threads)
+
+    def test_fixture_format(self):
+        backends = self.data["context"]["backends"]
+        for b in ru.SLAB_KERNEL:
+            self.assertIn("\n", backends[b]["stats"]["slabinfo"])
+        for r in self.data["benchmarks"]:
+            workload = r["kmbench"]["workload"]
+            if workload == "ctor":
+                self.assertIn(r["ctor_cached"], (0, 1))
+                self.assertIn("ctor_calls", r)
+            if workload == "mix":
+                self.assertEqual(r["bytes_per_requested_byte"],
+                                 r["rss_delta_bytes"] / r["requested_bytes"])
+                self.assertEqual(list(r["kmbench"]["params"]), ["batch"])
+
+    def test_exit_status_and_sections(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        self.assertIn('href="#slab"', self.html)
+        section = ru.section(self.html, "slab")
+        self.assertIsNotNone(section)
+        for anchor in ("slab-targets", "slab-packed", "slab-ctor", "slab-mix"):
+            self.assertIn(f'<h3 id="{anchor}">', section)
+        for table in ("slab-targets-table", "slab-packed-table", "slab-ctor-table",
+                      "slab-mix-table"):
+            self.assertIn(table, section)
+        self.assertIsNone(ru.section(self.html, "pages"), "no buddy churn runs")
+
+    def expected_target(self, backend, size, batch, threads):
+        """(ratio, fastest baseline, verdict) recomputed from the fixture's runs."""
+        params = {"size": size, "batch": batch}
+        base = {b: self.ns(b, "churn", params, threads) for b in ru.SLAB_BASELINES}
+        base = {b: v for b, v in base.items() if v is not None}
+        fastest = min(base, key=base.get)
+        ratio = self.ns(backend, "churn", params, threads) / base[fastest]
+        return ratio, fastest, "met" if ratio <= ru.SLAB_GOAL else "not met"
+
+    def test_targets(self):
+        rows = ru.table_rows(self.page, "slab-targets-table")
+        self.assertEqual(len(rows), ru.SLAB_TARGET_ROWS)
+        checked, verdicts, fastest_names = 0, set(), set()
+        for params, threads in ru.cases(self.data, "churn", ru.SLAB_KERNEL):
+            p = dict(params)
+            for b in ru.SLAB_KERNEL:
+                found = [r for r in rows if (r["backend"], r["size"], r["batch"], r["threads"])
+                         == (b, str(p["size"]), str(p["batch"]), str(threads))]
+                self.assertEqual(len(found), 1, f"{b} {p} {threads}: {found}")
+                row = found[0]
+                ratio, fastest, verdict = self.expected_target(b, p["size"], p["batch"],
+                                                               threads)
+                self.assertAlmostEqual(ratio_value(row["ratio"]), ratio, delta=0.0051)
+                self.assertEqual(row["fastest baseline"], fastest)
+                self.assertEqual(row["verdict"], verdict)
+                self.assertIn("not-met" if verdict == "not met" else "met", row["class"])
+                self.assertEqual(row["goal"], f"<= {ru.SLAB_GOAL}x")
+                checked += 1
+                verdicts.add(verdict)
+                fastest_names.add(fastest)
+        self.assertEqual(checked, ru.SLAB_TARGET_ROWS - 1)
+        self.assertEqual(verdicts, {"met", "not met"}, "the fixture exercises both verdicts")
+        self.assertGreaterEqual(len(fastest_names), 3)
+
+    def test_target_order_and_headlines(self):
+        rows = ru.table_rows(self.page, "slab-targets-table")
+        sizes = [r["size"] for r in rows]
+        n64 = sizes.count("64")
+        self.assertEqual(sizes[:n64], ["64"] * n64, "64-byte rows first")
+        self.assertEqual(sizes[n64:], sorted(sizes[n64:], key=int))
+        labels = {label for _, _, label in ru.SLAB_HEADLINES}
+        for r in rows:
+            headline = next((label for s, b, label in ru.SLAB_HEADLINES
+                             if (str(s), str(b)) == (r["size"], r["batch"])), "")
+            self.assertEqual(r["case"], headline, r)
+            self.assertEqual("headline" in r["class"], bool(headline))
+        self.assertEqual([r["case"] for r in rows if r["case"]][0], "64 B hot")
+        self.assertEqual({r["case"] for r in rows if r["case"]}, labels)
+
+    def test_missing_headline_named(self):
+        """64 B hot was not run at 2 threads: one row naming every run it needs."""
+        rows = ru.table_rows(self.page, "slab-targets-table")
+        missing = [r for r in rows if "missing" in r["class"]]
+        self.assertEqual(len(missing), 1, missing)
+        text = " ".join(missing[0].values())
+        self.assertIn("no churn run of " + ", ".join(ru.SLAB_KERNEL + ru.SLAB_BASELINES[:3])
+                      + " or mimalloc size:64 batch:1 threads:2", text)
+        self.assertEqual((missing[0]["case"], missing[0]["threads"]), ("64 B hot", "2"))
+        self.assertIn("unknown", text)
+
+    def test_packed_ratios(self):
+        rows = ru.table_rows(self.page, "slab-packed-table")
+        expected = []
+        for workload in ("churn", "ctor", "mix"):
+            for params, threads in ru.cases(self.data, workload, ["slab-packed"]):
+                if self.ns("slab", workload, dict(params), threads) is not None:
+                    expected.append((workload, dict(params), threads))
+        self.assertEqual(len(rows), len(expected))
+        self.assertEqual(len(rows), 7)
+        for workload, params, threads in expected:
+            ptext = " ".join(f"{k}:{params[k]}" for k in ("size", "batch") if k in params)
+            found = [r for r in rows if (r["workload"], r["params"], r["threads"])
+                     == (workload, ptext, str(threads))]
+            self.assertEqual(len(found), 1, (workload, ptext, threads, rows))
+            packed = self.ns("slab-packed", workload, params, threads)
+            for b in ("slab", "slab-colored"):
+                ns = self.ns(b, workload, params, threads)
+                got = fmt_ratio_value(found[0][f"{b} / slab-packed"])
+                if ns is None:
+                    self.assertIsNone(got)
+                else:
+                    self.assertAlmostEqual(got, ns / packed, delta=0.0051)
+        self.assertEqual(rows[0]["workload"], "churn")
+
+    def test_ctor_speedup(self):
+        rows = ru.table_rows(self.page, "slab-ctor-table")
+        (params, threads), = ru.cases(self.data, "ctor", ru.SLAB_KERNEL)
+        params = dict(params)
+        cached = {r["kmbench"]["backend"]: bool(r["ctor_cached"]) for r in self.data["benchmarks"]
+                  if r["kmbench"]["workload"] == "ctor"}
+        ns = {b: self.ns(b, "ctor", params, threads) for b in cached}
+        plain = {b: v for b, v in ns.items() if not cached[b]}
+        fastest = min(plain, key=plain.get)
+        self.assertEqual({r["backend"] for r in rows}, set(cached))
+        speedups = []
+        for r in rows:
+            b = r["backend"]
+            self.assertEqual(r["cached"], "yes" if cached[b] else "no")
+            calls = ru.median_counter(self.data, b, "ctor", params, threads, "ctor_calls")
+            self.assertAlmostEqual(float(r["ctor_calls per op"]), calls, delta=abs(calls) * 1e-2)
+            if cached[b]:
+                self.assertEqual(r["against"], fastest)
+                speedups.append(fmt_ratio_value(r["speed-up"]))
+                self.assertAlmostEqual(speedups[-1], plain[fastest] / ns[b], delta=0.0051)
+            else:
+                self.assertEqual((r["speed-up"], r["against"]), ("n/a", ""))
+        self.assertEqual(len(speedups), 2)
+        self.assertTrue(all(s > 1 for s in speedups))
+
+    def test_mix_order(self):
+        rows = ru.table_rows(self.page, "slab-mix-table")
+        (params, threads), = ru.cases(self.data, "mix", ru.SLAB_KERNEL)
+        backends = {r["kmbench"]["backend"] for r in self.data["benchmarks"]
+                    if r["kmbench"]["workload"] == "mix"}
+        bprb = {b: ru.median_counter(self.data, b, "mix", dict(params), threads,
+                                     "bytes_per_requested_byte") for b in backends}
+        self.assertEqual([r["backend"] for r in rows], sorted(backends, key=bprb.get))
+        self.assertNotEqual(sorted(backends, key=bprb.get),
+                            [b for b in ru.SLAB_BASELINES + ru.SLAB_KERNEL if b in backends],
+                            "the fixture's order differs from the backends' own")
+        for i, r in enumerate(rows):
+            self.assertEqual(r["rank"], str(i + 1))
+            self.assertEqual(r["bytes per requested byte"], f"{bprb[r['backend']]:.3f}")
+            self.assertEqual(r["requested bytes"], "24,356,056")
+
+    def test_size_plot(self):
+        section = ru.section(self.html, "slab")
+        png = ru.img_src(section, ru.SLAB_PLOT_ALT)
+        self.assertIsNotNone(png)
+        self.assertTrue(png.startswith(ru.PNG_MAGIC))
+        w, h = ru.png_size(png)
+        self.assertTrue(400 <= w <= 2000 and 250 <= h <= 2000, (w, h))
+        self.assertEqual(section.count("<img "), 1, "one figure")
+
+    def test_slabinfo_once(self):
+        """slabinfo is a text block: a <pre> in Allocator state, a link in Context."""
+        state = ru.section(self.html, "state")
+        for b in ru.SLAB_KERNEL:
+            text = self.data["context"]["backends"][b]["stats"]["slabinfo"]
+            start = state.index(f'<h3 id="state-{b}">')
+            m = re.search(r"<figcaption>slabinfo</figcaption><pre>(.*?)</pre>", state[start:],
+                          re.S)
+            self.assertIsNotNone(m, b)
+            self.assertEqual(html.unescape(m.group(1)), text.rstrip())
+        self.assertEqual(self.html.count("slabinfo - version: 2.1"), len(ru.SLAB_KERNEL))
+        ctx = ru.section(self.html, "context")
+        self.assertNotIn("slabinfo - version", ctx)
+        for b in ru.SLAB_KERNEL:
+            self.assertIn(f'href="#state-{b}"', ctx)
+
+
+class SlabVariants(unittest.TestCase):
+    """The Slab and kmalloc section with runs missing, failed or odd."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="kmb-report-test-")
+        with open(ru.SLAB_FIXTURE, encoding="utf-8") as f:
+            self.data = json.load(f)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def render(self):
+        path = os.path.join(self.tmp, "in.json")
+        out = os.path.join(self.tmp, "out.html")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(self.data, f)
+        proc = ru.run_report(path, "-o", out)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(out, encoding="utf-8") as f:
+            return f.read()
+
+    def drop(self, pred):
+        self.data["benchmarks"] = [r for r in self.data["benchmarks"] if not pred(r["kmbench"], r)]
+
+    def targets(self):
+        page = self.render()
+        return page, ru.table_rows(ru.parse(page), "slab-targets-table")
+
+    def at(self, k, r, size, batch, threads):
+        return (k["workload"] == "churn" and k["params"] == {"size": size, "batch": batch}
+                and r["threads"] == threads)
+
+    def test_absent_without_kernel_backends(self):
+        self.drop(lambda k, r: k["backend"] in ru.SLAB_KERNEL)
+        page = self.render()
+        self.assertIsNone(ru.section(page, "slab"))
+        self.assertNotIn('href="#slab"', page)
+        self.assertNotIn("Slab and kmalloc", page)
+
+    def test_one_baseline_missing(self):
+        self.drop(lambda k, r: k["backend"] == "mimalloc" and self.at(k, r, 64, 1, 1))
+        _, rows = self.targets()
+        case = [r for r in rows if (r["size"], r["batch"], r["threads"]) == ("64", "1", "1")]
+        self.assertEqual(len(case), 4)
+        params = {"size": 64, "batch": 1}
+        base = {b: ru.median_ns(self.data, b, "churn", params, 1) for b in ru.SLAB_BASELINES}
+        fastest = min((b for b in base if base[b] is not None), key=base.get)
+        self.assertNotEqual(fastest, "mimalloc")
+        for r in case:
+            self.assertEqual(r["fastest baseline"], fastest)
+            self.assertIn("no churn run of mimalloc size:64 batch:1 threads:1", r["note"])
+            self.assertIn(r["verdict"], ("met", "not met"))
+            ratio = ru.median_ns(self.data, r["backend"], "churn", params, 1) / base[fastest]
+            self.assertAlmostEqual(ratio_value(r["ratio"]), ratio, delta=0.0051)
+
+    def test_kernel_run_missing(self):
+        self.drop(lambda k, r: k["backend"] == "kmalloc" and self.at(k, r, 64, 1000, 2))
+        _, rows = self.targets()
+        case = [r for r in rows if (r["size"], r["batch"], r["threads"]) == ("64", "1000", "2")]
+        missing = [r for r in case if "missing" in r["class"]]
+        self.assertEqual([r["backend"] for r in missing], ["kmalloc"])
+        self.assertIn("no churn run of kmalloc size:64 batch:1000 threads:2",
+                      " ".join(missing[0].values()))
+        self.assertNotIn("glibc", " ".join(missing[0].values()))
+        self.assertEqual(len([r for r in case if "missing" not in r["class"]]), 3)
+
+    def test_all_baselines_missing(self):
+        self.drop(lambda k, r: k["backend"] in ru.SLAB_BASELINES and self.at(k, r, 1024, 1, 1))
+        _, rows = self.targets()
+        case = [r for r in rows if r["size"] == "1024"]
+        self.assertEqual(len(case), 4)
+        for r in case:
+            self.assertIn("missing", r["class"])
+            self.assertIn("no churn run of glibc, jemalloc, tcmalloc or mimalloc "
+                          "size:1024 batch:1 threads:1", " ".join(r.values()))
+
+    def test_failed_run_named(self):
+        for r in self.data["benchmarks"]:
+            if r["kmbench"]["backend"] == "slab" and self.at(r["kmbench"], r, 256, 1, 1):
+                r.update(error_occurred=True, error_message="ENOMEM")
+        _, rows = self.targets()
+        missing = [r for r in rows if "missing" in r["class"] and r["size"] == "256"]
+        self.assertEqual([r["backend"] for r in missing], ["slab"])
+        self.assertIn("only failed churn run of slab size:256 batch:1 threads:1",
+                      " ".join(missing[0].values()))
+
+    def test_no_churn_runs(self):
+        self.drop(lambda k, r: k["workload"] == "churn")
+        page = self.render()
+        section = ru.section(page, "slab")
+        self.assertIsNotNone(section)
+        self.assertNotIn("slab-targets-table", section)
+        self.assertIn("No churn run of slab, slab-packed, slab-colored or kmalloc", section)
+        self.assertIn("slab-ctor-table", section)
+        self.assertIn("slab-mix-table", section)
+        self.assertIsNone(ru.img_src(section, ru.SLAB_PLOT_ALT))
+
+    def test_one_size(self):
+        self.drop(lambda k, r: k["workload"] == "churn" and k["params"]["size"] != 64)
+        page = self.render()
+        section = ru.section(page, "slab")
+        self.assertIn("No size plot", section)
+        self.assertNotIn("<img ", section)
+
+    def test_no_uncached_ctor(self):
+        self.drop(lambda k, r: k["workload"] == "ctor" and not r["ctor_cached"])
+        page = self.render()
+        rows = ru.table_rows(ru.parse(page), "slab-ctor-table")
+        self.assertEqual({r["speed-up"] for r in rows}, {"n/a"})
+        self.assertIn("No speed-up: no ctor run without a cache (ctor_cached 0) at "
+                      "size:256 batch:32 threads:1", page)
+
+    def test_without_ctor_and_mix(self):
+        self.drop(lambda k, r: k["workload"] in ("ctor", "mix"))
+        section = ru.section(self.render(), "slab")
+        self.assertNotIn("slab-ctor", section)
+        self.assertNotIn("slab-mix", section)
+        self.assertIn("slab-targets-table", section)
+
+    def test_escaping(self):
+        evil = "<b>evil</b>"
+        runs = self.data["benchmarks"]
+        mix = copy.deepcopy(next(r for r in runs if r["kmbench"]["workload"] == "mix"))
+        mix["kmbench"]["backend"] = evil
+        mix["name"] = mix["run_name"] = mix["name"].replace("glibc", evil)
+        churn = copy.deepcopy(next(r for r in runs if r["kmbench"]["backend"] == "slab"))
+        churn["kmbench"]["params"] = {"size": 64, "batch": "<i>x</i>"}
+        runs += [mix, churn]
+        stats = self.data["context"]["backends"]["slab"]["stats"]
+        stats["slabinfo"] = "</pre><script>alert(1)</script>\n" + stats["slabinfo"]
+        page = self.render()
+        self.assertNotIn("<script", page.lower())
+        self.assertNotIn("<b>evil", page)
+        self.assertNotIn("<i>x", page)
+        self.assertIn(html.escape(evil), ru.section(page, "slab"))
+        rows = ru.table_rows(ru.parse(page), "slab-targets-table")
+        self.assertIn(evil, [r["backend"] for r in ru.table_rows(ru.parse(page),
+                                                                  "slab-mix-table")])
+        odd = [r for r in rows if "missing" in r["class"] and "<i>x</i>" in " ".join(r.values())]
+        self.assertTrue(odd, "the odd batch is named in a missing row")
+        self.assertIn("no churn run of glibc, jemalloc, tcmalloc or mimalloc size:64 "
+                      "batch:<i>x</i> threads:1", " ".join(odd[0].values()))
 
 
 class AtomicWrite(unittest.TestCase):

@@ -122,6 +122,24 @@ class BrowserPages(RenderedFixture):
         self.assertEqual([h for h in dom.tables["results-table"]["header"] if "_at_" in h], [])
 
 
+
+class BrowserSlab(RenderedFixture):
+    """The slab targets table of tests/fixtures/results-slab.json as Chromium builds it."""
+
+    FIXTURE = ru.SLAB_FIXTURE
+
+    def test_dom(self):
+        rc, out, err = chromium(["--dump-dom", self.url], self.tmp)
+        self.assertEqual(rc, 0, err[-2000:])
+        rows = ru.table_rows(ru.parse(out), "slab-targets-table")
+        self.assertEqual(len(rows), ru.SLAB_TARGET_ROWS)
+        self.assertEqual({r["class"].replace(" headline", "") for r in rows},
+                         {"target met", "target not-met", "target missing"})
+        self.assertEqual((rows[0]["case"], rows[0]["size"], rows[0]["batch"]),
+                         ("64 B hot", "64", "1"))
+        self.assertIsNotNone(ru.img_src(out, ru.SLAB_PLOT_ALT))
+
+
 if __name__ == "__main__":
     if not os.access(CHROMIUM, os.X_OK):
         print(f"skipped: {CHROMIUM} not found (Debian package chromium)")
