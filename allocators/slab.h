@@ -126,6 +126,9 @@ extern struct list_head slab_caches;
 extern slab_flags_t slub_debug;		/* kmb_slab_set_debug() */
 extern atomic_ulong slab_stat_alloc, slab_stat_free;	/* slabs taken, given back */
 extern atomic_ulong slab_stat_errors;		/* reports, every cache */
+/* Pages in slabs: [0] unreclaimable, [1] SLAB_RECLAIM_ACCOUNT caches (meminfo's SUnreclaim and
+ * SReclaimable). */
+extern atomic_long slab_pages[2];
 
 /* Which slab an object lives in; NULL when @obj is not in a slab frame. */
 static inline struct slab *virt_to_slab(const void *obj)

@@ -411,6 +411,8 @@ void kmb_slab_get_stats(struct kmb_slab_stats *st)
 	st->slabs_alloc = atomic_load(&slab_stat_alloc);
 	st->slabs_free = atomic_load(&slab_stat_free);
 	st->errors = atomic_load(&slab_stat_errors);
+	st->reclaimable_pages = (unsigned long)atomic_load(&slab_pages[1]);
+	st->unreclaimable_pages = (unsigned long)atomic_load(&slab_pages[0]);
 	pthread_mutex_lock(&slab_mutex);
 	list_for_each(it, &slab_caches) {
 		struct kmem_cache *s = list_entry(it, struct kmem_cache, list);

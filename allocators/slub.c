@@ -33,6 +33,7 @@ pthread_mutex_t slab_mutex = PTHREAD_MUTEX_INITIALIZER;
 struct list_head slab_caches = { &slab_caches, &slab_caches };
 slab_flags_t slub_debug;
 atomic_ulong slab_stat_alloc, slab_stat_free, slab_stat_errors;
+atomic_long slab_pages[2];
 
 #define MAX_OBJS_PER_SLAB	32767
 #define ALIGN_UP(x, a)		(((x) + (a) - 1) / (a) * (a))
@@ -133,6 +134,8 @@ int kmem_cache_open(struct kmem_cache *s)
 	if (calculate_sizes(s))
 		return -EINVAL;
 	s->allocflags = (s->flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0;
+	if (s->flags & SLAB_RECLAIM_ACCOUNT)
+		s->allocflags |= __GFP_RECLAIMABLE;	/* calculate_sizes() in mm/slub.c */
 	if (posix_memalign((void **)&s->cpu_slab, 64,
 			   sizeof(*s->cpu_slab) * (size_t)kmb_mm.nr_cpus))
 		return -ENOMEM;
@@ -204,6 +207,8 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	if (s->ctor)
 		atomic_fetch_add_explicit(&s->ctor_calls, s->objects, memory_order_relaxed);
 	atomic_fetch_add_explicit(&slab_stat_alloc, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&slab_pages[!!(s->flags & SLAB_RECLAIM_ACCOUNT)],
+				  1L << s->order, memory_order_relaxed);
 	spin_lock(&n->list_lock);
 	n->nr_slabs++;
 	n->total_objects += s->objects;
@@ -227,6 +232,8 @@ static void discard_slab(struct kmem_cache *s, struct slab *slab)
 	slab->slab_cache = NULL;
 	slab->freelist = NULL;
 	atomic_fetch_add_explicit(&slab_stat_free, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&slab_pages[!!(s->flags & SLAB_RECLAIM_ACCOUNT)],
+				  1L << s->order, memory_order_relaxed);
 	__free_pages(page, s->order);
 }
 

@@ -112,6 +112,8 @@ int kmb_mm_backend_stats(const struct kmb_stats_sink *sink)
 		sink->num(sink->ctx, "slab_ctor_calls", (double)ss.ctor_calls);
 		sink->num(sink->ctx, "slabs_alloc", (double)ss.slabs_alloc);
 		sink->num(sink->ctx, "slabs_free", (double)ss.slabs_free);
+		sink->num(sink->ctx, "slab_reclaimable_pages", (double)ss.reclaimable_pages);
+		sink->num(sink->ctx, "slab_unreclaimable_pages", (double)ss.unreclaimable_pages);
 	}
 	return 0;
 }

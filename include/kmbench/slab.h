@@ -31,7 +31,7 @@ typedef unsigned int slab_flags_t;
 #define SLAB_STORE_USER		(1u << 3)	/* 'U': last alloc and free call site per object */
 #define SLAB_HWCACHE_ALIGN	(1u << 4)	/* objects on L1 cache-line boundaries */
 #define SLAB_CACHE_DMA		(1u << 5)	/* slabs from ZONE_DMA */
-#define SLAB_RECLAIM_ACCOUNT	(1u << 6)	/* reclaimable: counted apart, like the kernel's */
+#define SLAB_RECLAIM_ACCOUNT	(1u << 6)	/* reclaimable: __GFP_RECLAIMABLE slabs, counted apart */
 #define SLAB_PANIC		(1u << 7)	/* creation failure stops the process */
 #define SLAB_COLOUR		(1u << 8)	/* kmbench: Bonwick's slab colouring (see slab.c) */
 #define SLAB_DEBUG_FLAGS	(SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | \
@@ -120,6 +120,8 @@ struct kmb_slab_stats {
 	unsigned long ctor_calls;	/* constructor calls, all caches */
 	unsigned long slabs_alloc;	/* slabs taken from the page allocator */
 	unsigned long slabs_free;	/* slabs given back */
+	unsigned long reclaimable_pages;	/* in slabs of SLAB_RECLAIM_ACCOUNT caches */
+	unsigned long unreclaimable_pages;	/* in every other slab */
 };
 void kmb_slab_get_stats(struct kmb_slab_stats *st);
 

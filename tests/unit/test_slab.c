@@ -1025,6 +1025,40 @@ static void test_dma(void **state)
 	destroy(s);
 }
 
+/* SLAB_RECLAIM_ACCOUNT: its slabs count as reclaimable pages, every other cache's as not. */
+static void test_reclaim_account(void **state)
+{
+	struct kmem_cache *r, *u;
+	struct kmb_slab_stats st0, st1, st2;
+	void **pr, **pu;
+
+	(void)state;
+	slab_boot(1, true);
+	r = create("reclaimable", 256, 0, SLAB_RECLAIM_ACCOUNT, NULL);
+	u = create("unreclaimable", 256, 0, 0, NULL);
+	kmb_slab_get_stats(&st0);
+	pr = alloc_objs(r, 300);
+	kmb_slab_get_stats(&st1);
+	assert_true(st1.reclaimable_pages > st0.reclaimable_pages);
+	assert_int_equal(st1.unreclaimable_pages, st0.unreclaimable_pages);
+	pu = alloc_objs(u, 300);
+	kmb_slab_get_stats(&st2);
+	assert_int_equal(st2.reclaimable_pages, st1.reclaimable_pages);
+	assert_true(st2.unreclaimable_pages > st1.unreclaimable_pages);
+	/* 300 objects of 256 bytes need the same pages in either cache */
+	assert_int_equal(st2.unreclaimable_pages - st1.unreclaimable_pages,
+			 st1.reclaimable_pages - st0.reclaimable_pages);
+	free_objs(r, pr, 300);
+	free_objs(u, pu, 300);
+	kmem_cache_shrink(r);
+	kmem_cache_shrink(u);
+	kmb_slab_get_stats(&st1);
+	assert_int_equal(st1.reclaimable_pages, st0.reclaimable_pages);
+	assert_int_equal(st1.unreclaimable_pages, st0.unreclaimable_pages);
+	destroy(u);
+	destroy(r);
+}
+
 static void test_alloc_node(void **state)
 {
 	struct kmem_cache *s;
@@ -1651,6 +1685,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_zalloc, slab_teardown),
 		cmocka_unit_test_teardown(test_bulk, slab_teardown),
 		cmocka_unit_test_teardown(test_dma, slab_teardown),
+		cmocka_unit_test_teardown(test_reclaim_account, slab_teardown),
 		cmocka_unit_test_teardown(test_alloc_node, slab_teardown),
 		cmocka_unit_test_teardown(test_alloc_node2, slab_teardown),
 		cmocka_unit_test_teardown(test_slabinfo, slab_teardown),
