@@ -34,11 +34,28 @@ def to_base64(fig):
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def labelled(fig, ax, xlabel, ylabel, title):
+    """Name the axes and title the plot; the figure as base64 PNG text."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return to_base64(fig)
+
+
 def errors(stats):
     """yerr rows [below, above] for (median, min, max) triples; 0 where min/max unknown."""
     lo = [s[0] - s[1] if s[1] is not None else 0.0 for s in stats]
     hi = [s[2] - s[0] if s[2] is not None else 0.0 for s in stats]
     return [lo, hi]
+
+
+def stat_line(ax, pts, **style):
+    """One line with error bars through pts [(x, (median, min, max))], drawn in x order;
+    style: errorbar's label, color, linestyle and marker."""
+    pts = sorted(pts, key=lambda p: p[0])
+    stats = [p[1] for p in pts]
+    ax.errorbar([p[0] for p in pts], [st[0] for st in stats], yerr=errors(stats),
+                markersize=4, capsize=3, linewidth=1.6, **style)
 
 
 def thread_axis(ax, threads):
@@ -58,11 +75,8 @@ def throughput(title, cells, backends, colour):
         threads = sorted({c.threads for c in cells if c.mops})
         for b in backends:
             pts = sorted((c.threads, c.mops) for c in cells if c.backend == b and c.mops)
-            if not pts:
-                continue
-            xs, stats = [p[0] for p in pts], [p[1] for p in pts]
-            ax.errorbar(xs, [s[0] for s in stats], yerr=errors(stats), label=b, color=colour[b],
-                        marker="o", markersize=4, capsize=3, linewidth=1.6)
+            if pts:
+                stat_line(ax, pts, label=b, color=colour[b], marker="o")
         if threads:
             thread_axis(ax, threads)
             ax.set_ylim(bottom=0)
@@ -137,13 +151,9 @@ def order_sweep(title, points, colour):
         threads = sorted({t for _, t in points})
         orders = sorted({o for pts in points.values() for o, _ in pts})
         for (b, t), pts in points.items():
-            pts = sorted(pts, key=lambda p: p[0])
-            stats = [p[1] for p in pts]
-            ax.errorbar([p[0] for p in pts], [st[0] for st in stats], yerr=errors(stats),
-                        label=f"{b}, {t} thread{'s' if t != 1 else ''}", color=colour[b],
-                        linestyle=style_of(threads, t, LINESTYLES),
-                        marker=style_of(threads, t, MARKERS), markersize=4, capsize=3,
-                        linewidth=1.6)
+            stat_line(ax, pts, label=f"{b}, {t} thread{'s' if t != 1 else ''}", color=colour[b],
+                      linestyle=style_of(threads, t, LINESTYLES),
+                      marker=style_of(threads, t, MARKERS))
         if orders:
             ax.set_yscale("log")
             ax.set_xticks(orders)
@@ -151,10 +161,9 @@ def order_sweep(title, points, colour):
             ax.legend(loc="best", title="backend, threads", title_fontsize=8)
         else:
             no_data(ax)
-        ax.set_xlabel("order (log2 of the size in 4 KiB pages)")
-        ax.set_ylabel("ns per alloc+free pair per thread (log)")
-        ax.set_title(f"{title}: time per pair against order")
-        return to_base64(fig)
+        return labelled(fig, ax, "order (log2 of the size in 4 KiB pages)",
+                        "ns per alloc+free pair per thread (log)",
+                        f"{title}: time per pair against order")
 
 
 def size_sweep(title, points, colour, dashed=()):
@@ -168,12 +177,8 @@ def size_sweep(title, points, colour, dashed=()):
         sizes = sorted({s for pts in points.values() for s, _ in pts})
         values = [st[0] for pts in points.values() for _, st in pts]
         for b, pts in points.items():
-            pts = sorted(pts, key=lambda p: p[0])
-            stats = [p[1] for p in pts]
-            ax.errorbar([p[0] for p in pts], [st[0] for st in stats], yerr=errors(stats),
-                        label=b, color=colour[b], linestyle="--" if b in dashed else "-",
-                        marker="s" if b in dashed else "o", markersize=4, capsize=3,
-                        linewidth=1.6)
+            stat_line(ax, pts, label=b, color=colour[b], linestyle="--" if b in dashed else "-",
+                      marker="s" if b in dashed else "o")
         if sizes:
             ax.set_xscale("log", base=2)
             ax.xaxis.set_minor_locator(NullLocator())
@@ -187,10 +192,8 @@ def size_sweep(title, points, colour, dashed=()):
                       ncols=2)
         else:
             no_data(ax)
-        ax.set_xlabel("object size (log2)")
-        ax.set_ylabel("ns per alloc+free pair per thread")
-        ax.set_title(f"{title}: time per pair against size")
-        return to_base64(fig)
+        return labelled(fig, ax, "object size (log2)", "ns per alloc+free pair per thread",
+                        f"{title}: time per pair against size")
 
 
 def size_text(size):

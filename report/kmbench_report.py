@@ -76,6 +76,38 @@ def esc(value):
     return html.escape(str(value)).replace("://", ":&#47;&#47;")
 
 
+def num_cell(text):
+    """A right-aligned table cell; text is HTML already (escaped or made here)."""
+    return f'<td class="num">{text}</td>'
+
+
+def head_cells(names):
+    """The <th> cells of a header row, one per name."""
+    return "".join(f"<th>{esc(h)}</th>" for h in names)
+
+
+def table(table_id, ths, rows, cls=None):
+    """A table with one header row of the cells ths and the body rows (HTML)."""
+    attrs = f' id="{esc(table_id)}"' + (f' class="{cls}"' if cls else "")
+    return (f"<table{attrs}><thead><tr>{ths}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def verdict_of(t, unknown="unknown"):
+    """met, not met or unknown (t.met None: a run missing, or a zero denominator)."""
+    return unknown if t.met is None else "met" if t.met else "not met"
+
+
+def verdict_class(verdict):
+    """The row and badge class of a verdict: met, not-met or missing."""
+    return {"met": "met", "not met": "not-met"}.get(verdict, "missing")
+
+
+def badge(cls, text):
+    """A coloured label (.badge.cls in CSS); text is HTML already."""
+    return f'<span class="badge {cls}">{text}</span>'
+
+
 class Raw(str):
     """HTML the report wrote itself: render_value passes it through unescaped."""
 
@@ -100,8 +132,8 @@ def render_value(v, depth=0):
         if all(not isinstance(x, (dict, list)) for x in v):
             return esc(", ".join("null" if x is None else str(x) for x in v)) or "[]"
         if all(isinstance(x, list) for x in v):   # a matrix, e.g. NUMA distances
-            rows = "".join("<tr>" + "".join(f'<td class="num">{render_value(y, depth + 1)}</td>'
-                                            for y in row) + "</tr>" for row in v)
+            rows = "".join("<tr>" + "".join(num_cell(render_value(y, depth + 1)) for y in row)
+                           + "</tr>" for row in v)
             return f"<table>{rows}</table>"
         if all(isinstance(x, dict) for x in v):
             keys = list(dict.fromkeys(k for x in v for k in x))
@@ -219,25 +251,22 @@ def targets_table(targets):
     """One row per target and thread count: the two medians, their ratio and met / not met."""
     rows = []
     for t in targets:
-        ident = (f"<td>{esc(t.spec.name)}</td><td class=\"num\">{esc(t.threads or '-')}</td>"
-                 f'<td class="num">{esc("-" if t.batch is None else t.batch)}</td>')
+        ident = (f"<td>{esc(t.spec.name)}</td>{num_cell(esc(t.threads or '-'))}"
+                 f"{num_cell(esc(dash(t.batch)))}")
         if t.missing:
             rows.append(f'<tr class="target missing">{ident}<td colspan="3">missing: '
                         f'{esc(t.missing)}</td><td>{esc(t.spec.goal)}</td><td>unknown</td></tr>')
             continue
-        verdict = "n/a" if t.met is None else "met" if t.met else "not met"
-        cls = {"met": "met", "not met": "not-met"}.get(verdict, "missing")
-        rows.append(f'<tr class="target {cls}">{ident}'
-                    f'<td class="num">{kr.fmt_ns(t.num_ns)}</td>'
-                    f'<td class="num">{kr.fmt_ns(t.den_ns)}</td>'
-                    f'<td class="num">{fmt_ratio(t.ratio)}</td><td>{esc(t.spec.goal)}</td>'
-                    f'<td><span class="badge {cls}">{verdict}</span></td></tr>')
-    ths = "".join(f"<th>{esc(h)}</th>" for h in TARGET_HEAD)
+        verdict = verdict_of(t, unknown="n/a")
+        cls = verdict_class(verdict)
+        nums = "".join(num_cell(v) for v in (kr.fmt_ns(t.num_ns), kr.fmt_ns(t.den_ns),
+                                             fmt_ratio(t.ratio)))
+        rows.append(f'<tr class="target {cls}">{ident}{nums}<td>{esc(t.spec.goal)}</td>'
+                    f"<td>{badge(cls, verdict)}</td></tr>")
     return ('<h3 id="targets">Targets</h3><p class="note">Ratios of median ns per pair from this '
             "file's churn runs, at the same thread count and batch (batch 1 if buddy ran it, "
             "else its smallest): order 0 is size 4096, order 3 size 32768.</p>"
-            f'<table id="targets-table"><thead><tr>{ths}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+            + table("targets-table", head_cells(TARGET_HEAD), rows))
 
 
 def fmt_ratio(r):
@@ -279,39 +308,31 @@ def slab_targets_table(targets):
     verdicts = [verdict_of(t) for t in targets]
     counts = ", ".join(f"{verdicts.count(v)} {v}" for v in ("met", "not met", "unknown")
                        if verdicts.count(v))
-    ths = "".join(f"<th>{esc(h)}</th>" for h in SLAB_TARGET_HEAD)
     return ('<h3 id="slab-targets">Targets</h3><p class="note">Each kernel-style backend\'s '
             "churn pair (one kmalloc+kfree or cache alloc+free) over the fastest of the four "
             "baselines at the same size, batch and thread count, from this file's runs. The "
             "headline cases come first: 64 bytes hot (batch 1) and in batches of 1000; a "
             f"headline case the file lacks is named as missing. {esc(counts)} of "
             f"{len(targets)}.</p>"
-            f'<div class="scroll"><table id="slab-targets-table"><thead><tr>{ths}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table></div>")
-
-
-def verdict_of(t):
-    """met, not met or unknown (a run missing, or a zero baseline)."""
-    return "unknown" if t.met is None else "met" if t.met else "not met"
+            f'<div class="scroll">{table("slab-targets-table", head_cells(SLAB_TARGET_HEAD), rows)}'
+            "</div>")
 
 
 def slab_target_row(t):
     head = " headline" if t.headline else ""
-    ident = (f"<td>{esc(t.headline)}</td><td class=\"num\">{esc(dash(t.size))}</td>"
-             f'<td class="num">{esc(dash(t.batch))}</td><td class="num">{t.threads}</td>'
-             f"<td>{esc(t.spec.backend)}</td>")
+    ident = (f"<td>{esc(t.headline)}</td>{num_cell(esc(dash(t.size)))}"
+             f"{num_cell(esc(dash(t.batch)))}{num_cell(t.threads)}<td>{esc(t.spec.backend)}</td>")
     if t.missing:
         return (f'<tr class="target missing{head}">{ident}<td colspan="4">missing: '
                 f'{esc(t.missing)}</td><td class="nw">{esc(t.spec.goal)}</td><td>unknown</td>'
                 "<td></td></tr>")
     verdict = verdict_of(t)
-    cls = {"met": "met", "not met": "not-met"}.get(verdict, "missing")
+    cls = verdict_class(verdict)
     note = f"no result: {t.absent}" if t.absent else ""
-    return (f'<tr class="target {cls}{head}">{ident}<td class="num">{kr.fmt_ns(t.ns)}</td>'
-            f"<td>{esc(t.baseline)}</td><td class=\"num\">{kr.fmt_ns(t.baseline_ns)}</td>"
-            f'<td class="num">{fmt_ratio(t.ratio)}</td><td class="nw">{esc(t.spec.goal)}</td>'
-            f'<td class="nw"><span class="badge {cls}">{verdict}</span></td><td>{esc(note)}</td>'
-            "</tr>")
+    return (f'<tr class="target {cls}{head}">{ident}{num_cell(kr.fmt_ns(t.ns))}'
+            f"<td>{esc(t.baseline)}</td>{num_cell(kr.fmt_ns(t.baseline_ns))}"
+            f'{num_cell(fmt_ratio(t.ratio))}<td class="nw">{esc(t.spec.goal)}</td>'
+            f'<td class="nw">{badge(cls, verdict)}</td><td>{esc(note)}</td></tr>')
 
 
 def dash(v):
@@ -373,15 +394,12 @@ def packed_table(rows):
                        f" and {esc(kr.PACKED)} have a result.</p>")
     body = []
     for r in rows:
-        tds = "".join(f'<td class="num">{kr.fmt_ns(r.ns.get(b))}</td>'
-                      f'<td class="num">{fmt_ratio(r.ratio.get(b))}</td>'
+        tds = "".join(num_cell(kr.fmt_ns(r.ns.get(b))) + num_cell(fmt_ratio(r.ratio.get(b)))
                       for b in kr.PACKED_AGAINST)
         body.append(f"<tr><td>{esc(r.workload)}</td><td class=\"nw\">"
-                    f"{esc(kr.params_text(r.params))}</td><td class=\"num\">{r.threads}</td>"
-                    f'<td class="num">{kr.fmt_ns(r.packed_ns)}</td>{tds}</tr>')
-    ths = "".join(f"<th>{esc(h)}</th>" for h in PACKED_HEAD)
-    return (head + f'<table id="slab-packed-table"><thead><tr>{ths}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table>")
+                    f"{esc(kr.params_text(r.params))}</td>{num_cell(r.threads)}"
+                    f"{num_cell(kr.fmt_ns(r.packed_ns))}{tds}</tr>")
+    return head + table("slab-packed-table", head_cells(PACKED_HEAD), body)
 
 
 CTOR_HEAD = ["params", "threads", "backend", "ns/op", "ctor_calls per op", "cached",
@@ -399,22 +417,19 @@ def ctor_table(groups):
             ns = kr.fmt_ns(kr.ok_ns(c)) if c.ns else "failed" if c.errors else "n/a"
             body.append(f'<tr class="ctor{" first" if i == 0 else ""}">'
                         f'<td class="nw">{esc(kr.params_text(g.params))}</td>'
-                        f'<td class="num">{g.threads}</td><td>{esc(c.backend)}</td>'
-                        f'<td class="num">{cell_text(ns)}</td>'
-                        f'<td class="num">{cell_text(kr.fmt_counter(r.calls))}</td>'
-                        f"<td>{cached}</td><td class=\"num\">{cell_text(fmt_ratio(r.speedup))}"
-                        f"</td><td>{esc(r.against or '')}</td></tr>")
+                        f"{num_cell(g.threads)}<td>{esc(c.backend)}</td>"
+                        f"{num_cell(cell_text(ns))}{num_cell(cell_text(kr.fmt_counter(r.calls)))}"
+                        f"<td>{cached}</td>{num_cell(cell_text(fmt_ratio(r.speedup)))}"
+                        f"<td>{esc(r.against or '')}</td></tr>")
         if g.missing:
             notes.append(f'<p class="note missing">No speed-up: {esc(g.missing)}.</p>')
-    ths = "".join(f"<th>{esc(h)}</th>" for h in CTOR_HEAD)
     return ('<h3 id="slab-ctor">Constructor caching</h3><p class="note">Workload ctor: one '
             "allocation of a constructed object plus its free. Cached: the objects come from "
             "a cache created with the constructor, which runs only when a slab is populated "
             "(ctor_calls per op near 0); the other backends construct on every allocation. "
             "Speed-up: the fastest backend without a cache over the cached backend "
             "(Bonwick measured 1.3-5.1x).</p>"
-            f'<table id="slab-ctor-table"><thead><tr>{ths}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table>" + "".join(notes))
+            + table("slab-ctor-table", head_cells(CTOR_HEAD), body) + "".join(notes))
 
 
 MIX_HEAD = ["params", "threads", "rank", "backend", "bytes per requested byte",
@@ -427,22 +442,19 @@ def mix_table(groups):
     for (params, threads), group in groups.items():
         for i, c in enumerate(group):
             k = c.counters
+            nums = "".join(num_cell(v) for v in (
+                cell_text(fmt_bprb(k.get(kr.MIX_KEY))), fmt_stat(k.get("requested_bytes")),
+                fmt_stat(k.get("rss_delta_bytes")), cell_text(kr.fmt_ns(kr.ok_ns(c)))))
             body.append(f'<tr class="mix{" first" if i == 0 else ""}">'
                         f'<td class="nw">{esc(kr.params_text(params))}</td>'
-                        f'<td class="num">{threads}</td><td class="num">{i + 1}</td>'
-                        f"<td>{esc(c.backend)}</td>"
-                        f'<td class="num">{cell_text(fmt_bprb(k.get(kr.MIX_KEY)))}</td>'
-                        f'<td class="num">{fmt_stat(k.get("requested_bytes"))}</td>'
-                        f'<td class="num">{fmt_stat(k.get("rss_delta_bytes"))}</td>'
-                        f'<td class="num">{cell_text(kr.fmt_ns(kr.ok_ns(c)))}</td></tr>')
-    ths = "".join(f"<th>{esc(h)}</th>" for h in MIX_HEAD)
+                        f"{num_cell(threads)}{num_cell(i + 1)}<td>{esc(c.backend)}</td>{nums}"
+                        "</tr>")
     return ('<h3 id="slab-mix">Memory efficiency</h3><p class="note">Workload mix: resident '
             "memory the live sets grew the process by over the bytes they asked for "
             "(bytes_per_requested_byte; 1 is perfect, Bonwick reports 1.11-1.14 for his slab "
             "allocator), lowest first. Clean only for a process's first mix family "
             "(results/README.md).</p>"
-            f'<table id="slab-mix-table"><thead><tr>{ths}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table>")
+            + table("slab-mix-table", head_cells(MIX_HEAD), body))
 
 
 def fmt_bprb(v):
@@ -503,23 +515,21 @@ def stats_table(table_id, items):
     rows = []
     for i in range(0, len(items), STATS_PER_ROW):
         chunk = items[i:i + STATS_PER_ROW]
-        rows.append("<tr>" + "".join(f'<td class="key">{esc(k)}</td>'
-                                     f'<td class="num">{fmt_stat(v)}</td>' for k, v in chunk)
+        rows.append("<tr>" + "".join(f'<td class="key">{esc(k)}</td>{num_cell(fmt_stat(v))}'
+                                     for k, v in chunk)
                     + "<td></td><td></td>" * (STATS_PER_ROW - len(chunk)) + "</tr>")
     head = "<th>stat</th><th>value</th>" * min(STATS_PER_ROW, len(items))
-    return (f'<table id="{esc(table_id)}" class="stats"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return table(table_id, head, rows, cls="stats")
 
 
 def order_table(table_id, per_order):
     """Rows: a stat family (pgalloc, fragmentation_index, ...); columns: order 0, 1, ..."""
     orders = sorted({o for values in per_order.values() for o in values})
     head = "<th>per order</th>" + "".join(f'<th class="num">{o}</th>' for o in orders)
-    rows = "".join(f"<tr><td>{esc(family)}</td>"
-                   + "".join(f'<td class="num">{fmt_stat(values.get(o))}</td>' for o in orders)
-                   + "</tr>" for family, values in per_order.items())
-    return (f'<table id="{esc(table_id)}" class="stats"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{rows}</tbody></table>")
+    rows = [f"<tr><td>{esc(family)}</td>"
+            + "".join(num_cell(fmt_stat(values.get(o))) for o in orders) + "</tr>"
+            for family, values in per_order.items()]
+    return table(table_id, head, rows, cls="stats")
 
 
 def fmt_stat(v):
@@ -574,7 +584,7 @@ def results_table(cells, counters_ctx):
         prev = (c.group, c.threads)
         ident = "".join([f"<td>{esc(c.backend)}</td>", f"<td>{esc(c.workload)}</td>",
                          f'<td class="nw">{esc(kr.params_text(c.params))}</td>',
-                         f'<td class="num">{c.threads}</td>'])
+                         num_cell(c.threads)])
         if c.ns:
             b = best[(c.group, c.threads)]
             cls = "result" + first + (" best" if c.ns[0] == b else "")
@@ -585,15 +595,14 @@ def results_table(cells, counters_ctx):
         if c.errors:
             text = "; ".join(sorted(set(c.errors)))
             rows.append(f'<tr class="result failed{first}">{ident}'
-                        f'<td class="num">{len(c.errors)} failed</td>'
-                        f'<td colspan="{len(head) - 5}">error: {esc(text)}</td></tr>')
+                        + num_cell(f"{len(c.errors)} failed")
+                        + f'<td colspan="{len(head) - 5}">error: {esc(text)}</td></tr>')
     return ('<h2 id="results">All results</h2>'
             '<p class="note">One row per backend, workload, params and threads: median over '
             "repetitions. Counters are per operation (task_clock_ns: ns per operation, mean over "
             'threads); "n/a" marks a counter this machine does not have (see Counters). '
             "Bold: the fastest backend of its group.</p>"
-            f'<div class="scroll"><table id="results-table"><thead><tr>{ths}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div>')
+            f'<div class="scroll">{table("results-table", ths, rows)}</div>')
 
 
 def tip(text):
@@ -602,6 +611,10 @@ def tip(text):
 
 def cell_text(v):
     return '<span class="na">n/a</span>' if v == "n/a" else esc(v)
+
+
+BACKEND_HEAD = ["backend", "status", "reason", "LD_PRELOAD", "free function", "runs ok",
+                "runs failed"]
 
 
 def backends_block(ctx, cells, backends):
@@ -613,20 +626,17 @@ def backends_block(ctx, cells, backends):
         cls = status if status in ("ok", "skipped", "failed") else "unknown"
         n = sum(c.reps for c in cells if c.backend == b)
         nf = sum(len(c.errors) for c in cells if c.backend == b)
-        rows.append(f'<tr><td>{esc(b)}</td><td><span class="badge {cls}">{esc(status)}</span>'
+        rows.append(f"<tr><td>{esc(b)}</td><td>{badge(cls, esc(status))}"
                     f'</td><td>{esc(d.get("reason", ""))}</td><td>{esc(d.get("preload", "-"))}'
-                    f'</td><td>{esc(d.get("free", "-"))}</td><td class="num">{n}</td>'
-                    f'<td class="num">{nf}</td></tr>')
-    return ('<h2 id="backends">Backends</h2><table id="backends-table"><thead><tr>'
-            "<th>backend</th><th>status</th><th>reason</th><th>LD_PRELOAD</th><th>free function"
-            "</th><th>runs ok</th><th>runs failed</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+                    f'</td><td>{esc(d.get("free", "-"))}</td>{num_cell(n)}{num_cell(nf)}</tr>')
+    return '<h2 id="backends">Backends</h2>' + table("backends-table", head_cells(BACKEND_HEAD),
+                                                     rows)
 
 
 def counters_block(counters_ctx):
     avail = counters_ctx.get("available") or []
     unavailable = counters_ctx.get("unavailable") or {}
-    rows = "".join(f"<tr><td>{esc(n)}</td><td>{esc(r)}</td></tr>" for n, r in unavailable.items())
+    rows = [f"<tr><td>{esc(n)}</td><td>{esc(r)}</td></tr>" for n, r in unavailable.items()]
     facts = []
     for key in ("exclude_kernel", "perf_event_paranoid"):
         if key in counters_ctx:
@@ -634,9 +644,8 @@ def counters_block(counters_ctx):
     return ('<h2 id="counters">Counters</h2>'
             f"<p>Available: {esc(', '.join(map(str, avail))) or 'none'}"
             f"{'. ' + '; '.join(facts) if facts else ''}.</p>"
-            + (f'<table id="unavailable-table"><thead><tr><th>unavailable counter</th>'
-               f"<th>reason</th></tr></thead><tbody>{rows}</tbody></table>" if unavailable
-               else "<p>No counter is unavailable.</p>"))
+            + (table("unavailable-table", head_cells(["unavailable counter", "reason"]), rows)
+               if unavailable else "<p>No counter is unavailable.</p>"))
 
 
 def context_block(ctx):

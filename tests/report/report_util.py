@@ -1,14 +1,19 @@
-"""Shared helpers of the report tests: paths, running the report, reading its HTML tables.
+"""Shared helpers of the report tests: paths, running the report, reading its HTML tables,
+recomputing medians from a results file, and base classes that render a fixture.
 
 Not a test module itself (ctest runs tests/report/test_*.py only).
 """
 import base64
+import json
 import os
 import re
+import shutil
 import statistics
 import struct
 import subprocess
 import sys
+import tempfile
+import unittest
 from html.parser import HTMLParser
 
 SOURCE_DIR = os.environ.get("KMB_SOURCE_DIR") or os.path.dirname(
@@ -90,10 +95,15 @@ def parse(text):
     return p
 
 
+def table_rows(parsed, table_id):
+    """Rows of a table as dicts keyed by header, with "class" added."""
+    table = parsed.tables[table_id]
+    return [dict(zip(table["header"], cells), **{"class": cls}) for cls, cells in table["rows"]]
+
+
 def result_rows(parsed):
     """Rows of the results table as dicts keyed by header, with "class" added."""
-    table = parsed.tables["results-table"]
-    return [dict(zip(table["header"], cells), **{"class": cls}) for cls, cells in table["rows"]]
+    return table_rows(parsed, "results-table")
 
 
 def png_payloads(text):
@@ -107,13 +117,18 @@ def png_size(data):
     return struct.unpack(">II", data[16:24])
 
 
-def median_ns(data, backend, workload, params, threads):
-    """Median over the successful iteration runs of real_time x threads (the report's ns/op);
-    params: {name: value} as in kmbench.params."""
-    vals = [r["real_time"] * r["threads"] for r in data["benchmarks"]
+def ok_runs(data, backend, workload, params, threads):
+    """The successful iteration runs of one cell; params: {name: value} as in kmbench.params."""
+    return [r for r in data["benchmarks"]
             if r["run_type"] == "iteration" and not r.get("error_occurred")
             and r["kmbench"]["backend"] == backend and r["kmbench"]["workload"] == workload
             and r["kmbench"]["params"] == params and r["threads"] == threads]
+
+
+def median_ns(data, backend, workload, params, threads):
+    """Median over the successful iteration runs of real_time x threads (the report's ns/op)."""
+    vals = [r["real_time"] * r["threads"]
+            for r in ok_runs(data, backend, workload, params, threads)]
     return statistics.median(vals) if vals else None
 
 
@@ -142,18 +157,9 @@ SLAB_TARGET_ROWS = 5 * 4 + 1                  # 5 churn cases x 4 backends + 64 
 SLAB_PLOT_ALT = "churn batch:1 threads:1: ns per pair against size"
 
 
-def table_rows(parsed, table_id):
-    """Rows of a table as dicts keyed by header, with "class" added."""
-    table = parsed.tables[table_id]
-    return [dict(zip(table["header"], cells), **{"class": cls}) for cls, cells in table["rows"]]
-
-
 def median_counter(data, backend, workload, params, threads, name):
     """Median over the successful iteration runs of counter name."""
-    vals = [r[name] for r in data["benchmarks"]
-            if r["run_type"] == "iteration" and not r.get("error_occurred")
-            and r["kmbench"]["backend"] == backend and r["kmbench"]["workload"] == workload
-            and r["kmbench"]["params"] == params and r["threads"] == threads and name in r]
+    vals = [r[name] for r in ok_runs(data, backend, workload, params, threads) if name in r]
     return statistics.median(vals) if vals else None
 
 
@@ -162,3 +168,76 @@ def cases(data, workload, backends):
     return sorted({(tuple(sorted(r["kmbench"]["params"].items())), r["threads"])
                    for r in data["benchmarks"] if r["kmbench"]["workload"] == workload
                    and r["kmbench"]["backend"] in backends})
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def read_text(path):
+    """The text of path; "" if it does not exist."""
+    if not os.path.exists(path):
+        return ""
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+class FixturePage(unittest.TestCase):
+    """Renders FIXTURE once per class into a temporary directory, cls.tmp; subclasses hold the
+    tests. COPY: render a copy there, cls.results, to its default output (index.html beside
+    it); else FIXTURE itself with -o. cls.out is the page's path, cls.proc the report's
+    CompletedProcess, cls.data the fixture, cls.html the page ("" if none) and cls.page its
+    tables parsed."""
+
+    FIXTURE = None
+    COPY = False
+    TMP_PREFIX = "kmb-report-test-"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix=cls.TMP_PREFIX)
+        cls.out = os.path.join(cls.tmp, "index.html")
+        cls.data = load(cls.FIXTURE)
+        if cls.COPY:
+            cls.results = os.path.join(cls.tmp, "results.json")
+            shutil.copy(cls.FIXTURE, cls.results)
+            cls.proc = run_report(cls.results)
+        else:
+            cls.proc = run_report(cls.FIXTURE, "-o", cls.out)
+        cls.html = read_text(cls.out)
+        cls.page = parse(cls.html)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+
+class FixtureVariants(unittest.TestCase):
+    """Each test changes self.data, a fresh copy of FIXTURE, and renders it in self.tmp."""
+
+    FIXTURE = None
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="kmb-report-test-")
+        self.data = load(self.FIXTURE)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def render(self, data=None, *args):
+        """The page of data (default: self.data) written to in.json and rendered to out.html
+        with args; the report must succeed and print the output path."""
+        path = os.path.join(self.tmp, "in.json")
+        out = os.path.join(self.tmp, "out.html")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(self.data if data is None else data, f)
+        proc = run_report(path, "-o", out, *args)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.strip(), out)
+        with open(out, encoding="utf-8") as f:
+            return f.read()
+
+    def drop(self, pred):
+        """Remove the runs r with pred(r["kmbench"], r) from self.data."""
+        self.data["benchmarks"] = [r for r in self.data["benchmarks"] if not pred(r["kmbench"], r)]

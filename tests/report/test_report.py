@@ -6,7 +6,6 @@ Run: /usr/bin/python3 tests/report/test_report.py   (KMB_SOURCE_DIR: the reposit
 import copy
 import glob
 import html
-import json
 import re
 import os
 import shutil
@@ -24,8 +23,7 @@ class FixtureFormat(unittest.TestCase):
     """The fixture itself follows results/README.md, so the other tests test something real."""
 
     def test_fixture_keys(self):
-        with open(ru.FIXTURE, encoding="utf-8") as f:
-            data = json.load(f)
+        data = ru.load(ru.FIXTURE)
         ctx = data["context"]
         for key in ("date", "host_name", "run_id", "build_type", "git_commit", "kernel",
                     "cpu_model", "topology", "libraries", "counters", "options", "backends"):
@@ -45,26 +43,16 @@ class FixtureFormat(unittest.TestCase):
                 self.assertTrue(r["name"].endswith("_" + r["aggregate_name"]))
 
 
-class RenderFixture(unittest.TestCase):
+class RenderFixture(ru.FixturePage):
     """Render the fixture once (default output: index.html beside it) and inspect the page."""
+
+    FIXTURE = ru.FIXTURE
+    COPY = True
 
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="kmb-report-test-")
-        cls.results = os.path.join(cls.tmp, "results.json")
-        shutil.copy(ru.FIXTURE, cls.results)
-        cls.proc = ru.run_report(cls.results)
-        cls.out = os.path.join(cls.tmp, "index.html")
-        cls.html = ""
-        if os.path.exists(cls.out):
-            with open(cls.out, encoding="utf-8") as f:
-                cls.html = f.read()
-        cls.page = ru.parse(cls.html)
+        super().setUpClass()
         cls.rows = ru.result_rows(cls.page) if "results-table" in cls.page.tables else []
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def row(self, backend, params, threads, failed=False):
         found = [r for r in self.rows if r["backend"] == backend and r["params"] == params
@@ -122,8 +110,7 @@ class RenderFixture(unittest.TestCase):
             self.assertEqual(reason, ru.NO_PMU)
 
     def test_header(self):
-        with open(ru.FIXTURE, encoding="utf-8") as f:
-            ctx = json.load(f)["context"]
+        ctx = self.data["context"]
         head = self.html.split("</header>")[0]
         for key in ("run_id", "date", "host_name", "cpu_model", "kernel", "build_type",
                     "git_commit"):
@@ -166,27 +153,10 @@ class RenderFixture(unittest.TestCase):
         self.assertNotIn("slab-targets-table", self.page.tables)
 
 
-class Variants(unittest.TestCase):
+class Variants(ru.FixtureVariants):
     """Options and unusual but valid inputs."""
 
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="kmb-report-test-")
-        with open(ru.FIXTURE, encoding="utf-8") as f:
-            self.data = json.load(f)
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def render(self, data, *args):
-        path = os.path.join(self.tmp, "in.json")
-        out = os.path.join(self.tmp, "out.html")
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        proc = ru.run_report(path, "-o", out, *args)
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertEqual(proc.stdout.strip(), out)
-        with open(out, encoding="utf-8") as f:
-            return f.read()
+    FIXTURE = ru.FIXTURE
 
     def test_title_and_escaping(self):
         data = copy.deepcopy(self.data)
@@ -256,8 +226,7 @@ class Variants(unittest.TestCase):
 
 def target_rows(parsed):
     """Rows of the targets table as dicts keyed by header, with "class" added."""
-    table = parsed.tables["targets-table"]
-    return [dict(zip(table["header"], cells), **{"class": cls}) for cls, cells in table["rows"]]
+    return ru.table_rows(parsed, "targets-table")
 
 
 def ratio_value(text):
@@ -265,27 +234,11 @@ def ratio_value(text):
     return float(text.rstrip("x").replace(",", ""))
 
 
-class PagesFixture(unittest.TestCase):
+class PagesFixture(ru.FixturePage):
     """Render tests/fixtures/results-pages.json (buddy, mmap, glibc; churn and fragment)."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="kmb-report-test-")
-        cls.results = os.path.join(cls.tmp, "results.json")
-        shutil.copy(ru.PAGES_FIXTURE, cls.results)
-        with open(ru.PAGES_FIXTURE, encoding="utf-8") as f:
-            cls.data = json.load(f)
-        cls.proc = ru.run_report(cls.results)
-        cls.html = ""
-        out = os.path.join(cls.tmp, "index.html")
-        if os.path.exists(out):
-            with open(out, encoding="utf-8") as f:
-                cls.html = f.read()
-        cls.page = ru.parse(cls.html)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+    FIXTURE = ru.PAGES_FIXTURE
+    COPY = True
 
     def test_fixture_format(self):
         backends = self.data["context"]["backends"]
@@ -391,29 +344,10 @@ class PagesFixture(unittest.TestCase):
         self.assertEqual(len(frag), 6)
 
 
-class PagesVariants(unittest.TestCase):
+class PagesVariants(ru.FixtureVariants):
     """The page-allocator sections with runs missing or odd content."""
 
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="kmb-report-test-")
-        with open(ru.PAGES_FIXTURE, encoding="utf-8") as f:
-            self.data = json.load(f)
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def render(self, data):
-        path = os.path.join(self.tmp, "in.json")
-        out = os.path.join(self.tmp, "out.html")
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        proc = ru.run_report(path, "-o", out)
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        with open(out, encoding="utf-8") as f:
-            return f.read()
-
-    def drop(self, pred):
-        self.data["benchmarks"] = [r for r in self.data["benchmarks"] if not pred(r["kmbench"], r)]
+    FIXTURE = ru.PAGES_FIXTURE
 
     def test_missing_mmap_run(self):
         self.drop(lambda k, r: k["backend"] == "mmap" and k["params"]["size"] == 4096
@@ -489,26 +423,11 @@ def fmt_ratio_value(text):
     return None if text == "n/a" else ratio_value(text)
 
 
-class SlabFixture(unittest.TestCase):
+class SlabFixture(ru.FixturePage):
     """Render tests/fixtures/results-slab.json (baselines and kernel-style backends; churn,
     ctor and mix) and check the Slab and kmalloc section against values recomputed here."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="kmb-report-test-")
-        cls.out = os.path.join(cls.tmp, "index.html")
-        with open(ru.SLAB_FIXTURE, encoding="utf-8") as f:
-            cls.data = json.load(f)
-        cls.proc = ru.run_report(ru.SLAB_FIXTURE, "-o", cls.out)
-        cls.html = ""
-        if os.path.exists(cls.out):
-            with open(cls.out, encoding="utf-8") as f:
-                cls.html = f.read()
-        cls.page = ru.parse(cls.html)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+    FIXTURE = ru.SLAB_FIXTURE
 
     def ns(self, backend, workload, params, threads):
         return ru.median_ns(self.data, backend, workload, params, threads)
@@ -690,29 +609,10 @@ class SlabFixture(unittest.TestCase):
             self.assertIn(f'href="#state-{b}"', ctx)
 
 
-class SlabVariants(unittest.TestCase):
+class SlabVariants(ru.FixtureVariants):
     """The Slab and kmalloc section with runs missing, failed or odd."""
 
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="kmb-report-test-")
-        with open(ru.SLAB_FIXTURE, encoding="utf-8") as f:
-            self.data = json.load(f)
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def render(self):
-        path = os.path.join(self.tmp, "in.json")
-        out = os.path.join(self.tmp, "out.html")
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(self.data, f)
-        proc = ru.run_report(path, "-o", out)
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        with open(out, encoding="utf-8") as f:
-            return f.read()
-
-    def drop(self, pred):
-        self.data["benchmarks"] = [r for r in self.data["benchmarks"] if not pred(r["kmbench"], r)]
+    FIXTURE = ru.SLAB_FIXTURE
 
     def targets(self):
         page = self.render()

@@ -7,7 +7,6 @@ blank; every backend's colour drawn). Exits 77 (ctest: skipped) when /usr/bin/ch
 Run: /usr/bin/python3 tests/report/test_report_browser.py
 """
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -44,23 +43,24 @@ def chromium(args, workdir):
     return proc.returncode, out, err
 
 
-class RenderedFixture(unittest.TestCase):
-    """Renders FIXTURE into a temporary directory once per class; subclasses hold the tests."""
+class RenderedFixture(ru.FixturePage):
+    """Renders FIXTURE into a temporary directory once per class (ru.FixturePage), which must
+    succeed; subclasses hold the tests."""
 
-    FIXTURE = None
+    TMP_PREFIX = "kmb-report-browser-"
 
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="kmb-report-browser-")
-        cls.page = os.path.join(cls.tmp, "index.html")
-        proc = ru.run_report(cls.FIXTURE, "-o", cls.page)
-        if proc.returncode != 0:
-            raise AssertionError(f"report failed: {proc.stderr}")
-        cls.url = "file://" + cls.page
+        super().setUpClass()
+        if cls.proc.returncode != 0:
+            raise AssertionError(f"report failed: {cls.proc.stderr}")
+        cls.url = "file://" + cls.out
 
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+    def dump_dom(self):
+        """The DOM Chromium built from the page: (its HTML, its tables parsed)."""
+        rc, out, err = chromium(["--dump-dom", self.url], self.tmp)
+        self.assertEqual(rc, 0, err[-2000:])
+        return out, ru.parse(out)
 
 
 class Browser(RenderedFixture):
@@ -68,9 +68,7 @@ class Browser(RenderedFixture):
     FIXTURE = ru.FIXTURE
 
     def test_dom(self):
-        rc, out, err = chromium(["--dump-dom", self.url], self.tmp)
-        self.assertEqual(rc, 0, err[-2000:])
-        dom = ru.parse(out)
+        out, dom = self.dump_dom()
         rows = ru.result_rows(dom)
         self.assertEqual(len([r for r in rows if "failed" not in r["class"]]), ru.OK_ROWS)
         failed = [r for r in rows if "failed" in r["class"]]
@@ -110,9 +108,7 @@ class BrowserPages(RenderedFixture):
     FIXTURE = ru.PAGES_FIXTURE
 
     def test_dom(self):
-        rc, out, err = chromium(["--dump-dom", self.url], self.tmp)
-        self.assertEqual(rc, 0, err[-2000:])
-        dom = ru.parse(out)
+        out, dom = self.dump_dom()
         targets = dom.tables["targets-table"]["rows"]
         self.assertEqual(len(targets), 4)
         self.assertEqual({cls for cls, _ in targets}, {"target met", "target not-met"})
@@ -129,9 +125,8 @@ class BrowserSlab(RenderedFixture):
     FIXTURE = ru.SLAB_FIXTURE
 
     def test_dom(self):
-        rc, out, err = chromium(["--dump-dom", self.url], self.tmp)
-        self.assertEqual(rc, 0, err[-2000:])
-        rows = ru.table_rows(ru.parse(out), "slab-targets-table")
+        out, dom = self.dump_dom()
+        rows = ru.table_rows(dom, "slab-targets-table")
         self.assertEqual(len(rows), ru.SLAB_TARGET_ROWS)
         self.assertEqual({r["class"].replace(" headline", "") for r in rows},
                          {"target met", "target not-met", "target missing"})
