@@ -3,6 +3,7 @@
  * the misuse policy.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -110,4 +111,20 @@ void kmb_report(const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "kmbench: %s\n", line);
+}
+
+/* lib.h: kmb_describe_caller. */
+void kmb_describe_caller(char *buf, size_t len, const void *addr)
+{
+	Dl_info di;
+
+	if (addr && dladdr(addr, &di) && di.dli_sname)
+		snprintf(buf, len, "%s+%#lx (%s) [%p]", di.dli_sname,
+			 (unsigned long)((const char *)addr - (const char *)di.dli_saddr),
+			 di.dli_fname ? di.dli_fname : "?", addr);
+	else if (addr && dladdr(addr, &di) && di.dli_fname)
+		snprintf(buf, len, "%s+%#lx [%p]", di.dli_fname,
+			 (unsigned long)((const char *)addr - (const char *)di.dli_fbase), addr);
+	else
+		snprintf(buf, len, "[%p]", addr);
 }

@@ -147,6 +147,10 @@ size_t sb_end(struct sbuf *sb);
 /* cache_line_size(): the L1 data cache line of this machine (sysconf), 64 when unknown. */
 long cache_line_size(void);
 
+/* kmb_describe_caller - "symbol+0x1c (object) [address]" for a code address, as far as the
+ * dynamic symbol table tells (executables are linked with exported symbols). */
+void kmb_describe_caller(char *buf, size_t len, const void *addr);
+
 /* kmb_report - one "kmbench: "-prefixed line on stderr: every report of the allocator layers. */
 void kmb_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

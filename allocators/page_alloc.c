@@ -48,10 +48,6 @@ static const char *const zone_names[MAX_NR_ZONES] = { "DMA", "Normal", "HighMem"
 /* mm/page_alloc.c sysctl_lowmem_reserve_ratio, for DMA, NORMAL and HIGHMEM */
 static const int lowmem_reserve_ratio[MAX_NR_ZONES] = { 256, 32, 0 };
 
-#define PG_mask(f)	(1UL << (f))
-#define PG_STATE_MASK	(PG_mask(PG_reserved) | PG_mask(PG_buddy) | PG_mask(PG_head) | \
-			 PG_mask(PG_pcp) | PG_mask(PG_slab))
-
 /* --- free lists --- */
 
 static always_inline void add_to_free_list(struct page *page, struct zone *zone, unsigned int order)

@@ -146,7 +146,11 @@ static inline struct zone *page_zone(const struct page *page)
 	return &NODE_DATA(page->node)->node_zones[page->zone];
 }
 
-/* Page flag helpers. */
+/* Page flag helpers; PG_STATE_MASK: the flags that say which block state a frame is in. */
+#define PG_mask(f)	(1UL << (f))
+#define PG_STATE_MASK	(PG_mask(PG_reserved) | PG_mask(PG_buddy) | PG_mask(PG_head) | \
+			 PG_mask(PG_pcp) | PG_mask(PG_slab))
+
 static inline bool page_test(const struct page *p, enum pageflags f)
 {
 	return p->flags & (1UL << f);

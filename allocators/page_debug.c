@@ -8,7 +8,6 @@
  * debug builds); otherwise the offending free is refused and counted, and the run goes on.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,10 +16,6 @@
 #include <sys/prctl.h>
 
 #include "page_alloc.h"
-
-#define PG_mask(f)	(1UL << (f))
-#define PG_STATE_MASK	(PG_mask(PG_reserved) | PG_mask(PG_buddy) | PG_mask(PG_head) | \
-			 PG_mask(PG_pcp) | PG_mask(PG_slab))
 
 /* --- GFP names (include/trace/events/mmflags.h __def_gfpflag_names: combinations first) --- */
 
@@ -93,22 +88,6 @@ static const char *comm(void)
 	if (prctl(PR_GET_NAME, name, 0, 0, 0))
 		snprintf(name, sizeof(name), "?");
 	return name;
-}
-
-/* "symbol+0x1c (object)" for a code address, as far as the dynamic symbol table tells. */
-static void describe_caller(char *buf, size_t len, const void *addr)
-{
-	Dl_info di;
-
-	if (addr && dladdr(addr, &di) && di.dli_sname)
-		snprintf(buf, len, "%s+%#lx (%s) [%p]", di.dli_sname,
-			 (unsigned long)((const char *)addr - (const char *)di.dli_saddr),
-			 di.dli_fname ? di.dli_fname : "?", addr);
-	else if (addr && dladdr(addr, &di) && di.dli_fname)
-		snprintf(buf, len, "%s+%#lx [%p]", di.dli_fname,
-			 (unsigned long)((const char *)addr - (const char *)di.dli_fbase), addr);
-	else
-		snprintf(buf, len, "[%p]", addr);
 }
 
 static void flag_names(char *buf, size_t len, unsigned long flags)
@@ -191,8 +170,8 @@ void bad_page(struct page *page, const char *reason, unsigned int order, const v
 
 	describe_state(state, sizeof(state), page);
 	flag_names(flags, sizeof(flags), page->flags);
-	describe_caller(who, sizeof(who), caller);
-	describe_caller(last, sizeof(last), (const void *)page->caller);
+	kmb_describe_caller(who, sizeof(who), caller);
+	kmb_describe_caller(last, sizeof(last), (const void *)page->caller);
 	kmb_report("BUG: Bad page state in process %s  pfn:%05lx", comm(), page_to_pfn(page));
 	kmb_report("page:%p refcount:%d order:%u node:%d zone:%s flags:%#lx(%s)", (void *)page,
 	       page_count(page), page->order, page->node,
@@ -217,7 +196,7 @@ void bad_address(const void *addr, const char *reason, const void *caller)
 {
 	char who[256];
 
-	describe_caller(who, sizeof(who), caller);
+	kmb_describe_caller(who, sizeof(who), caller);
 	kmb_report("BUG: Bad page address in process %s  addr:%p", comm(), addr);
 	kmb_report("page dumped because: %s", reason);
 	kmb_report("caller: %s", who);

@@ -16,7 +16,6 @@
  *   kmbench: FIX test-cache: Restoring Right Redzone 0x... -0x... =0xcc
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,18 +23,6 @@
 
 #include "slab.h"
 
-
-static void symbol(char *buf, size_t len, uintptr_t addr)
-{
-	Dl_info di;
-
-	if (addr && dladdr((void *)addr, &di) && di.dli_sname)
-		snprintf(buf, len, "%s+%#lx (%s)", di.dli_sname,
-			 (unsigned long)(addr - (uintptr_t)di.dli_saddr),
-			 di.dli_fname ? di.dli_fname : "?");
-	else
-		snprintf(buf, len, "[%#lx]", (unsigned long)addr);
-}
 
 /* The track area's place: after the free pointer when it is outside the object, else after
  * the right red zone. */
@@ -82,7 +69,7 @@ static void print_tracking(struct kmem_cache *s, void *obj)
 
 		if (!tr->addr)
 			continue;
-		symbol(sym, sizeof(sym), tr->addr);
+		kmb_describe_caller(sym, sizeof(sym), (const void *)tr->addr);
 		kmb_report("%s in %s cpu=%d pid=%d", what[t], sym, tr->cpu, tr->pid);
 	}
 }
