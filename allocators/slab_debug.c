@@ -12,7 +12,7 @@
  *   kmbench: BUG test-cache: Right Redzone overwritten
  *   kmbench: -----------------------------------------------------------------------------
  *   kmbench: object 0x7f...: offset 64 of 64 bytes: first byte 0x00 instead of 0xcc (8 bytes)
- *   kmbench: Allocated in test_oob+0x2c (./test_slab) cpu=0 pid=123
+ *   kmbench: Allocated in test_oob+0x2c (./test_slab) [0x55...] cpu=0 pid=123
  *   kmbench: FIX test-cache: Restoring Right Redzone 0x... -0x... =0xcc
  */
 #define _GNU_SOURCE
