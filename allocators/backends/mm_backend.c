@@ -22,6 +22,7 @@ int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab, char *w
 		.lowmem_limit = cfg->lowmem_limit,
 		.dma_size = cfg->dma_size,
 		.pcp = cfg->pcp,
+		.pcp_mode = (enum kmb_percpu_mode)cfg->pcp_mode,
 	};
 	int r = kmb_mm_init(&mc, why, whylen);
 
@@ -31,6 +32,7 @@ int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab, char *w
 	if (!slab)
 		return 0;
 	kmb_slab_set_debug(cfg->slub_debug);
+	kmb_slab_set_percpu((enum kmb_percpu_mode)cfg->slab_mode);
 	r = kmem_cache_init();
 	if (r) {
 		snprintf(why, whylen, "slab: cannot create the kmalloc caches");

@@ -54,6 +54,9 @@ struct kmb_backend_config {
 	size_t lowmem_limit;	/* physical address where HIGHMEM starts */
 	size_t dma_size;	/* ZONE_DMA bytes; SIZE_MAX: no DMA zone */
 	int pcp;		/* per-CPU page lists: 1 on, -1 off */
+	int pcp_mode;		/* enum kmb_percpu_mode (kmbench/percpu.h) of the page lists;
+				 * 0: the library's default */
+	int slab_mode;		/* enum kmb_percpu_mode of the slab caches' sheaves; 0: default */
 	unsigned int slub_debug;	/* SLAB_* debug flags for every cache (kmbench/slab.h) */
 };
 

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "kmbench/gfp.h"
+#include "kmbench/percpu.h"
 
 #define KMB_API __attribute__((visibility("default")))
 
@@ -126,7 +127,10 @@ struct kmb_mm_config {
 				   * 0: all memory is low (no HIGHMEM) */
 	unsigned long min_free_kbytes;	/* 0: as the kernel computes it from low memory */
 	unsigned int reclaim_wait_ms;	/* longest wait for a free per reclaim round; 0: 10 */
-	int pcp;		  /* per-CPU page lists for orders 0-3: 1 on, -1 off, 0: on */
+	int pcp;		  /* per-CPU page lists for orders 0-3: 1 on, -1 off (the same as
+				   * pcp_mode none), 0: on */
+	enum kmb_percpu_mode pcp_mode;	/* how the per-CPU page lists are kept (percpu.h);
+				   * KMB_PERCPU_DEFAULT: cpu-rseq where rseq works, else cpu-lock */
 	int debug;		  /* misuse: 1 stops the process (abort) after the report, -1
 				   * reports and withdraws the frame; 0: stop in debug builds */
 	int distance[KMB_MAX_NUMNODES][KMB_MAX_NUMNODES];
@@ -394,6 +398,9 @@ struct kmb_mm_stats {
 	unsigned long warn_suppressed;	/* allocation-failure warnings rate-limited away */
 };
 KMB_API void kmb_mm_get_stats(struct kmb_mm_stats *st);
+/* The mode the per-CPU page lists run in after setup, and when it is not the one asked for,
+ * why (one line, else ""). */
+KMB_API enum kmb_percpu_mode kmb_mm_pcp_mode(const char **why);
 
 /*
  * kmb_mm_check - validate every invariant: free lists hold well-formed, aligned, non-overlapping

@@ -84,6 +84,15 @@ void kmb_slab_set_debug(slab_flags_t flags);
 int kmb_slab_parse_debug(const char *letters, slab_flags_t *flags);
 
 /*
+ * kmb_slab_set_percpu - the per-CPU object caches (sheaves) of every cache created from now
+ * on: KMB_PERCPU_NONE (each object from the node lists under their lock), THREAD, CPU_LOCK,
+ * CPU_RSEQ, or DEFAULT (cpu-rseq where rseq works, else cpu-lock).  kmb_slab_percpu_mode: the
+ * mode caches get now, and when it is not the one asked for, why (one line, else "").
+ */
+void kmb_slab_set_percpu(enum kmb_percpu_mode mode);
+enum kmb_percpu_mode kmb_slab_percpu_mode(const char **why);
+
+/*
  * kmem_cache_init - create the kmalloc caches; after kmb_mm_init().  0 or -errno.
  * kmem_cache_exit - destroy them and every cache still registered (for teardown).
  */

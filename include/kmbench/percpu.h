@@ -1,0 +1,243 @@
+/*
+ * percpu.h - per-CPU variables and counters: the kernel's per-CPU API in user space
+ * (include/linux/percpu-defs.h, include/linux/percpu.h, include/linux/percpu_counter.h,
+ * mm/percpu.c, lib/percpu_counter.c), and the per-CPU modes of the allocator layers.
+ *
+ * Each possible CPU has a unit: a page-aligned area of its own, bound (mbind) to that CPU's NUMA
+ * node, so no two CPUs' copies ever share a cache line.  A unit begins with a copy of the static
+ * per-CPU variables (DEFINE_PER_CPU, gathered by the linker in section "kmb_percpu"); the rest
+ * serves __alloc_percpu().  As in the kernel, a per-CPU pointer is not dereferenced directly: the
+ * copy of CPU @cpu is at pointer + __per_cpu_offset[cpu] (per_cpu_ptr).
+ *
+ * Where user space differs: a thread cannot disable preemption, so "this CPU" can change between
+ * any two instructions.  Here:
+ *   - get_cpu() returns the CPU the thread runs on now and pins nothing; put_cpu() does
+ *     nothing.  this_cpu_ptr() is per_cpu_ptr(p, get_cpu()): a valid copy, perhaps no longer
+ *     this CPU's.  Code that reads and writes a copy through it must be correct when another
+ *     thread uses the same copy at once (a lock in the copy, or atomics).
+ *   - this_cpu_add/sub/inc/dec are safe on any copy: a restartable sequence (rseq.h) where rseq
+ *     is registered, an atomic add otherwise.  They are the kernel's this_cpu ops, not the
+ *     __this_cpu ones, which assume preemption is off.
+ *   - percpu_counter sums exactly once its writers stop: every update lands in exactly one
+ *     copy or in the shared count.
+ *
+ * Context: setup_per_cpu_areas() runs once, before the first per-CPU access (kmb_mm_setup and
+ * __alloc_percpu call it); the areas then live until the process exits.
+ */
+#ifndef KMBENCH_PERCPU_H
+#define KMBENCH_PERCPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmbench/rseq.h"
+
+#define KMB_PERCPU_API __attribute__((visibility("default")))
+
+/* --- per-CPU modes of the allocator layers --- */
+
+/*
+ * How a layer's per-CPU caches (slab sheaves, page lists) are kept and protected:
+ *   none      no per-CPU cache: every operation takes the shared (node or zone) lock;
+ *   thread    per-thread caches, no lock (glibc's tcache): flushed when the thread exits;
+ *   cpu-lock  per-CPU caches, each behind a spinlock (an atomic exchange per operation);
+ *   cpu-rseq  per-CPU caches, fast paths as rseq sequences: no lock, no atomic.
+ * KMB_PERCPU_DEFAULT asks for the layer's default: cpu-rseq where it works, else cpu-lock.
+ */
+enum kmb_percpu_mode {
+	KMB_PERCPU_DEFAULT = 0,
+	KMB_PERCPU_NONE,
+	KMB_PERCPU_THREAD,
+	KMB_PERCPU_CPU_LOCK,
+	KMB_PERCPU_CPU_RSEQ,
+};
+#define KMB_PERCPU_MODES	"none, thread, cpu-lock, cpu-rseq"
+
+KMB_PERCPU_API const char *kmb_percpu_mode_name(enum kmb_percpu_mode mode);
+/* "none", "thread", "cpu-lock", "cpu-rseq": 0, or -EINVAL. */
+KMB_PERCPU_API int kmb_percpu_mode_parse(const char *s, enum kmb_percpu_mode *mode);
+/*
+ * kmb_percpu_mode_resolve - the mode a layer runs in when @want is asked for: the same, except
+ * that cpu-rseq (and the default) become cpu-lock where rseq cannot be used; then, when @why is
+ * not NULL, one line on why (as kmb_rseq_status()).
+ */
+KMB_PERCPU_API enum kmb_percpu_mode kmb_percpu_mode_resolve(enum kmb_percpu_mode want,
+							    char *why, size_t whylen);
+/* Can rseq sequences be used here?  When not, the reason ("rseq not registered: ..."). */
+KMB_PERCPU_API bool kmb_rseq_status(const char **why);
+
+/* --- per-CPU areas (mm/percpu.c) --- */
+
+#define __percpu
+#define KMB_PCPU_UNIT_SIZE	(1UL << 20)	/* bytes of each CPU's unit */
+
+/* Static per-CPU variables: DEFINE_PER_CPU(int, hits); in another file DECLARE_PER_CPU. */
+#define DECLARE_PER_CPU(type, name)	extern __typeof__(type) name
+#define DEFINE_PER_CPU(type, name)	\
+	__attribute__((section("kmb_percpu"), used)) __typeof__(type) name
+#define DEFINE_PER_CPU_ALIGNED(type, name)	\
+	__attribute__((section("kmb_percpu"), used, aligned(64))) __typeof__(type) name
+
+/* setup_per_cpu_areas - map the units and copy the static variables in; idempotent.
+ * 0, or -errno. */
+KMB_PERCPU_API int setup_per_cpu_areas(void);
+/* Number of possible CPUs: per-CPU copies exist for 0 .. nr_cpu_ids() - 1. */
+KMB_PERCPU_API int nr_cpu_ids(void);
+/* The NUMA node (of the machine) whose memory holds CPU @cpu's unit. */
+KMB_PERCPU_API int kmb_percpu_unit_node(int cpu);
+
+#define per_cpu_ptr(ptr, cpu)	\
+	((__typeof__(ptr))((uintptr_t)(ptr) + (uintptr_t)__per_cpu_offset[(cpu)]))
+#define per_cpu(var, cpu)	(*per_cpu_ptr(&(var), (cpu)))
+#define raw_cpu_ptr(ptr)	per_cpu_ptr(ptr, kmb_current_cpu())
+#define this_cpu_ptr(ptr)	raw_cpu_ptr(ptr)
+
+static inline int get_cpu(void)
+{
+	return kmb_current_cpu();
+}
+
+static inline void put_cpu(void)
+{
+}
+
+#define smp_processor_id()	kmb_current_cpu()
+
+/*
+ * __alloc_percpu - @size bytes for every possible CPU, aligned to @align (a power of two, at
+ * most a page), zeroed; each CPU's copy in its own unit.  NULL when the units are full or
+ * the arguments are wrong.  free_percpu(NULL) does nothing.
+ */
+KMB_PERCPU_API void __percpu *__alloc_percpu(size_t size, size_t align);
+KMB_PERCPU_API void free_percpu(void __percpu *p);
+#define alloc_percpu(type)	((type __percpu *)__alloc_percpu(sizeof(type), __alignof__(type)))
+/* Bytes of each unit in use (static variables and allocations), for statistics. */
+KMB_PERCPU_API size_t kmb_percpu_used(void);
+
+/* --- this_cpu operations on 4- and 8-byte integers --- */
+
+static inline __attribute__((always_inline)) void kmb_this_cpu_add8(void *p, long v)
+{
+#if KMB_HAVE_RSEQ_ASM
+	if (__builtin_expect(kmb_rseq_ok, 1)) {
+		kmb_rseq_add(p, v);
+		return;
+	}
+#endif
+	__atomic_fetch_add(per_cpu_ptr((long *)p, kmb_current_cpu()), v, __ATOMIC_RELAXED);
+}
+
+static inline __attribute__((always_inline)) void kmb_this_cpu_add4(void *p, int v)
+{
+	/* No 4-byte rseq add: one atomic add on the current copy is as safe. */
+	__atomic_fetch_add(per_cpu_ptr((int *)p, kmb_current_cpu()), v, __ATOMIC_RELAXED);
+}
+
+#define this_cpu_add(pcp, val)							\
+	do {									\
+		_Static_assert(sizeof(pcp) == 4 || sizeof(pcp) == 8,		\
+			       "this_cpu ops take 4- or 8-byte integers");	\
+		if (sizeof(pcp) == 8)						\
+			kmb_this_cpu_add8((void *)&(pcp), (long)(val));		\
+		else								\
+			kmb_this_cpu_add4((void *)&(pcp), (int)(val));		\
+	} while (0)
+#define this_cpu_sub(pcp, val)	this_cpu_add(pcp, -(val))
+#define this_cpu_inc(pcp)	this_cpu_add(pcp, 1)
+#define this_cpu_dec(pcp)	this_cpu_add(pcp, -1)
+#define this_cpu_read(pcp)	__atomic_load_n(this_cpu_ptr(&(pcp)), __ATOMIC_RELAXED)
+#define this_cpu_write(pcp, v)	__atomic_store_n(this_cpu_ptr(&(pcp)), (v), __ATOMIC_RELAXED)
+
+/* --- per-CPU slot guards (rseq.h): the slow paths of the cpu-lock and cpu-rseq modes --- */
+
+/*
+ * kmb_pcpu_lock_here - own the slot of the CPU the thread runs on (its guard at @slot, a
+ * per-CPU pointer); returns that CPU.  With @rseq the lock is taken by a sequence (no atomic),
+ * otherwise by an atomic exchange; either way the owner may migrate and still own the slot.
+ * kmb_pcpu_lock_cpu - own CPU @cpu's slot from anywhere: with @rseq it sets the slot's stop
+ * word and restarts any sequence under way on @cpu (membarrier), then waits for the lock.
+ * kmb_pcpu_unlock - give back the slot of @cpu taken by kmb_pcpu_lock_here;
+ * kmb_pcpu_unlock_cpu - give back one taken by kmb_pcpu_lock_cpu.
+ */
+KMB_PERCPU_API int kmb_pcpu_lock_here(void __percpu *slot, bool rseq);
+KMB_PERCPU_API void kmb_pcpu_lock_cpu(void __percpu *slot, int cpu, bool rseq);
+KMB_PERCPU_API void kmb_pcpu_unlock(void __percpu *slot, int cpu);
+KMB_PERCPU_API void kmb_pcpu_unlock_cpu(void __percpu *slot, int cpu, bool rseq);
+/* Take and drop a guard with an atomic exchange (the cpu-lock fast paths); the slow part of
+ * taking it waits, yielding to a holder that may have been preempted. */
+KMB_PERCPU_API void kmb_pcpu_spin_lock_slow(struct kmb_pcpu_guard *g);
+static inline __attribute__((always_inline)) void kmb_pcpu_spin_lock(struct kmb_pcpu_guard *g)
+{
+	if (__builtin_expect(!__atomic_exchange_n(&g->lock, 1, __ATOMIC_ACQUIRE), 1))
+		return;
+	kmb_pcpu_spin_lock_slow(g);
+}
+
+static inline __attribute__((always_inline)) void kmb_pcpu_spin_unlock(struct kmb_pcpu_guard *g)
+{
+	__atomic_store_n(&g->lock, 0, __ATOMIC_RELEASE);
+}
+
+/* --- percpu_counter (include/linux/percpu_counter.h) --- */
+
+struct percpu_counter {
+	int lock;				/* taken to fold a copy into count */
+	int64_t count;				/* the shared part */
+	int32_t __percpu *counters;		/* each CPU's part, below batch in size */
+};
+/* percpu_counter_batch: max(32, 2 * nr_cpu_ids), as lib/percpu_counter.c computes it. */
+KMB_PERCPU_API int32_t kmb_percpu_counter_batch(void);
+
+/* percpu_counter_init - 0, or -ENOMEM. */
+KMB_PERCPU_API int percpu_counter_init(struct percpu_counter *fbc, int64_t amount);
+KMB_PERCPU_API void percpu_counter_destroy(struct percpu_counter *fbc);
+/* percpu_counter_add_batch - add @amount; a copy reaching @batch in size is folded into count. */
+KMB_PERCPU_API void percpu_counter_add_batch(struct percpu_counter *fbc, int64_t amount,
+					     int32_t batch);
+/* The exact value: count plus every copy (exact once no writer runs). */
+KMB_PERCPU_API int64_t percpu_counter_sum(struct percpu_counter *fbc);
+KMB_PERCPU_API void percpu_counter_set(struct percpu_counter *fbc, int64_t amount);
+/* -1, 0, 1 as the counter is below, at or above @rhs; exact sum only when needed. */
+KMB_PERCPU_API int __percpu_counter_compare(struct percpu_counter *fbc, int64_t rhs,
+					    int32_t batch);
+
+static inline void percpu_counter_add(struct percpu_counter *fbc, int64_t amount)
+{
+	percpu_counter_add_batch(fbc, amount, kmb_percpu_counter_batch());
+}
+static inline void percpu_counter_sub(struct percpu_counter *fbc, int64_t amount)
+{
+	percpu_counter_add(fbc, -amount);
+}
+static inline void percpu_counter_inc(struct percpu_counter *fbc)
+{
+	percpu_counter_add(fbc, 1);
+}
+static inline void percpu_counter_dec(struct percpu_counter *fbc)
+{
+	percpu_counter_add(fbc, -1);
+}
+/* The approximate value: off by less than batch per CPU. */
+static inline int64_t percpu_counter_read(struct percpu_counter *fbc)
+{
+	return __atomic_load_n(&fbc->count, __ATOMIC_RELAXED);
+}
+static inline int64_t percpu_counter_read_positive(struct percpu_counter *fbc)
+{
+	int64_t v = percpu_counter_read(fbc);
+
+	return v > 0 ? v : 0;
+}
+static inline int64_t percpu_counter_sum_positive(struct percpu_counter *fbc)
+{
+	int64_t v = percpu_counter_sum(fbc);
+
+	return v > 0 ? v : 0;
+}
+static inline int percpu_counter_compare(struct percpu_counter *fbc, int64_t rhs)
+{
+	return __percpu_counter_compare(fbc, rhs, kmb_percpu_counter_batch());
+}
+
+#endif

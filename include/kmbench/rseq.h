@@ -1,0 +1,295 @@
+/*
+ * rseq.h - restartable sequences: kmbench's "this CPU, without locks or atomics".
+ *
+ * The kernel makes a per-CPU operation safe by disabling preemption (or by using one
+ * instruction, x86's this_cpu_add on %gs).  User space cannot disable preemption; the honest
+ * equivalent is a restartable sequence (rseq(2), Linux 4.18; registered for every thread by
+ * glibc 2.35 and later): a short instruction range, described by a struct rseq_cs, that the
+ * kernel restarts at an abort handler when the thread is preempted, migrated or signalled inside
+ * it.  A sequence reads the CPU number from the thread's rseq area, computes that CPU's slot,
+ * and ends in one store, the commit: either the whole sequence ran on one CPU without
+ * interruption, or the commit did not happen.
+ *
+ * The primitives below are x86-64 inline assembly (other architectures fall back: see
+ * kmb_rseq_usable()).  Every per-CPU slot they work on starts with a struct kmb_pcpu_guard; a
+ * sequence whose slot's guard is not zero gives up (KMB_RSEQ_BUSY) so that the caller takes the
+ * slot's slow path:
+ *   lock  taken by kmb_rseq_lock(), itself a sequence, so only ever by a thread running on that
+ *         CPU: any sequence of that CPU already under way was preempted by it and restarts,
+ *         and every later one sees the lock.  The holder may then migrate and still own the slot.
+ *   stop  set by kmb_pcpu_stop() (percpu.c) from any CPU, followed by
+ *         membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) on the slot's CPU, which restarts a
+ *         sequence under way there: after it no sequence can commit on the slot.
+ *
+ * Per-CPU slots are addressed as the kernel's per-CPU pointers (percpu.h): slot of @cpu =
+ * pcpu pointer + __per_cpu_offset[cpu].
+ *
+ * The abort handler is preceded by the signature glibc registered (RSEQ_SIG, 0x53053053 on
+ * x86), encoded as the operand of a ud1 instruction so that the bytes never execute.
+ * See the kernel's include/uapi/linux/rseq.h and kernel/rseq.c for the ABI.
+ */
+#ifndef KMBENCH_RSEQ_H
+#define KMBENCH_RSEQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/rseq.h>
+
+/* First word of every per-CPU slot touched by rseq sequences. */
+struct kmb_pcpu_guard {
+	uint32_t lock;		/* a slow path of this slot's CPU owns it (kmb_rseq_lock) */
+	uint32_t stop;		/* another CPU owns it (kmb_pcpu_stop) */
+};
+
+/* Per-CPU offsets (percpu.c): the slot of @cpu is (char *)ptr + __per_cpu_offset[cpu]. */
+#define KMB_NR_CPUS	1024
+extern __attribute__((visibility("default"))) long __per_cpu_offset[KMB_NR_CPUS];
+
+/* Results of a sequence that did not commit. */
+#define KMB_RSEQ_BUSY	(-1)	/* the slot's guard is set: take the slow path */
+#define KMB_RSEQ_MISS	(-2)	/* the condition failed (stack empty or full) */
+
+/* Set once by kmb_rseq_init(): rseq registered for this process and membarrier's RSEQ command
+ * registered, on x86-64.  When false the callers use their locked fallback. */
+extern __attribute__((visibility("default"))) bool kmb_rseq_ok;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define KMB_HAVE_RSEQ_ASM 1
+
+/* The descriptor (struct rseq_cs: version, flags, start_ip, post_commit_offset, abort_ip) at
+ * local label 3, and its installation in rseq->rseq_cs (offset 8 of struct rseq). */
+#define KMB_RSEQ_CS(start, post, abort)						\
+	".pushsection __rseq_cs, \"aw\"\n\t"					\
+	".balign 32\n\t"							\
+	"3:\n\t"								\
+	".long 0x0, 0x0\n\t"							\
+	".quad " #start "f, (" #post "f - " #start "f), " #abort "f\n\t"	\
+	".popsection\n\t"							\
+	"leaq 3b(%%rip), %%rax\n\t"						\
+	"movq %%rax, %%fs:8(%[rs])\n\t"
+
+/* The abort handler, out of line, after the signature. */
+#define KMB_RSEQ_ABORT(abort, label)						\
+	".pushsection __rseq_failure, \"ax\"\n\t"				\
+	".byte 0x0f, 0xb9, 0x3d\n\t"						\
+	".long 0x53053053\n\t"							\
+	#abort ":\n\t"								\
+	"jmp %l[" #label "]\n\t"						\
+	".popsection\n\t"
+
+/* rax = this CPU; rdx = @slot + __per_cpu_offset[cpu]. */
+#define KMB_RSEQ_SLOT								\
+	"movl %%fs:4(%[rs]), %%eax\n\t"						\
+	"movq (%[offs],%%rax,8), %%rdx\n\t"					\
+	"addq %[slot], %%rdx\n\t"
+
+/*
+ * kmb_rseq_stack_pop - pop the top pointer of the stack {u32 count; u32 capacity; void *[]}
+ * that the slot of this CPU points to at byte @off (slot + @off holds the stack's address).
+ * Returns the pointer, or NULL with *@why KMB_RSEQ_BUSY (guard set) or KMB_RSEQ_MISS (empty).
+ */
+static inline __attribute__((always_inline)) void *
+kmb_rseq_stack_pop(void *slot, long off, int *why)
+{
+	void *obj;
+
+restart:
+	__asm__ goto(KMB_RSEQ_CS(1, 2, 4)
+		     "1:\n\t"
+		     KMB_RSEQ_SLOT
+		     "cmpq $0, (%%rdx)\n\t"
+		     "jnz %l[busy]\n\t"
+		     "movq (%%rdx,%[off]), %%rdx\n\t"
+		     "movl (%%rdx), %%ecx\n\t"
+		     "testl %%ecx, %%ecx\n\t"
+		     "jz %l[miss]\n\t"
+		     "movq (%%rdx,%%rcx,8), %[obj]\n\t"	/* objs[count - 1], objs at +8 */
+		     "decl %%ecx\n\t"
+		     "movl %%ecx, (%%rdx)\n\t"		/* commit */
+		     "2:\n\t"
+		     KMB_RSEQ_ABORT(4, abort)
+		     : [obj] "=&r"(obj)
+		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset), [slot] "r"(slot),
+		       [off] "r"(off)
+		     : "rax", "rcx", "rdx", "memory", "cc"
+		     : busy, miss, abort);
+	return obj;
+abort:
+	goto restart;
+busy:
+	*why = KMB_RSEQ_BUSY;
+	return NULL;
+miss:
+	*why = KMB_RSEQ_MISS;
+	return NULL;
+}
+
+/*
+ * kmb_rseq_stack_push - push @obj on the stack of this CPU's slot (as kmb_rseq_stack_pop).
+ * Returns 0, KMB_RSEQ_BUSY, or KMB_RSEQ_MISS when the stack is full.
+ */
+static inline __attribute__((always_inline)) int
+kmb_rseq_stack_push(void *slot, long off, void *obj)
+{
+restart:
+	__asm__ goto(KMB_RSEQ_CS(1, 2, 4)
+		     "1:\n\t"
+		     KMB_RSEQ_SLOT
+		     "cmpq $0, (%%rdx)\n\t"
+		     "jnz %l[busy]\n\t"
+		     "movq (%%rdx,%[off]), %%rdx\n\t"
+		     "movl (%%rdx), %%ecx\n\t"
+		     "cmpl 4(%%rdx), %%ecx\n\t"
+		     "jae %l[miss]\n\t"
+		     "movq %[obj], 8(%%rdx,%%rcx,8)\n\t"
+		     "incl %%ecx\n\t"
+		     "movl %%ecx, (%%rdx)\n\t"		/* commit */
+		     "2:\n\t"
+		     KMB_RSEQ_ABORT(4, abort)
+		     :
+		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset), [slot] "r"(slot),
+		       [off] "r"(off), [obj] "r"(obj)
+		     : "rax", "rcx", "rdx", "memory", "cc"
+		     : busy, miss, abort);
+	return 0;
+abort:
+	goto restart;
+busy:
+	return KMB_RSEQ_BUSY;
+miss:
+	return KMB_RSEQ_MISS;
+}
+
+/*
+ * kmb_rseq_lock - take the lock of this CPU's slot (its guard at @slot + __per_cpu_offset[cpu])
+ * while running on that CPU.  Returns the CPU, or KMB_RSEQ_BUSY when the guard is set.  The
+ * caller drops it with kmb_pcpu_unlock().
+ */
+static inline __attribute__((always_inline)) int kmb_rseq_lock(void *slot)
+{
+	int cpu;
+
+restart:
+	__asm__ goto(KMB_RSEQ_CS(1, 2, 4)
+		     "1:\n\t"
+		     KMB_RSEQ_SLOT
+		     "cmpq $0, (%%rdx)\n\t"
+		     "jnz %l[busy]\n\t"
+		     "movl %%eax, %[cpu]\n\t"
+		     "movl $1, (%%rdx)\n\t"		/* commit */
+		     "2:\n\t"
+		     KMB_RSEQ_ABORT(4, abort)
+		     : [cpu] "=&r"(cpu)
+		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset), [slot] "r"(slot)
+		     : "rax", "rdx", "memory", "cc"
+		     : busy, abort);
+	return cpu;
+abort:
+	goto restart;
+busy:
+	return KMB_RSEQ_BUSY;
+}
+
+/* kmb_rseq_add - *(this CPU's copy of @p) += @v; the add is the commit. */
+static inline __attribute__((always_inline)) void kmb_rseq_add(void *p, long v)
+{
+restart:
+	__asm__ goto(KMB_RSEQ_CS(1, 2, 4)
+		     "1:\n\t"
+		     "movl %%fs:4(%[rs]), %%eax\n\t"
+		     "movq (%[offs],%%rax,8), %%rdx\n\t"
+		     "addq %[v], (%[p],%%rdx)\n\t"	/* commit */
+		     "2:\n\t"
+		     KMB_RSEQ_ABORT(4, abort)
+		     :
+		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset), [p] "r"(p),
+		       [v] "er"(v)
+		     : "rax", "rdx", "memory", "cc"
+		     : abort);
+	return;
+abort:
+	goto restart;
+}
+
+/*
+ * kmb_rseq_add_s32_bounded - this CPU's s32 copy of @p += @v when the result stays within
+ * (-@bound, @bound); returns 0 then, KMB_RSEQ_MISS (nothing changed) otherwise.  The fast path
+ * of percpu_counter_add_batch.
+ */
+static inline __attribute__((always_inline)) int
+kmb_rseq_add_s32_bounded(void *p, int32_t v, int32_t bound)
+{
+restart:
+	__asm__ goto(KMB_RSEQ_CS(1, 2, 4)
+		     "1:\n\t"
+		     "movl %%fs:4(%[rs]), %%eax\n\t"
+		     "movq (%[offs],%%rax,8), %%rdx\n\t"
+		     "addq %[p], %%rdx\n\t"
+		     "movl (%%rdx), %%ecx\n\t"
+		     "addl %[v], %%ecx\n\t"
+		     "jo %l[miss]\n\t"
+		     "movl %%ecx, %%eax\n\t"
+		     "negl %%eax\n\t"
+		     "cmovsl %%ecx, %%eax\n\t"		/* |count + v| (INT_MIN stays negative) */
+		     "cmpl %[bound], %%eax\n\t"
+		     "jae %l[miss]\n\t"			/* unsigned: also catches INT_MIN */
+		     "movl %%ecx, (%%rdx)\n\t"		/* commit */
+		     "2:\n\t"
+		     KMB_RSEQ_ABORT(4, abort)
+		     :
+		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset), [p] "r"(p),
+		       [v] "r"(v), [bound] "r"(bound)
+		     : "rax", "rcx", "rdx", "memory", "cc"
+		     : miss, abort);
+	return 0;
+abort:
+	goto restart;
+miss:
+	return KMB_RSEQ_MISS;
+}
+
+/* kmb_rseq_xchg_s32 - replace this CPU's s32 copy of @p with @v; returns the old value. */
+static inline __attribute__((always_inline)) int32_t kmb_rseq_xchg_s32(void *p, int32_t v)
+{
+	int32_t old;
+
+restart:
+	__asm__ goto(KMB_RSEQ_CS(1, 2, 4)
+		     "1:\n\t"
+		     "movl %%fs:4(%[rs]), %%eax\n\t"
+		     "movq (%[offs],%%rax,8), %%rdx\n\t"
+		     "addq %[p], %%rdx\n\t"
+		     "movl (%%rdx), %[old]\n\t"
+		     "movl %[v], (%%rdx)\n\t"		/* commit */
+		     "2:\n\t"
+		     KMB_RSEQ_ABORT(4, abort)
+		     : [old] "=&r"(old)
+		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset), [p] "r"(p),
+		       [v] "r"(v)
+		     : "rax", "rdx", "memory", "cc"
+		     : abort);
+	return old;
+abort:
+	goto restart;
+}
+
+#else
+#define KMB_HAVE_RSEQ_ASM 0
+#endif
+
+/* The CPU the thread runs on now, from the rseq area (cpu_id_start is always a valid CPU);
+ * sched_getcpu() where rseq is not registered.  The thread may migrate right after. */
+int kmb_current_cpu_slow(void);
+static inline __attribute__((always_inline)) int kmb_current_cpu(void)
+{
+	if (__builtin_expect(__rseq_size > 0, 1)) {
+		const struct rseq *rs = (const struct rseq *)
+			((char *)__builtin_thread_pointer() + __rseq_offset);
+
+		return (int)__atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED);
+	}
+	return kmb_current_cpu_slow();
+}
+
+#endif
