@@ -162,6 +162,24 @@ void kmb_slab_set_debug(slab_flags_t flags)
 	slub_debug = flags & SLAB_DEBUG_FLAGS;
 }
 
+static enum kmb_percpu_mode slab_percpu_want;
+enum kmb_percpu_mode slab_percpu_mode = KMB_PERCPU_NONE;	/* resolved: never DEFAULT */
+static char slab_percpu_why[160];
+
+void kmb_slab_set_percpu(enum kmb_percpu_mode mode)
+{
+	slab_percpu_want = mode;
+	slab_percpu_mode = kmb_percpu_mode_resolve(mode, slab_percpu_why,
+						   sizeof(slab_percpu_why));
+}
+
+enum kmb_percpu_mode kmb_slab_percpu_mode(const char **why)
+{
+	if (why)
+		*why = slab_percpu_why;
+	return slab_percpu_mode;
+}
+
 int kmb_slab_parse_debug(const char *letters, slab_flags_t *flags)
 {
 	*flags = 0;
