@@ -6,15 +6,23 @@
  * object's slab is virt_to_page() plus one test.  Frames after the head carry the head's address
  * with bit 0 set in lru.next (the kernel's compound_head encoding).
  *
- * Slab states (mm/slub.c):
- *   frozen   owned by one CPU slot: its free objects are on that slot's freelist, plus any
- *            freed since by other CPUs on slab->freelist.  inuse counts the slot's as in use.
+ * Slab states (mm/slub.c without its CPU slabs):
  *   partial  on its node's partial list, free objects on slab->freelist.
  *   full     no free object; on no list (on the node's full list for debug caches).
- * Lock order: kmem_cache_cpu.lock, then kmem_cache_node.list_lock, then the page allocator's.
- * slab->freelist, ->inuse and ->frozen change only under the node's list_lock; a CPU slot's
- * freelist only under its lock.  No lock is held across an allocation from the page allocator
- * (which may sleep); an empty slab may be given back (which never sleeps) under a slot's lock.
+ * Objects in sheaves (below) count as in use in their slab.
+ *
+ * Per-CPU object caches are sheaves, as Linux 6.18 has them (mm/slub.c: struct slab_sheaf,
+ * slub_percpu_sheaves, node_barn; Bonwick's magazines and depot under other names): each CPU
+ * (or thread, in thread mode) has a main and a spare sheaf, arrays of free objects of any slab;
+ * each node has a barn of full and empty sheaves.  The mode (kmbench/percpu.h) says how a CPU's
+ * sheaves are protected: cpu-rseq fast paths are rseq sequences, cpu-lock fast paths take the
+ * slot's guard, thread sheaves are the thread's own, none has no sheaves.
+ *
+ * Lock order: a sheaves slot (its guard), then a barn's lock or a node's list_lock (never both),
+ * then the page allocator's.  slab->freelist and ->inuse change only under the node's list_lock.
+ * No slot, barn or node lock is held across an allocation from the page allocator (which may
+ * sleep, and whose reclaim may shrink caches); an empty slab may be given back (which never
+ * sleeps) with any of them held.
  */
 #ifndef KMB_ALLOC_SLAB_H
 #define KMB_ALLOC_SLAB_H
@@ -31,10 +39,10 @@ struct slab {
 	uint8_t zone;
 	uint16_t node;
 	atomic_int refcount;
-	uint16_t inuse;			/* objects allocated (frozen: all not on slab->freelist) */
+	uint16_t inuse;			/* objects not on slab->freelist */
 	uint16_t objects;		/* objects in the slab */
 	uint16_t colour;		/* bytes before the first object (slab colouring) */
-	uint16_t frozen;		/* owned by a CPU slot */
+	uint16_t _pad;
 	void *freelist;			/* page->private: first free object */
 	struct kmem_cache *slab_cache;	/* page->mapping */
 	uintptr_t caller;
@@ -69,14 +77,42 @@ static inline struct page *compound_head(struct page *page)
 
 #define MAX_OBJS_BITMAP	((32767 + 7) / 8)	/* a bit per object of a slab */
 
-/* Per CPU slot (struct kmem_cache_cpu). */
-struct kmem_cache_cpu {
+/*
+ * A sheaf: free objects of one cache, in the stack layout rseq.h's sequences work on.  Its link
+ * on a barn list is the word pair just before it (sheaf_link), so that the header the
+ * sequences see stays two words.
+ */
+struct slab_sheaf {
+	uint32_t size;			/* objects held */
+	uint32_t capacity;
+	void *objects[];
+};
+
+static inline struct list_head *sheaf_link(struct slab_sheaf *sh)
+{
+	return (struct list_head *)sh - 1;
+}
+
+static inline struct slab_sheaf *link_sheaf(struct list_head *l)
+{
+	return (struct slab_sheaf *)(l + 1);
+}
+
+/* A CPU's (or a thread's) sheaves: the guard first, as rseq.h requires. */
+struct slub_percpu_sheaves {
+	struct kmb_pcpu_guard guard;
+	struct slab_sheaf *main;	/* never NULL: &bootstrap_sheaf before the first refill */
+	struct slab_sheaf *spare;	/* empty or full, or NULL */
+	unsigned long alloc_slow, free_slow;	/* slow paths taken (under the guard) */
+};
+
+/* A node's reserve of sheaves (struct node_barn). */
+struct node_barn {
 	spinlock_t lock;
-	void *freelist;			/* objects of @slab this slot may hand out */
-	struct slab *slab;		/* the frozen slab, or NULL */
-	int node;			/* @slab's node */
-	unsigned long alloc_fast, alloc_slow, free_fast, free_slow;
-} cacheline_aligned;
+	unsigned int nr_full, nr_empty;
+	struct list_head sheaves_full;
+	struct list_head sheaves_empty;
+};
 
 /* Per node (struct kmem_cache_node). */
 struct kmem_cache_node {
@@ -87,6 +123,7 @@ struct kmem_cache_node {
 	unsigned long nr_slabs;		/* under list_lock */
 	unsigned long total_objects;
 	unsigned int colour_next;	/* the next slab's colour (SLAB_COLOUR) */
+	struct node_barn barn cacheline_aligned;
 } cacheline_aligned;
 
 /* Alloc and free call sites, SLAB_STORE_USER (mm/slub.c struct track). */
@@ -99,7 +136,10 @@ struct track {
 enum track_item { TRACK_ALLOC, TRACK_FREE };
 
 struct kmem_cache {
-	struct kmem_cache_cpu *cpu_slab;	/* kmb_mm.nr_cpus slots */
+	struct slub_percpu_sheaves __percpu *cpu_sheaves;	/* cpu-lock and cpu-rseq modes */
+	enum kmb_percpu_mode mode;	/* resolved: never DEFAULT; debug caches use none */
+	int id;				/* thread mode: index of the thread's sheaves */
+	unsigned int sheaf_capacity;	/* objects per sheaf */
 	slab_flags_t flags;
 	unsigned int object_size;	/* as created */
 	unsigned int size;		/* stride: object and its metadata, aligned */
@@ -163,13 +203,18 @@ static inline void set_freepointer(const struct kmem_cache *s, void *obj, void *
 }
 
 /* --- slub.c --- */
-int kmem_cache_open(struct kmem_cache *s);	/* sizes, order, per-CPU and per-node state */
-void kmem_cache_close(struct kmem_cache *s);	/* flush and free empty slabs; frees cpu_slab */
+/* sizes, order, per-node state and sheaves; mode and sheaf_capacity set (0: the default) */
+int kmem_cache_open(struct kmem_cache *s);
+void kmem_cache_close(struct kmem_cache *s);	/* flush and free empty slabs and sheaves */
 unsigned long kmem_cache_objects_in_use(struct kmem_cache *s);
-void flush_all(struct kmem_cache *s);
+/* flush_all - every CPU's sheaves and the barns back to the slabs; in thread mode every
+ * thread's sheaves too when @all_threads (only while no other thread uses the cache), else
+ * the caller's. */
+void flush_all(struct kmem_cache *s, bool all_threads);
+extern enum kmb_percpu_mode slab_percpu_mode;	/* kmb_slab_set_percpu, resolved */
 /* Free an object whose slab is known (kfree). */
 void kmb_slab_free_obj(struct slab *slab, void *obj, const void *caller);
-/* Counts for slabinfo: slabs, objects, free objects (partial and frozen slabs' free lists). */
+/* Counts for slabinfo: slabs, objects, free objects (on partial slabs' free lists). */
 void kmem_cache_counts(struct kmem_cache *s, unsigned long *slabs, unsigned long *objects,
 		       unsigned long *free);
 

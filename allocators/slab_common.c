@@ -90,9 +90,27 @@ static struct kmem_cache *create_fail(const char *name, slab_flags_t flags, cons
 struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
 				     slab_flags_t flags, void (*ctor)(void *))
 {
+	struct kmem_cache_args args = { .align = align, .ctor = ctor };
+
+	return __kmem_cache_create_args(name, size, &args, flags);
+}
+
+struct kmem_cache *__kmem_cache_create_args(const char *name, unsigned int size,
+					    const struct kmem_cache_args *args,
+					    slab_flags_t flags)
+{
+	static const struct kmem_cache_args none;
 	const char *bad = name_problem(name);
 	struct kmem_cache *s;
 	unsigned int line = (unsigned int)cache_line_size();
+	unsigned int align;
+	void (*ctor)(void *);
+	int r;
+
+	if (!args)
+		args = &none;
+	align = args->align;
+	ctor = args->ctor;
 
 	if (bad)
 		return create_fail(name, flags, bad[0] == 'e' ? "the name is empty" :
@@ -104,6 +122,10 @@ struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsign
 		return create_fail(name, flags, "object size out of range");
 	if (align & (align - 1))
 		return create_fail(name, flags, "alignment is not a power of two");
+	if (args->sheaf_capacity > KMEM_CACHE_MAX_SHEAF)
+		return create_fail(name, flags, "sheaf_capacity above KMEM_CACHE_MAX_SHEAF (256)");
+	if ((unsigned int)args->percpu > KMB_PERCPU_CPU_RSEQ)
+		return create_fail(name, flags, "unknown per-CPU mode");
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return create_fail(name, flags, "no memory for the cache descriptor");
@@ -122,10 +144,17 @@ struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsign
 	if ((flags & SLAB_HWCACHE_ALIGN) && align < line)
 		align = line;
 	s->align = align < sizeof(void *) ? sizeof(void *) : align;
-	if (kmem_cache_open(s)) {
-		free(s->cpu_slab);
+	s->sheaf_capacity = args->sheaf_capacity;
+	s->id = -1;
+	s->mode = args->percpu == KMB_PERCPU_DEFAULT ? slab_percpu_mode :
+		  kmb_percpu_mode_resolve(args->percpu, NULL, 0);
+	r = kmem_cache_open(s);
+	if (r) {
+		kmem_cache_close(s);
 		free(s);
-		return create_fail(name, flags, "cannot lay out the object in a slab");
+		return create_fail(name, flags, r == -EINVAL ? "cannot lay out the object in a slab" :
+				   r == -ENOSPC ? "no cache id left for thread mode (1024 caches)" :
+				   "no memory for the per-CPU sheaves");
 	}
 	pthread_mutex_lock(&slab_mutex);
 	list_add_tail(&s->list, &slab_caches);
@@ -163,7 +192,7 @@ void kmb_slab_set_debug(slab_flags_t flags)
 }
 
 static enum kmb_percpu_mode slab_percpu_want;
-enum kmb_percpu_mode slab_percpu_mode = KMB_PERCPU_NONE;	/* resolved: never DEFAULT */
+enum kmb_percpu_mode slab_percpu_mode;	/* resolved: DEFAULT only until the first resolve */
 static char slab_percpu_why[160];
 
 void kmb_slab_set_percpu(enum kmb_percpu_mode mode)
@@ -237,6 +266,8 @@ int kmem_cache_init(void)
 {
 	if (slab_up)
 		return 0;
+	if (slab_percpu_mode == KMB_PERCPU_DEFAULT)	/* kmb_slab_set_percpu not called */
+		kmb_slab_set_percpu(KMB_PERCPU_DEFAULT);
 	for (int type = 0; type < NR_KMALLOC_TYPES; type++)
 		for (unsigned int i = 1; i <= KMALLOC_SHIFT_HIGH; i++) {
 			char name[32];
@@ -444,7 +475,7 @@ static unsigned long validate_cache(struct kmem_cache *s)
 {
 	unsigned long problems = 0;
 
-	flush_all(s);
+	flush_all(s, true);
 	for (int node = 0; node < kmb_mm.nr_nodes; node++) {
 		struct kmem_cache_node *n = &s->node[node];
 		struct list_head *pos;

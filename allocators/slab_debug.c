@@ -230,8 +230,7 @@ bool slab_debug_free_checks(struct kmem_cache *s, struct slab *slab, void *obj,
 
 /*
  * validate_slab: the freelist holds distinct object starts and its length matches inuse; free
- * objects' poison and every object's red zones are intact.  Node lock held by the caller for
- * non-frozen slabs.  Returns the problems found.
+ * objects' poison and every object's red zones are intact.  Node lock held by the caller.  Returns the problems found.
  */
 unsigned long slab_debug_validate_slab(struct kmem_cache *s, struct slab *slab)
 {
@@ -256,7 +255,7 @@ unsigned long slab_debug_validate_slab(struct kmem_cache *s, struct slab *slab)
 		seen[idx / 8] |= (unsigned char)(1u << (idx % 8));
 		nfree++;
 	}
-	if (!slab->frozen && nfree + slab->inuse != slab->objects) {
+	if (nfree + slab->inuse != slab->objects) {
 		slab_err(s, slab, NULL, "%u free and %u in use, but %u objects", nfree, slab->inuse,
 			 slab->objects);
 		problems++;

@@ -1,15 +1,26 @@
 /*
- * slub.c - slab caches in the manner of mm/slub.c.
+ * slub.c - slab caches in the manner of mm/slub.c, with sheaves in front.
  *
  * Objects are carved from slabs of 2^order frames; free objects are chained through a pointer
  * stored in the object (at s->offset: its middle, or after it when poisoning or a constructor
- * needs the whole object).  Each CPU slot holds one frozen slab and a private freelist of its
- * objects: the fast paths pop and push that list under the slot's lock (kmbench's counterpart of
- * the kernel's this_cpu_cmpxchg; the per-CPU issue replaces the lock with rseq).  Everything
- * else happens under the node's list_lock: frees into a slab that is not this slot's, refills
- * from the partial list, and the return of empty slabs to the page allocator.  Caches with debug
- * flags take the locked path for every object, with the checks of slab_debug.c, as SLUB's
- * debug caches do.
+ * needs the whole object).  The slab layer works under each node's list_lock: objects taken
+ * from partial slabs (or new ones), objects put back, empty slabs given back to the page
+ * allocator beyond min_partial.
+ *
+ * In front of it are per-CPU sheaves (Linux 6.18's sheaves and barns; Bonwick's magazines and
+ * depot): arrays of free objects, a main and a spare per CPU, full and empty ones in a barn per
+ * node.  Allocation pops the main sheaf, free pushes on it; only an empty or full main sheaf
+ * reaches the barn or the slabs, a sheaf's worth of objects at a time.  How a CPU's sheaves are
+ * protected is the cache's per-CPU mode (kmbench/percpu.h):
+ *   cpu-rseq  the pop and the push are rseq sequences (rseq.h): no lock, no atomic.  The slow
+ *             paths own the slot through its guard, taken on that CPU (kmb_pcpu_lock_here).
+ *   cpu-lock  the slot's guard is taken with an atomic exchange around every pop and push.
+ *   thread    the sheaves are the calling thread's (glibc's tcache): no lock at all; a thread's
+ *             sheaves go back when it exits.
+ *   none      no sheaves: every object comes from and goes to the slabs under the node lock.
+ * Caches with debug flags use none, with the checks of slab_debug.c, as SLUB's debug caches
+ * bypass its per-CPU state.  Objects of another node are freed to their node's slabs, and
+ * requests for a node that is not the caller's are served from that node's slabs directly.
  *
  * The order of a slab follows calculate_order(): the smallest order up to
  * PAGE_ALLOC_COSTLY_ORDER that holds at least 4 * (fls(nr_cpus) + 1) objects and wastes at most
@@ -18,8 +29,8 @@
  * Constructors run when a slab is created, on every object (setup_object()); an object
  * returns to the cache in its constructed state, so a reallocation runs no constructor.
  *
- * Invariants: see slab.h for the states and locks.  A slab's free objects are exactly those
- * on its freelist plus, while frozen, those on its slot's freelist; inuse + free = objects.
+ * Invariants: see slab.h for the states and locks.  A slab's free objects are exactly those on
+ * its freelist; inuse + free = objects; an object in a sheaf counts as in use in its slab.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,6 +47,9 @@ atomic_ulong slab_stat_alloc, slab_stat_free, slab_stat_errors;
 atomic_long slab_pages[2];
 
 #define MAX_OBJS_PER_SLAB	32767
+#define SHEAF_MAX_CAPACITY	KMEM_CACHE_MAX_SHEAF	/* objects a sheaf may hold */
+#define MAX_FULL_SHEAVES	10	/* per barn, as mm/slub.c */
+#define MAX_EMPTY_SHEAVES	10
 #define ALIGN_UP(x, a)		(((x) + (a) - 1) / (a) * (a))
 
 static unsigned int fls_u(unsigned int x)
@@ -127,8 +141,245 @@ static int calculate_sizes(struct kmem_cache *s)
 	return 0;
 }
 
+/* --- sheaves: memory and the barn --- */
+
+/* The main sheaf of a slot before its first refill: nothing to pop, no room to push, so the
+ * fast paths go to the slow ones, which replace it (Linux's bootstrap_sheaf). */
+static struct slab_sheaf bootstrap_sheaf = { .size = 0, .capacity = 0 };
+
+static inline bool sheaf_real(const struct slab_sheaf *sh)
+{
+	return sh && sh != &bootstrap_sheaf;
+}
+
+/*
+ * The default capacity: enough objects that a refill or flush (a node lock and a walk of
+ * slab freelists) is spread over many fast operations, without holding much memory per CPU:
+ * 32 objects of 256 bytes or less, fewer for larger objects, at least 4.  kmbench's choice;
+ * Linux leaves sheaves off unless a cache asks (kmem_cache_args.sheaf_capacity).
+ */
+static unsigned int default_sheaf_capacity(unsigned int size)
+{
+	unsigned int cap = size <= 256 ? 32 : 8192 / size;
+
+	return cap < 4 ? 4 : cap;
+}
+
+/* Sheaves are metadata, from the C library's allocator (the kernel kmallocs them). */
+static struct slab_sheaf *alloc_empty_sheaf(struct kmem_cache *s)
+{
+	struct list_head *mem = malloc(sizeof(struct list_head) + sizeof(struct slab_sheaf) +
+				       s->sheaf_capacity * sizeof(void *));
+	struct slab_sheaf *sh;
+
+	if (!mem)
+		return NULL;
+	sh = link_sheaf(mem);
+	sh->size = 0;
+	sh->capacity = s->sheaf_capacity;
+	return sh;
+}
+
+static void free_empty_sheaf(struct slab_sheaf *sh)
+{
+	if (sheaf_real(sh))
+		free(sheaf_link(sh));
+}
+
+static inline struct node_barn *get_barn(struct kmem_cache *s, int node)
+{
+	return &s->node[node].barn;
+}
+
+/* An empty sheaf from the barn, or a new one; NULL when there is no memory. */
+static struct slab_sheaf *barn_get_empty(struct kmem_cache *s, struct node_barn *barn)
+{
+	struct slab_sheaf *sh = NULL;
+
+	if (barn->nr_empty) {		/* racy peek */
+		spin_lock(&barn->lock);
+		if (barn->nr_empty) {
+			struct list_head *l = barn->sheaves_empty.next;
+
+			list_del(l);
+			barn->nr_empty--;
+			sh = link_sheaf(l);
+		}
+		spin_unlock(&barn->lock);
+	}
+	return sh ? sh : alloc_empty_sheaf(s);
+}
+
+/* Keep an empty sheaf in the barn, or free it when the barn has enough. */
+static void barn_put_empty(struct node_barn *barn, struct slab_sheaf *sh)
+{
+	if (!sheaf_real(sh))
+		return;
+	spin_lock(&barn->lock);
+	if (barn->nr_empty < MAX_EMPTY_SHEAVES) {
+		list_add(sheaf_link(sh), &barn->sheaves_empty);
+		barn->nr_empty++;
+		sh = NULL;
+	}
+	spin_unlock(&barn->lock);
+	free_empty_sheaf(sh);
+}
+
+/* Keep a full sheaf in the barn: false when the barn has enough (the caller flushes it). */
+static bool barn_put_full(struct node_barn *barn, struct slab_sheaf *sh)
+{
+	bool kept = false;
+
+	spin_lock(&barn->lock);
+	if (barn->nr_full < MAX_FULL_SHEAVES) {
+		list_add(sheaf_link(sh), &barn->sheaves_full);
+		barn->nr_full++;
+		kept = true;
+	}
+	spin_unlock(&barn->lock);
+	return kept;
+}
+
+/* A full sheaf from the barn, or NULL. */
+static struct slab_sheaf *barn_get_full(struct node_barn *barn)
+{
+	struct slab_sheaf *sh = NULL;
+
+	if (!barn->nr_full)		/* racy peek */
+		return NULL;
+	spin_lock(&barn->lock);
+	if (barn->nr_full) {
+		struct list_head *l = barn->sheaves_full.next;
+
+		list_del(l);
+		barn->nr_full--;
+		sh = link_sheaf(l);
+	}
+	spin_unlock(&barn->lock);
+	return sh;
+}
+
+/* --- thread mode: each thread's sheaves, indexed by cache id --- */
+
+#define SLAB_MAX_IDS	1024
+static _Thread_local struct slub_percpu_sheaves *thread_sheaves[SLAB_MAX_IDS];
+
+/* Every thread that has sheaves, so that destroying a cache can flush them all. */
+struct sheaves_thread {
+	struct list_head list;
+	struct slub_percpu_sheaves **sheaves;	/* that thread's thread_sheaves */
+};
+static _Thread_local struct sheaves_thread this_thread;
+static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct list_head sheaves_threads = { &sheaves_threads, &sheaves_threads };
+static pthread_key_t thread_key;
+static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
+/* Under threads_lock: the ids in use and their caches. */
+static uint64_t ids_used[SLAB_MAX_IDS / 64];
+static struct kmem_cache *id_cache[SLAB_MAX_IDS];
+
+static void sheaves_flush(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int node);
+static void sheaves_thread_exit(void *arg);
+
+static void thread_key_create(void)
+{
+	pthread_key_create(&thread_key, sheaves_thread_exit);
+}
+
+/* Thread exit: every cache's sheaves of the thread back to the barns (or slabs). */
+static void sheaves_thread_exit(void *arg)
+{
+	struct sheaves_thread *t = arg;
+
+	pthread_mutex_lock(&threads_lock);
+	for (int id = 0; id < SLAB_MAX_IDS; id++) {
+		struct slub_percpu_sheaves *pcs = t->sheaves[id];
+
+		if (!pcs)
+			continue;
+		sheaves_flush(id_cache[id], pcs, numa_node_id());
+		free(pcs);
+		t->sheaves[id] = NULL;
+	}
+	list_del(&t->list);
+	pthread_mutex_unlock(&threads_lock);
+}
+
+/* The calling thread's sheaves for @s, created on first use; NULL without memory. */
+static noinline struct slub_percpu_sheaves *thread_sheaves_create(struct kmem_cache *s)
+{
+	struct slub_percpu_sheaves *pcs = calloc(1, sizeof(*pcs));
+
+	if (!pcs)
+		return NULL;
+	pcs->main = &bootstrap_sheaf;
+	pthread_once(&thread_key_once, thread_key_create);
+	pthread_mutex_lock(&threads_lock);
+	if (!this_thread.sheaves) {
+		this_thread.sheaves = thread_sheaves;
+		list_add(&this_thread.list, &sheaves_threads);
+		pthread_setspecific(thread_key, &this_thread);
+	}
+	thread_sheaves[s->id] = pcs;
+	pthread_mutex_unlock(&threads_lock);
+	return pcs;
+}
+
+static int cache_id_get(struct kmem_cache *s)
+{
+	int id = -1;
+
+	pthread_mutex_lock(&threads_lock);
+	for (int i = 0; i < SLAB_MAX_IDS; i++)
+		if (!(ids_used[i / 64] >> (i % 64) & 1)) {
+			ids_used[i / 64] |= 1ULL << (i % 64);
+			id_cache[i] = s;
+			id = i;
+			break;
+		}
+	pthread_mutex_unlock(&threads_lock);
+	return id;
+}
+
+/* Every thread's sheaves of @s back, and the id free for another cache. */
+static void cache_id_put(struct kmem_cache *s)
+{
+	struct list_head *pos;
+
+	if (s->id < 0)
+		return;
+	pthread_mutex_lock(&threads_lock);
+	list_for_each(pos, &sheaves_threads) {
+		struct sheaves_thread *t = list_entry(pos, struct sheaves_thread, list);
+		struct slub_percpu_sheaves *pcs = t->sheaves[s->id];
+
+		if (pcs) {
+			sheaves_flush(s, pcs, numa_node_id());
+			free(pcs);
+			t->sheaves[s->id] = NULL;
+		}
+	}
+	id_cache[s->id] = NULL;
+	ids_used[s->id / 64] &= ~(1ULL << (s->id % 64));
+	pthread_mutex_unlock(&threads_lock);
+	s->id = -1;
+}
+
+/* --- creation --- */
+
 int kmem_cache_open(struct kmem_cache *s)
 {
+	s->id = -1;
+	for (int n = 0; n < KMB_MAX_NUMNODES; n++) {
+		struct kmem_cache_node *kn = &s->node[n];
+
+		spin_lock_init(&kn->list_lock);
+		INIT_LIST_HEAD(&kn->partial);
+		INIT_LIST_HEAD(&kn->full);
+		spin_lock_init(&kn->barn.lock);
+		INIT_LIST_HEAD(&kn->barn.sheaves_full);
+		INIT_LIST_HEAD(&kn->barn.sheaves_empty);
+	}
 	if (s->ctor)
 		s->flags &= ~SLAB_POISON;	/* the kernel drops poisoning for ctor caches */
 	if (calculate_sizes(s))
@@ -136,25 +387,34 @@ int kmem_cache_open(struct kmem_cache *s)
 	s->allocflags = (s->flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0;
 	if (s->flags & SLAB_RECLAIM_ACCOUNT)
 		s->allocflags |= __GFP_RECLAIMABLE;	/* calculate_sizes() in mm/slub.c */
-	if (posix_memalign((void **)&s->cpu_slab, 64,
-			   sizeof(*s->cpu_slab) * (size_t)kmb_mm.nr_cpus))
-		return -ENOMEM;
-	memset(s->cpu_slab, 0, sizeof(*s->cpu_slab) * (size_t)kmb_mm.nr_cpus);
-	for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++) {
-		spin_lock_init(&s->cpu_slab[cpu].lock);
-		s->cpu_slab[cpu].node = NUMA_NO_NODE;
-	}
-	for (int n = 0; n < KMB_MAX_NUMNODES; n++) {
-		struct kmem_cache_node *kn = &s->node[n];
-
-		spin_lock_init(&kn->list_lock);
-		INIT_LIST_HEAD(&kn->partial);
-		INIT_LIST_HEAD(&kn->full);
+	/* Debug caches check every object on the node lists: no sheaves (as in Linux). */
+	if (s->flags & SLAB_DEBUG_FLAGS)
+		s->mode = KMB_PERCPU_NONE;
+	if (s->sheaf_capacity > SHEAF_MAX_CAPACITY)
+		return -EINVAL;
+	if (!s->sheaf_capacity)
+		s->sheaf_capacity = default_sheaf_capacity(s->size);
+	if (s->mode == KMB_PERCPU_THREAD) {
+		s->id = cache_id_get(s);
+		if (s->id < 0)
+			return -ENOSPC;
+	} else if (s->mode == KMB_PERCPU_CPU_LOCK || s->mode == KMB_PERCPU_CPU_RSEQ) {
+		s->cpu_sheaves = alloc_percpu(struct slub_percpu_sheaves);
+		if (!s->cpu_sheaves)
+			return -ENOMEM;
+		for (int cpu = 0; cpu < nr_cpu_ids(); cpu++)
+			per_cpu_ptr(s->cpu_sheaves, cpu)->main = &bootstrap_sheaf;
 	}
 	return 0;
 }
 
 /* --- slabs --- */
+
+/* The model node of CPU @cpu. */
+static inline int cpu_to_node(int cpu)
+{
+	return (unsigned int)cpu < (unsigned int)kmb_mm.nr_cpus ? kmb_mm.cpu_node[cpu] : 0;
+}
 
 static inline struct kmem_cache_node *get_node(struct kmem_cache *s, int node)
 {
@@ -179,7 +439,6 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	slab->slab_cache = s;
 	slab->objects = (uint16_t)s->objects;
 	slab->inuse = 0;
-	slab->frozen = 0;
 	slab->colour = 0;
 	n = get_node(s, slab->node);
 	if (s->colours > 1) {
@@ -249,133 +508,177 @@ static inline void remove_partial(struct kmem_cache_node *n, struct slab *slab)
 	n->nr_partial--;
 }
 
-/*
- * deactivate_slab: a slot gives its slab back.  Its freelist joins the slab's; the slab goes to
- * the partial list, or back to the page allocator when empty and the node has enough partial
- * slabs, or on no list when full.  Called with the slot's lock held.
- */
-static void deactivate_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
-{
-	struct slab *slab = c->slab;
-	struct kmem_cache_node *n;
-	unsigned int nfree = 0;
-	bool discard = false;
-	void *obj, *last = NULL;
+/* --- the slab layer: objects to and from slabs, under the node's list_lock --- */
 
-	if (!slab)
-		return;
-	for (obj = c->freelist; obj; obj = get_freepointer(s, obj)) {
-		nfree++;
-		last = obj;
-	}
-	n = get_node(s, slab->node);
-	spin_lock(&n->list_lock);
-	if (last) {
-		set_freepointer(s, last, slab->freelist);
-		slab->freelist = c->freelist;
-	}
-	slab->inuse = (uint16_t)(slab->inuse - nfree);
-	slab->frozen = 0;
-	if (!slab->inuse && n->nr_partial >= s->min_partial)
-		discard = true;
-	else if (slab->freelist)
-		add_partial(n, slab);
-	spin_unlock(&n->list_lock);
-	c->slab = NULL;
-	c->freelist = NULL;
-	c->node = NUMA_NO_NODE;
-	if (discard)
-		discard_slab(s, slab);
+static cold noinline void slab_double_free(struct kmem_cache *s, struct slab *slab, void *obj)
+{
+	slab_err(s, slab, obj, "double free of object %p", obj);
 }
 
-/* get_partial_node: freeze the first partial slab of node @node for slot @c. */
-static bool get_partial_node(struct kmem_cache *s, struct kmem_cache_cpu *c, int node)
-{
-	struct kmem_cache_node *n = get_node(s, node);
-	struct slab *slab;
 
-	if (!n->nr_partial)	/* racy peek, as the kernel's */
-		return false;
-	spin_lock(&n->list_lock);
-	if (list_empty(&n->partial)) {
-		spin_unlock(&n->list_lock);
-		return false;
+/* Take up to @want objects of @slab (on @n's partial list, or on none when new) into @out. */
+static unsigned int take_objects(struct kmem_cache *s, struct kmem_cache_node *n,
+				 struct slab *slab, void **out, unsigned int want, bool listed)
+{
+	unsigned int got = 0;
+
+	while (got < want && slab->freelist) {
+		void *obj = slab->freelist;
+
+		slab->freelist = get_freepointer(s, obj);
+		out[got++] = obj;
 	}
-	slab = list_first_entry(&n->partial, struct slab, slab_list);
-	remove_partial(n, slab);
-	c->freelist = slab->freelist;
-	slab->freelist = NULL;
-	slab->inuse = slab->objects;
-	slab->frozen = 1;
-	spin_unlock(&n->list_lock);
-	c->slab = slab;
-	c->node = node;
+	slab->inuse = (uint16_t)(slab->inuse + got);
+	if (listed && !slab->freelist)
+		remove_partial(n, slab);		/* full: on no list */
+	else if (!listed && slab->freelist)
+		add_partial(n, slab);
+	return got;
+}
+
+/*
+ * get_objects - up to @want objects for @out from node @node's partial slabs, then from new
+ * slabs (refill_sheaf / __kmem_cache_alloc_bulk).  Returns how many; fewer than @want only when
+ * the page allocator failed, and 0 then if it failed at once.
+ */
+static unsigned int get_objects(struct kmem_cache *s, gfp_t gfp, int node, void **out,
+				unsigned int want)
+{
+	int nid = node == NUMA_NO_NODE ? numa_node_id() : node;
+	struct kmem_cache_node *n = get_node(s, nid);
+	unsigned int got = 0;
+
+	if (n->nr_partial) {		/* racy peek, as the kernel's get_partial_node */
+		spin_lock(&n->list_lock);
+		while (got < want && !list_empty(&n->partial))
+			got += take_objects(s, n, list_first_entry(&n->partial, struct slab,
+								   slab_list),
+					    out + got, want - got, true);
+		spin_unlock(&n->list_lock);
+	}
+	while (got < want) {
+		struct slab *slab = new_slab(s, gfp, nid);
+
+		if (!slab)
+			break;
+		n = get_node(s, slab->node);	/* the page allocator may fall back */
+		spin_lock(&n->list_lock);
+		got += take_objects(s, n, slab, out + got, want - got, false);
+		spin_unlock(&n->list_lock);
+	}
+	return got;
+}
+
+/*
+ * __slab_free with the node lock held: @obj back on its slab's freelist; a slab that was full
+ * goes to the partial list; an empty one beyond min_partial goes on @discard (the caller gives
+ * it back after dropping the lock).
+ */
+static bool put_object_locked(struct kmem_cache *s, struct kmem_cache_node *n, struct slab *slab,
+			      void *obj, struct list_head *discard)
+{
+	bool was_full = !slab->freelist;
+
+	if (unlikely(obj == slab->freelist))	/* the hardened freelist's naive check */
+		return false;
+	set_freepointer(s, obj, slab->freelist);
+	slab->freelist = obj;
+	slab->inuse--;
+	if (was_full) {
+		if (s->flags & SLAB_DEBUG_FLAGS)
+			list_del(&slab->slab_list);	/* off the full list */
+		add_partial(n, slab);
+	}
+	if (!slab->inuse && n->nr_partial > s->min_partial) {
+		remove_partial(n, slab);
+		list_add(&slab->slab_list, discard);
+	}
 	return true;
 }
 
-static inline struct kmem_cache_cpu *this_cpu_slab(struct kmem_cache *s)
+static void discard_slabs(struct kmem_cache *s, struct list_head *discard)
 {
-	int cpu = raw_smp_processor_id();
+	while (!list_empty(discard)) {
+		struct slab *slab = list_first_entry(discard, struct slab, slab_list);
 
-	return &s->cpu_slab[(unsigned int)cpu < (unsigned int)kmb_mm.nr_cpus ? cpu : 0];
+		list_del(&slab->slab_list);
+		discard_slab(s, slab);
+	}
 }
 
-/*
- * ___slab_alloc: the slot's freelist is empty (or on the wrong node).  In order: objects freed
- * into the frozen slab by other CPUs; a partial slab of the node; a new slab.  Entered and left
- * with the slot's lock held; the lock is dropped around the page allocator, and the slot
- * re-read, since the thread may have migrated.
- */
-static noinline void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfp, int node,
-				      struct kmem_cache_cpu **cp)
+/* put_objects - @cnt objects back to their slabs (sheaf_flush_main / __kmem_cache_free_bulk),
+ * one lock hold per run of objects of one node. */
+static void put_objects(struct kmem_cache *s, void **objs, unsigned int cnt)
 {
-	struct kmem_cache_cpu *c = *cp;
-	int want = node == NUMA_NO_NODE ? numa_node_id() : node;
-	struct slab *slab;
-	void *obj;
+	struct kmem_cache_node *locked = NULL;
+	struct list_head discard;
 
-	c->alloc_slow++;
-	/* A racy peek at remote frees (the list lock is taken before they are used). */
-	if (c->slab && (node == NUMA_NO_NODE || c->node == node) &&
-	    __atomic_load_n(&c->slab->freelist, __ATOMIC_RELAXED)) {
-		struct kmem_cache_node *n = get_node(s, c->node);
-
-		spin_lock(&n->list_lock);		/* take the remote frees */
-		c->freelist = c->slab->freelist;
-		c->slab->freelist = NULL;
-		c->slab->inuse = c->slab->objects;	/* all free objects are the slot's now */
-		spin_unlock(&n->list_lock);
-		goto have;
-	}
-	deactivate_slab(s, c);
-	if (get_partial_node(s, c, want))
-		goto have;
-	spin_unlock(&c->lock);
-	slab = new_slab(s, gfp, want);
-	c = *cp = this_cpu_slab(s);
-	spin_lock(&c->lock);
-	if (!slab)
-		return NULL;
-	if (c->freelist && (node == NUMA_NO_NODE || c->node == node)) {
-		/* Another thread refilled this slot meanwhile: the new slab goes on the list. */
+	INIT_LIST_HEAD(&discard);
+	for (unsigned int i = 0; i < cnt; i++) {
+		struct slab *slab = virt_to_slab(objs[i]);
 		struct kmem_cache_node *n = get_node(s, slab->node);
 
-		spin_lock(&n->list_lock);
-		add_partial(n, slab);
-		spin_unlock(&n->list_lock);
-		goto have;
+		if (n != locked) {
+			if (locked)
+				spin_unlock(&locked->list_lock);
+			spin_lock(&n->list_lock);
+			locked = n;
+		}
+		if (!put_object_locked(s, n, slab, objs[i], &discard)) {
+			spin_unlock(&n->list_lock);
+			locked = NULL;
+			slab_double_free(s, slab, objs[i]);
+		}
 	}
-	deactivate_slab(s, c);
-	c->freelist = slab->freelist;
-	slab->freelist = NULL;
-	slab->inuse = slab->objects;
-	slab->frozen = 1;
-	c->slab = slab;
-	c->node = slab->node;
-have:
-	obj = c->freelist;
-	c->freelist = get_freepointer(s, obj);
-	return obj;
+	if (locked)
+		spin_unlock(&locked->list_lock);
+	discard_slabs(s, &discard);
+}
+
+/* One object from the slab layer: the none mode, and node-specific requests. */
+static noinline void *slab_alloc_one(struct kmem_cache *s, gfp_t gfp, int node)
+{
+	void *obj;
+
+	return get_objects(s, gfp, node, &obj, 1) ? obj : NULL;
+}
+
+static noinline void slab_free_one(struct kmem_cache *s, struct slab *slab, void *obj)
+{
+	struct kmem_cache_node *n = get_node(s, slab->node);
+	struct list_head discard;
+	bool ok;
+
+	INIT_LIST_HEAD(&discard);
+	spin_lock(&n->list_lock);
+	ok = put_object_locked(s, n, slab, obj, &discard);
+	spin_unlock(&n->list_lock);
+	discard_slabs(s, &discard);
+	if (!ok)
+		slab_double_free(s, slab, obj);
+}
+
+/* Give a sheaf's objects back to the slabs; it stays, empty. */
+static void sheaf_flush(struct kmem_cache *s, struct slab_sheaf *sh)
+{
+	if (sh && sh->size) {
+		put_objects(s, sh->objects, sh->size);
+		sh->size = 0;
+	}
+}
+
+/* A sheaves slot's objects back to the slabs and its sheaves to @node's barn (thread exit,
+ * cache destruction).  The slot is the caller's. */
+static void sheaves_flush(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int node)
+{
+	struct node_barn *barn = get_barn(s, node);
+
+	sheaf_flush(s, pcs->main);
+	sheaf_flush(s, pcs->spare);
+	barn_put_empty(barn, pcs->main);
+	barn_put_empty(barn, pcs->spare);
+	pcs->main = &bootstrap_sheaf;
+	pcs->spare = NULL;
 }
 
 /* Debug caches: one object at a time from the node lists, checked (alloc_debug_processing). */
@@ -415,30 +718,276 @@ static noinline void *slab_alloc_debug(struct kmem_cache *s, gfp_t gfp, int node
 	return obj;
 }
 
-static always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node,
-					   const void *caller)
+/* --- sheaves: the slow paths, shared by the thread, cpu-lock and cpu-rseq modes --- */
+
+/*
+ * Own the sheaves of the running CPU (cpu modes; *@cpu is that CPU) or of this thread (thread
+ * mode; *@cpu is -1).  The owner may migrate and still own them.  NULL in thread mode when the
+ * thread's sheaves cannot be created (the caller goes to the slabs).
+ */
+static struct slub_percpu_sheaves *pcs_lock(struct kmem_cache *s, int *cpu)
 {
-	struct kmem_cache_cpu *c;
+	struct slub_percpu_sheaves *pcs;
+
+	if (s->mode == KMB_PERCPU_THREAD) {
+		*cpu = -1;
+		pcs = thread_sheaves[s->id];
+		return pcs ? pcs : thread_sheaves_create(s);
+	}
+	*cpu = kmb_pcpu_lock_here(s->cpu_sheaves, s->mode == KMB_PERCPU_CPU_RSEQ);
+	return per_cpu_ptr(s->cpu_sheaves, *cpu);
+}
+
+static inline void pcs_unlock(struct kmem_cache *s, int cpu)
+{
+	if (cpu >= 0)
+		kmb_pcpu_unlock(s->cpu_sheaves, cpu);
+}
+
+/* @sh (full) becomes the main sheaf; the old main, empty, becomes the spare or goes to the
+ * barn. */
+static void pcs_install_main(struct slub_percpu_sheaves *pcs, struct slab_sheaf *sh,
+			     struct node_barn *barn)
+{
+	struct slab_sheaf *old = pcs->main;
+
+	pcs->main = sh;
+	if (!pcs->spare && sheaf_real(old))
+		pcs->spare = old;
+	else
+		barn_put_empty(barn, old);
+}
+
+/*
+ * The main sheaf is empty (alloc_from_pcs's slow side, __pcs_replace_empty_main): the spare if
+ * it has objects, else a full sheaf from the barn, else a sheaf refilled from the slabs with the
+ * slot let go (new slabs may sleep, and reclaim may flush this very slot).
+ */
+static noinline void *sheaves_alloc_slow(struct kmem_cache *s, gfp_t gfp)
+{
+	struct node_barn *barn = get_barn(s, numa_node_id());
+	struct slub_percpu_sheaves *pcs;
+	struct slab_sheaf *sh;
+	void *obj;
+	int cpu;
+
+	pcs = pcs_lock(s, &cpu);
+	if (!pcs)
+		return slab_alloc_one(s, gfp, NUMA_NO_NODE);
+	pcs->alloc_slow++;
+	if (pcs->main->size)			/* refilled meanwhile */
+		goto pop;
+	if (pcs->spare && pcs->spare->size) {
+		sh = pcs->spare;
+		pcs->spare = pcs->main;
+		pcs->main = sh;
+		goto pop;
+	}
+	sh = barn_get_full(barn);
+	if (sh) {
+		pcs_install_main(pcs, sh, barn);
+		goto pop;
+	}
+	pcs_unlock(s, cpu);
+
+	sh = barn_get_empty(s, barn);
+	if (!sh)
+		return slab_alloc_one(s, gfp, NUMA_NO_NODE);
+	sh->size = get_objects(s, gfp, NUMA_NO_NODE, sh->objects, sh->capacity);
+	if (!sh->size) {
+		barn_put_empty(barn, sh);
+		return NULL;
+	}
+	obj = sh->objects[--sh->size];
+
+	pcs = pcs_lock(s, &cpu);		/* perhaps another CPU's now */
+	if (!pcs->main->size) {
+		pcs_install_main(pcs, sh, barn);
+	} else if (!pcs->spare || !pcs->spare->size) {
+		struct slab_sheaf *old = pcs->spare;
+
+		pcs->spare = sh;
+		barn_put_empty(barn, old);
+	} else if (!barn_put_full(barn, sh)) {
+		sheaf_flush(s, sh);		/* every place is full: back to the slabs */
+		barn_put_empty(barn, sh);
+	}
+	pcs_unlock(s, cpu);
+	return obj;
+pop:
+	obj = pcs->main->objects[--pcs->main->size];
+	pcs_unlock(s, cpu);
+	return obj;
+}
+
+/*
+ * The main sheaf is full (free_to_pcs's slow side, __pcs_replace_full_main): the spare if it is
+ * empty; else the full main goes to the barn and an empty sheaf (the barn's or a new one)
+ * takes its place; when the barn holds enough full sheaves, the main's objects go back to the
+ * slabs instead.
+ */
+static noinline void sheaves_free_slow(struct kmem_cache *s, struct slab *slab, void *obj)
+{
+	struct node_barn *barn = get_barn(s, numa_node_id());
+	struct slub_percpu_sheaves *pcs;
+	struct slab_sheaf *main;
+	int cpu;
+
+	pcs = pcs_lock(s, &cpu);
+	if (!pcs) {
+		slab_free_one(s, slab, obj);
+		return;
+	}
+	pcs->free_slow++;
+	main = pcs->main;
+	if (main->size < main->capacity)	/* emptied meanwhile */
+		goto push;
+	if (pcs->spare && !pcs->spare->size) {
+		pcs->main = pcs->spare;
+		pcs->spare = main;
+		goto push;
+	}
+	if (!sheaf_real(main) || pcs->spare == NULL) {
+		struct slab_sheaf *empty = barn_get_empty(s, barn);
+
+		if (!empty) {
+			pcs_unlock(s, cpu);
+			slab_free_one(s, slab, obj);
+			return;
+		}
+		if (sheaf_real(main))
+			pcs->spare = main;
+		pcs->main = empty;
+		goto push;
+	}
+	if (barn_put_full(barn, main)) {
+		struct slab_sheaf *empty = barn_get_empty(s, barn);
+
+		pcs->main = empty ? empty : &bootstrap_sheaf;
+		if (!empty) {
+			pcs_unlock(s, cpu);
+			slab_free_one(s, slab, obj);
+			return;
+		}
+		goto push;
+	}
+	sheaf_flush(s, main);		/* the barn has enough: back to the slabs */
+push:
+	main = pcs->main;
+	if (unlikely(main->size && main->objects[main->size - 1] == obj)) {
+		pcs_unlock(s, cpu);
+		slab_double_free(s, slab, obj);
+		return;
+	}
+	main->objects[main->size++] = obj;
+	pcs_unlock(s, cpu);
+}
+
+/* --- the fast paths --- */
+
+#define PCS_MAIN	((long)offsetof(struct slub_percpu_sheaves, main))
+
+/*
+ * Everything but a hit in the sheaves: debug caches, the none mode, other nodes, __GFP_ZERO,
+ * and a main sheaf found empty.  Out of line, so that the fast paths below need no saved
+ * registers and end in a tail call.
+ */
+static noinline void *slab_alloc_other(struct kmem_cache *s, gfp_t gfp, int node,
+				       const void *caller)
+{
 	void *obj;
 
-	if (unlikely(s->flags & SLAB_DEBUG_FLAGS)) {
+	if (s->mode == KMB_PERCPU_CPU_LOCK || (s->mode == KMB_PERCPU_CPU_RSEQ && !kmb_rseq_ok)) {
+		if (likely(node == NUMA_NO_NODE && !(gfp & __GFP_ZERO))) {
+			/* cpu-lock's fast path, here so that the others need no frame */
+			struct slub_percpu_sheaves *pcs = per_cpu_ptr(s->cpu_sheaves,
+								       kmb_current_cpu());
+			struct slab_sheaf *main;
+			unsigned int n;
+
+			kmb_pcpu_spin_lock(&pcs->guard);
+			main = pcs->main;
+			n = main->size;
+			obj = n ? main->objects[--n] : NULL;
+			main->size = n;
+			kmb_pcpu_spin_unlock(&pcs->guard);
+			if (likely(obj))
+				return obj;
+		}
+	}
+	if (unlikely(s->flags & SLAB_DEBUG_FLAGS))
 		obj = slab_alloc_debug(s, gfp, node, caller);
-		goto out;
-	}
-	c = this_cpu_slab(s);
-	spin_lock(&c->lock);
-	obj = c->freelist;
-	if (unlikely(!obj || (node != NUMA_NO_NODE && c->node != node)))
-		obj = slab_alloc_slow(s, gfp, node, &c);
-	else {
-		c->freelist = get_freepointer(s, obj);
-		c->alloc_fast++;
-	}
-	spin_unlock(&c->lock);
-out:
+	/* Sheaves hold objects of any node: a request for a node not local goes to its slabs. */
+	else if (node != NUMA_NO_NODE && node != numa_node_id())
+		obj = slab_alloc_one(s, gfp, node);
+	else if (s->mode == KMB_PERCPU_NONE)
+		obj = slab_alloc_one(s, gfp, NUMA_NO_NODE);
+	else
+		obj = sheaves_alloc_slow(s, gfp);	/* pops the main sheaf when it has objects */
 	if (unlikely(gfp & __GFP_ZERO) && obj)
 		memset(obj, 0, s->object_size);
 	return obj;
+}
+
+
+/*
+ * Is @node the calling CPU's node?  numa_node_id() without its sched_getcpu() fallback (a call
+ * would give every fast path a stack frame): false when rseq is not registered, and the slow
+ * path decides.
+ */
+static always_inline bool node_is_local(int node)
+{
+	const struct rseq *rs;
+	unsigned int cpu;
+
+	if (likely(kmb_mm.nr_nodes == 1))
+		return true;
+	if (!__rseq_size)
+		return false;
+	rs = (const struct rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
+	cpu = __atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED);
+	return cpu < (unsigned int)kmb_mm.nr_cpus && kmb_mm.cpu_node[cpu] == node;
+}
+
+/* The fast paths: one pop from the main sheaf, in each mode's way. */
+static always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node,
+					   const void *caller)
+{
+	struct slub_percpu_sheaves *pcs;
+	struct slab_sheaf *main;
+	unsigned int n;
+	void *obj;
+
+	if (likely(node == NUMA_NO_NODE && !(gfp & __GFP_ZERO))) {
+		switch (s->mode) {
+		case KMB_PERCPU_THREAD:
+			pcs = thread_sheaves[s->id];
+			if (likely(pcs)) {
+				main = pcs->main;
+				n = main->size;
+				if (likely(n)) {
+					main->size = --n;
+					return main->objects[n];
+				}
+			}
+			break;
+		case KMB_PERCPU_CPU_RSEQ:
+#if KMB_HAVE_RSEQ_ASM
+		{
+			int why;
+
+			obj = kmb_rseq_stack_pop(s->cpu_sheaves, PCS_MAIN, &why);
+			if (likely(obj))
+				return obj;
+			break;
+		}
+#endif
+			/* fall through */
+		default:
+			break;
+		}
+	}
+	return slab_alloc_other(s, gfp, node, caller);
 }
 
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
@@ -458,37 +1007,6 @@ void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags)
 
 /* --- free --- */
 
-/*
- * __slab_free: @obj goes back to its slab under the node lock.  A frozen slab's owner picks it
- * up later; a slab that was full goes to the partial list; an empty one beyond min_partial goes
- * back to the page allocator.
- */
-static noinline void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *obj)
-{
-	struct kmem_cache_node *n = get_node(s, slab->node);
-	bool was_full, discard = false;
-
-	spin_lock(&n->list_lock);
-	was_full = !slab->freelist;
-	set_freepointer(s, obj, slab->freelist);
-	slab->freelist = obj;
-	slab->inuse--;
-	if (!slab->frozen) {
-		if (was_full) {
-			if (s->flags & SLAB_DEBUG_FLAGS)
-				list_del(&slab->slab_list);	/* off the full list */
-			add_partial(n, slab);
-		}
-		if (!slab->inuse && n->nr_partial > s->min_partial) {
-			remove_partial(n, slab);
-			discard = true;
-		}
-	}
-	spin_unlock(&n->list_lock);
-	if (discard)
-		discard_slab(s, slab);
-}
-
 /* Misuse caught on every free: a pointer in no slab, or a slab of another cache. */
 static noinline void slab_free_invalid(struct kmem_cache *s, struct slab *slab, const void *obj)
 {
@@ -499,36 +1017,77 @@ static noinline void slab_free_invalid(struct kmem_cache *s, struct slab *slab, 
 			 obj, slab->slab_cache ? slab->slab_cache->name : "(none)");
 }
 
-static always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *obj,
-				    const void *caller)
+/* Everything but a push on the main sheaf: debug caches, the none mode, objects of another
+ * node, a full main sheaf and a double free on its top (reported by the slow path). */
+static noinline void slab_free_other(struct kmem_cache *s, struct slab *slab, void *obj,
+				     const void *caller)
 {
-	struct kmem_cache_cpu *c;
+	if ((s->mode == KMB_PERCPU_CPU_LOCK || (s->mode == KMB_PERCPU_CPU_RSEQ && !kmb_rseq_ok)) &&
+	    (kmb_mm.nr_nodes == 1 || slab->node == numa_node_id())) {
+		/* cpu-lock's fast path, here so that the others need no frame */
+		struct slub_percpu_sheaves *pcs = per_cpu_ptr(s->cpu_sheaves, kmb_current_cpu());
+		struct slab_sheaf *main;
+		unsigned int n;
 
+		kmb_pcpu_spin_lock(&pcs->guard);
+		main = pcs->main;
+		n = main->size;
+		if (likely(n < main->capacity) && likely(!n || main->objects[n - 1] != obj)) {
+			main->objects[n] = obj;
+			main->size = n + 1;
+			kmb_pcpu_spin_unlock(&pcs->guard);
+			return;
+		}
+		kmb_pcpu_spin_unlock(&pcs->guard);
+	}
 	if (unlikely(s->flags & SLAB_DEBUG_FLAGS)) {
 		if (!slab_debug_free_checks(s, slab, obj, caller))
 			return;
 		slab_debug_set_track(s, obj, TRACK_FREE, caller);
 		slab_debug_init_object(s, obj, SLUB_RED_INACTIVE);
-		slab_free_slow(s, slab, obj);
-		return;
+		slab_free_one(s, slab, obj);
+	} else if (s->mode == KMB_PERCPU_NONE || slab->node != numa_node_id()) {
+		/* An object of another node goes back to its node's slabs (free_to_pcs). */
+		slab_free_one(s, slab, obj);
+	} else {
+		sheaves_free_slow(s, slab, obj);
 	}
-	c = this_cpu_slab(s);
-	spin_lock(&c->lock);
-	if (likely(c->slab == slab)) {
-		if (unlikely(obj == c->freelist)) {	/* freelist hardening's naive check */
-			spin_unlock(&c->lock);
-			slab_err(s, slab, obj, "double free of object %p", obj);
-			return;
+}
+
+static always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *obj,
+				    const void *caller)
+{
+	struct slub_percpu_sheaves *pcs;
+	struct slab_sheaf *main;
+	unsigned int n;
+
+	if (likely(node_is_local(slab->node))) {
+		switch (s->mode) {
+		case KMB_PERCPU_THREAD:
+			pcs = thread_sheaves[s->id];
+			if (likely(pcs)) {
+				main = pcs->main;
+				n = main->size;
+				if (likely(n < main->capacity) &&
+				    likely(!n || main->objects[n - 1] != obj)) {
+					main->objects[n] = obj;
+					main->size = n + 1;
+					return;
+				}
+			}
+			break;
+		case KMB_PERCPU_CPU_RSEQ:
+#if KMB_HAVE_RSEQ_ASM
+			if (likely(!kmb_rseq_stack_push(s->cpu_sheaves, PCS_MAIN, obj)))
+				return;
+			break;
+#endif
+			/* fall through */
+		default:
+			break;
 		}
-		set_freepointer(s, obj, c->freelist);
-		c->freelist = obj;
-		c->free_fast++;
-		spin_unlock(&c->lock);
-		return;
 	}
-	c->free_slow++;
-	spin_unlock(&c->lock);
-	slab_free_slow(s, slab, obj);
+	slab_free_other(s, slab, obj, caller);
 }
 
 void kmem_cache_free(struct kmem_cache *s, void *obj)
@@ -573,15 +1132,74 @@ void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
 
 /* --- shrinking, flushing, counting --- */
 
-void flush_all(struct kmem_cache *s)
+/* Every barn's full sheaves back to the slabs; every empty sheaf freed. */
+static void barns_flush(struct kmem_cache *s)
 {
-	for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++) {
-		struct kmem_cache_cpu *c = &s->cpu_slab[cpu];
+	for (int node = 0; node < kmb_mm.nr_nodes; node++) {
+		struct node_barn *barn = get_barn(s, node);
+		struct list_head full, empty;
 
-		spin_lock(&c->lock);
-		deactivate_slab(s, c);
-		spin_unlock(&c->lock);
+		INIT_LIST_HEAD(&full);
+		INIT_LIST_HEAD(&empty);
+		spin_lock(&barn->lock);
+		while (!list_empty(&barn->sheaves_full)) {
+			struct list_head *l = barn->sheaves_full.next;
+
+			list_del(l);
+			list_add(l, &full);
+		}
+		while (!list_empty(&barn->sheaves_empty)) {
+			struct list_head *l = barn->sheaves_empty.next;
+
+			list_del(l);
+			list_add(l, &empty);
+		}
+		barn->nr_full = barn->nr_empty = 0;
+		spin_unlock(&barn->lock);
+		while (!list_empty(&full)) {
+			struct list_head *l = full.next;
+
+			list_del(l);
+			sheaf_flush(s, link_sheaf(l));
+			free_empty_sheaf(link_sheaf(l));
+		}
+		while (!list_empty(&empty)) {
+			struct list_head *l = empty.next;
+
+			list_del(l);
+			free_empty_sheaf(link_sheaf(l));
+		}
 	}
+}
+
+void flush_all(struct kmem_cache *s, bool all_threads)
+{
+	if (s->mode == KMB_PERCPU_THREAD && s->id >= 0) {
+		if (all_threads) {
+			struct list_head *pos;
+
+			pthread_mutex_lock(&threads_lock);
+			list_for_each(pos, &sheaves_threads) {
+				struct sheaves_thread *t = list_entry(pos, struct sheaves_thread,
+								      list);
+
+				if (t->sheaves[s->id])
+					sheaves_flush(s, t->sheaves[s->id], numa_node_id());
+			}
+			pthread_mutex_unlock(&threads_lock);
+		} else if (thread_sheaves[s->id]) {
+			sheaves_flush(s, thread_sheaves[s->id], numa_node_id());
+		}
+	} else if (s->cpu_sheaves) {
+		bool rseq = s->mode == KMB_PERCPU_CPU_RSEQ;
+
+		for (int cpu = 0; cpu < nr_cpu_ids(); cpu++) {
+			kmb_pcpu_lock_cpu(s->cpu_sheaves, cpu, rseq);
+			sheaves_flush(s, per_cpu_ptr(s->cpu_sheaves, cpu), cpu_to_node(cpu));
+			kmb_pcpu_unlock_cpu(s->cpu_sheaves, cpu, rseq);
+		}
+	}
+	barns_flush(s);
 }
 
 /* Empty slabs off every node's partial list, then back to the page allocator. */
@@ -616,9 +1234,11 @@ static unsigned long free_empty_partials(struct kmem_cache *s)
 	return freed;
 }
 
+/* kmem_cache_shrink - may run in reclaim, beside users of the cache: in thread mode only the
+ * caller's own sheaves are flushed (another thread's are its own, as glibc's tcache). */
 int kmem_cache_shrink(struct kmem_cache *s)
 {
-	flush_all(s);
+	flush_all(s, false);
 	free_empty_partials(s);
 	return 0;
 }
@@ -647,16 +1267,18 @@ unsigned long kmem_cache_objects_in_use(struct kmem_cache *s)
 {
 	unsigned long slabs, objects, nfree;
 
-	flush_all(s);
+	flush_all(s, true);
 	kmem_cache_counts(s, &slabs, &objects, &nfree);
 	return objects - nfree;
 }
 
 void kmem_cache_close(struct kmem_cache *s)
 {
-	kmem_cache_shrink(s);
-	free(s->cpu_slab);
-	s->cpu_slab = NULL;
+	cache_id_put(s);		/* thread mode: every thread's sheaves */
+	flush_all(s, true);
+	free_empty_partials(s);
+	free_percpu(s->cpu_sheaves);
+	s->cpu_sheaves = NULL;
 }
 
 unsigned int kmem_cache_size(struct kmem_cache *s)

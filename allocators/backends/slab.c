@@ -6,6 +6,8 @@
  *                  share lines, as a cache created without flags does;
  *   slab-colored   SLAB_HWCACHE_ALIGN plus slab colouring: successive slabs start their first
  *                  object a line further on (Bonwick).
+ * and in the four per-CPU modes of the sheaves, whatever the run asks for (slab-none,
+ * slab-thread, slab-cpu-lock, slab-cpu-rseq; HWCACHE_ALIGN layout).
  * A cache is created the first time a size is asked for ("slab-<size>"); each thread remembers
  * the caches of the last sizes it used (64 slots by size), so the measured path is
  * kmem_cache_alloc/kmem_cache_free.
@@ -89,6 +91,13 @@ static __attribute__((noinline)) struct kmem_cache *cache_lookup(size_t size, sl
 	return s;
 }
 
+/* The variant's last size, first: one compare for a workload of one size. */
+struct last_one {
+	size_t size;
+	unsigned long gen;
+	struct kmem_cache *cache;
+};
+
 static inline struct kmem_cache *cache_for(size_t size, slab_flags_t flags)
 {
 	unsigned int i = last_slot(size);
@@ -99,9 +108,15 @@ static inline struct kmem_cache *cache_for(size_t size, slab_flags_t flags)
 	return cache_lookup(size, flags);
 }
 
-static int slab_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
+/* Init with the run's per-CPU mode of the sheaves, or with @mode when the variant fixes one. */
+static int slab_init_mode(const struct kmb_backend_config *cfg, enum kmb_percpu_mode mode,
+			  char *why, size_t whylen)
 {
-	return kmb_mm_backend_init(cfg, true, why, whylen);
+	struct kmb_backend_config c = *cfg;
+
+	if (mode != KMB_PERCPU_DEFAULT)
+		c.slab_mode = (int)mode;
+	return kmb_mm_backend_init(&c, true, why, whylen);
 }
 
 static void slab_fini(void)
@@ -153,17 +168,38 @@ static void obj_cache_destroy(void *cache)
 	kmem_cache_destroy(cache);	/* objects still allocated: reported, cache kept */
 }
 
-#define SLAB_VARIANT(ident, bname, flags_, desc)					\
+#define SLAB_VARIANT(ident, bname, flags_, mode_, desc)				\
+	static int ident##_init(const struct kmb_backend_config *cfg, char *why,	\
+				size_t whylen)						\
+	{										\
+		return slab_init_mode(cfg, (mode_), why, whylen);			\
+	}										\
+	static _Thread_local struct last_one ident##_last;				\
+	static inline struct kmem_cache *ident##_cache(size_t size)			\
+	{										\
+		struct last_one *l = &ident##_last;					\
+											\
+		if (__builtin_expect(l->size == size &&					\
+				     l->gen == kmb_mm_backend_generation(), 1))		\
+			return l->cache;						\
+		l->cache = cache_for(size, (flags_));					\
+		l->size = l->cache ? size : 0;						\
+		l->gen = kmb_mm_backend_generation();					\
+		return l->cache;							\
+	}										\
 	static void *ident##_alloc(size_t size, gfp_t gfp, int node)			\
 	{										\
-		struct kmem_cache *s = cache_for(size, (flags_));			\
+		struct kmem_cache *s = ident##_cache(size);				\
 											\
-		return s ? kmem_cache_alloc_node(s, gfp, node) : NULL;			\
+		if (__builtin_expect(!s, 0))						\
+			return NULL;							\
+		return node == NUMA_NO_NODE ? kmem_cache_alloc(s, gfp) :		\
+					      kmem_cache_alloc_node(s, gfp, node);	\
 	}										\
 	static void ident##_free(void *p, size_t size)					\
 	{										\
 		if (p)									\
-			kmem_cache_free(cache_for(size, (flags_)), p);			\
+			kmem_cache_free(ident##_cache(size), p);			\
 	}										\
 	static void *ident##_cache_create(const char *name, size_t size,		\
 					  void (*ctor)(void *))				\
@@ -175,7 +211,7 @@ static void obj_cache_destroy(void *cache)
 		.description = desc,							\
 		.caps = KMB_CAP_SIZED_FREE | KMB_CAP_NODE | KMB_CAP_GFP |		\
 			KMB_CAP_STATS | KMB_CAP_CHECK,					\
-		.init = slab_init,							\
+		.init = ident##_init,							\
 		.fini = slab_fini,							\
 		.alloc = ident##_alloc,							\
 		.free = ident##_free,							\
@@ -193,9 +229,18 @@ static const char *slab_free_name(void)
 	return "kmem_cache_free";
 }
 
-SLAB_VARIANT(slab, "slab", SLAB_HWCACHE_ALIGN,
+SLAB_VARIANT(slab, "slab", SLAB_HWCACHE_ALIGN, KMB_PERCPU_DEFAULT,
 	     "slab caches (kmem_cache_alloc/free), one per size, SLAB_HWCACHE_ALIGN");
-SLAB_VARIANT(slab_packed, "slab-packed", 0,
+SLAB_VARIANT(slab_packed, "slab-packed", 0, KMB_PERCPU_DEFAULT,
 	     "slab caches, natural alignment only: small objects share cache lines");
-SLAB_VARIANT(slab_colored, "slab-colored", SLAB_HWCACHE_ALIGN | SLAB_COLOUR,
+SLAB_VARIANT(slab_colored, "slab-colored", SLAB_HWCACHE_ALIGN | SLAB_COLOUR, KMB_PERCPU_DEFAULT,
 	     "slab caches, SLAB_HWCACHE_ALIGN with Bonwick's slab colouring");
+/* The sheaves' per-CPU modes, whatever the run's --slab-percpu says (kmbench/percpu.h). */
+SLAB_VARIANT(slab_none, "slab-none", SLAB_HWCACHE_ALIGN, KMB_PERCPU_NONE,
+	     "slab caches without sheaves: every object under the node's list_lock");
+SLAB_VARIANT(slab_thread, "slab-thread", SLAB_HWCACHE_ALIGN, KMB_PERCPU_THREAD,
+	     "slab caches, per-thread sheaves (no lock, like glibc's tcache)");
+SLAB_VARIANT(slab_cpu_lock, "slab-cpu-lock", SLAB_HWCACHE_ALIGN, KMB_PERCPU_CPU_LOCK,
+	     "slab caches, per-CPU sheaves behind a spinlock");
+SLAB_VARIANT(slab_cpu_rseq, "slab-cpu-rseq", SLAB_HWCACHE_ALIGN, KMB_PERCPU_CPU_RSEQ,
+	     "slab caches, per-CPU sheaves with rseq fast paths (no lock, no atomic)");

@@ -49,6 +49,7 @@ extern __attribute__((visibility("default"))) long __per_cpu_offset[KMB_NR_CPUS]
 /* Results of a sequence that did not commit. */
 #define KMB_RSEQ_BUSY	(-1)	/* the slot's guard is set: take the slow path */
 #define KMB_RSEQ_MISS	(-2)	/* the condition failed (stack empty or full) */
+#define KMB_RSEQ_DUP	(-3)	/* push: the pointer is already on top */
 
 /* Set once by kmb_rseq_init(): rseq registered for this process and membarrier's RSEQ command
  * registered, on x86-64.  When false the callers use their locked fallback. */
@@ -127,7 +128,9 @@ miss:
 
 /*
  * kmb_rseq_stack_push - push @obj on the stack of this CPU's slot (as kmb_rseq_stack_pop).
- * Returns 0, KMB_RSEQ_BUSY, or KMB_RSEQ_MISS when the stack is full.
+ * Returns 0, KMB_RSEQ_BUSY, KMB_RSEQ_MISS when the stack is full, or KMB_RSEQ_DUP (nothing
+ * pushed) when @obj is already the top: the naive double-free check of the kernel's
+ * CONFIG_SLAB_FREELIST_HARDENED set_freepointer().
  */
 static inline __attribute__((always_inline)) int
 kmb_rseq_stack_push(void *slot, long off, void *obj)
@@ -142,6 +145,11 @@ restart:
 		     "movl (%%rdx), %%ecx\n\t"
 		     "cmpl 4(%%rdx), %%ecx\n\t"
 		     "jae %l[miss]\n\t"
+		     "testl %%ecx, %%ecx\n\t"
+		     "jz 5f\n\t"
+		     "cmpq %[obj], (%%rdx,%%rcx,8)\n\t"	/* objs[count - 1] */
+		     "je %l[dup]\n\t"
+		     "5:\n\t"
 		     "movq %[obj], 8(%%rdx,%%rcx,8)\n\t"
 		     "incl %%ecx\n\t"
 		     "movl %%ecx, (%%rdx)\n\t"		/* commit */
@@ -151,7 +159,7 @@ restart:
 		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset), [slot] "r"(slot),
 		       [off] "r"(off), [obj] "r"(obj)
 		     : "rax", "rcx", "rdx", "memory", "cc"
-		     : busy, miss, abort);
+		     : busy, miss, dup, abort);
 	return 0;
 abort:
 	goto restart;
@@ -159,6 +167,8 @@ busy:
 	return KMB_RSEQ_BUSY;
 miss:
 	return KMB_RSEQ_MISS;
+dup:
+	return KMB_RSEQ_DUP;
 }
 
 /*

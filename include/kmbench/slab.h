@@ -57,6 +57,25 @@ struct kmem_cache;
 struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
 				     slab_flags_t flags, void (*ctor)(void *));
 /*
+ * __kmem_cache_create_args - as kmem_cache_create, with the options of struct kmem_cache_args
+ * (include/linux/slab.h, Linux 6.12: align, ctor, sheaf_capacity) plus kmbench's per-cache
+ * per-CPU mode.  @args may be NULL (all defaults).
+ */
+#define KMEM_CACHE_MAX_SHEAF	256	/* largest sheaf_capacity */
+struct kmem_cache_args {
+	unsigned int align;		/* as kmem_cache_create's */
+	void (*ctor)(void *);
+	unsigned int sheaf_capacity;	/* objects per per-CPU sheaf (Bonwick's magazine size),
+					 * 1..KMEM_CACHE_MAX_SHEAF; 0: kmbench's default for the
+					 * size (32 for objects up to 256 bytes, 8 KiB of objects
+					 * above, at least 4) */
+	enum kmb_percpu_mode percpu;	/* KMB_PERCPU_DEFAULT: the mode of kmb_slab_set_percpu */
+};
+struct kmem_cache *__kmem_cache_create_args(const char *name, unsigned int size,
+					    const struct kmem_cache_args *args,
+					    slab_flags_t flags);
+
+/*
  * kmem_cache_destroy - free the cache.  With objects still allocated it reports them ("objects
  * remaining") and keeps the cache, as the kernel does; returns -EBUSY then, 0 when destroyed.
  */

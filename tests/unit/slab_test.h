@@ -4,6 +4,11 @@
  *
  *   slab_boot_nodes(n, debug)  a machine of @n nodes of SLAB_NODE_MEM (kmb_mm_config.debug
  *                              @debug) and kmem_cache_init(), or fail the test;
+ *                              The caches' per-CPU mode is KMB_TEST_SLAB_PERCPU's (none,
+ *                              thread, cpu-lock, cpu-rseq), else the default;
+ *   slab_layer_only()          caches created from now on have no sheaves (mode none): for
+ *                              tests of the slab layer's layout, where a refill of a sheaf
+ *                              would spread one batch over several slabs;
  *   slab_shutdown()            kmem_cache_exit() and kmb_mm_teardown();
  *   slab_boot_watched(n)       slab_boot_nodes(n, -1) (page misuse reported, never stopped),
  *                              with SLAB_TEST_SECONDS for the test, its teardown included: a
@@ -43,12 +48,22 @@ static inline void slab_boot_nodes(int nodes, int debug)
 {
 	struct kmb_mm_config cfg = { .nr_nodes = nodes, .node_mem = SLAB_NODE_MEM,
 				     .debug = debug };
+	enum kmb_percpu_mode mode = KMB_PERCPU_DEFAULT;
+	const char *env = getenv("KMB_TEST_SLAB_PERCPU");
 	int r;
 
+	if (env && *env && kmb_percpu_mode_parse(env, &mode))
+		fail_msg("KMB_TEST_SLAB_PERCPU=%s: valid: " KMB_PERCPU_MODES, env);
+	kmb_slab_set_percpu(mode);
 	boot(&cfg);
 	r = kmem_cache_init();
 	if (r)
 		fail_msg("kmem_cache_init: %d", r);
+}
+
+static inline void slab_layer_only(void)
+{
+	kmb_slab_set_percpu(KMB_PERCPU_NONE);
 }
 
 static inline void slab_shutdown(void)

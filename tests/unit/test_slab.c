@@ -555,6 +555,7 @@ static void test_colour(void **state)
 
 	(void)state;
 	slab_boot(1, true);
+	slab_layer_only();	/* one batch of objperslab objects is one slab */
 	s = colour_cache(SLAB_HWCACHE_ALIGN, 0, 2 * line, &r);
 	/* Bonwick's count: offsets 0, line, ... up to the leftover itself */
 	colours = (slab_bytes(&r) - (unsigned long)r.objperslab * r.objsize) / line + 1;
@@ -597,6 +598,7 @@ static void test_colour_align(void **state)
 
 	(void)state;
 	slab_boot(1, true);
+	slab_layer_only();	/* one batch of objperslab objects is one slab */
 	/* leftover of at least @align: room for two colours even at the alignment's step */
 	s = colour_cache(0, (unsigned int)align, align, &r);
 	batch = fill_slabs(s, &r, 8, first);
@@ -1318,6 +1320,7 @@ static void test_order(void **state)
 
 	(void)state;
 	slab_boot(1, true);
+	slab_layer_only();	/* one batch of objperslab objects is one slab */
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
 		check_order(sizes[k], nr_cpus, true);
 	/* every stride up to kmalloc-8k's: the few where 1/16 and 1/8 pick different orders */
