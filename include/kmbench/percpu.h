@@ -21,8 +21,10 @@
  *   - percpu_counter sums exactly once its writers stop: every update lands in exactly one
  *     copy or in the shared count.
  *
- * Context: setup_per_cpu_areas() runs once, before the first per-CPU access (kmb_mm_setup and
- * __alloc_percpu call it); the areas then live until the process exits.
+ * Context: setup_per_cpu_areas() runs once, before the first per-CPU access (__alloc_percpu,
+ * nr_cpu_ids, kmb_percpu_unit_node and kmb_rseq_status call it; code whose only per-CPU data
+ * are static variables calls it itself: before it, per_cpu_ptr() of a static variable is the
+ * template and kmb_rseq_ok is false); the areas then live until the process exits.
  */
 #ifndef KMBENCH_PERCPU_H
 #define KMBENCH_PERCPU_H
@@ -146,6 +148,9 @@ static inline __attribute__((always_inline)) void kmb_this_cpu_add4(void *p, int
 #define this_cpu_sub(pcp, val)	this_cpu_add(pcp, -(val))
 #define this_cpu_inc(pcp)	this_cpu_add(pcp, 1)
 #define this_cpu_dec(pcp)	this_cpu_add(pcp, -1)
+/* A load and a store on the copy this_cpu_ptr() picks, not sequences: a write can be undone by
+ * an rseq this_cpu_add running on the CPU whose copy it hit (that add is atomic only against
+ * its own CPU), so do not write a variable that other threads add to. */
 #define this_cpu_read(pcp)	__atomic_load_n(this_cpu_ptr(&(pcp)), __ATOMIC_RELAXED)
 #define this_cpu_write(pcp, v)	__atomic_store_n(this_cpu_ptr(&(pcp)), (v), __ATOMIC_RELAXED)
 
