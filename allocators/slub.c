@@ -262,7 +262,17 @@ static struct slab_sheaf *barn_get_full(struct node_barn *barn)
 /* --- thread mode: each thread's sheaves, indexed by cache id --- */
 
 #define SLAB_MAX_IDS	1024
-static _Thread_local struct slub_percpu_sheaves *thread_sheaves[SLAB_MAX_IDS];
+/* A thread's sheaves of a cache it has not used yet: an empty main sheaf with no room, so both
+ * fast paths miss without testing for NULL.  Never written. */
+static struct slub_percpu_sheaves bootstrap_pcs = { .main = &bootstrap_sheaf };
+static _Thread_local struct slub_percpu_sheaves *thread_sheaves[SLAB_MAX_IDS] = {
+	[0 ... SLAB_MAX_IDS - 1] = &bootstrap_pcs
+};
+
+static inline bool pcs_real(const struct slub_percpu_sheaves *pcs)
+{
+	return pcs && pcs != &bootstrap_pcs;
+}
 
 /* Every thread that has sheaves, so that destroying a cache can flush them all. */
 struct sheaves_thread {
@@ -295,11 +305,11 @@ static void sheaves_thread_exit(void *arg)
 	for (int id = 0; id < SLAB_MAX_IDS; id++) {
 		struct slub_percpu_sheaves *pcs = t->sheaves[id];
 
-		if (!pcs)
+		if (!pcs_real(pcs))
 			continue;
 		sheaves_flush(id_cache[id], pcs, numa_node_id());
 		free(pcs);
-		t->sheaves[id] = NULL;
+		t->sheaves[id] = &bootstrap_pcs;
 	}
 	list_del(&t->list);
 	pthread_mutex_unlock(&threads_lock);
@@ -353,10 +363,10 @@ static void cache_id_put(struct kmem_cache *s)
 		struct sheaves_thread *t = list_entry(pos, struct sheaves_thread, list);
 		struct slub_percpu_sheaves *pcs = t->sheaves[s->id];
 
-		if (pcs) {
+		if (pcs_real(pcs)) {
 			sheaves_flush(s, pcs, numa_node_id());
 			free(pcs);
-			t->sheaves[s->id] = NULL;
+			t->sheaves[s->id] = &bootstrap_pcs;
 		}
 	}
 	id_cache[s->id] = NULL;
@@ -732,7 +742,7 @@ static struct slub_percpu_sheaves *pcs_lock(struct kmem_cache *s, int *cpu)
 	if (s->mode == KMB_PERCPU_THREAD) {
 		*cpu = -1;
 		pcs = thread_sheaves[s->id];
-		return pcs ? pcs : thread_sheaves_create(s);
+		return pcs_real(pcs) ? pcs : thread_sheaves_create(s);
 	}
 	*cpu = kmb_pcpu_lock_here(s->cpu_sheaves, s->mode == KMB_PERCPU_CPU_RSEQ);
 	return per_cpu_ptr(s->cpu_sheaves, *cpu);
@@ -953,7 +963,6 @@ static always_inline bool node_is_local(int node)
 static always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node,
 					   const void *caller)
 {
-	struct slub_percpu_sheaves *pcs;
 	struct slab_sheaf *main;
 	unsigned int n;
 	void *obj;
@@ -961,14 +970,11 @@ static always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int 
 	if (likely(node == NUMA_NO_NODE && !(gfp & __GFP_ZERO))) {
 		switch (s->mode) {
 		case KMB_PERCPU_THREAD:
-			pcs = thread_sheaves[s->id];
-			if (likely(pcs)) {
-				main = pcs->main;
-				n = main->size;
-				if (likely(n)) {
-					main->size = --n;
-					return main->objects[n];
-				}
+			main = thread_sheaves[s->id]->main;
+			n = main->size;
+			if (likely(n)) {
+				main->size = --n;
+				return main->objects[n];
 			}
 			break;
 		case KMB_PERCPU_CPU_RSEQ:
@@ -1057,23 +1063,18 @@ static noinline void slab_free_other(struct kmem_cache *s, struct slab *slab, vo
 static always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *obj,
 				    const void *caller)
 {
-	struct slub_percpu_sheaves *pcs;
 	struct slab_sheaf *main;
 	unsigned int n;
 
 	if (likely(node_is_local(slab->node))) {
 		switch (s->mode) {
 		case KMB_PERCPU_THREAD:
-			pcs = thread_sheaves[s->id];
-			if (likely(pcs)) {
-				main = pcs->main;
-				n = main->size;
-				if (likely(n < main->capacity) &&
-				    likely(!n || main->objects[n - 1] != obj)) {
-					main->objects[n] = obj;
-					main->size = n + 1;
-					return;
-				}
+			main = thread_sheaves[s->id]->main;
+			n = main->size;
+			if (likely(n < main->capacity) && likely(!n || main->objects[n - 1] != obj)) {
+				main->objects[n] = obj;
+				main->size = n + 1;
+				return;
 			}
 			break;
 		case KMB_PERCPU_CPU_RSEQ:
@@ -1183,11 +1184,11 @@ void flush_all(struct kmem_cache *s, bool all_threads)
 				struct sheaves_thread *t = list_entry(pos, struct sheaves_thread,
 								      list);
 
-				if (t->sheaves[s->id])
+				if (pcs_real(t->sheaves[s->id]))
 					sheaves_flush(s, t->sheaves[s->id], numa_node_id());
 			}
 			pthread_mutex_unlock(&threads_lock);
-		} else if (thread_sheaves[s->id]) {
+		} else if (pcs_real(thread_sheaves[s->id])) {
 			sheaves_flush(s, thread_sheaves[s->id], numa_node_id());
 		}
 	} else if (s->cpu_sheaves) {

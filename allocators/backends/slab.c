@@ -91,7 +91,8 @@ static __attribute__((noinline)) struct kmem_cache *cache_lookup(size_t size, sl
 	return s;
 }
 
-/* The variant's last size, first: one compare for a workload of one size. */
+/* Each variant's last size per thread, tried first: a workload of one size costs two compares
+ * and a tail call to the slab API. */
 struct last_one {
 	size_t size;
 	unsigned long gen;
@@ -175,31 +176,46 @@ static void obj_cache_destroy(void *cache)
 		return slab_init_mode(cfg, (mode_), why, whylen);			\
 	}										\
 	static _Thread_local struct last_one ident##_last;				\
-	static inline struct kmem_cache *ident##_cache(size_t size)			\
+	static __attribute__((noinline)) struct kmem_cache *ident##_cache(size_t size)	\
 	{										\
 		struct last_one *l = &ident##_last;					\
 											\
-		if (__builtin_expect(l->size == size &&					\
-				     l->gen == kmb_mm_backend_generation(), 1))		\
-			return l->cache;						\
 		l->cache = cache_for(size, (flags_));					\
 		l->size = l->cache ? size : 0;						\
 		l->gen = kmb_mm_backend_generation();					\
 		return l->cache;							\
 	}										\
-	static void *ident##_alloc(size_t size, gfp_t gfp, int node)			\
+	static __attribute__((noinline)) void *ident##_alloc_slow(size_t size,		\
+								   gfp_t gfp, int node)	\
 	{										\
 		struct kmem_cache *s = ident##_cache(size);				\
 											\
-		if (__builtin_expect(!s, 0))						\
-			return NULL;							\
-		return node == NUMA_NO_NODE ? kmem_cache_alloc(s, gfp) :		\
-					      kmem_cache_alloc_node(s, gfp, node);	\
+		return s ? kmem_cache_alloc_node(s, gfp, node) : NULL;			\
+	}										\
+	static void *ident##_alloc(size_t size, gfp_t gfp, int node)			\
+	{										\
+		struct last_one *l = &ident##_last;					\
+											\
+		if (__builtin_expect(l->size == size && node == NUMA_NO_NODE &&		\
+				     l->gen == kmb_mm_backend_generation(), 1))		\
+			return kmem_cache_alloc(l->cache, gfp);				\
+		return ident##_alloc_slow(size, gfp, node);				\
+	}										\
+	static __attribute__((noinline)) void ident##_free_slow(void *p, size_t size)	\
+	{										\
+		kmem_cache_free(ident##_cache(size), p);				\
 	}										\
 	static void ident##_free(void *p, size_t size)					\
 	{										\
+		struct last_one *l = &ident##_last;					\
+											\
+		if (__builtin_expect(l->size == size &&					\
+				     l->gen == kmb_mm_backend_generation(), 1)) {	\
+			kmem_cache_free(l->cache, p);	/* NULL is ignored */		\
+			return;								\
+		}									\
 		if (p)									\
-			kmem_cache_free(ident##_cache(size), p);			\
+			ident##_free_slow(p, size);					\
 	}										\
 	static void *ident##_cache_create(const char *name, size_t size,		\
 					  void (*ctor)(void *))				\

@@ -79,6 +79,23 @@ extern __attribute__((visibility("default"))) bool kmb_rseq_ok;
 	"jmp %l[" #label "]\n\t"						\
 	".popsection\n\t"
 
+/* Load the stack pointer at slot + @off: an immediate offset when it is a constant (one register
+ * fewer on the fast paths), a register otherwise.  KMB_RSEQ_WITH_OFF(stmt) expands @stmt with
+ * the right pair; at -O0 no argument is a constant, so only the register form is compiled. */
+#define KMB_RSEQ_LOAD_IMM	"movq %c[off](%%rdx), %%rdx\n\t"
+#define KMB_RSEQ_LOAD_REG	"movq (%%rdx,%[off]), %%rdx\n\t"
+#ifdef __OPTIMIZE__
+#define KMB_RSEQ_WITH_OFF(stmt, off)						\
+	do {									\
+		if (__builtin_constant_p(off))					\
+			stmt(KMB_RSEQ_LOAD_IMM, "i");				\
+		else								\
+			stmt(KMB_RSEQ_LOAD_REG, "r");				\
+	} while (0)
+#else
+#define KMB_RSEQ_WITH_OFF(stmt, off)	stmt(KMB_RSEQ_LOAD_REG, "r")
+#endif
+
 /* rax = this CPU; rdx = @slot + __per_cpu_offset[cpu]. */
 #define KMB_RSEQ_SLOT								\
 	"movl %%fs:4(%[rs]), %%eax\n\t"						\
@@ -96,25 +113,28 @@ kmb_rseq_stack_pop(void *slot, long off, int *why)
 	void *obj;
 
 restart:
-	__asm__ goto(KMB_RSEQ_CS(1, 2, 4)
-		     "1:\n\t"
-		     KMB_RSEQ_SLOT
-		     "cmpq $0, (%%rdx)\n\t"
-		     "jnz %l[busy]\n\t"
-		     "movq (%%rdx,%[off]), %%rdx\n\t"
-		     "movl (%%rdx), %%ecx\n\t"
-		     "testl %%ecx, %%ecx\n\t"
-		     "jz %l[miss]\n\t"
-		     "movq (%%rdx,%%rcx,8), %[obj]\n\t"	/* objs[count - 1], objs at +8 */
-		     "decl %%ecx\n\t"
-		     "movl %%ecx, (%%rdx)\n\t"		/* commit */
-		     "2:\n\t"
-		     KMB_RSEQ_ABORT(4, abort)
-		     : [obj] "=&r"(obj)
-		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset), [slot] "r"(slot),
-		       [off] "r"(off)
-		     : "rax", "rcx", "rdx", "memory", "cc"
-		     : busy, miss, abort);
+#define KMB_RSEQ_POP_ASM(load, offc)						\
+	__asm__ goto(KMB_RSEQ_CS(1, 2, 4)					\
+		     "1:\n\t"							\
+		     KMB_RSEQ_SLOT						\
+		     "cmpq $0, (%%rdx)\n\t"					\
+		     "jnz %l[busy]\n\t"					\
+		     load							\
+		     "movl (%%rdx), %%ecx\n\t"					\
+		     "testl %%ecx, %%ecx\n\t"					\
+		     "jz %l[miss]\n\t"					\
+		     "movq (%%rdx,%%rcx,8), %[obj]\n\t"	/* objs[count - 1] */	\
+		     "decl %%ecx\n\t"						\
+		     "movl %%ecx, (%%rdx)\n\t"		/* commit */		\
+		     "2:\n\t"							\
+		     KMB_RSEQ_ABORT(4, abort)					\
+		     : [obj] "=&r"(obj)						\
+		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset),	\
+		       [slot] "r"(slot), [off] offc(off)			\
+		     : "rax", "rcx", "rdx", "memory", "cc"			\
+		     : busy, miss, abort)
+	KMB_RSEQ_WITH_OFF(KMB_RSEQ_POP_ASM, off);
+#undef KMB_RSEQ_POP_ASM
 	return obj;
 abort:
 	goto restart;
@@ -136,30 +156,33 @@ static inline __attribute__((always_inline)) int
 kmb_rseq_stack_push(void *slot, long off, void *obj)
 {
 restart:
-	__asm__ goto(KMB_RSEQ_CS(1, 2, 4)
-		     "1:\n\t"
-		     KMB_RSEQ_SLOT
-		     "cmpq $0, (%%rdx)\n\t"
-		     "jnz %l[busy]\n\t"
-		     "movq (%%rdx,%[off]), %%rdx\n\t"
-		     "movl (%%rdx), %%ecx\n\t"
-		     "cmpl 4(%%rdx), %%ecx\n\t"
-		     "jae %l[miss]\n\t"
-		     "testl %%ecx, %%ecx\n\t"
-		     "jz 5f\n\t"
-		     "cmpq %[obj], (%%rdx,%%rcx,8)\n\t"	/* objs[count - 1] */
-		     "je %l[dup]\n\t"
-		     "5:\n\t"
-		     "movq %[obj], 8(%%rdx,%%rcx,8)\n\t"
-		     "incl %%ecx\n\t"
-		     "movl %%ecx, (%%rdx)\n\t"		/* commit */
-		     "2:\n\t"
-		     KMB_RSEQ_ABORT(4, abort)
-		     :
-		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset), [slot] "r"(slot),
-		       [off] "r"(off), [obj] "r"(obj)
-		     : "rax", "rcx", "rdx", "memory", "cc"
-		     : busy, miss, dup, abort);
+#define KMB_RSEQ_PUSH_ASM(load, offc)						\
+	__asm__ goto(KMB_RSEQ_CS(1, 2, 4)					\
+		     "1:\n\t"							\
+		     KMB_RSEQ_SLOT						\
+		     "cmpq $0, (%%rdx)\n\t"					\
+		     "jnz %l[busy]\n\t"					\
+		     load							\
+		     "movl (%%rdx), %%ecx\n\t"					\
+		     "cmpl 4(%%rdx), %%ecx\n\t"				\
+		     "jae %l[miss]\n\t"					\
+		     "testl %%ecx, %%ecx\n\t"					\
+		     "jz 5f\n\t"						\
+		     "cmpq %[obj], (%%rdx,%%rcx,8)\n\t"	/* objs[count - 1] */	\
+		     "je %l[dup]\n\t"						\
+		     "5:\n\t"							\
+		     "movq %[obj], 8(%%rdx,%%rcx,8)\n\t"				\
+		     "incl %%ecx\n\t"						\
+		     "movl %%ecx, (%%rdx)\n\t"		/* commit */		\
+		     "2:\n\t"							\
+		     KMB_RSEQ_ABORT(4, abort)					\
+		     :								\
+		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset),	\
+		       [slot] "r"(slot), [off] offc(off), [obj] "r"(obj)	\
+		     : "rax", "rcx", "rdx", "memory", "cc"			\
+		     : busy, miss, dup, abort)
+	KMB_RSEQ_WITH_OFF(KMB_RSEQ_PUSH_ASM, off);
+#undef KMB_RSEQ_PUSH_ASM
 	return 0;
 abort:
 	goto restart;
