@@ -444,8 +444,12 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 		return NULL;
 	slab = page_slab(page);
 	page_set(page, PG_slab);
-	for (unsigned long i = 1; i < (1UL << s->order); i++)
+	/* Tail frames point to the head, and, like it, to the cache: kmem_cache_free checks an
+	 * object's frame against its cache without finding the head first (obj_frame). */
+	for (unsigned long i = 1; i < (1UL << s->order); i++) {
 		page[i].lru.next = (struct list_head *)((uintptr_t)page | 1);
+		page[i].mapping = (void *)s;
+	}
 	slab->slab_cache = s;
 	slab->objects = (uint16_t)s->objects;
 	slab->inuse = 0;
@@ -495,8 +499,10 @@ static void discard_slab(struct kmem_cache *s, struct slab *slab)
 	n->nr_slabs--;
 	n->total_objects -= s->objects;
 	spin_unlock(&n->list_lock);
-	for (unsigned long i = 1; i < (1UL << s->order); i++)
+	for (unsigned long i = 1; i < (1UL << s->order); i++) {
 		page[i].lru.next = NULL;
+		page[i].mapping = NULL;
+	}
 	page_clear(page, PG_slab);
 	slab->slab_cache = NULL;
 	slab->freelist = NULL;
@@ -1060,13 +1066,17 @@ static noinline void slab_free_other(struct kmem_cache *s, struct slab *slab, vo
 	}
 }
 
-static always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *obj,
+/*
+ * The fast paths: one push on the main sheaf, in each mode's way.  @page is any frame of the
+ * object's slab (every frame carries the cache and the node); the slow path finds the head.
+ */
+static always_inline void slab_free(struct kmem_cache *s, struct page *page, void *obj,
 				    const void *caller)
 {
 	struct slab_sheaf *main;
 	unsigned int n;
 
-	if (likely(node_is_local(slab->node))) {
+	if (likely(node_is_local(page->node))) {
 		switch (s->mode) {
 		case KMB_PERCPU_THREAD:
 			main = thread_sheaves[s->id]->main;
@@ -1088,27 +1098,46 @@ static always_inline void slab_free(struct kmem_cache *s, struct slab *slab, voi
 			break;
 		}
 	}
-	slab_free_other(s, slab, obj, caller);
+	slab_free_other(s, page_slab(compound_head(page)), obj, caller);
+}
+
+/*
+ * obj_frame - the frame of @obj when it lies in a slab of @s, else NULL: one subtraction and
+ * one compare bound the linear map at both ends, and every frame of a slab names its cache.
+ */
+static always_inline struct page *obj_frame(const struct kmem_cache *s, const void *obj)
+{
+	unsigned long pfn = ((uintptr_t)obj - (uintptr_t)kmb_memmap.linear) >> PAGE_SHIFT;
+	struct page *page;
+
+	if (unlikely(pfn >= kmb_memmap.max_low_pfn))
+		return NULL;
+	page = &kmb_memmap.vmemmap[pfn];
+	return likely(page->mapping == (const void *)s) ? page : NULL;
+}
+
+/* Not an object of @s (or NULL, which is fine): find out what it is and report it. */
+static noinline void slab_free_bad(struct kmem_cache *s, void *obj)
+{
+	if (obj)
+		slab_free_invalid(s, virt_to_slab(obj), obj);
 }
 
 void kmem_cache_free(struct kmem_cache *s, void *obj)
 {
-	struct slab *slab;
+	struct page *page = obj_frame(s, obj);
 
-	if (unlikely(!obj))
-		return;
-	slab = virt_to_slab(obj);
-	if (unlikely(!slab || slab->slab_cache != s)) {
-		slab_free_invalid(s, slab, obj);
+	if (unlikely(!page)) {
+		slab_free_bad(s, obj);
 		return;
 	}
-	slab_free(s, slab, obj, __builtin_return_address(0));
+	slab_free(s, page, obj, __builtin_return_address(0));
 }
 
 /* The kmalloc path: the cache comes from the slab. */
 void kmb_slab_free_obj(struct slab *slab, void *obj, const void *caller)
 {
-	slab_free(slab->slab_cache, slab, obj, caller);
+	slab_free(slab->slab_cache, slab_page(slab), obj, caller);
 }
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
