@@ -47,11 +47,6 @@ struct child {
 	char host[256];
 };
 
-size_t kmb_family_count(const struct kmb_options *o, const struct kmb_workload *w)
-{
-	return (w->params & KMB_P_SIZE) ? o->nsizes : 1;
-}
-
 static const int *plan_for(const struct child *c, int nthreads)
 {
 	for (size_t i = 0; i < c->o.nthreads; i++)
@@ -204,23 +199,21 @@ static int open_part(struct child *c, const char *dir)
 
 static int register_families(struct child *c, struct family **fams, size_t *nfam)
 {
+	const struct kmb_backend_ops *order[KMB_MAX_LIST + 1];
+	size_t n = kmb_matrix_families(&c->o, c->b), nb = kmb_matrix_backends(&c->o, order);
 	long long index = 0;
-	size_t n = 0;
 
-	/* Global order: backend, workload, size.  Count the families of earlier backends. */
-	for (size_t bi = 0; bi < c->o.nbackends && c->o.backends[bi] != c->b; bi++)
-		for (size_t wi = 0; wi < c->o.nworkloads; wi++)
-			index += (long long)kmb_family_count(&c->o, c->o.workloads[wi]);
-	for (size_t wi = 0; wi < c->o.nworkloads; wi++)
-		n += kmb_family_count(&c->o, c->o.workloads[wi]);
-	*fams = calloc(n, sizeof(**fams));
+	/* Global order (matrix.c): backend, workload, size.  Count earlier backends' families. */
+	for (size_t bi = 0; bi < nb && order[bi] != c->b; bi++)
+		index += (long long)kmb_matrix_families(&c->o, order[bi]);
+	*fams = calloc(n ? n : 1, sizeof(**fams));
 	if (!*fams)
 		return -ENOMEM;
 	*nfam = 0;
 	for (size_t wi = 0; wi < c->o.nworkloads; wi++) {
 		const struct kmb_workload *w = c->o.workloads[wi];
 
-		for (size_t si = 0; si < kmb_family_count(&c->o, w); si++) {
+		for (size_t si = 0; si < kmb_family_count(&c->o, c->b, w); si++) {
 			struct family *f = &(*fams)[(*nfam)++];
 			struct kmb_gb_bench_opts bo = { c->o.threads, c->o.nthreads, true };
 			char name[256], params[128];
@@ -261,7 +254,7 @@ int kmb_run_child(const char *dir, const char *backend)
 		goto out;
 	}
 	c->o.quiet = getenv("KMB_QUIET") != NULL;
-	c->b = kmb_backend_find(backend);
+	c->b = kmb_matrix_find(backend);
 	c->topo = kmb_topo_load(NULL, NULL, err, sizeof(err));
 	if (!c->b || !c->topo || kmb_options_resolve(&c->o, c->topo, err, sizeof(err))) {
 		fprintf(stderr, "kmbench child: %s\n", c->b ? err : "unknown backend");
@@ -288,6 +281,8 @@ int kmb_run_child(const char *dir, const char *backend)
 	cfg.lowmem_limit = c->o.lowmem;
 	cfg.dma_size = c->o.dma_zone;
 	cfg.pcp = c->o.pcp;
+	cfg.pcp_mode = c->o.pcp_mode;
+	cfg.slab_mode = c->o.slab_mode;
 	cfg.slub_debug = c->o.slub_debug;
 	r = c->b->init(&cfg, why, sizeof(why));
 	if (r) {

@@ -50,17 +50,19 @@ int kmb_run_list(void)
 
 		if ((b->caps & KMB_CAP_PRELOAD) && (!b->preload[0] || access(b->preload, R_OK)))
 			state = "missing: library not found at build time";
-		printf("  %-12s %-10s %s\n", b->name, state[0] == 'a' ? state : "missing",
+		printf("  %-14s %-10s %s\n", b->name, state[0] == 'a' ? state : "missing",
 		       b->description);
 		if (state[0] != 'a')
-			printf("  %-12s (%s)\n", "", state);
+			printf("  %-14s (%s)\n", "", state);
 	}
 	printf("workloads:\n");
 	for (size_t i = 0; i < kmb_nr_workloads; i++)
-		printf("  %-12s %s\n", kmb_workloads[i]->name, kmb_workloads[i]->description);
+		printf("  %-14s %s%s\n", kmb_workloads[i]->name, kmb_workloads[i]->description,
+		       (kmb_workloads[i]->flags & KMB_WL_NO_ALLOCATOR) ? " [runs once per "
+		       "thread count, as backend " KMB_NO_ALLOCATOR "]" : "");
 	printf("presets:\n");
 	for (size_t i = 0; i < kmb_nr_presets; i++)
-		printf("  %-12s %s\n", kmb_presets[i].name, kmb_presets[i].description);
+		printf("  %-14s %s\n", kmb_presets[i].name, kmb_presets[i].description);
 	printf("pin policies:\n  compact, scatter, none\n");
 	kmb_perf_probe(probe, &exclude_kernel);
 	printf("counters (perf_event_paranoid=%d%s):\n", kmb_perf_paranoid(),

@@ -54,6 +54,17 @@ const struct kmb_preset kmb_presets[] = {
 	  { "--backends=glibc,jemalloc,tcmalloc,mimalloc,slab,slab-packed,kmalloc",
 	    "--workloads=mix", "--threads=1", "--batch=100000", "--min-time=0.3",
 	    "--repetitions=1", NULL } },
+	/* The mode variants force their mode; the baselines are the slab layer's comparison.
+	 * A preset has one size list: churn runs at 64 (slab, baselines) and 4096 (buddy) for
+	 * every backend, and the report reads slab at 64 and buddy at 4096 (buddy's 64-byte
+	 * rows are order-0 pages too).  Batch 1: the hot pair, the per-CPU fast path. */
+	{ "percpu", "per-CPU modes of slab and buddy against the baselines: scaling, remote "
+	  "frees, counters; ~1.5 min on 2 cores",
+	  { "--backends=slab-none,slab-thread,slab-cpu-lock,slab-cpu-rseq,buddy-none,buddy-thread,"
+	    "buddy-cpu-lock,buddy-cpu-rseq,glibc,jemalloc,tcmalloc,mimalloc",
+	    "--workloads=churn,remote-free,counter-percpu,counter-atomic,counter-packed",
+	    "--threads=1-max", "--sizes=64,4096", "--batch=1", "--min-time=0.2",
+	    "--repetitions=3", NULL } },
 };
 const size_t kmb_nr_presets = sizeof(kmb_presets) / sizeof(kmb_presets[0]);
 
@@ -384,15 +395,74 @@ static int parse_dma_zone(struct kmb_options *o, const char *arg, char *err, siz
 			     errlen);
 }
 
+/* The page lists' mode; none is also "off" (kmb_mm_config.pcp -1). */
+static void set_pcp_mode(struct kmb_options *o, enum kmb_percpu_mode mode)
+{
+	o->pcp_mode = mode;
+	o->pcp = mode == KMB_PERCPU_NONE ? -1 : 1;
+}
+
+/* --pcp on (the library's default mode), off (none), or a mode. */
 static int parse_pcp(struct kmb_options *o, const char *arg, char *err, size_t errlen)
 {
+	enum kmb_percpu_mode mode;
+
 	if (strcmp(arg, "on") == 0)
-		o->pcp = 1;
+		set_pcp_mode(o, KMB_PERCPU_DEFAULT);
 	else if (strcmp(arg, "off") == 0)
-		o->pcp = -1;
+		set_pcp_mode(o, KMB_PERCPU_NONE);
+	else if (kmb_percpu_mode_parse(arg, &mode) == 0)
+		set_pcp_mode(o, mode);
 	else
-		return ERR("--pcp: '%s' is not valid; valid: on, off", arg);
+		return ERR("--pcp: '%s' is not valid; valid: on, off, " KMB_PERCPU_MODES, arg);
 	return 0;
+}
+
+static int parse_mode(const char *name, const char *arg, enum kmb_percpu_mode *mode, char *err,
+		      size_t errlen)
+{
+	if (kmb_percpu_mode_parse(arg, mode))
+		return ERR("--%s: '%s' is not a per-CPU mode; valid: " KMB_PERCPU_MODES, name, arg);
+	return 0;
+}
+
+static int parse_slab_percpu(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	return parse_mode("slab-percpu", arg, &o->slab_mode, err, errlen);
+}
+
+/* --percpu: both layers at once, as --pcp MODE --slab-percpu MODE. */
+static int parse_percpu(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	enum kmb_percpu_mode mode;
+	int r = parse_mode("percpu", arg, &mode, err, errlen);
+
+	if (r)
+		return r;
+	set_pcp_mode(o, mode);
+	o->slab_mode = mode;
+	return 0;
+}
+
+/* The backends that force a mode are named <layer>-<mode>: slab-cpu-rseq, buddy-cpu-rseq. */
+#define RSEQ_SUFFIX "-cpu-rseq"
+
+size_t kmb_options_rseq_asked(const struct kmb_options *o, const char **what, size_t max)
+{
+	size_t n = 0, sl = strlen(RSEQ_SUFFIX);
+
+	if (o->pcp_mode == KMB_PERCPU_CPU_RSEQ && n < max)
+		what[n++] = "--pcp=cpu-rseq";
+	if (o->slab_mode == KMB_PERCPU_CPU_RSEQ && n < max)
+		what[n++] = "--slab-percpu=cpu-rseq";
+	for (size_t i = 0; i < o->nbackends && n < max; i++) {
+		const char *name = o->backends[i]->name;
+		size_t nl = strlen(name);
+
+		if (nl > sl && strcmp(name + nl - sl, RSEQ_SUFFIX) == 0)
+			what[n++] = name;
+	}
+	return n;
 }
 
 #define SLUB_DEBUG_VALID "valid: F, Z, P, U, or - for none"
@@ -511,7 +581,8 @@ static int parse_run_id(struct kmb_options *o, const char *arg, char *err, size_
 }
 
 static const struct opt_def opts[] = {
-	{ "preset", "NAME", "start from a preset: quick (default), full, smoke, pages, fragment, slab, ctor, mix", parse_preset },
+	{ "preset", "NAME", "start from a preset: quick (default), full, smoke, pages, fragment, "
+	  "slab, ctor, mix, percpu", parse_preset },
 	{ "backends", "LIST", "backends, comma-separated, or 'all'", parse_backends },
 	{ "workloads", "LIST", "workloads, comma-separated, or 'all'", parse_workloads },
 	{ "threads", "SPEC", "thread counts: 1,2,4 | 1-8 | max | pow2", parse_threads },
@@ -528,8 +599,12 @@ static const struct opt_def opts[] = {
 	  "(default none: all memory low)", parse_lowmem },
 	{ "dma-zone", "SIZE|none", "ZONE_DMA at the start of node 0, a multiple of 4M (default 16M)",
 	  parse_dma_zone },
-	{ "pcp", "on|off", "per-CPU page lists in front of the buddy allocator (default on)",
+	{ "pcp", "on|off|MODE", "per-CPU page lists in front of the buddy allocator: on (default: "
+	  "cpu-rseq where rseq works, else cpu-lock), off (= none), or a mode: " KMB_PERCPU_MODES,
 	  parse_pcp },
+	{ "slab-percpu", "MODE", "per-CPU object caches of the slab caches: " KMB_PERCPU_MODES
+	  " (default: cpu-rseq where rseq works, else cpu-lock)", parse_slab_percpu },
+	{ "percpu", "MODE", "both layers at once: --pcp MODE --slab-percpu MODE", parse_percpu },
 	{ "slub-debug", "LETTERS", "slub_debug of every slab cache (slab*, kmalloc): F checks, "
 	  "Z red zones, P poison, U store user; - none (default)", parse_slub_debug },
 	{ "out", "DIR", "run directory (default results/runs/<run-id>)", parse_out },
@@ -726,8 +801,12 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 		fprintf(af.f, "--dma-zone=none\n");
 	else if (o->dma_zone)
 		fprintf(af.f, "--dma-zone=%zu\n", o->dma_zone);
-	if (o->pcp)
+	if (o->pcp_mode != KMB_PERCPU_DEFAULT)
+		fprintf(af.f, "--pcp=%s\n", kmb_percpu_mode_name(o->pcp_mode));
+	else if (o->pcp)
 		fprintf(af.f, "--pcp=%s\n", o->pcp > 0 ? "on" : "off");
+	if (o->slab_mode != KMB_PERCPU_DEFAULT)
+		fprintf(af.f, "--slab-percpu=%s\n", kmb_percpu_mode_name(o->slab_mode));
 	if (o->slub_debug) {
 		char letters[8];
 

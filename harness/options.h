@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "kmbench/backend.h"
+#include "kmbench/percpu.h"
 #include "workload.h"
 #include "topology.h"
 
@@ -44,7 +45,12 @@ struct kmb_options {
 	size_t node_mem;		/* --node-mem: bytes per model node; 0: 256M */
 	size_t lowmem;			/* --lowmem: where HIGHMEM starts; 0: none (all low) */
 	size_t dma_zone;		/* --dma-zone: ZONE_DMA bytes; 0: 16M; SIZE_MAX: none */
-	int pcp;			/* --pcp: 1 on, -1 off; 0: on */
+	/* Per-CPU modes (kmbench/percpu.h) of the kernel-style backends that follow the run's
+	 * options (buddy, slab*, kmalloc; the <layer>-<mode> backends force their own). */
+	int pcp;			/* --pcp: 1 on, -1 off (mode none); 0: not given, on */
+	enum kmb_percpu_mode pcp_mode;	/* --pcp MODE, --percpu: the page lists' mode;
+					 * KMB_PERCPU_DEFAULT: the library's */
+	enum kmb_percpu_mode slab_mode;	/* --slab-percpu, --percpu: the slab sheaves' mode */
 	unsigned int slub_debug;	/* --slub-debug: SLAB_* debug flags (kmbench/slab.h); 0: none */
 	char preset[32];		/* "" when none */
 	char out[PATH_MAX];		/* run directory */
@@ -87,6 +93,14 @@ int kmb_options_load(struct kmb_options *o, const char *path, char *err, size_t 
 /* kmb_options_slub_debug_str - @flags (SLAB_* debug flags) as the kernel's slub_debug letters,
  * in the order F, Z, P, U ("FZPU"), or "-" for none; into @buf, which it returns. */
 const char *kmb_options_slub_debug_str(char *buf, size_t len, unsigned int flags);
+
+/*
+ * kmb_options_rseq_asked - what in @o asks for cpu-rseq explicitly: "--pcp=cpu-rseq",
+ * "--slab-percpu=cpu-rseq" (either also from --percpu), and the backends that force it (named
+ * <layer>-cpu-rseq), at most @max of them into @what (static strings).  Returns how many.
+ */
+#define KMB_RSEQ_ASKED_MAX (KMB_MAX_LIST + 2)
+size_t kmb_options_rseq_asked(const struct kmb_options *o, const char **what, size_t max);
 
 /* The help lines of the option table, to @f. */
 void kmb_options_help(FILE *f);

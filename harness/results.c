@@ -15,8 +15,10 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "kmbench/percpu.h"
 #include "perf.h"
 #include "results.h"
+#include "run.h"
 
 #ifndef KMB_VERSION
 #define KMB_VERSION "0.0.0"
@@ -223,6 +225,46 @@ static void write_mm_options(struct kmb_json *j, const struct kmb_options *o)
 	kmb_json_obj_end(j);
 }
 
+/* One layer's mode: as asked ("default": not given), as this machine runs it, and why not. */
+static void write_layer_mode(struct kmb_json *j, const char *key, enum kmb_percpu_mode want)
+{
+	char why[256];
+	enum kmb_percpu_mode eff = kmb_percpu_mode_resolve(want, why, sizeof(why));
+
+	kmb_json_obj_begin(j, key);
+	kmb_json_str(j, "requested", kmb_percpu_mode_name(want));
+	kmb_json_str(j, "effective", kmb_percpu_mode_name(eff));
+	if (eff != want && want != KMB_PERCPU_DEFAULT)
+		kmb_json_str(j, "reason", why);
+	kmb_json_obj_end(j);
+}
+
+/*
+ * The per-CPU modes (results/README.md): each layer's, for the backends that follow the run's
+ * options, and whether rseq could be used, with what asked for it; the <layer>-cpu-rseq
+ * backends run cpu-lock when it could not.
+ */
+static void write_percpu_options(struct kmb_json *j, const struct kmb_options *o)
+{
+	const char *why = NULL, *asked[KMB_RSEQ_ASKED_MAX];
+	bool usable = kmb_rseq_status(&why);
+	size_t nasked = kmb_options_rseq_asked(o, asked, KMB_RSEQ_ASKED_MAX);
+
+	kmb_json_obj_begin(j, "percpu");
+	write_layer_mode(j, "pcp", o->pcp_mode);
+	write_layer_mode(j, "slab", o->slab_mode);
+	kmb_json_obj_begin(j, "rseq");
+	kmb_json_bool(j, "usable", usable);
+	if (!usable)
+		kmb_json_str(j, "reason", why ? why : "unknown");
+	kmb_json_arr_begin(j, "asked_by");
+	for (size_t i = 0; i < nasked; i++)
+		kmb_json_str(j, NULL, asked[i]);
+	kmb_json_arr_end(j);
+	kmb_json_obj_end(j);
+	kmb_json_obj_end(j);
+}
+
 static void write_options(struct kmb_json *j, const struct kmb_options *o)
 {
 	char letters[8];
@@ -249,23 +291,27 @@ static void write_options(struct kmb_json *j, const struct kmb_options *o)
 	kmb_json_str(j, "slub_debug", kmb_options_slub_debug_str(letters, sizeof(letters),
 								o->slub_debug));
 	write_mm_options(j, o);
+	write_percpu_options(j, o);
 	kmb_json_obj_end(j);
 }
 
 /* Each backend's status object, as its child (or the parent) wrote it. */
 static void write_backends(struct kmb_json *j, const struct kmb_options *o, const char *dir)
 {
+	const struct kmb_backend_ops *order[KMB_MAX_LIST + 1];
+	size_t nb = kmb_matrix_backends(o, order);
+
 	kmb_json_obj_begin(j, "backends");
-	for (size_t i = 0; i < o->nbackends; i++) {
+	for (size_t i = 0; i < nb; i++) {
 		char path[PATH_MAX], *text;
 
-		kmb_pathf(path, sizeof(path), "%s/parts/%s.status.json", dir, o->backends[i]->name);
+		kmb_pathf(path, sizeof(path), "%s/parts/%s.status.json", dir, order[i]->name);
 		if (kmb_read_file(path, &text, NULL) == 0) {
 			text[strcspn(text, "\n")] = '\0';
-			kmb_json_raw(j, o->backends[i]->name, text);
+			kmb_json_raw(j, order[i]->name, text);
 			free(text);
 		} else {
-			kmb_json_obj_begin(j, o->backends[i]->name);
+			kmb_json_obj_begin(j, order[i]->name);
 			kmb_json_str(j, "status", "failed");
 			kmb_json_str(j, "reason", "no status was written (child did not start?)");
 			kmb_json_obj_end(j);

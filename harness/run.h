@@ -10,6 +10,9 @@
  * counts.  Families are numbered in one global order (backend, workload, size), so a family's
  * index is the same in every process: it is the result's family_index.
  *
+ * Workloads that do not allocate run once, in the process of the pseudo-backend
+ * "no-allocator" (matrix.c), after the run's backends.
+ *
  * Run directory:
  *   cmdline                  the effective options, one per line (options.h)
  *   parts/<backend>.status.json   the backend's status object, one line
@@ -27,8 +30,25 @@ int kmb_run_parent(struct kmb_options *o);
 /* kmb_run_child - the child for @backend in run directory @dir.  Exit status for main. */
 int kmb_run_child(const char *dir, const char *backend);
 
-/* kmb_family_count - number of families @w contributes per backend under @o. */
-size_t kmb_family_count(const struct kmb_options *o, const struct kmb_workload *w);
+/*
+ * The matrix (matrix.c).  kmb_no_allocator is the pseudo-backend whose process runs the
+ * workloads that do not allocate (KMB_WL_NO_ALLOCATOR), once per thread count.
+ *
+ * kmb_matrix_backends - the backends whose processes a run starts, in family order: the run's
+ * backends, then kmb_no_allocator when a selected workload needs it; into @out (room for
+ * KMB_MAX_LIST + 1).  Returns how many.
+ * kmb_matrix_find - a backend of the matrix by name (registered, or "no-allocator"); NULL if
+ * there is none.
+ * kmb_family_count - families @w contributes to backend @b under @o (0: @w does not run there).
+ * kmb_matrix_families - families of @b under @o, all workloads together.
+ */
+#define KMB_NO_ALLOCATOR "no-allocator"
+extern const struct kmb_backend_ops kmb_no_allocator;
+size_t kmb_matrix_backends(const struct kmb_options *o, const struct kmb_backend_ops **out);
+const struct kmb_backend_ops *kmb_matrix_find(const char *name);
+size_t kmb_family_count(const struct kmb_options *o, const struct kmb_backend_ops *b,
+			const struct kmb_workload *w);
+size_t kmb_matrix_families(const struct kmb_options *o, const struct kmb_backend_ops *b);
 
 /* kmb_backend_cannot_run - why @b cannot run in this build on this machine (its preload
  * library is missing, or this is an AddressSanitizer build), or NULL when it can. */

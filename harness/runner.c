@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "kmbench/percpu.h"
 #include "perf.h"
 #include "results.h"
 #include "run.h"
@@ -56,6 +57,10 @@ static bool exists(const char *dir, const char *backend, const char *suffix)
 	kmb_pathf(path, sizeof(path), "%s/parts/%s%s", dir, backend, suffix);
 	return access(path, F_OK) == 0;
 }
+
+/* Why a backend of the run is not started (matrix.c). */
+#define NO_FAMILY "no selected workload allocates (those that do not run once, under " \
+	KMB_NO_ALLOCATOR ")"
 
 /* A status line written by the parent, for backends no child ran or that died. */
 static void parent_status(const char *dir, const struct kmb_backend_ops *b, const char *status,
@@ -177,6 +182,8 @@ static int merge(const struct kmb_options *o, const struct kmb_topo *t,
 		 const struct counters_seen *cs, size_t *nruns)
 {
 	char path[PATH_MAX];
+	const struct kmb_backend_ops *order[KMB_MAX_LIST + 1];
+	size_t nb = kmb_matrix_backends(o, order);
 	struct kmb_atomic_file af;
 	struct kmb_json j;
 	int r;
@@ -190,10 +197,10 @@ static int merge(const struct kmb_options *o, const struct kmb_topo *t,
 	kmb_results_write_context(&j, o, t, cs->probe, cs->exclude_kernel, o->out);
 	kmb_json_arr_begin(&j, "benchmarks");
 	*nruns = 0;
-	for (size_t i = 0; i < o->nbackends; i++) {
+	for (size_t i = 0; i < nb; i++) {
 		char *text, *save, *line;
 
-		kmb_pathf(path, sizeof(path), "%s/parts/%s.jsonl", o->out, o->backends[i]->name);
+		kmb_pathf(path, sizeof(path), "%s/parts/%s.jsonl", o->out, order[i]->name);
 		if (kmb_read_file(path, &text, NULL))
 			continue;
 		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -206,6 +213,26 @@ static int merge(const struct kmb_options *o, const struct kmb_topo *t,
 	kmb_json_obj_end(&j);
 	fputc('\n', af.f);
 	return kmb_atomic_commit(&af);
+}
+
+/*
+ * A run that asked for cpu-rseq (--pcp, --slab-percpu, --percpu, or a *-cpu-rseq backend)
+ * where rseq cannot be used says so at its start, in one line; the results record the same
+ * (results.c, options.percpu).
+ */
+static void rseq_note(const struct kmb_options *o)
+{
+	const char *asked[KMB_RSEQ_ASKED_MAX], *why;
+	size_t n = kmb_options_rseq_asked(o, asked, KMB_RSEQ_ASKED_MAX);
+	char list[1024] = "";
+
+	if (!n || kmb_rseq_status(&why))
+		return;
+	for (size_t i = 0, len = 0; i < n && len < sizeof(list); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
+					asked[i]);
+	fprintf(stderr, "kmbench: note: cpu-rseq asked for (%s) but unavailable here: %s; "
+		"cpu-lock runs instead\n", list, why ? why : "unknown reason");
 }
 
 static void default_run_id(struct kmb_options *o)
@@ -226,10 +253,11 @@ static void default_run_id(struct kmb_options *o)
 
 int kmb_run_parent(struct kmb_options *o)
 {
+	const struct kmb_backend_ops *order[KMB_MAX_LIST + 1];
 	char err[512], path[PATH_MAX];
 	struct counters_seen cs;
 	struct kmb_topo *t;
-	size_t nruns = 0, failed = 0;
+	size_t nruns = 0, failed = 0, nb;
 	int r;
 
 	if (o->resume) {
@@ -269,11 +297,17 @@ int kmb_run_parent(struct kmb_options *o)
 	}
 	kmb_perf_probe(cs.probe, &cs.exclude_kernel);
 	printf("kmbench run %s -> %s\n", o->run_id, o->out);
-	for (size_t i = 0; i < o->nbackends; i++) {
-		const struct kmb_backend_ops *b = o->backends[i];
+	rseq_note(o);
+	nb = kmb_matrix_backends(o, order);
+	for (size_t i = 0; i < nb; i++) {
+		const struct kmb_backend_ops *b = order[i];
 
 		if (exists(o->out, b->name, ".jsonl")) {
 			printf("== %s: done in an earlier attempt, kept\n", b->name);
+		} else if (!kmb_matrix_families(o, b)) {
+			printf("== %s: skipped: %s\n", b->name, NO_FAMILY);
+			parent_status(o->out, b, "skipped", NO_FAMILY);
+			empty_part(o->out, b);
 		} else {
 			run_backend(o, b);
 			failed += !exists(o->out, b->name, ".jsonl");

@@ -269,3 +269,28 @@ def no_data(ax):
             color="#777777")
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+def scaling(title, lines, colour, dashed=()):
+    """Lines: Mops/s (all threads) against threads, one per label of lines; labels in dashed
+    (the baselines) drawn dashed.
+
+    lines: {label: [(threads, (median, min, max)), ...]}; colour: {label: colour}.
+    """
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
+        threads = sorted({t for pts in lines.values() for t, _ in pts})
+        for label, pts in lines.items():
+            stat_line(ax, pts, label=label, color=colour[label],
+                      linestyle="--" if label in dashed else "-",
+                      marker="s" if label in dashed else "o")
+        if threads:
+            thread_axis(ax, threads)
+            ax.set_ylim(bottom=0)
+            ax.legend(loc="best", title="dashed: baseline" if dashed else None,
+                      title_fontsize=8, ncols=2 if len(lines) > 4 else 1)
+        else:
+            no_data(ax)
+        ax.set_ylabel("Mops/s, all threads (higher is better)")
+        ax.set_title(f"{title}: throughput against threads")
+        return to_base64(fig)

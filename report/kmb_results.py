@@ -648,3 +648,256 @@ def mix_groups(cells_):
     for group in out.values():
         group.sort(key=lambda c: (MIX_KEY not in c.counters, c.counters.get(MIX_KEY, 0.0)))
     return out
+
+
+# Per-CPU caches (issue 5): the backends that force a per-CPU mode, named <layer>-<mode>, the
+# remote-free workload and the counter workloads (which run under the pseudo-backend
+# no-allocator, results/README.md).
+PERCPU_MODES = ("none", "thread", "cpu-lock", "cpu-rseq")
+PERCPU_SIZE = {"slab": 64, "buddy": PAGE_SIZE}   # layer -> the churn size its rows are read at
+REMOTE_FREE = "remote-free"
+COUNTER_WORKLOADS = ("counter-percpu", "counter-atomic", "counter-packed")
+NO_ALLOCATOR = "no-allocator"
+RSEQ_SCALING = 1.9       # cpu-rseq throughput at 2 threads over 1 thread, at least
+RSEQ_OVER_NONE = 0.6     # the slab cpu-rseq pair over the none pair, at most
+
+
+def percpu_variant(backend):
+    """(layer, mode) of a backend named <layer>-<mode> (slab-cpu-rseq: ("slab", "cpu-rseq")),
+    else None."""
+    for layer in PERCPU_SIZE:
+        for mode in PERCPU_MODES:
+            if backend == f"{layer}-{mode}":
+                return layer, mode
+    return None
+
+
+def variants(layer):
+    """The backend names of layer's modes, in PERCPU_MODES order."""
+    return [f"{layer}-{mode}" for mode in PERCPU_MODES]
+
+
+def percpu_options(context):
+    """context.options.percpu as {"pcp": {...}, "slab": {...}, "rseq": {...}}, or {} when the
+    file does not record it."""
+    opts = context.get("options") if isinstance(context.get("options"), dict) else {}
+    pc = opts.get("percpu")
+    return pc if isinstance(pc, dict) else {}
+
+
+def rseq_unusable(context):
+    """The reason rseq could not be used in this run ("" when it could, or when the file does
+    not say): the cpu-rseq backends then ran cpu-lock."""
+    rseq = percpu_options(context).get("rseq")
+    if isinstance(rseq, dict) and rseq.get("usable") is False:
+        return str(rseq.get("reason") or "no reason recorded")
+    return ""
+
+
+# The backend statistics that say which mode a layer ran in, and why not the one asked
+# (results/README.md): the page lists' (mm_backend.c); the slab sheaves' by the same pattern.
+MODE_STATS = {"buddy": ("pcp_mode", "pcp_mode_why"), "slab": ("slab_mode", "slab_mode_why")}
+
+
+def ran_as(context, backend):
+    """Why a <layer>-<mode> backend did not run in its mode, one line ("" when it did, or when
+    nothing says otherwise): its own statistics first (the mode its process ran), then, for a
+    cpu-rseq backend, the run's rseq status."""
+    v = percpu_variant(backend)
+    if not v:
+        return ""
+    stats = backend_stats(context).get(backend, {})
+    key, why_key = MODE_STATS[v[0]]
+    ran = stats.get(key)
+    if isinstance(ran, str) and ran and ran != v[1]:
+        why = stats.get(why_key)
+        return f"{backend} ran {ran}" + (f": {why}" if why else "")
+    if v[1] == "cpu-rseq" and rseq_unusable(context):   # cannot have run it, whatever it says
+        return f"{backend} ran cpu-lock: {rseq_unusable(context)}"
+    return ""
+
+
+def churn_cell(cells_, backend, size, batch, threads):
+    """The churn cell of backend at size, batch and threads (compared as numbers), else None."""
+    for c in cells_:
+        if ((c.backend, c.workload, c.threads) == (backend, "churn", threads)
+                and param(c, "size") == size and param(c, "batch") == batch):
+            return c
+    return None
+
+
+def pair_batch(cells_, backends, size):
+    """The batch churn pairs of backends at size are read at: 1 where one of them ran it,
+    else the smallest batch they ran; None without any."""
+    batches = {param(c, "batch") for c in cells_ if c.workload == "churn"
+               and c.backend in backends and param(c, "size") == size}
+    batches.discard(None)
+    return 1 if 1 in batches else min(batches, key=natural, default=None)
+
+
+def percpu_batch(cells_, layer):
+    """The batch the layer's churn runs are read at (pair_batch of its mode variants)."""
+    return pair_batch(cells_, variants(layer), PERCPU_SIZE[layer])
+
+
+def scaling_lines(cells_, layer, others=()):
+    """(batch, {backend: [(threads, Mops/s stats)]}) of the churn cells with a result of the
+    layer's mode variants, then of others (the baselines), at the layer's size and
+    percpu_batch(); batch None and {} without any run of the variants."""
+    batch = percpu_batch(cells_, layer)
+    lines = {}
+    for b in variants(layer) + list(others):
+        pts = [(c.threads, c.mops) for c in cells_ if c.backend == b and c.workload == "churn"
+               and c.mops and param(c, "size") == PERCPU_SIZE[layer]
+               and param(c, "batch") == batch]
+        if pts and batch is not None:
+            lines[b] = sorted(pts, key=lambda p: p[0])
+    return batch, lines
+
+
+@dataclass
+class PercpuTarget:
+    """One target of the per-CPU caches: a ratio of two cells' medians (ns per pair, or
+    throughput), with its goal; met None where a run is missing, rseq was not usable, or the
+    row is shown for contrast (goal "-")."""
+    name: str
+    goal: str
+    unit: str               # "ns" (per pair: lower is better) or "Mops/s"
+    threads: str            # "1", or "2 / 1" for a scaling ratio
+    batch: object = None
+    num: str = ""           # what the numerator is, e.g. "slab-cpu-rseq 64 B"
+    den: str = ""
+    num_value: float = None
+    den_value: float = None
+    ratio: float = None
+    met: bool = None
+    missing: str = None     # runs needed that are absent or only failed
+    note: str = ""
+
+
+def ratio_target(t, num, den, value, check):
+    """Fill t from the cells num and den (value: cell -> number or None); check: ratio -> bool,
+    None for a row without a goal. Missing runs are named."""
+    t.num_value, t.den_value = value(num), value(den)
+    lacking = [(name, cell) for name, cell, v in ((t.num, num, t.num_value),
+                                                  (t.den, den, t.den_value)) if v is None]
+    if lacking:
+        t.missing = "; ".join(f"{'no' if cell is None else 'only failed'} churn run of "
+                              f"{name}" for name, cell in lacking)
+    elif t.den_value > 0:
+        t.ratio = t.num_value / t.den_value
+        t.met = None if check is None else bool(check(t.ratio))
+    return t
+
+
+def percpu_targets(cells_, context, baselines=BASELINES):
+    """The issue's targets, from this file's churn cells (medians over repetitions): the slab
+    cpu-rseq pair over the none pair and over each baseline's pair at 1 thread, at the slab
+    size and percpu_batch(); each layer's cpu-rseq throughput at 2 threads over 1 thread, and
+    none's for contrast. A row whose backend did not run in its mode (ran_as(): rseq not
+    usable, say) says so and is unknown."""
+    slab, size = "slab", PERCPU_SIZE["slab"]
+    batch = percpu_batch(cells_, slab)
+    batch = 1 if batch is None else batch       # no variant ran: name the preset's batch
+    out = []
+
+    def pair(backend, b_size, threads, b_batch):
+        return churn_cell(cells_, backend, b_size, b_batch, threads)
+
+    def label(backend, b_size, threads):
+        return f"{backend} size:{b_size} batch:{batch} threads:{threads}"
+
+    rseq, none = f"{slab}-cpu-rseq", f"{slab}-none"
+    t = PercpuTarget(f"{slab} pair: cpu-rseq / none", f"<= {RSEQ_OVER_NONE}x", "ns", "1", batch,
+                     label(rseq, size, 1), label(none, size, 1))
+    out.append(ratio_target(t, pair(rseq, size, 1, batch), pair(none, size, 1, batch), ok_ns,
+                            lambda r: r <= RSEQ_OVER_NONE))
+    for b in baselines:
+        t = PercpuTarget(f"{slab} pair: cpu-rseq / {b}", "< 1x (faster)", "ns", "1", batch,
+                         label(rseq, size, 1), label(b, size, 1))
+        out.append(ratio_target(t, pair(rseq, size, 1, batch), pair(b, size, 1, batch), ok_ns,
+                                lambda r: r < 1))
+    for layer, l_size in PERCPU_SIZE.items():
+        l_batch = percpu_batch(cells_, layer)
+        l_batch = 1 if l_batch is None else l_batch
+        for mode, goal, check in (("cpu-rseq", f">= {RSEQ_SCALING}x",
+                                   lambda r: r >= RSEQ_SCALING), ("none", "-", None)):
+            b = f"{layer}-{mode}"
+            t = PercpuTarget(f"{layer} {mode} throughput: 2 threads / 1 thread", goal, "Mops/s",
+                             "2 / 1", l_batch, f"{b} size:{l_size} batch:{l_batch} threads:2",
+                             f"{b} size:{l_size} batch:{l_batch} threads:1")
+            if check is None:
+                t.note = "for contrast: the shared lock's scaling"
+            out.append(ratio_target(t, pair(b, l_size, 2, l_batch), pair(b, l_size, 1, l_batch),
+                                    lambda c: c.mops[0] if c is not None and c.mops else None,
+                                    check))
+    for t in out:
+        backend = t.num.split()[0]
+        why = ran_as(context, backend)
+        if why and t.missing is None:
+            t.met = None
+            t.note = f"not measured in its mode: {why}"
+    return out
+
+
+def dash_text(v):
+    return "-" if v is None else str(v)
+
+
+@dataclass
+class RemoteRow:
+    """A remote-free cell with its backend's local pair (churn at the same size, 1 thread)."""
+    cell: Cell
+    kind: str               # "slab cpu-rseq", "baseline", or "" (another backend)
+    local: Cell = None
+    local_batch: object = None
+    note: str = ""          # ran_as(): the backend did not run in its mode
+
+    @property
+    def ratio(self):
+        ns, local = ok_ns(self.cell), ok_ns(self.local)
+        return ns / local if ns is not None and local else None
+
+
+def remote_rows(cells_, context, baselines=BASELINES):
+    """The remote-free cells with a result: the slab variants, then buddy's, then the baselines,
+    then any other backend; the variants at their layer's size, the baselines at the slab size,
+    other backends at every size; each by size and threads."""
+    order = variants("slab") + variants("buddy") + list(baselines)
+    rows = []
+    for c in cells_:
+        if c.workload != REMOTE_FREE or not c.ns:
+            continue
+        v = percpu_variant(c.backend)
+        size = param(c, "size")
+        want = PERCPU_SIZE[v[0]] if v else PERCPU_SIZE["slab"] if c.backend in baselines else size
+        if size != want:
+            continue
+        kind = f"{v[0]} {v[1]}" if v else "baseline" if c.backend in baselines else ""
+        batch = pair_batch(cells_, [c.backend], size)
+        local = churn_cell(cells_, c.backend, size, batch, 1)
+        if local is None or not local.ns:
+            local, batch = None, None
+        rows.append(RemoteRow(c, kind, local, batch, ran_as(context, c.backend)))
+    rows.sort(key=lambda r: (order.index(r.cell.backend) if r.cell.backend in order
+                             else len(order), r.cell.backend, natural(param(r.cell, "size")),
+                             r.cell.threads))
+    return rows
+
+
+def remote_failures(cells_):
+    """{thread count: sorted error messages} of the remote-free cells that only failed."""
+    out = {}
+    for c in cells_:
+        if c.workload == REMOTE_FREE and not c.ns and c.errors:
+            out.setdefault(c.threads, set()).update(c.errors)
+    return {t: sorted(m) for t, m in sorted(out.items())}
+
+
+def counter_table(cells_):
+    """{threads: {counter workload: cell}} of the counter workloads' cells, by threads."""
+    out = {}
+    for c in cells_:
+        if c.workload in COUNTER_WORKLOADS:
+            out.setdefault(c.threads, {})[c.workload] = c
+    return dict(sorted(out.items()))

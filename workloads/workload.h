@@ -28,10 +28,21 @@ struct kmb_workload_params {
 	size_t batch;
 };
 
+/* How the runner places a workload in the matrix. */
+enum kmb_workload_flags {
+	/*
+	 * The workload does not allocate (the per-CPU counters): it runs once per thread count,
+	 * in the process of the "no-allocator" pseudo-backend (harness/matrix.c), not once per
+	 * backend; its runs carry that backend name.
+	 */
+	KMB_WL_NO_ALLOCATOR = 1u << 0,
+};
+
 struct kmb_workload {
 	const char *name;		/* registry name: [a-z0-9-]+ */
 	const char *description;	/* one line for `kmbench list` */
 	unsigned int params;		/* enum kmb_param bits this workload uses */
+	unsigned int flags;		/* enum kmb_workload_flags */
 	/*
 	 * run - one thread's loop.  Called on a pinned benchmark thread after the backend's
 	 * thread_init.  On an allocation failure it calls kmb_gb_skip_with_error() with the

@@ -38,7 +38,7 @@ expect "--sizes: '2G' is not a size" run --sizes 2G --out "$tmp/run"
 expect "--sizes: '4096' repeats 4096 bytes; give each size once" run --sizes 4K,4096 --out "$tmp/run"
 expect "--sizes: empty list" run --sizes= --out "$tmp/run"
 expect "--pin: unknown policy 'tight'; valid policies: compact, scatter, none" run --pin tight
-expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages, fragment, slab, ctor, mix" run --preset huge
+expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages, fragment, slab, ctor, mix, percpu" run --preset huge
 expect "unknown option '--frobnicate'; valid options:" run --frobnicate
 expect "--min-time: 'soon' is not a time" run --min-time soon
 expect "--repetitions: '0' is not a count" run --repetitions 0
@@ -54,8 +54,17 @@ expect "--lowmem: 8M is not above the DMA zone (--dma-zone 16M, the default); gi
 expect "--dma-zone: 'some' is not a size; give a multiple of 4M up to 64G, e.g. 64M, or 'none'" run --dma-zone some --out "$tmp/run"
 expect "--dma-zone: 3M is not a multiple of 4M" run --dma-zone=3M --out "$tmp/run"
 expect "--dma-zone: 64M is not smaller than the node memory (--node-mem 64M)" run --node-mem 64M --dma-zone 64M --out "$tmp/run"
-expect "--pcp: 'maybe' is not valid; valid: on, off" run --pcp maybe --out "$tmp/run"
+expect "--pcp: 'maybe' is not valid; valid: on, off, none, thread, cpu-lock, cpu-rseq" run --pcp maybe --out "$tmp/run"
+expect "--pcp: 'rseq' is not valid; valid: on, off, none, thread, cpu-lock, cpu-rseq" run --pcp=rseq --out "$tmp/run"
 expect "--pcp needs a value" run --pcp
+expect "--percpu: 'bogus' is not a per-CPU mode; valid: none, thread, cpu-lock, cpu-rseq" run --percpu bogus --out "$tmp/run"
+expect "--percpu: 'on' is not a per-CPU mode; valid: none, thread, cpu-lock, cpu-rseq" run --percpu=on --out "$tmp/run"
+expect "--percpu: 'CPU-RSEQ' is not a per-CPU mode; valid: none, thread, cpu-lock, cpu-rseq" run --percpu=CPU-RSEQ --out "$tmp/run"
+expect "--percpu needs a value" run --percpu
+expect "--slab-percpu: 'cpu_lock' is not a per-CPU mode; valid: none, thread, cpu-lock, cpu-rseq" run --slab-percpu cpu_lock --out "$tmp/run"
+expect "--slab-percpu: '' is not a per-CPU mode; valid: none, thread, cpu-lock, cpu-rseq" run --slab-percpu= --out "$tmp/run"
+expect "--slab-percpu needs a value" run --slab-percpu
+expect "unknown workload 'counters'; valid workloads: churn, fragment, ctor, mix, remote-free, counter-percpu, counter-atomic, counter-packed" run --workloads counters --out "$tmp/run"
 expect "--slub-debug: 'X' is not a slub_debug letter; valid: F, Z, P, U, or - for none" run --slub-debug=FX --out "$tmp/run"
 expect "--slub-debug: '-' is not a slub_debug letter; valid: F, Z, P, U, or - for none" run --slub-debug F- --out "$tmp/run"
 expect "--slub-debug: empty value; valid: F, Z, P, U, or - for none" run --slub-debug= --out "$tmp/run"

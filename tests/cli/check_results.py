@@ -17,6 +17,14 @@ RUN_KEYS = ["name", "family_index", "per_family_instance_index", "run_name", "ru
             "repetitions", "threads", "iterations", "real_time", "cpu_time", "time_unit"]
 SANITIZER_SKIP = "sanitizer build"
 COMPARE = "/usr/share/benchmark/compare.py"
+# Workloads that do not allocate: they run once per thread count under this pseudo-backend, and
+# a backend left without any other workload is skipped with this reason (results/README.md).
+NO_ALLOCATOR = "no-allocator"
+NO_ALLOCATOR_WORKLOADS = {"counter-percpu", "counter-atomic", "counter-packed"}
+NO_FAMILY_SKIP = "no selected workload allocates"
+# remote-free pairs its threads: an odd thread count fails every repetition with this message.
+PAIRS_ERROR = "remote-free: needs an even number of threads"
+MODES = {"default", "none", "thread", "cpu-lock", "cpu-rseq"}
 
 failures = []
 
@@ -25,6 +33,37 @@ def check(cond, msg):
     if not cond:
         failures.append(msg)
     return cond
+
+
+def check_percpu(pc, mm):
+    """options.percpu: each layer's requested and effective mode, and the rseq status."""
+    if not check(isinstance(pc, dict), "options lacks percpu"):
+        return
+    rseq = pc.get("rseq")
+    if not check(isinstance(rseq, dict) and isinstance(rseq.get("usable"), bool),
+                 f"options.percpu.rseq: {rseq}"):
+        return
+    check(rseq["usable"] or rseq.get("reason"), "rseq unusable without a reason")
+    check(isinstance(rseq.get("asked_by"), list), "options.percpu.rseq lacks asked_by")
+    for layer in ("pcp", "slab"):
+        m = pc.get(layer)
+        if not check(isinstance(m, dict), f"options.percpu lacks {layer}"):
+            continue
+        want, got = m.get("requested"), m.get("effective")
+        check(want in MODES and got in MODES - {"default"},
+              f"options.percpu.{layer}: {want} -> {got}")
+        if want in ("default", "cpu-rseq"):
+            check(got == ("cpu-rseq" if rseq["usable"] else "cpu-lock"),
+                  f"options.percpu.{layer}: {want} -> {got} with rseq usable {rseq['usable']}")
+        else:
+            check(got == want, f"options.percpu.{layer}: {want} -> {got}")
+        check(("reason" in m) == (want == "cpu-rseq" and got != want),
+              f"options.percpu.{layer}: reason {m.get('reason')}")
+    if isinstance(pc.get("pcp"), dict):
+        want = pc["pcp"].get("requested")
+        check(mm.get("pcp") == ("off" if want == "none" else "on" if want != "default"
+                                else mm.get("pcp")), f"options.mm.pcp {mm.get('pcp')} "
+              f"against options.percpu.pcp {want}")
 
 
 def main():
@@ -50,16 +89,25 @@ def main():
     for name, why in unavail.items():
         check(isinstance(why, str) and why, f"counter {name} unavailable without a reason")
 
+    check_percpu(opts.get("percpu"), opts.get("mm", {}))
     families = {}
+    allocating = [w for w in opts["workloads"] if w not in NO_ALLOCATOR_WORKLOADS]
+    counting = [w for w in opts["workloads"] if w in NO_ALLOCATOR_WORKLOADS]
+    if counting:
+        want_backends = want_backends + [NO_ALLOCATOR]
+    else:
+        check(NO_ALLOCATOR not in ctx["backends"], f"{NO_ALLOCATOR} without its workloads")
     for b in want_backends:
         st = ctx["backends"].get(b)
         if not check(st is not None, f"no status for backend {b}"):
             continue
         status = st.get("status")
         if status == "skipped":
-            # Only a sanitizer build may skip a backend that is installed here.
-            check(SANITIZER_SKIP in st.get("reason", ""),
-                  f"backend {b} skipped: {st.get('reason')}")
+            # Only a sanitizer build may skip a backend that is installed here, or a run
+            # whose every workload does without an allocator.
+            reason = st.get("reason", "")
+            check(SANITIZER_SKIP in reason or (NO_FAMILY_SKIP in reason and not allocating),
+                  f"backend {b} skipped: {reason}")
             check(not [r for r in runs if r["kmbench"]["backend"] == b],
                   f"skipped backend {b} has runs")
             continue
@@ -67,7 +115,11 @@ def main():
             continue
         check(st.get("free"), f"backend {b} status lacks 'free'")
         mine = [r for r in runs if r["kmbench"]["backend"] == b and r["run_type"] == "iteration"]
-        for w in opts["workloads"]:
+        for r in mine:
+            w = r["kmbench"]["workload"]
+            check((b == NO_ALLOCATOR) == (w in NO_ALLOCATOR_WORKLOADS),
+                  f"{r.get('name')}: workload {w} under backend {b}")
+        for w in counting if b == NO_ALLOCATOR else allocating:
             # A workload without a size parameter (mix) has one cell per thread count.
             sized = any("size" in r["kmbench"]["params"] for r in mine
                         if r["kmbench"]["workload"] == w)
@@ -82,10 +134,18 @@ def main():
             where = r.get("name", "?")
             for k in RUN_KEYS:
                 check(k in r, f"{where}: lacks {k}")
+            m = r["kmbench"]
+            if m["workload"] == "remote-free" and r["threads"] % 2:
+                check(PAIRS_ERROR in str(r.get("error_message")),
+                      f"{where}: an odd thread count must fail with '{PAIRS_ERROR}'")
+                continue
             check(not r.get("error_occurred"), f"{where}: failed: {r.get('error_message')}")
             check(r["time_unit"] == "ns" and r["real_time"] > 0, f"{where}: real_time")
             check(r.get("items_per_second", 0) > 0, f"{where}: items_per_second")
-            m = r["kmbench"]
+            if m["workload"] in NO_ALLOCATOR_WORKLOADS:
+                check(m["params"] == {}, f"{where}: params {m['params']}, want {{}}")
+            if m["workload"] == "counter-percpu":
+                check(r.get("percpu_rseq") in (0, 1), f"{where}: percpu_rseq")
             for k in ["backend", "workload", "params", "threads", "pin", "cpus", "nodes",
                       "host", "run_id"]:
                 check(k in m, f"{where}: kmbench lacks {k}")

@@ -241,3 +241,23 @@ class FixtureVariants(unittest.TestCase):
     def drop(self, pred):
         """Remove the runs r with pred(r["kmbench"], r) from self.data."""
         self.data["benchmarks"] = [r for r in self.data["benchmarks"] if not pred(r["kmbench"], r)]
+
+# What tests/fixtures/results-percpu.json holds (see tests/fixtures/make_results_percpu.py).
+PERCPU_FIXTURE = os.path.join(SOURCE_DIR, "tests", "fixtures", "results-percpu.json")
+PERCPU_MODES = ["none", "thread", "cpu-lock", "cpu-rseq"]
+PERCPU_SLAB = [f"slab-{m}" for m in PERCPU_MODES]
+PERCPU_BUDDY = [f"buddy-{m}" for m in PERCPU_MODES]
+PERCPU_SIZE = {"slab": 64, "buddy": 4096}
+PERCPU_COUNTERS = ["counter-percpu", "counter-atomic", "counter-packed"]
+PERCPU_TARGET_ROWS = 1 + 4 + 2 * 2    # rseq/none, rseq/each baseline, 2T/1T of 2 modes x 2 layers
+PERCPU_ALTS = ["slab churn size:64 batch:1: throughput against threads",
+               "buddy churn size:4096 batch:1: throughput against threads",
+               "counters: throughput against threads"]
+PAIRS_ERROR = "remote-free: needs an even number of threads"
+
+
+def median_mops(data, backend, workload, params, threads):
+    """Median over the successful iteration runs of items_per_second, in millions (Mops/s)."""
+    vals = [r["items_per_second"] / 1e6
+            for r in ok_runs(data, backend, workload, params, threads)]
+    return statistics.median(vals) if vals else None

@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""Tests of report/kmbench_report.py against tests/fixtures/results-{quick,pages,slab}.json.
+"""Tests of report/kmbench_report.py against tests/fixtures/results-{quick,pages,slab,percpu}.json.
 
 Run: /usr/bin/python3 tests/report/test_report.py   (KMB_SOURCE_DIR: the repository root, if set)
 """
 import copy
 import glob
 import html
+import json
 import re
 import os
 import shutil
@@ -144,7 +145,7 @@ class RenderFixture(ru.FixturePage):
     def test_no_page_sections(self):
         """No buddy churn, no kernel-style backend, no series counters, no stats: none of the
         page-allocator or slab sections."""
-        for anchor in ("pages", "slab", "fragmentation", "state"):
+        for anchor in ("pages", "slab", "percpu", "fragmentation", "state"):
             self.assertIsNone(ru.section(self.html, anchor), anchor)
             self.assertNotIn(f'href="#{anchor}"', self.html)
         self.assertNotIn("Page allocator", self.html)
@@ -732,6 +733,326 @@ class SlabVariants(ru.FixtureVariants):
         self.assertTrue(odd, "the odd batch is named in a missing row")
         self.assertIn("no churn run of glibc, jemalloc, tcmalloc or mimalloc size:64 "
                       "batch:<i>x</i> threads:1", " ".join(odd[0].values()))
+
+
+def churn(size, batch=1):
+    return {"size": size, "batch": batch}
+
+
+def verdict_for(ratio, goal):
+    """met / not met of a ratio against a goal text such as "<= 0.6x", "< 1x (faster)"."""
+    op, value = goal.split()[0], float(goal.split()[1].rstrip("x"))
+    return "met" if {"<=": ratio <= value, "<": ratio < value, ">=": ratio >= value}[op] \
+        else "not met"
+
+
+class PercpuFixture(ru.FixturePage):
+    """Render tests/fixtures/results-percpu.json (the mode variants of slab and buddy, the
+    baselines, remote-free and the counters) and check the Per-CPU caches section against values
+    recomputed here."""
+
+    FIXTURE = ru.PERCPU_FIXTURE
+
+    def runs(self, pred):
+        return [r for r in self.data["benchmarks"] if pred(r["kmbench"], r)]
+
+    def test_fixture_format(self):
+        ctx = self.data["context"]
+        self.assertEqual(ctx["options"]["percpu"]["rseq"]["usable"], True)
+        self.assertIn("no-allocator", ctx["backends"])
+        counters = self.runs(lambda k, r: k["workload"] in ru.PERCPU_COUNTERS)
+        self.assertEqual({r["kmbench"]["backend"] for r in counters}, {"no-allocator"})
+        self.assertEqual({json_key(r["kmbench"]["params"]) for r in counters}, {"{}"})
+        self.assertTrue(all("//" not in r["name"] for r in counters))
+        self.assertTrue(all(r["percpu_rseq"] == 1 for r in counters
+                            if r["kmbench"]["workload"] == "counter-percpu"))
+        for r in self.runs(lambda k, r: k["workload"] == "remote-free"):
+            if r["threads"] % 2:
+                self.assertTrue(r["error_occurred"])
+                self.assertIn(ru.PAIRS_ERROR, r["error_message"])
+            else:   # items count each object once, iterations on both sides
+                self.assertAlmostEqual(r["items_per_second"], 0.5e9 / r["real_time"],
+                                       delta=1e-6 * r["items_per_second"])
+
+    def test_section_and_nav(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        self.assertIn('href="#percpu"', self.html)
+        section = ru.section(self.html, "percpu")
+        self.assertIsNotNone(section)
+        for anchor in ("percpu-targets", "percpu-remote", "percpu-counters"):
+            self.assertIn(f'<h3 id="{anchor}">', section)
+        for alt in ru.PERCPU_ALTS:
+            png = ru.img_src(section, alt)
+            self.assertIsNotNone(png, alt)
+            self.assertTrue(png.startswith(ru.PNG_MAGIC))
+        self.assertEqual(section.count("<img "), len(ru.PERCPU_ALTS))
+        self.assertIn("page lists: default asked, cpu-rseq run; slab caches: default asked, "
+                      "cpu-rseq run", section)
+        self.assertNotIn("rseq could not be used", section)
+        self.assertNotIn('class="note missing"', section)
+        pairs = len([r for r in self.data["benchmarks"] if r.get("error_occurred")])
+        self.assertIn(f"{pairs} failed runs ({pairs} of them remote-free at an odd thread "
+                      "count: it needs pairs)", self.html)
+
+    def expected_targets(self):
+        """{target name: (ratio, verdict or "-")} recomputed from the fixture's runs."""
+        ns = lambda b, size, t: ru.median_ns(self.data, b, "churn", churn(size), t)  # noqa
+        mops = lambda b, size, t: ru.median_mops(self.data, b, "churn", churn(size), t)  # noqa
+        rseq, none = ns("slab-cpu-rseq", 64, 1), ns("slab-none", 64, 1)
+        out = {"slab pair: cpu-rseq / none": (rseq / none, verdict_for(rseq / none, "<= 0.6x"))}
+        for b in ru.SLAB_BASELINES:
+            r = rseq / ns(b, 64, 1)
+            out[f"slab pair: cpu-rseq / {b}"] = (r, verdict_for(r, "< 1x"))
+        for layer, size in ru.PERCPU_SIZE.items():
+            for mode in ("cpu-rseq", "none"):
+                b = f"{layer}-{mode}"
+                r = mops(b, size, 2) / mops(b, size, 1)
+                out[f"{layer} {mode} throughput: 2 threads / 1 thread"] = (
+                    r, verdict_for(r, ">= 1.9x") if mode == "cpu-rseq" else "-")
+        return out
+
+    def test_targets(self):
+        rows = ru.table_rows(self.page, "percpu-targets-table")
+        self.assertEqual(len(rows), ru.PERCPU_TARGET_ROWS)
+        expected = self.expected_targets()
+        self.assertEqual([r["target"] for r in rows], list(expected))
+        for r in rows:
+            ratio, verdict = expected[r["target"]]
+            self.assertAlmostEqual(ratio_value(r["ratio"]), ratio, delta=0.0051, msg=r)
+            self.assertEqual(r["verdict"], verdict, r)
+            cls = {"met": "met", "not met": "not-met", "-": "info"}[verdict]
+            self.assertEqual(r["class"], f"target {cls}")
+        self.assertEqual({r["verdict"] for r in rows}, {"met", "not met", "-"},
+                         "the fixture exercises every verdict")
+        self.assertEqual(rows[4]["verdict"], "not met", "mimalloc is faster than cpu-rseq")
+
+    def test_buddy_read_at_4096(self):
+        """buddy's 64-byte rows (order-0 pages too) would give another ratio; 4096 is read."""
+        rows = {r["target"]: r for r in ru.table_rows(self.page, "percpu-targets-table")}
+        row = rows["buddy cpu-rseq throughput: 2 threads / 1 thread"]
+        self.assertIn("size:4096", row["numerator"])
+        at64 = (ru.median_mops(self.data, "buddy-cpu-rseq", "churn", churn(64), 2)
+                / ru.median_mops(self.data, "buddy-cpu-rseq", "churn", churn(64), 1))
+        self.assertGreater(abs(ratio_value(row["ratio"]) - at64), 0.1)
+
+    def test_values_and_units(self):
+        rows = {r["target"]: r for r in ru.table_rows(self.page, "percpu-targets-table")}
+        row = rows["slab pair: cpu-rseq / none"]
+        self.assertEqual(row["numerator"], "slab-cpu-rseq size:64 batch:1 threads:1")
+        self.assertEqual(row["denominator"], "slab-none size:64 batch:1 threads:1")
+        ns = ru.median_ns(self.data, "slab-cpu-rseq", "churn", churn(64), 1)
+        self.assertEqual(row["numerator value"], f"{ns:.2f} ns")
+        scaling = rows["slab cpu-rseq throughput: 2 threads / 1 thread"]
+        self.assertTrue(scaling["numerator"].endswith("threads:2"))
+        self.assertIn("for contrast", rows["slab none throughput: 2 threads / 1 thread"]["note"])
+
+    def test_remote_table(self):
+        rows = ru.table_rows(self.page, "percpu-remote-table")
+        order = ru.PERCPU_SLAB + ru.PERCPU_BUDDY + ru.SLAB_BASELINES
+        self.assertEqual([r["backend"] for r in rows], order)
+        for r in rows:
+            b = r["backend"]
+            layer = b.split("-")[0] if b in ru.PERCPU_SLAB + ru.PERCPU_BUDDY else "slab"
+            size = ru.PERCPU_SIZE[layer]
+            self.assertEqual((r["size"], r["threads"]), (str(size), "2"))
+            ns = ru.median_ns(self.data, b, "remote-free", {"size": size}, 2)
+            local = ru.median_ns(self.data, b, "churn", churn(size), 1)
+            self.assertAlmostEqual(float(r["ns per object"]), ns, delta=0.0051)
+            self.assertAlmostEqual(float(r["local pair ns"]), local, delta=0.0051)
+            self.assertAlmostEqual(ratio_value(r["remote / local"]), ns / local,
+                                   delta=0.051 if ns / local >= 10 else 0.0051)
+            objects = ru.median_mops(self.data, b, "remote-free", {"size": size}, 2)
+            self.assertAlmostEqual(float(r["Mops/s (objects)"]), objects, delta=0.0051)
+            self.assertEqual(r["mode"], "baseline" if b in ru.SLAB_BASELINES
+                             else b.replace("-", " ", 1))
+        section = ru.section(self.html, "percpu")
+        self.assertIn("threads:1: no result (remote-free: needs an even number of threads",
+                      html.unescape(section))
+
+    def test_counters(self):
+        rows = ru.table_rows(self.page, "percpu-counters-table")
+        self.assertEqual([r["threads"] for r in rows], ["1", "2"])
+        for r in rows:
+            t = int(r["threads"])
+            mops = {w: ru.median_mops(self.data, "no-allocator", w, {}, t)
+                    for w in ru.PERCPU_COUNTERS}
+            for w in ru.PERCPU_COUNTERS:
+                self.assertAlmostEqual(float(r[f"{w} Mops/s"].replace(",", "")), mops[w],
+                                       delta=0.0051)
+            for other, col in (("counter-atomic", "percpu / atomic"),
+                               ("counter-packed", "percpu / packed")):
+                want = mops["counter-percpu"] / mops[other]
+                self.assertAlmostEqual(ratio_value(r[col]), want,
+                                       delta=0.051 if want >= 10 else 0.0051)
+            self.assertEqual(r["percpu_rseq"], "yes")
+
+    def test_counters_in_main_table(self):
+        rows = [r for r in ru.result_rows(self.page) if r["workload"] in ru.PERCPU_COUNTERS]
+        self.assertEqual(len(rows), 3 * 2)
+        self.assertEqual({(r["backend"], r["params"]) for r in rows}, {("no-allocator", "-")})
+
+
+def json_key(value):
+    return json.dumps(value, sort_keys=True)
+
+
+class PercpuVariants(ru.FixtureVariants):
+    """The Per-CPU caches section with runs missing, failed, or rseq unusable."""
+
+    FIXTURE = ru.PERCPU_FIXTURE
+
+    def section(self):
+        page = self.render()
+        return page, ru.section(page, "percpu"), ru.parse(page)
+
+    def targets(self):
+        _, _, parsed = self.section()
+        return {r["target"]: r for r in ru.table_rows(parsed, "percpu-targets-table")}
+
+    def at(self, k, r, backend, size, threads):
+        return (k["backend"], k["workload"], k["params"].get("size"), r["threads"]) == (
+            backend, "churn", size, threads)
+
+    def test_absent_without_rows(self):
+        self.drop(lambda k, r: k["workload"] != "churn" or k["backend"].startswith(
+            ("slab-", "buddy-")))
+        page = self.render()
+        self.assertIsNone(ru.section(page, "percpu"))
+        self.assertNotIn('href="#percpu"', page)
+        self.assertNotIn("Per-CPU caches", page)
+
+    def test_rseq_unusable(self):
+        why = "rseq not registered (glibc.pthread.rseq=0, valgrind, or a kernel before 4.18)"
+        pc = self.data["context"]["options"]["percpu"]
+        pc["rseq"] = {"usable": False, "reason": why, "asked_by": ["slab-cpu-rseq",
+                                                                     "buddy-cpu-rseq"]}
+        pc["slab"]["effective"] = pc["pcp"]["effective"] = "cpu-lock"
+        page, section, parsed = self.section()
+        self.assertIn(f"rseq could not be used in this run: {why}", html.unescape(section))
+        self.assertIn("asked for by slab-cpu-rseq, buddy-cpu-rseq", section)
+        rows = ru.table_rows(parsed, "percpu-targets-table")
+        for r in rows:
+            if "cpu-rseq" in r["target"]:
+                self.assertEqual(r["verdict"], "unknown", r)
+                self.assertIn("not measured in its mode: slab-cpu-rseq ran cpu-lock: "
+                              if r["target"].startswith("slab") else
+                              "not measured in its mode: buddy-cpu-rseq ran cpu-lock: ",
+                              r["note"])
+                self.assertIn(why, r["note"])
+                self.assertNotEqual(r["ratio"], "n/a", "the numbers stay")
+            else:
+                self.assertEqual(r["verdict"], "-")
+        self.assertIn("7 unknown of 7", section)
+
+    def test_missing_none_run(self):
+        self.drop(lambda k, r: self.at(k, r, "slab-none", 64, 1))
+        rows = self.targets()
+        row = rows["slab pair: cpu-rseq / none"]
+        self.assertEqual(row["class"], "target missing")
+        self.assertEqual(row["numerator"], "missing: no churn run of slab-none size:64 batch:1 "
+                         "threads:1", "only the absent run is named")
+        self.assertIn("unknown", row.values())
+        self.assertEqual(rows["slab none throughput: 2 threads / 1 thread"]["class"],
+                         "target missing")
+        self.assertEqual(rows["slab pair: cpu-rseq / glibc"]["verdict"], "met")
+
+    def test_mode_from_stats(self):
+        """A backend whose statistics say it ran another mode: its targets are unknown, with
+        the backend's own reason, and the remote-free row says so too."""
+        self.data["context"]["backends"]["buddy-cpu-rseq"]["stats"] = {
+            "pcp_mode": "cpu-lock", "pcp_mode_why": "cpu-rseq unavailable, cpu-lock used: test"}
+        self.data["context"]["backends"]["buddy-thread"]["stats"] = {"pcp_mode": "thread"}
+        _, section, parsed = self.section()
+        rows = {r["target"]: r for r in ru.table_rows(parsed, "percpu-targets-table")}
+        row = rows["buddy cpu-rseq throughput: 2 threads / 1 thread"]
+        self.assertEqual(row["verdict"], "unknown")
+        self.assertEqual(row["note"], "not measured in its mode: buddy-cpu-rseq ran cpu-lock: "
+                         "cpu-rseq unavailable, cpu-lock used: test")
+        self.assertEqual(rows["slab cpu-rseq throughput: 2 threads / 1 thread"]["verdict"],
+                         "met")
+        self.assertIn("Not run in their own mode: buddy-cpu-rseq ran cpu-lock", section)
+        remote = {r["backend"]: r for r in ru.table_rows(parsed, "percpu-remote-table")}
+        self.assertIn("buddy-cpu-rseq ran cpu-lock", remote["buddy-cpu-rseq"]["note"])
+        self.assertEqual(remote["buddy-thread"]["note"], "")
+
+    def test_failed_run_named(self):
+        for r in self.data["benchmarks"]:
+            if self.at(r["kmbench"], r, "slab-cpu-rseq", 64, 2):
+                r.update(error_occurred=True, error_message="ENOMEM")
+        row = self.targets()["slab cpu-rseq throughput: 2 threads / 1 thread"]
+        self.assertEqual(row["class"], "target missing")
+        self.assertIn("only failed churn run of slab-cpu-rseq size:64 batch:1 threads:2",
+                      " ".join(row.values()))
+
+    def test_no_variants(self):
+        self.drop(lambda k, r: k["backend"].startswith(("slab-", "buddy-")))
+        page, section, parsed = self.section()
+        self.assertIsNotNone(section)
+        self.assertNotIn("percpu-targets-table", parsed.tables)
+        self.assertIn("No run of the &lt;layer&gt;-&lt;mode&gt; backends", section)
+        self.assertIn("No slab scaling plot: no churn run of slab-none, slab-thread, "
+                      "slab-cpu-lock or slab-cpu-rseq at size:64", section)
+        self.assertIn("No buddy scaling plot", section)
+        self.assertIsNone(ru.img_src(section, ru.PERCPU_ALTS[0]))
+        self.assertIsNotNone(ru.img_src(section, ru.PERCPU_ALTS[2]))
+        rows = ru.table_rows(parsed, "percpu-remote-table")
+        self.assertEqual([r["backend"] for r in rows], ru.SLAB_BASELINES)
+
+    def test_no_buddy(self):
+        self.drop(lambda k, r: k["backend"].startswith("buddy-"))
+        page, section, parsed = self.section()
+        self.assertIn("No buddy scaling plot: no churn run of buddy-none, buddy-thread, "
+                      "buddy-cpu-lock or buddy-cpu-rseq at size:4096", section)
+        self.assertIsNotNone(ru.img_src(section, ru.PERCPU_ALTS[0]))
+        rows = {r["target"]: r for r in ru.table_rows(parsed, "percpu-targets-table")}
+        self.assertEqual(rows["buddy cpu-rseq throughput: 2 threads / 1 thread"]["class"],
+                         "target missing")
+        self.assertEqual(rows["slab pair: cpu-rseq / none"]["verdict"], "met")
+
+    def test_one_mode_missing_from_plot(self):
+        self.drop(lambda k, r: k["backend"] == "slab-thread" and k["workload"] == "churn")
+        _, section, _ = self.section()
+        self.assertIn("slab plot: no churn run of slab-thread at size:64 batch:1", section)
+        self.assertIsNotNone(ru.img_src(section, ru.PERCPU_ALTS[0]))
+
+    def test_no_counters(self):
+        self.drop(lambda k, r: k["workload"] in ru.PERCPU_COUNTERS)
+        page, section, parsed = self.section()
+        self.assertIn("No run of counter-percpu, counter-atomic or counter-packed", section)
+        self.assertNotIn("percpu-counters-table", parsed.tables)
+        self.assertIsNone(ru.img_src(section, ru.PERCPU_ALTS[2]))
+
+    def test_no_remote_free(self):
+        self.drop(lambda k, r: k["workload"] == "remote-free")
+        _, section, parsed = self.section()
+        self.assertIn("No remote-free run with a result", section)
+        self.assertNotIn("percpu-remote-table", parsed.tables)
+
+    def test_failed_counter(self):
+        msg = "counter-atomic: the counter sums to 2001 after 2000 increments of 1 (2 threads)"
+        for r in self.data["benchmarks"]:
+            if r["kmbench"]["workload"] == "counter-atomic" and r["threads"] == 2:
+                r.update(error_occurred=True, error_message=msg)
+        _, section, parsed = self.section()
+        rows = ru.table_rows(parsed, "percpu-counters-table")
+        self.assertEqual(rows[1]["counter-atomic Mops/s"], "failed")
+        self.assertEqual(rows[1]["percpu / atomic"], "n/a")
+        self.assertIn(f"Failed: {msg}", html.unescape(section))
+
+    def test_file_without_modes(self):
+        del self.data["context"]["options"]["percpu"]
+        _, section, parsed = self.section()
+        self.assertIn("does not record the run", section)
+        self.assertEqual(len(ru.table_rows(parsed, "percpu-targets-table")),
+                         ru.PERCPU_TARGET_ROWS)
+
+    def test_escaping(self):
+        evil = "</p><script>alert(1)</script>"
+        self.data["context"]["options"]["percpu"]["rseq"] = {
+            "usable": False, "reason": evil, "asked_by": [evil]}
+        page = self.render()
+        self.assertNotIn("<script", page.lower())
+        self.assertIn(html.escape(evil), ru.section(page, "percpu"))
 
 
 class AtomicWrite(unittest.TestCase):

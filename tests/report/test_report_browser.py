@@ -135,6 +135,23 @@ class BrowserSlab(RenderedFixture):
         self.assertIsNotNone(ru.img_src(out, ru.SLAB_PLOT_ALT))
 
 
+class BrowserPercpu(RenderedFixture):
+    """The Per-CPU caches section of tests/fixtures/results-percpu.json as Chromium builds it."""
+
+    FIXTURE = ru.PERCPU_FIXTURE
+
+    def test_dom(self):
+        out, dom = self.dump_dom()
+        rows = ru.table_rows(dom, "percpu-targets-table")
+        self.assertEqual(len(rows), ru.PERCPU_TARGET_ROWS)
+        self.assertEqual({r["class"] for r in rows},
+                         {"target met", "target not-met", "target info"})
+        self.assertEqual(len(dom.tables["percpu-remote-table"]["rows"]), 12)
+        self.assertEqual(len(dom.tables["percpu-counters-table"]["rows"]), 2)
+        for alt in ru.PERCPU_ALTS:
+            self.assertIsNotNone(ru.img_src(out, alt), alt)
+
+
 if __name__ == "__main__":
     if not os.access(CHROMIUM, os.X_OK):
         print(f"skipped: {CHROMIUM} not found (Debian package chromium)")

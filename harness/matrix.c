@@ -1,0 +1,97 @@
+/*
+ * matrix.c - which backend processes a run starts, and the families each one runs (run.h).
+ *
+ * The matrix is backends x workloads x sizes x thread counts, one process per backend.  A
+ * workload flagged KMB_WL_NO_ALLOCATOR (workload.h: the per-CPU counters) does not allocate,
+ * so running it once per backend would measure the same code under every backend's name.  It
+ * runs once per thread count instead, in the process of the pseudo-backend "no-allocator"
+ * defined here, which the runner starts after the run's backends whenever such a workload is
+ * selected; its runs carry backend "no-allocator".  A backend of the run left without a family
+ * (every selected workload is such a workload) is not started (runner.c records why).
+ *
+ * Family order, the results' family_index: backends in kmb_matrix_backends() order, then
+ * workloads in the run's order, then sizes.  Every process computes the same order.
+ */
+#include <string.h>
+
+#include "run.h"
+
+static int no_allocator_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
+{
+	(void)cfg, (void)why, (void)whylen;
+	return 0;
+}
+
+static void no_allocator_fini(void)
+{
+}
+
+/* Never called by a KMB_WL_NO_ALLOCATOR workload; NULL and nothing keep any other honest. */
+static void *no_allocator_alloc(size_t size, gfp_t gfp, int node)
+{
+	(void)size, (void)gfp, (void)node;
+	return NULL;
+}
+
+static void no_allocator_free(void *p, size_t size)
+{
+	(void)p, (void)size;
+}
+
+static const char *no_allocator_free_name(void)
+{
+	return "-";
+}
+
+const struct kmb_backend_ops kmb_no_allocator = {
+	.name = KMB_NO_ALLOCATOR,
+	.description = "pseudo-backend: the process of the workloads that do not allocate",
+	.init = no_allocator_init,
+	.fini = no_allocator_fini,
+	.alloc = no_allocator_alloc,
+	.free = no_allocator_free,
+	.free_name = no_allocator_free_name,
+};
+
+static bool needs_no_allocator(const struct kmb_options *o)
+{
+	for (size_t i = 0; i < o->nworkloads; i++)
+		if (o->workloads[i]->flags & KMB_WL_NO_ALLOCATOR)
+			return true;
+	return false;
+}
+
+size_t kmb_matrix_backends(const struct kmb_options *o, const struct kmb_backend_ops **out)
+{
+	size_t n = 0;
+
+	for (; n < o->nbackends; n++)
+		out[n] = o->backends[n];
+	if (needs_no_allocator(o))
+		out[n++] = &kmb_no_allocator;
+	return n;
+}
+
+const struct kmb_backend_ops *kmb_matrix_find(const char *name)
+{
+	return strcmp(name, KMB_NO_ALLOCATOR) ? kmb_backend_find(name) : &kmb_no_allocator;
+}
+
+size_t kmb_family_count(const struct kmb_options *o, const struct kmb_backend_ops *b,
+			const struct kmb_workload *w)
+{
+	bool no_alloc = w->flags & KMB_WL_NO_ALLOCATOR;
+
+	if (no_alloc != (b == &kmb_no_allocator))
+		return 0;
+	return (w->params & KMB_P_SIZE) ? o->nsizes : 1;
+}
+
+size_t kmb_matrix_families(const struct kmb_options *o, const struct kmb_backend_ops *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < o->nworkloads; i++)
+		n += kmb_family_count(o, b, o->workloads[i]);
+	return n;
+}
