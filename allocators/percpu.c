@@ -155,6 +155,8 @@ static void do_setup(void)
 		first_dynamic = 1;
 	for (size_t g = 0; g < first_dynamic; g++)
 		used_map[g / 64] |= 1ULL << (g % 64);
+	/* lib/percpu_counter.c compute_batch_value(): max(32, 2 * nr_cpus) */
+	percpu_counter_batch = 2 * nr_cpus > 32 ? 2 * nr_cpus : 32;
 	kmb_rseq_init();
 }
 
@@ -362,16 +364,12 @@ void kmb_pcpu_unlock_cpu(void __percpu *slot, int cpu, bool rseq)
 
 /* --- percpu_counter (lib/percpu_counter.c) --- */
 
+int32_t percpu_counter_batch = 32;	/* compute_batch_value() at setup */
+
 int32_t kmb_percpu_counter_batch(void)
 {
-	static int32_t batch;
-
-	if (!batch) {
-		int32_t b = 2 * nr_cpu_ids();
-
-		batch = b > 32 ? b : 32;
-	}
-	return batch;
+	setup_per_cpu_areas();
+	return percpu_counter_batch;
 }
 
 static void counter_lock(struct percpu_counter *fbc)
@@ -403,7 +401,7 @@ void percpu_counter_destroy(struct percpu_counter *fbc)
 	fbc->counters = NULL;
 }
 
-void percpu_counter_add_batch(struct percpu_counter *fbc, int64_t amount, int32_t batch)
+void __percpu_counter_add_batch(struct percpu_counter *fbc, int64_t amount, int32_t batch)
 {
 	int64_t folded;
 

@@ -197,9 +197,23 @@ KMB_PERCPU_API int32_t kmb_percpu_counter_batch(void);
 /* percpu_counter_init - 0, or -ENOMEM. */
 KMB_PERCPU_API int percpu_counter_init(struct percpu_counter *fbc, int64_t amount);
 KMB_PERCPU_API void percpu_counter_destroy(struct percpu_counter *fbc);
-/* percpu_counter_add_batch - add @amount; a copy reaching @batch in size is folded into count. */
-KMB_PERCPU_API void percpu_counter_add_batch(struct percpu_counter *fbc, int64_t amount,
-					     int32_t batch);
+/* percpu_counter_add_batch - add @amount; a copy reaching @batch in size is folded into count.
+ * Inline where rseq works: one sequence on this CPU's copy; everything else out of line. */
+KMB_PERCPU_API void __percpu_counter_add_batch(struct percpu_counter *fbc, int64_t amount,
+					       int32_t batch);
+/* percpu_counter_batch once the areas are set up (percpu_counter_init sets them up). */
+extern KMB_PERCPU_API int32_t percpu_counter_batch;
+
+static inline __attribute__((always_inline)) void
+percpu_counter_add_batch(struct percpu_counter *fbc, int64_t amount, int32_t batch)
+{
+#if KMB_HAVE_RSEQ_ASM
+	if (__builtin_expect(kmb_rseq_ok, 1) && amount > -batch && amount < batch &&
+	    !kmb_rseq_add_s32_bounded(fbc->counters, (int32_t)amount, batch))
+		return;
+#endif
+	__percpu_counter_add_batch(fbc, amount, batch);
+}
 /* The exact value: count plus every copy (exact once no writer runs). */
 KMB_PERCPU_API int64_t percpu_counter_sum(struct percpu_counter *fbc);
 KMB_PERCPU_API void percpu_counter_set(struct percpu_counter *fbc, int64_t amount);
@@ -209,7 +223,7 @@ KMB_PERCPU_API int __percpu_counter_compare(struct percpu_counter *fbc, int64_t 
 
 static inline void percpu_counter_add(struct percpu_counter *fbc, int64_t amount)
 {
-	percpu_counter_add_batch(fbc, amount, kmb_percpu_counter_batch());
+	percpu_counter_add_batch(fbc, amount, percpu_counter_batch);
 }
 static inline void percpu_counter_sub(struct percpu_counter *fbc, int64_t amount)
 {
