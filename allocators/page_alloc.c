@@ -8,11 +8,13 @@
  *    a free merges the block with its buddy (pfn ^ (1 << order)) while the buddy is free at the
  *    same order (__free_one_page()).
  *  - In front of the free lists, per-CPU lists for orders 0..PAGE_ALLOC_COSTLY_ORDER hold
- *    recently freed blocks (struct per_cpu_pages): an order-0 free and the next allocation meet
- *    there without touching the zone.  They are filled and drained @batch blocks at a time and
- *    drained when they pass @high; the slow path drains every list (drain_all_pages()).
- *    Each has a spinlock, taken with trylock as the kernel's pcp_spin_trylock(): a thread that
- *    migrated to another CPU in between, or races a drain, falls back to the zone.
+ *    recently freed blocks (struct per_cpu_pages, a stack per order): an order-0 free and the
+ *    next allocation meet there without touching the zone.  They are refilled and drained
+ *    @batch blocks at a time, drained when full, and the slow path drains every list
+ *    (drain_all_pages()).  Four modes, chosen per run: none, thread, cpu-lock (a trylock per
+ *    operation, as the kernel's pcp_spin_trylock) and cpu-rseq (restartable sequences, no
+ *    atomic); page_pcp.c describes them and holds their slow paths, this file their fast
+ *    paths, inline in alloc_pages and __free_pages, and the moves between a list and the zone.
  *  - Zones are tried along the node's zonelist: HIGHMEM -> NORMAL -> DMA on the node, then the
  *    other nodes by distance.  gfp_zone() bounds how high a zone may be used; __GFP_THISNODE
  *    takes the no-fallback zonelist.  A zone is used only if its free pages stay above a
@@ -27,9 +29,11 @@
  *    block (PG_pcp), head of an allocated block (PG_head), reserved, or inside a block whose
  *    head is one of these (flags clear).
  *  - Two buddies are never both free at the same order in the buddy lists.
- *  - zone->free_pages == sum over orders of nr_free << order; pcp->count the same for its lists.
+ *  - zone->free_pages == sum over orders of nr_free << order.
+ *  - A per-CPU list's stacks hold PG_pcp blocks of their order and zone (page_pcp.c).
  *
- * Locks: pcp->lock, then zone->lock.  Never held while sleeping or calling a shrinker.
+ * Locks: a per-CPU list (its slot's guard, or its thread's lock), then zone->lock.  Never held
+ * while sleeping or calling a shrinker.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -132,114 +136,275 @@ static always_inline struct page *__rmqueue_smallest(struct zone *zone, unsigned
 	return NULL;
 }
 
-/* --- per-CPU page lists --- */
+/* --- per-CPU page lists: moving blocks between them and the zone --- */
 
-static always_inline struct per_cpu_pages *this_cpu_pcp(struct zone *zone)
+static void reverse_pages(struct page **p, unsigned int n)
 {
-	int cpu = raw_smp_processor_id();
+	for (unsigned int i = 0; i < n / 2; i++) {
+		struct page *t = p[i];
 
-	return &zone->pcp[(unsigned int)cpu < (unsigned int)kmb_mm.nr_cpus ? cpu : 0];
+		p[i] = p[n - 1 - i];
+		p[n - 1 - i] = t;
+	}
 }
 
-/* rmqueue_bulk: move up to @count blocks of @order to @list.  Returns blocks moved. */
-static noinline int rmqueue_bulk(struct zone *zone, unsigned int order, int count, struct list_head *list)
+int rmqueue_bulk(struct zone *zone, unsigned int order, struct per_cpu_pages *pcp)
 {
-	int i;
+	struct pcp_stack *st = pcp->stacks[order];
+	unsigned int want = pcp_batch(pcp->batch, order), room = st->capacity - st->count, i;
 
+	if (want > room)
+		want = room;
 	spin_lock(&zone->lock);
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < want; i++) {
 		struct page *page = __rmqueue_smallest(zone, order);
 
 		if (!page)
 			break;
 		page->order = order;
 		page->flags |= PG_mask(PG_pcp);
-		list_add_tail(&page->lru, list);
+		st->pages[st->count + i] = page;
 	}
 	zone_add_free(zone, -(long)(i << order));
 	spin_unlock(&zone->lock);
-	return i;
+	/* The kernel queues them at the list's tail and allocates from its head, so the first
+	 * block the zone gave goes out first: the top of the stack. */
+	reverse_pages(st->pages + st->count, i);
+	st->count += i;
+	pcp->nr_in[order] += i;
+	return (int)i;
 }
 
-/* free_pcppages_bulk: give at least @pages pages back from the lists' cold ends.  pcp locked. */
-static noinline void free_pcppages_bulk(struct zone *zone, int pages, struct per_cpu_pages *pcp)
+/* Free the @n coldest blocks of @order's stack.  zone->lock held; returns pages freed. */
+static long free_pcp_stack(struct zone *zone, struct per_cpu_pages *pcp, unsigned int order,
+			   unsigned int n)
 {
-	unsigned int order = 0;
+	struct pcp_stack *st = pcp->stacks[order];
+
+	if (n > st->count)
+		n = st->count;
+	for (unsigned int i = 0; i < n; i++) {
+		struct page *page = st->pages[i];
+
+		page->flags &= ~PG_mask(PG_pcp);
+		__free_one_page(page, page_to_pfn(page), zone, order);
+	}
+	memmove(st->pages, st->pages + n, (st->count - n) * sizeof(st->pages[0]));
+	st->count -= n;
+	pcp->nr_out[order] += n;
+	return (long)n << order;
+}
+
+void free_pcppages_bulk(struct zone *zone, struct per_cpu_pages *pcp, unsigned int order,
+			unsigned int n)
+{
 	long freed = 0;
 
 	spin_lock(&zone->lock);
-	while (freed < pages && pcp->count > 0) {
-		struct list_head *list = &pcp->lists[order];
-
-		if (!list_empty(list)) {
-			struct page *page = list_entry(list->prev, struct page, lru);
-
-			list_del(&page->lru);
-			page->flags &= ~PG_mask(PG_pcp);
-			pcp->count -= 1 << order;
-			freed += 1L << order;
-			__free_one_page(page, page_to_pfn(page), zone, order);
-		}
-		order = (order + 1) % NR_PCP_LISTS;
-	}
+	if (n)
+		freed = free_pcp_stack(zone, pcp, order, n);
+	else
+		for (unsigned int o = 0; o < NR_PCP_LISTS; o++)
+			freed += free_pcp_stack(zone, pcp, o, pcp->stacks[o]->count);
 	zone_add_free(zone, freed);
 	spin_unlock(&zone->lock);
 }
 
-/* Blocks moved at once for @order: the kernel's nr_pcp_alloc() without the adaptive part. */
-static always_inline int pcp_batch(const struct per_cpu_pages *pcp, unsigned int order)
-{
-	int b = pcp->batch >> order;
+/* --- per-CPU page lists: the fast paths of each mode (page_pcp.c has the slow ones) --- */
 
-	return b > 2 ? b : 2;
+/* The kernel's pcp_spin_trylock(): a thread that migrated, or that races a drain, gives way. */
+static always_inline bool pcp_trylock(struct kmb_pcpu_guard *g)
+{
+	return !__atomic_load_n(&g->lock, __ATOMIC_RELAXED) &&
+	       !__atomic_exchange_n(&g->lock, 1, __ATOMIC_ACQUIRE);
 }
 
-static always_inline struct page *rmqueue_pcplist(struct zone *zone, unsigned int order)
+static always_inline struct per_cpu_pages *this_cpu_pcp(struct zone *zone)
+{
+	return per_cpu_ptr(zone->pcp, kmb_current_cpu());
+}
+
+/* Thread mode: enter the calling thread's caches, unless a drainer owns them. */
+static always_inline bool pcp_thread_enter(struct pcp_thread *tc)
+{
+	__atomic_store_n(&tc->active, 1, __ATOMIC_RELAXED);
+	/* Only the compiler must keep the store before the load: the drainer's membarrier()
+	 * orders them on the CPU (page_pcp.c). */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (likely(!__atomic_load_n(&tc->stop, __ATOMIC_ACQUIRE)))
+		return true;
+	__atomic_store_n(&tc->active, 0, __ATOMIC_RELEASE);
+	return false;
+}
+
+static always_inline void pcp_thread_leave(struct pcp_thread *tc)
+{
+	__atomic_store_n(&tc->active, 0, __ATOMIC_RELEASE);
+}
+
+/* The thread's cache for the zone of index @idx (pcp_zone_index), NULL when it has none yet
+ * (the slow path makes one). */
+static always_inline struct per_cpu_pages *pcp_thread_zone(unsigned int idx)
+{
+	struct pcp_thread *tc = pcp_thread_cache;
+
+	return likely(tc) ? tc->zones[idx] : NULL;
+}
+
+static always_inline struct page *rmqueue_pcp_rseq(struct zone *zone, unsigned int order)
+{
+#if KMB_HAVE_RSEQ_ASM
+	int why = KMB_RSEQ_MISS;	/* set by the pop when it returns NULL */
+	struct page *page = kmb_rseq_stack_pop(zone->pcp, PCP_STACK_OFF(order), &why);
+
+	if (likely(page)) {
+		page->flags &= ~PG_mask(PG_pcp);
+		return page;
+	}
+	return rmqueue_pcplist_slow(zone, order, why);
+#else
+	(void)zone, (void)order;
+	return NULL;	/* never resolved to cpu-rseq */
+#endif
+}
+
+static always_inline struct page *rmqueue_pcp_lock(struct zone *zone, unsigned int order)
 {
 	struct per_cpu_pages *pcp = this_cpu_pcp(zone);
-	struct list_head *list;
-	struct page *page;
+	struct pcp_stack *st;
+	struct page *page = NULL;
 
-	if (unlikely(!spin_trylock(&pcp->lock)))
+	if (unlikely(!pcp_trylock(&pcp->guard)))
 		return NULL;
-	list = &pcp->lists[order];
-	if (unlikely(list_empty(list))) {
-		int n = rmqueue_bulk(zone, order, pcp_batch(pcp, order), list);
-
-		pcp->count += n << order;
-		if (!n) {
-			spin_unlock(&pcp->lock);
-			return NULL;
-		}
+	st = pcp->stacks[order];
+	if (likely(st->count) || rmqueue_bulk(zone, order, pcp)) {
+		page = st->pages[--st->count];
+		page->flags &= ~PG_mask(PG_pcp);
 	}
-	page = list_first_entry(list, struct page, lru);
-	list_del(&page->lru);
-	page->flags &= ~PG_mask(PG_pcp);
-	pcp->count -= 1 << order;
-	pcp->pgalloc[order]++;
-	spin_unlock(&pcp->lock);
+	kmb_pcpu_spin_unlock(&pcp->guard);
 	return page;
 }
 
-static void drain_pcp(struct zone *zone, struct per_cpu_pages *pcp)
+static always_inline struct page *rmqueue_pcp_thread(struct zone *zone, unsigned int order)
 {
-	spin_lock(&pcp->lock);
-	if (pcp->count)
-		free_pcppages_bulk(zone, pcp->count, pcp);
-	spin_unlock(&pcp->lock);
+	struct per_cpu_pages *pcp = pcp_thread_zone(pcp_zone_index(zone));
+	struct pcp_thread *tc = pcp_thread_cache;
+	struct pcp_stack *st;
+	struct page *page;
+	uint32_t n;
+
+	if (unlikely(!pcp))
+		return rmqueue_pcplist_slow(zone, order, KMB_RSEQ_MISS);
+	if (unlikely(!pcp_thread_enter(tc)))
+		return NULL;
+	st = pcp->stacks[order];
+	n = st->count;
+	if (unlikely(!n)) {
+		pcp_thread_leave(tc);
+		return rmqueue_pcplist_slow(zone, order, KMB_RSEQ_MISS);
+	}
+	page = st->pages[n - 1];
+	st->count = n - 1;
+	pcp_thread_leave(tc);
+	page->flags &= ~PG_mask(PG_pcp);
+	return page;
 }
 
-void drain_all_pages(struct zone *zone)
+/* rmqueue_pcplist: a block of @order from the calling CPU's (or thread's) list; NULL: use the
+ * zone (also in mode none).  The default mode is tested first. */
+static always_inline struct page *rmqueue_pcplist(struct zone *zone, unsigned int order)
 {
-	for (int nid = 0; nid < kmb_mm.nr_nodes; nid++)
-		for (int z = 0; z < MAX_NR_ZONES; z++) {
-			struct zone *zn = &NODE_DATA(nid)->node_zones[z];
+	const enum kmb_percpu_mode mode = kmb_mm.pcp_mode;
 
-			if (!zn->pcp || (zone && zone != zn))
-				continue;
-			for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++)
-				drain_pcp(zn, &zn->pcp[cpu]);
-		}
+	if (likely(mode == KMB_PERCPU_CPU_RSEQ))
+		return rmqueue_pcp_rseq(zone, order);
+	if (mode == KMB_PERCPU_THREAD)
+		return rmqueue_pcp_thread(zone, order);
+	if (mode == KMB_PERCPU_CPU_LOCK)
+		return rmqueue_pcp_lock(zone, order);
+	return NULL;
+}
+
+static always_inline bool free_pcp_rseq(struct zone *zone, struct page *page, unsigned int order)
+{
+#if KMB_HAVE_RSEQ_ASM
+	struct per_cpu_pages __percpu *pcp = zone->pcp;	/* not read again after the asm */
+	int r;
+
+	/* Flags first: once pushed, the block is another thread's to pop. */
+	page->order = order;
+	page->flags |= PG_mask(PG_pcp);
+	r = kmb_rseq_stack_push(pcp, PCP_STACK_OFF(order), page);
+	if (unlikely(r))
+		return free_pcp_slow(zone, page, order, r);
+	kmb_rseq_add(&pcp->pgfree[order], 1);
+	return true;
+#else
+	(void)zone, (void)page, (void)order;
+	return false;
+#endif
+}
+
+static always_inline bool free_pcp_lock(struct zone *zone, struct page *page, unsigned int order)
+{
+	struct per_cpu_pages *pcp = this_cpu_pcp(zone);
+	struct pcp_stack *st;
+
+	if (unlikely(!pcp_trylock(&pcp->guard)))
+		return false;
+	st = pcp->stacks[order];
+	if (unlikely(st->count >= st->capacity))
+		free_pcppages_bulk(zone, pcp, order, pcp_batch(pcp->batch, order));
+	page->order = order;
+	page->flags |= PG_mask(PG_pcp);
+	st->pages[st->count++] = page;
+	pcp->pgfree[order]++;
+	kmb_pcpu_spin_unlock(&pcp->guard);
+	return true;
+}
+
+static always_inline bool free_pcp_thread(struct zone *zone, struct page *page,
+					  unsigned int order)
+{
+	/* The index from the page's own fields: no load from the zone. */
+	struct per_cpu_pages *pcp = pcp_thread_zone((unsigned int)page->node * MAX_NR_ZONES +
+						    page->zone);
+	struct pcp_thread *tc = pcp_thread_cache;
+	struct pcp_stack *st;
+	uint32_t n;
+
+	if (unlikely(!pcp))
+		return free_pcp_slow(zone, page, order, KMB_RSEQ_MISS);
+	if (unlikely(!pcp_thread_enter(tc)))
+		return false;
+	st = pcp->stacks[order];
+	n = st->count;
+	if (unlikely(n >= st->capacity)) {
+		pcp_thread_leave(tc);
+		return free_pcp_slow(zone, page, order, KMB_RSEQ_MISS);
+	}
+	page->order = order;
+	page->flags |= PG_mask(PG_pcp);
+	st->pages[n] = page;
+	st->count = n + 1;
+	pcp->pgfree[order]++;
+	pcp_thread_leave(tc);
+	return true;
+}
+
+/* free_pcp: @page onto the calling CPU's (or thread's) list; false: use the zone (also in
+ * mode none). */
+static always_inline bool free_pcp(struct zone *zone, struct page *page, unsigned int order)
+{
+	const enum kmb_percpu_mode mode = kmb_mm.pcp_mode;
+
+	if (likely(mode == KMB_PERCPU_CPU_RSEQ))
+		return free_pcp_rseq(zone, page, order);
+	if (mode == KMB_PERCPU_THREAD)
+		return free_pcp_thread(zone, page, order);
+	if (mode == KMB_PERCPU_CPU_LOCK)
+		return free_pcp_lock(zone, page, order);
+	return false;
 }
 
 /* --- allocation --- */
@@ -262,7 +427,7 @@ static noinline struct page *rmqueue_buddy(struct zone *zone, unsigned int order
 /* rmqueue: a block of @order from @zone, through its per-CPU lists when they cover @order. */
 static always_inline struct page *rmqueue(struct zone *zone, unsigned int order)
 {
-	if (likely(zone->pcp && order <= PAGE_ALLOC_COSTLY_ORDER)) {
+	if (likely(order <= PAGE_ALLOC_COSTLY_ORDER)) {
 		struct page *page = rmqueue_pcplist(zone, order);
 
 		if (likely(page))
@@ -420,7 +585,7 @@ static void sync_with_frees(const struct alloc_context *ac)
 		spin_lock(&(*zp)->lock);
 		spin_unlock(&(*zp)->lock);
 	}
-	drain_all_pages(NULL);
+	drain_all_pages_sync();
 }
 
 static struct page *wait_and_retry(gfp_t gfp, unsigned int order, unsigned int alloc_flags,
@@ -632,29 +797,18 @@ static noinline void free_one_page(struct zone *zone, struct page *page, unsigne
 	wake_if_waiters(waiters);
 }
 
-/* free_the_page: to this CPU's list for small orders, else straight to the buddy lists. */
+/* free_the_page: to this CPU's (or thread's) list for small orders, else straight to the
+ * buddy lists. */
 static always_inline void free_the_page(struct page *page, unsigned int order)
 {
 	struct zone *zone = page_zone(page);
-	bool waiters;
 
 	page->flags &= ~PG_mask(PG_head);
-	if (likely(zone->pcp && order <= PAGE_ALLOC_COSTLY_ORDER)) {
-		struct per_cpu_pages *pcp = this_cpu_pcp(zone);
-
-		if (likely(spin_trylock(&pcp->lock))) {
-			page->order = order;
-			page->flags |= PG_mask(PG_pcp);
-			list_add(&page->lru, &pcp->lists[order]);
-			pcp->count += 1 << order;
-			if (unlikely(pcp->count >= pcp->high))
-				free_pcppages_bulk(zone, pcp->batch, pcp);
-			pcp->pgfree++;
-			waiters = atomic_load_explicit(&kmb_mm.nr_waiters, memory_order_relaxed);
-			spin_unlock(&pcp->lock);
-			wake_if_waiters(waiters);
-			return;
-		}
+	if (likely(order <= PAGE_ALLOC_COSTLY_ORDER) && likely(free_pcp(zone, page, order))) {
+		/* After the push: a waiter that raised nr_waiters before its drain either drained
+		 * this block or is seen here (drain_all_pages_sync). */
+		wake_if_waiters(atomic_load_explicit(&kmb_mm.nr_waiters, memory_order_relaxed));
+		return;
 	}
 	free_one_page(zone, page, order);
 }
@@ -893,72 +1047,6 @@ void setup_per_zone_wmarks(void)
 		}
 }
 
-/* zone_batchsize / zone_highsize (mm/page_alloc.c, before v6.7's adaptive high). */
-static void pcp_limits(const struct zone *z, int *batch, int *high)
-{
-	unsigned long b = z->managed_pages >> 10, cpus = 0, h;
-
-	if (b > (1UL << 20) / PAGE_SIZE)
-		b = (1UL << 20) / PAGE_SIZE;
-	b /= 4;
-	if (b < 1)
-		b = 1;
-	b = b + b / 2;
-	while (b & (b - 1))
-		b &= b - 1;		/* rounddown_pow_of_two */
-	b = b > 1 ? b - 1 : 1;
-	for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++)
-		cpus += kmb_mm.cpu_node[cpu] == z->node;
-	if (!cpus)
-		cpus = (unsigned long)kmb_mm.nr_cpus;
-	h = z->_watermark[WMARK_LOW] / cpus;
-	if (h < b * 4)
-		h = b * 4;
-	*batch = (int)b;
-	*high = (int)h;
-}
-
-int setup_pcp(void)
-{
-	struct zone *z;
-
-	if (kmb_mm.cfg.pcp < 0)
-		return 0;
-	for_each_zone(z) {
-		int batch, high;
-
-		if (!populated_zone(z))
-			continue;
-		if (posix_memalign((void **)&z->pcp, 64,
-				   sizeof(*z->pcp) * (size_t)kmb_mm.nr_cpus))
-			return -ENOMEM;
-		pcp_limits(z, &batch, &high);
-		for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++) {
-			struct per_cpu_pages *pcp = &z->pcp[cpu];
-
-			memset(pcp, 0, sizeof(*pcp));
-			spin_lock_init(&pcp->lock);
-			pcp->batch = batch;
-			pcp->high = high;
-			for (int l = 0; l < NR_PCP_LISTS; l++)
-				INIT_LIST_HEAD(&pcp->lists[l]);
-		}
-	}
-	return 0;
-}
-
-void teardown_pcp(void)
-{
-	for (int nid = 0; nid < KMB_MAX_NUMNODES; nid++) {
-		if (!kmb_mm.node_data[nid])
-			continue;
-		for (int i = 0; i < MAX_NR_ZONES; i++) {
-			free(NODE_DATA(nid)->node_zones[i].pcp);
-			NODE_DATA(nid)->node_zones[i].pcp = NULL;
-		}
-	}
-}
-
 /* --- setup and teardown --- */
 
 int kmb_mm_setup(const struct kmb_mm_config *cfg, char *why, size_t whylen)
@@ -984,6 +1072,11 @@ int kmb_mm_setup(const struct kmb_mm_config *cfg, char *why, size_t whylen)
 	pthread_mutex_init(&kmb_mm.shrinker_lock, NULL);
 	INIT_LIST_HEAD(&kmb_mm.shrinkers);
 	r = physmem_setup(why, whylen);
+	if (r) {
+		kmb_mm_teardown();
+		return r;
+	}
+	r = pcp_resolve_mode(why, whylen);
 	if (r)
 		kmb_mm_teardown();
 	return r;
@@ -1004,8 +1097,15 @@ void mem_init(void)
 	kmb_mm.reserved_pages = present - managed;
 	setup_per_zone_wmarks();
 	build_all_zonelists();
-	if (setup_pcp())
-		teardown_pcp();		/* run without per-CPU lists rather than not at all */
+	if (setup_pcp()) {
+		/* Run without per-CPU lists rather than not at all, and say so. */
+		teardown_pcp();
+		snprintf(kmb_mm.pcp_why, sizeof(kmb_mm.pcp_why), "%s unavailable, none used: no "
+			 "memory for the per-CPU page lists",
+			 kmb_percpu_mode_name(kmb_mm.pcp_mode));
+		kmb_mm.pcp_mode = kmb_mm.cfg.pcp_mode = KMB_PERCPU_NONE;
+		kmb_mm.cfg.pcp = -1;
+	}
 	kmb_mm.strict_refcount = KMB_DEBUG || kmb_mm.cfg.debug != 0;
 	kmb_mm.booted = true;
 	kmb_mm.online_nodes = (unsigned int)kmb_mm.nr_nodes;
@@ -1041,6 +1141,20 @@ int kmb_mm_nr_nodes(void)
 	return kmb_mm.nr_nodes;
 }
 
+/* kmb_mm_get_stats' share of each per-CPU (or per-thread) list. */
+static int pcp_stats(struct zone *zone, struct per_cpu_pages *pcp, int who, void *arg)
+{
+	struct kmb_mm_stats *st = arg;
+
+	(void)zone, (void)who;
+	st->pcp_pages += pcp_pages(pcp);
+	for (unsigned int o = 0; o < NR_PCP_LISTS; o++) {
+		st->pgfree += (unsigned long)pcp->pgfree[o];
+		st->pgalloc[o] += (unsigned long)pcp_pgalloc(pcp, o);
+	}
+	return 0;
+}
+
 void kmb_mm_get_stats(struct kmb_mm_stats *st)
 {
 	struct zone *z;
@@ -1054,15 +1168,8 @@ void kmb_mm_get_stats(struct kmb_mm_stats *st)
 		for (int o = 0; o < NR_PAGE_ORDERS; o++)
 			st->pgalloc[o] += z->pgalloc[o];
 		st->pgfree += z->pgfree;
-		if (z->pcp)
-			for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++) {
-				const struct per_cpu_pages *pcp = &z->pcp[cpu];
-
-				st->pcp_pages += (unsigned long)pcp->count;
-				st->pgfree += pcp->pgfree;
-				for (int o = 0; o < NR_PCP_LISTS; o++)
-					st->pgalloc[o] += pcp->pgalloc[o];
-			}
+		if (populated_zone(z))
+			pcp_for_each(z, 0, pcp_stats, st);
 	}
 	st->reserved_pages = kmb_mm.reserved_pages;
 	st->alloc_fail = atomic_load(&kmb_mm.alloc_fail);

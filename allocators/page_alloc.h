@@ -1,9 +1,10 @@
 /*
  * page_alloc.h - internal header of the physical memory and buddy layers (physmem.c,
- * memblock.c, page_alloc.c, vmscan.c, vmstat.c, page_debug.c).  Layers above include it to
- * reach struct zone and the node data; users include kmbench/mm.h only.
+ * memblock.c, page_alloc.c, page_pcp.c, vmscan.c, vmstat.c, page_debug.c).  Layers above
+ * include it to reach struct zone and the node data; users include kmbench/mm.h only.
  *
- * Lock order: pcp->lock, then zone->lock; kmb_mm.wait_lock and kmb_mm.shrinker_lock are never
+ * Lock order: the per-thread caches' registry (thread mode), then a per-CPU slot's guard or a
+ * thread cache's lock, then zone->lock; kmb_mm.wait_lock and kmb_mm.shrinker_lock are never
  * held together with a zone or pcp lock.
  */
 #ifndef KMB_ALLOC_PAGE_ALLOC_H
@@ -27,18 +28,65 @@ enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
 #define ALLOC_KSWAPD		0x20	/* wake kswapd on the slow path */
 #define ALLOC_RESERVES		(ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_NO_WATERMARKS)
 
-/* Per-CPU page lists for orders 0..PAGE_ALLOC_COSTLY_ORDER (mm/page_alloc.c struct
- * per_cpu_pages).  count is in pages; high and batch as the kernel computes them. */
+/*
+ * Per-CPU page lists for orders 0..PAGE_ALLOC_COSTLY_ORDER (mm/page_alloc.c struct
+ * per_cpu_pages), kept as one stack of free blocks per order instead of the kernel's list_heads:
+ * the cpu-rseq fast paths pop and push them with rseq.h's stack sequences, which need an array
+ * and a count.  One struct per_cpu_pages per CPU (cpu-lock, cpu-rseq: from alloc_percpu) or per
+ * thread and zone (thread mode); page_pcp.c's opening comment has the modes and their rules.
+ */
 #define NR_PCP_LISTS	(PAGE_ALLOC_COSTLY_ORDER + 1)
+
+/* A stack of free blocks of one order, in the layout kmb_rseq_stack_pop/push expect. */
+struct pcp_stack {
+	uint32_t count;			/* blocks on the stack */
+	uint32_t capacity;		/* blocks it holds (pcp_capacity()) */
+	struct page *pages[];		/* [0] the coldest .. [count - 1] the hottest */
+};
+
 struct per_cpu_pages {
-	spinlock_t lock;
-	int count;			/* pages on all lists */
-	int high;			/* drain batch pages when count exceeds this */
-	int batch;			/* pages moved to or from the buddy lists at once */
-	struct list_head lists[NR_PCP_LISTS];
-	unsigned long pgalloc[NR_PCP_LISTS];	/* allocations served here, per order */
-	unsigned long pgfree;			/* frees taken here */
+	struct kmb_pcpu_guard guard;	/* first: the cpu-rseq sequences test it (rseq.h) */
+	struct pcp_stack *stacks[NR_PCP_LISTS];	/* per order; NUMA-local to the owner */
+	/* Counters.  The blocks allocated from the stacks are not counted on the fast path but
+	 * derived: nr_in + pgfree - nr_out - count, per order (pcp_pgalloc()). */
+	long pgfree[NR_PCP_LISTS];	/* frees pushed on the stacks; in cpu-rseq a this_cpu add
+					 * that may land on another CPU's copy than the push: only
+					 * the sum over the zone's CPUs is exact */
+	long nr_in[NR_PCP_LISTS];	/* blocks refilled from the zone */
+	long nr_out[NR_PCP_LISTS];	/* blocks drained to the zone */
+	int high;			/* pages; each order holds pcp_capacity() blocks */
+	int batch;			/* pages moved to or from the zone at once */
 } cacheline_aligned;
+
+/* Byte offset of @order's stack pointer in struct per_cpu_pages: the rseq sequences' @off. */
+#define PCP_STACK_OFF(order)	\
+	((long)(offsetof(struct per_cpu_pages, stacks) + (order) * sizeof(struct pcp_stack *)))
+
+/* Blocks moved at once for @order: the kernel's nr_pcp_alloc() without the adaptive part. */
+static always_inline unsigned int pcp_batch(int batch, unsigned int order)
+{
+	unsigned int b = (unsigned int)batch >> order;
+
+	return b > 2 ? b : 2;
+}
+
+/*
+ * The thread mode's caches (page_pcp.c): per thread, one struct per_cpu_pages per zone.  The
+ * owner's fast paths take no lock: they raise @active, and give way (use the zone) when @stop
+ * is set.  A drainer takes @lock, sets @stop, runs membarrier() so that every fast path either
+ * saw @stop or is seen @active, and waits for @active to drop.  The owner's slow paths take
+ * @lock, an uncontended atomic.
+ */
+#define PCP_NR_ZONE_SLOTS	(KMB_MAX_NUMNODES * MAX_NR_ZONES)
+struct pcp_thread {
+	uint32_t active;		/* the owner is inside a fast path */
+	uint32_t stop;			/* a drainer owns them: the fast paths use the zone */
+	struct per_cpu_pages *zones[PCP_NR_ZONE_SLOTS];	/* by pcp_zone_index(); NULL: none */
+	spinlock_t lock;		/* the owner's slow paths, and drainers */
+	bool registered;		/* on the registry (under its lock) */
+	struct list_head node;		/* in the registry */
+};
+extern __thread struct pcp_thread *pcp_thread_cache;
 
 struct free_area {
 	struct list_head free_list;
@@ -50,14 +98,21 @@ struct zone {
 	 * line; free_pages is also read without the lock by the watermark check. */
 	spinlock_t lock cacheline_aligned;
 	atomic_long free_pages;		/* NR_FREE_PAGES: pages in the buddy lists */
-	unsigned long pgalloc[NR_PAGE_ORDERS];	/* allocations served by the buddy lists */
-	unsigned long pgfree;			/* frees into the buddy lists */
+	unsigned long pgalloc[NR_PAGE_ORDERS];	/* allocations served by the buddy lists, and
+						 * those of exited threads' lists (thread mode) */
+	unsigned long pgfree;			/* frees into the buddy lists (the same) */
 
 	struct free_area free_area[NR_PAGE_ORDERS] cacheline_aligned;
 
 	unsigned long _watermark[NR_WMARK];
 	long lowmem_reserve[MAX_NR_ZONES];	/* kept free from allocations of higher zones */
-	struct per_cpu_pages *pcp;		/* nr_cpus entries; NULL when pcp is off */
+	/* Per-CPU page lists: a per-CPU pointer (percpu.h) in the cpu-lock and cpu-rseq modes,
+	 * else NULL; their stacks live in pcp_area, one page-aligned slice per CPU on the CPU's
+	 * node.  pcp_high and pcp_batch are set in every mode but none. */
+	struct per_cpu_pages __percpu *pcp;
+	void *pcp_area;
+	size_t pcp_area_size;
+	int pcp_high, pcp_batch;
 	unsigned long zone_start_pfn;
 	unsigned long spanned_pages;
 	unsigned long present_pages;
@@ -70,6 +125,11 @@ struct zone {
 static inline bool populated_zone(const struct zone *z)
 {
 	return z->managed_pages != 0;
+}
+
+static always_inline unsigned int pcp_zone_index(const struct zone *zone)
+{
+	return (unsigned int)zone->node * MAX_NR_ZONES + (unsigned int)zone->idx;
 }
 
 static inline unsigned long zone_page_state(const struct zone *z)
@@ -101,6 +161,8 @@ struct kmb_mm {
 	int nr_nodes;
 	unsigned int online_nodes;	/* nr_nodes once mem_init() has run, else 0 */
 	int nr_cpus;			/* per-CPU list slots (possible CPUs) */
+	enum kmb_percpu_mode pcp_mode;	/* the page lists' mode, resolved: never DEFAULT */
+	char pcp_why[192];		/* why pcp_mode is not the one asked for, else "" */
 	pg_data_t *node_data[KMB_MAX_NUMNODES];
 	int cpu_node[1024];		/* the machine's node of each CPU (model node mod nr_nodes) */
 	size_t linear_size, vmemmap_size;
@@ -191,11 +253,47 @@ void zone_init(struct zone *z, int nid, enum zone_type idx, unsigned long start_
 void __free_pages_core(struct page *page, unsigned int order);	/* boot hand-over */
 void build_all_zonelists(void);
 void setup_per_zone_wmarks(void);
-int setup_pcp(void);
-void teardown_pcp(void);
+/* rmqueue_bulk - up to a batch of @order blocks from the zone onto @pcp's stack (its owner
+ * only), the first the zone gives on top; returns how many. */
+int rmqueue_bulk(struct zone *zone, unsigned int order, struct per_cpu_pages *pcp);
+/* free_pcppages_bulk - @n blocks of @order from the cold end of @pcp's stack back to the zone
+ * (its owner only); every block of every order when @n is 0. */
+void free_pcppages_bulk(struct zone *zone, struct per_cpu_pages *pcp, unsigned int order,
+			unsigned int n);
 /* Zone watermark check (mm/page_alloc.c __zone_watermark_ok). */
 bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 		       int highest_zoneidx, unsigned int alloc_flags, long free_pages);
+
+/* --- page_pcp.c --- */
+/* Resolve kmb_mm.cfg's pcp and pcp_mode into kmb_mm.pcp_mode (and pcp_why); 0, or -EINVAL
+ * with one line in @why for a mode that does not exist. */
+int pcp_resolve_mode(char *why, size_t whylen);
+/* setup_pcp - the lists of every populated zone, in kmb_mm.pcp_mode; 0 or -ENOMEM. */
+int setup_pcp(void);
+/* teardown_pcp - free them, and forget every thread's caches (their pages are gone too). */
+void teardown_pcp(void);
+/* The slow paths of the fast paths in page_alloc.c: the list was empty or full, the slot busy,
+ * or the thread has no cache yet.  Alloc: a block (PG_pcp cleared) or NULL (use the zone).
+ * Free: true when the list took @page (PG_pcp set), false (flags as given) to use the zone. */
+struct page *rmqueue_pcplist_slow(struct zone *zone, unsigned int order, int why);
+bool free_pcp_slow(struct zone *zone, struct page *page, unsigned int order, int why);
+/* Every list of every zone back to the buddy lists, locking even the empty ones: a free that
+ * finished before this is either drained or sees nr_waiters raised before (vmscan's sync). */
+void drain_all_pages_sync(void);
+/*
+ * pcp_for_each - call @fn on every per-CPU list of @zone (@who: the CPU) or, in thread mode,
+ * every thread's (@who: -1, -2, ...); stops at the first nonzero return and returns it.  With
+ * PCP_OWN each is owned for the call, so no fast path touches it (its guard, or the thread
+ * cache's lock and stop word); without, what @fn reads is a snapshot.  Call without a zone
+ * lock.
+ */
+#define PCP_OWN		0x1	/* own each list for the call */
+#define PCP_NONEMPTY	0x2	/* skip lists found empty (before owning them) */
+typedef int (*pcp_visit_fn)(struct zone *zone, struct per_cpu_pages *pcp, int who, void *arg);
+int pcp_for_each(struct zone *zone, unsigned int flags, pcp_visit_fn fn, void *arg);
+/* Pages on @pcp's stacks; blocks of @order allocated from them (derived from the counters). */
+unsigned long pcp_pages(const struct per_cpu_pages *pcp);
+long pcp_pgalloc(const struct per_cpu_pages *pcp, unsigned int order);
 
 /* --- vmscan.c --- */
 unsigned long shrink_slab(gfp_t gfp, int nid);	/* objects freed */

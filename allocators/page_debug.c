@@ -294,36 +294,106 @@ static int check_zone_lists(struct zone *z, char *why, size_t whylen,
 	}
 	CHECK(pages == zone_page_state(z), "node %d %s: free lists hold %lu pages, free_pages "
 	      "says %lu", z->node, z->name, pages, zone_page_state(z));
-	if (z->pcp)
-		for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++) {
-			struct per_cpu_pages *pcp = &z->pcp[cpu];
-			long count = 0;
+	return 0;
+}
 
-			for (unsigned int o = 0; o < NR_PCP_LISTS; o++) {
-				struct list_head *pos;
+/* What check_pcp gathers over a zone's per-CPU (or per-thread) lists. */
+struct pcp_check {
+	char *why;
+	size_t whylen;
+	unsigned long blocks[NR_PCP_LISTS];	/* on the stacks, per order */
+	struct page **seen;			/* every block on them: one listed twice? */
+	size_t nseen, cap;
+	bool nomem;
+};
 
-				list_for_each(pos, &pcp->lists[o]) {
-					struct page *p = list_entry(pos, struct page, lru);
+static int page_ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(struct page *const *)a, y = (uintptr_t)*(struct page *const *)b;
 
-					CHECK((p->flags & PG_STATE_MASK) == PG_mask(PG_pcp) &&
-					      p->order == o && page_zone(p) == z,
-					      "node %d %s cpu %d: pfn %#lx on the order-%u per-CPU "
-					      "list has flags %#lx order %u", z->node, z->name, cpu,
-					      page_to_pfn(p), o, p->flags, p->order);
-					count += 1L << o;
+	return x < y ? -1 : x > y;
+}
+
+/* No block on two lists (or twice on one): with the per-order counts equal to the PG_pcp
+ * blocks of mem_map, the lists and those blocks match one to one. */
+static int check_pcp_unique(struct zone *z, struct pcp_check *pc)
+{
+	char *why = pc->why;
+	size_t whylen = pc->whylen;
+
+	if (pc->nomem || pc->nseen < 2)
+		return 0;
+	qsort(pc->seen, pc->nseen, sizeof(pc->seen[0]), page_ptr_cmp);
+	for (size_t i = 1; i < pc->nseen; i++)
+		CHECK(pc->seen[i] != pc->seen[i - 1], "node %d %s: pfn %#lx is on the per-CPU "
+		      "lists twice", z->node, z->name, page_to_pfn(pc->seen[i]));
+	return 0;
+}
+
+static void pcp_owner(char *buf, size_t len, int who)
+{
+	if (who >= 0)
+		snprintf(buf, len, "cpu %d", who);
+	else
+		snprintf(buf, len, "thread %d", -who);
+}
+
+/* One list: well-formed stacks of PG_pcp blocks of their order, in this zone. */
+static int check_pcp(struct zone *z, struct per_cpu_pages *pcp, int who, void *arg)
+{
+	struct pcp_check *pc = arg;
+	char *why = pc->why, owner[24];
+	size_t whylen = pc->whylen;
+
+	pcp_owner(owner, sizeof(owner), who);
+	for (unsigned int o = 0; o < NR_PCP_LISTS; o++) {
+		const struct pcp_stack *st = pcp->stacks[o];
+
+		CHECK(st->count <= st->capacity, "node %d %s %s: order-%u per-CPU list holds %u "
+		      "blocks, more than its %u", z->node, z->name, owner, o, st->count,
+		      st->capacity);
+		for (uint32_t i = 0; i < st->count; i++) {
+			struct page *p = st->pages[i];
+			uintptr_t off = (uintptr_t)p - (uintptr_t)kmb_memmap.vmemmap;
+
+			CHECK((uintptr_t)p >= (uintptr_t)kmb_memmap.vmemmap &&
+			      off % sizeof(struct page) == 0 &&
+			      off / sizeof(struct page) < kmb_memmap.max_pfn,
+			      "node %d %s %s: order-%u per-CPU list holds %p, not a frame", z->node,
+			      z->name, owner, o, (void *)p);
+			CHECK((p->flags & PG_STATE_MASK) == PG_mask(PG_pcp) && p->order == o &&
+			      page_zone(p) == z,
+			      "node %d %s %s: pfn %#lx on the order-%u per-CPU list has flags %#lx "
+			      "order %u", z->node, z->name, owner, page_to_pfn(p), o, p->flags,
+			      p->order);
+			CHECK(page_count(p) == 0, "node %d %s %s: pfn %#lx on the order-%u per-CPU "
+			      "list has refcount %d", z->node, z->name, owner, page_to_pfn(p), o,
+			      page_count(p));
+			if (pc->nseen == pc->cap && !pc->nomem) {
+				size_t cap = pc->cap ? pc->cap * 2 : 1024;
+				struct page **seen = realloc(pc->seen, cap * sizeof(*seen));
+
+				pc->nomem = !seen;	/* then the duplicate test is skipped */
+				if (seen) {
+					pc->seen = seen;
+					pc->cap = cap;
 				}
 			}
-			CHECK(count == pcp->count, "node %d %s cpu %d: per-CPU lists hold %ld "
-			      "pages, count says %d", z->node, z->name, cpu, count, pcp->count);
+			if (!pc->nomem)
+				pc->seen[pc->nseen++] = p;
 		}
+		pc->blocks[o] += st->count;
+	}
 	return 0;
 }
 
 /* Walk the zone frame by frame: every frame belongs to exactly one block. */
 static int check_zone_frames(struct zone *z, char *why, size_t whylen,
-			     const unsigned long blocks[NR_PAGE_ORDERS])
+			     const unsigned long blocks[NR_PAGE_ORDERS],
+			     const unsigned long pcp_blocks[NR_PCP_LISTS])
 {
 	unsigned long end = z->zone_start_pfn + z->spanned_pages, seen[NR_PAGE_ORDERS] = { 0 };
+	unsigned long seen_pcp[NR_PAGE_ORDERS] = { 0 };
 
 	for (unsigned long pfn = z->zone_start_pfn; pfn < end;) {
 		struct page *p = pfn_to_page(pfn);
@@ -353,11 +423,20 @@ static int check_zone_frames(struct zone *z, char *why, size_t whylen,
 		      "at pfn %#lx has refcount %d", z->node, z->name, pfn, page_count(p));
 		if (f == PG_mask(PG_buddy))
 			seen[o]++;
+		if (f == PG_mask(PG_pcp))
+			seen_pcp[o]++;
 		pfn += 1UL << o;
 	}
-	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
+		unsigned long on_pcp = o < NR_PCP_LISTS ? pcp_blocks[o] : 0;
+
 		CHECK(seen[o] == blocks[o], "node %d %s order %u: %lu free blocks in mem_map, %lu "
 		      "on the list", z->node, z->name, o, seen[o], blocks[o]);
+		/* Equal counts and the stacks' own check: each PG_pcp block is on one stack. */
+		CHECK(seen_pcp[o] == on_pcp, "node %d %s order %u: %lu PG_pcp blocks in mem_map, "
+		      "%lu on the per-CPU lists: a block is lost or on two lists", z->node,
+		      z->name, o, seen_pcp[o], on_pcp);
+	}
 	return 0;
 }
 
@@ -367,20 +446,23 @@ int kmb_mm_check(char *why, size_t whylen)
 	for (int n = 0; n < kmb_mm.nr_nodes; n++)
 		for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 			struct zone *z = &NODE_DATA(n)->node_zones[zi];
+			struct pcp_check pc = { .why = why, .whylen = whylen };
 			unsigned long blocks[NR_PAGE_ORDERS];
 			int r;
 
-			if (z->pcp)
-				for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++)
-					spin_lock(&z->pcp[cpu].lock);
+			/* The lists first, each owned while it is read (lock order: a list, then
+			 * the zone); the caller keeps every other thread out meanwhile. */
+			r = pcp_for_each(z, PCP_OWN, check_pcp, &pc);
+			if (!r)
+				r = check_pcp_unique(z, &pc);
+			free(pc.seen);
+			if (r)
+				return r;
 			spin_lock(&z->lock);
 			r = check_zone_lists(z, why, whylen, blocks);
 			if (!r)
-				r = check_zone_frames(z, why, whylen, blocks);
+				r = check_zone_frames(z, why, whylen, blocks, pc.blocks);
 			spin_unlock(&z->lock);
-			if (z->pcp)
-				for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++)
-					spin_unlock(&z->pcp[cpu].lock);
 			if (r)
 				return r;
 		}

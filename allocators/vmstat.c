@@ -28,6 +28,22 @@ size_t kmb_show_nodes(char *buf, size_t len)
 	return sb_end(&sb);
 }
 
+/* zoneinfo's pageset of one CPU ("cpu: N", the kernel's) or, in thread mode, one thread
+ * ("thread: N", kmbench's); count in pages. */
+static int show_pageset(struct zone *zone, struct per_cpu_pages *pcp, int who, void *arg)
+{
+	struct sbuf *sb = arg;
+
+	(void)zone;
+	sb_printf(sb, "\n    %s: %d"
+		  "\n              count: %lu"
+		  "\n              high:  %d"
+		  "\n              batch: %d",
+		  who >= 0 ? "cpu" : "thread", who >= 0 ? who : -who, pcp_pages(pcp), pcp->high,
+		  pcp->batch);
+	return 0;
+}
+
 /* frag_show_print: "Node 0, zone   Normal" then nr_free per order, populated zones only. */
 size_t kmb_show_buddyinfo(char *buf, size_t len)
 {
@@ -77,13 +93,7 @@ size_t kmb_show_zoneinfo(char *buf, size_t len)
 			}
 			sb_printf(&sb, "\n      nr_free_pages %lu", zone_page_state(zone));
 			sb_printf(&sb, "\n  pagesets");
-			for (int cpu = 0; zone->pcp && cpu < kmb_mm.nr_cpus; cpu++)
-				sb_printf(&sb, "\n    cpu: %d"
-					  "\n              count: %d"
-					  "\n              high:  %d"
-					  "\n              batch: %d",
-					  cpu, zone->pcp[cpu].count, zone->pcp[cpu].high,
-					  zone->pcp[cpu].batch);
+			pcp_for_each(zone, 0, show_pageset, &sb);
 			sb_printf(&sb, "\n  node_unreclaimable:  0"
 				  "\n  start_pfn:           %lu\n", zone->zone_start_pfn);
 		}

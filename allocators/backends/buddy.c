@@ -4,6 +4,11 @@
  * allocation is at least a page and page aligned; free uses the same order.  The node and GFP
  * flags go to alloc_pages_node() unchanged, except __GFP_HIGHMEM: a workload needs an address,
  * and a HIGHMEM frame has none.
+ *
+ * buddy follows the run's per-CPU page list options (--pcp); its variants buddy-none,
+ * buddy-thread, buddy-cpu-lock and buddy-cpu-rseq force one mode of the lists each, whatever
+ * the run asked, so that one run measures what each contributes.  buddy-cpu-rseq runs cpu-lock
+ * where rseq cannot be used; its statistics (pcp_mode, pcp_mode_why) say so.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +25,37 @@ static int buddy_init(const struct kmb_backend_config *cfg, char *why, size_t wh
 		return -EINVAL;
 	}
 	return kmb_mm_backend_init(cfg, false, why, whylen);
+}
+
+/* A variant: the run's configuration with its own mode of the per-CPU page lists. */
+static int buddy_init_mode(const struct kmb_backend_config *cfg, enum kmb_percpu_mode mode,
+			   char *why, size_t whylen)
+{
+	struct kmb_backend_config c = *cfg;
+
+	c.pcp = mode == KMB_PERCPU_NONE ? -1 : 1;
+	c.pcp_mode = (int)mode;
+	return buddy_init(&c, why, whylen);
+}
+
+static int buddy_none_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
+{
+	return buddy_init_mode(cfg, KMB_PERCPU_NONE, why, whylen);
+}
+
+static int buddy_thread_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
+{
+	return buddy_init_mode(cfg, KMB_PERCPU_THREAD, why, whylen);
+}
+
+static int buddy_cpu_lock_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
+{
+	return buddy_init_mode(cfg, KMB_PERCPU_CPU_LOCK, why, whylen);
+}
+
+static int buddy_cpu_rseq_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
+{
+	return buddy_init_mode(cfg, KMB_PERCPU_CPU_RSEQ, why, whylen);
 }
 
 static void *buddy_alloc(size_t size, gfp_t gfp, int node)
@@ -48,16 +84,34 @@ static const char *buddy_free_name(void)
 	return "free_pages";
 }
 
-const struct kmb_backend_ops kmb_backend_buddy = {
-	.name = "buddy",
-	.description = "buddy page allocator: alloc_pages_node/free_pages, sizes rounded up to an order",
-	.caps = KMB_CAP_SIZED_FREE | KMB_CAP_NODE | KMB_CAP_GFP | KMB_CAP_STATS | KMB_CAP_CHECK,
-	.init = buddy_init,
-	.fini = kmb_mm_backend_fini,
-	.alloc = buddy_alloc,
-	.free = buddy_free,
-	.stats = kmb_mm_backend_stats,
-	.check = kmb_mm_backend_check,
-	.free_name = buddy_free_name,
-	.frag_index = buddy_frag_index,
-};
+#define BUDDY_OPS(ident, bname, desc, init_fn)						\
+	const struct kmb_backend_ops kmb_backend_##ident = {				\
+		.name = bname,								\
+		.description = desc,							\
+		.caps = KMB_CAP_SIZED_FREE | KMB_CAP_NODE | KMB_CAP_GFP | KMB_CAP_STATS |	\
+			KMB_CAP_CHECK,							\
+		.init = init_fn,							\
+		.fini = kmb_mm_backend_fini,						\
+		.alloc = buddy_alloc,							\
+		.free = buddy_free,							\
+		.stats = kmb_mm_backend_stats,						\
+		.check = kmb_mm_backend_check,						\
+		.free_name = buddy_free_name,						\
+		.frag_index = buddy_frag_index,						\
+	}
+
+BUDDY_OPS(buddy, "buddy",
+	  "buddy page allocator: alloc_pages_node/free_pages, sizes rounded up to an order",
+	  buddy_init);
+BUDDY_OPS(buddy_none, "buddy-none",
+	  "buddy page allocator without per-CPU page lists: the zone lock every time",
+	  buddy_none_init);
+BUDDY_OPS(buddy_thread, "buddy-thread",
+	  "buddy page allocator, per-thread page lists (like glibc's tcache), no lock",
+	  buddy_thread_init);
+BUDDY_OPS(buddy_cpu_lock, "buddy-cpu-lock",
+	  "buddy page allocator, per-CPU page lists behind a per-CPU lock (an atomic)",
+	  buddy_cpu_lock_init);
+BUDDY_OPS(buddy_cpu_rseq, "buddy-cpu-rseq",
+	  "buddy page allocator, per-CPU page lists through rseq: no lock, no atomic",
+	  buddy_cpu_rseq_init);

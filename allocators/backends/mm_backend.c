@@ -78,12 +78,17 @@ int kmb_mm_backend_stats(const struct kmb_stats_sink *sink)
 		{ "unusable_index", kmb_show_unusable_index },
 	};
 	struct kmb_mm_stats st;
+	const char *pcp_why;
 	char key[48];
 
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
 		if (put_text(sink, tables[i].key, tables[i].show))
 			return -ENOMEM;
 	kmb_mm_get_stats(&st);
+	/* The lists' mode this process ran (a variant forces one), and why not the one asked. */
+	sink->text(sink->ctx, "pcp_mode", kmb_percpu_mode_name(kmb_mm_pcp_mode(&pcp_why)));
+	if (*pcp_why)
+		sink->text(sink->ctx, "pcp_mode_why", pcp_why);
 	sink->num(sink->ctx, "nr_nodes", kmb_mm_nr_nodes());
 	sink->num(sink->ctx, "managed_pages", (double)st.managed_pages);
 	sink->num(sink->ctx, "reserved_pages", (double)st.reserved_pages);

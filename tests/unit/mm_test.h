@@ -2,7 +2,9 @@
  * mm_test.h - helpers the page allocator's and the slab layer's unit tests (test_buddy*.c,
  * test_slab*.c, test_kmalloc.c) share:
  *
- *   boot(cfg)          kmb_mm_init() a machine, or fail the test with the reason;
+ *   boot(cfg)          kmb_mm_init() a machine, or fail the test with the reason; the
+ *                      per-CPU page lists' mode is KMB_TEST_PCP_MODE's (none, thread,
+ *                      cpu-lock, cpu-rseq) when @cfg leaves pcp and pcp_mode at 0;
  *   check_mm()         kmb_mm_check(), or fail the test with what it found;
  *   teardown           a cmocka teardown that calls kmb_mm_teardown();
  *   stats()            kmb_mm_get_stats() as a value;
@@ -45,9 +47,15 @@
 
 static inline void boot(const struct kmb_mm_config *cfg)
 {
+	const char *env = getenv("KMB_TEST_PCP_MODE");
+	struct kmb_mm_config c = *cfg;
 	char why[256] = "";
-	int r = kmb_mm_init(cfg, why, sizeof(why));
+	int r;
 
+	if (env && *env && !c.pcp && c.pcp_mode == KMB_PERCPU_DEFAULT &&
+	    kmb_percpu_mode_parse(env, &c.pcp_mode))
+		fail_msg("KMB_TEST_PCP_MODE=%s: valid: " KMB_PERCPU_MODES, env);
+	r = kmb_mm_init(&c, why, sizeof(why));
 	if (r)
 		fail_msg("kmb_mm_init: %d: %s", r, why);
 }
