@@ -111,6 +111,13 @@ int kmb_mm_backend_stats(const struct kmb_stats_sink *sink)
 	}
 	if (slab_up) {
 		struct kmb_slab_stats ss;
+		const char *slab_why;
+
+		/* The sheaves' mode this process ran, and why not the one asked. */
+		sink->text(sink->ctx, "slab_mode",
+			   kmb_percpu_mode_name(kmb_slab_percpu_mode(&slab_why)));
+		if (*slab_why)
+			sink->text(sink->ctx, "slab_mode_why", slab_why);
 
 		if (put_text(sink, "slabinfo", kmb_show_slabinfo))
 			return -ENOMEM;
