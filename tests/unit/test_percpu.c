@@ -554,10 +554,16 @@ static void *tc_main(void *arg)
 
 static bool tc_done(void)
 {
-	for (int i = 0; i < TC_WORKERS; i++)
+	unsigned long moves = 0;
+
+	for (int i = 0; i < TC_WORKERS; i++) {
 		if (atomic_load_explicit(&tc.w[i].ops, memory_order_relaxed) < MIN_OPS)
 			return false;
-	return true;
+		moves += __atomic_load_n(&tc.w[i].moves, __ATOMIC_RELAXED);
+	}
+	/* Under load the migrations may come late: run until one was seen (the watchdog
+	 * bounds the wait). */
+	return mv.cpu[0] == mv.cpu[1] || moves > 0;
 }
 
 static void test_this_cpu(void **state)
@@ -1265,9 +1271,17 @@ static void *tk_stopper(void *arg)
 
 static bool tk_done(void)
 {
-	for (int i = 0; i < TK_WORKERS; i++)
+	unsigned long moves = 0;
+
+	for (int i = 0; i < TK_WORKERS; i++) {
 		if (atomic_load_explicit(&tk.t[i].ops, memory_order_relaxed) < MIN_OPS)
 			return false;
+		moves += __atomic_load_n(&tk.t[i].moves, __ATOMIC_RELAXED);
+	}
+	/* Under load the migrations may come late: run until one was seen (the watchdog
+	 * bounds the wait). */
+	if (mv.cpu[0] != mv.cpu[1] && !moves)
+		return false;
 	return atomic_load_explicit(&tk.t[TK_WORKERS].ops, memory_order_relaxed) >= MIN_STOPS;
 }
 
