@@ -165,11 +165,13 @@ static unsigned int default_sheaf_capacity(unsigned int size)
 	return cap < 4 ? 4 : cap;
 }
 
-/* Sheaves are metadata, from the C library's allocator (the kernel kmallocs them). */
+/* Sheaves are metadata, from the C library's allocator (the kernel kmallocs them), in whole
+ * cache lines: two CPUs' sheaves never share one. */
 static struct slab_sheaf *alloc_empty_sheaf(struct kmem_cache *s)
 {
-	struct list_head *mem = malloc(sizeof(struct list_head) + sizeof(struct slab_sheaf) +
-				       s->sheaf_capacity * sizeof(void *));
+	size_t bytes = sizeof(struct list_head) + sizeof(struct slab_sheaf) +
+		       s->sheaf_capacity * sizeof(void *);
+	struct list_head *mem = aligned_alloc(64, (bytes + 63) / 64 * 64);
 	struct slab_sheaf *sh;
 
 	if (!mem)
