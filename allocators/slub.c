@@ -153,16 +153,17 @@ static inline bool sheaf_real(const struct slab_sheaf *sh)
 }
 
 /*
- * The default capacity: enough objects that a refill or flush (a node lock and a walk of
- * slab freelists) is spread over many fast operations, without holding much memory per CPU:
- * 32 objects of 256 bytes or less, fewer for larger objects, at least 4.  kmbench's choice;
- * Linux leaves sheaves off unless a cache asks (kmem_cache_args.sheaf_capacity).
+ * The default capacity: 8 KiB worth of objects, between 8 and 128 of them (128 up to 64-byte
+ * objects, 32 at 256 bytes, 8 from 1 KiB).  Enough that a refill or flush (a node lock and a
+ * walk of slab freelists) is spread over many fast operations, and that a thousand small
+ * objects freed at once fit in the sheaves and the barn instead of going back to their slabs.
+ * kmbench's choice; Linux leaves sheaves off unless a cache asks (kmem_cache_args).
  */
 static unsigned int default_sheaf_capacity(unsigned int size)
 {
-	unsigned int cap = size <= 256 ? 32 : 8192 / size;
+	unsigned int cap = 8192 / size;
 
-	return cap < 4 ? 4 : cap;
+	return cap < 8 ? 8 : cap > 128 ? 128 : cap;
 }
 
 /* Sheaves are metadata, from the C library's allocator (the kernel kmallocs them), in whole
@@ -976,47 +977,43 @@ static always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int 
 	void *obj;
 
 	if (likely(node == NUMA_NO_NODE && !(gfp & __GFP_ZERO))) {
-		switch (s->mode) {
-		case KMB_PERCPU_THREAD:
+		/* Tests in order of likelihood: cpu-rseq is the default. */
+#if KMB_HAVE_RSEQ_ASM
+		if (likely(s->mode == KMB_PERCPU_CPU_RSEQ)) {
+			int why;
+
+			obj = kmb_rseq_stack_pop(s->cpu_sheaves, PCS_MAIN, &why);
+			if (likely(obj))
+				return obj;
+		} else
+#endif
+		if (s->mode == KMB_PERCPU_THREAD) {
 			main = thread_sheaves[s->id]->main;
 			n = main->size;
 			if (likely(n)) {
 				main->size = --n;
 				return main->objects[n];
 			}
-			break;
-		case KMB_PERCPU_CPU_RSEQ:
-#if KMB_HAVE_RSEQ_ASM
-		{
-			int why;
-
-			obj = kmb_rseq_stack_pop(s->cpu_sheaves, PCS_MAIN, &why);
-			if (likely(obj))
-				return obj;
-			break;
-		}
-#endif
-			/* fall through */
-		default:
-			break;
 		}
 	}
-	return slab_alloc_other(s, gfp, node, caller);
+	/* NULL: the exported function's caller, read here and not kept across the fast path */
+	return slab_alloc_other(s, gfp, node, caller ? caller : __builtin_return_address(0));
 }
 
+/* The caller argument NULL means the exported function's own caller (slab_alloc_node). */
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
 {
-	return slab_alloc_node(s, flags, NUMA_NO_NODE, __builtin_return_address(0));
+	return slab_alloc_node(s, flags, NUMA_NO_NODE, NULL);
 }
 
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
 {
-	return slab_alloc_node(s, flags, node, __builtin_return_address(0));
+	return slab_alloc_node(s, flags, node, NULL);
 }
 
 void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags)
 {
-	return slab_alloc_node(s, flags | __GFP_ZERO, NUMA_NO_NODE, __builtin_return_address(0));
+	return slab_alloc_node(s, flags | __GFP_ZERO, NUMA_NO_NODE, NULL);
 }
 
 /* --- free --- */
@@ -1079,8 +1076,13 @@ static always_inline void slab_free(struct kmem_cache *s, struct page *page, voi
 	unsigned int n;
 
 	if (likely(node_is_local(page->node))) {
-		switch (s->mode) {
-		case KMB_PERCPU_THREAD:
+#if KMB_HAVE_RSEQ_ASM
+		if (likely(s->mode == KMB_PERCPU_CPU_RSEQ)) {
+			if (likely(!kmb_rseq_stack_push(s->cpu_sheaves, PCS_MAIN, obj)))
+				return;
+		} else
+#endif
+		if (s->mode == KMB_PERCPU_THREAD) {
 			main = thread_sheaves[s->id]->main;
 			n = main->size;
 			if (likely(n < main->capacity) && likely(!n || main->objects[n - 1] != obj)) {
@@ -1088,19 +1090,10 @@ static always_inline void slab_free(struct kmem_cache *s, struct page *page, voi
 				main->size = n + 1;
 				return;
 			}
-			break;
-		case KMB_PERCPU_CPU_RSEQ:
-#if KMB_HAVE_RSEQ_ASM
-			if (likely(!kmb_rseq_stack_push(s->cpu_sheaves, PCS_MAIN, obj)))
-				return;
-			break;
-#endif
-			/* fall through */
-		default:
-			break;
 		}
 	}
-	slab_free_other(s, page_slab(compound_head(page)), obj, caller);
+	slab_free_other(s, page_slab(compound_head(page)), obj,
+			caller ? caller : __builtin_return_address(0));
 }
 
 /*
@@ -1133,7 +1126,7 @@ void kmem_cache_free(struct kmem_cache *s, void *obj)
 		slab_free_bad(s, obj);
 		return;
 	}
-	slab_free(s, page, obj, __builtin_return_address(0));
+	slab_free(s, page, obj, NULL);
 }
 
 /* The kmalloc path: the cache comes from the slab. */

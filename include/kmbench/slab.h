@@ -66,9 +66,8 @@ struct kmem_cache_args {
 	unsigned int align;		/* as kmem_cache_create's */
 	void (*ctor)(void *);
 	unsigned int sheaf_capacity;	/* objects per per-CPU sheaf (Bonwick's magazine size),
-					 * 1..KMEM_CACHE_MAX_SHEAF; 0: kmbench's default for the
-					 * size (32 for objects up to 256 bytes, 8 KiB of objects
-					 * above, at least 4) */
+					 * 1..KMEM_CACHE_MAX_SHEAF; 0: kmbench's default, 8 KiB of
+					 * objects, between 8 and 128 of them */
 	enum kmb_percpu_mode percpu;	/* KMB_PERCPU_DEFAULT: the mode of kmb_slab_set_percpu */
 };
 struct kmem_cache *__kmem_cache_create_args(const char *name, unsigned int size,

@@ -660,7 +660,9 @@ static void test_ctor(void **state)
 	}
 	st1 = slab_stats();
 	slabs = st1.slabs_alloc - st0.slabs_alloc;
-	assert_int_equal(slabs, 3);
+	/* three slabs, or more when sheaves refill a whole sheaf at a time */
+	if (slabs < 3)
+		fail_msg("%zu objects from %lu slabs of %u", n, slabs, r.objperslab);
 	/* a constructor call per object of every slab made, not per allocation */
 	assert_int_equal(st1.ctor_calls - st0.ctor_calls, slabs * r.objperslab);
 	assert_int_equal(atomic_load(&ctor_runs) - runs0, slabs * r.objperslab);
