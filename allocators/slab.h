@@ -212,8 +212,6 @@ unsigned long kmem_cache_objects_in_use(struct kmem_cache *s);
  * the caller's. */
 void flush_all(struct kmem_cache *s, bool all_threads);
 extern enum kmb_percpu_mode slab_percpu_mode;	/* kmb_slab_set_percpu, resolved */
-/* Free an object whose slab is known (kfree). */
-void kmb_slab_free_obj(struct slab *slab, void *obj, const void *caller);
 /* Counts for slabinfo: slabs, objects, free objects (on partial slabs' free lists). */
 void kmem_cache_counts(struct kmem_cache *s, unsigned long *slabs, unsigned long *objects,
 		       unsigned long *free);

@@ -378,30 +378,6 @@ size_t ksize(const void *p)
 	return page_test(page, PG_head) ? PAGE_SIZE << page->order : 0;
 }
 
-void kfree(const void *p)
-{
-	const void *caller = __builtin_return_address(0);
-	struct page *page;
-
-	if (unlikely(ZERO_OR_NULL_PTR(p)))
-		return;
-	if (unlikely(!virt_addr_valid(p))) {
-		slab_err(NULL, NULL, p, "kfree: %p is not a kmalloc address", p);
-		return;
-	}
-	page = compound_head(virt_to_page(p));
-	if (likely(page_test(page, PG_slab))) {
-		kmb_slab_free_obj(page_slab(page), (void *)p, caller);
-		return;
-	}
-	/* free_large_kmalloc: a block straight from the page allocator, by its first byte */
-	if (p != page_address(page)) {
-		slab_err(NULL, NULL, p, "kfree: %p is not the start of a kmalloc allocation", p);
-		return;
-	}
-	__free_pages(page, page->order);
-}
-
 void *krealloc(const void *p, size_t new_size, gfp_t flags)
 {
 	size_t old = ksize(p);

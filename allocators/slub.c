@@ -1129,10 +1129,50 @@ void kmem_cache_free(struct kmem_cache *s, void *obj)
 	slab_free(s, page, obj, NULL);
 }
 
-/* The kmalloc path: the cache comes from the slab. */
-void kmb_slab_free_obj(struct slab *slab, void *obj, const void *caller)
+/* kfree's own cases: a block straight from the page allocator (free_large_kmalloc), or a
+ * pointer kmalloc never returned. */
+static noinline void kfree_other(const void *p, const void *caller)
 {
-	slab_free(slab->slab_cache, slab_page(slab), obj, caller);
+	struct page *page;
+
+	(void)caller;
+	if (!virt_addr_valid(p)) {
+		slab_err(NULL, NULL, p, "kfree: %p is not a kmalloc address", p);
+		return;
+	}
+	page = compound_head(virt_to_page(p));
+	if (page_test(page, PG_slab)) {		/* a slab frame without its cache: cannot be */
+		slab_free(page_slab(page)->slab_cache, page, (void *)p, caller);
+		return;
+	}
+	if (p != page_address(page)) {
+		slab_err(NULL, NULL, p, "kfree: %p is not the start of a kmalloc allocation", p);
+		return;
+	}
+	__free_pages(page, page->order);
+}
+
+/*
+ * kfree (mm/slub.c): the cache comes from the object's frame, which names it (every frame of a
+ * slab does); a frame that names none is a large kmalloc or a misuse.
+ */
+void kfree(const void *p)
+{
+	unsigned long pfn = ((uintptr_t)p - (uintptr_t)kmb_memmap.linear) >> PAGE_SHIFT;
+	struct page *page;
+	struct kmem_cache *s;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return;
+	if (likely(pfn < kmb_memmap.max_low_pfn)) {
+		page = &kmb_memmap.vmemmap[pfn];
+		s = page->mapping;
+		if (likely(s)) {
+			slab_free(s, page, (void *)p, NULL);
+			return;
+		}
+	}
+	kfree_other(p, __builtin_return_address(0));
 }
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
