@@ -110,12 +110,6 @@
 #include "page_alloc.h"
 #include "placement.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#define cpu_relax()	__builtin_ia32_pause()
-#else
-#define cpu_relax()	do { } while (0)
-#endif
-
 __thread struct pcp_thread *pcp_thread_cache;
 
 /* --- limits and layout --- */

@@ -25,12 +25,6 @@
 #include "kmbench/percpu.h"
 #include "placement.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#define cpu_relax()	__builtin_ia32_pause()
-#else
-#define cpu_relax()	do { } while (0)
-#endif
-
 #define GRANULE		64
 #define NR_GRANULES	(KMB_PCPU_UNIT_SIZE / GRANULE)
 

@@ -154,6 +154,14 @@ static inline __attribute__((always_inline)) void kmb_this_cpu_add4(void *p, int
 #define this_cpu_read(pcp)	__atomic_load_n(this_cpu_ptr(&(pcp)), __ATOMIC_RELAXED)
 #define this_cpu_write(pcp, v)	__atomic_store_n(this_cpu_ptr(&(pcp)), (v), __ATOMIC_RELAXED)
 
+/* cpu_relax (arch/x86/include/asm/vdso/processor.h): the spin-wait hint, PAUSE on x86. */
+static inline __attribute__((always_inline)) void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
 /* --- per-CPU slot guards (rseq.h): the slow paths of the cpu-lock and cpu-rseq modes --- */
 
 /*
