@@ -11,13 +11,6 @@
 
 #include "page_alloc.h"
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
 /* Spin on a plain load (no cache-line ping-pong), yield after a while: a pinned holder may
  * have been preempted, and user space cannot forbid that as spin_lock() does in the kernel. */
 void spin_lock_slow(spinlock_t *l)
