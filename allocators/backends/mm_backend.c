@@ -65,6 +65,20 @@ static int put_text(const struct kmb_stats_sink *sink, const char *key,
 	return 0;
 }
 
+/* A layer's per-CPU mode this process ran (a variant forces one) as @key, and as @key_why
+ * why it is not the one asked, when it is not. */
+static void put_mode(const struct kmb_stats_sink *sink, const char *key,
+		     enum kmb_percpu_mode mode, const char *why)
+{
+	char key_why[32];
+
+	sink->text(sink->ctx, key, kmb_percpu_mode_name(mode));
+	if (*why) {
+		snprintf(key_why, sizeof(key_why), "%s_why", key);
+		sink->text(sink->ctx, key_why, why);
+	}
+}
+
 int kmb_mm_backend_stats(const struct kmb_stats_sink *sink)
 {
 	static const struct {
@@ -85,10 +99,7 @@ int kmb_mm_backend_stats(const struct kmb_stats_sink *sink)
 		if (put_text(sink, tables[i].key, tables[i].show))
 			return -ENOMEM;
 	kmb_mm_get_stats(&st);
-	/* The lists' mode this process ran (a variant forces one), and why not the one asked. */
-	sink->text(sink->ctx, "pcp_mode", kmb_percpu_mode_name(kmb_mm_pcp_mode(&pcp_why)));
-	if (*pcp_why)
-		sink->text(sink->ctx, "pcp_mode_why", pcp_why);
+	put_mode(sink, "pcp_mode", kmb_mm_pcp_mode(&pcp_why), pcp_why);
 	sink->num(sink->ctx, "nr_nodes", kmb_mm_nr_nodes());
 	sink->num(sink->ctx, "managed_pages", (double)st.managed_pages);
 	sink->num(sink->ctx, "reserved_pages", (double)st.reserved_pages);
@@ -113,11 +124,7 @@ int kmb_mm_backend_stats(const struct kmb_stats_sink *sink)
 		struct kmb_slab_stats ss;
 		const char *slab_why;
 
-		/* The sheaves' mode this process ran, and why not the one asked. */
-		sink->text(sink->ctx, "slab_mode",
-			   kmb_percpu_mode_name(kmb_slab_percpu_mode(&slab_why)));
-		if (*slab_why)
-			sink->text(sink->ctx, "slab_mode_why", slab_why);
+		put_mode(sink, "slab_mode", kmb_slab_percpu_mode(&slab_why), slab_why);
 
 		if (put_text(sink, "slabinfo", kmb_show_slabinfo))
 			return -ENOMEM;
