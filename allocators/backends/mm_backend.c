@@ -92,6 +92,7 @@ int kmb_mm_backend_stats(const struct kmb_stats_sink *sink)
 		{ "unusable_index", kmb_show_unusable_index },
 	};
 	struct kmb_mm_stats st;
+	enum kmb_percpu_mode pcp_mode;
 	const char *pcp_why;
 	char key[48];
 
@@ -99,7 +100,8 @@ int kmb_mm_backend_stats(const struct kmb_stats_sink *sink)
 		if (put_text(sink, tables[i].key, tables[i].show))
 			return -ENOMEM;
 	kmb_mm_get_stats(&st);
-	put_mode(sink, "pcp_mode", kmb_mm_pcp_mode(&pcp_why), pcp_why);
+	pcp_mode = kmb_mm_pcp_mode(&pcp_why);
+	put_mode(sink, "pcp_mode", pcp_mode, pcp_why);
 	sink->num(sink->ctx, "nr_nodes", kmb_mm_nr_nodes());
 	sink->num(sink->ctx, "managed_pages", (double)st.managed_pages);
 	sink->num(sink->ctx, "reserved_pages", (double)st.reserved_pages);
@@ -124,7 +126,9 @@ int kmb_mm_backend_stats(const struct kmb_stats_sink *sink)
 		struct kmb_slab_stats ss;
 		const char *slab_why;
 
-		put_mode(sink, "slab_mode", kmb_slab_percpu_mode(&slab_why), slab_why);
+		enum kmb_percpu_mode slab_mode = kmb_slab_percpu_mode(&slab_why);
+
+		put_mode(sink, "slab_mode", slab_mode, slab_why);
 
 		if (put_text(sink, "slabinfo", kmb_show_slabinfo))
 			return -ENOMEM;
