@@ -1,0 +1,384 @@
+/*
+ * mempool.c - memory pools: a reserve of preallocated elements that guarantees forward progress
+ * to callers that may sleep, after Linux's mm/mempool.c.
+ *
+ * Design.  A pool is a stack of up to min_nr elements (elements[0..curr_nr)) over an underlying
+ * allocator given as a pair of functions.  The reserve is the last resort, not a cache: the
+ * allocator is always asked first, so in normal operation the reserve stays full and costs
+ * nothing but its memory.  Only when the allocator fails are elements taken from it; they come
+ * back through mempool_free, which refills the reserve before it gives anything back to the
+ * allocator.  A caller that may sleep and finds the reserve empty waits for such a free.  That is
+ * the guarantee: as long as every element handed out is eventually freed, a sleeping
+ * mempool_alloc returns.
+ *
+ * Invariants: 0 <= curr_nr <= min_nr except transiently in mempool_resize; elements[] has room
+ * for max(min_nr, 1); the fast paths (the allocator succeeds; the reserve is full on free) take
+ * no lock.
+ *
+ * Lock order: pool->lock is innermost; the underlying allocator is never called under it (it
+ * may sleep, and it may itself free into this pool through a shrinker).
+ *
+ * Differences from Linux: the lock is a mutex and the wait queue a condition variable (one
+ * cannot sleep under a spinlock here, and a condvar needs a mutex); the pool's own storage and
+ * element array come from the C library, not kmalloc, so that a pool's bookkeeping does not count
+ * against the modelled memory; the fault injection and counters are kmbench's.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kmbench/mempool.h"
+#include "lib.h"
+
+/* The kernel's io_schedule_timeout(5*HZ): a waiter retries the allocator this often even
+ * when no element is freed, since memory may have come back to the allocator instead. */
+#define MEMPOOL_WAIT_NS		(5ULL * 1000000000ULL)
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void add_element(mempool_t *pool, void *element)
+{
+	pool->elements[pool->curr_nr++] = element;
+}
+
+static void *remove_element(mempool_t *pool)
+{
+	return pool->elements[--pool->curr_nr];
+}
+
+static int read_curr_nr(mempool_t *pool)
+{
+	return __atomic_load_n(&pool->curr_nr, __ATOMIC_RELAXED);
+}
+
+/* Should this underlying allocation fail on purpose?  splitmix64 of a per-pool sequence, so the
+ * decisions need no lock and repeat from run to run in one thread. */
+static bool should_fail(mempool_t *pool)
+{
+	unsigned int permille = __atomic_load_n(&pool->fail_permille, __ATOMIC_RELAXED);
+	uint64_t z;
+
+	if (likely(!permille))
+		return false;
+	z = __atomic_fetch_add(&pool->fail_seq, 1, __ATOMIC_RELAXED) * 0x9e3779b97f4a7c15ULL;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	if (z % 1000 >= permille)
+		return false;
+	__atomic_fetch_add(&pool->nr_injected, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+static void *pool_alloc(mempool_t *pool, gfp_t gfp)
+{
+	if (unlikely(should_fail(pool)))
+		return NULL;
+	return pool->alloc(gfp, pool->pool_data);
+}
+
+void mempool_exit(mempool_t *pool)
+{
+	while (pool->curr_nr)
+		pool->free(remove_element(pool), pool->pool_data);
+	free(pool->elements);
+	pool->elements = NULL;
+	pthread_cond_destroy(&pool->wait);
+	pthread_mutex_destroy(&pool->lock);
+}
+
+int mempool_init(mempool_t *pool, int min_nr, mempool_alloc_t *alloc_fn,
+		 mempool_free_t *free_fn, void *pool_data)
+{
+	pthread_condattr_t attr;
+
+	if (min_nr < 0)
+		return -EINVAL;
+	memset(pool, 0, sizeof(*pool));
+	pool->min_nr = min_nr;
+	pool->pool_data = pool_data;
+	pool->alloc = alloc_fn;
+	pool->free = free_fn;
+	/* Room for one element even when min_nr is 0: mempool_free keeps one then (below). */
+	pool->elements = calloc(min_nr > 0 ? (size_t)min_nr : 1, sizeof(void *));
+	if (!pool->elements)
+		return -ENOMEM;
+	pthread_mutex_init(&pool->lock, NULL);
+	/* A monotonic clock for the wait's timeout: a change of the wall clock must not make a
+	 * waiter sleep for hours or spin. */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&pool->wait, &attr);
+	pthread_condattr_destroy(&attr);
+
+	/* First pre-allocate the guaranteed number of elements. */
+	while (pool->curr_nr < pool->min_nr) {
+		void *element = pool->alloc(GFP_KERNEL, pool->pool_data);
+
+		if (unlikely(!element)) {
+			mempool_exit(pool);
+			return -ENOMEM;
+		}
+		add_element(pool, element);
+	}
+	return 0;
+}
+
+mempool_t *mempool_create(int min_nr, mempool_alloc_t *alloc_fn, mempool_free_t *free_fn,
+			  void *pool_data)
+{
+	mempool_t *pool = malloc(sizeof(*pool));
+
+	if (!pool)
+		return NULL;
+	if (mempool_init(pool, min_nr, alloc_fn, free_fn, pool_data)) {
+		free(pool);
+		return NULL;
+	}
+	return pool;
+}
+
+void mempool_destroy(mempool_t *pool)
+{
+	if (unlikely(!pool))
+		return;
+	mempool_exit(pool);
+	free(pool);
+}
+
+int mempool_resize(mempool_t *pool, int new_min_nr)
+{
+	void **new_elements;
+	void *element;
+
+	if (new_min_nr <= 0)
+		return -EINVAL;
+
+	pthread_mutex_lock(&pool->lock);
+	if (new_min_nr <= pool->min_nr) {
+		while (new_min_nr < pool->curr_nr) {
+			element = remove_element(pool);
+			pthread_mutex_unlock(&pool->lock);
+			pool->free(element, pool->pool_data);
+			pthread_mutex_lock(&pool->lock);
+		}
+		pool->min_nr = new_min_nr;
+		pthread_mutex_unlock(&pool->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&pool->lock);
+
+	/* Grow the pool. */
+	new_elements = calloc((size_t)new_min_nr, sizeof(*new_elements));
+	if (!new_elements)
+		return -ENOMEM;
+
+	pthread_mutex_lock(&pool->lock);
+	if (unlikely(new_min_nr <= pool->min_nr)) {
+		/* Raced: another resize did our work. */
+		pthread_mutex_unlock(&pool->lock);
+		free(new_elements);
+		return 0;
+	}
+	memcpy(new_elements, pool->elements, (size_t)pool->curr_nr * sizeof(*new_elements));
+	free(pool->elements);
+	pool->elements = new_elements;
+	pool->min_nr = new_min_nr;
+
+	while (pool->curr_nr < pool->min_nr) {
+		pthread_mutex_unlock(&pool->lock);
+		element = pool_alloc(pool, GFP_KERNEL);
+		if (!element)
+			return 0;	/* as the kernel: mempool_free refills the rest */
+		pthread_mutex_lock(&pool->lock);
+		if (pool->curr_nr < pool->min_nr) {
+			add_element(pool, element);
+		} else {
+			/* Raced: frees filled the reserve meanwhile. */
+			pthread_mutex_unlock(&pool->lock);
+			pool->free(element, pool->pool_data);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return 0;
+}
+
+/*
+ * The reserve is empty and the caller may sleep: wait under pool->lock (held on entry and on
+ * return) for a free to wake us, or for the timeout.  The condvar drops the lock atomically, so
+ * a free that refills the reserve after our check cannot be missed.
+ */
+static void mempool_wait(mempool_t *pool)
+{
+	uint64_t start = now_ns(), deadline = start + MEMPOOL_WAIT_NS;
+	struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000ULL),
+			       .tv_nsec = (long)(deadline % 1000000000ULL) };
+
+	pool->nr_waits++;
+	pool->nr_waiting++;
+	pthread_cond_timedwait(&pool->wait, &pool->lock, &ts);
+	pool->nr_waiting--;
+	pool->wait_ns += now_ns() - start;
+}
+
+static noinline cold void *mempool_alloc_slow(mempool_t *pool, gfp_t gfp_mask, gfp_t gfp_temp)
+{
+	void *element;
+
+	for (;;) {
+		pthread_mutex_lock(&pool->lock);
+		if (likely(pool->curr_nr)) {
+			element = remove_element(pool);
+			pool->nr_from_reserve++;
+			pthread_mutex_unlock(&pool->lock);
+			return element;
+		}
+
+		/* The first try was without reclaim and I/O: try once more with the caller's
+		 * full flags before sleeping.  Equal for callers that may not sleep anyway. */
+		if (gfp_temp != gfp_mask) {
+			pthread_mutex_unlock(&pool->lock);
+			gfp_temp = gfp_mask;
+		} else if (!gfpflags_allow_blocking(gfp_mask)) {
+			/* We must not sleep without __GFP_DIRECT_RECLAIM. */
+			pool->nr_null++;
+			pthread_mutex_unlock(&pool->lock);
+			return NULL;
+		} else {
+			/* Wait for someone else to return an element to @pool. */
+			mempool_wait(pool);
+			pthread_mutex_unlock(&pool->lock);
+		}
+
+		element = pool_alloc(pool, gfp_temp);
+		if (likely(element))
+			return element;
+	}
+}
+
+void *mempool_alloc(mempool_t *pool, gfp_t gfp_mask)
+{
+	gfp_t gfp_temp;
+	void *element;
+
+	gfp_mask |= __GFP_NOMEMALLOC;	/* don't allocate emergency reserves */
+	gfp_mask |= __GFP_NORETRY;	/* don't loop in the allocator */
+	gfp_mask |= __GFP_NOWARN;	/* failures are OK */
+
+	gfp_temp = gfp_mask & ~(__GFP_DIRECT_RECLAIM | __GFP_IO);
+	element = pool_alloc(pool, gfp_temp);
+	if (likely(element))
+		return element;
+	return mempool_alloc_slow(pool, gfp_mask, gfp_temp);
+}
+
+void mempool_free(void *element, mempool_t *pool)
+{
+	if (unlikely(!element))
+		return;
+
+	/*
+	 * The unlocked read of curr_nr is the kernel's: it may be stale, but a free that misses a
+	 * just-emptied reserve gives its element to the allocator, from which the waiter's next
+	 * try (at the latest after the timeout) can take it.  A pool with min_nr 0 still keeps one
+	 * element when it has none, so that its waiters can make progress (as the kernel does
+	 * since 5.x for pools resized or created with min_nr 0).
+	 */
+	int min_nr = __atomic_load_n(&pool->min_nr, __ATOMIC_RELAXED);
+
+	if (unlikely(read_curr_nr(pool) < min_nr || (min_nr == 0 && read_curr_nr(pool) == 0))) {
+		pthread_mutex_lock(&pool->lock);
+		if (likely(pool->curr_nr < pool->min_nr ||
+			   (pool->min_nr == 0 && pool->curr_nr == 0))) {
+			bool wake = pool->nr_waiting > 0;
+
+			add_element(pool, element);
+			pthread_mutex_unlock(&pool->lock);
+			if (wake)
+				pthread_cond_broadcast(&pool->wait);
+			return;
+		}
+		pthread_mutex_unlock(&pool->lock);
+	}
+	pool->free(element, pool->pool_data);
+}
+
+/* --- ready-made underlying allocators --- */
+
+void *mempool_alloc_slab(gfp_t gfp_mask, void *pool_data)
+{
+	return kmem_cache_alloc(pool_data, gfp_mask);
+}
+
+void mempool_free_slab(void *element, void *pool_data)
+{
+	kmem_cache_free(pool_data, element);
+}
+
+void *mempool_kmalloc(gfp_t gfp_mask, void *pool_data)
+{
+	return kmalloc((size_t)(uintptr_t)pool_data, gfp_mask);
+}
+
+void mempool_kfree(void *element, void *pool_data)
+{
+	(void)pool_data;
+	kfree(element);
+}
+
+void *mempool_alloc_pages(gfp_t gfp_mask, void *pool_data)
+{
+	return alloc_pages(gfp_mask, (unsigned int)(uintptr_t)pool_data);
+}
+
+void mempool_free_pages(void *element, void *pool_data)
+{
+	__free_pages(element, (unsigned int)(uintptr_t)pool_data);
+}
+
+mempool_t *mempool_create_slab_pool(int min_nr, struct kmem_cache *cache)
+{
+	return mempool_create(min_nr, mempool_alloc_slab, mempool_free_slab, cache);
+}
+
+mempool_t *mempool_create_kmalloc_pool(int min_nr, size_t size)
+{
+	return mempool_create(min_nr, mempool_kmalloc, mempool_kfree, (void *)(uintptr_t)size);
+}
+
+mempool_t *mempool_create_page_pool(int min_nr, unsigned int order)
+{
+	return mempool_create(min_nr, mempool_alloc_pages, mempool_free_pages,
+			      (void *)(uintptr_t)order);
+}
+
+/* --- kmbench: fault injection and counters --- */
+
+void kmb_mempool_set_fail(mempool_t *pool, unsigned int permille)
+{
+	__atomic_store_n(&pool->fail_permille, permille > 1000 ? 1000 : permille,
+			 __ATOMIC_RELAXED);
+}
+
+void kmb_mempool_stats(mempool_t *pool, struct kmb_mempool_stats *st)
+{
+	pthread_mutex_lock(&pool->lock);
+	st->min_nr = pool->min_nr;
+	st->curr_nr = pool->curr_nr;
+	st->nr_from_reserve = pool->nr_from_reserve;
+	st->nr_null = pool->nr_null;
+	st->nr_waits = pool->nr_waits;
+	st->wait_ns = pool->wait_ns;
+	st->nr_injected = __atomic_load_n(&pool->nr_injected, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&pool->lock);
+}
