@@ -135,8 +135,6 @@ restart:
 		     : busy, miss, abort)
 	KMB_RSEQ_WITH_OFF(KMB_RSEQ_POP_ASM, off);
 #undef KMB_RSEQ_POP_ASM
-	if (!obj)			/* stacks hold no NULL: callers need not test again */
-		__builtin_unreachable();
 	return obj;
 abort:
 	goto restart;
