@@ -399,23 +399,15 @@ void __percpu_counter_add_batch(struct percpu_counter *fbc, int64_t amount, int3
 {
 	int64_t folded;
 
-	if (amount > -batch && amount < batch) {
-#if KMB_HAVE_RSEQ_ASM
-		if (kmb_rseq_ok) {
-			if (!kmb_rseq_add_s32_bounded(fbc->counters, (int32_t)amount, batch))
-				return;
-		} else
-#endif
-		{
-			int32_t *c = per_cpu_ptr(fbc->counters, kmb_current_cpu());
-			int32_t old = __atomic_load_n(c, __ATOMIC_RELAXED);
+	/* Where rseq works, the inline percpu_counter_add_batch() has tried this CPU's copy. */
+	if (!kmb_rseq_ok && amount > -batch && amount < batch) {
+		int32_t *c = per_cpu_ptr(fbc->counters, kmb_current_cpu());
+		int32_t old = __atomic_load_n(c, __ATOMIC_RELAXED);
 
-			while (old + amount > -batch && old + amount < batch)
-				if (__atomic_compare_exchange_n(c, &old, (int32_t)(old + amount),
-								true, __ATOMIC_RELAXED,
-								__ATOMIC_RELAXED))
-					return;
-		}
+		while (old + amount > -batch && old + amount < batch)
+			if (__atomic_compare_exchange_n(c, &old, (int32_t)(old + amount), true,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+				return;
 	}
 	/* The copy would reach the batch: fold it, with @amount, into count. */
 	counter_lock(fbc);

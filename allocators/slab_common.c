@@ -145,7 +145,6 @@ struct kmem_cache *__kmem_cache_create_args(const char *name, unsigned int size,
 		align = line;
 	s->align = align < sizeof(void *) ? sizeof(void *) : align;
 	s->sheaf_capacity = args->sheaf_capacity;
-	s->id = -1;
 	s->mode = args->percpu == KMB_PERCPU_DEFAULT ? slab_percpu_mode :
 		  kmb_percpu_mode_resolve(args->percpu, NULL, 0);
 	r = kmem_cache_open(s);

@@ -194,22 +194,31 @@ static inline struct node_barn *get_barn(struct kmem_cache *s, int node)
 	return &s->node[node].barn;
 }
 
-/* An empty sheaf from the barn, or a new one; NULL when there is no memory. */
-static struct slab_sheaf *barn_get_empty(struct kmem_cache *s, struct node_barn *barn)
+/* The first sheaf of one of @barn's lists (@nr its count), or NULL. */
+static struct slab_sheaf *barn_take(struct node_barn *barn, struct list_head *list,
+				    unsigned int *nr)
 {
 	struct slab_sheaf *sh = NULL;
 
-	if (barn->nr_empty) {		/* racy peek */
-		spin_lock(&barn->lock);
-		if (barn->nr_empty) {
-			struct list_head *l = barn->sheaves_empty.next;
+	if (!*nr)			/* racy peek */
+		return NULL;
+	spin_lock(&barn->lock);
+	if (*nr) {
+		struct list_head *l = list->next;
 
-			list_del(l);
-			barn->nr_empty--;
-			sh = link_sheaf(l);
-		}
-		spin_unlock(&barn->lock);
+		list_del(l);
+		(*nr)--;
+		sh = link_sheaf(l);
 	}
+	spin_unlock(&barn->lock);
+	return sh;
+}
+
+/* An empty sheaf from the barn, or a new one; NULL when there is no memory. */
+static struct slab_sheaf *barn_get_empty(struct kmem_cache *s, struct node_barn *barn)
+{
+	struct slab_sheaf *sh = barn_take(barn, &barn->sheaves_empty, &barn->nr_empty);
+
 	return sh ? sh : alloc_empty_sheaf(s);
 }
 
@@ -246,20 +255,7 @@ static bool barn_put_full(struct node_barn *barn, struct slab_sheaf *sh)
 /* A full sheaf from the barn, or NULL. */
 static struct slab_sheaf *barn_get_full(struct node_barn *barn)
 {
-	struct slab_sheaf *sh = NULL;
-
-	if (!barn->nr_full)		/* racy peek */
-		return NULL;
-	spin_lock(&barn->lock);
-	if (barn->nr_full) {
-		struct list_head *l = barn->sheaves_full.next;
-
-		list_del(l);
-		barn->nr_full--;
-		sh = link_sheaf(l);
-	}
-	spin_unlock(&barn->lock);
-	return sh;
+	return barn_take(barn, &barn->sheaves_full, &barn->nr_full);
 }
 
 /* --- thread mode: each thread's sheaves, indexed by cache id --- */
@@ -299,21 +295,26 @@ static void thread_key_create(void)
 	pthread_key_create(&thread_key, sheaves_thread_exit);
 }
 
+/* Thread @t's sheaves of cache @id back to the barn (or slabs), and freed.  threads_lock held. */
+static void thread_sheaves_drop(struct sheaves_thread *t, int id)
+{
+	struct slub_percpu_sheaves *pcs = t->sheaves[id];
+
+	if (!pcs_real(pcs))
+		return;
+	sheaves_flush(id_cache[id], pcs, numa_node_id());
+	free(pcs);
+	t->sheaves[id] = &bootstrap_pcs;
+}
+
 /* Thread exit: every cache's sheaves of the thread back to the barns (or slabs). */
 static void sheaves_thread_exit(void *arg)
 {
 	struct sheaves_thread *t = arg;
 
 	pthread_mutex_lock(&threads_lock);
-	for (int id = 0; id < SLAB_MAX_IDS; id++) {
-		struct slub_percpu_sheaves *pcs = t->sheaves[id];
-
-		if (!pcs_real(pcs))
-			continue;
-		sheaves_flush(id_cache[id], pcs, numa_node_id());
-		free(pcs);
-		t->sheaves[id] = &bootstrap_pcs;
-	}
+	for (int id = 0; id < SLAB_MAX_IDS; id++)
+		thread_sheaves_drop(t, id);
 	list_del(&t->list);
 	pthread_mutex_unlock(&threads_lock);
 }
@@ -362,16 +363,8 @@ static void cache_id_put(struct kmem_cache *s)
 	if (s->id < 0)
 		return;
 	pthread_mutex_lock(&threads_lock);
-	list_for_each(pos, &sheaves_threads) {
-		struct sheaves_thread *t = list_entry(pos, struct sheaves_thread, list);
-		struct slub_percpu_sheaves *pcs = t->sheaves[s->id];
-
-		if (pcs_real(pcs)) {
-			sheaves_flush(s, pcs, numa_node_id());
-			free(pcs);
-			t->sheaves[s->id] = &bootstrap_pcs;
-		}
-	}
+	list_for_each(pos, &sheaves_threads)
+		thread_sheaves_drop(list_entry(pos, struct sheaves_thread, list), s->id);
 	id_cache[s->id] = NULL;
 	ids_used[s->id / 64] &= ~(1ULL << (s->id % 64));
 	pthread_mutex_unlock(&threads_lock);
@@ -916,7 +909,7 @@ static noinline void *slab_alloc_other(struct kmem_cache *s, gfp_t gfp, int node
 {
 	void *obj;
 
-	if (s->mode == KMB_PERCPU_CPU_LOCK || (s->mode == KMB_PERCPU_CPU_RSEQ && !kmb_rseq_ok)) {
+	if (s->mode == KMB_PERCPU_CPU_LOCK) {
 		if (likely(node == NUMA_NO_NODE && !(gfp & __GFP_ZERO))) {
 			/* cpu-lock's fast path, here so that the others need no frame */
 			struct slub_percpu_sheaves *pcs = per_cpu_ptr(s->cpu_sheaves,
@@ -1033,7 +1026,7 @@ static noinline void slab_free_invalid(struct kmem_cache *s, struct slab *slab, 
 static noinline void slab_free_other(struct kmem_cache *s, struct slab *slab, void *obj,
 				     const void *caller)
 {
-	if ((s->mode == KMB_PERCPU_CPU_LOCK || (s->mode == KMB_PERCPU_CPU_RSEQ && !kmb_rseq_ok)) &&
+	if (s->mode == KMB_PERCPU_CPU_LOCK &&
 	    (kmb_mm.nr_nodes == 1 || slab->node == numa_node_id())) {
 		/* cpu-lock's fast path, here so that the others need no frame */
 		struct slub_percpu_sheaves *pcs = per_cpu_ptr(s->cpu_sheaves, kmb_current_cpu());
@@ -1131,20 +1124,15 @@ void kmem_cache_free(struct kmem_cache *s, void *obj)
 
 /* kfree's own cases: a block straight from the page allocator (free_large_kmalloc), or a
  * pointer kmalloc never returned. */
-static noinline void kfree_other(const void *p, const void *caller)
+static noinline void kfree_other(const void *p)
 {
 	struct page *page;
 
-	(void)caller;
 	if (!virt_addr_valid(p)) {
 		slab_err(NULL, NULL, p, "kfree: %p is not a kmalloc address", p);
 		return;
 	}
 	page = compound_head(virt_to_page(p));
-	if (page_test(page, PG_slab)) {		/* a slab frame without its cache: cannot be */
-		slab_free(page_slab(page)->slab_cache, page, (void *)p, caller);
-		return;
-	}
 	if (p != page_address(page)) {
 		slab_err(NULL, NULL, p, "kfree: %p is not the start of a kmalloc allocation", p);
 		return;
@@ -1172,7 +1160,7 @@ void kfree(const void *p)
 			return;
 		}
 	}
-	kfree_other(p, __builtin_return_address(0));
+	kfree_other(p);
 }
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
