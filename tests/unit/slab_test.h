@@ -23,6 +23,9 @@
  *                              problems; the reports (kept text);
  *   assert_valid(s)            kmem_cache_validate(@s) (NULL: every cache) finds nothing and
  *                              says nothing;
+ *   slabinfo_row(name)         cache @name's row of /proc/slabinfo (kmb_show_slabinfo),
+ *                              which must be in the kernel's format, or fail the test;
+ *   slabinfo_find(name, r)     the same, false when there is no such row;
  *   pin_to_one_cpu(saved)      the calling thread onto the CPU it runs on, so that one CPU slot
  *                              serves every allocation.
  *
@@ -141,6 +144,68 @@ static inline char *validate_captured(struct kmem_cache *s, unsigned long proble
 static inline void assert_valid(struct kmem_cache *s)
 {
 	assert_silent(validate_captured(s, 0));
+}
+
+/* /proc/slabinfo 2.1 rows (kmb_show_slabinfo), checked against the kernel's format. */
+struct slabinfo_row {
+	unsigned long active_objs, num_objs;
+	unsigned int objsize, objperslab, pagesperslab;
+	unsigned int limit, batchcount, sharedfactor;
+	unsigned long active_slabs, num_slabs, sharedavail;
+};
+
+/* Parse a row; it must be exactly what the kernel's slabinfo_show() format prints. */
+static inline void parse_row(const char *line, struct slabinfo_row *r)
+{
+	char name[KMEM_CACHE_NAME_MAX + 1], want[512];
+	int end = -1;
+
+	if (sscanf(line, "%64s %lu %lu %u %u %u : tunables %u %u %u : slabdata %lu %lu %lu%n",
+		   name, &r->active_objs, &r->num_objs, &r->objsize, &r->objperslab,
+		   &r->pagesperslab, &r->limit, &r->batchcount, &r->sharedfactor,
+		   &r->active_slabs, &r->num_slabs, &r->sharedavail, &end) != 12 ||
+	    line[end])
+		fail_msg("slabinfo row does not parse: \"%s\"", line);
+	snprintf(want, sizeof(want), "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : "
+		 "slabdata %6lu %6lu %6lu", name, r->active_objs, r->num_objs, r->objsize,
+		 r->objperslab, (int)r->pagesperslab, r->limit, r->batchcount, r->sharedfactor,
+		 r->active_slabs, r->num_slabs, r->sharedavail);
+	if (strcmp(line, want))
+		fail_msg("slabinfo row not in the kernel's format:\n  got  \"%s\"\n  want \"%s\"",
+			 line, want);
+}
+
+/* The row of cache @name, if slabinfo has one. */
+static inline bool slabinfo_find(const char *name, struct slabinfo_row *r)
+{
+	char *text = show(kmb_show_slabinfo), *line, *nl;
+	bool found = false;
+
+	for (line = text; *line && !found; line = nl + 1) {
+		char nm[KMEM_CACHE_NAME_MAX + 1];
+
+		nl = strchr(line, '\n');
+		if (!nl)
+			fail_msg("slabinfo does not end with a newline: \"%s\"", line);
+		*nl = 0;
+		if (line == text || line[0] == '#')
+			continue;
+		if (sscanf(line, "%64s", nm) == 1 && !strcmp(nm, name)) {
+			parse_row(line, r);
+			found = true;
+		}
+	}
+	free(text);
+	return found;
+}
+
+static inline struct slabinfo_row slabinfo_row(const char *name)
+{
+	struct slabinfo_row r;
+
+	if (!slabinfo_find(name, &r))
+		fail_msg("slabinfo has no row for %s", name);
+	return r;
 }
 
 /* Pin the calling thread to the CPU it runs on (CPU 0 when sched_getcpu() cannot tell);

@@ -212,67 +212,6 @@ static void free_objs(struct kmem_cache *s, void **p, size_t n)
 			"<pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : " \
 			"slabdata <active_slabs> <num_slabs> <sharedavail>"
 
-struct slabinfo_row {
-	unsigned long active_objs, num_objs;
-	unsigned int objsize, objperslab, pagesperslab;
-	unsigned int limit, batchcount, sharedfactor;
-	unsigned long active_slabs, num_slabs, sharedavail;
-};
-
-/* Parse a row; it must be exactly what the kernel's slabinfo_show() format prints. */
-static void parse_row(const char *line, struct slabinfo_row *r)
-{
-	char name[KMEM_CACHE_NAME_MAX + 1], want[512];
-	int end = -1;
-
-	if (sscanf(line, "%64s %lu %lu %u %u %u : tunables %u %u %u : slabdata %lu %lu %lu%n",
-		   name, &r->active_objs, &r->num_objs, &r->objsize, &r->objperslab,
-		   &r->pagesperslab, &r->limit, &r->batchcount, &r->sharedfactor,
-		   &r->active_slabs, &r->num_slabs, &r->sharedavail, &end) != 12 ||
-	    line[end])
-		fail_msg("slabinfo row does not parse: \"%s\"", line);
-	snprintf(want, sizeof(want), "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : "
-		 "slabdata %6lu %6lu %6lu", name, r->active_objs, r->num_objs, r->objsize,
-		 r->objperslab, (int)r->pagesperslab, r->limit, r->batchcount, r->sharedfactor,
-		 r->active_slabs, r->num_slabs, r->sharedavail);
-	if (strcmp(line, want))
-		fail_msg("slabinfo row not in the kernel's format:\n  got  \"%s\"\n  want \"%s\"",
-			 line, want);
-}
-
-/* The row of cache @name, if slabinfo has one. */
-static bool slabinfo_find(const char *name, struct slabinfo_row *r)
-{
-	char *text = show(kmb_show_slabinfo), *line, *nl;
-	bool found = false;
-
-	for (line = text; *line && !found; line = nl + 1) {
-		char nm[KMEM_CACHE_NAME_MAX + 1];
-
-		nl = strchr(line, '\n');
-		if (!nl)
-			fail_msg("slabinfo does not end with a newline: \"%s\"", line);
-		*nl = 0;
-		if (line == text || line[0] == '#')
-			continue;
-		if (sscanf(line, "%64s", nm) == 1 && !strcmp(nm, name)) {
-			parse_row(line, r);
-			found = true;
-		}
-	}
-	free(text);
-	return found;
-}
-
-static struct slabinfo_row slabinfo_row(const char *name)
-{
-	struct slabinfo_row r;
-
-	if (!slabinfo_find(name, &r))
-		fail_msg("slabinfo has no row for %s", name);
-	return r;
-}
-
 static unsigned long slab_bytes(const struct slabinfo_row *r)
 {
 	return (unsigned long)r->pagesperslab * PAGE_SIZE;

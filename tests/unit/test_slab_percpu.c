@@ -49,21 +49,6 @@ static const enum kmb_percpu_mode modes[] = {
 	KMB_PERCPU_NONE, KMB_PERCPU_THREAD, KMB_PERCPU_CPU_LOCK, KMB_PERCPU_CPU_RSEQ,
 };
 
-static int slab_setup(void **state)
-{
-	(void)state;
-	slab_boot_watched(1);
-	return 0;
-}
-
-static int slab_teardown(void **state)
-{
-	(void)state;
-	slab_shutdown();
-	alarm(0);
-	return 0;
-}
-
 static struct kmem_cache *create_mode(const char *name, unsigned int size,
 				      enum kmb_percpu_mode mode, unsigned int capacity)
 {
@@ -79,23 +64,10 @@ static struct kmem_cache *create_mode(const char *name, unsigned int size,
 /* slabinfo's active_objs and num_objs of cache @name. */
 static void slabinfo_counts(const char *name, unsigned long *active, unsigned long *total)
 {
-	char *text = show(kmb_show_slabinfo), *line = text;
-	size_t len = strlen(name);
+	struct slabinfo_row r = slabinfo_row(name);
 
-	*active = *total = 0;
-	while (line && *line) {
-		if (!strncmp(line, name, len) && line[len] == ' ') {
-			if (sscanf(line + len, "%lu %lu", active, total) != 2)
-				fail_msg("slabinfo row of %s unreadable: %.80s", name, line);
-			free(text);
-			return;
-		}
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	free(text);
-	fail_msg("cache %s not in slabinfo", name);
+	*active = r.active_objs;
+	*total = r.num_objs;
 }
 
 static void pin(int cpu)
@@ -369,10 +341,10 @@ static void test_thread_exit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_args, slab_setup, slab_teardown),
-		cmocka_unit_test_setup_teardown(test_migration, slab_setup, slab_teardown),
-		cmocka_unit_test_setup_teardown(test_remote_free, slab_setup, slab_teardown),
-		cmocka_unit_test_setup_teardown(test_thread_exit, slab_setup, slab_teardown),
+		SLAB_TEST(test_args),
+		SLAB_TEST(test_migration),
+		SLAB_TEST(test_remote_free),
+		SLAB_TEST(test_thread_exit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, drop_kept_text);
