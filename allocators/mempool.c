@@ -60,8 +60,24 @@ static int read_curr_nr(mempool_t *pool)
 	return __atomic_load_n(&pool->curr_nr, __ATOMIC_RELAXED);
 }
 
-/* Should this underlying allocation fail on purpose?  splitmix64 of a per-pool sequence, so the
- * decisions need no lock and repeat from run to run in one thread. */
+/*
+ * Should this underlying allocation fail on purpose?  Each thread draws from its own splitmix64
+ * sequence, as the kernel's fault injection draws from per-CPU random state (lib/fault-inject.c,
+ * should_fail_ex: get_random_u32_below): a decision touches no shared cache line, so injecting
+ * failures does not itself slow the threads down.  A thread's sequence is seeded on its first
+ * decision from the order in which threads first decided, so one thread repeats exactly from run
+ * to run.  Only the count of injected failures is shared, and only failures pay for it.
+ */
+static _Thread_local uint64_t fail_state;	/* 0: not seeded yet */
+static uint64_t fail_threads;			/* threads seeded so far; atomic */
+
+static noinline uint64_t fail_seed(void)
+{
+	uint64_t n = __atomic_add_fetch(&fail_threads, 1, __ATOMIC_RELAXED);
+
+	return n * 0xd1b54a32d192ed03ULL;	/* odd: never 0 */
+}
+
 static bool should_fail(mempool_t *pool)
 {
 	unsigned int permille = __atomic_load_n(&pool->fail_permille, __ATOMIC_RELAXED);
@@ -69,7 +85,9 @@ static bool should_fail(mempool_t *pool)
 
 	if (likely(!permille))
 		return false;
-	z = __atomic_fetch_add(&pool->fail_seq, 1, __ATOMIC_RELAXED) * 0x9e3779b97f4a7c15ULL;
+	if (unlikely(!fail_state))
+		fail_state = fail_seed();
+	z = (fail_state += 0x9e3779b97f4a7c15ULL);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	z ^= z >> 31;
@@ -216,11 +234,12 @@ int mempool_resize(mempool_t *pool, int new_min_nr)
 /*
  * The reserve is empty and the caller may sleep: wait under pool->lock (held on entry and on
  * return) for a free to wake us, or for the timeout.  The condvar drops the lock atomically, so
- * a free that refills the reserve after our check cannot be missed.
+ * a free that refills the reserve after our check cannot be missed.  Returns the time slept in
+ * ns (at least 1).
  */
-static void mempool_wait(mempool_t *pool)
+static uint64_t mempool_wait(mempool_t *pool)
 {
-	uint64_t start = now_ns(), deadline = start + MEMPOOL_WAIT_NS;
+	uint64_t start = now_ns(), deadline = start + MEMPOOL_WAIT_NS, slept;
 	struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000ULL),
 			       .tv_nsec = (long)(deadline % 1000000000ULL) };
 
@@ -228,11 +247,24 @@ static void mempool_wait(mempool_t *pool)
 	pool->nr_waiting++;
 	pthread_cond_timedwait(&pool->wait, &pool->lock, &ts);
 	pool->nr_waiting--;
-	pool->wait_ns += now_ns() - start;
+	slept = now_ns() - start;
+	pool->wait_ns += slept;
+	return slept ? slept : 1;
+}
+
+/* An allocation that slept @slept ns in all (0: never) got its element; under pool->lock. */
+static void account_waited(mempool_t *pool, uint64_t slept)
+{
+	if (!slept)
+		return;
+	pool->nr_waited++;
+	if (slept > pool->max_wait_ns)
+		pool->max_wait_ns = slept;
 }
 
 static noinline cold void *mempool_alloc_slow(mempool_t *pool, gfp_t gfp_mask, gfp_t gfp_temp)
 {
+	uint64_t slept = 0;
 	void *element;
 
 	for (;;) {
@@ -240,6 +272,7 @@ static noinline cold void *mempool_alloc_slow(mempool_t *pool, gfp_t gfp_mask, g
 		if (likely(pool->curr_nr)) {
 			element = remove_element(pool);
 			pool->nr_from_reserve++;
+			account_waited(pool, slept);
 			pthread_mutex_unlock(&pool->lock);
 			return element;
 		}
@@ -256,13 +289,19 @@ static noinline cold void *mempool_alloc_slow(mempool_t *pool, gfp_t gfp_mask, g
 			return NULL;
 		} else {
 			/* Wait for someone else to return an element to @pool. */
-			mempool_wait(pool);
+			slept += mempool_wait(pool);
 			pthread_mutex_unlock(&pool->lock);
 		}
 
 		element = pool_alloc(pool, gfp_temp);
-		if (likely(element))
+		if (likely(element)) {
+			if (unlikely(slept)) {
+				pthread_mutex_lock(&pool->lock);
+				account_waited(pool, slept);
+				pthread_mutex_unlock(&pool->lock);
+			}
 			return element;
+		}
 	}
 }
 
@@ -378,7 +417,18 @@ void kmb_mempool_stats(mempool_t *pool, struct kmb_mempool_stats *st)
 	st->nr_from_reserve = pool->nr_from_reserve;
 	st->nr_null = pool->nr_null;
 	st->nr_waits = pool->nr_waits;
+	st->nr_waited = pool->nr_waited;
 	st->wait_ns = pool->wait_ns;
+	st->max_wait_ns = pool->max_wait_ns;
 	st->nr_injected = __atomic_load_n(&pool->nr_injected, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+void kmb_mempool_reset_stats(mempool_t *pool)
+{
+	pthread_mutex_lock(&pool->lock);
+	pool->nr_from_reserve = pool->nr_null = pool->nr_waits = pool->nr_waited = 0;
+	pool->wait_ns = pool->max_wait_ns = 0;
+	__atomic_store_n(&pool->nr_injected, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&pool->lock);
 }

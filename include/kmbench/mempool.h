@@ -14,7 +14,8 @@
  *
  * kmbench additions (not in the kernel): a fault-injection setting per pool that makes the
  * underlying allocation fail with a given probability (the kernel's fail_page_alloc and failslab,
- * narrowed to one pool), and counters of the slow path: reserve use, waits and time waited.
+ * narrowed to one pool), and counters of the slow path: reserve use, waits and time waited, per
+ * sleep and per allocation.
  */
 #ifndef KMBENCH_MEMPOOL_H
 #define KMBENCH_MEMPOOL_H
@@ -44,15 +45,17 @@ typedef struct mempool {
 	pthread_cond_t wait;		/* the kernel's wait_queue_head_t */
 	int nr_waiting;			/* sleepers on @wait: mempool_free wakes only when > 0 */
 
-	/* kmbench: fault injection (permille of underlying allocations made to fail). */
+	/* kmbench: fault injection (permille of underlying allocations made to fail; the
+	 * decisions are drawn per thread, mempool.c). */
 	unsigned int fail_permille;
-	uint64_t fail_seq;		/* drives the failure decisions; atomic */
 
 	/* kmbench: counters of the slow path (under @lock, except nr_injected: atomic). */
 	unsigned long nr_from_reserve;	/* elements taken from the reserve */
 	unsigned long nr_null;		/* NULLs returned to callers that may not sleep */
 	unsigned long nr_waits;		/* sleeps of callers waiting for a free */
+	unsigned long nr_waited;	/* allocations that slept at least once */
 	uint64_t wait_ns;		/* time those sleeps took, in total */
+	uint64_t max_wait_ns;		/* the longest time one allocation slept, all its sleeps */
 	unsigned long nr_injected;	/* underlying allocations failed on purpose */
 } mempool_t;
 
@@ -115,17 +118,20 @@ KMB_API mempool_t *mempool_create_page_pool(int min_nr, unsigned int order);
  * kmb_mempool_set_fail - make @permille (0..1000) of @pool's underlying allocations fail, before
  * the allocator is called: at mempool_alloc, at mempool_resize's growth and at nothing else (set
  * it after mempool_init, which must fill the reserve).  0 turns it off.  The decisions are a
- * fixed pseudo-random sequence per pool, so a single-threaded run repeats exactly.
+ * fixed pseudo-random sequence per thread (the kernel draws them from per-CPU random state), so
+ * deciding touches no shared cache line and a single-threaded run repeats exactly.
  */
 KMB_API void kmb_mempool_set_fail(mempool_t *pool, unsigned int permille);
 
 struct kmb_mempool_stats {
 	int min_nr, curr_nr;
-	unsigned long nr_from_reserve, nr_null, nr_waits, nr_injected;
-	uint64_t wait_ns;
+	unsigned long nr_from_reserve, nr_null, nr_waits, nr_waited, nr_injected;
+	uint64_t wait_ns, max_wait_ns;
 };
 
-/* kmb_mempool_stats - a consistent snapshot of @pool's counters. */
+/* kmb_mempool_stats - a consistent snapshot of @pool's counters (see struct mempool). */
 KMB_API void kmb_mempool_stats(mempool_t *pool, struct kmb_mempool_stats *st);
+/* kmb_mempool_reset_stats - zero @pool's counters (not min_nr, curr_nr or the fault setting). */
+KMB_API void kmb_mempool_reset_stats(mempool_t *pool);
 
 #endif

@@ -178,6 +178,7 @@ static void *waiter_fn(void *arg)
  * another thread frees, then gets that element; never NULL. */
 static void test_kernel_waits_for_free(void **state)
 {
+	struct kmb_mempool_stats st;
 	struct counting c;
 	struct waiter w[2];
 	pthread_t t[2];
@@ -212,7 +213,14 @@ static void test_kernel_waits_for_free(void **state)
 	assert_non_null(w[1].got);
 	assert_true((w[0].got == p[0] && w[1].got == p[1]) ||
 		    (w[0].got == p[1] && w[1].got == p[0]));
-	assert_true(pool_stats(pool).wait_ns > 0);
+	st = pool_stats(pool);
+	assert_true(st.wait_ns > 0);
+	/* Each waiter is one allocation that slept (perhaps more than once, if the other took
+	 * the element it was woken for); the longest is at most their sum. */
+	assert_int_equal(st.nr_waited, 2);
+	assert_true(st.nr_waits >= 2);
+	assert_true(st.max_wait_ns > 0 && st.max_wait_ns <= st.wait_ns);
+	assert_int_equal(st.nr_from_reserve, 4);
 
 	kmb_mempool_set_fail(pool, 0);
 	mempool_free(w[0].got, pool);
@@ -375,6 +383,83 @@ static void test_slab_and_kmalloc_pools(void **state)
 	check_mm();
 }
 
+/* The counters start again from zero; the reserve and the fault setting are not counters. */
+static void test_reset_stats(void **state)
+{
+	struct kmb_mempool_stats st;
+	struct counting c;
+	mempool_t *pool;
+	void *p[3];
+
+	(void)state;
+	counting_setup(&c);
+	pool = mempool_create(2, counting_alloc, counting_free, &c);
+	assert_non_null(pool);
+	kmb_mempool_set_fail(pool, 1000);
+	for (int i = 0; i < 2; i++)
+		p[i] = mempool_alloc(pool, GFP_ATOMIC);
+	assert_null(mempool_alloc(pool, GFP_ATOMIC));
+	st = pool_stats(pool);
+	assert_int_equal(st.nr_from_reserve, 2);
+	assert_int_equal(st.nr_null, 1);
+	assert_int_equal(st.nr_injected, 3);
+
+	kmb_mempool_reset_stats(pool);
+	st = pool_stats(pool);
+	assert_int_equal(st.nr_from_reserve + st.nr_null + st.nr_waits + st.nr_waited +
+			 st.nr_injected, 0);
+	assert_int_equal(st.wait_ns + st.max_wait_ns, 0);
+	assert_int_equal(st.min_nr, 2);
+	assert_int_equal(st.curr_nr, 0);
+	assert_null(mempool_alloc(pool, GFP_ATOMIC));	/* still failing after the reset */
+	assert_int_equal(pool_stats(pool).nr_null, 1);
+	assert_int_equal(pool_stats(pool).nr_injected, 1);
+
+	kmb_mempool_set_fail(pool, 0);
+	p[2] = mempool_alloc(pool, GFP_KERNEL);
+	assert_non_null(p[2]);
+	for (int i = 0; i < 3; i++)
+		mempool_free(p[i], pool);
+	assert_int_equal(pool_stats(pool).curr_nr, 2);
+	mempool_destroy(pool);
+	counting_done(&c);
+}
+
+/* The injected share follows the setting: a fixed sequence per thread, so the counts below are
+ * those of one sequence, far inside the bounds (about 10 standard deviations). */
+#define FAIL_TRIES	10000
+
+static void test_fail_rate(void **state)
+{
+	static const unsigned int permille[] = { 0, 100, 500, 1000 };
+	struct counting c;
+	mempool_t *pool;
+
+	(void)state;
+	counting_setup(&c);
+	pool = mempool_create(1, counting_alloc, counting_free, &c);
+	assert_non_null(pool);
+	for (size_t i = 0; i < sizeof(permille) / sizeof(permille[0]); i++) {
+		unsigned long injected, want = FAIL_TRIES / 1000 * permille[i];
+		unsigned long slack = permille[i] % 1000 ? FAIL_TRIES / 20 : 0;
+
+		kmb_mempool_set_fail(pool, permille[i]);
+		kmb_mempool_reset_stats(pool);
+		for (int n = 0; n < FAIL_TRIES; n++)	/* one element out at a time */
+			mempool_free(mempool_alloc(pool, GFP_KERNEL), pool);
+		/* Only first tries fail: the reserve always holds the one element out before. */
+		injected = pool_stats(pool).nr_injected;
+		assert_int_equal(pool_stats(pool).nr_from_reserve, injected);
+		print_message("[ INFO     ] %u permille: %lu of %d first tries failed\n",
+			      permille[i], injected, FAIL_TRIES);
+		assert_true(injected + slack >= want && injected <= want + slack);
+	}
+	kmb_mempool_set_fail(pool, 0);
+	assert_int_equal(pool_stats(pool).curr_nr, 1);
+	mempool_destroy(pool);
+	counting_done(&c);
+}
+
 /* Many threads, half the underlying allocations failing: every GFP_KERNEL allocation succeeds,
  * no element is handed out twice, and everything comes back. */
 #define STRESS_THREADS	8
@@ -457,6 +542,8 @@ int main(void)
 		SLAB_TEST(test_kernel_waits_for_free),
 		SLAB_TEST(test_gfp_of_tries),
 		SLAB_TEST(test_resize),
+		SLAB_TEST(test_reset_stats),
+		SLAB_TEST(test_fail_rate),
 		SLAB_TEST(test_page_pool),
 		SLAB_TEST(test_slab_and_kmalloc_pools),
 		SLAB_TEST(test_stress_half_failing),
