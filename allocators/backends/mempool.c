@@ -6,13 +6,17 @@
  *
  * A pool is created the first time its class is asked for, under a mutex; after that the class's
  * slot is read without a lock, so the measured path is mempool_alloc/mempool_free.  The free
- * needs the pool, so the size given to free picks it (KMB_CAP_SIZED_FREE).  No failure is
- * injected: a run measures the pool over an allocator that works, and the unit tests and the
- * pressure benchmarks set kmb_mempool_set_fail() themselves.
+ * needs the pool, so the size given to free picks it (KMB_CAP_SIZED_FREE).
+ *
+ * Fault injection (set_fail) applies to every pool, those created later included; a run
+ * injects nothing unless its workload asks (mempool-pressure, with --mempool-fail), and the
+ * workload turns it off again at its end.  reserve_stats/reserve_reset read and zero the
+ * counters of the pool that serves a size, creating the pool if it is not there yet.
  *
  * __GFP_ZERO is honoured here, not by the pool: an element from the reserve is not zeroed (the
  * kernel warns about __GFP_ZERO on a mempool), so the flag is taken off and the element cleared.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -35,6 +39,7 @@ struct size_pool {
 
 static pthread_mutex_t pools_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct size_pool pools[MEMPOOL_MAX_SHIFT + 1];
+static unsigned int fail_permille;	/* set_fail's, for pools created later; under pools_lock */
 
 static inline unsigned int size_shift(size_t size)
 {
@@ -66,6 +71,8 @@ static __attribute__((noinline)) mempool_t *pool_create(unsigned int shift)
 		} else {
 			pool = mempool_create_page_pool(min_nr, shift - PAGE_SHIFT);
 		}
+		if (pool)
+			kmb_mempool_set_fail(pool, fail_permille);
 		atomic_store_explicit(&sp->pool, pool, memory_order_release);
 	}
 	pthread_mutex_unlock(&pools_lock);
@@ -100,6 +107,7 @@ static void mempool_backend_fini(void)
 			kmem_cache_destroy(pools[i].cache);
 		pools[i].cache = NULL;
 	}
+	fail_permille = 0;
 	pthread_mutex_unlock(&pools_lock);
 	kmb_mm_backend_fini();
 }
@@ -129,6 +137,49 @@ static void mempool_backend_free(void *p, size_t size)
 	mempool_free(p, pool_for(size));
 }
 
+static int mempool_set_fail(unsigned int permille)
+{
+	if (permille > 1000)
+		return -EINVAL;
+	pthread_mutex_lock(&pools_lock);
+	fail_permille = permille;
+	for (unsigned int i = 0; i <= MEMPOOL_MAX_SHIFT; i++) {
+		mempool_t *pool = atomic_load_explicit(&pools[i].pool, memory_order_relaxed);
+
+		if (pool)
+			kmb_mempool_set_fail(pool, permille);
+	}
+	pthread_mutex_unlock(&pools_lock);
+	return 0;
+}
+
+static int mempool_reserve_stats(size_t size, struct kmb_reserve_stats *out)
+{
+	struct kmb_mempool_stats st;
+	mempool_t *pool;
+
+	if (size_shift(size) > MEMPOOL_MAX_SHIFT)
+		return -EINVAL;
+	pool = pool_for(size);
+	if (!pool)
+		return -ENOMEM;
+	kmb_mempool_stats(pool, &st);
+	*out = (struct kmb_reserve_stats){
+		.min_nr = st.min_nr, .curr_nr = st.curr_nr, .from_reserve = st.nr_from_reserve,
+		.nulls = st.nr_null, .waits = st.nr_waits, .waited = st.nr_waited,
+		.wait_ns = st.wait_ns, .max_wait_ns = st.max_wait_ns, .injected = st.nr_injected,
+	};
+	return 0;
+}
+
+static void mempool_reserve_reset(size_t size)
+{
+	mempool_t *pool = pool_for(size);
+
+	if (pool)
+		kmb_mempool_reset_stats(pool);
+}
+
 static const char *mempool_free_name(void)
 {
 	return "mempool_free";
@@ -145,4 +196,7 @@ const struct kmb_backend_ops kmb_backend_mempool = {
 	.stats = kmb_mm_backend_stats,
 	.check = kmb_mm_backend_check,
 	.free_name = mempool_free_name,
+	.set_fail = mempool_set_fail,
+	.reserve_stats = mempool_reserve_stats,
+	.reserve_reset = mempool_reserve_reset,
 };

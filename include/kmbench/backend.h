@@ -22,6 +22,7 @@
 #define KMBENCH_BACKEND_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "kmbench/gfp.h"
 
 /* What a backend offers; the conformance suite and the workloads check these bits. */
@@ -41,6 +42,22 @@ struct kmb_stats_sink {
 	void (*num)(void *ctx, const char *key, double value);
 	void (*text)(void *ctx, const char *key, const char *text);
 	void *ctx;
+};
+
+/*
+ * The counters of a reserve in front of an underlying allocator (mempool), since the last
+ * reserve_reset; see kmb_backend_ops.reserve_stats.
+ */
+struct kmb_reserve_stats {
+	long min_nr;			/* elements the reserve keeps */
+	long curr_nr;			/* elements it holds now */
+	unsigned long from_reserve;	/* allocations served from the reserve */
+	unsigned long nulls;		/* NULLs returned to callers that may not sleep */
+	unsigned long waits;		/* sleeps of callers waiting for a free */
+	unsigned long waited;		/* allocations that slept at least once */
+	uint64_t wait_ns;		/* time slept, all sleeps together */
+	uint64_t max_wait_ns;		/* the longest time one allocation slept */
+	unsigned long injected;		/* underlying allocations failed on purpose */
 };
 
 /* Per-run settings handed to init(); fields grow as layers need them. */
@@ -127,6 +144,22 @@ struct kmb_backend_ops {
 	/* cache_destroy - free @cache (NULL is ignored); every object must have been freed.  Not
 	 * concurrently with other calls on @cache.  Caches left at fini go with the backend. */
 	void (*cache_destroy)(void *cache);
+
+	/*
+	 * Optional fault injection and reserve counters, for a backend that keeps a reserve in
+	 * front of an underlying allocator (mempool): all three, or none.  From any thread
+	 * between init and fini: allocations running meanwhile see the old or the new setting,
+	 * and the counters are a snapshot.
+	 *
+	 * set_fail - make @permille (0..1000) of the underlying allocator's allocations fail on
+	 * purpose from now on, in every size class (the kernel's fail_page_alloc and failslab):
+	 * the reserve then serves them.  0 turns it off.  0 or -errno.
+	 * reserve_stats - the counters of the reserve that serves @size, into @out.  0 or -errno.
+	 * reserve_reset - zero those counters (not min_nr, curr_nr or the fault setting).
+	 */
+	int (*set_fail)(unsigned int permille);
+	int (*reserve_stats)(size_t size, struct kmb_reserve_stats *out);
+	void (*reserve_reset)(size_t size);
 };
 
 /* The registry: every backend of allocators/backends/backends.def, in list order. */

@@ -9,7 +9,8 @@
  * Checks: many sizes (alignment, every byte writable, sized free), many live objects at once
  * (no two overlap), __GFP_ZERO, bulk alloc/free, free(NULL), objects freed by another thread,
  * statistics and invariant checks where offered, object caches with constructors where offered
- * (all four cache operations or none; objects constructed once, reused constructed).
+ * (all four cache operations or none; objects constructed once, reused constructed), fault
+ * injection into a reserve's allocator where offered (all three operations or none).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,6 +269,63 @@ static void test_object_cache(void **state)
 	free(p);
 }
 
+/*
+ * Fault injection and reserve counters (set_fail, reserve_stats, reserve_reset), where offered:
+ * all three or none; with every underlying allocation failing, GFP_ATOMIC allocations are served
+ * from the reserve until it is empty and then get NULL; the frees refill it; and turned off,
+ * nothing comes from the reserve.
+ */
+#define RESERVE_SIZE 128
+
+static void test_fault_injection(void **state)
+{
+	int offered = !!b->set_fail + !!b->reserve_stats + !!b->reserve_reset;
+	struct kmb_reserve_stats rs;
+	void **p;
+	long n = 0;
+
+	(void)state;
+	if (offered != 3) {
+		if (offered)
+			fail_msg("%s offers %d of the 3 fault-injection operations: all or none",
+				 b->name, offered);
+		return;
+	}
+	assert_int_equal(b->set_fail(1001), -EINVAL);
+	assert_int_equal(b->reserve_stats(RESERVE_SIZE, &rs), 0);
+	assert_true(rs.min_nr > 0);
+	assert_int_equal(rs.curr_nr, rs.min_nr);
+	p = calloc((size_t)rs.min_nr + 1, sizeof(*p));
+	assert_non_null(p);
+	b->reserve_reset(RESERVE_SIZE);
+	assert_int_equal(b->set_fail(1000), 0);
+	while (n <= rs.min_nr && (p[n] = b->alloc(RESERVE_SIZE, GFP_ATOMIC, NUMA_NO_NODE))) {
+		fill(p[n], RESERVE_SIZE, (size_t)n);
+		n++;
+	}
+	assert_int_equal(n, rs.min_nr);			/* the reserve, then NULL */
+	assert_int_equal(b->reserve_stats(RESERVE_SIZE, &rs), 0);
+	assert_int_equal(rs.curr_nr, 0);
+	assert_int_equal(rs.from_reserve, (unsigned long)n);
+	assert_int_equal(rs.nulls, 1);
+	assert_true(rs.injected >= (unsigned long)n + 1);
+	assert_int_equal(rs.waits + rs.waited + rs.wait_ns + rs.max_wait_ns, 0);
+	assert_int_equal(b->set_fail(0), 0);
+	while (n--) {
+		verify(p[n], RESERVE_SIZE, (size_t)n);
+		b->free(p[n], RESERVE_SIZE);
+	}
+	assert_int_equal(b->reserve_stats(RESERVE_SIZE, &rs), 0);
+	assert_int_equal(rs.curr_nr, rs.min_nr);	/* refilled by the frees */
+	b->reserve_reset(RESERVE_SIZE);
+	p[0] = b->alloc(RESERVE_SIZE, GFP_ATOMIC, NUMA_NO_NODE);
+	assert_non_null(p[0]);
+	b->free(p[0], RESERVE_SIZE);
+	assert_int_equal(b->reserve_stats(RESERVE_SIZE, &rs), 0);
+	assert_int_equal(rs.from_reserve + rs.injected + rs.nulls, 0);
+	free(p);
+}
+
 static size_t nstats;
 
 static void count_num(void *ctx, const char *key, double v)
@@ -334,6 +393,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_free_null),
 		cmocka_unit_test(test_remote_free),
 		cmocka_unit_test(test_object_cache),
+		cmocka_unit_test(test_fault_injection),
 		cmocka_unit_test(test_stats_and_check),
 	};
 	const char *pre;
