@@ -274,6 +274,11 @@ bool kmb_gb_keep_running_batch(struct kmb_gb_state *s, int64_t n)
 	return more;
 }
 
+bool kmb_gb_loop_ending(const struct kmb_gb_state *s)
+{
+	return s->started && s->st->iterations() >= s->st->max_iterations;
+}
+
 void kmb_gb_set_hooks(struct kmb_gb_state *s, kmb_gb_hook start, kmb_gb_hook stop, void *arg)
 {
 	s->start = start;

@@ -131,6 +131,11 @@ size_t kmb_gb_run_all(kmb_gb_report_fn fn, void *ctx);
 
 /* Inside a benchmark function. */
 bool kmb_gb_keep_running_batch(struct kmb_gb_state *st, int64_t n);
+/* kmb_gb_loop_ending - true in the loop's last batch: the thread's iterations are used up, so
+ * the next kmb_gb_keep_running_batch() returns false (after Google Benchmark's stop barrier,
+ * where the thread waits for the others).  A workload whose threads depend on each other
+ * releases there what the others may need. */
+bool kmb_gb_loop_ending(const struct kmb_gb_state *st);
 void kmb_gb_set_hooks(struct kmb_gb_state *st, kmb_gb_hook start, kmb_gb_hook stop, void *arg);
 int kmb_gb_thread_index(const struct kmb_gb_state *st);
 int kmb_gb_threads(const struct kmb_gb_state *st);

@@ -1,7 +1,8 @@
 /*
  * test_gbench.c - the C wrapper over Google Benchmark: batched loops count every iteration,
  * the region hooks run once each per thread around the timed loop, skip-with-error reaches the
- * report with its message, counters are averaged over threads, and names are as documented.
+ * report with its message, counters are averaged over threads, names are as documented, and the
+ * loop's last batch is known as such (kmb_gb_loop_ending).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,12 +33,19 @@ static void on_stop(struct kmb_gb_state *st, void *arg)
 
 static void counted(struct kmb_gb_state *st, void *arg)
 {
-	long long n = 0;
+	long long n = 0, ending_at = -1;
 
 	(void)arg;
 	kmb_gb_set_hooks(st, on_start, on_stop, NULL);
-	while (kmb_gb_keep_running_batch(st, 64))
+	assert_false(kmb_gb_loop_ending(st));		/* not started */
+	while (kmb_gb_keep_running_batch(st, 64)) {
+		if (kmb_gb_loop_ending(st)) {		/* once, and in the last batch only */
+			assert_int_equal(ending_at, -1);
+			ending_at = n;
+		}
 		n += 64;
+	}
+	assert_int_equal(ending_at, n - 64);
 	assert_int_equal(n, kmb_gb_iterations(st));	/* a batch overshoots; iterations says so */
 	kmb_gb_set_counter(st, "thread_index_plus_one", kmb_gb_thread_index(st) + 1,
 			   KMB_GB_CTR_AVG_THREADS);
