@@ -31,6 +31,7 @@ struct child;
 struct family {
 	long long index;		/* global family index */
 	const struct kmb_workload *w;
+	unsigned int params;		/* kmb_param bits in its name and results (matrix.c) */
 	struct kmb_workload_params p;
 	struct child *c;
 	int cpus[KMB_MAX_THREADS];	/* OS CPU of each thread in the latest run */
@@ -131,7 +132,7 @@ static void on_run(const struct kmb_gb_run *r, void *ctx)
 	struct family *f = r->arg;
 	struct kmb_run_meta m = {
 		.family_index = f->index, .backend = c->b->name, .workload = f->w->name,
-		.params = f->w->params, .p = &f->p, .pin = kmb_pin_policy_name(c->o.pin),
+		.params = f->params, .p = &f->p, .pin = kmb_pin_policy_name(c->o.pin),
 		.cpus = r->aggregate ? NULL : f->cpus, .nodes = r->aggregate ? NULL : f->nodes,
 		.host = c->host, .run_id = c->o.run_id,
 	};
@@ -203,7 +204,8 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 	size_t n = kmb_matrix_families(&c->o, c->b), nb = kmb_matrix_backends(&c->o, order);
 	long long index = 0;
 
-	/* Global order (matrix.c): backend, workload, size.  Count earlier backends' families. */
+	/* Global order (matrix.c): backend, workload, size, failure rate.  Count earlier backends'
+	 * families. */
 	for (size_t bi = 0; bi < nb && order[bi] != c->b; bi++)
 		index += (long long)kmb_matrix_families(&c->o, order[bi]);
 	*fams = calloc(n ? n : 1, sizeof(**fams));
@@ -212,8 +214,10 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 	*nfam = 0;
 	for (size_t wi = 0; wi < c->o.nworkloads; wi++) {
 		const struct kmb_workload *w = c->o.workloads[wi];
+		size_t nfail = kmb_family_fails(&c->o, c->b, w);
+		size_t ncells = kmb_family_count(&c->o, c->b, w);
 
-		for (size_t si = 0; si < kmb_family_count(&c->o, c->b, w); si++) {
+		for (size_t ci = 0; ci < ncells; ci++) {
 			struct family *f = &(*fams)[(*nfam)++];
 			struct kmb_gb_bench_opts bo = { c->o.threads, c->o.nthreads, true };
 			char name[256], params[128];
@@ -222,9 +226,11 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 			f->index = index++;
 			f->w = w;
 			f->c = c;
-			f->p.size = c->o.sizes[si];
+			f->params = kmb_family_params(c->b, w);
+			f->p.size = c->o.sizes[ci / nfail];
 			f->p.batch = c->o.batch;
-			kmb_results_param_name(params, sizeof(params), w->params, &f->p);
+			f->p.fail = (f->params & KMB_P_FAIL) ? c->o.mempool_fail[ci % nfail] : 0;
+			kmb_results_param_name(params, sizeof(params), f->params, &f->p);
 			snprintf(name, sizeof(name), "%s/%s%s%s", w->name, c->b->name,
 				 *params ? "/" : "", params);
 			r = kmb_gb_register(name, bench_thread, f, &bo);

@@ -9,8 +9,14 @@
  * selected; its runs carry backend "no-allocator".  A backend of the run left without a family
  * (every selected workload is such a workload) is not started (runner.c records why).
  *
+ * A workload with KMB_P_FAIL (mempool-pressure) runs once per --mempool-fail rate, each rate a
+ * family with the rate in its name, on the backends that can inject failures (set_fail: the
+ * mempool backend); the other backends run it once, at no rate and without the parameter, so
+ * their rows are not multiplied.  No other workload sees the rates.
+ *
  * Family order, the results' family_index: backends in kmb_matrix_backends() order, then
- * workloads in the run's order, then sizes.  Every process computes the same order.
+ * workloads in the run's order, then sizes, then failure rates.  Every process computes the
+ * same order.
  */
 #include <string.h>
 
@@ -77,6 +83,17 @@ const struct kmb_backend_ops *kmb_matrix_find(const char *name)
 	return strcmp(name, KMB_NO_ALLOCATOR) ? kmb_backend_find(name) : &kmb_no_allocator;
 }
 
+unsigned int kmb_family_params(const struct kmb_backend_ops *b, const struct kmb_workload *w)
+{
+	return b->set_fail ? w->params : w->params & ~KMB_P_FAIL;
+}
+
+size_t kmb_family_fails(const struct kmb_options *o, const struct kmb_backend_ops *b,
+			const struct kmb_workload *w)
+{
+	return (kmb_family_params(b, w) & KMB_P_FAIL) ? o->nmempool_fail : 1;
+}
+
 size_t kmb_family_count(const struct kmb_options *o, const struct kmb_backend_ops *b,
 			const struct kmb_workload *w)
 {
@@ -84,7 +101,7 @@ size_t kmb_family_count(const struct kmb_options *o, const struct kmb_backend_op
 
 	if (no_alloc != (b == &kmb_no_allocator))
 		return 0;
-	return (w->params & KMB_P_SIZE) ? o->nsizes : 1;
+	return ((w->params & KMB_P_SIZE) ? o->nsizes : 1) * kmb_family_fails(o, b, w);
 }
 
 size_t kmb_matrix_families(const struct kmb_options *o, const struct kmb_backend_ops *b)

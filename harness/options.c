@@ -33,7 +33,7 @@ const struct kmb_preset kmb_presets[] = {
 	    "--repetitions=5", NULL } },
 	{ "smoke", "every backend and workload once, tiny time budget: does everything run?",
 	  { "--backends=all", "--workloads=all", "--threads=1,max", "--sizes=64", "--batch=16",
-	    "--min-time=0.001", "--repetitions=1", NULL } },
+	    "--mempool-fail=0,100", "--min-time=0.001", "--repetitions=1", NULL } },
 	{ "pages", "page allocator: order 0-10 alloc+free pairs, buddy against mmap+touch+munmap",
 	  { "--backends=buddy,mmap", "--workloads=churn", "--threads=1,max",
 	    "--sizes=4K,8K,16K,32K,64K,128K,256K,512K,1M,2M,4M", "--batch=1", "--min-time=0.3",
@@ -65,13 +65,21 @@ const struct kmb_preset kmb_presets[] = {
 	    "--workloads=churn,remote-free,counter-percpu,counter-atomic,counter-packed",
 	    "--threads=1-max", "--sizes=64,4096", "--batch=1", "--min-time=0.2",
 	    "--repetitions=3", NULL } },
+	/* The mempool backend at each failure rate, and slab running the same operations with
+	 * no pool as the reference.  Batch 100, above the 64-element reserve of the 256-byte
+	 * class: at 100% failure every thread waits for frees, one thread alone too. */
+	{ "mempool", "mempool under pressure: the underlying allocator failing 0, 10, 50, 100% "
+	  "of the time, against slab; ~1 min on 2 cores",
+	  { "--backends=mempool,slab", "--workloads=mempool-pressure", "--threads=1-max",
+	    "--sizes=256", "--batch=100", "--mempool-fail=0,10,50,100", "--min-time=0.5",
+	    "--repetitions=3", NULL } },
 };
 const size_t kmb_nr_presets = sizeof(kmb_presets) / sizeof(kmb_presets[0]);
 
 /* What a preset leaves out: applied before it, so every option has a value. */
 static const char *const base_args[] = {
 	"--backends=all", "--workloads=all", "--threads=1", "--sizes=64", "--batch=100",
-	"--min-time=0.1", "--repetitions=1", NULL
+	"--min-time=0.1", "--repetitions=1", "--mempool-fail=0", NULL
 };
 
 typedef int (*opt_fn)(struct kmb_options *o, const char *arg, char *err, size_t errlen);
@@ -302,6 +310,37 @@ static int parse_batch(struct kmb_options *o, const char *arg, char *err, size_t
 	if (parse_long(arg, 1, 1000000, &v))
 		return ERR("--batch: '%s' is not a batch size; give 1 to 1000000", arg);
 	o->batch = (size_t)v;
+	return 0;
+}
+
+#define FAIL_HELP "give whole percentages 0 to 100, comma-separated, e.g. 0,10,50,100"
+
+/* --mempool-fail 0,10,50,100: each a family of its own (matrix.c); "10%" is read as 10. */
+static int parse_mempool_fail(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	char item[64];
+
+	o->nmempool_fail = 0;
+	while (next_item(&arg, item, sizeof(item))) {
+		size_t n = strlen(item);
+		long v;
+
+		if (n > 1 && item[n - 1] == '%')
+			item[n - 1] = '\0';
+		if (parse_long(item, 0, LONG_MAX, &v))
+			return ERR("--mempool-fail: '%s' is not a percentage; " FAIL_HELP, item);
+		if (v > 100)
+			return ERR("--mempool-fail: %ld%% is out of range; " FAIL_HELP, v);
+		for (size_t i = 0; i < o->nmempool_fail; i++)
+			if (o->mempool_fail[i] == (unsigned int)v)
+				return ERR("--mempool-fail: %ld%% is given twice; give each rate once",
+					   v);
+		if (o->nmempool_fail == KMB_MAX_LIST)
+			return ERR("--mempool-fail: more than %d rates", KMB_MAX_LIST);
+		o->mempool_fail[o->nmempool_fail++] = (unsigned int)v;
+	}
+	if (!o->nmempool_fail)
+		return ERR("--mempool-fail: empty list; " FAIL_HELP);
 	return 0;
 }
 
@@ -582,12 +621,14 @@ static int parse_run_id(struct kmb_options *o, const char *arg, char *err, size_
 
 static const struct opt_def opts[] = {
 	{ "preset", "NAME", "start from a preset: quick (default), full, smoke, pages, fragment, "
-	  "slab, ctor, mix, percpu", parse_preset },
+	  "slab, ctor, mix, percpu, mempool", parse_preset },
 	{ "backends", "LIST", "backends, comma-separated, or 'all'", parse_backends },
 	{ "workloads", "LIST", "workloads, comma-separated, or 'all'", parse_workloads },
 	{ "threads", "SPEC", "thread counts: 1,2,4 | 1-8 | max | pow2", parse_threads },
 	{ "sizes", "LIST", "object sizes in bytes: 16,64,4K,1M", parse_sizes },
 	{ "batch", "N", "objects live per thread before they are freed (churn)", parse_batch },
+	{ "mempool-fail", "PCT,...", "percent of the underlying allocations made to fail, one "
+	  "family each: mempool-pressure on the mempool backend (default 0)", parse_mempool_fail },
 	{ "pin", "POLICY", "thread pinning: compact (default), scatter, none", parse_pin },
 	{ "min-time", "SECONDS", "minimum time of each run", parse_min_time },
 	{ "repetitions", "N", "repetitions of each run", parse_repetitions },
@@ -789,7 +830,10 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 		fprintf(af.f, "%s%zu", i ? "," : "", o->sizes[i]);
 	fprintf(af.f, "\n--batch=%zu\n--pin=%s\n--min-time=%.17g\n--repetitions=%d\n--out=%s\n",
 		o->batch, kmb_pin_policy_name(o->pin), o->min_time, o->repetitions, o->out);
-	fprintf(af.f, "--run-id=%s\n", o->run_id);
+	fprintf(af.f, "--run-id=%s\n--mempool-fail=", o->run_id);
+	for (size_t i = 0; i < o->nmempool_fail; i++)
+		fprintf(af.f, "%s%u", i ? "," : "", o->mempool_fail[i]);
+	fputc('\n', af.f);
 	/* The memory options only where set: an absent one is the library's default. */
 	if (o->mm_nodes)
 		fprintf(af.f, "--mm-nodes=%d\n", o->mm_nodes);

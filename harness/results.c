@@ -45,7 +45,9 @@ void kmb_results_param_name(char *buf, size_t len, unsigned int params,
 	if (params & KMB_P_SIZE)
 		n += snprintf(buf + n, len - n, "%ssize:%zu", n ? "/" : "", p->size);
 	if ((params & KMB_P_BATCH) && n < len)
-		snprintf(buf + n, len - n, "%sbatch:%zu", n ? "/" : "", p->batch);
+		n += snprintf(buf + n, len - n, "%sbatch:%zu", n ? "/" : "", p->batch);
+	if ((params & KMB_P_FAIL) && n < len)
+		snprintf(buf + n, len - n, "%sfail:%u", n ? "/" : "", p->fail);
 }
 
 static void write_meta(struct kmb_json *j, const struct kmb_gb_run *r, const struct kmb_run_meta *m)
@@ -58,6 +60,8 @@ static void write_meta(struct kmb_json *j, const struct kmb_gb_run *r, const str
 		kmb_json_int(j, "size", (long long)m->p->size);
 	if (m->params & KMB_P_BATCH)
 		kmb_json_int(j, "batch", (long long)m->p->batch);
+	if (m->params & KMB_P_FAIL)
+		kmb_json_int(j, "fail", m->p->fail);
 	kmb_json_obj_end(j);
 	kmb_json_int(j, "threads", r->threads);
 	kmb_json_str(j, "pin", m->pin);
@@ -285,6 +289,10 @@ static void write_options(struct kmb_json *j, const struct kmb_options *o)
 		kmb_json_int(j, NULL, (long long)o->sizes[i]);
 	kmb_json_arr_end(j);
 	kmb_json_int(j, "batch", (long long)o->batch);
+	kmb_json_arr_begin(j, "mempool_fail");
+	for (size_t i = 0; i < o->nmempool_fail; i++)
+		kmb_json_int(j, NULL, o->mempool_fail[i]);
+	kmb_json_arr_end(j);
 	kmb_json_num(j, "min_time", o->min_time);
 	kmb_json_int(j, "repetitions", o->repetitions);
 	kmb_json_str(j, "pin", kmb_pin_policy_name(o->pin));

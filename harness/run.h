@@ -7,8 +7,8 @@
  * of its backend through Google Benchmark and writes its part.
  *
  * A family is one (backend, workload, parameters) combination; its instances are the thread
- * counts.  Families are numbered in one global order (backend, workload, size), so a family's
- * index is the same in every process: it is the result's family_index.
+ * counts.  Families are numbered in one global order (backend, workload, size, failure rate),
+ * so a family's index is the same in every process: it is the result's family_index.
  *
  * Workloads that do not allocate run once, in the process of the pseudo-backend
  * "no-allocator" (matrix.c), after the run's backends.
@@ -40,6 +40,10 @@ int kmb_run_child(const char *dir, const char *backend);
  * kmb_matrix_find - a backend of the matrix by name (registered, or "no-allocator"); NULL if
  * there is none.
  * kmb_family_count - families @w contributes to backend @b under @o (0: @w does not run there).
+ * kmb_family_fails - the failure rates @w runs at on @b (one family each, for every size): the
+ * --mempool-fail list where @w has KMB_P_FAIL and @b can inject failures, else 1 (no rate).
+ * kmb_family_params - the kmb_param bits of @w's families on @b: KMB_P_FAIL only where @b can
+ * inject failures.
  * kmb_matrix_families - families of @b under @o, all workloads together.
  */
 #define KMB_NO_ALLOCATOR "no-allocator"
@@ -48,6 +52,9 @@ size_t kmb_matrix_backends(const struct kmb_options *o, const struct kmb_backend
 const struct kmb_backend_ops *kmb_matrix_find(const char *name);
 size_t kmb_family_count(const struct kmb_options *o, const struct kmb_backend_ops *b,
 			const struct kmb_workload *w);
+size_t kmb_family_fails(const struct kmb_options *o, const struct kmb_backend_ops *b,
+			const struct kmb_workload *w);
+unsigned int kmb_family_params(const struct kmb_backend_ops *b, const struct kmb_workload *w);
 size_t kmb_matrix_families(const struct kmb_options *o, const struct kmb_backend_ops *b);
 
 /* kmb_backend_cannot_run - why @b cannot run in this build on this machine (its preload

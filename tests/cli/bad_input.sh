@@ -38,7 +38,7 @@ expect "--sizes: '2G' is not a size" run --sizes 2G --out "$tmp/run"
 expect "--sizes: '4096' repeats 4096 bytes; give each size once" run --sizes 4K,4096 --out "$tmp/run"
 expect "--sizes: empty list" run --sizes= --out "$tmp/run"
 expect "--pin: unknown policy 'tight'; valid policies: compact, scatter, none" run --pin tight
-expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages, fragment, slab, ctor, mix, percpu" run --preset huge
+expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages, fragment, slab, ctor, mix, percpu, mempool" run --preset huge
 expect "unknown option '--frobnicate'; valid options:" run --frobnicate
 expect "--min-time: 'soon' is not a time" run --min-time soon
 expect "--repetitions: '0' is not a count" run --repetitions 0
@@ -69,6 +69,15 @@ expect "--slub-debug: 'X' is not a slub_debug letter; valid: F, Z, P, U, or - fo
 expect "--slub-debug: '-' is not a slub_debug letter; valid: F, Z, P, U, or - for none" run --slub-debug F- --out "$tmp/run"
 expect "--slub-debug: empty value; valid: F, Z, P, U, or - for none" run --slub-debug= --out "$tmp/run"
 expect "--slub-debug needs a value" run --slub-debug
+pct="give whole percentages 0 to 100, comma-separated, e.g. 0,10,50,100"
+expect "--mempool-fail: 101% is out of range; $pct" run --mempool-fail 0,101 --out "$tmp/run"
+expect "--mempool-fail: 'ten' is not a percentage; $pct" run --mempool-fail=ten --out "$tmp/run"
+expect "--mempool-fail: '12.5' is not a percentage; $pct" run --mempool-fail 12.5 --out "$tmp/run"
+expect "--mempool-fail: '-5' is not a percentage; $pct" run --mempool-fail -5 --out "$tmp/run"
+expect "--mempool-fail: '' is not a percentage; $pct" run --mempool-fail ,10 --out "$tmp/run"
+expect "--mempool-fail: 10% is given twice; give each rate once" run --mempool-fail 10,50,10% --out "$tmp/run"
+expect "--mempool-fail: empty list; $pct" run --mempool-fail= --out "$tmp/run"
+expect "--mempool-fail needs a value (PCT,...)" run --mempool-fail
 expect "unknown command 'runn'; valid commands: list, run, overhead, pairs, help" runn
 expect "--resume takes the options saved" run --resume "$tmp/run" --sizes 64
 expect "cannot read saved options" run --resume "$tmp/nonexistent"

@@ -25,6 +25,11 @@ NO_FAMILY_SKIP = "no selected workload allocates"
 # remote-free pairs its threads: an odd thread count fails every repetition with this message.
 PAIRS_ERROR = "remote-free: needs an even number of threads"
 MODES = {"default", "none", "thread", "cpu-lock", "cpu-rseq"}
+# mempool-pressure runs once per --mempool-fail rate (params "fail") on the backends that inject
+# failures, once without the parameter on the others (results/README.md).
+FAIL_WORKLOADS = {"mempool-pressure"}
+FAIL_BACKENDS = {"mempool"}
+LATENCY = ["lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns"]
 
 failures = []
 
@@ -66,6 +71,37 @@ def check_percpu(pc, mm):
               f"against options.percpu.pcp {want}")
 
 
+def check_pressure(where, r, params):
+    """A mempool-pressure run: sampled latencies in order, shares within 0..1, and what the
+    failure rate fixes exactly: nothing from the reserve and nobody waiting at 0%, every
+    allocation from the reserve at 100%."""
+    for k in LATENCY + ["lat_samples", "lat_clock_ns", "atomic_nulls", "atomic_null_frac",
+                        "punts"]:
+        check(k in r, f"{where}: lacks {k}")
+    lat = [r.get(k, 0) for k in LATENCY]
+    check(lat == sorted(lat) and lat[0] > 0, f"{where}: latency percentiles {lat}")
+    check(r.get("lat_samples", 0) > 0, f"{where}: no latency samples")
+    check(0 <= r.get("atomic_null_frac", -1) <= 1, f"{where}: atomic_null_frac")
+    fail = params.get("fail")
+    reserve = ["reserve_frac", "kernel_waits", "kernel_wait_frac", "kernel_wait_ns",
+               "kernel_wait_mean_ns", "kernel_wait_max_ns"]
+    if fail is None:
+        for k in reserve:
+            check(k not in r, f"{where}: {k} without a reserve")
+        return
+    for k in reserve:
+        check(k in r, f"{where}: lacks {k}")
+    check(0 <= r.get("reserve_frac", -1) <= 1, f"{where}: reserve_frac {r.get('reserve_frac')}")
+    if fail == 0:
+        for k in ["reserve_frac", "kernel_waits", "punts", "atomic_nulls"]:
+            check(r.get(k) == 0, f"{where}: {k} {r.get(k)} at 0% failure")
+    if fail == 100:
+        check(r.get("reserve_frac") == 1, f"{where}: reserve_frac {r.get('reserve_frac')} at "
+              "100% failure: every allocation must come from the reserve")
+    check(r.get("kernel_wait_max_ns", 0) <= r.get("kernel_wait_ns", 0),
+          f"{where}: the longest wait above the total")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("file")
@@ -90,6 +126,10 @@ def main():
         check(isinstance(why, str) and why, f"counter {name} unavailable without a reason")
 
     check_percpu(opts.get("percpu"), opts.get("mm", {}))
+    fails = opts.get("mempool_fail")
+    check(isinstance(fails, list) and fails and all(isinstance(f, int) and 0 <= f <= 100
+                                                    for f in fails),
+          f"options.mempool_fail: {fails}")
     families = {}
     allocating = [w for w in opts["workloads"] if w not in NO_ALLOCATOR_WORKLOADS]
     counting = [w for w in opts["workloads"] if w in NO_ALLOCATOR_WORKLOADS]
@@ -123,13 +163,17 @@ def main():
             # A workload without a size parameter (mix) has one cell per thread count.
             sized = any("size" in r["kmbench"]["params"] for r in mine
                         if r["kmbench"]["workload"] == w)
+            # The failure rates: one cell each where the backend injects failures.
+            rates = fails if w in FAIL_WORKLOADS and b in FAIL_BACKENDS else [None]
             for size in opts["sizes"] if sized else [None]:
-                for t in threads:
-                    cell = [r for r in mine if r["kmbench"]["workload"] == w and
-                            r["kmbench"]["params"].get("size") == size and r["threads"] == t]
-                    check(len(cell) == opts["repetitions"],
-                          f"{b}/{w}/size:{size}/threads:{t}: {len(cell)} runs, "
-                          f"want {opts['repetitions']}")
+                for fail in rates:
+                    for t in threads:
+                        cell = [r for r in mine if r["kmbench"]["workload"] == w and
+                                r["kmbench"]["params"].get("size") == size and
+                                r["kmbench"]["params"].get("fail") == fail and r["threads"] == t]
+                        check(len(cell) == opts["repetitions"],
+                              f"{b}/{w}/size:{size}/fail:{fail}/threads:{t}: {len(cell)} runs, "
+                              f"want {opts['repetitions']}")
         for r in mine:
             where = r.get("name", "?")
             for k in RUN_KEYS:
@@ -146,6 +190,14 @@ def main():
                 check(m["params"] == {}, f"{where}: params {m['params']}, want {{}}")
             if m["workload"] == "counter-percpu":
                 check(r.get("percpu_rseq") in (0, 1), f"{where}: percpu_rseq")
+            if m["workload"] in FAIL_WORKLOADS:
+                check_pressure(where, r, m["params"])
+                check(("fail" in m["params"]) == (b in FAIL_BACKENDS),
+                      f"{where}: params {m['params']}: fail only on {sorted(FAIL_BACKENDS)}")
+                check(f"/fail:{m['params']['fail']}/" in where if "fail" in m["params"]
+                      else "/fail:" not in where, f"{where}: the name and params differ")
+            else:
+                check("fail" not in m["params"], f"{where}: fail on workload {m['workload']}")
             for k in ["backend", "workload", "params", "threads", "pin", "cpus", "nodes",
                       "host", "run_id"]:
                 check(k in m, f"{where}: kmbench lacks {k}")
