@@ -294,3 +294,80 @@ def scaling(title, lines, colour, dashed=()):
         ax.set_ylabel("Mops/s, all threads (higher is better)")
         ax.set_title(f"{title}: throughput against threads")
         return to_base64(fig)
+
+
+def thread_colours(threads):
+    """{thread count: colour} for the lines of one figure."""
+    cmap = plt.get_cmap("tab10")
+    return {t: cmap(i % cmap.N) for i, t in enumerate(sorted(threads))}
+
+
+def fail_axis(ax, rates):
+    """x: the failure rates measured, in percent."""
+    ax.set_xticks(rates)
+    ax.set_xticklabels([f"{r}%" for r in rates])
+    ax.set_xlabel("underlying allocations failing (--mempool-fail)")
+
+
+def fail_sweep(title, lines, references):
+    """Lines: Mops/s (all threads) against the failure rate, one per thread count; each
+    reference (a backend without a pool) as a dashed level line in its thread count's colour.
+
+    lines: {threads: [(fail, (median, min, max))]}; references: {backend: {threads: stats}}.
+    """
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
+        threads = sorted(set(lines) | {t for ref in references.values() for t in ref})
+        colour = thread_colours(threads)
+        rates = sorted({f for pts in lines.values() for f, _ in pts})
+        for t, pts in lines.items():
+            stat_line(ax, pts, label=f"{t} thread{'s' if t != 1 else ''}", color=colour[t],
+                      marker="o")
+        for i, (backend, by_threads) in enumerate(references.items()):
+            for t, st in sorted(by_threads.items()):
+                ax.axhline(st[0], color=colour[t], linestyle=LINESTYLES[1 + i % 3],
+                           linewidth=1.2, label=f"{backend} (no pool), {t} "
+                           f"thread{'s' if t != 1 else ''}")
+        if rates:
+            fail_axis(ax, rates)
+            ax.set_ylim(bottom=0)
+            ax.legend(loc="best", fontsize=7)
+        else:
+            no_data(ax)
+        ax.set_ylabel("Mops/s, all threads (higher is better)")
+        ax.set_title(f"{title}: throughput against failure rate")
+        return to_base64(fig)
+
+
+def latency_sweep(title, lines, names):
+    """Lines: sampled latency percentiles (ns, log) against the failure rate; colour per
+    percentile (names, in order), line style per thread count.
+
+    lines: {(threads, name): [(fail, ns)]}.
+    """
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
+        threads = sorted({t for t, _ in lines})
+        cmap = plt.get_cmap("plasma")
+        colour = {n: cmap(0.85 * i / max(len(names) - 1, 1)) for i, n in enumerate(names)}
+        rates = sorted({f for pts in lines.values() for f, _ in pts})
+        for (t, name), pts in lines.items():
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], color=colour[name],
+                    linestyle=style_of(threads, t, LINESTYLES),
+                    marker=style_of(threads, t, MARKERS), markersize=4, linewidth=1.4)
+        if rates and any(p[1] > 0 for pts in lines.values() for p in pts):
+            fail_axis(ax, rates)
+            ax.set_yscale("log")
+            handles = [Line2D([], [], color=colour[n], linewidth=2, label=n) for n in names
+                       if any(name == n for _, name in lines)]
+            if len(threads) > 1:
+                handles += [Line2D([], [], color="#555555",
+                                   linestyle=style_of(threads, t, LINESTYLES),
+                                   marker=style_of(threads, t, MARKERS),
+                                   label=f"{t} thread{'s' if t != 1 else ''}") for t in threads]
+            ax.legend(handles=handles, loc="upper left", fontsize=7, ncols=2)
+        else:
+            no_data(ax)
+        ax.set_ylabel("ns per operation, sampled (log)")
+        ax.set_title(f"{title}: latency percentiles against failure rate")
+        return to_base64(fig)

@@ -901,3 +901,90 @@ def counter_table(cells_):
         if c.workload in COUNTER_WORKLOADS:
             out.setdefault(c.threads, {})[c.workload] = c
     return dict(sorted(out.items()))
+
+
+# mempool under pressure (issue 6): the mempool-pressure workload runs once per failure rate
+# (params "fail", percent: --mempool-fail) on the backends that inject failures into the
+# allocator under their reserve (mempool), and once without "fail" on the others: the
+# reference, the same operations without a pool (slab). results/README.md has the counters.
+PRESSURE = "mempool-pressure"
+LATENCY = (("p50", "lat_p50_ns"), ("p90", "lat_p90_ns"), ("p99", "lat_p99_ns"),
+           ("p99.9", "lat_p999_ns"), ("max", "lat_max_ns"))
+
+
+@dataclass
+class PressureRow:
+    """A mempool-pressure cell; base: the same backend, other params and threads at fail 0."""
+    cell: Cell
+    fail: object = None         # percent, or None on a backend without fault injection
+    base: Cell = None
+
+    @property
+    def mops(self):
+        return self.cell.mops[0] if self.cell.mops else None
+
+    @property
+    def ratio(self):
+        """Throughput over the 0% run's (Mops/s, medians); None without both."""
+        base = self.base.mops[0] if self.base is not None and self.base.mops else None
+        return self.mops / base if self.mops is not None and base else None
+
+    def counter(self, name):
+        """A counter's median, None where the run lacks it (failed, an older file)."""
+        return self.cell.counters.get(name) if self.cell.ns else None
+
+
+@dataclass
+class PressureGroup:
+    """The mempool-pressure rows of one backend and params other than fail, by threads then
+    fail; reference: the backend injects no failures (no row has a rate)."""
+    backend: str
+    params: tuple
+    rows: list
+    reference: bool = False
+
+    @property
+    def threads(self):
+        return sorted({r.cell.threads for r in self.rows})
+
+    @property
+    def rates(self):
+        return sorted({r.fail for r in self.rows if r.fail is not None})
+
+    def lines(self, value):
+        """{threads: [(fail, value(row))]} of the rows where value(row) is not None."""
+        out = {}
+        for r in self.rows:
+            v = value(r)
+            if r.fail is not None and v is not None:
+                out.setdefault(r.cell.threads, []).append((r.fail, v))
+        return {t: sorted(pts) for t, pts in sorted(out.items())}
+
+    def missing_base(self):
+        """The thread counts with rows at some rate but no 0% run with a result."""
+        have = {r.cell.threads for r in self.rows if r.fail == 0 and r.cell.mops}
+        return sorted({r.cell.threads for r in self.rows if r.fail is not None} - have)
+
+
+def pressure_groups(cells_):
+    """A PressureGroup per (backend, params without fail) of the mempool-pressure cells: the
+    backends with rates first, then the references, each in the cells' order."""
+    by_key = {}
+    for c in cells_:
+        if c.workload == PRESSURE:
+            by_key.setdefault((c.backend, without(c.params, "fail")), []).append(c)
+    out = []
+    for (backend, params), group in by_key.items():
+        base = {c.threads: c for c in group if param(c, "fail") == 0}
+        rows = [PressureRow(c, param(c, "fail"),
+                            base.get(c.threads) if param(c, "fail") is not None else None)
+                for c in group]
+        rows.sort(key=lambda r: (r.cell.threads, natural(r.fail)))
+        out.append(PressureGroup(backend, params, rows,
+                                 all(r.fail is None for r in rows)))
+    return sorted(out, key=lambda g: g.reference)
+
+
+def pressure_references(groups_, group):
+    """The reference groups (no pool) with group's params (size, batch)."""
+    return [g for g in groups_ if g.reference and g.params == group.params]

@@ -9,7 +9,8 @@ throughput and ns/op plots; where the file has them, the page allocator's order 
 size sweep, aligned-against-packed ratios, constructor caching and memory efficiency (runs of
 slab, slab-packed, slab-colored or kmalloc), the per-CPU caches (runs of the <layer>-<mode>
 backends, remote-free and the counter workloads: scaling per mode, the per-CPU targets, remote
-frees, counters) and the fragmentation series (<name>_at_<N>k counters); a table of every result (median over repetitions), the backends' status and their own
+frees, counters), mempool under pressure (mempool-pressure runs: throughput and latency
+percentiles against the failure rate, waits) and the fragmentation series (<name>_at_<N>k counters); a table of every result (median over repetitions), the backends' status and their own
 stats, the perf counters' availability and the full context. Images are embedded as base64 PNG;
 there is no script and no external reference, so the file can be mailed or archived alone.
 
@@ -668,6 +669,115 @@ def failed_or(cell, mops):
     return "failed" if cell is not None and cell.errors else "n/a"
 
 
+MEMPOOL_HEAD = ["backend", "params", "threads", "fail", "Mops/s", "ns/op", "vs 0%",
+                "p50 ns", "p90 ns", "p99 ns", "p99.9 ns", "max ns", "from reserve",
+                "GFP_KERNEL waited", "mean wait ns", "max wait ns", "GFP_ATOMIC NULL", "punts"]
+
+
+def mempool_block(cells):
+    """The mempool-pressure runs: per backend that injects failures, throughput and latency
+    percentiles against the failure rate (with the reference backends' level), and one table of
+    every row with the waits; "" without any mempool-pressure run."""
+    groups = kr.pressure_groups(cells)
+    if not groups:
+        return ""
+    out = ['<h2 id="mempool">mempool under pressure</h2>',
+           '<p class="note">Workload mempool-pressure: each thread keeps a live set of batch '
+           "elements in flight (one operation frees the oldest and allocates one; one in 8 "
+           "with GFP_ATOMIC, the others with GFP_KERNEL) while the allocator under the "
+           "reserve fails the given share of its allocations. A GFP_KERNEL caller that holds "
+           "elements first allocates without sleeping; when that fails it hands them to a "
+           "rescuer thread (punts) and then sleeps until a free. Throughput: median over "
+           "repetitions, error bars min..max; vs 0%: over the same backend's 0% run at the "
+           "same thread count. Latencies: one operation in 64 timed, all threads; "
+           "percentiles at most 3% above the sample. Waits: GFP_KERNEL allocations that "
+           "slept, their share, and their mean and longest sleep. Backends without a pool "
+           "run the same operations once, the reference (dashed).</p>"]
+    for g in groups:
+        if not g.reference:
+            out.append(pressure_plots(g, kr.pressure_references(groups, g)))
+    if all(g.reference for g in groups):
+        out.append('<p class="note missing">No mempool-pressure run of a backend that injects '
+                   "failures (mempool): only the reference without a pool.</p>")
+    out.append(pressure_table(groups))
+    return "\n".join(out)
+
+
+def pressure_plots(g, refs):
+    """The two figures of one group, and a note naming the thread counts without a 0% run."""
+    title = f"{g.backend} {kr.params_text(g.params)}"
+    lines = g.lines(lambda r: r.cell.mops)
+    references = {}
+    for ref in refs:
+        for r in ref.rows:
+            if r.cell.mops:
+                references.setdefault(ref.backend, {})[r.cell.threads] = r.cell.mops
+    lat = {}
+    for name, key in kr.LATENCY:
+        for t, pts in g.lines(lambda r, key=key: r.counter(key)).items():
+            lat[(t, name)] = pts
+    out = [f'<h3 id="mempool-{kr.slug(title)}">{esc(title)}</h3><div class="plots">']
+    png = kmb_plots.fail_sweep(title, lines, references)
+    out.append(f'<img alt="{esc(title)}: throughput against failure rate" '
+               f'src="data:image/png;base64,{png}">')
+    png = kmb_plots.latency_sweep(title, lat, [n for n, _ in kr.LATENCY])
+    out.append(f'<img alt="{esc(title)}: latency percentiles against failure rate" '
+               f'src="data:image/png;base64,{png}"></div>')
+    missing = g.missing_base()
+    if missing:
+        out.append(f'<p class="note missing">{esc(title)}: no 0% run with a result at '
+                   f"threads:{esc(', '.join(map(str, missing)))}: no throughput ratio there.</p>")
+    return "\n".join(out)
+
+
+def pressure_table(groups):
+    """One row per mempool-pressure cell (median over repetitions), the references last."""
+    body = []
+    for g in groups:
+        for i, r in enumerate(g.rows):
+            c = r.cell
+            first = " first" if i == 0 else ""
+            ident = (f"<td>{esc(c.backend)}</td><td class=\"nw\">{esc(kr.params_text(g.params))}"
+                     f"</td>{num_cell(c.threads)}"
+                     + num_cell("no pool" if r.fail is None else f"{esc(r.fail)}%"))
+            if not c.ns:
+                text = "; ".join(sorted(set(c.errors))) or "no result"
+                body.append(f'<tr class="pressure failed{first}">{ident}<td colspan="'
+                            f'{len(MEMPOOL_HEAD) - 4}">failed: {esc(text)}</td></tr>')
+                continue
+            vals = [kr.fmt_ns(r.mops), kr.fmt_ns(c.ns[0]), fmt_ratio(r.ratio)]
+            vals += [fmt_lat(r.counter(key)) for _, key in kr.LATENCY]
+            vals += pressure_waits(r)
+            cls = "pressure reference" if r.fail is None else "pressure"
+            body.append(f'<tr class="{cls}{first}">{ident}'
+                        + "".join(num_cell(cell_text(v)) for v in vals) + "</tr>")
+    return ('<h3 id="mempool-table-head">Every run</h3>'
+            f'<div class="scroll">{table("mempool-table", head_cells(MEMPOOL_HEAD), body)}'
+            "</div>")
+
+
+def fmt_lat(v):
+    return "n/a" if v is None else f"{v:,.0f}"
+
+
+def fmt_share(v):
+    return "n/a" if v is None else f"{100 * v:.2f}%"
+
+
+def pressure_waits(r):
+    """The reserve and wait columns of a row: "-" where the backend has no reserve."""
+    nulls, punts = r.counter("atomic_null_frac"), r.counter("punts")
+    tail = [fmt_share(nulls), "n/a" if punts is None else f"{punts:,.0f}"]
+    if r.fail is None:
+        return ["-", "-", "-", "-"] + tail
+    waits, share = r.counter("kernel_waits"), r.counter("kernel_wait_frac")
+    waited = "n/a" if waits is None else f"{waits:,.0f}" + (
+        "" if share is None else f" ({fmt_share(share)})")
+    mean, longest = r.counter("kernel_wait_mean_ns"), r.counter("kernel_wait_max_ns")
+    return [fmt_share(r.counter("reserve_frac")), waited,
+            "-" if waits == 0 else fmt_lat(mean), "-" if waits == 0 else fmt_lat(longest)] + tail
+
+
 def fragmentation_block(cells, backends, colour):
     """Series counters (<name>_at_<N>k) over steps, one plot per workload; "" without any."""
     by_workload = {}
@@ -880,6 +990,7 @@ def render(data, path, title=None):
         ("pages", "Page allocator", pages_block(cells, colour)),
         ("slab", "Slab and kmalloc", slab_block(cells, backends, colour)),
         ("percpu", "Per-CPU caches", percpu_block(cells, ctx, colour)),
+        ("mempool", "mempool", mempool_block(cells)),
         ("fragmentation", "Fragmentation", fragmentation_block(cells, backends, colour)),
         ("results", "Results", results_table(cells, counters_ctx)),
         ("backends", "Backends", backends_block(ctx, cells, backends)),

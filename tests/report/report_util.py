@@ -261,3 +261,15 @@ def median_mops(data, backend, workload, params, threads):
     vals = [r["items_per_second"] / 1e6
             for r in ok_runs(data, backend, workload, params, threads)]
     return statistics.median(vals) if vals else None
+
+# What tests/fixtures/results-mempool.json holds (see tests/fixtures/make_results_mempool.py).
+MEMPOOL_FIXTURE = os.path.join(SOURCE_DIR, "tests", "fixtures", "results-mempool.json")
+MEMPOOL_RATES = [0, 10, 50, 100]
+MEMPOOL_THREADS = [1, 2]
+MEMPOOL_REFERENCE = "slab"
+MEMPOOL_PARAMS = {"size": 256, "batch": 100}
+MEMPOOL_ROWS = len(MEMPOOL_RATES) * len(MEMPOOL_THREADS) + len(MEMPOOL_THREADS)
+MEMPOOL_ALTS = ["mempool size:256 batch:100: throughput against failure rate",
+                "mempool size:256 batch:100: latency percentiles against failure rate"]
+MEMPOOL_LATENCY = [("p50 ns", "lat_p50_ns"), ("p90 ns", "lat_p90_ns"), ("p99 ns", "lat_p99_ns"),
+                   ("p99.9 ns", "lat_p999_ns"), ("max ns", "lat_max_ns")]

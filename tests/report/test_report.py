@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Tests of report/kmbench_report.py against tests/fixtures/results-{quick,pages,slab,percpu}.json.
+"""Tests of report/kmbench_report.py against
+tests/fixtures/results-{quick,pages,slab,percpu,mempool}.json.
 
 Run: /usr/bin/python3 tests/report/test_report.py   (KMB_SOURCE_DIR: the repository root, if set)
 """
@@ -10,6 +11,7 @@ import json
 import re
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import unittest
@@ -145,7 +147,7 @@ class RenderFixture(ru.FixturePage):
     def test_no_page_sections(self):
         """No buddy churn, no kernel-style backend, no series counters, no stats: none of the
         page-allocator or slab sections."""
-        for anchor in ("pages", "slab", "percpu", "fragmentation", "state"):
+        for anchor in ("pages", "slab", "percpu", "mempool", "fragmentation", "state"):
             self.assertIsNone(ru.section(self.html, anchor), anchor)
             self.assertNotIn(f'href="#{anchor}"', self.html)
         self.assertNotIn("Page allocator", self.html)
@@ -1053,6 +1055,211 @@ class PercpuVariants(ru.FixtureVariants):
         page = self.render()
         self.assertNotIn("<script", page.lower())
         self.assertIn(html.escape(evil), ru.section(page, "percpu"))
+
+
+def pressure_params(rate):
+    """The kmbench params of a mempool-pressure cell of the fixture; rate None: the reference."""
+    return dict(ru.MEMPOOL_PARAMS, **({} if rate is None else {"fail": rate}))
+
+
+def num(text):
+    """A table cell's number: "1,234.5" -> 1234.5, "12.5%" -> 12.5, "0.21x" -> 0.21."""
+    return float(text.replace(",", "").rstrip("%x"))
+
+
+class MempoolFixture(ru.FixturePage):
+    """Render tests/fixtures/results-mempool.json (the mempool backend at four failure rates and
+    slab, the reference) and check the mempool section against values recomputed here."""
+
+    FIXTURE = ru.MEMPOOL_FIXTURE
+
+    def runs(self, backend, rate, threads):
+        return ru.ok_runs(self.data, backend, "mempool-pressure", pressure_params(rate), threads)
+
+    def median(self, backend, rate, threads, key):
+        return statistics.median(r[key] for r in self.runs(backend, rate, threads))
+
+    def rows(self):
+        return ru.table_rows(self.page, "mempool-table")
+
+    def row(self, backend, fail, threads):
+        found = [r for r in self.rows() if (r["backend"], r["fail"], r["threads"]) ==
+                 (backend, fail, str(threads))]
+        self.assertEqual(len(found), 1, found)
+        return found[0]
+
+    def test_fixture_format(self):
+        ctx = self.data["context"]
+        self.assertEqual(ctx["options"]["mempool_fail"], ru.MEMPOOL_RATES)
+        for r in self.data["benchmarks"]:
+            k = r["kmbench"]
+            self.assertEqual(k["workload"], "mempool-pressure")
+            self.assertEqual("fail" in k["params"], k["backend"] == "mempool")
+            if "fail" in k["params"]:
+                self.assertIn(f"/fail:{k['params']['fail']}/", r["name"])
+                self.assertIn("reserve_frac", r)
+            else:
+                self.assertNotIn("reserve_frac", r)
+        for t in ru.MEMPOOL_THREADS:
+            self.assertEqual(self.median("mempool", 0, t, "reserve_frac"), 0)
+            self.assertEqual(self.median("mempool", 100, t, "reserve_frac"), 1)
+
+    def test_section_and_nav(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        self.assertIn('href="#mempool"', self.html)
+        section = ru.section(self.html, "mempool")
+        self.assertIsNotNone(section)
+        for alt in ru.MEMPOOL_ALTS:
+            png = ru.img_src(section, alt)
+            self.assertIsNotNone(png, alt)
+            self.assertTrue(png.startswith(ru.PNG_MAGIC))
+        self.assertEqual(section.count("<img "), len(ru.MEMPOOL_ALTS))
+        self.assertNotIn('class="note missing"', section)
+        self.assertIn('<h3 id="mempool-mempool-size-256-batch-100">', section)
+
+    def test_rows_and_order(self):
+        rows = self.rows()
+        self.assertEqual(len(rows), ru.MEMPOOL_ROWS)
+        want = [("mempool", f"{f}%", str(t)) for t in ru.MEMPOOL_THREADS for f in ru.MEMPOOL_RATES]
+        want += [(ru.MEMPOOL_REFERENCE, "no pool", str(t)) for t in ru.MEMPOOL_THREADS]
+        self.assertEqual([(r["backend"], r["fail"], r["threads"]) for r in rows], want)
+        self.assertEqual({r["params"] for r in rows}, {"size:256 batch:100"})
+        self.assertEqual([r["class"] for r in rows if r["backend"] == ru.MEMPOOL_REFERENCE],
+                         ["pressure reference first", "pressure reference"])
+
+    def test_throughput_and_ratio(self):
+        for t in ru.MEMPOOL_THREADS:
+            base = ru.median_mops(self.data, "mempool", "mempool-pressure", pressure_params(0), t)
+            for f in ru.MEMPOOL_RATES:
+                r = self.row("mempool", f"{f}%", t)
+                mops = ru.median_mops(self.data, "mempool", "mempool-pressure",
+                                      pressure_params(f), t)
+                ns = ru.median_ns(self.data, "mempool", "mempool-pressure", pressure_params(f), t)
+                self.assertAlmostEqual(num(r["Mops/s"]), mops, delta=0.0051)
+                self.assertAlmostEqual(num(r["ns/op"]), ns, delta=0.51 if ns >= 1000 else 0.0051)
+                self.assertAlmostEqual(num(r["vs 0%"]), mops / base, delta=0.0051)
+            ref = self.row(ru.MEMPOOL_REFERENCE, "no pool", t)
+            self.assertEqual(ref["vs 0%"], "n/a")
+        self.assertLess(num(self.row("mempool", "100%", 2)["vs 0%"]), 0.1)
+
+    def test_latency_percentiles(self):
+        for t in ru.MEMPOOL_THREADS:
+            for backend, f, label in [("mempool", f, f"{f}%") for f in ru.MEMPOOL_RATES] + [
+                    (ru.MEMPOOL_REFERENCE, None, "no pool")]:
+                r = self.row(backend, label, t)
+                for col, key in ru.MEMPOOL_LATENCY:
+                    self.assertEqual(num(r[col]), round(self.median(backend, f, t, key)),
+                                     (backend, label, t, col))
+
+    def test_waits(self):
+        for t in ru.MEMPOOL_THREADS:
+            for f in ru.MEMPOOL_RATES:
+                r = self.row("mempool", f"{f}%", t)
+                frac = self.median("mempool", f, t, "reserve_frac")
+                self.assertAlmostEqual(num(r["from reserve"]), 100 * frac, delta=0.0051)
+                waits = self.median("mempool", f, t, "kernel_waits")
+                share = self.median("mempool", f, t, "kernel_wait_frac")
+                self.assertEqual(r["GFP_KERNEL waited"], f"{waits:,.0f} ({100 * share:.2f}%)")
+                if f < 100:
+                    self.assertEqual((r["mean wait ns"], r["max wait ns"]), ("-", "-"))
+                    self.assertEqual(r["punts"], "0")
+                    continue
+                self.assertEqual(num(r["mean wait ns"]),
+                                 round(self.median("mempool", f, t, "kernel_wait_mean_ns")))
+                self.assertEqual(num(r["max wait ns"]),
+                                 round(self.median("mempool", f, t, "kernel_wait_max_ns")))
+                self.assertAlmostEqual(num(r["GFP_ATOMIC NULL"]),
+                                       100 * self.median("mempool", f, t, "atomic_null_frac"),
+                                       delta=0.0051)
+                self.assertEqual(num(r["punts"]), self.median("mempool", f, t, "punts"))
+            ref = self.row(ru.MEMPOOL_REFERENCE, "no pool", t)
+            for col in ("from reserve", "GFP_KERNEL waited", "mean wait ns", "max wait ns"):
+                self.assertEqual(ref[col], "-")
+
+    def test_in_main_table(self):
+        rows = [r for r in ru.result_rows(self.page) if r["workload"] == "mempool-pressure"]
+        self.assertEqual(len(rows), ru.MEMPOOL_ROWS)
+        self.assertEqual({r["params"] for r in rows if r["backend"] == "mempool"},
+                         {f"size:256 batch:100 fail:{f}" for f in ru.MEMPOOL_RATES})
+
+
+class MempoolVariants(ru.FixtureVariants):
+    """The mempool section with runs missing, failed, or counters absent."""
+
+    FIXTURE = ru.MEMPOOL_FIXTURE
+
+    def section(self):
+        page = self.render()
+        return ru.section(page, "mempool"), ru.parse(page)
+
+    def at(self, k, r, backend, rate, threads):
+        return (k["backend"], k["params"].get("fail"), r["threads"]) == (backend, rate, threads)
+
+    def test_absent_without_rows(self):
+        self.drop(lambda k, r: k["workload"] == "mempool-pressure")
+        self.data["benchmarks"] = ru.load(ru.FIXTURE)["benchmarks"]
+        page = self.render()
+        self.assertIsNone(ru.section(page, "mempool"))
+        self.assertNotIn('href="#mempool"', page)
+
+    def test_no_zero_rate_run(self):
+        self.drop(lambda k, r: self.at(k, r, "mempool", 0, 2))
+        section, parsed = self.section()
+        rows = ru.table_rows(parsed, "mempool-table")
+        self.assertEqual(len(rows), ru.MEMPOOL_ROWS - 1)
+        two = [r for r in rows if r["backend"] == "mempool" and r["threads"] == "2"]
+        self.assertEqual({r["vs 0%"] for r in two}, {"n/a"})
+        self.assertNotEqual(rows[1]["vs 0%"], "n/a")
+        self.assertIn("mempool size:256 batch:100: no 0% run with a result at threads:2",
+                      html.unescape(section))
+
+    def test_failed_run(self):
+        msg = "mempool-pressure: the reserve holds 63 of its 64 elements after every <free>"
+        for r in self.data["benchmarks"]:
+            if self.at(r["kmbench"], r, "mempool", 100, 1):
+                r.update(error_occurred=True, error_message=msg)
+        section, parsed = self.section()
+        rows = [r for r in ru.table_rows(parsed, "mempool-table")
+                if (r["fail"], r["threads"]) == ("100%", "1")]
+        self.assertEqual(len(rows), 1)
+        self.assertIn("failed", rows[0]["class"])
+        self.assertIn(f"failed: {msg}", " ".join(rows[0].values()))
+        self.assertIn(html.escape(msg), section)
+        self.assertIsNotNone(ru.img_src(section, ru.MEMPOOL_ALTS[0]))
+
+    def test_counters_absent(self):
+        """A file whose runs lack the workload's counters (another build): n/a, not 0."""
+        for r in self.data["benchmarks"]:
+            for key in list(r):
+                if key.startswith(("lat_", "kernel_", "reserve_", "atomic_", "punts")):
+                    del r[key]
+        section, parsed = self.section()
+        row = ru.table_rows(parsed, "mempool-table")[3]
+        for col in ("p99 ns", "max ns", "from reserve", "GFP_KERNEL waited", "GFP_ATOMIC NULL",
+                    "punts"):
+            self.assertEqual(row[col], "n/a", col)
+        self.assertNotEqual(row["Mops/s"], "n/a")
+
+    def test_only_reference(self):
+        self.drop(lambda k, r: k["backend"] == "mempool")
+        section, parsed = self.section()
+        self.assertIn("No mempool-pressure run of a backend that injects failures", section)
+        self.assertEqual(section.count("<img "), 0)
+        self.assertEqual(len(ru.table_rows(parsed, "mempool-table")), 2)
+
+    def test_no_reference(self):
+        self.drop(lambda k, r: k["backend"] == ru.MEMPOOL_REFERENCE)
+        section, parsed = self.section()
+        self.assertEqual(len(ru.table_rows(parsed, "mempool-table")), ru.MEMPOOL_ROWS - 2)
+        self.assertIsNotNone(ru.img_src(section, ru.MEMPOOL_ALTS[0]))
+
+    def test_escaping(self):
+        evil = "</td><script>alert(1)</script>"
+        for r in self.data["benchmarks"]:
+            r["kmbench"]["backend"] = r["kmbench"]["backend"].replace("mempool", evil)
+        page = self.render()
+        self.assertNotIn("<script", page.lower())
+        self.assertIn(html.escape(evil), ru.section(page, "mempool"))
 
 
 class AtomicWrite(unittest.TestCase):

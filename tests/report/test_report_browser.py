@@ -152,6 +152,21 @@ class BrowserPercpu(RenderedFixture):
             self.assertIsNotNone(ru.img_src(out, alt), alt)
 
 
+class BrowserMempool(RenderedFixture):
+    """The mempool section of tests/fixtures/results-mempool.json as Chromium builds it."""
+
+    FIXTURE = ru.MEMPOOL_FIXTURE
+
+    def test_dom(self):
+        out, dom = self.dump_dom()
+        rows = ru.table_rows(dom, "mempool-table")
+        self.assertEqual(len(rows), ru.MEMPOOL_ROWS)
+        self.assertEqual([r["fail"] for r in rows[:4]], ["0%", "10%", "50%", "100%"])
+        self.assertEqual({r["fail"] for r in rows if "reference" in r["class"]}, {"no pool"})
+        for alt in ru.MEMPOOL_ALTS:
+            self.assertIsNotNone(ru.img_src(out, alt), alt)
+
+
 if __name__ == "__main__":
     if not os.access(CHROMIUM, os.X_OK):
         print(f"skipped: {CHROMIUM} not found (Debian package chromium)")
