@@ -71,7 +71,7 @@ const struct kmb_preset kmb_presets[] = {
 	{ "mempool", "mempool under pressure: the underlying allocator failing 0, 10, 50, 100% "
 	  "of the time, against slab; ~1 min on 2 cores",
 	  { "--backends=mempool,slab", "--workloads=mempool-pressure", "--threads=1-max",
-	    "--sizes=256", "--batch=100", "--mempool-fail=0,10,50,100", "--min-time=0.5",
+	    "--sizes=256", "--batch=100", "--mempool-fail=0,10,50,100", "--min-time=1",
 	    "--repetitions=3", NULL } },
 };
 const size_t kmb_nr_presets = sizeof(kmb_presets) / sizeof(kmb_presets[0]);
