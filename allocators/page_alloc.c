@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "page_alloc.h"
+#include "vmalloc.h"
 
 struct kmb_mm kmb_mm;
 
@@ -491,14 +492,13 @@ static always_inline int gfp_zone(gfp_t gfp)
 
 static void prep_zero(struct page *page, unsigned int order)
 {
-	void *addr = page_address(page);
-
-	if (addr) {
-		memset(addr, 0, PAGE_SIZE << order);
+	if (!PageHighMem(page)) {
+		memset(page_address(page), 0, PAGE_SIZE << order);
 		return;
 	}
-	/* A HIGHMEM frame has no address: clear it through its memfd, as the kernel clears one
-	 * through a temporary kmap.  Punching a hole gives zeroes and releases the memory. */
+	/* A HIGHMEM frame has no linear address (a kmap address it may have is not ours to use
+	 * without a kmap): clear it through its memfd, as the kernel clears one through a
+	 * temporary kmap.  Punching a hole gives zeroes and releases the memory. */
 	pg_data_t *pgdat = NODE_DATA(page->node);
 	off_t off = (off_t)(page_to_pfn(page) - pgdat->node_start_pfn) << PAGE_SHIFT;
 
@@ -758,13 +758,6 @@ unsigned long get_zeroed_page(gfp_t gfp)
 					       0, __builtin_return_address(0));
 
 	return page ? (unsigned long)page_address(page) : 0;
-}
-
-/* No kmap yet (the mapping layer adds it): a HIGHMEM frame has no address. */
-void *kmb_highmem_page_address(const struct page *page)
-{
-	(void)page;
-	return NULL;
 }
 
 /* --- free --- */
@@ -1077,6 +1070,8 @@ int kmb_mm_setup(const struct kmb_mm_config *cfg, char *why, size_t whylen)
 		return r;
 	}
 	r = pcp_resolve_mode(why, whylen);
+	if (!r)
+		r = vmalloc_setup(why, whylen);	/* mm_core_init(): vmalloc_init() */
 	if (r)
 		kmb_mm_teardown();
 	return r;
@@ -1122,6 +1117,7 @@ int kmb_mm_init(const struct kmb_mm_config *cfg, char *why, size_t whylen)
 
 void kmb_mm_teardown(void)
 {
+	vmalloc_teardown();
 	teardown_pcp();
 	physmem_teardown();
 	if (kmb_mm.shrinkers.next)

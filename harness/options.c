@@ -73,6 +73,17 @@ const struct kmb_preset kmb_presets[] = {
 	  { "--backends=mempool,slab", "--workloads=mempool-pressure", "--threads=1-max",
 	    "--sizes=256", "--batch=100", "--mempool-fail=0,10,50,100", "--min-time=1",
 	    "--repetitions=3", NULL } },
+	/* Issue 6: vmalloc against kmalloc against __get_free_pages (the buddy backend) from
+	 * 4 KiB to 4 MiB, and the kernel's test_vmalloc patterns.  --batch is the vmtest
+	 * workloads' number of held areas (the kernel: 15000 for long-busy, 8192 x fls(cpus)
+	 * for full-fit), so the model gets room: at most 2 x 8192 pages held per thread. */
+	{ "vmalloc", "vmalloc against kmalloc and the page allocator, 4K-4M: untouched, first "
+	  "touch, access; the test_vmalloc patterns; ~1.5 min on 2 cores",
+	  { "--backends=vmalloc,kmalloc,buddy",
+	    "--workloads=untouched,first-touch,access,vmtest-fix-size,vmtest-full-fit,"
+	    "vmtest-long-busy,vmtest-random-size",
+	    "--threads=1,max", "--sizes=4K,16K,64K,256K,1M,4M", "--batch=8192", "--node-mem=1G",
+	    "--min-time=0.05", "--repetitions=3", NULL } },
 };
 const size_t kmb_nr_presets = sizeof(kmb_presets) / sizeof(kmb_presets[0]);
 
@@ -621,7 +632,7 @@ static int parse_run_id(struct kmb_options *o, const char *arg, char *err, size_
 
 static const struct opt_def opts[] = {
 	{ "preset", "NAME", "start from a preset: quick (default), full, smoke, pages, fragment, "
-	  "slab, ctor, mix, percpu, mempool", parse_preset },
+	  "slab, ctor, mix, percpu, mempool, vmalloc", parse_preset },
 	{ "backends", "LIST", "backends, comma-separated, or 'all'", parse_backends },
 	{ "workloads", "LIST", "workloads, comma-separated, or 'all'", parse_workloads },
 	{ "threads", "SPEC", "thread counts: 1,2,4 | 1-8 | max | pow2", parse_threads },

@@ -225,7 +225,7 @@ static void obj_cache_destroy(void *cache)
 	const struct kmb_backend_ops kmb_backend_##ident = {				\
 		.name = bname,								\
 		.description = desc,							\
-		.caps = KMB_CAP_SIZED_FREE | KMB_CAP_NODE | KMB_CAP_GFP |		\
+		.caps = KMB_CAP_SIZED_FREE | KMB_CAP_NODE | KMB_CAP_GFP | KMB_CAP_SIZE_CACHES | \
 			KMB_CAP_STATS | KMB_CAP_CHECK,					\
 		.init = ident##_init,							\
 		.fini = slab_fini,							\

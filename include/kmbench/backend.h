@@ -35,6 +35,9 @@ enum kmb_backend_caps {
 					 * started with LD_PRELOAD=preload */
 	KMB_CAP_STATS = 1u << 5,	/* stats() reports something */
 	KMB_CAP_CHECK = 1u << 6,	/* check() validates the allocator's invariants */
+	KMB_CAP_SIZE_CACHES = 1u << 7,	/* builds one cache per distinct size asked (slab*): a
+					 * workload drawing many distinct large sizes does not
+					 * suit it, each size keeping slabs of its own */
 };
 
 /* Where stats() writes: numbers, and preformatted text blocks (e.g. a buddyinfo table). */

@@ -101,7 +101,8 @@ struct page {
 	uint8_t zone;			/* enum zone_type, fixed at boot */
 	uint16_t node;			/* the frame's node, fixed at boot */
 	atomic_int refcount;		/* _refcount: 1 from allocation; 0 when free */
-	int mapcount;			/* vmap/kmap users (issue 6) */
+	int mapcount;			/* mappings outside the linear map: vmalloc and vmap
+					 * areas, kmap users (vmalloc.h, highmem.h); atomic */
 	unsigned int owner_word;	/* the owner's (slab: object counters) */
 	unsigned long private;		/* the owner's */
 	void *mapping;			/* the owner's (slab: its kmem_cache) */
@@ -114,6 +115,13 @@ _Static_assert(sizeof(struct page) == 64, "struct page is one cache line, as the
 #define KMB_MM_MAX_NODE_MEM	(64UL << 30)
 #define KMB_MM_DEFAULT_NODE_MEM	(256UL << 20)
 #define KMB_MM_DEFAULT_DMA	(16UL << 20)
+
+/* kmb_mm_config.vmap_flags: how the mapping layer maps frames into its window (one mmap() of
+ * the frame's node memfd per frame or per physically contiguous run; docs/vmalloc.md). */
+#define KMB_VMAP_NO_MERGE	0x1	/* one mmap() per frame, even for contiguous frames */
+#define KMB_VMAP_POPULATE	0x2	/* MAP_POPULATE: page-table entries written at map time, as
+					 * the kernel's vmap_pages_range() does: no fault on first
+					 * touch, a dearer vmalloc */
 
 /*
  * kmb_mm_config - the shape of physical memory.  Zero fields take the defaults shown.
@@ -133,6 +141,15 @@ struct kmb_mm_config {
 				   * KMB_PERCPU_DEFAULT: cpu-rseq where rseq works, else cpu-lock */
 	int debug;		  /* misuse: 1 stops the process (abort) after the report, -1
 				   * reports and withdraws the frame; 0: stop in debug builds */
+	/* The mapping layer (kmbench/vmalloc.h, highmem.h, io.h), set up with the rest. */
+	size_t vmalloc_size;	  /* the vmalloc window VMALLOC_START..VMALLOC_END, a multiple of
+				   * 4 KiB, 1 MiB .. 64 TiB; 0: twice the model's memory (room for
+				   * every frame in a one-page area with its guard page), at least
+				   * 1 GiB */
+	size_t iomem_size;	  /* the device memory ioremap() maps, a multiple of 4 KiB, at
+				   * most 64 GiB; 0: 16 MiB */
+	unsigned int last_pkmap;  /* persistent kmap slots (LAST_PKMAP), 1..4096; 0: 512 */
+	unsigned int vmap_flags;  /* KMB_VMAP_*: how frames are mapped into the window */
 	int distance[KMB_MAX_NUMNODES][KMB_MAX_NUMNODES];
 				  /* node distances; all 0: from libnuma for nodes the machine
 				   * has, 10 local / 20 remote for the rest */

@@ -24,6 +24,7 @@ NO_ALLOCATOR_WORKLOADS = {"counter-percpu", "counter-atomic", "counter-packed"}
 NO_FAMILY_SKIP = "no selected workload allocates"
 # remote-free pairs its threads: an odd thread count fails every repetition with this message.
 PAIRS_ERROR = "remote-free: needs an even number of threads"
+SIZE_CACHES_ERROR = "vmtest-random-size: not suited to"
 MODES = {"default", "none", "thread", "cpu-lock", "cpu-rseq"}
 # mempool-pressure runs once per --mempool-fail rate (params "fail") on the backends that inject
 # failures, once without the parameter on the others (results/README.md).
@@ -182,6 +183,11 @@ def main():
             if m["workload"] == "remote-free" and r["threads"] % 2:
                 check(PAIRS_ERROR in str(r.get("error_message")),
                       f"{where}: an odd thread count must fail with '{PAIRS_ERROR}'")
+                continue
+            if m["workload"] == "vmtest-random-size" and m["backend"].startswith("slab"):
+                check(SIZE_CACHES_ERROR in str(r.get("error_message")),
+                      f"{where}: a backend with a cache per size must fail with "
+                      f"'{SIZE_CACHES_ERROR}'")
                 continue
             check(not r.get("error_occurred"), f"{where}: failed: {r.get('error_message')}")
             check(r["time_unit"] == "ns" and r["real_time"] > 0, f"{where}: real_time")

@@ -1,0 +1,889 @@
+/*
+ * vmalloc.c - virtually contiguous memory from order-0 frames (mm/vmalloc.c): vmalloc and vfree,
+ * vmap and vunmap, get_vm_area, vmalloc_to_page, /proc/vmallocinfo; and what the whole mapping
+ * layer shares: its window, the mappings, misuse reports, setup and teardown.
+ *
+ * An area's life, as the kernel's __vmalloc_node_range():
+ *   1. a range of the window: the area's pages plus a guard page (vmap_area.c);
+ *   2. frames: order-0 allocations from the buddy allocator, HIGHMEM first, on the node asked;
+ *   3. the mapping: each frame mapped at its place with mmap(MAP_SHARED | MAP_FIXED) of its
+ *      node's memfd at its offset, a physically contiguous run with one call (the kernel writes
+ *      page-table entries; here a system call is the page-table write);
+ *   4. the area is published in the busy tree, where vfree, vmalloc_to_page and vmallocinfo
+ *      find it.
+ * Any failure undoes the steps before it, so a vmalloc that fails leaves the buddy allocator
+ * and the window as they were.  vfree runs the steps backwards: out of the busy tree, mapping
+ * replaced by PROT_NONE (the range is reserved again), frames freed, range back to the free
+ * tree.  The frames are freed last first, so that the per-CPU lists, which are stacks, hand them
+ * out again in the same order and a run that was contiguous stays so.
+ *
+ * The kernel frees vmap areas lazily: it clears the page tables at once but flushes the TLB for
+ * many areas together, and only then reuses their addresses.  Here clearing the mapping is the
+ * system call and flushes with it, so nothing is gained by waiting: a freed range is reusable
+ * at once.
+ *
+ * mapcount: every frame mapped by a vmalloc or vmap area counts that area (struct page's
+ * mapcount, atomic); kmap users count too (highmem.c).  The frames of a vmalloc area are the
+ * area's; vmap's stay their caller's.
+ *
+ * Locks: vmw.busy_lock for the busy tree and its counters, vmw.free_lock inside vmap_area.c;
+ * neither is held over a system call, an allocation or the other.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "vmalloc.h"
+
+struct vmap_state vmw = { .iomem_fd = -1 };
+struct kmb_vm_layout kmb_vm_layout;
+
+#define SZ_1M			(1UL << 20)
+#define SZ_1G			(1UL << 30)
+#define KMB_VMALLOC_MAX		(64UL << 40)	/* 64 TiB: twice x86-64's 32 TiB window */
+#define KMB_IOMEM_DEFAULT	(16UL << 20)
+#define KMB_IOMEM_MAX		(64UL << 30)
+#define PAGE_ALIGN(x)		(((x) + PAGE_SIZE - 1) & PAGE_MASK)
+#define FIXADDR_SIZE		((unsigned long)KMB_KMAP_MAX_THREADS * KM_MAX_IDX * PAGE_SIZE)
+
+/* --- reports --- */
+
+void vmap_misuse_begin(const char *fmt, ...)
+{
+	char line[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	kmb_report("BUG: %s", line);
+}
+
+static void misuse_caller(const void *caller)
+{
+	char who[256];
+
+	kmb_describe_caller(who, sizeof(who), caller);
+	kmb_report("caller: %s", who);
+	atomic_fetch_add_explicit(&vmw.misuse, 1, memory_order_relaxed);
+}
+
+void vmap_misuse_end(const void *caller)
+{
+	misuse_caller(caller);
+	if (kmb_mm_debug_stops()) {
+		kmb_report("stopping on misuse (debug policy; kmb_mm_config.debug = -1 reports and "
+			   "goes on)");
+		fflush(stderr);
+		abort();
+	}
+	kmb_report("the call was refused; nothing was changed");
+}
+
+void vmap_misuse_fatal(const void *caller)
+{
+	misuse_caller(caller);
+	kmb_report("stopping: the call cannot be refused");
+	fflush(stderr);
+	abort();
+}
+
+/* vmalloc's failure reports (warn_alloc(gfp, NULL, "vmalloc error: ...") in the kernel). */
+static struct ratelimit_state vmalloc_rs = RATELIMIT_STATE_INIT(5000, 10);
+
+static cold noinline void vmalloc_warn(gfp_t gfp, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static cold noinline void vmalloc_warn(gfp_t gfp, const char *fmt, ...)
+{
+	char line[256], mode[256];
+	va_list ap;
+
+	if ((gfp & __GFP_NOWARN) || !kmb_ratelimit(&vmalloc_rs))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	kmb_gfp_format(mode, sizeof(mode), gfp);
+	kmb_report("%s, mode:%#x(%s)", line, gfp, mode);
+}
+
+void vmap_format_caller(char *buf, size_t len, const void *caller)
+{
+	const ElfW(Sym) *sym = NULL;
+	Dl_info di;
+
+	if (caller && dladdr1(caller, &di, (void **)&sym, RTLD_DL_SYMENT) && di.dli_sname &&
+	    di.dli_saddr)
+		snprintf(buf, len, "%s+0x%lx/0x%lx", di.dli_sname,
+			 (unsigned long)((const char *)caller - (const char *)di.dli_saddr),
+			 sym ? (unsigned long)sym->st_size : 0UL);
+	else
+		snprintf(buf, len, "0x%lx", (unsigned long)caller);
+}
+
+/* --- mappings --- */
+
+int vmap_map_fd(unsigned long addr, size_t size, int prot, int fd, off_t off)
+{
+	if (mmap((void *)addr, size, prot, vmw.map_flags, fd, off) == MAP_FAILED)
+		return -errno;
+	atomic_fetch_add_explicit(&vmw.map_calls, 1, memory_order_relaxed);
+	return 0;
+}
+
+static int map_run(unsigned long addr, const struct page *first, unsigned int n, int prot)
+{
+	const pg_data_t *pgdat = NODE_DATA(first->node);
+	off_t off = (off_t)(page_to_pfn(first) - pgdat->node_start_pfn) << PAGE_SHIFT;
+
+	return vmap_map_fd(addr, (size_t)n << PAGE_SHIFT, prot, pgdat->memfd, off);
+}
+
+int vmap_map_frames(unsigned long addr, struct page **pages, unsigned int nr, int prot)
+{
+	const bool merge = !(vmw.flags & KMB_VMAP_NO_MERGE);
+	unsigned int n;
+	int r;
+
+	for (unsigned int i = 0; i < nr; i += n) {
+		unsigned long pfn = page_to_pfn(pages[i]);
+
+		n = 1;
+		while (merge && i + n < nr && page_to_pfn(pages[i + n]) == pfn + n &&
+		       pages[i + n]->node == pages[i]->node)
+			n++;
+		r = map_run(addr + ((unsigned long)i << PAGE_SHIFT), pages[i], n, prot);
+		if (unlikely(r)) {
+			if (i)
+				vmap_unmap_range(addr, (size_t)i << PAGE_SHIFT);
+			return r;
+		}
+	}
+	return 0;
+}
+
+void vmap_unmap_range(unsigned long addr, size_t size)
+{
+	if (mmap((void *)addr, size, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED) {
+		kmb_report("vmalloc: cannot take the mappings off %#lx-%#lx: %s", addr,
+			   addr + size, strerror(errno));
+		return;
+	}
+	atomic_fetch_add_explicit(&vmw.unmap_calls, 1, memory_order_relaxed);
+}
+
+/* --- areas --- */
+
+/* totalram_pages(): the frames the buddy allocator manages. */
+static inline unsigned long totalram_pages(void)
+{
+	return kmb_memmap.max_pfn - kmb_mm.reserved_pages;
+}
+
+static inline int area_kind(unsigned long flags)
+{
+	return flags & VM_ALLOC ? VMAP_KIND_VMALLOC : flags & VM_MAP ? VMAP_KIND_VMAP :
+	       flags & VM_IOREMAP ? VMAP_KIND_IOREMAP : -1;
+}
+
+/* get_count_order(): the smallest order whose power of two holds @n. */
+static inline unsigned int count_order(unsigned long n)
+{
+	return n <= 1 ? 0 : (unsigned int)(64 - __builtin_clzl(n - 1));
+}
+
+struct vm_area *get_vm_area_raw(unsigned long size, unsigned long align, unsigned long flags,
+				unsigned int nr_pages, const void *caller, bool quiet)
+{
+	unsigned long window = VMALLOC_END - VMALLOC_START, total, addr = 0;
+	struct vm_area *area = NULL;
+
+	if (!size || size > window)
+		goto fail;
+	size = PAGE_ALIGN(size);
+	if (flags & VM_IOREMAP) {	/* __get_vm_area_node(): aligned to the size, clamped */
+		unsigned int o = count_order(size);
+
+		o = o < PAGE_SHIFT ? PAGE_SHIFT : o > IOREMAP_MAX_ORDER ? IOREMAP_MAX_ORDER : o;
+		align = 1UL << o;
+	}
+	if (align < PAGE_SIZE)
+		align = PAGE_SIZE;
+	total = size + (flags & VM_NO_GUARD ? 0 : PAGE_SIZE);
+	area = malloc(sizeof(*area) + (size_t)nr_pages * sizeof(struct page *));
+	if (area)
+		addr = alloc_vmap_area(total, align);
+	if (unlikely(!addr))
+		goto fail;
+	area->vm = (struct vm_struct){
+		.addr = (void *)addr, .size = total, .flags = flags,
+		.pages = nr_pages ? area->pages : NULL, .caller = caller,
+	};
+	area->va.va_start = addr;
+	area->va.va_end = addr + total;
+	area->va.vm = &area->vm;
+	return area;
+fail:
+	free(area);
+	atomic_fetch_add_explicit(&vmw.alloc_fail, 1, memory_order_relaxed);
+	if (!quiet && size)
+		vmalloc_warn(0, "vmap allocation for size %lu failed: use kmb_mm_config.vmalloc_size "
+			     "to increase size", size);
+	return NULL;
+}
+
+void vm_area_publish(struct vm_area *area)
+{
+	int kind = area_kind(area->vm.flags);
+
+	spin_lock(&vmw.busy_lock);
+	insert_vmap_area(&area->va);
+	if (++vmw.nr_busy > vmw.nr_busy_peak)
+		vmw.nr_busy_peak = vmw.nr_busy;
+	if (kind >= 0)
+		vmw.nr_by_kind[kind]++;
+	if (kind == VMAP_KIND_VMALLOC) {
+		vmw.vmalloc_pages += area->vm.nr_pages;
+		if (vmw.vmalloc_pages > vmw.vmalloc_pages_peak)
+			vmw.vmalloc_pages_peak = vmw.vmalloc_pages;
+	}
+	spin_unlock(&vmw.busy_lock);
+}
+
+/*
+ * Take the area that starts at @addr out of the busy tree, if its flags include all of @need
+ * and none of @forbid.  NULL with *@err -ENOENT when no area starts there, -EPERM when the
+ * area's flags say no (it stays).
+ */
+static struct vm_area *vm_area_unlink_if(const void *addr, unsigned long need,
+					 unsigned long forbid, int *err)
+{
+	struct vmap_area *va;
+	struct vm_area *area = NULL;
+	int kind;
+
+	spin_lock(&vmw.busy_lock);
+	va = unlink_vmap_area((unsigned long)addr);
+	*err = va ? 0 : -ENOENT;
+	if (va && ((va->vm->flags & need) != need || (va->vm->flags & forbid))) {
+		insert_vmap_area(va);
+		*err = -EPERM;
+		va = NULL;
+	}
+	if (va) {
+		area = container_of(va, struct vm_area, va);
+		kind = area_kind(area->vm.flags);
+		vmw.nr_busy--;
+		if (kind >= 0)
+			vmw.nr_by_kind[kind]--;
+		if (kind == VMAP_KIND_VMALLOC)
+			vmw.vmalloc_pages -= area->vm.nr_pages;
+	}
+	spin_unlock(&vmw.busy_lock);
+	return area;
+}
+
+struct vm_area *vm_area_unlink(const void *addr)
+{
+	int err;
+
+	return vm_area_unlink_if(addr, 0, 0, &err);
+}
+
+void vm_area_release(struct vm_area *area)
+{
+	free_vmap_area(area->va.va_start, area->va.va_end - area->va.va_start);
+	free(area);
+}
+
+/* The rest of a bad vfree/vunmap/iounmap report: where the address is. */
+static void describe_bad_area(const void *addr)
+{
+	struct vmap_area *va;
+	unsigned long start = 0, end = 0, flags = 0;
+
+	spin_lock(&vmw.busy_lock);
+	va = find_vmap_area_locked((unsigned long)addr);
+	if (va) {
+		start = va->va_start;
+		end = va->va_end;
+		flags = va->vm->flags;
+	}
+	spin_unlock(&vmw.busy_lock);
+	if (va)
+		kmb_report("the address %s the %s area %#lx-%#lx", start == (unsigned long)addr ?
+			   "starts" : "is inside (not at the start of)", flags & VM_ALLOC ? "vmalloc" :
+			   flags & VM_MAP ? "vmap" : flags & VM_IOREMAP ? "ioremap" : "reserved",
+			   start, end);
+	else if (is_vmalloc_addr(addr))
+		kmb_report("the address is in the vmalloc window but in no area: never allocated, "
+			   "or already freed");
+	else
+		kmb_report("the address is outside the vmalloc window %#lx-%#lx", VMALLOC_START,
+			   VMALLOC_END);
+}
+
+/* Take an unlinked area's mappings off and drop its frames' mapcounts; @free_pages gives a
+ * vmalloc area's frames back to the buddy allocator, last first. */
+static void vm_area_unmap(struct vm_area *area)
+{
+	struct vm_struct *vm = &area->vm;
+
+	if (vm->flags & (VM_ALLOC | VM_MAP | VM_IOREMAP))
+		vmap_unmap_range((unsigned long)vm->addr, get_vm_area_size(vm));
+	for (unsigned int i = 0; i < vm->nr_pages; i++)
+		page_mapcount_add(vm->pages[i], -1);
+	if (vm->flags & VM_ALLOC)
+		for (unsigned int i = vm->nr_pages; i-- > 0;)
+			__free_page(vm->pages[i]);
+}
+
+/* --- vmalloc --- */
+
+static always_inline void *vmalloc_common(unsigned long size, unsigned long align, gfp_t gfp,
+					  int node, const void *caller)
+{
+	struct vm_area *area;
+	unsigned long nr, addr;
+	unsigned int i = 0;
+	gfp_t page_gfp;
+	int r;
+
+	if (unlikely(!size || (size >> PAGE_SHIFT) > totalram_pages())) {
+		atomic_fetch_add_explicit(&vmw.alloc_fail, 1, memory_order_relaxed);
+		if (size)
+			vmalloc_warn(gfp, "vmalloc error: size %lu, exceeds total pages", size);
+		return NULL;
+	}
+	size = PAGE_ALIGN(size);
+	nr = size >> PAGE_SHIFT;
+	area = get_vm_area_raw(size, align, VM_ALLOC, (unsigned int)nr, caller,
+			       gfp & __GFP_NOWARN);
+	if (unlikely(!area))
+		return NULL;
+	addr = (unsigned long)area->vm.addr;
+	/* __vmalloc_area_node(): HIGHMEM unless a DMA zone is asked for; the page allocator stays
+	 * quiet, vmalloc reports.  __GFP_ZERO is done through the mapping below: a HIGHMEM frame
+	 * would otherwise be cleared through its memfd, one system call per frame. */
+	page_gfp = (gfp | __GFP_NOWARN) & ~__GFP_ZERO;
+	if (!(gfp & (__GFP_DMA | __GFP_DMA32)))
+		page_gfp |= __GFP_HIGHMEM;
+	if (node == NUMA_NO_NODE)
+		node = numa_node_id();
+	for (; i < nr; i++) {
+		struct page *page = alloc_pages_node(node, page_gfp, 0);
+
+		if (unlikely(!page))
+			goto fail_pages;
+		area->pages[i] = page;
+	}
+	r = vmap_map_frames(addr, area->pages, (unsigned int)nr, PROT_READ | PROT_WRITE);
+	if (unlikely(r))
+		goto fail_map;
+	for (i = 0; i < nr; i++)
+		page_mapcount_add(area->pages[i], 1);
+	area->vm.nr_pages = (unsigned int)nr;
+	if (gfp & __GFP_ZERO)
+		memset((void *)addr, 0, size);
+	vm_area_publish(area);
+	return (void *)addr;
+
+fail_map:
+	vmalloc_warn(gfp, "vmalloc error: size %lu, failed to map pages: %s", size, strerror(-r));
+	goto fail;
+fail_pages:
+	vmalloc_warn(gfp, "vmalloc error: size %lu, failed to allocate pages (%u of %lu)", size,
+		     i, nr);
+fail:
+	while (i-- > 0)
+		__free_page(area->pages[i]);
+	vm_area_release(area);
+	atomic_fetch_add_explicit(&vmw.alloc_fail, 1, memory_order_relaxed);
+	return NULL;
+}
+
+void *__vmalloc_node(unsigned long size, unsigned long align, gfp_t gfp_mask, int node,
+		     const void *caller)
+{
+	return vmalloc_common(size, align, gfp_mask, node, caller);
+}
+
+void *__vmalloc(unsigned long size, gfp_t gfp_mask)
+{
+	return vmalloc_common(size, 1, gfp_mask, NUMA_NO_NODE, __builtin_return_address(0));
+}
+
+void *vmalloc(unsigned long size)
+{
+	return vmalloc_common(size, 1, GFP_KERNEL, NUMA_NO_NODE, __builtin_return_address(0));
+}
+
+void *vzalloc(unsigned long size)
+{
+	return vmalloc_common(size, 1, GFP_KERNEL | __GFP_ZERO, NUMA_NO_NODE,
+			      __builtin_return_address(0));
+}
+
+void *vmalloc_node(unsigned long size, int node)
+{
+	return vmalloc_common(size, 1, GFP_KERNEL, node, __builtin_return_address(0));
+}
+
+void *vzalloc_node(unsigned long size, int node)
+{
+	return vmalloc_common(size, 1, GFP_KERNEL | __GFP_ZERO, node,
+			      __builtin_return_address(0));
+}
+
+static cold noinline void bad_vfree(const char *fn, const void *addr, int err,
+				    const void *caller)
+{
+	if (err == -EPERM) {
+		vmap_misuse_begin("%s() of a vmalloc area (%p): its frames would leak", fn, addr);
+		kmb_report("vfree() gives a vmalloc area's frames back with its mapping");
+	} else {
+		vmap_misuse_begin("Trying to %s() nonexistent vm area (%p)", fn, addr);
+		describe_bad_area(addr);
+	}
+	vmap_misuse_end(caller);
+}
+
+void vfree(const void *addr)
+{
+	struct vm_area *area;
+	int err;
+
+	if (!addr)
+		return;
+	area = vm_area_unlink_if(addr, 0, 0, &err);
+	if (unlikely(!area)) {
+		bad_vfree("vfree", addr, err, __builtin_return_address(0));
+		return;
+	}
+	vm_area_unmap(area);
+	vm_area_release(area);
+}
+
+/* --- vmap --- */
+
+void *vmap(struct page **pages, unsigned int count, unsigned long flags, pgprot_t prot)
+{
+	struct vm_area *area;
+	unsigned long addr;
+
+	if (!count || count > totalram_pages())
+		return NULL;
+	area = get_vm_area_raw((unsigned long)count << PAGE_SHIFT, PAGE_SIZE, flags | VM_MAP,
+			       count, __builtin_return_address(0), false);
+	if (!area)
+		return NULL;
+	addr = (unsigned long)area->vm.addr;
+	memcpy(area->pages, pages, count * sizeof(pages[0]));
+	if (vmap_map_frames(addr, area->pages, count,
+			    (int)(pgprot_val(prot) & (PROT_READ | PROT_WRITE | PROT_EXEC)))) {
+		vm_area_release(area);
+		atomic_fetch_add_explicit(&vmw.alloc_fail, 1, memory_order_relaxed);
+		return NULL;
+	}
+	for (unsigned int i = 0; i < count; i++)
+		page_mapcount_add(area->pages[i], 1);
+	area->vm.nr_pages = count;
+	vm_area_publish(area);
+	return (void *)addr;
+}
+
+void vunmap(const void *addr)
+{
+	struct vm_area *area;
+	int err;
+
+	if (!addr)
+		return;
+	area = vm_area_unlink_if(addr, 0, VM_ALLOC, &err);
+	if (unlikely(!area)) {
+		bad_vfree("vunmap", addr, err, __builtin_return_address(0));
+		return;
+	}
+	vm_area_unmap(area);
+	vm_area_release(area);
+}
+
+/* iounmap's part here: the area must be an ioremap one (ioremap.c calls it). */
+void vmap_iounmap(const void *addr, const void *caller)
+{
+	struct vm_area *area = vm_area_unlink_if(addr, VM_IOREMAP, 0, &(int){ 0 });
+
+	if (unlikely(!area)) {
+		vmap_misuse_begin("iounmap: bad address %p", addr);
+		describe_bad_area(addr);
+		vmap_misuse_end(caller);
+		return;
+	}
+	vm_area_unmap(area);
+	vm_area_release(area);
+}
+
+/* --- lookups --- */
+
+struct page *vmalloc_to_page(const void *addr)
+{
+	unsigned long a = (unsigned long)addr;
+	struct vmap_area *va;
+	struct page *page = NULL;
+
+	spin_lock(&vmw.busy_lock);
+	va = find_vmap_area_locked(a);
+	if (va && va->vm->pages) {
+		unsigned long idx = (a - va->va_start) >> PAGE_SHIFT;
+
+		if (idx < va->vm->nr_pages)
+			page = va->vm->pages[idx];
+	}
+	spin_unlock(&vmw.busy_lock);
+	return page;
+}
+
+unsigned long vmalloc_to_pfn(const void *addr)
+{
+	struct page *page = vmalloc_to_page(addr);
+
+	return page ? page_to_pfn(page) : -1UL;
+}
+
+struct vm_struct *find_vm_area(const void *addr)
+{
+	struct vmap_area *va;
+
+	spin_lock(&vmw.busy_lock);
+	va = find_vmap_area_locked((unsigned long)addr);
+	spin_unlock(&vmw.busy_lock);
+	return va ? va->vm : NULL;
+}
+
+struct vm_struct *get_vm_area_caller(unsigned long size, unsigned long flags,
+				     const void *caller)
+{
+	struct vm_area *area = get_vm_area_raw(size, PAGE_SIZE, flags, 0, caller, false);
+
+	if (!area)
+		return NULL;
+	vm_area_publish(area);
+	return &area->vm;
+}
+
+struct vm_struct *get_vm_area(unsigned long size, unsigned long flags)
+{
+	return get_vm_area_caller(size, flags, __builtin_return_address(0));
+}
+
+void free_vm_area(struct vm_struct *vm)
+{
+	struct vm_area *area;
+
+	if (!vm)
+		return;
+	area = vm_area_unlink(vm->addr);
+	if (unlikely(area != container_of(vm, struct vm_area, vm))) {
+		vmap_misuse_begin("free_vm_area(%p): not an area of the window", (void *)vm);
+		vmap_misuse_end(__builtin_return_address(0));
+		return;
+	}
+	vm_area_unmap(area);
+	vm_area_release(area);
+}
+
+unsigned long vmalloc_nr_pages(void)
+{
+	return __atomic_load_n(&vmw.vmalloc_pages, __ATOMIC_RELAXED);
+}
+
+/* --- /proc/vmallocinfo --- */
+
+/* One area, copied under the busy lock; printed after it (the caller's name needs dladdr). */
+struct info_entry {
+	unsigned long start, size, flags;
+	unsigned int nr_pages;
+	phys_addr_t phys;
+	const void *caller;
+	size_t node_at;			/* its (node, frames) pairs in info_snap.nodes */
+	unsigned int nr_nodes;
+};
+
+struct info_snap {
+	struct info_entry *e;
+	size_t n, cap;
+	unsigned int (*nodes)[2];
+	size_t nn, ncap;
+	bool nomem;
+};
+
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t cap2;
+	void *q;
+
+	if (need <= *cap)
+		return true;
+	cap2 = *cap ? *cap * 2 : 64;
+	while (cap2 < need)
+		cap2 *= 2;
+	q = realloc(*p, cap2 * elem);
+	if (!q)
+		return false;
+	*p = q;
+	*cap = cap2;
+	return true;
+}
+
+static int snap_area(struct vmap_area *va, void *arg)
+{
+	struct info_snap *s = arg;
+	const struct vm_struct *vm = va->vm;
+	unsigned int counts[KMB_MAX_NUMNODES] = { 0 };
+	struct info_entry *e;
+
+	if (!grow((void **)&s->e, &s->cap, s->n + 1, sizeof(*s->e)) ||
+	    !grow((void **)&s->nodes, &s->ncap, s->nn + (size_t)kmb_mm.nr_nodes,
+		  sizeof(*s->nodes))) {
+		s->nomem = true;
+		return 1;
+	}
+	e = &s->e[s->n++];
+	*e = (struct info_entry){
+		.start = va->va_start, .size = va->va_end - va->va_start, .flags = vm->flags,
+		.nr_pages = vm->flags & VM_ALLOC ? vm->nr_pages : 0, .phys = vm->phys_addr,
+		.caller = vm->caller, .node_at = s->nn,
+	};
+	/* show_numa_info(): frames per node, of vmalloc areas */
+	for (unsigned int i = 0; i < e->nr_pages; i++)
+		counts[page_to_nid(vm->pages[i])]++;
+	for (int nid = 0; nid < kmb_mm.nr_nodes; nid++)
+		if (counts[nid]) {
+			s->nodes[s->nn][0] = (unsigned int)nid;
+			s->nodes[s->nn][1] = counts[nid];
+			s->nn++;
+			e->nr_nodes++;
+		}
+	return 0;
+}
+
+size_t kmb_show_vmallocinfo(char *buf, size_t len)
+{
+	struct sbuf sb = { buf, len, 0 };
+	struct info_snap s = { 0 };
+	char who[256];
+
+	if (!vmw.reservation)
+		return sb_end(&sb);
+	spin_lock(&vmw.busy_lock);
+	vmap_busy_walk(snap_area, &s);
+	spin_unlock(&vmw.busy_lock);
+	for (size_t i = 0; i < s.n; i++) {
+		const struct info_entry *e = &s.e[i];
+
+		sb_printf(&sb, "0x%016lx-0x%016lx %7lu", e->start, e->start + e->size, e->size);
+		if (e->caller) {
+			vmap_format_caller(who, sizeof(who), e->caller);
+			sb_printf(&sb, " %s", who);
+		}
+		if (e->nr_pages)
+			sb_printf(&sb, " pages=%u", e->nr_pages);
+		if (e->phys)
+			sb_printf(&sb, " phys=0x%016llx", (unsigned long long)e->phys);
+		if (e->flags & VM_IOREMAP)
+			sb_printf(&sb, " ioremap");
+		if (e->flags & VM_ALLOC)
+			sb_printf(&sb, " vmalloc");
+		if (e->flags & VM_MAP)
+			sb_printf(&sb, " vmap");
+		for (unsigned int k = 0; k < e->nr_nodes; k++)
+			sb_printf(&sb, " N%u=%u", s.nodes[e->node_at + k][0],
+				  s.nodes[e->node_at + k][1]);
+		sb_printf(&sb, "\n");
+	}
+	if (s.nomem)
+		sb_printf(&sb, "(out of memory: the list stops here)\n");
+	free(s.e);
+	free(s.nodes);
+	return sb_end(&sb);
+}
+
+/* --- statistics and the check --- */
+
+void kmb_vmalloc_get_stats(struct kmb_vmalloc_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!vmw.reservation)
+		return;
+	st->vmalloc_total = VMALLOC_END - VMALLOC_START;
+	vmap_free_info(&st->vmalloc_chunk, &st->free_bytes, &st->nr_free_ranges);
+	spin_lock(&vmw.busy_lock);
+	st->nr_areas = vmw.nr_busy;
+	st->nr_areas_peak = vmw.nr_busy_peak;
+	st->nr_vmalloc = vmw.nr_by_kind[VMAP_KIND_VMALLOC];
+	st->nr_vmap = vmw.nr_by_kind[VMAP_KIND_VMAP];
+	st->nr_ioremap = vmw.nr_by_kind[VMAP_KIND_IOREMAP];
+	st->vmalloc_used = vmw.vmalloc_pages << PAGE_SHIFT;
+	st->vmalloc_pages_peak = vmw.vmalloc_pages_peak;
+	spin_unlock(&vmw.busy_lock);
+	st->map_calls = atomic_load_explicit(&vmw.map_calls, memory_order_relaxed);
+	st->unmap_calls = atomic_load_explicit(&vmw.unmap_calls, memory_order_relaxed);
+	st->alloc_fail = atomic_load_explicit(&vmw.alloc_fail, memory_order_relaxed);
+	st->misuse = atomic_load_explicit(&vmw.misuse, memory_order_relaxed);
+	kmap_get_stats(st);
+}
+
+/* Every frame of a vmalloc or vmap area counts the area in its mapcount. */
+static int check_mapcounts(struct vmap_area *va, void *arg)
+{
+	const struct vm_struct *vm = va->vm;
+	unsigned long *bad = arg;
+
+	for (unsigned int i = 0; i < vm->nr_pages; i++)
+		if (__atomic_load_n(&vm->pages[i]->mapcount, __ATOMIC_RELAXED) < 1) {
+			bad[0] = va->va_start;
+			bad[1] = page_to_pfn(vm->pages[i]);
+			return 1;
+		}
+	return 0;
+}
+
+int kmb_vmalloc_check(char *why, size_t whylen)
+{
+	unsigned long bad[2];
+	int r;
+
+	if (!vmw.reservation) {
+		snprintf(why, whylen, "vmalloc: not set up");
+		return -EUCLEAN;
+	}
+	r = vmap_area_check(why, whylen);
+	if (r)
+		return r;
+	spin_lock(&vmw.busy_lock);
+	r = vmap_busy_walk(check_mapcounts, bad);
+	spin_unlock(&vmw.busy_lock);
+	if (r) {
+		snprintf(why, whylen, "area at %#lx maps pfn %#lx, whose mapcount is not above 0",
+			 bad[0], bad[1]);
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
+/* --- setup and teardown --- */
+
+static int config_fill(struct kmb_mm_config *c, char *why, size_t whylen)
+{
+	size_t total = c->node_mem * (size_t)c->nr_nodes;
+
+	if (!c->vmalloc_size) {
+		c->vmalloc_size = 2 * total;
+		c->vmalloc_size = c->vmalloc_size < SZ_1G ? SZ_1G :
+				  c->vmalloc_size > KMB_VMALLOC_MAX ? KMB_VMALLOC_MAX :
+				  c->vmalloc_size;
+	}
+	if (c->vmalloc_size % PAGE_SIZE || c->vmalloc_size < SZ_1M ||
+	    c->vmalloc_size > KMB_VMALLOC_MAX) {
+		snprintf(why, whylen, "mm: vmalloc window of %zu bytes: must be a multiple of 4 KiB, "
+			 "1 MiB to 64 TiB", c->vmalloc_size);
+		return -EINVAL;
+	}
+	if (!c->iomem_size)
+		c->iomem_size = KMB_IOMEM_DEFAULT;
+	if (c->iomem_size % PAGE_SIZE || c->iomem_size > KMB_IOMEM_MAX) {
+		snprintf(why, whylen, "mm: device memory of %zu bytes: must be a multiple of 4 KiB, "
+			 "at most 64 GiB", c->iomem_size);
+		return -EINVAL;
+	}
+	if (!c->last_pkmap)
+		c->last_pkmap = KMB_LAST_PKMAP_DEFAULT;
+	if (c->last_pkmap > KMB_LAST_PKMAP_MAX) {
+		snprintf(why, whylen, "mm: %u persistent kmap slots: valid are 1 to %d",
+			 c->last_pkmap, KMB_LAST_PKMAP_MAX);
+		return -EINVAL;
+	}
+	if (c->vmap_flags & ~(unsigned int)(KMB_VMAP_NO_MERGE | KMB_VMAP_POPULATE)) {
+		snprintf(why, whylen, "mm: vmap_flags %#x: valid bits are KMB_VMAP_NO_MERGE (%#x) "
+			 "and KMB_VMAP_POPULATE (%#x)", c->vmap_flags, KMB_VMAP_NO_MERGE,
+			 KMB_VMAP_POPULATE);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vmalloc_setup(char *why, size_t whylen)
+{
+	struct kmb_mm_config *c = &kmb_mm.cfg;
+	unsigned long base, pkmap_size;
+	void *p;
+	int r;
+
+	r = config_fill(c, why, whylen);
+	if (r)
+		return r;
+	pkmap_size = (unsigned long)c->last_pkmap << PAGE_SHIFT;
+	vmw.reservation_size = c->vmalloc_size + PAGE_SIZE + pkmap_size + PAGE_SIZE + FIXADDR_SIZE;
+	p = mmap(NULL, vmw.reservation_size, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(why, whylen, "mm: cannot reserve %zu bytes of address space for the "
+			 "vmalloc window: %s", vmw.reservation_size, strerror(errno));
+		return -ENOMEM;
+	}
+	vmw.reservation = p;
+	base = (unsigned long)p;
+	kmb_vm_layout = (struct kmb_vm_layout){
+		.vmalloc_start = base,
+		.vmalloc_end = base + c->vmalloc_size,
+		.pkmap_base = base + c->vmalloc_size + PAGE_SIZE,
+		.last_pkmap = c->last_pkmap,
+		.fixaddr_start = base + c->vmalloc_size + PAGE_SIZE + pkmap_size + PAGE_SIZE,
+	};
+	kmb_vm_layout.fixaddr_end = kmb_vm_layout.fixaddr_start + FIXADDR_SIZE;
+	vmw.flags = c->vmap_flags;
+	vmw.map_flags = MAP_SHARED | MAP_FIXED |
+			 (c->vmap_flags & KMB_VMAP_POPULATE ? MAP_POPULATE : 0);
+	vmw.nr_busy = vmw.nr_busy_peak = vmw.vmalloc_pages = vmw.vmalloc_pages_peak = 0;
+	memset(vmw.nr_by_kind, 0, sizeof(vmw.nr_by_kind));
+	atomic_store(&vmw.map_calls, 0);
+	atomic_store(&vmw.unmap_calls, 0);
+	atomic_store(&vmw.alloc_fail, 0);
+	atomic_store(&vmw.misuse, 0);
+	vmap_area_init(VMALLOC_START, VMALLOC_END);
+	r = iomem_setup(why, whylen);
+	if (!r)
+		r = kmap_setup(kmb_vm_layout.pkmap_base, c->last_pkmap, kmb_vm_layout.fixaddr_start,
+			       why, whylen);
+	return r;
+}
+
+/* The areas nobody gave back: their bookkeeping goes with the machine. */
+static void busy_free(struct vmap_area *va)
+{
+	if (!va)
+		return;
+	busy_free(va->left);
+	busy_free(va->right);
+	free(container_of(va, struct vm_area, va));
+}
+
+void vmalloc_teardown(void)
+{
+	kmap_teardown();
+	iomem_teardown();
+	busy_free(vmw.busy_root);
+	vmap_area_teardown();
+	if (vmw.reservation)
+		munmap(vmw.reservation, vmw.reservation_size);
+	vmw.reservation = NULL;
+	vmw.reservation_size = 0;
+	memset(&kmb_vm_layout, 0, sizeof(kmb_vm_layout));
+}
