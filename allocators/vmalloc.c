@@ -168,10 +168,29 @@ int vmap_map_frames(unsigned long addr, struct page **pages, unsigned int nr, in
 	return 0;
 }
 
+static bool reserve_again(unsigned long addr, size_t size, int fixed)
+{
+	void *p = mmap((void *)addr, size, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | fixed, -1, 0);
+
+	if (p != MAP_FAILED && p != (void *)addr)	/* MAP_FIXED_NOREPLACE before Linux 4.17 */
+		munmap(p, size);
+	return p == (void *)addr;
+}
+
 void vmap_unmap_range(unsigned long addr, size_t size)
 {
-	if (mmap((void *)addr, size, PROT_NONE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED) {
+	bool done = reserve_again(addr, size, MAP_FIXED);
+
+	/*
+	 * At vm.max_map_count the kernel refuses every mmap() (a split may even leave the count
+	 * one above the limit), but not munmap(): take the mappings off with it, then fill the
+	 * hole with the reservation again, which merges with its neighbours.  Another thread's
+	 * mmap() could take the hole meanwhile; MAP_FIXED_NOREPLACE leaves that one alone.
+	 */
+	if (!done && errno == ENOMEM && !munmap((void *)addr, size))
+		done = reserve_again(addr, size, MAP_FIXED_NOREPLACE);
+	if (!done) {
 		kmb_report("vmalloc: cannot take the mappings off %#lx-%#lx: %s", addr,
 			   addr + size, strerror(errno));
 		return;

@@ -485,6 +485,7 @@ NAMED_CALLER void out_of_order_child(void *arg)
 	b = kmap_local_page(alloc_page(GFP_HIGHUSER));
 	(void)b;
 	kunmap_local(a);
+	keep_frame();
 }
 
 NAMED_CALLER void overflow_child(void *arg)
@@ -493,6 +494,7 @@ NAMED_CALLER void overflow_child(void *arg)
 	child_boot();
 	for (int i = 0; i <= KM_MAX_IDX; i++)
 		kmap_local_page(alloc_page(GFP_HIGHUSER));
+	keep_frame();
 }
 
 static void test_misuse_stops(void **state)
