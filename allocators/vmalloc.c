@@ -224,7 +224,7 @@ struct vm_area *get_vm_area_raw(unsigned long size, unsigned long align, unsigne
 	unsigned long window = VMALLOC_END - VMALLOC_START, total, addr = 0;
 	struct vm_area *area = NULL;
 
-	if (!size || size > window)
+	if (!size || size > window || (align & (align - 1)))
 		goto fail;
 	size = PAGE_ALIGN(size);
 	if (flags & VM_IOREMAP) {	/* __get_vm_area_node(): aligned to the size, clamped */

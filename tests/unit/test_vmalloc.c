@@ -112,6 +112,19 @@ static void contents(bool highmem)
 		check_vm();
 		vfree(p);
 	}
+	/* __vmalloc_node: aligned areas (after a one-page area, so the lowest fit is not). */
+	for (unsigned long align = 2 * PAGE_SIZE; align <= 1 << 20; align *= 2) {
+		void *one = vmalloc(PAGE_SIZE), *p = __vmalloc_node(5000, align, GFP_KERNEL,
+								     NUMA_NO_NODE, NULL);
+
+		assert_non_null(p);
+		assert_int_equal((uintptr_t)p % align, 0);
+		assert_null(find_vm_area(p)->caller);
+		vfree(p);
+		vfree(one);
+	}
+	assert_null(__vmalloc_node(5000, 3 * PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN, NUMA_NO_NODE,
+				   NULL));
 	assert_false(is_vmalloc_addr(&c));
 	assert_null(vmalloc_to_page(&c));
 	assert_null(vmalloc(0));
