@@ -349,8 +349,8 @@ static void describe_bad_area(const void *addr)
 			   VMALLOC_END);
 }
 
-/* Take an unlinked area's mappings off and drop its frames' mapcounts; @free_pages gives a
- * vmalloc area's frames back to the buddy allocator, last first. */
+/* Take an unlinked area's mappings off and drop its frames' mapcounts; a vmalloc area's
+ * frames go back to the buddy allocator, last first. */
 static void vm_area_unmap(struct vm_area *area)
 {
 	struct vm_struct *vm = &area->vm;
