@@ -168,10 +168,29 @@ int vmap_map_frames(unsigned long addr, struct page **pages, unsigned int nr, in
 	return 0;
 }
 
+static bool reserve_again(unsigned long addr, size_t size, int fixed)
+{
+	void *p = mmap((void *)addr, size, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | fixed, -1, 0);
+
+	if (p != MAP_FAILED && p != (void *)addr)	/* MAP_FIXED_NOREPLACE before Linux 4.17 */
+		munmap(p, size);
+	return p == (void *)addr;
+}
+
 void vmap_unmap_range(unsigned long addr, size_t size)
 {
-	if (mmap((void *)addr, size, PROT_NONE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED) {
+	bool done = reserve_again(addr, size, MAP_FIXED);
+
+	/*
+	 * At vm.max_map_count the kernel refuses every mmap() (a split may even leave the count
+	 * one above the limit), but not munmap(): take the mappings off with it, then fill the
+	 * hole with the reservation again, which merges with its neighbours.  Another thread's
+	 * mmap() could take the hole meanwhile; MAP_FIXED_NOREPLACE leaves that one alone.
+	 */
+	if (!done && errno == ENOMEM && !munmap((void *)addr, size))
+		done = reserve_again(addr, size, MAP_FIXED_NOREPLACE);
+	if (!done) {
 		kmb_report("vmalloc: cannot take the mappings off %#lx-%#lx: %s", addr,
 			   addr + size, strerror(errno));
 		return;
@@ -205,7 +224,7 @@ struct vm_area *get_vm_area_raw(unsigned long size, unsigned long align, unsigne
 	unsigned long window = VMALLOC_END - VMALLOC_START, total, addr = 0;
 	struct vm_area *area = NULL;
 
-	if (!size || size > window)
+	if (!size || size > window || (align & (align - 1)))
 		goto fail;
 	size = PAGE_ALIGN(size);
 	if (flags & VM_IOREMAP) {	/* __get_vm_area_node(): aligned to the size, clamped */
@@ -330,8 +349,8 @@ static void describe_bad_area(const void *addr)
 			   VMALLOC_END);
 }
 
-/* Take an unlinked area's mappings off and drop its frames' mapcounts; @free_pages gives a
- * vmalloc area's frames back to the buddy allocator, last first. */
+/* Take an unlinked area's mappings off and drop its frames' mapcounts; a vmalloc area's
+ * frames go back to the buddy allocator, last first. */
 static void vm_area_unmap(struct vm_area *area)
 {
 	struct vm_struct *vm = &area->vm;

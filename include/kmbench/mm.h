@@ -15,7 +15,8 @@
  *
  * Boot order, as the kernel's:
  *   kmb_mm_setup(cfg)   setup_arch(): create the nodes' memory, the linear map, memblock, and
- *                       the struct page array (from memblock);
+ *                       the struct page array (from memblock); then the mapping layer's
+ *                       windows (vmalloc.h, highmem.h, io.h), as mm_core_init() vmalloc_init();
  *   memblock_alloc*()   optional early allocations (alloc_bootmem*() are aliases);
  *   mem_init()          memblock_free_all(): hand every free range to the buddy allocator;
  *   alloc_pages() ...   from any thread;

@@ -113,8 +113,8 @@ KMB_API void *vzalloc_node(unsigned long size, int node);
  * for.  With __GFP_NOFAIL the frames never run out, but a full window still fails.
  */
 KMB_API void *__vmalloc(unsigned long size, gfp_t gfp_mask);
-/* __vmalloc_node - the general form: the area aligned to @align (a power of two; below a page
- * means a page), frames from @node first, @caller named in vmallocinfo. */
+/* __vmalloc_node - the general form: the area aligned to @align (a power of two, else NULL;
+ * below a page means a page), frames from @node first, @caller named in vmallocinfo. */
 KMB_API void *__vmalloc_node(unsigned long size, unsigned long align, gfp_t gfp_mask, int node,
 			     const void *caller);
 

@@ -112,6 +112,19 @@ static void contents(bool highmem)
 		check_vm();
 		vfree(p);
 	}
+	/* __vmalloc_node: aligned areas (after a one-page area, so the lowest fit is not). */
+	for (unsigned long align = 2 * PAGE_SIZE; align <= 1 << 20; align *= 2) {
+		void *one = vmalloc(PAGE_SIZE), *p = __vmalloc_node(5000, align, GFP_KERNEL,
+								     NUMA_NO_NODE, NULL);
+
+		assert_non_null(p);
+		assert_int_equal((uintptr_t)p % align, 0);
+		assert_null(find_vm_area(p)->caller);
+		vfree(p);
+		vfree(one);
+	}
+	assert_null(__vmalloc_node(5000, 3 * PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN, NUMA_NO_NODE,
+				   NULL));
 	assert_false(is_vmalloc_addr(&c));
 	assert_null(vmalloc_to_page(&c));
 	assert_null(vmalloc(0));
@@ -168,7 +181,7 @@ static void test_zeroed(void **state)
 static void test_node(void **state)
 {
 	struct kmb_mm_config c = cfg_of(0, 0);
-	char want[32], *info;
+	char want[64], *info;
 
 	(void)state;
 	c.nr_nodes = 2;
@@ -788,6 +801,94 @@ static void test_populate(void **state)
 	assert_true(populated < 16);
 }
 
+/* --- running out of mappings (vm.max_map_count) --- */
+
+#define CHILD_CHECK(cond, ...)							\
+	do {									\
+		if (!(cond)) {							\
+			fprintf(stderr, "child: " __VA_ARGS__);			\
+			fputc('\n', stderr);					\
+			_exit(1);						\
+		}								\
+	} while (0)
+
+/*
+ * In a child: vmap one frame over and over until the kernel refuses another mapping (each
+ * area is a mapping of its own, and the guard pages between them split the reservation, so
+ * about vm.max_map_count / 2 areas fit).  The refused vmap and a vmalloc that fails to map
+ * leave the frames, the mapcounts and the window as they were; everything comes back.
+ */
+static void exhaust_mappings(void *arg)
+{
+	struct kmb_mm_config c = cfg_of(0, 0);
+	struct kmb_vmalloc_stats s0, s1;
+	struct zone_free before, after;
+	unsigned long n = 0, max = *(unsigned long *)arg;
+	struct page *page;
+	void **v;
+	char why[256];
+
+	vm_boot(&c);
+	page = alloc_page(GFP_KERNEL);
+	v = calloc(max, sizeof(*v));
+	CHILD_CHECK(page && v, "no memory");
+	while (n < max && (v[n] = vmap(&page, 1, VM_MAP, PAGE_KERNEL)))
+		n++;
+	s0 = vm_stats();
+	CHILD_CHECK(n < max && s0.free_bytes > (1UL << 20), "the window filled (%lu areas) before "
+		    "the mappings ran out", n);
+	CHILD_CHECK(page->mapcount == (int)n, "mapcount %d after %lu vmaps", page->mapcount, n);
+	CHILD_CHECK(s0.nr_vmap == n && s0.alloc_fail == 1, "%lu vmap areas, %lu failures",
+		    s0.nr_vmap, s0.alloc_fail);
+	before = zone_free();
+	CHILD_CHECK(!vmalloc(8 * PAGE_SIZE), "a vmalloc mapped with no mappings left");
+	after = zone_free();
+	s1 = vm_stats();
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		CHILD_CHECK(before.pages[0][z] == after.pages[0][z], "zone %d: %lu free pages "
+			    "before the failed vmalloc, %lu after", z, before.pages[0][z],
+			    after.pages[0][z]);
+	CHILD_CHECK(s1.free_bytes == s0.free_bytes && s1.nr_free_ranges == s0.nr_free_ranges &&
+		    s1.nr_areas == s0.nr_areas && s1.alloc_fail == 2,
+		    "the failed vmalloc changed the window");
+	fprintf(stderr, "child: %lu vmap areas before mmap() refused\n", n);
+	while (n)
+		vunmap(v[--n]);
+	CHILD_CHECK(page->mapcount == 0, "mapcount %d after every vunmap", page->mapcount);
+	CHILD_CHECK(!kmb_vmalloc_check(why, sizeof(why)), "%s", why);
+	CHILD_CHECK(vmalloc(8 * PAGE_SIZE), "no vmalloc after the mappings came back");
+	free(v);
+}
+
+static void test_mapping_limit(void **state)
+{
+	unsigned long limit = 0, max;
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+	char *text;
+	int status;
+
+	(void)state;
+#if defined(__SANITIZE_ADDRESS__)
+	skip();		/* AddressSanitizer needs mappings of its own: it dies at the limit */
+#endif
+	if (!f || fscanf(f, "%lu", &limit) != 1 || limit > 200000) {
+		if (f)
+			fclose(f);
+		printf("[ INFO     ] vm.max_map_count %lu: the window fills first; skipped\n",
+		       limit);
+		skip();
+	}
+	fclose(f);
+	max = limit;
+	status = run_in_child(exhaust_mappings, &max, &text);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("child: %s %d:\n%s", WIFSIGNALED(status) ? "signal" : "exit status",
+			 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), text);
+	assert_contains(text, "vmap areas before mmap() refused");
+	assert_lacks(text, "cannot take the mappings off");
+	printf("[ INFO     ] vm.max_map_count %lu: %s", limit, strstr(text, "child: ") + 7);
+}
+
 /* --- misuse --- */
 
 NAMED_CALLER void bad_vfree_inside(void *p)
@@ -864,6 +965,7 @@ NAMED_CALLER void double_vfree(void *arg)
 	p = vmalloc(PAGE_SIZE);
 	vfree(p);
 	vfree(p);
+	keep_frame();
 }
 
 static void test_misuse_stops(void **state)
@@ -1013,6 +1115,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_map_merged, teardown),
 		cmocka_unit_test_teardown(test_map_per_frame, teardown),
 		cmocka_unit_test_teardown(test_populate, teardown),
+		cmocka_unit_test(test_mapping_limit),
 		cmocka_unit_test_teardown(test_misuse_goes_on, teardown),
 		cmocka_unit_test(test_misuse_stops),
 		cmocka_unit_test_teardown(test_threads, teardown),
