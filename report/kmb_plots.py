@@ -371,3 +371,27 @@ def latency_sweep(title, lines, names):
         ax.set_ylabel("ns per operation, sampled (log)")
         ax.set_title(f"{title}: latency percentiles against failure rate")
         return to_base64(fig)
+
+
+def vm_sweep(title, points, colour, what):
+    """Lines: ns per operation against size on log-log axes (ticks at the sizes measured), one
+    per backend: the vmalloc section's untouched, first-touch and access figures.
+
+    points: {backend: [(size, (median, min, max)), ...]}; what: what one operation is.
+    """
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
+        sizes = sorted({s for pts in points.values() for s, _ in pts})
+        for b, pts in points.items():
+            stat_line(ax, pts, label=b, color=colour[b], marker="o")
+        if sizes:
+            ax.set_xscale("log", base=2)
+            ax.set_yscale("log")
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.set_xticks(sizes)
+            ax.set_xticklabels([size_text(s) for s in sizes], rotation=45, ha="right")
+            ax.legend(loc="best", title="backend", title_fontsize=8)
+        else:
+            no_data(ax)
+        return labelled(fig, ax, "size (log2)", f"ns per {what} per thread (log)",
+                        f"{title}: time against size")

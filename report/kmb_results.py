@@ -988,3 +988,154 @@ def pressure_groups(cells_):
 def pressure_references(groups_, group):
     """The reference groups (no pool) with group's params (size, batch)."""
     return [g for g in groups_ if g.reference and g.params == group.params]
+
+
+# vmalloc against kmalloc against __get_free_pages (issue 6). One allocation of a size per
+# operation: untouched (alloc + free), first-touch (alloc, a write to every page, free), access
+# (a streaming read of an allocation made before the clock); backend buddy is
+# __get_free_pages (alloc_pages + page_address). The test_vmalloc patterns are tabulated per
+# backend and thread count. workloads/vm_access.c and workloads/vmtest.c have the details.
+VM_WORKLOADS = ("untouched", "first-touch", "access")
+VM_BACKENDS = ("vmalloc", "kmalloc", "buddy")
+VM_AGAINST = ("buddy", "kmalloc")      # the ratios: vmalloc over each
+VMTEST_WORKLOADS = ("vmtest-fix-size", "vmtest-full-fit", "vmtest-long-busy",
+                    "vmtest-random-size")
+VM_TARGET_SIZE = 64 * 1024
+VM_TARGET_RATIO = 10.0    # vmalloc untouched over buddy untouched at 64 KiB, at most
+VM_STAT_PREFIXES = ("vmalloc", "vmap", "vm_", "kmap", "ioremap")
+
+
+def vm_cells(cells_):
+    """The cells of the three vm workloads of the backends this section compares, with a
+    numeric size."""
+    return [c for c in cells_ if c.workload in VM_WORKLOADS and c.backend in VM_BACKENDS
+            and isinstance(param(c, "size"), (int, float))]
+
+
+def vm_threads(cells_):
+    """The thread counts of the vm workloads' cells, lowest first."""
+    return sorted({c.threads for c in vm_cells(cells_)})
+
+
+def vm_find(cells_, backend, workload, size, threads):
+    """The vm cell of backend, workload, size and threads, else None."""
+    for c in vm_cells(cells_):
+        if ((c.backend, c.workload, c.threads) == (backend, workload, threads)
+                and param(c, "size") == size):
+            return c
+    return None
+
+
+def vm_points(cells_, workload, threads):
+    """{backend: [(size, ns stats)]} of workload's cells with a result at threads."""
+    out = {}
+    for b in VM_BACKENDS:
+        pts = [(param(c, "size"), c.ns) for c in vm_cells(cells_)
+               if (c.backend, c.workload, c.threads) == (b, workload, threads) and c.ns]
+        if pts:
+            out[b] = sorted(pts)
+    return out
+
+
+def page_faults(cell, counters_ctx):
+    """(faults per op, None) of a cell; (None, why) where there is no figure: the counter
+    unavailable on the machine (its reason), no run, or a run without it."""
+    unavailable = (counters_ctx or {}).get("unavailable") or {}
+    if "page_faults" in unavailable:
+        return None, f"unavailable: {unavailable['page_faults']}"
+    if cell is None:
+        return None, "no run"
+    if not cell.ns:
+        return None, "no result"
+    v = cell.counters.get("page_faults")
+    return (v, None) if v is not None else (None, "not in the results")
+
+
+@dataclass
+class VmRow:
+    """One size at one thread count: the cells {(workload, backend): Cell}, and ratios of
+    median ns/op {(workload, against): vmalloc over against}."""
+    size: int
+    threads: int
+    cells: dict
+    ratios: dict
+
+    def ns(self, workload, backend):
+        return ok_ns(self.cells.get((workload, backend)))
+
+
+def vm_rows(cells_, threads):
+    """A VmRow per size of the vm workloads at threads, smallest first."""
+    vm = [c for c in vm_cells(cells_) if c.threads == threads]
+    out = []
+    for size in sorted({param(c, "size") for c in vm}):
+        found = {(c.workload, c.backend): c for c in vm if param(c, "size") == size}
+        row = VmRow(size, threads, found, {})
+        for w in VM_WORKLOADS:
+            mine = row.ns(w, "vmalloc")
+            for other in VM_AGAINST:
+                theirs = row.ns(w, other)
+                row.ratios[(w, other)] = mine / theirs if mine is not None and theirs else None
+        out.append(row)
+    return out
+
+
+@dataclass
+class VmTarget:
+    """The issue's target at one thread count: vmalloc untouched over buddy untouched at 64 KiB
+    (at most VM_TARGET_RATIO), and vmalloc's first-touch page faults per op there."""
+    threads: int
+    num_ns: float = None
+    den_ns: float = None
+    ratio: float = None
+    met: bool = None
+    missing: str = ""       # what the verdict lacks
+    faults: float = None    # vmalloc first-touch page_faults per op at 64 KiB
+    faults_why: str = ""    # why there is no figure
+
+    @property
+    def goal(self):
+        return f"<= {VM_TARGET_RATIO:g}x"
+
+
+def vm_targets(cells_, counters_ctx):
+    """A VmTarget per thread count of the vm workloads (lowest first); [] without any."""
+    out = []
+    for t in vm_threads(cells_):
+        num = vm_find(cells_, "vmalloc", "untouched", VM_TARGET_SIZE, t)
+        den = vm_find(cells_, "buddy", "untouched", VM_TARGET_SIZE, t)
+        tgt = VmTarget(t, ok_ns(num), ok_ns(den))
+        gaps = [f"{b} untouched size:{VM_TARGET_SIZE} threads:{t}"
+                + ("" if c is None else " (failed: " + "; ".join(sorted(set(c.errors))) + ")")
+                for b, c in (("vmalloc", num), ("buddy", den)) if ok_ns(c) is None]
+        tgt.missing = "; ".join(gaps)
+        if not gaps and tgt.den_ns:
+            tgt.ratio = tgt.num_ns / tgt.den_ns
+            tgt.met = tgt.ratio <= VM_TARGET_RATIO
+        tgt.faults, tgt.faults_why = page_faults(
+            vm_find(cells_, "vmalloc", "first-touch", VM_TARGET_SIZE, t), counters_ctx)
+        out.append(tgt)
+    return out
+
+
+def vmtest_table(cells_):
+    """{(workload, params): {(backend, threads): Cell}} of the test_vmalloc patterns, in the
+    cells' order."""
+    out = {}
+    for c in cells_:
+        if c.workload in VMTEST_WORKLOADS:
+            out.setdefault((c.workload, c.params), {})[(c.backend, c.threads)] = c
+    return out
+
+
+def vm_stats(context):
+    """(stats [(key, value)], vmallocinfo text or None) of the vmalloc backend: its stats that
+    belong to the mapping layer (VM_STAT_PREFIXES) but the vmallocinfo text; None when the file
+    has no stats for it."""
+    st = backend_stats(context).get("vmalloc")
+    if st is None:
+        return None
+    info = st.get("vmallocinfo")
+    mine = [(k, v) for k, v in st.items() if str(k).startswith(VM_STAT_PREFIXES)
+            and k != "vmallocinfo" and not isinstance(v, str)]
+    return mine, info if isinstance(info, str) else None
