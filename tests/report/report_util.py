@@ -273,3 +273,14 @@ MEMPOOL_ALTS = ["mempool size:256 batch:100: throughput against failure rate",
                 "mempool size:256 batch:100: latency percentiles against failure rate"]
 MEMPOOL_LATENCY = [("p50 ns", "lat_p50_ns"), ("p90 ns", "lat_p90_ns"), ("p99 ns", "lat_p99_ns"),
                    ("p99.9 ns", "lat_p999_ns"), ("max ns", "lat_max_ns")]
+
+# What tests/fixtures/results-vmalloc.json holds (see tests/fixtures/make_results_vmalloc.py):
+# a real, shrunk run of the vmalloc preset, so the tests recompute every number they check.
+VMALLOC_FIXTURE = os.path.join(SOURCE_DIR, "tests", "fixtures", "results-vmalloc.json")
+VM_BACKENDS = ["vmalloc", "kmalloc", "buddy"]
+VM_WORKLOADS = ["untouched", "first-touch", "access"]
+VMTEST_WORKLOADS = ["vmtest-fix-size", "vmtest-full-fit", "vmtest-long-busy",
+                    "vmtest-random-size"]
+VM_SIZES = [4096, 65536, 1048576]
+VM_THREADS = [1, 2]
+VM_TARGET_SIZE, VM_GOAL = 65536, 10.0

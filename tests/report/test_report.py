@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Tests of report/kmbench_report.py against
-tests/fixtures/results-{quick,pages,slab,percpu,mempool}.json.
+tests/fixtures/results-{quick,pages,slab,percpu,mempool,vmalloc}.json.
 
 Run: /usr/bin/python3 tests/report/test_report.py   (KMB_SOURCE_DIR: the repository root, if set)
 """
@@ -1260,6 +1260,218 @@ class MempoolVariants(ru.FixtureVariants):
         page = self.render()
         self.assertNotIn("<script", page.lower())
         self.assertIn(html.escape(evil), ru.section(page, "mempool"))
+
+
+def fmt_ns(v):
+    """The report's ns text of v."""
+    return f"{v:,.2f}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def fmt_ratio(r):
+    return f"{r:,.1f}x" if r >= 10 else f"{r:.2f}x"
+
+
+def size_text(size):
+    return f"{size >> 20} MiB" if size >= 1 << 20 else f"{size >> 10} KiB"
+
+
+class VmallocFixture(ru.FixturePage):
+    """Render tests/fixtures/results-vmalloc.json (a real shrunk run of the vmalloc preset) and
+    check the vmalloc section against values recomputed here from the file."""
+
+    FIXTURE = ru.VMALLOC_FIXTURE
+
+    def ns(self, backend, workload, size, threads):
+        return ru.median_ns(self.data, backend, workload, {"size": size}, threads)
+
+    def faults(self, backend, workload, size, threads):
+        return ru.median_counter(self.data, backend, workload, {"size": size}, threads,
+                                 "page_faults")
+
+    def section(self):
+        return ru.section(self.html, "vmalloc")
+
+    def test_fixture_format(self):
+        """The real run holds what the section needs, and what a real run measures."""
+        ctx = self.data["context"]
+        self.assertEqual(ctx["options"]["preset"], "vmalloc")
+        self.assertEqual(ctx["options"]["backends"], ru.VM_BACKENDS)
+        self.assertEqual(ctx["options"]["sizes"], ru.VM_SIZES)
+        self.assertIn("page_faults", ctx["counters"]["available"])
+        self.assertIn("vmalloc_map_calls", ctx["backends"]["vmalloc"]["stats"])
+        for w in ru.VM_WORKLOADS:
+            for b in ru.VM_BACKENDS:
+                for size in ru.VM_SIZES:
+                    for t in ru.VM_THREADS:
+                        self.assertIsNotNone(self.ns(b, w, size, t), (b, w, size, t))
+        for t in ru.VM_THREADS:   # a fresh vmalloc mapping faults once per page touched
+            self.assertGreaterEqual(self.faults("vmalloc", "first-touch", 65536, t), 15)
+            self.assertLess(self.faults("buddy", "first-touch", 65536, t), 1)
+
+    def test_section_and_nav(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        self.assertIn('href="#vmalloc"', self.html)
+        section = self.section()
+        self.assertIsNotNone(section)
+        alts = [f"{w} threads:{t}: ns/op against size" for t in ru.VM_THREADS
+                for w in ru.VM_WORKLOADS]
+        for alt in alts:
+            png = ru.img_src(section, alt)
+            self.assertIsNotNone(png, alt)
+            self.assertTrue(png.startswith(ru.PNG_MAGIC))
+        self.assertEqual(section.count("<img "), len(alts))
+        self.assertNotIn('class="note missing"', section)
+
+    def test_target(self):
+        rows = ru.table_rows(self.page, "vmalloc-targets-table")
+        self.assertEqual([r["threads"] for r in rows], [str(t) for t in ru.VM_THREADS])
+        for r in rows:
+            t = int(r["threads"])
+            mine = self.ns("vmalloc", "untouched", ru.VM_TARGET_SIZE, t)
+            den = self.ns("buddy", "untouched", ru.VM_TARGET_SIZE, t)
+            self.assertEqual(r["target"], "vmalloc / buddy, untouched, 64 KiB")
+            self.assertEqual((r["vmalloc ns"], r["buddy ns"]), (fmt_ns(mine), fmt_ns(den)))
+            self.assertEqual(r["ratio"], fmt_ratio(mine / den))
+            self.assertEqual(r["goal"], "<= 10x")
+            verdict = "met" if mine / den <= ru.VM_GOAL else "not met"
+            self.assertEqual(r["verdict"], verdict)
+            self.assertEqual(r["class"], "target " + verdict.replace(" ", "-"))
+            faults = self.faults("vmalloc", "first-touch", ru.VM_TARGET_SIZE, t)
+            self.assertEqual(num(r["vmalloc first-touch page faults per op"]), faults)
+
+    def test_size_table(self):
+        rows = ru.table_rows(self.page, "vmalloc-table")
+        want = [(size_text(s), str(t), w) for t in ru.VM_THREADS for s in ru.VM_SIZES
+                for w in ru.VM_WORKLOADS]
+        self.assertEqual([(r["size"], r["threads"], r["workload"]) for r in rows], want)
+        for r, (_, _, w) in zip(rows, want):
+            size = ru.VM_SIZES[[size_text(s) for s in ru.VM_SIZES].index(r["size"])]
+            t = int(r["threads"])
+            ns = {b: self.ns(b, w, size, t) for b in ru.VM_BACKENDS}
+            for b in ru.VM_BACKENDS:
+                self.assertEqual(r[f"{b} ns"], fmt_ns(ns[b]), (b, w, size, t))
+                self.assertEqual(num(r[f"{b} page faults per op"]),
+                                 self.faults(b, w, size, t), (b, w, size, t))
+            for b in ("buddy", "kmalloc"):
+                ratio = ns["vmalloc"] / ns[b]
+                self.assertAlmostEqual(num(r[f"vmalloc / {b}"]), ratio,
+                                       delta=0.051 if ratio >= 10 else 0.0051)
+        firsts = [r for r in rows if r["class"] == "vm first"]
+        self.assertEqual(len(firsts), len(ru.VM_SIZES) * len(ru.VM_THREADS))
+
+    def test_vmtest_table(self):
+        rows = ru.table_rows(self.page, "vmtest-table")
+        cells = {(r["workload"], r["params"], r["backend"]): r for r in rows}
+        self.assertEqual({w for w, _, _ in cells}, set(ru.VMTEST_WORKLOADS))
+        for run in self.data["benchmarks"]:
+            k = run["kmbench"]
+            if k["workload"] not in ru.VMTEST_WORKLOADS:
+                continue
+            params = " ".join(f"{p}:{v}" for p, v in k["params"].items()) or "-"
+            r = cells[(k["workload"], params, k["backend"])]
+            ns = ru.median_ns(self.data, k["backend"], k["workload"], k["params"],
+                              run["threads"])
+            self.assertEqual(r[f"threads:{run['threads']} ns"], fmt_ns(ns))
+        self.assertEqual(len(rows), len(cells))
+
+    def test_stats(self):
+        rows = self.page.tables["vmalloc-stats-table"]["rows"]
+        shown = {}
+        for _, cells in rows:
+            for i in range(0, len(cells) - 1, 2):
+                if cells[i]:
+                    shown[cells[i]] = cells[i + 1]
+        stats = self.data["context"]["backends"]["vmalloc"]["stats"]
+        for key in ("vmalloc_map_calls", "vmalloc_unmap_calls", "vmalloc_areas_peak"):
+            self.assertEqual(shown[key], f"{stats[key]:,}")
+        self.assertNotIn("pgfree", shown)
+        info = stats["vmallocinfo"]
+        section = self.section()
+        self.assertIn("<figcaption>vmallocinfo</figcaption>", section)
+        if info.strip():
+            self.assertIn(html.escape(info.rstrip()), section)
+        else:
+            self.assertIn("empty: no area was held", section)
+
+
+class VmallocVariants(ru.FixtureVariants):
+    """The vmalloc section with runs missing, failed or counters unavailable. The file is cut
+    to the 64 KiB rows at one thread first, so each page renders few plots."""
+
+    FIXTURE = ru.VMALLOC_FIXTURE
+
+    def setUp(self):
+        super().setUp()
+        self.drop(lambda k, r: r["threads"] != 1 or k["params"].get("size") not in (None, 65536))
+
+    def section(self):
+        page = self.render()
+        return ru.section(page, "vmalloc"), ru.parse(page)
+
+    def at(self, k, r, backend, workload):
+        return (k["backend"], k["workload"], k["params"].get("size")) == (backend, workload,
+                                                                          65536)
+
+    def test_absent_without_rows(self):
+        self.drop(lambda k, r: k["workload"] in ru.VM_WORKLOADS + ru.VMTEST_WORKLOADS)
+        self.data["context"]["backends"] = {}
+        page = self.render()
+        self.assertIsNone(ru.section(page, "vmalloc"))
+        self.assertNotIn('href="#vmalloc"', page)
+
+    def test_page_faults_unavailable(self):
+        why = "EACCES: perf_event_paranoid is 3"
+        for r in self.data["benchmarks"]:
+            r.pop("page_faults", None)
+        counters = self.data["context"]["counters"]
+        counters["available"].remove("page_faults")
+        counters["unavailable"]["page_faults"] = why
+        section, parsed = self.section()
+        target = ru.table_rows(parsed, "vmalloc-targets-table")[0]
+        self.assertEqual(target["vmalloc first-touch page faults per op"], f"unavailable: {why}")
+        self.assertNotEqual(target["verdict"], "unknown")
+        for r in ru.table_rows(parsed, "vmalloc-table"):
+            for b in ru.VM_BACKENDS:
+                self.assertEqual(r[f"{b} page faults per op"], "unavailable")
+        self.assertIn(f"page_faults unavailable on this machine: {html.escape(why)}", section)
+
+    def test_missing_buddy(self):
+        self.drop(lambda k, r: self.at(k, r, "buddy", "untouched"))
+        section, parsed = self.section()
+        target = ru.table_rows(parsed, "vmalloc-targets-table")[0]
+        self.assertEqual(target["class"], "target missing")
+        # the missing cell spans three columns: the verdict comes three cells early
+        self.assertEqual(list(target.values())[2:5],
+                         ["missing: buddy untouched size:65536 threads:1", "<= 10x", "unknown"])
+        row = [r for r in ru.table_rows(parsed, "vmalloc-table") if r["workload"] == "untouched"]
+        self.assertEqual((row[0]["buddy ns"], row[0]["vmalloc / buddy"]), ("n/a", "n/a"))
+
+    def test_failed_vmalloc(self):
+        msg = "first-touch: vmalloc alloc of 65536 bytes returned <NULL>"
+        for r in self.data["benchmarks"]:
+            if self.at(r["kmbench"], r, "vmalloc", "first-touch"):
+                r.update(error_occurred=True, error_message=msg)
+        for key in ("vmalloc_map_calls", "vmallocinfo"):
+            del self.data["context"]["backends"]["vmalloc"]["stats"][key]
+        section, parsed = self.section()
+        target = ru.table_rows(parsed, "vmalloc-targets-table")[0]
+        self.assertEqual(target["vmalloc first-touch page faults per op"], "no result")
+        self.assertIn(target["verdict"], ("met", "not met"))
+        row = [r for r in ru.table_rows(parsed, "vmalloc-table")
+               if r["workload"] == "first-touch"][0]
+        self.assertEqual((row["vmalloc ns"], row["vmalloc / buddy"]), ("failed", "n/a"))
+        self.assertIn(html.escape(f"vmalloc first-touch size:65536 threads:1: {msg}"), section)
+        self.assertNotIn("vmalloc_map_calls", section)
+        self.assertNotIn("<figcaption>vmallocinfo</figcaption>", section)
+        self.assertIn("vmalloc_unmap_calls", section)
+
+    def test_only_vmtest(self):
+        self.drop(lambda k, r: k["workload"] in ru.VM_WORKLOADS)
+        section, parsed = self.section()
+        self.assertIn("No untouched, first-touch or access run", section)
+        self.assertNotIn("vmalloc-targets-table", parsed.tables)
+        self.assertEqual(section.count("<img "), 0)
+        self.assertEqual(len(ru.table_rows(parsed, "vmtest-table")), 4 * 3)
 
 
 class AtomicWrite(unittest.TestCase):

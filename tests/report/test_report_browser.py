@@ -167,6 +167,26 @@ class BrowserMempool(RenderedFixture):
             self.assertIsNotNone(ru.img_src(out, alt), alt)
 
 
+class BrowserVmalloc(RenderedFixture):
+    """The vmalloc section of tests/fixtures/results-vmalloc.json as Chromium builds it."""
+
+    FIXTURE = ru.VMALLOC_FIXTURE
+
+    def test_dom(self):
+        out, dom = self.dump_dom()
+        rows = ru.table_rows(dom, "vmalloc-targets-table")
+        self.assertEqual([r["threads"] for r in rows], [str(t) for t in ru.VM_THREADS])
+        self.assertTrue({r["class"] for r in rows} <= {"target met", "target not-met"})
+        self.assertEqual(len(dom.tables["vmalloc-table"]["rows"]),
+                         len(ru.VM_SIZES) * len(ru.VM_THREADS) * len(ru.VM_WORKLOADS))
+        self.assertEqual({r["workload"] for r in ru.table_rows(dom, "vmtest-table")},
+                         set(ru.VMTEST_WORKLOADS))
+        for t in ru.VM_THREADS:
+            for w in ru.VM_WORKLOADS:
+                alt = f"{w} threads:{t}: ns/op against size"
+                self.assertIsNotNone(ru.img_src(out, alt), alt)
+
+
 if __name__ == "__main__":
     if not os.access(CHROMIUM, os.X_OK):
         print(f"skipped: {CHROMIUM} not found (Debian package chromium)")
