@@ -20,9 +20,10 @@
  * problem with bios allocated under submit_bio_noacct(), which a thread holds until it returns,
  * and solves it with a rescuer (block/bio.c: bio_alloc_bioset, punt_bios_to_rescuer): a thread
  * that holds elements first allocates without __GFP_DIRECT_RECLAIM; when that fails it hands
- * what it holds to the rescuer, a thread that frees them and never allocates, and only then
- * allocates with the flags that may sleep.  This workload does the same, with one rescuer
- * thread per run (not pinned; it sleeps until it is handed something).  So a thread only ever
+ * what it holds to the rescuer, a thread that never allocates (the kernel's submits the bios,
+ * whose completion frees them; this one frees them at once), and only then allocates with the
+ * flags that may sleep.  This workload does the same, with one rescuer thread per run (not
+ * pinned; it sleeps until it is handed something).  So a thread only ever
  * sleeps holding nothing, and what it waits for is the frees of the rescuer and of the other
  * threads: at 100% failure with @batch above min_nr every thread waits, one thread alone too.
  * A thread whose loop is ending (kmb_gb_loop_ending) frees its live set before it waits at
@@ -78,7 +79,7 @@ _Static_assert(OPS_PER_BATCH == 64 && ATOMIC_EVERY == 8,
 /* The first try of a thread that holds elements: may not sleep (block/bio.c does the same). */
 #define GFP_KERNEL_FIRST	(GFP_KERNEL & ~__GFP_DIRECT_RECLAIM)
 
-/* What a thread counts; kept in registers in the loop, stored once at the end. */
+/* What a thread counts; on its stack in the loop, stored in its slot once at the end. */
 struct tcount {
 	uint64_t ops, allocs, frees, kernel, atomic, atomic_nulls, punts;
 };

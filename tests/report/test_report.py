@@ -1202,8 +1202,14 @@ class MempoolVariants(ru.FixtureVariants):
         self.assertIsNone(ru.section(page, "mempool"))
         self.assertNotIn('href="#mempool"', page)
 
-    def test_no_zero_rate_run(self):
+    def test_no_zero_rate_run_and_failed_run(self):
+        """One page for two gaps: no 0% run at 2 threads (no ratios there, and a note), and
+        the 100% run at 1 thread failed in every repetition (a failed row with the message)."""
+        msg = "mempool-pressure: the reserve holds 63 of its 64 elements after every <free>"
         self.drop(lambda k, r: self.at(k, r, "mempool", 0, 2))
+        for r in self.data["benchmarks"]:
+            if self.at(r["kmbench"], r, "mempool", 100, 1):
+                r.update(error_occurred=True, error_message=msg)
         section, parsed = self.section()
         rows = ru.table_rows(parsed, "mempool-table")
         self.assertEqual(len(rows), ru.MEMPOOL_ROWS - 1)
@@ -1212,18 +1218,10 @@ class MempoolVariants(ru.FixtureVariants):
         self.assertNotEqual(rows[1]["vs 0%"], "n/a")
         self.assertIn("mempool size:256 batch:100: no 0% run with a result at threads:2",
                       html.unescape(section))
-
-    def test_failed_run(self):
-        msg = "mempool-pressure: the reserve holds 63 of its 64 elements after every <free>"
-        for r in self.data["benchmarks"]:
-            if self.at(r["kmbench"], r, "mempool", 100, 1):
-                r.update(error_occurred=True, error_message=msg)
-        section, parsed = self.section()
-        rows = [r for r in ru.table_rows(parsed, "mempool-table")
-                if (r["fail"], r["threads"]) == ("100%", "1")]
-        self.assertEqual(len(rows), 1)
-        self.assertIn("failed", rows[0]["class"])
-        self.assertIn(f"failed: {msg}", " ".join(rows[0].values()))
+        failed = [r for r in rows if (r["fail"], r["threads"]) == ("100%", "1")]
+        self.assertEqual(len(failed), 1)
+        self.assertIn("failed", failed[0]["class"])
+        self.assertIn(f"failed: {msg}", " ".join(failed[0].values()))
         self.assertIn(html.escape(msg), section)
         self.assertIsNotNone(ru.img_src(section, ru.MEMPOOL_ALTS[0]))
 
@@ -1247,20 +1245,19 @@ class MempoolVariants(ru.FixtureVariants):
         self.assertEqual(section.count("<img "), 0)
         self.assertEqual(len(ru.table_rows(parsed, "mempool-table")), 2)
 
-    def test_no_reference(self):
-        self.drop(lambda k, r: k["backend"] == ru.MEMPOOL_REFERENCE)
-        section, parsed = self.section()
-        self.assertEqual(len(ru.table_rows(parsed, "mempool-table")), ru.MEMPOOL_ROWS - 2)
-        self.assertIsNotNone(ru.img_src(section, ru.MEMPOOL_ALTS[0]))
-
-    def test_escaping(self):
+    def test_no_reference_escaped(self):
+        """Without the reference the plots and rows of mempool stay; a backend name with markup
+        is escaped wherever it appears."""
         evil = "</td><script>alert(1)</script>"
+        self.drop(lambda k, r: k["backend"] == ru.MEMPOOL_REFERENCE)
         for r in self.data["benchmarks"]:
             r["kmbench"]["backend"] = r["kmbench"]["backend"].replace("mempool", evil)
         page = self.render()
+        section, parsed = ru.section(page, "mempool"), ru.parse(page)
         self.assertNotIn("<script", page.lower())
-        self.assertIn(html.escape(evil), ru.section(page, "mempool"))
-
+        self.assertIn(html.escape(evil), section)
+        self.assertEqual(len(ru.table_rows(parsed, "mempool-table")), ru.MEMPOOL_ROWS - 2)
+        self.assertEqual(section.count("<img "), len(ru.MEMPOOL_ALTS))
 
 def fmt_ns(v):
     """The report's ns text of v."""
