@@ -76,7 +76,8 @@ const struct kmb_preset kmb_presets[] = {
 	/* Issue 6: vmalloc against kmalloc against __get_free_pages (the buddy backend) from
 	 * 4 KiB to 4 MiB, and the kernel's test_vmalloc patterns.  --batch is the vmtest
 	 * workloads' number of held areas (the kernel: 15000 for long-busy, 8192 x fls(cpus)
-	 * for full-fit), so the model gets room: at most 2 x 8192 pages held per thread. */
+	 * for full-fit), so the model gets room: at most 2 x 8192 pages held per thread; the
+	 * workloads hold fewer where vm.max_map_count would not fit them (workloads/vmtest.c). */
 	{ "vmalloc", "vmalloc against kmalloc and the page allocator, 4K-4M: untouched, first "
 	  "touch, access; the test_vmalloc patterns; ~1.5 min on 2 cores",
 	  { "--backends=vmalloc,kmalloc,buddy",

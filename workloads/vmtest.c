@@ -10,7 +10,8 @@
  *   vmtest-full-fit     full_fit_alloc_test: @batch pairs of one-page areas, then every second
  *                       one freed, leaving one-page holes; one op = a one-page alloc that fits a
  *                       hole exactly, a write, a free.  The kernel's @batch is
- *                       fls(num_online_cpus()) * 8192 per thread.
+ *                       fls(num_online_cpus()) * 8192 per thread.  (@batch is capped to fit
+ *                       the mapping limit: vt_areas.)
  *   vmtest-long-busy    long_busy_list_alloc_test: @batch one-page areas held (the kernel:
  *                       15000), then one op = a 100-page and a one-page alloc, a write to each,
  *                       both freed: allocation with a long list of busy areas.
@@ -38,6 +39,28 @@ static int vt_fail(struct kmb_gb_state *st, const struct kmb_backend_ops *b, con
 		 wl, b->name, size, live);
 	kmb_gb_skip_with_error(st, msg);
 	return -ENOMEM;
+}
+
+/*
+ * vt_areas - how many areas a thread may hold: @want (--batch), capped so that every thread's
+ * areas fit the process's mapping limit.  An area of the vmalloc backend costs two VMAs (its
+ * mapping and the reserved gap after it) and the kernel refuses mmap() past vm.max_map_count
+ * (65530 by default); half of the limit is left to everything else.  Every backend gets the
+ * same cap, so their rows compare; the number held is the row's areas_held counter.
+ */
+static size_t vt_areas(struct kmb_gb_state *st, size_t want, unsigned int areas_per_item)
+{
+	unsigned long max_map = 65530;
+	size_t cap;
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+
+	if (f) {
+		if (fscanf(f, "%lu", &max_map) != 1)
+			max_map = 65530;
+		fclose(f);
+	}
+	cap = max_map / 2 / 2 / areas_per_item / (size_t)kmb_gb_threads(st);
+	return want < cap ? want : cap;
 }
 
 static void **vt_array(struct kmb_gb_state *st, const char *wl, size_t n)
@@ -84,7 +107,7 @@ static void free_all(const struct kmb_backend_ops *b, void **a, size_t n, size_t
 static int full_fit_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 			const struct kmb_workload_params *p)
 {
-	const size_t n = p->batch;
+	const size_t n = vt_areas(st, p->batch, 2);
 	void **ptr = vt_array(st, "vmtest-full-fit", 2 * n), **junk = ptr ? ptr + n : NULL;
 	int64_t items = 0;
 	int err = 0;
@@ -117,13 +140,14 @@ out:
 	free_all(b, ptr, 2 * n, VT_PAGE);
 	munmap(ptr, 2 * n * sizeof(void *));
 	kmb_gb_set_items_processed(st, items);
+	kmb_gb_set_counter(st, "areas_held", (double)n, KMB_GB_CTR_AVG_THREADS);
 	return err;
 }
 
 static int long_busy_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 			 const struct kmb_workload_params *p)
 {
-	const size_t n = p->batch, big = 100 * VT_PAGE;
+	const size_t n = vt_areas(st, p->batch, 1), big = 100 * VT_PAGE;
 	void **ptr = vt_array(st, "vmtest-long-busy", n);
 	int64_t items = 0;
 	int err = 0;
@@ -160,6 +184,7 @@ out:
 	free_all(b, ptr, n, VT_PAGE);
 	munmap(ptr, n * sizeof(void *));
 	kmb_gb_set_items_processed(st, items);
+	kmb_gb_set_counter(st, "areas_held", (double)n, KMB_GB_CTR_AVG_THREADS);
 	return err;
 }
 
