@@ -421,7 +421,7 @@ static void test_topology_sysfs(void **state)
 	assert_true(nn <= MAX_NODES);
 	assert_int_equal(machine_nodes(), nn);
 	for (int i = 0; i < nn; i++) {
-		unsigned long long want, got, kib;
+		unsigned long long want = 0, got, kib;
 
 		os[i] = kmb_topo_node_os_index(t, i);
 		assert_int_equal(sysfs_node_cpus(os[i], &want), 0);
