@@ -4,11 +4,12 @@
  *
  * The areas (mm/percpu.c's first chunk, without later chunks): one reservation of
  * nr_cpu_ids units of KMB_PCPU_UNIT_SIZE bytes, each bound to its CPU's node before it is
- * touched.  A unit starts with the static variables (the "kmb_percpu" section, copied in); the
- * rest is handed out by __alloc_percpu() in 64-byte granules (first fit over a bitmap, under a
- * mutex: allocation is rare, access is what is fast).  A per-CPU pointer is its offset in the
- * unit plus the template's address, so that per_cpu_ptr() is one addition for static and
- * dynamic variables alike, as in the kernel.
+ * touched.  A unit starts with the static variables (the "kmb_percpu" section, copied in at its
+ * offset in its page); the rest is handed out by __alloc_percpu() in 64-byte granules (first fit
+ * over a bitmap, under a mutex: allocation is rare, access is what is fast).  A per-CPU pointer
+ * is its offset in the unit plus the address of the template's page, so that per_cpu_ptr() is
+ * one addition for static and dynamic variables alike, as in the kernel, and a dynamic pointer
+ * is as aligned as its allocation.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +28,7 @@
 
 #define GRANULE		64
 #define NR_GRANULES	(KMB_PCPU_UNIT_SIZE / GRANULE)
+#define MAX_ALIGN	4096	/* the largest alignment __alloc_percpu() gives */
 
 long __per_cpu_offset[KMB_NR_CPUS];
 bool kmb_rseq_ok;
@@ -109,11 +111,19 @@ int kmb_current_cpu_slow(void)
 static void do_setup(void)
 {
 	size_t static_size = (size_t)(__stop_kmb_percpu - __start_kmb_percpu);
+	/*
+	 * A per-CPU pointer is template_base + its unit offset, and code takes members of one
+	 * before per_cpu_ptr() (&pcp->pgfree[order]), so it must be as aligned as its type: the
+	 * base is the start of the template's page, whatever the alignment of the "kmb_percpu"
+	 * section, and the static copy sits at the template's offset in that page (head).
+	 */
+	size_t head = (uintptr_t)__start_kmb_percpu % MAX_ALIGN;
 	size_t total;
 
 	nr_cpus = kmb_numa_possible_cpus();
 	if (nr_cpus < 1)
 		nr_cpus = 1;
+	static_size += head;
 	if (nr_cpus > KMB_NR_CPUS || static_size > KMB_PCPU_UNIT_SIZE / 2) {
 		fprintf(stderr, "kmbench: per-CPU areas: %d possible CPUs (at most %d), %zu bytes "
 			"of static variables (at most %lu)\n", nr_cpus, KMB_NR_CPUS, static_size,
@@ -129,7 +139,7 @@ static void do_setup(void)
 		setup_err = -errno;
 		return;
 	}
-	template_base = (uintptr_t)__start_kmb_percpu;
+	template_base = (uintptr_t)__start_kmb_percpu - head;
 	for (int cpu = 0; cpu < nr_cpus; cpu++) {
 		char *unit = units + (size_t)cpu * KMB_PCPU_UNIT_SIZE;
 
@@ -139,7 +149,7 @@ static void do_setup(void)
 		if (kmb_numa_bind(unit, KMB_PCPU_UNIT_SIZE, unit_node[cpu]))
 			unit_node[cpu] = -1;
 		if (static_size)
-			memcpy(unit, __start_kmb_percpu, static_size);
+			memcpy(unit + head, __start_kmb_percpu, static_size - head);
 		__per_cpu_offset[cpu] = (long)((uintptr_t)unit - template_base);
 	}
 	/* Dynamic allocations after the static part; never at offset 0, so that a per-CPU

@@ -6,8 +6,10 @@
 KMB_PKGS_BUILD="cmake make gcc g++ pkg-config git libbenchmark-dev libhwloc-dev libnuma-dev
   libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev"
 KMB_PKGS_REPORT="python3 python3-matplotlib"
-# compare.py (libbenchmark-tools) needs scipy and numpy; the report's browser test, chromium.
-KMB_PKGS_TEST="libcmocka-dev libbenchmark-tools python3-scipy python3-numpy python3-pil chromium"
+# compare.py (libbenchmark-tools) needs scipy and numpy; the report's browser test, chromium;
+# scripts/numa-guest's multi-node guests, qemu, a kernel to boot and a static busybox.
+KMB_PKGS_TEST="libcmocka-dev libbenchmark-tools python3-scipy python3-numpy python3-pil chromium
+  qemu-system-x86 linux-image-amd64 busybox-static"
 # scripts/instructions counts instructions per alloc+free pair with valgrind's callgrind; the
 # tests run it too when valgrind is there.
 KMB_PKGS_PROFILE="valgrind"

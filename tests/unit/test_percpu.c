@@ -11,8 +11,9 @@
  *   this_cpu_local   get_cpu, this_cpu_ptr, this_cpu_read/write/add on a pinned thread touch
  *                    that CPU's copy and no other;
  *   alloc            __alloc_percpu: zeroed on every CPU (also after reuse), alignment 64, 128
- *                    and 4096 honoured in every copy, allocations never overlap (each filled
- *                    with its own pattern, all checked after), first fit reuses what was freed,
+ *                    and 4096 honoured in every copy and in the per-CPU pointer itself,
+ *                    allocations never overlap (each filled with its own pattern, all
+ *                    checked after), first fit reuses what was freed,
  *                    bad arguments give NULL, the units fill up and empty again,
  *                    kmb_percpu_used follows every step;
  *   this_cpu         this_cpu_inc/dec/add/sub on a static long, a dynamic int and a dynamic
@@ -445,6 +446,8 @@ static void test_alloc(void **state)
 		assert_true(pcpu_all_bytes(p[i], req[i].size, 0));
 		for (int cpu = 0; cpu < nr_cpu_ids(); cpu++)
 			assert_int_equal((uintptr_t)per_cpu_ptr((char *)p[i], cpu) % req[i].align, 0);
+		/* the per-CPU pointer too: members are taken of it before per_cpu_ptr() */
+		assert_int_equal((uintptr_t)p[i] % req[i].align, 0);
 		assert_true(kmb_percpu_used() >= used + req[i].size);
 		used = kmb_percpu_used();
 		pcpu_fill(p[i], req[i].size, (unsigned char)(16 * i + 1));
