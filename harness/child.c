@@ -45,6 +45,7 @@ struct child {
 	int *plans[KMB_MAX_LIST];	/* per o.threads[i]: the OS CPU of each thread */
 	struct kmb_atomic_file part;
 	char host[256];
+	char pin_name[32];		/* the run's --pin, as results write it */
 };
 
 static const int *plan_for(const struct child *c, int nthreads)
@@ -131,7 +132,7 @@ static void on_run(const struct kmb_gb_run *r, void *ctx)
 	struct family *f = r->arg;
 	struct kmb_run_meta m = {
 		.family_index = f->index, .backend = c->b->name, .workload = f->w->name,
-		.params = f->w->params, .p = &f->p, .pin = kmb_pin_policy_name(c->o.pin),
+		.params = f->w->params, .p = &f->p, .pin = c->pin_name,
 		.cpus = r->aggregate ? NULL : f->cpus, .nodes = r->aggregate ? NULL : f->nodes,
 		.host = c->host, .run_id = c->o.run_id,
 	};
@@ -261,9 +262,10 @@ int kmb_run_child(const char *dir, const char *backend)
 		goto out;
 	}
 	gethostname(c->host, sizeof(c->host) - 1);
+	kmb_pin_format(&c->o.pin, c->pin_name, sizeof(c->pin_name));
 	for (size_t i = 0; i < c->o.nthreads; i++) {
 		c->plans[i] = calloc((size_t)c->o.threads[i], sizeof(int));
-		if (!c->plans[i] || kmb_topo_pin_plan(c->topo, c->o.pin, c->o.threads[i],
+		if (!c->plans[i] || kmb_topo_pin_plan(c->topo, &c->o.pin, c->o.threads[i],
 						      c->plans[i], err, sizeof(err)))
 			goto out;
 	}

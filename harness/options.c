@@ -307,8 +307,8 @@ static int parse_batch(struct kmb_options *o, const char *arg, char *err, size_t
 
 static int parse_pin(struct kmb_options *o, const char *arg, char *err, size_t errlen)
 {
-	if (kmb_pin_policy_parse(arg, &o->pin))
-		return ERR("--pin: unknown policy '%s'; valid policies: compact, scatter, none", arg);
+	if (kmb_pin_parse(arg, &o->pin))
+		return ERR("--pin: unknown policy '%s'; valid policies: " KMB_PIN_SYNTAX, arg);
 	return 0;
 }
 
@@ -588,7 +588,8 @@ static const struct opt_def opts[] = {
 	{ "threads", "SPEC", "thread counts: 1,2,4 | 1-8 | max | pow2", parse_threads },
 	{ "sizes", "LIST", "object sizes in bytes: 16,64,4K,1M", parse_sizes },
 	{ "batch", "N", "objects live per thread before they are freed (churn)", parse_batch },
-	{ "pin", "POLICY", "thread pinning: compact (default), scatter, none", parse_pin },
+	{ "pin", "POLICY", "thread pinning: compact (default), scatter, spread (round robin over "
+	  "nodes), node:N (node N's CPUs only), none", parse_pin },
 	{ "min-time", "SECONDS", "minimum time of each run", parse_min_time },
 	{ "repetitions", "N", "repetitions of each run", parse_repetitions },
 	{ "mm-nodes", "N", "model NUMA nodes of the page allocator, 1..64 (default: the machine's)",
@@ -685,7 +686,7 @@ int kmb_options_parse(struct kmb_options *o, int argc, char **argv, char *err, s
 	int r, n = 0;
 
 	memset(o, 0, sizeof(*o));
-	o->pin = KMB_PIN_COMPACT;
+	o->pin = (struct kmb_pin){ KMB_PIN_COMPACT, -1 };
 	snprintf(o->preset, sizeof(o->preset), "quick");
 	r = apply_all(o, argc, argv, true, err, errlen);
 	if (r)
@@ -763,7 +764,7 @@ int kmb_options_resolve(struct kmb_options *o, const struct kmb_topo *t, char *e
 		if (o->threads[i] > KMB_MAX_THREADS)
 			return ERR("--threads: %d threads is out of range; give " THREADS_HELP,
 				   o->threads[i], KMB_MAX_THREADS);
-		int r = kmb_topo_pin_plan(t, o->pin, o->threads[i], plan, err, errlen);
+		int r = kmb_topo_pin_plan(t, &o->pin, o->threads[i], plan, err, errlen);
 
 		if (r)
 			return r;
@@ -774,6 +775,7 @@ int kmb_options_resolve(struct kmb_options *o, const struct kmb_topo *t, char *e
 int kmb_options_save(const struct kmb_options *o, const char *path)
 {
 	struct kmb_atomic_file af;
+	char pin[32];
 	int r = kmb_atomic_open(&af, path);
 
 	if (r)
@@ -788,7 +790,8 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 	for (size_t i = 0; i < o->nsizes; i++)
 		fprintf(af.f, "%s%zu", i ? "," : "", o->sizes[i]);
 	fprintf(af.f, "\n--batch=%zu\n--pin=%s\n--min-time=%.17g\n--repetitions=%d\n--out=%s\n",
-		o->batch, kmb_pin_policy_name(o->pin), o->min_time, o->repetitions, o->out);
+		o->batch, kmb_pin_format(&o->pin, pin, sizeof(pin)), o->min_time, o->repetitions,
+		o->out);
 	fprintf(af.f, "--run-id=%s\n", o->run_id);
 	/* The memory options only where set: an absent one is the library's default. */
 	if (o->mm_nodes)

@@ -36,7 +36,7 @@ struct kmb_options {
 	size_t sizes[KMB_MAX_LIST];
 	size_t nsizes;
 	size_t batch;
-	enum kmb_pin_policy pin;
+	struct kmb_pin pin;		/* --pin */
 	double min_time;		/* seconds per run */
 	int repetitions;
 	/* Physical memory of the kernel-style backends (struct kmb_backend_config); 0 where the

@@ -267,7 +267,7 @@ static void write_percpu_options(struct kmb_json *j, const struct kmb_options *o
 
 static void write_options(struct kmb_json *j, const struct kmb_options *o)
 {
-	char letters[8];
+	char letters[8], pin[32];
 
 	kmb_json_obj_begin(j, "options");
 	kmb_json_str(j, "preset", o->preset);
@@ -287,7 +287,7 @@ static void write_options(struct kmb_json *j, const struct kmb_options *o)
 	kmb_json_int(j, "batch", (long long)o->batch);
 	kmb_json_num(j, "min_time", o->min_time);
 	kmb_json_int(j, "repetitions", o->repetitions);
-	kmb_json_str(j, "pin", kmb_pin_policy_name(o->pin));
+	kmb_json_str(j, "pin", kmb_pin_format(&o->pin, pin, sizeof(pin)));
 	kmb_json_str(j, "slub_debug", kmb_options_slub_debug_str(letters, sizeof(letters),
 								o->slub_debug));
 	write_mm_options(j, o);
@@ -325,7 +325,7 @@ int kmb_results_write_context(struct kmb_json *j, const struct kmb_options *o,
 			      bool exclude_kernel, const char *dir)
 {
 	struct utsname u;
-	char kernel[512];
+	char kernel[512], pin[32];
 
 	uname(&u);
 	snprintf(kernel, sizeof(kernel), "%s %s %s", u.sysname, u.release, u.machine);
@@ -341,7 +341,7 @@ int kmb_results_write_context(struct kmb_json *j, const struct kmb_options *o,
 	kmb_json_str(j, "cpu_model", kmb_topo_cpu_model(t));
 	kmb_json_int(j, "cache_line_size", kmb_topo_cache_line_size(t));
 	write_topology(j, t);
-	kmb_json_str(j, "pin_policy", kmb_pin_policy_name(o->pin));
+	kmb_json_str(j, "pin_policy", kmb_pin_format(&o->pin, pin, sizeof(pin)));
 	kmb_json_obj_begin(j, "libraries");
 	kmb_json_str(j, "glibc", gnu_get_libc_version());
 	kmb_json_str(j, "hwloc", kmb_topo_hwloc_version());

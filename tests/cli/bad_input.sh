@@ -37,7 +37,10 @@ expect "--sizes: '0' is not a size" run --sizes 0 --out "$tmp/run"
 expect "--sizes: '2G' is not a size" run --sizes 2G --out "$tmp/run"
 expect "--sizes: '4096' repeats 4096 bytes; give each size once" run --sizes 4K,4096 --out "$tmp/run"
 expect "--sizes: empty list" run --sizes= --out "$tmp/run"
-expect "--pin: unknown policy 'tight'; valid policies: compact, scatter, none" run --pin tight
+expect "--pin: unknown policy 'tight'; valid policies: compact, scatter, spread, node:N, none" run --pin tight
+expect "--pin: unknown policy 'node:x'; valid policies: compact, scatter, spread, node:N, none" run --pin node:x
+expect "--pin node:4095: there is no NUMA node 4095 here; nodes with CPUs: " run --pin node:4095 --out "$tmp/run"
+expect "--pin node:0: $((ncpu + 1)) threads but node 0 has only " run --pin node:0 --threads $((ncpu + 1)) --out "$tmp/run"
 expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages, fragment, slab, ctor, mix, percpu" run --preset huge
 expect "unknown option '--frobnicate'; valid options:" run --frobnicate
 expect "--min-time: 'soon' is not a time" run --min-time soon
