@@ -197,6 +197,40 @@ void *kmb_numa_alloc_onnode(size_t size, int node, bool strict)
 	return p;
 }
 
+void *kmb_numa_alloc_policy(size_t size, enum kmb_mpol_mode mode, uint64_t nodes)
+{
+	unsigned long mask = (unsigned long)nodes;
+	int mpol;
+	void *p;
+
+	switch (mode) {
+	case KMB_MPOL_DEFAULT:
+	case KMB_MPOL_LOCAL:
+		return kmb_numa_alloc_local(size);
+	case KMB_MPOL_PREFERRED:
+		if (nodes & (nodes - 1))
+			return NULL;
+		mpol = MPOL_PREFERRED;
+		break;
+	case KMB_MPOL_BIND:
+		mpol = MPOL_BIND;
+		break;
+	case KMB_MPOL_INTERLEAVE:
+		mpol = MPOL_INTERLEAVE;
+		break;
+	default:
+		return NULL;
+	}
+	if (!size || !nodes_ok(nodes))
+		return NULL;
+	p = map_anon(size);
+	if (p && numa_ok() && mbind(p, size, mpol, &mask, KMB_MPOL_MAX_NODES + 1, 0)) {
+		munmap(p, size);
+		p = NULL;
+	}
+	return p;
+}
+
 void *kmb_numa_alloc_local(size_t size)
 {
 	if (!size)
@@ -271,6 +305,7 @@ int kmb_placement_check(struct kmb_placement *pl, void *const *pages, size_t n)
 
 void kmb_placement_merge(struct kmb_placement *into, const struct kmb_placement *from)
 {
+	into->intended |= from->intended;
 	into->pages += from->pages;
 	into->known += from->known;
 	into->on_target += from->on_target;

@@ -69,6 +69,14 @@ int kmb_numa_set_policy_self(enum kmb_mpol_mode mode, uint64_t nodes);
  */
 void *kmb_numa_alloc_onnode(size_t size, int node, bool strict);
 void *kmb_numa_alloc_local(size_t size);
+/*
+ * kmb_numa_alloc_policy - @size bytes of fresh anonymous memory under @mode over @nodes, set
+ * with mbind(2) before any page is touched: KMB_MPOL_PREFERRED (one node), _BIND, _INTERLEAVE
+ * (numa_alloc_interleaved_subset(): page by page), or _DEFAULT and _LOCAL (numa_alloc_local()).
+ * NULL when a node has no memory here, for another mode, or on failure.  Free with
+ * kmb_numa_free().
+ */
+void *kmb_numa_alloc_policy(size_t size, enum kmb_mpol_mode mode, uint64_t nodes);
 void kmb_numa_free(void *p, size_t size);
 
 /* --- where pages are: the placement check --- */
@@ -102,8 +110,8 @@ void kmb_placement_tally(struct kmb_placement *pl, const int *status, size_t n);
  * 0, or -errno with pl->err and pl->why set.
  */
 int kmb_placement_check(struct kmb_placement *pl, void *const *pages, size_t n);
-/* kmb_placement_merge - add @from's counts into @into (same intended nodes); an error in
- * either is kept. */
+/* kmb_placement_merge - add @from's counts into @into, and its intended nodes (threads of one
+ * run may intend different nodes: remote); an error in either is kept. */
 void kmb_placement_merge(struct kmb_placement *into, const struct kmb_placement *from);
 /* kmb_placement_fraction - on_target / known, or -1 when no page is known or the check failed. */
 double kmb_placement_fraction(const struct kmb_placement *pl);
