@@ -140,21 +140,28 @@ static void bench_thread(struct kmb_gb_state *st, void *arg)
 		kmb_gb_skip_with_error(st, msg);
 		return;
 	}
-	if (plan && plan[ti] >= 0 && (r = kmb_topo_pin_self(c->topo, plan[ti]))) {
-		snprintf(msg, sizeof(msg), "cannot pin thread %d to CPU %d: %s", ti, plan[ti],
-			 strerror(-r));
-		kmb_gb_skip_with_error(st, msg);
-		return;
-	}
-	cpu = sched_getcpu();
-	f->cpus[ti] = cpu;
-	f->nodes[ti] = kmb_topo_cpu_to_node(c->topo, cpu);
-	home = kmb_numa_node_of_cpu(cpu);
+	/*
+	 * The memory policy first, on the node of the CPU the plan names: the thread's first
+	 * malloc (pinning allocates) may give it a fresh glibc arena, whose pages must be
+	 * faulted in under the policy like the rest.  Nothing before it allocates.
+	 */
+	home = kmb_topo_cpu_to_node(c->topo, plan && plan[ti] >= 0 ? plan[ti] : sched_getcpu());
 	policy = thread_policy(f, home, msg, sizeof(msg));
 	if (policy < 0) {
 		kmb_gb_skip_with_error(st, msg);
 		return;
 	}
+	if (plan && plan[ti] >= 0 && (r = kmb_topo_pin_self(c->topo, plan[ti]))) {
+		snprintf(msg, sizeof(msg), "cannot pin thread %d to CPU %d: %s", ti, plan[ti],
+			 strerror(-r));
+		kmb_gb_skip_with_error(st, msg);
+		if (policy)
+			kmb_mpol_reset_self();
+		return;
+	}
+	cpu = sched_getcpu();
+	f->cpus[ti] = cpu;
+	f->nodes[ti] = kmb_topo_cpu_to_node(c->topo, cpu);
 	if (c->b->thread_init && (r = c->b->thread_init())) {
 		snprintf(msg, sizeof(msg), "%s thread_init: %s", c->b->name, strerror(-r));
 		kmb_gb_skip_with_error(st, msg);
@@ -373,6 +380,7 @@ int kmb_run_child(const char *dir, const char *backend)
 						      c->plans[i], err, sizeof(err)))
 			goto out;
 	}
+	kmb_numa_memory_nodes();	/* libnuma's view read now, not on a benchmark thread */
 	kmb_perf_probe(probe, &exclude_kernel);
 	for (int i = 0; i < KMB_CTR_COUNT; i++)
 		if (probe[i].available)

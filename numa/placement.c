@@ -5,14 +5,22 @@
  * support); every wrapper checks it first and then behaves as a one-node machine would: node 0
  * exists, every CPU is on it, a policy is accepted only for node 0 and changes nothing.
  *
- * No state beyond the cached numa_available() answer, which every thread computes alike.
+ * What libnuma says of the machine is read once per process (pthread_once) into struct
+ * machine: the nodes with memory, their distances, each possible CPU's node.  Not for speed:
+ * libnuma allocates (numa_node_of_cpu() a CPU mask per call, numa_node_size64() a stdio
+ * buffer), and a benchmark thread must be able to set its memory policy before its first
+ * malloc, so that glibc's arena for the thread is faulted in under that policy too.  After the
+ * first call nothing here allocates but kmb_numa_alloc_*().  Nodes hot-added later are not
+ * seen.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <numa.h>
 #include <numaif.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -23,60 +31,98 @@
 /* move_pages(2) takes at most this many pages per call here (the kernel batches internally). */
 #define QUERY_BATCH	1024
 
+static struct machine {
+	pthread_once_t once;
+	bool ok;		/* numa_available() */
+	int max_node;		/* numa_max_node(), 0 without NUMA */
+	uint64_t mem;		/* nodes 0..63 with memory */
+	int dist[KMB_MPOL_MAX_NODES][KMB_MPOL_MAX_NODES];	/* between nodes with memory */
+	int ncpus;		/* possible CPUs, the entries of cpu_node */
+	int *cpu_node;		/* each CPU's node; NULL if it could not be allocated */
+} m = { .once = PTHREAD_ONCE_INIT };
+
+static bool libnuma_has_memory(int node)
+{
+	if (node > numa_max_node() || !numa_bitmask_isbitset(numa_nodes_ptr, (unsigned int)node))
+		return false;
+	return numa_node_size64(node, NULL) > 0;
+}
+
+static void machine_init(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+
+	m.ok = numa_available() >= 0;
+	m.max_node = m.ok ? numa_max_node() : 0;
+	m.mem = m.ok ? 0 : 1;
+	for (int a = 0; m.ok && a <= m.max_node && a < KMB_MPOL_MAX_NODES; a++)
+		if (libnuma_has_memory(a))
+			m.mem |= 1ULL << a;
+	for (int a = 0; a < KMB_MPOL_MAX_NODES; a++)
+		for (int b = 0; b < KMB_MPOL_MAX_NODES; b++)
+			if ((m.mem >> a & 1) && (m.mem >> b & 1))
+				m.dist[a][b] = m.ok ? numa_distance(a, b) : 10;
+	m.ncpus = n > 0 ? (int)n : 1;
+	m.cpu_node = calloc((size_t)m.ncpus, sizeof(*m.cpu_node));
+	for (int cpu = 0; m.cpu_node && m.ok && cpu < m.ncpus; cpu++) {
+		int node = numa_node_of_cpu(cpu);
+
+		m.cpu_node[cpu] = node < 0 ? 0 : node;
+	}
+}
+
+static const struct machine *machine(void)
+{
+	pthread_once(&m.once, machine_init);
+	return &m;
+}
+
 static bool numa_ok(void)
 {
-	static int ok = -1;
-
-	if (ok < 0)
-		ok = numa_available() >= 0;
-	return ok;
+	return machine()->ok;
 }
 
 int kmb_numa_max_node(void)
 {
-	return numa_ok() ? numa_max_node() : 0;
+	return machine()->max_node;
 }
 
 bool kmb_numa_node_has_memory(int node)
 {
-	long long size;
+	const struct machine *mc = machine();
 
 	if (node < 0)
 		return false;
-	if (!numa_ok())
-		return node == 0;
-	if (node > numa_max_node() || !numa_bitmask_isbitset(numa_nodes_ptr, (unsigned int)node))
-		return false;
-	size = numa_node_size64(node, NULL);
-	return size > 0;
+	if (node < KMB_MPOL_MAX_NODES)
+		return mc->mem >> node & 1;
+	return mc->ok && libnuma_has_memory(node);
 }
 
 uint64_t kmb_numa_memory_nodes(void)
 {
-	uint64_t mask = 0;
-	int max = kmb_numa_max_node();
-
-	for (int n = 0; n <= max && n < KMB_MPOL_MAX_NODES; n++)
-		if (kmb_numa_node_has_memory(n))
-			mask |= 1ULL << n;
-	return mask;
+	return machine()->mem;
 }
 
 int kmb_numa_distance(int a, int b)
 {
-	if (!numa_ok())
-		return a == 0 && b == 0 ? 10 : 0;
-	if (!kmb_numa_node_has_memory(a) || !kmb_numa_node_has_memory(b))
+	const struct machine *mc = machine();
+
+	if (a >= 0 && b >= 0 && a < KMB_MPOL_MAX_NODES && b < KMB_MPOL_MAX_NODES)
+		return mc->dist[a][b];
+	if (!mc->ok || !kmb_numa_node_has_memory(a) || !kmb_numa_node_has_memory(b))
 		return 0;
 	return numa_distance(a, b);
 }
 
 int kmb_numa_node_of_cpu(int cpu)
 {
+	const struct machine *mc = machine();
 	int n;
 
-	if (!numa_ok())
+	if (!mc->ok || cpu < 0)
 		return 0;
+	if (mc->cpu_node && cpu < mc->ncpus)
+		return mc->cpu_node[cpu];
 	n = numa_node_of_cpu(cpu);
 	return n < 0 ? 0 : n;
 }

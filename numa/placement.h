@@ -13,7 +13,9 @@
  * nodes above 63 are not seen by the functions that take or return a mask.
  *
  * Every function may be called from any thread; the ones named _self act on the calling
- * thread only.
+ * thread only.  What libnuma says of the machine is read once, on the first call; after it,
+ * no function here allocates memory except kmb_numa_alloc_*() (so a thread may set its
+ * policy before its first malloc).
  */
 #ifndef KMB_NUMA_PLACEMENT_H
 #define KMB_NUMA_PLACEMENT_H
