@@ -44,7 +44,7 @@
 #define LINES		(CHUNK / LINE)
 #define BATCH		256	/* loads per keep-running call */
 #define MAX_SAMPLE	1024	/* pages the placement check asks about */
-#define STREAM_NS	50000000LL	/* the streaming pass repeats for at least this long */
+#define STREAM_NS	10000000LL	/* the streaming pass repeats for at least this long */
 
 struct buf {
 	void **chunks;		/* nchunks pages from the backend */
