@@ -300,7 +300,7 @@ def heatmap(title, rows, cols, values, unit, row_label, col_label):
     """A grid of values[(row, col)] (absent: no result, left blank), each square annotated
     with its value; darker is larger.  rows and cols: the labels in order."""
     with plt.rc_context({**STYLE, "axes.grid": False}):
-        fig, ax = plt.subplots(figsize=(max(3.2, 1.1 * len(cols) + 1.8),
+        fig, ax = plt.subplots(figsize=(max(3.8, 1.1 * len(cols) + 1.8),
                                         max(2.4, 0.8 * len(rows) + 1.4)),
                                layout="constrained")
         grid = [[values.get((r, c), float("nan")) for c in cols] for r in rows]

@@ -747,8 +747,8 @@ def matrix_part(pol, threads, per_backend):
                        + table(f"{anchor}-{kr.slug(b)}", head, body, cls="matrix"))
             values = {k: m.latency for k, m in by.items() if m.latency is not None}
             alt = f"numa-matrix {pol} {b} threads:{threads}: ns per load"
-            png = kmb_plots.heatmap(alt, ys, xs, values, "ns per load", "CPU node",
-                                    "memory node")
+            png = kmb_plots.heatmap(f"{b}, {pol}: ns per load", ys, xs, values, "ns per load",
+                                    "CPU node", "memory node")
             imgs.append(f'<img alt="{esc(alt)}" src="data:image/png;base64,{png}">')
         out.append('<div class="plots">' + "".join(imgs) + "</div>")
         return "\n".join(out)
