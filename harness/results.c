@@ -75,11 +75,11 @@ static void write_placement(struct kmb_json *j, const struct kmb_placement *pl)
 	kmb_json_int(j, "on_intended", pl->on_target);
 	kmb_json_obj_begin(j, "pages_per_node");
 	for (int n = 0; n < KMB_MPOL_MAX_NODES; n++) {
-		char key[8];
+		char key[16];
 
 		if (!pl->per_node[n])
 			continue;
-		snprintf(key, sizeof(key), "%d", n);
+		snprintf(key, sizeof(key), "%u", (unsigned int)n);
 		kmb_json_int(j, key, pl->per_node[n]);
 	}
 	kmb_json_obj_end(j);
