@@ -1,11 +1,14 @@
 /*
  * child.c - one backend's process: register its families, run them, write its part.
  *
- * Per benchmark thread (bench_thread): pin by the plan, note the CPU and node it landed on,
- * the backend's thread_init, open perf counters (enabled and disabled by the gbench region
- * hooks, so only the timed loop is counted), run the workload, and report each counter per
- * operation, averaged over threads.  Nothing here is on the measured path except what the
- * workload does between the hooks.
+ * Per benchmark thread (bench_thread): pin by the plan (a numa-matrix cell's own, node:N, for
+ * its families), note the CPU and node it landed on, make the run's node policy the thread's
+ * memory policy for a backend that takes no node (set_mempolicy; a KMB_CAP_NODE backend
+ * applies it itself), the backend's thread_init, open perf counters (enabled and disabled by
+ * the gbench region hooks, so only the timed loop is counted), run the workload, report each
+ * counter per operation, averaged over threads, and probe where the backend's memory lies
+ * (probe.c) unless the workload checked its own.  Nothing here is on the measured path
+ * except what the workload does between the hooks.
  *
  * Families and their observed CPUs are written by benchmark threads (each its own slot) and
  * read by the reporter on the main thread after the run, which Google Benchmark's thread joins
@@ -22,6 +25,8 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "placement.h"
+#include "policy.h"
 #include "perf.h"
 #include "results.h"
 #include "run.h"
@@ -36,6 +41,11 @@ struct family {
 	struct child *c;
 	int cpus[KMB_MAX_THREADS];	/* OS CPU of each thread in the latest run */
 	int nodes[KMB_MAX_THREADS];
+	struct kmb_placement *place;	/* per thread, the latest run; p.placement points here */
+	struct kmb_pin pin;		/* a matrix cell's plan (node:cpu_node); else the run's */
+	int *plans[KMB_MAX_LIST];	/* a matrix cell's plan per o.threads[i]; NULL: the run's
+					 * plans, or (matrix) that many threads do not fit */
+	char pin_name[32];
 };
 
 struct child {
@@ -88,20 +98,66 @@ static void report_counters(struct kmb_gb_state *st, struct kmb_perf *perf)
 				   KMB_GB_CTR_AVG_THREADS);
 }
 
+/* The plan of @f for @nt threads: a matrix cell's own, else the run's. */
+static const int *family_plan(const struct family *f, int nt)
+{
+	if (!(f->w->flags & KMB_WL_NODE_MATRIX))
+		return plan_for(f->c, nt);
+	for (size_t i = 0; i < f->c->o.nthreads; i++)
+		if (f->c->o.threads[i] == nt)
+			return f->plans[i];
+	return NULL;
+}
+
+/* The thread's memory policy for a backend that takes no node; 1 when set, 0 when there is
+ * none to set, -errno (with msg) when the kernel refused it. */
+static int thread_policy(const struct family *f, int home, char *msg, size_t len)
+{
+	const struct child *c = f->c;
+	int r;
+
+	if (c->o.mpol.mode == KMB_MPOL_DEFAULT || (c->b->caps & KMB_CAP_NODE) || !f->p.placement)
+		return 0;
+	r = kmb_mpol_apply_self(&c->o.mpol, home, msg, len);
+	return r ? r : 1;
+}
+
 static void bench_thread(struct kmb_gb_state *st, void *arg)
 {
 	struct family *f = arg;
 	struct child *c = f->c;
 	int ti = kmb_gb_thread_index(st), nt = kmb_gb_threads(st);
-	const int *plan = plan_for(c, nt);
+	const int *plan = family_plan(f, nt);
 	struct kmb_perf *perf;
-	char msg[160];
-	int cpu, r;
+	char msg[400];
+	int cpu, home, r, policy;
 
+	if (f->place)
+		f->place[ti] = (struct kmb_placement){ 0 };
+	if (!plan && (f->w->flags & KMB_WL_NODE_MATRIX)) {
+		int cpus[KMB_MAX_THREADS];
+
+		kmb_topo_pin_plan(c->topo, &f->pin, nt, cpus, msg, sizeof(msg));
+		kmb_gb_skip_with_error(st, msg);
+		return;
+	}
+	/*
+	 * The memory policy first, on the node of the CPU the plan names: the thread's first
+	 * malloc (pinning allocates) may give it a fresh glibc arena, whose pages must be
+	 * faulted in under the policy like the rest.  Nothing before it allocates.
+	 */
+	home = kmb_topo_cpu_to_node(c->topo, plan && plan[ti] >= 0 ? plan[ti] : sched_getcpu());
+	policy = thread_policy(f, home, msg, sizeof(msg));
+	if (policy < 0) {
+		kmb_gb_skip_with_error(st, msg);
+		return;
+	}
 	if (plan && plan[ti] >= 0 && (r = kmb_topo_pin_self(c->topo, plan[ti]))) {
 		snprintf(msg, sizeof(msg), "cannot pin thread %d to CPU %d: %s", ti, plan[ti],
 			 strerror(-r));
 		kmb_gb_skip_with_error(st, msg);
+		if (policy)
+			kmb_mpol_reset_self();
 		return;
 	}
 	cpu = sched_getcpu();
@@ -110,6 +166,8 @@ static void bench_thread(struct kmb_gb_state *st, void *arg)
 	if (c->b->thread_init && (r = c->b->thread_init())) {
 		snprintf(msg, sizeof(msg), "%s thread_init: %s", c->b->name, strerror(-r));
 		kmb_gb_skip_with_error(st, msg);
+		if (policy)
+			kmb_mpol_reset_self();
 		return;
 	}
 	perf = kmb_perf_open(c->perf_mask);
@@ -122,8 +180,13 @@ static void bench_thread(struct kmb_gb_state *st, void *arg)
 			report_counters(st, perf);
 		kmb_perf_close(perf);
 	}
+	if (f->place && !(f->w->flags & KMB_WL_OWN_PLACEMENT) && !kmb_gb_error_occurred(st))
+		kmb_probe_placement(c->b, f->p.size, kmb_mpol_intended(&c->o.mpol, home),
+				    &f->place[ti]);
 	if (c->b->thread_fini)
 		c->b->thread_fini();
+	if (policy)
+		kmb_mpol_reset_self();	/* thread 0 is the main thread: it runs the next family */
 }
 
 static void on_run(const struct kmb_gb_run *r, void *ctx)
@@ -132,11 +195,18 @@ static void on_run(const struct kmb_gb_run *r, void *ctx)
 	struct family *f = r->arg;
 	struct kmb_run_meta m = {
 		.family_index = f->index, .backend = c->b->name, .workload = f->w->name,
-		.params = f->params, .p = &f->p, .pin = kmb_pin_policy_name(c->o.pin),
+		.params = f->params, .p = &f->p, .pin = f->pin_name,
 		.cpus = r->aggregate ? NULL : f->cpus, .nodes = r->aggregate ? NULL : f->nodes,
 		.host = c->host, .run_id = c->o.run_id,
 	};
+	struct kmb_placement all = { 0 };
 
+	/* One repetition's threads together; aggregates and failed runs have none. */
+	if (f->place && !r->aggregate && !r->error) {
+		for (int64_t t = 0; t < r->threads && t < KMB_MAX_THREADS; t++)
+			kmb_placement_merge(&all, &f->place[t]);
+		m.placement = &all;
+	}
 	kmb_results_write_run(c->part.f, r, &m);
 }
 
@@ -151,8 +221,8 @@ static void stats_text(void *ctx, const char *key, const char *text)
 }
 
 /* parts/<backend>.status.json: one line, spliced into context.backends by the parent. */
-static int write_status(const char *dir, const struct kmb_backend_ops *b, const char *status,
-			const char *reason)
+static int write_status(const char *dir, const struct kmb_backend_ops *b,
+			const struct kmb_mempolicy *mpol, const char *status, const char *reason)
 {
 	char path[PATH_MAX];
 	struct kmb_atomic_file af;
@@ -171,6 +241,9 @@ static int write_status(const char *dir, const struct kmb_backend_ops *b, const 
 		kmb_json_str(&j, "reason", reason);
 	if (b->preload)
 		kmb_json_str(&j, "preload", b->preload);
+	if (mpol->mode != KMB_MPOL_DEFAULT && b != &kmb_no_allocator)	/* how it gets --numa-policy */
+		kmb_json_str(&j, "numa_policy_by", (b->caps & KMB_CAP_NODE) ? "node argument"
+								     : "set_mempolicy");
 	if (!reason) {
 		struct kmb_stats_sink sink = { stats_num, stats_text, &j };
 
@@ -198,6 +271,8 @@ static int open_part(struct child *c, const char *dir)
 	return kmb_atomic_open(&c->part, path);
 }
 
+static int matrix_family(struct child *c, struct family *f, size_t k);
+
 static int register_families(struct child *c, struct family **fams, size_t *nfam)
 {
 	const struct kmb_backend_ops *order[KMB_MAX_LIST + 1];
@@ -220,22 +295,60 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 		for (size_t ci = 0; ci < ncells; ci++) {
 			struct family *f = &(*fams)[(*nfam)++];
 			struct kmb_gb_bench_opts bo = { c->o.threads, c->o.nthreads, true };
-			char name[256], params[128];
+			char name[256], params[160];
 			int r;
 
 			f->index = index++;
 			f->w = w;
 			f->c = c;
 			f->params = kmb_family_params(c->b, w);
-			f->p.size = c->o.sizes[ci / nfail];
+			f->p.size = c->o.sizes[(w->flags & KMB_WL_NODE_MATRIX) ? 0 : ci / nfail];
 			f->p.batch = c->o.batch;
 			f->p.fail = (f->params & KMB_P_FAIL) ? c->o.mempool_fail[ci % nfail] : 0;
+			f->pin = c->o.pin;
+			if ((w->flags & KMB_WL_NODE_MATRIX) && (r = matrix_family(c, f, ci)))
+				return r;
+			kmb_pin_format(&f->pin, f->pin_name, sizeof(f->pin_name));
+			if (!(w->flags & KMB_WL_NO_ALLOCATOR)) {
+				f->place = calloc((size_t)c->o.threads[c->o.nthreads - 1],
+						  sizeof(*f->place));
+				if (!f->place)
+					return -ENOMEM;
+				f->p.placement = f->place;
+			}
 			kmb_results_param_name(params, sizeof(params), f->params, &f->p);
 			snprintf(name, sizeof(name), "%s/%s%s%s", w->name, c->b->name,
 				 *params ? "/" : "", params);
 			r = kmb_gb_register(name, bench_thread, f, &bo);
 			if (r)
 				return r;
+		}
+	}
+	return 0;
+}
+
+/* A numa-matrix family: cell @k's parameters, and its plans, node:<cpu node>, for each thread
+ * count (NULL where that many threads do not fit on the node: those runs fail with the plan's
+ * message). */
+static int matrix_family(struct child *c, struct family *f, size_t k)
+{
+	const struct kmb_matrix_cell *cell = &c->o.matrix[k];
+	char err[256];
+
+	f->p.policy = cell->policy;
+	f->p.mem_node = cell->mem_node;
+	f->p.cpu_node = cell->cpu_node;
+	f->p.buffer = c->o.matrix_buffer;
+	f->p.mem_nodes = c->o.matrix_mem_nodes;
+	f->pin = (struct kmb_pin){ KMB_PIN_NODE, cell->cpu_node };
+	for (size_t i = 0; i < c->o.nthreads; i++) {
+		f->plans[i] = calloc((size_t)c->o.threads[i], sizeof(int));
+		if (!f->plans[i])
+			return -ENOMEM;
+		if (kmb_topo_pin_plan(c->topo, &f->pin, c->o.threads[i], f->plans[i], err,
+				      sizeof(err))) {
+			free(f->plans[i]);
+			f->plans[i] = NULL;
 		}
 	}
 	return 0;
@@ -269,10 +382,11 @@ int kmb_run_child(const char *dir, const char *backend)
 	gethostname(c->host, sizeof(c->host) - 1);
 	for (size_t i = 0; i < c->o.nthreads; i++) {
 		c->plans[i] = calloc((size_t)c->o.threads[i], sizeof(int));
-		if (!c->plans[i] || kmb_topo_pin_plan(c->topo, c->o.pin, c->o.threads[i],
+		if (!c->plans[i] || kmb_topo_pin_plan(c->topo, &c->o.pin, c->o.threads[i],
 						      c->plans[i], err, sizeof(err)))
 			goto out;
 	}
+	kmb_numa_memory_nodes();	/* libnuma's view read now, not on a benchmark thread */
 	kmb_perf_probe(probe, &exclude_kernel);
 	for (int i = 0; i < KMB_CTR_COUNT; i++)
 		if (probe[i].available)
@@ -290,10 +404,11 @@ int kmb_run_child(const char *dir, const char *backend)
 	cfg.pcp_mode = c->o.pcp_mode;
 	cfg.slab_mode = c->o.slab_mode;
 	cfg.slub_debug = c->o.slub_debug;
+	cfg.mpol = c->o.mpol;
 	r = c->b->init(&cfg, why, sizeof(why));
 	if (r) {
 		/* Cannot run here: recorded as skipped with the reason; an empty part. */
-		status = write_status(dir, c->b, "skipped", why[0] ? why : strerror(-r)) ||
+		status = write_status(dir, c->b, &c->o.mpol, "skipped", why[0] ? why : strerror(-r)) ||
 			 open_part(c, dir) || kmb_atomic_commit(&c->part);
 		goto out;
 	}
@@ -307,7 +422,7 @@ int kmb_run_child(const char *dir, const char *backend)
 		goto out;
 	}
 	kmb_gb_run_all(on_run, c);
-	status = write_status(dir, c->b, "ok", NULL) != 0;
+	status = write_status(dir, c->b, &c->o.mpol, "ok", NULL) != 0;
 	c->b->fini();
 	if (!status)
 		status = kmb_atomic_commit(&c->part) != 0;	/* the part appears last, whole */
@@ -318,6 +433,11 @@ out:
 		free(c->plans[i]);
 	if (c->topo)
 		kmb_topo_free(c->topo);
+	for (size_t i = 0; i < nfam; i++) {
+		free(fams[i].place);
+		for (size_t k = 0; k < KMB_MAX_LIST; k++)
+			free(fams[i].plans[k]);
+	}
 	free(fams);
 	free(c);
 	return status;

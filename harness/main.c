@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "perf.h"
+#include "policy.h"
 #include "run.h"
 
 #ifndef KMB_VERSION
@@ -63,7 +64,8 @@ int kmb_run_list(void)
 	printf("presets:\n");
 	for (size_t i = 0; i < kmb_nr_presets; i++)
 		printf("  %-14s %s\n", kmb_presets[i].name, kmb_presets[i].description);
-	printf("pin policies:\n  compact, scatter, none\n");
+	printf("pin policies:\n  " KMB_PIN_SYNTAX "\n");
+	printf("node policies (--numa-policy):\n  " KMB_MPOL_SYNTAX "\n");
 	kmb_perf_probe(probe, &exclude_kernel);
 	printf("counters (perf_event_paranoid=%d%s):\n", kmb_perf_paranoid(),
 	       exclude_kernel ? ", user space only" : "");

@@ -14,9 +14,13 @@
  * mempool backend); the other backends run it once, at no rate and without the parameter, so
  * their rows are not multiplied.  No other workload sees the rates.
  *
+ * A workload flagged KMB_WL_NODE_MATRIX (numa-matrix) runs on the backends that take a node
+ * (KMB_CAP_NODE) only, one family per cell the run resolved (options.h: policy, memory node,
+ * CPU node), and no size: it builds its buffers from pages.
+ *
  * Family order, the results' family_index: backends in kmb_matrix_backends() order, then
- * workloads in the run's order, then sizes, then failure rates.  Every process computes the
- * same order.
+ * workloads in the run's order, then sizes (or matrix cells), then failure rates.  Every
+ * process computes the same order.
  */
 #include <string.h>
 
@@ -101,7 +105,28 @@ size_t kmb_family_count(const struct kmb_options *o, const struct kmb_backend_op
 
 	if (no_alloc != (b == &kmb_no_allocator))
 		return 0;
+	if (w->flags & KMB_WL_NODE_MATRIX)
+		return (b->caps & KMB_CAP_NODE) ? o->nmatrix : 0;
 	return ((w->params & KMB_P_SIZE) ? o->nsizes : 1) * kmb_family_fails(o, b, w);
+}
+
+const char *kmb_matrix_why_none(const struct kmb_options *o, const struct kmb_backend_ops *b)
+{
+	bool matrix = false, other = false;
+
+	for (size_t i = 0; i < o->nworkloads; i++) {
+		unsigned int f = o->workloads[i]->flags;
+
+		matrix |= (f & KMB_WL_NODE_MATRIX) != 0;
+		other |= !(f & (KMB_WL_NODE_MATRIX | KMB_WL_NO_ALLOCATOR));
+	}
+	if (other || !matrix)
+		return "no selected workload allocates (those that do not run once, under "
+		       KMB_NO_ALLOCATOR ")";
+	if (!(b->caps & KMB_CAP_NODE))
+		return "numa-matrix runs only on backends that take a node (libnuma and the "
+		       "kernel-style ones but mempool)";
+	return "numa-matrix has no cell on this machine (see context.options.matrix)";
 }
 
 size_t kmb_matrix_families(const struct kmb_options *o, const struct kmb_backend_ops *b)

@@ -16,6 +16,8 @@
 #include "kmbench/mm.h"
 #include "kmbench/slab.h"
 #include "options.h"
+#include "placement.h"
+#include "policy.h"
 
 /* The physical-memory limits and defaults of struct kmb_mm_config (kmbench/mm.h). */
 #define MM_GRAIN KMB_MM_GRAIN
@@ -33,7 +35,8 @@ const struct kmb_preset kmb_presets[] = {
 	    "--repetitions=5", NULL } },
 	{ "smoke", "every backend and workload once, tiny time budget: does everything run?",
 	  { "--backends=all", "--workloads=all", "--threads=1,max", "--sizes=64", "--batch=16",
-	    "--mempool-fail=0,100", "--min-time=0.001", "--repetitions=1", NULL } },
+	    "--mempool-fail=0,100", "--matrix-buffer=1M", "--min-time=0.001", "--repetitions=1",
+	    NULL } },
 	{ "pages", "page allocator: order 0-10 alloc+free pairs, buddy against mmap+touch+munmap",
 	  { "--backends=buddy,mmap", "--workloads=churn", "--threads=1,max",
 	    "--sizes=4K,8K,16K,32K,64K,128K,256K,512K,1M,2M,4M", "--batch=1", "--min-time=0.3",
@@ -85,13 +88,21 @@ const struct kmb_preset kmb_presets[] = {
 	    "vmtest-long-busy,vmtest-random-size",
 	    "--threads=1,max", "--sizes=4K,16K,64K,256K,1M,4M", "--batch=8192", "--node-mem=1G",
 	    "--min-time=0.05", "--repetitions=3", NULL } },
+	/* The node-aware backends and libnuma, the reference: one thread, as Intel MLC's latency
+	 * matrix; 64 MiB per buffer, well above this machine's last-level cache. */
+	{ "numa", "NUMA matrix: memory on each node through libnuma, buddy, slab and kmalloc, used "
+	  "from each node's CPUs; pointer-chase latency and read bandwidth",
+	  { "--backends=libnuma,buddy,slab,kmalloc", "--workloads=numa-matrix", "--threads=1",
+	    "--matrix-policies=bind,local,remote,interleave", "--matrix-buffer=64M",
+	    "--min-time=0.1", "--repetitions=3", NULL } },
 };
 const size_t kmb_nr_presets = sizeof(kmb_presets) / sizeof(kmb_presets[0]);
 
 /* What a preset leaves out: applied before it, so every option has a value. */
 static const char *const base_args[] = {
 	"--backends=all", "--workloads=all", "--threads=1", "--sizes=64", "--batch=100",
-	"--min-time=0.1", "--repetitions=1", "--mempool-fail=0", NULL
+	"--min-time=0.1", "--repetitions=1", "--mempool-fail=0", "--matrix-policies=bind",
+	"--matrix-buffer=64M", NULL
 };
 
 typedef int (*opt_fn)(struct kmb_options *o, const char *arg, char *err, size_t errlen);
@@ -358,8 +369,56 @@ static int parse_mempool_fail(struct kmb_options *o, const char *arg, char *err,
 
 static int parse_pin(struct kmb_options *o, const char *arg, char *err, size_t errlen)
 {
-	if (kmb_pin_policy_parse(arg, &o->pin))
-		return ERR("--pin: unknown policy '%s'; valid policies: compact, scatter, none", arg);
+	if (kmb_pin_parse(arg, &o->pin))
+		return ERR("--pin: unknown policy '%s'; valid policies: " KMB_PIN_SYNTAX, arg);
+	return 0;
+}
+
+static int parse_numa_policy(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (kmb_mpol_parse(arg, &o->mpol, why, sizeof(why)))
+		return ERR("--numa-policy: %s", why);
+	return 0;
+}
+
+const enum kmb_mpol_mode kmb_matrix_policies[5] = {
+	KMB_MPOL_BIND, KMB_MPOL_PREFERRED, KMB_MPOL_LOCAL, KMB_MPOL_REMOTE, KMB_MPOL_INTERLEAVE,
+};
+
+static int parse_matrix_policies(struct kmb_options *o, const char *arg, char *err,
+				 size_t errlen)
+{
+	char item[64];
+	unsigned int set = 0;
+
+	while (next_item(&arg, item, sizeof(item))) {
+		size_t i = 0;
+
+		while (i < 5 && strcmp(item, kmb_mpol_mode_name(kmb_matrix_policies[i])))
+			i++;
+		if (i == 5)
+			return ERR("--matrix-policies: unknown policy '%s'; valid: "
+				   KMB_MATRIX_POLICIES, item);
+		set |= 1u << kmb_matrix_policies[i];
+	}
+	if (!set)
+		return ERR("--matrix-policies: empty list; valid: " KMB_MATRIX_POLICIES);
+	o->matrix_policies = set;
+	return 0;
+}
+
+#define MATRIX_CHUNK	4096UL		/* workloads/numa_matrix.c builds buffers of pages */
+
+static int parse_matrix_buffer(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	size_t v;
+
+	if (kmb_parse_bytes(arg, 64ULL << 30, &v) || v % MATRIX_CHUNK || v < (64UL << 10))
+		return ERR("--matrix-buffer: '%s' is not a buffer size; give a multiple of 4K from "
+			   "64K to 64G, e.g. 64M", arg);
+	o->matrix_buffer = v;
 	return 0;
 }
 
@@ -633,7 +692,7 @@ static int parse_run_id(struct kmb_options *o, const char *arg, char *err, size_
 
 static const struct opt_def opts[] = {
 	{ "preset", "NAME", "start from a preset: quick (default), full, smoke, pages, fragment, "
-	  "slab, ctor, mix, percpu, mempool, vmalloc", parse_preset },
+	  "slab, ctor, mix, percpu, mempool, vmalloc, numa", parse_preset },
 	{ "backends", "LIST", "backends, comma-separated, or 'all'", parse_backends },
 	{ "workloads", "LIST", "workloads, comma-separated, or 'all'", parse_workloads },
 	{ "threads", "SPEC", "thread counts: 1,2,4 | 1-8 | max | pow2", parse_threads },
@@ -641,7 +700,15 @@ static const struct opt_def opts[] = {
 	{ "batch", "N", "objects live per thread before they are freed (churn)", parse_batch },
 	{ "mempool-fail", "PCT,...", "percent of the underlying allocations made to fail, one "
 	  "family each: mempool-pressure on the mempool backend (default 0)", parse_mempool_fail },
-	{ "pin", "POLICY", "thread pinning: compact (default), scatter, none", parse_pin },
+	{ "pin", "POLICY", "thread pinning: compact (default), scatter, spread (round robin over "
+	  "nodes), node:N (node N's CPUs only), none", parse_pin },
+	{ "numa-policy", "POLICY", "node policy of every allocation: local, node:N, remote, "
+	  "preferred:N, bind:LIST, interleave[:LIST] (default: none, each allocator's own)",
+	  parse_numa_policy },
+	{ "matrix-policies", "LIST", "numa-matrix cells: " KMB_MATRIX_POLICIES " (default bind)",
+	  parse_matrix_policies },
+	{ "matrix-buffer", "SIZE", "numa-matrix bytes per thread, a multiple of 4K (default 64M)",
+	  parse_matrix_buffer },
 	{ "min-time", "SECONDS", "minimum time of each run", parse_min_time },
 	{ "repetitions", "N", "repetitions of each run", parse_repetitions },
 	{ "mm-nodes", "N", "model NUMA nodes of the page allocator, 1..64 (default: the machine's)",
@@ -738,7 +805,7 @@ int kmb_options_parse(struct kmb_options *o, int argc, char **argv, char *err, s
 	int r, n = 0;
 
 	memset(o, 0, sizeof(*o));
-	o->pin = KMB_PIN_COMPACT;
+	o->pin = (struct kmb_pin){ KMB_PIN_COMPACT, -1 };
 	snprintf(o->preset, sizeof(o->preset), "quick");
 	r = apply_all(o, argc, argv, true, err, errlen);
 	if (r)
@@ -760,6 +827,103 @@ int kmb_options_parse(struct kmb_options *o, int argc, char **argv, char *err, s
 	if (r)
 		return r;
 	return check_mm(o, err, errlen);
+}
+
+bool kmb_options_matrix(const struct kmb_options *o)
+{
+	for (size_t i = 0; i < o->nworkloads; i++)
+		if (o->workloads[i]->flags & KMB_WL_NODE_MATRIX)
+			return true;
+	return false;
+}
+
+/* The OS numbers of the nodes with CPUs, ascending, into @out; how many. */
+static int cpu_nodes(const struct kmb_topo *t, int *out)
+{
+	int n = 0;
+
+	for (int i = 0; i < kmb_topo_num_nodes(t); i++) {
+		int os = kmb_topo_node_os_index(t, i), j;
+
+		if (!kmb_topo_node_num_cpus(t, i) || os < 0 || os >= KMB_MPOL_MAX_NODES)
+			continue;
+		for (j = n++; j > 0 && out[j - 1] > os; j--)
+			out[j] = out[j - 1];
+		out[j] = os;
+	}
+	return n;
+}
+
+static int add_cell(struct kmb_options *o, enum kmb_mpol_mode m, int mem, int cpu)
+{
+	if (o->nmatrix == KMB_MAX_MATRIX)
+		return -E2BIG;
+	o->matrix[o->nmatrix++] = (struct kmb_matrix_cell){ m, mem, cpu };
+	return 0;
+}
+
+/*
+ * The numa-matrix cells: for each selected policy (kmb_matrix_policies order), each node with
+ * CPUs (ascending) as the CPU node Y, and the memory nodes the policy gives for it: every node
+ * with memory (bind, preferred), Y itself (local, when Y has memory), the node farthest from
+ * Y (remote), all of them at once (interleave, memory node -1).  A policy without a cell here
+ * is named in matrix_skipped with the reason.
+ */
+static int resolve_matrix(struct kmb_options *o, const struct kmb_topo *t, char *err,
+			  size_t errlen)
+{
+	uint64_t mem = kmb_numa_memory_nodes();
+	int ys[KMB_MPOL_MAX_NODES], ny = cpu_nodes(t, ys), r = 0;
+	size_t skipped = 0;
+
+	o->nmatrix = 0;
+	o->matrix_mem_nodes = mem;
+	o->matrix_skipped[0] = '\0';
+	for (size_t k = 0; k < 5; k++) {
+		enum kmb_mpol_mode m = kmb_matrix_policies[k];
+		size_t before = o->nmatrix;
+		const char *why = "";
+
+		if (!(o->matrix_policies & 1u << m))
+			continue;
+		for (int y = 0; y < ny && !r; y++) {
+			int far;
+
+			switch (m) {
+			case KMB_MPOL_BIND:
+			case KMB_MPOL_PREFERRED:
+				for (int x = 0; x < KMB_MPOL_MAX_NODES && !r; x++)
+					if (mem >> x & 1)
+						r = add_cell(o, m, x, ys[y]);
+				break;
+			case KMB_MPOL_LOCAL:
+				if (mem >> ys[y] & 1)
+					r = add_cell(o, m, ys[y], ys[y]);
+				else
+					why = "no node has both CPUs and memory";
+				break;
+			case KMB_MPOL_REMOTE:
+				far = kmb_numa_farthest(ys[y], mem);
+				if (far >= 0)
+					r = add_cell(o, m, far, ys[y]);
+				else
+					why = "needs two nodes with memory; this machine has one";
+				break;
+			default:
+				r = add_cell(o, m, -1, ys[y]);
+				break;
+			}
+		}
+		if (r)
+			return ERR("--matrix-policies: more than %d numa-matrix cells on this "
+				   "machine; select fewer policies", KMB_MAX_MATRIX);
+		if (o->nmatrix == before && skipped < sizeof(o->matrix_skipped))
+			skipped += (size_t)snprintf(o->matrix_skipped + skipped,
+						    sizeof(o->matrix_skipped) - skipped, "%s%s: %s",
+						    skipped ? "; " : "", kmb_mpol_mode_name(m),
+						    *why ? why : "no node with CPUs");
+	}
+	return 0;
 }
 
 static int add_thread(struct kmb_options *o, long v)
@@ -816,17 +980,27 @@ int kmb_options_resolve(struct kmb_options *o, const struct kmb_topo *t, char *e
 		if (o->threads[i] > KMB_MAX_THREADS)
 			return ERR("--threads: %d threads is out of range; give " THREADS_HELP,
 				   o->threads[i], KMB_MAX_THREADS);
-		int r = kmb_topo_pin_plan(t, o->pin, o->threads[i], plan, err, errlen);
+		int r = kmb_topo_pin_plan(t, &o->pin, o->threads[i], plan, err, errlen);
 
 		if (r)
 			return r;
 	}
-	return 0;
+	if (o->mpol.mode != KMB_MPOL_DEFAULT) {
+		char why[400];
+		int r = kmb_mpol_check(&o->mpol, why, sizeof(why));
+
+		if (r) {
+			snprintf(err, errlen, "--numa-policy %s", why);
+			return r;
+		}
+	}
+	return kmb_options_matrix(o) ? resolve_matrix(o, t, err, errlen) : 0;
 }
 
 int kmb_options_save(const struct kmb_options *o, const char *path)
 {
 	struct kmb_atomic_file af;
+	char pin[32];
 	int r = kmb_atomic_open(&af, path);
 
 	if (r)
@@ -841,7 +1015,8 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 	for (size_t i = 0; i < o->nsizes; i++)
 		fprintf(af.f, "%s%zu", i ? "," : "", o->sizes[i]);
 	fprintf(af.f, "\n--batch=%zu\n--pin=%s\n--min-time=%.17g\n--repetitions=%d\n--out=%s\n",
-		o->batch, kmb_pin_policy_name(o->pin), o->min_time, o->repetitions, o->out);
+		o->batch, kmb_pin_format(&o->pin, pin, sizeof(pin)), o->min_time, o->repetitions,
+		o->out);
 	fprintf(af.f, "--run-id=%s\n--mempool-fail=", o->run_id);
 	for (size_t i = 0; i < o->nmempool_fail; i++)
 		fprintf(af.f, "%s%u", i ? "," : "", o->mempool_fail[i]);
@@ -869,6 +1044,17 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 		fprintf(af.f, "--slub-debug=%s\n",
 			kmb_options_slub_debug_str(letters, sizeof(letters), o->slub_debug));
 	}
+	if (o->mpol.mode != KMB_MPOL_DEFAULT) {
+		char pol[256];
+
+		fprintf(af.f, "--numa-policy=%s\n", kmb_mpol_format(&o->mpol, pol, sizeof(pol)));
+	}
+	fprintf(af.f, "--matrix-policies=");
+	for (size_t k = 0, n = 0; k < 5; k++)
+		if (o->matrix_policies & 1u << kmb_matrix_policies[k])
+			fprintf(af.f, "%s%s", n++ ? "," : "",
+				kmb_mpol_mode_name(kmb_matrix_policies[k]));
+	fprintf(af.f, "\n--matrix-buffer=%zu\n", o->matrix_buffer);
 	return kmb_atomic_commit(&af);
 }
 

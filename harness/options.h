@@ -24,6 +24,14 @@
 #define KMB_MAX_THREADS 1024	/* more threads than this is a typo, not a benchmark */
 #define KMB_MAX_LIST 64		/* entries in a list option */
 #define KMB_MAX_SIZE (1ul << 30)	/* largest object size a workload may ask for */
+#define KMB_MAX_MATRIX 1024		/* numa-matrix cells of one run */
+
+/* One cell of the numa-matrix (workload.h KMB_WL_NODE_MATRIX), resolved against the machine. */
+struct kmb_matrix_cell {
+	enum kmb_mpol_mode policy;	/* bind, preferred, local, remote or interleave */
+	int mem_node;			/* where the memory is asked for; -1: interleave */
+	int cpu_node;			/* where the threads run */
+};
 
 struct kmb_options {
 	const struct kmb_backend_ops *backends[KMB_MAX_LIST];
@@ -36,7 +44,7 @@ struct kmb_options {
 	size_t sizes[KMB_MAX_LIST];
 	size_t nsizes;
 	size_t batch;
-	enum kmb_pin_policy pin;
+	struct kmb_pin pin;		/* --pin */
 	double min_time;		/* seconds per run */
 	int repetitions;
 	/* Physical memory of the kernel-style backends (struct kmb_backend_config); 0 where the
@@ -56,6 +64,15 @@ struct kmb_options {
 	 * family each, for the workloads with KMB_P_FAIL on the backends with set_fail (matrix.c) */
 	unsigned int mempool_fail[KMB_MAX_LIST];
 	size_t nmempool_fail;
+	struct kmb_mempolicy mpol;	/* --numa-policy; KMB_MPOL_DEFAULT when not given */
+	unsigned int matrix_policies;	/* --matrix-policies: 1 << enum kmb_mpol_mode, each */
+	size_t matrix_buffer;		/* --matrix-buffer: bytes per thread of numa-matrix */
+	/* The numa-matrix cells, by kmb_options_resolve() when a matrix workload is selected:
+	 * the policies in the order of kmb_matrix_policy_names, then CPU node, then memory node. */
+	struct kmb_matrix_cell matrix[KMB_MAX_MATRIX];
+	size_t nmatrix;
+	uint64_t matrix_mem_nodes;	/* the memory nodes the cells use (interleave's set) */
+	char matrix_skipped[256];	/* the policies that got no cell here, and why; "" */
 	char preset[32];		/* "" when none */
 	char out[PATH_MAX];		/* run directory */
 	bool resume;			/* out names an existing run to complete */
@@ -84,10 +101,18 @@ extern const size_t kmb_nr_presets;
 int kmb_options_parse(struct kmb_options *o, int argc, char **argv, char *err, size_t errlen);
 
 /*
- * kmb_options_resolve - resolve the thread counts against the topology, and check that the pin
- * policy can place each of them.  0, or -EINVAL/-E2BIG with one line in err.
+ * kmb_options_resolve - resolve the thread counts against the topology, check that the pin
+ * policy can place each of them and that the machine has the nodes --numa-policy names, and
+ * work out the numa-matrix cells.  0, or -EINVAL/-E2BIG/-ENODEV with one line in err.
  */
 int kmb_options_resolve(struct kmb_options *o, const struct kmb_topo *t, char *err, size_t errlen);
+
+/* The --matrix-policies names, in cell order, and whether @mode is one of them. */
+extern const enum kmb_mpol_mode kmb_matrix_policies[5];
+#define KMB_MATRIX_POLICIES "bind, preferred, local, remote, interleave"
+
+/* kmb_options_matrix - does the run select a workload flagged KMB_WL_NODE_MATRIX? */
+bool kmb_options_matrix(const struct kmb_options *o);
 
 /* kmb_options_save - write the effective options as arguments, one per line, to @path
  * (atomically).  kmb_options_load reads them back through kmb_options_parse. */

@@ -17,6 +17,7 @@
 #include "json.h"
 #include "kmbench/percpu.h"
 #include "perf.h"
+#include "policy.h"
 #include "results.h"
 #include "run.h"
 
@@ -47,7 +48,44 @@ void kmb_results_param_name(char *buf, size_t len, unsigned int params,
 	if ((params & KMB_P_BATCH) && n < len)
 		n += snprintf(buf + n, len - n, "%sbatch:%zu", n ? "/" : "", p->batch);
 	if ((params & KMB_P_FAIL) && n < len)
-		snprintf(buf + n, len - n, "%sfail:%u", n ? "/" : "", p->fail);
+		n += snprintf(buf + n, len - n, "%sfail:%u", n ? "/" : "", p->fail);
+	if ((params & KMB_P_MATRIX) && n < len)
+		snprintf(buf + n, len - n, "%spolicy:%s/mem_node:%d/cpu_node:%d/buffer:%zu",
+			 n ? "/" : "", kmb_mpol_mode_name(p->policy), p->mem_node, p->cpu_node,
+			 p->buffer);
+}
+
+/*
+ * Where the run's memory lay: "checked" with the intended nodes, the pages sampled whose node
+ * the kernel reported, how many were on an intended node, and the pages per node; or
+ * "unavailable" with the reason (results/README.md).
+ */
+static void write_placement(struct kmb_json *j, const struct kmb_placement *pl)
+{
+	char intended[256];
+
+	kmb_json_obj_begin(j, "placement");
+	if (pl->err || !pl->known) {
+		kmb_json_str(j, "status", "unavailable");
+		kmb_json_str(j, "reason", pl->err ? pl->why : "no sampled page was present");
+		kmb_json_obj_end(j);
+		return;
+	}
+	kmb_json_str(j, "status", "checked");
+	kmb_json_str(j, "intended", kmb_nodes_format(pl->intended, intended, sizeof(intended)));
+	kmb_json_int(j, "pages", pl->known);
+	kmb_json_int(j, "on_intended", pl->on_target);
+	kmb_json_obj_begin(j, "pages_per_node");
+	for (int n = 0; n < KMB_MPOL_MAX_NODES; n++) {
+		char key[16];
+
+		if (!pl->per_node[n])
+			continue;
+		snprintf(key, sizeof(key), "%u", (unsigned int)n);
+		kmb_json_int(j, key, pl->per_node[n]);
+	}
+	kmb_json_obj_end(j);
+	kmb_json_obj_end(j);
 }
 
 static void write_meta(struct kmb_json *j, const struct kmb_gb_run *r, const struct kmb_run_meta *m)
@@ -62,6 +100,12 @@ static void write_meta(struct kmb_json *j, const struct kmb_gb_run *r, const str
 		kmb_json_int(j, "batch", (long long)m->p->batch);
 	if (m->params & KMB_P_FAIL)
 		kmb_json_int(j, "fail", m->p->fail);
+	if (m->params & KMB_P_MATRIX) {
+		kmb_json_str(j, "policy", kmb_mpol_mode_name(m->p->policy));
+		kmb_json_int(j, "mem_node", m->p->mem_node);
+		kmb_json_int(j, "cpu_node", m->p->cpu_node);
+		kmb_json_int(j, "buffer", (long long)m->p->buffer);
+	}
 	kmb_json_obj_end(j);
 	kmb_json_int(j, "threads", r->threads);
 	kmb_json_str(j, "pin", m->pin);
@@ -71,6 +115,8 @@ static void write_meta(struct kmb_json *j, const struct kmb_gb_run *r, const str
 	}
 	kmb_json_str(j, "host", m->host);
 	kmb_json_str(j, "run_id", m->run_id);
+	if (m->placement)
+		write_placement(j, m->placement);
 	kmb_json_obj_end(j);
 }
 
@@ -105,6 +151,11 @@ void kmb_results_write_run(FILE *f, const struct kmb_gb_run *r, const struct kmb
 		kmb_json_str(&j, "time_unit", "ns");
 	for (size_t i = 0; i < r->ncounters; i++)
 		kmb_json_num(&j, r->counters[i].name, r->counters[i].value);
+	/* The placement check's fraction, as a counter of the run; absent when unavailable. */
+	if (m->placement && kmb_placement_fraction(m->placement) >= 0) {
+		kmb_json_num(&j, "placement_ok", kmb_placement_fraction(m->placement));
+		kmb_json_int(&j, "placement_pages", m->placement->known);
+	}
 	if (m->backend)
 		write_meta(&j, r, m);
 	kmb_json_obj_end(&j);
@@ -269,9 +320,35 @@ static void write_percpu_options(struct kmb_json *j, const struct kmb_options *o
 	kmb_json_obj_end(j);
 }
 
+/*
+ * The node policy as given ("default" when none) and how each kind of backend gets it, and
+ * the numa-matrix settings with the cells they gave on this machine (results/README.md).
+ */
+static void write_numa_options(struct kmb_json *j, const struct kmb_options *o)
+{
+	char pol[256];
+
+	kmb_json_str(j, "numa_policy", kmb_mpol_format(&o->mpol, pol, sizeof(pol)));
+	kmb_json_obj_begin(j, "matrix");
+	kmb_json_arr_begin(j, "policies");
+	for (size_t k = 0; k < 5; k++)
+		if (o->matrix_policies & 1u << kmb_matrix_policies[k])
+			kmb_json_str(j, NULL, kmb_mpol_mode_name(kmb_matrix_policies[k]));
+	kmb_json_arr_end(j);
+	kmb_json_int(j, "buffer", (long long)o->matrix_buffer);
+	if (kmb_options_matrix(o)) {
+		kmb_json_int(j, "cells", (long long)o->nmatrix);
+		kmb_json_str(j, "memory_nodes", kmb_nodes_format(o->matrix_mem_nodes, pol,
+								 sizeof(pol)));
+		if (o->matrix_skipped[0])
+			kmb_json_str(j, "skipped", o->matrix_skipped);
+	}
+	kmb_json_obj_end(j);
+}
+
 static void write_options(struct kmb_json *j, const struct kmb_options *o)
 {
-	char letters[8];
+	char letters[8], pin[32];
 
 	kmb_json_obj_begin(j, "options");
 	kmb_json_str(j, "preset", o->preset);
@@ -295,11 +372,12 @@ static void write_options(struct kmb_json *j, const struct kmb_options *o)
 	kmb_json_arr_end(j);
 	kmb_json_num(j, "min_time", o->min_time);
 	kmb_json_int(j, "repetitions", o->repetitions);
-	kmb_json_str(j, "pin", kmb_pin_policy_name(o->pin));
+	kmb_json_str(j, "pin", kmb_pin_format(&o->pin, pin, sizeof(pin)));
 	kmb_json_str(j, "slub_debug", kmb_options_slub_debug_str(letters, sizeof(letters),
 								o->slub_debug));
 	write_mm_options(j, o);
 	write_percpu_options(j, o);
+	write_numa_options(j, o);
 	kmb_json_obj_end(j);
 }
 
@@ -333,7 +411,7 @@ int kmb_results_write_context(struct kmb_json *j, const struct kmb_options *o,
 			      bool exclude_kernel, const char *dir)
 {
 	struct utsname u;
-	char kernel[512];
+	char kernel[512], pin[32];
 
 	uname(&u);
 	snprintf(kernel, sizeof(kernel), "%s %s %s", u.sysname, u.release, u.machine);
@@ -349,7 +427,7 @@ int kmb_results_write_context(struct kmb_json *j, const struct kmb_options *o,
 	kmb_json_str(j, "cpu_model", kmb_topo_cpu_model(t));
 	kmb_json_int(j, "cache_line_size", kmb_topo_cache_line_size(t));
 	write_topology(j, t);
-	kmb_json_str(j, "pin_policy", kmb_pin_policy_name(o->pin));
+	kmb_json_str(j, "pin_policy", kmb_pin_format(&o->pin, pin, sizeof(pin)));
 	kmb_json_obj_begin(j, "libraries");
 	kmb_json_str(j, "glibc", gnu_get_libc_version());
 	kmb_json_str(j, "hwloc", kmb_topo_hwloc_version());

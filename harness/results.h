@@ -20,6 +20,9 @@ struct kmb_run_meta {
 	const char *pin;
 	const int *cpus, *nodes;	/* per thread; NULL when unknown */
 	const char *host, *run_id;
+	/* Where the run's memory lay, all threads together (numa/placement.h); NULL for runs
+	 * without one (aggregates, failed runs, workloads that do not allocate). */
+	const struct kmb_placement *placement;
 };
 
 /* kmb_results_write_run - one run as one line of JSON (and a newline) to @f. */

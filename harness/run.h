@@ -56,6 +56,18 @@ size_t kmb_family_fails(const struct kmb_options *o, const struct kmb_backend_op
 			const struct kmb_workload *w);
 unsigned int kmb_family_params(const struct kmb_backend_ops *b, const struct kmb_workload *w);
 size_t kmb_matrix_families(const struct kmb_options *o, const struct kmb_backend_ops *b);
+/* kmb_matrix_why_none - why @b has no family under @o (the runner's skip reason). */
+const char *kmb_matrix_why_none(const struct kmb_options *o, const struct kmb_backend_ops *b);
+
+/*
+ * kmb_probe_placement - after a benchmark thread's run (probe.c): allocate a sample of
+ * objects of @size through @b as the workloads do (GFP_KERNEL, no node), write a byte on
+ * every page they cover (up to 8 a object), ask the kernel where those pages are
+ * (kmb_placement_check()), and free the sample.  @pl is set from scratch, with @intended.
+ * On the benchmark thread, after its timed loop.
+ */
+void kmb_probe_placement(const struct kmb_backend_ops *b, size_t size, uint64_t intended,
+			 struct kmb_placement *pl);
 
 /* kmb_backend_cannot_run - why @b cannot run in this build on this machine (its preload
  * library is missing, or this is an AddressSanitizer build), or NULL when it can. */

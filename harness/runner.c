@@ -58,10 +58,6 @@ static bool exists(const char *dir, const char *backend, const char *suffix)
 	return access(path, F_OK) == 0;
 }
 
-/* Why a backend of the run is not started (matrix.c). */
-#define NO_FAMILY "no selected workload allocates (those that do not run once, under " \
-	KMB_NO_ALLOCATOR ")"
-
 /* A status line written by the parent, for backends no child ran or that died. */
 static void parent_status(const char *dir, const struct kmb_backend_ops *b, const char *status,
 			  const char *reason)
@@ -305,8 +301,10 @@ int kmb_run_parent(struct kmb_options *o)
 		if (exists(o->out, b->name, ".jsonl")) {
 			printf("== %s: done in an earlier attempt, kept\n", b->name);
 		} else if (!kmb_matrix_families(o, b)) {
-			printf("== %s: skipped: %s\n", b->name, NO_FAMILY);
-			parent_status(o->out, b, "skipped", NO_FAMILY);
+			const char *why = kmb_matrix_why_none(o, b);
+
+			printf("== %s: skipped: %s\n", b->name, why);
+			parent_status(o->out, b, "skipped", why);
 			empty_part(o->out, b);
 		} else {
 			run_backend(o, b);

@@ -20,6 +20,10 @@
  *   - t->nnodes >= 1.  When hwloc reports no NUMANODE objects, t->numa_objs is false and
  *     there is one pseudo node, OS number 0, covering every PU and all of the machine's memory.
  *   - t->dist holds nnodes * nnodes entries, row-major by node index; 0 means "unknown".
+ *   - t->pu_node[p] is the index of PU p's local node (the one kmb_topo_cpu_to_node() names),
+ *     and t->node_ncpus[i] counts the PUs whose local node is i: a node's CPUs in the Linux
+ *     sense.  A memory-only node (CXL, HBM attached beside the DRAM node) has none, although
+ *     hwloc gives it the cpuset of the object it hangs from.
  *   - On this system, the topology holds only the PUs this process may run on: hwloc 2 drops
  *     the CPUs outside our cgroup cpuset, and we restrict further to the CPU affinity of the
  *     thread that loads (taskset, numactl --physcpubind), removing NUMA nodes left without
@@ -30,13 +34,16 @@
  * No locks: load/free are single-threaded by contract, everything else only reads.
  */
 #include "topology.h"
+#include "policy.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <hwloc.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +61,8 @@ struct kmb_topo {
 	int npackages;		/* Package objects, or 1 when hwloc reports none */
 	int nnodes;		/* NUMA nodes, >= 1 */
 	int *dist;		/* nnodes * nnodes relative distances, 0 = unknown */
+	int *pu_node;		/* npus: node index of PU logical index i, -1 when none */
+	int *node_ncpus;	/* nnodes: PUs whose local node is node i (0: memory only) */
 	int cache_line;		/* L1d line size in bytes, a power of two */
 	const char *cpu_model;	/* points into topo's info strings, or to "" */
 };
@@ -183,6 +192,43 @@ static const char *find_cpu_model(const struct kmb_topo *t)
 	return s ? s : "";
 }
 
+/*
+ * The local NUMA node of a PU is the first NUMA node attached to its nearest ancestor that
+ * has memory attached.  Memory-only nodes attached higher up (CXL, a package-wide node above
+ * sub-NUMA clusters) lose to the closer one; a MemCache sits between an object and its node.
+ * The node's OS number, or -1.
+ */
+static int local_node_os(hwloc_obj_t obj)
+{
+	hwloc_obj_t mem;
+
+	for (; obj; obj = obj->parent) {
+		for (mem = obj->memory_first_child; mem; mem = mem->memory_first_child) {
+			if (mem->type == HWLOC_OBJ_NUMANODE)
+				return (int)mem->os_index;
+		}
+	}
+	return -1;
+}
+
+/* t->pu_node and t->node_ncpus: each PU's local node, and each node's count of PUs. */
+static int find_local_cpus(struct kmb_topo *t)
+{
+	t->pu_node = calloc((size_t)t->npus, sizeof(*t->pu_node));
+	t->node_ncpus = calloc((size_t)t->nnodes, sizeof(*t->node_ncpus));
+	if (!t->pu_node || !t->node_ncpus)
+		return -ENOMEM;
+	for (int p = 0; p < t->npus; p++) {
+		hwloc_obj_t pu = hwloc_get_obj_by_type(t->topo, HWLOC_OBJ_PU, (unsigned)p);
+		int i = t->numa_objs ? kmb_topo_node_index(t, local_node_os(pu)) : 0;
+
+		t->pu_node[p] = i;
+		if (i >= 0)
+			t->node_ncpus[i]++;
+	}
+	return 0;
+}
+
 /* Fill every derived field of @t from the loaded t->topo.  Returns 0 or -errno. */
 static int fill_summary(struct kmb_topo *t)
 {
@@ -204,7 +250,8 @@ static int fill_summary(struct kmb_topo *t)
 		return -ENOMEM;
 	t->cache_line = find_cache_line(t);
 	t->cpu_model = find_cpu_model(t);
-	return load_distances(t);
+	n = load_distances(t);
+	return n ? n : find_local_cpus(t);
 }
 
 /*
@@ -282,6 +329,8 @@ void kmb_topo_free(struct kmb_topo *t)
 	if (!t)
 		return;
 	free(t->dist);
+	free(t->pu_node);
+	free(t->node_ncpus);
 	hwloc_topology_destroy(t->topo);
 	free(t);
 }
@@ -334,15 +383,24 @@ unsigned long long kmb_topo_node_memory(const struct kmb_topo *t, int i)
 
 int kmb_topo_node_cpulist(const struct kmb_topo *t, int i, char *buf, size_t len)
 {
-	hwloc_const_cpuset_t set;
-	hwloc_obj_t node;
+	hwloc_bitmap_t set;
 	int n;
 
 	if (!node_index_ok(t, i) || !buf || !len || len > INT_MAX)
 		return -EINVAL;
-	node = node_obj(t, i);
-	set = node ? node->cpuset : hwloc_topology_get_topology_cpuset(t->topo);
-	n = hwloc_bitmap_list_snprintf(buf, len, set);
+	set = hwloc_bitmap_alloc();
+	if (!set)
+		return -EINVAL;
+	for (int p = 0; p < t->npus; p++) {
+		if (t->pu_node[p] == i &&
+		    hwloc_bitmap_set(set, hwloc_get_obj_by_type(t->topo, HWLOC_OBJ_PU,
+								(unsigned)p)->os_index)) {
+			hwloc_bitmap_free(set);
+			return -EINVAL;
+		}
+	}
+	n = hwloc_bitmap_iszero(set) ? (buf[0] = '\0', 0) : hwloc_bitmap_list_snprintf(buf, len, set);
+	hwloc_bitmap_free(set);
 	if (n < 0)
 		return -EINVAL;
 	return (size_t)n >= len ? -ENOSPC : 0;
@@ -355,14 +413,9 @@ int kmb_topo_node_distance(const struct kmb_topo *t, int i, int j)
 	return t->dist[i * t->nnodes + j];
 }
 
-/*
- * The local NUMA node of a CPU is the first NUMA node attached to its nearest ancestor that
- * has memory attached.  Memory-only nodes attached higher up (CXL, a package-wide node above
- * sub-NUMA clusters) lose to the closer one; a MemCache sits between an object and its node.
- */
 int kmb_topo_cpu_to_node(const struct kmb_topo *t, int os_cpu)
 {
-	hwloc_obj_t obj, mem;
+	hwloc_obj_t obj;
 
 	if (os_cpu < 0)
 		return -1;
@@ -371,13 +424,42 @@ int kmb_topo_cpu_to_node(const struct kmb_topo *t, int os_cpu)
 		return -1;
 	if (!t->numa_objs)
 		return 0;
-	for (; obj; obj = obj->parent) {
-		for (mem = obj->memory_first_child; mem; mem = mem->memory_first_child) {
-			if (mem->type == HWLOC_OBJ_NUMANODE)
-				return (int)mem->os_index;
-		}
-	}
+	return local_node_os(obj);
+}
+
+int kmb_topo_node_index(const struct kmb_topo *t, int os_node)
+{
+	for (int i = 0; i < t->nnodes; i++)
+		if (kmb_topo_node_os_index(t, i) == os_node)
+			return i;
 	return -1;
+}
+
+int kmb_topo_node_num_cpus(const struct kmb_topo *t, int i)
+{
+	return node_index_ok(t, i) ? t->node_ncpus[i] : 0;
+}
+
+static int topo_distance_cb(void *ctx, int a, int b)
+{
+	const struct kmb_topo *t = ctx;
+
+	return kmb_topo_node_distance(t, kmb_topo_node_index(t, a), kmb_topo_node_index(t, b));
+}
+
+int kmb_topo_farthest_node(const struct kmb_topo *t, int from)
+{
+	uint64_t with_memory = 0;
+
+	if (kmb_topo_node_index(t, from) < 0)
+		return -EINVAL;
+	for (int i = 0; i < t->nnodes; i++) {
+		int os = kmb_topo_node_os_index(t, i);
+
+		if (os >= 0 && os < KMB_MPOL_MAX_NODES && kmb_topo_node_memory(t, i))
+			with_memory |= 1ULL << os;
+	}
+	return kmb_farthest_node(from, with_memory, topo_distance_cb, (void *)t);
 }
 
 int kmb_topo_cache_line_size(const struct kmb_topo *t)
@@ -390,22 +472,37 @@ const char *kmb_topo_cpu_model(const struct kmb_topo *t)
 	return t->cpu_model;
 }
 
-static const char *const pin_names[] = {
+static const char *const pin_names[KMB_NR_PIN_POLICIES] = {
 	[KMB_PIN_NONE] = "none",
 	[KMB_PIN_COMPACT] = "compact",
 	[KMB_PIN_SCATTER] = "scatter",
+	[KMB_PIN_NODE] = "node",
+	[KMB_PIN_SPREAD] = "spread",
 };
 
-/* Exact, case-sensitive match against pin_names[]; *out is written only on success. */
-int kmb_pin_policy_parse(const char *s, enum kmb_pin_policy *out)
+#define PIN_MAX_NODE	4095	/* a node number beyond this is a typo */
+
+/* Exact, case-sensitive; "node" alone is not a plan.  *out is written only on success. */
+int kmb_pin_parse(const char *s, struct kmb_pin *out)
 {
-	size_t i;
+	char *end;
+	long v;
 
 	if (!s || !out)
 		return -EINVAL;
-	for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++) {
-		if (!strcmp(s, pin_names[i])) {
-			*out = (enum kmb_pin_policy)i;
+	if (!strncmp(s, "node:", 5)) {
+		if (!isdigit((unsigned char)s[5]))
+			return -EINVAL;
+		errno = 0;
+		v = strtol(s + 5, &end, 10);
+		if (errno || *end || v > PIN_MAX_NODE)
+			return -EINVAL;
+		*out = (struct kmb_pin){ KMB_PIN_NODE, (int)v };
+		return 0;
+	}
+	for (int i = 0; i < KMB_NR_PIN_POLICIES; i++) {
+		if (i != KMB_PIN_NODE && !strcmp(s, pin_names[i])) {
+			*out = (struct kmb_pin){ (enum kmb_pin_policy)i, -1 };
 			return 0;
 		}
 	}
@@ -414,9 +511,18 @@ int kmb_pin_policy_parse(const char *s, enum kmb_pin_policy *out)
 
 const char *kmb_pin_policy_name(enum kmb_pin_policy p)
 {
-	if ((unsigned)p >= sizeof(pin_names) / sizeof(pin_names[0]))
+	if ((unsigned)p >= KMB_NR_PIN_POLICIES)
 		return "?";
 	return pin_names[p];
+}
+
+const char *kmb_pin_format(const struct kmb_pin *pin, char *buf, size_t len)
+{
+	if (pin->policy == KMB_PIN_NODE)
+		snprintf(buf, len, "node:%d", pin->node);
+	else
+		snprintf(buf, len, "%s", kmb_pin_policy_name(pin->policy));
+	return buf;
 }
 
 /* Thread i on PU logical index i: SMT siblings first, then the next core, package. */
@@ -477,20 +583,116 @@ static int plan_scatter(const struct kmb_topo *t, int n, int *cpus, char *err, s
 	return ret ? ret : check_distinct(cpus, n, err, errlen);
 }
 
+/* The OS numbers of the nodes with CPUs, as "0-3,8" (for messages). */
+static const char *cpu_nodes(const struct kmb_topo *t, char *buf, size_t len)
+{
+	hwloc_bitmap_t set = hwloc_bitmap_alloc();
+
+	snprintf(buf, len, "?");
+	if (!set)
+		return buf;
+	for (int i = 0; i < t->nnodes; i++)
+		if (t->node_ncpus[i] && hwloc_bitmap_set(set, (unsigned)kmb_topo_node_os_index(t, i)))
+			break;
+	hwloc_bitmap_list_snprintf(buf, len, set);
+	hwloc_bitmap_free(set);
+	return buf;
+}
+
+/* The OS CPU of the k-th PU (logical order) whose local node is node index @i, or -1. */
+static int node_pu(const struct kmb_topo *t, int i, int k)
+{
+	for (int p = 0; p < t->npus; p++)
+		if (t->pu_node[p] == i && k-- == 0)
+			return (int)hwloc_get_obj_by_type(t->topo, HWLOC_OBJ_PU, (unsigned)p)->os_index;
+	return -1;
+}
+
+/* node:N - the node's PUs in logical order (compact within the node). */
+static int plan_node(const struct kmb_topo *t, int os_node, int n, int *cpus, char *err,
+		     size_t errlen)
+{
+	int i = kmb_topo_node_index(t, os_node);
+	char nodes[256];
+
+	if (i < 0) {
+		set_err(err, errlen, "--pin node:%d: there is no NUMA node %d here; nodes with CPUs: %s",
+			os_node, os_node, cpu_nodes(t, nodes, sizeof(nodes)));
+		return -EINVAL;
+	}
+	if (!t->node_ncpus[i]) {
+		set_err(err, errlen, "--pin node:%d: node %d has no CPUs (memory only); nodes with "
+			"CPUs: %s", os_node, os_node, cpu_nodes(t, nodes, sizeof(nodes)));
+		return -EINVAL;
+	}
+	if (n > t->node_ncpus[i]) {
+		set_err(err, errlen, "--pin node:%d: %d threads but node %d has only %d CPU%s; use at "
+			"most %d thread%s, or --pin spread or none", os_node, n, os_node,
+			t->node_ncpus[i], t->node_ncpus[i] == 1 ? "" : "s", t->node_ncpus[i],
+			t->node_ncpus[i] == 1 ? "" : "s");
+		return -E2BIG;
+	}
+	for (int k = 0; k < n; k++)
+		cpus[k] = node_pu(t, i, k);
+	return 0;
+}
+
+/*
+ * spread - the nodes with CPUs in OS number order; thread i takes the next node in turn that
+ * still has a free PU, and that node's first free PU in logical order.  With equal nodes that
+ * is node i % nodes, PU i / nodes of it.
+ */
+static int plan_spread(const struct kmb_topo *t, int n, int *cpus)
+{
+	int *order, *used, nn = 0, turn = 0;
+
+	order = calloc((size_t)t->nnodes, sizeof(*order));
+	used = calloc((size_t)t->nnodes, sizeof(*used));
+	if (!order || !used) {
+		free(order);
+		free(used);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < t->nnodes; i++) {	/* insertion sort by OS number */
+		int j;
+
+		if (!t->node_ncpus[i])
+			continue;
+		for (j = nn++; j > 0 && kmb_topo_node_os_index(t, order[j - 1]) >
+					kmb_topo_node_os_index(t, i); j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	for (int k = 0; k < n; k++) {
+		int i;
+
+		while (used[turn] == t->node_ncpus[order[turn]])
+			turn = (turn + 1) % nn;	/* n <= npus: some node has room */
+		i = order[turn];
+		cpus[k] = node_pu(t, i, used[turn]++);
+		turn = (turn + 1) % nn;
+	}
+	free(order);
+	free(used);
+	return 0;
+}
+
 /*
  * kmb_topo_pin_plan - fill cpus[0..nthreads) with OS CPUs (or -1 for KMB_PIN_NONE).  Binding
  * policies never repeat a CPU.  Read-only on @t, so any thread may plan; 0 or -errno with a
  * message in @err.
  */
-int kmb_topo_pin_plan(const struct kmb_topo *t, enum kmb_pin_policy policy, int nthreads,
+int kmb_topo_pin_plan(const struct kmb_topo *t, const struct kmb_pin *pin, int nthreads,
 		      int *cpus, char *err, size_t errlen)
 {
-	const char *name = kmb_pin_policy_name(policy);
+	char name[32] = "?";
 	int i, ret;
 
 	set_err(err, errlen, "%s", "");
-	if (!t || !cpus) {
-		set_err(err, errlen, "--pin %s: no topology or no output array", name);
+	if (pin)
+		kmb_pin_format(pin, name, sizeof(name));
+	if (!t || !cpus || !pin) {
+		set_err(err, errlen, "--pin %s: no topology, plan or output array", name);
 		return -EINVAL;
 	}
 	if (nthreads <= 0) {
@@ -498,16 +700,19 @@ int kmb_topo_pin_plan(const struct kmb_topo *t, enum kmb_pin_policy policy, int 
 			name, nthreads);
 		return -EINVAL;
 	}
-	switch (policy) {
+	switch (pin->policy) {
 	case KMB_PIN_NONE:
 		for (i = 0; i < nthreads; i++)
 			cpus[i] = -1;
 		return 0;
+	case KMB_PIN_NODE:
+		return plan_node(t, pin->node, nthreads, cpus, err, errlen);
 	case KMB_PIN_COMPACT:
 	case KMB_PIN_SCATTER:
+	case KMB_PIN_SPREAD:
 		break;
 	default:
-		set_err(err, errlen, "--pin: unknown policy %d", (int)policy);
+		set_err(err, errlen, "--pin: unknown policy %d", (int)pin->policy);
 		return -EINVAL;
 	}
 	if (nthreads > t->npus) {
@@ -517,11 +722,12 @@ int kmb_topo_pin_plan(const struct kmb_topo *t, enum kmb_pin_policy policy, int 
 			t->npus == 1 ? "" : "s");
 		return -E2BIG;
 	}
-	if (policy == KMB_PIN_COMPACT) {
+	if (pin->policy == KMB_PIN_COMPACT) {
 		plan_compact(t, nthreads, cpus);
 		return 0;
 	}
-	ret = plan_scatter(t, nthreads, cpus, err, errlen);
+	ret = pin->policy == KMB_PIN_SPREAD ? plan_spread(t, nthreads, cpus)
+					    : plan_scatter(t, nthreads, cpus, err, errlen);
 	if (ret == -ENOMEM)
 		set_err(err, errlen, "--pin %s: out of memory", name);
 	return ret;

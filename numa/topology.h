@@ -48,10 +48,18 @@ int kmb_topo_node_os_index(const struct kmb_topo *t, int i);
 /* Bytes of memory local to node i; 0 for a bad i. */
 unsigned long long kmb_topo_node_memory(const struct kmb_topo *t, int i);
 /*
- * Writes the OS CPU list of node i as "0-3,8-11" into buf; returns 0, -ENOSPC when it does not
- * fit (buf then holds a truncated list), or -EINVAL for a bad i or buffer.
+ * A node's CPUs are the PUs whose local node it is (kmb_topo_cpu_to_node()), as Linux lists
+ * them in /sys/devices/system/node/nodeN/cpulist: none for a memory-only node (CXL, HBM),
+ * although hwloc gives such a node the cpuset of the object it is attached to.
+ *
+ * Writes the OS CPU list of node i as "0-3,8-11" into buf ("" for none); returns 0, -ENOSPC
+ * when it does not fit (buf then holds a truncated list), or -EINVAL for a bad i or buffer.
  */
 int kmb_topo_node_cpulist(const struct kmb_topo *t, int i, char *buf, size_t len);
+/* The number of CPUs of node i (0 for a memory-only node or a bad i). */
+int kmb_topo_node_num_cpus(const struct kmb_topo *t, int i);
+/* The index of the node with OS number @os_node, or -1 when there is none. */
+int kmb_topo_node_index(const struct kmb_topo *t, int os_node);
 /*
  * Relative distance between nodes i and j (10 = local), from hwloc's latency matrix (the ACPI
  * SLIT on Linux; hwloc reports none for a single node, nor in synthetic topologies).  0 when
@@ -59,6 +67,13 @@ int kmb_topo_node_cpulist(const struct kmb_topo *t, int i, char *buf, size_t len
  * single-node machine without a matrix, whose distance (0, 0) is 10.  0 for a bad i or j.
  */
 int kmb_topo_node_distance(const struct kmb_topo *t, int i, int j);
+/*
+ * kmb_topo_farthest_node - the OS number of the node with memory farthest from OS node @from,
+ * by the distances above (kmb_farthest_node() in numa/policy.h: ties, and a matrix of
+ * unknowns, go to the lowest OS number); -ENODEV when no other node has memory, -EINVAL when
+ * @from is not a node here.
+ */
+int kmb_topo_farthest_node(const struct kmb_topo *t, int from);
 /*
  * OS node of an OS CPU, -1 if the CPU is not usable here.  The node is the one nearest the CPU
  * in the tree, so a memory-only node (CXL, HBM attached higher up) is never chosen over it.
@@ -76,22 +91,45 @@ enum kmb_pin_policy {
 				 * siblings, then the next core, the next package */
 	KMB_PIN_SCATTER,	/* spread threads as far apart as possible: across packages and
 				 * NUMA nodes first, then cores, SMT siblings last (hwloc_distrib) */
+	KMB_PIN_NODE,		/* only the CPUs of one node (struct kmb_pin.node), compact within
+				 * it: thread i on the node's i-th PU in logical order */
+	KMB_PIN_SPREAD,		/* round robin over the nodes that have CPUs, in OS number order:
+				 * thread i on node i % nodes, compact within each node; a node
+				 * whose CPUs are all taken is passed over */
+	KMB_NR_PIN_POLICIES
 };
-/* Parse "none" | "compact" | "scatter"; returns 0 or -EINVAL (*out untouched). */
-int kmb_pin_policy_parse(const char *s, enum kmb_pin_policy *out);
-/* The name kmb_pin_policy_parse() accepts for @p, "?" for a value outside the enum. */
-const char *kmb_pin_policy_name(enum kmb_pin_policy p);
+
+/* A pinning plan: the policy and, for KMB_PIN_NODE, the OS node (-1 otherwise). */
+struct kmb_pin {
+	enum kmb_pin_policy policy;
+	int node;
+};
+
+/* The valid --pin values, for messages. */
+#define KMB_PIN_SYNTAX "compact, scatter, spread, node:N, none"
 
 /*
- * kmb_topo_pin_plan - the OS CPU for each of @nthreads threads under @policy, written to
- * cpus[0..nthreads).  KMB_PIN_NONE writes -1 for every thread (any @nthreads >= 1).  A binding
- * policy never gives two threads the same CPU.  Returns 0, or -E2BIG when @policy binds and
- * @nthreads exceeds the usable PUs (the message in @err then names both numbers and suggests
- * --pin none), -EINVAL (@nthreads < 1, unknown policy, NULL argument), -ENOMEM, or -EIO
- * should hwloc_distrib() ever repeat a CPU; every error comes with a one-line message in @err.
- * Works on any topology, synthetic ones too.
+ * kmb_pin_parse - "none" | "compact" | "scatter" | "spread" | "node:N" (N an OS node number,
+ * 0..4095) into @out; 0 or -EINVAL (*out untouched).  Syntax only: whether node N exists and
+ * has CPUs is kmb_topo_pin_plan()'s to say.
  */
-int kmb_topo_pin_plan(const struct kmb_topo *t, enum kmb_pin_policy policy, int nthreads,
+int kmb_pin_parse(const char *s, struct kmb_pin *out);
+/* The name of a policy ("node" for KMB_PIN_NODE), "?" for a value outside the enum. */
+const char *kmb_pin_policy_name(enum kmb_pin_policy p);
+/* kmb_pin_format - @pin as kmb_pin_parse() reads it ("node:3", "compact"); returns @buf. */
+const char *kmb_pin_format(const struct kmb_pin *pin, char *buf, size_t len);
+
+/*
+ * kmb_topo_pin_plan - the OS CPU for each of @nthreads threads under @pin, written to
+ * cpus[0..nthreads).  KMB_PIN_NONE writes -1 for every thread (any @nthreads >= 1).  A binding
+ * policy never gives two threads the same CPU.  Returns 0, or -E2BIG when @pin binds and
+ * @nthreads exceeds the usable PUs (of the node, for node:N; the message in @err then names
+ * both numbers and suggests another plan), -EINVAL (@nthreads < 1, unknown policy, NULL
+ * argument, node:N for a node that is not here or has no CPUs: the message names the nodes
+ * with CPUs), -ENOMEM, or -EIO should hwloc_distrib() ever repeat a CPU; every error comes
+ * with a one-line message in @err.  Works on any topology, synthetic ones too.
+ */
+int kmb_topo_pin_plan(const struct kmb_topo *t, const struct kmb_pin *pin, int nthreads,
 		      int *cpus, char *err, size_t errlen);
 
 /*

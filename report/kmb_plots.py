@@ -395,3 +395,28 @@ def vm_sweep(title, points, colour, what):
             no_data(ax)
         return labelled(fig, ax, "size (log2)", f"ns per {what} per thread (log)",
                         f"{title}: time against size")
+
+
+def heatmap(title, rows, cols, values, unit, row_label, col_label):
+    """A grid of values[(row, col)] (absent: no result, left blank), each square annotated
+    with its value; darker is larger.  rows and cols: the labels in order."""
+    with plt.rc_context({**STYLE, "axes.grid": False}):
+        fig, ax = plt.subplots(figsize=(max(3.8, 1.1 * len(cols) + 1.8),
+                                        max(2.4, 0.8 * len(rows) + 1.4)),
+                               layout="constrained")
+        grid = [[values.get((r, c), float("nan")) for c in cols] for r in rows]
+        known = [v for line in grid for v in line if v == v]
+        image = ax.imshow(grid, cmap="YlOrRd", aspect="auto",
+                          vmin=min(known) if known else 0, vmax=max(known) if known else 1)
+        top = max(known) if known else 0
+        for i, line in enumerate(grid):
+            for j, v in enumerate(line):
+                text = "-" if v != v else f"{v:.0f}" if v >= 100 else f"{v:.3g}"
+                ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                        color="white" if v == v and top and v > 0.75 * top else "black")
+        ax.set_xticks(range(len(cols)))
+        ax.set_xticklabels([str(c) for c in cols])
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels([str(r) for r in rows])
+        fig.colorbar(image, ax=ax, label=unit, shrink=0.9)
+        return labelled(fig, ax, col_label, row_label, title)

@@ -16,6 +16,7 @@
 
 #include "kmbench/backend.h"
 #include "gbench.h"
+#include "placement.h"
 
 /* Parameters a workload may use; the bits in kmb_workload.params say which appear in names. */
 enum kmb_param {
@@ -25,12 +26,28 @@ enum kmb_param {
 	 * on the backends that can inject failures (set_fail); on the others the workload runs
 	 * once, without the parameter, and fail is 0 */
 	KMB_P_FAIL = 1u << 2,
+	KMB_P_MATRIX = 1u << 3,	/* a NUMA matrix cell: policy, mem_node, cpu_node, buffer */
 };
 
 struct kmb_workload_params {
 	size_t size;
 	size_t batch;
 	unsigned int fail;	/* percent, 0..100 */
+	/* KMB_P_MATRIX: memory placed under @policy (bind, preferred, local, remote, interleave)
+	 * on @mem_node (-1 for interleave, over @mem_nodes), used from CPUs of @cpu_node, @buffer
+	 * bytes per thread. */
+	enum kmb_mpol_mode policy;
+	int mem_node;
+	int cpu_node;
+	size_t buffer;
+	uint64_t mem_nodes;
+	/*
+	 * Out, one slot per benchmark thread (by thread index): where the memory the thread
+	 * used lies.  The harness fills it after the run by allocating a sample itself, unless
+	 * the workload is KMB_WL_OWN_PLACEMENT and checks its own memory; NULL for workloads
+	 * that do not allocate.
+	 */
+	struct kmb_placement *placement;
 };
 
 /* How the runner places a workload in the matrix. */
@@ -41,6 +58,15 @@ enum kmb_workload_flags {
 	 * backend; its runs carry that backend name.
 	 */
 	KMB_WL_NO_ALLOCATOR = 1u << 0,
+	/*
+	 * The workload is a NUMA matrix (numa-matrix): it runs on the backends that take a node
+	 * (KMB_CAP_NODE) only, once per cell (policy, memory node, CPU node) the run resolves
+	 * (options.h), with its threads on the CPUs of the cell's CPU node (pin plan node:N)
+	 * whatever --pin says.  Its runs carry KMB_P_MATRIX.
+	 */
+	KMB_WL_NODE_MATRIX = 1u << 1,
+	/* The workload checks where its own memory lies and fills params.placement itself. */
+	KMB_WL_OWN_PLACEMENT = 1u << 2,
 };
 
 struct kmb_workload {

@@ -3,7 +3,8 @@
  * A request of @size bytes takes the smallest order that holds it (get_order), so every
  * allocation is at least a page and page aligned; free uses the same order.  The node and GFP
  * flags go to alloc_pages_node() unchanged, except __GFP_HIGHMEM: a workload needs an address,
- * and a HIGHMEM frame has none.
+ * and a HIGHMEM frame has none.  A request without a node under a node policy takes the node
+ * the policy picks (mm_backend.h).
  *
  * buddy follows the run's per-CPU page list options (--pcp); its variants buddy-none,
  * buddy-thread, buddy-cpu-lock and buddy-cpu-rseq force one mode of the lists each, whatever
@@ -58,15 +59,28 @@ static int buddy_cpu_rseq_init(const struct kmb_backend_config *cfg, char *why, 
 	return buddy_init_mode(cfg, KMB_PERCPU_CPU_RSEQ, why, whylen);
 }
 
-static void *buddy_alloc(size_t size, gfp_t gfp, int node)
+static inline void *buddy_alloc_node(void *ctx, size_t size, gfp_t gfp, int node)
 {
 	unsigned int order = get_order(size);
 	struct page *page;
 
 	if (__builtin_expect(order > MAX_PAGE_ORDER, 0))
 		return NULL;
+	(void)ctx;
 	page = alloc_pages_node(node, gfp & ~__GFP_HIGHMEM, order);
 	return page ? page_address(page) : NULL;
+}
+
+static __attribute__((noinline)) void *buddy_alloc_policy(size_t size, gfp_t gfp)
+{
+	return kmb_mm_backend_alloc_policy(buddy_alloc_node, NULL, size, gfp);
+}
+
+static void *buddy_alloc(size_t size, gfp_t gfp, int node)
+{
+	if (__builtin_expect(kmb_mm_backend_mpol_on, 0) && node == NUMA_NO_NODE)
+		return buddy_alloc_policy(size, gfp);
+	return buddy_alloc_node(NULL, size, gfp, node);
 }
 
 static void buddy_free(void *p, size_t size)
@@ -92,6 +106,7 @@ static const char *buddy_free_name(void)
 			KMB_CAP_CHECK,							\
 		.init = init_fn,							\
 		.fini = kmb_mm_backend_fini,						\
+		.thread_init = kmb_mm_backend_thread_init,				\
 		.alloc = buddy_alloc,							\
 		.free = buddy_free,							\
 		.stats = kmb_mm_backend_stats,						\

@@ -15,8 +15,21 @@ static int kmalloc_init(const struct kmb_backend_config *cfg, char *why, size_t 
 	return kmb_mm_backend_init(cfg, true, why, whylen);
 }
 
+static void *kmalloc_alloc_node(void *ctx, size_t size, gfp_t gfp, int node)
+{
+	(void)ctx;
+	return kmalloc_node(size, gfp, node);
+}
+
+static __attribute__((noinline)) void *kmalloc_alloc_policy(size_t size, gfp_t gfp)
+{
+	return kmb_mm_backend_alloc_policy(kmalloc_alloc_node, NULL, size, gfp);
+}
+
 static void *kmalloc_alloc(size_t size, gfp_t gfp, int node)
 {
+	if (__builtin_expect(kmb_mm_backend_mpol_on, 0) && node == NUMA_NO_NODE)
+		return kmalloc_alloc_policy(size, gfp);
 	return kmalloc_node(size, gfp, node);
 }
 
@@ -37,6 +50,7 @@ const struct kmb_backend_ops kmb_backend_kmalloc = {
 	.caps = KMB_CAP_NODE | KMB_CAP_GFP | KMB_CAP_STATS | KMB_CAP_CHECK,
 	.init = kmalloc_init,
 	.fini = kmb_mm_backend_fini,
+	.thread_init = kmb_mm_backend_thread_init,
 	.alloc = kmalloc_alloc,
 	.free = kmalloc_free,
 	.stats = kmb_mm_backend_stats,

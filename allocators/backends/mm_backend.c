@@ -1,5 +1,10 @@
 /*
  * mm_backend.c - the shared part of the kernel-style backends (mm_backend.h).
+ *
+ * The node policy is set by init, from the main thread while no benchmark thread runs, and
+ * only read afterwards.  Each thread keeps what the policy derives from its node (the farthest
+ * node, the bind order, its interleave position) in thread-local storage, tagged with the
+ * init's generation so that a thread left from an earlier backend recomputes it.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -9,9 +14,130 @@
 #include "kmbench/mm.h"
 #include "kmbench/slab.h"
 #include "mm_backend.h"
+#include "placement.h"
+#include "policy.h"
 
 static bool slab_up;
 unsigned long kmb_mm_backend_gen;
+
+bool kmb_mm_backend_mpol_on;
+static struct kmb_mempolicy mpol;		/* the run's policy, while mpol_on */
+static int il_nodes[KMB_MPOL_MAX_NODES];	/* the interleave set, in node order */
+static int il_count;
+
+static _Thread_local struct {
+	unsigned long gen;		/* kmb_mm_backend_gen this was computed for; 0: never */
+	int remote;			/* the node farthest from the thread's */
+	int nbind;			/* bind: the set's nodes, nearest to the thread's first */
+	int bind[KMB_MPOL_MAX_NODES];
+	unsigned int il_next;		/* interleave: the next index into il_nodes */
+} pt;
+
+/* Check the run's policy against the model's nodes and remember it. */
+static int mpol_setup(const struct kmb_mempolicy *p, char *why, size_t whylen)
+{
+	uint64_t nodes = p->mode == KMB_MPOL_INTERLEAVE ? kmb_mpol_intended(p, 0) : p->nodes;
+	int nr = kmb_mm_nr_nodes();
+	char text[256];
+
+	kmb_mm_backend_mpol_on = false;
+	if (p->mode == KMB_MPOL_DEFAULT)
+		return 0;
+	for (int n = nr; n < KMB_MPOL_MAX_NODES; n++) {
+		if (nodes >> n & 1) {
+			snprintf(why, whylen, "--numa-policy %s: the model has %d node%s (--mm-nodes), "
+				 "no node %d", kmb_mpol_format(p, text, sizeof(text)), nr,
+				 nr == 1 ? "" : "s", n);
+			return -ENODEV;
+		}
+	}
+	mpol = *p;
+	il_count = 0;
+	for (int n = 0; n < nr && n < KMB_MPOL_MAX_NODES; n++)
+		if (nodes >> n & 1)
+			il_nodes[il_count++] = n;
+	kmb_mm_backend_mpol_on = true;
+	return 0;
+}
+
+static int model_distance(void *ctx, int a, int b)
+{
+	(void)ctx;
+	return kmb_mm_config()->distance[a][b];
+}
+
+/*
+ * The thread's node, as numa_node_id() has it (the machine's node, modulo the model's nodes),
+ * and what the policy derives from it: the farthest node by the model's distances (the
+ * machine's, where the model has the machine's nodes), the bind set in distance order.
+ */
+int kmb_mm_backend_thread_init(void)
+{
+	int home = kmb_numa_node_self() % kmb_mm_nr_nodes();
+	uint64_t all = kmb_mm_nr_nodes() >= KMB_MPOL_MAX_NODES ? ~0ULL :
+		       (1ULL << kmb_mm_nr_nodes()) - 1;
+	uint64_t left = mpol.nodes;
+
+	pt.gen = kmb_mm_backend_gen;
+	pt.remote = kmb_farthest_node(home, all, model_distance, NULL);
+	if (pt.remote < 0)
+		pt.remote = home;	/* one node: remote is the only one there is */
+	pt.nbind = 0;
+	while (mpol.mode == KMB_MPOL_BIND && left) {	/* selection sort by distance */
+		int best = -1;
+
+		for (int n = 0; n < KMB_MPOL_MAX_NODES; n++)
+			if ((left >> n & 1) && (best < 0 || model_distance(NULL, home, n) <
+						model_distance(NULL, home, best)))
+				best = n;
+		pt.bind[pt.nbind++] = best;
+		left &= ~(1ULL << best);
+	}
+	pt.il_next = 0;
+	return 0;
+}
+
+void *kmb_mm_backend_alloc_policy(kmb_alloc_node_fn alloc_node, void *ctx, size_t size,
+				  gfp_t gfp)
+{
+	int node = NUMA_NO_NODE;
+	void *p;
+
+	if (pt.gen != kmb_mm_backend_gen)
+		kmb_mm_backend_thread_init();
+	switch (mpol.mode) {
+	case KMB_MPOL_NODE:
+		node = __builtin_ctzll(mpol.nodes);
+		gfp |= __GFP_THISNODE;
+		break;
+	case KMB_MPOL_PREFERRED:
+		node = __builtin_ctzll(mpol.nodes);
+		break;
+	case KMB_MPOL_REMOTE:
+		node = pt.remote;
+		gfp |= __GFP_THISNODE;
+		break;
+	case KMB_MPOL_INTERLEAVE:
+		node = il_nodes[pt.il_next++ % (unsigned int)il_count];
+		break;
+	case KMB_MPOL_BIND:
+		for (int i = 0; i < pt.nbind; i++) {
+			p = alloc_node(ctx, size, (gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_THISNODE |
+				       __GFP_NOWARN, pt.bind[i]);
+			if (p)
+				return p;
+		}
+		for (int i = 0; i < pt.nbind && gfpflags_allow_blocking(gfp); i++) {
+			p = alloc_node(ctx, size, gfp | __GFP_THISNODE, pt.bind[i]);
+			if (p)
+				return p;
+		}
+		return NULL;
+	default:	/* local: the thread's node, as NUMA_NO_NODE gives it */
+		break;
+	}
+	return alloc_node(ctx, size, gfp, node);
+}
 
 int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab, char *why,
 			size_t whylen)
@@ -29,6 +155,11 @@ int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab, char *w
 	if (r)
 		return r;
 	kmb_mm_backend_gen++;
+	r = mpol_setup(&cfg->mpol, why, whylen);
+	if (r) {
+		kmb_mm_teardown();
+		return r;
+	}
 	if (!slab)
 		return 0;
 	kmb_slab_set_debug(cfg->slub_debug);
@@ -45,6 +176,7 @@ int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab, char *w
 
 void kmb_mm_backend_fini(void)
 {
+	kmb_mm_backend_mpol_on = false;
 	if (slab_up)
 		kmem_cache_exit();
 	slab_up = false;

@@ -1,6 +1,21 @@
 /*
  * mm_backend.h - what the kernel-style backends (buddy, slab*, kmalloc) share: bringing up the
- * model of physical memory from the run's configuration, and reporting its state.
+ * model of physical memory from the run's configuration, reporting its state, and applying the
+ * run's node policy (struct kmb_backend_config.mpol) as the kernel's callers would: through
+ * the node argument of alloc_pages_node(), kmem_cache_alloc_node() and kmalloc_node().
+ *
+ * Node policies, for an allocation that names no node (NUMA_NO_NODE; an explicit node wins):
+ *   local          NUMA_NO_NODE: numa_node_id(), the thread's node, with fallback
+ *   node:N         N with __GFP_THISNODE
+ *   remote         the node farthest from the thread's, with __GFP_THISNODE
+ *   preferred:N    N, with fallback along N's zonelist
+ *   bind:LIST      LIST's nodes nearest first, each with __GFP_THISNODE: first without direct
+ *                  reclaim on any of them, then with the caller's flags (MPOL_BIND's nodemask
+ *                  walk in __alloc_pages, mm/page_alloc.c)
+ *   interleave     the next node of the set for each allocation, with fallback
+ *                  (interleave_nodes() in mm/mempolicy.c, the task's il_prev)
+ * The thread's node, its farthest node and its bind order are computed by thread_init
+ * (kmb_mm_backend_thread_init), or on the thread's first allocation under a policy.
  */
 #ifndef KMB_MM_BACKEND_H
 #define KMB_MM_BACKEND_H
@@ -9,8 +24,29 @@
 
 #include "kmbench/backend.h"
 
+/* Is a node policy in force (init got one other than KMB_MPOL_DEFAULT)?  Read first on every
+ * allocation path, so a run without a policy pays one predictable branch. */
+extern bool kmb_mm_backend_mpol_on;
+
+/* The adapter's allocation with an explicit node, which the policy calls; @ctx is the
+ * adapter's (the cache of an object cache), passed through. */
+typedef void *(*kmb_alloc_node_fn)(void *ctx, size_t size, gfp_t gfp, int node);
+
+/*
+ * kmb_mm_backend_alloc_policy - one allocation of @size with @gfp under the run's policy (the
+ * table above), through @alloc_node(@ctx, ...).  NULL when every node the policy allows
+ * failed.  Called by the adapters when kmb_mm_backend_mpol_on and the request names no node;
+ * any thread.
+ */
+void *kmb_mm_backend_alloc_policy(kmb_alloc_node_fn alloc_node, void *ctx, size_t size,
+				  gfp_t gfp);
+/* thread_init of the kernel-style backends: the calling thread's node and what the policy
+ * derives from it.  Always 0. */
+int kmb_mm_backend_thread_init(void);
+
 /* kmb_mm_backend_init - kmb_mm_init() with the run's memory options; @slab also brings up the
- * slab layer (kmem_cache_init).  0, or -errno with one line in why. */
+ * slab layer (kmem_cache_init).  A node policy naming a node the model lacks (--mm-nodes) fails
+ * with -ENODEV.  0, or -errno with one line in why. */
 int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab, char *why,
 			size_t whylen);
 /* kmb_mm_backend_fini - tear down what init brought up. */

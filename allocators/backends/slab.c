@@ -92,9 +92,12 @@ static __attribute__((noinline)) struct kmem_cache *cache_lookup(size_t size, sl
 }
 
 /* Each variant's last size per thread, tried first: a workload of one size costs two compares
- * and a tail call to the slab API. */
+ * and a tail call to the slab API.  @alloc_size is @size, or 0 under a node policy, so that
+ * the allocation's fast path, which serves requests without a node, sends them all to the
+ * slow path, where the policy picks the node (mm_backend.h), at no cost to a run without one. */
 struct last_one {
 	size_t size;
+	size_t alloc_size;
 	unsigned long gen;
 	struct kmem_cache *cache;
 };
@@ -153,8 +156,17 @@ static void *obj_cache_create(const char *name, size_t size, void (*ctor)(void *
 	return kmem_cache_create(full, (unsigned int)size, 0, flags, ctor);
 }
 
+static void *obj_cache_alloc_node(void *cache, size_t size, gfp_t gfp, int node)
+{
+	(void)size;
+	return kmem_cache_alloc_node(cache, gfp, node);
+}
+
+/* Under a node policy, the node it picks (mm_backend.h), as for alloc. */
 static void *obj_cache_alloc(void *cache, gfp_t gfp)
 {
+	if (__builtin_expect(kmb_mm_backend_mpol_on, 0))
+		return kmb_mm_backend_alloc_policy(obj_cache_alloc_node, cache, 0, gfp);
 	return kmem_cache_alloc(cache, gfp);
 }
 
@@ -182,21 +194,30 @@ static void obj_cache_destroy(void *cache)
 											\
 		l->cache = cache_for(size, (flags_));					\
 		l->size = l->cache ? size : 0;						\
+		l->alloc_size = kmb_mm_backend_mpol_on ? 0 : l->size;			\
 		l->gen = kmb_mm_backend_generation();					\
 		return l->cache;							\
+	}										\
+	static void *ident##_alloc_node(void *ctx, size_t size, gfp_t gfp, int node)	\
+	{										\
+		struct kmem_cache *s = ident##_cache(size);				\
+											\
+		(void)ctx;								\
+		return s ? kmem_cache_alloc_node(s, gfp, node) : NULL;			\
 	}										\
 	static __attribute__((noinline)) void *ident##_alloc_slow(size_t size,		\
 								   gfp_t gfp, int node)	\
 	{										\
-		struct kmem_cache *s = ident##_cache(size);				\
-											\
-		return s ? kmem_cache_alloc_node(s, gfp, node) : NULL;			\
+		if (kmb_mm_backend_mpol_on && node == NUMA_NO_NODE)			\
+			return kmb_mm_backend_alloc_policy(ident##_alloc_node, NULL, size, \
+							   gfp);				\
+		return ident##_alloc_node(NULL, size, gfp, node);			\
 	}										\
 	static void *ident##_alloc(size_t size, gfp_t gfp, int node)			\
 	{										\
 		struct last_one *l = &ident##_last;					\
 											\
-		if (__builtin_expect(l->size == size && node == NUMA_NO_NODE &&		\
+		if (__builtin_expect(l->alloc_size == size && node == NUMA_NO_NODE &&	\
 				     l->gen == kmb_mm_backend_generation(), 1))		\
 			return kmem_cache_alloc(l->cache, gfp);				\
 		return ident##_alloc_slow(size, gfp, node);				\
@@ -229,6 +250,7 @@ static void obj_cache_destroy(void *cache)
 			KMB_CAP_STATS | KMB_CAP_CHECK,					\
 		.init = ident##_init,							\
 		.fini = slab_fini,							\
+		.thread_init = kmb_mm_backend_thread_init,				\
 		.alloc = ident##_alloc,							\
 		.free = ident##_free,							\
 		.stats = kmb_mm_backend_stats,						\

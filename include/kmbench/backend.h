@@ -24,12 +24,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kmbench/gfp.h"
+#include "kmbench/mempolicy.h"
 
 /* What a backend offers; the conformance suite and the workloads check these bits. */
 enum kmb_backend_caps {
 	KMB_CAP_SIZED_FREE = 1u << 0,	/* free() uses the size it is given */
 	KMB_CAP_BULK = 1u << 1,		/* alloc_bulk/free_bulk are native, not loops */
-	KMB_CAP_NODE = 1u << 2,		/* honours the node argument */
+	KMB_CAP_NODE = 1u << 2,		/* honours the node argument, and applies the run's
+					 * node policy (config.mpol) itself */
 	KMB_CAP_GFP = 1u << 3,		/* honours GFP semantics beyond __GFP_ZERO */
 	KMB_CAP_PRELOAD = 1u << 4,	/* replaces malloc process-wide: needs its own process,
 					 * started with LD_PRELOAD=preload */
@@ -78,6 +80,14 @@ struct kmb_backend_config {
 				 * 0: the library's default */
 	int slab_mode;		/* enum kmb_percpu_mode of the slab caches' sheaves; 0: default */
 	unsigned int slub_debug;	/* SLAB_* debug flags for every cache (kmbench/slab.h) */
+	/*
+	 * The run's node policy (--numa-policy).  A KMB_CAP_NODE backend applies it to every
+	 * allocation that names no node (NUMA_NO_NODE), by choosing the node argument itself
+	 * (the kernel-style backends: allocators/backends/mm_backend.h); an explicit node always
+	 * wins.  Every other backend ignores it: the harness makes it each benchmark thread's
+	 * memory policy instead (set_mempolicy(2), numa/policy.h).  KMB_MPOL_DEFAULT: none.
+	 */
+	struct kmb_mempolicy mpol;
 };
 
 struct kmb_backend_ops {

@@ -37,8 +37,11 @@ expect "--sizes: '0' is not a size" run --sizes 0 --out "$tmp/run"
 expect "--sizes: '2G' is not a size" run --sizes 2G --out "$tmp/run"
 expect "--sizes: '4096' repeats 4096 bytes; give each size once" run --sizes 4K,4096 --out "$tmp/run"
 expect "--sizes: empty list" run --sizes= --out "$tmp/run"
-expect "--pin: unknown policy 'tight'; valid policies: compact, scatter, none" run --pin tight
-expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages, fragment, slab, ctor, mix, percpu, mempool" run --preset huge
+expect "--pin: unknown policy 'tight'; valid policies: compact, scatter, spread, node:N, none" run --pin tight
+expect "--pin: unknown policy 'node:x'; valid policies: compact, scatter, spread, node:N, none" run --pin node:x
+expect "--pin node:4095: there is no NUMA node 4095 here; nodes with CPUs: " run --pin node:4095 --out "$tmp/run"
+expect "--pin node:0: $((ncpu + 1)) threads but node 0 has only " run --pin node:0 --threads $((ncpu + 1)) --out "$tmp/run"
+expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages, fragment, slab, ctor, mix, percpu, mempool, vmalloc, numa" run --preset huge
 expect "unknown option '--frobnicate'; valid options:" run --frobnicate
 expect "--min-time: 'soon' is not a time" run --min-time soon
 expect "--repetitions: '0' is not a count" run --repetitions 0
@@ -64,7 +67,7 @@ expect "--percpu needs a value" run --percpu
 expect "--slab-percpu: 'cpu_lock' is not a per-CPU mode; valid: none, thread, cpu-lock, cpu-rseq" run --slab-percpu cpu_lock --out "$tmp/run"
 expect "--slab-percpu: '' is not a per-CPU mode; valid: none, thread, cpu-lock, cpu-rseq" run --slab-percpu= --out "$tmp/run"
 expect "--slab-percpu needs a value" run --slab-percpu
-expect "unknown workload 'counters'; valid workloads: churn, fragment, ctor, mix, remote-free, counter-percpu, counter-atomic, counter-packed" run --workloads counters --out "$tmp/run"
+expect "unknown workload 'counters'; valid workloads: churn, fragment, ctor, mix, remote-free, counter-percpu, counter-atomic, counter-packed, mempool-pressure, untouched, first-touch, access, vmtest-fix-size, vmtest-full-fit, vmtest-long-busy, vmtest-random-size, numa-matrix" run --workloads counters --out "$tmp/run"
 expect "--slub-debug: 'X' is not a slub_debug letter; valid: F, Z, P, U, or - for none" run --slub-debug=FX --out "$tmp/run"
 expect "--slub-debug: '-' is not a slub_debug letter; valid: F, Z, P, U, or - for none" run --slub-debug F- --out "$tmp/run"
 expect "--slub-debug: empty value; valid: F, Z, P, U, or - for none" run --slub-debug= --out "$tmp/run"
@@ -78,6 +81,23 @@ expect "--mempool-fail: '' is not a percentage; $pct" run --mempool-fail ,10 --o
 expect "--mempool-fail: 10% is given twice; give each rate once" run --mempool-fail 10,50,10% --out "$tmp/run"
 expect "--mempool-fail: empty list; $pct" run --mempool-fail= --out "$tmp/run"
 expect "--mempool-fail needs a value (PCT,...)" run --mempool-fail
+expect "--numa-policy: 'foo' is not a node policy; valid: local, node:N, remote, preferred:N, bind:LIST, interleave[:LIST] (LIST like 0,2-3)" run --numa-policy foo --out "$tmp/run"
+expect "--numa-policy: 'node:0,1': node takes one node; bind:LIST takes a set" run --numa-policy node:0,1 --out "$tmp/run"
+expect "--numa-policy: 'bind' needs a node list, e.g. bind:0,1" run --numa-policy=bind --out "$tmp/run"
+expect "--numa-policy: 'local:0': local takes no node" run --numa-policy local:0 --out "$tmp/run"
+expect "--numa-policy: 'interleave:0-x': '0-x' is not a node list" run --numa-policy interleave:0-x --out "$tmp/run"
+expect "--numa-policy: 'node:64': nodes above 63 are not supported" run --numa-policy node:64 --out "$tmp/run"
+# libnuma's trap: a node the machine lacks is refused, naming the nodes it has.
+expect "--numa-policy node:63: this machine has no node 63 with memory; nodes with memory: " run --numa-policy node:63 --out "$tmp/run"
+expect "--numa-policy interleave:0,63: this machine has no node 63 with memory" run --numa-policy interleave:0,63 --out "$tmp/run"
+if [ "$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)" -le 1 ]; then
+	expect "--numa-policy remote: needs two nodes with memory; this machine has one (node 0)" run --numa-policy remote --out "$tmp/run"
+fi
+expect "--numa-policy needs a value" run --numa-policy
+expect "--matrix-policies: unknown policy 'near'; valid: bind, preferred, local, remote, interleave" run --matrix-policies bind,near --out "$tmp/run"
+expect "--matrix-policies: empty list; valid: bind, preferred, local, remote, interleave" run --matrix-policies= --out "$tmp/run"
+expect "--matrix-buffer: '1000' is not a buffer size; give a multiple of 4K from 64K to 64G, e.g. 64M" run --matrix-buffer 1000 --out "$tmp/run"
+expect "--matrix-buffer: '32K' is not a buffer size" run --matrix-buffer 32K --out "$tmp/run"
 expect "unknown command 'runn'; valid commands: list, run, overhead, pairs, help" runn
 expect "--resume takes the options saved" run --resume "$tmp/run" --sizes 64
 expect "cannot read saved options" run --resume "$tmp/nonexistent"

@@ -31,6 +31,42 @@ MODES = {"default", "none", "thread", "cpu-lock", "cpu-rseq"}
 FAIL_WORKLOADS = {"mempool-pressure"}
 FAIL_BACKENDS = {"mempool"}
 LATENCY = ["lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns"]
+# numa-matrix runs on the backends that take a node only, one cell per (policy, memory node,
+# CPU node) of context.options.matrix, and checks where its own pages are.
+MATRIX = "numa-matrix"
+MATRIX_POLICIES = {"bind", "preferred", "local", "remote", "interleave"}
+
+
+def takes_node(backend):
+    return backend in ("libnuma", "kmalloc", "vmalloc") or backend.split("-")[0] in ("buddy", "slab")
+
+
+def single_node():
+    nodes = [d for d in os.listdir("/sys/devices/system/node") if d.startswith("node")
+             and d[4:].isdigit()] if os.path.isdir("/sys/devices/system/node") else []
+    return len(nodes) <= 1
+
+
+def check_placement(r, where):
+    """kmbench.placement on every allocating iteration run that did not fail; the counter
+    placement_ok exactly when it was checked; 1.0 everywhere on a one-node machine."""
+    pl = r["kmbench"].get("placement")
+    if not check(isinstance(pl, dict) and pl.get("status") in ("checked", "unavailable"),
+                 f"{where}: placement {pl}"):
+        return
+    if pl["status"] == "unavailable":
+        check(pl.get("reason") and "placement_ok" not in r, f"{where}: placement {pl}")
+        return
+    ok = r.get("placement_ok")
+    check(isinstance(ok, (int, float)) and 0 <= ok <= 1, f"{where}: placement_ok {ok}")
+    check(r.get("placement_pages") == pl.get("pages") == sum(pl["pages_per_node"].values())
+          and pl["pages"] > 0, f"{where}: placement pages {pl}")
+    check(abs(ok - pl["on_intended"] / pl["pages"]) < 1e-9, f"{where}: placement_ok {ok} {pl}")
+    if single_node():
+        check(ok == 1, f"{where}: placement_ok {ok} on a one-node machine")
+    if r["kmbench"]["workload"] == MATRIX and pl["intended"] != "":
+        # Node selection never misses: every page of a cell is where the cell asked.
+        check(ok == 1, f"{where}: numa-matrix placement_ok {ok}: {pl}")
 
 failures = []
 
@@ -133,6 +169,10 @@ def main():
           f"options.mempool_fail: {fails}")
     families = {}
     allocating = [w for w in opts["workloads"] if w not in NO_ALLOCATOR_WORKLOADS]
+    matrix = opts.get("matrix", {})
+    check(isinstance(opts.get("numa_policy"), str), f"options.numa_policy {opts.get('numa_policy')}")
+    check(set(matrix.get("policies", [])) <= MATRIX_POLICIES and matrix.get("buffer", 0) > 0,
+          f"options.matrix {matrix}")
     counting = [w for w in opts["workloads"] if w in NO_ALLOCATOR_WORKLOADS]
     if counting:
         want_backends = want_backends + [NO_ALLOCATOR]
@@ -161,6 +201,24 @@ def main():
             check((b == NO_ALLOCATOR) == (w in NO_ALLOCATOR_WORKLOADS),
                   f"{r.get('name')}: workload {w} under backend {b}")
         for w in counting if b == NO_ALLOCATOR else allocating:
+            if w == MATRIX:
+                cells = [r for r in mine if r["kmbench"]["workload"] == w]
+                want = matrix.get("cells", 0) if takes_node(b) else 0
+                for t in threads:
+                    got = {json.dumps(r["kmbench"]["params"], sort_keys=True) for r in cells
+                           if r["threads"] == t}
+                    check(len(got) == want and len([r for r in cells if r["threads"] == t])
+                          == want * opts["repetitions"],
+                          f"{b}/{w}/threads:{t}: {len(got)} cells, want {want}")
+                for r in cells:
+                    p = r["kmbench"]["params"]
+                    check(p.get("policy") in MATRIX_POLICIES and p.get("buffer") ==
+                          matrix.get("buffer") and isinstance(p.get("cpu_node"), int) and
+                          (p.get("mem_node", -1) >= 0) != (p["policy"] == "interleave"),
+                          f"{r.get('name')}: matrix params {p}")
+                    check(r["kmbench"]["pin"] == f"node:{p.get('cpu_node')}",
+                          f"{r.get('name')}: pin {r['kmbench']['pin']}")
+                continue
             # A workload without a size parameter (mix) has one cell per thread count.
             sized = any("size" in r["kmbench"]["params"] for r in mine
                         if r["kmbench"]["workload"] == w)
@@ -189,11 +247,20 @@ def main():
                       f"{where}: a backend with a cache per size must fail with "
                       f"'{SIZE_CACHES_ERROR}'")
                 continue
+            if m["workload"] == MATRIX and "threads but node" in str(r.get("error_message")):
+                continue    # more threads than the cell's CPU node has CPUs: its plan says so
             check(not r.get("error_occurred"), f"{where}: failed: {r.get('error_message')}")
             check(r["time_unit"] == "ns" and r["real_time"] > 0, f"{where}: real_time")
             check(r.get("items_per_second", 0) > 0, f"{where}: items_per_second")
             if m["workload"] in NO_ALLOCATOR_WORKLOADS:
                 check(m["params"] == {}, f"{where}: params {m['params']}, want {{}}")
+                check("placement" not in m and "placement_ok" not in r,
+                      f"{where}: placement of a workload that does not allocate")
+            else:
+                check_placement(r, where)
+            if m["workload"] == MATRIX:
+                check(r.get("load_ns", 0) > 0 and r.get("read_gbs", 0) > 0,
+                      f"{where}: load_ns {r.get('load_ns')} read_gbs {r.get('read_gbs')}")
             if m["workload"] == "counter-percpu":
                 check(r.get("percpu_rseq") in (0, 1), f"{where}: percpu_rseq")
             if m["workload"] in FAIL_WORKLOADS:

@@ -41,7 +41,7 @@ for b in jemalloc tcmalloc mimalloc; do
 	ok 0 3 -- --backend "$b" --pairs 1000
 done
 
-expect "kmbench pairs: unknown backend 'nosuch'; valid backends: glibc, jemalloc, tcmalloc, mimalloc, mmap, buddy, buddy-none, buddy-thread, buddy-cpu-lock, buddy-cpu-rseq, slab" --backend nosuch
+expect "kmbench pairs: unknown backend 'nosuch'; valid backends: glibc, jemalloc, tcmalloc, mimalloc, mmap, libnuma, buddy, buddy-none, buddy-thread, buddy-cpu-lock, buddy-cpu-rseq, slab" --backend nosuch
 expect "--backend is required; valid backends: glibc," --pairs 10
 expect "--size: '64x' is not a size; give bytes from 1 to 1G" --backend glibc --size 64x
 expect "--size: '0' is not a size" --backend glibc --size 0

@@ -362,8 +362,9 @@ static void run_plan(const struct kmb_topo *t, enum kmb_pin_policy policy, int n
 {
 	struct pinned p[GUEST_MAX_CPUS];
 	pthread_t th[GUEST_MAX_CPUS];
+	struct kmb_pin pin = { .policy = policy };
 
-	if (kmb_topo_pin_plan(t, policy, n, cpus, why, sizeof(why)))
+	if (kmb_topo_pin_plan(t, &pin, n, cpus, why, sizeof(why)))
 		fail_msg("plan %s for %d threads: %s", kmb_pin_policy_name(policy), n, why);
 	for (int i = 0; i < n; i++) {
 		p[i] = (struct pinned){ .t = t, .cpu = cpus[i], .pin_ret = 1, .ran_on = -1 };
