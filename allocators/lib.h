@@ -21,6 +21,16 @@
 #define always_inline	inline __attribute__((always_inline))
 #define cacheline_aligned __attribute__((aligned(64)))
 
+/* CHECK - in a validator with a (char *why, size_t whylen) out-parameter: when @cond fails,
+ * write the message and return -EUCLEAN (kmb_mm_check, kmb_vmalloc_check). */
+#define CHECK(cond, ...)						\
+	do {								\
+		if (!(cond)) {						\
+			snprintf(why, whylen, __VA_ARGS__);		\
+			return -EUCLEAN;				\
+		}							\
+	} while (0)
+
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 

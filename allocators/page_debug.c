@@ -246,14 +246,6 @@ void warn_alloc(gfp_t gfp, unsigned int order, int nid, const char *why)
 
 /* --- kmb_mm_check --- */
 
-#define CHECK(cond, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			snprintf(why, whylen, __VA_ARGS__);		\
-			return -EUCLEAN;				\
-		}							\
-	} while (0)
-
 static int check_zone_lists(struct zone *z, char *why, size_t whylen,
 			    unsigned long blocks[NR_PAGE_ORDERS])
 {

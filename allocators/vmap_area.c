@@ -441,14 +441,6 @@ int vmap_busy_walk(int (*fn)(struct vmap_area *va, void *arg), void *arg)
 
 /* --- the check --- */
 
-#define CHECK(cond, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			snprintf(why, whylen, __VA_ARGS__);		\
-			return -EUCLEAN;				\
-		}							\
-	} while (0)
-
 struct range_list {
 	unsigned long (*r)[2];
 	size_t n, cap;
