@@ -26,6 +26,7 @@
 
 #include "json.h"
 #include "placement.h"
+#include "wl_sync.h"
 #include "policy.h"
 #include "perf.h"
 #include "results.h"
@@ -46,6 +47,11 @@ struct family {
 	int *plans[KMB_MAX_LIST];	/* a matrix cell's plan per o.threads[i]; NULL: the run's
 					 * plans, or (matrix) that many threads do not fit */
 	char pin_name[32];
+	/* Every thread of a run passes it once its workload has returned (or it gave up before
+	 * running it): the placement probe allocates through the backend, and must not run while
+	 * another thread is still inside the workload, whose own end-of-run checks read the
+	 * allocator's state (mempool-pressure counts the reserve). */
+	struct wl_barrier ran;
 };
 
 struct child {
@@ -150,6 +156,7 @@ static void bench_thread(struct kmb_gb_state *st, void *arg)
 	policy = thread_policy(f, home, msg, sizeof(msg));
 	if (policy < 0) {
 		kmb_gb_skip_with_error(st, msg);
+		wl_barrier_wait(&f->ran, nt);
 		return;
 	}
 	if (plan && plan[ti] >= 0 && (r = kmb_topo_pin_self(c->topo, plan[ti]))) {
@@ -158,6 +165,7 @@ static void bench_thread(struct kmb_gb_state *st, void *arg)
 		kmb_gb_skip_with_error(st, msg);
 		if (policy)
 			kmb_mpol_reset_self();
+		wl_barrier_wait(&f->ran, nt);
 		return;
 	}
 	cpu = sched_getcpu();
@@ -168,6 +176,7 @@ static void bench_thread(struct kmb_gb_state *st, void *arg)
 		kmb_gb_skip_with_error(st, msg);
 		if (policy)
 			kmb_mpol_reset_self();
+		wl_barrier_wait(&f->ran, nt);
 		return;
 	}
 	perf = kmb_perf_open(c->perf_mask);
@@ -180,6 +189,7 @@ static void bench_thread(struct kmb_gb_state *st, void *arg)
 			report_counters(st, perf);
 		kmb_perf_close(perf);
 	}
+	wl_barrier_wait(&f->ran, nt);
 	if (f->place && !(f->w->flags & KMB_WL_OWN_PLACEMENT) && !kmb_gb_error_occurred(st))
 		kmb_probe_placement(c->b, f->p.size, kmb_mpol_intended(&c->o.mpol, home),
 				    &f->place[ti]);
@@ -299,6 +309,7 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 			int r;
 
 			f->index = index++;
+			f->ran = (struct wl_barrier)WL_BARRIER_INIT;
 			f->w = w;
 			f->c = c;
 			f->params = kmb_family_params(c->b, w);
