@@ -84,7 +84,7 @@ sorted({p["fail"] for b, w, p, r in rows if "fail" in p}) == [0, 10, 50, 100]'
 	--out "$tmp/p" > "$tmp/p.log" 2>&1
 ok "preset mempool: $(tail -2 "$tmp/p.log")" runs "$tmp/p" '
 o["preset"] == "mempool" and o["backends"] == ["mempool", "slab"] and
-o["workloads"] == ["mempool-pressure"] and o["sizes"] == [256] and o["batch"] == 100 and
+o["workloads"] == ["mempool-pressure"] and o["sizes"] == [256] and o["batch"] == [100] and
 o["mempool_fail"] == [0, 10, 50, 100] and len(rows) == 4 + 1'
 
 echo "$passed passed, $failed failed"

@@ -50,7 +50,7 @@ check("the preset's options", o["preset"] == "vmalloc"
       and o["backends"] == ["vmalloc", "kmalloc", "buddy"]
       and o["workloads"] == ["untouched", "first-touch", "access", "vmtest-fix-size",
                              "vmtest-full-fit", "vmtest-long-busy", "vmtest-random-size"]
-      and o["sizes"] == [4096, 65536] and o["threads"] == [1] and o["batch"] == 64
+      and o["sizes"] == [4096, 65536] and o["threads"] == [1] and o["batch"] == [64]
       and o["mm"]["node_mem"] == 1 << 30)
 
 # Every (backend, workload, params) the preset asks for, once: the sized workloads at each size,
