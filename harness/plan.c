@@ -402,7 +402,11 @@ void kmb_progress_cell_done(int fd, long long family, long long threads, double 
 	for (char *c = line; c < line + n - 1; c++)	/* one line, whatever the message holds */
 		if (*c == '\n')
 			*c = ' ';
-	/* One write below PIPE_BUF is atomic; a reader gone is not the child's problem. */
-	if (write(fd, line, (size_t)n) < 0 && errno != EPIPE)
+	/*
+	 * One write below PIPE_BUF is atomic.  When the parent is gone (killed), the write raises
+	 * SIGPIPE and ends this child as well: its part is never published, and no orphan goes
+	 * on writing into a run directory that a --resume may be completing.
+	 */
+	if (write(fd, line, (size_t)n) < 0)
 		return;
 }
