@@ -18,15 +18,16 @@
 #include "run.h"
 
 /*
- * The estimate's constants, fitted to the quick preset on the 2-core development VM
- * (kmbench run --preset quick: 76 cells; see the README): Google Benchmark's first
- * repetition costs about 1.5 x min_time (its trials up to the one aimed at 1.4 x), every
- * later one 1.4 x; each cell adds its threads' start, pinning and placement probe, and each
- * backend process its exec and init.
+ * The estimate's constants, fitted on the 2-core development VM: the quick preset of issue 13
+ * (210 cells of 3 x 0.1 s) took 100-105 s, 4.9 x min_time a cell; its first repetition, with
+ * Google Benchmark's shorter trials before the one aimed at 1.4 x min_time, costs about
+ * 2.1 x, every later one 1.4 x.  Each cell adds its threads' start, pinning and placement
+ * probe, and each backend process its exec and init (32 cells of 4 backends at
+ * --min-time 0.001 take 0.5 s).
  */
-#define EST_FIRST_REP	1.5
+#define EST_FIRST_REP	2.1
 #define EST_LATER_REP	1.4
-#define EST_CELL_S	0.02
+#define EST_CELL_S	0.01
 #define EST_THREAD_S	0.002
 #define EST_PROC_S	0.15
 

@@ -10,8 +10,7 @@
  *
  * The estimate models Google Benchmark's loop (benchmark_runner.cc): the first repetition
  * grows its iteration count until a trial lasts min_time (the last trial is aimed at 1.4 x
- * min_time, and the shorter trials before it add about a tenth more); later repetitions reuse
- * that count.  Add a fixed cost per cell (threads, pinning, the placement probe) and per
+ * min_time, and the shorter trials before it add more); later repetitions reuse that count.  Add a fixed cost per cell (threads, pinning, the placement probe) and per
  * backend process (exec, the backend's init).  During a run the estimate of what is left is
  * scaled by how the finished cells compared with their estimate.
  */
