@@ -10,19 +10,10 @@ set -u
 kmbench=$1 src=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
+. "$(dirname "$0")/lib.sh"
 py=/usr/bin/python3
 max=$(nproc)
 
-ok() {  # ok "what" command...: the command must succeed
-	local what=$1; shift
-	if "$@"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL: $what"
-	fi
-}
 
 # kmb NAME ARGS...: kmbench ARGS with stdout in $tmp/NAME.log, stderr in $tmp/NAME.err; it must
 # exit 0 (a run that wrote results but exited non-zero had a backend fail).
@@ -94,5 +85,4 @@ o["preset"] == "mempool" and o["backends"] == ["mempool", "slab"] and
 o["workloads"] == ["mempool-pressure"] and o["sizes"] == [256] and o["batch"] == [100] and
 o["mempool_fail"] == [0, 10, 50, 100] and len(rows) == 4 + 1'
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+kmb_test_end

@@ -8,18 +8,9 @@ set -u
 kmbench=$1 src=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
+. "$(dirname "$0")/lib.sh"
 py=/usr/bin/python3
 
-ok() {  # ok "what" command...: the command must succeed
-	local what=$1; shift
-	if "$@"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL: $what"
-	fi
-}
 
 # kmb NAME ARGS...: kmbench ARGS with stdout in $tmp/NAME.log, stderr in $tmp/NAME.err; it must
 # exit 0 (a run that wrote results but exited non-zero had a backend fail).
@@ -114,5 +105,4 @@ else
 	ok "rseq off here too: the note" grep -q "cpu-rseq asked for" "$tmp/s.err"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+kmb_test_end

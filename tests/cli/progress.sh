@@ -12,10 +12,8 @@ set -u
 kmbench=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { echo "ok: $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $1"; fail=$((fail + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+. "$(dirname "$0")/lib.sh"
+check() { ok "$1" eval "$2"; }  # check WHAT 'shell condition'
 
 opts=(--backends glibc,slab --workloads churn,counter-packed --sizes 64,4096 --batch 1,100
       --threads 1,max --min-time 0.01 --repetitions 2)
@@ -52,7 +50,7 @@ check "no Google Benchmark table without --verbose" '! grep -q "^Benchmark  *Tim
 check "the closing lines once" \
 	'[ "$(grep -c "^done: $want of $want cells in" "$tmp/run.txt")" -eq 1 ] &&
 	 [ "$(grep -c "^results: $tmp/run/results.json" "$tmp/run.txt")" -eq 1 ]'
-/usr/bin/python3 - "$tmp/run/results.json" "$nthreads" <<'EOF' && ok "batch list in names, params, options" || bad "batch list in names, params, options"
+/usr/bin/python3 - "$tmp/run/results.json" "$nthreads" <<'EOF' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: batch list in names, params, options"; }
 import json, sys
 d = json.load(open(sys.argv[1]))
 nt = int(sys.argv[2])
@@ -86,5 +84,4 @@ if command -v script > /dev/null; then
 else
 	echo "skip: script(1) not installed: the terminal case is not checked"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+kmb_test_end

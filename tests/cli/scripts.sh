@@ -67,7 +67,7 @@ mkdir -p "$tmp/bin" || exit 1
 printf '#!/bin/sh\necho "ctest was run: $*"\ntouch "%s/ctest-ran"\nexit 1\n' "$tmp" >"$tmp/bin/ctest"
 chmod +x "$tmp/bin/ctest" || exit 1
 
-passed=0 failed=0
+. "$(dirname "$0")/lib.sh"
 out="" rc=0
 run() {  # run NAME [VAR=VALUE...] COMMAND...: in the copy; its output in $out (and shown), status in $rc
 	local name=$1; shift
@@ -77,15 +77,6 @@ run() {  # run NAME [VAR=VALUE...] COMMAND...: in the copy; its output in $out (
 	out=$(cd "$copy" && timeout 600 env "$@" 2>&1); rc=$?
 	sed 's/^/  | /' <<<"$out"
 	echo "=== $name: exit $rc, $((SECONDS - t0)) s"
-}
-check() {  # check WHAT COMMAND...: one counted check; a failure is said and the test goes on
-	local what=$1; shift
-	if "$@"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL: $what"
-	fi
 }
 has() { [[ "$out" == *"$1"* ]]; }
 matches() { grep -qE -- "$1" <<<"$out"; }
@@ -99,59 +90,58 @@ tiny=(--preset smoke --backends glibc --workloads churn --threads 1 --quiet)
 
 # b. A configure that fails, then one that works.
 run b1-bench-no-hwloc PKG_CONFIG_LIBDIR="$tmp/pc-none" scripts/bench "${tiny[@]}" --out "$tmp/run-b1"
-check "b1: a failed configure exits non-zero" failed_rc
-check "b1: the output says the configure failed" has "configuring build/release failed"
-check "b1: the output shows CMake's error" has "A required package was not found"
-check "b1: the output names hwloc" has "'hwloc'"
-check "b1: the output names the Debian package libhwloc-dev" has "libhwloc-dev"
-check "b1: the output names the log" has "$copy/build/release.log"
-check "b1: the log is there" test -s "$copy/build/release.log"
-check "b1: nothing was run" test ! -e "$tmp/run-b1"
-check "b1: no build was attempted without a configure" lacks "Makefile: No such file"
+ok "b1: a failed configure exits non-zero" failed_rc
+ok "b1: the output says the configure failed" has "configuring build/release failed"
+ok "b1: the output shows CMake's error" has "A required package was not found"
+ok "b1: the output names hwloc" has "'hwloc'"
+ok "b1: the output names the Debian package libhwloc-dev" has "libhwloc-dev"
+ok "b1: the output names the log" has "$copy/build/release.log"
+ok "b1: the log is there" test -s "$copy/build/release.log"
+ok "b1: nothing was run" test ! -e "$tmp/run-b1"
+ok "b1: no build was attempted without a configure" lacks "Makefile: No such file"
 
 run b2-bench PKG_CONFIG_LIBDIR="$tmp/pc-build" scripts/bench "${tiny[@]}" --out "$tmp/run-b2"
-check "b2: the second scripts/bench exits 0" ok_rc
-check "b2: it configured again: build/release/Makefile" test -f "$copy/build/release/Makefile"
-check "b2: the build is quiet: no configure, compiler or make lines" \
+ok "b2: the second scripts/bench exits 0" ok_rc
+ok "b2: it configured again: build/release/Makefile" test -f "$copy/build/release/Makefile"
+ok "b2: the build is quiet: no configure, compiler or make lines" \
 	not matches '^-- |^\[ *[0-9]+%\]|Building C|Linking|Built target|warning:'
-check "b2: the run wrote results.json" test -s "$tmp/run-b2/results.json"
-check "b2: the report was written" test -s "$tmp/run-b2/index.html"
+ok "b2: the run wrote results.json" test -s "$tmp/run-b2/results.json"
+ok "b2: the report was written" test -s "$tmp/run-b2/index.html"
 
 # a. The release build has no tests and needed no cmocka; the debug build says what it needs.
 cache=$copy/build/release/CMakeCache.txt
-check "a: release is configured with BUILD_TESTING=OFF" grep -q '^BUILD_TESTING:[A-Z]*=OFF$' "$cache"
-check "a: release never looked for cmocka" not grep -qi cmocka "$cache"
-check "a: release has no tests" test ! -e "$copy/build/release/tests"
+ok "a: release is configured with BUILD_TESTING=OFF" grep -q '^BUILD_TESTING:[A-Z]*=OFF$' "$cache"
+ok "a: release never looked for cmocka" not grep -qi cmocka "$cache"
+ok "a: release has no tests" test ! -e "$copy/build/release/tests"
 run a1-version "$copy/build/release/harness/kmbench" --version
-check "a1: kmbench --version runs" ok_rc
+ok "a1: kmbench --version runs" ok_rc
 run a1-list "$copy/build/release/harness/kmbench" list
-check "a1: kmbench list runs" ok_rc
-check "a1: kmbench list names the glibc backend" has "glibc"
+ok "a1: kmbench list runs" ok_rc
+ok "a1: kmbench list names the glibc backend" has "glibc"
 run a2-test-no-cmocka PKG_CONFIG_LIBDIR="$tmp/pc-build" PATH="$tmp/bin:$PATH" scripts/test
-check "a2: scripts/test without cmocka exits non-zero" failed_rc
-check "a2: the output says the debug configure failed" has "configuring build/debug failed"
-check "a2: the output names libcmocka-dev" has "libcmocka-dev"
-check "a2: the output says scripts/test installs it" has "scripts/test installs"
-check "a2: the output names the log" has "$copy/build/debug.log"
-check "a2: no ctest was run" test ! -e "$tmp/ctest-ran"
+ok "a2: scripts/test without cmocka exits non-zero" failed_rc
+ok "a2: the output says the debug configure failed" has "configuring build/debug failed"
+ok "a2: the output names libcmocka-dev" has "libcmocka-dev"
+ok "a2: the output says scripts/test installs it" has "scripts/test installs"
+ok "a2: the output names the log" has "$copy/build/debug.log"
+ok "a2: no ctest was run" test ! -e "$tmp/ctest-ran"
 
 # c. A compile error: shown, and nothing that did not build is run.
 printf '\nint kmb_planted_error = kmb_planted_undeclared;\n' >>"$copy/numa/topology.c"
 run c1-bench-broken scripts/bench "${tiny[@]}" --out "$tmp/run-c1"
-check "c1: a failed build exits non-zero" failed_rc
-check "c1: the output says the build failed" has "building build/release failed"
-check "c1: the output shows the compiler's error line" \
+ok "c1: a failed build exits non-zero" failed_rc
+ok "c1: the output says the build failed" has "building build/release failed"
+ok "c1: the output shows the compiler's error line" \
 	matches "numa/topology.c:[0-9]+:[0-9]+: error: .{1,3}kmb_planted_undeclared.{1,3} undeclared"
-check "c1: the output names the log" has "$copy/build/release.log"
-check "c1: the kmbench of b2 is still there" test -x "$copy/build/release/harness/kmbench"
-check "c1: it was not run" test ! -e "$tmp/run-c1"
+ok "c1: the output names the log" has "$copy/build/release.log"
+ok "c1: the kmbench of b2 is still there" test -x "$copy/build/release/harness/kmbench"
+ok "c1: it was not run" test ! -e "$tmp/run-c1"
 run c2-test-broken PATH="$tmp/bin:$PATH" scripts/test
-check "c2: a failed build exits non-zero" failed_rc
-check "c2: the output says the debug build failed" has "building build/debug failed"
-check "c2: the output says the sanitize build failed" has "building build/sanitize failed"
-check "c2: the output shows the compiler's error line" \
+ok "c2: a failed build exits non-zero" failed_rc
+ok "c2: the output says the debug build failed" has "building build/debug failed"
+ok "c2: the output says the sanitize build failed" has "building build/sanitize failed"
+ok "c2: the output shows the compiler's error line" \
 	matches "numa/topology.c:[0-9]+:[0-9]+: error: .{1,3}kmb_planted_undeclared.{1,3} undeclared"
-check "c2: no ctest was run" test ! -e "$tmp/ctest-ran"
+ok "c2: no ctest was run" test ! -e "$tmp/ctest-ran"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+kmb_test_end
