@@ -216,6 +216,23 @@ def params_text(params):
     return " ".join(f"{k}:{v}" for k, v in params) or "-"
 
 
+def size_text(size):
+    """4 KiB, 2 MiB, ...: a size in bytes in the largest binary unit that divides it."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if size >= 1 << shift and size % (1 << shift) == 0:
+            return f"{size >> shift} {unit}"
+    return f"{size} B"
+
+
+def threads_text(threads):
+    return f"{threads} thread{'' if threads == 1 else 's'}"
+
+
+def group_anchor(workload, params):
+    """The id of a (workload, params) group's plots in the report."""
+    return "g-" + slug(f"{workload} {params_text(params)}")
+
+
 def fmt_ns(v):
     return "n/a" if v is None else f"{v:,.2f}" if abs(v) < 1000 else f"{v:,.0f}"
 
@@ -546,6 +563,57 @@ def slab_target(cells_, spec, params, threads, baselines, headlines):
         t.ratio = t.ns / t.baseline_ns
         t.met = bool(spec.met(t.ratio))
     return t
+
+
+# The backend families the report's figures group their backends by (small multiples: one
+# axes per family, never more than PANEL_LINES lines in one): (family, ((part, backends), ...)).
+# A family with more than PANEL_LINES - 1 backends in a run (one line is kept for the best
+# baseline, drawn for reference) gets one axes per part. Backends of no family come last.
+FAMILIES = (
+    ("baselines", (("baselines", BASELINES),)),
+    ("slab family", (("slab family", ("slab", "slab-packed", "slab-colored", "kmalloc",
+                                      "mempool")),
+                     ("slab per-CPU modes", ("slab-none", "slab-thread", "slab-cpu-lock",
+                                             "slab-cpu-rseq")))),
+    ("page family", (("page family", ("buddy", "buddy-none", "buddy-thread", "buddy-cpu-lock",
+                                      "buddy-cpu-rseq", "mmap", "libnuma")),)),
+    ("mapping family", (("mapping family", ("vmalloc",)),)),
+)
+OTHER_FAMILY = "other backends"
+PANEL_LINES = 8
+
+
+def panels(backends):
+    """[(title, [backends])], one axes of a figure each: all of backends in one ("all
+    backends") where they fit, PANEL_LINES or fewer; else one per family of FAMILIES that has
+    any of them (backends in the family's order), a family split into its parts where it has
+    more than PANEL_LINES - 1, then the backends of no family."""
+    backends = list(dict.fromkeys(backends))
+    if len(backends) <= PANEL_LINES:
+        return [("all backends", backends)] if backends else []
+    out, known = [], set()
+    for family, parts in FAMILIES:
+        present = [(title, [b for b in members if b in backends]) for title, members in parts]
+        known.update(b for _, members in parts for b in members)
+        present = [(title, members) for title, members in present if members]
+        if sum(len(m) for _, m in present) <= PANEL_LINES - 1 and present:
+            present = [(family, [b for _, m in present for b in m])]
+        out += present
+    rest = [b for b in backends if b not in known]
+    for i in range(0, len(rest), PANEL_LINES - 1):
+        out.append((OTHER_FAMILY, rest[i:i + PANEL_LINES - 1]))
+    return out
+
+
+def best_baseline(cells_, baselines=BASELINES):
+    """The baseline with the lowest median ns/op at the lowest thread count where any baseline
+    has a result, among cells_ (one group's); ties: the first of baselines. None without any."""
+    have = [c for c in cells_ if c.backend in baselines and c.ns]
+    if not have:
+        return None
+    low = min(c.threads for c in have)
+    return min((c for c in have if c.threads == low),
+               key=lambda c: (c.ns[0], baselines.index(c.backend))).backend
 
 
 # Aligned against packed: each of these over slab-packed, where both ran.

@@ -47,7 +47,7 @@ dl.meta { display: grid; grid-template-columns: max-content auto max-content aut
           gap: 2px 14px; margin: 8px 0 12px; }
 dl.meta dt { color: #5b6670; } dl.meta dd { margin: 0; font-family: ui-monospace, monospace; }
 p.summary { margin: 6px 0 12px; } nav a { margin-right: 14px; }
-.plots { display: flex; flex-wrap: wrap; gap: 12px; }
+.plots { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
 .plots img { box-sizing: border-box; width: calc(50% - 6px); min-width: 520px; max-width: 100%;
              height: auto; border: 1px solid #e3e7eb; }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0; }
@@ -199,17 +199,25 @@ def summary(ctx, cells, backends, sections):
 
 
 def plots(cells, backends):
-    colour = kmb_plots.colours(backends)
+    """Per (workload, params) group two figures: throughput against threads and ns/op at the
+    lowest and highest thread count, backends in small multiples by family. The counter
+    workloads are left to the Per-CPU caches section, which compares them."""
     out = ['<h2 id="plots">Throughput and time per operation</h2>',
            '<p class="note">Median over repetitions; error bars span min..max over '
-           "repetitions. ns/op is the wall-clock time one operation takes a thread (real_time x threads: "
-           "flat across thread counts means perfect scaling); Mops/s counts the "
-           "operations of all threads together.</p>"]
+           "repetitions. Mops/s counts the operations of all threads together; ns/op is the "
+           "wall-clock time one operation takes a thread (real_time x threads: flat across "
+           "thread counts means perfect scaling), shown at the lowest and highest thread "
+           "count. Backends are grouped by family where there are more than "
+           f"{kr.PANEL_LINES}, each group with the best baseline (dotted) for reference; "
+           f"axes are logarithmic where the values span more than {kmb_plots.LOG_SPAN:g}x.</p>"]
     for (workload, params), group in kr.groups(cells).items():
+        if workload in kr.COUNTER_WORKLOADS:
+            continue
         title = f"{workload} {kr.params_text(params)}"
-        out.append(f'<h3 id="g-{kr.slug(title)}">{esc(title)}</h3><div class="plots">')
+        out.append(f'<h3 id="{kr.group_anchor(workload, params)}">{esc(title)}</h3>'
+                   '<div class="plots">')
         for fn, what in ((kmb_plots.throughput, "throughput"), (kmb_plots.ns_per_op, "ns/op")):
-            png = fn(title, group, backends, colour)
+            png = fn(title, group, backends)
             out.append(f'<img alt="{esc(title)}: {what}" src="data:image/png;base64,{png}">')
         out.append("</div>")
     if not cells:
@@ -220,7 +228,7 @@ def plots(cells, backends):
 PAGE_BACKENDS = ("buddy", "mmap")   # the page allocator and its reference, mmap+touch+munmap
 
 
-def pages_block(cells, colour):
+def pages_block(cells):
     """Order sweep and targets of the buddy page allocator; "" without buddy churn runs."""
     if not any(c.workload == "churn" and c.backend == "buddy" for c in cells):
         return ""
@@ -232,7 +240,7 @@ def pages_block(cells, colour):
     sweeps = order_points(cells)
     for rest, points in sweeps.items():
         title = f"churn {kr.params_text(rest)}"
-        png = kmb_plots.order_sweep(title, points, colour)
+        png = kmb_plots.order_sweep(title, points)
         out.append(f'<img alt="{esc(title)}: ns per pair against order" '
                    f'src="data:image/png;base64,{png}">')
     out.append("</div>")
@@ -286,7 +294,7 @@ def fmt_ratio(r):
     return "n/a" if r is None else f"{r:,.1f}x" if r >= 10 else f"{r:.2f}x"
 
 
-def slab_block(cells, backends, colour):
+def slab_block(cells, backends):
     """Targets, size sweep, aligned against packed, constructor caching and memory efficiency
     of the kernel-style backends (kr.SLAB_BACKENDS); "" without any run of them."""
     if not any(c.backend in kr.SLAB_BACKENDS for c in cells):
@@ -297,7 +305,7 @@ def slab_block(cells, backends, colour):
            f"({esc(', '.join(kr.BASELINES))}): median ns per operation per thread over "
            "repetitions (real_time x threads), compared at the same size, batch and thread "
            "count.</p>",
-           slab_targets_table(kr.slab_targets(cells)), size_plot(cells, backends, colour),
+           slab_targets_table(kr.slab_targets(cells)), size_plot(cells, backends),
            packed_table(kr.packed_ratios(cells))]
     ctor = kr.ctor_groups(cells)
     if ctor:
@@ -374,7 +382,7 @@ def size_points(cells, backends):
     return batch, threads, points
 
 
-def size_plot(cells, backends, colour):
+def size_plot(cells, backends):
     """The size sweep at one batch and thread count (one figure), or a note why there is none."""
     found = size_points(cells, backends)
     if found is None:
@@ -385,10 +393,10 @@ def size_plot(cells, backends, colour):
     if len(sizes) < 2:
         return (f'<p class="note">No size plot: the churn runs at {esc(where)} have '
                 f"{len(sizes)} size; the plot needs two or more.</p>")
-    png = kmb_plots.size_sweep(where, points, colour, dashed=kr.BASELINES)
+    png = kmb_plots.size_sweep(where, points)
     return ('<p class="note">Median ns per pair against the object size (error bars '
             f"min..max over repetitions) at {esc(where)}: batch 1 where the kernel-style "
-            "backends ran it, and their smallest thread count. Baselines dashed.</p>"
+            "backends ran it, and their smallest thread count.</p>"
             f'<div class="plots"><img alt="{esc(where)}: ns per pair against size" '
             f'src="data:image/png;base64,{png}"></div>')
 
@@ -474,7 +482,7 @@ def fmt_bprb(v):
     return "n/a" if v is None else f"{v:.3f}"
 
 
-def percpu_block(cells, ctx, colour):
+def percpu_block(cells, ctx):
     """The per-CPU modes of the run, scaling per mode (slab with the baselines, buddy), the
     issue's targets, remote frees and the counters; "" without any run of a <layer>-<mode>
     backend, remote-free or a counter workload."""
@@ -488,8 +496,7 @@ def percpu_block(cells, ctx, colour):
            f"at {kr.PERCPU_SIZE['slab']} bytes, buddy at {kr.PERCPU_SIZE['buddy']} (order 0), "
            "churn at batch 1 where it ran (the hot pair). Plain slab, kmalloc and buddy follow "
            "the run's modes above; they are in their own sections.</p>"]
-    plots_ = [scaling_plot(cells, "slab", colour, kr.BASELINES),
-              scaling_plot(cells, "buddy", colour)]
+    plots_ = [scaling_plot(cells, "slab", kr.BASELINES), scaling_plot(cells, "buddy")]
     out.append('<div class="plots">' + "".join(p for p in plots_ if p.startswith("<img"))
                + "</div>")
     out += [p for p in plots_ if not p.startswith("<img")]
@@ -531,7 +538,7 @@ def percpu_modes(ctx):
     return head
 
 
-def scaling_plot(cells, layer, colour, baselines=()):
+def scaling_plot(cells, layer, baselines=()):
     """The layer's churn throughput against threads, one line per mode (and baseline): an
     <img>, or a note naming what is missing."""
     batch, lines = kr.scaling_lines(cells, layer, baselines)
@@ -541,7 +548,7 @@ def scaling_plot(cells, layer, colour, baselines=()):
                 f"{esc(kr.or_list(kr.variants(layer)))} at size:{size}.</p>")
     title = f"{layer} churn size:{size} batch:{kr.dash_text(batch)}"
     missing = [b for b in kr.variants(layer) if b not in lines]
-    png = kmb_plots.scaling(title, lines, colour, dashed=baselines)
+    png = kmb_plots.scaling(title, lines)
     img = (f'<img alt="{esc(title)}: throughput against threads" '
            f'src="data:image/png;base64,{png}">')
     if missing:
@@ -644,8 +651,7 @@ def counters_part(cells):
             lines[w] = pts
     out = [head]
     if lines:
-        colour = kmb_plots.colours(list(kr.COUNTER_WORKLOADS))
-        png = kmb_plots.scaling("counters", lines, colour)
+        png = kmb_plots.scaling("counters", lines)
         out.append('<div class="plots"><img alt="counters: throughput against threads" '
                    f'src="data:image/png;base64,{png}"></div>')
     head_row = (["threads"] + [f"{w} Mops/s" for w in kr.COUNTER_WORKLOADS]
@@ -918,7 +924,7 @@ VM_HEAD = (["size", "threads", "workload"] + [f"{b} ns" for b in kr.VM_BACKENDS]
            + [f"{b} page faults per op" for b in kr.VM_BACKENDS])
 
 
-def vmalloc_block(cells, ctx, colour):
+def vmalloc_block(cells, ctx):
     """vmalloc against kmalloc against __get_free_pages (buddy) over the sizes: the issue's
     target, ns/op against size per workload, a table per size with the page faults and the
     ratios, the test_vmalloc patterns and the mapping layer's stats; "" without any run of the
@@ -938,7 +944,7 @@ def vmalloc_block(cells, ctx, colour):
            "thread (real_time x threads), median over repetitions.</p>"]
     if kr.vm_cells(cells):
         out.append(vm_target_table(kr.vm_targets(cells, counters_ctx)))
-        out.append(vm_plots(cells, colour))
+        out.append(vm_plots(cells))
         out.append(vm_table(cells, counters_ctx))
     else:
         out.append('<p class="note missing">No untouched, first-touch or access run of '
@@ -975,7 +981,7 @@ def vm_target_table(targets):
             + table("vmalloc-targets-table", head_cells(VM_TARGET_HEAD), rows))
 
 
-def vm_plots(cells, colour):
+def vm_plots(cells):
     """ns/op against size per workload, one line per backend: at the lowest thread count, then
     at the highest where the file has more than one."""
     threads = kr.vm_threads(cells)
@@ -989,7 +995,7 @@ def vm_plots(cells, colour):
             if not points:
                 continue
             title = f"{w} threads:{t}"
-            png = kmb_plots.vm_sweep(title, points, colour, VM_WHAT[w])
+            png = kmb_plots.vm_sweep(title, points, VM_WHAT[w])
             out.append(f'<img alt="{esc(title)}: ns/op against size" '
                        f'src="data:image/png;base64,{png}">')
         out.append("</div>")
@@ -1092,7 +1098,7 @@ def vm_stats_part(ctx):
     return "\n".join(out)
 
 
-def fragmentation_block(cells, backends, colour):
+def fragmentation_block(cells, backends):
     """Series counters (<name>_at_<N>k) over steps, one plot per workload; "" without any."""
     by_workload = {}
     for c in sorted(cells, key=lambda c: (backends.index(c.backend), c.sort_key())):
@@ -1110,7 +1116,7 @@ def fragmentation_block(cells, backends, colour):
            "Backends without an index are left out of the lower panel.</p>",
            '<div class="plots">']
     for workload, lines in by_workload.items():
-        png = kmb_plots.fragmentation(workload, lines, colour)
+        png = kmb_plots.fragmentation(workload, lines)
         out.append(f'<img alt="{esc(workload)}: fragmentation over time" '
                    f'src="data:image/png;base64,{png}">')
     out.append("</div>")
@@ -1298,16 +1304,15 @@ def render(data, path, title=None):
     run = run_id(data)
     title = title or f"kmbench results: {run or os.path.basename(path)}"
     made = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    colour = kmb_plots.colours(backends)
     sections = [  # (anchor, nav title, HTML or "" where the file has nothing for it)
         ("plots", "Plots", plots(cells, backends)),
-        ("pages", "Page allocator", pages_block(cells, colour)),
-        ("slab", "Slab and kmalloc", slab_block(cells, backends, colour)),
-        ("percpu", "Per-CPU caches", percpu_block(cells, ctx, colour)),
+        ("pages", "Page allocator", pages_block(cells)),
+        ("slab", "Slab and kmalloc", slab_block(cells, backends)),
+        ("percpu", "Per-CPU caches", percpu_block(cells, ctx)),
         ("mempool", "mempool", mempool_block(cells)),
-        ("vmalloc", "vmalloc", vmalloc_block(cells, ctx, colour)),
+        ("vmalloc", "vmalloc", vmalloc_block(cells, ctx)),
         ("numa", "NUMA", numa_block(cells, data, ctx, backends)),
-        ("fragmentation", "Fragmentation", fragmentation_block(cells, backends, colour)),
+        ("fragmentation", "Fragmentation", fragmentation_block(cells, backends)),
         ("results", "Results", results_table(cells, counters_ctx)),
         ("backends", "Backends", backends_block(ctx, cells, backends)),
         ("state", "Allocator state", state_block(ctx)),
