@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 
 #include "json.h"
 #include "placement.h"
+#include "plan.h"
 #include "wl_sync.h"
 #include "policy.h"
 #include "perf.h"
@@ -62,6 +64,11 @@ struct child {
 	int *plans[KMB_MAX_LIST];	/* per o.threads[i]: the OS CPU of each thread */
 	struct kmb_atomic_file part;
 	char host[256];
+	/* Progress (plan.h): the parent's pipe, and the repetitions of the cell being reported. */
+	int progress_fd;
+	double rep_ns[64];
+	int nrep;
+	char rep_error[256];
 };
 
 static const int *plan_for(const struct child *c, int nthreads)
@@ -199,6 +206,41 @@ static void bench_thread(struct kmb_gb_state *st, void *arg)
 		kmb_mpol_reset_self();	/* thread 0 is the main thread: it runs the next family */
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * A cell's repetitions arrive together, in order, before its aggregates: after the last one,
+ * tell the parent the cell is done, with the median of the repetitions that did not fail
+ * (ns per operation as one thread sees it: real time x threads).
+ */
+static void progress(struct child *c, const struct kmb_gb_run *r, long long family)
+{
+	int n = 0;
+	double v = NAN;
+
+	if (c->progress_fd < 0 || r->aggregate)
+		return;
+	if (r->repetition_index == 0)
+		c->nrep = 0, c->rep_error[0] = '\0';
+	if (r->error)
+		snprintf(c->rep_error, sizeof(c->rep_error), "%s", r->error_message);
+	else if (c->nrep < (int)(sizeof(c->rep_ns) / sizeof(c->rep_ns[0])))
+		c->rep_ns[c->nrep++] = r->real_time_ns * (double)r->threads;
+	if (r->repetition_index + 1 < r->repetitions)
+		return;
+	n = c->nrep;
+	if (n) {
+		qsort(c->rep_ns, (size_t)n, sizeof(double), cmp_double);
+		v = n % 2 ? c->rep_ns[n / 2] : (c->rep_ns[n / 2 - 1] + c->rep_ns[n / 2]) / 2;
+	}
+	kmb_progress_cell_done(c->progress_fd, family, r->threads, v, n ? NULL : c->rep_error);
+}
+
 static void on_run(const struct kmb_gb_run *r, void *ctx)
 {
 	struct child *c = ctx;
@@ -218,6 +260,7 @@ static void on_run(const struct kmb_gb_run *r, void *ctx)
 		m.placement = &all;
 	}
 	kmb_results_write_run(c->part.f, r, &m);
+	progress(c, r, f->index);
 }
 
 static void stats_num(void *ctx, const char *key, double v)
@@ -289,7 +332,7 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 	size_t n = kmb_matrix_families(&c->o, c->b), nb = kmb_matrix_backends(&c->o, order);
 	long long index = 0;
 
-	/* Global order (matrix.c): backend, workload, size, failure rate.  Count earlier backends'
+	/* Global order (matrix.c): backend, workload, size, batch, failure rate.  Count earlier backends'
 	 * families. */
 	for (size_t bi = 0; bi < nb && order[bi] != c->b; bi++)
 		index += (long long)kmb_matrix_families(&c->o, order[bi]);
@@ -299,13 +342,12 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 	*nfam = 0;
 	for (size_t wi = 0; wi < c->o.nworkloads; wi++) {
 		const struct kmb_workload *w = c->o.workloads[wi];
-		size_t nfail = kmb_family_fails(&c->o, c->b, w);
 		size_t ncells = kmb_family_count(&c->o, c->b, w);
 
 		for (size_t ci = 0; ci < ncells; ci++) {
 			struct family *f = &(*fams)[(*nfam)++];
 			struct kmb_gb_bench_opts bo = { c->o.threads, c->o.nthreads, true };
-			char name[256], params[160];
+			char name[256];
 			int r;
 
 			f->index = index++;
@@ -313,9 +355,7 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 			f->w = w;
 			f->c = c;
 			f->params = kmb_family_params(c->b, w);
-			f->p.size = c->o.sizes[(w->flags & KMB_WL_NODE_MATRIX) ? 0 : ci / nfail];
-			f->p.batch = c->o.batch;
-			f->p.fail = (f->params & KMB_P_FAIL) ? c->o.mempool_fail[ci % nfail] : 0;
+			kmb_family_decode(&c->o, c->b, w, ci, &f->p);
 			f->pin = c->o.pin;
 			if ((w->flags & KMB_WL_NODE_MATRIX) && (r = matrix_family(c, f, ci)))
 				return r;
@@ -327,9 +367,7 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 					return -ENOMEM;
 				f->p.placement = f->place;
 			}
-			kmb_results_param_name(params, sizeof(params), f->params, &f->p);
-			snprintf(name, sizeof(name), "%s/%s%s%s", w->name, c->b->name,
-				 *params ? "/" : "", params);
+			kmb_family_name(name, sizeof(name), c->b, w, &f->p);
 			r = kmb_gb_register(name, bench_thread, f, &bo);
 			if (r)
 				return r;
@@ -338,19 +376,14 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 	return 0;
 }
 
-/* A numa-matrix family: cell @k's parameters, and its plans, node:<cpu node>, for each thread
- * count (NULL where that many threads do not fit on the node: those runs fail with the plan's
- * message). */
+/* A numa-matrix family (kmb_family_decode set its cell's parameters): its plans, node:<cpu
+ * node>, for each thread count (NULL where that many threads do not fit on the node: those
+ * runs fail with the plan's message). */
 static int matrix_family(struct child *c, struct family *f, size_t k)
 {
 	const struct kmb_matrix_cell *cell = &c->o.matrix[k];
 	char err[256];
 
-	f->p.policy = cell->policy;
-	f->p.mem_node = cell->mem_node;
-	f->p.cpu_node = cell->cpu_node;
-	f->p.buffer = c->o.matrix_buffer;
-	f->p.mem_nodes = c->o.matrix_mem_nodes;
 	f->pin = (struct kmb_pin){ KMB_PIN_NODE, cell->cpu_node };
 	for (size_t i = 0; i < c->o.nthreads; i++) {
 		f->plans[i] = calloc((size_t)c->o.threads[i], sizeof(int));
@@ -383,7 +416,8 @@ int kmb_run_child(const char *dir, const char *backend)
 		fprintf(stderr, "kmbench child: %s\n", err);
 		goto out;
 	}
-	c->o.quiet = getenv("KMB_QUIET") != NULL;
+	c->o.verbose = getenv("KMB_VERBOSE") != NULL;
+	c->progress_fd = getenv(KMB_PROGRESS_ENV) ? atoi(getenv(KMB_PROGRESS_ENV)) : -1;
 	c->b = kmb_matrix_find(backend);
 	c->topo = kmb_topo_load(NULL, NULL, err, sizeof(err));
 	if (!c->b || !c->topo || kmb_options_resolve(&c->o, c->topo, err, sizeof(err))) {
@@ -423,7 +457,7 @@ int kmb_run_child(const char *dir, const char *backend)
 			 open_part(c, dir) || kmb_atomic_commit(&c->part);
 		goto out;
 	}
-	struct kmb_gb_global_opts go = { c->o.min_time, c->o.repetitions, !c->o.quiet, NULL };
+	struct kmb_gb_global_opts go = { c->o.min_time, c->o.repetitions, c->o.verbose, NULL };
 
 	kmb_gb_add_context("kmbench_backend", c->b->name);	/* in the console header */
 	kmb_gb_add_context("kmbench_run_id", c->o.run_id);

@@ -3,6 +3,7 @@
  *
  *   kmbench list                what can run here: backends, workloads, presets, counters
  *   kmbench run [options]       run a matrix, write results.json (harness/options.c)
+ *   kmbench plan [options]      the cells, pinning and estimated time of that run (plan.c)
  *   kmbench overhead [options]  the harness's own loop cost against native C++
  *   kmbench pairs [options]     alloc+free pairs of one backend, for instruction counts (pairs.c)
  *   kmbench help | --help | --version
@@ -28,6 +29,8 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  list                     backends, workloads, presets and counters available here\n"
 		"  run [options]            run a matrix and write its results (options below)\n"
+		"  plan [options]           what `run` with these options would do: its cells, the\n"
+		"                           pinning of every thread, the estimated time; runs nothing\n"
 		"  overhead [options]       the C wrapper's loop cost against the same loop in C++\n"
 		"  pairs --backend NAME [--size BYTES] [--pairs N] [--batch B]\n"
 		"                           alloc+free pairs in kmb_pairs_loop(), for callgrind\n"
@@ -107,23 +110,27 @@ int main(int argc, char **argv)
 		return kmb_run_pairs(argc - 2, argv + 2);
 	if (!strcmp(cmd, "child") && argc == 4)	/* internal: started by `run` */
 		return kmb_run_child(argv[2], argv[3]);
-	if (!strcmp(cmd, "run")) {
+	if (!strcmp(cmd, "run") || !strcmp(cmd, "plan")) {
 		if (kmb_options_parse(&o, argc - 2, argv + 2, err, sizeof(err))) {
-			fprintf(stderr, "kmbench run: %s\n", err);
+			fprintf(stderr, "kmbench %s: %s\n", cmd, err);
 			return 2;
 		}
 		if (o.resume) {
 			for (int i = 2; i < argc; i++)
 				if (strncmp(argv[i], "--resume", 8) && strcmp(argv[i], "--quiet") &&
+				    strcmp(argv[i], "--verbose") &&
 				    (i == 2 || strcmp(argv[i - 1], "--resume"))) {
-					fprintf(stderr, "kmbench run: --resume takes the options saved "
-						"in the run directory; give no other option than --quiet\n");
+					fprintf(stderr, "kmbench %s: --resume takes the options saved "
+						"in the run directory; give no other option than "
+						"--quiet or --verbose\n", cmd);
 					return 2;
 				}
 		}
+		if (!strcmp(cmd, "plan"))
+			o.dry_run = true;
 		return kmb_run_parent(&o);
 	}
-	fprintf(stderr, "kmbench: unknown command '%s'; valid commands: list, run, overhead, pairs, "
-		"help\n", cmd);
+	fprintf(stderr, "kmbench: unknown command '%s'; valid commands: list, run, plan, overhead, "
+		"pairs, help\n", cmd);
 	return 2;
 }

@@ -14,16 +14,21 @@
  * mempool backend); the other backends run it once, at no rate and without the parameter, so
  * their rows are not multiplied.  No other workload sees the rates.
  *
+ * A workload with KMB_P_BATCH runs once per --batch value, each a family with the batch in its
+ * name (churn at batch 1 is the hot pair, at 100 a batched case); the others run once.
+ *
  * A workload flagged KMB_WL_NODE_MATRIX (numa-matrix) runs on the backends that take a node
  * (KMB_CAP_NODE) only, one family per cell the run resolved (options.h: policy, memory node,
  * CPU node), and no size: it builds its buffers from pages.
  *
  * Family order, the results' family_index: backends in kmb_matrix_backends() order, then
- * workloads in the run's order, then sizes (or matrix cells), then failure rates.  Every
+ * workloads in the run's order, then sizes (or matrix cells), then batches, then failure rates.  Every
  * process computes the same order.
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "results.h"
 #include "run.h"
 
 static int no_allocator_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
@@ -98,6 +103,11 @@ size_t kmb_family_fails(const struct kmb_options *o, const struct kmb_backend_op
 	return (kmb_family_params(b, w) & KMB_P_FAIL) ? o->nmempool_fail : 1;
 }
 
+size_t kmb_family_batches(const struct kmb_options *o, const struct kmb_workload *w)
+{
+	return (w->params & KMB_P_BATCH) ? o->nbatches : 1;
+}
+
 size_t kmb_family_count(const struct kmb_options *o, const struct kmb_backend_ops *b,
 			const struct kmb_workload *w)
 {
@@ -107,7 +117,8 @@ size_t kmb_family_count(const struct kmb_options *o, const struct kmb_backend_op
 		return 0;
 	if (w->flags & KMB_WL_NODE_MATRIX)
 		return (b->caps & KMB_CAP_NODE) ? o->nmatrix : 0;
-	return ((w->params & KMB_P_SIZE) ? o->nsizes : 1) * kmb_family_fails(o, b, w);
+	return ((w->params & KMB_P_SIZE) ? o->nsizes : 1) * kmb_family_batches(o, w) *
+	       kmb_family_fails(o, b, w);
 }
 
 const char *kmb_matrix_why_none(const struct kmb_options *o, const struct kmb_backend_ops *b)
@@ -136,4 +147,32 @@ size_t kmb_matrix_families(const struct kmb_options *o, const struct kmb_backend
 	for (size_t i = 0; i < o->nworkloads; i++)
 		n += kmb_family_count(o, b, o->workloads[i]);
 	return n;
+}
+
+void kmb_family_decode(const struct kmb_options *o, const struct kmb_backend_ops *b,
+		       const struct kmb_workload *w, size_t ci, struct kmb_workload_params *p)
+{
+	size_t nfail = kmb_family_fails(o, b, w), nbatch = kmb_family_batches(o, w);
+	bool matrix = w->flags & KMB_WL_NODE_MATRIX;
+
+	/* ci runs over sizes (or matrix cells), then batches, then failure rates */
+	p->size = o->sizes[matrix ? 0 : ci / (nfail * nbatch)];
+	p->batch = o->batches[matrix ? 0 : ci / nfail % nbatch];
+	p->fail = (kmb_family_params(b, w) & KMB_P_FAIL) ? o->mempool_fail[ci % nfail] : 0;
+	if (matrix) {
+		p->policy = o->matrix[ci].policy;
+		p->mem_node = o->matrix[ci].mem_node;
+		p->cpu_node = o->matrix[ci].cpu_node;
+		p->buffer = o->matrix_buffer;
+		p->mem_nodes = o->matrix_mem_nodes;
+	}
+}
+
+void kmb_family_name(char *buf, size_t len, const struct kmb_backend_ops *b,
+		     const struct kmb_workload *w, const struct kmb_workload_params *p)
+{
+	char params[160];
+
+	kmb_results_param_name(params, sizeof(params), kmb_family_params(b, w), p);
+	snprintf(buf, len, "%s/%s%s%s", w->name, b->name, *params ? "/" : "", params);
 }

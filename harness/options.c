@@ -26,9 +26,18 @@
 #define MM_DEFAULT_DMA KMB_MM_DEFAULT_DMA
 
 const struct kmb_preset kmb_presets[] = {
-	{ "quick", "every backend, churn at 5 sizes, 1..nproc threads (powers of two); ~1 min on 2 cores",
-	  { "--backends=all", "--workloads=churn", "--threads=pow2", "--sizes=16,64,256,1K,4K",
-	    "--batch=100", "--min-time=0.1", "--repetitions=3", NULL } },
+	/* Issue 13: a first run that answers in under a minute on 2 cores.  The malloc
+	 * baselines against slab (SLAB_HWCACHE_ALIGN, per-CPU sheaves), slab-packed (aligned
+	 * against packed), slab-none (no per-CPU cache: what the sheaves buy), kmalloc and
+	 * buddy; the hot pair (batch 1) and a batched case (100 live objects) at 64 B and 4 KiB
+	 * (buddy: order-0 pages at both), at one thread and at every CPU; and the per-thread
+	 * counters on their own lines against packed into one line (false sharing, no
+	 * allocator). */
+	{ "quick", "the headline questions in under a minute on 2 cores: baselines against slab, "
+	  "slab-packed, slab-none, kmalloc, buddy; hot pair and batch 100; 1 and max threads",
+	  { "--backends=glibc,jemalloc,tcmalloc,mimalloc,slab,slab-packed,slab-none,kmalloc,buddy",
+	    "--workloads=churn,counter-percpu,counter-packed", "--threads=1,max",
+	    "--sizes=64,4096", "--batch=1,100", "--min-time=0.1", "--repetitions=3", NULL } },
 	{ "full", "every backend and workload over the kmalloc size classes, every thread count",
 	  { "--backends=all", "--workloads=all", "--threads=1-max",
 	    "--sizes=8,16,32,64,96,128,192,256,512,1K,2K,4K,8K", "--batch=100", "--min-time=0.5",
@@ -326,13 +335,28 @@ static int parse_sizes(struct kmb_options *o, const char *arg, char *err, size_t
 	return 0;
 }
 
+#define BATCH_HELP "give 1 to 1000000 objects, comma-separated, e.g. 1,100"
+
+/* --batch 1,100: each a family of its own for the workloads with KMB_P_BATCH (matrix.c). */
 static int parse_batch(struct kmb_options *o, const char *arg, char *err, size_t errlen)
 {
-	long v;
+	char item[64];
 
-	if (parse_long(arg, 1, 1000000, &v))
-		return ERR("--batch: '%s' is not a batch size; give 1 to 1000000", arg);
-	o->batch = (size_t)v;
+	o->nbatches = 0;
+	while (next_item(&arg, item, sizeof(item))) {
+		long v;
+
+		if (parse_long(item, 1, 1000000, &v))
+			return ERR("--batch: '%s' is not a batch size; " BATCH_HELP, item);
+		for (size_t i = 0; i < o->nbatches; i++)
+			if (o->batches[i] == (size_t)v)
+				return ERR("--batch: %ld is given twice; give each batch once", v);
+		if (o->nbatches == KMB_MAX_LIST)
+			return ERR("--batch: more than %d batch sizes", KMB_MAX_LIST);
+		o->batches[o->nbatches++] = (size_t)v;
+	}
+	if (!o->nbatches)
+		return ERR("--batch: empty list; " BATCH_HELP);
 	return 0;
 }
 
@@ -678,6 +702,20 @@ static int parse_quiet(struct kmb_options *o, const char *arg, char *err, size_t
 	return 0;
 }
 
+static int parse_verbose(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	o->verbose = true;
+	return 0;
+}
+
+static int parse_dry_run(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	o->dry_run = true;
+	return 0;
+}
+
 static int parse_run_id(struct kmb_options *o, const char *arg, char *err, size_t errlen)
 {
 	for (const char *c = arg; *c; c++)
@@ -697,7 +735,8 @@ static const struct opt_def opts[] = {
 	{ "workloads", "LIST", "workloads, comma-separated, or 'all'", parse_workloads },
 	{ "threads", "SPEC", "thread counts: 1,2,4 | 1-8 | max | pow2", parse_threads },
 	{ "sizes", "LIST", "object sizes in bytes: 16,64,4K,1M", parse_sizes },
-	{ "batch", "N", "objects live per thread before they are freed (churn)", parse_batch },
+	{ "batch", "LIST", "objects live per thread before they are freed (churn), one family "
+	  "each: 1 is the hot pair", parse_batch },
 	{ "mempool-fail", "PCT,...", "percent of the underlying allocations made to fail, one "
 	  "family each: mempool-pressure on the mempool backend (default 0)", parse_mempool_fail },
 	{ "pin", "POLICY", "thread pinning: compact (default), scatter, spread (round robin over "
@@ -730,7 +769,10 @@ static const struct opt_def opts[] = {
 	{ "out", "DIR", "run directory (default results/runs/<run-id>)", parse_out },
 	{ "resume", "DIR", "complete an interrupted run in DIR with its saved options", parse_resume },
 	{ "run-id", "ID", "identifier of the run (default <time>-<host>-<pid>)", parse_run_id },
-	{ "quiet", NULL, "no console table, only the summary", parse_quiet },
+	{ "quiet", NULL, "no progress: only the run's first and last lines", parse_quiet },
+	{ "verbose", NULL, "Google Benchmark's console tables as well as the progress", parse_verbose },
+	{ "dry-run", NULL, "print the plan (cells, pinning, estimated time) and run nothing: "
+	  "the same as `kmbench plan`", parse_dry_run },
 };
 #define NR_OPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -1014,9 +1056,11 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 	fprintf(af.f, "\n--threads=%s\n--sizes=", o->threads_spec);
 	for (size_t i = 0; i < o->nsizes; i++)
 		fprintf(af.f, "%s%zu", i ? "," : "", o->sizes[i]);
-	fprintf(af.f, "\n--batch=%zu\n--pin=%s\n--min-time=%.17g\n--repetitions=%d\n--out=%s\n",
-		o->batch, kmb_pin_format(&o->pin, pin, sizeof(pin)), o->min_time, o->repetitions,
-		o->out);
+	fprintf(af.f, "\n--batch=");
+	for (size_t i = 0; i < o->nbatches; i++)
+		fprintf(af.f, "%s%zu", i ? "," : "", o->batches[i]);
+	fprintf(af.f, "\n--pin=%s\n--min-time=%.17g\n--repetitions=%d\n--out=%s\n",
+		kmb_pin_format(&o->pin, pin, sizeof(pin)), o->min_time, o->repetitions, o->out);
 	fprintf(af.f, "--run-id=%s\n--mempool-fail=", o->run_id);
 	for (size_t i = 0; i < o->nmempool_fail; i++)
 		fprintf(af.f, "%s%u", i ? "," : "", o->mempool_fail[i]);

@@ -43,7 +43,9 @@ struct kmb_options {
 	size_t nthreads;
 	size_t sizes[KMB_MAX_LIST];
 	size_t nsizes;
-	size_t batch;
+	size_t batches[KMB_MAX_LIST];	/* --batch: one family each, for the workloads with
+					 * KMB_P_BATCH (matrix.c); the others take the first */
+	size_t nbatches;
 	struct kmb_pin pin;		/* --pin */
 	double min_time;		/* seconds per run */
 	int repetitions;
@@ -76,7 +78,9 @@ struct kmb_options {
 	char preset[32];		/* "" when none */
 	char out[PATH_MAX];		/* run directory */
 	bool resume;			/* out names an existing run to complete */
-	bool quiet;			/* no Google Benchmark console table */
+	bool quiet;			/* no progress lines: only the start and the end */
+	bool verbose;			/* Google Benchmark's console tables as well */
+	bool dry_run;			/* --dry-run: print the plan, run nothing */
 	char run_id[96];		/* unique id of the run; generated when not given */
 };
 

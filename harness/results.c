@@ -365,7 +365,10 @@ static void write_options(struct kmb_json *j, const struct kmb_options *o)
 	for (size_t i = 0; i < o->nsizes; i++)
 		kmb_json_int(j, NULL, (long long)o->sizes[i]);
 	kmb_json_arr_end(j);
-	kmb_json_int(j, "batch", (long long)o->batch);
+	kmb_json_arr_begin(j, "batch");
+	for (size_t i = 0; i < o->nbatches; i++)
+		kmb_json_int(j, NULL, (long long)o->batches[i]);
+	kmb_json_arr_end(j);
 	kmb_json_arr_begin(j, "mempool_fail");
 	for (size_t i = 0; i < o->nmempool_fail; i++)
 		kmb_json_int(j, NULL, o->mempool_fail[i]);

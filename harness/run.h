@@ -42,6 +42,8 @@ int kmb_run_child(const char *dir, const char *backend);
  * kmb_family_count - families @w contributes to backend @b under @o (0: @w does not run there).
  * kmb_family_fails - the failure rates @w runs at on @b (one family each, for every size): the
  * --mempool-fail list where @w has KMB_P_FAIL and @b can inject failures, else 1 (no rate).
+ * kmb_family_batches - the --batch values @w runs at (one family each, for every size): the
+ * --batch list where @w has KMB_P_BATCH, else 1 (the first value).
  * kmb_family_params - the kmb_param bits of @w's families on @b: KMB_P_FAIL only where @b can
  * inject failures.
  * kmb_matrix_families - families of @b under @o, all workloads together.
@@ -54,8 +56,21 @@ size_t kmb_family_count(const struct kmb_options *o, const struct kmb_backend_op
 			const struct kmb_workload *w);
 size_t kmb_family_fails(const struct kmb_options *o, const struct kmb_backend_ops *b,
 			const struct kmb_workload *w);
+size_t kmb_family_batches(const struct kmb_options *o, const struct kmb_workload *w);
 unsigned int kmb_family_params(const struct kmb_backend_ops *b, const struct kmb_workload *w);
 size_t kmb_matrix_families(const struct kmb_options *o, const struct kmb_backend_ops *b);
+/*
+ * kmb_family_decode - the parameters of @w's family number @ci (< kmb_family_count) on @b:
+ * size, batch, failure rate, and a numa-matrix cell's policy, nodes and buffer; the rest of
+ * @p is left as it is.  The child registers its families, and the parent plans and names
+ * them, through this one decoding.
+ * kmb_family_name - a family's registered name, "<workload>/<backend>[/<params>]", e.g.
+ * "churn/slab/size:64/batch:1".
+ */
+void kmb_family_decode(const struct kmb_options *o, const struct kmb_backend_ops *b,
+		       const struct kmb_workload *w, size_t ci, struct kmb_workload_params *p);
+void kmb_family_name(char *buf, size_t len, const struct kmb_backend_ops *b,
+		     const struct kmb_workload *w, const struct kmb_workload_params *p);
 /* kmb_matrix_why_none - why @b has no family under @o (the runner's skip reason). */
 const char *kmb_matrix_why_none(const struct kmb_options *o, const struct kmb_backend_ops *b);
 

@@ -9,6 +9,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include "json.h"
 #include "kmbench/percpu.h"
 #include "perf.h"
+#include "plan.h"
 #include "results.h"
 #include "run.h"
 
@@ -127,30 +130,90 @@ int kmb_backend_exec(const struct kmb_backend_ops *b, char *const argv[])
 	return -errno;
 }
 
-static void run_backend(const struct kmb_options *o, const struct kmb_backend_ops *b)
+/* Read the child's progress pipe until it closes, redrawing the live line meanwhile. */
+static void follow_child(int fd, struct kmb_progress *pr)
+{
+	char buf[4096];
+	size_t len = 0;
+
+	for (;;) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		int r = poll(&pfd, 1, 250);
+		ssize_t n;
+		char *nl;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r < 0)
+				return;
+			kmb_progress_tick(pr);
+			continue;
+		}
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		len += (size_t)n;
+		buf[len] = '\0';
+		while ((nl = strchr(buf, '\n'))) {
+			*nl = '\0';
+			kmb_progress_line(pr, buf);
+			len -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, len + 1);
+		}
+		if (len == sizeof(buf) - 1)	/* no line in a full buffer: not ours, drop it */
+			len = 0;
+	}
+}
+
+static void run_backend(const struct kmb_options *o, const struct kmb_backend_ops *b,
+			struct kmb_progress *pr)
 {
 	const char *why = kmb_backend_cannot_run(b);
 	char reason[256];
+	int pipefd[2] = { -1, -1 };
 	pid_t pid;
 	int st;
 
 	if (why) {
+		kmb_progress_clear(pr);
 		printf("== %s: skipped: %s\n", b->name, why);
 		parent_status(o->out, b, "skipped", why);
 		empty_part(o->out, b);	/* a skip is a finished backend: --resume keeps it */
 		return;
 	}
-	printf("== %s%s%s\n", b->name, (b->caps & KMB_CAP_PRELOAD) ? ": LD_PRELOAD=" : "",
-	       (b->caps & KMB_CAP_PRELOAD) ? b->preload : "");
+	if (o->verbose) {
+		kmb_progress_clear(pr);
+		printf("== %s%s%s\n", b->name, (b->caps & KMB_CAP_PRELOAD) ? ": LD_PRELOAD=" : "",
+		       (b->caps & KMB_CAP_PRELOAD) ? b->preload : "");
+	}
 	fflush(stdout);
+	if (pipe2(pipefd, O_CLOEXEC))
+		pipefd[0] = pipefd[1] = -1;	/* no progress, but the run goes on */
 	pid = fork();
 	if (pid == 0) {
-		if (o->quiet)	/* presentation, not a run option: not in cmdline */
-			setenv("KMB_QUIET", "1", 1);
+		char fd[16];
+		int w = pipefd[1] >= 0 ? dup(pipefd[1]) : -1;	/* dup: without O_CLOEXEC */
+
+		/* presentation, not run options: not in cmdline */
+		if (o->verbose)
+			setenv("KMB_VERBOSE", "1", 1);
+		if (w >= 0) {
+			snprintf(fd, sizeof(fd), "%d", w);
+			setenv(KMB_PROGRESS_ENV, fd, 1);
+		}
 		kmb_backend_exec(b, (char *[]){ "kmbench", "child", (char *)o->out,
 					(char *)b->name, NULL });
 		_exit(127);
 	}
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	if (pid > 0 && pipefd[0] >= 0)
+		follow_child(pipefd[0], pr);
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
 	if (pid < 0 || waitpid(pid, &st, 0) < 0) {
 		snprintf(reason, sizeof(reason), "cannot start the child: %s", strerror(errno));
 		parent_status(o->out, b, "failed", reason);
@@ -163,6 +226,7 @@ static void run_backend(const struct kmb_options *o, const struct kmb_backend_op
 			 strsignal(WTERMSIG(st)));
 	else
 		snprintf(reason, sizeof(reason), "child exited with status %d", WEXITSTATUS(st));
+	kmb_progress_clear(pr);
 	fprintf(stderr, "kmbench: %s failed: %s; going on with the others\n", b->name, reason);
 	parent_status(o->out, b, "failed", reason);
 }
@@ -249,16 +313,18 @@ static void default_run_id(struct kmb_options *o)
 
 int kmb_run_parent(struct kmb_options *o)
 {
-	const struct kmb_backend_ops *order[KMB_MAX_LIST + 1];
 	char err[512], path[PATH_MAX];
 	struct counters_seen cs;
+	struct kmb_progress *pr;
+	struct kmb_plan plan;
 	struct kmb_topo *t;
-	size_t nruns = 0, failed = 0, nb;
+	size_t nruns = 0, failed = 0;
+	char est[32];
 	int r;
 
 	if (o->resume) {
 		char dir[PATH_MAX];
-		bool quiet = o->quiet;
+		bool quiet = o->quiet, verbose = o->verbose;
 
 		snprintf(dir, sizeof(dir), "%s", o->out);
 		kmb_pathf(path, sizeof(path), "%s/cmdline", dir);
@@ -268,6 +334,7 @@ int kmb_run_parent(struct kmb_options *o)
 		}
 		snprintf(o->out, sizeof(o->out), "%s", dir);
 		o->quiet = quiet;
+		o->verbose = verbose;
 	}
 	t = kmb_topo_load(NULL, NULL, err, sizeof(err));
 	if (!t) {
@@ -279,6 +346,17 @@ int kmb_run_parent(struct kmb_options *o)
 		kmb_topo_free(t);
 		return 2;
 	}
+	if (kmb_plan_build(o, &plan)) {
+		fprintf(stderr, "kmbench: cannot plan the run: %s\n", strerror(ENOMEM));
+		kmb_topo_free(t);
+		return 1;
+	}
+	if (o->dry_run) {		/* kmbench plan: nothing is run, nothing is written */
+		kmb_plan_print(stdout, o, t, &plan);
+		kmb_plan_free(&plan);
+		kmb_topo_free(t);
+		return 0;
+	}
 	if (!o->run_id[0])
 		default_run_id(o);
 	if (!o->out[0])
@@ -288,36 +366,49 @@ int kmb_run_parent(struct kmb_options *o)
 	kmb_pathf(path, sizeof(path), "%s/cmdline", o->out);
 	if (r || (r = kmb_options_save(o, path))) {
 		fprintf(stderr, "kmbench: --out %s: cannot write there: %s\n", o->out, strerror(-r));
+		kmb_plan_free(&plan);
 		kmb_topo_free(t);
 		return 1;
 	}
 	kmb_perf_probe(cs.probe, &cs.exclude_kernel);
 	printf("kmbench run %s -> %s\n", o->run_id, o->out);
+	printf("%zu cells (%zu families x %zu thread counts), estimated %s; `kmbench plan` with "
+	       "the same options lists them\n", plan.ncells, plan.nfam, plan.nthreads,
+	       kmb_fmt_duration(est, sizeof(est), plan.total_s));
 	rseq_note(o);
-	nb = kmb_matrix_backends(o, order);
-	for (size_t i = 0; i < nb; i++) {
-		const struct kmb_backend_ops *b = order[i];
+	pr = kmb_progress_start(&plan, isatty(STDOUT_FILENO) && !o->verbose, o->quiet);
+	for (size_t i = 0; i < plan.nbe; i++) {
+		const struct kmb_backend_ops *b = plan.be[i].b;
 
 		if (exists(o->out, b->name, ".jsonl")) {
+			kmb_progress_clear(pr);
 			printf("== %s: done in an earlier attempt, kept\n", b->name);
-		} else if (!kmb_matrix_families(o, b)) {
+			kmb_progress_backend_kept(pr, i);
+		} else if (!plan.be[i].nfam) {
 			const char *why = kmb_matrix_why_none(o, b);
 
+			kmb_progress_clear(pr);
 			printf("== %s: skipped: %s\n", b->name, why);
 			parent_status(o->out, b, "skipped", why);
 			empty_part(o->out, b);
 		} else {
-			run_backend(o, b);
+			kmb_progress_backend(pr, i);
+			run_backend(o, b, pr);
+			kmb_progress_backend_end(pr);
 			failed += !exists(o->out, b->name, ".jsonl");
 		}
 		r = merge(o, t, &cs, &nruns);	/* after each backend: an interruption loses nothing */
 		if (r) {
+			kmb_progress_clear(pr);
 			fprintf(stderr, "kmbench: cannot write %s/results.json: %s\n", o->out,
 				strerror(-r));
+			kmb_plan_free(&plan);
 			kmb_topo_free(t);
 			return 1;
 		}
 	}
+	kmb_progress_finish(pr);
+	kmb_plan_free(&plan);
 	kmb_topo_free(t);
 	printf("results: %s/results.json (%zu runs", o->out, nruns);
 	if (failed)

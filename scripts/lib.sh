@@ -32,11 +32,81 @@ kmb_need_packages() {
 		{ echo "kmbench: apt-get install ${missing[*]} failed" >&2; return 1; }
 }
 
-# kmb_build PRESET - configure (once) and build build/PRESET.
+# What a configure that cannot find something names, and the Debian package that has it
+# (NAME:PACKAGE): pkg-config modules, find_package names, find_library/find_path variables,
+# compilers.  cmocka's absence needs none: tests/CMakeLists.txt names libcmocka-dev itself.
+KMB_PKG_HINTS="hwloc:libhwloc-dev numa:libnuma-dev NUMA_LIBRARY:libnuma-dev
+  NUMA_INCLUDE_DIR:libnuma-dev benchmark:libbenchmark-dev cmocka:libcmocka-dev
+  PkgConfig:pkg-config CMAKE_C_COMPILER:gcc CMAKE_CXX_COMPILER:g++"
+
+# kmb_configure_errors LOG - the lines of a failed configure's LOG that name the cause: every
+# "CMake Error" message, the modules pkg-config did not find, then one hint per missing thing
+# with its Debian package and whether that is installed.  The last lines when none match.
+kmb_configure_errors() {
+	local log=$1 lines names name hint pkg env=""
+	lines=$(awk '/^CMake Error/ { msg = 1 }
+		msg && /^$/ { msg = 0; print ""; next }
+		msg || /^-- .*(not found|No package .* found|Could NOT find)/' "$log" | head -n 40)
+	[ -n "$lines" ] && echo "$lines" || tail -n 20 "$log"
+	names=$(sed -n -E -e "s/.*Package '([^']+)', required by .*not found.*/\1/p" \
+		-e "s/.*No package '([^']+)' found.*/\1/p" \
+		-e 's/.*Could NOT find ([A-Za-z0-9_]+).*/\1/p' \
+		-e 's/.*provided by "([^"]+)".*/\1/p' \
+		-e 's/.*Could not find ([A-Za-z0-9_]+) using.*/\1/p' \
+		-e 's/.*No (CMAKE_C(XX)?_COMPILER) could be found.*/\1/p' "$log" | sort -u)
+	[ -n "${PKG_CONFIG_LIBDIR+set}" ] && env+=" PKG_CONFIG_LIBDIR=$PKG_CONFIG_LIBDIR"
+	[ -n "${PKG_CONFIG_PATH:-}" ] && env+=" PKG_CONFIG_PATH=$PKG_CONFIG_PATH"
+	for name in $names; do
+		pkg=""
+		for hint in $KMB_PKG_HINTS; do
+			[ "${hint%%:*}" = "$name" ] && pkg=${hint#*:}
+		done
+		[ -n "$pkg" ] || continue
+		if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+			echo "kmbench: $name is in the Debian package $pkg, which is installed but was" \
+				"not found${env:+ (with$env)}"
+		else
+			echo "kmbench: $name is in the Debian package $pkg, which is not installed" \
+				"(apt-get install $pkg)"
+		fi
+	done
+}
+
+# kmb_build_errors LOG - the lines of a failed build's LOG that name the cause: the compiler's
+# and the linker's errors with gcc's two lines of context (the source line and the caret), and
+# CMake's errors where the build configured again.  The last lines when none match.
+kmb_build_errors() {
+	local lines
+	lines=$(grep -E -A2 ': (fatal )?error:|undefined reference to|collect2: error|^CMake Error|No rule to make target|No such file or directory' "$1" |
+		grep -v '^--$' | head -n 40)
+	[ -n "$lines" ] && echo "$lines" || tail -n 20 "$1"
+}
+
+# kmb_build PRESET - configure and build build/PRESET.  Quiet when it works (one line); when it
+# does not, returns 1 and prints the lines that name the cause and the path of the full log,
+# build/PRESET.log, which holds the output of both steps.
+#
+# It configures every time.  `cmake --preset` takes a fraction of a second in a configured tree, and it
+# is the only check that cannot be fooled: a configure that failed leaves
+# build/PRESET/CMakeCache.txt without a Makefile (so "configure once" never configured again),
+# and a changed preset (release's BUILD_TESTING=OFF) reaches an existing cache only this way.
 kmb_build() {
-	if [ ! -f "build/$1/CMakeCache.txt" ]; then
-		cmake --preset "$1" >/dev/null || return 1
+	local preset=$1 log
+	mkdir -p build || { echo "kmbench: cannot create $PWD/build" >&2; return 1; }
+	log=$PWD/build/$preset.log
+	echo "kmbench: building $preset in build/$preset (log: build/$preset.log)"
+	echo "\$ cmake --preset $preset" >"$log"
+	if ! cmake --preset "$preset" >>"$log" 2>&1; then
+		echo "kmbench: configuring build/$preset failed:" >&2
+		kmb_configure_errors "$log" >&2
+		echo "kmbench: the whole output is in $log" >&2
+		return 1
 	fi
-	cmake --build --preset "$1" 2>&1 | grep -v "^\[\|^Consolidate\|Built target" || true
-	[ "${PIPESTATUS[0]}" -eq 0 ]
+	echo "\$ cmake --build --preset $preset" >>"$log"
+	if ! cmake --build --preset "$preset" >>"$log" 2>&1; then
+		echo "kmbench: building build/$preset failed:" >&2
+		kmb_build_errors "$log" >&2
+		echo "kmbench: the whole output is in $log" >&2
+		return 1
+	fi
 }

@@ -46,6 +46,10 @@ expect "unknown option '--frobnicate'; valid options:" run --frobnicate
 expect "--min-time: 'soon' is not a time" run --min-time soon
 expect "--repetitions: '0' is not a count" run --repetitions 0
 expect "--batch needs a value" run --batch
+expect "--batch: '0' is not a batch size; give 1 to 1000000 objects, comma-separated, e.g. 1,100" run --batch 1,0
+expect "--batch: 100 is given twice; give each batch once" run --batch 100,1,100
+expect "--batch: '' is not a batch size; give 1 to 1000000 objects" run --batch ,
+expect "--pin: unknown policy 'tight'; valid policies: compact, scatter, spread, node:N, none" plan --pin tight
 expect "--mm-nodes: 0 is out of range 1..64" run --mm-nodes 0 --out "$tmp/run"
 expect "--mm-nodes: 65 is out of range 1..64" run --mm-nodes=65 --out "$tmp/run"
 expect "--mm-nodes: 'two' is not a node count; give 1..64" run --mm-nodes two --out "$tmp/run"
@@ -98,7 +102,7 @@ expect "--matrix-policies: unknown policy 'near'; valid: bind, preferred, local,
 expect "--matrix-policies: empty list; valid: bind, preferred, local, remote, interleave" run --matrix-policies= --out "$tmp/run"
 expect "--matrix-buffer: '1000' is not a buffer size; give a multiple of 4K from 64K to 64G, e.g. 64M" run --matrix-buffer 1000 --out "$tmp/run"
 expect "--matrix-buffer: '32K' is not a buffer size" run --matrix-buffer 32K --out "$tmp/run"
-expect "unknown command 'runn'; valid commands: list, run, overhead, pairs, help" runn
+expect "unknown command 'runn'; valid commands: list, run, plan, overhead, pairs, help" runn
 expect "--resume takes the options saved" run --resume "$tmp/run" --sizes 64
 expect "cannot read saved options" run --resume "$tmp/nonexistent"
 

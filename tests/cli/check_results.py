@@ -1,7 +1,13 @@
 #!/usr/bin/python3
 """Check a kmbench results.json against results/README.md, and that Google Benchmark's own
 compare.py reads it.  Usage: check_results.py FILE [--threads 1,2] [--backends a,b]
-Exit 0 when every check passes; prints each failure and exits 1 otherwise."""
+[--compare PATH]
+Exit 0 when every check passes; prints each failure and exits 1 otherwise.
+
+compare.py is --compare's, else $KMB_COMPARE_PY's, else Debian's (libbenchmark-tools).  It
+always runs: a missing compare.py is a failure, except Debian's where dpkg says
+libbenchmark-tools is not installed: then, every other check passed, the script says why and
+exits 77 (skipped; smoke.sh passes that on, the other callers count it as a failure)."""
 import argparse
 import json
 import os
@@ -17,6 +23,8 @@ RUN_KEYS = ["name", "family_index", "per_family_instance_index", "run_name", "ru
             "repetitions", "threads", "iterations", "real_time", "cpu_time", "time_unit"]
 SANITIZER_SKIP = "sanitizer build"
 COMPARE = "/usr/share/benchmark/compare.py"
+COMPARE_PACKAGE = "libbenchmark-tools"
+SKIPPED = 77
 # Workloads that do not allocate: they run once per thread count under this pseudo-backend, and
 # a backend left without any other workload is skipped with this reason (results/README.md).
 NO_ALLOCATOR = "no-allocator"
@@ -139,11 +147,47 @@ def check_pressure(where, r, params):
           f"{where}: the longest wait above the total")
 
 
+def package_installed(name):
+    """dpkg's word on package @name: True, False, or None where dpkg-query cannot say."""
+    try:
+        p = subprocess.run(["dpkg-query", "-W", "-f=${db:Status-Status}", name],
+                           capture_output=True, text=True, timeout=60)
+    except OSError:
+        return None
+    return p.returncode == 0 and p.stdout.strip() == "installed"
+
+
+def check_compare(path, file, runs):
+    """compare.py at @path reads @file (compared with itself) and prints its rows.  Returns
+    the reason to skip where it cannot run because its package is not installed, else None."""
+    if not os.path.exists(path):
+        if path != COMPARE:
+            check(False, f"compare.py: {path} is missing (--compare or $KMB_COMPARE_PY)")
+            return None
+        installed = package_installed(COMPARE_PACKAGE)
+        if installed is False:
+            return (f"{path} is missing: {COMPARE_PACKAGE} is not installed "
+                    f"(apt-get install {COMPARE_PACKAGE})")
+        check(False, f"compare.py: {path} is missing though {COMPARE_PACKAGE} is installed"
+              if installed else f"compare.py: {path} is missing, and dpkg-query cannot say "
+              f"whether {COMPARE_PACKAGE} is installed")
+        return None
+    p = subprocess.run([sys.executable, path, "benchmarks", file, file],
+                       capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0, f"compare.py failed: {p.stderr[-500:]}")
+    if check(runs and runs[0]["name"].split("/")[0] in p.stdout, "compare.py printed no rows"):
+        print(f"check_results: {path} read the file")
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("file")
     ap.add_argument("--threads", default=None)
     ap.add_argument("--backends", default=None)
+    ap.add_argument("--compare", default=os.environ.get("KMB_COMPARE_PY") or COMPARE,
+                    help=f"Google Benchmark's compare.py (default: $KMB_COMPARE_PY, else "
+                    f"{COMPARE})")
     a = ap.parse_args()
     with open(a.file) as f:
         doc = json.load(f)
@@ -291,16 +335,14 @@ def main():
     all_idx = [next(iter(v)) for v in families.values()]
     check(len(all_idx) == len(set(all_idx)), "two families share a family_index")
 
-    if os.path.exists(COMPARE):
-        p = subprocess.run([sys.executable, COMPARE, "benchmarks", a.file, a.file],
-                           capture_output=True, text=True, timeout=120)
-        check(p.returncode == 0, f"compare.py failed: {p.stderr[-500:]}")
-        check(runs and runs[0]["name"].split("/")[0] in p.stdout, "compare.py printed no rows")
+    skip = check_compare(a.compare, a.file, runs)
 
     for f in failures:
         print("FAIL:", f)
     print(f"check_results: {len(failures)} problem(s) in {len(runs)} runs")
-    return 1 if failures else 0
+    if skip:
+        print(f"SKIPPED: compare.py did not run: {skip}")
+    return 1 if failures else SKIPPED if skip else 0
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 # check_results.py (which also checks what a rate fixes: nothing from the reserve at 0%, all of
 # it at 100%); the injected share shows in reserve_frac; at 100% the threads hand their live
 # sets to the rescuer; the saved cmdline and --resume keep the rates; the mempool preset is what
-# the documentation says.
+# the documentation says.  Every kmbench run must exit 0.
 set -u
 kmbench=$1 src=$2
 tmp=$(mktemp -d)
@@ -22,6 +22,14 @@ ok() {  # ok "what" command...: the command must succeed
 		failed=$((failed + 1))
 		echo "FAIL: $what"
 	fi
+}
+
+# kmb NAME ARGS...: kmbench ARGS with stdout in $tmp/NAME.log, stderr in $tmp/NAME.err; it must
+# exit 0 (a run that wrote results but exited non-zero had a backend fail).
+kmb() {
+	local name=$1 rc; shift
+	"$kmbench" "$@" > "$tmp/$name.log" 2> "$tmp/$name.err"; rc=$?
+	ok "kmbench $* exited $rc: $(tail -n 3 "$tmp/$name.log" "$tmp/$name.err")" test "$rc" -eq 0
 }
 
 # runs DIR PYTHON-EXPRESSION: true when the expression holds for o = context.options and
@@ -42,10 +50,10 @@ PY
 }
 
 # 1. Four rates over the mempool backend, slab and glibc, mempool-pressure and churn.
-"$kmbench" run --backends mempool,slab,glibc --workloads mempool-pressure,churn \
-	--threads "1,$max" --sizes 256 --batch 100 --mempool-fail 0,10,50,100 --min-time 0.01 \
-	--repetitions 2 --quiet --out "$tmp/a" > "$tmp/a.log" 2>&1
-ok "run: $(tail -3 "$tmp/a.log")" test -f "$tmp/a/results.json"
+kmb a run --backends mempool,slab,glibc --workloads mempool-pressure,churn --threads "1,$max" \
+	--sizes 256 --batch 100 --mempool-fail 0,10,50,100 --min-time 0.01 --repetitions 2 \
+	--quiet --out "$tmp/a"
+ok "run wrote results.json" test -f "$tmp/a/results.json"
 ok "check_results" "$py" "$src/tests/cli/check_results.py" "$tmp/a/results.json" \
 	--threads "1,$max"
 ok "options.mempool_fail recorded" runs "$tmp/a" 'o["mempool_fail"] == [0, 10, 50, 100]'
@@ -74,17 +82,16 @@ ok "cmdline saves the rates" grep -qx -e "--mempool-fail=0,10,50,100" "$tmp/a/cm
 
 # 2. --resume runs the missing backend with the saved rates.
 rm "$tmp/a/parts/mempool.jsonl"
-"$kmbench" run --resume "$tmp/a" --quiet > "$tmp/resume.log" 2>&1
-ok "resume: $(tail -2 "$tmp/resume.log")" test -f "$tmp/a/parts/mempool.jsonl"
+kmb resume run --resume "$tmp/a" --quiet
+ok "resume wrote mempool's part" test -f "$tmp/a/parts/mempool.jsonl"
 ok "resume keeps the rates" runs "$tmp/a" '
 sorted({p["fail"] for b, w, p, r in rows if "fail" in p}) == [0, 10, 50, 100]'
 
 # 3. The mempool preset (shortened): its backends, workload, size, batch and rates.
-"$kmbench" run --preset mempool --threads 1 --min-time 0.01 --repetitions 1 --quiet \
-	--out "$tmp/p" > "$tmp/p.log" 2>&1
-ok "preset mempool: $(tail -2 "$tmp/p.log")" runs "$tmp/p" '
+kmb p run --preset mempool --threads 1 --min-time 0.01 --repetitions 1 --quiet --out "$tmp/p"
+ok "preset mempool" runs "$tmp/p" '
 o["preset"] == "mempool" and o["backends"] == ["mempool", "slab"] and
-o["workloads"] == ["mempool-pressure"] and o["sizes"] == [256] and o["batch"] == 100 and
+o["workloads"] == ["mempool-pressure"] and o["sizes"] == [256] and o["batch"] == [100] and
 o["mempool_fail"] == [0, 10, 50, 100] and len(rows) == 4 + 1'
 
 echo "$passed passed, $failed failed"

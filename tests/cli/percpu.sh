@@ -3,7 +3,7 @@
 # remote-free and the counters under no-allocator) passes check_results.py and records the
 # modes; the saved cmdline and --resume keep them; --pcp on/off/MODE and --slab-percpu map as
 # documented; and a run that asks for cpu-rseq where rseq is off (glibc.pthread.rseq=0) says so
-# in one line on stderr and in the results.
+# in one line on stderr and in the results.  Every kmbench run must exit 0.
 set -u
 kmbench=$1 src=$2
 tmp=$(mktemp -d)
@@ -21,6 +21,14 @@ ok() {  # ok "what" command...: the command must succeed
 	fi
 }
 
+# kmb NAME ARGS...: kmbench ARGS with stdout in $tmp/NAME.log, stderr in $tmp/NAME.err; it must
+# exit 0 (a run that wrote results but exited non-zero had a backend fail).
+kmb() {
+	local name=$1 rc; shift
+	"$kmbench" "$@" > "$tmp/$name.log" 2> "$tmp/$name.err"; rc=$?
+	ok "kmbench $* exited $rc: $(tail -n 3 "$tmp/$name.log" "$tmp/$name.err")" test "$rc" -eq 0
+}
+
 # opts DIR PYTHON-EXPRESSION: true when the expression holds for o = context.options (and
 # runs = the benchmarks) of DIR/results.json; prints both otherwise.
 opts() {
@@ -34,13 +42,12 @@ if not eval("(" + sys.argv[2] + ")"):
 EOF
 }
 
-quick=(--backends glibc --workloads counter-atomic --threads 1 --min-time 0.001 --repetitions 1
-       --quiet)
+quick=(run --backends glibc --workloads counter-atomic --threads 1 --min-time 0.001
+       --repetitions 1 --quiet)
 
 # 1. --percpu=none over every workload of the smoke preset.
-"$kmbench" run --preset smoke --percpu=none --backends glibc,slab,buddy --quiet \
-	--out "$tmp/a" > "$tmp/a.log" 2>&1
-ok "smoke --percpu=none ran: $(tail -3 "$tmp/a.log")" test -f "$tmp/a/results.json"
+kmb a run --preset smoke --percpu=none --backends glibc,slab,buddy --quiet --out "$tmp/a"
+ok "smoke --percpu=none wrote results.json" test -f "$tmp/a/results.json"
 ok "check_results on --percpu=none" "$py" "$src/tests/cli/check_results.py" \
 	"$tmp/a/results.json" --threads "1,$(nproc)"
 ok "--percpu=none recorded" opts "$tmp/a" '
@@ -58,8 +65,8 @@ ok "cmdline saves the slab mode" grep -qx -e "--slab-percpu=none" "$tmp/a/cmdlin
 
 # 2. --resume runs the missing backend with the saved modes.
 rm "$tmp/a/parts/slab.jsonl"
-"$kmbench" run --resume "$tmp/a" --quiet > "$tmp/resume.log" 2>&1
-ok "resume: $(tail -2 "$tmp/resume.log")" test -f "$tmp/a/parts/slab.jsonl"
+kmb resume run --resume "$tmp/a" --quiet
+ok "resume wrote slab's part" test -f "$tmp/a/parts/slab.jsonl"
 ok "resume keeps the modes" opts "$tmp/a" '
 o["percpu"]["slab"]["requested"] == "none" and o["percpu"]["pcp"]["requested"] == "none"'
 
@@ -67,7 +74,7 @@ o["percpu"]["slab"]["requested"] == "none" and o["percpu"]["pcp"]["requested"] =
 pcp_case() {  # pcp_case "ARGS" SAVED_PCP SAVED_SLAB MM_PCP PCP_REQ SLAB_REQ
 	local dir=$tmp/p$((++n))
 	# shellcheck disable=SC2086
-	"$kmbench" run "${quick[@]}" $1 --out "$dir" > /dev/null 2>&1
+	kmb "p$n" "${quick[@]}" $1 --out "$dir"
 	ok "$1: saved --pcp" test "$(grep -e '^--pcp=' "$dir/cmdline")" = "$2"
 	ok "$1: saved --slab-percpu" test "$(grep -e '^--slab-percpu=' "$dir/cmdline")" = "$3"
 	ok "$1: recorded" opts "$dir" "o['mm']['pcp'] == '$4' and
@@ -84,8 +91,8 @@ pcp_case "--pcp=off --percpu=cpu-lock" "--pcp=cpu-lock" "--slab-percpu=cpu-lock"
 	cpu-lock
 
 # 4. cpu-rseq asked where rseq is off: one note on stderr, and the results say why.
-GLIBC_TUNABLES=glibc.pthread.rseq=0 "$kmbench" run "${quick[@]}" --workloads counter-percpu \
-	--slab-percpu=cpu-rseq --out "$tmp/r" 2> "$tmp/r.err" > /dev/null
+GLIBC_TUNABLES=glibc.pthread.rseq=0 kmb r "${quick[@]}" --workloads counter-percpu \
+	--slab-percpu=cpu-rseq --out "$tmp/r"
 notes=$(grep -c "cpu-rseq asked for (--slab-percpu=cpu-rseq) but unavailable here" "$tmp/r.err")
 ok "one rseq note on stderr, got $notes: $(cat "$tmp/r.err")" test "$notes" -eq 1
 ok "the stderr note is the only line" test "$(grep -c . "$tmp/r.err")" -eq 1
@@ -98,7 +105,7 @@ o["percpu"]["slab"]["reason"] and o["percpu"]["pcp"]["effective"] == "cpu-lock" 
 ok "counter-percpu without rseq" opts "$tmp/r" '
 [r["percpu_rseq"] for r in runs if r["run_type"] == "iteration"] == [0]'
 # Without the tunable: no note, unless rseq is off on this machine anyway.
-"$kmbench" run "${quick[@]}" --slab-percpu=cpu-rseq --out "$tmp/s" 2> "$tmp/s.err" > /dev/null
+kmb s "${quick[@]}" --slab-percpu=cpu-rseq --out "$tmp/s"
 if opts "$tmp/s" 'o["percpu"]["rseq"]["usable"]' > /dev/null; then
 	ok "no note where rseq is usable: $(cat "$tmp/s.err")" test ! -s "$tmp/s.err"
 	ok "cpu-rseq effective" opts "$tmp/s" 'o["percpu"]["slab"] ==

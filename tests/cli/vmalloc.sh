@@ -5,7 +5,8 @@
 # first-touch on vmalloc at 64K faults at least 15 times per op (a fresh mapping faults once per
 # page; the check is skipped, with the reason, where page_faults is unavailable); buddy's
 # first-touch faults less than once per op (its linear map was touched before); the access rows
-# have a read bandwidth; the vmalloc backend's stats carry the window's counters.
+# have a read bandwidth; the vmalloc backend's stats carry the window's counters.  kmbench must
+# exit 0, and context.backends give each of the preset's backends the status "ok".
 set -u
 kmbench=$1
 tmp=$(mktemp -d)
@@ -17,17 +18,20 @@ py=/usr/bin/python3
 # release build at 0.001 s) averages those first faults over too few operations.
 "$kmbench" run --preset vmalloc --sizes 4K,64K --threads 1 --min-time 0.02 --repetitions 1 \
 	--batch 64 --quiet --out "$tmp/v" > "$tmp/v.log" 2>&1
+rc=$?
 if [ ! -f "$tmp/v/results.json" ]; then
-	echo "FAIL: run wrote no results.json"
+	echo "FAIL: run wrote no results.json (kmbench exited $rc)"
 	tail -5 "$tmp/v.log"
 	exit 1
 fi
+[ "$rc" -eq 0 ] || tail -5 "$tmp/v.log"
 
-"$py" - "$tmp/v/results.json" <<'PY'
+"$py" - "$tmp/v/results.json" "$rc" <<'PY'
 import json
 import sys
 
 d = json.load(open(sys.argv[1]))
+rc = int(sys.argv[2])
 ctx = d["context"]
 o = ctx["options"]
 rows = [r for r in d["benchmarks"] if r["run_type"] == "iteration"]
@@ -46,11 +50,16 @@ def row(backend, workload, size):
     return found[0] if len(found) == 1 else None
 
 
+check(f"kmbench exited 0 (exited {rc})", rc == 0)
+for b in o["backends"]:
+    st = ctx["backends"].get(b) or {}
+    check(f"backend {b} status ok: {st.get('status')} {st.get('reason', '')}".rstrip(),
+          st.get("status") == "ok")
 check("the preset's options", o["preset"] == "vmalloc"
       and o["backends"] == ["vmalloc", "kmalloc", "buddy"]
       and o["workloads"] == ["untouched", "first-touch", "access", "vmtest-fix-size",
                              "vmtest-full-fit", "vmtest-long-busy", "vmtest-random-size"]
-      and o["sizes"] == [4096, 65536] and o["threads"] == [1] and o["batch"] == 64
+      and o["sizes"] == [4096, 65536] and o["threads"] == [1] and o["batch"] == [64]
       and o["mm"]["node_mem"] == 1 << 30)
 
 # Every (backend, workload, params) the preset asks for, once: the sized workloads at each size,

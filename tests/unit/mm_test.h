@@ -4,7 +4,12 @@
  *
  *   boot(cfg)          kmb_mm_init() a machine, or fail the test with the reason; the
  *                      per-CPU page lists' mode is KMB_TEST_PCP_MODE's (none, thread,
- *                      cpu-lock, cpu-rseq) when @cfg leaves pcp and pcp_mode at 0;
+ *                      cpu-lock, cpu-rseq) unless @cfg asks for a mode of its own (pcp -1,
+ *                      or pcp_mode set); then check_pcp_mode();
+ *   pcp_mode_from_env(cfg)  the same choice of mode, for a test that sets up by hand;
+ *   check_pcp_mode(cfg)     after setup: print the mode the page lists run in, and fail the
+ *                      test unless it is the one asked for (KMB_TEST_PCP_MODE's, or the
+ *                      case's own), cpu-rseq becoming cpu-lock only where rseq cannot run;
  *   check_mm()         kmb_mm_check(), or fail the test with what it found;
  *   teardown           a cmocka teardown that calls kmb_mm_teardown();
  *   stats()            kmb_mm_get_stats() as a value;
@@ -45,19 +50,75 @@
 
 #include "kmbench/mm.h"
 
-static inline void boot(const struct kmb_mm_config *cfg)
+/* KMB_TEST_PCP_MODE parsed: KMB_PERCPU_DEFAULT when unset; an invalid value fails the test. */
+static inline enum kmb_percpu_mode pcp_mode_env(void)
 {
 	const char *env = getenv("KMB_TEST_PCP_MODE");
+	enum kmb_percpu_mode mode = KMB_PERCPU_DEFAULT;
+
+	if (env && *env && kmb_percpu_mode_parse(env, &mode))
+		fail_msg("KMB_TEST_PCP_MODE=%s: valid: " KMB_PERCPU_MODES, env);
+	return mode;
+}
+
+/* A case that asks for no mode of its own (pcp 0 or 1, pcp_mode 0) runs KMB_TEST_PCP_MODE's. */
+static inline bool pcp_mode_left_to_env(const struct kmb_mm_config *cfg)
+{
+	return cfg->pcp >= 0 && cfg->pcp_mode == KMB_PERCPU_DEFAULT;
+}
+
+static inline void pcp_mode_from_env(struct kmb_mm_config *c)
+{
+	enum kmb_percpu_mode env = pcp_mode_env();
+
+	if (pcp_mode_left_to_env(c))
+		c->pcp_mode = env;
+}
+
+/*
+ * After setup from @cfg (as the case wrote it, before pcp_mode_from_env): the page lists must
+ * run in KMB_TEST_PCP_MODE's mode where the case leaves the mode to it, else in the case's own
+ * (pcp -1: none); the default and cpu-rseq are cpu-rseq, or cpu-lock where rseq cannot run.
+ * Prints the mode, so that a log says what each case ran.
+ */
+static inline void check_pcp_mode(const struct kmb_mm_config *cfg)
+{
+	enum kmb_percpu_mode env = pcp_mode_env(), want, got;
+	bool from_env = env != KMB_PERCPU_DEFAULT && pcp_mode_left_to_env(cfg);
+	const char *why;
+	char asked[128];
+
+	want = from_env ? env : cfg->pcp < 0 ? KMB_PERCPU_NONE : cfg->pcp_mode;
+	if (want == KMB_PERCPU_DEFAULT)
+		want = KMB_PERCPU_CPU_RSEQ;
+	if (want == KMB_PERCPU_CPU_RSEQ && !kmb_rseq_status(NULL))
+		want = KMB_PERCPU_CPU_LOCK;
+	got = kmb_mm_pcp_mode(&why);
+	if (from_env)
+		snprintf(asked, sizeof(asked), "KMB_TEST_PCP_MODE=%s", kmb_percpu_mode_name(env));
+	else
+		snprintf(asked, sizeof(asked), "the case asks for %s%s",
+			 cfg->pcp < 0 ? "none, pcp -1" : cfg->pcp_mode ?
+			 kmb_percpu_mode_name(cfg->pcp_mode) : "the default",
+			 env ? "; KMB_TEST_PCP_MODE does not apply to it" : "");
+	printf("[ INFO     ] page lists: %s (%s)%s%s\n", kmb_percpu_mode_name(got), asked,
+	       why && *why ? ": " : "", why ? why : "");
+	if (got != want)
+		fail_msg("the page lists run %s, not %s (%s)", kmb_percpu_mode_name(got),
+			 kmb_percpu_mode_name(want), asked);
+}
+
+static inline void boot(const struct kmb_mm_config *cfg)
+{
 	struct kmb_mm_config c = *cfg;
 	char why[256] = "";
 	int r;
 
-	if (env && *env && !c.pcp && c.pcp_mode == KMB_PERCPU_DEFAULT &&
-	    kmb_percpu_mode_parse(env, &c.pcp_mode))
-		fail_msg("KMB_TEST_PCP_MODE=%s: valid: " KMB_PERCPU_MODES, env);
+	pcp_mode_from_env(&c);
 	r = kmb_mm_init(&c, why, sizeof(why));
 	if (r)
 		fail_msg("kmb_mm_init: %d: %s", r, why);
+	check_pcp_mode(cfg);
 }
 
 static inline void check_mm(void)

@@ -5,18 +5,26 @@
  *                 has the kernel's exact format and the order-10 counts the zones imply;
  *   memblock      the boot allocator returns zeroed, aligned, disjoint linear-map ranges that
  *                 stay reserved after mem_init() and are never handed out by the buddy lists;
- *   invariants    random alloc/free (per-CPU lists on): no frame handed out twice, the checker
- *                 passes, and freeing everything coalesces back to the boot buddyinfo;
+ *   invariants    random alloc/free: no frame handed out twice, the checker passes, and
+ *                 freeing everything coalesces back to the boot buddyinfo;
  *   model         random alloc/free of orders 0..10 against an independent frame-state model,
  *                 including when an allocation may fail (watermarks, lowmem reserve);
  *   threads       four threads allocate, fill, verify and free (and pass blocks to each other);
- *   refcounts     get_page/put_page: only the last reference frees the block;
+ *   refcounts     get_page/put_page: only the last reference frees the block (to the buddy
+ *                 lists or a per-CPU list);
  *   zeroing and address conversions, get_order, statistics counters;
  *   vmstat        fragmentation and unusable-free indices of a hand-built free-list state,
  *                 against the formulas of mm/vmstat.c.
  *
  * Each test boots its own 64 MiB single-node machine and tears it down.  The random tests take
  * their seed from KMB_SEED (default fixed, so ctest is deterministic) and print it.
+ *
+ * Per-CPU page lists: every case that boots a machine runs them in KMB_TEST_PCP_MODE's mode
+ * (tests/CMakeLists.txt runs this file once per mode) and says which mode ran; mm_test.h's
+ * check_pcp_mode() fails the case when the mode was not applied.  Two exceptions: model runs
+ * with the lists off whatever the variable says (it predicts each allocation from the buddy
+ * lists alone, where a frame on a per-CPU list is neither free nor allocated), and get_order
+ * boots nothing.
  */
 #define _GNU_SOURCE		/* allocators/lib.h: sched_getcpu(), rseq */
 #include <stdarg.h>
@@ -262,7 +270,7 @@ static void check_boot_memmap(const char *after, const void *p)
 
 static void test_memblock(void **state)
 {
-	struct kmb_mm_config cfg = base_cfg(0);
+	struct kmb_mm_config cfg = base_cfg(0), asked;
 	struct early e[10];
 	unsigned long split_pfn = (20UL << 20 >> PAGE_SHIFT) + 1;
 	bool split_seen = false;
@@ -273,6 +281,8 @@ static void test_memblock(void **state)
 	int n = 0;
 
 	(void)state;
+	asked = cfg;
+	pcp_mode_from_env(&cfg);
 	assert_int_equal(kmb_mm_setup(&cfg, why, sizeof(why)), 0);
 	check_boot_memmap("setup", NULL);
 
@@ -349,6 +359,7 @@ static void test_memblock(void **state)
 			fail_msg("early allocation %d overwritten by another", i);
 
 	mem_init();
+	check_pcp_mode(&asked);
 	check_mm();
 	for (unsigned long pfn = 0; pfn < kmb_memmap.max_pfn; pfn++)
 		if (pfn_in_early(pfn, e, n)) {
@@ -385,7 +396,7 @@ static void test_memblock(void **state)
 	assert_int_equal(stats().free_pages + stats().pcp_pages, st.managed_pages);
 }
 
-/* --- invariants under random sequences (per-CPU lists on) --- */
+/* --- invariants under random sequences (per-CPU lists in the run's mode) --- */
 
 #define INV_STEPS	50000
 #define INV_CHECK_EVERY	1000
@@ -572,6 +583,8 @@ static bool model_alloc(struct model *m, struct blocks *bs, unsigned int order, 
 	return true;
 }
 
+/* The lists off (pcp -1) in every mode: a frame on a per-CPU list is neither free in the
+ * buddy lists nor allocated, so the model could not predict the next allocation. */
 static void test_model(void **state)
 {
 	struct kmb_mm_config cfg = base_cfg(-1);
@@ -802,9 +815,18 @@ static void test_threads(void **state)
 
 /* --- references --- */
 
+/* Frames free in the buddy lists or on a per-CPU list: a freed block is in one or the other,
+ * whatever the mode of the lists. */
+static unsigned long free_frames(void)
+{
+	struct kmb_mm_stats st = stats();
+
+	return st.free_pages + st.pcp_pages;
+}
+
 static void test_refcount(void **state)
 {
-	struct kmb_mm_config cfg = base_cfg(-1);
+	struct kmb_mm_config cfg = base_cfg(0);
 	unsigned long free0;
 	struct page *p, *q;
 
@@ -812,31 +834,31 @@ static void test_refcount(void **state)
 	boot(&cfg);
 	p = alloc_pages(GFP_KERNEL, 2);
 	assert_non_null(p);
-	free0 = stats().free_pages;
+	free0 = free_frames();
 	assert_int_equal(page_count(p), 1);
 	get_page(p);
 	get_page(p);
 	assert_int_equal(page_count(p), 3);
 	put_page(p);
 	assert_int_equal(page_count(p), 2);
-	assert_int_equal(stats().free_pages, free0);
+	assert_int_equal(free_frames(), free0);
 	assert_true(page_test(p, PG_head));
 	__free_pages(p, 2);		/* a reference like any other */
 	assert_int_equal(page_count(p), 1);
-	assert_int_equal(stats().free_pages, free0);
+	assert_int_equal(free_frames(), free0);
 	check_mm();
 	put_page(p);			/* the last one frees all four frames */
 	assert_int_equal(page_count(p), 0);
 	assert_false(page_test(p, PG_head));
-	assert_int_equal(stats().free_pages, free0 + 4);
+	assert_int_equal(free_frames(), free0 + 4);
 	check_mm();
 
 	/* order 0: put_page on a single reference frees at once */
 	q = alloc_page(GFP_KERNEL);
 	assert_non_null(q);
-	assert_int_equal(stats().free_pages, free0 + 3);
+	assert_int_equal(free_frames(), free0 + 3);
 	put_page(q);
-	assert_int_equal(stats().free_pages, free0 + 4);
+	assert_int_equal(free_frames(), free0 + 4);
 	check_mm();
 }
 
@@ -1061,7 +1083,7 @@ static char *want_index_table(unsigned long f0[MAX_NR_ZONES], unsigned long g3[M
 
 static void test_vmstat_index(void **state)
 {
-	struct kmb_mm_config cfg = base_cfg(-1);
+	struct kmb_mm_config cfg = base_cfg(0);
 	struct blocks bs = { 0 };
 	unsigned long f0[MAX_NR_ZONES] = { 0 }, g3[MAX_NR_ZONES] = { 0 };
 	unsigned char *mine;

@@ -5,10 +5,12 @@
  *   args        __kmem_cache_create_args refuses a sheaf capacity above KMEM_CACHE_MAX_SHEAF
  *               and an unknown mode; the capacity is what a refill takes (slabinfo counts the
  *               objects in sheaves as active: one allocation shows a sheaf's worth);
- *   migration   threads that are not pinned, moved between CPUs by a migrator in a loop,
- *               allocate and free; every object carries an owner word set with an atomic
- *               exchange, so an object handed to two threads at once is caught; afterwards
- *               nothing is lost (destroy finds no object remaining) and every page is back;
+ *   migration   threads that are not pinned, moved between two CPUs by a migrator in a loop
+ *               (every affinity change must succeed, and the threads must be seen to change
+ *               CPU where there are two), allocate and free; every object carries an owner
+ *               word set with an atomic exchange, so an object handed to two threads at once
+ *               is caught; afterwards nothing is lost (destroy finds no object remaining) and
+ *               every page is back;
  *   remote      objects allocated on CPU 0 and freed on CPU 1 are reusable: allocating as
  *               many again takes no more slab memory than a few sheaves' worth; draining
  *               returns every object and every page;
@@ -38,11 +40,24 @@
 #include "kmbench/slab.h"
 #include "slab_test.h"
 
-static int kmb_test_cpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+/* The first two CPUs this process may run on when main() starts (one, twice, on a one-CPU
+ * machine): the CPUs the tests pin threads to and move them between.  Not CPUs 0 and 1, which
+ * the process may not be allowed (taskset, a cgroup's cpuset). */
+static int test_cpu[2], nr_test_cpus;
 
-	return n > 0 ? (int)n : 1;
+static void find_test_cpus(void)
+{
+	cpu_set_t mine;
+
+	if (sched_getaffinity(0, sizeof(mine), &mine)) {
+		perror("sched_getaffinity");
+		exit(1);
+	}
+	for (int c = 0; c < CPU_SETSIZE && nr_test_cpus < 2; c++)
+		if (CPU_ISSET(c, &mine))
+			test_cpu[nr_test_cpus++] = c;
+	if (nr_test_cpus == 1)
+		test_cpu[1] = test_cpu[0];
 }
 
 static const enum kmb_percpu_mode modes[] = {
@@ -70,13 +85,15 @@ static void slabinfo_counts(const char *name, unsigned long *active, unsigned lo
 	*total = r.num_objs;
 }
 
-static void pin(int cpu)
+/* The calling thread onto test CPU @i (0 or 1), where it runs when this returns. */
+static void pin(int i)
 {
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
-	CPU_SET(cpu % kmb_test_cpus(), &set);
+	CPU_SET(test_cpu[i], &set);
 	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+	assert_int_equal(sched_getcpu(), test_cpu[i]);
 }
 
 /* --- args --- */
@@ -129,6 +146,8 @@ static void test_args(void **state)
 
 #define MIG_THREADS	4
 #define MIG_LIVE	64
+#define MIG_ROUNDS	300	/* the migrator's rounds, 1 ms apart, at least */
+#define MIG_MAX_ROUNDS	5000	/* and at most, waiting for a CPU change to be seen */
 
 struct owned {
 	atomic_long owner;	/* 0 free; else the holding thread's tag */
@@ -139,6 +158,7 @@ static struct {
 	struct kmem_cache *cache;
 	atomic_int stop;
 	atomic_ulong errors, ops;
+	atomic_ulong moves;		/* CPU changes the workers saw (sched_getcpu) */
 	pid_t tids[MIG_THREADS];
 	atomic_int ready;
 } mig;
@@ -148,11 +168,17 @@ static void *mig_worker(void *arg)
 	long tag = (long)(intptr_t)arg + 1;
 	struct owned *live[MIG_LIVE] = { 0 };
 	uint64_t seed = 0x9e3779b97f4a7c15ULL * (uint64_t)tag;
+	int cpu = sched_getcpu();
 
 	mig.tids[tag - 1] = (pid_t)syscall(SYS_gettid);
 	atomic_fetch_add(&mig.ready, 1);
 	while (!atomic_load(&mig.stop)) {
 		unsigned int i = (unsigned int)(rnd(&seed) % MIG_LIVE);
+		int now = sched_getcpu();
+
+		if (now != cpu)
+			atomic_fetch_add_explicit(&mig.moves, 1, memory_order_relaxed);
+		cpu = now;
 
 		if (live[i]) {
 			long was = atomic_exchange(&live[i]->owner, 0);
@@ -183,14 +209,48 @@ static void *mig_worker(void *arg)
 	return NULL;
 }
 
+/*
+ * Moves each worker onto test CPU 0, test CPU 1 or both, in turn, every millisecond: at least
+ * MIG_ROUNDS rounds, and where there are two CPUs until a worker was seen on another CPU (at
+ * most MIG_MAX_ROUNDS).  Returns the rounds; @failed counts the affinity changes refused, and
+ * @err holds the last errno of one.
+ */
+static int migrate(unsigned long *failed, int *err)
+{
+	int round;
+
+	for (round = 0; round < MIG_MAX_ROUNDS; round++) {
+		if (round >= MIG_ROUNDS && (nr_test_cpus < 2 || atomic_load(&mig.moves)))
+			break;
+		for (int i = 0; i < MIG_THREADS; i++) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			if ((round + i) % 3 == 2) {
+				CPU_SET(test_cpu[0], &set);
+				CPU_SET(test_cpu[1], &set);
+			} else {
+				CPU_SET(test_cpu[(round + i) % 3], &set);
+			}
+			if (sched_setaffinity(mig.tids[i], sizeof(set), &set)) {
+				*err = errno;
+				(*failed)++;
+			}
+		}
+		usleep(1000);
+	}
+	return round;
+}
+
 static void test_migration(void **state)
 {
 	struct kmb_mm_stats before = stats();
-	int cpus = kmb_test_cpus();
 
 	(void)state;
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		pthread_t t[MIG_THREADS];
+		unsigned long failed = 0;
+		int rounds, err = 0;
 		char name[48];
 
 		snprintf(name, sizeof(name), "migrate-%s", kmb_percpu_mode_name(modes[m]));
@@ -201,25 +261,17 @@ static void test_migration(void **state)
 							(void *)(intptr_t)i), 0);
 		while (atomic_load(&mig.ready) < MIG_THREADS)
 			sched_yield();
-		/* The migrator: each thread onto CPU 0, CPU 1, both, in turn. */
-		for (int round = 0; round < 300; round++) {
-			for (int i = 0; i < MIG_THREADS; i++) {
-				cpu_set_t set;
-
-				CPU_ZERO(&set);
-				if ((round + i) % 3 == 2 || cpus < 2) {
-					for (int c = 0; c < cpus && c < 2; c++)
-						CPU_SET(c, &set);
-				} else {
-					CPU_SET((round + i) % 3, &set);
-				}
-				sched_setaffinity(mig.tids[i], sizeof(set), &set);
-			}
-			usleep(1000);
-		}
+		rounds = migrate(&failed, &err);
 		atomic_store(&mig.stop, 1);
 		for (int i = 0; i < MIG_THREADS; i++)
 			pthread_join(t[i], NULL);
+		printf("[ INFO     ] %s: %d rounds over CPUs %d and %d, %lu CPU changes seen, "
+		       "%lu operations\n", name, rounds, test_cpu[0], test_cpu[1],
+		       atomic_load(&mig.moves), atomic_load(&mig.ops));
+		if (failed)
+			fail_msg("%s: %lu affinity changes refused: %s", name, failed, strerror(err));
+		if (nr_test_cpus >= 2 && !atomic_load(&mig.moves))
+			fail_msg("%s: no thread was seen on another CPU in %d rounds", name, rounds);
 		if (atomic_load(&mig.errors))
 			fail_msg("%s: %lu objects held twice or lost", name,
 				 atomic_load(&mig.errors));
@@ -347,5 +399,6 @@ int main(void)
 		SLAB_TEST(test_thread_exit),
 	};
 
+	find_test_cpus();
 	return cmocka_run_group_tests(tests, NULL, drop_kept_text);
 }

@@ -1,0 +1,413 @@
+/*
+ * plan.c - a run's cells, pinning and estimated time, and its progress against them (plan.h).
+ *
+ * The progress is drawn by the parent alone, from what the children write on their progress
+ * pipe: a child never writes to the terminal unless --verbose asks for Google Benchmark's
+ * tables, so the live line is not torn by other output.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "plan.h"
+#include "run.h"
+
+/*
+ * The estimate's constants, fitted on the 2-core development VM: the quick preset of issue 13
+ * (210 cells of 3 x 0.1 s) took 100-105 s, 4.9 x min_time a cell; its first repetition, with
+ * Google Benchmark's shorter trials before the one aimed at 1.4 x min_time, costs about
+ * 2.1 x, every later one 1.4 x.  Each cell adds its threads' start, pinning and placement
+ * probe, and each backend process its exec and init (32 cells of 4 backends at
+ * --min-time 0.001 take 0.5 s).
+ */
+#define EST_FIRST_REP	2.1
+#define EST_LATER_REP	1.4
+#define EST_CELL_S	0.01
+#define EST_THREAD_S	0.002
+#define EST_PROC_S	0.15
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+const char *kmb_fmt_duration(char *buf, size_t len, double s)
+{
+	long t = s < 0 ? 0 : lround(s);
+
+	if (t < 60)
+		snprintf(buf, len, "%ld s", t);
+	else if (t < 3600)
+		snprintf(buf, len, "%ld:%02ld", t / 60, t % 60);
+	else
+		snprintf(buf, len, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+	return buf;
+}
+
+int kmb_plan_build(const struct kmb_options *o, struct kmb_plan *p)
+{
+	const struct kmb_backend_ops *order[KMB_MAX_LIST + 1];
+	size_t nb = kmb_matrix_backends(o, order), n = 0;
+	int reps = o->repetitions > 1 ? o->repetitions : 1;
+
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; i < nb; i++)
+		p->nfam += kmb_matrix_families(o, order[i]);
+	p->fam = calloc(p->nfam ? p->nfam : 1, sizeof(*p->fam));
+	if (!p->fam)
+		return -ENOMEM;
+	for (size_t i = 0; i < nb; i++) {
+		struct kmb_plan_backend *pb = &p->be[p->nbe++];
+
+		pb->b = order[i];
+		pb->first = n;
+		pb->skip = kmb_backend_cannot_run(order[i]);
+		for (size_t wi = 0; wi < o->nworkloads; wi++) {
+			const struct kmb_workload *w = o->workloads[wi];
+			size_t nc = kmb_family_count(o, order[i], w);
+
+			for (size_t ci = 0; ci < nc; ci++) {
+				struct kmb_plan_family *f = &p->fam[n++];
+				struct kmb_workload_params wp = { 0 };
+				struct kmb_pin pin = o->pin;
+
+				kmb_family_decode(o, order[i], w, ci, &wp);
+				f->b = order[i];
+				f->w = w;
+				kmb_family_name(f->name, sizeof(f->name), order[i], w, &wp);
+				if (w->flags & KMB_WL_NODE_MATRIX)
+					pin = (struct kmb_pin){ KMB_PIN_NODE, wp.cpu_node };
+				kmb_pin_format(&pin, f->pin, sizeof(f->pin));
+			}
+		}
+		pb->nfam = n - pb->first;
+		if (!pb->nfam && !pb->skip)
+			pb->skip = kmb_matrix_why_none(o, order[i]);
+	}
+	p->nthreads = o->nthreads;
+	memcpy(p->threads, o->threads, sizeof(p->threads));
+	p->ncells = p->nfam * o->nthreads;
+	for (size_t t = 0; t < o->nthreads; t++)
+		p->cell_s[t] = o->min_time * (EST_FIRST_REP + EST_LATER_REP * (reps - 1)) +
+			       EST_CELL_S + EST_THREAD_S * o->threads[t];
+	p->proc_s = EST_PROC_S;
+	for (size_t i = 0; i < p->nbe; i++) {
+		if (p->be[i].skip)
+			continue;
+		p->total_s += p->proc_s;
+		for (size_t t = 0; t < o->nthreads; t++)
+			p->total_s += p->cell_s[t] * (double)p->be[i].nfam;
+	}
+	return 0;
+}
+
+void kmb_plan_free(struct kmb_plan *p)
+{
+	free(p->fam);
+	p->fam = NULL;
+}
+
+/* "0:0 1:0 2:1" - each thread's CPU and node; "-" where the plan leaves it unpinned. */
+static void print_pinning(FILE *f, const struct kmb_options *o, const struct kmb_topo *t,
+			  const struct kmb_pin *pin)
+{
+	char name[32], err[256];
+
+	fprintf(f, "pinning %s (thread: CPU/node):\n", kmb_pin_format(pin, name, sizeof(name)));
+	for (size_t i = 0; i < o->nthreads; i++) {
+		int nt = o->threads[i], *cpus = calloc((size_t)nt, sizeof(int));
+
+		fprintf(f, "  %4d thread%s ", nt, nt > 1 ? "s:" : ": ");
+		if (!cpus || kmb_topo_pin_plan(t, pin, nt, cpus, err, sizeof(err))) {
+			fprintf(f, "cannot be placed: %s\n", cpus ? err : strerror(ENOMEM));
+			free(cpus);
+			continue;
+		}
+		for (int k = 0; k < nt; k++) {
+			if (cpus[k] < 0)
+				fprintf(f, " %d:-", k);
+			else
+				fprintf(f, " %d:%d/%d", k, cpus[k], kmb_topo_cpu_to_node(t, cpus[k]));
+			if (k % 12 == 11 && k + 1 < nt)
+				fprintf(f, "\n%17s", "");
+		}
+		fputc('\n', f);
+		free(cpus);
+	}
+}
+
+void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo *t,
+		    const struct kmb_plan *p)
+{
+	char est[32], threads[256] = "", pins[KMB_MAX_MATRIX][32];
+	size_t nruns = 0, npins = 0, len = 0;
+
+	for (size_t i = 0; i < p->nbe; i++)
+		nruns += p->be[i].skip ? 0 : 1;
+	for (size_t i = 0; i < o->nthreads && len < sizeof(threads); i++)
+		len += (size_t)snprintf(threads + len, sizeof(threads) - len, "%s%d", i ? "," : "",
+					o->threads[i]);
+	fprintf(f, "plan: %s%s%s%zu cells: %zu families x %zu thread counts (%s), %d "
+		"repetition%s of at least %g s each, %zu backend process%s\n",
+		o->preset[0] ? "preset " : "", o->preset, o->preset[0] ? ", " : "", p->ncells,
+		p->nfam, o->nthreads, threads, o->repetitions, o->repetitions > 1 ? "s" : "",
+		o->min_time, nruns, nruns == 1 ? "" : "es");
+	fprintf(f, "estimated time: %s on this machine (%d CPUs usable)\n",
+		kmb_fmt_duration(est, sizeof(est), p->total_s), kmb_topo_num_pus(t));
+	print_pinning(f, o, t, &o->pin);
+	for (size_t i = 0; i < p->nfam; i++) {	/* the matrix cells' own plans, once each */
+		struct kmb_pin pin;
+		size_t k = 0;
+
+		while (k < npins && strcmp(pins[k], p->fam[i].pin))
+			k++;
+		if (k < npins || !strcmp(p->fam[i].pin, kmb_pin_format(&o->pin, est, sizeof(est))) ||
+		    npins == KMB_MAX_MATRIX || kmb_pin_parse(p->fam[i].pin, &pin))
+			continue;
+		snprintf(pins[npins++], sizeof(pins[0]), "%s", p->fam[i].pin);
+		print_pinning(f, o, t, &pin);
+	}
+	fprintf(f, "cells (family: threads %s each):\n", threads);
+	for (size_t i = 0; i < p->nbe; i++) {
+		const struct kmb_plan_backend *pb = &p->be[i];
+
+		if (pb->skip) {
+			fprintf(f, "  %-16s skipped: %s\n", pb->b->name, pb->skip);
+			continue;
+		}
+		for (size_t k = pb->first; k < pb->first + pb->nfam; k++)
+			fprintf(f, "  %s%s%s\n", p->fam[k].name,
+				strcmp(p->fam[k].pin, kmb_pin_format(&o->pin, est, sizeof(est)))
+				? "  pin " : "", strcmp(p->fam[k].pin, est) ? p->fam[k].pin : "");
+	}
+}
+
+/* ---- progress ---- */
+
+struct kmb_progress {
+	const struct kmb_plan *p;
+	bool tty, quiet, drawn;
+	double start;
+	size_t done;			/* cells finished (or skipped) */
+	size_t failed;			/* cells whose every repetition failed */
+	double est_done;		/* the estimate of what is finished */
+	size_t bi;			/* the backend running now */
+	size_t next;			/* the next cell of that backend, for the live line */
+	double last_draw;
+};
+
+struct kmb_progress *kmb_progress_start(const struct kmb_plan *p, bool tty, bool quiet)
+{
+	struct kmb_progress *pr = calloc(1, sizeof(*pr));
+
+	if (!pr)
+		return NULL;
+	pr->p = p;
+	pr->tty = tty && !quiet;
+	pr->quiet = quiet;
+	pr->start = now_s();
+	pr->bi = SIZE_MAX;
+	return pr;
+}
+
+static double cells_estimate(const struct kmb_plan *p, size_t nfam)
+{
+	double s = 0;
+
+	for (size_t t = 0; t < p->nthreads; t++)
+		s += p->cell_s[t];
+	return s * (double)nfam;
+}
+
+/* The estimate of one cell of @threads threads. */
+static double cell_estimate(const struct kmb_plan *p, long long threads)
+{
+	for (size_t t = 0; t < p->nthreads; t++)
+		if (p->threads[t] == threads)
+			return p->cell_s[t];
+	return p->nthreads ? p->cell_s[0] : 0;
+}
+
+/* What is left, scaled by how the finished work compared with its estimate (with a prior of
+ * a few seconds, so that the first cells do not swing it). */
+static double left_s(const struct kmb_progress *pr)
+{
+	double elapsed = now_s() - pr->start, total = pr->p->total_s;
+	double scale = (elapsed + 3.0) / (pr->est_done + 3.0);
+	double left = (total - pr->est_done) * scale;
+
+	return left > 0 ? left : 0;
+}
+
+void kmb_progress_clear(struct kmb_progress *pr)
+{
+	if (pr && pr->drawn) {
+		fputs("\r\033[K", stdout);
+		fflush(stdout);
+		pr->drawn = false;
+	}
+}
+
+static void draw(struct kmb_progress *pr)
+{
+	const struct kmb_plan *p = pr->p;
+	char el[32], left[32], what[300] = "", line[400];
+	size_t nt = p->nthreads ? p->nthreads : 1;
+	struct winsize ws;
+	int n;
+
+	if (!pr->tty)
+		return;
+	if (pr->bi < p->nbe) {
+		const struct kmb_plan_backend *pb = &p->be[pr->bi];
+		size_t k = pr->next / nt;
+
+		if (k < pb->nfam)
+			snprintf(what, sizeof(what), "  %s threads:%d", p->fam[pb->first + k].name,
+				 p->threads[pr->next % nt]);
+		else
+			snprintf(what, sizeof(what), "  %s", pb->b->name);
+	}
+	/* Never wider than the terminal: a wrapped line is not rewritten in place. */
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || ws.ws_col < 20)
+		ws.ws_col = 80;
+	n = snprintf(line, sizeof(line), "[%zu/%zu] %s elapsed, ~%s left%s", pr->done, p->ncells,
+		     kmb_fmt_duration(el, sizeof(el), now_s() - pr->start),
+		     kmb_fmt_duration(left, sizeof(left), left_s(pr)), what);
+	if (n >= ws.ws_col)
+		line[ws.ws_col - 1] = '\0';
+	printf("\r\033[K%s", line);
+	fflush(stdout);
+	pr->drawn = true;
+	pr->last_draw = now_s();
+}
+
+void kmb_progress_tick(struct kmb_progress *pr)
+{
+	if (pr && pr->tty && now_s() - pr->last_draw >= 0.5)
+		draw(pr);
+}
+
+void kmb_progress_backend(struct kmb_progress *pr, size_t bi)
+{
+	if (!pr)
+		return;
+	pr->bi = bi;
+	pr->next = 0;
+	if (!pr->p->be[bi].skip)	/* a skipped backend is not in the estimate */
+		pr->est_done += pr->p->proc_s;
+	draw(pr);
+}
+
+void kmb_progress_backend_end(struct kmb_progress *pr)
+{
+	size_t cells;
+
+	if (!pr || pr->bi >= pr->p->nbe)
+		return;
+	cells = pr->p->be[pr->bi].nfam * pr->p->nthreads;
+	if (pr->next < cells) {		/* not reported: skipped, or the child failed */
+		pr->done += cells - pr->next;
+		for (size_t k = pr->next; k < cells && !pr->p->be[pr->bi].skip; k++)
+			pr->est_done += pr->p->cell_s[k % pr->p->nthreads];
+	}
+	pr->bi = SIZE_MAX;
+	draw(pr);
+}
+
+void kmb_progress_backend_kept(struct kmb_progress *pr, size_t bi)
+{
+	if (!pr)
+		return;
+	pr->done += pr->p->be[bi].nfam * pr->p->nthreads;
+	if (!pr->p->be[bi].skip)	/* its time was in the estimate, but is not ahead */
+		pr->est_done += pr->p->proc_s + cells_estimate(pr->p, pr->p->be[bi].nfam);
+	draw(pr);
+}
+
+void kmb_progress_line(struct kmb_progress *pr, const char *line)
+{
+	const struct kmb_plan *p;
+	long long fam, threads;
+	char value[64] = "", el[32], left[32];
+	int used = 0;
+	double ns;
+
+	if (!pr || sscanf(line, "cell %lld %lld %63s %n", &fam, &threads, value, &used) < 3)
+		return;
+	p = pr->p;
+	ns = strtod(value, NULL);
+	if (fam < 0 || (size_t)fam >= p->nfam)
+		return;
+	pr->done++;
+	pr->next++;
+	pr->est_done += cell_estimate(p, threads);
+	if (isnan(ns))
+		pr->failed++;
+	if (pr->quiet)
+		return;
+	if (pr->tty) {
+		draw(pr);
+		return;
+	}
+	if (isnan(ns))
+		printf("[%zu/%zu] %s threads:%lld: failed: %s\n", pr->done, p->ncells,
+		       p->fam[fam].name, threads, used && line[used] ? line + used : "see results");
+	else
+		printf("[%zu/%zu] %s threads:%lld: %.4g ns/op  (%s elapsed, ~%s left)\n", pr->done,
+		       p->ncells, p->fam[fam].name, threads, ns,
+		       kmb_fmt_duration(el, sizeof(el), now_s() - pr->start),
+		       kmb_fmt_duration(left, sizeof(left), left_s(pr)));
+}
+
+void kmb_progress_finish(struct kmb_progress *pr)
+{
+	char el[32], est[32];
+
+	if (!pr)
+		return;
+	kmb_progress_clear(pr);
+	printf("done: %zu of %zu cells in %s (estimated %s)", pr->done, pr->p->ncells,
+	       kmb_fmt_duration(el, sizeof(el), now_s() - pr->start),
+	       kmb_fmt_duration(est, sizeof(est), pr->p->total_s));
+	if (pr->failed)
+		printf(", %zu cell%s failed", pr->failed, pr->failed > 1 ? "s" : "");
+	printf("\n");
+	free(pr);
+}
+
+/* ---- the child's side ---- */
+
+void kmb_progress_cell_done(int fd, long long family, long long threads, double ns_per_op,
+			    const char *error)
+{
+	char line[512];
+	int n;
+
+	if (fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), "cell %lld %lld %.6g%s%.400s\n", family, threads,
+		     ns_per_op, error && *error ? " " : "", error && *error ? error : "");
+	if (n >= (int)sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	for (char *c = line; c < line + n - 1; c++)	/* one line, whatever the message holds */
+		if (*c == '\n')
+			*c = ' ';
+	/*
+	 * One write below PIPE_BUF is atomic.  When the parent is gone (killed), the write raises
+	 * SIGPIPE and ends this child as well: its part is never published, and no orphan goes
+	 * on writing into a run directory that a --resume may be completing.
+	 */
+	if (write(fd, line, (size_t)n) < 0)
+		return;
+}

@@ -1,0 +1,95 @@
+/*
+ * plan.h - what a run will do, before it does it: its cells, its pinning, and an estimate of
+ * its time (`kmbench plan`, `kmbench run --dry-run`), and the progress of a run against that
+ * plan (the runner's live line, or one line per finished cell).
+ *
+ * A cell is one family (one backend, workload and parameters: run.h) at one thread count.
+ * Cells are numbered in the order the run executes them: backends in kmb_matrix_backends()
+ * order, each backend's families in global family order, each family's thread counts
+ * ascending, which is the order Google Benchmark runs the families a child registers.
+ *
+ * The estimate models Google Benchmark's loop (benchmark_runner.cc): the first repetition
+ * grows its iteration count until a trial lasts min_time (the last trial is aimed at 1.4 x
+ * min_time, and the shorter trials before it add more); later repetitions reuse that count.  Add a fixed cost per cell (threads, pinning, the placement probe) and per
+ * backend process (exec, the backend's init).  During a run the estimate of what is left is
+ * scaled by how the finished cells compared with their estimate.
+ */
+#ifndef KMB_HARNESS_PLAN_H
+#define KMB_HARNESS_PLAN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "options.h"
+
+struct kmb_plan_family {
+	const struct kmb_backend_ops *b;
+	const struct kmb_workload *w;
+	char name[256];			/* as registered: "churn/slab/size:64/batch:1" */
+	char pin[32];			/* its pinning plan: the run's, or a matrix cell's node:N */
+};
+
+struct kmb_plan_backend {
+	const struct kmb_backend_ops *b;
+	size_t first, nfam;		/* its families: fam[first .. first + nfam) */
+	const char *skip;		/* why no child runs it (NULL: it runs) */
+};
+
+struct kmb_plan {
+	struct kmb_plan_family *fam;	/* every family of the run, by global family index */
+	size_t nfam;
+	struct kmb_plan_backend be[KMB_MAX_LIST + 1];
+	size_t nbe;
+	int threads[KMB_MAX_LIST];	/* the thread counts, ascending (options.h) */
+	size_t nthreads;
+	size_t ncells;			/* nfam x thread counts */
+	double cell_s[KMB_MAX_LIST];	/* estimated seconds of one cell, per thread count */
+	double proc_s;			/* estimated seconds to start and set up one backend */
+	double total_s;			/* the whole run, the backends that are skipped left out */
+};
+
+/* kmb_plan_build - plan the run of @o (resolved: kmb_options_resolve()).  0 or -ENOMEM. */
+int kmb_plan_build(const struct kmb_options *o, struct kmb_plan *p);
+void kmb_plan_free(struct kmb_plan *p);
+
+/* kmb_plan_print - the plan as `kmbench plan` shows it: the cells by family, the pinning
+ * plan of every thread count (CPU and node of each thread), and the estimated time. */
+void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo *t,
+		    const struct kmb_plan *p);
+
+/* kmb_fmt_duration - @s seconds as "42 s", "3:07" (min:s) or "1:02:03"; returns @buf. */
+const char *kmb_fmt_duration(char *buf, size_t len, double s);
+
+/*
+ * Progress against a plan, on the runner's stdout.  On a terminal: one live line, rewritten
+ * in place (cell i of N, backend, workload, elapsed, estimated time left); otherwise one line
+ * per finished cell.  Quiet: nothing per cell.  The children report each finished cell on a
+ * pipe (kmb_progress_child_fd(), kmb_progress_cell_done()).
+ */
+struct kmb_progress;
+struct kmb_progress *kmb_progress_start(const struct kmb_plan *p, bool tty, bool quiet);
+/* A backend's child is about to start (@bi: index in p->be); its child has ended, and the
+ * cells it did not report count as done (it was skipped, or failed); a backend kept from an
+ * earlier attempt, whose cells count as done. */
+void kmb_progress_backend(struct kmb_progress *pr, size_t bi);
+void kmb_progress_backend_end(struct kmb_progress *pr);
+void kmb_progress_backend_kept(struct kmb_progress *pr, size_t bi);
+/* One line from a child's progress pipe ("cell <family> <threads> <ns/op|nan> [error]"). */
+void kmb_progress_line(struct kmb_progress *pr, const char *line);
+/* Redraw the live line (elapsed time moves on); nothing when not on a terminal. */
+void kmb_progress_tick(struct kmb_progress *pr);
+/* Before another line goes to stdout or stderr: clear the live line. */
+void kmb_progress_clear(struct kmb_progress *pr);
+/* The closing line: cells, wall time, against the estimate.  Frees @pr. */
+void kmb_progress_finish(struct kmb_progress *pr);
+
+/*
+ * The child's side: the environment variable naming the write end of the progress pipe, and
+ * the report of one finished cell (@ns_per_op: the median over repetitions of real time per
+ * operation as one thread sees it; NaN when every repetition failed, with @error).
+ */
+#define KMB_PROGRESS_ENV "KMB_PROGRESS_FD"
+void kmb_progress_cell_done(int fd, long long family, long long threads, double ns_per_op,
+			    const char *error);
+
+#endif

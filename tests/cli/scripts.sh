@@ -1,0 +1,157 @@
+#!/bin/bash
+# The README's two commands as a newcomer meets them (issue 13): scripts/bench and scripts/test
+# on a copy of the source tree in a temporary directory, so the developer's build/ is never
+# touched.  One sequence, so that one release build serves every case:
+#   b. a configure that fails (hwloc hidden: PKG_CONFIG_LIBDIR at an empty directory) exits
+#      non-zero, names hwloc, its Debian package and the log, and runs nothing; the next
+#      scripts/bench configures again (the failed configure left a CMakeCache.txt without a
+#      Makefile), builds, runs a tiny matrix and writes the report;
+#   a. that configure and build see only the .pc files of the build packages (KMB_PKGS_BUILD),
+#      as a machine without the test packages would: the release build needs no cmocka, its
+#      kmbench answers --version and list, and scripts/test's debug configure fails with the
+#      one message that names libcmocka-dev, and runs no ctest;
+#   c. a compile error planted into numa/topology.c: scripts/bench and scripts/test exit
+#      non-zero and show the compiler's error line, and neither runs the kmbench that (a) left
+#      behind, nor ctest.
+# A failed check is reported and the sequence goes on, so one run shows every check that fails.
+# scripts/test finds a ctest on PATH that only says it was run, so a build that failed and went
+# on to the tests is seen at once (not after the copy's whole suite).
+# Skipped (77) in the sanitizer build (the scripts build their own copies, so it would be the
+# same test again), where a Debian package the scripts need is missing (they would install it,
+# as root), and inside the copy (should a scripts/test there ever reach a real ctest, this test
+# must not start again).
+set -uo pipefail
+src=$1 build_type=${2:-}
+if [ -n "${KMB_SCRIPTS_TEST_NESTED:-}" ]; then
+	echo "skipped: running inside the copy of an outer cli_scripts"
+	exit 77
+fi
+if [ "$build_type" = Sanitize ]; then
+	echo "skipped: the scripts build their own copies; the debug build's ctest runs this test"
+	exit 77
+fi
+. "$src/scripts/lib.sh"
+missing=""
+for p in $KMB_PKGS_BUILD $KMB_PKGS_REPORT $KMB_PKGS_TEST $KMB_PKGS_PROFILE; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "skipped: Debian packages missing:$missing (the scripts would install them; scripts/test does)"
+	exit 77
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export KMB_SCRIPTS_TEST_NESTED=1
+unset MAKEFLAGS MFLAGS MAKELEVEL          # the nested builds run make of their own
+copy=$tmp/src
+mkdir -p "$copy" "$tmp/pc-none" "$tmp/pc-build" || exit 1
+# The source tree as git sees it (tracked files and new ones not ignored), else all but build/.
+if [ "$(git -C "$src" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$src" && pwd -P)" ]; then
+	git -C "$src" ls-files -z --cached --others --exclude-standard |
+		tar -C "$src" --ignore-failed-read --null -T - -cf - | tar -C "$copy" -xf - || exit 1
+else
+	tar -C "$src" --exclude=./build --exclude=./results/runs -cf - . | tar -C "$copy" -xf - ||
+		exit 1
+fi
+# The pkg-config files of the build packages only: no cmocka.pc (libcmocka-dev is a test package).
+for f in $(dpkg -L $KMB_PKGS_BUILD 2>/dev/null | grep '\.pc$'); do
+	[ -f "$f" ] && cp "$f" "$tmp/pc-build/"
+done
+[ -f "$tmp/pc-build/hwloc.pc" ] || { echo "FAIL: no hwloc.pc among the build packages' files"; exit 1; }
+[ ! -e "$tmp/pc-build/cmocka.pc" ] || { echo "FAIL: cmocka.pc among the build packages' files"; exit 1; }
+
+# The ctest that scripts/test must not reach when a build failed.
+mkdir -p "$tmp/bin" || exit 1
+printf '#!/bin/sh\necho "ctest was run: $*"\ntouch "%s/ctest-ran"\nexit 1\n' "$tmp" >"$tmp/bin/ctest"
+chmod +x "$tmp/bin/ctest" || exit 1
+
+passed=0 failed=0
+out="" rc=0
+run() {  # run NAME [VAR=VALUE...] COMMAND...: in the copy; its output in $out (and shown), status in $rc
+	local name=$1; shift
+	local shown="$*"
+	echo "=== $name: ${shown//"$PATH"/\$PATH}"
+	local t0=$SECONDS
+	out=$(cd "$copy" && timeout 600 env "$@" 2>&1); rc=$?
+	sed 's/^/  | /' <<<"$out"
+	echo "=== $name: exit $rc, $((SECONDS - t0)) s"
+}
+check() {  # check WHAT COMMAND...: one counted check; a failure is said and the test goes on
+	local what=$1; shift
+	if "$@"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL: $what"
+	fi
+}
+has() { [[ "$out" == *"$1"* ]]; }
+matches() { grep -qE -- "$1" <<<"$out"; }
+not() { ! "$@"; }
+lacks() { [[ "$out" != *"$1"* ]]; }
+failed_rc() { [ "$rc" -ne 0 ]; }
+ok_rc() { [ "$rc" -eq 0 ]; }
+
+# A tiny matrix: one backend, one workload, one thread, the smoke preset's time budget.
+tiny=(--preset smoke --backends glibc --workloads churn --threads 1 --quiet)
+
+# b. A configure that fails, then one that works.
+run b1-bench-no-hwloc PKG_CONFIG_LIBDIR="$tmp/pc-none" scripts/bench "${tiny[@]}" --out "$tmp/run-b1"
+check "b1: a failed configure exits non-zero" failed_rc
+check "b1: the output says the configure failed" has "configuring build/release failed"
+check "b1: the output shows CMake's error" has "A required package was not found"
+check "b1: the output names hwloc" has "'hwloc'"
+check "b1: the output names the Debian package libhwloc-dev" has "libhwloc-dev"
+check "b1: the output names the log" has "$copy/build/release.log"
+check "b1: the log is there" test -s "$copy/build/release.log"
+check "b1: nothing was run" test ! -e "$tmp/run-b1"
+check "b1: no build was attempted without a configure" lacks "Makefile: No such file"
+
+run b2-bench PKG_CONFIG_LIBDIR="$tmp/pc-build" scripts/bench "${tiny[@]}" --out "$tmp/run-b2"
+check "b2: the second scripts/bench exits 0" ok_rc
+check "b2: it configured again: build/release/Makefile" test -f "$copy/build/release/Makefile"
+check "b2: the build is quiet: no configure, compiler or make lines" \
+	not matches '^-- |^\[ *[0-9]+%\]|Building C|Linking|Built target|warning:'
+check "b2: the run wrote results.json" test -s "$tmp/run-b2/results.json"
+check "b2: the report was written" test -s "$tmp/run-b2/index.html"
+
+# a. The release build has no tests and needed no cmocka; the debug build says what it needs.
+cache=$copy/build/release/CMakeCache.txt
+check "a: release is configured with BUILD_TESTING=OFF" grep -q '^BUILD_TESTING:[A-Z]*=OFF$' "$cache"
+check "a: release never looked for cmocka" not grep -qi cmocka "$cache"
+check "a: release has no tests" test ! -e "$copy/build/release/tests"
+run a1-version "$copy/build/release/harness/kmbench" --version
+check "a1: kmbench --version runs" ok_rc
+run a1-list "$copy/build/release/harness/kmbench" list
+check "a1: kmbench list runs" ok_rc
+check "a1: kmbench list names the glibc backend" has "glibc"
+run a2-test-no-cmocka PKG_CONFIG_LIBDIR="$tmp/pc-build" PATH="$tmp/bin:$PATH" scripts/test
+check "a2: scripts/test without cmocka exits non-zero" failed_rc
+check "a2: the output says the debug configure failed" has "configuring build/debug failed"
+check "a2: the output names libcmocka-dev" has "libcmocka-dev"
+check "a2: the output says scripts/test installs it" has "scripts/test installs"
+check "a2: the output names the log" has "$copy/build/debug.log"
+check "a2: no ctest was run" test ! -e "$tmp/ctest-ran"
+
+# c. A compile error: shown, and nothing that did not build is run.
+printf '\nint kmb_planted_error = kmb_planted_undeclared;\n' >>"$copy/numa/topology.c"
+run c1-bench-broken scripts/bench "${tiny[@]}" --out "$tmp/run-c1"
+check "c1: a failed build exits non-zero" failed_rc
+check "c1: the output says the build failed" has "building build/release failed"
+check "c1: the output shows the compiler's error line" \
+	matches "numa/topology.c:[0-9]+:[0-9]+: error: .{1,3}kmb_planted_undeclared.{1,3} undeclared"
+check "c1: the output names the log" has "$copy/build/release.log"
+check "c1: the kmbench of b2 is still there" test -x "$copy/build/release/harness/kmbench"
+check "c1: it was not run" test ! -e "$tmp/run-c1"
+run c2-test-broken PATH="$tmp/bin:$PATH" scripts/test
+check "c2: a failed build exits non-zero" failed_rc
+check "c2: the output says the debug build failed" has "building build/debug failed"
+check "c2: the output says the sanitize build failed" has "building build/sanitize failed"
+check "c2: the output shows the compiler's error line" \
+	matches "numa/topology.c:[0-9]+:[0-9]+: error: .{1,3}kmb_planted_undeclared.{1,3} undeclared"
+check "c2: no ctest was run" test ! -e "$tmp/ctest-ran"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
