@@ -349,6 +349,7 @@ class Target:
     ratio: float = None
     met: bool = None
     missing: str = None
+    not_run: bool = False   # missing only runs that are absent, none that failed
 
 
 PAGE_TARGETS = [
@@ -382,7 +383,8 @@ def page_targets(cells_, specs=PAGE_TARGETS):
                    and param(c, "size") == PAGE_SIZE and param(c, "batch") == batch),
                   key=lambda c: c.threads)
     if not base:
-        return [Target(s, missing=f"no churn run of buddy with size:{PAGE_SIZE}") for s in specs]
+        return [Target(s, missing=f"no churn run of buddy with size:{PAGE_SIZE}", not_run=True)
+                for s in specs]
     out = []
     for s in specs:
         for c in base:
@@ -394,6 +396,7 @@ def page_targets(cells_, specs=PAGE_TARGETS):
             absent = [(b, size, cell) for (b, size), cell in ((s.num, num), (s.den, den))
                       if cell is None or not cell.ns]
             if absent:
+                t.not_run = all(cell is None for _, _, cell in absent)
                 t.missing = "; ".join(
                     f"{'no' if cell is None else 'only failed'} churn run of {b} "
                     f"{params_text(with_size(c.params, size))} threads:{c.threads}"
@@ -445,6 +448,11 @@ class SlabTarget:
     missing: str = None     # runs needed that are absent or only failed
     absent: str = None      # baselines without a result here while others have one
     lacking: list = field(default_factory=list)   # [(backend, cell or None)] behind missing
+
+    @property
+    def not_run(self):
+        """Missing only runs that are absent from the file, none that failed."""
+        return self.missing is not None and all(c is None for _, c in self.lacking)
 
     @property
     def size(self):
@@ -841,6 +849,7 @@ class PercpuTarget:
     met: bool = None
     missing: str = None     # runs needed that are absent or only failed
     note: str = ""
+    not_run: bool = False   # missing only runs that are absent, none that failed
 
 
 def ratio_target(t, num, den, value, check):
@@ -850,6 +859,7 @@ def ratio_target(t, num, den, value, check):
     lacking = [(name, cell) for name, cell, v in ((t.num, num, t.num_value),
                                                   (t.den, den, t.den_value)) if v is None]
     if lacking:
+        t.not_run = all(cell is None for _, cell in lacking)
         t.missing = "; ".join(f"{'no' if cell is None else 'only failed'} churn run of "
                               f"{name}" for name, cell in lacking)
     elif t.den_value > 0:
@@ -1158,6 +1168,7 @@ class VmTarget:
     ratio: float = None
     met: bool = None
     missing: str = ""       # what the verdict lacks
+    not_run: bool = False   # it lacks only runs that are absent, none that failed
     faults: float = None    # vmalloc first-touch page_faults per op at 64 KiB
     faults_why: str = ""    # why there is no figure
 
@@ -1177,6 +1188,7 @@ def vm_targets(cells_, counters_ctx):
                 + ("" if c is None else " (failed: " + "; ".join(sorted(set(c.errors))) + ")")
                 for b, c in (("vmalloc", num), ("buddy", den)) if ok_ns(c) is None]
         tgt.missing = "; ".join(gaps)
+        tgt.not_run = bool(gaps) and all(c is None for c in (num, den) if ok_ns(c) is None)
         if not gaps and tgt.den_ns:
             tgt.ratio = tgt.num_ns / tgt.den_ns
             tgt.met = tgt.ratio <= VM_TARGET_RATIO

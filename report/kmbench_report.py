@@ -74,6 +74,8 @@ tr.missing td { color: #8a1020; }
 tr.headline td:first-child { font-weight: 600; white-space: nowrap; }
 p.missing { color: #8a1020; }
 table.stats td.key { font-family: ui-monospace, monospace; white-space: nowrap; }
+details.notrun { font-size: 12.5px; color: #5b6670; margin: 4px 0 10px; }
+details summary { cursor: pointer; }
 figure.stat { margin: 8px 0; } figure.stat figcaption { font-family: ui-monospace, monospace;
                                                           font-weight: 600; color: #2c5d8a; }
 figure.stat pre { margin: 2px 0; padding: 6px 8px; background: #f6f8fa; border: 1px solid
@@ -180,6 +182,7 @@ def header(title, ctx, run, path):
 
 def summary(ctx, cells, backends, sections):
     """One line of counts, then links to sections: [(anchor, title)]."""
+    backends = [b for b in backends if b != kr.NO_ALLOCATOR]   # the counters' process
     status = {b: (ctx.get("backends") or {}).get(b, {}).get("status", "ok") for b in backends}
     ran = [b for b in backends if any(c.backend == b and c.ns for c in cells)]
     not_ok = [f"{b} ({s})" for b, s in status.items() if s != "ok"]
@@ -225,29 +228,52 @@ def plots(cells, backends):
     return "\n".join(out)
 
 
+def not_run_part(lines, preset):
+    """A folded list of the target rows this file has no runs for (none failed), and the
+    preset that runs them; "" when there are none."""
+    if not lines:
+        return ""
+    n = len(lines)
+    return (f'<details class="notrun"><summary>Not in this run: {n} target row'
+            f'{"s" if n > 1 else ""} (<code>--preset {esc(preset)}</code> runs them)</summary>'
+            "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul></details>")
+
+
 PAGE_BACKENDS = ("buddy", "mmap")   # the page allocator and its reference, mmap+touch+munmap
 
 
 def pages_block(cells):
-    """Order sweep and targets of the buddy page allocator; "" without buddy churn runs."""
+    """Order sweep and targets of the buddy page allocator; "" without buddy churn runs. A sweep
+    needs two orders or more; targets the file has no runs for are named, folded. Without a
+    sweep or a target row to show, one note says what the section needs."""
     if not any(c.workload == "churn" and c.backend == "buddy" for c in cells):
         return ""
-    out = ['<h2 id="pages">Page allocator</h2>',
-           '<p class="note">churn of buddy and of the reference mmap (mmap+touch+munmap): '
-           "ns per alloc+free pair per thread (real_time x threads, median over repetitions; "
-           "error bars min..max) against the order, log2 of the size in 4 KiB pages. One plot "
-           "per batch; one line per backend and thread count.</p>", '<div class="plots">']
-    sweeps = order_points(cells)
-    for rest, points in sweeps.items():
-        title = f"churn {kr.params_text(rest)}"
-        png = kmb_plots.order_sweep(title, points)
-        out.append(f'<img alt="{esc(title)}: ns per pair against order" '
-                   f'src="data:image/png;base64,{png}">')
-    out.append("</div>")
-    if not sweeps:
-        out.append("<p>No successful churn run of buddy or mmap at a size of a power-of-two "
-                   "number of pages.</p>")
-    out.append(targets_table(kr.page_targets(cells)))
+    sweeps = {rest: points for rest, points in order_points(cells).items()
+              if len({o for pts in points.values() for o, _ in pts}) > 1}
+    targets = kr.page_targets(cells)
+    out = ['<h2 id="pages">Page allocator</h2>']
+    if not sweeps and all(t.not_run for t in targets):
+        out.append('<p class="note">No order sweep and no target here: they need churn of buddy '
+                   "and of the reference mmap at several sizes of a power-of-two number of "
+                   "pages (<code>--preset pages</code>); buddy is in the plots above.</p>")
+        out.append(targets_table(targets, heading=False))
+        return "\n".join(out)
+    out.append('<p class="note">churn of buddy and of the reference mmap (mmap+touch+munmap): '
+               "ns per alloc+free pair per thread (real_time x threads, median over repetitions; "
+               "error bars min..max) against the order, log2 of the size in 4 KiB pages. One "
+               "plot per batch; one line per backend and thread count.</p>")
+    if sweeps:
+        out.append('<div class="plots">')
+        for rest, points in sweeps.items():
+            title = f"churn {kr.params_text(rest)}"
+            png = kmb_plots.order_sweep(title, points)
+            out.append(f'<img alt="{esc(title)}: ns per pair against order" '
+                       f'src="data:image/png;base64,{png}">')
+        out.append("</div>")
+    else:
+        out.append('<p class="note">No order sweep: no churn run of buddy or mmap at two or '
+                   "more sizes of a power-of-two number of pages.</p>")
+    out.append(targets_table(targets))
     return "\n".join(out)
 
 
@@ -268,10 +294,14 @@ TARGET_HEAD = ["target", "threads", "batch", "numerator ns", "denominator ns", "
                "verdict"]
 
 
-def targets_table(targets):
-    """One row per target and thread count: the two medians, their ratio and met / not met."""
+def targets_table(targets, heading=True):
+    """One row per target and thread count: the two medians, their ratio and met / not met, or
+    the failed runs it lacks; the rows this file has no runs for are named below, folded.
+    heading: with the heading and its note (else the folded list alone where no row is shown)."""
     rows = []
     for t in targets:
+        if t.not_run:
+            continue
         ident = (f"<td>{esc(t.spec.name)}</td>{num_cell(esc(t.threads or '-'))}"
                  f"{num_cell(esc(dash(t.batch)))}")
         if t.missing:
@@ -284,10 +314,15 @@ def targets_table(targets):
                                              fmt_ratio(t.ratio)))
         rows.append(f'<tr class="target {cls}">{ident}{nums}<td>{esc(t.spec.goal)}</td>'
                     f"<td>{badge(cls, verdict)}</td></tr>")
+    gone = [f"{t.spec.name}" + (f", threads:{t.threads}" if t.threads else "")
+            + f": {t.missing}" for t in targets if t.not_run]
+    if not heading and not rows:
+        return not_run_part(gone, "pages")
     return ('<h3 id="targets">Targets</h3><p class="note">Ratios of median ns per pair from this '
             "file's churn runs, at the same thread count and batch (batch 1 if buddy ran it, "
             "else its smallest): order 0 is size 4096, order 3 size 32768.</p>"
-            + table("targets-table", head_cells(TARGET_HEAD), rows))
+            + (table("targets-table", head_cells(TARGET_HEAD), rows) if rows else "")
+            + not_run_part(gone, "pages"))
 
 
 def fmt_ratio(r):
@@ -321,22 +356,28 @@ SLAB_TARGET_HEAD = ["case", "size", "batch", "threads", "backend", "backend ns",
 
 
 def slab_targets_table(targets):
-    """One row per kernel-style backend and case: its median against the fastest baseline's."""
+    """One row per kernel-style backend and case: its median against the fastest baseline's, or
+    the failed runs it lacks; the cases this file has no runs for are named below, folded."""
     if not targets:
         return ('<h3 id="slab-targets">Targets</h3><p class="note missing">No churn run of '
                 f"{esc(kr.or_list(kr.SLAB_BACKENDS))}: the targets need them.</p>")
-    rows = [slab_target_row(t) for t in targets]
-    verdicts = [verdict_of(t) for t in targets]
+    shown = [t for t in targets if not t.not_run]
+    gone = [(f"{t.headline}: " if t.headline else "") + f"{t.spec.backend}: {t.missing}"
+            for t in targets if t.not_run]
+    verdicts = [verdict_of(t) for t in shown]
     counts = ", ".join(f"{verdicts.count(v)} {v}" for v in ("met", "not met", "unknown")
                        if verdicts.count(v))
-    return ('<h3 id="slab-targets">Targets</h3><p class="note">Each kernel-style backend\'s '
-            "churn pair (one kmalloc+kfree or cache alloc+free) over the fastest of the four "
-            "baselines at the same size, batch and thread count, from this file's runs. The "
-            "headline cases come first: 64 bytes hot (batch 1) and in batches of 1000; a "
-            f"headline case the file lacks is named as missing. {esc(counts)} of "
-            f"{len(targets)}.</p>"
-            f'<div class="scroll">{table("slab-targets-table", head_cells(SLAB_TARGET_HEAD), rows)}'
-            "</div>")
+    intro = ('<h3 id="slab-targets">Targets</h3><p class="note">Each kernel-style backend\'s '
+             "churn pair (one kmalloc+kfree or cache alloc+free) over the fastest of the four "
+             "baselines at the same size, batch and thread count, from this file's runs. The "
+             "headline cases come first: 64 bytes hot (batch 1) and in batches of 1000"
+             + (f". {esc(counts)} of {len(shown)}." if shown else ".") + "</p>")
+    if not shown:
+        return intro + not_run_part(gone, "slab")
+    rows = [slab_target_row(t) for t in shown]
+    return (intro + '<div class="scroll">'
+            f'{table("slab-targets-table", head_cells(SLAB_TARGET_HEAD), rows)}</div>'
+            + not_run_part(gone, "slab"))
 
 
 def slab_target_row(t):
@@ -414,13 +455,15 @@ def packed_table(rows):
         return head + (f'<p class="note missing">No group where both {esc(kr.PACKED_AGAINST[0])}'
                        f" and {esc(kr.PACKED)} have a result.</p>")
     body = []
+    against = [b for b in kr.PACKED_AGAINST if any(b in r.ns for r in rows)]   # those that ran
     for r in rows:
         tds = "".join(num_cell(kr.fmt_ns(r.ns.get(b))) + num_cell(fmt_ratio(r.ratio.get(b)))
-                      for b in kr.PACKED_AGAINST)
+                      for b in against)
         body.append(f"<tr><td>{esc(r.workload)}</td><td class=\"nw\">"
                     f"{esc(kr.params_text(r.params))}</td>{num_cell(r.threads)}"
                     f"{num_cell(kr.fmt_ns(r.packed_ns))}{tds}</tr>")
-    return head + table("slab-packed-table", head_cells(PACKED_HEAD), body)
+    heads = PACKED_HEAD[:4] + [h for b in against for h in (f"{b} ns", f"{b} / {kr.PACKED}")]
+    return head + table("slab-packed-table", head_cells(heads), body)
 
 
 CTOR_HEAD = ["params", "threads", "backend", "ns/op", "ctor_calls per op", "cached",
@@ -544,7 +587,7 @@ def scaling_plot(cells, layer, baselines=()):
     batch, lines = kr.scaling_lines(cells, layer, baselines)
     size = kr.PERCPU_SIZE[layer]
     if not any(b in lines for b in kr.variants(layer)):
-        return (f'<p class="note missing">No {layer} scaling plot: no churn run of '
+        return (f'<p class="note">No {layer} scaling plot: no churn run of '
                 f"{esc(kr.or_list(kr.variants(layer)))} at size:{size}.</p>")
     title = f"{layer} churn size:{size} batch:{kr.dash_text(batch)}"
     missing = [b for b in kr.variants(layer) if b not in lines]
@@ -552,7 +595,7 @@ def scaling_plot(cells, layer, baselines=()):
     img = (f'<img alt="{esc(title)}: throughput against threads" '
            f'src="data:image/png;base64,{png}">')
     if missing:
-        img += (f'<p class="note missing">{esc(layer)} plot: no churn run of '
+        img += (f'<p class="note">{esc(layer)} plot: no churn run of '
                 f"{esc(kr.or_list(missing))} at size:{size} batch:{kr.dash_text(batch)}.</p>")
     return img
 
@@ -566,9 +609,11 @@ def fmt_value(v, unit):
 
 
 def percpu_targets_table(targets):
-    """One row per target: the two medians, their ratio and met / not met / unknown."""
+    """One row per target: the two medians, their ratio and met / not met / unknown, or the
+    failed runs it lacks; the targets this file has no runs for are named below, folded."""
     rows = []
-    for t in targets:
+    shown = [t for t in targets if not t.not_run]
+    for t in shown:
         ident = (f"<td>{esc(t.name)}</td>{num_cell(esc(t.threads))}"
                  f"{num_cell(esc(kr.dash_text(t.batch)))}")
         if t.missing:
@@ -589,16 +634,20 @@ def percpu_targets_table(targets):
                     f"{num_cell(esc(fmt_value(t.den_value, t.unit)))}"
                     f'{num_cell(fmt_ratio(t.ratio))}<td class="nw">{esc(t.goal)}</td>'
                     f'<td class="nw">{mark}</td><td>{esc(t.note)}</td></tr>')
-    verdicts = [verdict_of(t) for t in targets if t.goal != "-"]
+    verdicts = [verdict_of(t) for t in shown if t.goal != "-"]
     counts = ", ".join(f"{verdicts.count(v)} {v}" for v in ("met", "not met", "unknown")
                        if verdicts.count(v))
+    gone = [f"{t.name} (threads {t.threads}): {t.missing}" for t in targets if t.not_run]
     return ('<h3 id="percpu-targets">Targets</h3><p class="note">From this file\'s churn runs '
             "(median over repetitions): the slab cpu-rseq pair against the none pair and "
             "against each baseline's malloc+free pair at one thread (ns per pair, lower is "
             "better), and each layer's cpu-rseq throughput at two threads over one (Mops/s "
-            f"of all threads), with none's for contrast. {esc(counts)} of {len(verdicts)}.</p>"
-            f'<div class="scroll">'
-            f'{table("percpu-targets-table", head_cells(PERCPU_TARGET_HEAD), rows)}</div>')
+            "of all threads), with none's for contrast."
+            + (f" {esc(counts)} of {len(verdicts)}." if verdicts else "") + "</p>"
+            + (f'<div class="scroll">'
+               f'{table("percpu-targets-table", head_cells(PERCPU_TARGET_HEAD), rows)}</div>'
+               if rows else "")
+            + not_run_part(gone, "percpu"))
 
 
 REMOTE_HEAD = ["backend", "mode", "size", "threads", "ns per object", "Mops/s (objects)",
@@ -617,6 +666,9 @@ def remote_table(cells, ctx):
             "pairs. Local pair: the same backend's churn pair at one thread, same size.</p>")
     notes = "".join(f'<p class="note">threads:{t}: no result ({esc("; ".join(m))}).</p>'
                     for t, m in failures.items())
+    if not any(c.workload == kr.REMOTE_FREE for c in cells):
+        return ('<h3 id="percpu-remote">Remote frees</h3><p class="note">No remote-free run '
+                "with a result: not in this run (<code>--preset percpu</code> runs it).</p>")
     if not rows:
         return (head + '<p class="note missing">No remote-free run with a result of '
                 f"{esc(kr.or_list(kr.variants('slab') + kr.variants('buddy')))}, a baseline "
@@ -654,15 +706,16 @@ def counters_part(cells):
         png = kmb_plots.scaling("counters", lines)
         out.append('<div class="plots"><img alt="counters: throughput against threads" '
                    f'src="data:image/png;base64,{png}"></div>')
-    head_row = (["threads"] + [f"{w} Mops/s" for w in kr.COUNTER_WORKLOADS]
-                + ["percpu / atomic", "percpu / packed", "percpu_rseq"])
+    ran = [w for w in kr.COUNTER_WORKLOADS if any(w in cs for cs in by_threads.values())]
+    others = [w for w in ("counter-atomic", "counter-packed") if w in ran]
+    head_row = (["threads"] + [f"{w} Mops/s" for w in ran]
+                + [f"percpu / {w.split('-')[1]}" for w in others] + ["percpu_rseq"])
     body = []
     for t, cs in by_threads.items():
-        mops = {w: cs[w].mops[0] if w in cs and cs[w].mops else None
-                for w in kr.COUNTER_WORKLOADS}
-        vals = [failed_or(cs.get(w), mops[w]) for w in kr.COUNTER_WORKLOADS]
-        pc = mops["counter-percpu"]
-        for other in ("counter-atomic", "counter-packed"):
+        mops = {w: cs[w].mops[0] if w in cs and cs[w].mops else None for w in ran}
+        vals = [failed_or(cs.get(w), mops[w]) for w in ran]
+        pc = mops.get("counter-percpu")
+        for other in others:
             vals.append(fmt_ratio(pc / mops[other]) if pc and mops[other] else "n/a")
         rseq = cs.get("counter-percpu").counters.get("percpu_rseq") if "counter-percpu" in cs \
             else None
@@ -955,9 +1008,12 @@ def vmalloc_block(cells, ctx):
 
 
 def vm_target_table(targets):
-    """The issue's target per thread count: vmalloc over buddy, untouched at 64 KiB."""
+    """The issue's target per thread count: vmalloc over buddy, untouched at 64 KiB; the thread
+    counts this file has no runs for are named below, folded."""
     rows = []
     for t in targets:
+        if t.not_run:
+            continue
         ident = (f"<td>vmalloc / buddy, untouched, {esc(kmb_plots.size_text(kr.VM_TARGET_SIZE))}"
                  f"</td>{num_cell(t.threads)}")
         faults = (num_cell(esc(kr.fmt_counter(t.faults))) if t.faults is not None
@@ -978,7 +1034,9 @@ def vm_target_table(targets):
             f"{kr.VM_TARGET_RATIO:g}x of __get_free_pages of the same size (buddy), per thread "
             "count from this file's runs (median ns per operation); with the page faults per "
             "operation of vmalloc's first-touch at 64 KiB.</p>"
-            + table("vmalloc-targets-table", head_cells(VM_TARGET_HEAD), rows))
+            + (table("vmalloc-targets-table", head_cells(VM_TARGET_HEAD), rows) if rows else "")
+            + not_run_part([f"threads:{t.threads}: no run of {t.missing}" for t in targets
+                            if t.not_run], "vmalloc"))
 
 
 def vm_plots(cells):
