@@ -224,6 +224,20 @@ def size_text(size):
     return f"{size} B"
 
 
+def case_text(workload, params):
+    """A case as a reader says it: "churn, 64 B, batch 1" (other params as name:value)."""
+    parts = [workload]
+    for k, v in params:
+        n = param_value(params, k)
+        if k == "size" and isinstance(n, int) and n > 0:
+            parts.append(size_text(n))
+        elif k == "batch":
+            parts.append(f"batch {v}")
+        else:
+            parts.append(f"{k}:{v}")
+    return ", ".join(parts)
+
+
 def threads_text(threads):
     return f"{threads} thread{'' if threads == 1 else 's'}"
 

@@ -34,6 +34,7 @@ sys.dont_write_bytecode = True      # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kmb_plots  # noqa: E402
 import kmb_results as kr  # noqa: E402
+import kmb_summary as kms  # noqa: E402
 
 PROG = "kmbench_report"
 CSS = """
@@ -74,8 +75,12 @@ tr.missing td { color: #8a1020; }
 tr.headline td:first-child { font-weight: 600; white-space: nowrap; }
 p.missing { color: #8a1020; }
 table.stats td.key { font-family: ui-monospace, monospace; white-space: nowrap; }
-details.notrun { font-size: 12.5px; color: #5b6670; margin: 4px 0 10px; }
-details summary { cursor: pointer; }
+table.findings { margin: 4px 0 8px; } table.findings td { padding: 3px 9px; }
+table.findings td.where { font-weight: 600; white-space: nowrap; color: #2c5d8a; }
+table.findings tr.uncertain td { color: #5b6670; }
+table.findings details, details.more, details.notrun { font-size: 12.5px; color: #5b6670; }
+details.more, details.notrun { margin: 4px 0 10px; } details summary { cursor: pointer; }
+ul.answer { margin: 2px 0 8px; padding-left: 20px; }
 figure.stat { margin: 8px 0; } figure.stat figcaption { font-family: ui-monospace, monospace;
                                                           font-weight: 600; color: #2c5d8a; }
 figure.stat pre { margin: 2px 0; padding: 6px 8px; background: #f6f8fa; border: 1px solid
@@ -180,8 +185,8 @@ def header(title, ctx, run, path):
     return f"<header><h1>{esc(title)}</h1><dl class=\"meta\">{dl}</dl></header>"
 
 
-def summary(ctx, cells, backends, sections):
-    """One line of counts, then links to sections: [(anchor, title)]."""
+def counts(ctx, cells, backends):
+    """One line of counts: backends with results, those not run, failed runs, counters."""
     backends = [b for b in backends if b != kr.NO_ALLOCATOR]   # the counters' process
     status = {b: (ctx.get("backends") or {}).get(b, {}).get("status", "ok") for b in backends}
     ran = [b for b in backends if any(c.backend == b and c.ns for c in cells)]
@@ -197,14 +202,60 @@ def summary(ctx, cells, backends, sections):
                     if pairs else ""))
     if unavailable:
         parts.append(f"{len(unavailable)} counters unavailable")
-    nav = "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in sections)
-    return f'<p class="summary">{esc("; ".join(parts))}.</p><nav>{nav}</nav>'
+    return "; ".join(parts) + "."
 
 
-def plots(cells, backends):
-    """Per (workload, params) group two figures: throughput against threads and ns/op at the
-    lowest and highest thread count, backends in small multiples by family. The counter
-    workloads are left to the Per-CPU caches section, which compares them."""
+EVIDENCE = {kms.FASTEST: "plots", kms.ALIGNED: "table", kms.SHARING: "counters",
+            kms.SCALING: "plots", kms.PERCPU: "plots"}
+
+
+def finding_rows(found):
+    """One <tr> per finding: its case, its sentence (with any details folded), its evidence."""
+    rows = []
+    for f in found:
+        more = ""
+        if f.details:
+            more = ('<details><summary>more</summary>'
+                    + "".join(f"<div>{esc(d)}</div>" for d in f.details) + "</details>")
+        cls = f"finding {f.kind}" + (" uncertain" if f.uncertain else "")
+        rows.append(f'<tr class="{cls}"><td class="where">{esc(f.where)}</td>'
+                    f"<td>{esc(f.text)}{more}</td>"
+                    f'<td><a href="#{esc(f.anchor)}">{EVIDENCE.get(f.kind, "evidence")}</a>'
+                    "</td></tr>")
+    return rows
+
+
+def summary_block(found, ctx, cells, backends):
+    """The report's first section: the run's findings (kmb_summary), the rest of the fastest
+    cases folded below them, and the counts."""
+    shown, folded = kms.headline(found)
+    out = ['<section><h2 id="summary">Summary</h2>']
+    if shown:
+        out.append(f'<p class="note">{esc(kms.intro(cells))}</p>')
+        out.append(f'<table id="findings-table" class="findings"><tbody>'
+                   f'{"".join(finding_rows(shown))}</tbody></table>')
+    else:
+        out.append('<p class="note">No finding: the results have no two backends to '
+                   "compare.</p>")
+    if folded:
+        out.append(f'<details class="more"><summary>{len(folded)} more case'
+                   f'{"s" if len(folded) > 1 else ""}: the fastest backend</summary>'
+                   f'<table id="findings-more" class="findings"><tbody>'
+                   f'{"".join(finding_rows(folded))}</tbody></table></details>')
+    out.append(f'<p class="summary">{esc(counts(ctx, cells, backends))}</p></section>')
+    return "\n".join(out)
+
+
+def nav(sections):
+    """Links to the sections: [(anchor, title)]."""
+    return "<nav>" + "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in sections) + "</nav>"
+
+
+def plots(cells, backends, found):
+    """Per (workload, params) group, the answer (the fastest backend at the lowest and highest
+    thread count) and two figures: throughput against threads and ns/op at the lowest and
+    highest thread count, backends in small multiples by family. The counter workloads are
+    left to the Per-CPU caches section, which compares them."""
     out = ['<h2 id="plots">Throughput and time per operation</h2>',
            '<p class="note">Median over repetitions; error bars span min..max over '
            "repetitions. Mops/s counts the operations of all threads together; ns/op is the "
@@ -213,12 +264,21 @@ def plots(cells, backends):
            "count. Backends are grouped by family where there are more than "
            f"{kr.PANEL_LINES}, each group with the best baseline (dotted) for reference; "
            f"axes are logarithmic where the values span more than {kmb_plots.LOG_SPAN:g}x.</p>"]
+    answers = {}
+    for f in found:
+        if f.kind == kms.FASTEST:
+            answers.setdefault(f.anchor, []).append(f)
     for (workload, params), group in kr.groups(cells).items():
         if workload in kr.COUNTER_WORKLOADS:
             continue
         title = f"{workload} {kr.params_text(params)}"
-        out.append(f'<h3 id="{kr.group_anchor(workload, params)}">{esc(title)}</h3>'
-                   '<div class="plots">')
+        anchor = kr.group_anchor(workload, params)
+        out.append(f'<h3 id="{anchor}">{esc(title)}</h3>')
+        if anchor in answers:
+            out.append('<ul class="answer">' + "".join(
+                f"<li><b>{esc(kr.threads_text(f.threads))}:</b> {esc(f.text)}</li>"
+                for f in answers[anchor]) + "</ul>")
+        out.append('<div class="plots">')
         for fn, what in ((kmb_plots.throughput, "throughput"), (kmb_plots.ns_per_op, "ns/op")):
             png = fn(title, group, backends)
             out.append(f'<img alt="{esc(title)}: {what}" src="data:image/png;base64,{png}">')
@@ -1354,16 +1414,19 @@ def context_block(ctx):
     return f'<h2 id="context">Context</h2><table class="ctx"><tbody>{rows}</tbody></table>'
 
 
-def render(data, path, title=None):
+def render(data, path, title=None, found=None):
+    """The page of the results data (read from path); found: kms.findings() of its cells, where
+    the caller has them already."""
     ctx = data.get("context") or {}
     cells = kr.cells(data["benchmarks"])
     backends = kr.backend_order(ctx, cells)
     counters_ctx = ctx.get("counters") if isinstance(ctx.get("counters"), dict) else {}
+    found = kms.findings(cells, ctx) if found is None else found
     run = run_id(data)
     title = title or f"kmbench results: {run or os.path.basename(path)}"
     made = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     sections = [  # (anchor, nav title, HTML or "" where the file has nothing for it)
-        ("plots", "Plots", plots(cells, backends)),
+        ("plots", "Plots", plots(cells, backends, found)),
         ("pages", "Page allocator", pages_block(cells)),
         ("slab", "Slab and kmalloc", slab_block(cells, backends)),
         ("percpu", "Per-CPU caches", percpu_block(cells, ctx)),
@@ -1379,13 +1442,21 @@ def render(data, path, title=None):
     ]
     sections = [s for s in sections if s[2]]
     body = "\n".join(
-        [header(title, ctx, run, path), summary(ctx, cells, backends, [s[:2] for s in sections])]
+        [header(title, ctx, run, path), summary_block(found, ctx, cells, backends),
+         nav([s[:2] for s in sections])]
         + [s[2] for s in sections]
         + [f'<p class="note">Generated by report/kmbench_report.py on {esc(made)}.</p>'])
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{esc(title)}</title><style>{CSS}</style></head>\n<body>\n{body}\n"
             "</body></html>\n")
+
+
+def terminal_summary(data, found):
+    """The findings as the lines --summary prints: kms.terminal(), then the counts."""
+    ctx = data.get("context") or {}
+    cells = kr.cells(data["benchmarks"])
+    return kms.terminal(found, cells) + [counts(ctx, cells, kr.backend_order(ctx, cells))]
 
 
 def write_atomic(path, text):
@@ -1416,6 +1487,8 @@ def main(argv=None):
     ap.add_argument("-o", "--output", help="HTML file to write (default: index.html beside "
                     "RESULTS)")
     ap.add_argument("--title", help="page title (default: from the run id)")
+    ap.add_argument("--summary", action="store_true", help="also print the run's findings (the "
+                    "page's Summary) as text, then the page's path as \"report:  PATH\"")
     args = ap.parse_args(argv)
     try:
         data = kr.load(args.results)
@@ -1424,13 +1497,18 @@ def main(argv=None):
         return 2
     out = args.output or os.path.join(os.path.dirname(os.path.abspath(args.results)),
                                       "index.html")
-    page = render(data, args.results, args.title)
+    found = kms.findings(kr.cells(data["benchmarks"]), data.get("context") or {})
+    page = render(data, args.results, args.title, found)
     try:
         write_atomic(out, page)
     except OSError as e:
         print(f"{PROG}: error: cannot write {out}: {e.strerror or e}", file=sys.stderr)
         return 1
-    print(out)
+    if args.summary:
+        print("\n".join(terminal_summary(data, found)))
+        print(f"report:  {out}")
+    else:
+        print(out)
     return 0
 
 

@@ -144,13 +144,16 @@ class RenderFixture(ru.FixturePage):
 
     def test_sections(self):
         """The quick preset's sections, and none of those it has no runs for."""
-        for anchor in ("plots", "pages", "slab", "percpu", "numa", "results", "state"):
+        for anchor in ("summary", "plots", "pages", "slab", "percpu", "numa", "results",
+                       "state"):
             self.assertIsNotNone(ru.section(self.html, anchor), anchor)
         self.assertEqual(re.findall(r'<h3 id="([^"]+)"', ru.section(self.html, "numa")),
                          ["numa-placement"], "the placement check only")
         for anchor in ("mempool", "vmalloc", "fragmentation"):
             self.assertIsNone(ru.section(self.html, anchor), anchor)
             self.assertNotIn(f'href="#{anchor}"', self.html)
+        self.assertLess(self.html.index('<h2 id="summary">'), self.html.index("<nav>"))
+        self.assertLess(self.html.index("<nav>"), self.html.index('<h2 id="plots">'))
 
     def test_no_missing_or_unknown_targets(self):
         """The quick preset runs none of the page allocator's targets, neither the 64-byte batch

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """The report in a real browser: headless Chromium loads the file:// page.
 
-Checks the DOM Chromium built (results rows, failed row, embedded images) and a screenshot of the
-page's top (not blank; the baselines' colours drawn). Exits 77 (ctest: skipped) when
-/usr/bin/chromium is absent.
+Checks the DOM Chromium built (the Summary's findings, results rows, failed row, embedded
+images) and a screenshot of the page's top (not blank; the baselines' colours drawn). Exits 77
+(ctest: skipped) when /usr/bin/chromium is absent.
 
 Run: /usr/bin/python3 tests/report/test_report_browser.py
 """
@@ -77,6 +77,8 @@ class Browser(RenderedFixture):
         self.assertIn(ru.ERROR_MESSAGE, " ".join(failed[0].values()))
         imgs = [s for s in dom.imgs if s.startswith("data:image/png;base64,")]
         self.assertGreaterEqual(len(imgs), 2 * ru.GROUPS)
+        self.assertEqual(len(dom.tables["findings-table"]["rows"]), 12)
+        self.assertLess(out.index('id="summary"'), out.index('id="plots"'))
 
     def test_screenshot(self):
         shot = os.path.join(self.tmp, "shot.png")
