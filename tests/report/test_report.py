@@ -1328,7 +1328,13 @@ class VmallocFixture(ru.FixturePage):
         return ru.section(self.html, "vmalloc")
 
     def test_fixture_format(self):
-        """The real run holds what the section needs, and what a real run measures."""
+        """The fixture holds every row the section reads, each with the page faults it shows.
+
+        What the numbers say about kmbench (a fresh vmalloc mapping faults once per page it
+        touches, buddy's linear map not at all) is not checked here: this file was measured
+        once, so it cannot catch a regression. tests/cli/vmalloc.sh checks it on a live run
+        every time the suite runs; the tests below check the report's rendering of the
+        fixture's numbers, whatever they are."""
         ctx = self.data["context"]
         self.assertEqual(ctx["options"]["preset"], "vmalloc")
         self.assertEqual(ctx["options"]["backends"], ru.VM_BACKENDS)
@@ -1340,9 +1346,7 @@ class VmallocFixture(ru.FixturePage):
                 for size in ru.VM_SIZES:
                     for t in ru.VM_THREADS:
                         self.assertIsNotNone(self.ns(b, w, size, t), (b, w, size, t))
-        for t in ru.VM_THREADS:   # a fresh vmalloc mapping faults once per page touched
-            self.assertGreaterEqual(self.faults("vmalloc", "first-touch", 65536, t), 15)
-            self.assertLess(self.faults("buddy", "first-touch", 65536, t), 1)
+                        self.assertIsNotNone(self.faults(b, w, size, t), (b, w, size, t))
 
     def test_section_and_nav(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
