@@ -1,37 +1,129 @@
 """The report's figures, drawn with matplotlib's Agg backend and returned as base64 PNG text.
 
-Every figure of one report gives a backend the same colour (colours()). Values are the Cells'
-medians over repetitions; error bars span min..max over repetitions where those are known.
+Every figure gives a backend the same look, in every report and every run: look() maps its name
+to a colour of the Okabe-Ito palette (safe for colour-blind readers; its yellow is left out, too
+pale on white), a marker and a line style, fixed by name (LOOKS; a name not listed gets one
+from a hash of the name). Seven colours for two dozen backends: within a family, which the
+figures draw in one axes, no two share a colour, and the marker and line style tell apart those
+of different families that do. Values are the Cells' medians over repetitions; error bars span
+min..max over repetitions where those are known. Axes go logarithmic where the values drawn
+span more than LOG_SPAN; legends sit outside the axes, to their right.
 """
 import base64
 import io
+import zlib
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after use("Agg"))
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import NullLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator  # noqa: E402
+
+import kmb_results as kr  # noqa: E402
 
 FIGSIZE = (6.4, 4.0)   # inches; at DPI below, 768 x 480 pixels, shown at half width or less
 DPI = 120
 STYLE = {
     "axes.grid": True, "grid.alpha": 0.35, "axes.spines.top": False, "axes.spines.right": False,
-    "font.size": 9, "axes.titlesize": 10, "legend.fontsize": 8,
+    "font.size": 9, "axes.titlesize": 10, "legend.fontsize": 8, "figure.titlesize": 10,
 }
+LOG_SPAN = 10.0        # a value axis goes logarithmic where its values span more than this
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour vision
+# deficiency. Yellow (#F0E442) is not used: too pale for a line on white.
+BLACK, ORANGE, SKY, GREEN = "#000000", "#E69F00", "#56B4E9", "#009E73"
+BLUE, VERMILLION, PURPLE = "#0072B2", "#D55E00", "#CC79A7"
+PALETTE = (BLACK, ORANGE, SKY, GREEN, BLUE, VERMILLION, PURPLE)
+# The per-CPU modes have one colour each in both layers: none orange, thread sky blue, cpu-lock
+# purple, cpu-rseq black (the default mode, as slab and buddy, which run it, are black).
+LOOKS = {   # name: (colour, marker, line style)
+    "glibc": (BLUE, "o", "-"), "jemalloc": (ORANGE, "o", "-"), "tcmalloc": (GREEN, "o", "-"),
+    "mimalloc": (VERMILLION, "o", "-"),
+    "slab": (BLACK, "s", "-"), "slab-packed": (SKY, "s", "-"), "slab-colored": (PURPLE, "s", "-"),
+    "kmalloc": (BLUE, "D", "-."), "mempool": (GREEN, "P", "-."),
+    "slab-none": (ORANGE, "v", "--"), "slab-thread": (SKY, "v", "--"),
+    "slab-cpu-lock": (PURPLE, "v", "--"), "slab-cpu-rseq": (BLACK, "v", "--"),
+    "buddy": (BLACK, "^", "-"), "buddy-none": (ORANGE, "<", "--"),
+    "buddy-thread": (SKY, "<", "--"), "buddy-cpu-lock": (PURPLE, "<", "--"),
+    "buddy-cpu-rseq": (BLACK, "<", "--"), "mmap": (BLUE, "X", "-."), "libnuma": (GREEN, "*", "-."),
+    "vmalloc": (PURPLE, "h", "-"),
+    "no-allocator": (BLACK, "x", ":"),
+    "counter-percpu": (BLACK, "o", "-"), "counter-atomic": (VERMILLION, "s", "--"),
+    "counter-packed": (SKY, "^", "-."),
+}
+THREAD_MARKERS = ("o", "D")   # the dot plots: lowest thread count filled, highest hollow
+REFERENCE = ":"               # the best baseline's line where it is drawn for reference
+OBSERVER = None   # when set, called with every figure after it is drawn, before it is closed
 
 
-def colours(backends):
-    """{backend: colour}, stable for the whole report."""
-    cmap = plt.get_cmap("tab10" if len(backends) <= 10 else "tab20")
-    return {b: cmap(i % cmap.N) for i, b in enumerate(backends)}
+def look(name):
+    """(colour, marker, line style) of a backend (or a counter workload), the same everywhere."""
+    if name in LOOKS:
+        return LOOKS[name]
+    h = zlib.crc32(str(name).encode("utf-8"))
+    return PALETTE[h % len(PALETTE)], "x", ":"
+
+
+def colour(name):
+    return look(name)[0]
+
+
+def line_style(name):
+    """errorbar()'s color, marker and linestyle of a backend's line."""
+    c, m, ls = look(name)
+    return {"color": c, "marker": m, "linestyle": ls}
 
 
 def to_base64(fig):
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    if OBSERVER is not None:
+        OBSERVER(fig)
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def legend_outside(ax, **kw):
+    """The axes' legend beside it, to the right, its top level with the axes' top: never over
+    the data or the title. constrained layout leaves room for it."""
+    kw.setdefault("fontsize", 7.5)
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+                     frameon=False, **kw)
+
+
+def value_axis(ax, values, axis="y"):
+    """Logarithmic where the values (positive) span more than LOG_SPAN, else linear from 0.
+    Returns True when logarithmic."""
+    values = [v for v in values if v is not None]
+    log = bool(values) and min(values) > 0 and max(values) / min(values) > LOG_SPAN
+    if log:
+        (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+        log_ticks(ax.yaxis if axis == "y" else ax.xaxis, values)
+    elif axis == "y":
+        ax.set_ylim(bottom=0)
+    else:
+        ax.set_xlim(left=0)
+    return log
+
+
+def log_ticks(axis, values=()):
+    """Ticks of a logarithmic axis written as plain numbers (50, 100, 200, 0.5, 10k): at 1, 2
+    and 5 times the powers of ten where values span less than LOG_SPAN squared, else at the
+    powers of ten only; no minor ticks."""
+    values = [v for v in values if v is not None and v > 0]
+    wide = bool(values) and max(values) / min(values) >= LOG_SPAN ** 2.5
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0,) if wide else (1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(tick_text))
+    axis.set_minor_locator(NullLocator())
+
+
+def tick_text(v, _pos=None):
+    """A tick label: 0.05, 2, 500, 5k, 20M."""
+    for unit, scale in (("M", 1e6), ("k", 1e3)):
+        if v >= 10 * scale:
+            return f"{v / scale:g}{unit}"
+    return f"{v:g}"
 
 
 def labelled(fig, ax, xlabel, ylabel, title):
@@ -54,8 +146,9 @@ def stat_line(ax, pts, **style):
     style: errorbar's label, color, linestyle and marker."""
     pts = sorted(pts, key=lambda p: p[0])
     stats = [p[1] for p in pts]
+    style.setdefault("linewidth", 1.6)
     ax.errorbar([p[0] for p in pts], [st[0] for st in stats], yerr=errors(stats),
-                markersize=4, capsize=3, linewidth=1.6, **style)
+                markersize=4, capsize=3, **style)
 
 
 def thread_axis(ax, threads):
@@ -68,68 +161,131 @@ def thread_axis(ax, threads):
     ax.set_xlabel("threads")
 
 
-def throughput(title, cells, backends, colour):
-    """Line plot: Mops/s (all threads) against threads, one line per backend."""
+def spread_values(stats):
+    """Every median, min and max of (median, min, max) triples, for an axis' range."""
+    return [v for st in stats for v in st if v is not None]
+
+
+def throughput(title, cells, backends):
+    """Lines: Mops/s (all threads) against threads, one per backend, in small multiples (one
+    axes per family of kr.panels(), sharing the x axis); each axes without a baseline also draws
+    the best baseline (kr.best_baseline()) dotted, for reference, so each has its own y axis
+    (logarithmic where its values span more than LOG_SPAN, said in its title)."""
+    shown = [b for b in backends if any(c.backend == b and c.mops for c in cells)]
+    threads = sorted({c.threads for c in cells if c.mops})
+    parts = kr.panels(shown)
+    ref = kr.best_baseline(cells)
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
-        threads = sorted({c.threads for c in cells if c.mops})
-        for b in backends:
-            pts = sorted((c.threads, c.mops) for c in cells if c.backend == b and c.mops)
-            if pts:
-                stat_line(ax, pts, label=b, color=colour[b], marker="o")
-        if threads:
+        size = FIGSIZE if len(parts) <= 1 else (FIGSIZE[0], 0.9 + 2.0 * len(parts))
+        fig, axes = plt.subplots(max(len(parts), 1), 1, figsize=size, sharex=True,
+                                 layout="constrained", squeeze=False)
+        axes = axes[:, 0]
+        if not threads:
+            no_data(axes[0])
+            axes[0].set_title(f"{title}: throughput")
+            return to_base64(fig)
+        logs = []
+        for ax, (name, members) in zip(axes, parts):
+            drawn = []
+            for b in members + ([ref] if ref and ref not in members else []):
+                pts = [(c.threads, c.mops) for c in cells if c.backend == b and c.mops]
+                drawn += [st for _, st in pts]
+                if b in members:
+                    stat_line(ax, pts, label=b, **line_style(b))
+                else:
+                    stat_line(ax, pts, label=f"{ref} (best baseline)", color=colour(ref),
+                              marker=look(ref)[1], linestyle=REFERENCE, linewidth=1.2)
             thread_axis(ax, threads)
-            ax.set_ylim(bottom=0)
-            ax.legend(loc="best", title="backend", title_fontsize=8)
+            logs.append(value_axis(ax, spread_values(drawn)))
+            if len(parts) > 1:
+                ax.set_title(name + (" (log)" if logs[-1] else ""), loc="left", fontsize=9)
+            legend_outside(ax)
+        for ax in axes[:-1]:
+            ax.set_xlabel("")
+        log = all(logs)
+        ylabel = "Mops/s, all threads (higher is better)" + (", log" if log else "")
+        if len(parts) > 1:
+            fig.supylabel(ylabel, fontsize=9)
+            fig.suptitle(f"{title}: throughput")
         else:
-            no_data(ax)
-        ax.set_ylabel("Mops/s, all threads (higher is better)")
-        ax.set_title(f"{title}: throughput")
+            axes[0].set_ylabel(ylabel)
+            axes[0].set_title(f"{title}: throughput")
         return to_base64(fig)
 
 
-def ns_per_op(title, cells, backends, colour):
-    """Grouped bars: ns per operation per thread at each thread count, one bar per backend."""
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
-        threads = sorted({c.threads for c in cells})
-        shown = [b for b in backends if any(c.backend == b for c in cells)]
-        width = 0.8 / max(len(shown), 1)
-        label_bars = len(shown) * len(threads) <= 16
-        top = max((c.ns[2] or c.ns[0] for c in cells if c.ns), default=0)
-        labelled = set()
-        for i, b in enumerate(shown):
-            for j, t in enumerate(threads):
-                x = j - 0.4 + width * (i + 0.5)
-                cell = next((c for c in cells if c.backend == b and c.threads == t), None)
-                if cell is None:
-                    continue
-                if not cell.ns:
-                    ax.text(x, top * 0.02, "failed", rotation=90, ha="center", va="bottom",
-                            fontsize=7, color="#b00020")
-                    continue
-                ax.bar(x, cell.ns[0], width * 0.92, color=colour[b],
-                       label=None if b in labelled else b)
-                labelled.add(b)
-                if cell.ns[1] is not None:
-                    ax.errorbar(x, cell.ns[0], yerr=errors([cell.ns]), color="#333333",
-                                capsize=2, linewidth=1)
-                if label_bars:
-                    ax.text(x, (cell.ns[2] or cell.ns[0]) + top * 0.01, f"{cell.ns[0]:.1f}",
-                            ha="center", va="bottom", fontsize=7)
-        ax.set_xticks(range(len(threads)))
-        ax.set_xticklabels([str(t) for t in threads])
-        ax.set_xlabel("threads")
-        ax.set_ylabel("ns per operation per thread (lower is better)")
-        ax.set_title(f"{title}: time per operation")
-        ax.grid(axis="x", visible=False)
-        if top:
-            ncols = min(len(labelled), 4)
-            ax.set_ylim(0, top * (1.14 + 0.09 * -(-len(labelled) // ncols)))
-            ax.legend(loc="upper center", title="backend", title_fontsize=8, ncols=ncols)
-        else:
-            no_data(ax)
+def ns_per_op(title, cells, backends):
+    """Dot plot: ns per operation per thread of each backend (a row each) at the lowest and
+    the highest thread count (filled and hollow markers, error bars min..max), in small
+    multiples (one axes per family of kr.panels(), sharing the x axis, logarithmic where the
+    values span more than LOG_SPAN); the best baseline's values as dotted vertical lines in
+    the axes without a baseline. A backend whose runs failed says so in its row's label."""
+    threads = sorted({c.threads for c in cells})
+    shown_threads = threads[:1] + threads[-1:] if len(threads) > 1 else threads
+    shown = [b for b in backends if any(c.backend == b for c in cells)]
+    parts = kr.panels(shown)
+    ref = kr.best_baseline(cells)
+    by = {(c.backend, c.threads): c for c in cells}
+    with plt.rc_context({**STYLE, "axes.grid.axis": "x"}):
+        heights = [len(m) + 1.2 for _, m in parts] or [1]
+        size = (FIGSIZE[0], max(2.6, 1.1 + 0.26 * sum(heights)))
+        fig, axes = plt.subplots(len(heights), 1, figsize=size, sharex=True, layout="constrained",
+                                 squeeze=False, gridspec_kw={"height_ratios": heights})
+        axes = axes[:, 0]
+        drawn = [c.ns for c in cells if c.ns and c.threads in shown_threads]
+        if not drawn:
+            no_data(axes[0])
+            axes[0].set_title(f"{title}: time per operation")
+            return to_base64(fig)
+        offsets = [0.0] if len(shown_threads) == 1 else [-0.14, 0.14]
+        for ax, (name, members) in zip(axes, parts):
+            labels = []
+            for i, b in enumerate(members):
+                failed = []
+                for j, t in enumerate(shown_threads):
+                    c = by.get((b, t))
+                    if c is not None and c.ns:
+                        dot(ax, c.ns, i + offsets[j], colour(b), THREAD_MARKERS[j], filled=j == 0)
+                    elif c is not None and c.errors:
+                        failed.append(str(t))
+                labels.append(b + (f" (failed at {'/'.join(failed)} thr.)" if failed else ""))
+            if ref and ref not in members:
+                for j, t in enumerate(shown_threads):
+                    c = by.get((ref, t))
+                    if c is not None and c.ns:
+                        ax.axvline(c.ns[0], color=colour(ref), linestyle=REFERENCE_LINES[j],
+                                   linewidth=1.1)
+            ax.set_yticks(range(len(members)))
+            ax.set_yticklabels(labels)
+            ax.set_ylim(len(members) - 0.5, -0.5)
+            ax.tick_params(axis="y", length=0)
+            if len(parts) > 1:
+                ax.set_title(name, loc="left", fontsize=9)
+        log = value_axis(axes[0], spread_values(drawn), axis="x")
+        axes[-1].set_xlabel("ns per operation per thread (lower is better" +
+                            (", log)" if log else ")"))
+        handles = [Line2D([], [], color="#555555", marker=THREAD_MARKERS[j], linestyle="none",
+                          markerfacecolor="#555555" if j == 0 else "white",
+                          label=kr.threads_text(t)) for j, t in enumerate(shown_threads)]
+        with_ref = ref and any(ref not in m for _, m in parts)
+        if with_ref:
+            handles += [Line2D([], [], color=colour(ref), linestyle=REFERENCE_LINES[j],
+                               label=f"{ref}, {kr.threads_text(t)}")
+                        for j, t in enumerate(shown_threads)]
+        legend_outside(axes[0], handles=handles, title_fontsize=7.5, title=(
+            "dots: each backend\nlines: best baseline" if with_ref else None))
+        fig.suptitle(f"{title}: time per operation")
         return to_base64(fig)
+
+
+REFERENCE_LINES = (":", "--")   # the best baseline at the lowest and highest thread count
+
+
+def dot(ax, stats, y, c, marker, filled=True):
+    """One marker at the median of stats (median, min, max) with its min..max as error bars."""
+    err = None if stats[1] is None else [[stats[0] - stats[1]], [stats[2] - stats[0]]]
+    ax.errorbar([stats[0]], [y], xerr=err, color=c, marker=marker, markersize=5,
+                markerfacecolor=c if filled else "white", markeredgewidth=1.3,
+                linestyle="none", capsize=2, elinewidth=1)
 
 
 LINESTYLES = ["-", "--", ":", "-."]
@@ -141,8 +297,9 @@ def style_of(values, value, styles):
     return styles[values.index(value) % len(styles)]
 
 
-def order_sweep(title, points, colour):
-    """Lines: ns per pair against page order (log y), one per (backend, threads).
+def order_sweep(title, points):
+    """Lines: ns per pair against page order (log y), one per (backend, threads): the backend's
+    colour and marker, a line style per thread count.
 
     points: {(backend, threads): [(order, (median, min, max)), ...]}.
     """
@@ -151,14 +308,14 @@ def order_sweep(title, points, colour):
         threads = sorted({t for _, t in points})
         orders = sorted({o for pts in points.values() for o, _ in pts})
         for (b, t), pts in points.items():
-            stat_line(ax, pts, label=f"{b}, {t} thread{'s' if t != 1 else ''}", color=colour[b],
-                      linestyle=style_of(threads, t, LINESTYLES),
-                      marker=style_of(threads, t, MARKERS))
+            stat_line(ax, pts, label=f"{b}, {kr.threads_text(t)}", color=colour(b),
+                      linestyle=style_of(threads, t, LINESTYLES), marker=look(b)[1])
         if orders:
             ax.set_yscale("log")
+            log_ticks(ax.yaxis, spread_values(st for pts in points.values() for _, st in pts))
             ax.set_xticks(orders)
             ax.set_xticklabels([f"{o}\n{size_text(4096 << o)}" for o in orders])
-            ax.legend(loc="best", title="backend, threads", title_fontsize=8)
+            legend_outside(ax, title="backend, threads", title_fontsize=8)
         else:
             no_data(ax)
         return labelled(fig, ax, "order (log2 of the size in 4 KiB pages)",
@@ -166,45 +323,35 @@ def order_sweep(title, points, colour):
                         f"{title}: time per pair against order")
 
 
-def size_sweep(title, points, colour, dashed=()):
-    """Lines: ns per pair against size (log2 x, ticks at the sizes measured), one per backend;
-    backends in dashed (the baselines) drawn dashed. Log y where the values span 20x or more.
+def size_sweep(title, points):
+    """Lines: ns per pair against size (log2 x, ticks at the sizes measured), one per backend.
+    Log y where the values span more than LOG_SPAN.
 
     points: {backend: [(size, (median, min, max)), ...]}.
     """
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
         sizes = sorted({s for pts in points.values() for s, _ in pts})
-        values = [st[0] for pts in points.values() for _, st in pts]
         for b, pts in points.items():
-            stat_line(ax, pts, label=b, color=colour[b], linestyle="--" if b in dashed else "-",
-                      marker="s" if b in dashed else "o")
+            stat_line(ax, pts, label=b, **line_style(b))
+        log = False
         if sizes:
             ax.set_xscale("log", base=2)
             ax.xaxis.set_minor_locator(NullLocator())
             ax.set_xticks(sizes)
             ax.set_xticklabels([size_text(s) for s in sizes], rotation=45, ha="right")
-            if min(values) > 0 and max(values) / min(values) >= 20:
-                ax.set_yscale("log")
-            else:
-                ax.set_ylim(bottom=0)
-            ax.legend(loc="best", title="backend (dashed: baseline)", title_fontsize=8,
-                      ncols=2)
+            log = value_axis(ax, spread_values(st for pts in points.values() for _, st in pts))
+            legend_outside(ax, title="backend", title_fontsize=8)
         else:
             no_data(ax)
-        return labelled(fig, ax, "object size (log2)", "ns per alloc+free pair per thread",
-                        f"{title}: time per pair against size")
+        return labelled(fig, ax, "object size (log2)", "ns per alloc+free pair per thread"
+                        + (" (log)" if log else ""), f"{title}: time per pair against size")
 
 
-def size_text(size):
-    """4 KiB, 2 MiB, ...: a size in bytes in the largest binary unit that divides it."""
-    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
-        if size >= 1 << shift and size % (1 << shift) == 0:
-            return f"{size >> shift} {unit}"
-    return f"{size} B"
+size_text = kr.size_text
 
 
-def fragmentation(title, lines, colour):
+def fragmentation(title, lines):
     """Two panels over steps (log2 x): high-order probe success rate (0..1) and fragmentation
     index (-1..1), one line per (backend, params, threads); lines without an index are left
     out of the lower panel.
@@ -224,7 +371,7 @@ def fragmentation(title, lines, colour):
                     continue
                 steps.update(p[0] for p in pts)
                 drawn[name] = drawn.get(name, 0) + 1
-                ax.plot([p[0] for p in pts], [p[1] for p in pts], color=colour[b],
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], color=colour(b),
                         linestyle=style_of(threads, t, LINESTYLES),
                         marker=style_of(params, ptext, MARKERS), markersize=4, linewidth=1.4)
         top.set_ylim(-0.05, 1.05)
@@ -239,8 +386,7 @@ def fragmentation(title, lines, colour):
             bottom.xaxis.set_minor_locator(NullLocator())
             bottom.set_xticks(sorted(steps))
             bottom.set_xticklabels([f"{k}k" for k in sorted(steps)])
-            top.legend(handles=key_handles(lines, threads, params, colour), loc="upper left",
-                       bbox_to_anchor=(1.01, 1.0), fontsize=7)
+            legend_outside(top, handles=key_handles(lines, threads, params))
         else:
             no_data(top)
         if not drawn.get("frag_index"):
@@ -249,15 +395,15 @@ def fragmentation(title, lines, colour):
         return to_base64(fig)
 
 
-def key_handles(lines, threads, params, colour):
+def key_handles(lines, threads, params):
     """Legend entries for colour (backend), line style (threads) and marker (params) apart, so
     the legend grows with their sum rather than their product."""
     grey = "#555555"
-    handles = [Line2D([], [], color=colour[b], linewidth=2, label=b)
+    handles = [Line2D([], [], color=colour(b), linewidth=2, label=b)
                for b in dict.fromkeys(line[0] for line in lines)]
     if len(threads) > 1:
         handles += [Line2D([], [], color=grey, linestyle=style_of(threads, t, LINESTYLES),
-                           label=f"{t} thread{'s' if t != 1 else ''}") for t in threads]
+                           label=kr.threads_text(t)) for t in threads]
     if len(params) > 1:
         handles += [Line2D([], [], color=grey, linestyle="none",
                            marker=style_of(params, p, MARKERS), label=p) for p in params]
@@ -271,35 +417,32 @@ def no_data(ax):
     ax.set_yticks([])
 
 
-def scaling(title, lines, colour, dashed=()):
-    """Lines: Mops/s (all threads) against threads, one per label of lines; labels in dashed
-    (the baselines) drawn dashed.
+def scaling(title, lines):
+    """Lines: Mops/s (all threads) against threads, one per label of lines (a backend or a
+    counter workload, drawn in its look()).
 
-    lines: {label: [(threads, (median, min, max)), ...]}; colour: {label: colour}.
+    lines: {label: [(threads, (median, min, max)), ...]}.
     """
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
         threads = sorted({t for pts in lines.values() for t, _ in pts})
         for label, pts in lines.items():
-            stat_line(ax, pts, label=label, color=colour[label],
-                      linestyle="--" if label in dashed else "-",
-                      marker="s" if label in dashed else "o")
+            stat_line(ax, pts, label=label, **line_style(label))
+        log = False
         if threads:
             thread_axis(ax, threads)
-            ax.set_ylim(bottom=0)
-            ax.legend(loc="best", title="dashed: baseline" if dashed else None,
-                      title_fontsize=8, ncols=2 if len(lines) > 4 else 1)
+            log = value_axis(ax, spread_values(st for pts in lines.values() for _, st in pts))
+            legend_outside(ax)
         else:
             no_data(ax)
-        ax.set_ylabel("Mops/s, all threads (higher is better)")
+        ax.set_ylabel("Mops/s, all threads (higher is better)" + (", log" if log else ""))
         ax.set_title(f"{title}: throughput against threads")
         return to_base64(fig)
 
 
 def thread_colours(threads):
-    """{thread count: colour} for the lines of one figure."""
-    cmap = plt.get_cmap("tab10")
-    return {t: cmap(i % cmap.N) for i, t in enumerate(sorted(threads))}
+    """{thread count: colour} for the lines of one figure, from the palette in order."""
+    return {t: PALETTE[(i + 1) % len(PALETTE)] for i, t in enumerate(sorted(threads))}
 
 
 def fail_axis(ax, rates):
@@ -318,54 +461,58 @@ def fail_sweep(title, lines, references):
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
         threads = sorted(set(lines) | {t for ref in references.values() for t in ref})
-        colour = thread_colours(threads)
+        tcol = thread_colours(threads)
         rates = sorted({f for pts in lines.values() for f, _ in pts})
+        values = spread_values(st for pts in lines.values() for _, st in pts)
         for t, pts in lines.items():
-            stat_line(ax, pts, label=f"{t} thread{'s' if t != 1 else ''}", color=colour[t],
-                      marker="o")
+            stat_line(ax, pts, label=kr.threads_text(t), color=tcol[t],
+                      marker=style_of(threads, t, MARKERS))
         for i, (backend, by_threads) in enumerate(references.items()):
             for t, st in sorted(by_threads.items()):
-                ax.axhline(st[0], color=colour[t], linestyle=LINESTYLES[1 + i % 3],
-                           linewidth=1.2, label=f"{backend} (no pool), {t} "
-                           f"thread{'s' if t != 1 else ''}")
+                values.append(st[0])
+                ax.axhline(st[0], color=tcol[t], linestyle=LINESTYLES[1 + i % 3],
+                           linewidth=1.2, label=f"{backend} (no pool), {kr.threads_text(t)}")
+        log = False
         if rates:
             fail_axis(ax, rates)
-            ax.set_ylim(bottom=0)
-            ax.legend(loc="best", fontsize=7)
+            log = value_axis(ax, values)
+            legend_outside(ax)
         else:
             no_data(ax)
-        ax.set_ylabel("Mops/s, all threads (higher is better)")
+        ax.set_ylabel("Mops/s, all threads (higher is better)" + (", log" if log else ""))
         ax.set_title(f"{title}: throughput against failure rate")
         return to_base64(fig)
 
 
 def latency_sweep(title, lines, names):
     """Lines: sampled latency percentiles (ns, log) against the failure rate; colour per
-    percentile (names, in order), line style per thread count.
+    percentile (names, in order: a sequential colour map, light to dark), line style per
+    thread count.
 
     lines: {(threads, name): [(fail, ns)]}.
     """
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
         threads = sorted({t for t, _ in lines})
-        cmap = plt.get_cmap("plasma")
-        colour = {n: cmap(0.85 * i / max(len(names) - 1, 1)) for i, n in enumerate(names)}
+        cmap = plt.get_cmap("viridis")
+        pcol = {n: cmap(0.8 * (1 - i / max(len(names) - 1, 1))) for i, n in enumerate(names)}
         rates = sorted({f for pts in lines.values() for f, _ in pts})
         for (t, name), pts in lines.items():
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], color=colour[name],
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], color=pcol[name],
                     linestyle=style_of(threads, t, LINESTYLES),
                     marker=style_of(threads, t, MARKERS), markersize=4, linewidth=1.4)
         if rates and any(p[1] > 0 for pts in lines.values() for p in pts):
             fail_axis(ax, rates)
             ax.set_yscale("log")
-            handles = [Line2D([], [], color=colour[n], linewidth=2, label=n) for n in names
+            log_ticks(ax.yaxis, [p[1] for pts in lines.values() for p in pts])
+            handles = [Line2D([], [], color=pcol[n], linewidth=2, label=n) for n in names
                        if any(name == n for _, name in lines)]
             if len(threads) > 1:
                 handles += [Line2D([], [], color="#555555",
                                    linestyle=style_of(threads, t, LINESTYLES),
                                    marker=style_of(threads, t, MARKERS),
-                                   label=f"{t} thread{'s' if t != 1 else ''}") for t in threads]
-            ax.legend(handles=handles, loc="upper left", fontsize=7, ncols=2)
+                                   label=kr.threads_text(t)) for t in threads]
+            legend_outside(ax, handles=handles)
         else:
             no_data(ax)
         ax.set_ylabel("ns per operation, sampled (log)")
@@ -373,7 +520,7 @@ def latency_sweep(title, lines, names):
         return to_base64(fig)
 
 
-def vm_sweep(title, points, colour, what):
+def vm_sweep(title, points, what):
     """Lines: ns per operation against size on log-log axes (ticks at the sizes measured), one
     per backend: the vmalloc section's untouched, first-touch and access figures.
 
@@ -383,14 +530,15 @@ def vm_sweep(title, points, colour, what):
         fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
         sizes = sorted({s for pts in points.values() for s, _ in pts})
         for b, pts in points.items():
-            stat_line(ax, pts, label=b, color=colour[b], marker="o")
+            stat_line(ax, pts, label=b, **line_style(b))
         if sizes:
             ax.set_xscale("log", base=2)
             ax.set_yscale("log")
+            log_ticks(ax.yaxis, spread_values(st for pts in points.values() for _, st in pts))
             ax.xaxis.set_minor_locator(NullLocator())
             ax.set_xticks(sizes)
             ax.set_xticklabels([size_text(s) for s in sizes], rotation=45, ha="right")
-            ax.legend(loc="best", title="backend", title_fontsize=8)
+            legend_outside(ax, title="backend", title_fontsize=8)
         else:
             no_data(ax)
         return labelled(fig, ax, "size (log2)", f"ns per {what} per thread (log)",

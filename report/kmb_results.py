@@ -216,6 +216,37 @@ def params_text(params):
     return " ".join(f"{k}:{v}" for k, v in params) or "-"
 
 
+def size_text(size):
+    """4 KiB, 2 MiB, ...: a size in bytes in the largest binary unit that divides it."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if size >= 1 << shift and size % (1 << shift) == 0:
+            return f"{size >> shift} {unit}"
+    return f"{size} B"
+
+
+def case_text(workload, params):
+    """A case as a reader says it: "churn, 64 B, batch 1" (other params as name:value)."""
+    parts = [workload]
+    for k, v in params:
+        n = param_value(params, k)
+        if k == "size" and isinstance(n, int) and n > 0:
+            parts.append(size_text(n))
+        elif k == "batch":
+            parts.append(f"batch {v}")
+        else:
+            parts.append(f"{k}:{v}")
+    return ", ".join(parts)
+
+
+def threads_text(threads):
+    return f"{threads} thread{'' if threads == 1 else 's'}"
+
+
+def group_anchor(workload, params):
+    """The id of a (workload, params) group's plots in the report."""
+    return "g-" + slug(f"{workload} {params_text(params)}")
+
+
 def fmt_ns(v):
     return "n/a" if v is None else f"{v:,.2f}" if abs(v) < 1000 else f"{v:,.0f}"
 
@@ -332,6 +363,7 @@ class Target:
     ratio: float = None
     met: bool = None
     missing: str = None
+    not_run: bool = False   # missing only runs that are absent, none that failed
 
 
 PAGE_TARGETS = [
@@ -365,7 +397,8 @@ def page_targets(cells_, specs=PAGE_TARGETS):
                    and param(c, "size") == PAGE_SIZE and param(c, "batch") == batch),
                   key=lambda c: c.threads)
     if not base:
-        return [Target(s, missing=f"no churn run of buddy with size:{PAGE_SIZE}") for s in specs]
+        return [Target(s, missing=f"no churn run of buddy with size:{PAGE_SIZE}", not_run=True)
+                for s in specs]
     out = []
     for s in specs:
         for c in base:
@@ -377,6 +410,7 @@ def page_targets(cells_, specs=PAGE_TARGETS):
             absent = [(b, size, cell) for (b, size), cell in ((s.num, num), (s.den, den))
                       if cell is None or not cell.ns]
             if absent:
+                t.not_run = all(cell is None for _, _, cell in absent)
                 t.missing = "; ".join(
                     f"{'no' if cell is None else 'only failed'} churn run of {b} "
                     f"{params_text(with_size(c.params, size))} threads:{c.threads}"
@@ -428,6 +462,11 @@ class SlabTarget:
     missing: str = None     # runs needed that are absent or only failed
     absent: str = None      # baselines without a result here while others have one
     lacking: list = field(default_factory=list)   # [(backend, cell or None)] behind missing
+
+    @property
+    def not_run(self):
+        """Missing only runs that are absent from the file, none that failed."""
+        return self.missing is not None and all(c is None for _, c in self.lacking)
 
     @property
     def size(self):
@@ -546,6 +585,57 @@ def slab_target(cells_, spec, params, threads, baselines, headlines):
         t.ratio = t.ns / t.baseline_ns
         t.met = bool(spec.met(t.ratio))
     return t
+
+
+# The backend families the report's figures group their backends by (small multiples: one
+# axes per family, never more than PANEL_LINES lines in one): (family, ((part, backends), ...)).
+# A family with more than PANEL_LINES - 1 backends in a run (one line is kept for the best
+# baseline, drawn for reference) gets one axes per part. Backends of no family come last.
+FAMILIES = (
+    ("baselines", (("baselines", BASELINES),)),
+    ("slab family", (("slab family", ("slab", "slab-packed", "slab-colored", "kmalloc",
+                                      "mempool")),
+                     ("slab per-CPU modes", ("slab-none", "slab-thread", "slab-cpu-lock",
+                                             "slab-cpu-rseq")))),
+    ("page family", (("page family", ("buddy", "buddy-none", "buddy-thread", "buddy-cpu-lock",
+                                      "buddy-cpu-rseq", "mmap", "libnuma")),)),
+    ("mapping family", (("mapping family", ("vmalloc",)),)),
+)
+OTHER_FAMILY = "other backends"
+PANEL_LINES = 8
+
+
+def panels(backends):
+    """[(title, [backends])], one axes of a figure each: all of backends in one ("all
+    backends") where they fit, PANEL_LINES or fewer; else one per family of FAMILIES that has
+    any of them (backends in the family's order), a family split into its parts where it has
+    more than PANEL_LINES - 1, then the backends of no family."""
+    backends = list(dict.fromkeys(backends))
+    if len(backends) <= PANEL_LINES:
+        return [("all backends", backends)] if backends else []
+    out, known = [], set()
+    for family, parts in FAMILIES:
+        present = [(title, [b for b in members if b in backends]) for title, members in parts]
+        known.update(b for _, members in parts for b in members)
+        present = [(title, members) for title, members in present if members]
+        if sum(len(m) for _, m in present) <= PANEL_LINES - 1 and present:
+            present = [(family, [b for _, m in present for b in m])]
+        out += present
+    rest = [b for b in backends if b not in known]
+    for i in range(0, len(rest), PANEL_LINES - 1):
+        out.append((OTHER_FAMILY, rest[i:i + PANEL_LINES - 1]))
+    return out
+
+
+def best_baseline(cells_, baselines=BASELINES):
+    """The baseline with the lowest median ns/op at the lowest thread count where any baseline
+    has a result, among cells_ (one group's); ties: the first of baselines. None without any."""
+    have = [c for c in cells_ if c.backend in baselines and c.ns]
+    if not have:
+        return None
+    low = min(c.threads for c in have)
+    return min((c for c in have if c.threads == low),
+               key=lambda c: (c.ns[0], baselines.index(c.backend))).backend
 
 
 # Aligned against packed: each of these over slab-packed, where both ran.
@@ -773,6 +863,7 @@ class PercpuTarget:
     met: bool = None
     missing: str = None     # runs needed that are absent or only failed
     note: str = ""
+    not_run: bool = False   # missing only runs that are absent, none that failed
 
 
 def ratio_target(t, num, den, value, check):
@@ -782,6 +873,7 @@ def ratio_target(t, num, den, value, check):
     lacking = [(name, cell) for name, cell, v in ((t.num, num, t.num_value),
                                                   (t.den, den, t.den_value)) if v is None]
     if lacking:
+        t.not_run = all(cell is None for _, cell in lacking)
         t.missing = "; ".join(f"{'no' if cell is None else 'only failed'} churn run of "
                               f"{name}" for name, cell in lacking)
     elif t.den_value > 0:
@@ -1090,6 +1182,7 @@ class VmTarget:
     ratio: float = None
     met: bool = None
     missing: str = ""       # what the verdict lacks
+    not_run: bool = False   # it lacks only runs that are absent, none that failed
     faults: float = None    # vmalloc first-touch page_faults per op at 64 KiB
     faults_why: str = ""    # why there is no figure
 
@@ -1109,6 +1202,7 @@ def vm_targets(cells_, counters_ctx):
                 + ("" if c is None else " (failed: " + "; ".join(sorted(set(c.errors))) + ")")
                 for b, c in (("vmalloc", num), ("buddy", den)) if ok_ns(c) is None]
         tgt.missing = "; ".join(gaps)
+        tgt.not_run = bool(gaps) and all(c is None for c in (num, den) if ok_ns(c) is None)
         if not gaps and tgt.den_ns:
             tgt.ratio = tgt.num_ns / tgt.den_ns
             tgt.met = tgt.ratio <= VM_TARGET_RATIO

@@ -34,6 +34,7 @@ sys.dont_write_bytecode = True      # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kmb_plots  # noqa: E402
 import kmb_results as kr  # noqa: E402
+import kmb_summary as kms  # noqa: E402
 
 PROG = "kmbench_report"
 CSS = """
@@ -47,7 +48,7 @@ dl.meta { display: grid; grid-template-columns: max-content auto max-content aut
           gap: 2px 14px; margin: 8px 0 12px; }
 dl.meta dt { color: #5b6670; } dl.meta dd { margin: 0; font-family: ui-monospace, monospace; }
 p.summary { margin: 6px 0 12px; } nav a { margin-right: 14px; }
-.plots { display: flex; flex-wrap: wrap; gap: 12px; }
+.plots { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
 .plots img { box-sizing: border-box; width: calc(50% - 6px); min-width: 520px; max-width: 100%;
              height: auto; border: 1px solid #e3e7eb; }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0; }
@@ -74,6 +75,12 @@ tr.missing td { color: #8a1020; }
 tr.headline td:first-child { font-weight: 600; white-space: nowrap; }
 p.missing { color: #8a1020; }
 table.stats td.key { font-family: ui-monospace, monospace; white-space: nowrap; }
+table.findings { margin: 4px 0 8px; } table.findings td { padding: 3px 9px; }
+table.findings td.where { font-weight: 600; white-space: nowrap; color: #2c5d8a; }
+table.findings tr.uncertain td { color: #5b6670; }
+table.findings details, details.more, details.notrun { font-size: 12.5px; color: #5b6670; }
+details.more, details.notrun { margin: 4px 0 10px; } details summary { cursor: pointer; }
+ul.answer { margin: 2px 0 8px; padding-left: 20px; }
 figure.stat { margin: 8px 0; } figure.stat figcaption { font-family: ui-monospace, monospace;
                                                           font-weight: 600; color: #2c5d8a; }
 figure.stat pre { margin: 2px 0; padding: 6px 8px; background: #f6f8fa; border: 1px solid
@@ -178,8 +185,9 @@ def header(title, ctx, run, path):
     return f"<header><h1>{esc(title)}</h1><dl class=\"meta\">{dl}</dl></header>"
 
 
-def summary(ctx, cells, backends, sections):
-    """One line of counts, then links to sections: [(anchor, title)]."""
+def counts(ctx, cells, backends):
+    """One line of counts: backends with results, those not run, failed runs, counters."""
+    backends = [b for b in backends if b != kr.NO_ALLOCATOR]   # the counters' process
     status = {b: (ctx.get("backends") or {}).get(b, {}).get("status", "ok") for b in backends}
     ran = [b for b in backends if any(c.backend == b and c.ns for c in cells)]
     not_ok = [f"{b} ({s})" for b, s in status.items() if s != "ok"]
@@ -194,22 +202,85 @@ def summary(ctx, cells, backends, sections):
                     if pairs else ""))
     if unavailable:
         parts.append(f"{len(unavailable)} counters unavailable")
-    nav = "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in sections)
-    return f'<p class="summary">{esc("; ".join(parts))}.</p><nav>{nav}</nav>'
+    return "; ".join(parts) + "."
 
 
-def plots(cells, backends):
-    colour = kmb_plots.colours(backends)
+EVIDENCE = {kms.FASTEST: "plots", kms.ALIGNED: "table", kms.SHARING: "counters",
+            kms.SCALING: "plots", kms.PERCPU: "plots"}
+
+
+def finding_rows(found):
+    """One <tr> per finding: its case, its sentence (with any details folded), its evidence."""
+    rows = []
+    for f in found:
+        more = ""
+        if f.details:
+            more = ('<details><summary>more</summary>'
+                    + "".join(f"<div>{esc(d)}</div>" for d in f.details) + "</details>")
+        cls = f"finding {f.kind}" + (" uncertain" if f.uncertain else "")
+        rows.append(f'<tr class="{cls}"><td class="where">{esc(f.where)}</td>'
+                    f"<td>{esc(f.text)}{more}</td>"
+                    f'<td><a href="#{esc(f.anchor)}">{EVIDENCE.get(f.kind, "evidence")}</a>'
+                    "</td></tr>")
+    return rows
+
+
+def summary_block(found, ctx, cells, backends):
+    """The report's first section: the run's findings (kmb_summary), the rest of the fastest
+    cases folded below them, and the counts."""
+    shown, folded = kms.headline(found)
+    out = ['<section><h2 id="summary">Summary</h2>']
+    if shown:
+        out.append(f'<p class="note">{esc(kms.intro(cells))}</p>')
+        out.append(f'<table id="findings-table" class="findings"><tbody>'
+                   f'{"".join(finding_rows(shown))}</tbody></table>')
+    else:
+        out.append('<p class="note">No finding: the results have no two backends to '
+                   "compare.</p>")
+    if folded:
+        out.append(f'<details class="more"><summary>{len(folded)} more case'
+                   f'{"s" if len(folded) > 1 else ""}: the fastest backend</summary>'
+                   f'<table id="findings-more" class="findings"><tbody>'
+                   f'{"".join(finding_rows(folded))}</tbody></table></details>')
+    out.append(f'<p class="summary">{esc(counts(ctx, cells, backends))}</p></section>')
+    return "\n".join(out)
+
+
+def nav(sections):
+    """Links to the sections: [(anchor, title)]."""
+    return "<nav>" + "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in sections) + "</nav>"
+
+
+def plots(cells, backends, found):
+    """Per (workload, params) group, the answer (the fastest backend at the lowest and highest
+    thread count) and two figures: throughput against threads and ns/op at the lowest and
+    highest thread count, backends in small multiples by family. The counter workloads are
+    left to the Per-CPU caches section, which compares them."""
     out = ['<h2 id="plots">Throughput and time per operation</h2>',
            '<p class="note">Median over repetitions; error bars span min..max over '
-           "repetitions. ns/op is the wall-clock time one operation takes a thread (real_time x threads: "
-           "flat across thread counts means perfect scaling); Mops/s counts the "
-           "operations of all threads together.</p>"]
+           "repetitions. Mops/s counts the operations of all threads together; ns/op is the "
+           "wall-clock time one operation takes a thread (real_time x threads: flat across "
+           "thread counts means perfect scaling), shown at the lowest and highest thread "
+           "count. Backends are grouped by family where there are more than "
+           f"{kr.PANEL_LINES}, each group with the best baseline (dotted) for reference; "
+           f"axes are logarithmic where the values span more than {kmb_plots.LOG_SPAN:g}x.</p>"]
+    answers = {}
+    for f in found:
+        if f.kind == kms.FASTEST:
+            answers.setdefault(f.anchor, []).append(f)
     for (workload, params), group in kr.groups(cells).items():
+        if workload in kr.COUNTER_WORKLOADS:
+            continue
         title = f"{workload} {kr.params_text(params)}"
-        out.append(f'<h3 id="g-{kr.slug(title)}">{esc(title)}</h3><div class="plots">')
+        anchor = kr.group_anchor(workload, params)
+        out.append(f'<h3 id="{anchor}">{esc(title)}</h3>')
+        if anchor in answers:
+            out.append('<ul class="answer">' + "".join(
+                f"<li><b>{esc(kr.threads_text(f.threads))}:</b> {esc(f.text)}</li>"
+                for f in answers[anchor]) + "</ul>")
+        out.append('<div class="plots">')
         for fn, what in ((kmb_plots.throughput, "throughput"), (kmb_plots.ns_per_op, "ns/op")):
-            png = fn(title, group, backends, colour)
+            png = fn(title, group, backends)
             out.append(f'<img alt="{esc(title)}: {what}" src="data:image/png;base64,{png}">')
         out.append("</div>")
     if not cells:
@@ -217,29 +288,52 @@ def plots(cells, backends):
     return "\n".join(out)
 
 
+def not_run_part(lines, preset):
+    """A folded list of the target rows this file has no runs for (none failed), and the
+    preset that runs them; "" when there are none."""
+    if not lines:
+        return ""
+    n = len(lines)
+    return (f'<details class="notrun"><summary>Not in this run: {n} target row'
+            f'{"s" if n > 1 else ""} (<code>--preset {esc(preset)}</code> runs them)</summary>'
+            "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul></details>")
+
+
 PAGE_BACKENDS = ("buddy", "mmap")   # the page allocator and its reference, mmap+touch+munmap
 
 
-def pages_block(cells, colour):
-    """Order sweep and targets of the buddy page allocator; "" without buddy churn runs."""
+def pages_block(cells):
+    """Order sweep and targets of the buddy page allocator; "" without buddy churn runs. A sweep
+    needs two orders or more; targets the file has no runs for are named, folded. Without a
+    sweep or a target row to show, one note says what the section needs."""
     if not any(c.workload == "churn" and c.backend == "buddy" for c in cells):
         return ""
-    out = ['<h2 id="pages">Page allocator</h2>',
-           '<p class="note">churn of buddy and of the reference mmap (mmap+touch+munmap): '
-           "ns per alloc+free pair per thread (real_time x threads, median over repetitions; "
-           "error bars min..max) against the order, log2 of the size in 4 KiB pages. One plot "
-           "per batch; one line per backend and thread count.</p>", '<div class="plots">']
-    sweeps = order_points(cells)
-    for rest, points in sweeps.items():
-        title = f"churn {kr.params_text(rest)}"
-        png = kmb_plots.order_sweep(title, points, colour)
-        out.append(f'<img alt="{esc(title)}: ns per pair against order" '
-                   f'src="data:image/png;base64,{png}">')
-    out.append("</div>")
-    if not sweeps:
-        out.append("<p>No successful churn run of buddy or mmap at a size of a power-of-two "
-                   "number of pages.</p>")
-    out.append(targets_table(kr.page_targets(cells)))
+    sweeps = {rest: points for rest, points in order_points(cells).items()
+              if len({o for pts in points.values() for o, _ in pts}) > 1}
+    targets = kr.page_targets(cells)
+    out = ['<h2 id="pages">Page allocator</h2>']
+    if not sweeps and all(t.not_run for t in targets):
+        out.append('<p class="note">No order sweep and no target here: they need churn of buddy '
+                   "and of the reference mmap at several sizes of a power-of-two number of "
+                   "pages (<code>--preset pages</code>); buddy is in the plots above.</p>")
+        out.append(targets_table(targets, heading=False))
+        return "\n".join(out)
+    out.append('<p class="note">churn of buddy and of the reference mmap (mmap+touch+munmap): '
+               "ns per alloc+free pair per thread (real_time x threads, median over repetitions; "
+               "error bars min..max) against the order, log2 of the size in 4 KiB pages. One "
+               "plot per batch; one line per backend and thread count.</p>")
+    if sweeps:
+        out.append('<div class="plots">')
+        for rest, points in sweeps.items():
+            title = f"churn {kr.params_text(rest)}"
+            png = kmb_plots.order_sweep(title, points)
+            out.append(f'<img alt="{esc(title)}: ns per pair against order" '
+                       f'src="data:image/png;base64,{png}">')
+        out.append("</div>")
+    else:
+        out.append('<p class="note">No order sweep: no churn run of buddy or mmap at two or '
+                   "more sizes of a power-of-two number of pages.</p>")
+    out.append(targets_table(targets))
     return "\n".join(out)
 
 
@@ -260,10 +354,14 @@ TARGET_HEAD = ["target", "threads", "batch", "numerator ns", "denominator ns", "
                "verdict"]
 
 
-def targets_table(targets):
-    """One row per target and thread count: the two medians, their ratio and met / not met."""
+def targets_table(targets, heading=True):
+    """One row per target and thread count: the two medians, their ratio and met / not met, or
+    the failed runs it lacks; the rows this file has no runs for are named below, folded.
+    heading: with the heading and its note (else the folded list alone where no row is shown)."""
     rows = []
     for t in targets:
+        if t.not_run:
+            continue
         ident = (f"<td>{esc(t.spec.name)}</td>{num_cell(esc(t.threads or '-'))}"
                  f"{num_cell(esc(dash(t.batch)))}")
         if t.missing:
@@ -276,17 +374,22 @@ def targets_table(targets):
                                              fmt_ratio(t.ratio)))
         rows.append(f'<tr class="target {cls}">{ident}{nums}<td>{esc(t.spec.goal)}</td>'
                     f"<td>{badge(cls, verdict)}</td></tr>")
+    gone = [f"{t.spec.name}" + (f", threads:{t.threads}" if t.threads else "")
+            + f": {t.missing}" for t in targets if t.not_run]
+    if not heading and not rows:
+        return not_run_part(gone, "pages")
     return ('<h3 id="targets">Targets</h3><p class="note">Ratios of median ns per pair from this '
             "file's churn runs, at the same thread count and batch (batch 1 if buddy ran it, "
             "else its smallest): order 0 is size 4096, order 3 size 32768.</p>"
-            + table("targets-table", head_cells(TARGET_HEAD), rows))
+            + (table("targets-table", head_cells(TARGET_HEAD), rows) if rows else "")
+            + not_run_part(gone, "pages"))
 
 
 def fmt_ratio(r):
     return "n/a" if r is None else f"{r:,.1f}x" if r >= 10 else f"{r:.2f}x"
 
 
-def slab_block(cells, backends, colour):
+def slab_block(cells, backends):
     """Targets, size sweep, aligned against packed, constructor caching and memory efficiency
     of the kernel-style backends (kr.SLAB_BACKENDS); "" without any run of them."""
     if not any(c.backend in kr.SLAB_BACKENDS for c in cells):
@@ -297,7 +400,7 @@ def slab_block(cells, backends, colour):
            f"({esc(', '.join(kr.BASELINES))}): median ns per operation per thread over "
            "repetitions (real_time x threads), compared at the same size, batch and thread "
            "count.</p>",
-           slab_targets_table(kr.slab_targets(cells)), size_plot(cells, backends, colour),
+           slab_targets_table(kr.slab_targets(cells)), size_plot(cells, backends),
            packed_table(kr.packed_ratios(cells))]
     ctor = kr.ctor_groups(cells)
     if ctor:
@@ -313,22 +416,28 @@ SLAB_TARGET_HEAD = ["case", "size", "batch", "threads", "backend", "backend ns",
 
 
 def slab_targets_table(targets):
-    """One row per kernel-style backend and case: its median against the fastest baseline's."""
+    """One row per kernel-style backend and case: its median against the fastest baseline's, or
+    the failed runs it lacks; the cases this file has no runs for are named below, folded."""
     if not targets:
         return ('<h3 id="slab-targets">Targets</h3><p class="note missing">No churn run of '
                 f"{esc(kr.or_list(kr.SLAB_BACKENDS))}: the targets need them.</p>")
-    rows = [slab_target_row(t) for t in targets]
-    verdicts = [verdict_of(t) for t in targets]
+    shown = [t for t in targets if not t.not_run]
+    gone = [(f"{t.headline}: " if t.headline else "") + f"{t.spec.backend}: {t.missing}"
+            for t in targets if t.not_run]
+    verdicts = [verdict_of(t) for t in shown]
     counts = ", ".join(f"{verdicts.count(v)} {v}" for v in ("met", "not met", "unknown")
                        if verdicts.count(v))
-    return ('<h3 id="slab-targets">Targets</h3><p class="note">Each kernel-style backend\'s '
-            "churn pair (one kmalloc+kfree or cache alloc+free) over the fastest of the four "
-            "baselines at the same size, batch and thread count, from this file's runs. The "
-            "headline cases come first: 64 bytes hot (batch 1) and in batches of 1000; a "
-            f"headline case the file lacks is named as missing. {esc(counts)} of "
-            f"{len(targets)}.</p>"
-            f'<div class="scroll">{table("slab-targets-table", head_cells(SLAB_TARGET_HEAD), rows)}'
-            "</div>")
+    intro = ('<h3 id="slab-targets">Targets</h3><p class="note">Each kernel-style backend\'s '
+             "churn pair (one kmalloc+kfree or cache alloc+free) over the fastest of the four "
+             "baselines at the same size, batch and thread count, from this file's runs. The "
+             "headline cases come first: 64 bytes hot (batch 1) and in batches of 1000"
+             + (f". {esc(counts)} of {len(shown)}." if shown else ".") + "</p>")
+    if not shown:
+        return intro + not_run_part(gone, "slab")
+    rows = [slab_target_row(t) for t in shown]
+    return (intro + '<div class="scroll">'
+            f'{table("slab-targets-table", head_cells(SLAB_TARGET_HEAD), rows)}</div>'
+            + not_run_part(gone, "slab"))
 
 
 def slab_target_row(t):
@@ -374,7 +483,7 @@ def size_points(cells, backends):
     return batch, threads, points
 
 
-def size_plot(cells, backends, colour):
+def size_plot(cells, backends):
     """The size sweep at one batch and thread count (one figure), or a note why there is none."""
     found = size_points(cells, backends)
     if found is None:
@@ -385,10 +494,10 @@ def size_plot(cells, backends, colour):
     if len(sizes) < 2:
         return (f'<p class="note">No size plot: the churn runs at {esc(where)} have '
                 f"{len(sizes)} size; the plot needs two or more.</p>")
-    png = kmb_plots.size_sweep(where, points, colour, dashed=kr.BASELINES)
+    png = kmb_plots.size_sweep(where, points)
     return ('<p class="note">Median ns per pair against the object size (error bars '
             f"min..max over repetitions) at {esc(where)}: batch 1 where the kernel-style "
-            "backends ran it, and their smallest thread count. Baselines dashed.</p>"
+            "backends ran it, and their smallest thread count.</p>"
             f'<div class="plots"><img alt="{esc(where)}: ns per pair against size" '
             f'src="data:image/png;base64,{png}"></div>')
 
@@ -406,13 +515,15 @@ def packed_table(rows):
         return head + (f'<p class="note missing">No group where both {esc(kr.PACKED_AGAINST[0])}'
                        f" and {esc(kr.PACKED)} have a result.</p>")
     body = []
+    against = [b for b in kr.PACKED_AGAINST if any(b in r.ns for r in rows)]   # those that ran
     for r in rows:
         tds = "".join(num_cell(kr.fmt_ns(r.ns.get(b))) + num_cell(fmt_ratio(r.ratio.get(b)))
-                      for b in kr.PACKED_AGAINST)
+                      for b in against)
         body.append(f"<tr><td>{esc(r.workload)}</td><td class=\"nw\">"
                     f"{esc(kr.params_text(r.params))}</td>{num_cell(r.threads)}"
                     f"{num_cell(kr.fmt_ns(r.packed_ns))}{tds}</tr>")
-    return head + table("slab-packed-table", head_cells(PACKED_HEAD), body)
+    heads = PACKED_HEAD[:4] + [h for b in against for h in (f"{b} ns", f"{b} / {kr.PACKED}")]
+    return head + table("slab-packed-table", head_cells(heads), body)
 
 
 CTOR_HEAD = ["params", "threads", "backend", "ns/op", "ctor_calls per op", "cached",
@@ -474,7 +585,7 @@ def fmt_bprb(v):
     return "n/a" if v is None else f"{v:.3f}"
 
 
-def percpu_block(cells, ctx, colour):
+def percpu_block(cells, ctx):
     """The per-CPU modes of the run, scaling per mode (slab with the baselines, buddy), the
     issue's targets, remote frees and the counters; "" without any run of a <layer>-<mode>
     backend, remote-free or a counter workload."""
@@ -488,8 +599,7 @@ def percpu_block(cells, ctx, colour):
            f"at {kr.PERCPU_SIZE['slab']} bytes, buddy at {kr.PERCPU_SIZE['buddy']} (order 0), "
            "churn at batch 1 where it ran (the hot pair). Plain slab, kmalloc and buddy follow "
            "the run's modes above; they are in their own sections.</p>"]
-    plots_ = [scaling_plot(cells, "slab", colour, kr.BASELINES),
-              scaling_plot(cells, "buddy", colour)]
+    plots_ = [scaling_plot(cells, "slab", kr.BASELINES), scaling_plot(cells, "buddy")]
     out.append('<div class="plots">' + "".join(p for p in plots_ if p.startswith("<img"))
                + "</div>")
     out += [p for p in plots_ if not p.startswith("<img")]
@@ -531,21 +641,21 @@ def percpu_modes(ctx):
     return head
 
 
-def scaling_plot(cells, layer, colour, baselines=()):
+def scaling_plot(cells, layer, baselines=()):
     """The layer's churn throughput against threads, one line per mode (and baseline): an
     <img>, or a note naming what is missing."""
     batch, lines = kr.scaling_lines(cells, layer, baselines)
     size = kr.PERCPU_SIZE[layer]
     if not any(b in lines for b in kr.variants(layer)):
-        return (f'<p class="note missing">No {layer} scaling plot: no churn run of '
+        return (f'<p class="note">No {layer} scaling plot: no churn run of '
                 f"{esc(kr.or_list(kr.variants(layer)))} at size:{size}.</p>")
     title = f"{layer} churn size:{size} batch:{kr.dash_text(batch)}"
     missing = [b for b in kr.variants(layer) if b not in lines]
-    png = kmb_plots.scaling(title, lines, colour, dashed=baselines)
+    png = kmb_plots.scaling(title, lines)
     img = (f'<img alt="{esc(title)}: throughput against threads" '
            f'src="data:image/png;base64,{png}">')
     if missing:
-        img += (f'<p class="note missing">{esc(layer)} plot: no churn run of '
+        img += (f'<p class="note">{esc(layer)} plot: no churn run of '
                 f"{esc(kr.or_list(missing))} at size:{size} batch:{kr.dash_text(batch)}.</p>")
     return img
 
@@ -559,9 +669,11 @@ def fmt_value(v, unit):
 
 
 def percpu_targets_table(targets):
-    """One row per target: the two medians, their ratio and met / not met / unknown."""
+    """One row per target: the two medians, their ratio and met / not met / unknown, or the
+    failed runs it lacks; the targets this file has no runs for are named below, folded."""
     rows = []
-    for t in targets:
+    shown = [t for t in targets if not t.not_run]
+    for t in shown:
         ident = (f"<td>{esc(t.name)}</td>{num_cell(esc(t.threads))}"
                  f"{num_cell(esc(kr.dash_text(t.batch)))}")
         if t.missing:
@@ -582,16 +694,20 @@ def percpu_targets_table(targets):
                     f"{num_cell(esc(fmt_value(t.den_value, t.unit)))}"
                     f'{num_cell(fmt_ratio(t.ratio))}<td class="nw">{esc(t.goal)}</td>'
                     f'<td class="nw">{mark}</td><td>{esc(t.note)}</td></tr>')
-    verdicts = [verdict_of(t) for t in targets if t.goal != "-"]
+    verdicts = [verdict_of(t) for t in shown if t.goal != "-"]
     counts = ", ".join(f"{verdicts.count(v)} {v}" for v in ("met", "not met", "unknown")
                        if verdicts.count(v))
+    gone = [f"{t.name} (threads {t.threads}): {t.missing}" for t in targets if t.not_run]
     return ('<h3 id="percpu-targets">Targets</h3><p class="note">From this file\'s churn runs '
             "(median over repetitions): the slab cpu-rseq pair against the none pair and "
             "against each baseline's malloc+free pair at one thread (ns per pair, lower is "
             "better), and each layer's cpu-rseq throughput at two threads over one (Mops/s "
-            f"of all threads), with none's for contrast. {esc(counts)} of {len(verdicts)}.</p>"
-            f'<div class="scroll">'
-            f'{table("percpu-targets-table", head_cells(PERCPU_TARGET_HEAD), rows)}</div>')
+            "of all threads), with none's for contrast."
+            + (f" {esc(counts)} of {len(verdicts)}." if verdicts else "") + "</p>"
+            + (f'<div class="scroll">'
+               f'{table("percpu-targets-table", head_cells(PERCPU_TARGET_HEAD), rows)}</div>'
+               if rows else "")
+            + not_run_part(gone, "percpu"))
 
 
 REMOTE_HEAD = ["backend", "mode", "size", "threads", "ns per object", "Mops/s (objects)",
@@ -610,6 +726,9 @@ def remote_table(cells, ctx):
             "pairs. Local pair: the same backend's churn pair at one thread, same size.</p>")
     notes = "".join(f'<p class="note">threads:{t}: no result ({esc("; ".join(m))}).</p>'
                     for t, m in failures.items())
+    if not any(c.workload == kr.REMOTE_FREE for c in cells):
+        return ('<h3 id="percpu-remote">Remote frees</h3><p class="note">No remote-free run '
+                "with a result: not in this run (<code>--preset percpu</code> runs it).</p>")
     if not rows:
         return (head + '<p class="note missing">No remote-free run with a result of '
                 f"{esc(kr.or_list(kr.variants('slab') + kr.variants('buddy')))}, a baseline "
@@ -644,19 +763,19 @@ def counters_part(cells):
             lines[w] = pts
     out = [head]
     if lines:
-        colour = kmb_plots.colours(list(kr.COUNTER_WORKLOADS))
-        png = kmb_plots.scaling("counters", lines, colour)
+        png = kmb_plots.scaling("counters", lines)
         out.append('<div class="plots"><img alt="counters: throughput against threads" '
                    f'src="data:image/png;base64,{png}"></div>')
-    head_row = (["threads"] + [f"{w} Mops/s" for w in kr.COUNTER_WORKLOADS]
-                + ["percpu / atomic", "percpu / packed", "percpu_rseq"])
+    ran = [w for w in kr.COUNTER_WORKLOADS if any(w in cs for cs in by_threads.values())]
+    others = [w for w in ("counter-atomic", "counter-packed") if w in ran]
+    head_row = (["threads"] + [f"{w} Mops/s" for w in ran]
+                + [f"percpu / {w.split('-')[1]}" for w in others] + ["percpu_rseq"])
     body = []
     for t, cs in by_threads.items():
-        mops = {w: cs[w].mops[0] if w in cs and cs[w].mops else None
-                for w in kr.COUNTER_WORKLOADS}
-        vals = [failed_or(cs.get(w), mops[w]) for w in kr.COUNTER_WORKLOADS]
-        pc = mops["counter-percpu"]
-        for other in ("counter-atomic", "counter-packed"):
+        mops = {w: cs[w].mops[0] if w in cs and cs[w].mops else None for w in ran}
+        vals = [failed_or(cs.get(w), mops[w]) for w in ran]
+        pc = mops.get("counter-percpu")
+        for other in others:
             vals.append(fmt_ratio(pc / mops[other]) if pc and mops[other] else "n/a")
         rseq = cs.get("counter-percpu").counters.get("percpu_rseq") if "counter-percpu" in cs \
             else None
@@ -918,7 +1037,7 @@ VM_HEAD = (["size", "threads", "workload"] + [f"{b} ns" for b in kr.VM_BACKENDS]
            + [f"{b} page faults per op" for b in kr.VM_BACKENDS])
 
 
-def vmalloc_block(cells, ctx, colour):
+def vmalloc_block(cells, ctx):
     """vmalloc against kmalloc against __get_free_pages (buddy) over the sizes: the issue's
     target, ns/op against size per workload, a table per size with the page faults and the
     ratios, the test_vmalloc patterns and the mapping layer's stats; "" without any run of the
@@ -938,7 +1057,7 @@ def vmalloc_block(cells, ctx, colour):
            "thread (real_time x threads), median over repetitions.</p>"]
     if kr.vm_cells(cells):
         out.append(vm_target_table(kr.vm_targets(cells, counters_ctx)))
-        out.append(vm_plots(cells, colour))
+        out.append(vm_plots(cells))
         out.append(vm_table(cells, counters_ctx))
     else:
         out.append('<p class="note missing">No untouched, first-touch or access run of '
@@ -949,9 +1068,12 @@ def vmalloc_block(cells, ctx, colour):
 
 
 def vm_target_table(targets):
-    """The issue's target per thread count: vmalloc over buddy, untouched at 64 KiB."""
+    """The issue's target per thread count: vmalloc over buddy, untouched at 64 KiB; the thread
+    counts this file has no runs for are named below, folded."""
     rows = []
     for t in targets:
+        if t.not_run:
+            continue
         ident = (f"<td>vmalloc / buddy, untouched, {esc(kmb_plots.size_text(kr.VM_TARGET_SIZE))}"
                  f"</td>{num_cell(t.threads)}")
         faults = (num_cell(esc(kr.fmt_counter(t.faults))) if t.faults is not None
@@ -972,10 +1094,12 @@ def vm_target_table(targets):
             f"{kr.VM_TARGET_RATIO:g}x of __get_free_pages of the same size (buddy), per thread "
             "count from this file's runs (median ns per operation); with the page faults per "
             "operation of vmalloc's first-touch at 64 KiB.</p>"
-            + table("vmalloc-targets-table", head_cells(VM_TARGET_HEAD), rows))
+            + (table("vmalloc-targets-table", head_cells(VM_TARGET_HEAD), rows) if rows else "")
+            + not_run_part([f"threads:{t.threads}: no run of {t.missing}" for t in targets
+                            if t.not_run], "vmalloc"))
 
 
-def vm_plots(cells, colour):
+def vm_plots(cells):
     """ns/op against size per workload, one line per backend: at the lowest thread count, then
     at the highest where the file has more than one."""
     threads = kr.vm_threads(cells)
@@ -989,7 +1113,7 @@ def vm_plots(cells, colour):
             if not points:
                 continue
             title = f"{w} threads:{t}"
-            png = kmb_plots.vm_sweep(title, points, colour, VM_WHAT[w])
+            png = kmb_plots.vm_sweep(title, points, VM_WHAT[w])
             out.append(f'<img alt="{esc(title)}: ns/op against size" '
                        f'src="data:image/png;base64,{png}">')
         out.append("</div>")
@@ -1092,7 +1216,7 @@ def vm_stats_part(ctx):
     return "\n".join(out)
 
 
-def fragmentation_block(cells, backends, colour):
+def fragmentation_block(cells, backends):
     """Series counters (<name>_at_<N>k) over steps, one plot per workload; "" without any."""
     by_workload = {}
     for c in sorted(cells, key=lambda c: (backends.index(c.backend), c.sort_key())):
@@ -1110,7 +1234,7 @@ def fragmentation_block(cells, backends, colour):
            "Backends without an index are left out of the lower panel.</p>",
            '<div class="plots">']
     for workload, lines in by_workload.items():
-        png = kmb_plots.fragmentation(workload, lines, colour)
+        png = kmb_plots.fragmentation(workload, lines)
         out.append(f'<img alt="{esc(workload)}: fragmentation over time" '
                    f'src="data:image/png;base64,{png}">')
     out.append("</div>")
@@ -1290,24 +1414,26 @@ def context_block(ctx):
     return f'<h2 id="context">Context</h2><table class="ctx"><tbody>{rows}</tbody></table>'
 
 
-def render(data, path, title=None):
+def render(data, path, title=None, found=None):
+    """The page of the results data (read from path); found: kms.findings() of its cells, where
+    the caller has them already."""
     ctx = data.get("context") or {}
     cells = kr.cells(data["benchmarks"])
     backends = kr.backend_order(ctx, cells)
     counters_ctx = ctx.get("counters") if isinstance(ctx.get("counters"), dict) else {}
+    found = kms.findings(cells, ctx) if found is None else found
     run = run_id(data)
     title = title or f"kmbench results: {run or os.path.basename(path)}"
     made = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    colour = kmb_plots.colours(backends)
     sections = [  # (anchor, nav title, HTML or "" where the file has nothing for it)
-        ("plots", "Plots", plots(cells, backends)),
-        ("pages", "Page allocator", pages_block(cells, colour)),
-        ("slab", "Slab and kmalloc", slab_block(cells, backends, colour)),
-        ("percpu", "Per-CPU caches", percpu_block(cells, ctx, colour)),
+        ("plots", "Plots", plots(cells, backends, found)),
+        ("pages", "Page allocator", pages_block(cells)),
+        ("slab", "Slab and kmalloc", slab_block(cells, backends)),
+        ("percpu", "Per-CPU caches", percpu_block(cells, ctx)),
         ("mempool", "mempool", mempool_block(cells)),
-        ("vmalloc", "vmalloc", vmalloc_block(cells, ctx, colour)),
+        ("vmalloc", "vmalloc", vmalloc_block(cells, ctx)),
         ("numa", "NUMA", numa_block(cells, data, ctx, backends)),
-        ("fragmentation", "Fragmentation", fragmentation_block(cells, backends, colour)),
+        ("fragmentation", "Fragmentation", fragmentation_block(cells, backends)),
         ("results", "Results", results_table(cells, counters_ctx)),
         ("backends", "Backends", backends_block(ctx, cells, backends)),
         ("state", "Allocator state", state_block(ctx)),
@@ -1316,13 +1442,21 @@ def render(data, path, title=None):
     ]
     sections = [s for s in sections if s[2]]
     body = "\n".join(
-        [header(title, ctx, run, path), summary(ctx, cells, backends, [s[:2] for s in sections])]
+        [header(title, ctx, run, path), summary_block(found, ctx, cells, backends),
+         nav([s[:2] for s in sections])]
         + [s[2] for s in sections]
         + [f'<p class="note">Generated by report/kmbench_report.py on {esc(made)}.</p>'])
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{esc(title)}</title><style>{CSS}</style></head>\n<body>\n{body}\n"
             "</body></html>\n")
+
+
+def terminal_summary(data, found):
+    """The findings as the lines --summary prints: kms.terminal(), then the counts."""
+    ctx = data.get("context") or {}
+    cells = kr.cells(data["benchmarks"])
+    return kms.terminal(found, cells) + [counts(ctx, cells, kr.backend_order(ctx, cells))]
 
 
 def write_atomic(path, text):
@@ -1353,6 +1487,8 @@ def main(argv=None):
     ap.add_argument("-o", "--output", help="HTML file to write (default: index.html beside "
                     "RESULTS)")
     ap.add_argument("--title", help="page title (default: from the run id)")
+    ap.add_argument("--summary", action="store_true", help="also print the run's findings (the "
+                    "page's Summary) as text, then the page's path as \"report:  PATH\"")
     args = ap.parse_args(argv)
     try:
         data = kr.load(args.results)
@@ -1361,13 +1497,18 @@ def main(argv=None):
         return 2
     out = args.output or os.path.join(os.path.dirname(os.path.abspath(args.results)),
                                       "index.html")
-    page = render(data, args.results, args.title)
+    found = kms.findings(kr.cells(data["benchmarks"]), data.get("context") or {})
+    page = render(data, args.results, args.title, found)
     try:
         write_atomic(out, page)
     except OSError as e:
         print(f"{PROG}: error: cannot write {out}: {e.strerror or e}", file=sys.stderr)
         return 1
-    print(out)
+    if args.summary:
+        print("\n".join(terminal_summary(data, found)))
+        print(f"report:  {out}")
+    else:
+        print(out)
     return 0
 
 

@@ -4,6 +4,7 @@ recomputing medians from a results file, and base classes that render a fixture.
 Not a test module itself (ctest runs tests/report/test_*.py only).
 """
 import base64
+import html
 import json
 import os
 import re
@@ -22,17 +23,22 @@ REPORT = os.path.join(SOURCE_DIR, "report", "kmbench_report.py")
 FIXTURE = os.path.join(SOURCE_DIR, "tests", "fixtures", "results-quick.json")
 PYTHON = sys.executable or "/usr/bin/python3"
 
-# What tests/fixtures/results-quick.json holds (see tests/fixtures/make_results_quick.py).
-BACKENDS_OK = ["glibc", "jemalloc", "tcmalloc", "mimalloc"]
-SKIPPED = ("hoard", "libhoard.so not found")
+# What tests/fixtures/results-quick.json holds (see tests/fixtures/make_results_quick.py):
+# the quick preset's shape on 2 CPUs.
+BACKENDS_OK = ["glibc", "jemalloc", "tcmalloc", "mimalloc", "slab", "slab-packed", "slab-none",
+               "kmalloc", "buddy"]
+NO_ALLOCATOR = "no-allocator"                 # the counters' pseudo-backend
+QUICK_SIZES, QUICK_BATCHES, QUICK_THREADS = [64, 4096], [1, 100], [1, 2]
+QUICK_COUNTERS = ["counter-percpu", "counter-packed"]
 HW_COUNTERS = ["cycles", "instructions", "cache_misses", "l1d_misses", "llc_misses",
                "dtlb_misses"]
 SW_COUNTERS = ["task_clock_ns", "page_faults", "context_switches", "cpu_migrations"]
 NO_PMU = "ENOENT: not supported on this machine (no hardware PMU?)"
 ERROR_MESSAGE = "malloc returned NULL after 1048576 operations (ENOMEM)"
+ERROR_CELL = ("tcmalloc", "size:4096 batch:100", 2)
 PLANTED_NS, PLANTED_MOPS = "12.35", "81.00"   # jemalloc churn size:64 batch:100 threads 1
-GROUPS = 2                                    # (churn, size:64) and (churn, size:1024)
-OK_ROWS = 4 * 2 * 2                           # backends x sizes x thread counts
+GROUPS = len(QUICK_SIZES) * len(QUICK_BATCHES)   # the churn groups the Plots section draws
+OK_ROWS = (len(BACKENDS_OK) * GROUPS + len(QUICK_COUNTERS)) * len(QUICK_THREADS)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 # What tests/fixtures/results-pages.json holds (see tests/fixtures/make_results_pages.py).
@@ -139,6 +145,14 @@ def img_src(text, alt):
     return base64.b64decode(m.group(1)) if m else None
 
 
+def not_run(text):
+    """The items of every folded "Not in this run" list of a page, unescaped, in page order."""
+    out = []
+    for block in re.findall(r'<details class="notrun">(.*?)</details>', text, re.S):
+        out += [html.unescape(li) for li in re.findall(r"<li>(.*?)</li>", block, re.S)]
+    return out
+
+
 def section(text, anchor):
     """The HTML from the <h2 id=anchor> to the next <h2 (or the end), else None."""
     start = text.find(f'<h2 id="{anchor}">')
@@ -153,7 +167,8 @@ SLAB_KERNEL = ["slab", "slab-packed", "slab-colored", "kmalloc"]
 SLAB_BASELINES = ["glibc", "jemalloc", "tcmalloc", "mimalloc"]
 SLAB_GOAL = 1.5                               # kernel-style pair <= 1.5x the fastest baseline's
 SLAB_HEADLINES = [(64, 1, "64 B hot"), (64, 1000, "64 B, batch 1000")]
-SLAB_TARGET_ROWS = 5 * 4 + 1                  # 5 churn cases x 4 backends + 64 B hot, 2 threads
+SLAB_TARGET_ROWS = 5 * 4                      # 5 churn cases x 4 backends (64 B hot at 2
+                                              # threads is not in the file: a folded note)
 SLAB_PLOT_ALT = "churn batch:1 threads:1: ns per pair against size"
 
 

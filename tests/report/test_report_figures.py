@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+"""The report's figures as a reader sees them (STYLE.md point 14): every legend of every figure
+the report draws for the committed fixtures lies beside its axes, over no axes' data and no
+title, and inside the figure, nothing of it cut off.
+
+Renders each tests/fixtures/results-*.json in this process (kmbench_report.render) with
+kmb_plots.OBSERVER set, which to_base64() calls with each figure after it is drawn and before
+it is closed, and measures the drawn figure: each legend's window extent against every axes'
+window extent (the data area) and every title's, and against the figure's. A report without
+the observer (an older one, pointed at with KMB_SOURCE_DIR) has its to_base64 wrapped instead.
+
+Run: /usr/bin/python3 tests/report/test_report_figures.py   (KMB_SOURCE_DIR: the repository root)
+"""
+import glob
+import os
+import sys
+import unittest
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report_util as ru  # noqa: E402
+
+sys.path.insert(0, os.path.join(ru.SOURCE_DIR, "report"))
+import kmb_plots  # noqa: E402
+import kmb_results as kr  # noqa: E402
+import kmbench_report  # noqa: E402
+
+FIXTURES = sorted(glob.glob(os.path.join(ru.SOURCE_DIR, "tests", "fixtures", "results-*.json")))
+SLACK = 1.0   # pixels: extents that touch within this are not counted as overlapping
+
+
+def overlap(a, b):
+    """The area in pixels² that the Bboxes a and b share beyond SLACK on each side."""
+    w = min(a.x1, b.x1) - max(a.x0, b.x0) - SLACK
+    h = min(a.y1, b.y1) - max(a.y0, b.y0) - SLACK
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def titles(fig):
+    """The figure's non-empty title texts: its suptitle, each axes' three titles."""
+    texts = [fig._suptitle] if getattr(fig, "_suptitle", None) is not None else []
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax._right_title]
+    return [t for t in texts if t.get_text() and t.get_visible()]
+
+
+def name_of(fig):
+    """A figure's name for messages: its titles joined."""
+    return " / ".join(t.get_text() for t in titles(fig)) or "untitled figure"
+
+
+def problems(fig):
+    """What is wrong with the legends of a drawn figure, one line each ([] when nothing)."""
+    renderer = fig.canvas.get_renderer()
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    whole = fig.bbox
+    out = []
+    for i, leg in enumerate(legends):
+        lb = leg.get_window_extent(renderer)
+        what = f"legend {i + 1} ({', '.join(t.get_text() for t in leg.get_texts()[:3])}...)"
+        for j, ax in enumerate(fig.axes):
+            area = overlap(lb, ax.get_window_extent(renderer))
+            if area:
+                out.append(f"{what} covers {area:.0f} px² of axes {j + 1} "
+                           f"({ax.get_title(loc='left') or ax.get_title() or 'untitled'})")
+        for t in titles(fig):
+            area = overlap(lb, t.get_window_extent(renderer))
+            if area:
+                out.append(f"{what} covers {area:.0f} px² of the title {t.get_text()!r}")
+        if (lb.x0 < whole.x0 - SLACK or lb.y0 < whole.y0 - SLACK or lb.x1 > whole.x1 + SLACK
+                or lb.y1 > whole.y1 + SLACK):
+            out.append(f"{what} is cut off: {lb.bounds} outside the figure {whole.bounds}")
+    return out
+
+
+class Legends(unittest.TestCase):
+    """Every fixture's figures, drawn once for the class."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.seen = {}     # fixture name -> [(figure name, legends, problems)]
+        current = []
+
+        def observe(fig):
+            legends = len(fig.legends) + sum(1 for ax in fig.axes if ax.get_legend())
+            current.append((name_of(fig), legends, problems(fig)))
+
+        restore = None
+        if hasattr(kmb_plots, "OBSERVER"):
+            kmb_plots.OBSERVER = observe
+        else:
+            restore = kmb_plots.to_base64
+
+            def to_base64(fig):
+                fig.canvas.draw()
+                observe(fig)
+                return restore(fig)
+            kmb_plots.to_base64 = to_base64
+        try:
+            for path in FIXTURES:
+                current.clear()
+                page = kmbench_report.render(kr.load(path), path)
+                cls.seen[os.path.basename(path)] = (list(current), page.count("<img "))
+        finally:
+            if restore is None:
+                kmb_plots.OBSERVER = None
+            else:
+                kmb_plots.to_base64 = restore
+
+    def test_every_figure_observed(self):
+        """Every <img> of every page is a figure the check saw, and they have legends."""
+        self.assertGreaterEqual(len(self.seen), 7, FIXTURES)
+        for fixture, (figures, imgs) in self.seen.items():
+            self.assertEqual(len(figures), imgs, fixture)
+            self.assertTrue(figures, fixture)
+        legends = sum(n for figures, _ in self.seen.values() for _, n, _ in figures)
+        self.assertGreater(legends, 40)
+
+    def test_no_legend_over_axes_or_titles_or_cut_off(self):
+        found = [f"{fixture}: {name}: {p}" for fixture, (figures, _) in self.seen.items()
+                 for name, _, probs in figures for p in probs]
+        self.assertEqual(found, [], f"{len(found)} legend problems:\n" + "\n".join(found))
+
+
+class Geometry(unittest.TestCase):
+    """problems() itself, on figures drawn here: a legend over the data is found, a legend
+    beside it is not."""
+
+    def figure(self, **legend):
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+        for i in range(4):
+            ax.plot([1, 2], [i, i + 1], label=f"line {i}")
+        ax.set_title("a title")
+        ax.legend(**legend)
+        fig.canvas.draw()
+        self.addCleanup(plt.close, fig)
+        return fig
+
+    def test_inside_found(self):
+        found = problems(self.figure(loc="center"))
+        self.assertTrue(any("covers" in p and "axes 1" in p for p in found), found)
+
+    def test_over_title_found(self):
+        found = problems(self.figure(loc="lower center", bbox_to_anchor=(0.5, 0.98)))
+        self.assertTrue(any("the title 'a title'" in p for p in found), found)
+
+    def test_cut_off_found(self):
+        found = problems(self.figure(loc="upper left", bbox_to_anchor=(1.5, 1.0)))
+        self.assertTrue(any("cut off" in p for p in found), found)
+
+    def test_outside_passes(self):
+        self.assertEqual(problems(self.figure(loc="upper left", bbox_to_anchor=(1.02, 1.0))),
+                         [])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
