@@ -47,6 +47,27 @@
 #define SLAB_NODE_MEM		(64UL << 20)
 #define SLAB_TEST_SECONDS	30
 
+/*
+ * The sheaves' mode the caches get is the one asked for (KMB_TEST_SLAB_PERCPU's, or the
+ * default: cpu-rseq), cpu-rseq becoming cpu-lock only where rseq cannot run; said on stdout,
+ * so a log shows which mode a variant ran, and a mode that is not applied fails the test.
+ */
+static inline void check_slab_mode(enum kmb_percpu_mode asked, const char *env)
+{
+	enum kmb_percpu_mode want = asked == KMB_PERCPU_DEFAULT ? KMB_PERCPU_CPU_RSEQ : asked;
+	const char *why = NULL;
+	enum kmb_percpu_mode got = kmb_slab_percpu_mode(&why);
+
+	if (want == KMB_PERCPU_CPU_RSEQ && !kmb_rseq_status(NULL))
+		want = KMB_PERCPU_CPU_LOCK;
+	printf("[ INFO     ] sheaves: %s (KMB_TEST_SLAB_PERCPU=%s)\n", kmb_percpu_mode_name(got),
+	       env && *env ? env : "unset");
+	if (got != want)
+		fail_msg("the sheaves run %s, not %s (KMB_TEST_SLAB_PERCPU=%s)%s%s",
+			 kmb_percpu_mode_name(got), kmb_percpu_mode_name(want),
+			 env && *env ? env : "unset", why && *why ? ": " : "", why ? why : "");
+}
+
 static inline void slab_boot_nodes(int nodes, int debug)
 {
 	struct kmb_mm_config cfg = { .nr_nodes = nodes, .node_mem = SLAB_NODE_MEM,
@@ -62,6 +83,7 @@ static inline void slab_boot_nodes(int nodes, int debug)
 	r = kmem_cache_init();
 	if (r)
 		fail_msg("kmem_cache_init: %d", r);
+	check_slab_mode(mode, env);
 }
 
 static inline void slab_layer_only(void)
