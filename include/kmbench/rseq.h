@@ -313,7 +313,7 @@ abort:
 
 /* The CPU the thread runs on now, from the rseq area (cpu_id_start is always a valid CPU);
  * sched_getcpu() where rseq is not registered.  The thread may migrate right after. */
-int kmb_current_cpu_slow(void);
+extern __attribute__((visibility("default"))) int kmb_current_cpu_slow(void);
 static inline __attribute__((always_inline)) int kmb_current_cpu(void)
 {
 	if (__builtin_expect(__rseq_size > 0, 1)) {

@@ -54,8 +54,9 @@ struct kmem_cache;
  * non-empty, printable and shorter than KMEM_CACHE_NAME_MAX.  NULL on failure, with one line on
  * stderr (SLAB_PANIC: the process stops instead).
  */
-struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
-				     slab_flags_t flags, void (*ctor)(void *));
+KMB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
+					     unsigned int align, slab_flags_t flags,
+					     void (*ctor)(void *));
 /*
  * __kmem_cache_create_args - as kmem_cache_create, with the options of struct kmem_cache_args
  * (include/linux/slab.h, Linux 6.12: align, ctor, sheaf_capacity) plus kmbench's per-cache
@@ -70,36 +71,36 @@ struct kmem_cache_args {
 					 * objects, between 8 and 128 of them */
 	enum kmb_percpu_mode percpu;	/* KMB_PERCPU_DEFAULT: the mode of kmb_slab_set_percpu */
 };
-struct kmem_cache *__kmem_cache_create_args(const char *name, unsigned int size,
-					    const struct kmem_cache_args *args,
-					    slab_flags_t flags);
+KMB_API struct kmem_cache *__kmem_cache_create_args(const char *name, unsigned int size,
+						    const struct kmem_cache_args *args,
+						    slab_flags_t flags);
 
 /*
  * kmem_cache_destroy - free the cache.  With objects still allocated it reports them ("objects
  * remaining") and keeps the cache, as the kernel does; returns -EBUSY then, 0 when destroyed.
  */
-int kmem_cache_destroy(struct kmem_cache *s);
+KMB_API int kmem_cache_destroy(struct kmem_cache *s);
 
-void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags);
-void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node);
-void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags);
-void kmem_cache_free(struct kmem_cache *s, void *obj);
+KMB_API void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags);
+KMB_API void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node);
+KMB_API void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags);
+KMB_API void kmem_cache_free(struct kmem_cache *s, void *obj);
 /* All or nothing: returns @size with p[] filled, or 0 with nothing allocated. */
-int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p);
-void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p);
+KMB_API int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p);
+KMB_API void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p);
 /* kmem_cache_shrink - give every empty slab back to the page allocator.  Returns 0. */
-int kmem_cache_shrink(struct kmem_cache *s);
+KMB_API int kmem_cache_shrink(struct kmem_cache *s);
 /* The object size the cache was created with. */
-unsigned int kmem_cache_size(struct kmem_cache *s);
-const char *kmem_cache_name(const struct kmem_cache *s);
+KMB_API unsigned int kmem_cache_size(struct kmem_cache *s);
+KMB_API const char *kmem_cache_name(const struct kmem_cache *s);
 
 /*
  * kmb_slab_set_debug - the kernel's slub_debug=: debug @flags (SLAB_DEBUG_FLAGS) added to every
  * cache created from now on.  kmb_slab_parse_debug turns the kernel's letters (F, Z, P, U; "-"
  * for none) into flags: 0, or -EINVAL for a letter it does not know.
  */
-void kmb_slab_set_debug(slab_flags_t flags);
-int kmb_slab_parse_debug(const char *letters, slab_flags_t *flags);
+KMB_API void kmb_slab_set_debug(slab_flags_t flags);
+KMB_API int kmb_slab_parse_debug(const char *letters, slab_flags_t *flags);
 
 /*
  * kmb_slab_set_percpu - the per-CPU object caches (sheaves) of every cache created from now
@@ -107,15 +108,15 @@ int kmb_slab_parse_debug(const char *letters, slab_flags_t *flags);
  * CPU_RSEQ, or DEFAULT (cpu-rseq where rseq works, else cpu-lock).  kmb_slab_percpu_mode: the
  * mode caches get now, and when it is not the one asked for, why (one line, else "").
  */
-void kmb_slab_set_percpu(enum kmb_percpu_mode mode);
-enum kmb_percpu_mode kmb_slab_percpu_mode(const char **why);
+KMB_API void kmb_slab_set_percpu(enum kmb_percpu_mode mode);
+KMB_API enum kmb_percpu_mode kmb_slab_percpu_mode(const char **why);
 
 /*
  * kmem_cache_init - create the kmalloc caches; after kmb_mm_init().  0 or -errno.
  * kmem_cache_exit - destroy them and every cache still registered (for teardown).
  */
-int kmem_cache_init(void);
-void kmem_cache_exit(void);
+KMB_API int kmem_cache_init(void);
+KMB_API void kmem_cache_exit(void);
 
 /* --- kmalloc (include/linux/slab.h, mm/slab_common.c) --- */
 
@@ -128,19 +129,20 @@ void kmem_cache_exit(void);
 #define ZERO_SIZE_PTR		((void *)16)
 #define ZERO_OR_NULL_PTR(x)	((uintptr_t)(x) <= (uintptr_t)ZERO_SIZE_PTR)
 
-void *kmalloc(size_t size, gfp_t flags);
-void *kmalloc_node(size_t size, gfp_t flags, int node);
-void *kzalloc(size_t size, gfp_t flags);
-void *kmalloc_array(size_t n, size_t size, gfp_t flags);	/* NULL when n * size overflows */
-void *kcalloc(size_t n, size_t size, gfp_t flags);
-void *krealloc(const void *p, size_t new_size, gfp_t flags);
-size_t ksize(const void *p);
-void kfree(const void *p);
+KMB_API void *kmalloc(size_t size, gfp_t flags);
+KMB_API void *kmalloc_node(size_t size, gfp_t flags, int node);
+KMB_API void *kzalloc(size_t size, gfp_t flags);
+/* kmalloc_array, kcalloc: NULL when n * size overflows. */
+KMB_API void *kmalloc_array(size_t n, size_t size, gfp_t flags);
+KMB_API void *kcalloc(size_t n, size_t size, gfp_t flags);
+KMB_API void *krealloc(const void *p, size_t new_size, gfp_t flags);
+KMB_API size_t ksize(const void *p);
+KMB_API void kfree(const void *p);
 
 /* --- statistics --- */
 
 /* /proc/slabinfo, version 2.1 (mm/slab_common.c), every cache; as snprintf. */
-size_t kmb_show_slabinfo(char *buf, size_t len);
+KMB_API size_t kmb_show_slabinfo(char *buf, size_t len);
 
 struct kmb_slab_stats {
 	unsigned long errors;		/* corruption and misuse reports */
@@ -150,13 +152,13 @@ struct kmb_slab_stats {
 	unsigned long reclaimable_pages;	/* in slabs of SLAB_RECLAIM_ACCOUNT caches */
 	unsigned long unreclaimable_pages;	/* in every other slab */
 };
-void kmb_slab_get_stats(struct kmb_slab_stats *st);
+KMB_API void kmb_slab_get_stats(struct kmb_slab_stats *st);
 
 /*
  * kmem_cache_validate - walk every slab of @s (every cache when NULL): freelists well formed,
  * counts matching, and, for debug caches, red zones and poison intact.  Problems are reported
  * as they would be on free.  Returns the number of problems found.
  */
-unsigned long kmem_cache_validate(struct kmem_cache *s);
+KMB_API unsigned long kmem_cache_validate(struct kmem_cache *s);
 
 #endif
