@@ -1352,3 +1352,15 @@ def numa_options(context):
           if isinstance(d, dict) and d.get("numa_policy_by")}
     matrix = opts.get("matrix") if isinstance(opts.get("matrix"), dict) else {}
     return str(opts.get("numa_policy") or "default"), by, matrix
+
+
+@dataclass
+class Run:
+    """What every section of the report reads: the parsed results file, its context, its cells,
+    the backends in order, the counters' context and the Summary's findings."""
+    data: dict
+    ctx: dict
+    cells: list
+    backends: list
+    counters_ctx: dict
+    found: list

@@ -1,0 +1,15 @@
+"""The report's sections, one module each, listed in order in kmbench_report.SECTIONS.
+
+A section module holds both the section's data extraction (from kmb_results' Cells and the
+file's context) and its HTML, and offers:
+
+    ANCHOR        the id of its <h2> (the links at the top of the page point there)
+    TITLE         its name in those links
+    render(run)   its HTML, or "" where the results file has nothing for it; run is a
+                  kmb_results.Run (the parsed file, its context, cells, backends in order, the
+                  counters' context and the Summary's findings)
+
+summary.py, the Summary, comes before the links and offers render(run) alone. A section imports
+only the common modules (kmb_results: cells, medians, names and formatting; kmb_html: HTML
+helpers; kmb_summary: the findings) and kmb_plots, never another section.
+"""

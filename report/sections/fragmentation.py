@@ -1,0 +1,35 @@
+"""Section "Fragmentation over time": the series counters (<name>_at_<N>k, workload fragment's
+checkpoints) over steps, one figure per workload; "" without any.
+"""
+import kmb_plots
+import kmb_results as kr
+from kmb_html import esc
+
+ANCHOR = "fragmentation"
+TITLE = "Fragmentation"
+
+
+def render(run):
+    """Series counters (<name>_at_<N>k) over steps, one plot per workload; "" without any."""
+    cells, backends = run.cells, run.backends
+    by_workload = {}
+    for c in sorted(cells, key=lambda c: (backends.index(c.backend), c.sort_key())):
+        series = kr.series(c)
+        if series:
+            by_workload.setdefault(c.workload, []).append(
+                (c.backend, kr.params_text(c.params), c.threads, series))
+    if not by_workload:
+        return ""
+    out = ['<h2 id="fragmentation">Fragmentation over time</h2>',
+           '<p class="note">At checkpoints 1k, 4k, 16k, ... steps of each thread (k = 1024): '
+           "the share of high-order probes since the previous checkpoint that succeeded, and "
+           "the fragmentation index of the probe order (-1: a free block of that order exists; "
+           "0..1: failure from lack of memory .. from fragmentation), median over repetitions. "
+           "Backends without an index are left out of the lower panel.</p>",
+           '<div class="plots">']
+    for workload, lines in by_workload.items():
+        png = kmb_plots.fragmentation(workload, lines)
+        out.append(f'<img alt="{esc(workload)}: fragmentation over time" '
+                   f'src="data:image/png;base64,{png}">')
+    out.append("</div>")
+    return "\n".join(out)

@@ -1,0 +1,204 @@
+"""Section "vmalloc": vmalloc against kmalloc against __get_free_pages (backend buddy:
+alloc_pages + page_address) over the sizes. One allocation of a size per operation: untouched
+(alloc + free), first-touch (alloc, a write to every page, free), access (a streaming read of an
+allocation made before the clock). The issue's target (vmalloc of 64 KiB within 10x of buddy),
+ns/op against size per workload, a table per size with the page faults and the ratios, the
+test_vmalloc patterns per backend and thread count, and the mapping layer's stats;
+workloads/vm_access.c and workloads/vmtest.c have the details. "" without any of these runs.
+"""
+import kmb_plots
+import kmb_results as kr
+from kmb_html import (
+    esc, num_cell, head_cells, table, verdict_of, verdict_class, badge, not_run_part, fmt_ratio,
+    cell_text, stats_table)
+
+ANCHOR = "vmalloc"
+TITLE = "vmalloc"
+
+VM_WHAT = {"untouched": "alloc+free", "first-touch": "alloc+touch+free",
+           "access": "read of the whole allocation"}
+VM_TARGET_HEAD = ["target", "threads", "vmalloc ns", "buddy ns", "ratio", "goal", "verdict",
+                  "vmalloc first-touch page faults per op"]
+VM_HEAD = (["size", "threads", "workload"] + [f"{b} ns" for b in kr.VM_BACKENDS]
+           + [f"vmalloc / {b}" for b in kr.VM_AGAINST]
+           + [f"{b} page faults per op" for b in kr.VM_BACKENDS])
+
+
+def render(run):
+    """vmalloc against kmalloc against __get_free_pages (buddy) over the sizes: the issue's
+    target, ns/op against size per workload, a table per size with the page faults and the
+    ratios, the test_vmalloc patterns and the mapping layer's stats; "" without any run of the
+    vm workloads or the test_vmalloc patterns."""
+    cells, ctx = run.cells, run.ctx
+    vmtest = kr.vmtest_table(cells)
+    if not kr.vm_cells(cells) and not vmtest:
+        return ""
+    counters_ctx = ctx.get("counters") if isinstance(ctx.get("counters"), dict) else {}
+    out = ['<h2 id="vmalloc">vmalloc</h2>',
+           '<p class="note">vmalloc against kmalloc and __get_free_pages (backend buddy: '
+           "alloc_pages + page_address), one allocation of the size per operation. untouched: "
+           "alloc + free, the memory never touched (the allocator's own work; for vmalloc the "
+           "frames, the window range and the mappings); first-touch: alloc, a write to every "
+           "4 KiB page, free (page faults per op from the perf layer: a fresh vmalloc mapping "
+           "faults once per page, a linear-map address touched before does not); access: one "
+           "streaming read of an allocation made before the clock. ns per operation per "
+           "thread (real_time x threads), median over repetitions.</p>"]
+    if kr.vm_cells(cells):
+        out.append(vm_target_table(kr.vm_targets(cells, counters_ctx)))
+        out.append(vm_plots(cells))
+        out.append(vm_table(cells, counters_ctx))
+    else:
+        out.append('<p class="note missing">No untouched, first-touch or access run of '
+                   f"{esc(kr.or_list(kr.VM_BACKENDS))}: no size comparison and no target.</p>")
+    out.append(vmtest_part(vmtest))
+    out.append(vm_stats_part(ctx))
+    return "\n".join(out)
+
+
+def vm_target_table(targets):
+    """The issue's target per thread count: vmalloc over buddy, untouched at 64 KiB; the thread
+    counts this file has no runs for are named below, folded."""
+    rows = []
+    for t in targets:
+        if t.not_run:
+            continue
+        ident = (f"<td>vmalloc / buddy, untouched, {esc(kmb_plots.size_text(kr.VM_TARGET_SIZE))}"
+                 f"</td>{num_cell(t.threads)}")
+        faults = (num_cell(esc(kr.fmt_counter(t.faults))) if t.faults is not None
+                  else f'<td class="na">{esc(t.faults_why)}</td>')
+        if t.missing:
+            rows.append(f'<tr class="target missing">{ident}<td colspan="3">missing: '
+                        f'{esc(t.missing)}</td><td class="nw">{esc(t.goal)}</td>'
+                        f"<td>unknown</td>{faults}</tr>")
+            continue
+        verdict = verdict_of(t)
+        cls = verdict_class(verdict)
+        nums = "".join(num_cell(v) for v in (kr.fmt_ns(t.num_ns), kr.fmt_ns(t.den_ns),
+                                             fmt_ratio(t.ratio)))
+        rows.append(f'<tr class="target {cls}">{ident}{nums}<td class="nw">{esc(t.goal)}</td>'
+                    f'<td class="nw">{badge(cls, verdict)}</td>{faults}</tr>')
+    return ('<h3 id="vmalloc-targets">Target</h3><p class="note">The issue\'s target: vmalloc '
+            "of 64 KiB, allocated and freed without touching (workload untouched), within "
+            f"{kr.VM_TARGET_RATIO:g}x of __get_free_pages of the same size (buddy), per thread "
+            "count from this file's runs (median ns per operation); with the page faults per "
+            "operation of vmalloc's first-touch at 64 KiB.</p>"
+            + (table("vmalloc-targets-table", head_cells(VM_TARGET_HEAD), rows) if rows else "")
+            + not_run_part([f"threads:{t.threads}: no run of {t.missing}" for t in targets
+                            if t.not_run], "vmalloc"))
+
+
+def vm_plots(cells):
+    """ns/op against size per workload, one line per backend: at the lowest thread count, then
+    at the highest where the file has more than one."""
+    threads = kr.vm_threads(cells)
+    shown = threads[:1] + threads[-1:] if len(threads) > 1 else threads
+    out = []
+    for t in shown:
+        out.append(f'<h3 id="vmalloc-plots-{t}">ns per operation against size, threads:{t}</h3>'
+                   '<div class="plots">')
+        for w in kr.VM_WORKLOADS:
+            points = kr.vm_points(cells, w, t)
+            if not points:
+                continue
+            title = f"{w} threads:{t}"
+            png = kmb_plots.vm_sweep(title, points, VM_WHAT[w])
+            out.append(f'<img alt="{esc(title)}: ns/op against size" '
+                       f'src="data:image/png;base64,{png}">')
+        out.append("</div>")
+    return "\n".join(out)
+
+
+def vm_ns_text(cell):
+    """A ns/op cell's text: the median, "failed" where every run failed, n/a without a run."""
+    if cell is not None and cell.ns:
+        return kr.fmt_ns(cell.ns[0])
+    return "failed" if cell is not None and cell.errors else "n/a"
+
+
+def vm_table(cells, counters_ctx):
+    """A row per thread count, size and workload: each backend's ns/op, vmalloc's ratios and
+    each backend's page faults per op."""
+    body, errors = [], []
+    for t in kr.vm_threads(cells):
+        for row in kr.vm_rows(cells, t):
+            for i, w in enumerate(kr.VM_WORKLOADS):
+                found = [row.cells.get((w, b)) for b in kr.VM_BACKENDS]
+                if not any(found):
+                    continue
+                vals = [vm_ns_text(c) for c in found]
+                vals += [fmt_ratio(row.ratios[(w, b)]) for b in kr.VM_AGAINST]
+                for c in found:
+                    faults, why = kr.page_faults(c, counters_ctx)
+                    vals.append(kr.fmt_counter(faults) if faults is not None
+                                else "unavailable" if why.startswith("unavailable") else "n/a")
+                errors += [f"{c.backend} {c.workload} size:{row.size} threads:{t}: "
+                           + "; ".join(sorted(set(c.errors))) for c in found
+                           if c is not None and c.errors]
+                first = " first" if i == 0 else ""
+                body.append(f'<tr class="vm{first}">'
+                            f"{num_cell(esc(kmb_plots.size_text(row.size)))}{num_cell(t)}"
+                            f"<td>{esc(w)}</td>"
+                            + "".join(num_cell(cell_text(v)) for v in vals) + "</tr>")
+    notes = ""
+    why = (counters_ctx.get("unavailable") or {}).get("page_faults")
+    if why:
+        notes += f'<p class="note">page_faults unavailable on this machine: {esc(why)}.</p>'
+    if errors:
+        notes += f'<p class="note missing">Failed: {esc("; ".join(errors))}.</p>'
+    return ('<h3 id="vmalloc-sizes">Per size</h3><p class="note">Median ns per operation per '
+            "thread; vmalloc / buddy and vmalloc / kmalloc: the ratios of those medians "
+            "(above 1: vmalloc is slower); page faults per operation, median over "
+            "repetitions.</p>"
+            f'<div class="scroll">{table("vmalloc-table", head_cells(VM_HEAD), body)}</div>'
+            + notes)
+
+
+def vmtest_part(groups):
+    """The test_vmalloc patterns: a row per workload, params and backend, ns/op per thread
+    count; refusals and failures named below."""
+    head = ('<h3 id="vmalloc-vmtest">test_vmalloc patterns</h3><p class="note">lib/'
+            "test_vmalloc.c's fix_size, full_fit, long_busy_list and random_size tests as "
+            "workloads, every thread running its own loop: median ns per operation per "
+            "thread. The slab-cache backends refuse vmtest-random-size (100 sizes would each "
+            "build a cache); kmalloc serves it from its size classes.</p>")
+    if not groups:
+        return head + ('<p class="note missing">No run of '
+                       f"{esc(kr.or_list(kr.VMTEST_WORKLOADS))}.</p>")
+    threads = sorted({t for g in groups.values() for _, t in g})
+    body, errors = [], []
+    for (workload, params), g in groups.items():
+        backends = list(dict.fromkeys(b for b, _ in g))
+        for i, b in enumerate(backends):
+            vals = [vm_ns_text(g.get((b, t))) for t in threads]
+            errors += [f"{b} {workload} threads:{t}: " + "; ".join(sorted(set(c.errors)))
+                       for t in threads for c in [g.get((b, t))] if c is not None and c.errors]
+            first = " first" if i == 0 else ""
+            body.append(f'<tr class="vmtest{first}"><td>{esc(workload)}</td>'
+                        f'<td class="nw">{esc(kr.params_text(params))}</td><td>{esc(b)}</td>'
+                        + "".join(num_cell(cell_text(v)) for v in vals) + "</tr>")
+    ths = head_cells(["workload", "params", "backend"] + [f"threads:{t} ns" for t in threads])
+    notes = (f'<p class="note">Not run or failed: {esc("; ".join(errors))}.</p>' if errors
+             else "")
+    return head + table("vmtest-table", ths, body) + notes
+
+
+def vm_stats_part(ctx):
+    """The vmalloc backend's mapping-layer stats and /proc/vmallocinfo, where the file has
+    them."""
+    found = kr.vm_stats(ctx)
+    if found is None:
+        return ""
+    plain, info = found
+    out = ['<h3 id="vmalloc-stats">The vmalloc backend\'s window</h3><p class="note">What the '
+           "vmalloc backend reported after its last run (context.backends.vmalloc.stats): the "
+           "window, its areas and the mmap calls that mapped and unmapped frames, for the whole "
+           'process (all its workloads); every stat is under <a href="#state-vmalloc">'
+           "Allocator state</a>.</p>"]
+    if plain:
+        out.append(stats_table("vmalloc-stats-table", plain))
+    if info is not None:
+        out.append('<figure class="stat"><figcaption>vmallocinfo</figcaption>'
+                   + (f"<pre>{esc(info.rstrip())}</pre>" if info.strip() else
+                      '<p class="note">empty: no area was held when the stats were taken</p>')
+                   + "</figure>")
+    return "\n".join(out)
