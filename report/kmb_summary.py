@@ -16,8 +16,8 @@ a / b as "ratio (a.min / b.max .. a.max / b.min)", the worst and the best case i
 allow. Where that range includes 1, the two spreads overlap and the sentence says the order is
 not certain. A spread is unknown with one repetition or aggregates only; the sentence says so.
 A finding the data cannot support is not made: no runner-up, no thread count but one, no run of
-the backends it compares. Nothing here knows about HTML; kmbench_report renders the findings
-and prints them (--summary).
+the backends it compares. Nothing here knows about HTML; sections/summary.py renders the
+findings and kmbench_report prints them (--summary).
 """
 from dataclasses import dataclass, field
 

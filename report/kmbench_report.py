@@ -3,25 +3,21 @@
 
     /usr/bin/python3 report/kmbench_report.py RESULTS.json [-o OUT.html] [--title T]
 
-The page (default: index.html beside RESULTS.json) holds the run's header, per (workload, params)
-throughput and ns/op plots; where the file has them, the page allocator's order sweep and targets
-(churn runs of buddy, against mmap), the slab allocators' targets against the malloc baselines,
-size sweep, aligned-against-packed ratios, constructor caching and memory efficiency (runs of
-slab, slab-packed, slab-colored or kmalloc), the per-CPU caches (runs of the <layer>-<mode>
-backends, remote-free and the counter workloads: scaling per mode, the per-CPU targets, remote
-frees, counters), mempool under pressure (mempool-pressure runs: throughput and latency
-percentiles against the failure rate, waits), vmalloc (runs of untouched, first-touch, access
-and the vmtest patterns: vmalloc against kmalloc and buddy over the sizes, the 64 KiB target,
-page faults, the window's stats) and the fragmentation series (<name>_at_<N>k counters); a table of every result (median over repetitions), the backends' status and their own
-stats, the perf counters' availability and the full context. Images are embedded as base64 PNG;
-there is no script and no external reference, so the file can be mailed or archived alone.
+The page (default: index.html beside RESULTS.json) holds the run's header, the Summary (its
+findings, sections/summary.py), links to the sections, then the sections in the order SECTIONS
+lists them: per (workload, params) throughput and ns/op plots; where the file has them, the page
+allocator's order sweep and targets, the slab allocators against the malloc baselines, the
+per-CPU caches, mempool under pressure, vmalloc, NUMA and the fragmentation series; a table of
+every result (median over repetitions), the backends' status and their own stats, the perf
+counters' availability and the full context. Each section is one module under sections/, with
+its data extraction and its HTML (sections/__init__.py says what a section offers); the modules
+they share are kmb_results (cells, medians, names, formatting), kmb_html (HTML helpers, the
+style sheet), kmb_summary (the findings) and kmb_plots (the figures). Images are embedded as
+base64 PNG; there is no script and no external reference, so the file can be mailed or archived
+alone.
 
 Reads the results file and nothing else (STYLE.md point 12). Runs on Debian's /usr/bin/python3
 with python3-matplotlib. Exit status: 0 written, 2 unusable input, 1 output cannot be written.
-
-NUMA (section "NUMA", where the file has numa-matrix runs or placement data): the run's node
-policy, the numa-matrix latency and bandwidth by CPU node and memory node per policy and
-backend (with a heatmap for bind and preferred), and the placement check of every result.
 """
 import argparse
 import datetime

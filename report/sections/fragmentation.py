@@ -9,15 +9,25 @@ ANCHOR = "fragmentation"
 TITLE = "Fragmentation"
 
 
+def series(cell):
+    """{series name: [(steps / 1024, median value), ...] sorted by steps} of a cell."""
+    out = {}
+    for name, value in cell.counters.items():
+        point = kr.series_point(name)
+        if point:
+            out.setdefault(point[0], []).append((point[1], value))
+    return {name: sorted(points) for name, points in sorted(out.items())}
+
+
 def render(run):
     """Series counters (<name>_at_<N>k) over steps, one plot per workload; "" without any."""
     cells, backends = run.cells, run.backends
     by_workload = {}
     for c in sorted(cells, key=lambda c: (backends.index(c.backend), c.sort_key())):
-        series = kr.series(c)
-        if series:
+        points = series(c)
+        if points:
             by_workload.setdefault(c.workload, []).append(
-                (c.backend, kr.params_text(c.params), c.threads, series))
+                (c.backend, kr.params_text(c.params), c.threads, points))
     if not by_workload:
         return ""
     out = ['<h2 id="fragmentation">Fragmentation over time</h2>',

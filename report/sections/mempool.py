@@ -4,12 +4,96 @@ their reserve (mempool), and once without "fail" on the others: the reference, t
 operations without a pool (slab). Throughput and latency percentiles against the failure rate,
 and one table of every row with the reserve's share and the waits; "" without any run.
 """
+from dataclasses import dataclass
+
 import kmb_plots
 import kmb_results as kr
 from kmb_html import esc, num_cell, head_cells, table, fmt_ratio, cell_text
 
 ANCHOR = "mempool"
 TITLE = "mempool"
+
+LATENCY = (("p50", "lat_p50_ns"), ("p90", "lat_p90_ns"), ("p99", "lat_p99_ns"),
+           ("p99.9", "lat_p999_ns"), ("max", "lat_max_ns"))
+
+
+@dataclass
+class PressureRow:
+    """A mempool-pressure cell; base: the same backend, other params and threads at fail 0."""
+    cell: kr.Cell
+    fail: object = None         # percent, or None on a backend without fault injection
+    base: kr.Cell = None
+
+    @property
+    def mops(self):
+        return self.cell.mops[0] if self.cell.mops else None
+
+    @property
+    def ratio(self):
+        """Throughput over the 0% run's (Mops/s, medians); None without both."""
+        base = self.base.mops[0] if self.base is not None and self.base.mops else None
+        return self.mops / base if self.mops is not None and base else None
+
+    def counter(self, name):
+        """A counter's median, None where the run lacks it (failed, an older file)."""
+        return self.cell.counters.get(name) if self.cell.ns else None
+
+
+@dataclass
+class PressureGroup:
+    """The mempool-pressure rows of one backend and params other than fail, by threads then
+    fail; reference: the backend injects no failures (no row has a rate)."""
+    backend: str
+    params: tuple
+    rows: list
+    reference: bool = False
+
+    @property
+    def threads(self):
+        return sorted({r.cell.threads for r in self.rows})
+
+    @property
+    def rates(self):
+        return sorted({r.fail for r in self.rows if r.fail is not None})
+
+    def lines(self, value):
+        """{threads: [(fail, value(row))]} of the rows where value(row) is not None."""
+        out = {}
+        for r in self.rows:
+            v = value(r)
+            if r.fail is not None and v is not None:
+                out.setdefault(r.cell.threads, []).append((r.fail, v))
+        return {t: sorted(pts) for t, pts in sorted(out.items())}
+
+    def missing_base(self):
+        """The thread counts with rows at some rate but no 0% run with a result."""
+        have = {r.cell.threads for r in self.rows if r.fail == 0 and r.cell.mops}
+        return sorted({r.cell.threads for r in self.rows if r.fail is not None} - have)
+
+
+def pressure_groups(cells_):
+    """A PressureGroup per (backend, params without fail) of the mempool-pressure cells: the
+    backends with rates first, then the references, each in the cells' order."""
+    by_key = {}
+    for c in cells_:
+        if c.workload == kr.PRESSURE:
+            by_key.setdefault((c.backend, kr.without(c.params, "fail")), []).append(c)
+    out = []
+    for (backend, params), group in by_key.items():
+        base = {c.threads: c for c in group if kr.param(c, "fail") == 0}
+        rows = [PressureRow(c, kr.param(c, "fail"),
+                            base.get(c.threads) if kr.param(c, "fail") is not None else None)
+                for c in group]
+        rows.sort(key=lambda r: (r.cell.threads, kr.natural(r.fail)))
+        out.append(PressureGroup(backend, params, rows,
+                                 all(r.fail is None for r in rows)))
+    return sorted(out, key=lambda g: g.reference)
+
+
+def pressure_references(groups_, group):
+    """The reference groups (no pool) with group's params (size, batch)."""
+    return [g for g in groups_ if g.reference and g.params == group.params]
+
 
 MEMPOOL_HEAD = ["backend", "params", "threads", "fail", "Mops/s", "ns/op", "vs 0%",
                 "p50 ns", "p90 ns", "p99 ns", "p99.9 ns", "max ns", "from reserve",
@@ -21,7 +105,7 @@ def render(run):
     percentiles against the failure rate (with the reference backends' level), and one table of
     every row with the waits; "" without any mempool-pressure run."""
     cells = run.cells
-    groups = kr.pressure_groups(cells)
+    groups = pressure_groups(cells)
     if not groups:
         return ""
     out = ['<h2 id="mempool">mempool under pressure</h2>',
@@ -38,7 +122,7 @@ def render(run):
            "run the same operations once, the reference (dashed).</p>"]
     for g in groups:
         if not g.reference:
-            out.append(pressure_plots(g, kr.pressure_references(groups, g)))
+            out.append(pressure_plots(g, pressure_references(groups, g)))
     if all(g.reference for g in groups):
         out.append('<p class="note missing">No mempool-pressure run of a backend that injects '
                    "failures (mempool): only the reference without a pool.</p>")
@@ -56,14 +140,14 @@ def pressure_plots(g, refs):
             if r.cell.mops:
                 references.setdefault(ref.backend, {})[r.cell.threads] = r.cell.mops
     lat = {}
-    for name, key in kr.LATENCY:
+    for name, key in LATENCY:
         for t, pts in g.lines(lambda r, key=key: r.counter(key)).items():
             lat[(t, name)] = pts
     out = [f'<h3 id="mempool-{kr.slug(title)}">{esc(title)}</h3><div class="plots">']
     png = kmb_plots.fail_sweep(title, lines, references)
     out.append(f'<img alt="{esc(title)}: throughput against failure rate" '
                f'src="data:image/png;base64,{png}">')
-    png = kmb_plots.latency_sweep(title, lat, [n for n, _ in kr.LATENCY])
+    png = kmb_plots.latency_sweep(title, lat, [n for n, _ in LATENCY])
     out.append(f'<img alt="{esc(title)}: latency percentiles against failure rate" '
                f'src="data:image/png;base64,{png}"></div>')
     missing = g.missing_base()
@@ -89,7 +173,7 @@ def pressure_table(groups):
                             f'{len(MEMPOOL_HEAD) - 4}">failed: {esc(text)}</td></tr>')
                 continue
             vals = [kr.fmt_ns(r.mops), kr.fmt_ns(c.ns[0]), fmt_ratio(r.ratio)]
-            vals += [fmt_lat(r.counter(key)) for _, key in kr.LATENCY]
+            vals += [fmt_lat(r.counter(key)) for _, key in LATENCY]
             vals += pressure_waits(r)
             cls = "pressure reference" if r.fail is None else "pressure"
             body.append(f'<tr class="{cls}{first}">{ident}'

@@ -3,12 +3,129 @@ CPU node and memory node per policy and backend (with a heatmap for bind and pre
 placement check of every result; "" when the file has neither a numa-matrix run nor placement
 data.
 """
+from dataclasses import dataclass, field
+
 import kmb_plots
 import kmb_results as kr
 from kmb_html import esc, num_cell, head_cells, table, dash
 
 ANCHOR = "numa"
 TITLE = "NUMA"
+
+MATRIX_POLICIES = ("bind", "preferred", "local", "remote", "interleave")
+# bind and preferred measure every (CPU node, memory node) pair; the others one memory node
+# (or all of them, interleave) for each CPU node.
+MATRIX_GRID = ("bind", "preferred")
+PLACEMENT = "placement_ok"
+PLACEMENT_GOOD = 0.99      # a result with less of its pages on the intended nodes is flagged
+
+
+@dataclass
+class MatrixCell:
+    backend: str
+    policy: str
+    mem_node: int            # -1: interleaved over every node with memory
+    cpu_node: int
+    threads: int
+    cell: kr.Cell
+
+    @property
+    def latency(self):
+        """ns per dependent load: the workload's own load_ns, else Google Benchmark's time."""
+        v = self.cell.counters.get("load_ns")
+        return v if v is not None else kr.ok_ns(self.cell)
+
+    @property
+    def bandwidth(self):
+        return self.cell.counters.get("read_gbs")
+
+    @property
+    def placement(self):
+        return self.cell.counters.get(PLACEMENT)
+
+    @property
+    def misplaced(self):
+        return self.placement is not None and self.placement < PLACEMENT_GOOD
+
+
+def matrix_cells(cells_):
+    """[MatrixCell] of the numa-matrix cells whose params name a policy and both nodes."""
+    out = []
+    for c in cells_:
+        if c.workload != kr.MATRIX:
+            continue
+        p = dict(c.params)
+        mem, cpu = kr.param(c, "mem_node"), kr.param(c, "cpu_node")
+        if p.get("policy") not in MATRIX_POLICIES or not isinstance(mem, int) \
+                or not isinstance(cpu, int):
+            continue
+        out.append(MatrixCell(c.backend, p["policy"], mem, cpu, c.threads, c))
+    return out
+
+
+def matrix_groups(cells_, backends):
+    """{(policy, threads): {backend: [MatrixCell]}} in policy, thread and backend order."""
+    out = {}
+    for m in matrix_cells(cells_):
+        out.setdefault((m.policy, m.threads), {}).setdefault(m.backend, []).append(m)
+    order = {b: i for i, b in enumerate(backends)}
+    return {k: dict(sorted(v.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+            for k, v in sorted(out.items(), key=lambda kv: (MATRIX_POLICIES.index(kv[0][0]),
+                                                           kv[0][1]))}
+
+
+def grid(mcells):
+    """(CPU nodes, memory nodes, {(cpu, mem): MatrixCell}) of one backend's cells."""
+    by = {(m.cpu_node, m.mem_node): m for m in mcells}
+    return (sorted({k[0] for k in by}), sorted({k[1] for k in by}), by)
+
+
+@dataclass
+class PlacementRow:
+    backend: str
+    checked: int = 0         # cells with a placement fraction
+    fractions: list = field(default_factory=list)
+    flagged: list = field(default_factory=list)       # (cell, fraction) below PLACEMENT_GOOD
+    unavailable: dict = field(default_factory=dict)   # reason -> runs
+
+    @property
+    def lowest(self):
+        return min(self.fractions) if self.fractions else None
+
+
+def placement_rows(cells_, benchmarks, backends):
+    """Per backend with any placement data: the cells checked, their fractions (medians over
+    repetitions), the cells flagged, and why runs could not be checked (from each run's
+    kmbench.placement, which the cells do not keep)."""
+    rows = {}
+    for c in cells_:
+        v = c.counters.get(PLACEMENT)
+        if v is None:
+            continue
+        r = rows.setdefault(c.backend, PlacementRow(c.backend))
+        r.checked += 1
+        r.fractions.append(v)
+        if v < PLACEMENT_GOOD:
+            r.flagged.append((c, v))
+    for run in benchmarks:
+        kmb = run.get("kmbench") if isinstance(run, dict) else None
+        pl = kmb.get("placement") if isinstance(kmb, dict) else None
+        if isinstance(pl, dict) and pl.get("status") == "unavailable":
+            r = rows.setdefault(str(kmb.get("backend", "?")), PlacementRow(kmb.get("backend")))
+            reason = str(pl.get("reason") or "no reason given")
+            r.unavailable[reason] = r.unavailable.get(reason, 0) + 1
+    order = {b: i for i, b in enumerate(backends)}
+    return sorted(rows.values(), key=lambda r: (order.get(r.backend, len(order)), r.backend))
+
+
+def numa_options(context):
+    """(node policy as given, {backend: how it got it}, the matrix options) of the context."""
+    opts = context.get("options") if isinstance(context.get("options"), dict) else {}
+    info = context.get("backends") if isinstance(context.get("backends"), dict) else {}
+    by = {b: d["numa_policy_by"] for b, d in info.items()
+          if isinstance(d, dict) and d.get("numa_policy_by")}
+    matrix = opts.get("matrix") if isinstance(opts.get("matrix"), dict) else {}
+    return str(opts.get("numa_policy") or "default"), by, matrix
 
 
 def render(run):
@@ -17,11 +134,11 @@ def render(run):
     for the others), and the placement check of every result; "" when the file has neither a
     numa-matrix run nor placement data."""
     cells, data, ctx, backends = run.cells, run.data, run.ctx, run.backends
-    groups = kr.matrix_groups(cells, backends)
-    placement = kr.placement_rows(cells, data.get("benchmarks") or [], backends)
+    groups = matrix_groups(cells, backends)
+    placement = placement_rows(cells, data.get("benchmarks") or [], backends)
     if not groups and not placement:
         return ""
-    policy, by, matrix = kr.numa_options(ctx)
+    policy, by, matrix = numa_options(ctx)
     how = "; ".join(f"{esc(b)}: {esc(v)}" for b, v in by.items())
     out = ['<h2 id="numa">NUMA</h2>',
            f'<p class="note">Node policy of the run (--numa-policy): <b>{esc(policy)}</b>'
@@ -47,7 +164,7 @@ def matrix_intro(matrix):
             "page by page over every node with memory), links its 64-byte lines into one "
             "random cycle and follows it: ns per dependent load (load_ns, latency; lower is "
             "better), then reads it all: GB/s per thread (read_gbs). Medians over "
-            f"repetitions. A cell with less than {kr.PLACEMENT_GOOD:.0%} of its sampled pages "
+            f"repetitions. A cell with less than {PLACEMENT_GOOD:.0%} of its sampled pages "
             "on the intended node is marked <span class=\"misplaced\">misplaced</span>.</p>"
             + (f'<p class="note missing">No cell here: {esc(skipped)}.</p>' if skipped else ""))
 
@@ -80,10 +197,10 @@ def matrix_part(pol, threads, per_backend):
     """One policy at one thread count."""
     anchor = f"numa-{kr.slug(pol)}-t{threads}"
     out = [f'<h3 id="{anchor}">{esc(pol)}, {threads} thread{"s" if threads > 1 else ""}</h3>']
-    if pol in kr.MATRIX_GRID:
+    if pol in MATRIX_GRID:
         imgs = []
         for b, mcells in per_backend.items():
-            ys, xs, by = kr.grid(mcells)
+            ys, xs, by = grid(mcells)
             head = "<th>CPU node \\ memory node</th>" + "".join(f"<th>{esc(x)}</th>"
                                                                  for x in xs)
             body = [f'<tr class="matrix"><td>{esc(y)}</td>'
@@ -111,7 +228,7 @@ def matrix_part(pol, threads, per_backend):
 
 
 PLACEMENT_HEAD = ["backend", "results checked", "lowest placement_ok", "below "
-                  f"{kr.PLACEMENT_GOOD:.0%}", "not checked"]
+                  f"{PLACEMENT_GOOD:.0%}", "not checked"]
 
 
 def placement_table(rows):

@@ -2,6 +2,8 @@
 reference mmap over sizes of a power-of-two number of pages) and its targets (mmap / buddy at
 order 0, buddy order 3 / order 0); "" without buddy churn runs.
 """
+from dataclasses import dataclass
+
 import kmb_plots
 import kmb_results as kr
 from kmb_html import (
@@ -10,6 +12,95 @@ from kmb_html import (
 
 ANCHOR = "pages"
 TITLE = "Page allocator"
+
+
+def page_order(size):
+    """log2(size / PAGE_SIZE) for a size of a power-of-two number of pages, else None."""
+    if not isinstance(size, int) or size < kr.PAGE_SIZE or size % kr.PAGE_SIZE:
+        return None
+    pages = size // kr.PAGE_SIZE
+    return pages.bit_length() - 1 if pages & (pages - 1) == 0 else None
+
+
+@dataclass
+class TargetSpec:
+    """A goal for the ratio of two churn cells' ns/op: numerator over denominator."""
+    name: str
+    num: tuple      # (backend, size) of the numerator cell
+    den: tuple      # (backend, size) of the denominator cell
+    goal: str
+    met: object     # ratio -> bool
+
+
+@dataclass
+class Target:
+    """One target checked at one thread count and batch; missing names a run that is absent."""
+    spec: TargetSpec
+    threads: int = None
+    batch: object = None
+    num_ns: float = None
+    den_ns: float = None
+    ratio: float = None
+    met: bool = None
+    missing: str = None
+    not_run: bool = False   # missing only runs that are absent, none that failed
+
+
+PAGE_TARGETS = [
+    TargetSpec("order-0 pair: mmap / buddy", ("mmap", kr.PAGE_SIZE), ("buddy", kr.PAGE_SIZE),
+               ">= 200x", lambda r: r >= 200),
+    TargetSpec("buddy pair: order 3 / order 0", ("buddy", 8 * kr.PAGE_SIZE),
+               ("buddy", kr.PAGE_SIZE), "< 2x", lambda r: r < 2),
+]
+
+
+def with_size(params, size):
+    """params (a cell's tuple) with the size parameter set to size."""
+    return tuple((k, str(size) if k == "size" else v) for k, v in params)
+
+
+def target_batch(cells_):
+    """The batch the targets use: 1 if buddy has order-0 churn runs at batch 1, else the smallest
+    batch it has; None when it has none (or runs without a batch parameter)."""
+    batches = {kr.param(c, "batch") for c in cells_ if c.workload == "churn"
+               and c.backend == "buddy" and kr.param(c, "size") == kr.PAGE_SIZE}
+    batches.discard(None)
+    return 1 if 1 in batches else min(batches, default=None)
+
+
+def page_targets(cells_, specs=PAGE_TARGETS):
+    """Check specs on the churn cells (median ns/op over repetitions), one Target per spec and
+    thread count of the buddy order-0 runs at target_batch(); a Target with missing set where a
+    run needed is absent or failed."""
+    batch = target_batch(cells_)
+    base = sorted((c for c in cells_ if c.workload == "churn" and c.backend == "buddy"
+                   and kr.param(c, "size") == kr.PAGE_SIZE and kr.param(c, "batch") == batch),
+                  key=lambda c: c.threads)
+    if not base:
+        return [Target(s, missing=f"no churn run of buddy with size:{kr.PAGE_SIZE}", not_run=True)
+                for s in specs]
+    out = []
+    for s in specs:
+        for c in base:
+            t = Target(s, threads=c.threads, batch=batch)
+            num = kr.find_sized(cells_, s.num[0], "churn", c.params, s.num[1], c.threads)
+            den = kr.find_sized(cells_, s.den[0], "churn", c.params, s.den[1], c.threads)
+            t.num_ns, t.den_ns = (num.ns[0] if num and num.ns else None,
+                                  den.ns[0] if den and den.ns else None)
+            absent = [(b, size, cell) for (b, size), cell in ((s.num, num), (s.den, den))
+                      if cell is None or not cell.ns]
+            if absent:
+                t.not_run = all(cell is None for _, _, cell in absent)
+                t.missing = "; ".join(
+                    f"{'no' if cell is None else 'only failed'} churn run of {b} "
+                    f"{kr.params_text(with_size(c.params, size))} threads:{c.threads}"
+                    for b, size, cell in absent)
+            elif t.den_ns > 0:
+                t.ratio = t.num_ns / t.den_ns
+                t.met = bool(s.met(t.ratio))
+            out.append(t)
+    return out
+
 
 PAGE_BACKENDS = ("buddy", "mmap")   # the page allocator and its reference, mmap+touch+munmap
 
@@ -23,7 +114,7 @@ def render(run):
         return ""
     sweeps = {rest: points for rest, points in order_points(cells).items()
               if len({o for pts in points.values() for o, _ in pts}) > 1}
-    targets = kr.page_targets(cells)
+    targets = page_targets(cells)
     out = ['<h2 id="pages">Page allocator</h2>']
     if not sweeps and all(t.not_run for t in targets):
         out.append('<p class="note">No order sweep and no target here: they need churn of buddy '
@@ -55,7 +146,7 @@ def order_points(cells):
     buddy and mmap whose size is a power-of-two number of pages."""
     out = {}
     for c in cells:
-        order = kr.page_order(kr.param(c, "size"))
+        order = page_order(kr.param(c, "size"))
         if c.workload != "churn" or c.backend not in PAGE_BACKENDS or order is None or not c.ns:
             continue
         out.setdefault(kr.without(c.params, "size"), {}).setdefault(

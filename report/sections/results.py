@@ -7,6 +7,25 @@ from kmb_html import esc, num_cell, table, cell_text
 ANCHOR = "results"
 TITLE = "Results"
 
+# Counters in the order results/README.md lists them; unknown counters follow, sorted.
+KNOWN_COUNTERS = [
+    "task_clock_ns", "page_faults", "context_switches", "cpu_migrations", "cycles",
+    "instructions", "cache_misses", "l1d_misses", "llc_misses", "dtlb_misses",
+    "hw_counted_fraction",
+]
+
+
+def counter_columns(cells_, counters_ctx):
+    """Counter columns for the table: known ones present or listed in the context, then others.
+
+    Series counters (<name>_at_<N>k) are left out: they belong in a plot, not one column each.
+    """
+    present = {n for c in cells_ for n in c.counters if not kr.series_point(n)}
+    listed = set(counters_ctx.get("available") or []) | set(counters_ctx.get("unavailable") or {})
+    cols = [n for n in KNOWN_COUNTERS if n in present or n in listed]
+    return cols + sorted((present | listed) - set(cols))
+
+
 RESULT_HEAD = ["backend", "workload", "params", "threads", "reps", "ns/op", "spread", "vs best",
                "Mops/s"]
 RESULT_TIPS = {
@@ -33,7 +52,7 @@ def result_values(c, cols, best):
 def render(run):
     """One row per cell (median over repetitions) and one per cell with failed runs."""
     cells, counters_ctx = run.cells, run.counters_ctx
-    cols = kr.counter_columns(cells, counters_ctx)
+    cols = counter_columns(cells, counters_ctx)
     unavailable = counters_ctx.get("unavailable") or {}
     head = RESULT_HEAD + cols
     tips = dict(RESULT_TIPS, **{c: f"unavailable: {unavailable[c]}" for c in cols

@@ -2,11 +2,31 @@
 (context.backends.<name>.stats): numbers, per-order numbers as one table, text blocks as <pre>;
 "" where no backend has stats.
 """
+import re
+
 import kmb_results as kr
 from kmb_html import esc, num_cell, table, fmt_stat, stats_table
 
 ANCHOR = "state"
 TITLE = "Allocator state"
+
+# A per-order backend statistic, e.g. pgalloc_order3 or fragmentation_index_order10.
+ORDER_STAT_RE = re.compile(r"^(?P<family>.+?)_?order(?P<order>[0-9]+)$")
+
+
+def split_stats(stats):
+    """Split a backend's stats into (plain [(key, value)], per-order {family: {order: value}},
+    text [(key, text)]): multi-line strings are text blocks, keys ending in order<N> per-order."""
+    plain, per_order, text = [], {}, []
+    for key, value in stats.items():
+        m = ORDER_STAT_RE.match(str(key))
+        if isinstance(value, str) and "\n" in value:
+            text.append((key, value))
+        elif m and isinstance(value, (int, float)) and not isinstance(value, bool):
+            per_order.setdefault(m.group("family"), {})[int(m.group("order"))] = value
+        else:
+            plain.append((key, value))
+    return plain, per_order, text
 
 
 def render(run):
@@ -19,7 +39,7 @@ def render(run):
            '<p class="note">What each backend reported about itself after its last run '
            "(context.backends.&lt;name&gt;.stats), for the whole process, not per workload.</p>"]
     for b, st in stats.items():
-        plain, per_order, text = kr.split_stats(st)
+        plain, per_order, text = split_stats(st)
         out.append(f'<h3 id="state-{kr.slug(b)}">{esc(b)}</h3>')
         if plain:
             out.append(stats_table(f"stats-{kr.slug(b)}", plain))

@@ -6,6 +6,8 @@ ns/op against size per workload, a table per size with the page faults and the r
 test_vmalloc patterns per backend and thread count, and the mapping layer's stats;
 workloads/vm_access.c and workloads/vmtest.c have the details. "" without any of these runs.
 """
+from dataclasses import dataclass
+
 import kmb_plots
 import kmb_results as kr
 from kmb_html import (
@@ -15,13 +17,161 @@ from kmb_html import (
 ANCHOR = "vmalloc"
 TITLE = "vmalloc"
 
+VM_WORKLOADS = ("untouched", "first-touch", "access")
+VM_BACKENDS = ("vmalloc", "kmalloc", "buddy")
+VM_AGAINST = ("buddy", "kmalloc")      # the ratios: vmalloc over each
+VMTEST_WORKLOADS = ("vmtest-fix-size", "vmtest-full-fit", "vmtest-long-busy",
+                    "vmtest-random-size")
+VM_TARGET_SIZE = 64 * 1024
+VM_TARGET_RATIO = 10.0    # vmalloc untouched over buddy untouched at 64 KiB, at most
+VM_STAT_PREFIXES = ("vmalloc", "vmap", "vm_", "kmap", "ioremap")
+
+
+def vm_cells(cells_):
+    """The cells of the three vm workloads of the backends this section compares, with a
+    numeric size."""
+    return [c for c in cells_ if c.workload in VM_WORKLOADS and c.backend in VM_BACKENDS
+            and isinstance(kr.param(c, "size"), (int, float))]
+
+
+def vm_threads(cells_):
+    """The thread counts of the vm workloads' cells, lowest first."""
+    return sorted({c.threads for c in vm_cells(cells_)})
+
+
+def vm_find(cells_, backend, workload, size, threads):
+    """The vm cell of backend, workload, size and threads, else None."""
+    for c in vm_cells(cells_):
+        if ((c.backend, c.workload, c.threads) == (backend, workload, threads)
+                and kr.param(c, "size") == size):
+            return c
+    return None
+
+
+def vm_points(cells_, workload, threads):
+    """{backend: [(size, ns stats)]} of workload's cells with a result at threads."""
+    out = {}
+    for b in VM_BACKENDS:
+        pts = [(kr.param(c, "size"), c.ns) for c in vm_cells(cells_)
+               if (c.backend, c.workload, c.threads) == (b, workload, threads) and c.ns]
+        if pts:
+            out[b] = sorted(pts)
+    return out
+
+
+def page_faults(cell, counters_ctx):
+    """(faults per op, None) of a cell; (None, why) where there is no figure: the counter
+    unavailable on the machine (its reason), no run, or a run without it."""
+    unavailable = (counters_ctx or {}).get("unavailable") or {}
+    if "page_faults" in unavailable:
+        return None, f"unavailable: {unavailable['page_faults']}"
+    if cell is None:
+        return None, "no run"
+    if not cell.ns:
+        return None, "no result"
+    v = cell.counters.get("page_faults")
+    return (v, None) if v is not None else (None, "not in the results")
+
+
+@dataclass
+class VmRow:
+    """One size at one thread count: the cells {(workload, backend): Cell}, and ratios of
+    median ns/op {(workload, against): vmalloc over against}."""
+    size: int
+    threads: int
+    cells: dict
+    ratios: dict
+
+    def ns(self, workload, backend):
+        return kr.ok_ns(self.cells.get((workload, backend)))
+
+
+def vm_rows(cells_, threads):
+    """A VmRow per size of the vm workloads at threads, smallest first."""
+    vm = [c for c in vm_cells(cells_) if c.threads == threads]
+    out = []
+    for size in sorted({kr.param(c, "size") for c in vm}):
+        found = {(c.workload, c.backend): c for c in vm if kr.param(c, "size") == size}
+        row = VmRow(size, threads, found, {})
+        for w in VM_WORKLOADS:
+            mine = row.ns(w, "vmalloc")
+            for other in VM_AGAINST:
+                theirs = row.ns(w, other)
+                row.ratios[(w, other)] = mine / theirs if mine is not None and theirs else None
+        out.append(row)
+    return out
+
+
+@dataclass
+class VmTarget:
+    """The issue's target at one thread count: vmalloc untouched over buddy untouched at 64 KiB
+    (at most VM_TARGET_RATIO), and vmalloc's first-touch page faults per op there."""
+    threads: int
+    num_ns: float = None
+    den_ns: float = None
+    ratio: float = None
+    met: bool = None
+    missing: str = ""       # what the verdict lacks
+    not_run: bool = False   # it lacks only runs that are absent, none that failed
+    faults: float = None    # vmalloc first-touch page_faults per op at 64 KiB
+    faults_why: str = ""    # why there is no figure
+
+    @property
+    def goal(self):
+        return f"<= {VM_TARGET_RATIO:g}x"
+
+
+def vm_targets(cells_, counters_ctx):
+    """A VmTarget per thread count of the vm workloads (lowest first); [] without any."""
+    out = []
+    for t in vm_threads(cells_):
+        num = vm_find(cells_, "vmalloc", "untouched", VM_TARGET_SIZE, t)
+        den = vm_find(cells_, "buddy", "untouched", VM_TARGET_SIZE, t)
+        tgt = VmTarget(t, kr.ok_ns(num), kr.ok_ns(den))
+        gaps = [f"{b} untouched size:{VM_TARGET_SIZE} threads:{t}"
+                + ("" if c is None else " (failed: " + "; ".join(sorted(set(c.errors))) + ")")
+                for b, c in (("vmalloc", num), ("buddy", den)) if kr.ok_ns(c) is None]
+        tgt.missing = "; ".join(gaps)
+        tgt.not_run = bool(gaps) and all(c is None for c in (num, den) if kr.ok_ns(c) is None)
+        if not gaps and tgt.den_ns:
+            tgt.ratio = tgt.num_ns / tgt.den_ns
+            tgt.met = tgt.ratio <= VM_TARGET_RATIO
+        tgt.faults, tgt.faults_why = page_faults(
+            vm_find(cells_, "vmalloc", "first-touch", VM_TARGET_SIZE, t), counters_ctx)
+        out.append(tgt)
+    return out
+
+
+def vmtest_table(cells_):
+    """{(workload, params): {(backend, threads): Cell}} of the test_vmalloc patterns, in the
+    cells' order."""
+    out = {}
+    for c in cells_:
+        if c.workload in VMTEST_WORKLOADS:
+            out.setdefault((c.workload, c.params), {})[(c.backend, c.threads)] = c
+    return out
+
+
+def vm_stats(context):
+    """(stats [(key, value)], vmallocinfo text or None) of the vmalloc backend: its stats that
+    belong to the mapping layer (VM_STAT_PREFIXES) but the vmallocinfo text; None when the file
+    has no stats for it."""
+    st = kr.backend_stats(context).get("vmalloc")
+    if st is None:
+        return None
+    info = st.get("vmallocinfo")
+    mine = [(k, v) for k, v in st.items() if str(k).startswith(VM_STAT_PREFIXES)
+            and k != "vmallocinfo" and not isinstance(v, str)]
+    return mine, info if isinstance(info, str) else None
+
+
 VM_WHAT = {"untouched": "alloc+free", "first-touch": "alloc+touch+free",
            "access": "read of the whole allocation"}
 VM_TARGET_HEAD = ["target", "threads", "vmalloc ns", "buddy ns", "ratio", "goal", "verdict",
                   "vmalloc first-touch page faults per op"]
-VM_HEAD = (["size", "threads", "workload"] + [f"{b} ns" for b in kr.VM_BACKENDS]
-           + [f"vmalloc / {b}" for b in kr.VM_AGAINST]
-           + [f"{b} page faults per op" for b in kr.VM_BACKENDS])
+VM_HEAD = (["size", "threads", "workload"] + [f"{b} ns" for b in VM_BACKENDS]
+           + [f"vmalloc / {b}" for b in VM_AGAINST]
+           + [f"{b} page faults per op" for b in VM_BACKENDS])
 
 
 def render(run):
@@ -30,8 +180,8 @@ def render(run):
     ratios, the test_vmalloc patterns and the mapping layer's stats; "" without any run of the
     vm workloads or the test_vmalloc patterns."""
     cells, ctx = run.cells, run.ctx
-    vmtest = kr.vmtest_table(cells)
-    if not kr.vm_cells(cells) and not vmtest:
+    vmtest = vmtest_table(cells)
+    if not vm_cells(cells) and not vmtest:
         return ""
     counters_ctx = ctx.get("counters") if isinstance(ctx.get("counters"), dict) else {}
     out = ['<h2 id="vmalloc">vmalloc</h2>',
@@ -43,13 +193,13 @@ def render(run):
            "faults once per page, a linear-map address touched before does not); access: one "
            "streaming read of an allocation made before the clock. ns per operation per "
            "thread (real_time x threads), median over repetitions.</p>"]
-    if kr.vm_cells(cells):
-        out.append(vm_target_table(kr.vm_targets(cells, counters_ctx)))
+    if vm_cells(cells):
+        out.append(vm_target_table(vm_targets(cells, counters_ctx)))
         out.append(vm_plots(cells))
         out.append(vm_table(cells, counters_ctx))
     else:
         out.append('<p class="note missing">No untouched, first-touch or access run of '
-                   f"{esc(kr.or_list(kr.VM_BACKENDS))}: no size comparison and no target.</p>")
+                   f"{esc(kr.or_list(VM_BACKENDS))}: no size comparison and no target.</p>")
     out.append(vmtest_part(vmtest))
     out.append(vm_stats_part(ctx))
     return "\n".join(out)
@@ -62,7 +212,7 @@ def vm_target_table(targets):
     for t in targets:
         if t.not_run:
             continue
-        ident = (f"<td>vmalloc / buddy, untouched, {esc(kmb_plots.size_text(kr.VM_TARGET_SIZE))}"
+        ident = (f"<td>vmalloc / buddy, untouched, {esc(kmb_plots.size_text(VM_TARGET_SIZE))}"
                  f"</td>{num_cell(t.threads)}")
         faults = (num_cell(esc(kr.fmt_counter(t.faults))) if t.faults is not None
                   else f'<td class="na">{esc(t.faults_why)}</td>')
@@ -79,7 +229,7 @@ def vm_target_table(targets):
                     f'<td class="nw">{badge(cls, verdict)}</td>{faults}</tr>')
     return ('<h3 id="vmalloc-targets">Target</h3><p class="note">The issue\'s target: vmalloc '
             "of 64 KiB, allocated and freed without touching (workload untouched), within "
-            f"{kr.VM_TARGET_RATIO:g}x of __get_free_pages of the same size (buddy), per thread "
+            f"{VM_TARGET_RATIO:g}x of __get_free_pages of the same size (buddy), per thread "
             "count from this file's runs (median ns per operation); with the page faults per "
             "operation of vmalloc's first-touch at 64 KiB.</p>"
             + (table("vmalloc-targets-table", head_cells(VM_TARGET_HEAD), rows) if rows else "")
@@ -90,14 +240,14 @@ def vm_target_table(targets):
 def vm_plots(cells):
     """ns/op against size per workload, one line per backend: at the lowest thread count, then
     at the highest where the file has more than one."""
-    threads = kr.vm_threads(cells)
+    threads = vm_threads(cells)
     shown = threads[:1] + threads[-1:] if len(threads) > 1 else threads
     out = []
     for t in shown:
         out.append(f'<h3 id="vmalloc-plots-{t}">ns per operation against size, threads:{t}</h3>'
                    '<div class="plots">')
-        for w in kr.VM_WORKLOADS:
-            points = kr.vm_points(cells, w, t)
+        for w in VM_WORKLOADS:
+            points = vm_points(cells, w, t)
             if not points:
                 continue
             title = f"{w} threads:{t}"
@@ -119,16 +269,16 @@ def vm_table(cells, counters_ctx):
     """A row per thread count, size and workload: each backend's ns/op, vmalloc's ratios and
     each backend's page faults per op."""
     body, errors = [], []
-    for t in kr.vm_threads(cells):
-        for row in kr.vm_rows(cells, t):
-            for i, w in enumerate(kr.VM_WORKLOADS):
-                found = [row.cells.get((w, b)) for b in kr.VM_BACKENDS]
+    for t in vm_threads(cells):
+        for row in vm_rows(cells, t):
+            for i, w in enumerate(VM_WORKLOADS):
+                found = [row.cells.get((w, b)) for b in VM_BACKENDS]
                 if not any(found):
                     continue
                 vals = [vm_ns_text(c) for c in found]
-                vals += [fmt_ratio(row.ratios[(w, b)]) for b in kr.VM_AGAINST]
+                vals += [fmt_ratio(row.ratios[(w, b)]) for b in VM_AGAINST]
                 for c in found:
-                    faults, why = kr.page_faults(c, counters_ctx)
+                    faults, why = page_faults(c, counters_ctx)
                     vals.append(kr.fmt_counter(faults) if faults is not None
                                 else "unavailable" if why.startswith("unavailable") else "n/a")
                 errors += [f"{c.backend} {c.workload} size:{row.size} threads:{t}: "
@@ -163,7 +313,7 @@ def vmtest_part(groups):
             "build a cache); kmalloc serves it from its size classes.</p>")
     if not groups:
         return head + ('<p class="note missing">No run of '
-                       f"{esc(kr.or_list(kr.VMTEST_WORKLOADS))}.</p>")
+                       f"{esc(kr.or_list(VMTEST_WORKLOADS))}.</p>")
     threads = sorted({t for g in groups.values() for _, t in g})
     body, errors = [], []
     for (workload, params), g in groups.items():
@@ -185,7 +335,7 @@ def vmtest_part(groups):
 def vm_stats_part(ctx):
     """The vmalloc backend's mapping-layer stats and /proc/vmallocinfo, where the file has
     them."""
-    found = kr.vm_stats(ctx)
+    found = vm_stats(ctx)
     if found is None:
         return ""
     plain, info = found
