@@ -17,7 +17,6 @@ TITLE = "Per-CPU caches"
 # counter workloads run under the pseudo-backend kr.NO_ALLOCATOR (results/README.md).
 PERCPU_MODES = ("none", "thread", "cpu-lock", "cpu-rseq")
 PERCPU_SIZE = {"slab": 64, "buddy": kr.PAGE_SIZE}   # layer -> the churn size its rows are read at
-
 RSEQ_SCALING = 1.9       # cpu-rseq throughput at 2 threads over 1 thread, at least
 RSEQ_OVER_NONE = 0.6     # the slab cpu-rseq pair over the none pair, at most
 
