@@ -1,6 +1,6 @@
 /*
- * lib.c - the out-of-line parts of lib.h: the spinlock's contended path, the rate limiter and
- * the misuse policy.
+ * lib.c - the out-of-line parts of lib.h: the spinlock's contended path, the rate limiter,
+ * the text buffer and the reports.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "page_alloc.h"
+#include "lib.h"
 
 /* Spin on a plain load (no cache-line ping-pong), yield after a while: a pinned holder may
  * have been preempted, and user space cannot forbid that as spin_lock() does in the kernel. */
@@ -64,13 +64,6 @@ bool kmb_ratelimit(struct ratelimit_state *rs)
 		rs->missed++;
 	atomic_flag_clear_explicit(&rs->busy, memory_order_release);
 	return ok;
-}
-
-bool kmb_mm_debug_stops(void)
-{
-	int d = kmb_mm.cfg.debug;
-
-	return d ? d > 0 : KMB_DEBUG;
 }
 
 void sb_printf(struct sbuf *sb, const char *fmt, ...)

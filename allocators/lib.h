@@ -1,6 +1,6 @@
 /*
  * lib.h - the small kernel library every allocator layer uses: list_head operations, a
- * spinlock, likely/unlikely, a rate limiter and the misuse policy.  Internal to allocators/.
+ * spinlock, likely/unlikely, a rate limiter and the reports.  Internal to allocators/.
  */
 #ifndef KMB_ALLOC_LIB_H
 #define KMB_ALLOC_LIB_H
@@ -163,8 +163,5 @@ void kmb_describe_caller(char *buf, size_t len, const void *addr);
 
 /* kmb_report - one "kmbench: "-prefixed line on stderr: every report of the allocator layers. */
 void kmb_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* The misuse policy of kmb_mm_config.debug: stop (abort) after a report, or go on. */
-bool kmb_mm_debug_stops(void);
 
 #endif
