@@ -70,7 +70,7 @@
 
 #include "kmbench/mm.h"
 #include "kmbench/percpu.h"
-#include "../../allocators/page_alloc.h"
+#include "page_alloc.h"		/* allocators/page/: kmb_mm_internal */
 #include "placement.h"
 #include "topology.h"
 #include "guest_spec.h"

@@ -47,7 +47,7 @@
 #include <cmocka.h>
 
 #include "kmbench/mm.h"
-#include "../../allocators/page_alloc.h"
+#include "page_alloc.h"		/* allocators/page/: kmb_mm_internal */
 #include "mm_test.h"
 
 #define NODE_MEM	(64UL << 20)

@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "kmbench/mm.h"
-#include "../../allocators/page_alloc.h"
+#include "page_alloc.h"		/* allocators/page/: kmb_mm_internal */
 #include "mm_test.h"
 
 #define MiB		(1UL << 20)

@@ -50,7 +50,7 @@
 
 #include "kmbench/mm.h"
 #include "kmbench/slab.h"
-#include "../../allocators/slab.h"
+#include "slab.h"		/* allocators/slab/: kmb_mm_internal */
 #include "slab_test.h"
 
 #define DEFAULT_SEED	0x736c6231ULL
