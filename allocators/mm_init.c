@@ -11,12 +11,13 @@
  *                  mode resolved
  *   vmalloc        vmalloc_setup(): the mapping window and the kmap slots (mm_core_init():
  *                  vmalloc_init()); highmem.c registers page_address_hook here
- *   slab, mempool  nothing to call: caches and pools are created by their users, and
- *                  kmalloc's caches on first use
+ *   slab, mempool  not booted here: the library's user calls kmem_cache_init() (kmalloc's
+ *                  caches, the slab shrinker) after kmb_mm_init(), as kmbench/slab.h says, and
+ *                  creates caches and pools (Linux's mm_core_init() calls kmem_cache_init())
  *
- * then mem_init() (page_alloc.c) hands memblock's free ranges to the buddy allocator.
- * Teardown runs the other way, top down.  kmb_mm_setup() and kmb_mm_teardown() are called from
- * one thread while no other thread uses the library (kmbench/mm.h).
+ * kmb_mm_init() then calls mem_init() (page_alloc.c): memblock's free ranges go to the buddy
+ * allocator.  Teardown runs the other way, top down.  kmb_mm_setup() and kmb_mm_teardown() are
+ * called from one thread while no other thread uses the library (kmbench/mm.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
