@@ -1,11 +1,12 @@
 /*
  * lib.c - the out-of-line parts of lib.h: the spinlock's contended path, the rate limiter,
- * the text buffer and the reports.
+ * the text buffer, the reports and the system call wrappers.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,4 +114,10 @@ void kmb_describe_caller(char *buf, size_t len, const void *addr)
 			 (unsigned long)((const char *)addr - (const char *)di.dli_fbase), addr);
 	else
 		snprintf(buf, len, "[%p]", addr);
+}
+
+/* lib.h: kmb_membarrier. */
+int kmb_membarrier(int cmd, unsigned int flags, int cpu)
+{
+	return (int)syscall(__NR_membarrier, cmd, flags, cpu);
 }

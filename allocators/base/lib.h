@@ -164,4 +164,10 @@ void kmb_describe_caller(char *buf, size_t len, const void *addr);
 /* kmb_report - one "kmbench: "-prefixed line on stderr: every report of the allocator layers. */
 void kmb_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* --- the OS: the system calls glibc does not wrap, each wrapped once here --- */
+
+/* kmb_membarrier - membarrier(2), @cmd and @flags from <linux/membarrier.h>: what the
+ * command returns (0, or the supported commands for MEMBARRIER_CMD_QUERY), -1 with errno. */
+int kmb_membarrier(int cmd, unsigned int flags, int cpu);
+
 #endif
