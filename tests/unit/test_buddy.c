@@ -26,7 +26,7 @@
  * lists alone, where a frame on a per-CPU list is neither free nor allocated), and get_order
  * boots nothing.
  */
-#define _GNU_SOURCE		/* allocators/lib.h: sched_getcpu(), rseq */
+#define _GNU_SOURCE		/* allocators/base/lib.h: sched_getcpu(), rseq */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

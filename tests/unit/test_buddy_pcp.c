@@ -1,6 +1,6 @@
 /*
  * test_buddy_pcp.c - the page allocator's per-CPU page lists in each of their modes (none,
- * thread, cpu-lock, cpu-rseq: allocators/page_pcp.c), chosen with kmb_mm_config.pcp_mode:
+ * thread, cpu-lock, cpu-rseq: allocators/page/page_pcp.c), chosen with kmb_mm_config.pcp_mode:
  *
  *   mode          kmb_mm_pcp_mode() reports the mode asked for; cpu-rseq where rseq cannot be
  *                 used reports cpu-lock with the reason (and a re-executed child with

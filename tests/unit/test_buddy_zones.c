@@ -16,7 +16,7 @@
  *
  * Each test boots its own machine and tears it down.
  */
-#define _GNU_SOURCE		/* allocators/lib.h: sched_getcpu(), rseq */
+#define _GNU_SOURCE		/* allocators/base/lib.h: sched_getcpu(), rseq */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
