@@ -12,11 +12,11 @@
 #   hwloc    PROGRAM references no hwloc_ symbol: the library needs libnuma from numa/, not the
 #            hwloc topology (allocators/README.md says so; update it if this changes);
 #   exported every library symbol PROGRAM's object uses is exported from the library
-#            (default visibility in ARCHIVE, which is built with hidden visibility): the public
-#            headers are the API.  Skipped when OBJECT and ARCHIVE are not given.
+#            (default visibility in the ARCHIVEs, one per layer, built with hidden visibility):
+#            the public headers are the API.  Skipped when OBJECT and ARCHIVE are not given.
 #
-# Usage: check.sh PROGRAM [OBJECT ARCHIVE]
-#        check.sh --planted PROGRAM [OBJECT ARCHIVE]
+# Usage: check.sh PROGRAM [OBJECT ARCHIVE...]
+#        check.sh --planted PROGRAM [OBJECT ARCHIVE...]
 # --planted: PROGRAM is kmb_alone_planted (alone.c and planted.c, linked against kmb_harness
 # too); the checks above must fail on it, finding the harness, a workload, a backend and
 # Google Benchmark in its symbols and libbenchmark among its libraries.  Exit 0 when they do.
@@ -43,8 +43,8 @@ if [ "${1:-}" = --planted ]; then
 	exit 0
 fi
 
-prog=${1:?usage: check.sh PROGRAM [OBJECT ARCHIVE]}
-object=${2:-} archive=${3:-}
+prog=${1:?usage: check.sh PROGRAM [OBJECT ARCHIVE...]}
+object=${2:-} archives=("${@:3}")
 passed=0 failed=0
 pass() { passed=$((passed + 1)); echo "PASS: $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
@@ -118,10 +118,10 @@ else
 fi
 
 # exported: what the program calls has default visibility in the (hidden-by-default) library.
-if [ -n "$object" ] && [ -n "$archive" ]; then
+if [ -n "$object" ] && [ ${#archives[@]} -gt 0 ]; then
 	calls=$(nm -u "$object" | awk '{print $NF}' | sort -u)
-	# Name and visibility of every global symbol the archive defines.
-	defined=$(readelf -sW "$archive" |
+	# Name and visibility of every global symbol the archives define.
+	defined=$(readelf -sW "${archives[@]}" |
 		  awk '$5 == "GLOBAL" && $7 != "UND" && NF >= 8 {print $8, $6}' | sort -u)
 	hidden=() exported=0
 	while read -r name; do
@@ -135,7 +135,7 @@ if [ -n "$object" ] && [ -n "$archive" ]; then
 	if [ ${#hidden[@]} -eq 0 ] && [ "$exported" -gt 0 ]; then
 		pass "exported: the $exported library symbols the program uses are exported"
 	else
-		fail "exported: $exported exported; not exported (hidden in $(basename "$archive")):" \
+		fail "exported: $exported exported; not exported (hidden in the library):" \
 		     "${hidden[*]:-none found at all}"
 	fi
 else

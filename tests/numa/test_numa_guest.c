@@ -16,8 +16,8 @@
  *                       the reason, never silently bound;
  *   frames_on_node      alloc_pages_node(n, __GFP_THISNODE) blocks of orders 0, 3 and 9: every
  *                       page of page_address() on machine node n (the node's memfd is mbind-ed
- *                       there, allocators/physmem.c), and so is the frame's struct page (mem_map
- *                       is carved from the node's own memory);
+ *                       there, allocators/page/physmem.c), and so is the frame's struct page
+ *                       (mem_map is carved from the node's own memory);
  *   percpu_on_cpu_node  each CPU's copy of a static per-CPU variable and of a three-page
  *                       __alloc_percpu() area, and the page allocator's per-CPU lists (the
  *                       struct per_cpu_pages copy and the stacks' slice), on that CPU's node as
@@ -70,7 +70,7 @@
 
 #include "kmbench/mm.h"
 #include "kmbench/percpu.h"
-#include "../../allocators/page_alloc.h"
+#include "page_alloc.h"		/* allocators/page/: kmb_mm_internal */
 #include "placement.h"
 #include "topology.h"
 #include "guest_spec.h"

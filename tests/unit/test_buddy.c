@@ -26,7 +26,7 @@
  * lists alone, where a frame on a per-CPU list is neither free nor allocated), and get_order
  * boots nothing.
  */
-#define _GNU_SOURCE		/* allocators/lib.h: sched_getcpu(), rseq */
+#define _GNU_SOURCE		/* allocators/base/lib.h: sched_getcpu(), rseq */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,7 +40,7 @@
 #include <string.h>
 
 #include "kmbench/mm.h"
-#include "../../allocators/page_alloc.h"
+#include "page_alloc.h"		/* allocators/page/: kmb_mm_internal */
 #include "mm_test.h"
 
 #define NODE_MEM	(64UL << 20)

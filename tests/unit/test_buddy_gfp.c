@@ -1,6 +1,7 @@
 /*
  * test_buddy_gfp.c - what the GFP flags promise, on the buddy page allocator
- * (include/kmbench/gfp.h; allocators/page_alloc.c __alloc_pages_slowpath; allocators/vmscan.c).
+ * (include/kmbench/gfp.h; allocators/page/page_alloc.c __alloc_pages_slowpath;
+ * allocators/page/vmscan.c).
  *
  * Each test boots a small machine (one or two 32 MiB nodes, per-CPU lists off so that every
  * page is counted in its zone) and "fills" it: order-0 GFP_KERNEL|__GFP_NORETRY allocations

@@ -1,7 +1,7 @@
 /*
  * test_buddy_misuse.c - misuse of the buddy page allocator is caught and reported (the checks of
- * __free_pages/free_pages/put_page/get_page and put_page_testzero in allocators/page_alloc.c;
- * bad_page and bad_address in allocators/page_debug.c).
+ * __free_pages/free_pages/put_page/get_page and put_page_testzero in allocators/page/page_alloc.c;
+ * bad_page and bad_address in allocators/page/page_debug.c).
  *
  * Every misuse runs twice:
  *  - "stops": in a fork()ed child booted with kmb_mm_config.debug = 1, its stderr read through

@@ -1,6 +1,6 @@
 /*
  * test_buddy_pcp.c - the page allocator's per-CPU page lists in each of their modes (none,
- * thread, cpu-lock, cpu-rseq: allocators/page_pcp.c), chosen with kmb_mm_config.pcp_mode:
+ * thread, cpu-lock, cpu-rseq: allocators/page/page_pcp.c), chosen with kmb_mm_config.pcp_mode:
  *
  *   mode          kmb_mm_pcp_mode() reports the mode asked for; cpu-rseq where rseq cannot be
  *                 used reports cpu-lock with the reason (and a re-executed child with
@@ -47,7 +47,7 @@
 #include <cmocka.h>
 
 #include "kmbench/mm.h"
-#include "../../allocators/page_alloc.h"
+#include "page_alloc.h"		/* allocators/page/: kmb_mm_internal */
 #include "mm_test.h"
 
 #define NODE_MEM	(64UL << 20)

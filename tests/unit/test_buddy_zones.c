@@ -16,7 +16,7 @@
  *
  * Each test boots its own machine and tears it down.
  */
-#define _GNU_SOURCE		/* allocators/lib.h: sched_getcpu(), rseq */
+#define _GNU_SOURCE		/* allocators/base/lib.h: sched_getcpu(), rseq */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "kmbench/mm.h"
-#include "../../allocators/page_alloc.h"
+#include "page_alloc.h"		/* allocators/page/: kmb_mm_internal */
 #include "mm_test.h"
 
 #define MiB		(1UL << 20)

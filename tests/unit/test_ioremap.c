@@ -1,5 +1,5 @@
 /*
- * test_ioremap.c - ioremap, iounmap and the MMIO accessors (allocators/ioremap.c,
+ * test_ioremap.c - ioremap, iounmap and the MMIO accessors (allocators/vmalloc/ioremap.c,
  * include/kmbench/io.h).
  *
  *   registers    writel at an offset is read back by readl through a second ioremap of the

@@ -1,5 +1,5 @@
 /*
- * test_kmalloc.c - kmalloc's semantics (allocators/slab_common.c), against the kernel's
+ * test_kmalloc.c - kmalloc's semantics (allocators/slab/slab_common.c), against the kernel's
  * (include/linux/slab.h, mm/slab_common.c, Documentation/core-api/memory-allocation.rst):
  *
  *  - size classes: ksize(kmalloc(n)) for every n in 1 .. KMALLOC_MAX_CACHE_SIZE is the class

@@ -1,5 +1,5 @@
 /*
- * test_kmap.c - kmap, kmap_local and kmap_atomic (allocators/highmem.c,
+ * test_kmap.c - kmap, kmap_local and kmap_atomic (allocators/vmalloc/highmem.c,
  * include/kmbench/highmem.h).
  *
  *   low memory   every form gives the linear address, and the unmaps do nothing;

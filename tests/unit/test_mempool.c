@@ -1,5 +1,5 @@
 /*
- * test_mempool.c - memory pools (allocators/mempool.c, include/kmbench/mempool.h).
+ * test_mempool.c - memory pools (allocators/mempool/mempool.c, include/kmbench/mempool.h).
  *
  * The reserve is filled at init and refilled by frees before anything goes back to the
  * allocator; with the underlying allocator failing, callers that may not sleep drain the reserve

@@ -25,10 +25,10 @@
  * Each test boots its own 64 MiB machine (kmb_mm_init, kmem_cache_init) and its teardown
  * undoes both.  The single-threaded tests pin themselves to one CPU, so that one CPU slot
  * serves every allocation and slabs are made in the order the test asks for them.  Internals
- * (allocators/slab.h) are used only for kmb_mm.nr_cpus and compound_head().  The thread test
+ * (allocators/slab/slab.h) are used only for kmb_mm.nr_cpus and compound_head().  The thread test
  * takes its seed from KMB_SEED (default fixed) and prints it.
  */
-#define _GNU_SOURCE		/* allocators/lib.h: sched_getcpu(), rseq; CPU affinity */
+#define _GNU_SOURCE		/* allocators/base/lib.h: sched_getcpu(), rseq; CPU affinity */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,7 +50,7 @@
 
 #include "kmbench/mm.h"
 #include "kmbench/slab.h"
-#include "../../allocators/slab.h"
+#include "slab.h"		/* allocators/slab/: kmb_mm_internal */
 #include "slab_test.h"
 
 #define DEFAULT_SEED	0x736c6231ULL

@@ -1,6 +1,7 @@
 /*
  * test_slab_debug.c - corruption and misuse of slab caches, made on purpose and found
- * (allocators/slab_debug.c, the checks of allocators/slub.c and of kfree in slab_common.c).
+ * (allocators/slab/slab_debug.c, the checks of allocators/slab/slub.c and of kfree in
+ * slab_common.c).
  *
  * Counted as the kernel's lib/slub_kunit.c counts them: kmb_slab_get_stats().errors before and
  * after the misuse, one report per problem.  Each report is read back from stderr and checked

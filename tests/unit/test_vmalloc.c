@@ -1,6 +1,6 @@
 /*
  * test_vmalloc.c - vmalloc, vfree, vmap and the window's address allocator
- * (allocators/vmalloc.c, allocators/vmap_area.c, include/kmbench/vmalloc.h).
+ * (allocators/vmalloc/vmalloc.c, allocators/vmalloc/vmap_area.c, include/kmbench/vmalloc.h).
  *
  *   contents      bytes written through a vmalloc address are the bytes of its frames, seen
  *                 through their linear addresses (low memory) or kmap addresses (HIGHMEM,

@@ -24,7 +24,7 @@
 #include "kmbench/highmem.h"
 #include "kmbench/io.h"
 #include "kmbench/vmalloc.h"
-#include "../../allocators/page_alloc.h"
+#include "page_alloc.h"		/* allocators/page/: kmb_mm_internal */
 #include "mm_test.h"
 
 #define MiB		(1UL << 20)

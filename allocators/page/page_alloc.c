@@ -45,7 +45,6 @@
 #include <unistd.h>
 
 #include "page_alloc.h"
-#include "vmalloc.h"
 
 struct kmb_mm kmb_mm;
 
@@ -1040,16 +1039,12 @@ void setup_per_zone_wmarks(void)
 		}
 }
 
-/* --- setup and teardown --- */
+/* --- setup and teardown: the page layer's share of the boot (allocators/mm_init.c) --- */
 
-int kmb_mm_setup(const struct kmb_mm_config *cfg, char *why, size_t whylen)
+int page_alloc_setup(const struct kmb_mm_config *cfg, char *why, size_t whylen)
 {
 	int r;
 
-	if (kmb_memmap.vmemmap) {
-		snprintf(why, whylen, "mm: already set up; kmb_mm_teardown() first");
-		return -EBUSY;
-	}
 	memset(&kmb_mm, 0, sizeof(kmb_mm));
 	if (cfg)
 		kmb_mm.cfg = *cfg;
@@ -1065,15 +1060,8 @@ int kmb_mm_setup(const struct kmb_mm_config *cfg, char *why, size_t whylen)
 	pthread_mutex_init(&kmb_mm.shrinker_lock, NULL);
 	INIT_LIST_HEAD(&kmb_mm.shrinkers);
 	r = physmem_setup(why, whylen);
-	if (r) {
-		kmb_mm_teardown();
-		return r;
-	}
-	r = pcp_resolve_mode(why, whylen);
 	if (!r)
-		r = vmalloc_setup(why, whylen);	/* mm_core_init(): vmalloc_init() */
-	if (r)
-		kmb_mm_teardown();
+		r = pcp_resolve_mode(why, whylen);
 	return r;
 }
 
@@ -1106,18 +1094,8 @@ void mem_init(void)
 	kmb_mm.online_nodes = (unsigned int)kmb_mm.nr_nodes;
 }
 
-int kmb_mm_init(const struct kmb_mm_config *cfg, char *why, size_t whylen)
+void page_alloc_teardown(void)
 {
-	int r = kmb_mm_setup(cfg, why, whylen);
-
-	if (!r)
-		mem_init();
-	return r;
-}
-
-void kmb_mm_teardown(void)
-{
-	vmalloc_teardown();
 	teardown_pcp();
 	physmem_teardown();
 	if (kmb_mm.shrinkers.next)

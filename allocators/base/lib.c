@@ -1,15 +1,16 @@
 /*
- * lib.c - the out-of-line parts of lib.h: the spinlock's contended path, the rate limiter and
- * the misuse policy.
+ * lib.c - the out-of-line parts of lib.h: the spinlock's contended path, the rate limiter,
+ * the text buffer, the reports and the system call wrappers.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "page_alloc.h"
+#include "lib.h"
 
 /* Spin on a plain load (no cache-line ping-pong), yield after a while: a pinned holder may
  * have been preempted, and user space cannot forbid that as spin_lock() does in the kernel. */
@@ -66,13 +67,6 @@ bool kmb_ratelimit(struct ratelimit_state *rs)
 	return ok;
 }
 
-bool kmb_mm_debug_stops(void)
-{
-	int d = kmb_mm.cfg.debug;
-
-	return d ? d > 0 : KMB_DEBUG;
-}
-
 void sb_printf(struct sbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
@@ -120,4 +114,10 @@ void kmb_describe_caller(char *buf, size_t len, const void *addr)
 			 (unsigned long)((const char *)addr - (const char *)di.dli_fbase), addr);
 	else
 		snprintf(buf, len, "[%p]", addr);
+}
+
+/* lib.h: kmb_membarrier. */
+int kmb_membarrier(int cmd, unsigned int flags, int cpu)
+{
+	return (int)syscall(__NR_membarrier, cmd, flags, cpu);
 }

@@ -29,6 +29,16 @@
 #include "placement.h"
 
 struct kmb_memmap kmb_memmap;
+void *(*page_address_hook)(const struct page *page);
+
+/* kmbench/mm.h: the kmap address of a HIGHMEM frame, from the mapping layer while it has kmap
+ * slots (mm/highmem.c page_address() on a kernel without page->virtual). */
+void *kmb_highmem_page_address(const struct page *page)
+{
+	void *(*fn)(const struct page *page) = page_address_hook;
+
+	return fn ? fn(page) : NULL;
+}
 
 #define SZ_4M	KMB_MM_GRAIN
 

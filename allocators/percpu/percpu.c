@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kmbench/percpu.h"
+#include "lib.h"
 #include "placement.h"
 
 #define GRANULE		64
@@ -48,11 +48,6 @@ static uint64_t used_map[NR_GRANULES / 64];	/* granules in use */
 static uint32_t alloc_len[NR_GRANULES];		/* granules of the allocation starting here */
 static size_t first_dynamic;			/* first granule after the static variables */
 static const char *rseq_why = "rseq not checked yet";
-
-static int membarrier(int cmd, unsigned int flags, int cpu)
-{
-	return (int)syscall(__NR_membarrier, cmd, flags, cpu);
-}
 
 /*
  * kmb_rseq_init - decide once whether the sequences of rseq.h may run: x86-64, rseq registered
@@ -79,13 +74,13 @@ static void kmb_rseq_init(void)
 		rseq_why = "rseq registration failed for this thread";
 		return;
 	}
-	cmds = membarrier(MEMBARRIER_CMD_QUERY, 0, 0);
+	cmds = kmb_membarrier(MEMBARRIER_CMD_QUERY, 0, 0);
 	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ)) {
 		rseq_why = "membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) unavailable "
 			   "(Linux before 5.10)";
 		return;
 	}
-	if (membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0) < 0) {
+	if (kmb_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0) < 0) {
 		rseq_why = "membarrier RSEQ registration failed";
 		return;
 	}
@@ -346,8 +341,8 @@ void kmb_pcpu_lock_cpu(void __percpu *slot, int cpu, bool rseq)
 		sched_yield();
 	}
 	/* Restart any sequence under way on @cpu: after this none can commit on the slot. */
-	if (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, cpu) < 0)
-		membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0);
+	if (kmb_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, cpu) < 0)
+		kmb_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0);
 	/* A slow path of that CPU may own the slot: wait for it. */
 	while (__atomic_load_n(&g->lock, __ATOMIC_ACQUIRE))
 		sched_yield();

@@ -240,6 +240,10 @@ static always_inline int numa_node_id(void)
 /* --- physmem.c --- */
 int physmem_setup(char *why, size_t whylen);
 void physmem_teardown(void);
+/* page_address() of a HIGHMEM frame: kmb_highmem_page_address() calls this hook, which the
+ * mapping layer (highmem.c) sets while its kmap slots exist; NULL otherwise, when no HIGHMEM
+ * frame has an address.  A hook because the page layer cannot call the layer above it. */
+extern void *(*page_address_hook)(const struct page *page);
 
 /* --- memblock.c --- */
 void memblock_init(void);
@@ -248,6 +252,11 @@ int memblock_add_node(phys_addr_t base, phys_addr_t size, int nid);
 void memblock_free_all(void);
 
 /* --- page_alloc.c --- */
+/* The page layer's share of kmb_mm_setup() and kmb_mm_teardown() (allocators/mm_init.c):
+ * kmb_mm reset to @cfg, physical memory, memblock and mem_map, the page lists' mode resolved.
+ * 0 or -errno with one line in @why; the caller tears down on failure. */
+int page_alloc_setup(const struct kmb_mm_config *cfg, char *why, size_t whylen);
+void page_alloc_teardown(void);
 void zone_init(struct zone *z, int nid, enum zone_type idx, unsigned long start_pfn,
 	       unsigned long spanned);
 void __free_pages_core(struct page *page, unsigned int order);	/* boot hand-over */
@@ -310,6 +319,9 @@ cold noinline void bad_page(struct page *page, const char *reason, unsigned int 
 cold noinline void bad_address(const void *addr, const char *reason, const void *caller);
 /* warn_alloc - the rate-limited allocation-failure report (mm/page_alloc.c warn_alloc()). */
 cold noinline void warn_alloc(gfp_t gfp, unsigned int order, int nid, const char *why);
+/* The misuse policy of kmb_mm_config.debug: stop (abort) after a report, or go on.  The page
+ * and mapping layers follow it; the slab layer reports and goes on. */
+bool kmb_mm_debug_stops(void);
 
 /* --- vmstat.c --- */
 struct contig_page_info {

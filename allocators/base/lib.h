@@ -1,6 +1,6 @@
 /*
  * lib.h - the small kernel library every allocator layer uses: list_head operations, a
- * spinlock, likely/unlikely, a rate limiter and the misuse policy.  Internal to allocators/.
+ * spinlock, likely/unlikely, a rate limiter and the reports.  Internal to allocators/.
  */
 #ifndef KMB_ALLOC_LIB_H
 #define KMB_ALLOC_LIB_H
@@ -164,7 +164,10 @@ void kmb_describe_caller(char *buf, size_t len, const void *addr);
 /* kmb_report - one "kmbench: "-prefixed line on stderr: every report of the allocator layers. */
 void kmb_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* The misuse policy of kmb_mm_config.debug: stop (abort) after a report, or go on. */
-bool kmb_mm_debug_stops(void);
+/* --- the OS: the system calls glibc does not wrap, each wrapped once here --- */
+
+/* kmb_membarrier - membarrier(2), @cmd and @flags from <linux/membarrier.h>: what the
+ * command returns (0, or the supported commands for MEMBARRIER_CMD_QUERY), -1 with errno. */
+int kmb_membarrier(int cmd, unsigned int flags, int cpu);
 
 #endif

@@ -133,7 +133,7 @@ cold noinline __attribute__((noreturn)) void vmap_misuse_fatal(const void *calle
 /* "symbol+0xoff/0xsize", as the kernel's %pS. */
 void vmap_format_caller(char *buf, size_t len, const void *caller);
 
-/* Setup and teardown, from kmb_mm_setup() and kmb_mm_teardown() (mm_core_init() calls
+/* Setup and teardown, from kmb_mm_setup() and kmb_mm_teardown() in mm_init.c (mm_core_init() calls
  * vmalloc_init() in the kernel).  0, or -errno with one line in why. */
 int vmalloc_setup(char *why, size_t whylen);
 void vmalloc_teardown(void);

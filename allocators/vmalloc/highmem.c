@@ -85,7 +85,9 @@ static int pa_lookup_locked(const struct page *page)
 	return -1;
 }
 
-void *kmb_highmem_page_address(const struct page *page)
+/* page_address() of a HIGHMEM frame: the page layer's kmb_highmem_page_address() calls this
+ * through page_address_hook while the slots exist. */
+static void *kmap_page_address(const struct page *page)
 {
 	int s;
 
@@ -486,11 +488,13 @@ int kmap_setup(unsigned long pkmap_base, unsigned int last_pkmap, unsigned long 
 	memset(kmap_thread_taken, 0, sizeof(kmap_thread_taken));
 	kmap_gen++;
 	pthread_mutex_unlock(&kmap_threads_lock);
+	page_address_hook = kmap_page_address;
 	return 0;
 }
 
 void kmap_teardown(void)
 {
+	page_address_hook = NULL;
 	pk.nr = 0;
 	free(pk.count);
 	free(pk.page);

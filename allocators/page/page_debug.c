@@ -152,6 +152,14 @@ static void describe_state(char *buf, size_t len, struct page *page)
 	snprintf(buf, len, "frame is in no block");
 }
 
+/* page_alloc.h: the misuse policy of kmb_mm_config.debug, which the page layer owns. */
+bool kmb_mm_debug_stops(void)
+{
+	int d = kmb_mm.cfg.debug;
+
+	return d ? d > 0 : KMB_DEBUG;
+}
+
 static void misuse_end(void)
 {
 	atomic_fetch_add_explicit(&kmb_mm.bad_page, 1, memory_order_relaxed);

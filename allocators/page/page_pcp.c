@@ -104,7 +104,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "page_alloc.h"
@@ -309,16 +308,11 @@ static void pcp_thread_key_init(void)
 		pthread_atfork(NULL, NULL, pcp_thread_atfork_child);
 }
 
-static int membarrier(int cmd, unsigned int flags, int cpu)
-{
-	return (int)syscall(__NR_membarrier, cmd, flags, cpu);
-}
-
 /* Thread mode needs MEMBARRIER_CMD_PRIVATE_EXPEDITED (Linux 4.14): registered once. */
 static bool pcp_membarrier_register(void)
 {
 	if (!pcp_membarrier_ok)
-		pcp_membarrier_ok = !membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
+		pcp_membarrier_ok = !kmb_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
 	return pcp_membarrier_ok;
 }
 
@@ -373,7 +367,7 @@ static void pcp_threads_stop(void)
 		__atomic_store_n(&tc->stop, 1, __ATOMIC_RELAXED);
 	}
 	/* Registered at setup, so it cannot fail here. */
-	membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+	kmb_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
 	list_for_each(pos, &pcp_threads) {
 		struct pcp_thread *tc = list_entry(pos, struct pcp_thread, node);
 

@@ -1,0 +1,92 @@
+#!/bin/bash
+# The layer rule of allocators/ (allocators/README.md), checked where the compiler cannot:
+#   includes  no source of a layer (allocators/<layer>/, mm_init.c) includes a quoted path with
+#             a directory in it other than kmbench/: "../slab/slab.h" would go round the include
+#             path that kmb_layer() sets, which is what makes an upward include fail to compile;
+#   symbols   every symbol a layer's archive takes from another layer's archive is defined in a
+#             layer below it: no call goes up or sideways, hooks included.
+#
+# Usage: check.sh ALLOCATORS_DIR LAYER:ARCHIVE:BELOW ...
+#        check.sh --planted ALLOCATORS_DIR LAYER:ARCHIVE:BELOW ...
+#   BELOW is the comma-separated list of every layer below LAYER (allocators/CMakeLists.txt's
+#   KMB_LAYER_BELOW), empty for the bottom.  Exit 0 when both checks pass, 1 otherwise.
+# --planted: the arguments say that nothing lies below the page layer; the symbols check must
+# then fail, naming page's calls into percpu and base, and the includes check still pass.
+set -u
+set -o pipefail
+
+if [ "${1:-}" = --planted ]; then
+	shift
+	out=$(bash "$0" "$@" 2>&1); rc=$?
+	printf '%s\n' "$out" | sed 's/^/  | /'
+	missing=()
+	[ "$rc" -eq 1 ] || missing+=("exit 1 (got $rc)")
+	for want in 'PASS: includes:' 'FAIL: symbols:' 'page -> percpu (' 'page -> base ('; do
+		[[ "$out" == *"$want"* ]] || missing+=("'$want'")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "FAIL: check.sh with page's layers below it taken away: wanted ${missing[*]}"
+		exit 1
+	fi
+	echo "PASS: check.sh finds the page layer's calls into percpu and base when they are not" \
+	     "below it, and fails"
+	exit 0
+fi
+
+dir=${1:?usage: check.sh ALLOCATORS_DIR LAYER:ARCHIVE:BELOW ...}
+shift
+passed=0 failed=0
+pass() { passed=$((passed + 1)); echo "PASS: $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+if ! command -v nm >/dev/null; then
+	echo "FAIL: nm not found (Debian package binutils)"
+	exit 1
+fi
+
+# includes
+sources=$(find "$dir" -path "$dir/backends" -prune -o -type f \( -name '*.c' -o -name '*.h' \) -print)
+bad=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^"]*/' $sources |
+      grep -vE '#[[:space:]]*include[[:space:]]*"kmbench/[^/"]*"')
+if [ -z "$sources" ]; then
+	fail "includes: no sources under $dir"
+elif [ -n "$bad" ]; then
+	fail "includes: a path round the layer's include path:"
+	printf '%s\n' "$bad" | sed "s|^$dir/|  allocators/|"
+else
+	pass "includes: $(wc -w <<<"$sources") sources include other layers by name only"
+fi
+
+# symbols: which layer defines each global symbol, then what each layer takes from the others.
+declare -A owner below archive
+layers=()
+for arg in "$@"; do
+	IFS=: read -r layer ar blw <<<"$arg"
+	layers+=("$layer") archive[$layer]=$ar below[$layer]=",$blw,"
+	if [ ! -f "$ar" ]; then
+		fail "symbols: $ar: no such archive (did it build?)"
+		continue
+	fi
+	while read -r sym; do
+		owner[$sym]=$layer
+	done < <(nm -g --defined-only "$ar" 2>/dev/null | awk 'NF == 3 {print $3}')
+done
+edges=0 wrong=()
+for layer in "${layers[@]}"; do
+	[ -f "${archive[$layer]}" ] || continue
+	while read -r sym; do
+		to=${owner[$sym]:-}
+		[ -n "$to" ] && [ "$to" != "$layer" ] || continue
+		edges=$((edges + 1))
+		[[ "${below[$layer]}" == *",$to,"* ]] || wrong+=("$layer -> $to ($sym)")
+	done < <(nm -u "${archive[$layer]}" | awk '$1 == "U" {print $2}' | sort -u)
+done
+if [ ${#wrong[@]} -eq 0 ] && [ "$edges" -gt 0 ]; then
+	pass "symbols: the $edges symbols the ${#layers[@]} layers take from each other are all" \
+	     "defined below the layer that uses them"
+else
+	fail "symbols: $edges taken between layers; not from a layer below: ${wrong[*]:-none at all}"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
