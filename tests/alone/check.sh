@@ -25,17 +25,14 @@ set -o pipefail
 
 if [ "${1:-}" = --planted ]; then
 	shift
-	out=$(bash "$0" "$@" 2>&1); rc=$?
-	printf '%s\n' "$out" | sed 's/^/  | /'
-	missing=()
-	[ "$rc" -eq 1 ] || missing+=("exit 1 (got $rc)")
-	for want in 'FAIL: symbols: the harness' 'FAIL: symbols: a workload' \
-		    'FAIL: symbols: a backend adapter' 'FAIL: symbols: Google Benchmark' \
-		    'FAIL: needed: libbenchmark' 'PASS: run:'; do
-		[[ "$out" == *"$want"* ]] || missing+=("'$want'")
-	done
-	if [ ${#missing[@]} -gt 0 ]; then
-		echo "FAIL: check.sh on the planted program: wanted ${missing[*]}"
+	. "$(dirname "$0")/../cli/lib.sh"
+	fails_as 'FAIL: symbols: the harness' 'FAIL: symbols: a workload' \
+		'FAIL: symbols: a backend adapter' 'FAIL: symbols: Google Benchmark' \
+		'FAIL: needed: libbenchmark' 'PASS: run:' -- bash "$0" "$@"
+	r=$?
+	printf '%s\n' "$fail_out" | sed 's/^/  | /'
+	if [ "$r" -ne 0 ]; then
+		echo "FAIL: check.sh on the planted program: wanted $fail_missing"
 		exit 1
 	fi
 	echo "PASS: check.sh finds the harness, a workload, a backend, Google Benchmark and" \

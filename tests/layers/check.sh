@@ -17,15 +17,12 @@ set -o pipefail
 
 if [ "${1:-}" = --planted ]; then
 	shift
-	out=$(bash "$0" "$@" 2>&1); rc=$?
-	printf '%s\n' "$out" | sed 's/^/  | /'
-	missing=()
-	[ "$rc" -eq 1 ] || missing+=("exit 1 (got $rc)")
-	for want in 'PASS: includes:' 'FAIL: symbols:' 'page -> percpu (' 'page -> base ('; do
-		[[ "$out" == *"$want"* ]] || missing+=("'$want'")
-	done
-	if [ ${#missing[@]} -gt 0 ]; then
-		echo "FAIL: check.sh with page's layers below it taken away: wanted ${missing[*]}"
+	. "$(dirname "$0")/../cli/lib.sh"
+	fails_as 'PASS: includes:' 'FAIL: symbols:' 'page -> percpu (' 'page -> base (' -- bash "$0" "$@"
+	r=$?
+	printf '%s\n' "$fail_out" | sed 's/^/  | /'
+	if [ "$r" -ne 0 ]; then
+		echo "FAIL: check.sh with page's layers below it taken away: wanted $fail_missing"
 		exit 1
 	fi
 	echo "PASS: check.sh finds the page layer's calls into percpu and base when they are not" \
