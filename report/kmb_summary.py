@@ -176,16 +176,25 @@ def headline_key(c):
             kr.natural(kr.param(c, "batch")), [(k, kr.natural(v)) for k, v in c.params])
 
 
-def aligned(cells_, a="slab", b=kr.PACKED):
-    """slab against slab-packed in the headline case where both ran (ns/op)."""
-    pairs = pair_cells(cells_, a, b, lambda c: c.ns)
+def headline_ratio(pairs, stats):
+    """Of pair_cells()' pairs, the headline case (headline_key of its first cell): (that cell,
+    the bounds of both cells' stats(cell), their ratio), or None when there is no pair or no
+    ratio."""
     if not pairs:
         return None
     ca, cb = min(pairs, key=lambda p: headline_key(p[0]))
-    ba, bb = bounds(ca, ca.ns), bounds(cb, cb.ns)
+    ba, bb = bounds(ca, stats(ca)), bounds(cb, stats(cb))
     r = ratio(ba, bb)
-    if r is None:
+    return None if r is None else (ca, ba, bb, r)
+
+
+def aligned(cells_, a="slab", b=kr.PACKED):
+    """slab against slab-packed in the headline case where both ran (ns/op)."""
+    pairs = pair_cells(cells_, a, b, lambda c: c.ns)
+    found = headline_ratio(pairs, lambda c: c.ns)
+    if found is None:
         return None
+    ca, ba, bb, r = found
     text = (f"{a}, aligned to the cache line, takes {r.text()} the time of {b} "
             f"({fmt(ba[0])} against {fmt(bb[0])} ns/op){order_clause(r)}.")
     f = Finding(ALIGNED, case_of(cells_, ca.workload, ca.params, ca.threads), text, "slab-packed",
@@ -298,14 +307,10 @@ def scaling(cells_):
 def percpu(cells_, context, a="slab", b="slab-none"):
     """slab (per-CPU sheaves) against slab-none (no per-CPU cache) in the headline case where
     both have a throughput: the most threads, churn, the smallest size and batch."""
-    pairs = pair_cells(cells_, a, b, lambda c: c.mops)
-    if not pairs:
+    found = headline_ratio(pair_cells(cells_, a, b, lambda c: c.mops), lambda c: c.mops)
+    if found is None:
         return None
-    ca, cb = min(pairs, key=lambda p: headline_key(p[0]))
-    ba, bb = bounds(ca, ca.mops), bounds(cb, cb.mops)
-    r = ratio(ba, bb)
-    if r is None:
-        return None
+    ca, ba, bb, r = found
     mode = (kr.percpu_options(context).get("slab") or {}).get("effective")
     text = (f"{a}, with per-CPU sheaves" + (f" ({mode})" if isinstance(mode, str) else "")
             + f", has {r.text()} the throughput of {b}, which has none ({fmt(ba[0])} against "
