@@ -147,7 +147,7 @@ static void print_pinning(FILE *f, const struct kmb_options *o, const struct kmb
 void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo *t,
 		    const struct kmb_plan *p)
 {
-	char est[32], threads[256] = "", pins[KMB_MAX_MATRIX][32];
+	char est[32], runpin[32], threads[256] = "", pins[KMB_MAX_MATRIX][32];
 	size_t nruns = 0, npins = 0, len = 0;
 
 	for (size_t i = 0; i < p->nbe; i++)
@@ -162,6 +162,7 @@ void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo 
 		o->min_time, nruns, nruns == 1 ? "" : "es");
 	fprintf(f, "estimated time: %s on this machine (%d CPUs usable)\n",
 		kmb_fmt_duration(est, sizeof(est), p->total_s), kmb_topo_num_pus(t));
+	kmb_pin_format(&o->pin, runpin, sizeof(runpin));
 	print_pinning(f, o, t, &o->pin);
 	for (size_t i = 0; i < p->nfam; i++) {	/* the matrix cells' own plans, once each */
 		struct kmb_pin pin;
@@ -169,7 +170,7 @@ void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo 
 
 		while (k < npins && strcmp(pins[k], p->fam[i].pin))
 			k++;
-		if (k < npins || !strcmp(p->fam[i].pin, kmb_pin_format(&o->pin, est, sizeof(est))) ||
+		if (k < npins || !strcmp(p->fam[i].pin, runpin) ||
 		    npins == KMB_MAX_MATRIX || kmb_pin_parse(p->fam[i].pin, &pin))
 			continue;
 		snprintf(pins[npins++], sizeof(pins[0]), "%s", p->fam[i].pin);
@@ -183,10 +184,12 @@ void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo 
 			fprintf(f, "  %-16s skipped: %s\n", pb->b->name, pb->skip);
 			continue;
 		}
-		for (size_t k = pb->first; k < pb->first + pb->nfam; k++)
-			fprintf(f, "  %s%s%s\n", p->fam[k].name,
-				strcmp(p->fam[k].pin, kmb_pin_format(&o->pin, est, sizeof(est)))
-				? "  pin " : "", strcmp(p->fam[k].pin, est) ? p->fam[k].pin : "");
+		for (size_t k = pb->first; k < pb->first + pb->nfam; k++) {
+			bool own = strcmp(p->fam[k].pin, runpin) != 0;	/* a matrix cell's */
+
+			fprintf(f, "  %s%s%s\n", p->fam[k].name, own ? "  pin " : "",
+				own ? p->fam[k].pin : "");
+		}
 	}
 }
 
