@@ -1,12 +1,11 @@
 /*
  * lib.c - the out-of-line parts of lib.h: the spinlock's contended path, the rate limiter,
- * the text buffer, the reports and the system call wrappers.
+ * the text buffer and the reports.  The operating system's calls are in os.c.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,18 +32,6 @@ uint64_t kmb_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-long cache_line_size(void)
-{
-	static long line;
-
-	if (!line) {
-		long l = sysconf(_SC_LEVEL1_DCACHE_LINESIZE);
-
-		line = l > 0 && !(l & (l - 1)) ? l : 64;
-	}
-	return line;
 }
 
 bool kmb_ratelimit(struct ratelimit_state *rs)
@@ -114,10 +101,4 @@ void kmb_describe_caller(char *buf, size_t len, const void *addr)
 			 (unsigned long)((const char *)addr - (const char *)di.dli_fbase), addr);
 	else
 		snprintf(buf, len, "[%p]", addr);
-}
-
-/* lib.h: kmb_membarrier. */
-int kmb_membarrier(int cmd, unsigned int flags, int cpu)
-{
-	return (int)syscall(__NR_membarrier, cmd, flags, cpu);
 }

@@ -1,6 +1,7 @@
 /*
  * lib.h - the small kernel library every allocator layer uses: list_head operations, a
- * spinlock, likely/unlikely, a rate limiter and the reports.  Internal to allocators/.
+ * spinlock, likely/unlikely, a rate limiter, the reports and the operating system's calls
+ * (os.c).  Internal to allocators/.
  */
 #ifndef KMB_ALLOC_LIB_H
 #define KMB_ALLOC_LIB_H
@@ -10,9 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/rseq.h>
+#include <sys/types.h>
 
 #include "kmbench/mm.h"
+#include "kmbench/rseq.h"
 
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
@@ -116,23 +118,6 @@ static always_inline void spin_unlock(spinlock_t *l)
 	atomic_store_explicit(&l->locked, 0, memory_order_release);
 }
 
-/*
- * raw_smp_processor_id - the CPU the calling thread runs on now; it may migrate right after, so
- * per-CPU data indexed by it is still protected by a lock (or, later, an rseq critical section).
- * Read from the rseq area glibc registers for every thread (cpu_id_start is always a valid CPU
- * number); sched_getcpu() where rseq is not registered (valgrind, glibc.pthread.rseq=0).
- */
-static always_inline int raw_smp_processor_id(void)
-{
-	if (likely(__rseq_size > 0)) {
-		const struct rseq *rs = (const struct rseq *)
-			((char *)__builtin_thread_pointer() + __rseq_offset);
-
-		return (int)__atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED);
-	}
-	return sched_getcpu();
-}
-
 /* --- include/linux/ratelimit.h: at most @burst events per @interval_ms --- */
 struct ratelimit_state {
 	atomic_flag busy;
@@ -154,9 +139,6 @@ void sb_printf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(prin
 /* NUL-terminate (truncating) and return the length needed. */
 size_t sb_end(struct sbuf *sb);
 
-/* cache_line_size(): the L1 data cache line of this machine (sysconf), 64 when unknown. */
-long cache_line_size(void);
-
 /* kmb_describe_caller - "symbol+0x1c (object) [address]" for a code address, as far as the
  * dynamic symbol table tells (executables are linked with exported symbols). */
 void kmb_describe_caller(char *buf, size_t len, const void *addr);
@@ -164,10 +146,36 @@ void kmb_describe_caller(char *buf, size_t len, const void *addr);
 /* kmb_report - one "kmbench: "-prefixed line on stderr: every report of the allocator layers. */
 void kmb_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* --- the OS: the system calls glibc does not wrap, each wrapped once here --- */
+/*
+ * --- os.c: the operating system, each call wrapped once; no other layer calls these of libc.
+ * 0 or -errno unless said otherwise.  kmb_current_cpu_slow() (sched_getcpu) is declared in
+ * kmbench/rseq.h, beside kmb_current_cpu() which calls it. ---
+ */
 
+/* kmb_mmap - mmap(2) itself: the address, or MAP_FAILED with errno set. */
+void *kmb_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+/* kmb_munmap - munmap(2). */
+int kmb_munmap(void *addr, size_t len);
+/* kmb_memfd_create - a close-on-exec memfd of @size bytes (memfd_create(2), ftruncate(2)):
+ * the file descriptor, or -errno. */
+int kmb_memfd_create(const char *name, size_t size);
+/* kmb_memfd_zero - zeroes over @len bytes of @fd at @off, page-aligned: a hole punched with
+ * fallocate(2), else zero pages written with pwrite(2). */
+int kmb_memfd_zero(int fd, off_t off, size_t len);
+/* kmb_close - close(2). */
+int kmb_close(int fd);
 /* kmb_membarrier - membarrier(2), @cmd and @flags from <linux/membarrier.h>: what the
- * command returns (0, or the supported commands for MEMBARRIER_CMD_QUERY), -1 with errno. */
+ * command returns (0, or the supported commands for MEMBARRIER_CMD_QUERY), or -errno. */
 int kmb_membarrier(int cmd, unsigned int flags, int cpu);
+/* kmb_rseq_registered - 0 when glibc registered an rseq area for the calling thread (then
+ * kmb_rseq_cpu_id() reads the CPU number); -ENOSYS where glibc registers none (valgrind,
+ * glibc.pthread.rseq=0, a kernel before 4.18), -ENOENT where registering this thread failed. */
+int kmb_rseq_registered(void);
+/* kmb_gettid - gettid(2). */
+int kmb_gettid(void);
+/* kmb_thread_name - the calling thread's name (prctl(PR_GET_NAME)), NUL-terminated. */
+int kmb_thread_name(char name[16]);
+/* cache_line_size - the L1 data cache line of this machine (sysconf), 64 when unknown. */
+long cache_line_size(void);
 
 #endif

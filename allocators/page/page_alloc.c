@@ -37,12 +37,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "page_alloc.h"
 
@@ -501,14 +499,7 @@ static void prep_zero(struct page *page, unsigned int order)
 	pg_data_t *pgdat = NODE_DATA(page->node);
 	off_t off = (off_t)(page_to_pfn(page) - pgdat->node_start_pfn) << PAGE_SHIFT;
 
-	if (fallocate(pgdat->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
-		      (off_t)(PAGE_SIZE << order))) {
-		static const char zero[PAGE_SIZE];
-
-		for (unsigned long i = 0; i < (1UL << order); i++)
-			if (pwrite(pgdat->memfd, zero, PAGE_SIZE, off + (off_t)(i * PAGE_SIZE)) < 0)
-				break;
-	}
+	kmb_memfd_zero(pgdat->memfd, off, PAGE_SIZE << order);
 }
 
 #if KMB_DEBUG

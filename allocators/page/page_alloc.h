@@ -160,11 +160,11 @@ struct kmb_mm {
 	struct kmb_mm_config cfg;
 	int nr_nodes;
 	unsigned int online_nodes;	/* nr_nodes once mem_init() has run, else 0 */
-	int nr_cpus;			/* per-CPU list slots (possible CPUs) */
 	enum kmb_percpu_mode pcp_mode;	/* the page lists' mode, resolved: never DEFAULT */
 	char pcp_why[192];		/* why pcp_mode is not the one asked for, else "" */
 	pg_data_t *node_data[KMB_MAX_NUMNODES];
-	int cpu_node[1024];		/* the machine's node of each CPU (model node mod nr_nodes) */
+	int cpu_node[KMB_NR_CPUS];	/* the model node of each CPU: the machine's node
+					 * (kmb_cpu_to_node) modulo nr_nodes; 0 past nr_cpu_ids() */
 	size_t linear_size, vmemmap_size;
 	bool booted;			/* mem_init() has run */
 	bool strict_refcount;		/* every reference drop is atomic (page_alloc.c) */
@@ -226,15 +226,18 @@ static inline void page_clear(struct page *p, enum pageflags f)
 	p->flags &= ~(1UL << f);
 }
 
-/* numa_node_id: the model node of the calling CPU (the machine's node, modulo the model's). */
+/* cpu_to_node: the model node of CPU @cpu (the machine's node, modulo the model's). */
+static always_inline int cpu_to_node(int cpu)
+{
+	return (unsigned int)cpu < KMB_NR_CPUS ? kmb_mm.cpu_node[cpu] : 0;
+}
+
+/* numa_node_id: the model node of the calling CPU. */
 static always_inline int numa_node_id(void)
 {
-	int cpu;
-
 	if (likely(kmb_mm.nr_nodes == 1))
 		return 0;
-	cpu = raw_smp_processor_id();
-	return (unsigned int)cpu < (unsigned int)kmb_mm.nr_cpus ? kmb_mm.cpu_node[cpu] : 0;
+	return cpu_to_node(kmb_current_cpu());
 }
 
 /* --- physmem.c --- */

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "page_alloc.h"
 
@@ -85,7 +84,7 @@ static const char *comm(void)
 {
 	static _Thread_local char name[17];
 
-	if (prctl(PR_GET_NAME, name, 0, 0, 0))
+	if (kmb_thread_name(name))
 		snprintf(name, sizeof(name), "?");
 	return name;
 }

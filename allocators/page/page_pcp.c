@@ -127,10 +127,10 @@ static void pcp_limits(const struct zone *z, int *batch, int *high)
 	while (b & (b - 1))
 		b &= b - 1;		/* rounddown_pow_of_two */
 	b = b > 1 ? b - 1 : 1;
-	for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++)
-		cpus += kmb_mm.cpu_node[cpu] == z->node;
+	for (int cpu = 0; cpu < nr_cpu_ids(); cpu++)
+		cpus += cpu_to_node(cpu) == z->node;
 	if (!cpus)
-		cpus = (unsigned long)kmb_mm.nr_cpus;
+		cpus = (unsigned long)nr_cpu_ids();
 	h = z->_watermark[WMARK_LOW] / cpus;
 	if (h < b * 4)
 		h = b * 4;
@@ -486,7 +486,7 @@ static int pcp_for_each_cpu(struct zone *zone, unsigned int flags, pcp_visit_fn 
 
 	if (!zone->pcp)
 		return 0;
-	for (int cpu = 0; cpu < kmb_mm.nr_cpus && !r; cpu++) {
+	for (int cpu = 0; cpu < nr_cpu_ids() && !r; cpu++) {
 		struct per_cpu_pages *pcp = per_cpu_ptr(zone->pcp, cpu);
 
 		if ((flags & PCP_NONEMPTY) && !pcp_pages(pcp))
@@ -606,18 +606,18 @@ static int pcp_cpu_setup(struct zone *z)
 	z->pcp = alloc_percpu(struct per_cpu_pages);
 	if (!z->pcp)
 		return -ENOMEM;
-	area = mmap(NULL, slice * (size_t)kmb_mm.nr_cpus, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	area = kmb_mmap(NULL, slice * (size_t)nr_cpu_ids(), PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (area == MAP_FAILED)
 		return -ENOMEM;
 	z->pcp_area = area;
-	z->pcp_area_size = slice * (size_t)kmb_mm.nr_cpus;
-	for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++) {
+	z->pcp_area_size = slice * (size_t)nr_cpu_ids();
+	for (int cpu = 0; cpu < nr_cpu_ids(); cpu++) {
 		char *mine = area + (size_t)cpu * slice;
 
 		/* Bound before the first touch, as the CPU's per-CPU unit is (percpu.c); a node
 		 * the machine lacks leaves it where the first touch puts it. */
-		kmb_numa_bind(mine, slice, kmb_numa_node_of_cpu(cpu));
+		kmb_numa_bind(mine, slice, kmb_cpu_to_node(cpu));
 		pcp_init(per_cpu_ptr(z->pcp, cpu), mine, z->pcp_high, z->pcp_batch);
 	}
 	return 0;
@@ -656,7 +656,7 @@ void teardown_pcp(void)
 			free_percpu(z->pcp);
 			z->pcp = NULL;
 			if (z->pcp_area)
-				munmap(z->pcp_area, z->pcp_area_size);
+				kmb_munmap(z->pcp_area, z->pcp_area_size);
 			z->pcp_area = NULL;
 			z->pcp_area_size = 0;
 		}

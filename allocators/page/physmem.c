@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
+#include "kmbench/percpu.h"
 #include "page_alloc.h"
 #include "placement.h"
 
@@ -113,7 +113,8 @@ static int config_fill(struct kmb_mm_config *c, char *why, size_t whylen)
 /* A window of address space, reserved and inaccessible until parts are mapped into it. */
 static void *reserve_window(size_t size)
 {
-	void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *p = kmb_mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			   -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
 }
@@ -135,18 +136,18 @@ static int node_create(int nid, char *why, size_t whylen)
 	pgdat->node_start_pfn = start;
 	pgdat->node_spanned_pages = pages;
 	snprintf(name, sizeof(name), "kmbench-node%d", nid);
-	pgdat->memfd = memfd_create(name, MFD_CLOEXEC);
-	if (pgdat->memfd < 0 || ftruncate(pgdat->memfd, (off_t)c->node_mem))
-		return fail(why, whylen, -errno, "mm: node %d: memfd of %zu bytes: %s", nid,
-			    c->node_mem, strerror(errno));
+	pgdat->memfd = kmb_memfd_create(name, c->node_mem);
+	if (pgdat->memfd < 0)
+		return fail(why, whylen, pgdat->memfd, "mm: node %d: memfd of %zu bytes: %s", nid,
+			    c->node_mem, strerror(-pgdat->memfd));
 
 	/* Bind the whole file range to the machine's node: the shared policy stays with the
 	 * memfd, whichever window maps a frame later (linear map, vmalloc, kmap). */
-	tmp = mmap(NULL, c->node_mem, PROT_READ | PROT_WRITE, MAP_SHARED, pgdat->memfd, 0);
+	tmp = kmb_mmap(NULL, c->node_mem, PROT_READ | PROT_WRITE, MAP_SHARED, pgdat->memfd, 0);
 	if (tmp == MAP_FAILED)
 		return fail(why, whylen, -errno, "mm: node %d: map: %s", nid, strerror(errno));
 	r = (unsigned long)-kmb_numa_bind(tmp, c->node_mem, nid);
-	munmap(tmp, c->node_mem);
+	kmb_munmap(tmp, c->node_mem);
 	pgdat->bound = r == 0;
 	if (r == ENODEV)
 		snprintf(pgdat->bind_note, sizeof(pgdat->bind_note),
@@ -157,8 +158,9 @@ static int node_create(int nid, char *why, size_t whylen)
 
 	/* Low memory into the linear map. */
 	lo = start < low_end ? (start + pages < low_end ? pages : low_end - start) : 0;
-	if (lo && mmap(kmb_memmap.linear + (start << PAGE_SHIFT), lo << PAGE_SHIFT,
-		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, pgdat->memfd, 0) == MAP_FAILED)
+	if (lo && kmb_mmap(kmb_memmap.linear + (start << PAGE_SHIFT), lo << PAGE_SHIFT,
+			   PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, pgdat->memfd, 0) ==
+		  MAP_FAILED)
 		return fail(why, whylen, -errno, "mm: node %d: linear map: %s", nid, strerror(errno));
 	return memblock_add_node((phys_addr_t)start << PAGE_SHIFT, c->node_mem, nid) ?
 		fail(why, whylen, -ENOSPC, "mm: memblock: too many regions") : 0;
@@ -205,8 +207,8 @@ static int memmap_init_node(int nid, char *why, size_t whylen)
 	pa = kmb_pa(mem);
 	home = phys_node(pa);
 	map = kmb_memmap.vmemmap + pgdat->node_start_pfn;
-	if (mmap(map, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, home->memfd,
-		 (off_t)(pa - ((phys_addr_t)home->node_start_pfn << PAGE_SHIFT))) == MAP_FAILED)
+	if (kmb_mmap(map, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, home->memfd,
+		     (off_t)(pa - ((phys_addr_t)home->node_start_pfn << PAGE_SHIFT))) == MAP_FAILED)
 		return fail(why, whylen, -errno, "mm: node %d: vmemmap: %s", nid, strerror(errno));
 	for (unsigned long i = 0; i < pgdat->node_spanned_pages; i++) {
 		struct page *p = &map[i];
@@ -222,13 +224,19 @@ static int memmap_init_node(int nid, char *why, size_t whylen)
 	return 0;
 }
 
+/*
+ * The model node of each CPU: the machine's node (percpu's record, kmb_cpu_to_node) modulo the
+ * model's nodes, so that a model with fewer nodes than the machine still gives every CPU one
+ * (a model with more has nodes without CPUs).  The machine's CPUs themselves are percpu's
+ * (nr_cpu_ids()); only this mapping is the page layer's.
+ */
 static void map_cpus(void)
 {
-	int n = kmb_numa_possible_cpus();
+	int n = nr_cpu_ids();
 
-	kmb_mm.nr_cpus = n < (int)ARRAY_SIZE(kmb_mm.cpu_node) ? n : (int)ARRAY_SIZE(kmb_mm.cpu_node);
-	for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++)
-		kmb_mm.cpu_node[cpu] = kmb_numa_node_of_cpu(cpu) % kmb_mm.nr_nodes;
+	memset(kmb_mm.cpu_node, 0, sizeof(kmb_mm.cpu_node));
+	for (int cpu = 0; cpu < n && cpu < (int)ARRAY_SIZE(kmb_mm.cpu_node); cpu++)
+		kmb_mm.cpu_node[cpu] = kmb_cpu_to_node(cpu) % kmb_mm.nr_nodes;
 }
 
 int physmem_setup(char *why, size_t whylen)
@@ -272,13 +280,13 @@ void physmem_teardown(void)
 		if (!pgdat)
 			continue;
 		if (pgdat->memfd >= 0)
-			close(pgdat->memfd);
+			kmb_close(pgdat->memfd);
 		free(pgdat);
 		kmb_mm.node_data[nid] = NULL;
 	}
 	if (kmb_memmap.linear)
-		munmap(kmb_memmap.linear, kmb_mm.linear_size);
+		kmb_munmap(kmb_memmap.linear, kmb_mm.linear_size);
 	if (kmb_memmap.vmemmap)
-		munmap(kmb_memmap.vmemmap, kmb_mm.vmemmap_size);
+		kmb_munmap(kmb_memmap.vmemmap, kmb_mm.vmemmap_size);
 	memset(&kmb_memmap, 0, sizeof(kmb_memmap));
 }

@@ -42,7 +42,8 @@ static int setup_err;
 static char *units;			/* unit of cpu c at units + c * KMB_PCPU_UNIT_SIZE */
 static uintptr_t template_base;		/* per-CPU pointer of unit offset 0 */
 static int nr_cpus;
-static int unit_node[KMB_NR_CPUS];
+static int cpu_node[KMB_NR_CPUS];		/* the machine's node of each CPU */
+static int unit_node[KMB_NR_CPUS];		/* where its unit lies, -1 unbound */
 static pthread_mutex_t alloc_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t used_map[NR_GRANULES / 64];	/* granules in use */
 static uint32_t alloc_len[NR_GRANULES];		/* granules of the allocation starting here */
@@ -56,21 +57,20 @@ static const char *rseq_why = "rseq not checked yet";
  */
 static void kmb_rseq_init(void)
 {
-	const struct rseq *rs;
-	int cmds;
+	int cmds, r;
 
 	kmb_rseq_ok = false;
 	if (!KMB_HAVE_RSEQ_ASM) {
 		rseq_why = "rseq sequences are written for x86-64 only";
 		return;
 	}
-	if (__rseq_size == 0) {
+	r = kmb_rseq_registered();
+	if (r == -ENOSYS) {
 		rseq_why = "rseq not registered (glibc.pthread.rseq=0, valgrind, or a kernel "
 			   "before 4.18)";
 		return;
 	}
-	rs = (const struct rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
-	if ((int)__atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED) < 0) {
+	if (r) {
 		rseq_why = "rseq registration failed for this thread";
 		return;
 	}
@@ -94,13 +94,6 @@ bool kmb_rseq_status(const char **why)
 	if (why)
 		*why = rseq_why;
 	return kmb_rseq_ok;
-}
-
-int kmb_current_cpu_slow(void)
-{
-	int cpu = sched_getcpu();
-
-	return cpu >= 0 && cpu < nr_cpus ? cpu : 0;
 }
 
 static void do_setup(void)
@@ -127,8 +120,8 @@ static void do_setup(void)
 		return;
 	}
 	total = (size_t)nr_cpus * KMB_PCPU_UNIT_SIZE;
-	units = mmap(NULL, total, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	units = kmb_mmap(NULL, total, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (units == MAP_FAILED) {
 		units = NULL;
 		setup_err = -errno;
@@ -140,7 +133,7 @@ static void do_setup(void)
 
 		/* Each CPU's unit on its node (pcpu_alloc_first_chunk's node-local units); a node
 		 * the machine lacks leaves the unit where the first touch puts it. */
-		unit_node[cpu] = kmb_numa_node_of_cpu(cpu);
+		cpu_node[cpu] = unit_node[cpu] = kmb_numa_node_of_cpu(cpu);
 		if (kmb_numa_bind(unit, KMB_PCPU_UNIT_SIZE, unit_node[cpu]))
 			unit_node[cpu] = -1;
 		if (static_size)
@@ -175,6 +168,12 @@ int kmb_percpu_unit_node(int cpu)
 {
 	setup_per_cpu_areas();
 	return cpu >= 0 && cpu < nr_cpus ? unit_node[cpu] : -1;
+}
+
+int kmb_cpu_to_node(int cpu)
+{
+	setup_per_cpu_areas();
+	return cpu >= 0 && cpu < nr_cpus ? cpu_node[cpu] : -1;
 }
 
 static bool granule_used(size_t g)

@@ -19,7 +19,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "slab.h"
 
@@ -52,8 +51,8 @@ void slab_debug_set_track(struct kmem_cache *s, void *obj, enum track_item t,
 		return;
 	tr = track_of(s, obj, t);
 	tr->addr = (uintptr_t)caller;
-	tr->cpu = raw_smp_processor_id();
-	tr->pid = (int)gettid();
+	tr->cpu = kmb_current_cpu();
+	tr->pid = kmb_gettid();
 	tr->when_ms = kmb_now_ms();
 }
 

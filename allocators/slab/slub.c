@@ -80,7 +80,7 @@ static unsigned int calc_slab_order(unsigned int size, unsigned int min_objects,
 
 static unsigned int calculate_order(unsigned int size)
 {
-	unsigned int min_objects = 4 * (fls_u((unsigned int)kmb_mm.nr_cpus) + 1);
+	unsigned int min_objects = 4 * (fls_u((unsigned int)nr_cpu_ids()) + 1);
 	unsigned int max_objects = order_objects(PAGE_ALLOC_COSTLY_ORDER, size), order;
 
 	if (min_objects > max_objects)
@@ -415,12 +415,6 @@ int kmem_cache_open(struct kmem_cache *s)
 }
 
 /* --- slabs --- */
-
-/* The model node of CPU @cpu. */
-static inline int cpu_to_node(int cpu)
-{
-	return (unsigned int)cpu < (unsigned int)kmb_mm.nr_cpus ? kmb_mm.cpu_node[cpu] : 0;
-}
 
 static inline struct kmem_cache_node *get_node(struct kmem_cache *s, int node)
 {
@@ -949,16 +943,14 @@ static noinline void *slab_alloc_other(struct kmem_cache *s, gfp_t gfp, int node
  */
 static always_inline bool node_is_local(int node)
 {
-	const struct rseq *rs;
 	unsigned int cpu;
 
 	if (likely(kmb_mm.nr_nodes == 1))
 		return true;
 	if (!__rseq_size)
 		return false;
-	rs = (const struct rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
-	cpu = __atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED);
-	return cpu < (unsigned int)kmb_mm.nr_cpus && kmb_mm.cpu_node[cpu] == node;
+	cpu = kmb_rseq_cpu_id();
+	return cpu < KMB_NR_CPUS && kmb_mm.cpu_node[cpu] == node;
 }
 
 /* The fast paths: one pop from the main sheaf, in each mode's way. */

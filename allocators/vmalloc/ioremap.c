@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "kmbench/io.h"
 #include "vmalloc.h"
@@ -34,11 +33,11 @@ int iomem_setup(char *why, size_t whylen)
 	vmw.iomem_start = (ram_end + SZ_1G - 1) & ~(SZ_1G - 1);
 	if (vmw.iomem_start == ram_end)	/* a hole, not adjacent to RAM */
 		vmw.iomem_start += SZ_1G;
-	vmw.iomem_fd = memfd_create("kmbench-iomem", MFD_CLOEXEC);
-	if (vmw.iomem_fd < 0 || ftruncate(vmw.iomem_fd, (off_t)vmw.iomem_size)) {
+	vmw.iomem_fd = kmb_memfd_create("kmbench-iomem", vmw.iomem_size);
+	if (vmw.iomem_fd < 0) {
 		snprintf(why, whylen, "mm: device memory: memfd of %zu bytes: %s", vmw.iomem_size,
-			 strerror(errno));
-		return -errno;
+			 strerror(-vmw.iomem_fd));
+		return vmw.iomem_fd;
 	}
 	return 0;
 }
@@ -46,7 +45,7 @@ int iomem_setup(char *why, size_t whylen)
 void iomem_teardown(void)
 {
 	if (vmw.iomem_fd >= 0)
-		close(vmw.iomem_fd);
+		kmb_close(vmw.iomem_fd);
 	vmw.iomem_fd = -1;
 	vmw.iomem_start = 0;
 	vmw.iomem_size = 0;

@@ -131,7 +131,7 @@ void vmap_format_caller(char *buf, size_t len, const void *caller)
 
 int vmap_map_fd(unsigned long addr, size_t size, int prot, int fd, off_t off)
 {
-	if (mmap((void *)addr, size, prot, vmw.map_flags, fd, off) == MAP_FAILED)
+	if (kmb_mmap((void *)addr, size, prot, vmw.map_flags, fd, off) == MAP_FAILED)
 		return -errno;
 	atomic_fetch_add_explicit(&vmw.map_calls, 1, memory_order_relaxed);
 	return 0;
@@ -170,11 +170,11 @@ int vmap_map_frames(unsigned long addr, struct page **pages, unsigned int nr, in
 
 static bool reserve_again(unsigned long addr, size_t size, int fixed)
 {
-	void *p = mmap((void *)addr, size, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | fixed, -1, 0);
+	void *p = kmb_mmap((void *)addr, size, PROT_NONE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | fixed, -1, 0);
 
 	if (p != MAP_FAILED && p != (void *)addr)	/* MAP_FIXED_NOREPLACE before Linux 4.17 */
-		munmap(p, size);
+		kmb_munmap(p, size);
 	return p == (void *)addr;
 }
 
@@ -188,7 +188,7 @@ void vmap_unmap_range(unsigned long addr, size_t size)
 	 * hole with the reservation again, which merges with its neighbours.  Another thread's
 	 * mmap() could take the hole meanwhile; MAP_FIXED_NOREPLACE leaves that one alone.
 	 */
-	if (!done && errno == ENOMEM && !munmap((void *)addr, size))
+	if (!done && errno == ENOMEM && !kmb_munmap((void *)addr, size))
 		done = reserve_again(addr, size, MAP_FIXED_NOREPLACE);
 	if (!done) {
 		kmb_report("vmalloc: cannot take the mappings off %#lx-%#lx: %s", addr,
@@ -850,8 +850,8 @@ int vmalloc_setup(char *why, size_t whylen)
 		return r;
 	pkmap_size = (unsigned long)c->last_pkmap << PAGE_SHIFT;
 	vmw.reservation_size = c->vmalloc_size + PAGE_SIZE + pkmap_size + PAGE_SIZE + FIXADDR_SIZE;
-	p = mmap(NULL, vmw.reservation_size, PROT_NONE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	p = kmb_mmap(NULL, vmw.reservation_size, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {
 		snprintf(why, whylen, "mm: cannot reserve %zu bytes of address space for the "
 			 "vmalloc window: %s", vmw.reservation_size, strerror(errno));
@@ -901,7 +901,7 @@ void vmalloc_teardown(void)
 	busy_free(vmw.busy_root);
 	vmap_area_teardown();
 	if (vmw.reservation)
-		munmap(vmw.reservation, vmw.reservation_size);
+		kmb_munmap(vmw.reservation, vmw.reservation_size);
 	vmw.reservation = NULL;
 	vmw.reservation_size = 0;
 	memset(&kmb_vm_layout, 0, sizeof(kmb_vm_layout));

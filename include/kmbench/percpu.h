@@ -88,6 +88,10 @@ KMB_PERCPU_API int setup_per_cpu_areas(void);
 KMB_PERCPU_API int nr_cpu_ids(void);
 /* The NUMA node (of the machine) whose memory holds CPU @cpu's unit. */
 KMB_PERCPU_API int kmb_percpu_unit_node(int cpu);
+/* kmb_cpu_to_node - the machine's NUMA node of CPU @cpu (cpu_to_node()), as libnuma gives it
+ * at setup: 0 where the machine does not tell, -1 outside 0 .. nr_cpu_ids() - 1.  With
+ * nr_cpu_ids() the one record of the machine's CPUs; the page layer's model maps from it. */
+KMB_PERCPU_API int kmb_cpu_to_node(int cpu);
 
 #define per_cpu_ptr(ptr, cpu)	\
 	((__typeof__(ptr))((uintptr_t)(ptr) + (uintptr_t)__per_cpu_offset[(cpu)]))

@@ -311,17 +311,30 @@ abort:
 #define KMB_HAVE_RSEQ_ASM 0
 #endif
 
-/* The CPU the thread runs on now, from the rseq area (cpu_id_start is always a valid CPU);
- * sched_getcpu() where rseq is not registered.  The thread may migrate right after. */
+/* The calling thread's rseq area, where glibc registered one (__rseq_size > 0). */
+static inline __attribute__((always_inline)) const struct rseq *kmb_rseq_area(void)
+{
+	return (const struct rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
+}
+
+/*
+ * kmb_rseq_cpu_id - the CPU the thread runs on now, from its rseq area: the one place outside
+ * the sequences above that reads it.  cpu_id_start is always a valid CPU number once rseq is
+ * registered; call it only where __rseq_size > 0.  The thread may migrate right after.
+ */
+static inline __attribute__((always_inline)) unsigned int kmb_rseq_cpu_id(void)
+{
+	return __atomic_load_n(&kmb_rseq_area()->cpu_id_start, __ATOMIC_RELAXED);
+}
+
+/* kmb_current_cpu - the CPU the thread runs on now (smp_processor_id()): kmb_rseq_cpu_id(), or
+ * kmb_current_cpu_slow() (base/os.c: sched_getcpu()) where rseq is not registered (valgrind,
+ * glibc.pthread.rseq=0).  The thread may migrate right after. */
 extern __attribute__((visibility("default"))) int kmb_current_cpu_slow(void);
 static inline __attribute__((always_inline)) int kmb_current_cpu(void)
 {
-	if (__builtin_expect(__rseq_size > 0, 1)) {
-		const struct rseq *rs = (const struct rseq *)
-			((char *)__builtin_thread_pointer() + __rseq_offset);
-
-		return (int)__atomic_load_n(&rs->cpu_id_start, __ATOMIC_RELAXED);
-	}
+	if (__builtin_expect(__rseq_size > 0, 1))
+		return (int)kmb_rseq_cpu_id();
 	return kmb_current_cpu_slow();
 }
 

@@ -4,7 +4,10 @@
 #             a directory in it other than kmbench/: "../slab/slab.h" would go round the include
 #             path that kmb_layer() sets, which is what makes an upward include fail to compile;
 #   symbols   every symbol a layer's archive takes from another layer's archive is defined in a
-#             layer below it: no call goes up or sideways, hooks included.
+#             layer below it: no call goes up or sideways, hooks included;
+#   os        no layer but base takes one of the operating system's calls from libc (mmap,
+#             memfd_create, sched_getcpu, syscall, ...: $os_calls below): each is wrapped once, in
+#             base/os.c (STYLE.md: "everything that touches the OS goes through one header").
 #
 # Usage: check.sh ALLOCATORS_DIR LAYER:ARCHIVE:BELOW ...
 #        check.sh --planted ALLOCATORS_DIR LAYER:ARCHIVE:BELOW ...
@@ -12,8 +15,28 @@
 #   KMB_LAYER_BELOW), empty for the bottom.  Exit 0 when both checks pass, 1 otherwise.
 # --planted: the arguments say that nothing lies below the page layer; the symbols check must
 # then fail, naming page's calls into percpu and base, and the includes check still pass.
+# --planted-os: the arguments give the slab layer an archive whose object calls mmap() itself
+# (planted_os.c); the os check must then fail, naming it, and the symbols check still pass.
 set -u
 set -o pipefail
+
+os_calls="mmap mmap64 munmap mprotect madvise mremap memfd_create ftruncate ftruncate64 fallocate
+fallocate64 pwrite pwrite64 close mbind get_mempolicy set_mempolicy move_pages syscall futex
+sched_getcpu getcpu sysconf prctl gettid membarrier"
+
+if [ "${1:-}" = --planted-os ]; then
+	shift
+	. "$(dirname "$0")/../cli/lib.sh"
+	fails_as 'PASS: symbols:' 'FAIL: os:' 'slab (mmap)' -- bash "$0" "$@"
+	r=$?
+	printf '%s\n' "$fail_out" | sed 's/^/  | /'
+	if [ "$r" -ne 0 ]; then
+		echo "FAIL: check.sh with a direct mmap() planted in the slab layer: wanted $fail_missing"
+		exit 1
+	fi
+	echo "PASS: check.sh finds the mmap() planted in the slab layer, and fails"
+	exit 0
+fi
 
 if [ "${1:-}" = --planted ]; then
 	shift
@@ -83,6 +106,26 @@ if [ ${#wrong[@]} -eq 0 ] && [ "$edges" -gt 0 ]; then
 	     "defined below the layer that uses them"
 else
 	fail "symbols: $edges taken between layers; not from a layer below: ${wrong[*]:-none at all}"
+fi
+
+# os: what each layer but base takes from outside the library, against the list above.
+declare -A is_os
+for sym in $os_calls; do
+	is_os[$sym]=1
+done
+direct=() looked=0
+for layer in "${layers[@]}"; do
+	[ "$layer" != base ] && [ -f "${archive[$layer]}" ] || continue
+	looked=$((looked + 1))
+	calls=$(nm -u "${archive[$layer]}" | awk '$1 == "U" {sub(/@.*/, "", $2); print $2}' |
+		sort -u | while read -r sym; do [ -n "${is_os[$sym]:-}" ] && echo "$sym"; done)
+	[ -z "$calls" ] || direct+=("$layer ($(echo $calls | tr ' ' ','))")
+done
+if [ ${#direct[@]} -eq 0 ] && [ "$looked" -gt 0 ]; then
+	pass "os: none of the $looked layers above base calls the operating system but through" \
+	     "base/os.c"
+else
+	fail "os: calls the operating system itself, not through base/os.c: ${direct[*]:-no layer looked at}"
 fi
 
 echo "$passed passed, $failed failed"

@@ -315,7 +315,7 @@ static void test_percpu_on_cpu_node(void **state)
 					 pg, page_node(mine + pg * PAGE_SIZE), node);
 		/* the page allocator's lists of this CPU, in every zone */
 		for_each_populated_zone(z) {
-			size_t slice = z->pcp_area_size / (size_t)kmb_mm.nr_cpus;
+			size_t slice = z->pcp_area_size / (size_t)nr_cpu_ids();
 
 			assert_non_null(z->pcp);
 			assert_int_equal(page_node(per_cpu_ptr(z->pcp, cpu)), node);

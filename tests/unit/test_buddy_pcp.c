@@ -329,7 +329,7 @@ static void test_drain_all(void **state)
 				fail_msg("CPU %d's lists are empty after a thread pinned "
 					 "there freed pages", cpu);
 	check_all_back();	/* the fillers are alive and keep their (now empty) lists */
-	for (int cpu = 0; cpu < kmb_mm.nr_cpus; cpu++)
+	for (int cpu = 0; cpu < nr_cpu_ids(); cpu++)
 		assert_int_equal(cpu_list_pages(cpu), 0);
 	pthread_barrier_wait(&drained);
 	for (int i = 0; i < n; i++) {

@@ -7,7 +7,8 @@
  *                    per_cpu()/per_cpu_ptr() one addition for scalars, arrays and members;
  *                    the copies of two CPUs lie in different units, at least a cache line
  *                    apart, and an aligned variable is aligned in every copy;
- *                    kmb_percpu_unit_node() is the CPU's node (or -1) and the memory is there;
+ *                    kmb_percpu_unit_node() is the CPU's node (or -1) and the memory is there,
+ *                    kmb_cpu_to_node() the CPU's node;
  *   this_cpu_local   get_cpu, this_cpu_ptr, this_cpu_read/write/add on a pinned thread touch
  *                    that CPU's copy and no other;
  *   alloc            __alloc_percpu: zeroed on every CPU (also after reuse), alignment 64, 128
@@ -348,6 +349,8 @@ static void test_static_vars(void **state)
 		int node = kmb_percpu_unit_node(cpu);
 		int where = -1;
 
+		/* the machine's node of the CPU, recorded once (what the page layer maps from) */
+		assert_int_equal(kmb_cpu_to_node(cpu), kmb_numa_node_of_cpu(cpu));
 		if (node < 0) {
 			assert_int_equal(node, -1);
 			continue;
@@ -360,6 +363,8 @@ static void test_static_vars(void **state)
 	}
 	assert_int_equal(kmb_percpu_unit_node(-1), -1);
 	assert_int_equal(kmb_percpu_unit_node(nr), -1);
+	assert_int_equal(kmb_cpu_to_node(-1), -1);
+	assert_int_equal(kmb_cpu_to_node(nr), -1);
 	for (int cpu = 0; cpu < nr; cpu++)
 		per_cpu(pcp_template, cpu) = 0x5eed;
 }

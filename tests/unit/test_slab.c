@@ -25,7 +25,7 @@
  * Each test boots its own 64 MiB machine (kmb_mm_init, kmem_cache_init) and its teardown
  * undoes both.  The single-threaded tests pin themselves to one CPU, so that one CPU slot
  * serves every allocation and slabs are made in the order the test asks for them.  Internals
- * (allocators/slab/slab.h) are used only for kmb_mm.nr_cpus and compound_head().  The thread test
+ * (allocators/slab/slab.h) are used only for compound_head().  The thread test
  * takes its seed from KMB_SEED (default fixed) and prints it.
  */
 #define _GNU_SOURCE		/* allocators/base/lib.h: sched_getcpu(), rseq; CPU affinity */
@@ -1257,7 +1257,7 @@ static void check_order(unsigned int size, unsigned int nr_cpus, bool alloc)
 static void test_order(void **state)
 {
 	static const unsigned int sizes[] = { 8, 64, 192, 700, 3000, 4096, 8192 };
-	const unsigned int nr_cpus = (unsigned int)kmb_mm.nr_cpus;
+	const unsigned int nr_cpus = (unsigned int)nr_cpu_ids();
 
 	(void)state;
 	slab_boot(1, true);
