@@ -17,7 +17,7 @@
 #include "placement.h"
 #include "policy.h"
 
-static bool slab_up;
+static bool slab_up;			/* the run measures the slab layer */
 unsigned long kmb_mm_backend_gen;
 
 bool kmb_mm_backend_mpol_on;
@@ -150,8 +150,13 @@ int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab, char *w
 		.pcp = cfg->pcp,
 		.pcp_mode = (enum kmb_percpu_mode)cfg->pcp_mode,
 	};
-	int r = kmb_mm_init(&mc, why, whylen);
+	int r;
 
+	if (slab) {	/* before kmb_mm_init(), which creates the kmalloc caches */
+		kmb_slab_set_debug(cfg->slub_debug);
+		kmb_slab_set_percpu((enum kmb_percpu_mode)cfg->slab_mode);
+	}
+	r = kmb_mm_init(&mc, why, whylen);
 	if (r)
 		return r;
 	kmb_mm_backend_gen++;
@@ -160,27 +165,15 @@ int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab, char *w
 		kmb_mm_teardown();
 		return r;
 	}
-	if (!slab)
-		return 0;
-	kmb_slab_set_debug(cfg->slub_debug);
-	kmb_slab_set_percpu((enum kmb_percpu_mode)cfg->slab_mode);
-	r = kmem_cache_init();
-	if (r) {
-		snprintf(why, whylen, "slab: cannot create the kmalloc caches");
-		kmb_mm_teardown();
-		return r;
-	}
-	slab_up = true;
+	slab_up = slab;
 	return 0;
 }
 
 void kmb_mm_backend_fini(void)
 {
 	kmb_mm_backend_mpol_on = false;
-	if (slab_up)
-		kmem_cache_exit();
 	slab_up = false;
-	kmb_mm_teardown();
+	kmb_mm_teardown();		/* kmem_cache_exit() first */
 }
 
 static int put_text(const struct kmb_stats_sink *sink, const char *key,

@@ -44,8 +44,9 @@ void *kmb_mm_backend_alloc_policy(kmb_alloc_node_fn alloc_node, void *ctx, size_
  * derives from it.  Always 0. */
 int kmb_mm_backend_thread_init(void);
 
-/* kmb_mm_backend_init - kmb_mm_init() with the run's memory options; @slab also brings up the
- * slab layer (kmem_cache_init).  A node policy naming a node the model lacks (--mm-nodes) fails
+/* kmb_mm_backend_init - kmb_mm_init() with the run's memory options (it brings up the slab
+ * layer too); @slab: the run measures the slab layer, so its slub_debug and sheaves mode are
+ * set first and its statistics reported.  A node policy naming a node the model lacks (--mm-nodes) fails
  * with -ENODEV.  0, or -errno with one line in why. */
 int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab, char *why,
 			size_t whylen);

@@ -175,9 +175,11 @@ extern KMB_API struct kmb_memmap kmb_memmap;
 KMB_API int kmb_mm_setup(const struct kmb_mm_config *cfg, char *why, size_t whylen);
 /* mem_init - hand every range memblock did not reserve to the buddy allocator. */
 KMB_API void mem_init(void);
-/* kmb_mm_init - kmb_mm_setup() then mem_init(). */
+/* kmb_mm_init - kmb_mm_setup(), mem_init(), then kmem_cache_init() (kmbench/slab.h): the
+ * whole library up, in allocators/mm_init.c's order. */
 KMB_API int kmb_mm_init(const struct kmb_mm_config *cfg, char *why, size_t whylen);
-/* kmb_mm_teardown - drop everything; pages still allocated are simply gone. */
+/* kmb_mm_teardown - drop everything (kmem_cache_exit() first); pages still allocated are
+ * simply gone. */
 KMB_API void kmb_mm_teardown(void);
 /* The effective configuration (defaults filled in), after setup. */
 KMB_API const struct kmb_mm_config *kmb_mm_config(void);

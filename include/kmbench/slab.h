@@ -8,8 +8,8 @@
  * not on every allocation.  kmalloc is a set of caches, one per size class, with larger requests
  * going straight to the page allocator.
  *
- * Context: every function may be called from any thread once kmem_cache_init() has run (after
- * kmb_mm_init()).  Allocation may sleep only as the GFP flags allow (the page allocator's rules).
+ * Context: every function may be called from any thread once kmem_cache_init() has run (it
+ * is part of kmb_mm_init()).  Allocation may sleep only as the GFP flags allow (the page allocator's rules).
  * kmem_cache_create/destroy and kmb_slab_set_debug are called while no other thread uses the
  * cache concerned.
  */
@@ -96,7 +96,8 @@ KMB_API const char *kmem_cache_name(const struct kmem_cache *s);
 
 /*
  * kmb_slab_set_debug - the kernel's slub_debug=: debug @flags (SLAB_DEBUG_FLAGS) added to every
- * cache created from now on.  kmb_slab_parse_debug turns the kernel's letters (F, Z, P, U; "-"
+ * cache created from now on (the kmalloc caches: call it before kmb_mm_init()).
+ * kmb_slab_parse_debug turns the kernel's letters (F, Z, P, U; "-"
  * for none) into flags: 0, or -EINVAL for a letter it does not know.
  */
 KMB_API void kmb_slab_set_debug(slab_flags_t flags);
@@ -104,7 +105,7 @@ KMB_API int kmb_slab_parse_debug(const char *letters, slab_flags_t *flags);
 
 /*
  * kmb_slab_set_percpu - the per-CPU object caches (sheaves) of every cache created from now
- * on: KMB_PERCPU_NONE (each object from the node lists under their lock), THREAD, CPU_LOCK,
+ * on (the kmalloc caches: call it before kmb_mm_init()): KMB_PERCPU_NONE (each object from the node lists under their lock), THREAD, CPU_LOCK,
  * CPU_RSEQ, or DEFAULT (cpu-rseq where rseq works, else cpu-lock).  kmb_slab_percpu_mode: the
  * mode caches get now, and when it is not the one asked for, why (one line, else "").
  */
@@ -112,8 +113,11 @@ KMB_API void kmb_slab_set_percpu(enum kmb_percpu_mode mode);
 KMB_API enum kmb_percpu_mode kmb_slab_percpu_mode(const char **why);
 
 /*
- * kmem_cache_init - create the kmalloc caches; after kmb_mm_init().  0 or -errno.
- * kmem_cache_exit - destroy them and every cache still registered (for teardown).
+ * kmem_cache_init - create the kmalloc caches and register the slab shrinker: kmb_mm_init()
+ * calls it; a caller that brings the pages up with kmb_mm_setup() and mem_init() calls it
+ * itself.  Idempotent.  0 or -errno.
+ * kmem_cache_exit - destroy them and every cache still registered; kmb_mm_teardown() calls it.
+ * Idempotent.
  */
 KMB_API int kmem_cache_init(void);
 KMB_API void kmem_cache_exit(void);

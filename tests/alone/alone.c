@@ -5,7 +5,9 @@
  * check.sh proves from the executable's symbols that none of them came along).
  *
  * It walks the library's layers bottom up, as a user would:
- *   boot       kmb_mm_init() of one node of 64 MiB, then kmem_cache_init();
+ *   boot       kmb_mm_init() of one node of 64 MiB, which boots the slab layer too: the
+ *              kmalloc caches are in slabinfo before any call of kmem_cache_init(), which
+ *              then returns 0 (idempotent);
  *   pages      alloc_pages() of orders 0, 1, 3 and MAX_PAGE_ORDER: each block's first frame
  *              aligned to its order, page_address() page-aligned in the linear map and
  *              virt_to_page() back, every byte writable, no two blocks overlapping, the
@@ -107,13 +109,17 @@ static void boot(void)
 	struct kmb_mm_config cfg = { .nr_nodes = 1, .node_mem = NODE_MEM };
 	char why[256] = "";
 	const char *mode_why = NULL;
+	static char slabinfo[16384];
 	int r;
 
 	r = kmb_mm_init(&cfg, why, sizeof(why));
 	CHECK(r == 0, "kmb_mm_init(1 node of %lu MiB): %d: %s", NODE_MEM >> 20, r, why);
 	CHECK(kmb_mm_nr_nodes() == 1, "kmb_mm_nr_nodes() is %d, not 1", kmb_mm_nr_nodes());
+	kmb_show_slabinfo(slabinfo, sizeof(slabinfo));
+	CHECK(strstr(slabinfo, "\nkmalloc-64 "), "no kmalloc-64 in slabinfo after kmb_mm_init(): "
+	      "the boot did not bring up the slab layer");
 	r = kmem_cache_init();
-	CHECK(r == 0, "kmem_cache_init: %d", r);
+	CHECK(r == 0, "kmem_cache_init (again): %d", r);
 	printf("booted: 1 node of %lu MiB, %lu frames; page lists %s, sheaves %s\n",
 	       NODE_MEM >> 20, kmb_memmap.max_pfn,
 	       kmb_percpu_mode_name(kmb_mm_pcp_mode(&mode_why)),
