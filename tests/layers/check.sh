@@ -24,34 +24,40 @@ os_calls="mmap mmap64 munmap mprotect madvise mremap memfd_create ftruncate ftru
 fallocate64 pwrite pwrite64 close mbind get_mempolicy set_mempolicy move_pages syscall futex
 sched_getcpu getcpu sysconf prctl gettid membarrier"
 
-if [ "${1:-}" = --planted-os ]; then
+# planted WHAT FOUND WANT... -- ARGS...: this check run on ARGS, where WHAT was planted, must
+# exit 1 with every WANT in its output; FOUND says what it then found.
+planted() {
+	local what=$1 found=$2 wants=() r
+	shift 2
+	while [ "$1" != -- ]; do
+		wants+=("$1")
+		shift
+	done
 	shift
 	. "$(dirname "$0")/../cli/lib.sh"
-	fails_as 'PASS: symbols:' 'FAIL: os:' 'slab (mmap)' -- bash "$0" "$@"
+	fails_as "${wants[@]}" -- bash "$0" "$@"
 	r=$?
 	printf '%s\n' "$fail_out" | sed 's/^/  | /'
 	if [ "$r" -ne 0 ]; then
-		echo "FAIL: check.sh with a direct mmap() planted in the slab layer: wanted $fail_missing"
+		echo "FAIL: check.sh with $what: wanted $fail_missing"
 		exit 1
 	fi
-	echo "PASS: check.sh finds the mmap() planted in the slab layer, and fails"
+	echo "PASS: check.sh $found, and fails"
 	exit 0
-fi
+}
 
-if [ "${1:-}" = --planted ]; then
+case "${1:-}" in
+--planted-os)
 	shift
-	. "$(dirname "$0")/../cli/lib.sh"
-	fails_as 'PASS: includes:' 'FAIL: symbols:' 'page -> percpu (' 'page -> base (' -- bash "$0" "$@"
-	r=$?
-	printf '%s\n' "$fail_out" | sed 's/^/  | /'
-	if [ "$r" -ne 0 ]; then
-		echo "FAIL: check.sh with page's layers below it taken away: wanted $fail_missing"
-		exit 1
-	fi
-	echo "PASS: check.sh finds the page layer's calls into percpu and base when they are not" \
-	     "below it, and fails"
-	exit 0
-fi
+	planted "a direct mmap() planted in the slab layer" \
+		"finds the mmap() planted in the slab layer" \
+		'PASS: symbols:' 'FAIL: os:' 'slab (mmap)' -- "$@";;
+--planted)
+	shift
+	planted "page's layers below it taken away" \
+		"finds the page layer's calls into percpu and base when they are not below it" \
+		'PASS: includes:' 'FAIL: symbols:' 'page -> percpu (' 'page -> base (' -- "$@";;
+esac
 
 dir=${1:?usage: check.sh ALLOCATORS_DIR LAYER:ARCHIVE:BELOW ...}
 shift
@@ -91,42 +97,38 @@ for arg in "$@"; do
 		owner[$sym]=$layer
 	done < <(nm -g --defined-only "$ar" 2>/dev/null | awk 'NF == 3 {print $3}')
 done
-edges=0 wrong=()
-for layer in "${layers[@]}"; do
-	[ -f "${archive[$layer]}" ] || continue
-	while read -r sym; do
-		to=${owner[$sym]:-}
-		[ -n "$to" ] && [ "$to" != "$layer" ] || continue
-		edges=$((edges + 1))
-		[[ "${below[$layer]}" == *",$to,"* ]] || wrong+=("$layer -> $to ($sym)")
-	done < <(nm -u "${archive[$layer]}" | awk '$1 == "U" {print $2}' | sort -u)
-done
-if [ ${#wrong[@]} -eq 0 ] && [ "$edges" -gt 0 ]; then
-	pass "symbols: the $edges symbols the ${#layers[@]} layers take from each other are all" \
-	     "defined below the layer that uses them"
-else
-	fail "symbols: $edges taken between layers; not from a layer below: ${wrong[*]:-none at all}"
-fi
-
 # os: what each layer but base takes from outside the library, against the list above.
 declare -A is_os
 for sym in $os_calls; do
 	is_os[$sym]=1
 done
-direct=() looked=0
+edges=0 wrong=() direct=() looked=0
 for layer in "${layers[@]}"; do
-	[ "$layer" != base ] && [ -f "${archive[$layer]}" ] || continue
-	looked=$((looked + 1))
-	calls=$(nm -u "${archive[$layer]}" | awk '$1 == "U" {sub(/@.*/, "", $2); print $2}' |
-		sort -u | while read -r sym; do [ -n "${is_os[$sym]:-}" ] && echo "$sym"; done)
-	[ -z "$calls" ] || direct+=("$layer ($(echo $calls | tr ' ' ','))")
+	[ -f "${archive[$layer]}" ] || continue
+	[ "$layer" = base ] || looked=$((looked + 1))
+	calls=()
+	while read -r sym; do
+		to=${owner[$sym]:-}
+		if [ -z "$to" ]; then
+			[ "$layer" = base ] || [ -z "${is_os[$sym]:-}" ] || calls+=("$sym")
+			continue
+		fi
+		[ "$to" != "$layer" ] || continue
+		edges=$((edges + 1))
+		[[ "${below[$layer]}" == *",$to,"* ]] || wrong+=("$layer -> $to ($sym)")
+	done < <(nm -u "${archive[$layer]}" | awk '$1 == "U" {sub(/@.*/, "", $2); print $2}' | sort -u)
+	[ ${#calls[@]} -eq 0 ] || direct+=("$layer ($(IFS=,; echo "${calls[*]}"))")
 done
-if [ ${#direct[@]} -eq 0 ] && [ "$looked" -gt 0 ]; then
-	pass "os: none of the $looked layers above base calls the operating system but through" \
-	     "base/os.c"
-else
-	fail "os: calls the operating system itself, not through base/os.c: ${direct[*]:-no layer looked at}"
-fi
+# judge OK PASS-MESSAGE FAIL-MESSAGE: one counted check, passed when OK is "yes"
+judge() {
+	if [ "$1" = yes ]; then pass "$2"; else fail "$3"; fi
+}
+judge "$([ ${#wrong[@]} -eq 0 ] && [ "$edges" -gt 0 ] && echo yes)" \
+	"symbols: the $edges symbols the ${#layers[@]} layers take from each other are all defined below the layer that uses them" \
+	"symbols: $edges taken between layers; not from a layer below: ${wrong[*]:-none at all}"
+judge "$([ ${#direct[@]} -eq 0 ] && [ "$looked" -gt 0 ] && echo yes)" \
+	"os: none of the $looked layers above base calls the operating system but through base/os.c" \
+	"os: calls the operating system itself, not through base/os.c: ${direct[*]:-no layer looked at}"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
