@@ -158,9 +158,9 @@ static int node_create(int nid, char *why, size_t whylen)
 
 	/* Low memory into the linear map. */
 	lo = start < low_end ? (start + pages < low_end ? pages : low_end - start) : 0;
-	if (lo && kmb_mmap(kmb_memmap.linear + (start << PAGE_SHIFT), lo << PAGE_SHIFT,
-			   PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, pgdat->memfd, 0) ==
-		  MAP_FAILED)
+	tmp = kmb_memmap.linear + (start << PAGE_SHIFT);
+	if (lo && kmb_mmap(tmp, lo << PAGE_SHIFT, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			   pgdat->memfd, 0) == MAP_FAILED)
 		return fail(why, whylen, -errno, "mm: node %d: linear map: %s", nid, strerror(errno));
 	return memblock_add_node((phys_addr_t)start << PAGE_SHIFT, c->node_mem, nid) ?
 		fail(why, whylen, -ENOSPC, "mm: memblock: too many regions") : 0;
