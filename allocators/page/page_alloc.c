@@ -1075,6 +1075,8 @@ void mem_init(void)
 	memblock_free_all();
 	for_each_zone(z) {
 		present += z->present_pages;
+	kmb_misuse_set_policy(kmb_mm.cfg.debug);	/* every layer's (base/debug.c) */
+	kmb_misuse_reset(KMB_LAYER_PAGE);
 		managed += z->managed_pages;
 	}
 	kmb_mm.reserved_pages = present - managed;
@@ -1089,7 +1091,7 @@ void mem_init(void)
 		kmb_mm.pcp_mode = kmb_mm.cfg.pcp_mode = KMB_PERCPU_NONE;
 		kmb_mm.cfg.pcp = -1;
 	}
-	kmb_mm.strict_refcount = KMB_DEBUG || kmb_mm.cfg.debug != 0;
+	kmb_mm.strict_refcount = KMB_DEBUG >= 1 || kmb_mm.cfg.debug != 0;
 	kmb_mm.booted = true;
 	kmb_mm.online_nodes = (unsigned int)kmb_mm.nr_nodes;
 }
@@ -1152,6 +1154,6 @@ void kmb_mm_get_stats(struct kmb_mm_stats *st)
 	st->allocstall = atomic_load(&kmb_mm.allocstall);
 	st->reclaim_wait = atomic_load(&kmb_mm.reclaim_wait);
 	st->shrinker_freed = atomic_load(&kmb_mm.shrinker_freed);
-	st->bad_page = atomic_load(&kmb_mm.bad_page);
+	st->bad_page = kmb_misuse_count(KMB_LAYER_PAGE);
 	st->warn_suppressed = atomic_load(&kmb_mm.warn_suppressed);
 }

@@ -181,7 +181,7 @@ struct kmb_mm {
 
 	/* Slow-path and error counters (struct kmb_mm_stats). */
 	atomic_ulong alloc_fail, alloc_reserve, kswapd_wake, allocstall, reclaim_wait,
-		shrinker_freed, bad_page, warn_suppressed;
+		shrinker_freed, warn_suppressed;
 };
 extern struct kmb_mm kmb_mm;
 
@@ -319,9 +319,6 @@ cold noinline void bad_page(struct page *page, const char *reason, unsigned int 
 cold noinline void bad_address(const void *addr, const char *reason, const void *caller);
 /* warn_alloc - the rate-limited allocation-failure report (mm/page_alloc.c warn_alloc()). */
 cold noinline void warn_alloc(gfp_t gfp, unsigned int order, int nid, const char *why);
-/* The misuse policy of kmb_mm_config.debug: stop (abort) after a report, or go on.  The page
- * and mapping layers follow it; the slab layer reports and goes on. */
-bool kmb_mm_debug_stops(void);
 
 /* --- vmstat.c --- */
 struct contig_page_info {

@@ -225,7 +225,8 @@ void free_percpu(void __percpu *p)
 	pthread_mutex_lock(&alloc_lock);
 	if (g < first_dynamic || g >= NR_GRANULES || !alloc_len[g]) {
 		pthread_mutex_unlock(&alloc_lock);
-		fprintf(stderr, "kmbench: free_percpu: %p is not a per-CPU allocation\n", p);
+		kmb_misuse_begin("free_percpu: %p is not a per-CPU allocation", p);
+		kmb_misuse_end(KMB_LAYER_PERCPU, "the free was refused");
 		return;
 	}
 	for (size_t i = 0; i < alloc_len[g]; i++)

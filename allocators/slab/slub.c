@@ -43,7 +43,7 @@
 pthread_mutex_t slab_mutex = PTHREAD_MUTEX_INITIALIZER;
 struct list_head slab_caches = { &slab_caches, &slab_caches };
 slab_flags_t slub_debug;
-atomic_ulong slab_stat_alloc, slab_stat_free, slab_stat_errors;
+atomic_ulong slab_stat_alloc, slab_stat_free;
 atomic_long slab_pages[2];
 
 #define MAX_OBJS_PER_SLAB	32767
