@@ -171,7 +171,7 @@ int rmqueue_bulk(struct zone *zone, unsigned int order, struct per_cpu_pages *pc
 	 * block the zone gave goes out first: the top of the stack. */
 	reverse_pages(st->pages + st->count, i);
 	st->count += i;
-	pcp->nr_in[order] += i;
+	count_vm_events(pcp->nr_in[order], i);
 	return (int)i;
 }
 
@@ -191,7 +191,7 @@ static long free_pcp_stack(struct zone *zone, struct per_cpu_pages *pcp, unsigne
 	}
 	memmove(st->pages, st->pages + n, (st->count - n) * sizeof(st->pages[0]));
 	st->count -= n;
-	pcp->nr_out[order] += n;
+	count_vm_events(pcp->nr_out[order], n);
 	return (long)n << order;
 }
 
@@ -337,7 +337,8 @@ static always_inline bool free_pcp_rseq(struct zone *zone, struct page *page, un
 	r = kmb_rseq_stack_push(pcp, PCP_STACK_OFF(order), page);
 	if (unlikely(r))
 		return free_pcp_slow(zone, page, order, r);
-	kmb_rseq_add(&pcp->pgfree[order], 1);
+	if (KMB_STAT >= 1)	/* count_vm_event(PGFREE): a second rseq sequence */
+		kmb_rseq_add(&pcp->pgfree[order], 1);
 	return true;
 #else
 	(void)zone, (void)page, (void)order;
@@ -358,7 +359,7 @@ static always_inline bool free_pcp_lock(struct zone *zone, struct page *page, un
 	page->order = order;
 	page->flags |= PG_mask(PG_pcp);
 	st->pages[st->count++] = page;
-	pcp->pgfree[order]++;
+	count_vm_events(pcp->pgfree[order], 1);
 	kmb_pcpu_spin_unlock(&pcp->guard);
 	return true;
 }
@@ -387,7 +388,7 @@ static always_inline bool free_pcp_thread(struct zone *zone, struct page *page,
 	page->flags |= PG_mask(PG_pcp);
 	st->pages[n] = page;
 	st->count = n + 1;
-	pcp->pgfree[order]++;
+	count_vm_events(pcp->pgfree[order], 1);
 	pcp_thread_leave(tc);
 	return true;
 }
@@ -418,7 +419,7 @@ static noinline struct page *rmqueue_buddy(struct zone *zone, unsigned int order
 	page = __rmqueue_smallest(zone, order);
 	if (page) {
 		zone_add_free(zone, -(1L << order));
-		zone->pgalloc[order]++;
+		count_vm_events(zone->pgalloc[order], 1);
 	}
 	spin_unlock(&zone->lock);
 	return page;
@@ -597,7 +598,7 @@ static struct page *wait_and_retry(gfp_t gfp, unsigned int order, unsigned int a
 	sync_with_frees(ac);
 	page = get_page_from_freelist(gfp, order, alloc_flags, ac);
 	if (!page) {
-		atomic_fetch_add_explicit(&kmb_mm.reclaim_wait, 1, memory_order_relaxed);
+		count_vm_event_atomic(kmb_mm.reclaim_wait);
 		wait_for_free(seq, ms);
 	}
 	atomic_fetch_sub(&kmb_mm.nr_waiters, 1);
@@ -627,7 +628,7 @@ static noinline struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int orde
 	int rounds = 0;
 
 	if (alloc_flags & ALLOC_KSWAPD)
-		atomic_fetch_add_explicit(&kmb_mm.kswapd_wake, 1, memory_order_relaxed);
+		count_vm_event_atomic(kmb_mm.kswapd_wake);
 	page = get_page_from_freelist(gfp, order, alloc_flags, ac);
 	if (page)
 		goto got;
@@ -639,7 +640,7 @@ static noinline struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int orde
 		goto nopage;
 	}
 	for (;;) {
-		atomic_fetch_add_explicit(&kmb_mm.allocstall, 1, memory_order_relaxed);
+		count_vm_event_atomic(kmb_mm.allocstall);
 		shrink_slab(gfp, ac->nid);
 		drain_all_pages(NULL);
 		page = get_page_from_freelist(gfp, order, alloc_flags, ac);
@@ -656,13 +657,13 @@ static noinline struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int orde
 			goto got;
 	}
 nopage:
-	atomic_fetch_add_explicit(&kmb_mm.alloc_fail, 1, memory_order_relaxed);
+	count_vm_event_atomic(kmb_mm.alloc_fail);
 	if (!(gfp & __GFP_NOWARN))
 		warn_alloc(gfp, order, ac->nid, NULL);
 	return NULL;
 got:
 	if (zone_page_state(page_zone(page)) < page_zone(page)->_watermark[WMARK_MIN])
-		atomic_fetch_add_explicit(&kmb_mm.alloc_reserve, 1, memory_order_relaxed);
+		count_vm_event_atomic(kmb_mm.alloc_reserve);
 	return page;
 }
 
@@ -679,7 +680,7 @@ static cold noinline struct page *alloc_pages_invalid(int nid, gfp_t gfp, unsign
 		warn_alloc(gfp, order, nid, !kmb_mm.booted ? "page allocator not initialised "
 			   "(kmb_mm_init)" : "no such node");
 	}
-	atomic_fetch_add_explicit(&kmb_mm.alloc_fail, 1, memory_order_relaxed);
+	count_vm_event_atomic(kmb_mm.alloc_fail);
 	return NULL;
 }
 
@@ -783,7 +784,7 @@ static noinline void free_one_page(struct zone *zone, struct page *page, unsigne
 	spin_lock(&zone->lock);
 	__free_one_page(page, page_to_pfn(page), zone, order);
 	zone_add_free(zone, 1L << order);
-	zone->pgfree++;
+	count_vm_events(zone->pgfree, 1);
 	waiters = atomic_load_explicit(&kmb_mm.nr_waiters, memory_order_relaxed);
 	spin_unlock(&zone->lock);
 	wake_if_waiters(waiters);
@@ -1124,7 +1125,7 @@ static int pcp_stats(struct zone *zone, struct per_cpu_pages *pcp, int who, void
 
 	(void)zone, (void)who;
 	st->pcp_pages += pcp_pages(pcp);
-	for (unsigned int o = 0; o < NR_PCP_LISTS; o++) {
+	for (unsigned int o = 0; KMB_STAT >= 1 && o < NR_PCP_LISTS; o++) {
 		st->pgfree += (unsigned long)pcp->pgfree[o];
 		st->pgalloc[o] += (unsigned long)pcp_pgalloc(pcp, o);
 	}

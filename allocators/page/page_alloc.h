@@ -310,6 +310,14 @@ unsigned long shrink_slab(gfp_t gfp, int nid);	/* objects freed */
 void wait_for_free(unsigned long seq, unsigned int ms);
 void wake_free_waiters(void);
 
+/*
+ * vm events (include/linux/vmstat.h count_vm_events(), CONFIG_VM_EVENT_COUNTERS): counted at
+ * KMB_STAT >= 1 (base/config.h), compiled out below, kmb_mm_get_stats then reads 0 for them
+ * and kmb_stat_level() says so.  @counter is the lvalue counted (a zone's, a per-CPU list's).
+ */
+#define count_vm_events(counter, n)	KMB_STAT_ADD(1, counter, n)
+#define count_vm_event_atomic(counter)	KMB_STAT_ATOMIC_ADD(1, counter, 1)
+
 /* --- page_debug.c --- */
 /* bad_page - report misuse of @page (mm/page_alloc.c bad_page()); stops the process or
  * withdraws the frame according to the misuse policy. */

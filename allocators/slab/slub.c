@@ -474,7 +474,7 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	}
 	set_freepointer(s, prev, NULL);
 	if (s->ctor)
-		atomic_fetch_add_explicit(&s->ctor_calls, s->objects, memory_order_relaxed);
+		KMB_STAT_ATOMIC_ADD(1, s->ctor_calls, s->objects);
 	atomic_fetch_add_explicit(&slab_stat_alloc, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&slab_pages[!!(s->flags & SLAB_RECLAIM_ACCOUNT)],
 				  1L << s->order, memory_order_relaxed);
@@ -786,7 +786,7 @@ static noinline void *sheaves_alloc_slow(struct kmem_cache *s, gfp_t gfp)
 	pcs = pcs_lock(s, &cpu);
 	if (!pcs)
 		return slab_alloc_one(s, gfp, NUMA_NO_NODE);
-	pcs->alloc_slow++;
+	slub_stat(pcs->alloc_slow);
 	if (pcs->main->size)			/* refilled meanwhile */
 		goto pop;
 	if (pcs->spare && pcs->spare->size) {
@@ -850,7 +850,7 @@ static noinline void sheaves_free_slow(struct kmem_cache *s, struct slab *slab, 
 		slab_free_one(s, slab, obj);
 		return;
 	}
-	pcs->free_slow++;
+	slub_stat(pcs->free_slow);
 	main = pcs->main;
 	if (main->size < main->capacity)	/* emptied meanwhile */
 		goto push;
