@@ -34,6 +34,11 @@
  *
  * Locks: a per-CPU list (its slot's guard, or its thread's lock), then zone->lock.  Never held
  * while sleeping or calling a shrinker.
+ *
+ * Assertions (base/config.h): the moves under zone->lock check the invariants they touch at
+ * KMB_DEBUG >= 1 (a block's alignment and state, nr_free and free_pages never negative), and
+ * at KMB_DEBUG >= 2 that every frame inside a block merged, split or handed out is idle
+ * (block_is_idle()); the per-CPU fast paths check nothing.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,6 +59,16 @@ static const int lowmem_reserve_ratio[MAX_NR_ZONES] = { 256, 32, 0 };
 
 /* --- free lists --- */
 
+/* block_is_idle - the validator of a block's inside: every frame but the head (@page) of the
+ * order-@order block is in no state of its own.  O(2^order): in kmb_assert_internal only. */
+static bool block_is_idle(const struct page *page, unsigned int order)
+{
+	for (unsigned long i = 1; i < (1UL << order); i++)
+		if (page[i].flags & PG_STATE_MASK)
+			return false;
+	return true;
+}
+
 static always_inline void add_to_free_list(struct page *page, struct zone *zone, unsigned int order)
 {
 	struct free_area *area = &zone->free_area[order];
@@ -65,6 +80,8 @@ static always_inline void add_to_free_list(struct page *page, struct zone *zone,
 static always_inline void del_page_from_free_list(struct page *page, struct zone *zone,
 						  unsigned int order)
 {
+	kmb_assert((page->flags & PG_STATE_MASK) == PG_mask(PG_buddy) && page->order == order);
+	kmb_assert(zone->free_area[order].nr_free > 0);
 	list_del(&page->lru);
 	page->flags &= ~PG_mask(PG_buddy);
 	zone->free_area[order].nr_free--;
@@ -79,15 +96,20 @@ static always_inline void set_buddy_order(struct page *page, unsigned int order)
 /* Free pages are written only under zone->lock; readers (watermark checks) do not lock. */
 static always_inline void zone_add_free(struct zone *zone, long nr)
 {
-	atomic_store_explicit(&zone->free_pages,
-			      atomic_load_explicit(&zone->free_pages, memory_order_relaxed) + nr,
-			      memory_order_relaxed);
+	long free = atomic_load_explicit(&zone->free_pages, memory_order_relaxed) + nr;
+
+	kmb_assert(free >= 0 && (unsigned long)free <= zone->managed_pages);
+	atomic_store_explicit(&zone->free_pages, free, memory_order_relaxed);
 }
 
 /* __free_one_page: merge with free buddies, then put the block on its list.  zone->lock held. */
 static always_inline void __free_one_page(struct page *page, unsigned long pfn, struct zone *zone,
 					  unsigned int order)
 {
+	kmb_assert(order <= MAX_PAGE_ORDER && !(pfn & ((1UL << order) - 1)));
+	kmb_assert(!(page->flags & (PG_mask(PG_buddy) | PG_mask(PG_pcp))) &&
+		   page->node == zone->node && page->zone == zone->idx);
+	kmb_assert_internal(block_is_idle(page, order));
 	while (order < MAX_PAGE_ORDER) {
 		unsigned long buddy_pfn = pfn ^ (1UL << order);
 		struct page *buddy = page + ((long)buddy_pfn - (long)pfn);
@@ -111,6 +133,8 @@ static always_inline void expand(struct zone *zone, struct page *page, unsigned 
 {
 	unsigned long size = 1UL << high;
 
+	kmb_assert(low <= high && high <= MAX_PAGE_ORDER);
+	kmb_assert_internal(block_is_idle(page, high));
 	while (high > low) {
 		high--;
 		size >>= 1;
@@ -512,15 +536,20 @@ static void prep_zero(struct page *page, unsigned int order)
 	}
 }
 
-#if KMB_DEBUG
-/* check_new_pages / free_tail_page_prepare: every frame but the head must be idle. */
-static void check_tail_frames(struct page *page, unsigned int order, const void *caller)
+/* check_new_pages / free_tail_page_prepare, at KMB_DEBUG >= 2: every frame but the head must
+ * be idle; false (after the report) when one is not. */
+static always_inline bool check_tail_frames(struct page *page, unsigned int order,
+					    const void *caller)
 {
+	if (KMB_DEBUG < 2)
+		return true;
 	for (unsigned long i = 1; i < (1UL << order); i++)
-		if (unlikely(page[i].flags & PG_STATE_MASK))
+		if (unlikely(page[i].flags & PG_STATE_MASK)) {
 			bad_page(&page[i], "frame inside a block is itself in use", order, caller);
+			return false;
+		}
+	return true;
 }
-#endif
 
 /* prep_new_page: the block is the caller's now. */
 static always_inline void prep_new_page(struct page *page, unsigned int order, gfp_t gfp,
@@ -530,9 +559,7 @@ static always_inline void prep_new_page(struct page *page, unsigned int order, g
 	page->order = order;
 	page->caller = (uintptr_t)caller;
 	atomic_store_explicit(&page->refcount, 1, memory_order_relaxed);
-#if KMB_DEBUG
 	check_tail_frames(page, order, caller);
-#endif
 	if (unlikely(gfp & __GFP_ZERO))
 		prep_zero(page, order);
 }
@@ -846,9 +873,8 @@ static always_inline void free_frame(struct page *page, unsigned int order, cons
 		bad_page(page, NULL, order, caller);	/* page_debug.c names the state */
 		return;
 	}
-#if KMB_DEBUG
-	check_tail_frames(page, order, caller);
-#endif
+	if (!check_tail_frames(page, order, caller))
+		return;		/* refused, as the other misuse above */
 	if (!put_page_testzero(page, order, caller))
 		return;
 	page->caller = (uintptr_t)caller;
@@ -1049,6 +1075,8 @@ int page_alloc_setup(const struct kmb_mm_config *cfg, char *why, size_t whylen)
 	memset(&kmb_mm, 0, sizeof(kmb_mm));
 	if (cfg)
 		kmb_mm.cfg = *cfg;
+	kmb_misuse_set_policy(kmb_mm.cfg.debug);	/* every layer's (base/debug.c) */
+	kmb_misuse_reset(KMB_LAYER_PAGE);
 	pthread_mutex_init(&kmb_mm.wait_lock, NULL);
 	{
 		pthread_condattr_t ca;

@@ -229,6 +229,8 @@ void free_percpu(void __percpu *p)
 		kmb_misuse_end(KMB_LAYER_PERCPU, "the free was refused");
 		return;
 	}
+	kmb_assert(g + alloc_len[g] <= NR_GRANULES && granule_used(g) &&
+		   granule_used(g + alloc_len[g] - 1));
 	for (size_t i = 0; i < alloc_len[g]; i++)
 		used_map[(g + i) / 64] &= ~(1ULL << ((g + i) % 64));
 	alloc_len[g] = 0;
