@@ -20,7 +20,6 @@
  * thread uses the library, and read without a lock.
  */
 #define _GNU_SOURCE
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -63,17 +62,6 @@ bool kmb_misuse_stops(enum kmb_layer layer)
 	if (misuse_policy)
 		return misuse_policy > 0;
 	return KMB_DEBUG && stops_in_debug[layer];
-}
-
-void kmb_misuse_begin(const char *fmt, ...)
-{
-	char line[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	kmb_report("BUG: %s", line);
 }
 
 void kmb_misuse_end(enum kmb_layer layer, const char *outcome)

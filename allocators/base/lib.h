@@ -171,9 +171,9 @@ cold noinline __attribute__((noreturn)) void kmb_assert_fail(const char *expr, c
  * KMB_DEBUG, slab, mempool and percpu go on).  Set by the page layer's setup. */
 void kmb_misuse_set_policy(int debug);
 bool kmb_misuse_stops(enum kmb_layer layer);
-/* kmb_misuse_begin - the "BUG: ..." line that opens a misuse report; the caller may add
- * lines of its own with kmb_report(), then ends it with kmb_misuse_end(). */
-void kmb_misuse_begin(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* kmb_misuse_begin - the "BUG: ..." line that opens a misuse report (@fmt a literal); the
+ * caller may add lines of its own with kmb_report(), then ends it with kmb_misuse_end(). */
+#define kmb_misuse_begin(fmt, ...)	kmb_report("BUG: " fmt, ##__VA_ARGS__)
 /* kmb_misuse_end - count the misuse for @layer, then stop (abort) if the policy says so, or
  * report @outcome (what was done instead: "the free was refused ..."; NULL: nothing). */
 cold noinline void kmb_misuse_end(enum kmb_layer layer, const char *outcome);

@@ -29,7 +29,6 @@
  * On the first failed check it says which, with the values, prints "N passed, 1 failed" and
  * exits 1; otherwise it ends with "N passed, 0 failed" and exits 0.
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,26 +40,11 @@
 #include "kmbench/mm.h"
 #include "kmbench/slab.h"
 
+#define CHECK_PROGRAM "alone.c"
+#include "check.h"
+
 #define NODE_MEM	(64UL << 20)
 
-static unsigned int passed;
-
-static __attribute__((noreturn, format(printf, 2, 3))) void fail(int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "alone.c:%d: FAIL: ", line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	printf("%u passed, 1 failed\n", passed);
-	exit(1);
-}
-
-/* CHECK(cond, fmt, ...): one check; on failure the message (with the values) and exit 1. */
-#define CHECK(cond, ...)	do { if (cond) passed++; else fail(__LINE__, __VA_ARGS__); } while (0)
 
 /* Fill @n bytes at @p with a pattern seeded by @seed and read it back: every byte writable. */
 static bool bytes_hold(void *p, size_t n, unsigned int seed)

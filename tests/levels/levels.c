@@ -20,7 +20,6 @@
  */
 #define _GNU_SOURCE
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,25 +32,11 @@
 #include "kmbench/percpu.h"
 #include "kmbench/slab.h"
 
+#define CHECK_PROGRAM "levels.c"
+#include "check.h"
+
 #define NODE_MEM	(64UL << 20)
 
-static unsigned int passed;
-
-static __attribute__((noreturn, format(printf, 2, 3))) void fail(int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "levels.c:%d: FAIL: ", line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	printf("%u passed, 1 failed\n", passed);
-	exit(1);
-}
-
-#define CHECK(cond, ...)	do { if (cond) passed++; else fail(__LINE__, __VA_ARGS__); } while (0)
 
 static void boot(int debug)
 {
