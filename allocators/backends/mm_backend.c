@@ -232,15 +232,19 @@ int kmb_mm_backend_stats(const struct kmb_stats_sink *sink)
 	sink->num(sink->ctx, "reserved_pages", (double)st.reserved_pages);
 	sink->num(sink->ctx, "free_pages", (double)st.free_pages);
 	sink->num(sink->ctx, "pcp_pages", (double)st.pcp_pages);
-	for (int o = 0; o < NR_PAGE_ORDERS; o++) {
-		snprintf(key, sizeof(key), "pgalloc_order%d", o);
-		sink->num(sink->ctx, key, (double)st.pgalloc[o]);
+	sink->num(sink->ctx, "debug_level", kmb_debug_level());
+	sink->num(sink->ctx, "stat_level", kmb_stat_level());
+	if (kmb_stat_level() >= 1) {	/* the vm events; compiled out of the library below 1 */
+		for (int o = 0; o < NR_PAGE_ORDERS; o++) {
+			snprintf(key, sizeof(key), "pgalloc_order%d", o);
+			sink->num(sink->ctx, key, (double)st.pgalloc[o]);
+		}
+		sink->num(sink->ctx, "pgfree", (double)st.pgfree);
+		sink->num(sink->ctx, "alloc_fail", (double)st.alloc_fail);
+		sink->num(sink->ctx, "alloc_reserve", (double)st.alloc_reserve);
+		sink->num(sink->ctx, "kswapd_wake", (double)st.kswapd_wake);
+		sink->num(sink->ctx, "allocstall", (double)st.allocstall);
 	}
-	sink->num(sink->ctx, "pgfree", (double)st.pgfree);
-	sink->num(sink->ctx, "alloc_fail", (double)st.alloc_fail);
-	sink->num(sink->ctx, "alloc_reserve", (double)st.alloc_reserve);
-	sink->num(sink->ctx, "kswapd_wake", (double)st.kswapd_wake);
-	sink->num(sink->ctx, "allocstall", (double)st.allocstall);
 	sink->num(sink->ctx, "bad_page", (double)st.bad_page);
 	for (int o = 0; o < NR_PAGE_ORDERS; o++) {
 		snprintf(key, sizeof(key), "fragmentation_index_order%d", o);
@@ -259,7 +263,8 @@ int kmb_mm_backend_stats(const struct kmb_stats_sink *sink)
 			return -ENOMEM;
 		kmb_slab_get_stats(&ss);
 		sink->num(sink->ctx, "slab_errors", (double)ss.errors);
-		sink->num(sink->ctx, "slab_ctor_calls", (double)ss.ctor_calls);
+		if (kmb_stat_level() >= 1)
+			sink->num(sink->ctx, "slab_ctor_calls", (double)ss.ctor_calls);
 		sink->num(sink->ctx, "slabs_alloc", (double)ss.slabs_alloc);
 		sink->num(sink->ctx, "slabs_free", (double)ss.slabs_free);
 		sink->num(sink->ctx, "slab_reclaimable_pages", (double)ss.reclaimable_pages);

@@ -16,6 +16,8 @@
 #include "kmbench/mm.h"
 #include "kmbench/rseq.h"
 
+#include "config.h"
+
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #define noinline	__attribute__((noinline))
@@ -35,11 +37,6 @@
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
-/* KMB_DEBUG: set in Debug and Sanitize builds (CMakeLists.txt); expensive checks compile in. */
-#ifndef KMB_DEBUG
-#define KMB_DEBUG 0
-#endif
 
 /* --- include/linux/list.h --- */
 
@@ -145,6 +142,28 @@ void kmb_describe_caller(char *buf, size_t len, const void *addr);
 
 /* kmb_report - one "kmbench: "-prefixed line on stderr: every report of the allocator layers. */
 void kmb_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --- debug.c: assertions and the misuse policy of every layer (config.h has the levels) --- */
+
+/* kmb_assert_fail - an assertion of config.h failed: report it and stop. */
+cold noinline __attribute__((noreturn)) void kmb_assert_fail(const char *expr, const char *file,
+							     int line, const char *func);
+/* kmb_misuse_set_policy - kmb_mm_config.debug, for every layer: 1 stop after a misuse report,
+ * -1 report, count and go on, 0 each layer's default (page and vmalloc stop in builds with
+ * KMB_DEBUG, slab, mempool and percpu go on).  Set by the page layer's setup. */
+void kmb_misuse_set_policy(int debug);
+bool kmb_misuse_stops(enum kmb_layer layer);
+/* kmb_misuse_begin - the "BUG: ..." line that opens a misuse report (@fmt a literal); the
+ * caller may add lines of its own with kmb_report(), then ends it with kmb_misuse_end(). */
+#define kmb_misuse_begin(fmt, ...)	kmb_report("BUG: " fmt, ##__VA_ARGS__)
+/* kmb_misuse_end - count the misuse for @layer, then stop (abort) if the policy says so, or
+ * report @outcome (what was done instead: "the free was refused ..."; NULL: nothing). */
+cold noinline void kmb_misuse_end(enum kmb_layer layer, const char *outcome);
+/* kmb_misuse_fatal - count the misuse and stop, whatever the policy: "stopping: @why". */
+cold noinline __attribute__((noreturn)) void kmb_misuse_fatal(enum kmb_layer layer,
+							      const char *why);
+/* kmb_misuse_reset - zero @layer's count (its setup, where its stats start from zero). */
+void kmb_misuse_reset(enum kmb_layer layer);
 
 /*
  * --- os.c: the operating system, each call wrapped once; no other layer calls these of libc.

@@ -12,7 +12,8 @@
  * mempool_alloc returns.
  *
  * Invariants: 0 <= curr_nr <= min_nr except transiently in mempool_resize; elements[] has room
- * for max(min_nr, 1); the fast paths (the allocator succeeds; the reserve is full on free) take
+ * for max(min_nr, 1) (asserted in add_element and remove_element, as the kernel's BUG_ON(curr_nr
+ * >= min_nr), at KMB_DEBUG >= 1); the fast paths (the allocator succeeds; the reserve is full on free) take
  * no lock.
  *
  * Lock order: pool->lock is innermost; the underlying allocator is never called under it (it
@@ -47,11 +48,13 @@ static uint64_t now_ns(void)
 
 static void add_element(mempool_t *pool, void *element)
 {
+	kmb_assert(pool->curr_nr >= 0 && pool->curr_nr < (pool->min_nr > 0 ? pool->min_nr : 1));
 	pool->elements[pool->curr_nr++] = element;
 }
 
 static void *remove_element(mempool_t *pool)
 {
+	kmb_assert(pool->curr_nr > 0);
 	return pool->elements[--pool->curr_nr];
 }
 

@@ -34,6 +34,11 @@
  *
  * Locks: a per-CPU list (its slot's guard, or its thread's lock), then zone->lock.  Never held
  * while sleeping or calling a shrinker.
+ *
+ * Assertions (base/config.h): the moves under zone->lock check the invariants they touch at
+ * KMB_DEBUG >= 1 (a block's alignment and state, nr_free and free_pages never negative), and
+ * at KMB_DEBUG >= 2 that every frame inside a block merged, split or handed out is idle
+ * (block_is_idle()); the per-CPU fast paths check nothing.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -52,6 +57,16 @@ static const int lowmem_reserve_ratio[MAX_NR_ZONES] = { 256, 32, 0 };
 
 /* --- free lists --- */
 
+/* block_is_idle - the validator of a block's inside: every frame but the head (@page) of the
+ * order-@order block is in no state of its own.  O(2^order): in kmb_assert_internal only. */
+static bool block_is_idle(const struct page *page, unsigned int order)
+{
+	for (unsigned long i = 1; i < (1UL << order); i++)
+		if (page[i].flags & PG_STATE_MASK)
+			return false;
+	return true;
+}
+
 static always_inline void add_to_free_list(struct page *page, struct zone *zone, unsigned int order)
 {
 	struct free_area *area = &zone->free_area[order];
@@ -63,6 +78,8 @@ static always_inline void add_to_free_list(struct page *page, struct zone *zone,
 static always_inline void del_page_from_free_list(struct page *page, struct zone *zone,
 						  unsigned int order)
 {
+	kmb_assert((page->flags & PG_STATE_MASK) == PG_mask(PG_buddy) && page->order == order);
+	kmb_assert(zone->free_area[order].nr_free > 0);
 	list_del(&page->lru);
 	page->flags &= ~PG_mask(PG_buddy);
 	zone->free_area[order].nr_free--;
@@ -77,15 +94,20 @@ static always_inline void set_buddy_order(struct page *page, unsigned int order)
 /* Free pages are written only under zone->lock; readers (watermark checks) do not lock. */
 static always_inline void zone_add_free(struct zone *zone, long nr)
 {
-	atomic_store_explicit(&zone->free_pages,
-			      atomic_load_explicit(&zone->free_pages, memory_order_relaxed) + nr,
-			      memory_order_relaxed);
+	long free = atomic_load_explicit(&zone->free_pages, memory_order_relaxed) + nr;
+
+	kmb_assert(free >= 0 && (unsigned long)free <= zone->managed_pages);
+	atomic_store_explicit(&zone->free_pages, free, memory_order_relaxed);
 }
 
 /* __free_one_page: merge with free buddies, then put the block on its list.  zone->lock held. */
 static always_inline void __free_one_page(struct page *page, unsigned long pfn, struct zone *zone,
 					  unsigned int order)
 {
+	kmb_assert(order <= MAX_PAGE_ORDER && !(pfn & ((1UL << order) - 1)));
+	kmb_assert(!(page->flags & (PG_mask(PG_buddy) | PG_mask(PG_pcp))) &&
+		   page->node == zone->node && page->zone == zone->idx);
+	kmb_assert_internal(block_is_idle(page, order));
 	while (order < MAX_PAGE_ORDER) {
 		unsigned long buddy_pfn = pfn ^ (1UL << order);
 		struct page *buddy = page + ((long)buddy_pfn - (long)pfn);
@@ -109,6 +131,8 @@ static always_inline void expand(struct zone *zone, struct page *page, unsigned 
 {
 	unsigned long size = 1UL << high;
 
+	kmb_assert(low <= high && high <= MAX_PAGE_ORDER);
+	kmb_assert_internal(block_is_idle(page, high));
 	while (high > low) {
 		high--;
 		size >>= 1;
@@ -169,7 +193,7 @@ int rmqueue_bulk(struct zone *zone, unsigned int order, struct per_cpu_pages *pc
 	 * block the zone gave goes out first: the top of the stack. */
 	reverse_pages(st->pages + st->count, i);
 	st->count += i;
-	pcp->nr_in[order] += i;
+	count_vm_events(pcp->nr_in[order], i);
 	return (int)i;
 }
 
@@ -189,7 +213,7 @@ static long free_pcp_stack(struct zone *zone, struct per_cpu_pages *pcp, unsigne
 	}
 	memmove(st->pages, st->pages + n, (st->count - n) * sizeof(st->pages[0]));
 	st->count -= n;
-	pcp->nr_out[order] += n;
+	count_vm_events(pcp->nr_out[order], n);
 	return (long)n << order;
 }
 
@@ -335,7 +359,8 @@ static always_inline bool free_pcp_rseq(struct zone *zone, struct page *page, un
 	r = kmb_rseq_stack_push(pcp, PCP_STACK_OFF(order), page);
 	if (unlikely(r))
 		return free_pcp_slow(zone, page, order, r);
-	kmb_rseq_add(&pcp->pgfree[order], 1);
+	if (KMB_STAT >= 1)	/* count_vm_event(PGFREE): a second rseq sequence */
+		kmb_rseq_add(&pcp->pgfree[order], 1);
 	return true;
 #else
 	(void)zone, (void)page, (void)order;
@@ -356,7 +381,7 @@ static always_inline bool free_pcp_lock(struct zone *zone, struct page *page, un
 	page->order = order;
 	page->flags |= PG_mask(PG_pcp);
 	st->pages[st->count++] = page;
-	pcp->pgfree[order]++;
+	count_vm_events(pcp->pgfree[order], 1);
 	kmb_pcpu_spin_unlock(&pcp->guard);
 	return true;
 }
@@ -385,7 +410,7 @@ static always_inline bool free_pcp_thread(struct zone *zone, struct page *page,
 	page->flags |= PG_mask(PG_pcp);
 	st->pages[n] = page;
 	st->count = n + 1;
-	pcp->pgfree[order]++;
+	count_vm_events(pcp->pgfree[order], 1);
 	pcp_thread_leave(tc);
 	return true;
 }
@@ -416,7 +441,7 @@ static noinline struct page *rmqueue_buddy(struct zone *zone, unsigned int order
 	page = __rmqueue_smallest(zone, order);
 	if (page) {
 		zone_add_free(zone, -(1L << order));
-		zone->pgalloc[order]++;
+		count_vm_events(zone->pgalloc[order], 1);
 	}
 	spin_unlock(&zone->lock);
 	return page;
@@ -502,15 +527,20 @@ static void prep_zero(struct page *page, unsigned int order)
 	kmb_memfd_zero(pgdat->memfd, off, PAGE_SIZE << order);
 }
 
-#if KMB_DEBUG
-/* check_new_pages / free_tail_page_prepare: every frame but the head must be idle. */
-static void check_tail_frames(struct page *page, unsigned int order, const void *caller)
+/* check_new_pages / free_tail_page_prepare, at KMB_DEBUG >= 2: every frame but the head must
+ * be idle; false (after the report) when one is not. */
+static always_inline bool check_tail_frames(struct page *page, unsigned int order,
+					    const void *caller)
 {
+	if (KMB_DEBUG < 2)
+		return true;
 	for (unsigned long i = 1; i < (1UL << order); i++)
-		if (unlikely(page[i].flags & PG_STATE_MASK))
+		if (unlikely(page[i].flags & PG_STATE_MASK)) {
 			bad_page(&page[i], "frame inside a block is itself in use", order, caller);
+			return false;
+		}
+	return true;
 }
-#endif
 
 /* prep_new_page: the block is the caller's now. */
 static always_inline void prep_new_page(struct page *page, unsigned int order, gfp_t gfp,
@@ -520,9 +550,7 @@ static always_inline void prep_new_page(struct page *page, unsigned int order, g
 	page->order = order;
 	page->caller = (uintptr_t)caller;
 	atomic_store_explicit(&page->refcount, 1, memory_order_relaxed);
-#if KMB_DEBUG
 	check_tail_frames(page, order, caller);
-#endif
 	if (unlikely(gfp & __GFP_ZERO))
 		prep_zero(page, order);
 }
@@ -588,7 +616,7 @@ static struct page *wait_and_retry(gfp_t gfp, unsigned int order, unsigned int a
 	sync_with_frees(ac);
 	page = get_page_from_freelist(gfp, order, alloc_flags, ac);
 	if (!page) {
-		atomic_fetch_add_explicit(&kmb_mm.reclaim_wait, 1, memory_order_relaxed);
+		count_vm_event_atomic(kmb_mm.reclaim_wait);
 		wait_for_free(seq, ms);
 	}
 	atomic_fetch_sub(&kmb_mm.nr_waiters, 1);
@@ -618,7 +646,7 @@ static noinline struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int orde
 	int rounds = 0;
 
 	if (alloc_flags & ALLOC_KSWAPD)
-		atomic_fetch_add_explicit(&kmb_mm.kswapd_wake, 1, memory_order_relaxed);
+		count_vm_event_atomic(kmb_mm.kswapd_wake);
 	page = get_page_from_freelist(gfp, order, alloc_flags, ac);
 	if (page)
 		goto got;
@@ -630,7 +658,7 @@ static noinline struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int orde
 		goto nopage;
 	}
 	for (;;) {
-		atomic_fetch_add_explicit(&kmb_mm.allocstall, 1, memory_order_relaxed);
+		count_vm_event_atomic(kmb_mm.allocstall);
 		shrink_slab(gfp, ac->nid);
 		drain_all_pages(NULL);
 		page = get_page_from_freelist(gfp, order, alloc_flags, ac);
@@ -647,13 +675,13 @@ static noinline struct page *__alloc_pages_slowpath(gfp_t gfp, unsigned int orde
 			goto got;
 	}
 nopage:
-	atomic_fetch_add_explicit(&kmb_mm.alloc_fail, 1, memory_order_relaxed);
+	count_vm_event_atomic(kmb_mm.alloc_fail);
 	if (!(gfp & __GFP_NOWARN))
 		warn_alloc(gfp, order, ac->nid, NULL);
 	return NULL;
 got:
 	if (zone_page_state(page_zone(page)) < page_zone(page)->_watermark[WMARK_MIN])
-		atomic_fetch_add_explicit(&kmb_mm.alloc_reserve, 1, memory_order_relaxed);
+		count_vm_event_atomic(kmb_mm.alloc_reserve);
 	return page;
 }
 
@@ -670,7 +698,7 @@ static cold noinline struct page *alloc_pages_invalid(int nid, gfp_t gfp, unsign
 		warn_alloc(gfp, order, nid, !kmb_mm.booted ? "page allocator not initialised "
 			   "(kmb_mm_init)" : "no such node");
 	}
-	atomic_fetch_add_explicit(&kmb_mm.alloc_fail, 1, memory_order_relaxed);
+	count_vm_event_atomic(kmb_mm.alloc_fail);
 	return NULL;
 }
 
@@ -774,7 +802,7 @@ static noinline void free_one_page(struct zone *zone, struct page *page, unsigne
 	spin_lock(&zone->lock);
 	__free_one_page(page, page_to_pfn(page), zone, order);
 	zone_add_free(zone, 1L << order);
-	zone->pgfree++;
+	count_vm_events(zone->pgfree, 1);
 	waiters = atomic_load_explicit(&kmb_mm.nr_waiters, memory_order_relaxed);
 	spin_unlock(&zone->lock);
 	wake_if_waiters(waiters);
@@ -836,9 +864,8 @@ static always_inline void free_frame(struct page *page, unsigned int order, cons
 		bad_page(page, NULL, order, caller);	/* page_debug.c names the state */
 		return;
 	}
-#if KMB_DEBUG
-	check_tail_frames(page, order, caller);
-#endif
+	if (!check_tail_frames(page, order, caller))
+		return;		/* refused, as the other misuse above */
 	if (!put_page_testzero(page, order, caller))
 		return;
 	page->caller = (uintptr_t)caller;
@@ -1039,6 +1066,8 @@ int page_alloc_setup(const struct kmb_mm_config *cfg, char *why, size_t whylen)
 	memset(&kmb_mm, 0, sizeof(kmb_mm));
 	if (cfg)
 		kmb_mm.cfg = *cfg;
+	kmb_misuse_set_policy(kmb_mm.cfg.debug);	/* every layer's (base/debug.c) */
+	kmb_misuse_reset(KMB_LAYER_PAGE);
 	pthread_mutex_init(&kmb_mm.wait_lock, NULL);
 	{
 		pthread_condattr_t ca;
@@ -1066,6 +1095,8 @@ void mem_init(void)
 	memblock_free_all();
 	for_each_zone(z) {
 		present += z->present_pages;
+	kmb_misuse_set_policy(kmb_mm.cfg.debug);	/* every layer's (base/debug.c) */
+	kmb_misuse_reset(KMB_LAYER_PAGE);
 		managed += z->managed_pages;
 	}
 	kmb_mm.reserved_pages = present - managed;
@@ -1080,7 +1111,7 @@ void mem_init(void)
 		kmb_mm.pcp_mode = kmb_mm.cfg.pcp_mode = KMB_PERCPU_NONE;
 		kmb_mm.cfg.pcp = -1;
 	}
-	kmb_mm.strict_refcount = KMB_DEBUG || kmb_mm.cfg.debug != 0;
+	kmb_mm.strict_refcount = KMB_DEBUG >= 1 || kmb_mm.cfg.debug != 0;
 	kmb_mm.booted = true;
 	kmb_mm.online_nodes = (unsigned int)kmb_mm.nr_nodes;
 }
@@ -1113,7 +1144,7 @@ static int pcp_stats(struct zone *zone, struct per_cpu_pages *pcp, int who, void
 
 	(void)zone, (void)who;
 	st->pcp_pages += pcp_pages(pcp);
-	for (unsigned int o = 0; o < NR_PCP_LISTS; o++) {
+	for (unsigned int o = 0; KMB_STAT >= 1 && o < NR_PCP_LISTS; o++) {
 		st->pgfree += (unsigned long)pcp->pgfree[o];
 		st->pgalloc[o] += (unsigned long)pcp_pgalloc(pcp, o);
 	}
@@ -1143,6 +1174,6 @@ void kmb_mm_get_stats(struct kmb_mm_stats *st)
 	st->allocstall = atomic_load(&kmb_mm.allocstall);
 	st->reclaim_wait = atomic_load(&kmb_mm.reclaim_wait);
 	st->shrinker_freed = atomic_load(&kmb_mm.shrinker_freed);
-	st->bad_page = atomic_load(&kmb_mm.bad_page);
+	st->bad_page = kmb_misuse_count(KMB_LAYER_PAGE);
 	st->warn_suppressed = atomic_load(&kmb_mm.warn_suppressed);
 }

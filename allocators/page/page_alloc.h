@@ -181,7 +181,7 @@ struct kmb_mm {
 
 	/* Slow-path and error counters (struct kmb_mm_stats). */
 	atomic_ulong alloc_fail, alloc_reserve, kswapd_wake, allocstall, reclaim_wait,
-		shrinker_freed, bad_page, warn_suppressed;
+		shrinker_freed, warn_suppressed;
 };
 extern struct kmb_mm kmb_mm;
 
@@ -313,6 +313,14 @@ unsigned long shrink_slab(gfp_t gfp, int nid);	/* objects freed */
 void wait_for_free(unsigned long seq, unsigned int ms);
 void wake_free_waiters(void);
 
+/*
+ * vm events (include/linux/vmstat.h count_vm_events(), CONFIG_VM_EVENT_COUNTERS): counted at
+ * KMB_STAT >= 1 (base/config.h), compiled out below, kmb_mm_get_stats then reads 0 for them
+ * and kmb_stat_level() says so.  @counter is the lvalue counted (a zone's, a per-CPU list's).
+ */
+#define count_vm_events(counter, n)	KMB_STAT_ADD(1, counter, n)
+#define count_vm_event_atomic(counter)	KMB_STAT_ATOMIC_ADD(1, counter, 1)
+
 /* --- page_debug.c --- */
 /* bad_page - report misuse of @page (mm/page_alloc.c bad_page()); stops the process or
  * withdraws the frame according to the misuse policy. */
@@ -322,9 +330,6 @@ cold noinline void bad_page(struct page *page, const char *reason, unsigned int 
 cold noinline void bad_address(const void *addr, const char *reason, const void *caller);
 /* warn_alloc - the rate-limited allocation-failure report (mm/page_alloc.c warn_alloc()). */
 cold noinline void warn_alloc(gfp_t gfp, unsigned int order, int nid, const char *why);
-/* The misuse policy of kmb_mm_config.debug: stop (abort) after a report, or go on.  The page
- * and mapping layers follow it; the slab layer reports and goes on. */
-bool kmb_mm_debug_stops(void);
 
 /* --- vmstat.c --- */
 struct contig_page_info {

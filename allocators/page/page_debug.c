@@ -3,9 +3,10 @@
  * check of the page allocator.  Nothing here is on a fast path.
  *
  * Reports go to stderr, one "kmbench: " prefixed line each, in the shape of the kernel's
- * bad_page() / dump_page() and warn_alloc() / show_free_areas() output.  After a misuse report
- * the process stops (abort) when the misuse policy says so (kmb_mm_config.debug; by default in
- * debug builds); otherwise the offending free is refused and counted, and the run goes on.
+ * bad_page() / dump_page() and warn_alloc() / show_free_areas() output.  A misuse report ends in
+ * base's kmb_misuse_end(), the policy of every layer: the process stops (abort) when
+ * kmb_mm_config.debug says so (by default in debug builds); otherwise the offending free is
+ * refused and counted (kmb_mm_stats.bad_page), and the run goes on.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -151,24 +152,9 @@ static void describe_state(char *buf, size_t len, struct page *page)
 	snprintf(buf, len, "frame is in no block");
 }
 
-/* page_alloc.h: the misuse policy of kmb_mm_config.debug, which the page layer owns. */
-bool kmb_mm_debug_stops(void)
-{
-	int d = kmb_mm.cfg.debug;
-
-	return d ? d > 0 : KMB_DEBUG;
-}
-
 static void misuse_end(void)
 {
-	atomic_fetch_add_explicit(&kmb_mm.bad_page, 1, memory_order_relaxed);
-	if (kmb_mm_debug_stops()) {
-		kmb_report("stopping on misuse (debug policy; kmb_mm_config.debug = -1 reports and "
-		       "goes on)");
-		fflush(stderr);
-		abort();
-	}
-	kmb_report("the free was refused; the frame is left as it was");
+	kmb_misuse_end(KMB_LAYER_PAGE, "the free was refused; the frame is left as it was");
 }
 
 void bad_page(struct page *page, const char *reason, unsigned int order, const void *caller)

@@ -232,7 +232,8 @@ static int pcp_rseq_trylock(struct zone *zone)
 static void pcp_rseq_count_free(struct zone *zone, unsigned int order)
 {
 #if KMB_HAVE_RSEQ_ASM
-	kmb_rseq_add(&zone->pcp->pgfree[order], 1);
+	if (KMB_STAT >= 1)
+		kmb_rseq_add(&zone->pcp->pgfree[order], 1);
 #else
 	(void)zone, (void)order;
 #endif
@@ -469,7 +470,7 @@ bool free_pcp_slow(struct zone *zone, struct page *page, unsigned int order, int
 			return false;
 		spin_lock(&pcp_thread_cache->lock);
 		pcp_push(zone, pcp, page, order);
-		pcp->pgfree[order]++;
+		count_vm_events(pcp->pgfree[order], 1);
 		spin_unlock(&pcp_thread_cache->lock);
 		return true;
 	default:

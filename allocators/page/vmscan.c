@@ -92,7 +92,7 @@ unsigned long shrink_slab(gfp_t gfp, int nid)
 	}
 	pthread_mutex_unlock(&kmb_mm.shrinker_lock);
 	in_reclaim = false;
-	atomic_fetch_add_explicit(&kmb_mm.shrinker_freed, freed, memory_order_relaxed);
+	KMB_STAT_ATOMIC_ADD(1, kmb_mm.shrinker_freed, freed);	/* count_vm_events(SLABS_SCANNED) */
 	return freed;
 }
 

@@ -224,9 +224,12 @@ void free_percpu(void __percpu *p)
 	pthread_mutex_lock(&alloc_lock);
 	if (g < first_dynamic || g >= NR_GRANULES || !alloc_len[g]) {
 		pthread_mutex_unlock(&alloc_lock);
-		fprintf(stderr, "kmbench: free_percpu: %p is not a per-CPU allocation\n", p);
+		kmb_misuse_begin("free_percpu: %p is not a per-CPU allocation", p);
+		kmb_misuse_end(KMB_LAYER_PERCPU, "the free was refused");
 		return;
 	}
+	kmb_assert(g + alloc_len[g] <= NR_GRANULES && granule_used(g) &&
+		   granule_used(g + alloc_len[g] - 1));
 	for (size_t i = 0; i < alloc_len[g]; i++)
 		used_map[(g + i) / 64] &= ~(1ULL << ((g + i) % 64));
 	alloc_len[g] = 0;

@@ -103,7 +103,7 @@ struct slub_percpu_sheaves {
 	struct kmb_pcpu_guard guard;
 	struct slab_sheaf *main;	/* never NULL: &bootstrap_sheaf before the first refill */
 	struct slab_sheaf *spare;	/* empty or full, or NULL */
-	unsigned long alloc_slow, free_slow;	/* slow paths taken (under the guard) */
+	unsigned long alloc_slow, free_slow;	/* slow paths taken (under the guard); slub_stat */
 };
 
 /* A node's reserve of sheaves (struct node_barn). */
@@ -164,8 +164,11 @@ struct kmem_cache {
 extern pthread_mutex_t slab_mutex;	/* slab_caches, cache creation and destruction */
 extern struct list_head slab_caches;
 extern slab_flags_t slub_debug;		/* kmb_slab_set_debug() */
-extern atomic_ulong slab_stat_alloc, slab_stat_free;	/* slabs taken, given back */
-extern atomic_ulong slab_stat_errors;		/* reports, every cache */
+extern atomic_ulong slab_stat_alloc, slab_stat_free;	/* slabs taken, given back: always
+							 * kept, the shrinker counts with them */
+/* stat() of mm/slub.c (CONFIG_SLUB_STATS): the detail counters, counted at KMB_STAT >= 2
+ * (base/config.h) and compiled out below. */
+#define slub_stat(counter)	KMB_STAT_ADD(2, counter, 1)
 /* Pages in slabs: [0] unreclaimable, [1] SLAB_RECLAIM_ACCOUNT caches (meminfo's SUnreclaim and
  * SReclaimable). */
 extern atomic_long slab_pages[2];

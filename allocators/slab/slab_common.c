@@ -434,7 +434,7 @@ void kmb_slab_get_stats(struct kmb_slab_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->slabs_alloc = atomic_load(&slab_stat_alloc);
 	st->slabs_free = atomic_load(&slab_stat_free);
-	st->errors = atomic_load(&slab_stat_errors);
+	st->errors = kmb_misuse_count(KMB_LAYER_SLAB);
 	st->reclaimable_pages = (unsigned long)atomic_load(&slab_pages[1]);
 	st->unreclaimable_pages = (unsigned long)atomic_load(&slab_pages[0]);
 	pthread_mutex_lock(&slab_mutex);

@@ -5,7 +5,8 @@
  *
  * As in SLUB, a problem is reported, counted, repaired where it can be (the red zone or poison
  * rewritten: "FIX ..."), and the run goes on; a free that would corrupt the cache (double free,
- * wrong cache, not an object) is refused.  Tests count the reports, as the kernel's slub_kunit
+ * wrong cache, not an object) is refused.  Every report ends in base's kmb_misuse_end(), the
+ * policy of every layer: by default the slab layer goes on; kmb_mm_config.debug = 1 stops.  Tests count the reports, as the kernel's slub_kunit
  * does.  Reports look like:
  *
  *   kmbench: =============================================================================
@@ -96,7 +97,7 @@ void slab_err(struct kmem_cache *s, struct slab *slab, const void *obj, const ch
 		print_tracking(s, (void *)obj);
 	if (s)
 		atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&slab_stat_errors, 1, memory_order_relaxed);
+	kmb_misuse_end(KMB_LAYER_SLAB, NULL);
 }
 
 /* --- object layout --- */
@@ -160,7 +161,7 @@ static bool check_bytes(struct kmem_cache *s, struct slab *slab, void *obj, cons
 	    value);
 	memset(fault, value, (size_t)(end - fault));
 	atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&slab_stat_errors, 1, memory_order_relaxed);
+	kmb_misuse_end(KMB_LAYER_SLAB, NULL);
 	return false;
 }
 

@@ -31,6 +31,9 @@
  *
  * Invariants: see slab.h for the states and locks.  A slab's free objects are exactly those on
  * its freelist; inuse + free = objects; an object in a sheaf counts as in use in its slab.
+ * Asserted (base/config.h): inuse's bounds and a sheaf's size at KMB_DEBUG >= 1; the whole
+ * freelist (slab_is_valid()) when a slab is made or given back at 2, and on every move of
+ * objects between a slab and a sheaf at 3.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,7 +46,7 @@
 pthread_mutex_t slab_mutex = PTHREAD_MUTEX_INITIALIZER;
 struct list_head slab_caches = { &slab_caches, &slab_caches };
 slab_flags_t slub_debug;
-atomic_ulong slab_stat_alloc, slab_stat_free, slab_stat_errors;
+atomic_ulong slab_stat_alloc, slab_stat_free;
 atomic_long slab_pages[2];
 
 #define MAX_OBJS_PER_SLAB	32767
@@ -227,6 +230,7 @@ static void barn_put_empty(struct node_barn *barn, struct slab_sheaf *sh)
 {
 	if (!sheaf_real(sh))
 		return;
+	kmb_assert(!sh->size);
 	spin_lock(&barn->lock);
 	if (barn->nr_empty < MAX_EMPTY_SHEAVES) {
 		list_add(sheaf_link(sh), &barn->sheaves_empty);
@@ -242,6 +246,7 @@ static bool barn_put_full(struct node_barn *barn, struct slab_sheaf *sh)
 {
 	bool kept = false;
 
+	kmb_assert(sheaf_real(sh) && sh->size <= sh->capacity);
 	spin_lock(&barn->lock);
 	if (barn->nr_full < MAX_FULL_SHEAVES) {
 		list_add(sheaf_link(sh), &barn->sheaves_full);
@@ -421,6 +426,22 @@ static inline struct kmem_cache_node *get_node(struct kmem_cache *s, int node)
 	return &s->node[node];
 }
 
+/* slab_is_valid - the validator of a slab's accounting: its freelist holds exactly
+ * objects - inuse objects, each the start of an object of the slab.  Node lock held (or the
+ * slab on no list).  O(objects): in kmb_assert_internal and kmb_expensive_assert only. */
+static bool slab_is_valid(const struct kmem_cache *s, struct slab *slab)
+{
+	unsigned int nfree = 0;
+
+	if (slab->slab_cache != s || slab->inuse > slab->objects)
+		return false;
+	for (void *p = slab->freelist; p; p = get_freepointer(s, p))
+		if (++nfree > (unsigned int)(slab->objects - slab->inuse) ||
+		    !slab_object_start(s, slab, p))
+			return false;
+	return nfree == (unsigned int)(slab->objects - slab->inuse);
+}
+
 /* new_slab (allocate_slab + shuffle-free setup): frames, metadata, objects chained, ctors. */
 static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 {
@@ -467,8 +488,9 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 		prev = p;
 	}
 	set_freepointer(s, prev, NULL);
+	kmb_assert_internal(slab_is_valid(s, slab));
 	if (s->ctor)
-		atomic_fetch_add_explicit(&s->ctor_calls, s->objects, memory_order_relaxed);
+		KMB_STAT_ATOMIC_ADD(1, s->ctor_calls, s->objects);
 	atomic_fetch_add_explicit(&slab_stat_alloc, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&slab_pages[!!(s->flags & SLAB_RECLAIM_ACCOUNT)],
 				  1L << s->order, memory_order_relaxed);
@@ -485,6 +507,8 @@ static void discard_slab(struct kmem_cache *s, struct slab *slab)
 	struct page *page = slab_page(slab);
 	struct kmem_cache_node *n = get_node(s, slab->node);
 
+	kmb_assert(slab->inuse == 0);
+	kmb_assert_internal(slab_is_valid(s, slab));
 	spin_lock(&n->list_lock);
 	n->nr_slabs--;
 	n->total_objects -= s->objects;
@@ -535,6 +559,8 @@ static unsigned int take_objects(struct kmem_cache *s, struct kmem_cache_node *n
 		out[got++] = obj;
 	}
 	slab->inuse = (uint16_t)(slab->inuse + got);
+	kmb_assert(slab->inuse <= slab->objects);
+	kmb_expensive_assert(slab_is_valid(s, slab));
 	if (listed && !slab->freelist)
 		remove_partial(n, slab);		/* full: on no list */
 	else if (!listed && slab->freelist)
@@ -587,9 +613,11 @@ static bool put_object_locked(struct kmem_cache *s, struct kmem_cache_node *n, s
 
 	if (unlikely(obj == slab->freelist))	/* the hardened freelist's naive check */
 		return false;
+	kmb_assert(slab->inuse > 0);
 	set_freepointer(s, obj, slab->freelist);
 	slab->freelist = obj;
 	slab->inuse--;
+	kmb_expensive_assert(slab_is_valid(s, slab));
 	if (was_full) {
 		if (s->flags & SLAB_DEBUG_FLAGS)
 			list_del(&slab->slab_list);	/* off the full list */
@@ -780,7 +808,7 @@ static noinline void *sheaves_alloc_slow(struct kmem_cache *s, gfp_t gfp)
 	pcs = pcs_lock(s, &cpu);
 	if (!pcs)
 		return slab_alloc_one(s, gfp, NUMA_NO_NODE);
-	pcs->alloc_slow++;
+	slub_stat(pcs->alloc_slow);
 	if (pcs->main->size)			/* refilled meanwhile */
 		goto pop;
 	if (pcs->spare && pcs->spare->size) {
@@ -844,7 +872,7 @@ static noinline void sheaves_free_slow(struct kmem_cache *s, struct slab *slab, 
 		slab_free_one(s, slab, obj);
 		return;
 	}
-	pcs->free_slow++;
+	slub_stat(pcs->free_slow);
 	main = pcs->main;
 	if (main->size < main->capacity)	/* emptied meanwhile */
 		goto push;

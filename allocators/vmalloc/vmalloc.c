@@ -54,44 +54,25 @@ struct kmb_vm_layout kmb_vm_layout;
 
 /* --- reports --- */
 
-void vmap_misuse_begin(const char *fmt, ...)
-{
-	char line[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	kmb_report("BUG: %s", line);
-}
-
 static void misuse_caller(const void *caller)
 {
 	char who[256];
 
 	kmb_describe_caller(who, sizeof(who), caller);
 	kmb_report("caller: %s", who);
-	atomic_fetch_add_explicit(&vmw.misuse, 1, memory_order_relaxed);
 }
 
+/* The report's end, under the policy of every layer (base/debug.c). */
 void vmap_misuse_end(const void *caller)
 {
 	misuse_caller(caller);
-	if (kmb_mm_debug_stops()) {
-		kmb_report("stopping on misuse (debug policy; kmb_mm_config.debug = -1 reports and "
-			   "goes on)");
-		fflush(stderr);
-		abort();
-	}
-	kmb_report("the call was refused; nothing was changed");
+	kmb_misuse_end(KMB_LAYER_VMALLOC, "the call was refused; nothing was changed");
 }
 
 void vmap_misuse_fatal(const void *caller)
 {
 	misuse_caller(caller);
-	kmb_report("stopping: the call cannot be refused");
-	fflush(stderr);
-	abort();
+	kmb_misuse_fatal(KMB_LAYER_VMALLOC, "the call cannot be refused");
 }
 
 /* vmalloc's failure reports (warn_alloc(gfp, NULL, "vmalloc error: ...") in the kernel). */
@@ -755,7 +736,7 @@ void kmb_vmalloc_get_stats(struct kmb_vmalloc_stats *st)
 	st->map_calls = atomic_load_explicit(&vmw.map_calls, memory_order_relaxed);
 	st->unmap_calls = atomic_load_explicit(&vmw.unmap_calls, memory_order_relaxed);
 	st->alloc_fail = atomic_load_explicit(&vmw.alloc_fail, memory_order_relaxed);
-	st->misuse = atomic_load_explicit(&vmw.misuse, memory_order_relaxed);
+	st->misuse = kmb_misuse_count(KMB_LAYER_VMALLOC);
 	kmap_get_stats(st);
 }
 
@@ -875,7 +856,7 @@ int vmalloc_setup(char *why, size_t whylen)
 	atomic_store(&vmw.map_calls, 0);
 	atomic_store(&vmw.unmap_calls, 0);
 	atomic_store(&vmw.alloc_fail, 0);
-	atomic_store(&vmw.misuse, 0);
+	kmb_misuse_reset(KMB_LAYER_VMALLOC);
 	vmap_area_init(VMALLOC_START, VMALLOC_END);
 	r = iomem_setup(why, whylen);
 	if (!r)

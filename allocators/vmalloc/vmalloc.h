@@ -64,7 +64,7 @@ struct vmap_state {
 
 	/* Event counters. */
 	atomic_ulong map_calls cacheline_aligned;
-	atomic_ulong unmap_calls, alloc_fail, misuse;
+	atomic_ulong unmap_calls, alloc_fail;
 
 	/* ioremap.c: the device. */
 	int iomem_fd;
@@ -122,12 +122,13 @@ void vm_area_release(struct vm_area *area);
 /* iounmap's part: unlink, unmap and release the ioremap area at @addr, or report misuse. */
 void vmap_iounmap(const void *addr, const void *caller);
 /*
- * Misuse reports, in the shape of the page allocator's: vmap_misuse_begin() writes the
- * "BUG: ..." line, the caller adds lines of its own with kmb_report(), and vmap_misuse_end()
- * names the caller and applies the policy (stop, or go on with the call refused);
- * vmap_misuse_fatal() always stops (a call that cannot be refused).  Counted in misuse.
+ * Misuse reports, in the shape of the page allocator's: vmap_misuse_begin() (base's
+ * kmb_misuse_begin) writes the "BUG: ..." line, the caller adds lines of its own with
+ * kmb_report(), and vmap_misuse_end() names the caller and applies the policy of every layer
+ * (base/debug.c: stop, or go on with the call refused); vmap_misuse_fatal() always stops (a
+ * call that cannot be refused).  Counted as KMB_LAYER_VMALLOC's misuse.
  */
-cold noinline void vmap_misuse_begin(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define vmap_misuse_begin kmb_misuse_begin
 cold noinline void vmap_misuse_end(const void *caller);
 cold noinline __attribute__((noreturn)) void vmap_misuse_fatal(const void *caller);
 /* "symbol+0xoff/0xsize", as the kernel's %pS. */

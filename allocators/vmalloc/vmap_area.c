@@ -24,6 +24,10 @@
  * Locks: free_lock covers the free tree and the spare nodes, busy_lock the busy tree; they are
  * never held together, and neither across an allocation: a node the free tree may need is
  * taken from the spares or allocated before the lock (the kernel's ne_fit_preload_node).
+ *
+ * Assertions (base/config.h): a range taken or given back lies in the window, page-aligned,
+ * at KMB_DEBUG >= 1; at 3 the tree changed is checked whole (tree_is_valid()) before its lock
+ * is dropped.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -267,6 +271,14 @@ void vmap_area_teardown(void)
 	vmw.busy_root = NULL;
 }
 
+static bool tree_is_valid(const struct vmap_area *root, const char *tree);
+
+static inline bool range_in_window(unsigned long start, unsigned long end)
+{
+	return start < end && !(start & ~PAGE_MASK) && !(end & ~PAGE_MASK) &&
+	       start >= VMALLOC_START && end <= VMALLOC_END;
+}
+
 unsigned long alloc_vmap_area(unsigned long size, unsigned long align)
 {
 	unsigned long len = size, addr, end;
@@ -315,6 +327,8 @@ unsigned long alloc_vmap_area(unsigned long size, unsigned long align)
 	}
 	if (node)
 		node = spare_put(node);
+	kmb_assert(range_in_window(addr, end));
+	kmb_expensive_assert(tree_is_valid(vmw.free_root, "free"));
 	spin_unlock(&vmw.free_lock);
 	free(drop);
 	free(node);
@@ -326,6 +340,7 @@ void free_vmap_area(unsigned long start, unsigned long size)
 	unsigned long end = start + size;
 	struct vmap_area *prev, *next, *node = NULL, *drop = NULL;
 
+	kmb_assert(range_in_window(start, end));
 	for (;;) {
 		spin_lock(&vmw.free_lock);
 		next = tree_find(vmw.free_root, end);
@@ -361,6 +376,7 @@ void free_vmap_area(unsigned long start, unsigned long size)
 	}
 	if (node)
 		node = spare_put(node);
+	kmb_expensive_assert(tree_is_valid(vmw.free_root, "free"));
 	spin_unlock(&vmw.free_lock);
 	free(drop);
 	free(node);
@@ -393,7 +409,9 @@ void vmap_free_info(unsigned long *largest, unsigned long *bytes, unsigned long 
 
 void insert_vmap_area(struct vmap_area *va)
 {
+	kmb_assert(range_in_window(va->va_start, va->va_end));
 	vmw.busy_root = tree_insert(vmw.busy_root, va);
+	kmb_expensive_assert(tree_is_valid(vmw.busy_root, "busy"));
 }
 
 struct vmap_area *unlink_vmap_area(unsigned long addr)
@@ -402,6 +420,7 @@ struct vmap_area *unlink_vmap_area(unsigned long addr)
 
 	if (va)
 		vmw.busy_root = tree_remove(vmw.busy_root, addr);
+	kmb_expensive_assert(tree_is_valid(vmw.busy_root, "busy"));
 	return va;
 }
 
@@ -499,6 +518,21 @@ static int check_tree(const struct vmap_area *va, const char *tree, unsigned lon
 	CHECK(va->subtree_max_size == m, "%s tree: node %#lx says its subtree's largest range is "
 	      "%lu bytes, it is %lu", tree, va->va_start, va->subtree_max_size, m);
 	return check_tree(va->right, tree, lo, l, why, whylen);
+}
+
+/* tree_is_valid - the validator of one tree, its lock held: check_tree's shape, heights,
+ * maxima and order (what is wrong reported first).  O(n): in kmb_expensive_assert only. */
+static bool tree_is_valid(const struct vmap_area *root, const char *tree)
+{
+	struct range_list l = { 0 };
+	unsigned long lo = 0;
+	char why[200];
+	int r = check_tree(root, tree, &lo, &l, why, sizeof(why));
+
+	free(l.r);
+	if (r)
+		kmb_report("%s", why);
+	return !r;
 }
 
 /* Busy areas are whole: their vm_struct says the same range. */

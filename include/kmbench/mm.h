@@ -140,8 +140,9 @@ struct kmb_mm_config {
 				   * pcp_mode none), 0: on */
 	enum kmb_percpu_mode pcp_mode;	/* how the per-CPU page lists are kept (percpu.h);
 				   * KMB_PERCPU_DEFAULT: cpu-rseq where rseq works, else cpu-lock */
-	int debug;		  /* misuse: 1 stops the process (abort) after the report, -1
-				   * reports and withdraws the frame; 0: stop in debug builds */
+	int debug;		  /* misuse, in every layer: 1 stops the process (abort) after
+				   * the report, -1 reports, refuses and counts; 0: page and
+				   * vmalloc stop in debug builds, the other layers go on */
 	/* The mapping layer (kmbench/vmalloc.h, highmem.h, io.h), set up with the rest. */
 	size_t vmalloc_size;	  /* the vmalloc window VMALLOC_START..VMALLOC_END, a multiple of
 				   * 4 KiB, 1 MiB .. 64 TiB; 0: twice the model's memory (room for
@@ -418,6 +419,29 @@ struct kmb_mm_stats {
 	unsigned long warn_suppressed;	/* allocation-failure warnings rate-limited away */
 };
 KMB_API void kmb_mm_get_stats(struct kmb_mm_stats *st);
+
+/*
+ * How the library was built (allocators/base/config.h): the debug level, 0-3 (assertions),
+ * and the statistics level, 0-2.  Below 1, the vm events of kmb_mm_stats (pgalloc, pgfree,
+ * alloc_fail, alloc_reserve, kswapd_wake, allocstall, reclaim_wait, shrinker_freed) are not
+ * counted and read 0: unavailable, not zero.
+ */
+KMB_API int kmb_debug_level(void);
+KMB_API int kmb_stat_level(void);
+
+/* The layers, for the misuse counts: every layer's misuse report goes through one function
+ * and one policy (kmb_mm_config.debug) and is counted here. */
+enum kmb_layer {
+	KMB_LAYER_PERCPU,	/* free_percpu of what is no per-CPU allocation */
+	KMB_LAYER_PAGE,		/* bad_page, bad addresses (kmb_mm_stats.bad_page) */
+	KMB_LAYER_SLAB,		/* slab_err, red zone and poison reports (kmb_slab_stats.errors) */
+	KMB_LAYER_VMALLOC,	/* bad vfree, vunmap, kunmap (kmb_vmalloc_stats.misuse) */
+	KMB_LAYER_MEMPOOL,	/* no report site yet: misuse there is refused with -EINVAL */
+	KMB_NR_LAYERS
+};
+/* kmb_misuse_count - misuse reports of @layer: page and vmalloc since their setup, the
+ * others since the process started. */
+KMB_API unsigned long kmb_misuse_count(enum kmb_layer layer);
 /* The mode the per-CPU page lists run in after setup, and when it is not the one asked for,
  * why (one line, else ""). */
 KMB_API enum kmb_percpu_mode kmb_mm_pcp_mode(const char **why);
