@@ -83,7 +83,7 @@ struct kmb_backend_config {
 	/*
 	 * The run's node policy (--numa-policy).  A KMB_CAP_NODE backend applies it to every
 	 * allocation that names no node (NUMA_NO_NODE), by choosing the node argument itself
-	 * (the kernel-style backends: allocators/backends/mm_backend.h); an explicit node always
+	 * (the kernel-style backends: allocators/backends/be_mm.h); an explicit node always
 	 * wins.  Every other backend ignores it: the harness makes it each benchmark thread's
 	 * memory policy instead (set_mempolicy(2), numa/policy.h).  KMB_MPOL_DEFAULT: none.
 	 */

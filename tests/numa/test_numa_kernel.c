@@ -9,7 +9,7 @@
  *     to the node nearest to a by /sys distances (the zonelist's order);
  *   - each CPU's per-CPU unit (alloc_percpu) lies on that CPU's node;
  *   - the buddy, slab and kmalloc backends under each node policy (their node selection,
- *     allocators/backends/mm_backend.h) put their memory where the policy says, from a thread
+ *     allocators/backends/be_mm.h) put their memory where the policy says, from a thread
  *     on each node with CPUs.
  *
  * Exit 77 with fewer than two nodes with memory.

@@ -1,5 +1,5 @@
 /*
- * test_node_policy.c - the run's node policy in the kernel-style backends (mm_backend.c) and
+ * test_node_policy.c - the run's node policy in the kernel-style backends (be_mm.c) and
  * the libnuma backend, on a model of four nodes.
  *
  * The model may have nodes the machine lacks (--mm-nodes): they are not bound anywhere, but

@@ -1,5 +1,5 @@
 /*
- * kmalloc.c - backend: kmalloc/kfree (include/kmbench/slab.h).  Sizes up to 8 KiB come from
+ * be_kmalloc.c - backend: kmalloc/kfree (include/kmbench/slab.h).  Sizes up to 8 KiB come from
  * the kmalloc-<n> caches, larger ones straight from the page allocator, up to 4 MiB.  kfree
  * finds the cache from the object's page, so the size is not needed to free.
  *
@@ -8,7 +8,7 @@
  */
 #include "kmbench/backend.h"
 #include "kmbench/slab.h"
-#include "mm_backend.h"
+#include "be_mm.h"
 
 static int kmalloc_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
 {

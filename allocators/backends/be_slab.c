@@ -1,5 +1,5 @@
 /*
- * slab.c - backends: slab caches (include/kmbench/slab.h), one cache per object size, in three
+ * be_slab.c - backends: slab caches (include/kmbench/slab.h), one cache per object size, in three
  * layouts so that alignment is one flag of a run:
  *   slab           SLAB_HWCACHE_ALIGN: every object starts on an L1 line, none shares one;
  *   slab-packed    natural alignment only (8 bytes below 16, 16 from 16 up): small objects
@@ -28,7 +28,7 @@
 
 #include "kmbench/backend.h"
 #include "kmbench/slab.h"
-#include "mm_backend.h"
+#include "be_mm.h"
 
 struct size_cache {
 	size_t size;
@@ -94,7 +94,7 @@ static __attribute__((noinline)) struct kmem_cache *cache_lookup(size_t size, sl
 /* Each variant's last size per thread, tried first: a workload of one size costs two compares
  * and a tail call to the slab API.  @alloc_size is @size, or 0 under a node policy, so that
  * the allocation's fast path, which serves requests without a node, sends them all to the
- * slow path, where the policy picks the node (mm_backend.h), at no cost to a run without one. */
+ * slow path, where the policy picks the node (be_mm.h), at no cost to a run without one. */
 struct last_one {
 	size_t size;
 	size_t alloc_size;
@@ -162,7 +162,7 @@ static void *obj_cache_alloc_node(void *cache, size_t size, gfp_t gfp, int node)
 	return kmem_cache_alloc_node(cache, gfp, node);
 }
 
-/* Under a node policy, the node it picks (mm_backend.h), as for alloc. */
+/* Under a node policy, the node it picks (be_mm.h), as for alloc. */
 static void *obj_cache_alloc(void *cache, gfp_t gfp)
 {
 	if (__builtin_expect(kmb_mm_backend_mpol_on, 0))

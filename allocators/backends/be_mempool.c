@@ -1,5 +1,5 @@
 /*
- * mempool.c - backend: memory pools (include/kmbench/mempool.h), one per power-of-two size
+ * be_mempool.c - backend: memory pools (include/kmbench/mempool.h), one per power-of-two size
  * class: a slab cache "mempool-<n>" under the pool up to 8 KiB (the largest kmalloc cache), the
  * page allocator above, up to 4 MiB.  Each pool keeps MEMPOOL_BACKEND_MIN_NR elements in
  * reserve, fewer for large classes so that a reserve holds at most MEMPOOL_BACKEND_RESERVE bytes.
@@ -24,7 +24,7 @@
 
 #include "kmbench/backend.h"
 #include "kmbench/mempool.h"
-#include "mm_backend.h"
+#include "be_mm.h"
 
 #define MEMPOOL_BACKEND_MIN_NR		64
 #define MEMPOOL_BACKEND_RESERVE		(1UL << 20)

@@ -1,10 +1,10 @@
 /*
- * buddy.c - backend: the buddy page allocator (include/kmbench/mm.h) as a sized allocator.
+ * be_buddy.c - backend: the buddy page allocator (include/kmbench/mm.h) as a sized allocator.
  * A request of @size bytes takes the smallest order that holds it (get_order), so every
  * allocation is at least a page and page aligned; free uses the same order.  The node and GFP
  * flags go to alloc_pages_node() unchanged, except __GFP_HIGHMEM: a workload needs an address,
  * and a HIGHMEM frame has none.  A request without a node under a node policy takes the node
- * the policy picks (mm_backend.h).
+ * the policy picks (be_mm.h).
  *
  * buddy follows the run's per-CPU page list options (--pcp); its variants buddy-none,
  * buddy-thread, buddy-cpu-lock and buddy-cpu-rseq force one mode of the lists each, whatever
@@ -16,7 +16,7 @@
 
 #include "kmbench/backend.h"
 #include "kmbench/mm.h"
-#include "mm_backend.h"
+#include "be_mm.h"
 
 static int buddy_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
 {

@@ -1,5 +1,5 @@
 /*
- * mm_backend.h - what the kernel-style backends (buddy, slab*, kmalloc) share: bringing up the
+ * be_mm.h - what the kernel-style backends (buddy, slab*, kmalloc) share: bringing up the
  * model of physical memory from the run's configuration, reporting its state, and applying the
  * run's node policy (struct kmb_backend_config.mpol) as the kernel's callers would: through
  * the node argument of alloc_pages_node(), kmem_cache_alloc_node() and kmalloc_node().
@@ -17,8 +17,8 @@
  * The thread's node, its farthest node and its bind order are computed by thread_init
  * (kmb_mm_backend_thread_init), or on the thread's first allocation under a policy.
  */
-#ifndef KMB_MM_BACKEND_H
-#define KMB_MM_BACKEND_H
+#ifndef KMB_BE_MM_H
+#define KMB_BE_MM_H
 
 #include <stdbool.h>
 

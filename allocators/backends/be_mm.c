@@ -1,5 +1,5 @@
 /*
- * mm_backend.c - the shared part of the kernel-style backends (mm_backend.h).
+ * be_mm.c - the shared part of the kernel-style backends (be_mm.h).
  *
  * The node policy is set by init, from the main thread while no benchmark thread runs, and
  * only read afterwards.  Each thread keeps what the policy derives from its node (the farthest
@@ -13,7 +13,7 @@
 
 #include "kmbench/mm.h"
 #include "kmbench/slab.h"
-#include "mm_backend.h"
+#include "be_mm.h"
 #include "placement.h"
 #include "policy.h"
 
