@@ -63,7 +63,7 @@ struct kmb_options {
 	enum kmb_percpu_mode slab_mode;	/* --slab-percpu, --percpu: the slab sheaves' mode */
 	unsigned int slub_debug;	/* --slub-debug: SLAB_* debug flags (kmbench/slab.h); 0: none */
 	/* --mempool-fail: percentages (0..100) of the underlying allocations made to fail, one
-	 * family each, for the workloads with KMB_P_FAIL on the backends with set_fail (matrix.c) */
+	 * family each, for the workloads with KMB_P_FAIL on the backends with a reserve (matrix.c) */
 	unsigned int mempool_fail[KMB_MAX_LIST];
 	size_t nmempool_fail;
 	struct kmb_mempolicy mpol;	/* --numa-policy; KMB_MPOL_DEFAULT when not given */

@@ -3,7 +3,7 @@
  * the kmalloc-<n> caches, larger ones straight from the page allocator, up to 4 MiB.  kfree
  * finds the cache from the object's page, so the size is not needed to free.
  *
- * No object caches (cache_create and the rest stay NULL): a kmalloc user has no constructor,
+ * No object caches (.cache stays NULL): a kmalloc user has no constructor,
  * so a workload that wants constructed objects constructs each one itself, as with malloc.
  */
 #include "kmbench/backend.h"

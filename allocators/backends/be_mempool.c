@@ -10,7 +10,7 @@
  *
  * Fault injection (set_fail) applies to every pool, those created later included; a run
  * injects nothing unless its workload asks (mempool-pressure, with --mempool-fail), and the
- * workload turns it off again at its end.  reserve_stats/reserve_reset read and zero the
+ * workload turns it off again at its end.  reserve.stats/reserve.reset read and zero the
  * counters of the pool that serves a size, creating the pool if it is not there yet.
  *
  * __GFP_ZERO is honoured here, not by the pool: an element from the reserve is not zeroed (the
@@ -185,6 +185,12 @@ static const char *mempool_free_name(void)
 	return "mempool_free";
 }
 
+static const struct kmb_reserve_ops mempool_reserve = {
+	.set_fail = mempool_set_fail,
+	.stats = mempool_reserve_stats,
+	.reset = mempool_reserve_reset,
+};
+
 const struct kmb_backend_ops kmb_backend_mempool = {
 	.name = "mempool",
 	.description = "mempool_alloc/free: a reserve of 64 elements per size class over slab caches and pages",
@@ -196,7 +202,5 @@ const struct kmb_backend_ops kmb_backend_mempool = {
 	.stats = kmb_mm_backend_stats,
 	.check = kmb_mm_backend_check,
 	.free_name = mempool_free_name,
-	.set_fail = mempool_set_fail,
-	.reserve_stats = mempool_reserve_stats,
-	.reserve_reset = mempool_reserve_reset,
+	.reserve = &mempool_reserve,
 };

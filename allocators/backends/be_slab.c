@@ -243,6 +243,12 @@ static void obj_cache_destroy(void *cache)
 	{										\
 		return obj_cache_create(name, size, ctor, (flags_));			\
 	}										\
+	static const struct kmb_cache_ops ident##_cache_ops = {				\
+		.create = ident##_cache_create,						\
+		.alloc = obj_cache_alloc,						\
+		.free = obj_cache_free,							\
+		.destroy = obj_cache_destroy,						\
+	};										\
 	const struct kmb_backend_ops kmb_backend_##ident = {				\
 		.name = bname,								\
 		.description = desc,							\
@@ -256,10 +262,7 @@ static void obj_cache_destroy(void *cache)
 		.stats = kmb_mm_backend_stats,						\
 		.check = kmb_mm_backend_check,						\
 		.free_name = slab_free_name,						\
-		.cache_create = ident##_cache_create,					\
-		.cache_alloc = obj_cache_alloc,						\
-		.cache_free = obj_cache_free,						\
-		.cache_destroy = obj_cache_destroy,					\
+		.cache = &ident##_cache_ops,						\
 	}
 
 static const char *slab_free_name(void)

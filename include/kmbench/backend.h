@@ -10,8 +10,8 @@
  *   init, fini             once per process, from the main thread, before/after any thread runs;
  *   thread_init/_fini      on each benchmark thread, after it is pinned and before/after it
  *                          allocates (optional: NULL when the backend needs none);
- *   alloc, free, *_bulk    from any thread between thread_init and thread_fini; cache_*
- *                          too, with the limits given at cache_create;
+ *   alloc, free, *_bulk    from any thread between thread_init and thread_fini; the cache
+ *                          part's operations too, with the limits given at its create;
  *   stats, check           from the main thread while no benchmark thread runs.
  *
  * Error convention (STYLE.md 6): allocation returns NULL; everything else returns 0 or -errno.
@@ -51,7 +51,7 @@ struct kmb_stats_sink {
 
 /*
  * The counters of a reserve in front of an underlying allocator (mempool), since the last
- * reserve_reset; see kmb_backend_ops.reserve_stats.
+ * kmb_reserve_ops.reset; see kmb_reserve_ops.stats.
  */
 struct kmb_reserve_stats {
 	long min_nr;			/* elements the reserve keeps */
@@ -63,6 +63,49 @@ struct kmb_reserve_stats {
 	uint64_t wait_ns;		/* time slept, all sleeps together */
 	uint64_t max_wait_ns;		/* the longest time one allocation slept */
 	unsigned long injected;		/* underlying allocations failed on purpose */
+};
+
+/*
+ * Object caches with constructors (Bonwick's object caching; the kernel's
+ * kmem_cache_create/alloc/free/destroy), a part of a backend (kmb_backend_ops.cache): all four
+ * operations, and a workload that wants constructed objects from a backend without them calls
+ * the constructor itself on every allocation.  Called from benchmark threads between
+ * thread_init and thread_fini.
+ */
+struct kmb_cache_ops {
+	/*
+	 * create - a cache of @size-byte objects (alignment as alloc's) whose constructor @ctor
+	 * (may be NULL) runs on each object when the cache populates new memory (a slab), not on
+	 * every allocation.  @name is the caller's: the backend makes it unique per call (two calls
+	 * with one name get two caches).  Returns an opaque handle, NULL on failure.
+	 */
+	void *(*create)(const char *name, size_t size, void (*ctor)(void *));
+	/* alloc - a constructed object of @cache, @gfp as the backend's alloc; NULL on failure.
+	 * The object is as the constructor left it, or as the caller last freed it: a caller must
+	 * free objects in their constructed state. */
+	void *(*alloc)(void *cache, gfp_t gfp);
+	/* free - @obj, from alloc on @cache, back to it; NULL is ignored. */
+	void (*free)(void *cache, void *obj);
+	/* destroy - free @cache (NULL is ignored); every object must have been freed.  Not
+	 * concurrently with other calls on @cache.  Caches left at fini go with the backend. */
+	void (*destroy)(void *cache);
+};
+
+/*
+ * Fault injection and reserve counters, a part of a backend that keeps a reserve in front of
+ * an underlying allocator (mempool; kmb_backend_ops.reserve): all three operations.  From any
+ * thread between init and fini: allocations running meanwhile see the old or the new setting,
+ * and the counters are a snapshot.
+ */
+struct kmb_reserve_ops {
+	/* set_fail - make @permille (0..1000) of the underlying allocator's allocations fail on
+	 * purpose from now on, in every size class (the kernel's fail_page_alloc and failslab):
+	 * the reserve then serves them.  0 turns it off.  0 or -errno. */
+	int (*set_fail)(unsigned int permille);
+	/* stats - the counters of the reserve that serves @size, into @out.  0 or -errno. */
+	int (*stats)(size_t size, struct kmb_reserve_stats *out);
+	/* reset - zero those counters (not min_nr, curr_nr or the fault setting). */
+	void (*reset)(size_t size);
 };
 
 /* Per-run settings handed to init(); fields grow as layers need them. */
@@ -136,43 +179,10 @@ struct kmb_backend_ops {
 	/* Optional: the allocator's version, after a successful init. */
 	const char *(*version)(void);
 
-	/*
-	 * Optional object caches with constructors (Bonwick's object caching; the kernel's
-	 * kmem_cache_create/alloc/free/destroy): all four, or none (NULL), and a workload that
-	 * wants constructed objects from a backend without them calls the constructor itself on
-	 * every allocation.  Called from benchmark threads between thread_init and thread_fini.
-	 *
-	 * cache_create - a cache of @size-byte objects (alignment as alloc's) whose constructor
-	 * @ctor (may be NULL) runs on each object when the cache populates new memory (a slab),
-	 * not on every allocation.  @name is the caller's: the backend makes it unique per call
-	 * (two calls with one name get two caches).  Returns an opaque handle, NULL on failure.
-	 */
-	void *(*cache_create)(const char *name, size_t size, void (*ctor)(void *));
-	/* cache_alloc - a constructed object of @cache, @gfp as alloc's; NULL on failure.  The
-	 * object is as the constructor left it, or as the caller last freed it: a caller must free
-	 * objects in their constructed state. */
-	void *(*cache_alloc)(void *cache, gfp_t gfp);
-	/* cache_free - @obj, from cache_alloc on @cache, back to it; NULL is ignored. */
-	void (*cache_free)(void *cache, void *obj);
-	/* cache_destroy - free @cache (NULL is ignored); every object must have been freed.  Not
-	 * concurrently with other calls on @cache.  Caches left at fini go with the backend. */
-	void (*cache_destroy)(void *cache);
-
-	/*
-	 * Optional fault injection and reserve counters, for a backend that keeps a reserve in
-	 * front of an underlying allocator (mempool): all three, or none.  From any thread
-	 * between init and fini: allocations running meanwhile see the old or the new setting,
-	 * and the counters are a snapshot.
-	 *
-	 * set_fail - make @permille (0..1000) of the underlying allocator's allocations fail on
-	 * purpose from now on, in every size class (the kernel's fail_page_alloc and failslab):
-	 * the reserve then serves them.  0 turns it off.  0 or -errno.
-	 * reserve_stats - the counters of the reserve that serves @size, into @out.  0 or -errno.
-	 * reserve_reset - zero those counters (not min_nr, curr_nr or the fault setting).
-	 */
-	int (*set_fail)(unsigned int permille);
-	int (*reserve_stats)(size_t size, struct kmb_reserve_stats *out);
-	void (*reserve_reset)(size_t size);
+	/* Optional parts, NULL when the backend has none (below): object caches with
+	 * constructors, and a reserve with fault injection. */
+	const struct kmb_cache_ops *cache;
+	const struct kmb_reserve_ops *reserve;
 };
 
 /* The registry: every backend of allocators/backends/backends.def, in list order. */

@@ -214,14 +214,14 @@ static void test_slab_kmalloc(void **state)
 	alloc_n(64, 8, objs, nodes);
 	assert_nodes(nodes, (int[]){ 2, 2, 2, 2, 2, 2, 2, 2 }, 8);
 	free_n(64, 8, objs);
-	cache = be->cache_create("policy", 128, NULL);
+	cache = be->cache->create("policy", 128, NULL);
 	assert_non_null(cache);
-	cache_alloc = be->cache_alloc;
+	cache_alloc = be->cache->alloc;
 	objs[0] = cache_alloc(cache, GFP);
 	assert_non_null(objs[0]);
 	assert_int_equal(nid(objs[0]), 2);
-	be->cache_free(cache, objs[0]);
-	be->cache_destroy(cache);
+	be->cache->free(cache, objs[0]);
+	be->cache->destroy(cache);
 	down();
 
 	bring_up("slab-cpu-lock", KMB_MPOL_INTERLEAVE, 0xf);
