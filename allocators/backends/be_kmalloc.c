@@ -12,7 +12,8 @@
 
 static int kmalloc_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
 {
-	return kmb_mm_backend_init(cfg, true, why, whylen);
+	return kmb_mm_backend_init(cfg, true, KMB_PERCPU_DEFAULT, KMB_PERCPU_DEFAULT, why,
+				   whylen);
 }
 
 static void *kmalloc_alloc_node(void *ctx, size_t size, gfp_t gfp, int node)
@@ -55,5 +56,6 @@ const struct kmb_backend_ops kmb_backend_kmalloc = {
 	.free = kmalloc_free,
 	.stats = kmb_mm_backend_stats,
 	.check = kmb_mm_backend_check,
+	.opts = &kmb_mm_backend_opts,
 	.free_name = kmalloc_free_name,
 };

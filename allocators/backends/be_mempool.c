@@ -94,7 +94,8 @@ static inline mempool_t *pool_for(size_t size)
 
 static int mempool_backend_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
 {
-	return kmb_mm_backend_init(cfg, true, why, whylen);
+	return kmb_mm_backend_init(cfg, true, KMB_PERCPU_DEFAULT, KMB_PERCPU_DEFAULT, why,
+				   whylen);
 }
 
 static void mempool_backend_fini(void)
@@ -201,6 +202,7 @@ const struct kmb_backend_ops kmb_backend_mempool = {
 	.free = mempool_backend_free,
 	.stats = kmb_mm_backend_stats,
 	.check = kmb_mm_backend_check,
+	.opts = &kmb_mm_backend_opts,
 	.free_name = mempool_free_name,
 	.reserve = &mempool_reserve,
 };

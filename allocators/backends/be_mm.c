@@ -5,11 +5,19 @@
  * only read afterwards.  Each thread keeps what the policy derives from its node (the farthest
  * node, the bind order, its interleave position) in thread-local storage, tagged with the
  * init's generation so that a thread left from an earlier backend recomputes it.
+ *
+ * The options of these backends (kmb_mm_backend_opts: memory, per-CPU modes, slub_debug) are
+ * declared and parsed here, and recorded in the results from here: the harness knows none of
+ * them.  Parsing is pure (the state is the caller's); init parses the run's into its own.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kmbench/mm.h"
 #include "kmbench/slab.h"
@@ -139,19 +147,300 @@ void *kmb_mm_backend_alloc_policy(kmb_alloc_node_fn alloc_node, void *ctx, size_
 	return alloc_node(ctx, size, gfp, node);
 }
 
-int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab, char *why,
+/* --- the options (backend.h kmb_backend_optset): physical memory, per-CPU modes, slub_debug --- */
+
+/* The option state; all zero is every option at its default, the library's. */
+struct mm_opts {
+	int mm_nodes;			/* model NUMA nodes; 0: the machine's */
+	size_t node_mem;		/* bytes per model node; 0: KMB_MM_DEFAULT_NODE_MEM */
+	size_t lowmem;			/* where HIGHMEM starts; 0: none (all memory low) */
+	size_t dma_zone;		/* ZONE_DMA bytes; 0: KMB_MM_DEFAULT_DMA; SIZE_MAX: none */
+	int pcp;			/* per-CPU page lists: 1 on, -1 off (mode none); 0: on */
+	enum kmb_percpu_mode pcp_mode;	/* their mode; KMB_PERCPU_DEFAULT: the library's */
+	enum kmb_percpu_mode slab_mode;	/* the slab sheaves' mode */
+	unsigned int slub_debug;	/* SLAB_* debug flags of every cache (kmb_slab_parse_debug) */
+};
+
+#define OPT_ERR(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
+
+/* @v in the largest binary unit that divides it: "256M", "4G", "12K", "100". */
+static const char *size_str(char *buf, size_t len, size_t v)
+{
+	static const char unit[] = "GMK";
+
+	for (int i = 0; i < 3; i++) {
+		int shift = 30 - 10 * i;
+
+		if (v && !(v & ((1ul << shift) - 1))) {
+			snprintf(buf, len, "%zu%c", v >> shift, unit[i]);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%zu", v);
+	return buf;
+}
+
+static int parse_mm_nodes(void *st, const char *arg, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (!isdigit((unsigned char)*arg) || *end || errno)
+		return OPT_ERR("'%s' is not a node count; give 1..%d", arg, KMB_MAX_NUMNODES);
+	if (v < 1 || v > KMB_MAX_NUMNODES)
+		return OPT_ERR("%s is out of range 1..%d", arg, KMB_MAX_NUMNODES);
+	((struct mm_opts *)st)->mm_nodes = (int)v;
+	return 0;
+}
+
+/* A physical-memory size: a multiple of 4M (KMB_MM_GRAIN), at most @max; @none_ok accepts
+ * "none", stored as @none. */
+static int parse_mm_size(const char *arg, size_t max, bool none_ok, size_t none, size_t *out,
+			 char *err, size_t errlen)
+{
+	const char *or_none = none_ok ? ", or 'none'" : "";
+	char maxs[32];
+	size_t v;
+
+	if (none_ok && strcmp(arg, "none") == 0) {
+		*out = none;
+		return 0;
+	}
+	size_str(maxs, sizeof(maxs), max);
+	if (kmb_parse_bytes(arg, ULLONG_MAX, &v))
+		return OPT_ERR("'%s' is not a size; give a multiple of 4M up to %s, e.g. 64M%s", arg,
+			       maxs, or_none);
+	if (v % KMB_MM_GRAIN)
+		return OPT_ERR("%s is not a multiple of 4M; give a multiple of 4M up to %s%s", arg,
+			       maxs, or_none);
+	if (v > max)
+		return OPT_ERR("%s is above %s; give a multiple of 4M up to %s%s", arg, maxs, maxs,
+			       or_none);
+	*out = v;
+	return 0;
+}
+
+static int parse_node_mem(void *st, const char *arg, char *err, size_t errlen)
+{
+	return parse_mm_size(arg, KMB_MM_MAX_NODE_MEM, false, 0, &((struct mm_opts *)st)->node_mem,
+			     err, errlen);
+}
+
+static int parse_lowmem(void *st, const char *arg, char *err, size_t errlen)
+{
+	return parse_mm_size(arg, KMB_MAX_NUMNODES * KMB_MM_MAX_NODE_MEM, true, 0,
+			     &((struct mm_opts *)st)->lowmem, err, errlen);
+}
+
+static int parse_dma_zone(void *st, const char *arg, char *err, size_t errlen)
+{
+	return parse_mm_size(arg, KMB_MM_MAX_NODE_MEM, true, SIZE_MAX,
+			     &((struct mm_opts *)st)->dma_zone, err, errlen);
+}
+
+/* pcp: on (the library's default mode), off (= none), or a mode; none is also pcp -1. */
+static int parse_pcp(void *st, const char *arg, char *err, size_t errlen)
+{
+	struct mm_opts *mo = st;
+	enum kmb_percpu_mode mode = KMB_PERCPU_DEFAULT;
+
+	if (strcmp(arg, "off") == 0)
+		mode = KMB_PERCPU_NONE;
+	else if (strcmp(arg, "on") && kmb_percpu_mode_parse(arg, &mode))
+		return OPT_ERR("'%s' is not valid; valid: on, off, " KMB_PERCPU_MODES, arg);
+	mo->pcp_mode = mode;
+	mo->pcp = mode == KMB_PERCPU_NONE ? -1 : 1;
+	return 0;
+}
+
+/* Saved as the mode, or "on": "off" is "none". */
+static const char *show_pcp(const void *st, char *buf, size_t len)
+{
+	const struct mm_opts *mo = st;
+
+	snprintf(buf, len, "%s", mo->pcp_mode != KMB_PERCPU_DEFAULT ?
+		 kmb_percpu_mode_name(mo->pcp_mode) : "on");
+	return buf;
+}
+
+static int parse_slab_percpu(void *st, const char *arg, char *err, size_t errlen)
+{
+	if (kmb_percpu_mode_parse(arg, &((struct mm_opts *)st)->slab_mode))
+		return OPT_ERR("'%s' is not a per-CPU mode; valid: " KMB_PERCPU_MODES, arg);
+	return 0;
+}
+
+#define SLUB_DEBUG_VALID "valid: F, Z, P, U, or - for none"
+
+/* The kernel's slub_debug= letters (kmb_slab_parse_debug): F, Z, P, U in any order, or "-". */
+static int parse_slub_debug(void *st, const char *arg, char *err, size_t errlen)
+{
+	slab_flags_t flags;
+
+	if (!*arg)
+		return OPT_ERR("empty value; " SLUB_DEBUG_VALID);
+	if (kmb_slab_parse_debug(arg, &flags)) {
+		const char *c = arg;
+
+		while (*c && strchr("FZPUfzpu", *c))
+			c++;
+		return OPT_ERR("'%c' is not a slub_debug letter; " SLUB_DEBUG_VALID, *c ? *c : '?');
+	}
+	((struct mm_opts *)st)->slub_debug = flags;
+	return 0;
+}
+
+/* The debug flags as the kernel's slub_debug letters, in the order F, Z, P, U; "-": none. */
+static const char *show_slub_debug(const void *st, char *buf, size_t len)
+{
+	static const struct {
+		unsigned int flag;
+		char letter;
+	} letters[] = {
+		{ SLAB_CONSISTENCY_CHECKS, 'F' }, { SLAB_RED_ZONE, 'Z' }, { SLAB_POISON, 'P' },
+		{ SLAB_STORE_USER, 'U' },
+	};
+	unsigned int flags = ((const struct mm_opts *)st)->slub_debug;
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(letters) / sizeof(letters[0]) && n + 1 < len; i++)
+		if (flags & letters[i].flag)
+			buf[n++] = letters[i].letter;
+	if (!n && len > 1)
+		buf[n++] = '-';
+	if (len)
+		buf[n < len ? n : len - 1] = '\0';
+	return buf;
+}
+
+/*
+ * What physmem.c would otherwise fail init with, across the options once all are parsed:
+ * ZONE_DMA smaller than node 0, HIGHMEM above ZONE_DMA.  The messages name the --KEY form.
+ */
+static int check_mm(const void *st, char *err, size_t errlen)
+{
+	const struct mm_opts *o = st;
+	size_t mem = o->node_mem ? o->node_mem : KMB_MM_DEFAULT_NODE_MEM;
+	size_t dma = o->dma_zone == SIZE_MAX ? 0 : o->dma_zone ? o->dma_zone : KMB_MM_DEFAULT_DMA;
+	char a[32], b[32], c[32];
+
+	if (dma >= mem)
+		return OPT_ERR("--dma-zone: %s%s is not smaller than the node memory (--node-mem "
+			       "%s%s); give a smaller --dma-zone or 'none', or a larger --node-mem",
+			       size_str(a, sizeof(a), dma), o->dma_zone ? "" : " (the default)",
+			       size_str(b, sizeof(b), mem), o->node_mem ? "" : ", the default");
+	if (o->lowmem && o->lowmem < dma + KMB_MM_GRAIN)
+		return OPT_ERR("--lowmem: %s is not above the DMA zone (--dma-zone %s%s); give at "
+			       "least %s, or 'none'", size_str(a, sizeof(a), o->lowmem),
+			       o->dma_zone == SIZE_MAX ? "none" : size_str(b, sizeof(b), dma),
+			       o->dma_zone ? "" : ", the default",
+			       size_str(c, sizeof(c), dma + KMB_MM_GRAIN));
+	return 0;
+}
+
+/* One layer's mode: as asked ("default": not given), as this machine runs it, and why not. */
+static void context_mode(const struct kmb_context_sink *out, const char *key,
+			 enum kmb_percpu_mode want)
+{
+	char why[256];
+	enum kmb_percpu_mode eff = kmb_percpu_mode_resolve(want, why, sizeof(why));
+
+	out->begin(out->ctx, key);
+	out->text(out->ctx, "requested", kmb_percpu_mode_name(want));
+	out->text(out->ctx, "effective", kmb_percpu_mode_name(eff));
+	if (eff != want && want != KMB_PERCPU_DEFAULT)
+		out->text(out->ctx, "reason", why);
+	out->end(out->ctx);
+}
+
+/*
+ * The results' record (results/README.md): options.slub_debug, options.mm (the memory options
+ * as given, not the library's effective values: 0, "none" or "default" where one was left at
+ * its default) and options.percpu.pcp and .slab.
+ */
+static void context_mm(const void *st, const char *section, const struct kmb_context_sink *out)
+{
+	const struct mm_opts *o = st;
+	char letters[8];
+
+	if (section && strcmp(section, "percpu") == 0) {
+		context_mode(out, "pcp", o->pcp_mode);
+		context_mode(out, "slab", o->slab_mode);
+		return;
+	}
+	if (section)
+		return;
+	out->text(out->ctx, "slub_debug", show_slub_debug(st, letters, sizeof(letters)));
+	out->begin(out->ctx, "mm");
+	out->num(out->ctx, "nodes", o->mm_nodes);
+	out->num(out->ctx, "node_mem", (long long)o->node_mem);
+	if (o->lowmem)
+		out->num(out->ctx, "lowmem", (long long)o->lowmem);
+	else
+		out->text(out->ctx, "lowmem", "none");
+	if (o->dma_zone && o->dma_zone != SIZE_MAX)
+		out->num(out->ctx, "dma_zone", (long long)o->dma_zone);
+	else
+		out->text(out->ctx, "dma_zone", o->dma_zone ? "none" : "default");
+	out->text(out->ctx, "pcp", o->pcp > 0 ? "on" : o->pcp < 0 ? "off" : "default");
+	out->end(out->ctx);
+}
+
+static const struct kmb_backend_opt mm_opt[] = {
+	{ "mm-nodes", "N", "model NUMA nodes of the page allocator, 1..64 (default: the "
+	  "machine's)", parse_mm_nodes, NULL },
+	{ "node-mem", "SIZE", "memory per model node, a multiple of 4M (default 256M)",
+	  parse_node_mem, NULL },
+	{ "lowmem", "SIZE|none", "physical address where HIGHMEM starts, a multiple of 4M "
+	  "(default none: all memory low)", parse_lowmem, NULL },
+	{ "dma-zone", "SIZE|none", "ZONE_DMA at the start of node 0, a multiple of 4M (default "
+	  "16M)", parse_dma_zone, NULL },
+	{ "pcp", "on|off|MODE", "per-CPU page lists in front of the buddy allocator: on (default: "
+	  "cpu-rseq where rseq works, else cpu-lock), off (= none), or a mode: " KMB_PERCPU_MODES,
+	  parse_pcp, show_pcp },
+	{ "slab-percpu", "MODE", "per-CPU object caches of the slab caches: " KMB_PERCPU_MODES
+	  " (default: cpu-rseq where rseq works, else cpu-lock)", parse_slab_percpu, NULL },
+	{ "slub-debug", "LETTERS", "slub_debug of every slab cache (slab*, kmalloc, mempool): F "
+	  "checks, Z red zones, P poison, U store user; - none (default)", parse_slub_debug,
+	  show_slub_debug },
+};
+
+const struct kmb_backend_optset kmb_mm_backend_opts = {
+	.name = "mm",
+	.size = sizeof(struct mm_opts),
+	.opt = mm_opt,
+	.nopt = sizeof(mm_opt) / sizeof(mm_opt[0]),
+	.check = check_mm,
+	.context = context_mm,
+};
+
+int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab,
+			enum kmb_percpu_mode pcp_mode, enum kmb_percpu_mode slab_mode, char *why,
 			size_t whylen)
 {
-	struct kmb_mm_config mc = {
-		.nr_nodes = cfg->mm_nodes,
-		.node_mem = cfg->node_mem,
-		.lowmem_limit = cfg->lowmem_limit,
-		.dma_size = cfg->dma_size,
-		.pcp = cfg->pcp,
-		.pcp_mode = (enum kmb_percpu_mode)cfg->pcp_mode,
-	};
-	int r = kmb_mm_init(&mc, why, whylen);
+	struct mm_opts o;
+	struct kmb_mm_config mc;
+	int r = kmb_backend_opts_parse(&kmb_mm_backend_opts, cfg->opts, &o, why, whylen);
 
+	if (r)
+		return r;
+	if (pcp_mode != KMB_PERCPU_DEFAULT) {	/* a variant's own mode */
+		o.pcp = pcp_mode == KMB_PERCPU_NONE ? -1 : 1;
+		o.pcp_mode = pcp_mode;
+	}
+	if (slab_mode != KMB_PERCPU_DEFAULT)
+		o.slab_mode = slab_mode;
+	mc = (struct kmb_mm_config){
+		.nr_nodes = o.mm_nodes,
+		.node_mem = o.node_mem,
+		.lowmem_limit = o.lowmem,
+		.dma_size = o.dma_zone,
+		.pcp = o.pcp,
+		.pcp_mode = o.pcp_mode,
+	};
+	r = kmb_mm_init(&mc, why, whylen);
 	if (r)
 		return r;
 	kmb_mm_backend_gen++;
@@ -162,8 +451,8 @@ int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab, char *w
 	}
 	if (!slab)
 		return 0;
-	kmb_slab_set_debug(cfg->slub_debug);
-	kmb_slab_set_percpu((enum kmb_percpu_mode)cfg->slab_mode);
+	kmb_slab_set_debug(o.slub_debug);
+	kmb_slab_set_percpu(o.slab_mode);
 	r = kmem_cache_init();
 	if (r) {
 		snprintf(why, whylen, "slab: cannot create the kmalloc caches");

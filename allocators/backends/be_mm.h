@@ -23,6 +23,7 @@
 #include <stdbool.h>
 
 #include "kmbench/backend.h"
+#include "kmbench/percpu.h"
 
 /* Is a node policy in force (init got one other than KMB_MPOL_DEFAULT)?  Read first on every
  * allocation path, so a run without a policy pays one predictable branch. */
@@ -44,10 +45,17 @@ void *kmb_mm_backend_alloc_policy(kmb_alloc_node_fn alloc_node, void *ctx, size_
  * derives from it.  Always 0. */
 int kmb_mm_backend_thread_init(void);
 
-/* kmb_mm_backend_init - kmb_mm_init() with the run's memory options; @slab also brings up the
- * slab layer (kmem_cache_init).  A node policy naming a node the model lacks (--mm-nodes) fails
- * with -ENODEV.  0, or -errno with one line in why. */
-int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab, char *why,
+/* The options these backends take (KEY=VALUE; `kmbench list` shows them): mm-nodes, node-mem,
+ * lowmem, dma-zone, pcp, slab-percpu, slub-debug. */
+extern const struct kmb_backend_optset kmb_mm_backend_opts;
+
+/* kmb_mm_backend_init - kmb_mm_init() with the run's options (cfg->opts); @slab also brings up
+ * the slab layer (kmem_cache_init).  @pcp_mode and @slab_mode, where not KMB_PERCPU_DEFAULT,
+ * are a variant's own modes of the page lists and the sheaves, whatever the run's options say.
+ * A node policy naming a node the model lacks (mm-nodes) fails with -ENODEV.  0, or -errno
+ * with one line in why. */
+int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab,
+			enum kmb_percpu_mode pcp_mode, enum kmb_percpu_mode slab_mode, char *why,
 			size_t whylen);
 /* kmb_mm_backend_fini - tear down what init brought up. */
 void kmb_mm_backend_fini(void);

@@ -116,11 +116,7 @@ static inline struct kmem_cache *cache_for(size_t size, slab_flags_t flags)
 static int slab_init_mode(const struct kmb_backend_config *cfg, enum kmb_percpu_mode mode,
 			  char *why, size_t whylen)
 {
-	struct kmb_backend_config c = *cfg;
-
-	if (mode != KMB_PERCPU_DEFAULT)
-		c.slab_mode = (int)mode;
-	return kmb_mm_backend_init(&c, true, why, whylen);
+	return kmb_mm_backend_init(cfg, true, KMB_PERCPU_DEFAULT, mode, why, whylen);
 }
 
 static void slab_fini(void)
@@ -263,6 +259,7 @@ static void obj_cache_destroy(void *cache)
 		.check = kmb_mm_backend_check,						\
 		.free_name = slab_free_name,						\
 		.cache = &ident##_cache_ops,						\
+		.opts = &kmb_mm_backend_opts,						\
 	}
 
 static const char *slab_free_name(void)

@@ -19,7 +19,8 @@
 
 static int vmalloc_backend_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
 {
-	return kmb_mm_backend_init(cfg, false, why, whylen);
+	return kmb_mm_backend_init(cfg, false, KMB_PERCPU_DEFAULT, KMB_PERCPU_DEFAULT, why,
+				   whylen);
 }
 
 static void *vmalloc_backend_alloc(size_t size, gfp_t gfp, int node)
@@ -88,4 +89,5 @@ const struct kmb_backend_ops kmb_backend_vmalloc = {
 	.stats = vmalloc_backend_stats,
 	.check = vmalloc_backend_check,
 	.free_name = vmalloc_free_name,
+	.opts = &kmb_mm_backend_opts,
 };

@@ -29,6 +29,8 @@
 #define NODE_MEM	(8UL << 20)
 #define BLOCK		(4UL << 20)	/* one max-order block */
 #define GFP		(GFP_NOWAIT | __GFP_NOWARN)	/* fail fast when a node is full */
+/* The same model as the backends' options (be_mm.c): NODES nodes of NODE_MEM, no DMA zone. */
+static const char *const mm_opts[] = { "mm-nodes=4", "node-mem=8M", "dma-zone=none", NULL };
 
 static const struct kmb_backend_ops *be;
 static bool is_up;	/* be is initialised: the teardown takes it down after a failure */
@@ -37,8 +39,7 @@ static bool is_up;	/* be is initialised: the teardown takes it down after a fail
 static int up(const char *name, enum kmb_mpol_mode mode, uint64_t nodes, char *why, size_t len)
 {
 	struct kmb_backend_config cfg = {
-		.nthreads = 1, .max_size = BLOCK, .mm_nodes = NODES, .node_mem = NODE_MEM,
-		.dma_size = SIZE_MAX, .mpol = { mode, nodes },
+		.nthreads = 1, .max_size = BLOCK, .opts = mm_opts, .mpol = { mode, nodes },
 	};
 	int r;
 
