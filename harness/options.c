@@ -3,6 +3,11 @@
  *
  * Parsing order: defaults, then the preset (--preset, default "quick"), then every other
  * option as given.  A preset is a list of ordinary options, parsed by the same table.
+ *
+ * Backend options (-O KEY=VALUE, --backend-opt KEY=VALUE, --KEY VALUE) are not in the table:
+ * the backends declare them (backend.h kmb_backend_optset), each value is parsed by its
+ * backend's parser when given, and the whole set once every option is applied (check_bopts).
+ * This file knows no layer's knob.
  */
 #define _GNU_SOURCE
 #include <ctype.h>

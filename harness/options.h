@@ -2,7 +2,7 @@
  * options.h - run options: one table, one parser, presets, and the serialised form.
  *
  * Every run option of `kmbench run` is a row of the table in options.c (name, argument, help,
- * parser).  The parser is the only place that reads the command line; the same parser reads a
+ * parser), or a backend option, declared by the backends that take it (backend.h).  The parser is the only place that reads the command line; the same parser reads a
  * run directory's saved `cmdline` when a child process or `--resume` needs the options again.
  *
  * Errors: every parse error is one line naming the option, the bad value and the valid
