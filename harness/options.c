@@ -743,6 +743,32 @@ static const struct opt_def opts[] = {
 };
 #define NR_OPTS (sizeof(opts) / sizeof(opts[0]))
 
+/*
+ * A backend option whose key is the name of a run option or an alias could not be given as
+ * --KEY: the run option would take it.  Refused on every parse, so no such key ships.
+ */
+static int check_shadowed(char *err, size_t errlen)
+{
+	const struct kmb_backend_optset *sets[KMB_MAX_LIST];
+	size_t nsets = kmb_backend_optsets(sets, KMB_MAX_LIST);
+
+	for (size_t k = 0; k < nsets; k++) {
+		for (size_t j = 0; j < sets[k]->nopt; j++) {
+			const char *key = sets[k]->opt[j].key;
+			bool taken = false;
+
+			for (size_t i = 0; i < NR_OPTS; i++)
+				taken |= !strcmp(opts[i].name, key);
+			for (size_t i = 0; i < NR_ALIASES; i++)
+				taken |= !strcmp(bopt_aliases[i].flag, key);
+			if (taken)
+				return ERR("backend option '%s' (%s) has the name of a run option; "
+					   "the backend must rename it", key, sets[k]->name);
+		}
+	}
+	return 0;
+}
+
 void kmb_options_help(FILE *f)
 {
 	char lhs[48];
@@ -882,7 +908,8 @@ int kmb_options_parse(struct kmb_options *o, int argc, char **argv, char *err, s
 	r = apply_all(o, argc, argv, false, err, errlen);
 	if (r)
 		return r;
-	return check_bopts(o, err, errlen);
+	r = check_shadowed(err, errlen);
+	return r ? r : check_bopts(o, err, errlen);
 }
 
 bool kmb_options_matrix(const struct kmb_options *o)
