@@ -402,6 +402,7 @@ int kmb_run_child(const char *dir, const char *backend)
 {
 	struct child *c = calloc(1, sizeof(*c));
 	struct kmb_counter_probe probe[KMB_CTR_COUNT];
+	const char *kv[KMB_MAX_BACKEND_OPTS + 1];
 	struct kmb_backend_config cfg = { 0 };
 	struct family *fams = NULL;
 	size_t nfam = 0, max_size = 0;
@@ -441,14 +442,8 @@ int kmb_run_child(const char *dir, const char *backend)
 		max_size = c->o.sizes[i] > max_size ? c->o.sizes[i] : max_size;
 	cfg.nthreads = c->o.threads[c->o.nthreads - 1];
 	cfg.max_size = max_size;
-	cfg.mm_nodes = c->o.mm_nodes;
-	cfg.node_mem = c->o.node_mem;
-	cfg.lowmem_limit = c->o.lowmem;
-	cfg.dma_size = c->o.dma_zone;
-	cfg.pcp = c->o.pcp;
-	cfg.pcp_mode = c->o.pcp_mode;
-	cfg.slab_mode = c->o.slab_mode;
-	cfg.slub_debug = c->o.slub_debug;
+	kmb_options_backend_kv(&c->o, kv, KMB_MAX_BACKEND_OPTS + 1);
+	cfg.opts = kv;
 	cfg.mpol = c->o.mpol;
 	r = c->b->init(&cfg, why, sizeof(why));
 	if (r) {

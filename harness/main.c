@@ -1,7 +1,8 @@
 /*
  * main.c - the kmbench command line: subcommands, and `kmbench list`.
  *
- *   kmbench list                what can run here: backends, workloads, presets, counters
+ *   kmbench list                what can run here: backends, workloads, presets, backend
+ *                               options, counters
  *   kmbench run [options]       run a matrix, write results.json (harness/options.c)
  *   kmbench plan [options]      the cells, pinning and estimated time of that run (plan.c)
  *   kmbench overhead [options]  the harness's own loop cost against native C++
@@ -27,7 +28,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: kmbench <command> [options]\n\n"
 		"commands:\n"
-		"  list                     backends, workloads, presets and counters available here\n"
+		"  list                     backends, workloads, presets, backend options and\n"
+		"                           counters available here\n"
 		"  run [options]            run a matrix and write its results (options below)\n"
 		"  plan [options]           what `run` with these options would do: its cells, the\n"
 		"                           pinning of every thread, the estimated time; runs nothing\n"
@@ -67,6 +69,8 @@ int kmb_run_list(void)
 	printf("presets:\n");
 	for (size_t i = 0; i < kmb_nr_presets; i++)
 		printf("  %-14s %s\n", kmb_presets[i].name, kmb_presets[i].description);
+	printf("backend options (kmbench run -O KEY=VALUE, or --KEY VALUE):\n");
+	kmb_options_backend_help(stdout);
 	printf("pin policies:\n  " KMB_PIN_SYNTAX "\n");
 	printf("node policies (--numa-policy):\n  " KMB_MPOL_SYNTAX "\n");
 	kmb_perf_probe(probe, &exclude_kernel);

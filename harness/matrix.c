@@ -10,8 +10,8 @@
  * (every selected workload is such a workload) is not started (runner.c records why).
  *
  * A workload with KMB_P_FAIL (mempool-pressure) runs once per --mempool-fail rate, each rate a
- * family with the rate in its name, on the backends that can inject failures (set_fail: the
- * mempool backend); the other backends run it once, at no rate and without the parameter, so
+ * family with the rate in its name, on the backends that can inject failures (those with the
+ * reserve part, kmb_reserve_ops: the mempool backend); the other backends run it once, at no rate and without the parameter, so
  * their rows are not multiplied.  No other workload sees the rates.
  *
  * A workload with KMB_P_BATCH runs once per --batch value, each a family with the batch in its
@@ -94,7 +94,7 @@ const struct kmb_backend_ops *kmb_matrix_find(const char *name)
 
 unsigned int kmb_family_params(const struct kmb_backend_ops *b, const struct kmb_workload *w)
 {
-	return b->set_fail ? w->params : w->params & ~KMB_P_FAIL;
+	return b->reserve ? w->params : w->params & ~KMB_P_FAIL;
 }
 
 size_t kmb_family_fails(const struct kmb_options *o, const struct kmb_backend_ops *b,

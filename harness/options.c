@@ -3,6 +3,11 @@
  *
  * Parsing order: defaults, then the preset (--preset, default "quick"), then every other
  * option as given.  A preset is a list of ordinary options, parsed by the same table.
+ *
+ * Backend options (-O KEY=VALUE, --backend-opt KEY=VALUE, --KEY VALUE) are not in the table:
+ * the backends declare them (backend.h kmb_backend_optset), each value is parsed by its
+ * backend's parser when given, and the whole set once every option is applied (check_bopts).
+ * This file knows no layer's knob.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -13,17 +18,9 @@
 #include <string.h>
 
 #include "json.h"
-#include "kmbench/mm.h"
-#include "kmbench/slab.h"
 #include "options.h"
 #include "placement.h"
 #include "policy.h"
-
-/* The physical-memory limits and defaults of struct kmb_mm_config (kmbench/mm.h). */
-#define MM_GRAIN KMB_MM_GRAIN
-#define MM_MAX_NODE_MEM KMB_MM_MAX_NODE_MEM
-#define MM_DEFAULT_NODE_MEM KMB_MM_DEFAULT_NODE_MEM
-#define MM_DEFAULT_DMA KMB_MM_DEFAULT_DMA
 
 const struct kmb_preset kmb_presets[] = {
 	/* Issue 13: a first run that answers in under a minute on 2 cores.  The malloc
@@ -265,50 +262,9 @@ static int parse_threads(struct kmb_options *o, const char *arg, char *err, size
 	return 0;
 }
 
-/* "64", "4K", "1M", "1G": bytes, binary suffixes; 1 to @max (options.h). */
-int kmb_parse_bytes(const char *s, unsigned long long max, size_t *out)
-{
-	char *end;
-	unsigned long long v;
-	int shift = 0;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (toupper((unsigned char)*end)) {
-	case 'K': shift = 10; end++; break;
-	case 'M': shift = 20; end++; break;
-	case 'G': shift = 30; end++; break;
-	}
-	if (*end || v == 0 || v > (max >> shift))
-		return -EINVAL;
-	*out = (size_t)(v << shift);
-	return 0;
-}
-
 static int parse_size(const char *s, size_t *out)
 {
 	return kmb_parse_bytes(s, KMB_MAX_SIZE, out);
-}
-
-/* @v in the largest binary unit that divides it: "256M", "4G", "12K", "100". */
-static const char *size_str(char *buf, size_t len, size_t v)
-{
-	static const char unit[] = "GMK";
-
-	for (int i = 0; i < 3; i++) {
-		int shift = 30 - 10 * i;
-
-		if (v && !(v & ((1ul << shift) - 1))) {
-			snprintf(buf, len, "%zu%c", v >> shift, unit[i]);
-			return buf;
-		}
-	}
-	snprintf(buf, len, "%zu", v);
-	return buf;
 }
 
 static int parse_sizes(struct kmb_options *o, const char *arg, char *err, size_t errlen)
@@ -470,198 +426,223 @@ static int parse_repetitions(struct kmb_options *o, const char *arg, char *err, 
 	return 0;
 }
 
-static int parse_mm_nodes(struct kmb_options *o, const char *arg, char *err, size_t errlen)
-{
-	long v;
+/* --- backend options (backend.h kmb_backend_optset): KEY=VALUE, parsed by their backend --- */
 
-	if (parse_long(arg, 0, LONG_MAX, &v))
-		return ERR("--mm-nodes: '%s' is not a node count; give 1..%d", arg, KMB_MAX_NUMNODES);
-	if (v < 1 || v > KMB_MAX_NUMNODES)
-		return ERR("--mm-nodes: %s is out of range 1..%d", arg, KMB_MAX_NUMNODES);
-	o->mm_nodes = (int)v;
+/*
+ * The run options that set several backend options at once, each to the one value, in the
+ * order given (the first to refuse the value names the problem).  Every backend option is a
+ * run option of its own name as well (--KEY VALUE, the same as -O KEY=VALUE), so this table
+ * holds only what that rule cannot say: a new knob needs no row, and no code here.
+ */
+static const struct {
+	const char *flag, *metavar, *help;
+	const char *keys[3];		/* NULL ends */
+} bopt_aliases[] = {
+	{ "percpu", "MODE", "both layers at once: --pcp MODE --slab-percpu MODE",
+	  { "slab-percpu", "pcp", NULL } },
+};
+#define NR_ALIASES (sizeof(bopt_aliases) / sizeof(bopt_aliases[0]))
+
+/*
+ * Set backend option @key (@keylen bytes) to @value, as the option named @as on the command
+ * line (for the message).  A key that some backend declares is parsed now, by that backend, and
+ * kept as it shows it (--pcp off is kept as "none"); a key none declares is kept and refused
+ * once the backends are known (check_bopts), so the message can name theirs.
+ */
+static int set_bopt(struct kmb_options *o, const char *as, const char *key, size_t keylen,
+		    const char *value, char *err, size_t errlen)
+{
+	const struct kmb_backend_optset *set = NULL;
+	const struct kmb_backend_opt *opt = kmb_backend_opt_find(key, keylen, &set);
+	struct kmb_backend_optval *v = NULL;
+	char why[256], shown[96];
+	void *st;
+	int r = 0;
+
+	for (size_t i = 0; i < o->nbopts && !v; i++)
+		if (o->bopts[i].keylen == keylen && !strncmp(o->bopts[i].text + 2, key, keylen))
+			v = &o->bopts[i];
+	if (!v && o->nbopts == KMB_MAX_BACKEND_OPTS)
+		return ERR("%s: more than %d backend options", as, KMB_MAX_BACKEND_OPTS);
+	if (opt) {
+		st = calloc(1, set->size);
+		if (!st)
+			return ERR("%s: out of memory", as);
+		if (opt->parse(st, value, why, sizeof(why)))
+			r = ERR("%s: %s", as, why);
+		else if (opt->show)
+			value = opt->show(st, shown, sizeof(shown));
+		free(st);
+		if (r)
+			return r;
+	}
+	if (!v)
+		v = &o->bopts[o->nbopts++];
+	v->opt = opt;
+	v->keylen = keylen;
+	if ((size_t)snprintf(v->text, sizeof(v->text), "--%.*s=%s", (int)keylen, key, value) >=
+	    sizeof(v->text))
+		return ERR("%s: value too long", as);
 	return 0;
+}
+
+/* -O KEY=VALUE, --backend-opt KEY=VALUE. */
+static int parse_backend_opt(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	const char *eq = strchr(arg, '=');
+	char as[64];
+
+	if (!eq || eq == arg)
+		return ERR("--backend-opt: '%s' is not KEY=VALUE; `kmbench list` shows each backend's "
+			   "options", arg);
+	snprintf(as, sizeof(as), "--%.*s", (int)(eq - arg), arg);
+	return set_bopt(o, as, arg, (size_t)(eq - arg), eq + 1, err, errlen);
+}
+
+/* The options the chosen backends take, ", "-separated, into @buf. */
+static void chosen_keys(const struct kmb_options *o, char *buf, size_t len)
+{
+	const struct kmb_backend_optset *seen[KMB_MAX_LIST];
+	size_t nseen = 0, n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < o->nbackends; i++) {
+		const struct kmb_backend_optset *set = o->backends[i]->opts;
+		size_t k = 0;
+
+		while (k < nseen && seen[k] != set)
+			k++;
+		if (!set || k < nseen)
+			continue;
+		seen[nseen++] = set;
+		for (size_t j = 0; j < set->nopt && n < len; j++)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
+					      set->opt[j].key);
+	}
+	if (!n)
+		snprintf(buf, len, "none (no chosen backend takes options)");
+}
+
+size_t kmb_options_backend_kv(const struct kmb_options *o, const char **kv, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < o->nbopts && n + 1 < max; i++)
+		kv[n++] = o->bopts[i].text + 2;
+	kv[n] = NULL;
+	return n;
+}
+
+int kmb_options_backend_state(const struct kmb_options *o, const struct kmb_backend_optset *set,
+			      void **st, char *err, size_t errlen)
+{
+	const char *kv[KMB_MAX_BACKEND_OPTS + 1];
+	int r;
+
+	*st = calloc(1, set->size);
+	if (!*st)
+		return ERR("backend options: out of memory");
+	kmb_options_backend_kv(o, kv, KMB_MAX_BACKEND_OPTS + 1);
+	r = kmb_backend_opts_parse(set, kv, *st, err, errlen);
+	if (r) {
+		free(*st);
+		*st = NULL;
+	}
+	return r;
+}
+
+/* Where @v's option is declared: its set's place in the registry, then its own in the set. */
+static size_t bopt_rank(const struct kmb_backend_optval *v,
+			const struct kmb_backend_optset *const *sets, size_t nsets)
+{
+	for (size_t k = 0; k < nsets; k++)
+		if (v->opt >= sets[k]->opt && v->opt < sets[k]->opt + sets[k]->nopt)
+			return k * 1024 + (size_t)(v->opt - sets[k]->opt);
+	return SIZE_MAX;
 }
 
 /*
- * A physical-memory size for --@name: a multiple of 4M, at most @max.  @none_ok accepts "none",
- * stored as @none.
+ * Once every option is applied: a key no backend declares is refused, naming the keys of the
+ * chosen backends; each set of options is parsed whole, for what no option can check alone;
+ * the options are put in the order their backends declare them, for the saved options and the
+ * results.  A key only backends not chosen declare is kept: it is theirs, unused by this run.
  */
-static int parse_mm_size(const char *name, const char *arg, size_t max, bool none_ok, size_t none,
-			 size_t *out, char *err, size_t errlen)
+static int check_bopts(struct kmb_options *o, char *err, size_t errlen)
 {
-	const char *or_none = none_ok ? ", or 'none'" : "";
-	char maxs[32];
-	size_t v;
+	const struct kmb_backend_optset *sets[KMB_MAX_LIST];
+	size_t nsets = kmb_backend_optsets(sets, KMB_MAX_LIST);
+	char valid[512];
 
-	if (none_ok && strcmp(arg, "none") == 0) {
-		*out = none;
-		return 0;
+	for (size_t i = 0; i < o->nbopts; i++) {
+		if (o->bopts[i].opt)
+			continue;
+		chosen_keys(o, valid, sizeof(valid));
+		return ERR("unknown backend option '%.*s'; valid for the chosen backends: %s",
+			   (int)o->bopts[i].keylen, o->bopts[i].text + 2, valid);
 	}
-	size_str(maxs, sizeof(maxs), max);
-	if (kmb_parse_bytes(arg, ULLONG_MAX, &v))
-		return ERR("--%s: '%s' is not a size; give a multiple of 4M up to %s, e.g. 64M%s",
-			   name, arg, maxs, or_none);
-	if (v % MM_GRAIN)
-		return ERR("--%s: %s is not a multiple of 4M; give a multiple of 4M up to %s%s",
-			   name, arg, maxs, or_none);
-	if (v > max)
-		return ERR("--%s: %s is above %s; give a multiple of 4M up to %s%s", name, arg,
-			   maxs, maxs, or_none);
-	*out = v;
+	for (size_t i = 1; i < o->nbopts; i++) {	/* insertion sort: a few options */
+		struct kmb_backend_optval v = o->bopts[i];
+		size_t j = i;
+
+		for (; j > 0 && bopt_rank(&o->bopts[j - 1], sets, nsets) > bopt_rank(&v, sets, nsets);
+		     j--)
+			o->bopts[j] = o->bopts[j - 1];
+		o->bopts[j] = v;
+	}
+	for (size_t i = 0; i < nsets; i++) {
+		void *st;
+		int r = kmb_options_backend_state(o, sets[i], &st, err, errlen);
+
+		if (r)
+			return r;
+		free(st);
+	}
 	return 0;
 }
 
-static int parse_node_mem(struct kmb_options *o, const char *arg, char *err, size_t errlen)
-{
-	return parse_mm_size("node-mem", arg, MM_MAX_NODE_MEM, false, 0, &o->node_mem, err,
-			     errlen);
-}
-
-static int parse_lowmem(struct kmb_options *o, const char *arg, char *err, size_t errlen)
-{
-	return parse_mm_size("lowmem", arg, KMB_MAX_NUMNODES * MM_MAX_NODE_MEM, true, 0,
-			     &o->lowmem, err, errlen);
-}
-
-static int parse_dma_zone(struct kmb_options *o, const char *arg, char *err, size_t errlen)
-{
-	return parse_mm_size("dma-zone", arg, MM_MAX_NODE_MEM, true, SIZE_MAX, &o->dma_zone, err,
-			     errlen);
-}
-
-/* The page lists' mode; none is also "off" (kmb_mm_config.pcp -1). */
-static void set_pcp_mode(struct kmb_options *o, enum kmb_percpu_mode mode)
-{
-	o->pcp_mode = mode;
-	o->pcp = mode == KMB_PERCPU_NONE ? -1 : 1;
-}
-
-/* --pcp on (the library's default mode), off (none), or a mode. */
-static int parse_pcp(struct kmb_options *o, const char *arg, char *err, size_t errlen)
-{
-	enum kmb_percpu_mode mode;
-
-	if (strcmp(arg, "on") == 0)
-		set_pcp_mode(o, KMB_PERCPU_DEFAULT);
-	else if (strcmp(arg, "off") == 0)
-		set_pcp_mode(o, KMB_PERCPU_NONE);
-	else if (kmb_percpu_mode_parse(arg, &mode) == 0)
-		set_pcp_mode(o, mode);
-	else
-		return ERR("--pcp: '%s' is not valid; valid: on, off, " KMB_PERCPU_MODES, arg);
-	return 0;
-}
-
-static int parse_mode(const char *name, const char *arg, enum kmb_percpu_mode *mode, char *err,
-		      size_t errlen)
-{
-	if (kmb_percpu_mode_parse(arg, mode))
-		return ERR("--%s: '%s' is not a per-CPU mode; valid: " KMB_PERCPU_MODES, name, arg);
-	return 0;
-}
-
-static int parse_slab_percpu(struct kmb_options *o, const char *arg, char *err, size_t errlen)
-{
-	return parse_mode("slab-percpu", arg, &o->slab_mode, err, errlen);
-}
-
-/* --percpu: both layers at once, as --pcp MODE --slab-percpu MODE. */
-static int parse_percpu(struct kmb_options *o, const char *arg, char *err, size_t errlen)
-{
-	enum kmb_percpu_mode mode;
-	int r = parse_mode("percpu", arg, &mode, err, errlen);
-
-	if (r)
-		return r;
-	set_pcp_mode(o, mode);
-	o->slab_mode = mode;
-	return 0;
-}
-
-/* The backends that force a mode are named <layer>-<mode>: slab-cpu-rseq, buddy-cpu-rseq. */
-#define RSEQ_SUFFIX "-cpu-rseq"
+/* The per-CPU mode the <layer>-cpu-rseq backends force, and a backend option may ask for. */
+#define RSEQ_MODE "cpu-rseq"
 
 size_t kmb_options_rseq_asked(const struct kmb_options *o, const char **what, size_t max)
 {
-	size_t n = 0, sl = strlen(RSEQ_SUFFIX);
+	size_t n = 0, sl = strlen("-" RSEQ_MODE);
 
-	if (o->pcp_mode == KMB_PERCPU_CPU_RSEQ && n < max)
-		what[n++] = "--pcp=cpu-rseq";
-	if (o->slab_mode == KMB_PERCPU_CPU_RSEQ && n < max)
-		what[n++] = "--slab-percpu=cpu-rseq";
+	for (size_t i = 0; i < o->nbopts && n < max; i++) {
+		const char *value = o->bopts[i].text + 2 + o->bopts[i].keylen + 1;
+
+		if (strcmp(value, RSEQ_MODE) == 0)
+			what[n++] = o->bopts[i].text;
+	}
 	for (size_t i = 0; i < o->nbackends && n < max; i++) {
 		const char *name = o->backends[i]->name;
 		size_t nl = strlen(name);
 
-		if (nl > sl && strcmp(name + nl - sl, RSEQ_SUFFIX) == 0)
+		if (nl > sl && strcmp(name + nl - sl, "-" RSEQ_MODE) == 0)
 			what[n++] = name;
 	}
 	return n;
 }
 
-#define SLUB_DEBUG_VALID "valid: F, Z, P, U, or - for none"
-
-/* The kernel's slub_debug= letters (kmb_slab_parse_debug): F, Z, P, U in any order, or "-". */
-static int parse_slub_debug(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+/* The help lines of the backend options: each set, the backends that take it, its options. */
+void kmb_options_backend_help(FILE *f)
 {
-	slab_flags_t flags;
+	const struct kmb_backend_optset *sets[KMB_MAX_LIST];
+	size_t nsets = kmb_backend_optsets(sets, KMB_MAX_LIST);
 
-	if (!*arg)
-		return ERR("--slub-debug: empty value; " SLUB_DEBUG_VALID);
-	if (kmb_slab_parse_debug(arg, &flags)) {
-		const char *c = arg;
+	for (size_t i = 0; i < nsets; i++) {
+		fprintf(f, "  %s, taken by", sets[i]->name);
+		for (size_t b = 0, n = 0; b < kmb_nr_backends; b++)
+			if (kmb_backends[b]->opts == sets[i])
+				fprintf(f, "%s %s", n++ ? "," : "", kmb_backends[b]->name);
+		fputs(":\n", f);
+		for (size_t k = 0; k < sets[i]->nopt; k++) {
+			const struct kmb_backend_opt *opt = &sets[i]->opt[k];
+			char lhs[48];
 
-		while (*c && strchr("FZPUfzpu", *c))
-			c++;
-		return ERR("--slub-debug: '%c' is not a slub_debug letter; " SLUB_DEBUG_VALID,
-			   *c ? *c : '?');
+			snprintf(lhs, sizeof(lhs), "%s=%s", opt->key, opt->metavar);
+			fprintf(f, "    %-24s %s\n", lhs, opt->help);
+		}
 	}
-	o->slub_debug = flags;
-	return 0;
-}
-
-const char *kmb_options_slub_debug_str(char *buf, size_t len, unsigned int flags)
-{
-	static const struct {
-		unsigned int flag;
-		char letter;
-	} letters[] = {
-		{ SLAB_CONSISTENCY_CHECKS, 'F' }, { SLAB_RED_ZONE, 'Z' }, { SLAB_POISON, 'P' },
-		{ SLAB_STORE_USER, 'U' },
-	};
-	size_t n = 0;
-
-	for (size_t i = 0; i < sizeof(letters) / sizeof(letters[0]) && n + 1 < len; i++)
-		if (flags & letters[i].flag)
-			buf[n++] = letters[i].letter;
-	if (!n && len > 1)
-		buf[n++] = '-';
-	if (len)
-		buf[n < len ? n : len - 1] = '\0';
-	return buf;
-}
-
-/*
- * What physmem.c would otherwise fail the backend's init with, checked across the memory
- * options once all are applied: ZONE_DMA smaller than node 0, HIGHMEM above ZONE_DMA.
- */
-static int check_mm(const struct kmb_options *o, char *err, size_t errlen)
-{
-	size_t mem = o->node_mem ? o->node_mem : MM_DEFAULT_NODE_MEM;
-	size_t dma = o->dma_zone == SIZE_MAX ? 0 : o->dma_zone ? o->dma_zone : MM_DEFAULT_DMA;
-	char a[32], b[32], c[32];
-
-	if (dma >= mem)
-		return ERR("--dma-zone: %s%s is not smaller than the node memory (--node-mem %s%s); "
-			   "give a smaller --dma-zone or 'none', or a larger --node-mem",
-			   size_str(a, sizeof(a), dma), o->dma_zone ? "" : " (the default)",
-			   size_str(b, sizeof(b), mem), o->node_mem ? "" : ", the default");
-	if (o->lowmem && o->lowmem < dma + MM_GRAIN)
-		return ERR("--lowmem: %s is not above the DMA zone (--dma-zone %s%s); give at least "
-			   "%s, or 'none'", size_str(a, sizeof(a), o->lowmem),
-			   o->dma_zone == SIZE_MAX ? "none" : size_str(b, sizeof(b), dma),
-			   o->dma_zone ? "" : ", the default", size_str(c, sizeof(c), dma + MM_GRAIN));
-	return 0;
 }
 
 static int parse_preset(struct kmb_options *o, const char *arg, char *err, size_t errlen)
@@ -750,22 +731,8 @@ static const struct opt_def opts[] = {
 	  parse_matrix_buffer },
 	{ "min-time", "SECONDS", "minimum time of each run", parse_min_time },
 	{ "repetitions", "N", "repetitions of each run", parse_repetitions },
-	{ "mm-nodes", "N", "model NUMA nodes of the page allocator, 1..64 (default: the machine's)",
-	  parse_mm_nodes },
-	{ "node-mem", "SIZE", "memory per model node, a multiple of 4M (default 256M)",
-	  parse_node_mem },
-	{ "lowmem", "SIZE|none", "physical address where HIGHMEM starts, a multiple of 4M "
-	  "(default none: all memory low)", parse_lowmem },
-	{ "dma-zone", "SIZE|none", "ZONE_DMA at the start of node 0, a multiple of 4M (default 16M)",
-	  parse_dma_zone },
-	{ "pcp", "on|off|MODE", "per-CPU page lists in front of the buddy allocator: on (default: "
-	  "cpu-rseq where rseq works, else cpu-lock), off (= none), or a mode: " KMB_PERCPU_MODES,
-	  parse_pcp },
-	{ "slab-percpu", "MODE", "per-CPU object caches of the slab caches: " KMB_PERCPU_MODES
-	  " (default: cpu-rseq where rseq works, else cpu-lock)", parse_slab_percpu },
-	{ "percpu", "MODE", "both layers at once: --pcp MODE --slab-percpu MODE", parse_percpu },
-	{ "slub-debug", "LETTERS", "slub_debug of every slab cache (slab*, kmalloc): F checks, "
-	  "Z red zones, P poison, U store user; - none (default)", parse_slub_debug },
+	{ "backend-opt", "KEY=VALUE", "a backend option, as -O KEY=VALUE or --KEY VALUE; "
+	  "repeatable (below, and `kmbench list`)", parse_backend_opt },
 	{ "out", "DIR", "run directory (default results/runs/<run-id>)", parse_out },
 	{ "resume", "DIR", "complete an interrupted run in DIR with its saved options", parse_resume },
 	{ "run-id", "ID", "identifier of the run (default <time>-<host>-<pid>)", parse_run_id },
@@ -776,56 +743,129 @@ static const struct opt_def opts[] = {
 };
 #define NR_OPTS (sizeof(opts) / sizeof(opts[0]))
 
+/*
+ * A backend option whose key is the name of a run option or an alias could not be given as
+ * --KEY: the run option would take it.  Refused on every parse, so no such key ships.
+ */
+static int check_shadowed(char *err, size_t errlen)
+{
+	const struct kmb_backend_optset *sets[KMB_MAX_LIST];
+	size_t nsets = kmb_backend_optsets(sets, KMB_MAX_LIST);
+
+	for (size_t k = 0; k < nsets; k++) {
+		for (size_t j = 0; j < sets[k]->nopt; j++) {
+			const char *key = sets[k]->opt[j].key;
+			bool taken = false;
+
+			for (size_t i = 0; i < NR_OPTS; i++)
+				taken |= !strcmp(opts[i].name, key);
+			for (size_t i = 0; i < NR_ALIASES; i++)
+				taken |= !strcmp(bopt_aliases[i].flag, key);
+			if (taken)
+				return ERR("backend option '%s' (%s) has the name of a run option; "
+					   "the backend must rename it", key, sets[k]->name);
+		}
+	}
+	return 0;
+}
+
 void kmb_options_help(FILE *f)
 {
-	for (size_t i = 0; i < NR_OPTS; i++) {
-		char lhs[48];
+	char lhs[48];
 
+	for (size_t i = 0; i < NR_OPTS; i++) {
 		snprintf(lhs, sizeof(lhs), "--%s%s%s", opts[i].name, opts[i].metavar ? " " : "",
 			 opts[i].metavar ? opts[i].metavar : "");
 		fprintf(f, "  %-24s %s\n", lhs, opts[i].help);
 	}
+	for (size_t i = 0; i < NR_ALIASES; i++) {
+		snprintf(lhs, sizeof(lhs), "--%s %s", bopt_aliases[i].flag, bopt_aliases[i].metavar);
+		fprintf(f, "  %-24s %s\n", lhs, bopt_aliases[i].help);
+	}
+	fprintf(f, "\nbackend options (-O KEY=VALUE, --backend-opt KEY=VALUE or --KEY VALUE), each "
+		"parsed by the backends that take it:\n");
+	kmb_options_backend_help(f);
 }
 
-/* Split "--name=value" / "--name value"; *used is how many argv entries it took. */
+/*
+ * One option: "--name=value", "--name value", or "-O KEY=VALUE"; *used is how many argv entries
+ * it took.  The name is a run option of the table, an alias (bopt_aliases), or a backend
+ * option's key.  The preset pass applies --preset only; the second pass everything else.
+ */
 static int apply_one(struct kmb_options *o, int argc, char **argv, int *used, bool preset_pass,
 		     char *err, size_t errlen)
 {
-	const char *a = argv[0], *eq, *val = NULL;
-	char name[64], valid[512] = "";
-	size_t n;
+	const char *a = argv[0], *eq, *val = NULL, *metavar = NULL;
+	const struct kmb_backend_optset *set;
+	const struct kmb_backend_opt *key = NULL;
+	const struct opt_def *def = NULL;
+	size_t n, alias = NR_ALIASES;
+	char name[64], valid[1024] = "";
 
 	*used = 1;
+	if (strncmp(a, "-O", 2) == 0) {		/* -O KEY=VALUE, -OKEY=VALUE */
+		if (!a[2] && argc < 2)
+			return ERR("-O needs a value (KEY=VALUE)");
+		*used = a[2] ? 1 : 2;
+		return preset_pass ? 0 : parse_backend_opt(o, a[2] ? a + 2 : argv[1], err, errlen);
+	}
 	if (strncmp(a, "--", 2) != 0)
 		return ERR("unexpected argument '%s'; options start with --", a);
 	a += 2;
 	eq = strchr(a, '=');
 	n = eq ? (size_t)(eq - a) : strlen(a);
 	snprintf(name, sizeof(name), "%.*s", (int)n, a);
-	for (size_t i = 0; i < NR_OPTS; i++) {
-		if (strcmp(opts[i].name, name) != 0)
-			continue;
-		if (opts[i].metavar) {
-			if (eq) {
-				val = eq + 1;
-			} else if (argc > 1) {
-				val = argv[1];
-				*used = 2;
-			} else {
-				return ERR("--%s needs a value (%s)", name, opts[i].metavar);
-			}
-		} else if (eq) {
-			return ERR("--%s takes no value", name);
-		}
-		/* The preset pass applies --preset only; the second pass everything else. */
-		if (preset_pass != (opts[i].parse == parse_preset))
-			return 0;
-		return opts[i].parse(o, val, err, errlen);
+	for (size_t i = 0; i < NR_OPTS && !def; i++)
+		if (strcmp(opts[i].name, name) == 0)
+			def = &opts[i];
+	for (size_t i = 0; i < NR_ALIASES && !def && alias == NR_ALIASES; i++)
+		if (strcmp(bopt_aliases[i].flag, name) == 0)
+			alias = i;
+	if (def)
+		metavar = def->metavar;
+	else if (alias < NR_ALIASES)
+		metavar = bopt_aliases[alias].metavar;
+	else if (n && (key = kmb_backend_opt_find(name, n, &set)))
+		metavar = key->metavar;
+	if (!def && alias == NR_ALIASES && !key) {
+		size_t len = 0;
+
+		for (size_t i = 0; i < NR_OPTS && len < sizeof(valid); i++)
+			len += (size_t)snprintf(valid + len, sizeof(valid) - len, "%s--%s",
+						i ? ", " : "", opts[i].name);
+		for (size_t i = 0; i < NR_ALIASES && len < sizeof(valid); i++)
+			len += (size_t)snprintf(valid + len, sizeof(valid) - len, ", --%s",
+						bopt_aliases[i].flag);
+		return ERR("unknown option '--%s'; valid options: %s, and the backend options "
+			   "(--KEY VALUE; `kmbench help` lists them)", name, valid);
 	}
-	for (size_t i = 0; i < NR_OPTS; i++)
-		snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid), "%s--%s",
-			 i ? ", " : "", opts[i].name);
-	return ERR("unknown option '--%s'; valid options: %s", name, valid);
+	if (metavar) {
+		if (eq) {
+			val = eq + 1;
+		} else if (argc > 1) {
+			val = argv[1];
+			*used = 2;
+		} else {
+			return ERR("--%s needs a value (%s)", name, metavar);
+		}
+	} else if (eq) {
+		return ERR("--%s takes no value", name);
+	}
+	if (preset_pass != (def && def->parse == parse_preset))
+		return 0;
+	if (def)
+		return def->parse(o, val, err, errlen);
+	snprintf(valid, sizeof(valid), "--%s", name);	/* the name as given, for messages */
+	if (!def && alias == NR_ALIASES)
+		return set_bopt(o, valid, name, n, val, err, errlen);
+	for (size_t i = 0; bopt_aliases[alias].keys[i]; i++) {
+		const char *k = bopt_aliases[alias].keys[i];
+		int r = set_bopt(o, valid, k, strlen(k), val, err, errlen);
+
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 static int apply_all(struct kmb_options *o, int argc, char **argv, bool preset_pass, char *err,
@@ -868,7 +908,8 @@ int kmb_options_parse(struct kmb_options *o, int argc, char **argv, char *err, s
 	r = apply_all(o, argc, argv, false, err, errlen);
 	if (r)
 		return r;
-	return check_mm(o, err, errlen);
+	r = check_shadowed(err, errlen);
+	return r ? r : check_bopts(o, err, errlen);
 }
 
 bool kmb_options_matrix(const struct kmb_options *o)
@@ -1065,29 +1106,10 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 	for (size_t i = 0; i < o->nmempool_fail; i++)
 		fprintf(af.f, "%s%u", i ? "," : "", o->mempool_fail[i]);
 	fputc('\n', af.f);
-	/* The memory options only where set: an absent one is the library's default. */
-	if (o->mm_nodes)
-		fprintf(af.f, "--mm-nodes=%d\n", o->mm_nodes);
-	if (o->node_mem)
-		fprintf(af.f, "--node-mem=%zu\n", o->node_mem);
-	if (o->lowmem)
-		fprintf(af.f, "--lowmem=%zu\n", o->lowmem);
-	if (o->dma_zone == SIZE_MAX)
-		fprintf(af.f, "--dma-zone=none\n");
-	else if (o->dma_zone)
-		fprintf(af.f, "--dma-zone=%zu\n", o->dma_zone);
-	if (o->pcp_mode != KMB_PERCPU_DEFAULT)
-		fprintf(af.f, "--pcp=%s\n", kmb_percpu_mode_name(o->pcp_mode));
-	else if (o->pcp)
-		fprintf(af.f, "--pcp=%s\n", o->pcp > 0 ? "on" : "off");
-	if (o->slab_mode != KMB_PERCPU_DEFAULT)
-		fprintf(af.f, "--slab-percpu=%s\n", kmb_percpu_mode_name(o->slab_mode));
-	if (o->slub_debug) {
-		char letters[8];
-
-		fprintf(af.f, "--slub-debug=%s\n",
-			kmb_options_slub_debug_str(letters, sizeof(letters), o->slub_debug));
-	}
+	/* The backend options given, as --KEY=VALUE (an absent one is its default), in the order
+	 * their backends declare them (check_bopts): the same options give the same file. */
+	for (size_t i = 0; i < o->nbopts; i++)
+		fprintf(af.f, "%s\n", o->bopts[i].text);
 	if (o->mpol.mode != KMB_MPOL_DEFAULT) {
 		char pol[256];
 
@@ -1104,12 +1126,12 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 
 int kmb_options_load(struct kmb_options *o, const char *path, char *err, size_t errlen)
 {
-	char *text, *save, *line, *args[32];
+	char *text, *save, *line, *args[64];
 	int n = 0, r = kmb_read_file(path, &text, NULL);
 
 	if (r)
 		return ERR("cannot read saved options %s: %s", path, strerror(-r));
-	for (line = strtok_r(text, "\n", &save); line && n < 32; line = strtok_r(NULL, "\n", &save))
+	for (line = strtok_r(text, "\n", &save); line && n < 64; line = strtok_r(NULL, "\n", &save))
 		args[n++] = line;
 	r = kmb_options_parse(o, n, args, err, errlen);
 	free(text);

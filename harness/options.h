@@ -2,7 +2,7 @@
  * options.h - run options: one table, one parser, presets, and the serialised form.
  *
  * Every run option of `kmbench run` is a row of the table in options.c (name, argument, help,
- * parser).  The parser is the only place that reads the command line; the same parser reads a
+ * parser), or a backend option, declared by the backends that take it (backend.h).  The parser is the only place that reads the command line; the same parser reads a
  * run directory's saved `cmdline` when a child process or `--resume` needs the options again.
  *
  * Errors: every parse error is one line naming the option, the bad value and the valid
@@ -25,12 +25,20 @@
 #define KMB_MAX_LIST 64		/* entries in a list option */
 #define KMB_MAX_SIZE (1ul << 30)	/* largest object size a workload may ask for */
 #define KMB_MAX_MATRIX 1024		/* numa-matrix cells of one run */
+#define KMB_MAX_BACKEND_OPTS 32		/* backend options of one run */
 
 /* One cell of the numa-matrix (workload.h KMB_WL_NODE_MATRIX), resolved against the machine. */
 struct kmb_matrix_cell {
 	enum kmb_mpol_mode policy;	/* bind, preferred, local, remote or interleave */
 	int mem_node;			/* where the memory is asked for; -1: interleave */
 	int cpu_node;			/* where the threads run */
+};
+
+/* One backend option of the run. */
+struct kmb_backend_optval {
+	const struct kmb_backend_opt *opt;	/* NULL: no backend declares it (refused) */
+	size_t keylen;
+	char text[128];				/* "--KEY=VALUE": KEY=VALUE from text + 2 */
 };
 
 struct kmb_options {
@@ -49,21 +57,12 @@ struct kmb_options {
 	struct kmb_pin pin;		/* --pin */
 	double min_time;		/* seconds per run */
 	int repetitions;
-	/* Physical memory of the kernel-style backends (struct kmb_backend_config); 0 where the
-	 * option was not given: the library's default. */
-	int mm_nodes;			/* --mm-nodes: model NUMA nodes; 0: the machine's nodes */
-	size_t node_mem;		/* --node-mem: bytes per model node; 0: 256M */
-	size_t lowmem;			/* --lowmem: where HIGHMEM starts; 0: none (all low) */
-	size_t dma_zone;		/* --dma-zone: ZONE_DMA bytes; 0: 16M; SIZE_MAX: none */
-	/* Per-CPU modes (kmbench/percpu.h) of the kernel-style backends that follow the run's
-	 * options (buddy, slab*, kmalloc; the <layer>-<mode> backends force their own). */
-	int pcp;			/* --pcp: 1 on, -1 off (mode none); 0: not given, on */
-	enum kmb_percpu_mode pcp_mode;	/* --pcp MODE, --percpu: the page lists' mode;
-					 * KMB_PERCPU_DEFAULT: the library's */
-	enum kmb_percpu_mode slab_mode;	/* --slab-percpu, --percpu: the slab sheaves' mode */
-	unsigned int slub_debug;	/* --slub-debug: SLAB_* debug flags (kmbench/slab.h); 0: none */
+	/* The backend options given (-O KEY=VALUE, --KEY VALUE), each key once, the last value
+	 * given, as its backend shows it (backend.h kmb_backend_opt). */
+	struct kmb_backend_optval bopts[KMB_MAX_BACKEND_OPTS];
+	size_t nbopts;
 	/* --mempool-fail: percentages (0..100) of the underlying allocations made to fail, one
-	 * family each, for the workloads with KMB_P_FAIL on the backends with set_fail (matrix.c) */
+	 * family each, for the workloads with KMB_P_FAIL on the backends with a reserve (matrix.c) */
 	unsigned int mempool_fail[KMB_MAX_LIST];
 	size_t nmempool_fail;
 	struct kmb_mempolicy mpol;	/* --numa-policy; KMB_MPOL_DEFAULT when not given */
@@ -83,10 +82,6 @@ struct kmb_options {
 	bool dry_run;			/* --dry-run: print the plan, run nothing */
 	char run_id[96];		/* unique id of the run; generated when not given */
 };
-
-/* kmb_parse_bytes - "64", "4K", "1M", "1G" (binary suffixes) into bytes, 1 to @max.  0 or
- * -EINVAL. */
-int kmb_parse_bytes(const char *s, unsigned long long max, size_t *out);
 
 /* One line per preset, for `kmbench list` and the help text. */
 struct kmb_preset {
@@ -123,19 +118,27 @@ bool kmb_options_matrix(const struct kmb_options *o);
 int kmb_options_save(const struct kmb_options *o, const char *path);
 int kmb_options_load(struct kmb_options *o, const char *path, char *err, size_t errlen);
 
-/* kmb_options_slub_debug_str - @flags (SLAB_* debug flags) as the kernel's slub_debug letters,
- * in the order F, Z, P, U ("FZPU"), or "-" for none; into @buf, which it returns. */
-const char *kmb_options_slub_debug_str(char *buf, size_t len, unsigned int flags);
-
 /*
- * kmb_options_rseq_asked - what in @o asks for cpu-rseq explicitly: "--pcp=cpu-rseq",
- * "--slab-percpu=cpu-rseq" (either also from --percpu), and the backends that force it (named
- * <layer>-cpu-rseq), at most @max of them into @what (static strings).  Returns how many.
+ * kmb_options_rseq_asked - what in @o asks for cpu-rseq explicitly: the backend options set to
+ * it ("--pcp=cpu-rseq", "--slab-percpu=cpu-rseq", either also from --percpu), and the backends
+ * that force it (named <layer>-cpu-rseq), at most @max of them into @what (strings of @o and of
+ * the registry).  Returns how many.
  */
-#define KMB_RSEQ_ASKED_MAX (KMB_MAX_LIST + 2)
+#define KMB_RSEQ_ASKED_MAX (KMB_MAX_LIST + KMB_MAX_BACKEND_OPTS)
 size_t kmb_options_rseq_asked(const struct kmb_options *o, const char **what, size_t max);
 
-/* The help lines of the option table, to @f. */
+/* kmb_options_backend_kv - the run's backend options as KEY=VALUE, NULL-terminated, into @kv
+ * (at most @max - 1 of them; pointers into @o), for kmb_backend_config.opts.  How many. */
+size_t kmb_options_backend_kv(const struct kmb_options *o, const char **kv, size_t max);
+/* kmb_options_backend_state - @set's option state for the run's options, parsed by the set's
+ * own parsers (kmb_backend_opts_parse), into *st (malloc'd: the caller frees it).  0, or
+ * -EINVAL/-ENOMEM with one line in err. */
+int kmb_options_backend_state(const struct kmb_options *o, const struct kmb_backend_optset *set,
+			      void **st, char *err, size_t errlen);
+
+/* The help lines of the option table, to @f; kmb_options_backend_help, the backend options
+ * alone: each set, the backends that take it, its keys. */
 void kmb_options_help(FILE *f);
+void kmb_options_backend_help(FILE *f);
 
 #endif

@@ -259,38 +259,46 @@ static void write_counters(struct kmb_json *j, const struct kmb_counter_probe *p
 	kmb_json_obj_end(j);
 }
 
+/* kmb_context_sink over the JSON writer, for the backend options' record. */
+static void ctx_begin(void *j, const char *key) { kmb_json_obj_begin(j, key); }
+static void ctx_end(void *j) { kmb_json_obj_end(j); }
+static void ctx_num(void *j, const char *key, long long v) { kmb_json_int(j, key, v); }
+static void ctx_text(void *j, const char *key, const char *s) { kmb_json_str(j, key, s); }
+
 /*
- * The physical-memory options as given, not the library's effective values: 0, "none" or
- * "default" where an option was left at its default (results/README.md).
+ * What each set of backend options records for @section (backend.h kmb_backend_optset.context),
+ * from the run's options as that set parses them.  Every set of the registry records itself,
+ * whichever backends run, so that the context has the same keys in every file.
  */
-static void write_mm_options(struct kmb_json *j, const struct kmb_options *o)
+static void write_backend_context(struct kmb_json *j, const struct kmb_options *o,
+				  const char *section)
 {
-	kmb_json_obj_begin(j, "mm");
-	kmb_json_int(j, "nodes", o->mm_nodes);
-	kmb_json_int(j, "node_mem", (long long)o->node_mem);
-	if (o->lowmem)
-		kmb_json_int(j, "lowmem", (long long)o->lowmem);
-	else
-		kmb_json_str(j, "lowmem", "none");
-	if (o->dma_zone && o->dma_zone != SIZE_MAX)
-		kmb_json_int(j, "dma_zone", (long long)o->dma_zone);
-	else
-		kmb_json_str(j, "dma_zone", o->dma_zone ? "none" : "default");
-	kmb_json_str(j, "pcp", o->pcp > 0 ? "on" : o->pcp < 0 ? "off" : "default");
-	kmb_json_obj_end(j);
+	const struct kmb_context_sink sink = { ctx_begin, ctx_end, ctx_num, ctx_text, j };
+	const struct kmb_backend_optset *sets[KMB_MAX_LIST];
+	size_t nsets = kmb_backend_optsets(sets, KMB_MAX_LIST);
+	char err[256];
+
+	for (size_t i = 0; i < nsets; i++) {
+		void *st;
+
+		if (!sets[i]->context || kmb_options_backend_state(o, sets[i], &st, err, sizeof(err)))
+			continue;	/* checked when the options were parsed */
+		sets[i]->context(st, section, &sink);
+		free(st);
+	}
 }
 
-/* One layer's mode: as asked ("default": not given), as this machine runs it, and why not. */
-static void write_layer_mode(struct kmb_json *j, const char *key, enum kmb_percpu_mode want)
+/* The backend options as given, KEY: VALUE (as their backend shows it): the run's settings
+ * of every layer, a new layer's too, so that the run can be repeated (results/README.md). */
+static void write_backend_options(struct kmb_json *j, const struct kmb_options *o)
 {
-	char why[256];
-	enum kmb_percpu_mode eff = kmb_percpu_mode_resolve(want, why, sizeof(why));
+	char key[64];
 
-	kmb_json_obj_begin(j, key);
-	kmb_json_str(j, "requested", kmb_percpu_mode_name(want));
-	kmb_json_str(j, "effective", kmb_percpu_mode_name(eff));
-	if (eff != want && want != KMB_PERCPU_DEFAULT)
-		kmb_json_str(j, "reason", why);
+	kmb_json_obj_begin(j, "backend_options");
+	for (size_t i = 0; i < o->nbopts; i++) {
+		snprintf(key, sizeof(key), "%.*s", (int)o->bopts[i].keylen, o->bopts[i].text + 2);
+		kmb_json_str(j, key, o->bopts[i].text + 2 + o->bopts[i].keylen + 1);
+	}
 	kmb_json_obj_end(j);
 }
 
@@ -306,8 +314,7 @@ static void write_percpu_options(struct kmb_json *j, const struct kmb_options *o
 	size_t nasked = kmb_options_rseq_asked(o, asked, KMB_RSEQ_ASKED_MAX);
 
 	kmb_json_obj_begin(j, "percpu");
-	write_layer_mode(j, "pcp", o->pcp_mode);
-	write_layer_mode(j, "slab", o->slab_mode);
+	write_backend_context(j, o, "percpu");
 	kmb_json_obj_begin(j, "rseq");
 	kmb_json_bool(j, "usable", usable);
 	if (!usable)
@@ -348,7 +355,7 @@ static void write_numa_options(struct kmb_json *j, const struct kmb_options *o)
 
 static void write_options(struct kmb_json *j, const struct kmb_options *o)
 {
-	char letters[8], pin[32];
+	char pin[32];
 
 	kmb_json_obj_begin(j, "options");
 	kmb_json_str(j, "preset", o->preset);
@@ -376,9 +383,8 @@ static void write_options(struct kmb_json *j, const struct kmb_options *o)
 	kmb_json_num(j, "min_time", o->min_time);
 	kmb_json_int(j, "repetitions", o->repetitions);
 	kmb_json_str(j, "pin", kmb_pin_format(&o->pin, pin, sizeof(pin)));
-	kmb_json_str(j, "slub_debug", kmb_options_slub_debug_str(letters, sizeof(letters),
-								o->slub_debug));
-	write_mm_options(j, o);
+	write_backend_context(j, o, NULL);
+	write_backend_options(j, o);
 	write_percpu_options(j, o);
 	write_numa_options(j, o);
 	kmb_json_obj_end(j);

@@ -112,8 +112,8 @@ static int ctor_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 		    const struct kmb_workload_params *p)
 {
 	const size_t n = p->batch, size = p->size;
-	const bool cached = b->cache_create && b->cache_alloc && b->cache_free &&
-			    b->cache_destroy;
+	const struct kmb_cache_ops *co = b->cache;
+	const bool cached = co != NULL;
 	const int tid = kmb_gb_thread_index(st), nthreads = kmb_gb_threads(st);
 	size_t bytes = n * sizeof(void *);
 	void **objs = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -125,13 +125,13 @@ static int ctor_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 
 	if (tid == 0) {
 		atomic_store(&obj_size, size);
-		shared_cache = cached ? b->cache_create("kmbench-ctor", size, obj_ctor) : NULL;
+		shared_cache = cached ? co->create("kmbench-ctor", size, obj_ctor) : NULL;
 	}
 	wl_barrier_wait(&barrier, nthreads);	/* the cache is there, or is not */
 	cache = shared_cache;
 	if (objs == MAP_FAILED || (cached && !cache)) {
 		snprintf(msg, sizeof(msg), objs == MAP_FAILED ? "ctor: cannot map the pointer array"
-			 : "ctor: %s cache_create of %zu bytes failed", b->name, size);
+			 : "ctor: %s cache create of %zu bytes failed", b->name, size);
 		kmb_gb_skip_with_error(st, msg);
 		err = -ENOMEM;
 		objs = objs == MAP_FAILED ? NULL : objs;
@@ -145,7 +145,7 @@ static int ctor_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 			void *obj;
 
 			if (cached) {
-				obj = b->cache_alloc(cache, GFP_KERNEL);
+				obj = co->alloc(cache, GFP_KERNEL);
 			} else {
 				obj = b->alloc(size, GFP_KERNEL, NUMA_NO_NODE);
 				if (obj)
@@ -173,7 +173,7 @@ static int ctor_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 		while (i--) {
 			obj_put(objs[i], size);
 			if (cached)
-				b->cache_free(cache, objs[i]);
+				co->free(cache, objs[i]);
 			else
 				b->free(objs[i], size);
 		}
@@ -186,7 +186,7 @@ static int ctor_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 	kmb_gb_set_counter(st, "ctor_cached", cached ? 1 : 0, KMB_GB_CTR_AVG_THREADS);
 	wl_barrier_wait(&barrier, nthreads);	/* every thread has freed its objects */
 	if (tid == 0 && cache)
-		b->cache_destroy(cache);
+		co->destroy(cache);
 	if (objs)
 		munmap(objs, bytes);
 	return err;

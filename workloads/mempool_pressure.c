@@ -41,7 +41,7 @@
  *                        operation reads, included in each sample
  *   atomic_nulls, atomic_null_frac   GFP_ATOMIC allocations that got NULL, and their share
  *   punts                live sets handed to the rescuer
- * and on a backend with a reserve (reserve_stats: mempool):
+ * and on a backend with a reserve (the reserve part: mempool):
  *   reserve_frac         allocations served from the reserve / allocations
  *   kernel_waits, kernel_wait_frac   GFP_KERNEL allocations that slept, and their share
  *   kernel_wait_ns       the time they slept, in total
@@ -280,7 +280,7 @@ static void setup(const struct kmb_backend_ops *b, const struct kmb_workload_par
 		return;
 	}
 	run.rescuer_started = true;
-	if (b->set_fail && (e = b->set_fail(p->fail * 10)))
+	if (b->reserve && (e = b->reserve->set_fail(p->fail * 10)))
 		snprintf(run.err, sizeof(run.err), "mempool-pressure: %s set_fail(%u): %s",
 			 b->name, p->fail * 10, strerror(-e));
 }
@@ -290,8 +290,8 @@ static void teardown(const struct kmb_backend_ops *b)
 {
 	struct rescuer *r = &run.r;
 
-	if (b->set_fail)
-		b->set_fail(0);
+	if (b->reserve)
+		b->reserve->set_fail(0);
 	if (run.rescuer_started) {
 		pthread_mutex_lock(&r->lock);
 		r->stop = true;
@@ -331,7 +331,7 @@ static bool check(const struct kmb_backend_ops *b, size_t size, const struct tco
 	}
 	if (!run.have_rs)
 		return true;
-	if (b->reserve_stats(size, &end) || end.curr_nr != end.min_nr) {
+	if (b->reserve->stats(size, &end) || end.curr_nr != end.min_nr) {
 		snprintf(msg, len, "mempool-pressure: the reserve holds %ld of its %ld elements "
 			 "after every element was freed", end.curr_nr, end.min_nr);
 		return false;
@@ -435,8 +435,8 @@ static int pressure_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b
 	} else {
 		slot = &run.slots[tid];
 		kmb_latency_init(&slot->lat, LAT_PERIOD, 0x2545f4914f6cdd1dull * (uint64_t)(tid + 1));
-		if (tid == 0 && b->reserve_reset)	/* the others wait at the start barrier */
-			b->reserve_reset(p->size);
+		if (tid == 0 && b->reserve)	/* the others wait at the start barrier */
+			b->reserve->reset(p->size);
 	}
 	/* After a failure the loop ends at once; every thread still passes every barrier. */
 	if (slot)
@@ -445,8 +445,8 @@ static int pressure_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b
 		while (kmb_gb_keep_running_batch(st, OPS_PER_BATCH))
 			;
 	wl_barrier_wait(&barrier, nthreads);		/* every timed loop is over */
-	if (tid == 0 && !run.err[0] && b->reserve_stats)
-		run.have_rs = b->reserve_stats(p->size, &run.rs) == 0;
+	if (tid == 0 && !run.err[0] && b->reserve)
+		run.have_rs = b->reserve->stats(p->size, &run.rs) == 0;
 	if (slot) {
 		drain(b, p->size, &lv, &slot->c);
 		kmb_gb_set_items_processed(st, (int64_t)slot->c.ops);

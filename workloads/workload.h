@@ -23,7 +23,7 @@ enum kmb_param {
 	KMB_P_SIZE = 1u << 0,	/* object size in bytes */
 	KMB_P_BATCH = 1u << 1,	/* objects allocated before they are freed */
 	/* percent of the underlying allocations made to fail (--mempool-fail): a family per rate
-	 * on the backends that can inject failures (set_fail); on the others the workload runs
+	 * on the backends that can inject failures (kmb_reserve_ops.set_fail); on the others the workload runs
 	 * once, without the parameter, and fail is 0 */
 	KMB_P_FAIL = 1u << 2,
 	KMB_P_MATRIX = 1u << 3,	/* a NUMA matrix cell: policy, mem_node, cpu_node, buffer */

@@ -4,14 +4,19 @@
  * A backend adapts one allocator (a kernel-style layer of allocators/, or a baseline malloc) to
  * a single operations table.  Workloads call nothing else, so every allocator is measured through
  * the same calls.  Backends are listed in allocators/backends/backends.def: adding one is one new
- * file in allocators/backends/ plus one line there.
+ * file in allocators/backends/ (be_<name>.c) plus one line there.
+ *
+ * The interface has parts: the core operations every backend has (kmb_backend_ops), and
+ * optional sub-tables a backend points to when it has them: object caches (kmb_cache_ops), a
+ * reserve with fault injection (kmb_reserve_ops), and the options it takes, KEY=VALUE
+ * (kmb_backend_optset).  A new layer's knob is an option declared in its adapter's file.
  *
  * Calling contexts:
  *   init, fini             once per process, from the main thread, before/after any thread runs;
  *   thread_init/_fini      on each benchmark thread, after it is pinned and before/after it
  *                          allocates (optional: NULL when the backend needs none);
- *   alloc, free, *_bulk    from any thread between thread_init and thread_fini; cache_*
- *                          too, with the limits given at cache_create;
+ *   alloc, free, *_bulk    from any thread between thread_init and thread_fini; the cache
+ *                          part's operations too, with the limits given at its create;
  *   stats, check           from the main thread while no benchmark thread runs.
  *
  * Error convention (STYLE.md 6): allocation returns NULL; everything else returns 0 or -errno.
@@ -51,7 +56,7 @@ struct kmb_stats_sink {
 
 /*
  * The counters of a reserve in front of an underlying allocator (mempool), since the last
- * reserve_reset; see kmb_backend_ops.reserve_stats.
+ * kmb_reserve_ops.reset; see kmb_reserve_ops.stats.
  */
 struct kmb_reserve_stats {
 	long min_nr;			/* elements the reserve keeps */
@@ -65,25 +70,109 @@ struct kmb_reserve_stats {
 	unsigned long injected;		/* underlying allocations failed on purpose */
 };
 
-/* Per-run settings handed to init(); fields grow as layers need them. */
+/*
+ * Object caches with constructors (Bonwick's object caching; the kernel's
+ * kmem_cache_create/alloc/free/destroy), a part of a backend (kmb_backend_ops.cache): all four
+ * operations, and a workload that wants constructed objects from a backend without them calls
+ * the constructor itself on every allocation.  Called from benchmark threads between
+ * thread_init and thread_fini.
+ */
+struct kmb_cache_ops {
+	/*
+	 * create - a cache of @size-byte objects (alignment as alloc's) whose constructor @ctor
+	 * (may be NULL) runs on each object when the cache populates new memory (a slab), not on
+	 * every allocation.  @name is the caller's: the backend makes it unique per call (two calls
+	 * with one name get two caches).  Returns an opaque handle, NULL on failure.
+	 */
+	void *(*create)(const char *name, size_t size, void (*ctor)(void *));
+	/* alloc - a constructed object of @cache, @gfp as the backend's alloc; NULL on failure.
+	 * The object is as the constructor left it, or as the caller last freed it: a caller must
+	 * free objects in their constructed state. */
+	void *(*alloc)(void *cache, gfp_t gfp);
+	/* free - @obj, from alloc on @cache, back to it; NULL is ignored. */
+	void (*free)(void *cache, void *obj);
+	/* destroy - free @cache (NULL is ignored); every object must have been freed.  Not
+	 * concurrently with other calls on @cache.  Caches left at fini go with the backend. */
+	void (*destroy)(void *cache);
+};
+
+/*
+ * Fault injection and reserve counters, a part of a backend that keeps a reserve in front of
+ * an underlying allocator (mempool; kmb_backend_ops.reserve): all three operations.  From any
+ * thread between init and fini: allocations running meanwhile see the old or the new setting,
+ * and the counters are a snapshot.
+ */
+struct kmb_reserve_ops {
+	/* set_fail - make @permille (0..1000) of the underlying allocator's allocations fail on
+	 * purpose from now on, in every size class (the kernel's fail_page_alloc and failslab):
+	 * the reserve then serves them.  0 turns it off.  0 or -errno. */
+	int (*set_fail)(unsigned int permille);
+	/* stats - the counters of the reserve that serves @size, into @out.  0 or -errno. */
+	int (*stats)(size_t size, struct kmb_reserve_stats *out);
+	/* reset - zero those counters (not min_nr, curr_nr or the fault setting). */
+	void (*reset)(size_t size);
+};
+
+/*
+ * A backend option: one knob of a layer, set as KEY=VALUE from the command line
+ * (`kmbench run -O KEY=VALUE`, `--backend-opt KEY=VALUE`, or `--KEY VALUE`) and declared by
+ * the backend that owns it, in its own file: the harness, this header and the CLI know no
+ * layer's knobs.  The backends of one layer share one set (the kernel-style ones: be_mm.c).
+ *
+ * parse - @value into the set's option state @st (kmb_backend_optset.size bytes, all zero: every
+ * option at its default).  0, or -EINVAL with one line in err naming the problem and the valid
+ * values, without the key: the caller puts the name it was given first ("--node-mem: ...").
+ * show - optional: the value as the results and the saved options record it, from @st, into
+ * @buf (e.g. --pcp's "off" is the mode "none"); NULL: the value as given.
+ */
+struct kmb_backend_opt {
+	const char *key;	/* [a-z0-9-]+, also a --KEY flag: no run option may have it */
+	const char *metavar;	/* the values, for help: "N", "SIZE|none" */
+	const char *help;	/* one line, with the default */
+	int (*parse)(void *st, const char *value, char *err, size_t errlen);
+	const char *(*show)(const void *st, char *buf, size_t len);
+};
+
+/*
+ * Where a set of options records the run's settings in the results' context
+ * (kmb_backend_optset.context): objects, numbers and texts.
+ */
+struct kmb_context_sink {
+	void (*begin)(void *ctx, const char *key);	/* an object under @key, until end */
+	void (*end)(void *ctx);
+	void (*num)(void *ctx, const char *key, long long value);
+	void (*text)(void *ctx, const char *key, const char *text);
+	void *ctx;
+};
+
+/* The options of one layer, shared by its backends (kmb_backend_ops.opts). */
+struct kmb_backend_optset {
+	const char *name;			/* for `kmbench list`: "mm" */
+	size_t size;				/* bytes of the option state */
+	const struct kmb_backend_opt *opt;	/* nopt of them, in the order help lists them */
+	size_t nopt;
+	/* Optional: what no option can check alone, once all are parsed (a DMA zone smaller
+	 * than the node).  0, or -EINVAL with one whole line in err. */
+	int (*check)(const void *st, char *err, size_t errlen);
+	/* Optional: the settings into the results' context, for @section: NULL, the keys of
+	 * context.options itself; "percpu", those of context.options.percpu (results/README.md). */
+	void (*context)(const void *st, const char *section, const struct kmb_context_sink *out);
+};
+
+/* Per-run settings handed to init(): what every backend needs; a layer's knobs are options. */
 struct kmb_backend_config {
 	int nthreads;		/* benchmark threads that will call in */
 	size_t max_size;	/* largest size a workload will ask for */
-	/* Physical memory of the kernel-style backends (struct kmb_mm_config in kmbench/mm.h);
-	 * 0 takes the library's default. */
-	int mm_nodes;		/* model NUMA nodes */
-	size_t node_mem;	/* bytes per node */
-	size_t lowmem_limit;	/* physical address where HIGHMEM starts */
-	size_t dma_size;	/* ZONE_DMA bytes; SIZE_MAX: no DMA zone */
-	int pcp;		/* per-CPU page lists: 1 on, -1 off */
-	int pcp_mode;		/* enum kmb_percpu_mode (kmbench/percpu.h) of the page lists;
-				 * 0: the library's default */
-	int slab_mode;		/* enum kmb_percpu_mode of the slab caches' sheaves; 0: default */
-	unsigned int slub_debug;	/* SLAB_* debug flags for every cache (kmbench/slab.h) */
+	/*
+	 * The run's backend options, "KEY=VALUE" each, NULL-terminated; NULL: none.  A backend
+	 * reads those of its set (kmb_backend_opts_parse) and ignores the others: they are for
+	 * other backends of the run.
+	 */
+	const char *const *opts;
 	/*
 	 * The run's node policy (--numa-policy).  A KMB_CAP_NODE backend applies it to every
 	 * allocation that names no node (NUMA_NO_NODE), by choosing the node argument itself
-	 * (the kernel-style backends: allocators/backends/mm_backend.h); an explicit node always
+	 * (the kernel-style backends: allocators/backends/be_mm.h); an explicit node always
 	 * wins.  Every other backend ignores it: the harness makes it each benchmark thread's
 	 * memory policy instead (set_mempolicy(2), numa/policy.h).  KMB_MPOL_DEFAULT: none.
 	 */
@@ -136,43 +225,12 @@ struct kmb_backend_ops {
 	/* Optional: the allocator's version, after a successful init. */
 	const char *(*version)(void);
 
-	/*
-	 * Optional object caches with constructors (Bonwick's object caching; the kernel's
-	 * kmem_cache_create/alloc/free/destroy): all four, or none (NULL), and a workload that
-	 * wants constructed objects from a backend without them calls the constructor itself on
-	 * every allocation.  Called from benchmark threads between thread_init and thread_fini.
-	 *
-	 * cache_create - a cache of @size-byte objects (alignment as alloc's) whose constructor
-	 * @ctor (may be NULL) runs on each object when the cache populates new memory (a slab),
-	 * not on every allocation.  @name is the caller's: the backend makes it unique per call
-	 * (two calls with one name get two caches).  Returns an opaque handle, NULL on failure.
-	 */
-	void *(*cache_create)(const char *name, size_t size, void (*ctor)(void *));
-	/* cache_alloc - a constructed object of @cache, @gfp as alloc's; NULL on failure.  The
-	 * object is as the constructor left it, or as the caller last freed it: a caller must free
-	 * objects in their constructed state. */
-	void *(*cache_alloc)(void *cache, gfp_t gfp);
-	/* cache_free - @obj, from cache_alloc on @cache, back to it; NULL is ignored. */
-	void (*cache_free)(void *cache, void *obj);
-	/* cache_destroy - free @cache (NULL is ignored); every object must have been freed.  Not
-	 * concurrently with other calls on @cache.  Caches left at fini go with the backend. */
-	void (*cache_destroy)(void *cache);
-
-	/*
-	 * Optional fault injection and reserve counters, for a backend that keeps a reserve in
-	 * front of an underlying allocator (mempool): all three, or none.  From any thread
-	 * between init and fini: allocations running meanwhile see the old or the new setting,
-	 * and the counters are a snapshot.
-	 *
-	 * set_fail - make @permille (0..1000) of the underlying allocator's allocations fail on
-	 * purpose from now on, in every size class (the kernel's fail_page_alloc and failslab):
-	 * the reserve then serves them.  0 turns it off.  0 or -errno.
-	 * reserve_stats - the counters of the reserve that serves @size, into @out.  0 or -errno.
-	 * reserve_reset - zero those counters (not min_nr, curr_nr or the fault setting).
-	 */
-	int (*set_fail)(unsigned int permille);
-	int (*reserve_stats)(size_t size, struct kmb_reserve_stats *out);
-	void (*reserve_reset)(size_t size);
+	/* Optional parts, NULL when the backend has none (below): object caches with
+	 * constructors, and a reserve with fault injection. */
+	const struct kmb_cache_ops *cache;
+	const struct kmb_reserve_ops *reserve;
+	/* Optional: the options this backend takes (NULL: none). */
+	const struct kmb_backend_optset *opts;
 };
 
 /* The registry: every backend of allocators/backends/backends.def, in list order. */
@@ -181,6 +239,24 @@ extern const size_t kmb_nr_backends;
 
 /* Look a backend up by name; NULL if there is none. */
 const struct kmb_backend_ops *kmb_backend_find(const char *name);
+
+/*
+ * kmb_backend_opts_parse - the options of @set among @kv ("KEY=VALUE", NULL-terminated; NULL:
+ * none; other keys are skipped), in order, into @st (@set->size bytes, zeroed first), then
+ * @set->check.  0, or -EINVAL with one line in err ("KEY: problem").
+ */
+int kmb_backend_opts_parse(const struct kmb_backend_optset *set, const char *const *kv, void *st,
+			   char *err, size_t errlen);
+/* kmb_backend_opt_find - the option @key (its first @keylen bytes) of any registered backend,
+ * and its set into *set; NULL when no backend declares it. */
+const struct kmb_backend_opt *kmb_backend_opt_find(const char *key, size_t keylen,
+						   const struct kmb_backend_optset **set);
+/* kmb_parse_bytes - "64", "4K", "1M", "1G" (binary suffixes) into bytes, 1 to @max: for the
+ * options' parsers, and the harness's.  0 or -EINVAL. */
+int kmb_parse_bytes(const char *s, unsigned long long max, size_t *out);
+/* kmb_backend_optsets - the distinct option sets of the registry, in its order, at most @max
+ * into @out; how many. */
+size_t kmb_backend_optsets(const struct kmb_backend_optset **out, size_t max);
 
 /* Bulk helpers that fall back to loops when a backend offers no bulk form. */
 size_t kmb_backend_alloc_bulk(const struct kmb_backend_ops *b, size_t size, gfp_t gfp, int node,

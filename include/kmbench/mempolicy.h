@@ -7,7 +7,7 @@
  * thread's, by the machine's distance matrix).  How each one is applied is the caller's
  * business: the malloc baselines get it as the thread's policy (set_mempolicy(2), see
  * numa/policy.h), the kernel-style backends as the node argument of alloc_pages_node() and
- * kmem_cache_alloc_node() (allocators/backends/mm_backend.h).
+ * kmem_cache_alloc_node() (allocators/backends/be_mm.h).
  *
  * Nodes are the machine's OS node numbers, as libnuma, mbind(2) and /sys/devices/system/node
  * count them, 0 to KMB_MPOL_MAX_NODES - 1, one bit each in a 64-bit mask.  Data only: no

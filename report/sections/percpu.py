@@ -46,7 +46,7 @@ def rseq_unusable(context):
 
 
 # The backend statistics that say which mode a layer ran in, and why not the one asked
-# (results/README.md): the page lists' (mm_backend.c); the slab sheaves' by the same pattern.
+# (results/README.md): the page lists' (be_mm.c); the slab sheaves' by the same pattern.
 MODE_STATS = {"buddy": ("pcp_mode", "pcp_mode_why"), "slab": ("slab_mode", "slab_mode_why")}
 
 

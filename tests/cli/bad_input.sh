@@ -76,6 +76,14 @@ expect "--slub-debug: 'X' is not a slub_debug letter; valid: F, Z, P, U, or - fo
 expect "--slub-debug: '-' is not a slub_debug letter; valid: F, Z, P, U, or - for none" run --slub-debug F- --out "$tmp/run"
 expect "--slub-debug: empty value; valid: F, Z, P, U, or - for none" run --slub-debug= --out "$tmp/run"
 expect "--slub-debug needs a value" run --slub-debug
+# Backend options as KEY=VALUE: the owning backend's message; an unknown key names the valid
+# keys of the chosen backends.
+expect "--node-mem: 5M is not a multiple of 4M; give a multiple of 4M up to 64G" run -O node-mem=5M --out "$tmp/run"
+expect "--pcp: 'maybe' is not valid; valid: on, off, none" run --backend-opt pcp=maybe --out "$tmp/run"
+expect "unknown backend option 'frob'; valid for the chosen backends: mm-nodes, node-mem, lowmem, dma-zone, pcp, slab-percpu, slub-debug" run -O frob=1 --out "$tmp/run"
+expect "unknown backend option 'frob'; valid for the chosen backends: none" run --backends glibc -Ofrob=1 --out "$tmp/run"
+expect "--backend-opt: 'pcp' is not KEY=VALUE" run -O pcp --out "$tmp/run"
+expect "-O needs a value (KEY=VALUE)" run -O
 pct="give whole percentages 0 to 100, comma-separated, e.g. 0,10,50,100"
 expect "--mempool-fail: 101% is out of range; $pct" run --mempool-fail 0,101 --out "$tmp/run"
 expect "--mempool-fail: 'ten' is not a percentage; $pct" run --mempool-fail=ten --out "$tmp/run"

@@ -80,6 +80,12 @@ pcp_case "--slab-percpu=cpu-lock" "" "--slab-percpu=cpu-lock" default default cp
 pcp_case "--percpu=thread --pcp=off" "--pcp=none" "--slab-percpu=thread" off none thread
 pcp_case "--pcp=off --percpu=cpu-lock" "--pcp=cpu-lock" "--slab-percpu=cpu-lock" on cpu-lock \
 	cpu-lock
+# The same options as KEY=VALUE (-O, --backend-opt): saved and recorded alike, and listed in
+# options.backend_options as their backend shows them.
+pcp_case "-O pcp=off --backend-opt=slab-percpu=thread" "--pcp=none" "--slab-percpu=thread" off \
+	none thread
+ok "-O: backend_options" opts "$tmp/p$n" \
+	"o['backend_options'] == {'pcp': 'none', 'slab-percpu': 'thread'}"
 
 # 4. cpu-rseq asked where rseq is off: one note on stderr, and the results say why.
 GLIBC_TUNABLES=glibc.pthread.rseq=0 kmb r "${quick[@]}" --workloads counter-percpu \

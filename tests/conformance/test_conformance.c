@@ -215,7 +215,8 @@ static void cache_ctor(void *p)
 
 static void test_object_cache(void **state)
 {
-	int offered = !!b->cache_create + !!b->cache_alloc + !!b->cache_free + !!b->cache_destroy;
+	const struct kmb_cache_ops *co = b->cache;
+	int offered = co ? !!co->create + !!co->alloc + !!co->free + !!co->destroy : 0;
 	void **p = calloc(CACHE_N, sizeof(*p));
 	void *c, *c2;
 	unsigned long calls;
@@ -223,19 +224,19 @@ static void test_object_cache(void **state)
 	(void)state;
 	assert_non_null(p);
 	if (offered != 4) {
-		if (offered)
+		if (co)		/* a part is all four, or absent */
 			fail_msg("%s offers %d of the 4 cache operations: all or none", b->name,
 				 offered);
 		free(p);
 		return;
 	}
-	c = b->cache_create("conformance", CACHE_OBJ, cache_ctor);
-	c2 = b->cache_create("conformance", CACHE_OBJ, NULL);	/* the same name again */
+	c = co->create("conformance", CACHE_OBJ, cache_ctor);
+	c2 = co->create("conformance", CACHE_OBJ, NULL);	/* the same name again */
 	assert_non_null(c);
 	assert_non_null(c2);
 	assert_ptr_not_equal(c, c2);
 	for (size_t i = 0; i < CACHE_N; i++) {
-		p[i] = b->cache_alloc(c, GFP_KERNEL);
+		p[i] = co->alloc(c, GFP_KERNEL);
 		assert_non_null(p[i]);
 		check_align(p[i], CACHE_OBJ);
 		verify(p[i], CACHE_OBJ, 0);		/* constructed */
@@ -246,31 +247,31 @@ static void test_object_cache(void **state)
 		verify(p[i], CACHE_OBJ, i + 1);
 	for (size_t i = CACHE_N; i-- > 0;) {		/* freed in the constructed state */
 		fill(p[i], CACHE_OBJ, 0);
-		b->cache_free(c, p[i]);
+		co->free(c, p[i]);
 	}
-	b->cache_free(c, NULL);				/* ignored */
+	co->free(c, NULL);				/* ignored */
 	calls = cache_ctor_calls;
 	for (size_t i = 0; i < 16; i++) {	/* reuse: constructed, and no constructor runs */
-		p[i] = b->cache_alloc(c, GFP_KERNEL);
+		p[i] = co->alloc(c, GFP_KERNEL);
 		assert_non_null(p[i]);
 		verify(p[i], CACHE_OBJ, 0);
 	}
 	assert_int_equal(cache_ctor_calls, calls);
 	for (size_t i = 16; i-- > 0;)
-		b->cache_free(c, p[i]);
-	p[0] = b->cache_alloc(c2, GFP_KERNEL);		/* a cache without a constructor */
+		co->free(c, p[i]);
+	p[0] = co->alloc(c2, GFP_KERNEL);		/* a cache without a constructor */
 	assert_non_null(p[0]);
 	fill(p[0], CACHE_OBJ, 7);
-	b->cache_free(c2, p[0]);
+	co->free(c2, p[0]);
 	assert_int_equal(cache_ctor_calls, calls);
-	b->cache_destroy(c2);
-	b->cache_destroy(c);
-	b->cache_destroy(NULL);				/* ignored */
+	co->destroy(c2);
+	co->destroy(c);
+	co->destroy(NULL);				/* ignored */
 	free(p);
 }
 
 /*
- * Fault injection and reserve counters (set_fail, reserve_stats, reserve_reset), where offered:
+ * Fault injection and reserve counters (the reserve part: set_fail, stats, reset), where offered:
  * all three or none; with every underlying allocation failing, GFP_ATOMIC allocations are served
  * from the reserve until it is empty and then get NULL; the frees refill it; and turned off,
  * nothing comes from the reserve.
@@ -279,49 +280,50 @@ static void test_object_cache(void **state)
 
 static void test_fault_injection(void **state)
 {
-	int offered = !!b->set_fail + !!b->reserve_stats + !!b->reserve_reset;
+	const struct kmb_reserve_ops *ro = b->reserve;
+	int offered = ro ? !!ro->set_fail + !!ro->stats + !!ro->reset : 0;
 	struct kmb_reserve_stats rs;
 	void **p;
 	long n = 0;
 
 	(void)state;
 	if (offered != 3) {
-		if (offered)
+		if (ro)		/* a part is all three, or absent */
 			fail_msg("%s offers %d of the 3 fault-injection operations: all or none",
 				 b->name, offered);
 		return;
 	}
-	assert_int_equal(b->set_fail(1001), -EINVAL);
-	assert_int_equal(b->reserve_stats(RESERVE_SIZE, &rs), 0);
+	assert_int_equal(ro->set_fail(1001), -EINVAL);
+	assert_int_equal(ro->stats(RESERVE_SIZE, &rs), 0);
 	assert_true(rs.min_nr > 0);
 	assert_int_equal(rs.curr_nr, rs.min_nr);
 	p = calloc((size_t)rs.min_nr + 1, sizeof(*p));
 	assert_non_null(p);
-	b->reserve_reset(RESERVE_SIZE);
-	assert_int_equal(b->set_fail(1000), 0);
+	ro->reset(RESERVE_SIZE);
+	assert_int_equal(ro->set_fail(1000), 0);
 	while (n <= rs.min_nr && (p[n] = b->alloc(RESERVE_SIZE, GFP_ATOMIC, NUMA_NO_NODE))) {
 		fill(p[n], RESERVE_SIZE, (size_t)n);
 		n++;
 	}
 	assert_int_equal(n, rs.min_nr);			/* the reserve, then NULL */
-	assert_int_equal(b->reserve_stats(RESERVE_SIZE, &rs), 0);
+	assert_int_equal(ro->stats(RESERVE_SIZE, &rs), 0);
 	assert_int_equal(rs.curr_nr, 0);
 	assert_int_equal(rs.from_reserve, (unsigned long)n);
 	assert_int_equal(rs.nulls, 1);
 	assert_true(rs.injected >= (unsigned long)n + 1);
 	assert_int_equal(rs.waits + rs.waited + rs.wait_ns + rs.max_wait_ns, 0);
-	assert_int_equal(b->set_fail(0), 0);
+	assert_int_equal(ro->set_fail(0), 0);
 	while (n--) {
 		verify(p[n], RESERVE_SIZE, (size_t)n);
 		b->free(p[n], RESERVE_SIZE);
 	}
-	assert_int_equal(b->reserve_stats(RESERVE_SIZE, &rs), 0);
+	assert_int_equal(ro->stats(RESERVE_SIZE, &rs), 0);
 	assert_int_equal(rs.curr_nr, rs.min_nr);	/* refilled by the frees */
-	b->reserve_reset(RESERVE_SIZE);
+	ro->reset(RESERVE_SIZE);
 	p[0] = b->alloc(RESERVE_SIZE, GFP_ATOMIC, NUMA_NO_NODE);
 	assert_non_null(p[0]);
 	b->free(p[0], RESERVE_SIZE);
-	assert_int_equal(b->reserve_stats(RESERVE_SIZE, &rs), 0);
+	assert_int_equal(ro->stats(RESERVE_SIZE, &rs), 0);
 	assert_int_equal(rs.from_reserve + rs.injected + rs.nulls, 0);
 	free(p);
 }

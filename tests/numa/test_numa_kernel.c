@@ -9,7 +9,7 @@
  *     to the node nearest to a by /sys distances (the zonelist's order);
  *   - each CPU's per-CPU unit (alloc_percpu) lies on that CPU's node;
  *   - the buddy, slab and kmalloc backends under each node policy (their node selection,
- *     allocators/backends/mm_backend.h) put their memory where the policy says, from a thread
+ *     allocators/backends/be_mm.h) put their memory where the policy says, from a thread
  *     on each node with CPUs.
  *
  * Exit 77 with fewer than two nodes with memory.
@@ -24,6 +24,8 @@
 #include "policy.h"
 
 #define NODE_MEM	(32UL << 20)
+/* The backends' options (be_mm.c) for the same model: NODE_MEM per node, no DMA zone. */
+static const char *const backend_opts[] = { "node-mem=32M", "dma-zone=none", NULL };
 #define NOWAIT		(GFP_NOWAIT | __GFP_NOWARN)
 
 static uint64_t mem, cpus;
@@ -173,7 +175,7 @@ static void backend_policy(const char *backend, const char *text, int home, size
 {
 	const struct kmb_backend_ops *b = kmb_backend_find(backend);
 	struct kmb_backend_config cfg = {
-		.nthreads = 1, .max_size = size, .node_mem = NODE_MEM, .dma_size = SIZE_MAX,
+		.nthreads = 1, .max_size = size, .opts = backend_opts,
 	};
 	struct kmb_placement pl;
 	void *objs[32];

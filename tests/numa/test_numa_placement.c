@@ -95,8 +95,8 @@ static void test_probe(const char *backend, int a, int b)
 {
 	struct probe_job j = { .be = kmb_backend_find(backend), .node_b = { KMB_MPOL_NODE, 1ULL << b },
 			       .a = a };
-	struct kmb_backend_config cfg = { .nthreads = 1, .max_size = 1 << 20,
-					  .node_mem = 32UL << 20, .dma_size = SIZE_MAX };
+	static const char *const opts[] = { "node-mem=32M", "dma-zone=none", NULL };
+	struct kmb_backend_config cfg = { .nthreads = 1, .max_size = 1 << 20, .opts = opts };
 	char why[256];
 	pthread_t tid;
 

@@ -128,16 +128,16 @@ static void check_after(void)
 	char why[256] = "";
 	void *p[128];
 
-	assert_int_equal(b->reserve_stats(SIZE, &rs), 0);
+	assert_int_equal(b->reserve->stats(SIZE, &rs), 0);
 	assert_int_equal(rs.min_nr, 64);
 	assert_int_equal(rs.curr_nr, rs.min_nr);
 	/* Fault injection is off: 128 allocations at once, none from the reserve. */
-	b->reserve_reset(SIZE);
+	b->reserve->reset(SIZE);
 	for (int i = 0; i < 128; i++) {
 		p[i] = b->alloc(SIZE, GFP_ATOMIC, NUMA_NO_NODE);
 		assert_non_null(p[i]);
 	}
-	assert_int_equal(b->reserve_stats(SIZE, &rs), 0);
+	assert_int_equal(b->reserve->stats(SIZE, &rs), 0);
 	assert_int_equal(rs.from_reserve, 0);
 	assert_int_equal(rs.injected, 0);
 	for (int i = 0; i < 128; i++)
@@ -195,7 +195,8 @@ static int setup(void **state)
 	for (size_t i = 0; i < kmb_nr_workloads; i++)
 		if (!strcmp(kmb_workloads[i]->name, "mempool-pressure"))
 			w = kmb_workloads[i];
-	if (!b || !w || !b->set_fail || !b->reserve_stats || !b->reserve_reset)
+	if (!b || !w || !b->reserve || !b->reserve->set_fail || !b->reserve->stats ||
+	    !b->reserve->reset)
 		return -1;
 	if (b->init(&cfg, why, sizeof(why))) {
 		print_error("mempool init: %s\n", why);

@@ -1,5 +1,5 @@
 /*
- * test_node_policy.c - the run's node policy in the kernel-style backends (mm_backend.c) and
+ * test_node_policy.c - the run's node policy in the kernel-style backends (be_mm.c) and
  * the libnuma backend, on a model of four nodes.
  *
  * The model may have nodes the machine lacks (--mm-nodes): they are not bound anywhere, but
@@ -29,6 +29,8 @@
 #define NODE_MEM	(8UL << 20)
 #define BLOCK		(4UL << 20)	/* one max-order block */
 #define GFP		(GFP_NOWAIT | __GFP_NOWARN)	/* fail fast when a node is full */
+/* The same model as the backends' options (be_mm.c): NODES nodes of NODE_MEM, no DMA zone. */
+static const char *const mm_opts[] = { "mm-nodes=4", "node-mem=8M", "dma-zone=none", NULL };
 
 static const struct kmb_backend_ops *be;
 static bool is_up;	/* be is initialised: the teardown takes it down after a failure */
@@ -37,8 +39,7 @@ static bool is_up;	/* be is initialised: the teardown takes it down after a fail
 static int up(const char *name, enum kmb_mpol_mode mode, uint64_t nodes, char *why, size_t len)
 {
 	struct kmb_backend_config cfg = {
-		.nthreads = 1, .max_size = BLOCK, .mm_nodes = NODES, .node_mem = NODE_MEM,
-		.dma_size = SIZE_MAX, .mpol = { mode, nodes },
+		.nthreads = 1, .max_size = BLOCK, .opts = mm_opts, .mpol = { mode, nodes },
 	};
 	int r;
 
@@ -214,14 +215,14 @@ static void test_slab_kmalloc(void **state)
 	alloc_n(64, 8, objs, nodes);
 	assert_nodes(nodes, (int[]){ 2, 2, 2, 2, 2, 2, 2, 2 }, 8);
 	free_n(64, 8, objs);
-	cache = be->cache_create("policy", 128, NULL);
+	cache = be->cache->create("policy", 128, NULL);
 	assert_non_null(cache);
-	cache_alloc = be->cache_alloc;
+	cache_alloc = be->cache->alloc;
 	objs[0] = cache_alloc(cache, GFP);
 	assert_non_null(objs[0]);
 	assert_int_equal(nid(objs[0]), 2);
-	be->cache_free(cache, objs[0]);
-	be->cache_destroy(cache);
+	be->cache->free(cache, objs[0]);
+	be->cache->destroy(cache);
 	down();
 
 	bring_up("slab-cpu-lock", KMB_MPOL_INTERLEAVE, 0xf);

@@ -1,5 +1,5 @@
 /*
- * baseline.h - what the malloc baselines (glibc, jemalloc, tcmalloc, mimalloc) share.
+ * be_baseline.h - what the malloc baselines (glibc, jemalloc, tcmalloc, mimalloc) share.
  *
  * A baseline measures a shipped malloc as a program would use it: the process's own malloc and
  * free, which for jemalloc, tcmalloc and mimalloc means the library was preloaded

@@ -1,5 +1,5 @@
 /*
- * mm_backend.h - what the kernel-style backends (buddy, slab*, kmalloc) share: bringing up the
+ * be_mm.h - what the kernel-style backends (buddy, slab*, kmalloc) share: bringing up the
  * model of physical memory from the run's configuration, reporting its state, and applying the
  * run's node policy (struct kmb_backend_config.mpol) as the kernel's callers would: through
  * the node argument of alloc_pages_node(), kmem_cache_alloc_node() and kmalloc_node().
@@ -17,12 +17,13 @@
  * The thread's node, its farthest node and its bind order are computed by thread_init
  * (kmb_mm_backend_thread_init), or on the thread's first allocation under a policy.
  */
-#ifndef KMB_MM_BACKEND_H
-#define KMB_MM_BACKEND_H
+#ifndef KMB_BE_MM_H
+#define KMB_BE_MM_H
 
 #include <stdbool.h>
 
 #include "kmbench/backend.h"
+#include "kmbench/percpu.h"
 
 /* Is a node policy in force (init got one other than KMB_MPOL_DEFAULT)?  Read first on every
  * allocation path, so a run without a policy pays one predictable branch. */
@@ -44,11 +45,18 @@ void *kmb_mm_backend_alloc_policy(kmb_alloc_node_fn alloc_node, void *ctx, size_
  * derives from it.  Always 0. */
 int kmb_mm_backend_thread_init(void);
 
-/* kmb_mm_backend_init - kmb_mm_init() with the run's memory options (it brings up the slab
- * layer too); @slab: the run measures the slab layer, so its slub_debug and sheaves mode are
- * set first and its statistics reported.  A node policy naming a node the model lacks (--mm-nodes) fails
- * with -ENODEV.  0, or -errno with one line in why. */
-int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab, char *why,
+/* The options these backends take (KEY=VALUE; `kmbench list` shows them): mm-nodes, node-mem,
+ * lowmem, dma-zone, pcp, slab-percpu, slub-debug. */
+extern const struct kmb_backend_optset kmb_mm_backend_opts;
+
+/* kmb_mm_backend_init - kmb_mm_init() with the run's options (cfg->opts); it brings up the slab
+ * layer too.  @slab: the run measures the slab layer, so its slub_debug and sheaves mode are set
+ * first and its statistics reported.  @pcp_mode and @slab_mode, where not KMB_PERCPU_DEFAULT,
+ * are a variant's own modes of the page lists and the sheaves, whatever the run's options say.
+ * A node policy naming a node the model lacks (mm-nodes) fails with -ENODEV.  0, or -errno
+ * with one line in why. */
+int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab,
+			enum kmb_percpu_mode pcp_mode, enum kmb_percpu_mode slab_mode, char *why,
 			size_t whylen);
 /* kmb_mm_backend_fini - tear down what init brought up. */
 void kmb_mm_backend_fini(void);

@@ -1,5 +1,5 @@
 /*
- * libnuma.c - reference backend: libnuma's own allocation.  Every allocation is its own
+ * be_libnuma.c - reference backend: libnuma's own allocation.  Every allocation is its own
  * anonymous mmap bound to its node with mbind(2) before it is touched: numa_alloc_onnode() for
  * a node (MPOL_PREFERRED, libnuma's default; MPOL_BIND with __GFP_THISNODE), numa_alloc_local()
  * without one, numa_free() to free.  It is the yardstick of the numa-matrix workload for the

@@ -1,5 +1,5 @@
 /*
- * mempool.c - backend: memory pools (include/kmbench/mempool.h), one per power-of-two size
+ * be_mempool.c - backend: memory pools (include/kmbench/mempool.h), one per power-of-two size
  * class: a slab cache "mempool-<n>" under the pool up to 8 KiB (the largest kmalloc cache), the
  * page allocator above, up to 4 MiB.  Each pool keeps MEMPOOL_BACKEND_MIN_NR elements in
  * reserve, fewer for large classes so that a reserve holds at most MEMPOOL_BACKEND_RESERVE bytes.
@@ -10,7 +10,7 @@
  *
  * Fault injection (set_fail) applies to every pool, those created later included; a run
  * injects nothing unless its workload asks (mempool-pressure, with --mempool-fail), and the
- * workload turns it off again at its end.  reserve_stats/reserve_reset read and zero the
+ * workload turns it off again at its end.  reserve.stats/reserve.reset read and zero the
  * counters of the pool that serves a size, creating the pool if it is not there yet.
  *
  * __GFP_ZERO is honoured here, not by the pool: an element from the reserve is not zeroed (the
@@ -24,7 +24,7 @@
 
 #include "kmbench/backend.h"
 #include "kmbench/mempool.h"
-#include "mm_backend.h"
+#include "be_mm.h"
 
 #define MEMPOOL_BACKEND_MIN_NR		64
 #define MEMPOOL_BACKEND_RESERVE		(1UL << 20)
@@ -94,7 +94,8 @@ static inline mempool_t *pool_for(size_t size)
 
 static int mempool_backend_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
 {
-	return kmb_mm_backend_init(cfg, true, why, whylen);
+	return kmb_mm_backend_init(cfg, true, KMB_PERCPU_DEFAULT, KMB_PERCPU_DEFAULT, why,
+				   whylen);
 }
 
 static void mempool_backend_fini(void)
@@ -185,6 +186,12 @@ static const char *mempool_free_name(void)
 	return "mempool_free";
 }
 
+static const struct kmb_reserve_ops mempool_reserve = {
+	.set_fail = mempool_set_fail,
+	.stats = mempool_reserve_stats,
+	.reset = mempool_reserve_reset,
+};
+
 const struct kmb_backend_ops kmb_backend_mempool = {
 	.name = "mempool",
 	.description = "mempool_alloc/free: a reserve of 64 elements per size class over slab caches and pages",
@@ -195,8 +202,7 @@ const struct kmb_backend_ops kmb_backend_mempool = {
 	.free = mempool_backend_free,
 	.stats = kmb_mm_backend_stats,
 	.check = kmb_mm_backend_check,
+	.opts = &kmb_mm_backend_opts,
 	.free_name = mempool_free_name,
-	.set_fail = mempool_set_fail,
-	.reserve_stats = mempool_reserve_stats,
-	.reserve_reset = mempool_reserve_reset,
+	.reserve = &mempool_reserve,
 };

@@ -1,5 +1,5 @@
 /*
- * jemalloc.c - baseline: jemalloc (Debian's libjemalloc2) preloaded as the process's malloc.
+ * be_jemalloc.c - baseline: jemalloc (Debian's libjemalloc2) preloaded as the process's malloc.
  * Frees through sdallocx(), jemalloc's sized free.  Statistics from mallctl("stats.*").
  */
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "kmbench/backend.h"
-#include "baseline.h"
+#include "be_baseline.h"
 
 #ifndef KMB_JEMALLOC_LIB
 #define KMB_JEMALLOC_LIB ""

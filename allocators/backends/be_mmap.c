@@ -1,5 +1,5 @@
 /*
- * mmap.c - reference backend: every allocation is its own anonymous mmap(2), every free its
+ * be_mmap.c - reference backend: every allocation is its own anonymous mmap(2), every free its
  * munmap(2).  This is the cost the Linux kernel's real page allocator has from user space: two
  * system calls, and a page fault on first touch (the workloads touch each object).  It is the
  * yardstick for the buddy backend's order-0 target (docs/benchmarks.md).

@@ -1,5 +1,5 @@
 /*
- * glibc.c - baseline: the C library's own malloc (ptmalloc2 with tcache), as every program
+ * be_glibc.c - baseline: the C library's own malloc (ptmalloc2 with tcache), as every program
  * that preloads nothing gets it.  Statistics from mallinfo2(3).
  */
 #define _GNU_SOURCE
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "kmbench/backend.h"
-#include "baseline.h"
+#include "be_baseline.h"
 
 static int glibc_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
 {

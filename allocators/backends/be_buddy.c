@@ -1,10 +1,10 @@
 /*
- * buddy.c - backend: the buddy page allocator (include/kmbench/mm.h) as a sized allocator.
+ * be_buddy.c - backend: the buddy page allocator (include/kmbench/mm.h) as a sized allocator.
  * A request of @size bytes takes the smallest order that holds it (get_order), so every
  * allocation is at least a page and page aligned; free uses the same order.  The node and GFP
  * flags go to alloc_pages_node() unchanged, except __GFP_HIGHMEM: a workload needs an address,
  * and a HIGHMEM frame has none.  A request without a node under a node policy takes the node
- * the policy picks (mm_backend.h).
+ * the policy picks (be_mm.h).
  *
  * buddy follows the run's per-CPU page list options (--pcp); its variants buddy-none,
  * buddy-thread, buddy-cpu-lock and buddy-cpu-rseq force one mode of the lists each, whatever
@@ -16,27 +16,23 @@
 
 #include "kmbench/backend.h"
 #include "kmbench/mm.h"
-#include "mm_backend.h"
+#include "be_mm.h"
 
-static int buddy_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
+/* Init with the run's per-CPU mode of the page lists, or with @mode when the variant fixes one. */
+static int buddy_init_mode(const struct kmb_backend_config *cfg, enum kmb_percpu_mode mode,
+			   char *why, size_t whylen)
 {
 	if (cfg->max_size > (PAGE_SIZE << MAX_PAGE_ORDER)) {
 		snprintf(why, whylen, "buddy: sizes above %lu bytes (order %d) cannot be allocated",
 			 PAGE_SIZE << MAX_PAGE_ORDER, MAX_PAGE_ORDER);
 		return -EINVAL;
 	}
-	return kmb_mm_backend_init(cfg, false, why, whylen);
+	return kmb_mm_backend_init(cfg, false, mode, KMB_PERCPU_DEFAULT, why, whylen);
 }
 
-/* A variant: the run's configuration with its own mode of the per-CPU page lists. */
-static int buddy_init_mode(const struct kmb_backend_config *cfg, enum kmb_percpu_mode mode,
-			   char *why, size_t whylen)
+static int buddy_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
 {
-	struct kmb_backend_config c = *cfg;
-
-	c.pcp = mode == KMB_PERCPU_NONE ? -1 : 1;
-	c.pcp_mode = (int)mode;
-	return buddy_init(&c, why, whylen);
+	return buddy_init_mode(cfg, KMB_PERCPU_DEFAULT, why, whylen);
 }
 
 static int buddy_none_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
@@ -111,6 +107,7 @@ static const char *buddy_free_name(void)
 		.free = buddy_free,							\
 		.stats = kmb_mm_backend_stats,						\
 		.check = kmb_mm_backend_check,						\
+		.opts = &kmb_mm_backend_opts,						\
 		.free_name = buddy_free_name,						\
 		.frag_index = buddy_frag_index,						\
 	}

@@ -1,11 +1,11 @@
 /*
- * vmalloc.c - backend: vmalloc and vfree (include/kmbench/vmalloc.h) as an allocator.  Any size
+ * be_vmalloc.c - backend: vmalloc and vfree (include/kmbench/vmalloc.h) as an allocator.  Any size
  * works: it is rounded up to whole pages, each a frame of its own mapped into the vmalloc window,
  * with a guard page after the area, so every allocation is page-aligned and costs at least one
  * mmap() to map and one to unmap (docs/vmalloc.md).  The node and the GFP flags go to
  * __vmalloc_node() unchanged; the caller named in vmallocinfo is the workload's call site.
  *
- * Statistics: the page allocator's (mm_backend.c), then /proc/vmallocinfo of the areas still
+ * Statistics: the page allocator's (be_mm.c), then /proc/vmallocinfo of the areas still
  * there when they are taken (after the runs: usually none) and the window's counters, whose
  * peaks and mmap() counts describe the runs.
  */
@@ -15,11 +15,12 @@
 
 #include "kmbench/backend.h"
 #include "kmbench/vmalloc.h"
-#include "mm_backend.h"
+#include "be_mm.h"
 
 static int vmalloc_backend_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
 {
-	return kmb_mm_backend_init(cfg, false, why, whylen);
+	return kmb_mm_backend_init(cfg, false, KMB_PERCPU_DEFAULT, KMB_PERCPU_DEFAULT, why,
+				   whylen);
 }
 
 static void *vmalloc_backend_alloc(size_t size, gfp_t gfp, int node)
@@ -88,4 +89,5 @@ const struct kmb_backend_ops kmb_backend_vmalloc = {
 	.stats = vmalloc_backend_stats,
 	.check = vmalloc_backend_check,
 	.free_name = vmalloc_free_name,
+	.opts = &kmb_mm_backend_opts,
 };

@@ -1,5 +1,5 @@
 /*
- * tcmalloc.c - baseline: gperftools' tcmalloc (Debian's libtcmalloc-minimal4, the build without
+ * be_tcmalloc.c - baseline: gperftools' tcmalloc (Debian's libtcmalloc-minimal4, the build without
  * the heap profiler) preloaded as the process's malloc.  Frees through tc_free_sized().
  * Statistics from MallocExtension_GetNumericProperty.
  */
@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "kmbench/backend.h"
-#include "baseline.h"
+#include "be_baseline.h"
 
 #ifndef KMB_TCMALLOC_LIB
 #define KMB_TCMALLOC_LIB ""

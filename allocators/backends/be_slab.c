@@ -1,5 +1,5 @@
 /*
- * slab.c - backends: slab caches (include/kmbench/slab.h), one cache per object size, in three
+ * be_slab.c - backends: slab caches (include/kmbench/slab.h), one cache per object size, in three
  * layouts so that alignment is one flag of a run:
  *   slab           SLAB_HWCACHE_ALIGN: every object starts on an L1 line, none shares one;
  *   slab-packed    natural alignment only (8 bytes below 16, 16 from 16 up): small objects
@@ -28,7 +28,7 @@
 
 #include "kmbench/backend.h"
 #include "kmbench/slab.h"
-#include "mm_backend.h"
+#include "be_mm.h"
 
 struct size_cache {
 	size_t size;
@@ -94,7 +94,7 @@ static __attribute__((noinline)) struct kmem_cache *cache_lookup(size_t size, sl
 /* Each variant's last size per thread, tried first: a workload of one size costs two compares
  * and a tail call to the slab API.  @alloc_size is @size, or 0 under a node policy, so that
  * the allocation's fast path, which serves requests without a node, sends them all to the
- * slow path, where the policy picks the node (mm_backend.h), at no cost to a run without one. */
+ * slow path, where the policy picks the node (be_mm.h), at no cost to a run without one. */
 struct last_one {
 	size_t size;
 	size_t alloc_size;
@@ -116,11 +116,7 @@ static inline struct kmem_cache *cache_for(size_t size, slab_flags_t flags)
 static int slab_init_mode(const struct kmb_backend_config *cfg, enum kmb_percpu_mode mode,
 			  char *why, size_t whylen)
 {
-	struct kmb_backend_config c = *cfg;
-
-	if (mode != KMB_PERCPU_DEFAULT)
-		c.slab_mode = (int)mode;
-	return kmb_mm_backend_init(&c, true, why, whylen);
+	return kmb_mm_backend_init(cfg, true, KMB_PERCPU_DEFAULT, mode, why, whylen);
 }
 
 static void slab_fini(void)
@@ -162,7 +158,7 @@ static void *obj_cache_alloc_node(void *cache, size_t size, gfp_t gfp, int node)
 	return kmem_cache_alloc_node(cache, gfp, node);
 }
 
-/* Under a node policy, the node it picks (mm_backend.h), as for alloc. */
+/* Under a node policy, the node it picks (be_mm.h), as for alloc. */
 static void *obj_cache_alloc(void *cache, gfp_t gfp)
 {
 	if (__builtin_expect(kmb_mm_backend_mpol_on, 0))
@@ -243,6 +239,12 @@ static void obj_cache_destroy(void *cache)
 	{										\
 		return obj_cache_create(name, size, ctor, (flags_));			\
 	}										\
+	static const struct kmb_cache_ops ident##_cache_ops = {				\
+		.create = ident##_cache_create,						\
+		.alloc = obj_cache_alloc,						\
+		.free = obj_cache_free,							\
+		.destroy = obj_cache_destroy,						\
+	};										\
 	const struct kmb_backend_ops kmb_backend_##ident = {				\
 		.name = bname,								\
 		.description = desc,							\
@@ -256,10 +258,8 @@ static void obj_cache_destroy(void *cache)
 		.stats = kmb_mm_backend_stats,						\
 		.check = kmb_mm_backend_check,						\
 		.free_name = slab_free_name,						\
-		.cache_create = ident##_cache_create,					\
-		.cache_alloc = obj_cache_alloc,						\
-		.cache_free = obj_cache_free,						\
-		.cache_destroy = obj_cache_destroy,					\
+		.cache = &ident##_cache_ops,						\
+		.opts = &kmb_mm_backend_opts,						\
 	}
 
 static const char *slab_free_name(void)

@@ -1,5 +1,5 @@
 /*
- * baseline.c - see baseline.h.  No state; safe from any thread.
+ * be_baseline.c - see be_baseline.h.  No state; safe from any thread.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "baseline.h"
+#include "be_baseline.h"
 
 void *kmb_baseline_sym(const char *name)
 {

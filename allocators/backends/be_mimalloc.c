@@ -1,12 +1,12 @@
 /*
- * mimalloc.c - baseline: mimalloc (Debian's libmimalloc2.0) preloaded as the process's malloc.
+ * be_mimalloc.c - baseline: mimalloc (Debian's libmimalloc2.0) preloaded as the process's malloc.
  * Frees through mi_free_size().  Statistics from mi_process_info().
  */
 #include <errno.h>
 #include <stdio.h>
 
 #include "kmbench/backend.h"
-#include "baseline.h"
+#include "be_baseline.h"
 
 #ifndef KMB_MIMALLOC_LIB
 #define KMB_MIMALLOC_LIB ""

@@ -1,18 +1,19 @@
 /*
- * kmalloc.c - backend: kmalloc/kfree (include/kmbench/slab.h).  Sizes up to 8 KiB come from
+ * be_kmalloc.c - backend: kmalloc/kfree (include/kmbench/slab.h).  Sizes up to 8 KiB come from
  * the kmalloc-<n> caches, larger ones straight from the page allocator, up to 4 MiB.  kfree
  * finds the cache from the object's page, so the size is not needed to free.
  *
- * No object caches (cache_create and the rest stay NULL): a kmalloc user has no constructor,
+ * No object caches (.cache stays NULL): a kmalloc user has no constructor,
  * so a workload that wants constructed objects constructs each one itself, as with malloc.
  */
 #include "kmbench/backend.h"
 #include "kmbench/slab.h"
-#include "mm_backend.h"
+#include "be_mm.h"
 
 static int kmalloc_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
 {
-	return kmb_mm_backend_init(cfg, true, why, whylen);
+	return kmb_mm_backend_init(cfg, true, KMB_PERCPU_DEFAULT, KMB_PERCPU_DEFAULT, why,
+				   whylen);
 }
 
 static void *kmalloc_alloc_node(void *ctx, size_t size, gfp_t gfp, int node)
@@ -55,5 +56,6 @@ const struct kmb_backend_ops kmb_backend_kmalloc = {
 	.free = kmalloc_free,
 	.stats = kmb_mm_backend_stats,
 	.check = kmb_mm_backend_check,
+	.opts = &kmb_mm_backend_opts,
 	.free_name = kmalloc_free_name,
 };
