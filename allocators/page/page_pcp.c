@@ -214,17 +214,6 @@ static void pcp_push(struct zone *zone, struct per_cpu_pages *pcp, struct page *
 
 /* --- cpu-rseq --- */
 
-/* Own the slot of the CPU we run on unless it is busy: the CPU, or < 0. */
-static int pcp_rseq_trylock(struct zone *zone)
-{
-#if KMB_HAVE_RSEQ_ASM
-	return kmb_rseq_lock(zone->pcp);
-#else
-	(void)zone;
-	return -1;
-#endif
-}
-
 static void pcp_rseq_count_free(struct zone *zone, unsigned int order)
 {
 #if KMB_HAVE_RSEQ_ASM
@@ -284,27 +273,16 @@ struct page *rmqueue_pcplist_slow(struct zone *zone, unsigned int order, int why
 	struct page *page;
 	int cpu;
 
-	switch (kmb_mm.pcp_mode) {
-	case KMB_PERCPU_CPU_RSEQ:
-		/* A busy slot (a drain, or another thread's slow path) sends us to the zone, as
-		 * a failed pcp_spin_trylock does. */
-		if (why == KMB_RSEQ_BUSY || (cpu = pcp_rseq_trylock(zone)) < 0)
-			return NULL;
-		page = pcp_pop(zone, per_cpu_ptr(zone->pcp, cpu), order);
-		kmb_pcpu_unlock(zone->pcp, cpu);
-		return page;
-	case KMB_PERCPU_THREAD:
-		/* A busy guard is a drain: use the zone (the kernel's pcp_spin_trylock). */
-		pcp = kmb_pcpu_cache_lock_here(&zone->pcpc, &cpu, true);
-		if (!pcp)
-			return NULL;
-		page = pcp_pop(zone, pcp, order);
-		kmb_pcpu_thread_publish(&zone->pcpc, pcp);
-		kmb_pcpu_cache_unlock(&zone->pcpc, pcp, cpu);
-		return page;
-	default:
+	/* A busy slot (a drain, or another thread's slow path) sends us to the zone, as a failed
+	 * pcp_spin_trylock does: the guard tried once (cpu-rseq: by a sequence on this CPU). */
+	if (why == KMB_RSEQ_BUSY ||
+	    !(pcp = kmb_pcpu_cache_lock_here(&zone->pcpc, &cpu, true)))
 		return NULL;
-	}
+	page = pcp_pop(zone, pcp, order);
+	if (kmb_mm.pcp_mode == KMB_PERCPU_THREAD)
+		kmb_pcpu_thread_publish(&zone->pcpc, pcp);
+	kmb_pcpu_cache_unlock(&zone->pcpc, pcp, cpu);
+	return page;
 }
 
 bool free_pcp_slow(struct zone *zone, struct page *page, unsigned int order, int why)
@@ -312,36 +290,30 @@ bool free_pcp_slow(struct zone *zone, struct page *page, unsigned int order, int
 	struct per_cpu_pages *pcp;
 	int cpu;
 
-	switch (kmb_mm.pcp_mode) {
-	case KMB_PERCPU_CPU_RSEQ:
-		if (why == KMB_RSEQ_DUP) {
-			/* The block is already on top of this CPU's stack: two frees of it raced
-			 * past free_frame's state check (possible only without strict refcounts).
-			 * It is on the list once, as it should be; report the second free. */
-			bad_page(page, "double free: the block is already on top of this CPU's "
-				 "per-CPU list", order, (const void *)page->caller);
-			return true;
-		}
-		if (why == KMB_RSEQ_BUSY || (cpu = pcp_rseq_trylock(zone)) < 0) {
-			page->flags &= ~PG_mask(PG_pcp);	/* set by the fast path */
-			return false;
-		}
-		pcp_push(zone, per_cpu_ptr(zone->pcp, cpu), page, order);
-		kmb_pcpu_unlock(zone->pcp, cpu);
-		pcp_rseq_count_free(zone, order);
+	if (why == KMB_RSEQ_DUP) {
+		/* cpu-rseq: the block is already on top of this CPU's stack: two frees of it raced
+		 * past free_frame's state check (possible only without strict refcounts).  It is
+		 * on the list once, as it should be; report the second free. */
+		bad_page(page, "double free: the block is already on top of this CPU's per-CPU "
+			 "list", order, (const void *)page->caller);
 		return true;
-	case KMB_PERCPU_THREAD:
-		pcp = kmb_pcpu_cache_lock_here(&zone->pcpc, &cpu, true);
-		if (!pcp)
-			return false;
-		pcp_push(zone, pcp, page, order);
-		pcp->pgfree[order]++;
-		kmb_pcpu_thread_publish(&zone->pcpc, pcp);
-		kmb_pcpu_cache_unlock(&zone->pcpc, pcp, cpu);
-		return true;
-	default:
+	}
+	if (why == KMB_RSEQ_BUSY ||
+	    !(pcp = kmb_pcpu_cache_lock_here(&zone->pcpc, &cpu, true))) {
+		page->flags &= ~PG_mask(PG_pcp);	/* cpu-rseq: set by the fast path */
 		return false;
 	}
+	pcp_push(zone, pcp, page, order);
+	if (kmb_mm.pcp_mode == KMB_PERCPU_THREAD) {
+		pcp->pgfree[order]++;
+		kmb_pcpu_thread_publish(&zone->pcpc, pcp);
+	}
+	kmb_pcpu_cache_unlock(&zone->pcpc, pcp, cpu);
+	/* cpu-rseq: a sequence of its own, as the fast path's count (a plain add under the
+	 * guard could race the fast path's kmb_rseq_add on the same copy) */
+	if (kmb_mm.pcp_mode == KMB_PERCPU_CPU_RSEQ)
+		pcp_rseq_count_free(zone, order);
+	return true;
 }
 
 /* --- walking and draining --- */
