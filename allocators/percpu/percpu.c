@@ -539,6 +539,10 @@ int kmb_pcpu_cache_init(struct kmb_pcpu_cache *pc, enum kmb_percpu_mode mode,
 	}
 	if (mode != KMB_PERCPU_THREAD)
 		return 0;
+	/* The drains need membarrier (a mode from kmb_percpu_mode_resolve has it). */
+	pthread_once(&membarrier_once, membarrier_register);
+	if (!membarrier_ok)
+		return -ENOSYS;
 	pthread_once(&threads_once, threads_init);
 	if (thread_key_err)
 		return -ENOMEM;

@@ -290,8 +290,8 @@ struct kmb_pcpu_cache {
 
 /*
  * kmb_pcpu_cache_init - set up @pc in @mode (resolved, see kmb_percpu_mode_resolve): cpu modes
- * get zeroed slots of @slot_size bytes aligned to @align, thread mode an id.  0, -ENOMEM, or
- * -ENOSPC when every id is taken.  kmb_pcpu_cache_destroy - own every slot once more; thread
+ * get zeroed slots of @slot_size bytes aligned to @align, thread mode an id.  0, -ENOMEM,
+ * -ENOSPC when every id is taken, or -ENOSYS for thread mode without membarrier.  kmb_pcpu_cache_destroy - own every slot once more; thread
  * slots go to thread_exit and the id is free again; the CPU slots are freed (after the client
  * has emptied them).
  */

@@ -12,9 +12,9 @@
  * kmb_mm_init()).  Allocation may sleep only as the GFP flags allow (the page allocator's rules).
  * kmem_cache_create/destroy and kmb_slab_set_debug are called while no other thread uses the
  * cache concerned (other threads may still hold sheaves of it: destroy gathers every CPU's and
- * every live thread's).  kmem_cache_shrink, kmem_cache_validate and the slab shrinker
- * may run while other threads allocate and free in the cache, in every per-CPU mode: they flush
- * every CPU's and every thread's sheaves meanwhile.
+ * every live thread's).  kmem_cache_shrink and the slab shrinker may run while other threads
+ * allocate and free in the cache, in every per-CPU mode: they flush every CPU's and every
+ * thread's sheaves meanwhile.
  */
 #ifndef KMBENCH_SLAB_H
 #define KMBENCH_SLAB_H
