@@ -74,7 +74,8 @@ static always_inline unsigned int pcp_batch(int batch, unsigned int order)
 /* A thread-mode fast path that finds the bootstrap (no list yet, or a drain) misses both ways:
  * its stacks are empty and have no room (percpu.h). */
 _Static_assert(NR_PCP_LISTS <= KMB_PCPU_BOOTSTRAP_PTRS &&
-	       offsetof(struct per_cpu_pages, stacks) == sizeof(struct kmb_pcpu_guard),
+	       offsetof(struct per_cpu_pages, stacks) == sizeof(struct kmb_pcpu_guard) &&
+	       _Alignof(struct per_cpu_pages) <= _Alignof(struct kmb_pcpu_bootstrap),
 	       "struct per_cpu_pages reads the bootstrap as empty, full stacks");
 
 struct free_area {

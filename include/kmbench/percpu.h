@@ -227,13 +227,14 @@ static inline __attribute__((always_inline)) void kmb_pcpu_spin_unlock(struct km
  * empty and has no room, whichever way a client reads it.  Its first two 32-bit words (a
  * stack's count and capacity, or a slot's guard) are 0, and each pointer after them points back
  * at it, so that a slot whose stacks hang off pointers (per_cpu_pages) also finds them empty and
- * full.  Both fast paths miss on it and go to the slow path.  Never written.
+ * full.  Both fast paths miss on it and go to the slow path.  Never written.  Aligned to a
+ * cache line, as the most aligned slot type (struct per_cpu_pages) is.
  */
 #define KMB_PCPU_BOOTSTRAP_PTRS	8
 struct kmb_pcpu_bootstrap {
 	uint32_t zero[2];
 	const struct kmb_pcpu_bootstrap *self[KMB_PCPU_BOOTSTRAP_PTRS];
-};
+} __attribute__((aligned(64)));
 extern KMB_PERCPU_API const struct kmb_pcpu_bootstrap kmb_pcpu_bootstrap;
 
 /* Each thread's fast table: @active is 1 while the thread is inside a thread-mode fast path. */
