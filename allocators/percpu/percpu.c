@@ -525,8 +525,29 @@ static void threads_init(void)
 		pthread_atfork(NULL, NULL, pcpu_atfork_child);
 }
 
+int kmb_pcpu_ids_run(int n)
+{
+	int base = -ENOSPC, run = 0;
+
+	pthread_once(&threads_once, threads_init);
+	pthread_mutex_lock(&threads_lock);
+	for (int id = 0; id < KMB_PCPU_MAX_IDS && base < 0; id++) {
+		run = clients[id] ? 0 : run + 1;
+		if (run == n)
+			base = id - n + 1;
+	}
+	pthread_mutex_unlock(&threads_lock);
+	return base;
+}
+
 int kmb_pcpu_cache_init(struct kmb_pcpu_cache *pc, enum kmb_percpu_mode mode,
 			size_t slot_size, size_t align)
+{
+	return kmb_pcpu_cache_init_id(pc, mode, slot_size, align, -1);
+}
+
+int kmb_pcpu_cache_init_id(struct kmb_pcpu_cache *pc, enum kmb_percpu_mode mode,
+			   size_t slot_size, size_t align, int want)
 {
 	pc->mode = mode;
 	pc->fast = mode == KMB_PERCPU_THREAD ? KMB_PCPU_FAST_THREAD :
@@ -547,14 +568,17 @@ int kmb_pcpu_cache_init(struct kmb_pcpu_cache *pc, enum kmb_percpu_mode mode,
 	if (thread_key_err)
 		return -ENOMEM;
 	pthread_mutex_lock(&threads_lock);
-	for (int id = 0; id < KMB_PCPU_MAX_IDS; id++)
+	for (int id = want < 0 ? 0 : want; id < KMB_PCPU_MAX_IDS; id++) {
 		if (!clients[id]) {
 			clients[id] = pc;
 			pc->id = id;
 			break;
 		}
+		if (want >= 0)
+			break;
+	}
 	pthread_mutex_unlock(&threads_lock);
-	return pc->id < 0 ? -ENOSPC : 0;
+	return pc->id >= 0 ? 0 : want >= 0 ? -EBUSY : -ENOSPC;
 }
 
 static bool threads_stop(struct kmb_pcpu_cache *pc, unsigned int flags);

@@ -243,7 +243,9 @@ struct kmb_pcpu_self {
 	uint32_t _pad;
 	void *fast[KMB_PCPU_MAX_IDS];	/* by client id; &kmb_pcpu_bootstrap: no slot, or stopped */
 };
-extern KMB_PERCPU_API __thread struct kmb_pcpu_self kmb_pcpu_self;
+/* Not exported (the layers use it, a user has no need to): hidden, so that the linker makes its
+ * TLS offset a constant rather than a load from the GOT. */
+extern __thread struct kmb_pcpu_self kmb_pcpu_self;
 
 /*
  * kmb_pcpu_thread_enter - start a thread-mode fast path on client @id: raise active, then read
@@ -298,6 +300,16 @@ struct kmb_pcpu_cache {
  */
 KMB_PERCPU_API int kmb_pcpu_cache_init(struct kmb_pcpu_cache *pc, enum kmb_percpu_mode mode,
 				       size_t slot_size, size_t align);
+/*
+ * For a client whose fast path finds its id by arithmetic (the page lists: a base plus the
+ * zone's index, from the freed page's own fields, one dependent load less than reading an id):
+ * kmb_pcpu_ids_run - the first of @n consecutive free ids, or -ENOSPC;
+ * kmb_pcpu_cache_init_id - kmb_pcpu_cache_init taking id @id in thread mode (-EBUSY when it is
+ * taken: call both while no other thread makes thread-mode clients).
+ */
+KMB_PERCPU_API int kmb_pcpu_ids_run(int n);
+KMB_PERCPU_API int kmb_pcpu_cache_init_id(struct kmb_pcpu_cache *pc, enum kmb_percpu_mode mode,
+					  size_t slot_size, size_t align, int id);
 KMB_PERCPU_API void kmb_pcpu_cache_destroy(struct kmb_pcpu_cache *pc);
 
 /*
