@@ -334,7 +334,9 @@ static always_inline bool free_pcp_lock(struct zone *zone, struct page *page, un
 static always_inline bool free_pcp_thread(struct zone *zone, struct page *page,
 					  unsigned int order)
 {
-	struct per_cpu_pages *pcp = kmb_pcpu_thread_enter(zone->pcpc.id);
+	/* The id from the page's own fields, not from the zone: no load after theirs. */
+	struct per_cpu_pages *pcp = kmb_pcpu_thread_enter(kmb_mm.pcp_id_base + page->node *
+							  MAX_NR_ZONES + page->zone);
 	struct pcp_stack *st = pcp->stacks[order];
 	uint32_t n = st->count;
 

@@ -149,6 +149,10 @@ struct kmb_mm {
 	unsigned int online_nodes;	/* nr_nodes once mem_init() has run, else 0 */
 	int nr_cpus;			/* per-CPU list slots (possible CPUs) */
 	enum kmb_percpu_mode pcp_mode;	/* the page lists' mode, resolved: never DEFAULT */
+	/* Thread mode: the zones' per-CPU cache ids are consecutive, pcp_id_base plus
+	 * node * MAX_NR_ZONES + zone, so that the free path finds its zone's from the page's own
+	 * fields: a load of pcp_id_base beside them, not one after them (setup_pcp). */
+	int pcp_id_base;
 	char pcp_why[192];		/* why pcp_mode is not the one asked for, else "" */
 	pg_data_t *node_data[KMB_MAX_NUMNODES];
 	int cpu_node[1024];		/* the machine's node of each CPU (model node mod nr_nodes) */

@@ -418,13 +418,19 @@ int setup_pcp(void)
 
 	if (mode == KMB_PERCPU_NONE)
 		return 0;
+	if (mode == KMB_PERCPU_THREAD) {
+		kmb_mm.pcp_id_base = kmb_pcpu_ids_run(kmb_mm.nr_nodes * MAX_NR_ZONES);
+		if (kmb_mm.pcp_id_base < 0)
+			return -ENOMEM;
+	}
 	for_each_populated_zone(z) {
 		pcp_limits(z, &z->pcp_batch, &z->pcp_high);
 		z->pcpc.thread_new = pcp_thread_new;
 		z->pcpc.thread_exit = pcp_thread_exit;
 		z->pcpc.empty = pcp_empty;
-		if (kmb_pcpu_cache_init(&z->pcpc, mode, sizeof(struct per_cpu_pages),
-					__alignof__(struct per_cpu_pages)))
+		if (kmb_pcpu_cache_init_id(&z->pcpc, mode, sizeof(struct per_cpu_pages),
+					   __alignof__(struct per_cpu_pages), kmb_mm.pcp_id_base +
+					   z->node * MAX_NR_ZONES + z->idx))
 			return -ENOMEM;
 		if ((mode == KMB_PERCPU_CPU_LOCK || mode == KMB_PERCPU_CPU_RSEQ) &&
 		    pcp_cpu_setup(z))
