@@ -32,8 +32,8 @@
  *  - zone->free_pages == sum over orders of nr_free << order.
  *  - A per-CPU list's stacks hold PG_pcp blocks of their order and zone (page_pcp.c).
  *
- * Locks: a per-CPU list (its slot's guard, or its thread's lock), then zone->lock.  Never held
- * while sleeping or calling a shrinker.
+ * Locks: a per-CPU list (its slot's guard, a CPU's or a thread's), then zone->lock.  Never
+ * held while sleeping or calling a shrinker.
  *
  * Assertions (base/config.h): the moves under zone->lock check the invariants they touch at
  * KMB_DEBUG >= 1 (a block's alignment and state, nr_free and free_pages never negative), and
@@ -246,33 +246,6 @@ static always_inline struct per_cpu_pages *this_cpu_pcp(struct zone *zone)
 	return per_cpu_ptr(zone->pcp, kmb_current_cpu());
 }
 
-/* Thread mode: enter the calling thread's caches, unless a drainer owns them. */
-static always_inline bool pcp_thread_enter(struct pcp_thread *tc)
-{
-	__atomic_store_n(&tc->active, 1, __ATOMIC_RELAXED);
-	/* Only the compiler must keep the store before the load: the drainer's membarrier()
-	 * orders them on the CPU (page_pcp.c). */
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (likely(!__atomic_load_n(&tc->stop, __ATOMIC_ACQUIRE)))
-		return true;
-	__atomic_store_n(&tc->active, 0, __ATOMIC_RELEASE);
-	return false;
-}
-
-static always_inline void pcp_thread_leave(struct pcp_thread *tc)
-{
-	__atomic_store_n(&tc->active, 0, __ATOMIC_RELEASE);
-}
-
-/* The thread's cache for the zone of index @idx (pcp_zone_index), NULL when it has none yet
- * (the slow path makes one). */
-static always_inline struct per_cpu_pages *pcp_thread_zone(unsigned int idx)
-{
-	struct pcp_thread *tc = pcp_thread_cache;
-
-	return likely(tc) ? tc->zones[idx] : NULL;
-}
-
 static always_inline struct page *rmqueue_pcp_rseq(struct zone *zone, unsigned int order)
 {
 #if KMB_HAVE_RSEQ_ASM
@@ -307,27 +280,22 @@ static always_inline struct page *rmqueue_pcp_lock(struct zone *zone, unsigned i
 	return page;
 }
 
+/* Thread mode: the thread's list, from its fast entry (percpu.h); the bootstrap, with empty
+ * stacks and no room, when it has none yet or a drain owns it: the slow path decides. */
 static always_inline struct page *rmqueue_pcp_thread(struct zone *zone, unsigned int order)
 {
-	struct per_cpu_pages *pcp = pcp_thread_zone(pcp_zone_index(zone));
-	struct pcp_thread *tc = pcp_thread_cache;
-	struct pcp_stack *st;
+	struct per_cpu_pages *pcp = kmb_pcpu_thread_enter(zone->pcpc.id);
+	struct pcp_stack *st = pcp->stacks[order];
 	struct page *page;
-	uint32_t n;
+	uint32_t n = st->count;
 
-	if (unlikely(!pcp))
-		return rmqueue_pcplist_slow(zone, order, KMB_RSEQ_MISS);
-	if (unlikely(!pcp_thread_enter(tc)))
-		return NULL;
-	st = pcp->stacks[order];
-	n = st->count;
 	if (unlikely(!n)) {
-		pcp_thread_leave(tc);
+		kmb_pcpu_thread_leave();
 		return rmqueue_pcplist_slow(zone, order, KMB_RSEQ_MISS);
 	}
 	page = st->pages[n - 1];
 	st->count = n - 1;
-	pcp_thread_leave(tc);
+	kmb_pcpu_thread_leave();
 	page->flags &= ~PG_mask(PG_pcp);
 	return page;
 }
@@ -389,21 +357,14 @@ static always_inline bool free_pcp_lock(struct zone *zone, struct page *page, un
 static always_inline bool free_pcp_thread(struct zone *zone, struct page *page,
 					  unsigned int order)
 {
-	/* The index from the page's own fields: no load from the zone. */
-	struct per_cpu_pages *pcp = pcp_thread_zone((unsigned int)page->node * MAX_NR_ZONES +
-						    page->zone);
-	struct pcp_thread *tc = pcp_thread_cache;
-	struct pcp_stack *st;
-	uint32_t n;
+	/* The id from the page's own fields, not from the zone: no load after theirs. */
+	struct per_cpu_pages *pcp = kmb_pcpu_thread_enter(kmb_mm.pcp_id_base + page->node *
+							  MAX_NR_ZONES + page->zone);
+	struct pcp_stack *st = pcp->stacks[order];
+	uint32_t n = st->count;
 
-	if (unlikely(!pcp))
-		return free_pcp_slow(zone, page, order, KMB_RSEQ_MISS);
-	if (unlikely(!pcp_thread_enter(tc)))
-		return false;
-	st = pcp->stacks[order];
-	n = st->count;
 	if (unlikely(n >= st->capacity)) {
-		pcp_thread_leave(tc);
+		kmb_pcpu_thread_leave();
 		return free_pcp_slow(zone, page, order, KMB_RSEQ_MISS);
 	}
 	page->order = order;
@@ -411,7 +372,7 @@ static always_inline bool free_pcp_thread(struct zone *zone, struct page *page,
 	st->pages[n] = page;
 	st->count = n + 1;
 	count_vm_events(pcp->pgfree[order], 1);
-	pcp_thread_leave(tc);
+	kmb_pcpu_thread_leave();
 	return true;
 }
 

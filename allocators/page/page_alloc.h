@@ -3,8 +3,8 @@
  * memblock.c, page_alloc.c, page_pcp.c, vmscan.c, vmstat.c, page_debug.c).  Layers above
  * include it to reach struct zone and the node data; users include kmbench/mm.h only.
  *
- * Lock order: the per-thread caches' registry (thread mode), then a per-CPU slot's guard or a
- * thread cache's lock, then zone->lock; kmb_mm.wait_lock and kmb_mm.shrinker_lock are never
+ * Lock order: the per-CPU caches' thread registry (percpu.c, thread mode), then a list's guard
+ * (a CPU's or a thread's), then zone->lock; kmb_mm.wait_lock and kmb_mm.shrinker_lock are never
  * held together with a zone or pcp lock.
  */
 #ifndef KMB_ALLOC_PAGE_ALLOC_H
@@ -32,8 +32,9 @@ enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
  * Per-CPU page lists for orders 0..PAGE_ALLOC_COSTLY_ORDER (mm/page_alloc.c struct
  * per_cpu_pages), kept as one stack of free blocks per order instead of the kernel's list_heads:
  * the cpu-rseq fast paths pop and push them with rseq.h's stack sequences, which need an array
- * and a count.  One struct per_cpu_pages per CPU (cpu-lock, cpu-rseq: from alloc_percpu) or per
- * thread and zone (thread mode); page_pcp.c's opening comment has the modes and their rules.
+ * and a count.  One struct per_cpu_pages per CPU (cpu-lock, cpu-rseq) or per thread (thread
+ * mode) and zone: the slots of the zone's per-CPU cache (struct kmb_pcpu_cache, percpu.h);
+ * page_pcp.c's opening comment has the modes and their rules.
  */
 #define NR_PCP_LISTS	(PAGE_ALLOC_COSTLY_ORDER + 1)
 
@@ -70,23 +71,12 @@ static always_inline unsigned int pcp_batch(int batch, unsigned int order)
 	return b > 2 ? b : 2;
 }
 
-/*
- * The thread mode's caches (page_pcp.c): per thread, one struct per_cpu_pages per zone.  The
- * owner's fast paths take no lock: they raise @active, and give way (use the zone) when @stop
- * is set.  A drainer takes @lock, sets @stop, runs membarrier() so that every fast path either
- * saw @stop or is seen @active, and waits for @active to drop.  The owner's slow paths take
- * @lock, an uncontended atomic.
- */
-#define PCP_NR_ZONE_SLOTS	(KMB_MAX_NUMNODES * MAX_NR_ZONES)
-struct pcp_thread {
-	uint32_t active;		/* the owner is inside a fast path */
-	uint32_t stop;			/* a drainer owns them: the fast paths use the zone */
-	struct per_cpu_pages *zones[PCP_NR_ZONE_SLOTS];	/* by pcp_zone_index(); NULL: none */
-	spinlock_t lock;		/* the owner's slow paths, and drainers */
-	bool registered;		/* on the registry (under its lock) */
-	struct list_head node;		/* in the registry */
-};
-extern __thread struct pcp_thread *pcp_thread_cache;
+/* A thread-mode fast path that finds the bootstrap (no list yet, or a drain) misses both ways:
+ * its stacks are empty and have no room (percpu.h). */
+_Static_assert(NR_PCP_LISTS <= KMB_PCPU_BOOTSTRAP_PTRS &&
+	       offsetof(struct per_cpu_pages, stacks) == sizeof(struct kmb_pcpu_guard) &&
+	       _Alignof(struct per_cpu_pages) <= _Alignof(struct kmb_pcpu_bootstrap),
+	       "struct per_cpu_pages reads the bootstrap as empty, full stacks");
 
 struct free_area {
 	struct list_head free_list;
@@ -106,10 +96,12 @@ struct zone {
 
 	unsigned long _watermark[NR_WMARK];
 	long lowmem_reserve[MAX_NR_ZONES];	/* kept free from allocations of higher zones */
-	/* Per-CPU page lists: a per-CPU pointer (percpu.h) in the cpu-lock and cpu-rseq modes,
-	 * else NULL; their stacks live in pcp_area, one page-aligned slice per CPU on the CPU's
-	 * node.  pcp_high and pcp_batch are set in every mode but none. */
+	/* Per-CPU page lists: the zone's per-CPU cache (percpu.h), in kmb_mm.pcp_mode.  pcp is
+	 * its CPU slots (pcpc.slots, typed) in the cpu-lock and cpu-rseq modes, else NULL; their
+	 * stacks live in pcp_area, one page-aligned slice per CPU on the CPU's node.  pcp_high and
+	 * pcp_batch are set in every mode but none. */
 	struct per_cpu_pages __percpu *pcp;
+	struct kmb_pcpu_cache pcpc;
 	void *pcp_area;
 	size_t pcp_area_size;
 	int pcp_high, pcp_batch;
@@ -125,11 +117,6 @@ struct zone {
 static inline bool populated_zone(const struct zone *z)
 {
 	return z->managed_pages != 0;
-}
-
-static always_inline unsigned int pcp_zone_index(const struct zone *zone)
-{
-	return (unsigned int)zone->node * MAX_NR_ZONES + (unsigned int)zone->idx;
 }
 
 static inline unsigned long zone_page_state(const struct zone *z)
@@ -161,6 +148,10 @@ struct kmb_mm {
 	int nr_nodes;
 	unsigned int online_nodes;	/* nr_nodes once mem_init() has run, else 0 */
 	enum kmb_percpu_mode pcp_mode;	/* the page lists' mode, resolved: never DEFAULT */
+	/* Thread mode: the zones' per-CPU cache ids are consecutive, pcp_id_base plus
+	 * node * MAX_NR_ZONES + zone, so that the free path finds its zone's from the page's own
+	 * fields: a load of pcp_id_base beside them, not one after them (setup_pcp). */
+	int pcp_id_base;
 	char pcp_why[192];		/* why pcp_mode is not the one asked for, else "" */
 	pg_data_t *node_data[KMB_MAX_NUMNODES];
 	int cpu_node[KMB_NR_CPUS];	/* the model node of each CPU: the machine's node
@@ -295,12 +286,12 @@ void drain_all_pages_sync(void);
 /*
  * pcp_for_each - call @fn on every per-CPU list of @zone (@who: the CPU) or, in thread mode,
  * every thread's (@who: -1, -2, ...); stops at the first nonzero return and returns it.  With
- * PCP_OWN each is owned for the call, so no fast path touches it (its guard, or the thread
- * cache's lock and stop word); without, what @fn reads is a snapshot.  Call without a zone
- * lock.
+ * PCP_OWN each is owned for the call, so no fast path touches it (kmb_pcpu_cache_for_each:
+ * its guard, and for a thread's the drain protocol); without, what @fn reads is a snapshot.
+ * Call without a zone lock.
  */
-#define PCP_OWN		0x1	/* own each list for the call */
-#define PCP_NONEMPTY	0x2	/* skip lists found empty (before owning them) */
+#define PCP_OWN		KMB_PCPU_OWN		/* own each list for the call */
+#define PCP_NONEMPTY	KMB_PCPU_NONEMPTY	/* skip lists found empty (before owning them) */
 typedef int (*pcp_visit_fn)(struct zone *zone, struct per_cpu_pages *pcp, int who, void *arg);
 int pcp_for_each(struct zone *zone, unsigned int flags, pcp_visit_fn fn, void *arg);
 /* Pages on @pcp's stacks; blocks of @order allocated from them (derived from the counters). */

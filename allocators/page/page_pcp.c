@@ -42,9 +42,11 @@
  *             CPU see the guard and give way.  Frees are counted with kmb_rseq_add, a sequence of
  *             its own, since a plain add could race a sequence of another thread.
  *   thread    a struct per_cpu_pages per thread and zone (glibc's tcache), made on the
- *             thread's first use of the zone, registered, and given back to the zones by a
- *             pthread key destructor when the thread exits.  No lock and no atomic on the fast
- *             path; see "Draining another thread's lists" below.
+ *             thread's first use of the zone and given back to the zone when the thread exits:
+ *             the thread slots of the zone's per-CPU cache (zone->pcpc, percpu.h; the thread
+ *             registry and its drain protocol are percpu.c's).  No lock and no atomic on the
+ *             fast path: two stores of the thread's active word around a push or a pop on the
+ *             list its fast entry points to.
  * DEFAULT asks for cpu-rseq, which becomes cpu-lock where rseq cannot be used (valgrind,
  * glibc.pthread.rseq=0, not x86-64: kmb_percpu_mode_resolve), with the reason recorded.
  *
@@ -56,19 +58,15 @@
  * has_pcps test), except by drain_all_pages_sync(), the reclaim path's synchronisation with
  * frees, which owns every one.
  *
- * Draining another thread's lists (thread mode).  The owner's fast path cannot take a lock
- * without an atomic, and a drainer must not pop a stack the owner is popping.  The two meet as
- * in an asymmetric Dekker protocol (liburcu's membarrier flavour): the owner stores active = 1,
- * then (with only a compiler barrier) loads stop; when stop is set it leaves and uses the zone,
- * otherwise it does its push or pop and stores active = 0.  A drainer takes the thread's lock
- * (which also keeps the owner's slow paths out), stores stop = 1, runs
- * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) - a full barrier on every CPU that runs one of our
- * threads - and then waits for active to be 0.  After the membarrier either the owner's load
- * sees stop, or the drainer's load sees the owner active and waits for it.  The cost falls on
- * the drainer (one system call per drain of all threads); the owner pays two plain stores and a
- * load.  The owner's slow paths (refill, drain when full, its first use of a zone) take the
- * thread's lock, an uncontended atomic.  Where membarrier cannot be registered (Linux before
- * 4.14) thread mode resolves to cpu-lock, with the reason.
+ * Draining another thread's lists (thread mode) is percpu.c's drain protocol
+ * (kmb_pcpu_cache_for_each): the drainer takes the list's guard (which keeps the owner's slow
+ * paths out), swaps the thread's fast entry for kmb_pcpu_bootstrap, runs
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) and waits for the thread to leave its fast path;
+ * percpu.c's opening comment has the argument.  A fast path that finds the bootstrap misses
+ * (empty stacks with no room) and its slow path tries the guard: busy, it uses the zone, as
+ * pcp_spin_trylock's failure does; free, it owns the list and publishes it as the fast entry
+ * again.  Where membarrier cannot be registered (Linux before 4.14) thread mode resolves to
+ * cpu-lock, with the reason (kmb_percpu_mode_resolve).
  *
  * Caveats of user space.  A thread cannot disable preemption: it may migrate between reading
  * its CPU and using the slot, so every cpu-lock access holds the guard and every cpu-rseq
@@ -76,8 +74,8 @@
  * pages is safe in cpu-rseq (delivery aborts a sequence under way) and cpu-lock (the trylock
  * fails, the zone serves it), not in thread mode, whose fast path, like glibc's tcache, is not
  * async-signal-safe.  A thread that exits gives its lists back; one that is killed does not.
- * After fork() only the forking thread runs: the child keeps the other threads' caches on the
- * registry (their locks and flags reset), and drain_all_pages there gives their pages back; a
+ * After fork() only the forking thread runs: the child keeps the other threads' lists on the
+ * registry (their guards reset, percpu.c), and drain_all_pages there gives their pages back; a
  * fork while another thread was inside the allocator leaves the child as unusable as any other
  * lock held across fork would.
  *
@@ -93,7 +91,7 @@
  * stack's zone and carries PG_pcp, no other state; count <= capacity; every PG_pcp block of a
  * zone is on exactly one of its stacks.
  *
- * Locks: the thread registry (pcp_threads_lock), then a slot's guard or a thread's lock, then
+ * Locks: the thread registry (percpu.c), then a list's guard (a CPU's or a thread's), then
  * zone->lock.  The fast paths take none of them in cpu-rseq and thread modes.
  */
 #define _GNU_SOURCE
@@ -108,8 +106,6 @@
 
 #include "page_alloc.h"
 #include "placement.h"
-
-__thread struct pcp_thread *pcp_thread_cache;
 
 /* --- limits and layout --- */
 
@@ -218,17 +214,6 @@ static void pcp_push(struct zone *zone, struct per_cpu_pages *pcp, struct page *
 
 /* --- cpu-rseq --- */
 
-/* Own the slot of the CPU we run on unless it is busy: the CPU, or < 0. */
-static int pcp_rseq_trylock(struct zone *zone)
-{
-#if KMB_HAVE_RSEQ_ASM
-	return kmb_rseq_lock(zone->pcp);
-#else
-	(void)zone;
-	return -1;
-#endif
-}
-
 static void pcp_rseq_count_free(struct zone *zone, unsigned int order)
 {
 #if KMB_HAVE_RSEQ_ASM
@@ -239,23 +224,33 @@ static void pcp_rseq_count_free(struct zone *zone, unsigned int order)
 #endif
 }
 
-/* --- thread mode: the registry of thread caches --- */
+/* --- thread mode: the zone's thread slots (percpu.c keeps the registry) --- */
 
-static pthread_mutex_t pcp_threads_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct list_head pcp_threads = { &pcp_threads, &pcp_threads };	/* pcp_thread.node */
-static pthread_once_t pcp_thread_once = PTHREAD_ONCE_INIT;
-static pthread_key_t pcp_thread_key;
-static int pcp_thread_key_err;
-static bool pcp_membarrier_ok;
-
-static struct zone *zone_of_index(unsigned int idx)
+static struct zone *zone_of_cache(struct kmb_pcpu_cache *pc)
 {
-	return &NODE_DATA(idx / MAX_NR_ZONES)->node_zones[idx % MAX_NR_ZONES];
+	return (struct zone *)((char *)pc - offsetof(struct zone, pcpc));
 }
 
-/* An exiting thread's list of @zone: its blocks back to the zone, its counts into the zone's. */
-static void pcp_retire(struct zone *zone, struct per_cpu_pages *pcp)
+/* A thread's first use of the zone: its list, empty. */
+static void *pcp_thread_new(struct kmb_pcpu_cache *pc)
 {
+	struct zone *zone = zone_of_cache(pc);
+	struct per_cpu_pages *pcp;
+
+	if (posix_memalign((void **)&pcp, 64,
+			   sizeof(*pcp) + pcp_stacks_size(zone->pcp_high, zone->pcp_batch)))
+		return NULL;
+	pcp_init(pcp, (char *)(pcp + 1), zone->pcp_high, zone->pcp_batch);
+	return pcp;
+}
+
+/* An exiting thread's list (or every thread's at teardown): its blocks back to the zone, its
+ * counts into the zone's, and freed. */
+static void pcp_thread_exit(struct kmb_pcpu_cache *pc, void *slot)
+{
+	struct zone *zone = zone_of_cache(pc);
+	struct per_cpu_pages *pcp = slot;
+
 	free_pcppages_bulk(zone, pcp, 0, 0);
 	spin_lock(&zone->lock);
 	for (unsigned int o = 0; o < NR_PCP_LISTS; o++) {
@@ -263,151 +258,12 @@ static void pcp_retire(struct zone *zone, struct per_cpu_pages *pcp)
 		zone->pgfree += (unsigned long)pcp->pgfree[o];
 	}
 	spin_unlock(&zone->lock);
+	free(pcp);
 }
 
-/* The pthread key's destructor: the exiting thread's lists go back to their zones. */
-static void pcp_thread_exit(void *arg)
+static bool pcp_empty(const void *slot)
 {
-	struct pcp_thread *tc = arg;
-
-	pthread_mutex_lock(&pcp_threads_lock);
-	if (tc->registered) {
-		for (unsigned int i = 0; i < PCP_NR_ZONE_SLOTS; i++)
-			if (tc->zones[i]) {
-				pcp_retire(zone_of_index(i), tc->zones[i]);
-				free(tc->zones[i]);
-				tc->zones[i] = NULL;
-			}
-		list_del(&tc->node);
-		tc->registered = false;
-	}
-	pthread_mutex_unlock(&pcp_threads_lock);
-	if (pcp_thread_cache == tc)
-		pcp_thread_cache = NULL;
-	free(tc);
-}
-
-/* After fork() only the forking thread runs: nobody else holds a lock or is inside a fast
- * path any more. */
-static void pcp_thread_atfork_child(void)
-{
-	struct list_head *pos;
-
-	pthread_mutex_init(&pcp_threads_lock, NULL);
-	list_for_each(pos, &pcp_threads) {
-		struct pcp_thread *tc = list_entry(pos, struct pcp_thread, node);
-
-		spin_lock_init(&tc->lock);
-		tc->active = tc->stop = 0;
-	}
-}
-
-static void pcp_thread_key_init(void)
-{
-	pcp_thread_key_err = pthread_key_create(&pcp_thread_key, pcp_thread_exit);
-	if (!pcp_thread_key_err)
-		pthread_atfork(NULL, NULL, pcp_thread_atfork_child);
-}
-
-/* Thread mode needs MEMBARRIER_CMD_PRIVATE_EXPEDITED (Linux 4.14): registered once. */
-static bool pcp_membarrier_register(void)
-{
-	if (!pcp_membarrier_ok)
-		pcp_membarrier_ok = !kmb_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
-	return pcp_membarrier_ok;
-}
-
-/*
- * The calling thread's list of @zone, made (and the thread registered) on first use; NULL when
- * there is no memory for it.  The zones[] slot is set under the registry lock, which every
- * drainer holds.
- */
-static struct per_cpu_pages *pcp_thread_get(struct zone *zone)
-{
-	struct pcp_thread *tc = pcp_thread_cache;
-	unsigned int idx = pcp_zone_index(zone);
-	struct per_cpu_pages *pcp;
-
-	if (!tc) {
-		tc = calloc(1, sizeof(*tc));
-		if (!tc)
-			return NULL;
-		spin_lock_init(&tc->lock);
-		INIT_LIST_HEAD(&tc->node);
-		if (pthread_setspecific(pcp_thread_key, tc)) {
-			free(tc);
-			return NULL;
-		}
-		pcp_thread_cache = tc;
-	}
-	if (tc->zones[idx])
-		return tc->zones[idx];
-	if (posix_memalign((void **)&pcp, 64,
-			   sizeof(*pcp) + pcp_stacks_size(zone->pcp_high, zone->pcp_batch)))
-		return NULL;
-	pcp_init(pcp, (char *)(pcp + 1), zone->pcp_high, zone->pcp_batch);
-	pthread_mutex_lock(&pcp_threads_lock);
-	if (!tc->registered) {
-		list_add_tail(&tc->node, &pcp_threads);
-		tc->registered = true;
-	}
-	tc->zones[idx] = pcp;
-	pthread_mutex_unlock(&pcp_threads_lock);
-	return pcp;
-}
-
-/* Own every registered thread's lists (opening comment).  pcp_threads_lock held. */
-static void pcp_threads_stop(void)
-{
-	struct list_head *pos;
-
-	list_for_each(pos, &pcp_threads) {
-		struct pcp_thread *tc = list_entry(pos, struct pcp_thread, node);
-
-		spin_lock(&tc->lock);
-		__atomic_store_n(&tc->stop, 1, __ATOMIC_RELAXED);
-	}
-	/* Registered at setup, so it cannot fail here. */
-	kmb_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
-	list_for_each(pos, &pcp_threads) {
-		struct pcp_thread *tc = list_entry(pos, struct pcp_thread, node);
-
-		/* The owner may be preempted inside its fast path: yield after a while. */
-		for (unsigned int n = 0; __atomic_load_n(&tc->active, __ATOMIC_ACQUIRE); n++)
-			if (n >= 64)
-				sched_yield();
-			else
-				cpu_relax();
-	}
-}
-
-static void pcp_threads_start(void)
-{
-	struct list_head *pos;
-
-	list_for_each(pos, &pcp_threads) {
-		struct pcp_thread *tc = list_entry(pos, struct pcp_thread, node);
-
-		__atomic_store_n(&tc->stop, 0, __ATOMIC_RELEASE);
-		spin_unlock(&tc->lock);
-	}
-}
-
-/* Teardown: every thread's lists go with the memory; the threads get new ones next time. */
-static void pcp_threads_forget(void)
-{
-	pthread_mutex_lock(&pcp_threads_lock);
-	while (!list_empty(&pcp_threads)) {
-		struct pcp_thread *tc = list_first_entry(&pcp_threads, struct pcp_thread, node);
-
-		for (unsigned int i = 0; i < PCP_NR_ZONE_SLOTS; i++) {
-			free(tc->zones[i]);
-			tc->zones[i] = NULL;
-		}
-		list_del(&tc->node);
-		tc->registered = false;
-	}
-	pthread_mutex_unlock(&pcp_threads_lock);
+	return !pcp_pages(slot);
 }
 
 /* --- the slow paths --- */
@@ -418,27 +274,16 @@ struct page *rmqueue_pcplist_slow(struct zone *zone, unsigned int order, int why
 	struct page *page;
 	int cpu;
 
-	switch (kmb_mm.pcp_mode) {
-	case KMB_PERCPU_CPU_RSEQ:
-		/* A busy slot (a drain, or another thread's slow path) sends us to the zone, as
-		 * a failed pcp_spin_trylock does. */
-		if (why == KMB_RSEQ_BUSY || (cpu = pcp_rseq_trylock(zone)) < 0)
-			return NULL;
-		page = pcp_pop(zone, per_cpu_ptr(zone->pcp, cpu), order);
-		kmb_pcpu_unlock(zone->pcp, cpu);
-		return page;
-	case KMB_PERCPU_THREAD:
-		pcp = pcp_thread_get(zone);
-		if (!pcp)
-			return NULL;
-		/* No drainer can have stop set while we hold the lock. */
-		spin_lock(&pcp_thread_cache->lock);
-		page = pcp_pop(zone, pcp, order);
-		spin_unlock(&pcp_thread_cache->lock);
-		return page;
-	default:
+	/* A busy slot (a drain, or another thread's slow path) sends us to the zone, as a failed
+	 * pcp_spin_trylock does: the guard tried once (cpu-rseq: by a sequence on this CPU). */
+	if (why == KMB_RSEQ_BUSY ||
+	    !(pcp = kmb_pcpu_cache_lock_here(&zone->pcpc, &cpu, true)))
 		return NULL;
-	}
+	page = pcp_pop(zone, pcp, order);
+	if (kmb_mm.pcp_mode == KMB_PERCPU_THREAD)
+		kmb_pcpu_thread_publish(&zone->pcpc, pcp);
+	kmb_pcpu_cache_unlock(&zone->pcpc, pcp, cpu);
+	return page;
 }
 
 bool free_pcp_slow(struct zone *zone, struct page *page, unsigned int order, int why)
@@ -446,104 +291,55 @@ bool free_pcp_slow(struct zone *zone, struct page *page, unsigned int order, int
 	struct per_cpu_pages *pcp;
 	int cpu;
 
-	switch (kmb_mm.pcp_mode) {
-	case KMB_PERCPU_CPU_RSEQ:
-		if (why == KMB_RSEQ_DUP) {
-			/* The block is already on top of this CPU's stack: two frees of it raced
-			 * past free_frame's state check (possible only without strict refcounts).
-			 * It is on the list once, as it should be; report the second free. */
-			bad_page(page, "double free: the block is already on top of this CPU's "
-				 "per-CPU list", order, (const void *)page->caller);
-			return true;
-		}
-		if (why == KMB_RSEQ_BUSY || (cpu = pcp_rseq_trylock(zone)) < 0) {
-			page->flags &= ~PG_mask(PG_pcp);	/* set by the fast path */
-			return false;
-		}
-		pcp_push(zone, per_cpu_ptr(zone->pcp, cpu), page, order);
-		kmb_pcpu_unlock(zone->pcp, cpu);
-		pcp_rseq_count_free(zone, order);
+	if (why == KMB_RSEQ_DUP) {
+		/* cpu-rseq: the block is already on top of this CPU's stack: two frees of it raced
+		 * past free_frame's state check (possible only without strict refcounts).  It is
+		 * on the list once, as it should be; report the second free. */
+		bad_page(page, "double free: the block is already on top of this CPU's per-CPU "
+			 "list", order, (const void *)page->caller);
 		return true;
-	case KMB_PERCPU_THREAD:
-		pcp = pcp_thread_get(zone);
-		if (!pcp)
-			return false;
-		spin_lock(&pcp_thread_cache->lock);
-		pcp_push(zone, pcp, page, order);
-		count_vm_events(pcp->pgfree[order], 1);
-		spin_unlock(&pcp_thread_cache->lock);
-		return true;
-	default:
+	}
+	if (why == KMB_RSEQ_BUSY ||
+	    !(pcp = kmb_pcpu_cache_lock_here(&zone->pcpc, &cpu, true))) {
+		page->flags &= ~PG_mask(PG_pcp);	/* cpu-rseq: set by the fast path */
 		return false;
 	}
+	pcp_push(zone, pcp, page, order);
+	if (kmb_mm.pcp_mode == KMB_PERCPU_THREAD) {
+		count_vm_events(pcp->pgfree[order], 1);
+		kmb_pcpu_thread_publish(&zone->pcpc, pcp);
+	}
+	kmb_pcpu_cache_unlock(&zone->pcpc, pcp, cpu);
+	/* cpu-rseq: a sequence of its own, as the fast path's count (a plain add under the
+	 * guard could race the fast path's kmb_rseq_add on the same copy) */
+	if (kmb_mm.pcp_mode == KMB_PERCPU_CPU_RSEQ)
+		pcp_rseq_count_free(zone, order);
+	return true;
 }
 
 /* --- walking and draining --- */
 
-static int pcp_for_each_cpu(struct zone *zone, unsigned int flags, pcp_visit_fn fn, void *arg)
+struct pcp_visit {
+	struct zone *zone;
+	pcp_visit_fn fn;
+	void *arg;
+};
+
+static int pcp_visit(struct kmb_pcpu_cache *pc, void *slot, int who, void *arg)
 {
-	const bool rseq = kmb_mm.pcp_mode == KMB_PERCPU_CPU_RSEQ;
-	int r = 0;
+	struct pcp_visit *v = arg;
 
-	if (!zone->pcp)
-		return 0;
-	for (int cpu = 0; cpu < nr_cpu_ids() && !r; cpu++) {
-		struct per_cpu_pages *pcp = per_cpu_ptr(zone->pcp, cpu);
-
-		if ((flags & PCP_NONEMPTY) && !pcp_pages(pcp))
-			continue;
-		if (flags & PCP_OWN)
-			kmb_pcpu_lock_cpu(zone->pcp, cpu, rseq);
-		r = fn(zone, pcp, cpu, arg);
-		if (flags & PCP_OWN)
-			kmb_pcpu_unlock_cpu(zone->pcp, cpu, rseq);
-	}
-	return r;
-}
-
-static int pcp_for_each_thread(struct zone *zone, unsigned int flags, pcp_visit_fn fn,
-			       void *arg)
-{
-	const unsigned int idx = pcp_zone_index(zone);
-	struct list_head *pos;
-	bool any = !(flags & PCP_NONEMPTY);
-	int who = -1, r = 0;
-
-	pthread_mutex_lock(&pcp_threads_lock);
-	list_for_each(pos, &pcp_threads) {
-		struct per_cpu_pages *pcp = list_entry(pos, struct pcp_thread, node)->zones[idx];
-
-		any |= pcp && pcp_pages(pcp);
-	}
-	if (!any)
-		goto out;
-	if (flags & PCP_OWN)
-		pcp_threads_stop();
-	list_for_each(pos, &pcp_threads) {
-		struct per_cpu_pages *pcp = list_entry(pos, struct pcp_thread, node)->zones[idx];
-
-		if (pcp && !r && !((flags & PCP_NONEMPTY) && !pcp_pages(pcp)))
-			r = fn(zone, pcp, who, arg);
-		who--;
-	}
-	if (flags & PCP_OWN)
-		pcp_threads_start();
-out:
-	pthread_mutex_unlock(&pcp_threads_lock);
-	return r;
+	(void)pc;
+	return v->fn(v->zone, slot, who, v->arg);
 }
 
 int pcp_for_each(struct zone *zone, unsigned int flags, pcp_visit_fn fn, void *arg)
 {
-	switch (kmb_mm.pcp_mode) {
-	case KMB_PERCPU_CPU_LOCK:
-	case KMB_PERCPU_CPU_RSEQ:
-		return pcp_for_each_cpu(zone, flags, fn, arg);
-	case KMB_PERCPU_THREAD:
-		return pcp_for_each_thread(zone, flags, fn, arg);
-	default:
+	struct pcp_visit v = { zone, fn, arg };
+
+	if (kmb_mm.pcp_mode == KMB_PERCPU_NONE || kmb_mm.pcp_mode == KMB_PERCPU_DEFAULT)
 		return 0;
-	}
+	return kmb_pcpu_cache_for_each(&zone->pcpc, flags, pcp_visit, &v);
 }
 
 static int drain_visit(struct zone *zone, struct per_cpu_pages *pcp, int who, void *arg)
@@ -587,12 +383,6 @@ int pcp_resolve_mode(char *why, size_t whylen)
 		return -EINVAL;
 	}
 	mode = kmb_percpu_mode_resolve(want, kmb_mm.pcp_why, sizeof(kmb_mm.pcp_why));
-	if (mode == KMB_PERCPU_THREAD && !pcp_membarrier_register()) {
-		mode = KMB_PERCPU_CPU_LOCK;
-		snprintf(kmb_mm.pcp_why, sizeof(kmb_mm.pcp_why), "thread unavailable, cpu-lock "
-			 "used: membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) cannot be registered "
-			 "(Linux before 4.14)");
-	}
 	kmb_mm.pcp_mode = c->pcp_mode = mode;
 	c->pcp = mode == KMB_PERCPU_NONE ? -1 : 1;
 	return 0;
@@ -604,9 +394,7 @@ static int pcp_cpu_setup(struct zone *z)
 	size_t slice = (pcp_stacks_size(z->pcp_high, z->pcp_batch) + PAGE_SIZE - 1) & PAGE_MASK;
 	char *area;
 
-	z->pcp = alloc_percpu(struct per_cpu_pages);
-	if (!z->pcp)
-		return -ENOMEM;
+	z->pcp = z->pcpc.slots;
 	area = kmb_mmap(NULL, slice * (size_t)nr_cpu_ids(), PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (area == MAP_FAILED)
@@ -632,12 +420,19 @@ int setup_pcp(void)
 	if (mode == KMB_PERCPU_NONE)
 		return 0;
 	if (mode == KMB_PERCPU_THREAD) {
-		pthread_once(&pcp_thread_once, pcp_thread_key_init);
-		if (pcp_thread_key_err)
+		kmb_mm.pcp_id_base = kmb_pcpu_ids_run(kmb_mm.nr_nodes * MAX_NR_ZONES);
+		if (kmb_mm.pcp_id_base < 0)
 			return -ENOMEM;
 	}
 	for_each_populated_zone(z) {
 		pcp_limits(z, &z->pcp_batch, &z->pcp_high);
+		z->pcpc.thread_new = pcp_thread_new;
+		z->pcpc.thread_exit = pcp_thread_exit;
+		z->pcpc.empty = pcp_empty;
+		if (kmb_pcpu_cache_init_id(&z->pcpc, mode, sizeof(struct per_cpu_pages),
+					   __alignof__(struct per_cpu_pages), kmb_mm.pcp_id_base +
+					   z->node * MAX_NR_ZONES + z->idx))
+			return -ENOMEM;
 		if ((mode == KMB_PERCPU_CPU_LOCK || mode == KMB_PERCPU_CPU_RSEQ) &&
 		    pcp_cpu_setup(z))
 			return -ENOMEM;
@@ -647,14 +442,14 @@ int setup_pcp(void)
 
 void teardown_pcp(void)
 {
-	pcp_threads_forget();
 	for (int nid = 0; nid < KMB_MAX_NUMNODES; nid++) {
 		if (!kmb_mm.node_data[nid])
 			continue;
 		for (int i = 0; i < MAX_NR_ZONES; i++) {
 			struct zone *z = &NODE_DATA(nid)->node_zones[i];
 
-			free_percpu(z->pcp);
+			/* Thread mode: every thread's list back to the zone and freed. */
+			kmb_pcpu_cache_destroy(&z->pcpc);
 			z->pcp = NULL;
 			if (z->pcp_area)
 				kmb_munmap(z->pcp_area, z->pcp_area_size);

@@ -1,6 +1,6 @@
 /*
- * percpu.c - per-CPU areas, per-CPU allocation, slot guards and percpu_counter
- * (kmbench/percpu.h, kmbench/rseq.h).
+ * percpu.c - per-CPU areas, per-CPU allocation, slot guards, percpu_counter, and the per-CPU
+ * caches of the allocator layers (kmbench/percpu.h, kmbench/rseq.h).
  *
  * The areas (mm/percpu.c's first chunk, without later chunks): one reservation of
  * nr_cpu_ids units of KMB_PCPU_UNIT_SIZE bytes, each bound to its CPU's node before it is
@@ -10,6 +10,51 @@
  * is its offset in the unit plus the address of the template's page, so that per_cpu_ptr() is
  * one addition for static and dynamic variables alike, as in the kernel, and a dynamic pointer
  * is as aligned as its allocation.
+ *
+ * Per-CPU caches (struct kmb_pcpu_cache): the page allocator's per-CPU lists and the slab
+ * sheaves are clients of one mechanism, in whichever of the four modes each runs.  CPU slots
+ * are __alloc_percpu() memory owned through their guards (kmb_pcpu_lock_here on the CPU,
+ * kmb_pcpu_lock_cpu from anywhere).  Thread slots hang off the thread registry: a record per
+ * thread that has one (struct pcpu_thread: the slots by client id, and a pointer to the
+ * thread's kmb_pcpu_self), on one list under one lock, given back by one pthread key's
+ * destructor, which hands each slot to its client's thread_exit (in passes, as giving back one
+ * client's slot may make another's: sheaves flushed free pages onto the thread's page lists).
+ *
+ * Owning another thread's slot while it runs (the drain protocol, kmb_pcpu_cache_for_each).
+ * The owner's fast path takes no lock and no atomic: it stores self.active = 1, then (with only
+ * a compiler barrier between) loads its fast entry self.fast[id]; it works on what that points
+ * to with plain loads and stores, and ends with a release store of active = 0.  It leaves
+ * (active = 0) before it takes any slow path.  A drainer takes the slot's guard (which keeps the
+ * owner's slow paths out: they own the slot through the same guard), stores
+ * fast[id] = &kmb_pcpu_bootstrap, runs membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), and waits
+ * until the thread's active is 0; then the slot is the drainer's until it drops the guard.  This
+ * is an asymmetric Dekker (liburcu's membarrier flavour), the stop word being the fast entry
+ * itself, so the fast path pays no load for it:
+ *   - membarrier returns only after every CPU running one of our threads has run a full
+ *     barrier (and a thread not running passed one when it was switched out, and passes one
+ *     when switched in).  Take the point in the owner's program where that barrier falls.  If
+ *     the owner's load of fast[id] comes after it, the load sees the bootstrap (the drainer's
+ *     store came before membarrier): an empty stack with no room, so the fast path misses,
+ *     leaves, and its slow path waits for the guard.  If the load comes before it, so does the
+ *     store of active = 1 (program order, kept by the compiler barrier; the barrier drains the
+ *     store buffer), and the drainer's load of active after membarrier sees 1, or the 0 stored
+ *     when that fast path ended, whose release makes the path's writes to the slot visible.
+ *     Either way no fast path runs on the slot once the wait is over.
+ *   - Preemption or migration inside the fast path leaves active = 1 for as long as it lasts:
+ *     the drainer waits (yielding after a while).  The owner never waits for anything between
+ *     its store of 1 and its store of 0, so the wait ends.
+ *   - Signal handlers must not use thread-mode fast paths (they are not async-signal-safe,
+ *     like glibc's tcache): a handler's fast path would clear the active of the one it
+ *     interrupted.
+ * After the drain the fast entry stays the bootstrap: the owner's next fast path misses and its
+ * slow path, owning the slot, publishes the entry again (kmb_pcpu_thread_publish).  The owner
+ * pays two stores per operation and no load; the drainer a system call per drain of all threads.
+ * Thread mode resolves to cpu-lock where membarrier cannot be registered.
+ *
+ * Lock order: threads_lock (recursive: a drain's function may give a thread its first slot of
+ * another client, which registers the thread), then the slots' guards of one client, then what
+ * the client takes under them (a zone's lock, a barn's, a node's list_lock, and the guards of
+ * the clients below: a slab cache's drain frees pages onto the drainer's page lists).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -273,6 +318,15 @@ int kmb_percpu_mode_parse(const char *s, enum kmb_percpu_mode *mode)
 	return -EINVAL;
 }
 
+static bool membarrier_ok;
+static pthread_once_t membarrier_once = PTHREAD_ONCE_INIT;
+
+/* Thread mode needs MEMBARRIER_CMD_PRIVATE_EXPEDITED (Linux 4.14): registered once. */
+static void membarrier_register(void)
+{
+	membarrier_ok = !kmb_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
+}
+
 enum kmb_percpu_mode kmb_percpu_mode_resolve(enum kmb_percpu_mode want, char *why,
 					     size_t whylen)
 {
@@ -280,6 +334,16 @@ enum kmb_percpu_mode kmb_percpu_mode_resolve(enum kmb_percpu_mode want, char *wh
 
 	if (why && whylen)
 		*why = '\0';
+	if (want == KMB_PERCPU_THREAD) {
+		pthread_once(&membarrier_once, membarrier_register);
+		if (membarrier_ok)
+			return want;
+		if (why && whylen)
+			snprintf(why, whylen, "thread unavailable, cpu-lock used: membarrier("
+				 "MEMBARRIER_CMD_PRIVATE_EXPEDITED) cannot be registered (Linux "
+				 "before 4.14)");
+		return KMB_PERCPU_CPU_LOCK;
+	}
 	if (want != KMB_PERCPU_DEFAULT && want != KMB_PERCPU_CPU_RSEQ)
 		return want;
 	if (kmb_rseq_status(&reason))
@@ -361,6 +425,405 @@ void kmb_pcpu_unlock_cpu(void __percpu *slot, int cpu, bool rseq)
 	struct kmb_pcpu_guard *g = per_cpu_ptr((struct kmb_pcpu_guard *)slot, cpu);
 
 	__atomic_store_n(rseq ? &g->stop : &g->lock, 0, __ATOMIC_RELEASE);
+}
+
+/* --- per-CPU caches (opening comment) --- */
+
+const struct kmb_pcpu_bootstrap kmb_pcpu_bootstrap = {
+	.self = { [0 ... KMB_PCPU_BOOTSTRAP_PTRS - 1] = &kmb_pcpu_bootstrap },
+};
+
+__thread struct kmb_pcpu_self kmb_pcpu_self = {
+	.fast = { [0 ... KMB_PCPU_MAX_IDS - 1] = (void *)&kmb_pcpu_bootstrap },
+};
+
+/* A thread's record on the registry. */
+struct pcpu_thread {
+	struct list_head node;		/* on pcpu_threads */
+	struct kmb_pcpu_self *self;	/* the thread's kmb_pcpu_self; &dead_self after fork */
+	bool owned;			/* its slot is owned by the drain under way */
+	void *slots[KMB_PCPU_MAX_IDS];	/* by client id; NULL: none */
+};
+
+static pthread_mutex_t threads_lock;
+static pthread_once_t threads_once = PTHREAD_ONCE_INIT;
+static struct list_head pcpu_threads = { &pcpu_threads, &pcpu_threads };
+static pthread_key_t thread_key;
+static int thread_key_err;
+static __thread struct pcpu_thread *this_thread;
+static struct kmb_pcpu_cache *clients[KMB_PCPU_MAX_IDS];	/* by id, under threads_lock */
+static struct kmb_pcpu_self dead_self;	/* stands for the threads fork left behind */
+static bool skip_wait;			/* kmb_pcpu_test_skip_wait */
+
+static void threads_lock_init(void)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&threads_lock, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
+static struct kmb_pcpu_guard *slot_guard(void *slot)
+{
+	return slot;
+}
+
+/* The pthread key's destructor: every slot of the exiting thread to its client, in passes
+ * (giving one back may make another), then the record off the registry. */
+static void pcpu_thread_exit(void *arg)
+{
+	struct pcpu_thread *t = arg;
+	bool again = true;
+
+	pthread_mutex_lock(&threads_lock);
+	while (again) {
+		again = false;
+		for (int id = 0; id < KMB_PCPU_MAX_IDS; id++) {
+			void *slot = t->slots[id];
+
+			if (!slot)
+				continue;
+			/* No drainer runs (we hold threads_lock): the guard is free. */
+			kmb_pcpu_spin_lock(slot_guard(slot));
+			kmb_pcpu_self.fast[id] = (void *)&kmb_pcpu_bootstrap;
+			t->slots[id] = NULL;
+			clients[id]->thread_exit(clients[id], slot);
+			again = true;
+		}
+	}
+	list_del(&t->node);
+	if (this_thread == t)
+		this_thread = NULL;
+	pthread_mutex_unlock(&threads_lock);
+	free(t);
+}
+
+/* After fork() only the forking thread runs: the other records stay, with their slots (a drain
+ * gives their contents back), but their kmb_pcpu_self is gone with their threads. */
+static void pcpu_atfork_child(void)
+{
+	struct list_head *pos;
+
+	threads_lock_init();
+	list_for_each(pos, &pcpu_threads) {
+		struct pcpu_thread *t = list_entry(pos, struct pcpu_thread, node);
+
+		if (t != this_thread)
+			t->self = &dead_self;
+		t->owned = false;
+		for (int id = 0; id < KMB_PCPU_MAX_IDS; id++)
+			if (t->slots[id])
+				*slot_guard(t->slots[id]) = (struct kmb_pcpu_guard){ 0, 0 };
+	}
+}
+
+static void threads_init(void)
+{
+	threads_lock_init();
+	thread_key_err = pthread_key_create(&thread_key, pcpu_thread_exit);
+	if (!thread_key_err)
+		pthread_atfork(NULL, NULL, pcpu_atfork_child);
+}
+
+int kmb_pcpu_ids_run(int n)
+{
+	int base = -ENOSPC, run = 0;
+
+	pthread_once(&threads_once, threads_init);
+	pthread_mutex_lock(&threads_lock);
+	for (int id = 0; id < KMB_PCPU_MAX_IDS && base < 0; id++) {
+		run = clients[id] ? 0 : run + 1;
+		if (run == n)
+			base = id - n + 1;
+	}
+	pthread_mutex_unlock(&threads_lock);
+	return base;
+}
+
+int kmb_pcpu_cache_init(struct kmb_pcpu_cache *pc, enum kmb_percpu_mode mode,
+			size_t slot_size, size_t align)
+{
+	return kmb_pcpu_cache_init_id(pc, mode, slot_size, align, -1);
+}
+
+int kmb_pcpu_cache_init_id(struct kmb_pcpu_cache *pc, enum kmb_percpu_mode mode,
+			   size_t slot_size, size_t align, int want)
+{
+	pc->mode = mode;
+	pc->fast = mode == KMB_PERCPU_THREAD ? KMB_PCPU_FAST_THREAD :
+		   mode == KMB_PERCPU_CPU_RSEQ ? KMB_PCPU_FAST_RSEQ : KMB_PCPU_FAST_OTHER;
+	pc->id = -1;
+	pc->slots = NULL;
+	if (mode == KMB_PERCPU_CPU_LOCK || mode == KMB_PERCPU_CPU_RSEQ) {
+		pc->slots = __alloc_percpu(slot_size, align);
+		return pc->slots ? 0 : -ENOMEM;
+	}
+	if (mode != KMB_PERCPU_THREAD)
+		return 0;
+	/* The drains need membarrier (a mode from kmb_percpu_mode_resolve has it). */
+	pthread_once(&membarrier_once, membarrier_register);
+	if (!membarrier_ok)
+		return -ENOSYS;
+	pthread_once(&threads_once, threads_init);
+	if (thread_key_err)
+		return -ENOMEM;
+	pthread_mutex_lock(&threads_lock);
+	for (int id = want < 0 ? 0 : want; id < KMB_PCPU_MAX_IDS; id++) {
+		if (!clients[id]) {
+			clients[id] = pc;
+			pc->id = id;
+			break;
+		}
+		if (want >= 0)
+			break;
+	}
+	pthread_mutex_unlock(&threads_lock);
+	return pc->id >= 0 ? 0 : want >= 0 ? -EBUSY : -ENOSPC;
+}
+
+static bool threads_stop(struct kmb_pcpu_cache *pc, unsigned int flags);
+
+void kmb_pcpu_cache_destroy(struct kmb_pcpu_cache *pc)
+{
+	if (pc->mode == KMB_PERCPU_THREAD && pc->id >= 0) {
+		struct list_head *pos;
+
+		pthread_mutex_lock(&threads_lock);
+		threads_stop(pc, 0);
+		/* Every slot to its client; the fast entries are the bootstrap since the stop, so
+		 * the id is clean for the next client. */
+		list_for_each(pos, &pcpu_threads) {
+			struct pcpu_thread *t = list_entry(pos, struct pcpu_thread, node);
+			void *slot = t->slots[pc->id];
+
+			if (t->owned) {
+				t->slots[pc->id] = NULL;
+				pc->thread_exit(pc, slot);
+			}
+			t->owned = false;
+		}
+		clients[pc->id] = NULL;
+		pthread_mutex_unlock(&threads_lock);
+		pc->id = -1;
+	}
+	free_percpu(pc->slots);
+	pc->slots = NULL;
+}
+
+/* The calling thread's slot of @pc, made (and the thread registered) on first use; NULL when
+ * there is no memory for it. */
+static void *thread_slot(struct kmb_pcpu_cache *pc)
+{
+	struct pcpu_thread *t = this_thread;
+	void *slot;
+
+	if (t && t->slots[pc->id])
+		return t->slots[pc->id];
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return NULL;
+		t->self = &kmb_pcpu_self;
+		INIT_LIST_HEAD(&t->node);
+		if (pthread_setspecific(thread_key, t)) {
+			free(t);
+			return NULL;
+		}
+		this_thread = t;
+	}
+	slot = pc->thread_new(pc);
+	if (!slot)
+		return NULL;
+	if (list_empty(&t->node)) {
+		/* The thread's first slot: it holds no guard, so it may wait for a drain. */
+		pthread_mutex_lock(&threads_lock);
+		t->slots[pc->id] = slot;
+		list_add_tail(&t->node, &pcpu_threads);
+		pthread_mutex_unlock(&threads_lock);
+	} else {
+		/* Without the lock: the caller may own another slot of its own, which a drainer
+		 * holding the lock waits for.  A drainer sees the new slot, or not; the owner's
+		 * slow path takes its guard before it uses it. */
+		__atomic_store_n(&t->slots[pc->id], slot, __ATOMIC_RELEASE);
+	}
+	return slot;
+}
+
+void *kmb_pcpu_cache_lock_here(struct kmb_pcpu_cache *pc, int *who, bool try)
+{
+	const bool rseq = pc->mode == KMB_PERCPU_CPU_RSEQ;
+	void *slot;
+	int cpu;
+
+	switch (pc->mode) {
+	case KMB_PERCPU_THREAD:
+		*who = -1;
+		slot = thread_slot(pc);
+		if (!slot)
+			return NULL;
+		if (try) {
+			struct kmb_pcpu_guard *g = slot_guard(slot);
+
+			if (__atomic_exchange_n(&g->lock, 1, __ATOMIC_ACQUIRE))
+				return NULL;
+		} else {
+			kmb_pcpu_spin_lock(slot_guard(slot));
+		}
+		return slot;
+	case KMB_PERCPU_CPU_LOCK:
+	case KMB_PERCPU_CPU_RSEQ:
+		if (!try) {
+			cpu = kmb_pcpu_lock_here(pc->slots, rseq);
+		} else if (rseq) {
+#if KMB_HAVE_RSEQ_ASM
+			cpu = kmb_rseq_lock(pc->slots);
+#else
+			cpu = -1;
+#endif
+		} else {
+			struct kmb_pcpu_guard *g;
+
+			cpu = kmb_current_cpu();
+			g = per_cpu_ptr((struct kmb_pcpu_guard *)pc->slots, cpu);
+			if (__atomic_load_n(&g->lock, __ATOMIC_RELAXED) ||
+			    __atomic_exchange_n(&g->lock, 1, __ATOMIC_ACQUIRE))
+				cpu = -1;
+		}
+		*who = cpu;
+		return cpu < 0 ? NULL : per_cpu_ptr((char *)pc->slots, cpu);
+	default:
+		*who = -1;
+		return NULL;
+	}
+}
+
+void kmb_pcpu_cache_unlock(struct kmb_pcpu_cache *pc, void *slot, int who)
+{
+	(void)pc, (void)who;
+	kmb_pcpu_spin_unlock(slot_guard(slot));
+}
+
+static int for_each_cpu_slot(struct kmb_pcpu_cache *pc, unsigned int flags,
+			     kmb_pcpu_visit_fn fn, void *arg)
+{
+	const bool rseq = pc->mode == KMB_PERCPU_CPU_RSEQ;
+	int r = 0;
+
+	for (int cpu = 0; cpu < nr_cpus && !r; cpu++) {
+		void *slot = per_cpu_ptr((char *)pc->slots, cpu);
+
+		if ((flags & KMB_PCPU_NONEMPTY) && pc->empty && pc->empty(slot))
+			continue;
+		if (flags & KMB_PCPU_OWN)
+			kmb_pcpu_lock_cpu(pc->slots, cpu, rseq);
+		r = fn(pc, slot, cpu, arg);
+		if (flags & KMB_PCPU_OWN)
+			kmb_pcpu_unlock_cpu(pc->slots, cpu, rseq);
+	}
+	return r;
+}
+
+/* Thread @t's slot of client @id, or NULL (another thread may be publishing it). */
+static void *slot_of(const struct pcpu_thread *t, int id)
+{
+	return __atomic_load_n(&t->slots[id], __ATOMIC_ACQUIRE);
+}
+
+static bool wanted(struct kmb_pcpu_cache *pc, unsigned int flags, void *slot)
+{
+	return slot && !((flags & KMB_PCPU_NONEMPTY) && pc->empty && pc->empty(slot));
+}
+
+/* Own the thread slots of @pc (the drain protocol, opening comment), marking their records
+ * owned; false when there is none.  threads_lock held. */
+static bool threads_stop(struct kmb_pcpu_cache *pc, unsigned int flags)
+{
+	const int id = pc->id;
+	struct list_head *pos;
+	bool any = false;
+
+	list_for_each(pos, &pcpu_threads) {
+		struct pcpu_thread *t = list_entry(pos, struct pcpu_thread, node);
+		void *slot = slot_of(t, id);
+
+		if (!wanted(pc, flags, slot))
+			continue;
+		kmb_pcpu_spin_lock(slot_guard(slot));
+		__atomic_store_n(&t->self->fast[id], (void *)&kmb_pcpu_bootstrap,
+				 __ATOMIC_RELAXED);
+		t->owned = any = true;
+	}
+	if (!any)
+		return false;
+	/* Registered when the mode was resolved, so it cannot fail here. */
+	kmb_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+	if (skip_wait)
+		return true;
+	list_for_each(pos, &pcpu_threads) {
+		struct pcpu_thread *t = list_entry(pos, struct pcpu_thread, node);
+
+		if (!t->owned)
+			continue;
+		/* The owner may be preempted inside its fast path: yield after a while. */
+		for (unsigned int n = 0; __atomic_load_n(&t->self->active, __ATOMIC_ACQUIRE); n++)
+			if (n >= 64)
+				sched_yield();
+			else
+				cpu_relax();
+	}
+	return true;
+}
+
+static int for_each_thread_slot(struct kmb_pcpu_cache *pc, unsigned int flags,
+				kmb_pcpu_visit_fn fn, void *arg)
+{
+	const int id = pc->id;
+	struct list_head *pos;
+	int who = -1, r = 0;
+
+	pthread_mutex_lock(&threads_lock);
+	if (flags & KMB_PCPU_OWN)
+		threads_stop(pc, flags);
+	/* Only the records there before @fn ran: @fn may register the caller. */
+	list_for_each(pos, &pcpu_threads) {
+		struct pcpu_thread *t = list_entry(pos, struct pcpu_thread, node);
+
+		if ((flags & KMB_PCPU_OWN) ? t->owned : wanted(pc, flags, slot_of(t, id)))
+			if (!r)
+				r = fn(pc, slot_of(t, id), who, arg);
+		who--;
+	}
+	if (flags & KMB_PCPU_OWN)
+		list_for_each(pos, &pcpu_threads) {
+			struct pcpu_thread *t = list_entry(pos, struct pcpu_thread, node);
+
+			if (t->owned)
+				kmb_pcpu_spin_unlock(slot_guard(slot_of(t, id)));
+			t->owned = false;
+		}
+	pthread_mutex_unlock(&threads_lock);
+	return r;
+}
+
+int kmb_pcpu_cache_for_each(struct kmb_pcpu_cache *pc, unsigned int flags,
+			    kmb_pcpu_visit_fn fn, void *arg)
+{
+	switch (pc->mode) {
+	case KMB_PERCPU_CPU_LOCK:
+	case KMB_PERCPU_CPU_RSEQ:
+		return pc->slots ? for_each_cpu_slot(pc, flags, fn, arg) : 0;
+	case KMB_PERCPU_THREAD:
+		return pc->id >= 0 ? for_each_thread_slot(pc, flags, fn, arg) : 0;
+	default:
+		return 0;
+	}
+}
+
+void kmb_pcpu_test_skip_wait(bool skip)
+{
+	skip_wait = skip;
 }
 
 /* --- percpu_counter (lib/percpu_counter.c) --- */

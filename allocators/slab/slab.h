@@ -14,11 +14,14 @@
  * Per-CPU object caches are sheaves, as Linux 6.18 has them (mm/slub.c: struct slab_sheaf,
  * slub_percpu_sheaves, node_barn; Bonwick's magazines and depot under other names): each CPU
  * (or thread, in thread mode) has a main and a spare sheaf, arrays of free objects of any slab;
- * each node has a barn of full and empty sheaves.  The mode (kmbench/percpu.h) says how a CPU's
- * sheaves are protected: cpu-rseq fast paths are rseq sequences, cpu-lock fast paths take the
- * slot's guard, thread sheaves are the thread's own, none has no sheaves.
+ * each node has a barn of full and empty sheaves.  A cache's sheaves are the slots of its
+ * per-CPU cache (struct kmb_pcpu_cache, kmbench/percpu.h: the same mechanism as the page lists'),
+ * whose mode says how they are protected: cpu-rseq fast paths are rseq sequences, cpu-lock fast
+ * paths take the slot's guard, thread fast paths work on the main sheaf the thread's fast entry
+ * points to (percpu.c's drain protocol lets a flush own it meanwhile), none has no sheaves.
+ * Every CPU's and every thread's sheaves can be flushed while the cache is in use (flush_all).
  *
- * Lock order: a sheaves slot (its guard), then a barn's lock or a node's list_lock (never both),
+ * Lock order: the thread registry (percpu.c), then a sheaves slot (its guard), then a barn's lock or a node's list_lock (never both),
  * then the page allocator's.  slab->freelist and ->inuse change only under the node's list_lock.
  * No slot, barn or node lock is held across an allocation from the page allocator (which may
  * sleep, and whose reclaim may shrink caches); an empty slab may be given back (which never
@@ -98,7 +101,7 @@ static inline struct slab_sheaf *link_sheaf(struct list_head *l)
 	return (struct slab_sheaf *)(l + 1);
 }
 
-/* A CPU's (or a thread's) sheaves: the guard first, as rseq.h requires. */
+/* A CPU's (or a thread's) sheaves: the guard first, as rseq.h and percpu.h's slots require. */
 struct slub_percpu_sheaves {
 	struct kmb_pcpu_guard guard;
 	struct slab_sheaf *main;	/* never NULL: &bootstrap_sheaf before the first refill */
@@ -136,9 +139,10 @@ struct track {
 enum track_item { TRACK_ALLOC, TRACK_FREE };
 
 struct kmem_cache {
-	struct slub_percpu_sheaves __percpu *cpu_sheaves;	/* cpu-lock and cpu-rseq modes */
-	enum kmb_percpu_mode mode;	/* resolved: never DEFAULT; debug caches use none */
-	int id;				/* thread mode: index of the thread's sheaves */
+	/* The sheaves: pcs.mode (resolved, never DEFAULT; debug caches use none), pcs.slots each
+	 * CPU's struct slub_percpu_sheaves (cpu modes), pcs.id the index of each thread's fast
+	 * entry, its main sheaf (thread mode). */
+	struct kmb_pcpu_cache pcs;
 	unsigned int sheaf_capacity;	/* objects per sheaf */
 	slab_flags_t flags;
 	unsigned int object_size;	/* as created */
@@ -210,10 +214,9 @@ static inline void set_freepointer(const struct kmem_cache *s, void *obj, void *
 int kmem_cache_open(struct kmem_cache *s);
 void kmem_cache_close(struct kmem_cache *s);	/* flush and free empty slabs and sheaves */
 unsigned long kmem_cache_objects_in_use(struct kmem_cache *s);
-/* flush_all - every CPU's sheaves and the barns back to the slabs; in thread mode every
- * thread's sheaves too when @all_threads (only while no other thread uses the cache), else
- * the caller's. */
-void flush_all(struct kmem_cache *s, bool all_threads);
+/* flush_all - every CPU's or every thread's sheaves and the barns back to the slabs, while
+ * other threads go on using the cache (mm/slub.c flush_all_cpus_locked). */
+void flush_all(struct kmem_cache *s);
 extern enum kmb_percpu_mode slab_percpu_mode;	/* kmb_slab_set_percpu, resolved */
 /* Counts for slabinfo: slabs, objects, free objects (on partial slabs' free lists). */
 void kmem_cache_counts(struct kmem_cache *s, unsigned long *slabs, unsigned long *objects,

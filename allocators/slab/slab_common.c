@@ -145,14 +145,14 @@ struct kmem_cache *__kmem_cache_create_args(const char *name, unsigned int size,
 		align = line;
 	s->align = align < sizeof(void *) ? sizeof(void *) : align;
 	s->sheaf_capacity = args->sheaf_capacity;
-	s->mode = args->percpu == KMB_PERCPU_DEFAULT ? slab_percpu_mode :
+	s->pcs.mode = args->percpu == KMB_PERCPU_DEFAULT ? slab_percpu_mode :
 		  kmb_percpu_mode_resolve(args->percpu, NULL, 0);
 	r = kmem_cache_open(s);
 	if (r) {
 		kmem_cache_close(s);
 		free(s);
 		return create_fail(name, flags, r == -EINVAL ? "cannot lay out the object in a slab" :
-				   r == -ENOSPC ? "no cache id left for thread mode (1024 caches)" :
+				   r == -ENOSPC ? "no per-CPU cache id left for thread mode (1024 in all)" :
 				   "no memory for the per-CPU sheaves");
 	}
 	pthread_mutex_lock(&slab_mutex);
@@ -450,7 +450,7 @@ static unsigned long validate_cache(struct kmem_cache *s)
 {
 	unsigned long problems = 0;
 
-	flush_all(s, true);
+	flush_all(s);
 	for (int node = 0; node < kmb_mm.nr_nodes; node++) {
 		struct kmem_cache_node *n = &s->node[node];
 		struct list_head *pos;

@@ -11,12 +11,16 @@
  * depot): arrays of free objects, a main and a spare per CPU, full and empty ones in a barn per
  * node.  Allocation pops the main sheaf, free pushes on it; only an empty or full main sheaf
  * reaches the barn or the slabs, a sheaf's worth of objects at a time.  How a CPU's sheaves are
- * protected is the cache's per-CPU mode (kmbench/percpu.h):
+ * protected is the mode of the cache's per-CPU cache (s->pcs: kmbench/percpu.h's mechanism,
+ * the one the page lists use):
  *   cpu-rseq  the pop and the push are rseq sequences (rseq.h): no lock, no atomic.  The slow
  *             paths own the slot through its guard, taken on that CPU (kmb_pcpu_lock_here).
  *   cpu-lock  the slot's guard is taken with an atomic exchange around every pop and push.
- *   thread    the sheaves are the calling thread's (glibc's tcache): no lock at all; a thread's
- *             sheaves go back when it exits.
+ *   thread    the sheaves are the calling thread's (glibc's tcache): no lock and no atomic; the
+ *             fast paths pop and push the main sheaf the thread's fast entry points to,
+ *             between two stores of its active word (kmb_pcpu_thread_enter/leave).  The slow
+ *             paths own the thread's slot through its guard and publish the main sheaf as the
+ *             fast entry again.  A thread's sheaves go back when it exits (percpu.c's registry).
  *   none      no sheaves: every object comes from and goes to the slabs under the node lock.
  * Caches with debug flags use none, with the checks of slab_debug.c, as SLUB's debug caches
  * bypass its per-CPU state.  Objects of another node are freed to their node's slabs, and
@@ -28,6 +32,14 @@
  *
  * Constructors run when a slab is created, on every object (setup_object()); an object
  * returns to the cache in its constructed state, so a reallocation runs no constructor.
+ *
+ * Flushing (flush_all: kmem_cache_shrink, the slab shrinker, destroy, validation) owns every
+ * slot of the cache in turn, whatever the mode, while other threads keep allocating and freeing
+ * (kmb_pcpu_cache_for_each: a CPU's slot through its guard, a thread's through percpu.c's drain
+ * protocol), and gives its objects back to the slabs; as mm/slub.c flush_all_cpus_locked() runs
+ * pcs_flush_all() on every CPU whose sheaves are in use (Linux 6.18).  A fast path that runs
+ * meanwhile finds the slot busy (cpu modes: the guard; thread: the bootstrap as its main sheaf)
+ * and takes its slow path, which waits for the flush or goes to the slabs.
  *
  * Invariants: see slab.h for the states and locks.  A slab's free objects are exactly those on
  * its freelist; inuse + free = objects; an object in a sheaf counts as in use in its slab.
@@ -263,124 +275,47 @@ static struct slab_sheaf *barn_get_full(struct node_barn *barn)
 	return barn_take(barn, &barn->sheaves_full, &barn->nr_full);
 }
 
-/* --- thread mode: each thread's sheaves, indexed by cache id --- */
+/* --- the per-CPU cache's callbacks (thread mode) --- */
 
-#define SLAB_MAX_IDS	1024
-/* A thread's sheaves of a cache it has not used yet: an empty main sheaf with no room, so both
- * fast paths miss without testing for NULL.  Never written. */
-static struct slub_percpu_sheaves bootstrap_pcs = { .main = &bootstrap_sheaf };
-static _Thread_local struct slub_percpu_sheaves *thread_sheaves[SLAB_MAX_IDS] = {
-	[0 ... SLAB_MAX_IDS - 1] = &bootstrap_pcs
-};
-
-static inline bool pcs_real(const struct slub_percpu_sheaves *pcs)
+static struct kmem_cache *cache_of(struct kmb_pcpu_cache *pc)
 {
-	return pcs && pcs != &bootstrap_pcs;
+	return (struct kmem_cache *)((char *)pc - offsetof(struct kmem_cache, pcs));
 }
 
-/* Every thread that has sheaves, so that destroying a cache can flush them all. */
-struct sheaves_thread {
-	struct list_head list;
-	struct slub_percpu_sheaves **sheaves;	/* that thread's thread_sheaves */
-};
-static _Thread_local struct sheaves_thread this_thread;
-static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct list_head sheaves_threads = { &sheaves_threads, &sheaves_threads };
-static pthread_key_t thread_key;
-static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
-/* Under threads_lock: the ids in use and their caches. */
-static uint64_t ids_used[SLAB_MAX_IDS / 64];
-static struct kmem_cache *id_cache[SLAB_MAX_IDS];
+static inline struct slub_percpu_sheaves __percpu *cpu_sheaves(const struct kmem_cache *s)
+{
+	return s->pcs.slots;
+}
 
 static void sheaves_flush(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int node);
-static void sheaves_thread_exit(void *arg);
 
-static void thread_key_create(void)
-{
-	pthread_key_create(&thread_key, sheaves_thread_exit);
-}
-
-/* Thread @t's sheaves of cache @id back to the barn (or slabs), and freed.  threads_lock held. */
-static void thread_sheaves_drop(struct sheaves_thread *t, int id)
-{
-	struct slub_percpu_sheaves *pcs = t->sheaves[id];
-
-	if (!pcs_real(pcs))
-		return;
-	sheaves_flush(id_cache[id], pcs, numa_node_id());
-	free(pcs);
-	t->sheaves[id] = &bootstrap_pcs;
-}
-
-/* Thread exit: every cache's sheaves of the thread back to the barns (or slabs). */
-static void sheaves_thread_exit(void *arg)
-{
-	struct sheaves_thread *t = arg;
-
-	pthread_mutex_lock(&threads_lock);
-	for (int id = 0; id < SLAB_MAX_IDS; id++)
-		thread_sheaves_drop(t, id);
-	list_del(&t->list);
-	pthread_mutex_unlock(&threads_lock);
-}
-
-/* The calling thread's sheaves for @s, created on first use; NULL without memory. */
-static noinline struct slub_percpu_sheaves *thread_sheaves_create(struct kmem_cache *s)
+/* A thread's first use of the cache: its sheaves, with the bootstrap as the main sheaf. */
+static void *thread_sheaves_new(struct kmb_pcpu_cache *pc)
 {
 	struct slub_percpu_sheaves *pcs = calloc(1, sizeof(*pcs));
 
-	if (!pcs)
-		return NULL;
-	pcs->main = &bootstrap_sheaf;
-	pthread_once(&thread_key_once, thread_key_create);
-	pthread_mutex_lock(&threads_lock);
-	if (!this_thread.sheaves) {
-		this_thread.sheaves = thread_sheaves;
-		list_add(&this_thread.list, &sheaves_threads);
-		pthread_setspecific(thread_key, &this_thread);
-	}
-	thread_sheaves[s->id] = pcs;
-	pthread_mutex_unlock(&threads_lock);
+	(void)pc;
+	if (pcs)
+		pcs->main = &bootstrap_sheaf;
 	return pcs;
 }
 
-static int cache_id_get(struct kmem_cache *s)
+/* Thread exit (and the cache's destruction): the thread's sheaves back to the barn (or the
+ * slabs), and freed. */
+static void thread_sheaves_exit(struct kmb_pcpu_cache *pc, void *slot)
 {
-	int id = -1;
-
-	pthread_mutex_lock(&threads_lock);
-	for (int i = 0; i < SLAB_MAX_IDS; i++)
-		if (!(ids_used[i / 64] >> (i % 64) & 1)) {
-			ids_used[i / 64] |= 1ULL << (i % 64);
-			id_cache[i] = s;
-			id = i;
-			break;
-		}
-	pthread_mutex_unlock(&threads_lock);
-	return id;
-}
-
-/* Every thread's sheaves of @s back, and the id free for another cache. */
-static void cache_id_put(struct kmem_cache *s)
-{
-	struct list_head *pos;
-
-	if (s->id < 0)
-		return;
-	pthread_mutex_lock(&threads_lock);
-	list_for_each(pos, &sheaves_threads)
-		thread_sheaves_drop(list_entry(pos, struct sheaves_thread, list), s->id);
-	id_cache[s->id] = NULL;
-	ids_used[s->id / 64] &= ~(1ULL << (s->id % 64));
-	pthread_mutex_unlock(&threads_lock);
-	s->id = -1;
+	sheaves_flush(cache_of(pc), slot, numa_node_id());
+	free(slot);
 }
 
 /* --- creation --- */
 
 int kmem_cache_open(struct kmem_cache *s)
 {
-	s->id = -1;
+	enum kmb_percpu_mode mode = s->pcs.mode;
+	int r;
+
+	s->pcs.id = -1;
 	for (int n = 0; n < KMB_MAX_NUMNODES; n++) {
 		struct kmem_cache_node *kn = &s->node[n];
 
@@ -400,22 +335,20 @@ int kmem_cache_open(struct kmem_cache *s)
 		s->allocflags |= __GFP_RECLAIMABLE;	/* calculate_sizes() in mm/slub.c */
 	/* Debug caches check every object on the node lists: no sheaves (as in Linux). */
 	if (s->flags & SLAB_DEBUG_FLAGS)
-		s->mode = KMB_PERCPU_NONE;
+		mode = KMB_PERCPU_NONE;
 	if (s->sheaf_capacity > SHEAF_MAX_CAPACITY)
 		return -EINVAL;
 	if (!s->sheaf_capacity)
 		s->sheaf_capacity = default_sheaf_capacity(s->size);
-	if (s->mode == KMB_PERCPU_THREAD) {
-		s->id = cache_id_get(s);
-		if (s->id < 0)
-			return -ENOSPC;
-	} else if (s->mode == KMB_PERCPU_CPU_LOCK || s->mode == KMB_PERCPU_CPU_RSEQ) {
-		s->cpu_sheaves = alloc_percpu(struct slub_percpu_sheaves);
-		if (!s->cpu_sheaves)
-			return -ENOMEM;
+	s->pcs.thread_new = thread_sheaves_new;
+	s->pcs.thread_exit = thread_sheaves_exit;
+	r = kmb_pcpu_cache_init(&s->pcs, mode, sizeof(struct slub_percpu_sheaves),
+				__alignof__(struct slub_percpu_sheaves));
+	if (r)
+		return r;
+	if (cpu_sheaves(s))
 		for (int cpu = 0; cpu < nr_cpu_ids(); cpu++)
-			per_cpu_ptr(s->cpu_sheaves, cpu)->main = &bootstrap_sheaf;
-	}
+			per_cpu_ptr(cpu_sheaves(s), cpu)->main = &bootstrap_sheaf;
 	return 0;
 }
 
@@ -761,21 +694,15 @@ static noinline void *slab_alloc_debug(struct kmem_cache *s, gfp_t gfp, int node
  */
 static struct slub_percpu_sheaves *pcs_lock(struct kmem_cache *s, int *cpu)
 {
-	struct slub_percpu_sheaves *pcs;
-
-	if (s->mode == KMB_PERCPU_THREAD) {
-		*cpu = -1;
-		pcs = thread_sheaves[s->id];
-		return pcs_real(pcs) ? pcs : thread_sheaves_create(s);
-	}
-	*cpu = kmb_pcpu_lock_here(s->cpu_sheaves, s->mode == KMB_PERCPU_CPU_RSEQ);
-	return per_cpu_ptr(s->cpu_sheaves, *cpu);
+	return kmb_pcpu_cache_lock_here(&s->pcs, cpu, false);
 }
 
-static inline void pcs_unlock(struct kmem_cache *s, int cpu)
+/* Give the slot back; a thread's fast paths work on its main sheaf from now on. */
+static inline void pcs_unlock(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu)
 {
-	if (cpu >= 0)
-		kmb_pcpu_unlock(s->cpu_sheaves, cpu);
+	if (s->pcs.mode == KMB_PERCPU_THREAD)
+		kmb_pcpu_thread_publish(&s->pcs, pcs->main);
+	kmb_pcpu_cache_unlock(&s->pcs, pcs, cpu);
 }
 
 /* @sh (full) becomes the main sheaf; the old main, empty, becomes the spare or goes to the
@@ -822,7 +749,7 @@ static noinline void *sheaves_alloc_slow(struct kmem_cache *s, gfp_t gfp)
 		pcs_install_main(pcs, sh, barn);
 		goto pop;
 	}
-	pcs_unlock(s, cpu);
+	pcs_unlock(s, pcs, cpu);
 
 	sh = barn_get_empty(s, barn);
 	if (!sh)
@@ -846,11 +773,11 @@ static noinline void *sheaves_alloc_slow(struct kmem_cache *s, gfp_t gfp)
 		sheaf_flush(s, sh);		/* every place is full: back to the slabs */
 		barn_put_empty(barn, sh);
 	}
-	pcs_unlock(s, cpu);
+	pcs_unlock(s, pcs, cpu);
 	return obj;
 pop:
 	obj = pcs->main->objects[--pcs->main->size];
-	pcs_unlock(s, cpu);
+	pcs_unlock(s, pcs, cpu);
 	return obj;
 }
 
@@ -885,7 +812,7 @@ static noinline void sheaves_free_slow(struct kmem_cache *s, struct slab *slab, 
 		struct slab_sheaf *empty = barn_get_empty(s, barn);
 
 		if (!empty) {
-			pcs_unlock(s, cpu);
+			pcs_unlock(s, pcs, cpu);
 			slab_free_one(s, slab, obj);
 			return;
 		}
@@ -899,7 +826,7 @@ static noinline void sheaves_free_slow(struct kmem_cache *s, struct slab *slab, 
 
 		pcs->main = empty ? empty : &bootstrap_sheaf;
 		if (!empty) {
-			pcs_unlock(s, cpu);
+			pcs_unlock(s, pcs, cpu);
 			slab_free_one(s, slab, obj);
 			return;
 		}
@@ -909,12 +836,12 @@ static noinline void sheaves_free_slow(struct kmem_cache *s, struct slab *slab, 
 push:
 	main = pcs->main;
 	if (unlikely(main->size && main->objects[main->size - 1] == obj)) {
-		pcs_unlock(s, cpu);
+		pcs_unlock(s, pcs, cpu);
 		slab_double_free(s, slab, obj);
 		return;
 	}
 	main->objects[main->size++] = obj;
-	pcs_unlock(s, cpu);
+	pcs_unlock(s, pcs, cpu);
 }
 
 /* --- the fast paths --- */
@@ -931,10 +858,10 @@ static noinline void *slab_alloc_other(struct kmem_cache *s, gfp_t gfp, int node
 {
 	void *obj;
 
-	if (s->mode == KMB_PERCPU_CPU_LOCK) {
+	if (s->pcs.mode == KMB_PERCPU_CPU_LOCK) {
 		if (likely(node == NUMA_NO_NODE && !(gfp & __GFP_ZERO))) {
 			/* cpu-lock's fast path, here so that the others need no frame */
-			struct slub_percpu_sheaves *pcs = per_cpu_ptr(s->cpu_sheaves,
+			struct slub_percpu_sheaves *pcs = per_cpu_ptr(cpu_sheaves(s),
 								       kmb_current_cpu());
 			struct slab_sheaf *main;
 			unsigned int n;
@@ -954,7 +881,7 @@ static noinline void *slab_alloc_other(struct kmem_cache *s, gfp_t gfp, int node
 	/* Sheaves hold objects of any node: a request for a node not local goes to its slabs. */
 	else if (node != NUMA_NO_NODE && node != numa_node_id())
 		obj = slab_alloc_one(s, gfp, node);
-	else if (s->mode == KMB_PERCPU_NONE)
+	else if (s->pcs.mode == KMB_PERCPU_NONE)
 		obj = slab_alloc_one(s, gfp, NUMA_NO_NODE);
 	else
 		obj = sheaves_alloc_slow(s, gfp);	/* pops the main sheaf when it has objects */
@@ -989,24 +916,27 @@ static always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int 
 	unsigned int n;
 	void *obj;
 
-	if (likely(node == NUMA_NO_NODE && !(gfp & __GFP_ZERO))) {
-		/* Tests in order of likelihood: cpu-rseq is the default. */
+	/* One compare of pcs.fast tells cpu-rseq (the default), thread and the others apart. */
+	if (likely(node == NUMA_NO_NODE && !(gfp & __GFP_ZERO)) &&
+	    likely(s->pcs.fast <= KMB_PCPU_FAST_RSEQ)) {
+		if (likely(s->pcs.fast == KMB_PCPU_FAST_RSEQ)) {
 #if KMB_HAVE_RSEQ_ASM
-		if (likely(s->mode == KMB_PERCPU_CPU_RSEQ)) {
 			int why;
 
-			obj = kmb_rseq_stack_pop(s->cpu_sheaves, PCS_MAIN, &why);
+			obj = kmb_rseq_stack_pop(cpu_sheaves(s), PCS_MAIN, &why);
 			if (likely(obj))
 				return obj;
-		} else
 #endif
-		if (s->mode == KMB_PERCPU_THREAD) {
-			main = thread_sheaves[s->id]->main;
+		} else {
+			main = kmb_pcpu_thread_enter(s->pcs.id);
 			n = main->size;
 			if (likely(n)) {
 				main->size = --n;
-				return main->objects[n];
+				obj = main->objects[n];
+				kmb_pcpu_thread_leave();
+				return obj;
 			}
+			kmb_pcpu_thread_leave();
 		}
 	}
 	/* NULL: the exported function's caller, read here and not kept across the fast path */
@@ -1046,10 +976,10 @@ static noinline void slab_free_invalid(struct kmem_cache *s, struct slab *slab, 
 static noinline void slab_free_other(struct kmem_cache *s, struct slab *slab, void *obj,
 				     const void *caller)
 {
-	if (s->mode == KMB_PERCPU_CPU_LOCK &&
+	if (s->pcs.mode == KMB_PERCPU_CPU_LOCK &&
 	    (kmb_mm.nr_nodes == 1 || slab->node == numa_node_id())) {
 		/* cpu-lock's fast path, here so that the others need no frame */
-		struct slub_percpu_sheaves *pcs = per_cpu_ptr(s->cpu_sheaves, kmb_current_cpu());
+		struct slub_percpu_sheaves *pcs = per_cpu_ptr(cpu_sheaves(s), kmb_current_cpu());
 		struct slab_sheaf *main;
 		unsigned int n;
 
@@ -1070,7 +1000,7 @@ static noinline void slab_free_other(struct kmem_cache *s, struct slab *slab, vo
 		slab_debug_set_track(s, obj, TRACK_FREE, caller);
 		slab_debug_init_object(s, obj, SLUB_RED_INACTIVE);
 		slab_free_one(s, slab, obj);
-	} else if (s->mode == KMB_PERCPU_NONE || slab->node != numa_node_id()) {
+	} else if (s->pcs.mode == KMB_PERCPU_NONE || slab->node != numa_node_id()) {
 		/* An object of another node goes back to its node's slabs (free_to_pcs). */
 		slab_free_one(s, slab, obj);
 	} else {
@@ -1088,21 +1018,22 @@ static always_inline void slab_free(struct kmem_cache *s, struct page *page, voi
 	struct slab_sheaf *main;
 	unsigned int n;
 
-	if (likely(node_is_local(page->node))) {
+	if (likely(node_is_local(page->node)) && likely(s->pcs.fast <= KMB_PCPU_FAST_RSEQ)) {
+		if (likely(s->pcs.fast == KMB_PCPU_FAST_RSEQ)) {
 #if KMB_HAVE_RSEQ_ASM
-		if (likely(s->mode == KMB_PERCPU_CPU_RSEQ)) {
-			if (likely(!kmb_rseq_stack_push(s->cpu_sheaves, PCS_MAIN, obj)))
+			if (likely(!kmb_rseq_stack_push(cpu_sheaves(s), PCS_MAIN, obj)))
 				return;
-		} else
 #endif
-		if (s->mode == KMB_PERCPU_THREAD) {
-			main = thread_sheaves[s->id]->main;
+		} else {
+			main = kmb_pcpu_thread_enter(s->pcs.id);
 			n = main->size;
 			if (likely(n < main->capacity) && likely(!n || main->objects[n - 1] != obj)) {
 				main->objects[n] = obj;
 				main->size = n + 1;
+				kmb_pcpu_thread_leave();
 				return;
 			}
+			kmb_pcpu_thread_leave();
 		}
 	}
 	slab_free_other(s, page_slab(compound_head(page)), obj,
@@ -1245,33 +1176,19 @@ static void barns_flush(struct kmem_cache *s)
 	}
 }
 
-void flush_all(struct kmem_cache *s, bool all_threads)
+static int flush_visit(struct kmb_pcpu_cache *pc, void *slot, int who, void *arg)
 {
-	if (s->mode == KMB_PERCPU_THREAD && s->id >= 0) {
-		if (all_threads) {
-			struct list_head *pos;
+	(void)arg;
+	sheaves_flush(cache_of(pc), slot, who >= 0 ? cpu_to_node(who) : numa_node_id());
+	return 0;
+}
 
-			pthread_mutex_lock(&threads_lock);
-			list_for_each(pos, &sheaves_threads) {
-				struct sheaves_thread *t = list_entry(pos, struct sheaves_thread,
-								      list);
-
-				if (pcs_real(t->sheaves[s->id]))
-					sheaves_flush(s, t->sheaves[s->id], numa_node_id());
-			}
-			pthread_mutex_unlock(&threads_lock);
-		} else if (pcs_real(thread_sheaves[s->id])) {
-			sheaves_flush(s, thread_sheaves[s->id], numa_node_id());
-		}
-	} else if (s->cpu_sheaves) {
-		bool rseq = s->mode == KMB_PERCPU_CPU_RSEQ;
-
-		for (int cpu = 0; cpu < nr_cpu_ids(); cpu++) {
-			kmb_pcpu_lock_cpu(s->cpu_sheaves, cpu, rseq);
-			sheaves_flush(s, per_cpu_ptr(s->cpu_sheaves, cpu), cpu_to_node(cpu));
-			kmb_pcpu_unlock_cpu(s->cpu_sheaves, cpu, rseq);
-		}
-	}
+/* mm/slub.c flush_all_cpus_locked(), which has each CPU whose sheaves are in use run
+ * pcs_flush_all(): here the flusher owns each CPU's or thread's slot in turn (percpu.c), and
+ * the owners go on meanwhile. */
+void flush_all(struct kmem_cache *s)
+{
+	kmb_pcpu_cache_for_each(&s->pcs, KMB_PCPU_OWN, flush_visit, NULL);
 	barns_flush(s);
 }
 
@@ -1307,11 +1224,11 @@ static unsigned long free_empty_partials(struct kmem_cache *s)
 	return freed;
 }
 
-/* kmem_cache_shrink - may run in reclaim, beside users of the cache: in thread mode only the
- * caller's own sheaves are flushed (another thread's are its own, as glibc's tcache). */
+/* kmem_cache_shrink - may run in reclaim, beside users of the cache: every CPU's and every
+ * thread's sheaves are flushed (flush_all). */
 int kmem_cache_shrink(struct kmem_cache *s)
 {
-	flush_all(s, false);
+	flush_all(s);
 	free_empty_partials(s);
 	return 0;
 }
@@ -1340,18 +1257,17 @@ unsigned long kmem_cache_objects_in_use(struct kmem_cache *s)
 {
 	unsigned long slabs, objects, nfree;
 
-	flush_all(s, true);
+	flush_all(s);
 	kmem_cache_counts(s, &slabs, &objects, &nfree);
 	return objects - nfree;
 }
 
 void kmem_cache_close(struct kmem_cache *s)
 {
-	cache_id_put(s);		/* thread mode: every thread's sheaves */
-	flush_all(s, true);
+	flush_all(s);
+	kmb_pcpu_cache_destroy(&s->pcs);	/* thread mode: every thread's sheaves freed */
+	barns_flush(s);
 	free_empty_partials(s);
-	free_percpu(s->cpu_sheaves);
-	s->cpu_sheaves = NULL;
 }
 
 unsigned int kmem_cache_size(struct kmem_cache *s)

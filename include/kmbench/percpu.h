@@ -61,8 +61,9 @@ KMB_PERCPU_API const char *kmb_percpu_mode_name(enum kmb_percpu_mode mode);
 KMB_PERCPU_API int kmb_percpu_mode_parse(const char *s, enum kmb_percpu_mode *mode);
 /*
  * kmb_percpu_mode_resolve - the mode a layer runs in when @want is asked for: the same, except
- * that cpu-rseq (and the default) become cpu-lock where rseq cannot be used; then, when @why is
- * not NULL, one line on why (as kmb_rseq_status()).
+ * that cpu-rseq (and the default) become cpu-lock where rseq cannot be used, and thread becomes
+ * cpu-lock where membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), which its drains need, cannot be
+ * registered (Linux before 4.14); then, when @why is not NULL, one line on why.
  */
 KMB_PERCPU_API enum kmb_percpu_mode kmb_percpu_mode_resolve(enum kmb_percpu_mode want,
 							    char *why, size_t whylen);
@@ -195,6 +196,157 @@ static inline __attribute__((always_inline)) void kmb_pcpu_spin_unlock(struct km
 {
 	__atomic_store_n(&g->lock, 0, __ATOMIC_RELEASE);
 }
+
+/*
+ * --- per-CPU caches: the one mechanism under the page lists and the slab sheaves ---
+ *
+ * A per-CPU cache (struct kmb_pcpu_cache) is a layer's set of slots, one per CPU or one per
+ * thread, each beginning with a struct kmb_pcpu_guard: the page allocator's per_cpu_pages of a
+ * zone, a slab cache's sheaves.  Its mode is one of the four above; percpu.c keeps what every
+ * client shares:
+ *   cpu-lock, cpu-rseq  the slots come from __alloc_percpu(); the fast paths are the client's
+ *                       (rseq.h's stack sequences, or the guard taken with an atomic);
+ *   thread              a thread registry: one record per thread that has a slot (one pthread
+ *                       key, one list, one lock, fork handled), holding the thread's slot of
+ *                       each client by the client's id; ids are handed out by
+ *                       kmb_pcpu_cache_init() and given back by kmb_pcpu_cache_destroy();
+ *   none                no slots.
+ * kmb_pcpu_cache_for_each() owns every slot of a cache, whatever its mode and whoever runs, and
+ * calls a function on each: CPU slots through their guards (kmb_pcpu_lock_cpu), thread slots
+ * through the drain protocol of percpu.c's opening comment (the slot's guard, the thread's fast
+ * entry swapped for kmb_pcpu_bootstrap, membarrier, a wait for the thread to leave its fast
+ * path).
+ *
+ * A thread's fast paths (thread mode) read the slot they work on from the thread's own table,
+ * kmb_pcpu_self.fast[id] (a TLS variable: no registry, no lock, no atomic), between
+ * kmb_pcpu_thread_enter() and kmb_pcpu_thread_leave().  What the entry points to is the client's
+ * choice (the per_cpu_pages, or the main sheaf itself); it is &kmb_pcpu_bootstrap while the
+ * thread has no slot yet and while a drainer owns it, and the owner's slow path (which owns the
+ * slot through its guard) sets it again with kmb_pcpu_thread_publish().
+ */
+#define KMB_PCPU_MAX_IDS	1024	/* thread-mode clients at once: zones and slab caches */
+
+/*
+ * What a thread's fast entry holds when it has no slot, or a drainer owns it: a stack that is
+ * empty and has no room, whichever way a client reads it.  Its first two 32-bit words (a
+ * stack's count and capacity, or a slot's guard) are 0, and each pointer after them points back
+ * at it, so that a slot whose stacks hang off pointers (per_cpu_pages) also finds them empty and
+ * full.  Both fast paths miss on it and go to the slow path.  Never written.  Aligned to a
+ * cache line, as the most aligned slot type (struct per_cpu_pages) is.
+ */
+#define KMB_PCPU_BOOTSTRAP_PTRS	8
+struct kmb_pcpu_bootstrap {
+	uint32_t zero[2];
+	const struct kmb_pcpu_bootstrap *self[KMB_PCPU_BOOTSTRAP_PTRS];
+} __attribute__((aligned(64)));
+extern KMB_PERCPU_API const struct kmb_pcpu_bootstrap kmb_pcpu_bootstrap;
+
+/* Each thread's fast table: @active is 1 while the thread is inside a thread-mode fast path. */
+struct kmb_pcpu_self {
+	uint32_t active;
+	uint32_t _pad;
+	void *fast[KMB_PCPU_MAX_IDS];	/* by client id; &kmb_pcpu_bootstrap: no slot, or stopped */
+};
+/* Not exported (the layers use it, a user has no need to): hidden, so that the linker makes its
+ * TLS offset a constant rather than a load from the GOT. */
+extern __thread struct kmb_pcpu_self kmb_pcpu_self;
+
+/*
+ * kmb_pcpu_thread_enter - start a thread-mode fast path on client @id: raise active, then read
+ * the fast entry (only the compiler must keep that order: the drainer's membarrier() orders
+ * them on the CPU).  kmb_pcpu_thread_leave - end it, after every access to the slot (a release
+ * store: the drainer that sees active 0 sees them).  A fast path that misses leaves before it
+ * calls its slow path, which may wait for a drainer.
+ */
+static inline __attribute__((always_inline)) void *kmb_pcpu_thread_enter(int id)
+{
+	__atomic_store_n(&kmb_pcpu_self.active, 1, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	/* volatile, not an atomic load: the same load, but addressed %fs-relative */
+	return *(void *volatile *)&kmb_pcpu_self.fast[id];
+}
+
+static inline __attribute__((always_inline)) void kmb_pcpu_thread_leave(void)
+{
+	__atomic_store_n(&kmb_pcpu_self.active, 0, __ATOMIC_RELEASE);
+}
+
+/* The fast paths' dispatch (struct kmb_pcpu_cache.fast): thread and cpu-rseq are the two values
+ * below 2, so that one compare tells the three cases apart. */
+enum kmb_pcpu_fast {
+	KMB_PCPU_FAST_THREAD = 0,
+	KMB_PCPU_FAST_RSEQ = 1,
+	KMB_PCPU_FAST_OTHER = 2,	/* cpu-lock and none: their paths are out of line */
+};
+
+struct kmb_pcpu_cache;
+/* Called on a slot the caller owns; @who is the CPU, or -1, -2, ... for threads. */
+typedef int (*kmb_pcpu_visit_fn)(struct kmb_pcpu_cache *pc, void *slot, int who, void *arg);
+
+struct kmb_pcpu_cache {
+	unsigned int fast;		/* enum kmb_pcpu_fast, from mode */
+	enum kmb_percpu_mode mode;	/* resolved: never DEFAULT */
+	int id;				/* thread mode: index of kmb_pcpu_self.fast; else -1 */
+	void __percpu *slots;		/* cpu-lock, cpu-rseq: each CPU's slot */
+	/* Thread mode, set by the client before kmb_pcpu_cache_init: */
+	void *(*thread_new)(struct kmb_pcpu_cache *pc);	/* a new slot, guard zeroed; NULL */
+	void (*thread_exit)(struct kmb_pcpu_cache *pc, void *slot);	/* give back and free */
+	/* Any mode, optional: is the slot empty (KMB_PCPU_NONEMPTY skips it)?  A racy look. */
+	bool (*empty)(const void *slot);
+};
+
+/*
+ * kmb_pcpu_cache_init - set up @pc in @mode (resolved, see kmb_percpu_mode_resolve): cpu modes
+ * get zeroed slots of @slot_size bytes aligned to @align, thread mode an id.  0, -ENOMEM,
+ * -ENOSPC when every id is taken, or -ENOSYS for thread mode without membarrier.  kmb_pcpu_cache_destroy - own every slot once more; thread
+ * slots go to thread_exit and the id is free again; the CPU slots are freed (after the client
+ * has emptied them).
+ */
+KMB_PERCPU_API int kmb_pcpu_cache_init(struct kmb_pcpu_cache *pc, enum kmb_percpu_mode mode,
+				       size_t slot_size, size_t align);
+/*
+ * For a client whose fast path finds its id by arithmetic (the page lists: a base plus the
+ * zone's index, from the freed page's own fields, one dependent load less than reading an id):
+ * kmb_pcpu_ids_run - the first of @n consecutive free ids, or -ENOSPC;
+ * kmb_pcpu_cache_init_id - kmb_pcpu_cache_init taking id @id in thread mode (-EBUSY when it is
+ * taken: call both while no other thread makes thread-mode clients).
+ */
+KMB_PERCPU_API int kmb_pcpu_ids_run(int n);
+KMB_PERCPU_API int kmb_pcpu_cache_init_id(struct kmb_pcpu_cache *pc, enum kmb_percpu_mode mode,
+					  size_t slot_size, size_t align, int id);
+KMB_PERCPU_API void kmb_pcpu_cache_destroy(struct kmb_pcpu_cache *pc);
+
+/*
+ * kmb_pcpu_cache_lock_here - own the calling CPU's slot (cpu modes; *@who the CPU) or the
+ * calling thread's (thread mode; *@who -1, the slot made on first use); the owner may migrate
+ * and still own it.  With @try, NULL when it is busy (a drain, or another thread's slow path)
+ * instead of waiting; NULL also in mode none, and when a thread's slot cannot be made.
+ * kmb_pcpu_cache_unlock - give it back.
+ */
+KMB_PERCPU_API void *kmb_pcpu_cache_lock_here(struct kmb_pcpu_cache *pc, int *who, bool try);
+KMB_PERCPU_API void kmb_pcpu_cache_unlock(struct kmb_pcpu_cache *pc, void *slot, int who);
+
+/* kmb_pcpu_thread_publish - the owner of its thread slot (kmb_pcpu_cache_lock_here) sets what
+ * its fast paths will read. */
+static inline void kmb_pcpu_thread_publish(const struct kmb_pcpu_cache *pc, void *fast)
+{
+	__atomic_store_n(&kmb_pcpu_self.fast[pc->id], fast, __ATOMIC_RELAXED);
+}
+
+/*
+ * kmb_pcpu_cache_for_each - call @fn on every slot of @pc (every CPU's, or every registered
+ * thread's); stops at the first nonzero return and returns it.  With KMB_PCPU_OWN each slot is
+ * owned for the call, while its CPU's or thread's fast paths go on elsewhere; without, @fn sees
+ * a snapshot.  KMB_PCPU_NONEMPTY skips the slots pc->empty finds empty before owning them.
+ * Call with no slot of @pc owned.
+ */
+#define KMB_PCPU_OWN		0x1
+#define KMB_PCPU_NONEMPTY	0x2
+KMB_PERCPU_API int kmb_pcpu_cache_for_each(struct kmb_pcpu_cache *pc, unsigned int flags,
+					   kmb_pcpu_visit_fn fn, void *arg);
+/* Test hook: skip the drain protocol's wait for threads inside a fast path (a planted fault
+ * that the concurrency test must catch); false by default. */
+KMB_PERCPU_API void kmb_pcpu_test_skip_wait(bool skip);
 
 /* --- percpu_counter (include/linux/percpu_counter.h) --- */
 

@@ -11,7 +11,10 @@
  * Context: every function may be called from any thread once kmem_cache_init() has run (it
  * is part of kmb_mm_init()).  Allocation may sleep only as the GFP flags allow (the page allocator's rules).
  * kmem_cache_create/destroy and kmb_slab_set_debug are called while no other thread uses the
- * cache concerned.
+ * cache concerned (other threads may still hold sheaves of it: destroy gathers every CPU's and
+ * every live thread's).  kmem_cache_shrink and the slab shrinker may run while other threads
+ * allocate and free in the cache, in every per-CPU mode: they flush every CPU's and every
+ * thread's sheaves meanwhile.
  */
 #ifndef KMBENCH_SLAB_H
 #define KMBENCH_SLAB_H
@@ -88,7 +91,9 @@ KMB_API void kmem_cache_free(struct kmem_cache *s, void *obj);
 /* All or nothing: returns @size with p[] filled, or 0 with nothing allocated. */
 KMB_API int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p);
 KMB_API void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p);
-/* kmem_cache_shrink - give every empty slab back to the page allocator.  Returns 0. */
+/* kmem_cache_shrink - flush every CPU's and every thread's sheaves, whatever the per-CPU mode
+ * and while other threads use the cache, then give every empty slab back to the page
+ * allocator.  Returns 0. */
 KMB_API int kmem_cache_shrink(struct kmem_cache *s);
 /* The object size the cache was created with. */
 KMB_API unsigned int kmem_cache_size(struct kmem_cache *s);

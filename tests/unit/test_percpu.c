@@ -1456,7 +1456,8 @@ static void test_modes(void **state)
 	assert_int_equal(kmb_percpu_mode_parse(NULL, &m), -EINVAL);
 	assert_int_equal(m, KMB_PERCPU_THREAD);
 
-	/* modes without rseq resolve to themselves, with nothing to say */
+	/* modes without rseq resolve to themselves, with nothing to say (thread: where membarrier
+	 * can be registered, Linux 4.14) */
 	for (int i = KMB_PERCPU_NONE; i <= KMB_PERCPU_CPU_LOCK; i++) {
 		strcpy(why, "stale");
 		assert_int_equal(kmb_percpu_mode_resolve((enum kmb_percpu_mode)i, why,
