@@ -39,15 +39,16 @@ struct child;
 struct family {
 	long long index;		/* global family index */
 	const struct kmb_workload *w;
-	unsigned int params;		/* kmb_param bits in its name and results (matrix.c) */
 	struct kmb_workload_params p;
 	struct child *c;
 	int cpus[KMB_MAX_THREADS];	/* OS CPU of each thread in the latest run */
 	int nodes[KMB_MAX_THREADS];
 	struct kmb_placement *place;	/* per thread, the latest run; p.placement points here */
-	struct kmb_pin pin;		/* a matrix cell's plan (node:cpu_node); else the run's */
-	int *plans[KMB_MAX_LIST];	/* a matrix cell's plan per o.threads[i]; NULL: the run's
-					 * plans, or (matrix) that many threads do not fit */
+	struct kmb_pin pin;		/* a cell's own plan (node:N, kmb_family_node); else the
+					 * run's */
+	bool own_pin;			/* pin is the cell's own */
+	int *plans[KMB_MAX_LIST];	/* a cell's own plan per o.threads[i]; NULL: the run's
+					 * plans, or (own) that many threads do not fit */
 	char pin_name[32];
 	/* Every thread of a run passes it once its workload has returned (or it gave up before
 	 * running it): the placement probe allocates through the backend, and must not run while
@@ -111,10 +112,10 @@ static void report_counters(struct kmb_gb_state *st, struct kmb_perf *perf)
 				   KMB_GB_CTR_AVG_THREADS);
 }
 
-/* The plan of @f for @nt threads: a matrix cell's own, else the run's. */
+/* The plan of @f for @nt threads: a cell's own, else the run's. */
 static const int *family_plan(const struct family *f, int nt)
 {
-	if (!(f->w->flags & KMB_WL_NODE_MATRIX))
+	if (!f->own_pin)
 		return plan_for(f->c, nt);
 	for (size_t i = 0; i < f->c->o.nthreads; i++)
 		if (f->c->o.threads[i] == nt)
@@ -147,7 +148,7 @@ static void bench_thread(struct kmb_gb_state *st, void *arg)
 
 	if (f->place)
 		f->place[ti] = (struct kmb_placement){ 0 };
-	if (!plan && (f->w->flags & KMB_WL_NODE_MATRIX)) {
+	if (!plan && f->own_pin) {
 		int cpus[KMB_MAX_THREADS];
 
 		kmb_topo_pin_plan(c->topo, &f->pin, nt, cpus, msg, sizeof(msg));
@@ -247,7 +248,7 @@ static void on_run(const struct kmb_gb_run *r, void *ctx)
 	struct family *f = r->arg;
 	struct kmb_run_meta m = {
 		.family_index = f->index, .backend = c->b->name, .workload = f->w->name,
-		.params = f->params, .p = &f->p, .pin = f->pin_name,
+		.b = c->b, .w = f->w, .p = &f->p, .pin = f->pin_name,
 		.cpus = r->aggregate ? NULL : f->cpus, .nodes = r->aggregate ? NULL : f->nodes,
 		.host = c->host, .run_id = c->o.run_id,
 	};
@@ -324,7 +325,7 @@ static int open_part(struct child *c, const char *dir)
 	return kmb_atomic_open(&c->part, path);
 }
 
-static int matrix_family(struct child *c, struct family *f, size_t k);
+static int node_family(struct child *c, struct family *f, int node);
 
 static int register_families(struct child *c, struct family **fams, size_t *nfam)
 {
@@ -332,8 +333,8 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 	size_t n = kmb_matrix_families(&c->o, c->b), nb = kmb_matrix_backends(&c->o, order);
 	long long index = 0;
 
-	/* Global order (matrix.c): backend, workload, size, batch, failure rate.  Count earlier backends'
-	 * families. */
+	/* Global order (matrix.c): backend, workload, size, batch, the workload's cell.  Count
+	 * earlier backends' families. */
 	for (size_t bi = 0; bi < nb && order[bi] != c->b; bi++)
 		index += (long long)kmb_matrix_families(&c->o, order[bi]);
 	*fams = calloc(n ? n : 1, sizeof(**fams));
@@ -354,10 +355,10 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 			f->ran = (struct wl_barrier)WL_BARRIER_INIT;
 			f->w = w;
 			f->c = c;
-			f->params = kmb_family_params(c->b, w);
 			kmb_family_decode(&c->o, c->b, w, ci, &f->p);
 			f->pin = c->o.pin;
-			if ((w->flags & KMB_WL_NODE_MATRIX) && (r = matrix_family(c, f, ci)))
+			if (kmb_family_node(w, &f->p) >= 0 &&
+			    (r = node_family(c, f, kmb_family_node(w, &f->p))))
 				return r;
 			kmb_pin_format(&f->pin, f->pin_name, sizeof(f->pin_name));
 			if (!(w->flags & KMB_WL_NO_ALLOCATOR)) {
@@ -376,15 +377,15 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 	return 0;
 }
 
-/* A numa-matrix family (kmb_family_decode set its cell's parameters): its plans, node:<cpu
- * node>, for each thread count (NULL where that many threads do not fit on the node: those
- * runs fail with the plan's message). */
-static int matrix_family(struct child *c, struct family *f, size_t k)
+/* A family whose cell runs on @node's CPUs (kmb_family_node: a numa-matrix cell): its plans,
+ * node:<node>, for each thread count (NULL where that many threads do not fit on the node:
+ * those runs fail with the plan's message). */
+static int node_family(struct child *c, struct family *f, int node)
 {
-	const struct kmb_matrix_cell *cell = &c->o.matrix[k];
 	char err[256];
 
-	f->pin = (struct kmb_pin){ KMB_PIN_NODE, cell->cpu_node };
+	f->own_pin = true;
+	f->pin = (struct kmb_pin){ KMB_PIN_NODE, node };
 	for (size_t i = 0; i < c->o.nthreads; i++) {
 		f->plans[i] = calloc((size_t)c->o.threads[i], sizeof(int));
 		if (!f->plans[i])

@@ -62,6 +62,7 @@ static void open_(struct kmb_json *j, const char *key, char c)
 	if (j->depth + 1 < KMB_JSON_MAX_DEPTH)
 		j->depth++;
 	j->first[j->depth] = true;
+	j->close[j->depth] = c == '{' ? '}' : ']';
 }
 
 static void close_(struct kmb_json *j, char c)
@@ -79,6 +80,7 @@ void kmb_json_obj_begin(struct kmb_json *j, const char *key) { open_(j, key, '{'
 void kmb_json_obj_end(struct kmb_json *j) { close_(j, '}'); }
 void kmb_json_arr_begin(struct kmb_json *j, const char *key) { open_(j, key, '['); }
 void kmb_json_arr_end(struct kmb_json *j) { close_(j, ']'); }
+void kmb_json_end(struct kmb_json *j) { close_(j, j->close[j->depth]); }
 
 void kmb_json_str(struct kmb_json *j, const char *key, const char *s)
 {

@@ -21,6 +21,7 @@ struct kmb_json {
 	bool pretty;
 	int depth;
 	bool first[KMB_JSON_MAX_DEPTH];	/* no element written yet at this depth */
+	char close[KMB_JSON_MAX_DEPTH];	/* what ends the object or array at this depth */
 };
 
 void kmb_json_init(struct kmb_json *j, FILE *f, bool pretty);
@@ -28,6 +29,8 @@ void kmb_json_obj_begin(struct kmb_json *j, const char *key);
 void kmb_json_obj_end(struct kmb_json *j);
 void kmb_json_arr_begin(struct kmb_json *j, const char *key);
 void kmb_json_arr_end(struct kmb_json *j);
+/* kmb_json_end - end the innermost object or array, whichever it is. */
+void kmb_json_end(struct kmb_json *j);
 void kmb_json_str(struct kmb_json *j, const char *key, const char *s);
 void kmb_json_num(struct kmb_json *j, const char *key, double v);
 void kmb_json_int(struct kmb_json *j, const char *key, long long v);

@@ -71,6 +71,8 @@ int kmb_run_list(void)
 		printf("  %-14s %s\n", kmb_presets[i].name, kmb_presets[i].description);
 	printf("backend options (kmbench run -O KEY=VALUE, or --KEY VALUE):\n");
 	kmb_options_backend_help(stdout);
+	printf("workload options (kmbench run -W KEY=VALUE, or --KEY VALUE):\n");
+	kmb_options_workload_help(stdout);
 	printf("pin policies:\n  " KMB_PIN_SYNTAX "\n");
 	printf("node policies (--numa-policy):\n  " KMB_MPOL_SYNTAX "\n");
 	kmb_perf_probe(probe, &exclude_kernel);

@@ -9,20 +9,18 @@
  * selected; its runs carry backend "no-allocator".  A backend of the run left without a family
  * (every selected workload is such a workload) is not started (runner.c records why).
  *
- * A workload with KMB_P_FAIL (mempool-pressure) runs once per --mempool-fail rate, each rate a
- * family with the rate in its name, on the backends that can inject failures (those with the
- * reserve part, kmb_reserve_ops: the mempool backend); the other backends run it once, at no rate and without the parameter, so
- * their rows are not multiplied.  No other workload sees the rates.
- *
  * A workload with KMB_P_BATCH runs once per --batch value, each a family with the batch in its
  * name (churn at batch 1 is the hot pair, at 100 a batched case); the others run once.
  *
- * A workload flagged KMB_WL_NODE_MATRIX (numa-matrix) runs on the backends that take a node
- * (KMB_CAP_NODE) only, one family per cell the run resolved (options.h: policy, memory node,
- * CPU node), and no size: it builds its buffers from pages.
+ * A workload with options may expand them into cells of its own (workload.h kmb_workload.cells),
+ * one family each, for every size and batch, with the cell's parameters in its name
+ * (kmb_workload.cell_params), and none on a backend it cannot run on: mempool-pressure has a
+ * cell per mempool-fail rate on the backends with the reserve part (one, without the parameter,
+ * on the others); numa-matrix a cell per (policy, memory node, CPU node) on the backends that
+ * take a node, and no size.  The harness knows neither.
  *
  * Family order, the results' family_index: backends in kmb_matrix_backends() order, then
- * workloads in the run's order, then sizes (or matrix cells), then batches, then failure rates.  Every
+ * workloads in the run's order, then sizes, then batches, then the workload's cells.  Every
  * process computes the same order.
  */
 #include <stdio.h>
@@ -92,15 +90,12 @@ const struct kmb_backend_ops *kmb_matrix_find(const char *name)
 	return strcmp(name, KMB_NO_ALLOCATOR) ? kmb_backend_find(name) : &kmb_no_allocator;
 }
 
-unsigned int kmb_family_params(const struct kmb_backend_ops *b, const struct kmb_workload *w)
+size_t kmb_family_cells(const struct kmb_options *o, const struct kmb_backend_ops *b,
+			const struct kmb_workload *w, const char **why)
 {
-	return b->reserve ? w->params : w->params & ~KMB_P_FAIL;
-}
+	const char *none = NULL;
 
-size_t kmb_family_fails(const struct kmb_options *o, const struct kmb_backend_ops *b,
-			const struct kmb_workload *w)
-{
-	return (kmb_family_params(b, w) & KMB_P_FAIL) ? o->nmempool_fail : 1;
+	return w->cells ? w->cells(kmb_options_workload_state(o, w), b, why ? why : &none) : 1;
 }
 
 size_t kmb_family_batches(const struct kmb_options *o, const struct kmb_workload *w)
@@ -115,29 +110,21 @@ size_t kmb_family_count(const struct kmb_options *o, const struct kmb_backend_op
 
 	if (no_alloc != (b == &kmb_no_allocator))
 		return 0;
-	if (w->flags & KMB_WL_NODE_MATRIX)
-		return (b->caps & KMB_CAP_NODE) ? o->nmatrix : 0;
 	return ((w->params & KMB_P_SIZE) ? o->nsizes : 1) * kmb_family_batches(o, w) *
-	       kmb_family_fails(o, b, w);
+	       kmb_family_cells(o, b, w, NULL);
 }
 
 const char *kmb_matrix_why_none(const struct kmb_options *o, const struct kmb_backend_ops *b)
 {
-	bool matrix = false, other = false;
-
 	for (size_t i = 0; i < o->nworkloads; i++) {
-		unsigned int f = o->workloads[i]->flags;
+		const struct kmb_workload *w = o->workloads[i];
+		const char *why = NULL;
 
-		matrix |= (f & KMB_WL_NODE_MATRIX) != 0;
-		other |= !(f & (KMB_WL_NODE_MATRIX | KMB_WL_NO_ALLOCATOR));
+		if (!(w->flags & KMB_WL_NO_ALLOCATOR) && !kmb_family_cells(o, b, w, &why) && why)
+			return why;
 	}
-	if (other || !matrix)
-		return "no selected workload allocates (those that do not run once, under "
-		       KMB_NO_ALLOCATOR ")";
-	if (!(b->caps & KMB_CAP_NODE))
-		return "numa-matrix runs only on backends that take a node (libnuma and the "
-		       "kernel-style ones but mempool)";
-	return "numa-matrix has no cell on this machine (see context.options.matrix)";
+	return "no selected workload allocates (those that do not run once, under "
+	       KMB_NO_ALLOCATOR ")";
 }
 
 size_t kmb_matrix_families(const struct kmb_options *o, const struct kmb_backend_ops *b)
@@ -152,20 +139,13 @@ size_t kmb_matrix_families(const struct kmb_options *o, const struct kmb_backend
 void kmb_family_decode(const struct kmb_options *o, const struct kmb_backend_ops *b,
 		       const struct kmb_workload *w, size_t ci, struct kmb_workload_params *p)
 {
-	size_t nfail = kmb_family_fails(o, b, w), nbatch = kmb_family_batches(o, w);
-	bool matrix = w->flags & KMB_WL_NODE_MATRIX;
+	size_t ncell = kmb_family_cells(o, b, w, NULL), nbatch = kmb_family_batches(o, w);
 
-	/* ci runs over sizes (or matrix cells), then batches, then failure rates */
-	p->size = o->sizes[matrix ? 0 : ci / (nfail * nbatch)];
-	p->batch = o->batches[matrix ? 0 : ci / nfail % nbatch];
-	p->fail = (kmb_family_params(b, w) & KMB_P_FAIL) ? o->mempool_fail[ci % nfail] : 0;
-	if (matrix) {
-		p->policy = o->matrix[ci].policy;
-		p->mem_node = o->matrix[ci].mem_node;
-		p->cpu_node = o->matrix[ci].cpu_node;
-		p->buffer = o->matrix_buffer;
-		p->mem_nodes = o->matrix_mem_nodes;
-	}
+	/* ci runs over sizes, then batches, then the workload's cells */
+	p->size = o->sizes[ci / (ncell * nbatch)];
+	p->batch = o->batches[ci / ncell % nbatch];
+	p->opts = kmb_options_workload_state(o, w);
+	p->cell = ci % ncell;
 }
 
 void kmb_family_name(char *buf, size_t len, const struct kmb_backend_ops *b,
@@ -173,6 +153,11 @@ void kmb_family_name(char *buf, size_t len, const struct kmb_backend_ops *b,
 {
 	char params[160];
 
-	kmb_results_param_name(params, sizeof(params), kmb_family_params(b, w), p);
+	kmb_results_param_name(params, sizeof(params), b, w, p);
 	snprintf(buf, len, "%s/%s%s%s", w->name, b->name, *params ? "/" : "", params);
+}
+
+int kmb_family_node(const struct kmb_workload *w, const struct kmb_workload_params *p)
+{
+	return w->cell_node ? w->cell_node(p->opts, p->cell) : -1;
 }

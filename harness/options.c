@@ -6,8 +6,10 @@
  *
  * Backend options (-O KEY=VALUE, --backend-opt KEY=VALUE, --KEY VALUE) are not in the table:
  * the backends declare them (backend.h kmb_backend_optset), each value is parsed by its
- * backend's parser when given, and the whole set once every option is applied (check_bopts).
- * This file knows no layer's knob.
+ * backend's parser when given, and the whole set once every option is applied (check_opts).
+ * Workload options (-W KEY=VALUE, --workload-opt KEY=VALUE, --KEY VALUE) go the same way,
+ * declared by their workload (workload.h kmb_workload.opts), and are parsed whole into each
+ * workload's option state (kmb_options.wstate).  This file knows no layer's or workload's knob.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -107,8 +109,7 @@ const size_t kmb_nr_presets = sizeof(kmb_presets) / sizeof(kmb_presets[0]);
 /* What a preset leaves out: applied before it, so every option has a value. */
 static const char *const base_args[] = {
 	"--backends=all", "--workloads=all", "--threads=1", "--sizes=64", "--batch=100",
-	"--min-time=0.1", "--repetitions=1", "--mempool-fail=0", "--matrix-policies=bind",
-	"--matrix-buffer=64M", NULL
+	"--min-time=0.1", "--repetitions=1", NULL
 };
 
 typedef int (*opt_fn)(struct kmb_options *o, const char *arg, char *err, size_t errlen);
@@ -316,37 +317,6 @@ static int parse_batch(struct kmb_options *o, const char *arg, char *err, size_t
 	return 0;
 }
 
-#define FAIL_HELP "give whole percentages 0 to 100, comma-separated, e.g. 0,10,50,100"
-
-/* --mempool-fail 0,10,50,100: each a family of its own (matrix.c); "10%" is read as 10. */
-static int parse_mempool_fail(struct kmb_options *o, const char *arg, char *err, size_t errlen)
-{
-	char item[64];
-
-	o->nmempool_fail = 0;
-	while (next_item(&arg, item, sizeof(item))) {
-		size_t n = strlen(item);
-		long v;
-
-		if (n > 1 && item[n - 1] == '%')
-			item[n - 1] = '\0';
-		if (parse_long(item, 0, LONG_MAX, &v))
-			return ERR("--mempool-fail: '%s' is not a percentage; " FAIL_HELP, item);
-		if (v > 100)
-			return ERR("--mempool-fail: %ld%% is out of range; " FAIL_HELP, v);
-		for (size_t i = 0; i < o->nmempool_fail; i++)
-			if (o->mempool_fail[i] == (unsigned int)v)
-				return ERR("--mempool-fail: %ld%% is given twice; give each rate once",
-					   v);
-		if (o->nmempool_fail == KMB_MAX_LIST)
-			return ERR("--mempool-fail: more than %d rates", KMB_MAX_LIST);
-		o->mempool_fail[o->nmempool_fail++] = (unsigned int)v;
-	}
-	if (!o->nmempool_fail)
-		return ERR("--mempool-fail: empty list; " FAIL_HELP);
-	return 0;
-}
-
 static int parse_pin(struct kmb_options *o, const char *arg, char *err, size_t errlen)
 {
 	if (kmb_pin_parse(arg, &o->pin))
@@ -360,45 +330,6 @@ static int parse_numa_policy(struct kmb_options *o, const char *arg, char *err, 
 
 	if (kmb_mpol_parse(arg, &o->mpol, why, sizeof(why)))
 		return ERR("--numa-policy: %s", why);
-	return 0;
-}
-
-const enum kmb_mpol_mode kmb_matrix_policies[5] = {
-	KMB_MPOL_BIND, KMB_MPOL_PREFERRED, KMB_MPOL_LOCAL, KMB_MPOL_REMOTE, KMB_MPOL_INTERLEAVE,
-};
-
-static int parse_matrix_policies(struct kmb_options *o, const char *arg, char *err,
-				 size_t errlen)
-{
-	char item[64];
-	unsigned int set = 0;
-
-	while (next_item(&arg, item, sizeof(item))) {
-		size_t i = 0;
-
-		while (i < 5 && strcmp(item, kmb_mpol_mode_name(kmb_matrix_policies[i])))
-			i++;
-		if (i == 5)
-			return ERR("--matrix-policies: unknown policy '%s'; valid: "
-				   KMB_MATRIX_POLICIES, item);
-		set |= 1u << kmb_matrix_policies[i];
-	}
-	if (!set)
-		return ERR("--matrix-policies: empty list; valid: " KMB_MATRIX_POLICIES);
-	o->matrix_policies = set;
-	return 0;
-}
-
-#define MATRIX_CHUNK	4096UL		/* workloads/numa_matrix.c builds buffers of pages */
-
-static int parse_matrix_buffer(struct kmb_options *o, const char *arg, char *err, size_t errlen)
-{
-	size_t v;
-
-	if (kmb_parse_bytes(arg, 64ULL << 30, &v) || v % MATRIX_CHUNK || v < (64UL << 10))
-		return ERR("--matrix-buffer: '%s' is not a buffer size; give a multiple of 4K from "
-			   "64K to 64G, e.g. 64M", arg);
-	o->matrix_buffer = v;
 	return 0;
 }
 
@@ -444,26 +375,74 @@ static const struct {
 #define NR_ALIASES (sizeof(bopt_aliases) / sizeof(bopt_aliases[0]))
 
 /*
- * Set backend option @key (@keylen bytes) to @value, as the option named @as on the command
- * line (for the message).  A key that some backend declares is parsed now, by that backend, and
- * kept as it shows it (--pcp off is kept as "none"); a key none declares is kept and refused
- * once the backends are known (check_bopts), so the message can name theirs.
+ * The two kinds of options declared outside this file, kept alike: the backends' and the
+ * workloads'.  @sets are the kind's option sets in declaration order (registry order).
  */
-static int set_bopt(struct kmb_options *o, const char *as, const char *key, size_t keylen,
-		    const char *value, char *err, size_t errlen)
+struct okind {
+	const char *noun;			/* "backend", "workload" */
+	struct kmb_backend_optval *v;		/* those given, *n of them */
+	size_t *n;
+	const struct kmb_backend_optset *sets[KMB_MAX_LIST];
+	size_t nsets;
+};
+
+static const struct kmb_backend_optset *wl_set(size_t i)
+{
+	return kmb_workloads[i]->opts;
+}
+
+static struct okind okind(struct kmb_options *o, bool workload)
+{
+	struct okind k = { workload ? "workload" : "backend", workload ? o->wopts : o->bopts,
+			   workload ? &o->nwopts : &o->nbopts, { NULL }, 0 };
+
+	if (!workload) {
+		k.nsets = kmb_backend_optsets(k.sets, KMB_MAX_LIST);
+		return k;
+	}
+	for (size_t i = 0; i < kmb_nr_workloads && k.nsets < KMB_MAX_LIST; i++)
+		if (wl_set(i))
+			k.sets[k.nsets++] = wl_set(i);
+	return k;
+}
+
+/* The option @key (@keylen bytes) of any set of @k, and its set into *set; NULL: none. */
+static const struct kmb_backend_opt *okind_find(const struct okind *k, const char *key,
+						size_t keylen, const struct kmb_backend_optset **set)
+{
+	for (size_t i = 0; i < k->nsets; i++) {
+		const struct kmb_backend_opt *opt = kmb_optset_key(k->sets[i], key, keylen);
+
+		if (opt) {
+			*set = k->sets[i];
+			return opt;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Set option @key (@keylen bytes) of kind @k to @value, as the option named @as on the command
+ * line (for the message).  A key that some backend (workload) declares is parsed now, by its
+ * owner, and kept as it shows it (--pcp off is kept as "none"); a key none declares is kept
+ * and refused once the backends (workloads) are known (check_opts), so the message can name
+ * theirs.
+ */
+static int set_opt(struct okind *k, const char *as, const char *key, size_t keylen,
+		   const char *value, char *err, size_t errlen)
 {
 	const struct kmb_backend_optset *set = NULL;
-	const struct kmb_backend_opt *opt = kmb_backend_opt_find(key, keylen, &set);
+	const struct kmb_backend_opt *opt = okind_find(k, key, keylen, &set);
 	struct kmb_backend_optval *v = NULL;
 	char why[256], shown[96];
 	void *st;
 	int r = 0;
 
-	for (size_t i = 0; i < o->nbopts && !v; i++)
-		if (o->bopts[i].keylen == keylen && !strncmp(o->bopts[i].text + 2, key, keylen))
-			v = &o->bopts[i];
-	if (!v && o->nbopts == KMB_MAX_BACKEND_OPTS)
-		return ERR("%s: more than %d backend options", as, KMB_MAX_BACKEND_OPTS);
+	for (size_t i = 0; i < *k->n && !v; i++)
+		if (k->v[i].keylen == keylen && !strncmp(k->v[i].text + 2, key, keylen))
+			v = &k->v[i];
+	if (!v && *k->n == KMB_MAX_BACKEND_OPTS)
+		return ERR("%s: more than %d %s options", as, KMB_MAX_BACKEND_OPTS, k->noun);
 	if (opt) {
 		st = calloc(1, set->size);
 		if (!st)
@@ -477,7 +456,7 @@ static int set_bopt(struct kmb_options *o, const char *as, const char *key, size
 			return r;
 	}
 	if (!v)
-		v = &o->bopts[o->nbopts++];
+		v = &k->v[(*k->n)++];
 	v->opt = opt;
 	v->keylen = keylen;
 	if ((size_t)snprintf(v->text, sizeof(v->text), "--%.*s=%s", (int)keylen, key, value) >=
@@ -486,51 +465,68 @@ static int set_bopt(struct kmb_options *o, const char *as, const char *key, size
 	return 0;
 }
 
-/* -O KEY=VALUE, --backend-opt KEY=VALUE. */
-static int parse_backend_opt(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+/* -O KEY=VALUE, --backend-opt KEY=VALUE; -W KEY=VALUE, --workload-opt KEY=VALUE. */
+static int parse_kv_opt(struct kmb_options *o, bool workload, const char *arg, char *err,
+			size_t errlen)
 {
+	struct okind k = okind(o, workload);
 	const char *eq = strchr(arg, '=');
 	char as[64];
 
 	if (!eq || eq == arg)
-		return ERR("--backend-opt: '%s' is not KEY=VALUE; `kmbench list` shows each backend's "
-			   "options", arg);
+		return ERR("--%s-opt: '%s' is not KEY=VALUE; `kmbench list` shows each %s's "
+			   "options", k.noun, arg, k.noun);
 	snprintf(as, sizeof(as), "--%.*s", (int)(eq - arg), arg);
-	return set_bopt(o, as, arg, (size_t)(eq - arg), eq + 1, err, errlen);
+	return set_opt(&k, as, arg, (size_t)(eq - arg), eq + 1, err, errlen);
 }
 
-/* The options the chosen backends take, ", "-separated, into @buf. */
-static void chosen_keys(const struct kmb_options *o, char *buf, size_t len)
+static int parse_backend_opt(struct kmb_options *o, const char *arg, char *err, size_t errlen)
 {
-	const struct kmb_backend_optset *seen[KMB_MAX_LIST];
-	size_t nseen = 0, n = 0;
+	return parse_kv_opt(o, false, arg, err, errlen);
+}
+
+static int parse_workload_opt(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	return parse_kv_opt(o, true, arg, err, errlen);
+}
+
+/* The options the chosen backends (workloads) take, ", "-separated, into @buf. */
+static void chosen_keys(const struct kmb_options *o, const struct okind *k, char *buf,
+			size_t len)
+{
+	bool workload = k->v == o->wopts;
+	size_t nchosen = workload ? o->nworkloads : o->nbackends, n = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < o->nbackends; i++) {
-		const struct kmb_backend_optset *set = o->backends[i]->opts;
-		size_t k = 0;
+	for (size_t s = 0; s < k->nsets; s++) {
+		bool chosen = false;
 
-		while (k < nseen && seen[k] != set)
-			k++;
-		if (!set || k < nseen)
-			continue;
-		seen[nseen++] = set;
-		for (size_t j = 0; j < set->nopt && n < len; j++)
+		for (size_t i = 0; i < nchosen; i++)
+			chosen |= (workload ? o->workloads[i]->opts : o->backends[i]->opts) ==
+				  k->sets[s];
+		for (size_t j = 0; chosen && j < k->sets[s]->nopt && n < len; j++)
 			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
-					      set->opt[j].key);
+					      k->sets[s]->opt[j].key);
 	}
 	if (!n)
-		snprintf(buf, len, "none (no chosen backend takes options)");
+		snprintf(buf, len, "none (no chosen %s takes options)", k->noun);
+}
+
+/* The run's options of @n given @v as KEY=VALUE, NULL-terminated, into @kv (at most @max - 1
+ * of them; pointers into @v).  How many. */
+static size_t kv_of(const struct kmb_backend_optval *v, size_t n, const char **kv, size_t max)
+{
+	size_t i = 0;
+
+	for (; i < n && i + 1 < max; i++)
+		kv[i] = v[i].text + 2;
+	kv[i] = NULL;
+	return i;
 }
 
 size_t kmb_options_backend_kv(const struct kmb_options *o, const char **kv, size_t max)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < o->nbopts && n + 1 < max; i++)
-		kv[n++] = o->bopts[i].text + 2;
-	kv[n] = NULL;
-	return n;
+	return kv_of(o->bopts, o->nbopts, kv, max);
 }
 
 int kmb_options_backend_state(const struct kmb_options *o, const struct kmb_backend_optset *set,
@@ -551,51 +547,88 @@ int kmb_options_backend_state(const struct kmb_options *o, const struct kmb_back
 	return r;
 }
 
-/* Where @v's option is declared: its set's place in the registry, then its own in the set. */
-static size_t bopt_rank(const struct kmb_backend_optval *v,
-			const struct kmb_backend_optset *const *sets, size_t nsets)
+/* Where workload @i's option state lies in kmb_options.wstate: after the earlier ones', each
+ * on a 16-byte boundary.  The end of the last one for @i == kmb_nr_workloads. */
+static size_t wstate_offset(size_t i)
 {
-	for (size_t k = 0; k < nsets; k++)
-		if (v->opt >= sets[k]->opt && v->opt < sets[k]->opt + sets[k]->nopt)
-			return k * 1024 + (size_t)(v->opt - sets[k]->opt);
+	size_t off = 0;
+
+	for (size_t k = 0; k < i; k++)
+		if (wl_set(k))
+			off += (wl_set(k)->size + 15) & ~(size_t)15;
+	return off;
+}
+
+const void *kmb_options_workload_state(const struct kmb_options *o,
+				       const struct kmb_workload *w)
+{
+	for (size_t i = 0; i < kmb_nr_workloads; i++)
+		if (kmb_workloads[i] == w)
+			return w->opts ? o->wstate + wstate_offset(i) : NULL;
+	return NULL;
+}
+
+/* Where @v's option is declared: its set's place in @k, then its own in the set. */
+static size_t opt_rank(const struct kmb_backend_optval *v, const struct okind *k)
+{
+	for (size_t s = 0; s < k->nsets; s++)
+		if (v->opt >= k->sets[s]->opt && v->opt < k->sets[s]->opt + k->sets[s]->nopt)
+			return s * 1024 + (size_t)(v->opt - k->sets[s]->opt);
 	return SIZE_MAX;
 }
 
 /*
- * Once every option is applied: a key no backend declares is refused, naming the keys of the
- * chosen backends; each set of options is parsed whole, for what no option can check alone;
- * the options are put in the order their backends declare them, for the saved options and the
- * results.  A key only backends not chosen declare is kept: it is theirs, unused by this run.
+ * Once every option is applied, for each kind: a key nobody declares is refused, naming the
+ * keys of the chosen backends (workloads); the options are put in the order their owners
+ * declare them, for the saved options and the results; each set of options is parsed whole,
+ * for what no option can check alone (a workload's, into its state in wstate).  A key only
+ * backends (workloads) not chosen declare is kept: it is theirs, unused by this run.
  */
-static int check_bopts(struct kmb_options *o, char *err, size_t errlen)
+static int check_opts(struct kmb_options *o, bool workload, char *err, size_t errlen)
 {
-	const struct kmb_backend_optset *sets[KMB_MAX_LIST];
-	size_t nsets = kmb_backend_optsets(sets, KMB_MAX_LIST);
+	struct okind k = okind(o, workload);
+	const char *kv[KMB_MAX_BACKEND_OPTS + 1];
 	char valid[512];
 
-	for (size_t i = 0; i < o->nbopts; i++) {
-		if (o->bopts[i].opt)
+	for (size_t i = 0; i < *k.n; i++) {
+		if (k.v[i].opt)
 			continue;
-		chosen_keys(o, valid, sizeof(valid));
-		return ERR("unknown backend option '%.*s'; valid for the chosen backends: %s",
-			   (int)o->bopts[i].keylen, o->bopts[i].text + 2, valid);
+		chosen_keys(o, &k, valid, sizeof(valid));
+		return ERR("unknown %s option '%.*s'; valid for the chosen %ss: %s", k.noun,
+			   (int)k.v[i].keylen, k.v[i].text + 2, k.noun, valid);
 	}
-	for (size_t i = 1; i < o->nbopts; i++) {	/* insertion sort: a few options */
-		struct kmb_backend_optval v = o->bopts[i];
+	for (size_t i = 1; i < *k.n; i++) {	/* insertion sort: a few options */
+		struct kmb_backend_optval v = k.v[i];
 		size_t j = i;
 
-		for (; j > 0 && bopt_rank(&o->bopts[j - 1], sets, nsets) > bopt_rank(&v, sets, nsets);
-		     j--)
-			o->bopts[j] = o->bopts[j - 1];
-		o->bopts[j] = v;
+		for (; j > 0 && opt_rank(&k.v[j - 1], &k) > opt_rank(&v, &k); j--)
+			k.v[j] = k.v[j - 1];
+		k.v[j] = v;
 	}
-	for (size_t i = 0; i < nsets; i++) {
-		void *st;
-		int r = kmb_options_backend_state(o, sets[i], &st, err, errlen);
+	if (!workload) {
+		for (size_t i = 0; i < k.nsets; i++) {
+			void *st;
+			int r = kmb_options_backend_state(o, k.sets[i], &st, err, errlen);
+
+			if (r)
+				return r;
+			free(st);
+		}
+		return 0;
+	}
+	if (wstate_offset(kmb_nr_workloads) > sizeof(o->wstate))
+		return ERR("workload options: their states take %zu bytes, more than "
+			   "KMB_WL_STATE_BYTES (%zu)", wstate_offset(kmb_nr_workloads),
+			   sizeof(o->wstate));
+	kv_of(o->wopts, o->nwopts, kv, KMB_MAX_BACKEND_OPTS + 1);
+	for (size_t i = 0; i < kmb_nr_workloads; i++) {
+		int r = wl_set(i) ? kmb_backend_opts_parse(wl_set(i), kv,
+							   o->wstate + wstate_offset(i), err,
+							   errlen)
+				  : 0;
 
 		if (r)
 			return r;
-		free(st);
 	}
 	return 0;
 }
@@ -641,6 +674,24 @@ void kmb_options_backend_help(FILE *f)
 
 			snprintf(lhs, sizeof(lhs), "%s=%s", opt->key, opt->metavar);
 			fprintf(f, "    %-24s %s\n", lhs, opt->help);
+		}
+	}
+}
+
+/* The help lines of the workload options: each workload that takes some, its options. */
+void kmb_options_workload_help(FILE *f)
+{
+	for (size_t i = 0; i < kmb_nr_workloads; i++) {
+		const struct kmb_backend_optset *set = wl_set(i);
+
+		if (!set)
+			continue;
+		fprintf(f, "  %s:\n", kmb_workloads[i]->name);
+		for (size_t k = 0; k < set->nopt; k++) {
+			char lhs[48];
+
+			snprintf(lhs, sizeof(lhs), "%s=%s", set->opt[k].key, set->opt[k].metavar);
+			fprintf(f, "    %-24s %s\n", lhs, set->opt[k].help);
 		}
 	}
 }
@@ -718,21 +769,17 @@ static const struct opt_def opts[] = {
 	{ "sizes", "LIST", "object sizes in bytes: 16,64,4K,1M", parse_sizes },
 	{ "batch", "LIST", "objects live per thread before they are freed (churn), one family "
 	  "each: 1 is the hot pair", parse_batch },
-	{ "mempool-fail", "PCT,...", "percent of the underlying allocations made to fail, one "
-	  "family each: mempool-pressure on the mempool backend (default 0)", parse_mempool_fail },
 	{ "pin", "POLICY", "thread pinning: compact (default), scatter, spread (round robin over "
 	  "nodes), node:N (node N's CPUs only), none", parse_pin },
 	{ "numa-policy", "POLICY", "node policy of every allocation: local, node:N, remote, "
 	  "preferred:N, bind:LIST, interleave[:LIST] (default: none, each allocator's own)",
 	  parse_numa_policy },
-	{ "matrix-policies", "LIST", "numa-matrix cells: " KMB_MATRIX_POLICIES " (default bind)",
-	  parse_matrix_policies },
-	{ "matrix-buffer", "SIZE", "numa-matrix bytes per thread, a multiple of 4K (default 64M)",
-	  parse_matrix_buffer },
 	{ "min-time", "SECONDS", "minimum time of each run", parse_min_time },
 	{ "repetitions", "N", "repetitions of each run", parse_repetitions },
 	{ "backend-opt", "KEY=VALUE", "a backend option, as -O KEY=VALUE or --KEY VALUE; "
 	  "repeatable (below, and `kmbench list`)", parse_backend_opt },
+	{ "workload-opt", "KEY=VALUE", "a workload option, as -W KEY=VALUE or --KEY VALUE; "
+	  "repeatable (below, and `kmbench list`)", parse_workload_opt },
 	{ "out", "DIR", "run directory (default results/runs/<run-id>)", parse_out },
 	{ "resume", "DIR", "complete an interrupted run in DIR with its saved options", parse_resume },
 	{ "run-id", "ID", "identifier of the run (default <time>-<host>-<pid>)", parse_run_id },
@@ -744,26 +791,31 @@ static const struct opt_def opts[] = {
 #define NR_OPTS (sizeof(opts) / sizeof(opts[0]))
 
 /*
- * A backend option whose key is the name of a run option or an alias could not be given as
- * --KEY: the run option would take it.  Refused on every parse, so no such key ships.
+ * A backend or workload option whose key is the name of a run option, an alias, or an option
+ * of the other kind could not be given as --KEY: the run option (or the other) would take it.
+ * Refused on every parse, so no such key ships.
  */
-static int check_shadowed(char *err, size_t errlen)
+static int check_shadowed(struct kmb_options *o, char *err, size_t errlen)
 {
-	const struct kmb_backend_optset *sets[KMB_MAX_LIST];
-	size_t nsets = kmb_backend_optsets(sets, KMB_MAX_LIST);
+	struct okind kinds[2] = { okind(o, false), okind(o, true) };
 
-	for (size_t k = 0; k < nsets; k++) {
-		for (size_t j = 0; j < sets[k]->nopt; j++) {
-			const char *key = sets[k]->opt[j].key;
-			bool taken = false;
+	for (size_t w = 0; w < 2; w++) {
+		for (size_t k = 0; k < kinds[w].nsets; k++) {
+			const struct kmb_backend_optset *set = kinds[w].sets[k], *other;
 
-			for (size_t i = 0; i < NR_OPTS; i++)
-				taken |= !strcmp(opts[i].name, key);
-			for (size_t i = 0; i < NR_ALIASES; i++)
-				taken |= !strcmp(bopt_aliases[i].flag, key);
-			if (taken)
-				return ERR("backend option '%s' (%s) has the name of a run option; "
-					   "the backend must rename it", key, sets[k]->name);
+			for (size_t j = 0; j < set->nopt; j++) {
+				const char *key = set->opt[j].key;
+				bool taken = okind_find(&kinds[!w], key, strlen(key), &other);
+
+				for (size_t i = 0; i < NR_OPTS; i++)
+					taken |= !strcmp(opts[i].name, key);
+				for (size_t i = 0; i < NR_ALIASES; i++)
+					taken |= !strcmp(bopt_aliases[i].flag, key);
+				if (taken)
+					return ERR("%s option '%s' (%s) has the name of a run option "
+						   "or of a %s option; rename it", kinds[w].noun,
+						   key, set->name, kinds[!w].noun);
+			}
 		}
 	}
 	return 0;
@@ -785,12 +837,16 @@ void kmb_options_help(FILE *f)
 	fprintf(f, "\nbackend options (-O KEY=VALUE, --backend-opt KEY=VALUE or --KEY VALUE), each "
 		"parsed by the backends that take it:\n");
 	kmb_options_backend_help(f);
+	fprintf(f, "\nworkload options (-W KEY=VALUE, --workload-opt KEY=VALUE or --KEY VALUE), "
+		"each parsed by its workload:\n");
+	kmb_options_workload_help(f);
 }
 
 /*
- * One option: "--name=value", "--name value", or "-O KEY=VALUE"; *used is how many argv entries
- * it took.  The name is a run option of the table, an alias (bopt_aliases), or a backend
- * option's key.  The preset pass applies --preset only; the second pass everything else.
+ * One option: "--name=value", "--name value", "-O KEY=VALUE" or "-W KEY=VALUE"; *used is how
+ * many argv entries it took.  The name is a run option of the table, an alias (bopt_aliases),
+ * or a backend or workload option's key.  The preset pass applies --preset only; the second
+ * pass everything else.
  */
 static int apply_one(struct kmb_options *o, int argc, char **argv, int *used, bool preset_pass,
 		     char *err, size_t errlen)
@@ -799,15 +855,17 @@ static int apply_one(struct kmb_options *o, int argc, char **argv, int *used, bo
 	const struct kmb_backend_optset *set;
 	const struct kmb_backend_opt *key = NULL;
 	const struct opt_def *def = NULL;
+	struct okind kinds[2] = { okind(o, false), okind(o, true) }, *kind = NULL;
 	size_t n, alias = NR_ALIASES;
 	char name[64], valid[1024] = "";
 
 	*used = 1;
-	if (strncmp(a, "-O", 2) == 0) {		/* -O KEY=VALUE, -OKEY=VALUE */
+	if (strncmp(a, "-O", 2) == 0 || strncmp(a, "-W", 2) == 0) {	/* -O KEY=VALUE, -OKEY=VALUE */
 		if (!a[2] && argc < 2)
-			return ERR("-O needs a value (KEY=VALUE)");
+			return ERR("%.2s needs a value (KEY=VALUE)", a);
 		*used = a[2] ? 1 : 2;
-		return preset_pass ? 0 : parse_backend_opt(o, a[2] ? a + 2 : argv[1], err, errlen);
+		return preset_pass ? 0 : parse_kv_opt(o, a[1] == 'W', a[2] ? a + 2 : argv[1], err,
+						      errlen);
 	}
 	if (strncmp(a, "--", 2) != 0)
 		return ERR("unexpected argument '%s'; options start with --", a);
@@ -825,7 +883,10 @@ static int apply_one(struct kmb_options *o, int argc, char **argv, int *used, bo
 		metavar = def->metavar;
 	else if (alias < NR_ALIASES)
 		metavar = bopt_aliases[alias].metavar;
-	else if (n && (key = kmb_backend_opt_find(name, n, &set)))
+	for (size_t k = 0; k < 2 && !def && alias == NR_ALIASES && !key && n; k++)
+		if ((key = okind_find(&kinds[k], name, n, &set)))
+			kind = &kinds[k];
+	if (key)
 		metavar = key->metavar;
 	if (!def && alias == NR_ALIASES && !key) {
 		size_t len = 0;
@@ -836,8 +897,8 @@ static int apply_one(struct kmb_options *o, int argc, char **argv, int *used, bo
 		for (size_t i = 0; i < NR_ALIASES && len < sizeof(valid); i++)
 			len += (size_t)snprintf(valid + len, sizeof(valid) - len, ", --%s",
 						bopt_aliases[i].flag);
-		return ERR("unknown option '--%s'; valid options: %s, and the backend options "
-			   "(--KEY VALUE; `kmbench help` lists them)", name, valid);
+		return ERR("unknown option '--%s'; valid options: %s, and the backend and workload "
+			   "options (--KEY VALUE; `kmbench help` lists them)", name, valid);
 	}
 	if (metavar) {
 		if (eq) {
@@ -856,11 +917,11 @@ static int apply_one(struct kmb_options *o, int argc, char **argv, int *used, bo
 	if (def)
 		return def->parse(o, val, err, errlen);
 	snprintf(valid, sizeof(valid), "--%s", name);	/* the name as given, for messages */
-	if (!def && alias == NR_ALIASES)
-		return set_bopt(o, valid, name, n, val, err, errlen);
+	if (kind)
+		return set_opt(kind, valid, name, n, val, err, errlen);
 	for (size_t i = 0; bopt_aliases[alias].keys[i]; i++) {
 		const char *k = bopt_aliases[alias].keys[i];
-		int r = set_bopt(o, valid, k, strlen(k), val, err, errlen);
+		int r = set_opt(&kinds[0], valid, k, strlen(k), val, err, errlen);
 
 		if (r)
 			return r;
@@ -908,16 +969,10 @@ int kmb_options_parse(struct kmb_options *o, int argc, char **argv, char *err, s
 	r = apply_all(o, argc, argv, false, err, errlen);
 	if (r)
 		return r;
-	r = check_shadowed(err, errlen);
-	return r ? r : check_bopts(o, err, errlen);
-}
-
-bool kmb_options_matrix(const struct kmb_options *o)
-{
-	for (size_t i = 0; i < o->nworkloads; i++)
-		if (o->workloads[i]->flags & KMB_WL_NODE_MATRIX)
-			return true;
-	return false;
+	r = check_shadowed(o, err, errlen);
+	if (!r)
+		r = check_opts(o, false, err, errlen);
+	return r ? r : check_opts(o, true, err, errlen);
 }
 
 /* The OS numbers of the nodes with CPUs, ascending, into @out; how many. */
@@ -937,74 +992,20 @@ static int cpu_nodes(const struct kmb_topo *t, int *out)
 	return n;
 }
 
-static int add_cell(struct kmb_options *o, enum kmb_mpol_mode m, int mem, int cpu)
+/* Each selected workload's options against the machine (kmb_workload.resolve). */
+static int resolve_workloads(struct kmb_options *o, const struct kmb_topo *t, char *err,
+			     size_t errlen)
 {
-	if (o->nmatrix == KMB_MAX_MATRIX)
-		return -E2BIG;
-	o->matrix[o->nmatrix++] = (struct kmb_matrix_cell){ m, mem, cpu };
-	return 0;
-}
+	int ys[KMB_MPOL_MAX_NODES], ny = cpu_nodes(t, ys);
 
-/*
- * The numa-matrix cells: for each selected policy (kmb_matrix_policies order), each node with
- * CPUs (ascending) as the CPU node Y, and the memory nodes the policy gives for it: every node
- * with memory (bind, preferred), Y itself (local, when Y has memory), the node farthest from
- * Y (remote), all of them at once (interleave, memory node -1).  A policy without a cell here
- * is named in matrix_skipped with the reason.
- */
-static int resolve_matrix(struct kmb_options *o, const struct kmb_topo *t, char *err,
-			  size_t errlen)
-{
-	uint64_t mem = kmb_numa_memory_nodes();
-	int ys[KMB_MPOL_MAX_NODES], ny = cpu_nodes(t, ys), r = 0;
-	size_t skipped = 0;
+	for (size_t i = 0; i < o->nworkloads; i++) {
+		const struct kmb_workload *w = o->workloads[i];
+		int r = w->resolve ? w->resolve((void *)kmb_options_workload_state(o, w), ys, ny,
+						err, errlen)
+				   : 0;
 
-	o->nmatrix = 0;
-	o->matrix_mem_nodes = mem;
-	o->matrix_skipped[0] = '\0';
-	for (size_t k = 0; k < 5; k++) {
-		enum kmb_mpol_mode m = kmb_matrix_policies[k];
-		size_t before = o->nmatrix;
-		const char *why = "";
-
-		if (!(o->matrix_policies & 1u << m))
-			continue;
-		for (int y = 0; y < ny && !r; y++) {
-			int far;
-
-			switch (m) {
-			case KMB_MPOL_BIND:
-			case KMB_MPOL_PREFERRED:
-				for (int x = 0; x < KMB_MPOL_MAX_NODES && !r; x++)
-					if (mem >> x & 1)
-						r = add_cell(o, m, x, ys[y]);
-				break;
-			case KMB_MPOL_LOCAL:
-				if (mem >> ys[y] & 1)
-					r = add_cell(o, m, ys[y], ys[y]);
-				else
-					why = "no node has both CPUs and memory";
-				break;
-			case KMB_MPOL_REMOTE:
-				far = kmb_numa_farthest(ys[y], mem);
-				if (far >= 0)
-					r = add_cell(o, m, far, ys[y]);
-				else
-					why = "needs two nodes with memory; this machine has one";
-				break;
-			default:
-				r = add_cell(o, m, -1, ys[y]);
-				break;
-			}
-		}
 		if (r)
-			return ERR("--matrix-policies: more than %d numa-matrix cells on this "
-				   "machine; select fewer policies", KMB_MAX_MATRIX);
-		if (o->nmatrix == before && skipped < sizeof(o->matrix_skipped))
-			skipped += (size_t)snprintf(o->matrix_skipped + skipped,
-						    sizeof(o->matrix_skipped) - skipped, "%s%s: %s",
-						    skipped ? "; " : "", kmb_mpol_mode_name(m),
-						    *why ? why : "no node with CPUs");
+			return r;
 	}
 	return 0;
 }
@@ -1077,7 +1078,7 @@ int kmb_options_resolve(struct kmb_options *o, const struct kmb_topo *t, char *e
 			return r;
 		}
 	}
-	return kmb_options_matrix(o) ? resolve_matrix(o, t, err, errlen) : 0;
+	return resolve_workloads(o, t, err, errlen);
 }
 
 int kmb_options_save(const struct kmb_options *o, const char *path)
@@ -1102,25 +1103,19 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 		fprintf(af.f, "%s%zu", i ? "," : "", o->batches[i]);
 	fprintf(af.f, "\n--pin=%s\n--min-time=%.17g\n--repetitions=%d\n--out=%s\n",
 		kmb_pin_format(&o->pin, pin, sizeof(pin)), o->min_time, o->repetitions, o->out);
-	fprintf(af.f, "--run-id=%s\n--mempool-fail=", o->run_id);
-	for (size_t i = 0; i < o->nmempool_fail; i++)
-		fprintf(af.f, "%s%u", i ? "," : "", o->mempool_fail[i]);
-	fputc('\n', af.f);
-	/* The backend options given, as --KEY=VALUE (an absent one is its default), in the order
-	 * their backends declare them (check_bopts): the same options give the same file. */
+	fprintf(af.f, "--run-id=%s\n", o->run_id);
+	/* The backend and workload options given, as --KEY=VALUE (an absent one is its default),
+	 * in the order their owners declare them (check_opts): the same options give the same
+	 * file. */
 	for (size_t i = 0; i < o->nbopts; i++)
 		fprintf(af.f, "%s\n", o->bopts[i].text);
+	for (size_t i = 0; i < o->nwopts; i++)
+		fprintf(af.f, "%s\n", o->wopts[i].text);
 	if (o->mpol.mode != KMB_MPOL_DEFAULT) {
 		char pol[256];
 
 		fprintf(af.f, "--numa-policy=%s\n", kmb_mpol_format(&o->mpol, pol, sizeof(pol)));
 	}
-	fprintf(af.f, "--matrix-policies=");
-	for (size_t k = 0, n = 0; k < 5; k++)
-		if (o->matrix_policies & 1u << kmb_matrix_policies[k])
-			fprintf(af.f, "%s%s", n++ ? "," : "",
-				kmb_mpol_mode_name(kmb_matrix_policies[k]));
-	fprintf(af.f, "\n--matrix-buffer=%zu\n", o->matrix_buffer);
 	return kmb_atomic_commit(&af);
 }
 

@@ -2,8 +2,10 @@
  * options.h - run options: one table, one parser, presets, and the serialised form.
  *
  * Every run option of `kmbench run` is a row of the table in options.c (name, argument, help,
- * parser), or a backend option, declared by the backends that take it (backend.h).  The parser is the only place that reads the command line; the same parser reads a
- * run directory's saved `cmdline` when a child process or `--resume` needs the options again.
+ * parser), a backend option, declared by the backends that take it (backend.h), or a workload
+ * option, declared by its workload (workload.h).  The parser is the only place that reads the
+ * command line; the same parser reads a run directory's saved `cmdline` when a child process
+ * or `--resume` needs the options again.
  *
  * Errors: every parse error is one line naming the option, the bad value and the valid
  * choices, written to the caller's buffer; the CLI prints it and exits with status 2.
@@ -24,19 +26,12 @@
 #define KMB_MAX_THREADS 1024	/* more threads than this is a typo, not a benchmark */
 #define KMB_MAX_LIST 64		/* entries in a list option */
 #define KMB_MAX_SIZE (1ul << 30)	/* largest object size a workload may ask for */
-#define KMB_MAX_MATRIX 1024		/* numa-matrix cells of one run */
-#define KMB_MAX_BACKEND_OPTS 32		/* backend options of one run */
+#define KMB_MAX_BACKEND_OPTS 32		/* backend options of one run; workload options too */
+#define KMB_WL_STATE_BYTES 16384	/* the option states of every workload together */
 
-/* One cell of the numa-matrix (workload.h KMB_WL_NODE_MATRIX), resolved against the machine. */
-struct kmb_matrix_cell {
-	enum kmb_mpol_mode policy;	/* bind, preferred, local, remote or interleave */
-	int mem_node;			/* where the memory is asked for; -1: interleave */
-	int cpu_node;			/* where the threads run */
-};
-
-/* One backend option of the run. */
+/* One backend or workload option of the run. */
 struct kmb_backend_optval {
-	const struct kmb_backend_opt *opt;	/* NULL: no backend declares it (refused) */
+	const struct kmb_backend_opt *opt;	/* NULL: nobody declares it (refused) */
 	size_t keylen;
 	char text[128];				/* "--KEY=VALUE": KEY=VALUE from text + 2 */
 };
@@ -61,19 +56,14 @@ struct kmb_options {
 	 * given, as its backend shows it (backend.h kmb_backend_opt). */
 	struct kmb_backend_optval bopts[KMB_MAX_BACKEND_OPTS];
 	size_t nbopts;
-	/* --mempool-fail: percentages (0..100) of the underlying allocations made to fail, one
-	 * family each, for the workloads with KMB_P_FAIL on the backends with a reserve (matrix.c) */
-	unsigned int mempool_fail[KMB_MAX_LIST];
-	size_t nmempool_fail;
+	/* The workload options given (-W KEY=VALUE, --KEY VALUE), kept as the backend options. */
+	struct kmb_backend_optval wopts[KMB_MAX_BACKEND_OPTS];
+	size_t nwopts;
+	/* Every registered workload's option state (kmb_workload.opts), parsed from wopts when
+	 * the options are, resolved by kmb_options_resolve() for the selected workloads:
+	 * kmb_options_workload_state() finds each.  No pointers: @o may be copied. */
+	_Alignas(16) unsigned char wstate[KMB_WL_STATE_BYTES];
 	struct kmb_mempolicy mpol;	/* --numa-policy; KMB_MPOL_DEFAULT when not given */
-	unsigned int matrix_policies;	/* --matrix-policies: 1 << enum kmb_mpol_mode, each */
-	size_t matrix_buffer;		/* --matrix-buffer: bytes per thread of numa-matrix */
-	/* The numa-matrix cells, by kmb_options_resolve() when a matrix workload is selected:
-	 * the policies in the order of kmb_matrix_policy_names, then CPU node, then memory node. */
-	struct kmb_matrix_cell matrix[KMB_MAX_MATRIX];
-	size_t nmatrix;
-	uint64_t matrix_mem_nodes;	/* the memory nodes the cells use (interleave's set) */
-	char matrix_skipped[256];	/* the policies that got no cell here, and why; "" */
 	char preset[32];		/* "" when none */
 	char out[PATH_MAX];		/* run directory */
 	bool resume;			/* out names an existing run to complete */
@@ -102,16 +92,15 @@ int kmb_options_parse(struct kmb_options *o, int argc, char **argv, char *err, s
 /*
  * kmb_options_resolve - resolve the thread counts against the topology, check that the pin
  * policy can place each of them and that the machine has the nodes --numa-policy names, and
- * work out the numa-matrix cells.  0, or -EINVAL/-E2BIG/-ENODEV with one line in err.
+ * resolve the selected workloads' options against the machine (kmb_workload.resolve: the
+ * numa-matrix cells).  0, or -EINVAL/-E2BIG/-ENODEV with one line in err.
  */
 int kmb_options_resolve(struct kmb_options *o, const struct kmb_topo *t, char *err, size_t errlen);
 
-/* The --matrix-policies names, in cell order, and whether @mode is one of them. */
-extern const enum kmb_mpol_mode kmb_matrix_policies[5];
-#define KMB_MATRIX_POLICIES "bind, preferred, local, remote, interleave"
-
-/* kmb_options_matrix - does the run select a workload flagged KMB_WL_NODE_MATRIX? */
-bool kmb_options_matrix(const struct kmb_options *o);
+/* kmb_options_workload_state - @w's option state in @o (kmb_workload.opts); NULL when @w
+ * takes no options. */
+const void *kmb_options_workload_state(const struct kmb_options *o,
+				       const struct kmb_workload *w);
 
 /* kmb_options_save - write the effective options as arguments, one per line, to @path
  * (atomically).  kmb_options_load reads them back through kmb_options_parse. */
@@ -137,8 +126,10 @@ int kmb_options_backend_state(const struct kmb_options *o, const struct kmb_back
 			      void **st, char *err, size_t errlen);
 
 /* The help lines of the option table, to @f; kmb_options_backend_help, the backend options
- * alone: each set, the backends that take it, its keys. */
+ * alone: each set, the backends that take it, its keys; kmb_options_workload_help, the
+ * workload options: each workload that takes some, its keys. */
 void kmb_options_help(FILE *f);
 void kmb_options_backend_help(FILE *f);
+void kmb_options_workload_help(FILE *f);
 
 #endif

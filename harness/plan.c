@@ -83,8 +83,9 @@ int kmb_plan_build(const struct kmb_options *o, struct kmb_plan *p)
 				f->b = order[i];
 				f->w = w;
 				kmb_family_name(f->name, sizeof(f->name), order[i], w, &wp);
-				if (w->flags & KMB_WL_NODE_MATRIX)
-					pin = (struct kmb_pin){ KMB_PIN_NODE, wp.cpu_node };
+				if (kmb_family_node(w, &wp) >= 0)
+					pin = (struct kmb_pin){ KMB_PIN_NODE,
+								kmb_family_node(w, &wp) };
 				kmb_pin_format(&pin, f->pin, sizeof(f->pin));
 			}
 		}
@@ -147,7 +148,7 @@ static void print_pinning(FILE *f, const struct kmb_options *o, const struct kmb
 void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo *t,
 		    const struct kmb_plan *p)
 {
-	char est[32], runpin[32], threads[256] = "", pins[KMB_MAX_MATRIX][32];
+	char est[32], runpin[32], threads[256] = "", pins[KMB_MPOL_MAX_NODES][32];
 	size_t nruns = 0, npins = 0, len = 0;
 
 	for (size_t i = 0; i < p->nbe; i++)
@@ -164,14 +165,14 @@ void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo 
 		kmb_fmt_duration(est, sizeof(est), p->total_s), kmb_topo_num_pus(t));
 	kmb_pin_format(&o->pin, runpin, sizeof(runpin));
 	print_pinning(f, o, t, &o->pin);
-	for (size_t i = 0; i < p->nfam; i++) {	/* the matrix cells' own plans, once each */
+	for (size_t i = 0; i < p->nfam; i++) {	/* the cells' own plans (node:N), once each */
 		struct kmb_pin pin;
 		size_t k = 0;
 
 		while (k < npins && strcmp(pins[k], p->fam[i].pin))
 			k++;
 		if (k < npins || !strcmp(p->fam[i].pin, runpin) ||
-		    npins == KMB_MAX_MATRIX || kmb_pin_parse(p->fam[i].pin, &pin))
+		    npins == KMB_MPOL_MAX_NODES || kmb_pin_parse(p->fam[i].pin, &pin))
 			continue;
 		snprintf(pins[npins++], sizeof(pins[0]), "%s", p->fam[i].pin);
 		print_pinning(f, o, t, &pin);
@@ -185,7 +186,7 @@ void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo 
 			continue;
 		}
 		for (size_t k = pb->first; k < pb->first + pb->nfam; k++) {
-			bool own = strcmp(p->fam[k].pin, runpin) != 0;	/* a matrix cell's */
+			bool own = strcmp(p->fam[k].pin, runpin) != 0;	/* a cell's own (node:N) */
 
 			fprintf(f, "  %s%s%s\n", p->fam[k].name, own ? "  pin " : "",
 				own ? p->fam[k].pin : "");

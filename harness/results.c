@@ -37,22 +37,62 @@
 #define KMB_NUMA_VERSION "unknown"
 #endif
 
-void kmb_results_param_name(char *buf, size_t len, unsigned int params,
-			    const struct kmb_workload_params *p)
+/* kmb_context_sink over the JSON writer: the options' record, a family's params. */
+static void ctx_begin(void *j, const char *key) { kmb_json_obj_begin(j, key); }
+static void ctx_end(void *j) { kmb_json_end(j); }
+static void ctx_num(void *j, const char *key, long long v) { kmb_json_int(j, key, v); }
+static void ctx_text(void *j, const char *key, const char *s) { kmb_json_str(j, key, s); }
+static void ctx_array(void *j, const char *key) { kmb_json_arr_begin(j, key); }
+#define JSON_SINK(j) { .begin = ctx_begin, .end = ctx_end, .num = ctx_num, .text = ctx_text, \
+		       .array = ctx_array, .ctx = (j) }
+
+/*
+ * A family's parameters, each KEY and VALUE, through @out: size and batch where the workload
+ * has them, then the workload's own for its cell (kmb_workload.cell_params).  The family's
+ * name and its results' params are written by this one walk.
+ */
+static void each_param(const struct kmb_backend_ops *b, const struct kmb_workload *w,
+		       const struct kmb_workload_params *p, const struct kmb_context_sink *out)
 {
-	size_t n = 0;
+	if (w->params & KMB_P_SIZE)
+		out->num(out->ctx, "size", (long long)p->size);
+	if (w->params & KMB_P_BATCH)
+		out->num(out->ctx, "batch", (long long)p->batch);
+	if (w->cell_params)
+		w->cell_params(p->opts, b, p->cell, out);
+}
+
+/* The name's sink: "KEY:VALUE", "/"-separated. */
+struct name_buf {
+	char *buf;
+	size_t len, n;
+};
+
+static void name_text(void *ctx, const char *key, const char *text)
+{
+	struct name_buf *nb = ctx;
+
+	if (nb->n < nb->len)
+		nb->n += (size_t)snprintf(nb->buf + nb->n, nb->len - nb->n, "%s%s:%s",
+					  nb->n ? "/" : "", key, text);
+}
+
+static void name_num(void *ctx, const char *key, long long v)
+{
+	char text[24];
+
+	snprintf(text, sizeof(text), "%lld", v);
+	name_text(ctx, key, text);
+}
+
+void kmb_results_param_name(char *buf, size_t len, const struct kmb_backend_ops *b,
+			    const struct kmb_workload *w, const struct kmb_workload_params *p)
+{
+	struct name_buf nb = { buf, len, 0 };
+	const struct kmb_context_sink sink = { .num = name_num, .text = name_text, .ctx = &nb };
 
 	buf[0] = '\0';
-	if (params & KMB_P_SIZE)
-		n += snprintf(buf + n, len - n, "%ssize:%zu", n ? "/" : "", p->size);
-	if ((params & KMB_P_BATCH) && n < len)
-		n += snprintf(buf + n, len - n, "%sbatch:%zu", n ? "/" : "", p->batch);
-	if ((params & KMB_P_FAIL) && n < len)
-		n += snprintf(buf + n, len - n, "%sfail:%u", n ? "/" : "", p->fail);
-	if ((params & KMB_P_MATRIX) && n < len)
-		snprintf(buf + n, len - n, "%spolicy:%s/mem_node:%d/cpu_node:%d/buffer:%zu",
-			 n ? "/" : "", kmb_mpol_mode_name(p->policy), p->mem_node, p->cpu_node,
-			 p->buffer);
+	each_param(b, w, p, &sink);
 }
 
 /*
@@ -90,22 +130,13 @@ static void write_placement(struct kmb_json *j, const struct kmb_placement *pl)
 
 static void write_meta(struct kmb_json *j, const struct kmb_gb_run *r, const struct kmb_run_meta *m)
 {
+	const struct kmb_context_sink sink = JSON_SINK(j);
+
 	kmb_json_obj_begin(j, "kmbench");
 	kmb_json_str(j, "backend", m->backend);
 	kmb_json_str(j, "workload", m->workload);
 	kmb_json_obj_begin(j, "params");
-	if (m->params & KMB_P_SIZE)
-		kmb_json_int(j, "size", (long long)m->p->size);
-	if (m->params & KMB_P_BATCH)
-		kmb_json_int(j, "batch", (long long)m->p->batch);
-	if (m->params & KMB_P_FAIL)
-		kmb_json_int(j, "fail", m->p->fail);
-	if (m->params & KMB_P_MATRIX) {
-		kmb_json_str(j, "policy", kmb_mpol_mode_name(m->p->policy));
-		kmb_json_int(j, "mem_node", m->p->mem_node);
-		kmb_json_int(j, "cpu_node", m->p->cpu_node);
-		kmb_json_int(j, "buffer", (long long)m->p->buffer);
-	}
+	each_param(m->b, m->w, m->p, &sink);
 	kmb_json_obj_end(j);
 	kmb_json_int(j, "threads", r->threads);
 	kmb_json_str(j, "pin", m->pin);
@@ -259,11 +290,6 @@ static void write_counters(struct kmb_json *j, const struct kmb_counter_probe *p
 	kmb_json_obj_end(j);
 }
 
-/* kmb_context_sink over the JSON writer, for the backend options' record. */
-static void ctx_begin(void *j, const char *key) { kmb_json_obj_begin(j, key); }
-static void ctx_end(void *j) { kmb_json_obj_end(j); }
-static void ctx_num(void *j, const char *key, long long v) { kmb_json_int(j, key, v); }
-static void ctx_text(void *j, const char *key, const char *s) { kmb_json_str(j, key, s); }
 
 /*
  * What each set of backend options records for @section (backend.h kmb_backend_optset.context),
@@ -273,7 +299,7 @@ static void ctx_text(void *j, const char *key, const char *s) { kmb_json_str(j, 
 static void write_backend_context(struct kmb_json *j, const struct kmb_options *o,
 				  const char *section)
 {
-	const struct kmb_context_sink sink = { ctx_begin, ctx_end, ctx_num, ctx_text, j };
+	const struct kmb_context_sink sink = JSON_SINK(j);
 	const struct kmb_backend_optset *sets[KMB_MAX_LIST];
 	size_t nsets = kmb_backend_optsets(sets, KMB_MAX_LIST);
 	char err[256];
@@ -288,16 +314,32 @@ static void write_backend_context(struct kmb_json *j, const struct kmb_options *
 	}
 }
 
-/* The backend options as given, KEY: VALUE (as their backend shows it): the run's settings
- * of every layer, a new layer's too, so that the run can be repeated (results/README.md). */
-static void write_backend_options(struct kmb_json *j, const struct kmb_options *o)
+/* What each workload's options record (workload.h kmb_workload.opts: the optset's context),
+ * from its state: every workload of the registry, selected or not, as the backends'. */
+static void write_workload_context(struct kmb_json *j, const struct kmb_options *o)
 {
-	char key[64];
+	const struct kmb_context_sink sink = JSON_SINK(j);
 
-	kmb_json_obj_begin(j, "backend_options");
-	for (size_t i = 0; i < o->nbopts; i++) {
-		snprintf(key, sizeof(key), "%.*s", (int)o->bopts[i].keylen, o->bopts[i].text + 2);
-		kmb_json_str(j, key, o->bopts[i].text + 2 + o->bopts[i].keylen + 1);
+	for (size_t i = 0; i < kmb_nr_workloads; i++) {
+		const struct kmb_workload *w = kmb_workloads[i];
+
+		if (w->opts && w->opts->context)
+			w->opts->context(kmb_options_workload_state(o, w), NULL, &sink);
+	}
+}
+
+/* The backend (workload) options as given, under @key, KEY: VALUE (as their owner shows it):
+ * the run's settings of every layer and workload, a new one's too, so that the run can be
+ * repeated (results/README.md). */
+static void write_given_options(struct kmb_json *j, const char *key,
+				const struct kmb_backend_optval *v, size_t n)
+{
+	char name[64];
+
+	kmb_json_obj_begin(j, key);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%.*s", (int)v[i].keylen, v[i].text + 2);
+		kmb_json_str(j, name, v[i].text + 2 + v[i].keylen + 1);
 	}
 	kmb_json_obj_end(j);
 }
@@ -327,35 +369,9 @@ static void write_percpu_options(struct kmb_json *j, const struct kmb_options *o
 	kmb_json_obj_end(j);
 }
 
-/*
- * The node policy as given ("default" when none) and how each kind of backend gets it, and
- * the numa-matrix settings with the cells they gave on this machine (results/README.md).
- */
-static void write_numa_options(struct kmb_json *j, const struct kmb_options *o)
-{
-	char pol[256];
-
-	kmb_json_str(j, "numa_policy", kmb_mpol_format(&o->mpol, pol, sizeof(pol)));
-	kmb_json_obj_begin(j, "matrix");
-	kmb_json_arr_begin(j, "policies");
-	for (size_t k = 0; k < 5; k++)
-		if (o->matrix_policies & 1u << kmb_matrix_policies[k])
-			kmb_json_str(j, NULL, kmb_mpol_mode_name(kmb_matrix_policies[k]));
-	kmb_json_arr_end(j);
-	kmb_json_int(j, "buffer", (long long)o->matrix_buffer);
-	if (kmb_options_matrix(o)) {
-		kmb_json_int(j, "cells", (long long)o->nmatrix);
-		kmb_json_str(j, "memory_nodes", kmb_nodes_format(o->matrix_mem_nodes, pol,
-								 sizeof(pol)));
-		if (o->matrix_skipped[0])
-			kmb_json_str(j, "skipped", o->matrix_skipped);
-	}
-	kmb_json_obj_end(j);
-}
-
 static void write_options(struct kmb_json *j, const struct kmb_options *o)
 {
-	char pin[32];
+	char pin[32], pol[256];
 
 	kmb_json_obj_begin(j, "options");
 	kmb_json_str(j, "preset", o->preset);
@@ -376,17 +392,17 @@ static void write_options(struct kmb_json *j, const struct kmb_options *o)
 	for (size_t i = 0; i < o->nbatches; i++)
 		kmb_json_int(j, NULL, (long long)o->batches[i]);
 	kmb_json_arr_end(j);
-	kmb_json_arr_begin(j, "mempool_fail");
-	for (size_t i = 0; i < o->nmempool_fail; i++)
-		kmb_json_int(j, NULL, o->mempool_fail[i]);
-	kmb_json_arr_end(j);
 	kmb_json_num(j, "min_time", o->min_time);
 	kmb_json_int(j, "repetitions", o->repetitions);
 	kmb_json_str(j, "pin", kmb_pin_format(&o->pin, pin, sizeof(pin)));
 	write_backend_context(j, o, NULL);
-	write_backend_options(j, o);
+	write_given_options(j, "backend_options", o->bopts, o->nbopts);
 	write_percpu_options(j, o);
-	write_numa_options(j, o);
+	/* The node policy as given ("default" when none); how each kind of backend gets it is
+	 * in each backend's status (child.c). */
+	kmb_json_str(j, "numa_policy", kmb_mpol_format(&o->mpol, pol, sizeof(pol)));
+	write_workload_context(j, o);
+	write_given_options(j, "workload_options", o->wopts, o->nwopts);
 	kmb_json_obj_end(j);
 }
 

@@ -15,7 +15,10 @@
 struct kmb_run_meta {
 	long long family_index;		/* global family index, or -1: Google Benchmark's */
 	const char *backend, *workload;	/* NULL for runs outside the matrix (overhead) */
-	unsigned int params;		/* enum kmb_param bits present */
+	/* The family's backend and workload, whose parameters @p are (their kmb_param bits and
+	 * the workload's cell_params); NULL outside the matrix. */
+	const struct kmb_backend_ops *b;
+	const struct kmb_workload *w;
 	const struct kmb_workload_params *p;
 	const char *pin;
 	const int *cpus, *nodes;	/* per thread; NULL when unknown */
@@ -28,9 +31,10 @@ struct kmb_run_meta {
 /* kmb_results_write_run - one run as one line of JSON (and a newline) to @f. */
 void kmb_results_write_run(FILE *f, const struct kmb_gb_run *r, const struct kmb_run_meta *m);
 
-/* kmb_results_param_name - the name component for the parameters, e.g. "size:64/batch:100". */
-void kmb_results_param_name(char *buf, size_t len, unsigned int params,
-			    const struct kmb_workload_params *p);
+/* kmb_results_param_name - the name component for the parameters of @w's family @p on @b,
+ * e.g. "size:64/batch:100", "size:256/batch:100/fail:10". */
+void kmb_results_param_name(char *buf, size_t len, const struct kmb_backend_ops *b,
+			    const struct kmb_workload *w, const struct kmb_workload_params *p);
 
 /* kmb_results_write_context - the context object (key "context") of a run. */
 struct kmb_json;

@@ -40,12 +40,11 @@ int kmb_run_child(const char *dir, const char *backend);
  * kmb_matrix_find - a backend of the matrix by name (registered, or "no-allocator"); NULL if
  * there is none.
  * kmb_family_count - families @w contributes to backend @b under @o (0: @w does not run there).
- * kmb_family_fails - the failure rates @w runs at on @b (one family each, for every size): the
- * --mempool-fail list where @w has KMB_P_FAIL and @b can inject failures, else 1 (no rate).
+ * kmb_family_cells - the workload's own cells on @b (one family each, for every size and
+ * batch: kmb_workload.cells), 1 for a workload without; 0 with the reason in *why (@why may be
+ * NULL) when it does not run on @b.
  * kmb_family_batches - the --batch values @w runs at (one family each, for every size): the
  * --batch list where @w has KMB_P_BATCH, else 1 (the first value).
- * kmb_family_params - the kmb_param bits of @w's families on @b: KMB_P_FAIL only where @b can
- * inject failures.
  * kmb_matrix_families - families of @b under @o, all workloads together.
  */
 #define KMB_NO_ALLOCATOR "no-allocator"
@@ -54,16 +53,15 @@ size_t kmb_matrix_backends(const struct kmb_options *o, const struct kmb_backend
 const struct kmb_backend_ops *kmb_matrix_find(const char *name);
 size_t kmb_family_count(const struct kmb_options *o, const struct kmb_backend_ops *b,
 			const struct kmb_workload *w);
-size_t kmb_family_fails(const struct kmb_options *o, const struct kmb_backend_ops *b,
-			const struct kmb_workload *w);
+size_t kmb_family_cells(const struct kmb_options *o, const struct kmb_backend_ops *b,
+			const struct kmb_workload *w, const char **why);
 size_t kmb_family_batches(const struct kmb_options *o, const struct kmb_workload *w);
-unsigned int kmb_family_params(const struct kmb_backend_ops *b, const struct kmb_workload *w);
 size_t kmb_matrix_families(const struct kmb_options *o, const struct kmb_backend_ops *b);
 /*
  * kmb_family_decode - the parameters of @w's family number @ci (< kmb_family_count) on @b:
- * size, batch, failure rate, and a numa-matrix cell's policy, nodes and buffer; the rest of
- * @p is left as it is.  The child registers its families, and the parent plans and names
- * them, through this one decoding.
+ * size, batch, the workload's option state and its cell; the rest of @p is left as it is.
+ * The child registers its families, and the parent plans and names them, through this one
+ * decoding.
  * kmb_family_name - a family's registered name, "<workload>/<backend>[/<params>]", e.g.
  * "churn/slab/size:64/batch:1".
  */
@@ -71,6 +69,9 @@ void kmb_family_decode(const struct kmb_options *o, const struct kmb_backend_ops
 		       const struct kmb_workload *w, size_t ci, struct kmb_workload_params *p);
 void kmb_family_name(char *buf, size_t len, const struct kmb_backend_ops *b,
 		     const struct kmb_workload *w, const struct kmb_workload_params *p);
+/* kmb_family_node - the node whose CPUs run the family of @p (kmb_workload.cell_node: pin
+ * node:N whatever --pin says); -1: the run's --pin. */
+int kmb_family_node(const struct kmb_workload *w, const struct kmb_workload_params *p);
 /* kmb_matrix_why_none - why @b has no family under @o (the runner's skip reason). */
 const char *kmb_matrix_why_none(const struct kmb_options *o, const struct kmb_backend_ops *b);
 

@@ -1,8 +1,8 @@
 /*
  * mempool_pressure.c - a mempool under pressure (issue 6): threads allocate and free through a
  * backend while its underlying allocator fails a share of the time (the family's fail
- * parameter, --mempool-fail), with callers that may sleep (GFP_KERNEL) and callers that may not
- * (GFP_ATOMIC).
+ * parameter, one cell per rate of the option mempool-fail), with callers that may sleep
+ * (GFP_KERNEL) and callers that may not (GFP_ATOMIC).
  *
  * Each thread keeps a live set: a FIFO of up to @batch elements of @size bytes, in flight like
  * the bios of a block device.  One iteration is one operation: free the oldest element when the
@@ -56,12 +56,17 @@
  *
  * The slab backend, without a reserve and without fault injection, runs the same operations
  * once per thread count (no fail parameter): the reference for what the pool adds.
+ *
+ * Option (workload.h kmb_workload.opts; -W KEY=VALUE or --KEY VALUE):
+ *   mempool-fail     percentages of the underlying allocations made to fail, one family each
+ *                    (the cells) on the backends with the reserve part; default 0
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -248,10 +253,26 @@ static void *map(size_t bytes)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+#define MAX_RATES	64
+#define RATES_HELP "give whole percentages 0 to 100, comma-separated, e.g. 0,10,50,100"
+
+/* The option state (kmb_workload.opts): no rate given is the one rate 0. */
+struct pressure_opts {
+	unsigned int rate[MAX_RATES];	/* percent, 0..100, each once */
+	size_t nrates;
+};
+
+/* The failure rate of cell @k, in percent. */
+static unsigned int rate(const struct pressure_opts *o, size_t k)
+{
+	return o->nrates ? o->rate[k] : 0;
+}
+
 /* Thread 0, before the first barrier: the slots, the rescuer, the failure rate. */
 static void setup(const struct kmb_backend_ops *b, const struct kmb_workload_params *p,
 		  int nthreads)
 {
+	unsigned int fail = rate(p->opts, p->cell);
 	struct rescuer *r = &run.r;
 	int e;
 
@@ -280,9 +301,9 @@ static void setup(const struct kmb_backend_ops *b, const struct kmb_workload_par
 		return;
 	}
 	run.rescuer_started = true;
-	if (b->reserve && (e = b->reserve->set_fail(p->fail * 10)))
+	if (b->reserve && (e = b->reserve->set_fail(fail * 10)))
 		snprintf(run.err, sizeof(run.err), "mempool-pressure: %s set_fail(%u): %s",
-			 b->name, p->fail * 10, strerror(-e));
+			 b->name, fail * 10, strerror(-e));
 }
 
 /* Thread 0, after every thread's last free: stop the rescuer, undo the setup. */
@@ -483,11 +504,114 @@ static int pressure_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b
 	return err;
 }
 
+/* --- the option mempool-fail (-W KEY=VALUE): one family per rate on a reserve --- */
+
+/* "0,10,50,100"; "10%" is read as 10. */
+static int parse_rates(void *st, const char *value, char *err, size_t errlen)
+{
+	struct pressure_opts *o = st;
+
+	o->nrates = 0;
+	for (const char *p = value; *p;) {
+		size_t n = strcspn(p, ","), len = n;
+		char *end;
+		unsigned long v;
+
+		if (len > 1 && p[len - 1] == '%')
+			len--;
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (!len || *p < '0' || *p > '9' || end != p + len || errno) {
+			snprintf(err, errlen, "'%.*s' is not a percentage; " RATES_HELP, (int)n, p);
+			return -EINVAL;
+		}
+		if (v > 100) {
+			snprintf(err, errlen, "%lu%% is out of range; " RATES_HELP, v);
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < o->nrates; i++)
+			if (o->rate[i] == v) {
+				snprintf(err, errlen, "%lu%% is given twice; give each rate once", v);
+				return -EINVAL;
+			}
+		if (o->nrates == MAX_RATES) {
+			snprintf(err, errlen, "more than %d rates", MAX_RATES);
+			return -EINVAL;
+		}
+		o->rate[o->nrates++] = (unsigned int)v;
+		p += n + (p[n] == ',');
+	}
+	if (!o->nrates) {
+		snprintf(err, errlen, "empty list; " RATES_HELP);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const char *show_rates(const void *st, char *buf, size_t len)
+{
+	const struct pressure_opts *o = st;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < (o->nrates ? o->nrates : 1) && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%u", i ? "," : "", rate(o, i));
+	return buf;
+}
+
+static const struct kmb_backend_opt pressure_opt[] = {
+	{ "mempool-fail", "PCT,...", "percent of the underlying allocations made to fail, one "
+	  "family each: mempool-pressure on the mempool backend (default 0)", parse_rates,
+	  show_rates },
+};
+
+/* context.options.mempool_fail: the rates (results/README.md). */
+static void pressure_context(const void *st, const char *section,
+			     const struct kmb_context_sink *out)
+{
+	const struct pressure_opts *o = st;
+
+	if (section)
+		return;
+	out->array(out->ctx, "mempool_fail");
+	for (size_t i = 0; i < (o->nrates ? o->nrates : 1); i++)
+		out->num(out->ctx, NULL, rate(o, i));
+	out->end(out->ctx);
+}
+
+static const struct kmb_backend_optset pressure_optset = {
+	.name = "mempool-pressure",
+	.size = sizeof(struct pressure_opts),
+	.opt = pressure_opt,
+	.nopt = 1,
+	.context = pressure_context,
+};
+
+/* A family per rate on a backend that can inject failures (the reserve part); one, without
+ * the parameter, on the others: their rows are not multiplied. */
+static size_t pressure_cells(const void *st, const struct kmb_backend_ops *b, const char **why)
+{
+	const struct pressure_opts *o = st;
+
+	(void)why;
+	return b->reserve && o->nrates ? o->nrates : 1;
+}
+
+static void pressure_params(const void *st, const struct kmb_backend_ops *b, size_t k,
+			    const struct kmb_context_sink *out)
+{
+	if (b->reserve)
+		out->num(out->ctx, "fail", rate(st, k));
+}
+
 const struct kmb_workload kmb_workload_mempool_pressure = {
 	.name = "mempool-pressure",
 	.description = "mempool under pressure: live sets through a reserve whose allocator fails "
 		       "--mempool-fail percent of the time, GFP_KERNEL and GFP_ATOMIC callers, a "
 		       "rescuer; one op = a free and an allocation",
-	.params = KMB_P_SIZE | KMB_P_BATCH | KMB_P_FAIL,
+	.params = KMB_P_SIZE | KMB_P_BATCH,
 	.run = pressure_run,
+	.opts = &pressure_optset,
+	.cells = pressure_cells,
+	.cell_params = pressure_params,
 };

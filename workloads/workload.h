@@ -22,25 +22,16 @@
 enum kmb_param {
 	KMB_P_SIZE = 1u << 0,	/* object size in bytes */
 	KMB_P_BATCH = 1u << 1,	/* objects allocated before they are freed */
-	/* percent of the underlying allocations made to fail (--mempool-fail): a family per rate
-	 * on the backends that can inject failures (kmb_reserve_ops.set_fail); on the others the workload runs
-	 * once, without the parameter, and fail is 0 */
-	KMB_P_FAIL = 1u << 2,
-	KMB_P_MATRIX = 1u << 3,	/* a NUMA matrix cell: policy, mem_node, cpu_node, buffer */
 };
 
 struct kmb_workload_params {
 	size_t size;
 	size_t batch;
-	unsigned int fail;	/* percent, 0..100 */
-	/* KMB_P_MATRIX: memory placed under @policy (bind, preferred, local, remote, interleave)
-	 * on @mem_node (-1 for interleave, over @mem_nodes), used from CPUs of @cpu_node, @buffer
-	 * bytes per thread. */
-	enum kmb_mpol_mode policy;
-	int mem_node;
-	int cpu_node;
-	size_t buffer;
-	uint64_t mem_nodes;
+	/* The workload's own options (kmb_workload.opts: its option state, parsed and resolved)
+	 * and which of its cells this family is (kmb_workload.cells); NULL and 0 when it has
+	 * none. */
+	const void *opts;
+	size_t cell;
 	/*
 	 * Out, one slot per benchmark thread (by thread index): where the memory the thread
 	 * used lies.  The harness fills it after the run by allocating a sample itself, unless
@@ -58,13 +49,6 @@ enum kmb_workload_flags {
 	 * backend; its runs carry that backend name.
 	 */
 	KMB_WL_NO_ALLOCATOR = 1u << 0,
-	/*
-	 * The workload is a NUMA matrix (numa-matrix): it runs on the backends that take a node
-	 * (KMB_CAP_NODE) only, once per cell (policy, memory node, CPU node) the run resolves
-	 * (options.h), with its threads on the CPUs of the cell's CPU node (pin plan node:N)
-	 * whatever --pin says.  Its runs carry KMB_P_MATRIX.
-	 */
-	KMB_WL_NODE_MATRIX = 1u << 1,
 	/* The workload checks where its own memory lies and fills params.placement itself. */
 	KMB_WL_OWN_PLACEMENT = 1u << 2,
 };
@@ -81,6 +65,39 @@ struct kmb_workload {
 	 */
 	int (*run)(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 		   const struct kmb_workload_params *p);
+
+	/*
+	 * The workload's own options, KEY=VALUE (`kmbench run -W KEY=VALUE`, --workload-opt
+	 * KEY=VALUE, or --KEY VALUE), declared with the backends' option types (backend.h
+	 * kmb_backend_optset) in the workload's file: the harness and the CLI know no workload's
+	 * knob.  The harness parses them into the set's state (all zero: every option at its
+	 * default), for every workload of the registry, and hands the state to the hooks below
+	 * and to run (params.opts).  NULL: none, and the hooks are NULL too.
+	 */
+	const struct kmb_backend_optset *opts;
+	/*
+	 * Optional: the option state @st against the machine, once per process, when the run
+	 * selects the workload: @cpu_nodes are the OS numbers of the nodes with CPUs, ascending.
+	 * 0, or -errno with one line in err naming the option.
+	 */
+	int (*resolve)(void *st, const int *cpu_nodes, int ncpu_nodes, char *err, size_t errlen);
+	/*
+	 * Optional: the families @st expands into on @b for each size and batch (cells, the
+	 * innermost dimension of the family order: harness/matrix.c); 0: none on @b, with the
+	 * reason in *why.  NULL: one.
+	 */
+	size_t (*cells)(const void *st, const struct kmb_backend_ops *b, const char **why);
+	/*
+	 * Optional: the parameters of cell @k on @b, through @out's num and text: each is a
+	 * KEY:VALUE of the family's name and a key of its results' params, after size and batch.
+	 */
+	void (*cell_params)(const void *st, const struct kmb_backend_ops *b, size_t k,
+			    const struct kmb_context_sink *out);
+	/*
+	 * Optional: the node whose CPUs run cell @k's threads (pin plan node:N), whatever --pin
+	 * says; -1, or NULL: the run's --pin.
+	 */
+	int (*cell_node)(const void *st, size_t k);
 };
 
 /* xorshift64 (Marsaglia): the workloads' seeded, per-thread random numbers. */

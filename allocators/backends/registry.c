@@ -72,8 +72,8 @@ size_t kmb_backend_optsets(const struct kmb_backend_optset **out, size_t max)
 	return n;
 }
 
-static const struct kmb_backend_opt *opt_in(const struct kmb_backend_optset *set,
-					    const char *key, size_t keylen)
+const struct kmb_backend_opt *kmb_optset_key(const struct kmb_backend_optset *set,
+					     const char *key, size_t keylen)
 {
 	for (size_t i = 0; set && i < set->nopt; i++)
 		if (strlen(set->opt[i].key) == keylen && !strncmp(set->opt[i].key, key, keylen))
@@ -85,7 +85,8 @@ const struct kmb_backend_opt *kmb_backend_opt_find(const char *key, size_t keyle
 						   const struct kmb_backend_optset **set)
 {
 	for (size_t i = 0; i < kmb_nr_backends; i++) {
-		const struct kmb_backend_opt *opt = opt_in(kmb_backends[i]->opts, key, keylen);
+		const struct kmb_backend_opt *opt =
+			kmb_optset_key(kmb_backends[i]->opts, key, keylen);
 
 		if (opt) {
 			*set = kmb_backends[i]->opts;
@@ -102,11 +103,11 @@ int kmb_backend_opts_parse(const struct kmb_backend_optset *set, const char *con
 	for (size_t i = 0; kv && kv[i]; i++) {
 		const char *eq = strchr(kv[i], '=');
 		size_t keylen = eq ? (size_t)(eq - kv[i]) : strlen(kv[i]);
-		const struct kmb_backend_opt *opt = opt_in(set, kv[i], keylen);
+		const struct kmb_backend_opt *opt = kmb_optset_key(set, kv[i], keylen);
 		char why[256];
 
 		if (!opt)
-			continue;	/* another backend's */
+			continue;	/* another set's */
 		if (!eq || opt->parse(st, eq + 1, why, sizeof(why))) {
 			snprintf(err, errlen, "%.*s: %s", (int)keylen, kv[i],
 				 eq ? why : "needs a value (KEY=VALUE)");

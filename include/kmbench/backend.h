@@ -135,17 +135,23 @@ struct kmb_backend_opt {
 
 /*
  * Where a set of options records the run's settings in the results' context
- * (kmb_backend_optset.context): objects, numbers and texts.
+ * (kmb_backend_optset.context): objects, arrays, numbers and texts.  Inside an array, num and
+ * text take a NULL key.  (Workloads name their families' parameters through it too:
+ * workloads/workload.h.)
  */
 struct kmb_context_sink {
 	void (*begin)(void *ctx, const char *key);	/* an object under @key, until end */
-	void (*end)(void *ctx);
+	void (*end)(void *ctx);				/* ends an object or an array */
 	void (*num)(void *ctx, const char *key, long long value);
 	void (*text)(void *ctx, const char *key, const char *text);
+	void (*array)(void *ctx, const char *key);	/* an array under @key, until end */
 	void *ctx;
 };
 
-/* The options of one layer, shared by its backends (kmb_backend_ops.opts). */
+/*
+ * The options of one layer, shared by its backends (kmb_backend_ops.opts); a workload declares
+ * its own options with the same types (workloads/workload.h kmb_workload.opts).
+ */
 struct kmb_backend_optset {
 	const char *name;			/* for `kmbench list`: "mm" */
 	size_t size;				/* bytes of the option state */
@@ -247,6 +253,10 @@ const struct kmb_backend_ops *kmb_backend_find(const char *name);
  */
 int kmb_backend_opts_parse(const struct kmb_backend_optset *set, const char *const *kv, void *st,
 			   char *err, size_t errlen);
+/* kmb_optset_key - the option @key (its first @keylen bytes) of @set (may be NULL); NULL when
+ * @set has none. */
+const struct kmb_backend_opt *kmb_optset_key(const struct kmb_backend_optset *set,
+					     const char *key, size_t keylen);
 /* kmb_backend_opt_find - the option @key (its first @keylen bytes) of any registered backend,
  * and its set into *set; NULL when no backend declares it. */
 const struct kmb_backend_opt *kmb_backend_opt_find(const char *key, size_t keylen,

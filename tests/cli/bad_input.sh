@@ -110,6 +110,17 @@ expect "--matrix-policies: unknown policy 'near'; valid: bind, preferred, local,
 expect "--matrix-policies: empty list; valid: bind, preferred, local, remote, interleave" run --matrix-policies= --out "$tmp/run"
 expect "--matrix-buffer: '1000' is not a buffer size; give a multiple of 4K from 64K to 64G, e.g. 64M" run --matrix-buffer 1000 --out "$tmp/run"
 expect "--matrix-buffer: '32K' is not a buffer size" run --matrix-buffer 32K --out "$tmp/run"
+# Workload options as KEY=VALUE: the owning workload's message; an unknown key names the valid
+# keys of the chosen workloads; a key of the other kind is not taken.
+expect "--matrix-buffer: '1000' is not a buffer size" run -W matrix-buffer=1000 --out "$tmp/run"
+expect "--mempool-fail: 101% is out of range; give whole percentages" run --workload-opt mempool-fail=101 --out "$tmp/run"
+expect "--matrix-policies: unknown policy 'near'" run --workload-opt=matrix-policies=near --out "$tmp/run"
+expect "unknown workload option 'frob'; valid for the chosen workloads: mempool-fail, matrix-policies, matrix-buffer" run --workloads churn,numa-matrix,mempool-pressure -W frob=1 --out "$tmp/run"
+expect "unknown workload option 'frob'; valid for the chosen workloads: none" run --workloads churn -Wfrob=1 --out "$tmp/run"
+expect "unknown workload option 'pcp'" run -W pcp=none --out "$tmp/run"
+expect "unknown backend option 'matrix-buffer'" run -O matrix-buffer=1M --out "$tmp/run"
+expect "--workload-opt: 'mempool-fail' is not KEY=VALUE" run -W mempool-fail --out "$tmp/run"
+expect "-W needs a value (KEY=VALUE)" run -W
 expect "unknown command 'runn'; valid commands: list, run, plan, overhead, pairs, help" runn
 expect "--resume takes the options saved" run --resume "$tmp/run" --sizes 64
 expect "cannot read saved options" run --resume "$tmp/nonexistent"

@@ -19,6 +19,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gbench.h"
@@ -33,6 +34,7 @@ static const struct kmb_workload *w;
 
 struct family {
 	struct kmb_workload_params p;
+	void *opts;		/* the workload's option state: mempool-fail, one rate */
 };
 
 /* What Google Benchmark reported for the runs of one family. */
@@ -108,7 +110,16 @@ static void run_at(unsigned int fail, struct seen *s)
 	struct family *f = &fams[nfam++];
 	char name[96], filter[100];
 
-	f->p = (struct kmb_workload_params){ .size = SIZE, .batch = LIVE, .fail = fail };
+	char kv[32], err[256];
+
+	/* The rate as the workload's own option (mempool-fail), parsed by its own parser. */
+	snprintf(kv, sizeof(kv), "mempool-fail=%u", fail);
+	f->opts = calloc(1, w->opts->size);
+	assert_non_null(f->opts);
+	assert_int_equal(kmb_backend_opts_parse(w->opts, (const char *[]){ kv, NULL }, f->opts,
+						err, sizeof(err)), 0);
+	assert_int_equal(w->cells(f->opts, b, &(const char *){ NULL }), 1);
+	f->p = (struct kmb_workload_params){ .size = SIZE, .batch = LIVE, .opts = f->opts };
 	snprintf(name, sizeof(name), "mempool-pressure/mempool/fail:%u", fail);
 	snprintf(filter, sizeof(filter), "^%s/", name);
 	go.filter = filter;		/* the registry keeps the earlier families */
