@@ -149,8 +149,8 @@ void kmb_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 cold noinline __attribute__((noreturn)) void kmb_assert_fail(const char *expr, const char *file,
 							     int line, const char *func);
 /* kmb_misuse_set_policy - kmb_mm_config.debug, for every layer: 1 stop after a misuse report,
- * -1 report, count and go on, 0 each layer's default (page and vmalloc stop in builds with
- * KMB_DEBUG, slab, mempool and percpu go on).  Set by the page layer's setup. */
+ * -1 report, count and go on, 0 the default, the same for every layer: stop in builds with
+ * KMB_DEBUG, go on in Release.  Set by the page layer's setup. */
 void kmb_misuse_set_policy(int debug);
 bool kmb_misuse_stops(enum kmb_layer layer);
 /* kmb_misuse_begin - the "BUG: ..." line that opens a misuse report (@fmt a literal); the

@@ -141,8 +141,8 @@ struct kmb_mm_config {
 	enum kmb_percpu_mode pcp_mode;	/* how the per-CPU page lists are kept (percpu.h);
 				   * KMB_PERCPU_DEFAULT: cpu-rseq where rseq works, else cpu-lock */
 	int debug;		  /* misuse, in every layer: 1 stops the process (abort) after
-				   * the report, -1 reports, refuses and counts; 0: page and
-				   * vmalloc stop in debug builds, the other layers go on */
+				   * the report, -1 reports, refuses and counts; 0: every
+				   * layer stops in debug builds and goes on in release */
 	/* The mapping layer (kmbench/vmalloc.h, highmem.h, io.h), set up with the rest. */
 	size_t vmalloc_size;	  /* the vmalloc window VMALLOC_START..VMALLOC_END, a multiple of
 				   * 4 KiB, 1 MiB .. 64 TiB; 0: twice the model's memory (room for

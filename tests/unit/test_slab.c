@@ -73,14 +73,21 @@ static void unpin_cpu(void)
 	pinned = false;
 }
 
-/* Boot @nodes nodes of 64 MiB and the slab layer; @pin: to one CPU. */
-static void slab_boot(int nodes, bool pin)
+/* Boot @nodes nodes of 64 MiB and the slab layer with the misuse policy @debug
+ * (kmb_mm_config.debug); @pin: to one CPU. */
+static void slab_boot_debug(int nodes, bool pin, int debug)
 {
-	slab_boot_nodes(nodes, 0);
+	slab_boot_nodes(nodes, debug);
 	if (pin) {
 		assert_int_equal(pin_to_one_cpu(&saved_cpus), 0);
 		pinned = true;
 	}
+}
+
+/* The default policy (stop on misuse in debug builds). */
+static void slab_boot(int nodes, bool pin)
+{
+	slab_boot_debug(nodes, pin, 0);
 }
 
 static int slab_teardown(void **state)
@@ -641,7 +648,7 @@ static void test_destroy_busy(void **state)
 	int ret;
 
 	(void)state;
-	slab_boot(1, true);
+	slab_boot_debug(1, true, -1);	/* the misuse is reported, counted, and the call returns */
 	assert_int_equal(kmem_cache_destroy(NULL), 0);
 	s = create("busy-cache", 128, 0, 0, NULL);
 	p = alloc_objs(s, 5);
