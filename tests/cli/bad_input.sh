@@ -71,7 +71,7 @@ expect "--percpu needs a value" run --percpu
 expect "--slab-percpu: 'cpu_lock' is not a per-CPU mode; valid: none, thread, cpu-lock, cpu-rseq" run --slab-percpu cpu_lock --out "$tmp/run"
 expect "--slab-percpu: '' is not a per-CPU mode; valid: none, thread, cpu-lock, cpu-rseq" run --slab-percpu= --out "$tmp/run"
 expect "--slab-percpu needs a value" run --slab-percpu
-expect "unknown workload 'counters'; valid workloads: churn, fragment, ctor, mix, remote-free, counter-percpu, counter-atomic, counter-packed, mempool-pressure, untouched, first-touch, access, vmtest-fix-size, vmtest-full-fit, vmtest-long-busy, vmtest-random-size, numa-matrix" run --workloads counters --out "$tmp/run"
+expect "unknown workload 'counters'; valid workloads: churn, fragment, ctor, mix, remote-free, false-share-passive, false-share-active, counter-percpu, counter-atomic, counter-packed, mempool-pressure, untouched, first-touch, access, vmtest-fix-size, vmtest-full-fit, vmtest-long-busy, vmtest-random-size, numa-matrix" run --workloads counters --out "$tmp/run"
 expect "--slub-debug: 'X' is not a slub_debug letter; valid: F, Z, P, U, or - for none" run --slub-debug=FX --out "$tmp/run"
 expect "--slub-debug: '-' is not a slub_debug letter; valid: F, Z, P, U, or - for none" run --slub-debug F- --out "$tmp/run"
 expect "--slub-debug: empty value; valid: F, Z, P, U, or - for none" run --slub-debug= --out "$tmp/run"
