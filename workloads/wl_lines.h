@@ -3,12 +3,12 @@
  * share: the timed loop that writes one small object and replaces it, and the count of cache
  * lines that objects of different threads share.
  *
- * One iteration is one write pass: a store of every 8-byte word of the object (every byte of
- * what is left below a word), volatile so that the compiler keeps every store.  A thread writes
- * its object WL_LINES_PASSES times, frees it and allocates another of the same size (the
- * shape of Hoard's and mimalloc-bench's cache-scratch and cache-thrash), so the time per
- * iteration is the cost of writing the object once, with the allocator's pair amortised over
- * WL_LINES_PASSES passes.  When two threads' objects share a line, every pass takes the line
+ * One iteration is one write pass: an increment (load, add, store) of every 8-byte word of the
+ * object (every byte of what is left below a word), volatile so that the compiler keeps every
+ * access.  A thread writes its object WL_LINES_PASSES times, frees it and allocates another
+ * of the same size (the shape of Hoard's and mimalloc-bench's cache-scratch and cache-thrash),
+ * so the time per iteration is the cost of writing the object once, with the allocator's pair
+ * amortised over WL_LINES_PASSES passes.  When two threads' objects share a line, every pass takes the line
  * from the other thread: the time per pass grows by a cache-to-cache transfer.
  *
  * After the timed loop each thread publishes the object it holds, and thread 0 counts the
@@ -42,15 +42,20 @@ struct wl_lines {
 
 #define WL_LINES_INIT { WL_BARRIER_INIT, { NULL } }
 
-/* One write pass over @obj's @size bytes: words while aligned, then bytes. */
-static inline void wl_lines_write(void *obj, size_t size, uint64_t v)
+/*
+ * One write pass over @obj's @size bytes: an increment of every word while aligned, then of
+ * every byte.  A load, an add and a store each (volatile: the compiler keeps them all), as
+ * cache-scratch writes a byte and reads it back: stores alone would wait in the store buffer
+ * and commit in bursts whenever the line came by, hiding most of the sharing.
+ */
+static inline void wl_lines_write(void *obj, size_t size)
 {
 	size_t words = ((uintptr_t)obj & 7) ? 0 : size / 8;
 
 	for (size_t i = 0; i < words; i++)
-		((volatile uint64_t *)obj)[i] = v;
+		((volatile uint64_t *)obj)[i] += 1;
 	for (size_t i = words * 8; i < size; i++)
-		((volatile unsigned char *)obj)[i] = (unsigned char)v;
+		((volatile unsigned char *)obj)[i] += 1;
 }
 
 /*
@@ -62,12 +67,10 @@ static inline void *wl_lines_loop(struct kmb_gb_state *st, const struct kmb_back
 				  size_t size, void *obj, const char *name, int64_t *items,
 				  int *err)
 {
-	uint64_t v = 0;
-
 	/* After a failure the next call ends the loop (every thread keeps calling it). */
 	while (kmb_gb_keep_running_batch(st, WL_LINES_PASSES)) {
 		for (int i = 0; i < WL_LINES_PASSES; i++)
-			wl_lines_write(obj, size, ++v);
+			wl_lines_write(obj, size);
 		b->free(obj, size);
 		obj = b->alloc(size, GFP_KERNEL, NUMA_NO_NODE);
 		if (__builtin_expect(!obj, 0)) {
