@@ -63,7 +63,7 @@ int kmb_run_list(void)
 	}
 	printf("workloads:\n");
 	for (size_t i = 0; i < kmb_nr_workloads; i++)
-		printf("  %-18s %s%s\n", kmb_workloads[i]->name, kmb_workloads[i]->description,
+		printf("  %-19s %s%s\n", kmb_workloads[i]->name, kmb_workloads[i]->description,
 		       (kmb_workloads[i]->flags & KMB_WL_NO_ALLOCATOR) ? " [runs once per "
 		       "thread count, as backend " KMB_NO_ALLOCATOR "]" : "");
 	printf("presets:\n");

@@ -76,6 +76,14 @@ const struct kmb_preset kmb_presets[] = {
 	    "--workloads=churn,remote-free,counter-percpu,counter-atomic,counter-packed",
 	    "--threads=1-max", "--sizes=64,4096", "--batch=1", "--min-time=0.2",
 	    "--repetitions=3", NULL } },
+	/* Issue 15: aligned against packed where objects cross threads (passive: neighbours
+	 * handed out by one thread) and where they do not (active), with the baselines.  48
+	 * bytes as well as 16 and 64: packed 64-byte objects start on a line anyway. */
+	{ "falseshare", "false sharing, slab against slab-packed and the baselines: passive "
+	  "(cache-scratch) and active (cache-thrash); 1 and 2 threads; ~1 min on 2 cores",
+	  { "--backends=slab,slab-packed,glibc,jemalloc,tcmalloc,mimalloc",
+	    "--workloads=false-share-passive,false-share-active", "--threads=1,2",
+	    "--sizes=16,48,64", "--min-time=0.1", "--repetitions=3", NULL } },
 	/* The mempool backend at each failure rate, and slab running the same operations with
 	 * no pool as the reference.  Batch 100, above the 64-element reserve of the 256-byte
 	 * class: at 100% failure every thread waits for frees, one thread alone too. */
@@ -762,7 +770,7 @@ static int parse_run_id(struct kmb_options *o, const char *arg, char *err, size_
 
 static const struct opt_def opts[] = {
 	{ "preset", "NAME", "start from a preset: quick (default), full, smoke, pages, fragment, "
-	  "slab, ctor, mix, percpu, mempool, vmalloc, numa", parse_preset },
+	  "slab, ctor, mix, percpu, falseshare, mempool, vmalloc, numa", parse_preset },
 	{ "backends", "LIST", "backends, comma-separated, or 'all'", parse_backends },
 	{ "workloads", "LIST", "workloads, comma-separated, or 'all'", parse_workloads },
 	{ "threads", "SPEC", "thread counts: 1,2,4 | 1-8 | max | pow2", parse_threads },
