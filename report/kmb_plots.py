@@ -568,3 +568,49 @@ def heatmap(title, rows, cols, values, unit, row_label, col_label):
         ax.set_yticklabels([str(r) for r in rows])
         fig.colorbar(image, ax=ax, label=unit, shrink=0.9)
         return labelled(fig, ax, col_label, row_label, title)
+
+
+def paired_bars(title, panels, ratios):
+    """Bars: ns per op per thread of two or more backends side by side at each thread count,
+    one axes per panel (a size, say), each bar drawn in its backend's look() colour with error
+    bars min..max over repetitions, and the ratio of each thread count's pair written above it.
+
+    panels: [(panel title, {backend: {threads: (median, min, max)}})];
+    ratios: [{threads: text above the pair}], one per panel.
+    """
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(3.2 * max(len(panels), 1) + 1.6,
+                                                                  3.6),
+                                 layout="constrained", squeeze=False)
+        handles = {}
+        for ax, (name, bars), above in zip(axes[0], panels, ratios):
+            threads = sorted({t for pts in bars.values() for t in pts})
+            if not threads:
+                no_data(ax)
+                ax.set_title(name)
+                continue
+            width = 0.8 / max(len(bars), 1)
+            top = 0.0
+            for i, (backend, pts) in enumerate(bars.items()):
+                xs = [threads.index(t) + (i - (len(bars) - 1) / 2) * width for t in pts]
+                stats = [pts[t] for t in pts]
+                handles[backend] = ax.bar(xs, [s[0] for s in stats], width, yerr=errors(stats),
+                                          capsize=3, color=colour(backend), edgecolor=BLACK,
+                                          linewidth=0.6, label=backend, error_kw={"elinewidth": 1})
+                top = max([top] + spread_values(stats))
+            for t, text in above.items():
+                if t in threads:
+                    ax.text(threads.index(t), top * 1.04, text, ha="center", va="bottom",
+                            fontsize=8)
+            ax.set_ylim(0, top * 1.2 if top > 0 else 1)
+            ax.set_xticks(range(len(threads)))
+            ax.set_xticklabels([str(t) for t in threads])
+            ax.grid(False, axis="x")
+            ax.set_xlabel("threads")
+            ax.set_ylabel("ns per op per thread (lower is better)")
+            ax.set_title(name)
+        if handles:
+            legend_outside(axes[0][-1], handles=list(handles.values()),
+                           labels=list(handles))
+        fig.suptitle(title)
+        return to_base64(fig)
