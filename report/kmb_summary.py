@@ -9,7 +9,9 @@ with their min..max), each one sentence with its number and its uncertainty.
   one cache line) at the most threads, the false sharing a packed line costs;
 - scaling: each backend's throughput at the most threads over its throughput at one thread;
 - percpu: slab (per-CPU sheaves in front of its slabs) against slab-none (no per-CPU cache) at
-  the most threads.
+  the most threads;
+- falseshare: slab-packed against slab under false-share-passive (each thread handed a
+  neighbouring object) at the most threads, at the size where packed fares worst.
 
 Uncertainty is the spread over repetitions: a value is shown as "median (min..max)", a ratio
 a / b as "ratio (a.min / b.max .. a.max / b.min)", the worst and the best case its two spreads
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 import kmb_results as kr
 
 FASTEST, ALIGNED, SHARING, SCALING, PERCPU = "fastest", "aligned", "sharing", "scaling", "percpu"
+FALSESHARE = "falseshare"
 # Workloads whose rows are no contest between allocators: their own sections answer them.
 NOT_RANKED = (kr.MATRIX, kr.PRESSURE) + kr.COUNTER_WORKLOADS
 SCALED_WELL = 0.75       # a backend "scales" when it reaches this share of the ideal ratio
@@ -33,7 +36,7 @@ HEADLINE_FASTEST = 8     # fastest findings shown first; the rest below them, fo
 
 @dataclass
 class Finding:
-    kind: str                # FASTEST, ALIGNED, SHARING, SCALING or PERCPU
+    kind: str                # FASTEST, ALIGNED, SHARING, SCALING, PERCPU or FALSESHARE
     where: str               # the case, e.g. "churn, 64 B, batch 1, 2 threads"
     text: str                # one sentence with its numbers and their uncertainty
     anchor: str              # the id of the report's section with the evidence
@@ -319,11 +322,37 @@ def percpu(cells_, context, a="slab", b="slab-none"):
                    kr.group_anchor(ca.workload, ca.params), r.overlap)
 
 
+def false_sharing(cells_, workload="false-share-passive", a=kr.PACKED, b="slab"):
+    """slab-packed against slab under false-share-passive (each thread handed a neighbouring
+    object) at the most threads, above one, where both ran: the size where packed is slowest
+    relative to slab, every size's ratio in the details."""
+    pairs = [(x, y) for x, y in pair_cells(cells_, a, b, lambda c: c.ns)
+             if x.workload == workload and y.ns[0]]
+    top = max((x.threads for x, _ in pairs), default=1)
+    pairs = sorted(((x, y) for x, y in pairs if x.threads == top),
+                   key=lambda p: kr.natural(kr.param(p[0], "size")))
+    if top < 2 or not pairs:
+        return None
+    ca, cb = max(pairs, key=lambda p: p[0].ns[0] / p[1].ns[0])
+    ba, bb = bounds(ca, ca.ns), bounds(cb, cb.ns)
+    r = ratio(ba, bb)
+    text = (f"{a}, its objects packed, takes {r.text()} the time of {b} (aligned to the "
+            f"cache line) when each thread is handed a neighbouring object "
+            f"({fmt(ba[0])} against {fmt(bb[0])} ns/op){order_clause(r)}.")
+    f = Finding(FALSESHARE, case_of(cells_, ca.workload, ca.params, ca.threads), text,
+                "falseshare", r.overlap)
+    f.details.append("Every size at " + kr.threads_text(top) + ": " + "; ".join(
+        f"{kr.size_text(kr.param(x, 'size'))} {fmt_ratio(x.ns[0] / y.ns[0])}" for x, y in pairs)
+        + ".")
+    return f
+
+
 def findings(cells_, context):
     """Every finding the cells support: the fastest per case, then aligned against packed,
-    false sharing, scaling and the per-CPU sheaves."""
+    false sharing, scaling, the per-CPU sheaves and packed objects handed to other threads."""
     out = fastest(cells_)
-    for f in (aligned(cells_), sharing(cells_), scaling(cells_), percpu(cells_, context)):
+    for f in (aligned(cells_), sharing(cells_), scaling(cells_), percpu(cells_, context),
+              false_sharing(cells_)):
         if f is not None:
             out.append(f)
     return out

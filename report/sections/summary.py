@@ -29,7 +29,7 @@ def counts(ctx, cells, backends):
 
 
 EVIDENCE = {kms.FASTEST: "plots", kms.ALIGNED: "table", kms.SHARING: "counters",
-            kms.SCALING: "plots", kms.PERCPU: "plots"}
+            kms.SCALING: "plots", kms.PERCPU: "plots", kms.FALSESHARE: "bars"}
 
 
 def finding_rows(found):

@@ -4,7 +4,8 @@ tests/fixtures/results-falseshare.json: a real `kmbench run --preset falseshare 
 --min-time 0.05` on the 2-core dev VM (release build), trimmed to the iteration rows of slab,
 slab-packed, glibc and jemalloc. The ratios the page writes are checked against the fixture's
 own rows (median of real_time x threads over repetitions), the range against its fastest and
-slowest repetitions; the section is absent from a file without false-sharing rows.
+slowest repetitions; the section is absent from a file without false-sharing rows. The Summary's
+falseshare finding names the worst size of false-share-passive at 2 threads with its ratio.
 
 Run: /usr/bin/python3 tests/report/test_report_falseshare.py   (KMB_SOURCE_DIR: the repository
 root)
@@ -19,6 +20,10 @@ import unittest
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import report_util as ru  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(ru.REPORT))
+import kmb_results as kr  # noqa: E402
+import kmb_summary as kms  # noqa: E402
 
 FALSESHARE_FIXTURE = os.path.join(ru.SOURCE_DIR, "tests", "fixtures", "results-falseshare.json")
 WORKLOADS = ["false-share-passive", "false-share-active"]
@@ -97,6 +102,40 @@ class Section(ru.FixturePage):
             want = (ru.median_ns(self.data, r["backend"], w, {"size": size}, t)
                     / ru.median_ns(self.data, "slab", w, {"size": size}, t))
             self.assertEqual(r["/ slab"], ratio_text(want), r)
+
+
+def falseshare_findings(data):
+    return [f for f in kms.findings(kr.cells(data["benchmarks"]), data["context"])
+            if f.kind == kms.FALSESHARE]
+
+
+class Finding(unittest.TestCase):
+    def setUp(self):
+        self.data = ru.load(FALSESHARE_FIXTURE)
+
+    def test_worst_size_with_its_ratio_and_range(self):
+        w = "false-share-passive"
+        ratios = {}
+        for size in SIZES:
+            aligned = ns_values(self.data, "slab", w, size, 2)
+            packed = ns_values(self.data, "slab-packed", w, size, 2)
+            ratios[size] = (statistics.median(packed) / statistics.median(aligned),
+                            min(packed) / max(aligned), max(packed) / min(aligned))
+        worst = max(ratios, key=lambda s: ratios[s][0])
+        self.assertEqual(worst, 16)
+        f, = falseshare_findings(self.data)
+        self.assertEqual(f.where, f"{w}, 16 B, 2 threads")
+        r, lo, hi = ratios[worst]
+        self.assertIn(f"takes {r:.2f}x ({lo:.2f}..{hi:.2f}) the time of slab", f.text)
+        self.assertFalse(f.uncertain)
+        self.assertEqual(f.anchor, "falseshare")
+        self.assertIn(f"64 B {ratios[64][0]:.2f}x", f.details[0])
+
+    def test_none_without_two_threads_or_rows(self):
+        one = dict(self.data, benchmarks=[r for r in self.data["benchmarks"]
+                                          if r["threads"] == 1])
+        self.assertEqual(falseshare_findings(one), [])
+        self.assertEqual(falseshare_findings(ru.load(ru.FIXTURE)), [])
 
 
 class Absent(ru.FixtureVariants):
