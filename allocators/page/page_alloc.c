@@ -234,13 +234,6 @@ void free_pcppages_bulk(struct zone *zone, struct per_cpu_pages *pcp, unsigned i
 
 /* --- per-CPU page lists: the fast paths of each mode (page_pcp.c has the slow ones) --- */
 
-/* The kernel's pcp_spin_trylock(): a thread that migrated, or that races a drain, gives way. */
-static always_inline bool pcp_trylock(struct kmb_pcpu_guard *g)
-{
-	return !__atomic_load_n(&g->lock, __ATOMIC_RELAXED) &&
-	       !__atomic_exchange_n(&g->lock, 1, __ATOMIC_ACQUIRE);
-}
-
 static always_inline struct per_cpu_pages *this_cpu_pcp(struct zone *zone)
 {
 	return per_cpu_ptr(zone->pcp, kmb_current_cpu());
@@ -269,7 +262,7 @@ static always_inline struct page *rmqueue_pcp_lock(struct zone *zone, unsigned i
 	struct pcp_stack *st;
 	struct page *page = NULL;
 
-	if (unlikely(!pcp_trylock(&pcp->guard)))
+	if (unlikely(!kmb_pcpu_spin_trylock(&pcp->guard)))
 		return NULL;
 	st = pcp->stacks[order];
 	if (likely(st->count) || rmqueue_bulk(zone, order, pcp)) {
@@ -341,7 +334,7 @@ static always_inline bool free_pcp_lock(struct zone *zone, struct page *page, un
 	struct per_cpu_pages *pcp = this_cpu_pcp(zone);
 	struct pcp_stack *st;
 
-	if (unlikely(!pcp_trylock(&pcp->guard)))
+	if (unlikely(!kmb_pcpu_spin_trylock(&pcp->guard)))
 		return false;
 	st = pcp->stacks[order];
 	if (unlikely(st->count >= st->capacity))

@@ -355,17 +355,20 @@ enum kmb_percpu_mode kmb_percpu_mode_resolve(enum kmb_percpu_mode want, char *wh
 
 /* --- slot guards --- */
 
+/* The n-th wait for something another thread holds: spin a while, then yield, for the holder
+ * may have been preempted. */
+static void backoff(unsigned int n)
+{
+	if (n >= 64)
+		sched_yield();
+	else
+		cpu_relax();
+}
+
 void kmb_pcpu_spin_lock_slow(struct kmb_pcpu_guard *g)
 {
-	for (unsigned int spins = 0;; spins++) {
-		if (!__atomic_load_n(&g->lock, __ATOMIC_RELAXED) &&
-		    !__atomic_exchange_n(&g->lock, 1, __ATOMIC_ACQUIRE))
-			return;
-		if (spins >= 64)
-			sched_yield();		/* the holder may be preempted */
-		else
-			cpu_relax();
-	}
+	for (unsigned int spins = 0; !kmb_pcpu_spin_trylock(g); spins++)
+		backoff(spins);
 }
 
 int kmb_pcpu_lock_here(void __percpu *slot, bool rseq)
@@ -374,12 +377,8 @@ int kmb_pcpu_lock_here(void __percpu *slot, bool rseq)
 
 #if KMB_HAVE_RSEQ_ASM
 	if (rseq) {
-		for (unsigned int spins = 0; (cpu = kmb_rseq_lock(slot)) < 0; spins++) {
-			if (spins >= 64)
-				sched_yield();
-			else
-				cpu_relax();
-		}
+		for (unsigned int spins = 0; (cpu = kmb_rseq_lock(slot)) < 0; spins++)
+			backoff(spins);
 		return cpu;
 	}
 #endif
@@ -663,14 +662,10 @@ void *kmb_pcpu_cache_lock_here(struct kmb_pcpu_cache *pc, int *who, bool try)
 		slot = thread_slot(pc);
 		if (!slot)
 			return NULL;
-		if (try) {
-			struct kmb_pcpu_guard *g = slot_guard(slot);
-
-			if (__atomic_exchange_n(&g->lock, 1, __ATOMIC_ACQUIRE))
-				return NULL;
-		} else {
+		if (!try)
 			kmb_pcpu_spin_lock(slot_guard(slot));
-		}
+		else if (!kmb_pcpu_spin_trylock(slot_guard(slot)))
+			return NULL;
 		return slot;
 	case KMB_PERCPU_CPU_LOCK:
 	case KMB_PERCPU_CPU_RSEQ:
@@ -683,12 +678,9 @@ void *kmb_pcpu_cache_lock_here(struct kmb_pcpu_cache *pc, int *who, bool try)
 			cpu = -1;
 #endif
 		} else {
-			struct kmb_pcpu_guard *g;
-
 			cpu = kmb_current_cpu();
-			g = per_cpu_ptr((struct kmb_pcpu_guard *)pc->slots, cpu);
-			if (__atomic_load_n(&g->lock, __ATOMIC_RELAXED) ||
-			    __atomic_exchange_n(&g->lock, 1, __ATOMIC_ACQUIRE))
+			if (!kmb_pcpu_spin_trylock(per_cpu_ptr((struct kmb_pcpu_guard *)pc->slots,
+								cpu)))
 				cpu = -1;
 		}
 		*who = cpu;
@@ -766,12 +758,9 @@ static bool threads_stop(struct kmb_pcpu_cache *pc, unsigned int flags)
 
 		if (!t->owned)
 			continue;
-		/* The owner may be preempted inside its fast path: yield after a while. */
+		/* The owner may be preempted inside its fast path: backoff() yields. */
 		for (unsigned int n = 0; __atomic_load_n(&t->self->active, __ATOMIC_ACQUIRE); n++)
-			if (n >= 64)
-				sched_yield();
-			else
-				cpu_relax();
+			backoff(n);
 	}
 	return true;
 }

@@ -192,6 +192,15 @@ static inline __attribute__((always_inline)) void kmb_pcpu_spin_lock(struct kmb_
 	kmb_pcpu_spin_lock_slow(g);
 }
 
+/* kmb_pcpu_spin_trylock - take @g if it is free, without waiting (the kernel's
+ * pcp_spin_trylock(): a thread that migrated, or that races a drain, gives way).  The relaxed
+ * load first keeps a busy guard's line shared. */
+static inline __attribute__((always_inline)) bool kmb_pcpu_spin_trylock(struct kmb_pcpu_guard *g)
+{
+	return !__atomic_load_n(&g->lock, __ATOMIC_RELAXED) &&
+	       !__atomic_exchange_n(&g->lock, 1, __ATOMIC_ACQUIRE);
+}
+
 static inline __attribute__((always_inline)) void kmb_pcpu_spin_unlock(struct kmb_pcpu_guard *g)
 {
 	__atomic_store_n(&g->lock, 0, __ATOMIC_RELEASE);
