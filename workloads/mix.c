@@ -1,12 +1,12 @@
 /*
  * mix.c - memory efficiency under a kernel-like size mix.
  *
- * Each thread builds a live set of @batch objects whose sizes are drawn from the fixed
- * distribution below, writing every byte of each (memset), then replaces random objects: one
- * iteration frees one live object and allocates one of a new random size in its place (also
- * written whole).  The sizes come from a per-thread xorshift generator seeded by the thread
- * index, so a run is reproducible for a given thread count.  --sizes does not apply (the
- * distribution is fixed; names carry only the batch).
+ * Each thread builds a live set of @batch objects whose sizes are drawn from a real kernel's
+ * live slab objects (below: a /proc/slabinfo snapshot, or -W mix-slabinfo=FILE), writing every
+ * byte of each (memset), then replaces random objects: one iteration frees one live object and
+ * allocates one of a new random size in its place (also written whole).  The sizes come from a
+ * per-thread xorshift generator seeded by the thread index, so a run is reproducible for a
+ * given thread count and distribution.  --sizes does not apply (names carry only the batch).
  *
  * Memory efficiency: around building the live sets (untimed, before the first iteration), thread
  * 0 reads the process's resident memory (/proc/self/statm: resident pages x page size), with
@@ -35,14 +35,15 @@
  *     run (Google Benchmark's first calibration run), and later runs (more calibration, the
  *     repetitions) report that figure: they would rebuild into the memory the first one freed.
  *   - Page granularity: @batch should make the live set many pages (the default mix averages
- *     about 240 bytes an object; --batch=1000 is about 60 pages a thread).
+ *     285 bytes an object; --batch=1000 is about 70 pages a thread).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -53,54 +54,299 @@
 #define STEPS_PER_BATCH	256	/* replacements per keep-running call */
 
 /*
- * The size mix, by object count (weights per thousand).  Hand-picked to resemble the object
- * counts of /proc/slabinfo on a busy Linux server: many small kmalloc objects, dentries and
- * buffer heads, fewer large ones.  It is not measured from one machine; the sizes are the
- * x86-64 object sizes of the caches named.
+ * The size mix: the live slab objects of a Linux kernel, by object size, weighted by object
+ * count (/proc/slabinfo's active_objs per cache, at its objsize).  Steady-state replacement (a
+ * random live object freed, a new size drawn) keeps the live set's distribution the drawn one,
+ * so the live set looks like that kernel's slab.
+ *
+ * The default is workloads/mix-slabinfo.txt, built into the binary (mix_slabinfo.h, generated
+ * by workloads/CMakeLists.txt): /proc/slabinfo of the Debian 12 dev VM (kernel 6.18, x86-64,
+ * 2 vCPUs, 24 GiB), 5.5 hours after boot, taken on 2026-12-06 after a day of builds and test
+ * runs of this project: 1.12 million live objects in 126 caches, 58 sizes, mean 285 bytes.
+ * The file-system caches dominate it, as they dominate a kernel's slab on any machine that
+ * reads files (dentry 192 bytes 30%, extent_status 40 bytes 24%, ext4_inode_cache 1128 bytes
+ * 14%, lsm_inode_cache 32 bytes 14%, radix_tree_node 584 bytes 7%).  `-W mix-slabinfo=FILE`
+ * draws from another kernel's slabinfo instead (a saved copy, or /proc/slabinfo itself: root
+ * only), parsed by the same code.
+ *
+ * The format is slabinfo version 2.1 (mm/slab_common.c, print_slabinfo_header() and
+ * cache_show()): a version line, a "# name ..." line, then per cache its name, active_objs,
+ * num_objs, objsize, objperslab, pagesperslab and the tunables and slabdata columns, which this
+ * reads past.  Caches with no active object are left out.
+ *
+ * Drawing: Walker's alias method (Vose's construction), exact to 2^-32 per size and O(1) per
+ * draw: one 64-bit random number picks a column (high half) and a threshold test (low half).
  */
-static const struct {
-	unsigned short size, weight;
-} mix_table[] = {
-	{ 24, 40 },	/* short strings, tiny structs (served by kmalloc-32) */
-	{ 32, 100 },	/* kmalloc-32 */
-	{ 40, 40 },	/* ext4_extent_status */
-	{ 64, 160 },	/* kmalloc-64, anon_vma_chain */
-	{ 72, 40 },	/* Acpi-Operand */
-	{ 96, 60 },	/* kmalloc-96 */
-	{ 104, 100 },	/* buffer_head */
-	{ 128, 60 },	/* kmalloc-128, kernfs_node_cache */
-	{ 192, 130 },	/* dentry, kmalloc-192 */
-	{ 200, 40 },	/* vm_area_struct */
-	{ 256, 80 },	/* filp, skbuff_head_cache (a 232-byte sk_buff), kmalloc-256 */
-	{ 512, 40 },	/* kmalloc-512 */
-	{ 576, 40 },	/* radix_tree_node */
-	{ 1024, 40 },	/* kmalloc-1k: inode-sized objects */
-	{ 2048, 30 },	/* kmalloc-2k: network buffers */
+#define MIX_MAX_SIZES 1024
+#define MIX_MAX_OBJSIZE (4u << 20)	/* KMALLOC_MAX_SIZE of the library: order 10 of 4K */
+#define MIX_BUILTIN "builtin (workloads/mix-slabinfo.txt)"
+
+static const char builtin_slabinfo[] =
+#include "mix_slabinfo.h"
+	;
+
+struct mix_opts {
+	char path[256];			/* -W mix-slabinfo=FILE; "" the built-in */
 };
-#define MIX_TOTAL 1000	/* the sum of the weights */
 
-static unsigned short size_of_draw[MIX_TOTAL];	/* draw (0..MIX_TOTAL-1) -> size */
-static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+/* The distribution, by mix_resolve, once per process (the option state is kept small:
+ * harness/options.h KMB_WL_STATE_BYTES holds every workload's). */
+static struct mix_dist {
+	bool resolved;
+	uint32_t nsizes, caches;
+	uint64_t objects, bytes;
+	uint32_t size[MIX_MAX_SIZES];	/* ascending */
+	uint64_t weight[MIX_MAX_SIZES];	/* live objects of that size */
+	uint32_t thresh[MIX_MAX_SIZES];	/* alias table: keep column i when low32 < thresh[i] */
+	uint32_t alias[MIX_MAX_SIZES];	/* ... else take alias[i] */
+} dist;
 
-static void build_table(void)
+static int parse_slabinfo_path(void *st, const char *value, char *err, size_t errlen)
 {
-	size_t k = 0;
+	struct mix_opts *o = st;
 
-	for (size_t i = 0; i < sizeof(mix_table) / sizeof(mix_table[0]); i++)
-		for (unsigned int w = 0; w < mix_table[i].weight && k < MIX_TOTAL; w++)
-			size_of_draw[k++] = mix_table[i].size;
-	while (k < MIX_TOTAL)	/* weights summing short of MIX_TOTAL: the largest size */
-		size_of_draw[k++] = mix_table[sizeof(mix_table) / sizeof(mix_table[0]) - 1].size;
+	if (!*value || strlen(value) >= sizeof(o->path)) {
+		snprintf(err, errlen, "give the path of a slabinfo 2.1 file (a copy of "
+			 "/proc/slabinfo), 1 to %zu characters", sizeof(o->path) - 1);
+		return -EINVAL;
+	}
+	snprintf(o->path, sizeof(o->path), "%s", value);
+	return 0;
 }
+
+static const struct kmb_backend_opt mix_opt[] = {
+	{ "mix-slabinfo", "FILE", "mix: draw sizes from this slabinfo 2.1 file's live objects "
+	  "(default: the built-in snapshot, workloads/mix-slabinfo.txt)", parse_slabinfo_path,
+	  NULL },
+};
+
+/* Add @n objects of @size to @o's table (kept ascending by size). */
+static int add_objects(struct mix_dist *o, uint32_t size, uint64_t n)
+{
+	uint32_t i = 0;
+
+	while (i < o->nsizes && o->size[i] < size)
+		i++;
+	if (i == o->nsizes || o->size[i] != size) {
+		if (o->nsizes == MIX_MAX_SIZES)
+			return -E2BIG;
+		memmove(&o->size[i + 1], &o->size[i], (o->nsizes - i) * sizeof(o->size[0]));
+		memmove(&o->weight[i + 1], &o->weight[i], (o->nsizes - i) * sizeof(o->weight[0]));
+		o->size[i] = size;
+		o->weight[i] = 0;
+		o->nsizes++;
+	}
+	o->weight[i] += n;
+	o->objects += n;
+	o->bytes += n * size;
+	return 0;
+}
+
+/*
+ * Parse slabinfo text @text (@name for messages) into @o's table.  0, or -EINVAL with one line
+ * naming the file and line: not version 2.1, a line without name, active_objs, num_objs and
+ * objsize, active above num, an objsize of 0 or above MIX_MAX_OBJSIZE, no live object at all.
+ */
+static int parse_slabinfo(struct mix_dist *o, const char *name, const char *text, char *err,
+			  size_t errlen)
+{
+	unsigned int line = 0;
+
+	o->nsizes = o->caches = 0;
+	o->objects = o->bytes = 0;
+	for (const char *p = text; *p;) {
+		size_t len = strcspn(p, "\n");
+		char buf[512], cache[128];
+		unsigned long long active, num;
+		unsigned int objsize;
+		int used = 0;
+
+		line++;
+		if (len >= sizeof(buf)) {
+			snprintf(err, errlen, "mix-slabinfo: %s:%u: line longer than %zu bytes", name,
+				 line, sizeof(buf) - 1);
+			return -EINVAL;
+		}
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		p += len + (p[len] == '\n');
+		if (line == 1) {
+			if (strcmp(buf, "slabinfo - version: 2.1") != 0) {
+				snprintf(err, errlen, "mix-slabinfo: %s:1: not slabinfo version 2.1 "
+					 "(the first line of /proc/slabinfo reads \"slabinfo - "
+					 "version: 2.1\")", name);
+				return -EINVAL;
+			}
+			continue;
+		}
+		if (buf[0] == '#' || buf[strspn(buf, " \t")] == '\0')
+			continue;
+		if (sscanf(buf, "%127s %llu %llu %u %n", cache, &active, &num, &objsize,
+			   &used) != 4 || !used) {
+			snprintf(err, errlen, "mix-slabinfo: %s:%u: expected \"name active_objs "
+				 "num_objs objsize ...\", got \"%.60s\"", name, line, buf);
+			return -EINVAL;
+		}
+		if (active > num || !objsize || objsize > MIX_MAX_OBJSIZE) {
+			snprintf(err, errlen, "mix-slabinfo: %s:%u: cache %s: %s", name, line, cache,
+				 active > num ? "active_objs above num_objs" :
+				 "objsize not in 1..4194304");
+			return -EINVAL;
+		}
+		if (!active)
+			continue;
+		o->caches++;
+		if (add_objects(o, objsize, active)) {
+			snprintf(err, errlen, "mix-slabinfo: %s:%u: more than %d object sizes", name,
+				 line, MIX_MAX_SIZES);
+			return -EINVAL;
+		}
+	}
+	if (!o->objects) {
+		snprintf(err, errlen, "mix-slabinfo: %s: %s", name, line ? "no cache with a live "
+			 "object (every active_objs is 0)" : "empty file");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Vose's construction of the alias table from o->weight, in 32-bit fixed point. */
+static void build_alias(struct mix_dist *o)
+{
+	static uint32_t small[MIX_MAX_SIZES], large[MIX_MAX_SIZES];
+	static double q[MIX_MAX_SIZES];
+	uint32_t ns = 0, nl = 0, n = o->nsizes;
+
+	for (uint32_t i = 0; i < n; i++) {
+		q[i] = (double)o->weight[i] * n / (double)o->objects;	/* mean 1 */
+		if (q[i] < 1)
+			small[ns++] = i;
+		else
+			large[nl++] = i;
+	}
+	while (ns && nl) {
+		uint32_t s = small[--ns], l = large[nl - 1];
+
+		o->thresh[s] = (uint32_t)(q[s] * 4294967296.0);
+		o->alias[s] = l;
+		q[l] -= 1 - q[s];
+		if (q[l] < 1) {
+			nl--;
+			small[ns++] = l;
+		}
+	}
+	while (nl) {		/* exactly 1, up to rounding: always kept */
+		o->thresh[large[--nl]] = UINT32_MAX;
+		o->alias[large[nl]] = large[nl];
+	}
+	while (ns) {		/* rounding left a column just below 1 */
+		o->thresh[small[--ns]] = UINT32_MAX;
+		o->alias[small[ns]] = small[ns];
+	}
+}
+
+/* The distribution, once per process: the built-in snapshot or the file given. */
+static int mix_resolve(void *st, const int *cpu_nodes, int ncpu_nodes, char *err, size_t errlen)
+{
+	const struct mix_opts *opt = st;
+	struct mix_dist *o = &dist;
+	char *text = NULL;
+	int r;
+
+	(void)cpu_nodes;
+	(void)ncpu_nodes;
+	if (o->resolved)
+		return 0;
+	if (opt->path[0]) {
+		FILE *f = fopen(opt->path, "re");
+		size_t len = 0, cap = 0, n;
+
+		if (!f) {
+			snprintf(err, errlen, "mix-slabinfo: %s: cannot open: %s", opt->path,
+				 strerror(errno));
+			return -errno;
+		}
+		do {
+			if (len + 4096 + 1 > cap) {
+				char *t = realloc(text, cap = 2 * cap + 8192);
+
+				if (!t) {
+					free(text);
+					fclose(f);
+					snprintf(err, errlen, "mix-slabinfo: %s: out of memory",
+						 opt->path);
+					return -ENOMEM;
+				}
+				text = t;
+			}
+			n = fread(text + len, 1, 4096, f);
+			len += n;
+		} while (n == 4096 && len < (64u << 20));
+		fclose(f);
+		text[len] = '\0';
+		if (strlen(text) != len) {
+			free(text);
+			snprintf(err, errlen, "mix-slabinfo: %s: a NUL byte: not a text file",
+				 opt->path);
+			return -EINVAL;
+		}
+	}
+	r = parse_slabinfo(o, opt->path[0] ? opt->path : MIX_BUILTIN,
+			   text ? text : builtin_slabinfo, err, errlen);
+	free(text);
+	if (r)
+		return r;
+	build_alias(o);
+	o->resolved = true;
+	return 0;
+}
+
+/* context.options.mix: where the sizes come from and what they add up to (results/README.md). */
+static void mix_context(const void *st, const char *section, const struct kmb_context_sink *out)
+{
+	const struct mix_opts *opt = st;
+	const struct mix_dist *o = &dist;
+
+	if (section)
+		return;
+	out->begin(out->ctx, "mix");
+	out->text(out->ctx, "slabinfo", opt->path[0] ? opt->path : MIX_BUILTIN);
+	if (o->resolved) {
+		out->num(out->ctx, "caches", o->caches);
+		out->num(out->ctx, "sizes", o->nsizes);
+		out->num(out->ctx, "objects", (long long)o->objects);
+		out->num(out->ctx, "bytes", (long long)o->bytes);
+		out->array(out->ctx, "distribution");	/* [size, live objects] pairs */
+		for (uint32_t i = 0; i < o->nsizes; i++) {
+			out->array(out->ctx, NULL);
+			out->num(out->ctx, NULL, o->size[i]);
+			out->num(out->ctx, NULL, (long long)o->weight[i]);
+			out->end(out->ctx);
+		}
+		out->end(out->ctx);
+	}
+	out->end(out->ctx);
+}
+
+static const struct kmb_backend_optset mix_optset = {
+	.name = "mix",
+	.size = sizeof(struct mix_opts),
+	.opt = mix_opt,
+	.nopt = sizeof(mix_opt) / sizeof(mix_opt[0]),
+	.context = mix_context,
+};
 
 struct live {
 	void *p;
 	size_t size;
 };
 
-static inline size_t draw_size(uint64_t *rng)
+static inline size_t draw_size(const struct mix_dist *o, uint64_t *rng)
 {
-	return size_of_draw[(kmb_xorshift(rng) >> 11) % MIX_TOTAL];
+	uint64_t r = kmb_xorshift(rng);
+	uint32_t i = (uint32_t)((r >> 32) * o->nsizes >> 32);	/* column, uniform */
+
+	return o->size[(uint32_t)r < o->thresh[i] ? i : o->alias[i]];
 }
 
 /* Resident bytes of the process (/proc/self/statm), without allocating; 0 when unreadable. */
@@ -145,6 +391,7 @@ static int mix_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 		   const struct kmb_workload_params *prm)
 {
 	const size_t n = prm->batch;
+	const struct mix_dist *mo = &dist;
 	const int tid = kmb_gb_thread_index(st), nthreads = kmb_gb_threads(st);
 	size_t bytes = n * sizeof(struct live), built = 0, requested = 0, rss0 = 0;
 	struct live *objs = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -155,7 +402,6 @@ static int mix_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 	int err = 0;
 	char msg[128];
 
-	pthread_once(&table_once, build_table);
 	if (objs != MAP_FAILED)
 		memset(objs, 0, bytes);		/* resident before the first reading */
 	if (tid == 0) {
@@ -173,7 +419,7 @@ static int mix_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 		err = -ENOMEM;
 	}
 	for (; !err && built < n; built++) {
-		size_t sz = draw_size(&rng);
+		size_t sz = draw_size(mo, &rng);
 		void *p = b->alloc(sz, GFP_KERNEL, NUMA_NO_NODE);
 
 		if (__builtin_expect(!p, 0)) {
@@ -204,7 +450,7 @@ static int mix_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 
 	while (!err && kmb_gb_keep_running_batch(st, STEPS_PER_BATCH)) {
 		for (int i = 0; i < STEPS_PER_BATCH; i++) {
-			size_t j = (size_t)(kmb_xorshift(&rng) >> 11) % n, sz = draw_size(&rng);
+			size_t j = (size_t)(kmb_xorshift(&rng) >> 11) % n, sz = draw_size(mo, &rng);
 			void *p;
 
 			b->free(objs[j].p, objs[j].size);
@@ -243,4 +489,6 @@ const struct kmb_workload kmb_workload_mix = {
 		       "RSS growth per requested byte",
 	.params = KMB_P_BATCH,
 	.run = mix_run,
+	.opts = &mix_optset,
+	.resolve = mix_resolve,
 };
