@@ -84,6 +84,15 @@ const struct kmb_preset kmb_presets[] = {
 	  { "--backends=slab,slab-packed,glibc,jemalloc,tcmalloc,mimalloc",
 	    "--workloads=false-share-passive,false-share-active", "--threads=1,2",
 	    "--sizes=16,48,64", "--min-time=0.1", "--repetitions=3", NULL } },
+	/* Issue 15: the remote-free matrix, every ordered pair of the plan's CPUs at every CPU
+	 * (--threads max), on the slab layouts, kmalloc and buddy and the baselines.  One size
+	 * list for all: the report reads 64 B, and 4 KiB for buddy (whose 64 B are order-0 pages
+	 * too). */
+	{ "remotefree", "remote-free cost matrix: allocate on CPU i, free on CPU j, every pair of "
+	  "CPUs; slab, slab-packed, kmalloc, buddy, the baselines; ~40 s on 2 cores",
+	  { "--backends=slab,slab-packed,kmalloc,buddy,glibc,jemalloc,tcmalloc,mimalloc",
+	    "--workloads=remote-free-matrix", "--threads=max", "--sizes=64,4096",
+	    "--min-time=0.1", "--repetitions=3", NULL } },
 	/* The mempool backend at each failure rate, and slab running the same operations with
 	 * no pool as the reference.  Batch 100, above the 64-element reserve of the 256-byte
 	 * class: at 100% failure every thread waits for frees, one thread alone too. */
