@@ -2,8 +2,9 @@
  * child.c - one backend's process: register its families, run them, write its part.
  *
  * Per benchmark thread (bench_thread): pin by the plan (a numa-matrix cell's own, node:N, for
- * its families; a remote-free-matrix cell's own CPUs, at its one thread count), note the CPU and node it landed on, make the run's node policy the thread's
- * memory policy for a backend that takes no node (set_mempolicy; a KMB_CAP_NODE backend
+ * its families; a remote-free-matrix cell's own CPUs, at its one thread count), note the CPU
+ * and node it landed on, make the run's node policy the thread's memory policy for a backend
+ * that takes no node (set_mempolicy; a KMB_CAP_NODE backend
  * applies it itself), the backend's thread_init, open perf counters (enabled and disabled by
  * the gbench region hooks, so only the timed loop is counted), run the workload, report each
  * counter per operation, averaged over threads, and probe where the backend's memory lies

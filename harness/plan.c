@@ -77,15 +77,20 @@ static bool cell_at(const struct kmb_plan *p, size_t bi, size_t k, size_t *fam, 
 	return false;
 }
 
-/* The estimate of backend @bi's cells from its cell @from on. */
+/* The estimate of backend @bi's cells from its cell @from on (cell_at's order). */
 static double backend_estimate(const struct kmb_plan *p, size_t bi, size_t from)
 {
+	const struct kmb_plan_backend *pb = &p->be[bi];
 	double s = 0;
-	size_t fam;
-	int threads;
+	size_t k = 0;
 
-	for (size_t k = from; cell_at(p, bi, k, &fam, &threads); k++)
-		s += cell_estimate(p, threads);
+	for (size_t i = pb->first; i < pb->first + pb->nfam; i++) {
+		int own = p->fam[i].threads;
+
+		for (size_t t = 0; t < (own ? 1 : p->nthreads); t++, k++)
+			if (k >= from)
+				s += cell_estimate(p, own ? own : p->threads[t]);
+	}
 	return s;
 }
 
@@ -115,7 +120,6 @@ int kmb_plan_build(const struct kmb_options *o, struct kmb_plan *p)
 				struct kmb_plan_family *f = &p->fam[n++];
 				struct kmb_workload_params wp = { 0 };
 				struct kmb_pin pin = o->pin;
-
 				int cpus[KMB_MAX_CELL_CPUS];
 
 				kmb_family_decode(o, order[i], w, ci, &wp);
