@@ -36,26 +36,15 @@
 #define RFM		"remote-free-matrix"
 #define MAX_CPUS	64
 
-static const char *source_dir(void)
-{
-	const char *s = getenv("KMB_SOURCE_DIR");
-
-	if (s && *s)
-		return s;
-#ifdef KMB_SOURCE_DIR
-	return KMB_SOURCE_DIR;
-#else
-	return ".";
-#endif
-}
-
+/* @synthetic, or @xml under $KMB_SOURCE_DIR (else the build's KMB_SOURCE_DIR). */
 static struct kmb_topo *load(const char *synthetic, const char *xml)
 {
+	const char *dir = getenv("KMB_SOURCE_DIR");
 	char path[4096], err[256];
 	struct kmb_topo *t;
 
 	if (xml)
-		snprintf(path, sizeof(path), "%s/%s", source_dir(), xml);
+		snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : KMB_SOURCE_DIR, xml);
 	t = kmb_topo_load(synthetic, xml ? path : NULL, err, sizeof(err));
 	if (!t)
 		fail_msg("kmb_topo_load: %s", err);
