@@ -2,8 +2,9 @@
  * child.c - one backend's process: register its families, run them, write its part.
  *
  * Per benchmark thread (bench_thread): pin by the plan (a numa-matrix cell's own, node:N, for
- * its families), note the CPU and node it landed on, make the run's node policy the thread's
- * memory policy for a backend that takes no node (set_mempolicy; a KMB_CAP_NODE backend
+ * its families; a remote-free-matrix cell's own CPUs, at its one thread count), note the CPU
+ * and node it landed on, make the run's node policy the thread's memory policy for a backend
+ * that takes no node (set_mempolicy; a KMB_CAP_NODE backend
  * applies it itself), the backend's thread_init, open perf counters (enabled and disabled by
  * the gbench region hooks, so only the timed loop is counted), run the workload, report each
  * counter per operation, averaged over threads, and probe where the backend's memory lies
@@ -46,9 +47,12 @@ struct family {
 	struct kmb_placement *place;	/* per thread, the latest run; p.placement points here */
 	struct kmb_pin pin;		/* a cell's own plan (node:N, kmb_family_node); else the
 					 * run's */
-	bool own_pin;			/* pin is the cell's own */
+	bool own_pin;			/* pin is the cell's own, or its CPUs are (cell_threads) */
 	int *plans[KMB_MAX_LIST];	/* a cell's own plan per o.threads[i]; NULL: the run's
-					 * plans, or (own) that many threads do not fit */
+					 * plans, or (own) that many threads do not fit.  With
+					 * cell_threads: plans[0], the cell's CPUs */
+	int cell_threads;		/* a cell that names its CPUs (kmb_family_cpus): it runs
+					 * at this one thread count; 0: the run's counts */
 	char pin_name[32];
 	/* Every thread of a run passes it once its workload has returned (or it gave up before
 	 * running it): the placement probe allocates through the backend, and must not run while
@@ -117,6 +121,8 @@ static const int *family_plan(const struct family *f, int nt)
 {
 	if (!f->own_pin)
 		return plan_for(f->c, nt);
+	if (f->cell_threads)
+		return nt == f->cell_threads ? f->plans[0] : NULL;
 	for (size_t i = 0; i < f->c->o.nthreads; i++)
 		if (f->c->o.threads[i] == nt)
 			return f->plans[i];
@@ -326,11 +332,13 @@ static int open_part(struct child *c, const char *dir)
 }
 
 static int node_family(struct child *c, struct family *f, int node);
+static int cpus_family(struct family *f, const int *cpus, int n);
 
 static int register_families(struct child *c, struct family **fams, size_t *nfam)
 {
 	const struct kmb_backend_ops *order[KMB_MAX_LIST + 1];
 	size_t n = kmb_matrix_families(&c->o, c->b), nb = kmb_matrix_backends(&c->o, order);
+	int most = kmb_matrix_max_threads(&c->o, c->b);
 	long long index = 0;
 
 	/* Global order (matrix.c): backend, workload, size, batch, the workload's cell.  Count
@@ -348,6 +356,7 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 		for (size_t ci = 0; ci < ncells; ci++) {
 			struct family *f = &(*fams)[(*nfam)++];
 			struct kmb_gb_bench_opts bo = { c->o.threads, c->o.nthreads, true };
+			int cpus[KMB_MAX_CELL_CPUS], ncpus;
 			char name[256];
 			int r;
 
@@ -357,13 +366,19 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 			f->c = c;
 			kmb_family_decode(&c->o, c->b, w, ci, &f->p);
 			f->pin = c->o.pin;
-			if (kmb_family_node(w, &f->p) >= 0 &&
-			    (r = node_family(c, f, kmb_family_node(w, &f->p))))
-				return r;
-			kmb_pin_format(&f->pin, f->pin_name, sizeof(f->pin_name));
+			ncpus = kmb_family_cpus(w, &f->p, cpus, f->pin_name, sizeof(f->pin_name));
+			if (ncpus) {
+				if ((r = cpus_family(f, cpus, ncpus)))
+					return r;
+				bo = (struct kmb_gb_bench_opts){ &f->cell_threads, 1, true };
+			} else {
+				if (kmb_family_node(w, &f->p) >= 0 &&
+				    (r = node_family(c, f, kmb_family_node(w, &f->p))))
+					return r;
+				kmb_pin_format(&f->pin, f->pin_name, sizeof(f->pin_name));
+			}
 			if (!(w->flags & KMB_WL_NO_ALLOCATOR)) {
-				f->place = calloc((size_t)c->o.threads[c->o.nthreads - 1],
-						  sizeof(*f->place));
+				f->place = calloc((size_t)most, sizeof(*f->place));
 				if (!f->place)
 					return -ENOMEM;
 				f->p.placement = f->place;
@@ -396,6 +411,19 @@ static int node_family(struct child *c, struct family *f, int node)
 			f->plans[i] = NULL;
 		}
 	}
+	return 0;
+}
+
+/* A family whose cell names its CPUs (kmb_family_cpus): it runs at @n threads alone, thread t
+ * on cpus[t]; the CPUs were checked against the machine when the workload resolved them. */
+static int cpus_family(struct family *f, const int *cpus, int n)
+{
+	f->own_pin = true;
+	f->cell_threads = n;
+	f->plans[0] = malloc((size_t)n * sizeof(int));
+	if (!f->plans[0])
+		return -ENOMEM;
+	memcpy(f->plans[0], cpus, (size_t)n * sizeof(int));
 	return 0;
 }
 
@@ -441,7 +469,7 @@ int kmb_run_child(const char *dir, const char *backend)
 
 	for (size_t i = 0; i < c->o.nsizes; i++)
 		max_size = c->o.sizes[i] > max_size ? c->o.sizes[i] : max_size;
-	cfg.nthreads = c->o.threads[c->o.nthreads - 1];
+	cfg.nthreads = kmb_matrix_max_threads(&c->o, c->b);
 	cfg.max_size = max_size;
 	kmb_options_backend_kv(&c->o, kv, KMB_MAX_BACKEND_OPTS + 1);
 	cfg.opts = kv;

@@ -17,7 +17,8 @@
  * (kmb_workload.cell_params), and none on a backend it cannot run on: mempool-pressure has a
  * cell per mempool-fail rate on the backends with the reserve part (one, without the parameter,
  * on the others); numa-matrix a cell per (policy, memory node, CPU node) on the backends that
- * take a node, and no size.  The harness knows neither.
+ * take a node, and no size; remote-free-matrix a cell per ordered pair of CPUs, whose threads
+ * run on those CPUs at that one thread count (kmb_workload.cell_cpus).  The harness knows none.
  *
  * Family order, the results' family_index: backends in kmb_matrix_backends() order, then
  * workloads in the run's order, then sizes, then batches, then the workload's cells.  Every
@@ -160,4 +161,39 @@ void kmb_family_name(char *buf, size_t len, const struct kmb_backend_ops *b,
 int kmb_family_node(const struct kmb_workload *w, const struct kmb_workload_params *p)
 {
 	return w->cell_node ? w->cell_node(p->opts, p->cell) : -1;
+}
+
+int kmb_family_cpus(const struct kmb_workload *w, const struct kmb_workload_params *p, int *cpus,
+		    char *name, size_t len)
+{
+	int n = w->cell_cpus ? w->cell_cpus(p->opts, p->cell, cpus, KMB_MAX_CELL_CPUS) : 0;
+	size_t used;
+
+	if (n <= 0 || n > KMB_MAX_CELL_CPUS)
+		return 0;
+	used = (size_t)snprintf(name, len, "cpus:");
+	for (int t = 0; t < n && used < len; t++)
+		used += (size_t)snprintf(name + used, len - used, "%s%d", t ? "," : "", cpus[t]);
+	return n;
+}
+
+int kmb_matrix_max_threads(const struct kmb_options *o, const struct kmb_backend_ops *b)
+{
+	int most = o->nthreads ? o->threads[o->nthreads - 1] : 1;
+
+	for (size_t i = 0; i < o->nworkloads; i++) {
+		const struct kmb_workload *w = o->workloads[i];
+		size_t n = w->cell_cpus ? kmb_family_count(o, b, w) : 0;
+
+		for (size_t ci = 0; ci < n; ci++) {
+			struct kmb_workload_params p = { 0 };
+			int cpus[KMB_MAX_CELL_CPUS], k;
+			char name[8];
+
+			kmb_family_decode(o, b, w, ci, &p);
+			k = kmb_family_cpus(w, &p, cpus, name, sizeof(name));
+			most = k > most ? k : most;
+		}
+	}
+	return most;
 }

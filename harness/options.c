@@ -84,6 +84,15 @@ const struct kmb_preset kmb_presets[] = {
 	  { "--backends=slab,slab-packed,glibc,jemalloc,tcmalloc,mimalloc",
 	    "--workloads=false-share-passive,false-share-active", "--threads=1,2",
 	    "--sizes=16,48,64", "--min-time=0.1", "--repetitions=3", NULL } },
+	/* Issue 15: the remote-free matrix, every ordered pair of the plan's CPUs at every CPU
+	 * (--threads max), on the slab layouts, kmalloc and buddy and the baselines.  One size
+	 * list for all: the report reads 64 B, and 4 KiB for buddy (whose 64 B are order-0 pages
+	 * too). */
+	{ "remotefree", "remote-free cost matrix: allocate on CPU i, free on CPU j, every pair of "
+	  "CPUs; slab, slab-packed, kmalloc, buddy, the baselines; ~40 s on 2 cores",
+	  { "--backends=slab,slab-packed,kmalloc,buddy,glibc,jemalloc,tcmalloc,mimalloc",
+	    "--workloads=remote-free-matrix", "--threads=max", "--sizes=64,4096",
+	    "--min-time=0.1", "--repetitions=3", NULL } },
 	/* The mempool backend at each failure rate, and slab running the same operations with
 	 * no pool as the reference.  Batch 100, above the 64-element reserve of the 256-byte
 	 * class: at 100% failure every thread waits for frees, one thread alone too. */
@@ -130,6 +139,7 @@ struct opt_def {
 };
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
+#define KMB_MAX_CPU_IDS 65536	/* OS CPU numbers looked at for kmb_wl_machine.cpu_node */
 
 /* Copy the next comma-separated item of *s into buf; false at the end. */
 static bool next_item(const char **s, char *buf, size_t len)
@@ -1000,22 +1010,34 @@ static int cpu_nodes(const struct kmb_topo *t, int *out)
 	return n;
 }
 
-/* Each selected workload's options against the machine (kmb_workload.resolve). */
-static int resolve_workloads(struct kmb_options *o, const struct kmb_topo *t, char *err,
-			     size_t errlen)
+/*
+ * Each selected workload's options against the machine (kmb_workload.resolve): the nodes with
+ * CPUs, the node of every CPU, and the run's plan at its largest thread count (@plan, @nplan).
+ */
+static int resolve_workloads(struct kmb_options *o, const struct kmb_topo *t, const int *plan,
+			     int nplan, char *err, size_t errlen)
 {
-	int ys[KMB_MPOL_MAX_NODES], ny = cpu_nodes(t, ys);
+	int ys[KMB_MPOL_MAX_NODES], ny = cpu_nodes(t, ys), ncpu = 0, *node;
+	int r = 0;
 
-	for (size_t i = 0; i < o->nworkloads; i++) {
+	for (int c = 0, seen = 0; seen < kmb_topo_num_pus(t) && c < KMB_MAX_CPU_IDS; c++)
+		if (kmb_topo_cpu_to_node(t, c) >= 0)
+			seen++, ncpu = c + 1;
+	node = calloc((size_t)ncpu + 1, sizeof(int));
+	if (!node)
+		return ERR("out of memory");
+	for (int c = 0; c < ncpu; c++)
+		node[c] = kmb_topo_cpu_to_node(t, c);
+	struct kmb_wl_machine m = { ys, ny, node, ncpu, plan, nplan };
+
+	for (size_t i = 0; i < o->nworkloads && !r; i++) {
 		const struct kmb_workload *w = o->workloads[i];
-		int r = w->resolve ? w->resolve((void *)kmb_options_workload_state(o, w), ys, ny,
-						err, errlen)
-				   : 0;
 
-		if (r)
-			return r;
+		if (w->resolve)
+			r = w->resolve((void *)kmb_options_workload_state(o, w), &m, err, errlen);
 	}
-	return 0;
+	free(node);
+	return r;
 }
 
 static int add_thread(struct kmb_options *o, long v)
@@ -1086,7 +1108,7 @@ int kmb_options_resolve(struct kmb_options *o, const struct kmb_topo *t, char *e
 			return r;
 		}
 	}
-	return resolve_workloads(o, t, err, errlen);
+	return resolve_workloads(o, t, plan, o->threads[o->nthreads - 1], err, errlen);
 }
 
 int kmb_options_save(const struct kmb_options *o, const char *path)

@@ -52,6 +52,48 @@ const char *kmb_fmt_duration(char *buf, size_t len, double s)
 	return buf;
 }
 
+/* The estimate of one cell of @threads threads. */
+static double cell_estimate(const struct kmb_plan *p, long long threads)
+{
+	return p->reps_s + EST_THREAD_S * (double)threads;
+}
+
+/* The family and thread count of backend @bi's cell @k (< its ncells), in run order: each
+ * family's cells together, its thread counts ascending; false past the end. */
+static bool cell_at(const struct kmb_plan *p, size_t bi, size_t k, size_t *fam, int *threads)
+{
+	const struct kmb_plan_backend *pb = &p->be[bi];
+
+	for (size_t i = pb->first; i < pb->first + pb->nfam; i++) {
+		size_t n = p->fam[i].threads ? 1 : p->nthreads;
+
+		if (k < n) {
+			*fam = i;
+			*threads = p->fam[i].threads ? p->fam[i].threads : p->threads[k];
+			return true;
+		}
+		k -= n;
+	}
+	return false;
+}
+
+/* The estimate of backend @bi's cells from its cell @from on (cell_at's order). */
+static double backend_estimate(const struct kmb_plan *p, size_t bi, size_t from)
+{
+	const struct kmb_plan_backend *pb = &p->be[bi];
+	double s = 0;
+	size_t k = 0;
+
+	for (size_t i = pb->first; i < pb->first + pb->nfam; i++) {
+		int own = p->fam[i].threads;
+
+		for (size_t t = 0; t < (own ? 1 : p->nthreads); t++, k++)
+			if (k >= from)
+				s += cell_estimate(p, own ? own : p->threads[t]);
+	}
+	return s;
+}
+
 int kmb_plan_build(const struct kmb_options *o, struct kmb_plan *p)
 {
 	const struct kmb_backend_ops *order[KMB_MAX_LIST + 1];
@@ -78,6 +120,7 @@ int kmb_plan_build(const struct kmb_options *o, struct kmb_plan *p)
 				struct kmb_plan_family *f = &p->fam[n++];
 				struct kmb_workload_params wp = { 0 };
 				struct kmb_pin pin = o->pin;
+				int cpus[KMB_MAX_CELL_CPUS];
 
 				kmb_family_decode(o, order[i], w, ci, &wp);
 				f->b = order[i];
@@ -87,26 +130,24 @@ int kmb_plan_build(const struct kmb_options *o, struct kmb_plan *p)
 					pin = (struct kmb_pin){ KMB_PIN_NODE,
 								kmb_family_node(w, &wp) };
 				kmb_pin_format(&pin, f->pin, sizeof(f->pin));
+				f->threads = kmb_family_cpus(w, &wp, cpus, f->pin, sizeof(f->pin));
+				pb->ncells += f->threads ? 1 : o->nthreads;
 			}
 		}
 		pb->nfam = n - pb->first;
 		if (!pb->nfam && !pb->skip)
 			pb->skip = kmb_matrix_why_none(o, order[i]);
+		p->ncells += pb->ncells;
 	}
 	p->nthreads = o->nthreads;
 	memcpy(p->threads, o->threads, sizeof(p->threads));
-	p->ncells = p->nfam * o->nthreads;
+	p->reps_s = o->min_time * (EST_FIRST_REP + EST_LATER_REP * (reps - 1)) + EST_CELL_S;
 	for (size_t t = 0; t < o->nthreads; t++)
-		p->cell_s[t] = o->min_time * (EST_FIRST_REP + EST_LATER_REP * (reps - 1)) +
-			       EST_CELL_S + EST_THREAD_S * o->threads[t];
+		p->cell_s[t] = p->reps_s + EST_THREAD_S * o->threads[t];
 	p->proc_s = EST_PROC_S;
-	for (size_t i = 0; i < p->nbe; i++) {
-		if (p->be[i].skip)
-			continue;
-		p->total_s += p->proc_s;
-		for (size_t t = 0; t < o->nthreads; t++)
-			p->total_s += p->cell_s[t] * (double)p->be[i].nfam;
-	}
+	for (size_t i = 0; i < p->nbe; i++)
+		if (!p->be[i].skip)
+			p->total_s += p->proc_s + backend_estimate(p, i, 0);
 	return 0;
 }
 
@@ -149,10 +190,12 @@ void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo 
 		    const struct kmb_plan *p)
 {
 	char est[32], runpin[32], threads[256] = "", pins[KMB_MPOL_MAX_NODES][32];
-	size_t nruns = 0, npins = 0, len = 0;
+	size_t nruns = 0, npins = 0, len = 0, nown = 0;
 
 	for (size_t i = 0; i < p->nbe; i++)
 		nruns += p->be[i].skip ? 0 : 1;
+	for (size_t i = 0; i < p->nfam; i++)
+		nown += p->fam[i].threads ? 1 : 0;
 	for (size_t i = 0; i < o->nthreads && len < sizeof(threads); i++)
 		len += (size_t)snprintf(threads + len, sizeof(threads) - len, "%s%d", i ? "," : "",
 					o->threads[i]);
@@ -161,6 +204,9 @@ void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo 
 		o->preset[0] ? "preset " : "", o->preset, o->preset[0] ? ", " : "", p->ncells,
 		p->nfam, o->nthreads, threads, o->repetitions, o->repetitions > 1 ? "s" : "",
 		o->min_time, nruns, nruns == 1 ? "" : "es");
+	if (nown)
+		fprintf(f, "  (%zu of the families name their cells' CPUs: one cell each, at their "
+			"own thread count)\n", nown);
 	fprintf(f, "estimated time: %s on this machine (%d CPUs usable)\n",
 		kmb_fmt_duration(est, sizeof(est), p->total_s), kmb_topo_num_pus(t));
 	kmb_pin_format(&o->pin, runpin, sizeof(runpin));
@@ -186,10 +232,13 @@ void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo 
 			continue;
 		}
 		for (size_t k = pb->first; k < pb->first + pb->nfam; k++) {
-			bool own = strcmp(p->fam[k].pin, runpin) != 0;	/* a cell's own (node:N) */
+			bool own = strcmp(p->fam[k].pin, runpin) != 0;	/* node:N, cpus:I,J */
 
-			fprintf(f, "  %s%s%s\n", p->fam[k].name, own ? "  pin " : "",
+			fprintf(f, "  %s%s%s", p->fam[k].name, own ? "  pin " : "",
 				own ? p->fam[k].pin : "");
+			if (p->fam[k].threads)
+				fprintf(f, "  threads %d only", p->fam[k].threads);
+			fputc('\n', f);
 		}
 	}
 }
@@ -222,24 +271,6 @@ struct kmb_progress *kmb_progress_start(const struct kmb_plan *p, bool tty, bool
 	return pr;
 }
 
-static double cells_estimate(const struct kmb_plan *p, size_t nfam)
-{
-	double s = 0;
-
-	for (size_t t = 0; t < p->nthreads; t++)
-		s += p->cell_s[t];
-	return s * (double)nfam;
-}
-
-/* The estimate of one cell of @threads threads. */
-static double cell_estimate(const struct kmb_plan *p, long long threads)
-{
-	for (size_t t = 0; t < p->nthreads; t++)
-		if (p->threads[t] == threads)
-			return p->cell_s[t];
-	return p->nthreads ? p->cell_s[0] : 0;
-}
-
 /* What is left, scaled by how the finished work compared with its estimate (with a prior of
  * a few seconds, so that the first cells do not swing it). */
 static double left_s(const struct kmb_progress *pr)
@@ -264,21 +295,17 @@ static void draw(struct kmb_progress *pr)
 {
 	const struct kmb_plan *p = pr->p;
 	char el[32], left[32], what[300] = "", line[400];
-	size_t nt = p->nthreads ? p->nthreads : 1;
 	struct winsize ws;
-	int n;
+	size_t fam;
+	int n, threads;
 
 	if (!pr->tty)
 		return;
 	if (pr->bi < p->nbe) {
-		const struct kmb_plan_backend *pb = &p->be[pr->bi];
-		size_t k = pr->next / nt;
-
-		if (k < pb->nfam)
-			snprintf(what, sizeof(what), "  %s threads:%d", p->fam[pb->first + k].name,
-				 p->threads[pr->next % nt]);
+		if (cell_at(p, pr->bi, pr->next, &fam, &threads))
+			snprintf(what, sizeof(what), "  %s threads:%d", p->fam[fam].name, threads);
 		else
-			snprintf(what, sizeof(what), "  %s", pb->b->name);
+			snprintf(what, sizeof(what), "  %s", p->be[pr->bi].b->name);
 	}
 	/* Never wider than the terminal: a wrapped line is not rewritten in place. */
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || ws.ws_col < 20)
@@ -317,11 +344,11 @@ void kmb_progress_backend_end(struct kmb_progress *pr)
 
 	if (!pr || pr->bi >= pr->p->nbe)
 		return;
-	cells = pr->p->be[pr->bi].nfam * pr->p->nthreads;
+	cells = pr->p->be[pr->bi].ncells;
 	if (pr->next < cells) {		/* not reported: skipped, or the child failed */
 		pr->done += cells - pr->next;
-		for (size_t k = pr->next; k < cells && !pr->p->be[pr->bi].skip; k++)
-			pr->est_done += pr->p->cell_s[k % pr->p->nthreads];
+		if (!pr->p->be[pr->bi].skip)
+			pr->est_done += backend_estimate(pr->p, pr->bi, pr->next);
 	}
 	pr->bi = SIZE_MAX;
 	draw(pr);
@@ -331,9 +358,9 @@ void kmb_progress_backend_kept(struct kmb_progress *pr, size_t bi)
 {
 	if (!pr)
 		return;
-	pr->done += pr->p->be[bi].nfam * pr->p->nthreads;
+	pr->done += pr->p->be[bi].ncells;
 	if (!pr->p->be[bi].skip)	/* its time was in the estimate, but is not ahead */
-		pr->est_done += pr->p->proc_s + cells_estimate(pr->p, pr->p->be[bi].nfam);
+		pr->est_done += pr->p->proc_s + backend_estimate(pr->p, bi, 0);
 	draw(pr);
 }
 

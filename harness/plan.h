@@ -3,7 +3,8 @@
  * its time (`kmbench plan`, `kmbench run --dry-run`), and the progress of a run against that
  * plan (the runner's live line, or one line per finished cell).
  *
- * A cell is one family (one backend, workload and parameters: run.h) at one thread count.
+ * A cell is one family (one backend, workload and parameters: run.h) at one thread count: each
+ * of the run's, or the family's own when its cell names its CPUs (run.h kmb_family_cpus).
  * Cells are numbered in the order the run executes them: backends in kmb_matrix_backends()
  * order, each backend's families in global family order, each family's thread counts
  * ascending, which is the order Google Benchmark runs the families a child registers.
@@ -26,12 +27,16 @@ struct kmb_plan_family {
 	const struct kmb_backend_ops *b;
 	const struct kmb_workload *w;
 	char name[256];			/* as registered: "churn/slab/size:64/batch:1" */
-	char pin[32];			/* its pinning plan: the run's, or a matrix cell's node:N */
+	char pin[32];			/* its pinning plan: the run's, a matrix cell's node:N, or
+					 * a cell's own CPUs, cpus:I,J */
+	int threads;			/* a cell's own thread count (cpus:...): its one cell;
+					 * 0: one cell per thread count of the run */
 };
 
 struct kmb_plan_backend {
 	const struct kmb_backend_ops *b;
 	size_t first, nfam;		/* its families: fam[first .. first + nfam) */
+	size_t ncells;			/* their cells */
 	const char *skip;		/* why no child runs it (NULL: it runs) */
 };
 
@@ -42,8 +47,10 @@ struct kmb_plan {
 	size_t nbe;
 	int threads[KMB_MAX_LIST];	/* the thread counts, ascending (options.h) */
 	size_t nthreads;
-	size_t ncells;			/* nfam x thread counts */
+	size_t ncells;			/* nfam x thread counts, a family with its own thread
+					 * count one cell */
 	double cell_s[KMB_MAX_LIST];	/* estimated seconds of one cell, per thread count */
+	double reps_s;			/* of those, the repetitions' (the rest: per thread) */
 	double proc_s;			/* estimated seconds to start and set up one backend */
 	double total_s;			/* the whole run, the backends that are skipped left out */
 };

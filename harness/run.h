@@ -72,6 +72,18 @@ void kmb_family_name(char *buf, size_t len, const struct kmb_backend_ops *b,
 /* kmb_family_node - the node whose CPUs run the family of @p (kmb_workload.cell_node: pin
  * node:N whatever --pin says); -1: the run's --pin. */
 int kmb_family_node(const struct kmb_workload *w, const struct kmb_workload_params *p);
+/*
+ * kmb_family_cpus - the CPUs of the family of @p's threads when its cell names them
+ * (kmb_workload.cell_cpus: the family runs at that one thread count, thread t on cpus[t],
+ * whatever --threads and --pin say), into @cpus (room for KMB_MAX_CELL_CPUS), with its pin
+ * name, "cpus:0,3", into @name; how many, or 0: the run's thread counts and pinning.
+ */
+#define KMB_MAX_CELL_CPUS 64
+int kmb_family_cpus(const struct kmb_workload *w, const struct kmb_workload_params *p, int *cpus,
+		    char *name, size_t len);
+/* kmb_matrix_max_threads - the most threads one run of @b's families has: the largest
+ * --threads count, or a cell's own (kmb_family_cpus) where that is more. */
+int kmb_matrix_max_threads(const struct kmb_options *o, const struct kmb_backend_ops *b);
 /* kmb_matrix_why_none - why @b has no family under @o (the runner's skip reason). */
 const char *kmb_matrix_why_none(const struct kmb_options *o, const struct kmb_backend_ops *b);
 

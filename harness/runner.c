@@ -318,7 +318,7 @@ int kmb_run_parent(struct kmb_options *o)
 	struct kmb_progress *pr;
 	struct kmb_plan plan;
 	struct kmb_topo *t;
-	size_t nruns = 0, failed = 0;
+	size_t nruns = 0, failed = 0, own = 0;
 	char est[32];
 	int r;
 
@@ -372,9 +372,11 @@ int kmb_run_parent(struct kmb_options *o)
 	}
 	kmb_perf_probe(cs.probe, &cs.exclude_kernel);
 	printf("kmbench run %s -> %s\n", o->run_id, o->out);
-	printf("%zu cells (%zu families x %zu thread counts), estimated %s; `kmbench plan` with "
+	for (size_t i = 0; i < plan.nfam; i++)
+		own += plan.fam[i].threads ? 1 : 0;
+	printf("%zu cells (%zu families x %zu thread counts%s), estimated %s; `kmbench plan` with "
 	       "the same options lists them\n", plan.ncells, plan.nfam, plan.nthreads,
-	       kmb_fmt_duration(est, sizeof(est), plan.total_s));
+	       own ? ", or their cell's own" : "", kmb_fmt_duration(est, sizeof(est), plan.total_s));
 	rseq_note(o);
 	pr = kmb_progress_start(&plan, isatty(STDOUT_FILENO) && !o->verbose, o->quiet);
 	for (size_t i = 0; i < plan.nbe; i++) {

@@ -370,6 +370,7 @@ COUNTER_WORKLOADS = ("counter-percpu", "counter-atomic", "counter-packed")
 NO_ALLOCATOR = "no-allocator"   # the counter workloads' pseudo-backend (results/README.md)
 PRESSURE = "mempool-pressure"   # sections/mempool.py
 MATRIX = "numa-matrix"          # sections/numa.py (docs/numa.md)
+RFM = "remote-free-matrix"      # a cell per CPU pair: sections/remotefree.py
 
 
 def percpu_options(context):

@@ -28,7 +28,7 @@ import kmb_results as kr
 FASTEST, ALIGNED, SHARING, SCALING, PERCPU = "fastest", "aligned", "sharing", "scaling", "percpu"
 FALSESHARE = "falseshare"
 # Workloads whose rows are no contest between allocators: their own sections answer them.
-NOT_RANKED = (kr.MATRIX, kr.PRESSURE) + kr.COUNTER_WORKLOADS
+NOT_RANKED = (kr.MATRIX, kr.PRESSURE, kr.RFM) + kr.COUNTER_WORKLOADS
 SCALED_WELL = 0.75       # a backend "scales" when it reaches this share of the ideal ratio
 SHARING_FACTOR = 1.5     # the percpu / packed ratio at most threads over the one at 1 thread
 HEADLINE_FASTEST = 8     # fastest findings shown first; the rest below them, folded

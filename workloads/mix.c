@@ -246,15 +246,14 @@ static void build_alias(struct mix_dist *o)
 }
 
 /* The distribution, once per process: the built-in snapshot or the file given. */
-static int mix_resolve(void *st, const int *cpu_nodes, int ncpu_nodes, char *err, size_t errlen)
+static int mix_resolve(void *st, const struct kmb_wl_machine *m, char *err, size_t errlen)
 {
 	const struct mix_opts *opt = st;
 	struct mix_dist *o = &dist;
 	char *text = NULL;
 	int r;
 
-	(void)cpu_nodes;
-	(void)ncpu_nodes;
+	(void)m;
 	if (o->resolved)
 		return 0;
 	if (opt->path[0]) {

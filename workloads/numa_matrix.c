@@ -389,8 +389,9 @@ static int add_cell(struct matrix_opts *o, enum kmb_mpol_mode m, int mem, int cp
  * them at once (interleave, memory node -1).  A policy without a cell here is named in skipped
  * with the reason.
  */
-static int matrix_resolve(void *st, const int *ys, int ny, char *err, size_t errlen)
+static int matrix_resolve(void *st, const struct kmb_wl_machine *mach, char *err, size_t errlen)
 {
+	const int *ys = mach->cpu_nodes, ny = mach->ncpu_nodes;
 	struct matrix_opts *o = st;
 	uint64_t mem = kmb_numa_memory_nodes();
 	size_t skipped = 0;

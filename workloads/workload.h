@@ -41,6 +41,21 @@ struct kmb_workload_params {
 	struct kmb_placement *placement;
 };
 
+/*
+ * The machine as a workload's resolve hook sees it, in plain integers (OS numbers, as
+ * sched_getcpu() and libnuma give them): harness/options.c fills it from the topology and the
+ * run's --pin and --threads.
+ */
+struct kmb_wl_machine {
+	const int *cpu_nodes;	/* the nodes with CPUs, ascending */
+	int ncpu_nodes;
+	const int *cpu_node;	/* cpu_node[c]: the node of CPU c, -1 where c is not usable here */
+	int ncpu_ids;		/* cpu_node's length: every usable CPU is below it */
+	const int *plan;	/* the run's pinning plan at its largest thread count: the CPU of
+				 * each thread, -1 each under --pin none */
+	int nplan;
+};
+
 /* How the runner places a workload in the matrix. */
 enum kmb_workload_flags {
 	/*
@@ -76,11 +91,10 @@ struct kmb_workload {
 	 */
 	const struct kmb_backend_optset *opts;
 	/*
-	 * Optional: the option state @st against the machine, once per process, when the run
-	 * selects the workload: @cpu_nodes are the OS numbers of the nodes with CPUs, ascending.
-	 * 0, or -errno with one line in err naming the option.
+	 * Optional: the option state @st against the machine @m, once per process, when the run
+	 * selects the workload.  0, or -errno with one line in err naming the option.
 	 */
-	int (*resolve)(void *st, const int *cpu_nodes, int ncpu_nodes, char *err, size_t errlen);
+	int (*resolve)(void *st, const struct kmb_wl_machine *m, char *err, size_t errlen);
 	/*
 	 * Optional: the families @st expands into on @b for each size and batch (cells, the
 	 * innermost dimension of the family order: harness/matrix.c); 0: none on @b, with the
@@ -98,6 +112,14 @@ struct kmb_workload {
 	 * says; -1, or NULL: the run's --pin.
 	 */
 	int (*cell_node)(const void *st, size_t k);
+	/*
+	 * Optional: the CPUs of cell @k's threads, whatever --pin says: thread t runs on OS CPU
+	 * cpus[t] (a CPU may appear twice: two threads then share it).  Writes at most @max and
+	 * returns how many, n >= 1: the cell runs at n threads alone, not at the run's thread
+	 * counts, and its rows' kmbench.pin is "cpus:<the list>".  0, or NULL: the run's thread
+	 * counts, on cell_node's node or by --pin.
+	 */
+	int (*cell_cpus)(const void *st, size_t k, int *cpus, int max);
 };
 
 /* xorshift64 (Marsaglia): the workloads' seeded, per-thread random numbers. */

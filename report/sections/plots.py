@@ -1,7 +1,8 @@
 """Section "Throughput and time per operation": per (workload, params) group, the answer (the
 fastest backend at the lowest and highest thread count, from the Summary's findings) and two
 figures, throughput against threads and ns/op at the lowest and highest thread count. The counter
-workloads are left to the Per-CPU caches section.
+workloads are left to the Per-CPU caches section, remote-free-matrix (a group per CPU pair) to
+the Remote frees section.
 """
 import kmb_plots
 import kmb_results as kr
@@ -31,7 +32,7 @@ def render(run):
         if f.kind == kms.FASTEST:
             answers.setdefault(f.anchor, []).append(f)
     for (workload, params), group in kr.groups(cells).items():
-        if workload in kr.COUNTER_WORKLOADS:
+        if workload in kr.COUNTER_WORKLOADS or workload == kr.RFM:
             continue
         title = f"{workload} {kr.params_text(params)}"
         anchor = kr.group_anchor(workload, params)

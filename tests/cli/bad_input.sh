@@ -41,7 +41,7 @@ expect "--pin: unknown policy 'tight'; valid policies: compact, scatter, spread,
 expect "--pin: unknown policy 'node:x'; valid policies: compact, scatter, spread, node:N, none" run --pin node:x
 expect "--pin node:4095: there is no NUMA node 4095 here; nodes with CPUs: " run --pin node:4095 --out "$tmp/run"
 expect "--pin node:0: $((ncpu + 1)) threads but node 0 has only " run --pin node:0 --threads $((ncpu + 1)) --out "$tmp/run"
-expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages, fragment, slab, ctor, mix, percpu, falseshare, mempool, vmalloc, numa" run --preset huge
+expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages, fragment, slab, ctor, mix, percpu, falseshare, remotefree, mempool, vmalloc, numa" run --preset huge
 expect "unknown option '--frobnicate'; valid options:" run --frobnicate
 expect "--min-time: 'soon' is not a time" run --min-time soon
 expect "--repetitions: '0' is not a count" run --repetitions 0
@@ -71,7 +71,7 @@ expect "--percpu needs a value" run --percpu
 expect "--slab-percpu: 'cpu_lock' is not a per-CPU mode; valid: none, thread, cpu-lock, cpu-rseq" run --slab-percpu cpu_lock --out "$tmp/run"
 expect "--slab-percpu: '' is not a per-CPU mode; valid: none, thread, cpu-lock, cpu-rseq" run --slab-percpu= --out "$tmp/run"
 expect "--slab-percpu needs a value" run --slab-percpu
-expect "unknown workload 'counters'; valid workloads: churn, fragment, ctor, mix, remote-free, false-share-passive, false-share-active, counter-percpu, counter-atomic, counter-packed, mempool-pressure, untouched, first-touch, access, vmtest-fix-size, vmtest-full-fit, vmtest-long-busy, vmtest-random-size, numa-matrix" run --workloads counters --out "$tmp/run"
+expect "unknown workload 'counters'; valid workloads: churn, fragment, ctor, mix, remote-free, false-share-passive, false-share-active, counter-percpu, counter-atomic, counter-packed, mempool-pressure, untouched, first-touch, access, vmtest-fix-size, vmtest-full-fit, vmtest-long-busy, vmtest-random-size, numa-matrix, remote-free-matrix" run --workloads counters --out "$tmp/run"
 expect "--slub-debug: 'X' is not a slub_debug letter; valid: F, Z, P, U, or - for none" run --slub-debug=FX --out "$tmp/run"
 expect "--slub-debug: '-' is not a slub_debug letter; valid: F, Z, P, U, or - for none" run --slub-debug F- --out "$tmp/run"
 expect "--slub-debug: empty value; valid: F, Z, P, U, or - for none" run --slub-debug= --out "$tmp/run"
@@ -110,6 +110,10 @@ expect "--matrix-policies: unknown policy 'near'; valid: bind, preferred, local,
 expect "--matrix-policies: empty list; valid: bind, preferred, local, remote, interleave" run --matrix-policies= --out "$tmp/run"
 expect "--matrix-buffer: '1000' is not a buffer size; give a multiple of 4K from 64K to 64G, e.g. 64M" run --matrix-buffer 1000 --out "$tmp/run"
 expect "--matrix-buffer: '32K' is not a buffer size" run --matrix-buffer 32K --out "$tmp/run"
+expect "--rfm-cpus: 'x' is not a CPU list; give OS CPU numbers and ranges, e.g. 0,2,4-7" run --rfm-cpus x --out "$tmp/run"
+expect "--rfm-cpus: '0,0' names a CPU twice; name each once" run --rfm-cpus 0,0 --out "$tmp/run"
+expect "--rfm-cpus: '0-64' names more than 64 CPUs (4096 cells a backend); name fewer" run -W rfm-cpus=0-64 --out "$tmp/run"
+expect "--rfm-cpus: CPU $ncpu is not usable here; usable: 0" run --workloads remote-free-matrix --rfm-cpus 0,$ncpu --out "$tmp/run"
 # Workload options as KEY=VALUE: the owning workload's message; an unknown key names the valid
 # keys of the chosen workloads; a key of the other kind is not taken.
 expect "--matrix-buffer: '1000' is not a buffer size" run -W matrix-buffer=1000 --out "$tmp/run"

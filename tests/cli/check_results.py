@@ -43,6 +43,9 @@ LATENCY = ["lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns"
 # CPU node) of context.options.matrix, and checks where its own pages are.
 MATRIX = "numa-matrix"
 MATRIX_POLICIES = {"bind", "preferred", "local", "remote", "interleave"}
+# remote-free-matrix: a cell per ordered pair of context.options.rfm.cpus on every backend that
+# allocates, each at 2 threads on its own two CPUs, whatever --threads and --pin say.
+RFM = "remote-free-matrix"
 
 
 def takes_node(backend):
@@ -77,6 +80,43 @@ def check_placement(r, where):
         check(ok == 1, f"{where}: numa-matrix placement_ok {ok}: {pl}")
 
 failures = []
+
+
+def check_rfm(b, runs, rfm, reps):
+    """@b's remote-free-matrix runs (iteration runs) cover every ordered pair (i, j) of
+    rfm.cpus, each in @reps runs, and no other pair; each ran thread 0 on CPU i and thread 1 on
+    CPU j (kmbench.cpus, as the threads found themselves) and carries the node pair on a
+    machine whose CPUs span several nodes; object_ns = alloc_ns + free_ns."""
+    cpus = rfm.get("cpus") if isinstance(rfm, dict) else None
+    nodes = rfm.get("nodes") if isinstance(rfm, dict) else None
+    if not check(isinstance(cpus, list) and cpus and len(set(cpus)) == len(cpus) and
+                 isinstance(nodes, list) and len(nodes) == len(cpus) and
+                 rfm.get("cells") == len(cpus) ** 2, f"options.rfm {rfm}"):
+        return
+    node_of = dict(zip(cpus, nodes))
+    spans = len(set(nodes)) > 1
+    want = {(i, j) for i in cpus for j in cpus}
+    got = {}
+    for r in runs:
+        where, m = r.get("name", "?"), r["kmbench"]
+        p = m["params"]
+        i, j = p.get("alloc_cpu"), p.get("free_cpu")
+        got[(i, j)] = got.get((i, j), 0) + 1
+        check(r["threads"] == 2 and m["cpus"] == [i, j] and m["pin"] == f"cpus:{i},{j}",
+              f"{where}: threads {r['threads']} on CPUs {m['cpus']} (pin {m['pin']}), want 2 "
+              f"on [{i}, {j}]")
+        check(m["nodes"] == [node_of.get(i), node_of.get(j)], f"{where}: nodes {m['nodes']}")
+        check((p.get("alloc_node"), p.get("free_node")) ==
+              ((node_of.get(i), node_of.get(j)) if spans else (None, None)),
+              f"{where}: params {p}: the node pair only when the CPUs span several nodes")
+        obj, a, f = r.get("object_ns", 0), r.get("alloc_ns", 0), r.get("free_ns", 0)
+        check(a > 0 and f > 0 and abs(obj - a - f) <= 1e-6 * obj,
+              f"{where}: object_ns {obj} != alloc_ns {a} + free_ns {f}")
+    missing, extra = sorted(want - set(got), key=str), sorted(set(got) - want, key=str)
+    check(not missing, f"{b}/{RFM}: no cell for the (alloc_cpu, free_cpu) pairs {missing}")
+    check(not extra, f"{b}/{RFM}: cells outside options.rfm.cpus {cpus}: {extra}")
+    for pair, n in sorted(got.items(), key=str):
+        check(n == reps, f"{b}/{RFM}/{pair}: {n} runs, want {reps}")
 
 
 def check(cond, msg):
@@ -245,6 +285,10 @@ def main():
             check((b == NO_ALLOCATOR) == (w in NO_ALLOCATOR_WORKLOADS),
                   f"{r.get('name')}: workload {w} under backend {b}")
         for w in counting if b == NO_ALLOCATOR else allocating:
+            if w == RFM:
+                check_rfm(b, [r for r in mine if r["kmbench"]["workload"] == w],
+                          opts.get("rfm"), opts["repetitions"])
+                continue
             if w == MATRIX:
                 cells = [r for r in mine if r["kmbench"]["workload"] == w]
                 want = matrix.get("cells", 0) if takes_node(b) else 0
@@ -320,7 +364,7 @@ def main():
                 check(k in m, f"{where}: kmbench lacks {k}")
             check(m["run_id"] == ctx["run_id"], f"{where}: run_id differs from the context")
             check(len(m["cpus"]) == r["threads"] == len(m["nodes"]), f"{where}: cpus/nodes")
-            if m["pin"] != "none":
+            if m["pin"] != "none" and m["workload"] != RFM:    # its diagonal shares a CPU
                 check(len(set(m["cpus"])) == len(m["cpus"]), f"{where}: two threads on one CPU")
             for c in avail:
                 check(c in r, f"{where}: available counter {c} missing")
