@@ -13,10 +13,7 @@
  * time one object takes through a pair; items count objects once (the producer's), so
  * items_per_second is objects allocated and freed per second over all pairs.
  *
- * The ring: RING_SLOTS pointers, the producer's tail and the consumer's head each on its own
- * cache line, each side keeping a private copy of the other's index and reading the shared one
- * only when the copy says full (producer) or empty (consumer), as FastForward and the kernel's
- * ptr_ring do.  Indices are free-running; slot = index % RING_SLOTS.
+ * The ring: wl_ring.h's, RING_SLOTS pointers, mapped by the producer.
  *
  * An odd thread count (1 included) cannot be paired: every thread fails the run with the
  * reason.  Which CPUs a pair lands on is the pin policy's: with compact pinning, neighbours
@@ -27,99 +24,53 @@
  * Google Benchmark's (through the keep-running loop) and this file's.
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
 
-#include "wl_sync.h"
+#include "wl_ring.h"
 #include "workload.h"
 
 #define RING_SLOTS 512		/* objects in flight per pair, at most; a power of two */
 #define OPS_PER_BATCH 64	/* objects per keep-running batch, on both sides */
-#define LINE 64
 #define MAX_PAIRS 512		/* KMB_MAX_THREADS / 2 */
-#define SPINS_BEFORE_YIELD 1024
 
 _Static_assert((RING_SLOTS & (RING_SLOTS - 1)) == 0, "RING_SLOTS is a power of two");
 
-struct ring {
-	_Alignas(LINE) _Atomic uint64_t tail;	/* the producer's: next slot to fill */
-	atomic_bool stop;			/* the producer failed: drain, then stop */
-	_Alignas(LINE) _Atomic uint64_t head;	/* the consumer's: next slot to take */
-	_Alignas(LINE) void *_Atomic slot[RING_SLOTS];
-};
-
-static struct ring *rings[MAX_PAIRS];	/* per pair, mapped by its producer */
+static struct wl_ring *rings[MAX_PAIRS];	/* per pair, mapped by its producer */
 static struct wl_barrier barrier = WL_BARRIER_INIT;
 
-/* Waiting for the other side: spin a while, then yield (both on one CPU: --pin=none). */
-static inline void wait_turn(unsigned int spins)
-{
-	if (spins < SPINS_BEFORE_YIELD)
-#if defined(__x86_64__) || defined(__i386__)
-		__builtin_ia32_pause();
-#else
-		__asm__ __volatile__("" ::: "memory");
-#endif
-	else
-		sched_yield();
-}
-
 /* Fill @n objects into @r; false when an allocation failed (message in @msg). */
-static bool produce(struct ring *r, uint64_t *tail, uint64_t *head_seen,
-		    const struct kmb_backend_ops *b, size_t size, int n, char *msg, size_t len)
+static bool produce(struct wl_ring *r, struct wl_ring_end *e, const struct kmb_backend_ops *b,
+		    size_t size, int n, char *msg, size_t len)
 {
-	uint64_t t = *tail;
-
-	for (int i = 0; i < n; i++, t++) {
+	for (int i = 0; i < n; i++) {
 		char *obj = b->alloc(size, GFP_KERNEL, NUMA_NO_NODE);
 
 		if (__builtin_expect(!obj, 0)) {
 			snprintf(msg, len, "remote-free: %s alloc of %zu bytes returned NULL",
 				 b->name, size);
-			*tail = t;
 			return false;
 		}
-		*(volatile char *)obj = (char)t;
-		for (unsigned int spins = 0; __builtin_expect(t - *head_seen >= RING_SLOTS, 0);
-		     spins++) {
-			*head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
-			if (t - *head_seen >= RING_SLOTS)
-				wait_turn(spins);
-		}
-		atomic_store_explicit(&r->slot[t % RING_SLOTS], obj, memory_order_relaxed);
-		atomic_store_explicit(&r->tail, t + 1, memory_order_release);
+		*(volatile char *)obj = (char)e->mine;
+		wl_ring_put(r, RING_SLOTS, e, obj, NULL);
 	}
-	*tail = t;
 	return true;
 }
 
 /* Take and free @n objects from @r; false when the producer stopped and the ring ran dry. */
-static bool consume(struct ring *r, uint64_t *head, uint64_t *tail_seen,
-		    const struct kmb_backend_ops *b, size_t size, int n)
+static bool consume(struct wl_ring *r, struct wl_ring_end *e, const struct kmb_backend_ops *b,
+		    size_t size, int n)
 {
-	uint64_t h = *head;
+	for (int i = 0; i < n; i++) {
+		void *obj = wl_ring_take(r, RING_SLOTS, e, NULL);
 
-	for (int i = 0; i < n; i++, h++) {
-		for (unsigned int spins = 0; __builtin_expect(h == *tail_seen, 0); spins++) {
-			*tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
-			if (h != *tail_seen)
-				break;
-			if (atomic_load_explicit(&r->stop, memory_order_acquire) &&
-			    h == atomic_load_explicit(&r->tail, memory_order_acquire)) {
-				*head = h;
-				return false;
-			}
-			wait_turn(spins);
-		}
-		b->free(atomic_load_explicit(&r->slot[h % RING_SLOTS], memory_order_relaxed),
-			size);
-		atomic_store_explicit(&r->head, h + 1, memory_order_release);
+		if (!obj)
+			return false;
+		b->free(obj, size);
 	}
-	*head = h;
 	return true;
 }
 
@@ -128,9 +79,9 @@ static int remote_free_run(struct kmb_gb_state *st, const struct kmb_backend_ops
 {
 	const int tid = kmb_gb_thread_index(st), nthreads = kmb_gb_threads(st);
 	const bool producer = !(tid & 1);
-	uint64_t mine = 0, seen = 0;
+	struct wl_ring_end end = { 0, 0 };
 	int64_t objects = 0;
-	struct ring *r;
+	struct wl_ring *r;
 	char msg[160];
 	int err = 0;
 
@@ -141,7 +92,7 @@ static int remote_free_run(struct kmb_gb_state *st, const struct kmb_backend_ops
 		return -EINVAL;
 	}
 	if (producer) {
-		r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		r = mmap(NULL, wl_ring_bytes(RING_SLOTS), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			 -1, 0);
 		rings[tid / 2] = r == MAP_FAILED ? NULL : r;	/* zeroed: empty, not stopped */
 	}
@@ -156,12 +107,11 @@ static int remote_free_run(struct kmb_gb_state *st, const struct kmb_backend_ops
 	 * loop: every thread keeps calling it, so no thread waits there for one that left. */
 	while (kmb_gb_keep_running_batch(st, OPS_PER_BATCH)) {
 		if (producer) {
-			if (!produce(r, &mine, &seen, b, p->size, OPS_PER_BATCH, msg,
-				     sizeof(msg))) {
+			if (!produce(r, &end, b, p->size, OPS_PER_BATCH, msg, sizeof(msg))) {
 				atomic_store_explicit(&r->stop, true, memory_order_release);
 				err = -ENOMEM;
 			}
-		} else if (!consume(r, &mine, &seen, b, p->size, OPS_PER_BATCH)) {
+		} else if (!consume(r, &end, b, p->size, OPS_PER_BATCH)) {
 			snprintf(msg, sizeof(msg), "remote-free: the producer of pair %d failed",
 				 tid / 2);
 			err = -ENOMEM;
@@ -174,11 +124,11 @@ static int remote_free_run(struct kmb_gb_state *st, const struct kmb_backend_ops
 	kmb_gb_set_items_processed(st, objects);
 	/* After a producer's failure: free what it left in the ring (consume ends at empty). */
 	if (r && !producer && atomic_load_explicit(&r->stop, memory_order_acquire))
-		while (consume(r, &mine, &seen, b, p->size, 1))
+		while (consume(r, &end, b, p->size, 1))
 			;
 	wl_barrier_wait(&barrier, nthreads);		/* every ring drained */
 	if (r && producer) {
-		munmap(r, sizeof(*r));
+		munmap(r, wl_ring_bytes(RING_SLOTS));
 		rings[tid / 2] = NULL;
 	}
 	return err;
