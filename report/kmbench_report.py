@@ -7,7 +7,8 @@ The page (default: index.html beside RESULTS.json) holds the run's header, the S
 findings, sections/summary.py), links to the sections, then the sections in the order SECTIONS
 lists them: per (workload, params) throughput and ns/op plots; where the file has them, the page
 allocator's order sweep and targets, the slab allocators against the malloc baselines, the
-per-CPU caches, slab against slab-packed under false sharing, mempool under pressure, vmalloc,
+per-CPU caches, slab against slab-packed under false sharing, the server workloads' objects per
+second against threads (larson, prodcons), mempool under pressure, vmalloc,
 NUMA and the fragmentation series; a table of
 every result (median over repetitions), the backends' status and their own stats, the perf
 counters' availability and the full context. Each section is one module under sections/, with
@@ -43,6 +44,7 @@ SECTIONS = [
     "slab",
     "percpu",
     "falseshare",
+    "server",
     "mempool",
     "vmalloc",
     "numa",
