@@ -14,13 +14,6 @@ trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/lib.sh"
 py=/usr/bin/python3
 
-# kmb NAME ARGS...: kmbench ARGS with its output in $tmp/NAME.log; it must exit 0.
-kmb() {
-	local name=$1 rc; shift
-	"$kmbench" "$@" > "$tmp/$name.log" 2>&1; rc=$?
-	ok "kmbench $* exited $rc: $(tail -n 3 "$tmp/$name.log")" test "$rc" -eq 0
-}
-
 # runs DIR PYTHON-EXPRESSION: the expression holds for o = context.options and rows = the
 # iteration runs of DIR/results.json as (backend, workload, threads, run); prints them if not.
 runs() {
@@ -41,7 +34,7 @@ PY
 common=(--backends slab,glibc --sizes 1K --batch 64 --pin none --min-time 0.01 --quiet)
 
 # 1. Both workloads, both backends, 1 and 2 threads; arrays handed on every 64 replacements.
-kmb a run "${common[@]}" --workloads larson,prodcons --threads 1,2 --larson-rounds 1 \
+kmb_run a run "${common[@]}" --workloads larson,prodcons --threads 1,2 --larson-rounds 1 \
 	--repetitions 2 --out "$tmp/a"
 ok "check_results" "$py" "$src/tests/cli/check_results.py" "$tmp/a/results.json" --threads 1,2
 ok "every row, none failed, objects per second" runs "$tmp/a" '
@@ -56,7 +49,7 @@ all((r["producers"], r["consumers"]) == (1, 1) for b, w, t, r in rows if w == "p
 ok "options recorded" runs "$tmp/a" 'o["larson_rounds"] == 1 and o["prodcons_ratio"] == "1:1"'
 
 # 2. Three threads at 1:2 (one producer, two consumers) and larson's default rounds.
-kmb b run "${common[@]}" --workloads larson,prodcons --threads 3 -W prodcons-ratio=1:2 \
+kmb_run b run "${common[@]}" --workloads larson,prodcons --threads 3 -W prodcons-ratio=1:2 \
 	--repetitions 1 --out "$tmp/b"
 ok "1:2 at 3 threads: 1 producer, 2 consumers" runs "$tmp/b" '
 [(r["producers"], r["consumers"]) for b, w, t, r in rows if w == "prodcons"] == [(1, 2)] * 2
@@ -92,7 +85,7 @@ bad "--larson-rounds: '2x' is not a round count; $rounds_help" --larson-rounds 2
 ok "no run directory after a bad option" test ! -e "$tmp/bad"
 
 # 5. The server preset: its backends, workloads, size and batch, every thread count.
-kmb plan plan --preset server
+kmb_run plan plan --preset server
 ok "server preset plan" grep -q \
 	"^plan: preset server, $((7 * 2 * $(nproc))) cells: 14 families x $(nproc) thread counts" \
 	"$tmp/plan.log"
