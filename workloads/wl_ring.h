@@ -50,9 +50,11 @@ static inline size_t wl_ring_bytes(uint64_t cap)
 	return sizeof(struct wl_ring) + cap * sizeof(void *);
 }
 
+/* @abort is set (NULL: never); acquire, so that what the failing thread wrote before setting
+ * it with release (its reason) is seen after. */
 static inline bool wl_aborted(const atomic_bool *abort)
 {
-	return abort && atomic_load_explicit(abort, memory_order_relaxed);
+	return abort && atomic_load_explicit(abort, memory_order_acquire);
 }
 
 /*

@@ -4,9 +4,10 @@
 # error and with objects per second; check_results.py on the file; larson's frees cross threads
 # at 2 threads and never at 1 (remote_free_frac), prodcons's roles (producers, consumers) and
 # its ratio at 3 threads; the options recorded in the context.  Then the checks that can fail:
-# with KMB_TEST_LEAK=1 (wl_freed.h) every row fails naming the object left unfreed; bad
-# workload options exit 2 with one line naming the problem and the valid values; the server
-# preset is what the README says (its plan).
+# with KMB_TEST_LEAK=1 (wl_freed.h) every row fails naming the object left unfreed; allocations
+# that fail end the run with the reason, no thread left waiting, nothing leaked; bad workload
+# options exit 2 with one line naming the problem and the valid values; the server preset is
+# what the README says (its plan).
 set -u
 kmbench=$1 src=$2
 tmp=$(mktemp -d)
@@ -84,7 +85,23 @@ bad "--larson-rounds: '-5' is not a round count; $rounds_help" -W larson-rounds=
 bad "--larson-rounds: '2x' is not a round count; $rounds_help" --larson-rounds 2x
 ok "no run directory after a bad option" test ! -e "$tmp/bad"
 
-# 5. The server preset: its backends, workloads, size and batch, every thread count.
+# 5. Allocations that fail (1 MiB objects from a 32 MiB buddy node): larson's fill and
+# prodcons's producer at 2 threads fail the run with the reason, every thread leaves its waits,
+# and what was allocated is freed (the check would say otherwise on stderr).
+timeout 120 "$kmbench" run --backends buddy --node-mem 32M --workloads larson,prodcons \
+	--sizes 1M --batch 64 --threads 1,2 --pin none --min-time 0.01 --repetitions 1 --quiet \
+	--out "$tmp/nomem" > "$tmp/nomem.log" 2>&1
+# (prodcons at 2 threads fails unless its consumer kept the ring short enough: either is right.)
+ok "allocation failures: the reason, no hang" runs "$tmp/nomem" '
+sorted((w, t, r.get("error_message")) for b, w, t, r in rows if (w, t) != ("prodcons", 2)) == [
+    ("larson", 1, "larson: buddy alloc returned NULL filling the arrays"),
+    ("larson", 2, "larson: buddy alloc returned NULL filling the arrays"),
+    ("prodcons", 1, None)] and
+[r.get("error_message") for b, w, t, r in rows if (w, t) == ("prodcons", 2)][0] in (
+    None, "prodcons: buddy alloc of 1048576 bytes returned NULL")'
+ok "allocation failures: nothing leaked" bash -c "! grep -q 'objects allocated' '$tmp/nomem.log'"
+
+# 6. The server preset: its backends, workloads, size and batch, every thread count.
 kmb_run plan plan --preset server
 ok "server preset plan" grep -q \
 	"^plan: preset server, $((7 * 2 * $(nproc))) cells: 14 families x $(nproc) thread counts" \
