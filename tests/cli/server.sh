@@ -106,9 +106,14 @@ kmb_run plan plan --preset server
 ok "server preset plan" grep -q \
 	"^plan: preset server, $((7 * 2 * $(nproc))) cells: 14 families x $(nproc) thread counts" \
 	"$tmp/plan.log"
-for w in larson/slab/size:1024/batch:5000 prodcons/mimalloc/size:1024 \
-	larson/kmalloc/size:1024/batch:5000 prodcons/slab-packed/size:1024; do
-	ok "server preset plans $w" grep -q "$w" "$tmp/plan.log"
+for w in larson/slab/size:1024/batch:5000 prodcons/slab-packed/size:1024 \
+	larson/kmalloc/size:1024/batch:5000 prodcons/glibc/size:1024; do
+	ok "server preset plans $w" grep -q "^  $w\$" "$tmp/plan.log"
+done
+# The preloaded baselines: planned, or skipped with the reason (the sanitizer build).
+for b in jemalloc tcmalloc mimalloc; do
+	ok "server preset plans $b" grep -Eq "^  (prodcons/$b/size:1024\$|$b +skipped: )" \
+		"$tmp/plan.log"
 done
 
 kmb_test_end
