@@ -12,8 +12,8 @@ with their min..max), each one sentence with its number and its uncertainty.
   the most threads;
 - falseshare: slab-packed against slab under false-share-passive (each thread handed a
   neighbouring object) at the most threads, at the size where packed fares worst;
-- server: per server workload (larson, prodcons), the backend that keeps the most of its
-  one-thread objects per second at the most threads, with slab's share for comparison.
+- server: per server workload (larson, prodcons), the backend whose objects per second at the
+  most threads are the largest multiple of its one-thread rate, with slab's for comparison.
 
 Uncertainty is the spread over repetitions: a value is shown as "median (min..max)", a ratio
 a / b as "ratio (a.min / b.max .. a.max / b.min)", the worst and the best case its two spreads
@@ -372,9 +372,10 @@ def server_group(cells_, workload):
 
 
 def server(cells_, workload, ref="slab"):
-    """The backend that keeps the most of its one-thread objects per second at the most
-    threads under a server workload (scalings(), best first), the runner-up's overlap, and
-    ref's share; every backend in details. None without a group of server_group()."""
+    """The backend whose objects per second at the most threads are the largest multiple of
+    its one-thread rate under a server workload (scalings(), best first), the runner-up's
+    overlap, and ref's multiple and rank; every backend in details. None without a group of
+    server_group()."""
     found = server_group(cells_, workload)
     if found is None:
         return None
@@ -383,8 +384,8 @@ def server(cells_, workload, ref="slab"):
     if not ranked:
         return None
     (best, r), rank = ranked[0], {b: i for i, (b, _) in enumerate(ranked)}
-    text = (f"{best} keeps the most of its one-thread objects per second at "
-            f"{kr.threads_text(top)}: {r.text()}")
+    text = (f"{best} scales best: at {kr.threads_text(top)} it moves {r.text()} its "
+            f"one-thread objects per second")
     unsure = not r.known
     if len(ranked) > 1:
         second = ranked[1]
