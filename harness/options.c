@@ -93,6 +93,15 @@ const struct kmb_preset kmb_presets[] = {
 	  { "--backends=slab,slab-packed,kmalloc,buddy,glibc,jemalloc,tcmalloc,mimalloc",
 	    "--workloads=remote-free-matrix", "--threads=max", "--sizes=64,4096",
 	    "--min-time=0.1", "--repetitions=3", NULL } },
+	/* Issue 15: server shapes, objects freed by threads that did not allocate them:
+	 * Larson's (mimalloc-bench larsonN: 8 to 1000 bytes, 5000 slots per thread, arrays
+	 * handed on every 100 x 5000 replacements) and xmalloc-test's producers and consumers
+	 * (its default 1024-byte objects, as many producers as consumers). */
+	{ "server", "server workloads, objects/s against threads: larson and prodcons on slab, "
+	  "slab-packed, kmalloc and the baselines; ~35 s on 2 cores",
+	  { "--backends=slab,slab-packed,kmalloc,glibc,jemalloc,tcmalloc,mimalloc",
+	    "--workloads=larson,prodcons", "--threads=1-max", "--sizes=1K", "--batch=5000",
+	    "--min-time=0.2", "--repetitions=3", NULL } },
 	/* The mempool backend at each failure rate, and slab running the same operations with
 	 * no pool as the reference.  Batch 100, above the 64-element reserve of the 256-byte
 	 * class: at 100% failure every thread waits for frees, one thread alone too. */
@@ -780,7 +789,7 @@ static int parse_run_id(struct kmb_options *o, const char *arg, char *err, size_
 
 static const struct opt_def opts[] = {
 	{ "preset", "NAME", "start from a preset: quick (default), full, smoke, pages, fragment, "
-	  "slab, ctor, mix, percpu, falseshare, mempool, vmalloc, numa", parse_preset },
+	  "slab, ctor, mix, percpu, falseshare, server, mempool, vmalloc, numa", parse_preset },
 	{ "backends", "LIST", "backends, comma-separated, or 'all'", parse_backends },
 	{ "workloads", "LIST", "workloads, comma-separated, or 'all'", parse_workloads },
 	{ "threads", "SPEC", "thread counts: 1,2,4 | 1-8 | max | pow2", parse_threads },

@@ -417,9 +417,9 @@ def no_data(ax):
     ax.set_yticks([])
 
 
-def scaling(title, lines):
+def scaling(title, lines, unit="Mops/s"):
     """Lines: Mops/s (all threads) against threads, one per label of lines (a backend or a
-    counter workload, drawn in its look()).
+    counter workload, drawn in its look()); unit names the values on the y axis.
 
     lines: {label: [(threads, (median, min, max)), ...]}.
     """
@@ -435,7 +435,7 @@ def scaling(title, lines):
             legend_outside(ax)
         else:
             no_data(ax)
-        ax.set_ylabel("Mops/s, all threads (higher is better)" + (", log" if log else ""))
+        ax.set_ylabel(f"{unit}, all threads (higher is better)" + (", log" if log else ""))
         ax.set_title(f"{title}: throughput against threads")
         return to_base64(fig)
 

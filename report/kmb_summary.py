@@ -11,7 +11,9 @@ with their min..max), each one sentence with its number and its uncertainty.
 - percpu: slab (per-CPU sheaves in front of its slabs) against slab-none (no per-CPU cache) at
   the most threads;
 - falseshare: slab-packed against slab under false-share-passive (each thread handed a
-  neighbouring object) at the most threads, at the size where packed fares worst.
+  neighbouring object) at the most threads, at the size where packed fares worst;
+- server: per server workload (larson, prodcons), the backend whose objects per second at the
+  most threads are the largest multiple of its one-thread rate, with slab's for comparison.
 
 Uncertainty is the spread over repetitions: a value is shown as "median (min..max)", a ratio
 a / b as "ratio (a.min / b.max .. a.max / b.min)", the worst and the best case its two spreads
@@ -27,6 +29,8 @@ import kmb_results as kr
 
 FASTEST, ALIGNED, SHARING, SCALING, PERCPU = "fastest", "aligned", "sharing", "scaling", "percpu"
 FALSESHARE = "falseshare"
+SERVER = "server"
+SERVER_WORKLOADS = ("larson", "prodcons")   # sections/server.py
 # Workloads whose rows are no contest between allocators: their own sections answer them.
 NOT_RANKED = (kr.MATRIX, kr.PRESSURE, kr.RFM) + kr.COUNTER_WORKLOADS
 SCALED_WELL = 0.75       # a backend "scales" when it reaches this share of the ideal ratio
@@ -36,7 +40,7 @@ HEADLINE_FASTEST = 8     # fastest findings shown first; the rest below them, fo
 
 @dataclass
 class Finding:
-    kind: str                # FASTEST, ALIGNED, SHARING, SCALING, PERCPU or FALSESHARE
+    kind: str                # FASTEST, ALIGNED, SHARING, SCALING, PERCPU, FALSESHARE, SERVER
     where: str               # the case, e.g. "churn, 64 B, batch 1, 2 threads"
     text: str                # one sentence with its numbers and their uncertainty
     anchor: str              # the id of the report's section with the evidence
@@ -347,13 +351,66 @@ def false_sharing(cells_, workload="false-share-passive", a=kr.PACKED, b="slab")
     return f
 
 
+def server_group(cells_, workload):
+    """((workload, params), top thread count) of the workload's group whose scaling the server
+    finding reads: the most backends with a throughput at one thread and at the most threads
+    (above one), then the largest size and batch; None without any."""
+    best = None
+    for (w, params), group in kr.groups(cells_).items():
+        if w != workload:
+            continue
+        top = max((c.threads for c in group if c.mops), default=1)
+        ones = {c.backend for c in group if c.threads == 1 and c.mops}
+        both = ones & {c.backend for c in group if c.threads == top and c.mops}
+        if top < 2 or not both:
+            continue
+        key = (len(both), kr.natural(kr.param_value(params, "size")),
+               kr.natural(kr.param_value(params, "batch")))
+        if best is None or key > best[0]:
+            best = (key, (w, params), top)
+    return None if best is None else best[1:]
+
+
+def server(cells_, workload, ref="slab"):
+    """The backend whose objects per second at the most threads are the largest multiple of
+    its one-thread rate under a server workload (scalings(), best first), the runner-up's
+    overlap, and ref's multiple and rank; every backend in details. None without a group of
+    server_group()."""
+    found = server_group(cells_, workload)
+    if found is None:
+        return None
+    group, top = found
+    ranked = scalings(cells_, group, top)
+    if not ranked:
+        return None
+    (best, r), rank = ranked[0], {b: i for i, (b, _) in enumerate(ranked)}
+    text = (f"{best} scales best: at {kr.threads_text(top)} it moves {r.text()} its "
+            f"one-thread objects per second")
+    unsure = not r.known
+    if len(ranked) > 1:
+        second = ranked[1]
+        if not second[1].known or not r.known or second[1].hi >= r.lo:
+            unsure = True
+            text += f"; {second[0]}, {second[1].text()}, overlaps it: order not certain"
+    if ref in rank and ref != best:
+        text += (f"; {ref} {ranked[rank[ref]][1].text()}, {rank[ref] + 1} of "
+                 f"{len(ranked)}")
+    f = Finding(SERVER, f"{case_of(cells_, *group)}, 1 to {top} threads", text + ".",
+                f"server-{kr.slug(workload)}", unsure)
+    f.details = [f"{b}: {x.text()}" for b, x in ranked]
+    return f
+
+
 def findings(cells_, context):
     """Every finding the cells support: the fastest per case, then aligned against packed,
-    false sharing, scaling, the per-CPU sheaves and packed objects handed to other threads."""
+    false sharing, scaling, the per-CPU sheaves, packed objects handed to other threads and
+    the server workloads' scaling."""
     out = fastest(cells_)
-    for f in (aligned(cells_), sharing(cells_), scaling(cells_), percpu(cells_, context),
-              false_sharing(cells_)):
-        if f is not None:
+    scaled = scaling(cells_)
+    for f in (aligned(cells_), sharing(cells_), scaled, percpu(cells_, context),
+              false_sharing(cells_), *(server(cells_, w) for w in SERVER_WORKLOADS)):
+        # A server finding of the case the scaling finding reads would say it again.
+        if f is not None and not (f.kind == SERVER and scaled and f.where == scaled.where):
             out.append(f)
     return out
 

@@ -8,7 +8,8 @@ findings, sections/summary.py), links to the sections, then the sections in the 
 lists them: per (workload, params) throughput and ns/op plots; where the file has them, the page
 allocator's order sweep and targets, the slab allocators against the malloc baselines, the
 per-CPU caches, slab against slab-packed under false sharing, the remote-free cost matrix,
-mempool under pressure, vmalloc,
+the server workloads' objects per second against threads (larson, prodcons), mempool under
+pressure, vmalloc,
 NUMA and the fragmentation series; a table of
 every result (median over repetitions), the backends' status and their own stats, the perf
 counters' availability and the full context. Each section is one module under sections/, with
@@ -45,6 +46,7 @@ SECTIONS = [
     "percpu",
     "falseshare",
     "remotefree",
+    "server",
     "mempool",
     "vmalloc",
     "numa",

@@ -48,7 +48,7 @@ static bool produce(struct wl_ring *r, struct wl_ring_end *e, const struct kmb_b
 			return false;
 		}
 		*(volatile char *)obj = (char)e->mine;
-		wl_ring_put(r, e, obj);
+		wl_ring_put(r, WL_RING_SLOTS, e, obj, NULL);
 	}
 	return true;
 }
@@ -57,10 +57,10 @@ static bool produce(struct wl_ring *r, struct wl_ring_end *e, const struct kmb_b
 static bool consume(struct wl_ring *r, struct wl_ring_end *e, const struct kmb_backend_ops *b,
 		    size_t size, int n)
 {
-	void *obj;
-
 	for (int i = 0; i < n; i++) {
-		if (!wl_ring_get(r, e, &obj))
+		void *obj = wl_ring_take(r, WL_RING_SLOTS, e, NULL);
+
+		if (!obj)
 			return false;
 		b->free(obj, size);
 	}

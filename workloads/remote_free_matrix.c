@@ -95,7 +95,7 @@ static int64_t produce(struct wl_ring *r, struct wl_ring_end *e, const struct km
 	}
 	t1 = now_ns();
 	for (int i = 0; i < n; i++)
-		wl_ring_put(r, e, obj[i]);
+		wl_ring_put(r, WL_RING_SLOTS, e, obj[i], NULL);
 	if (n == BATCH)
 		return t1 - t0;
 	snprintf(msg, len, NAME ": %s alloc of %zu bytes returned NULL", b->name, size);
@@ -112,7 +112,7 @@ static int64_t consume(struct wl_ring *r, struct wl_ring_end *e, const struct km
 	int64_t t0, t1;
 	int n = 0;
 
-	while (n < BATCH && wl_ring_get(r, e, &obj[n]))
+	while (n < BATCH && (obj[n] = wl_ring_take(r, WL_RING_SLOTS, e, NULL)))
 		n++;
 	t0 = now_ns();
 	for (int i = 0; i < n; i++)
@@ -141,7 +141,7 @@ static int rfm_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 	if (!wl_pair_check(st, NAME))
 		return -EINVAL;
 	if (o->cpu[i] == o->cpu[j])
-		e.spins = 0;	/* the other side waits on this CPU: only yielding lets it run */
+		e.same_cpu = true;	/* the other side waits on this CPU: only yielding lets it run */
 	r = wl_pair_open(&pairs, st, NAME);
 	if (!r)
 		err = -ENOMEM;

@@ -1,23 +1,32 @@
 /*
  * wl_ring.h - the hand-off of the workloads whose objects are freed on another thread than the
- * one that allocated them (remote-free, remote-free-matrix): a bounded single-producer /
- * single-consumer ring of object pointers per producer-consumer pair, and the pairs' setup and
- * teardown around the timed loop.
+ * one that allocated them (remote-free, remote-free-matrix, prodcons, larson's arrays are not):
+ * a bounded single-producer/single-consumer ring of object pointers, and for the workloads that
+ * run in producer-consumer pairs, the pairs' setup and teardown around the timed loop.
  *
- * The ring: WL_RING_SLOTS pointers, the producer's tail and the consumer's head each on its own
- * cache line, each side keeping a private copy of the other's index (struct wl_ring_end) and
- * reading the shared one only when the copy says full (producer) or empty (consumer), as
- * FastForward and the kernel's ptr_ring (include/linux/ptr_ring.h) do.  Indices are
- * free-running; slot = index % WL_RING_SLOTS.  A side that must wait spins (pause) a while,
- * then yields: two threads on one CPU take turns.
+ * The ring is cap slots (a power of two; the pairs' rings WL_RING_SLOTS), the producer's tail
+ * and the consumer's head each on its own cache line.  Each side keeps its own index and a
+ * private copy of the other's (struct wl_ring_end, in the thread's own memory) and reads the
+ * shared one only when its copy says full (producer) or empty (consumer), as FastForward
+ * (Giacomoni et al., PPoPP 2008) and the kernel's ptr_ring (include/linux/ptr_ring.h) keep the
+ * two sides off each other's line.  Indices are free-running; slot = index & (cap - 1).  A side
+ * that must wait spins a while, then yields (wl_spin_wait); one that knows the other side
+ * shares its CPU (wl_ring_end.same_cpu) yields at once, since spinning cannot help.
+ *
+ * Invariants: 0 <= tail - head <= cap; the slots of head .. tail - 1 hold the objects put and
+ * not yet taken; only the producer writes tail and stop, only the consumer head.  A ring is
+ * wl_ring_bytes(cap) bytes of zeroed memory (mmap): empty, not stopped.  A zeroed wl_ring_end
+ * is a fresh one.
+ *
+ * Stopping: a producer that fails sets stop after its last put (wl_ring_stop); the consumer
+ * takes what is left, then wl_ring_take returns NULL.  A run whose threads depend on each other
+ * across several rings also passes @abort, a flag any thread sets when it fails: a wait for
+ * room or for an object gives up when it is set.  Objects are never NULL.
  *
  * Pairs: thread 2k of a run is pair k's producer, thread 2k+1 its consumer.  wl_pair_open()
- * maps each pair's ring (zeroed: empty, not stopped) and waits for every thread of the run;
- * wl_pair_close() frees, on the consumer, whatever a failed producer left in the ring, waits
- * for every thread again, and unmaps.  Every thread of a run calls both, failures included.
- *
- * Failure: a producer whose allocation fails calls wl_ring_stop(); its consumer's
- * wl_ring_get() then returns false once the ring is empty.
+ * maps each pair's ring and waits for every thread of the run; wl_pair_close() frees, on the
+ * consumer, whatever a failed producer left in the ring, waits for every thread again, and
+ * unmaps.  Every thread of a run calls both, failures included.
  */
 #ifndef KMB_WL_RING_H
 #define KMB_WL_RING_H
@@ -25,6 +34,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -32,10 +42,9 @@
 #include "wl_sync.h"
 #include "workload.h"
 
-#define WL_RING_SLOTS 512	/* objects in flight per pair, at most; a power of two */
 #define WL_RING_LINE 64
+#define WL_RING_SLOTS 512	/* objects in flight per pair, at most; a power of two */
 #define WL_MAX_PAIRS 512	/* KMB_MAX_THREADS / 2 */
-#define WL_SPINS_BEFORE_YIELD 1024
 
 _Static_assert((WL_RING_SLOTS & (WL_RING_SLOTS - 1)) == 0, "WL_RING_SLOTS is a power of two");
 
@@ -43,17 +52,90 @@ struct wl_ring {
 	_Alignas(WL_RING_LINE) _Atomic uint64_t tail;	/* the producer's: next slot to fill */
 	atomic_bool stop;				/* the producer failed: drain, then stop */
 	_Alignas(WL_RING_LINE) _Atomic uint64_t head;	/* the consumer's: next slot to take */
-	_Alignas(WL_RING_LINE) void *_Atomic slot[WL_RING_SLOTS];
+	_Alignas(WL_RING_LINE) void *_Atomic slot[];	/* cap of them */
 };
 
-/* One side's private state: its own index and its last look at the other side's. */
+/* One side's private state: its own index and its last reading of the other side's. */
 struct wl_ring_end {
-	uint64_t mine, seen;
-	unsigned int spins;	/* spins before yielding; WL_SPINS_BEFORE_YIELD, or 0 when the
-				 * other side is known to share this CPU (spinning cannot help) */
+	uint64_t mine;
+	uint64_t seen;
+	bool same_cpu;		/* the other side waits on this CPU: yield, do not spin */
 };
 
-#define WL_RING_END_INIT { 0, 0, WL_SPINS_BEFORE_YIELD }
+#define WL_RING_END_INIT { 0, 0, false }
+
+/* Bytes of a ring of @cap slots. */
+static inline size_t wl_ring_bytes(uint64_t cap)
+{
+	return sizeof(struct wl_ring) + cap * sizeof(void *);
+}
+
+/* @abort is set (NULL: never); acquire, so that what the failing thread wrote before setting
+ * it with release (its reason) is seen after. */
+static inline bool wl_aborted(const atomic_bool *abort)
+{
+	return abort && atomic_load_explicit(abort, memory_order_acquire);
+}
+
+/* One step of waiting for the other side, the @spins-th. */
+static inline void wl_ring_wait(const struct wl_ring_end *e, unsigned int spins)
+{
+	if (e->same_cpu)
+		sched_yield();
+	else
+		wl_spin_wait(spins);
+}
+
+/*
+ * wl_ring_put - on the producer: @obj into the ring of @cap slots, waiting while it is full;
+ * false, with nothing put, when @abort (may be NULL) was set while it waited.
+ */
+static inline bool wl_ring_put(struct wl_ring *r, uint64_t cap, struct wl_ring_end *e, void *obj,
+			       const atomic_bool *abort)
+{
+	uint64_t t = e->mine;
+
+	for (unsigned int spins = 0; __builtin_expect(t - e->seen >= cap, 0); spins++) {
+		e->seen = atomic_load_explicit(&r->head, memory_order_acquire);
+		if (t - e->seen < cap)
+			break;
+		if (wl_aborted(abort))
+			return false;
+		wl_ring_wait(e, spins);
+	}
+	atomic_store_explicit(&r->slot[t & (cap - 1)], obj, memory_order_relaxed);
+	atomic_store_explicit(&r->tail, t + 1, memory_order_release);
+	e->mine = t + 1;
+	return true;
+}
+
+/*
+ * wl_ring_take - on the consumer: the next object of the ring of @cap slots, waiting while it
+ * is empty; NULL when it is empty and the producer stopped, or @abort (may be NULL) is set.
+ */
+static inline void *wl_ring_take(struct wl_ring *r, uint64_t cap, struct wl_ring_end *e,
+				 const atomic_bool *abort)
+{
+	uint64_t h = e->mine;
+	void *obj;
+
+	for (unsigned int spins = 0; __builtin_expect(h == e->seen, 0); spins++) {
+		e->seen = atomic_load_explicit(&r->tail, memory_order_acquire);
+		if (h != e->seen)
+			break;
+		/* stop is set after the last put: read tail again after it. */
+		if ((atomic_load_explicit(&r->stop, memory_order_acquire) || wl_aborted(abort)) &&
+		    h == (e->seen = atomic_load_explicit(&r->tail, memory_order_acquire)))
+			return NULL;
+		if (h != e->seen)
+			break;
+		wl_ring_wait(e, spins);
+	}
+	obj = atomic_load_explicit(&r->slot[h & (cap - 1)], memory_order_relaxed);
+	atomic_store_explicit(&r->head, h + 1, memory_order_release);
+	e->mine = h + 1;
+	return obj;
+}
 
 /* The pairs of one workload: a ring per pair, mapped by its producer, and the run's barrier. */
 struct wl_pairs {
@@ -62,55 +144,6 @@ struct wl_pairs {
 };
 
 #define WL_PAIRS_INIT { { NULL }, WL_BARRIER_INIT }
-
-/* Waiting for the other side: spin @limit times, then yield. */
-static inline void wl_ring_wait(unsigned int spins, unsigned int limit)
-{
-	if (spins < limit)
-#if defined(__x86_64__) || defined(__i386__)
-		__builtin_ia32_pause();
-#else
-		__asm__ __volatile__("" ::: "memory");
-#endif
-	else
-		sched_yield();
-}
-
-/* wl_ring_put - the producer's: @obj into the next slot, waiting for room. */
-static inline void wl_ring_put(struct wl_ring *r, struct wl_ring_end *e, void *obj)
-{
-	uint64_t t = e->mine;
-
-	for (unsigned int spins = 0; __builtin_expect(t - e->seen >= WL_RING_SLOTS, 0); spins++) {
-		e->seen = atomic_load_explicit(&r->head, memory_order_acquire);
-		if (t - e->seen >= WL_RING_SLOTS)
-			wl_ring_wait(spins, e->spins);
-	}
-	atomic_store_explicit(&r->slot[t % WL_RING_SLOTS], obj, memory_order_relaxed);
-	atomic_store_explicit(&r->tail, t + 1, memory_order_release);
-	e->mine = t + 1;
-}
-
-/* wl_ring_get - the consumer's: the next object into *obj, waiting for one; false when the
- * producer stopped and the ring is empty. */
-static inline bool wl_ring_get(struct wl_ring *r, struct wl_ring_end *e, void **obj)
-{
-	uint64_t h = e->mine;
-
-	for (unsigned int spins = 0; __builtin_expect(h == e->seen, 0); spins++) {
-		e->seen = atomic_load_explicit(&r->tail, memory_order_acquire);
-		if (h != e->seen)
-			break;
-		if (atomic_load_explicit(&r->stop, memory_order_acquire) &&
-		    h == atomic_load_explicit(&r->tail, memory_order_acquire))
-			return false;
-		wl_ring_wait(spins, e->spins);
-	}
-	*obj = atomic_load_explicit(&r->slot[h % WL_RING_SLOTS], memory_order_relaxed);
-	atomic_store_explicit(&r->head, h + 1, memory_order_release);
-	e->mine = h + 1;
-	return true;
-}
 
 /* wl_ring_stop - the producer failed: its consumer drains the ring, then stops. */
 static inline void wl_ring_stop(struct wl_ring *r)
@@ -137,8 +170,8 @@ static inline struct wl_ring *wl_pair_open(struct wl_pairs *ps, struct kmb_gb_st
 	struct wl_ring *r;
 
 	if (!(tid & 1)) {
-		r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
+		r = mmap(NULL, wl_ring_bytes(WL_RING_SLOTS), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		ps->ring[tid / 2] = r == MAP_FAILED ? NULL : r;
 	}
 	wl_barrier_wait(&ps->barrier, kmb_gb_threads(st));	/* every pair's ring mapped */
@@ -180,11 +213,11 @@ static inline void wl_pair_close(struct wl_pairs *ps, struct kmb_gb_state *st, s
 	void *obj;
 
 	if (r && (tid & 1) && wl_ring_stopped(r))
-		while (wl_ring_get(r, e, &obj))
+		while ((obj = wl_ring_take(r, WL_RING_SLOTS, e, NULL)))
 			b->free(obj, size);
 	wl_barrier_wait(&ps->barrier, kmb_gb_threads(st));	/* every ring drained */
 	if (r && !(tid & 1)) {
-		munmap(r, sizeof(*r));
+		munmap(r, wl_ring_bytes(WL_RING_SLOTS));
 		ps->ring[tid / 2] = NULL;
 	}
 }

@@ -41,7 +41,7 @@ expect "--pin: unknown policy 'tight'; valid policies: compact, scatter, spread,
 expect "--pin: unknown policy 'node:x'; valid policies: compact, scatter, spread, node:N, none" run --pin node:x
 expect "--pin node:4095: there is no NUMA node 4095 here; nodes with CPUs: " run --pin node:4095 --out "$tmp/run"
 expect "--pin node:0: $((ncpu + 1)) threads but node 0 has only " run --pin node:0 --threads $((ncpu + 1)) --out "$tmp/run"
-expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages, fragment, slab, ctor, mix, percpu, falseshare, remotefree, mempool, vmalloc, numa" run --preset huge
+expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages, fragment, slab, ctor, mix, percpu, falseshare, remotefree, server, mempool, vmalloc, numa" run --preset huge
 expect "unknown option '--frobnicate'; valid options:" run --frobnicate
 expect "--min-time: 'soon' is not a time" run --min-time soon
 expect "--repetitions: '0' is not a count" run --repetitions 0
@@ -71,7 +71,7 @@ expect "--percpu needs a value" run --percpu
 expect "--slab-percpu: 'cpu_lock' is not a per-CPU mode; valid: none, thread, cpu-lock, cpu-rseq" run --slab-percpu cpu_lock --out "$tmp/run"
 expect "--slab-percpu: '' is not a per-CPU mode; valid: none, thread, cpu-lock, cpu-rseq" run --slab-percpu= --out "$tmp/run"
 expect "--slab-percpu needs a value" run --slab-percpu
-expect "unknown workload 'counters'; valid workloads: churn, fragment, ctor, mix, remote-free, false-share-passive, false-share-active, counter-percpu, counter-atomic, counter-packed, mempool-pressure, untouched, first-touch, access, vmtest-fix-size, vmtest-full-fit, vmtest-long-busy, vmtest-random-size, numa-matrix, remote-free-matrix" run --workloads counters --out "$tmp/run"
+expect "unknown workload 'counters'; valid workloads: churn, fragment, ctor, mix, remote-free, larson, prodcons, false-share-passive, false-share-active, counter-percpu, counter-atomic, counter-packed, mempool-pressure, untouched, first-touch, access, vmtest-fix-size, vmtest-full-fit, vmtest-long-busy, vmtest-random-size, numa-matrix, remote-free-matrix" run --workloads counters --out "$tmp/run"
 expect "--slub-debug: 'X' is not a slub_debug letter; valid: F, Z, P, U, or - for none" run --slub-debug=FX --out "$tmp/run"
 expect "--slub-debug: '-' is not a slub_debug letter; valid: F, Z, P, U, or - for none" run --slub-debug F- --out "$tmp/run"
 expect "--slub-debug: empty value; valid: F, Z, P, U, or - for none" run --slub-debug= --out "$tmp/run"

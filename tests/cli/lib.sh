@@ -15,6 +15,14 @@ ok() {  # ok WHAT COMMAND...: one counted check, passed when the command succeed
 	fi
 }
 
+# kmb_run NAME ARGS...: one counted check, passed when "$kmbench" ARGS exits 0; its output
+# (stdout and stderr) is left in "$tmp/NAME.log" and its last lines are said on a failure.
+kmb_run() {
+	local name=$1 rc; shift
+	"$kmbench" "$@" > "$tmp/$name.log" 2>&1; rc=$?
+	ok "kmbench $* exited $rc: $(tail -n 3 "$tmp/$name.log")" test "$rc" -eq 0
+}
+
 kmb_test_end() {
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
