@@ -579,7 +579,7 @@ static int perf_record(const char *data, double seconds, char **cmd, int ncmd)
 {
 	char *argv[64 + 2 * NR_PERF_EVENTS], secs[32];
 	int n = 0, r;
-	pid_t pid;
+	pid_t pid = -1;
 
 	argv[n++] = "perf";
 	argv[n++] = "record";
@@ -613,7 +613,7 @@ static int perf_script(const char *data, struct conv *c)
 	char *line = NULL;
 	size_t cap = 0;
 	FILE *out;
-	pid_t pid;
+	pid_t pid = -1;
 	int r = spawn(argv, &out, &pid), st;
 
 	if (r)

@@ -8,7 +8,7 @@ findings, sections/summary.py), links to the sections, then the sections in the 
 lists them: per (workload, params) throughput and ns/op plots; where the file has them, the page
 allocator's order sweep and targets, the slab allocators against the malloc baselines, the
 per-CPU caches, slab against slab-packed under false sharing, mempool under pressure, vmalloc,
-NUMA and the fragmentation series; a table of
+NUMA, the fragmentation series and the trace replay; a table of
 every result (median over repetitions), the backends' status and their own stats, the perf
 counters' availability and the full context. Each section is one module under sections/, with
 its data extraction and its HTML (sections/__init__.py says what a section offers); the modules
@@ -47,6 +47,7 @@ SECTIONS = [
     "vmalloc",
     "numa",
     "fragmentation",
+    "trace",
     "results",
     "backends",
     "state",

@@ -158,8 +158,7 @@ static const char *default_path(char *buf, size_t len)
 		exe[n] = '\0';
 		if (strrchr(exe, '/'))
 			*strrchr(exe, '/') = '\0';
-		snprintf(buf, len, "%s/kernel.trace", exe);
-		if (!access(buf, R_OK))
+		if ((size_t)snprintf(buf, len, "%s/kernel.trace", exe) < len && !access(buf, R_OK))
 			return buf;
 	}
 	return NULL;

@@ -174,7 +174,7 @@ static int header_gfp(struct parser *ps, char **s)
 	struct kmb_trace *t = ps->t;
 	uint64_t id;
 	char *v;
-	int r;
+	int r = 0;
 
 	if (!field(s, &v) || (r = number(ps, "gfp id", v, UINT32_MAX, &id)))
 		return r ? r : fail(ps, "gfp: no id");
@@ -206,7 +206,7 @@ static int header_cache(struct parser *ps, char **s)
 	struct kmb_trace_cache *c;
 	uint64_t id, osize, size;
 	char *v, *name;
-	int r;
+	int r = 0;
 
 	if (!field(s, &v) || (r = number(ps, "cache id", v, UINT32_MAX, &id)))
 		return r ? r : fail(ps, "cache: no id");
@@ -348,7 +348,7 @@ static int event(struct parser *ps, size_t i, const char *tfield, char *s)
 	struct kmb_trace_event *e;
 	uint64_t v, w;
 	char *f;
-	int r, op;
+	int r = 0, op;
 
 	if (!ps->have_cpus || !ps->have_events || !ps->have_objects)
 		return fail(ps, "an event before the header's cpus, events and objects");
