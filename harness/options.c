@@ -116,7 +116,7 @@ const struct kmb_preset kmb_presets[] = {
 	 * every CPU (each recorded CPU on thread cpu % threads).  mmap, libnuma and vmalloc take
 	 * tens of microseconds an operation: min-time bounds them. */
 	{ "trace", "real kernel traffic: a recorded kmem trace replayed on every backend, 1 and "
-	  "max threads; ~30 s on 2 cores",
+	  "max threads; ~15 s on 2 cores",
 	  { "--backends=all", "--workloads=trace", "--threads=1,max", "--min-time=0.05",
 	    "--repetitions=3", NULL } },
 };

@@ -27,7 +27,6 @@
  * Google Benchmark's (through the keep-running loop) and this file's.
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,7 +40,6 @@
 #define OPS_PER_BATCH 64	/* objects per keep-running batch, on both sides */
 #define LINE 64
 #define MAX_PAIRS 512		/* KMB_MAX_THREADS / 2 */
-#define SPINS_BEFORE_YIELD 1024
 
 _Static_assert((RING_SLOTS & (RING_SLOTS - 1)) == 0, "RING_SLOTS is a power of two");
 
@@ -54,19 +52,6 @@ struct ring {
 
 static struct ring *rings[MAX_PAIRS];	/* per pair, mapped by its producer */
 static struct wl_barrier barrier = WL_BARRIER_INIT;
-
-/* Waiting for the other side: spin a while, then yield (both on one CPU: --pin=none). */
-static inline void wait_turn(unsigned int spins)
-{
-	if (spins < SPINS_BEFORE_YIELD)
-#if defined(__x86_64__) || defined(__i386__)
-		__builtin_ia32_pause();
-#else
-		__asm__ __volatile__("" ::: "memory");
-#endif
-	else
-		sched_yield();
-}
 
 /* Fill @n objects into @r; false when an allocation failed (message in @msg). */
 static bool produce(struct ring *r, uint64_t *tail, uint64_t *head_seen,
@@ -88,7 +73,7 @@ static bool produce(struct ring *r, uint64_t *tail, uint64_t *head_seen,
 		     spins++) {
 			*head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
 			if (t - *head_seen >= RING_SLOTS)
-				wait_turn(spins);
+				wl_wait_turn(spins);
 		}
 		atomic_store_explicit(&r->slot[t % RING_SLOTS], obj, memory_order_relaxed);
 		atomic_store_explicit(&r->tail, t + 1, memory_order_release);
@@ -113,7 +98,7 @@ static bool consume(struct ring *r, uint64_t *head, uint64_t *tail_seen,
 				*head = h;
 				return false;
 			}
-			wait_turn(spins);
+			wl_wait_turn(spins);
 		}
 		b->free(atomic_load_explicit(&r->slot[h % RING_SLOTS], memory_order_relaxed),
 			size);

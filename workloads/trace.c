@@ -63,7 +63,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -82,7 +81,6 @@
 #define TRACE_PAGE_SIZE	4096UL	/* PAGE_SIZE of the traced kernel (x86-64) */
 #define MAX_THREADS	1024	/* KMB_MAX_THREADS */
 #define LINE		64
-#define SPINS_BEFORE_YIELD 256
 
 /* The option state: the path given; "" is the default. */
 struct trace_opts {
@@ -181,14 +179,7 @@ static __attribute__((noinline)) bool wait_seq(struct shared_slot *s, uint64_t w
 	     atomic_load_explicit(&s->seq, memory_order_acquire) != want; spins++) {
 		if (atomic_load_explicit(&run.abort, memory_order_relaxed))
 			return false;
-		if (spins < SPINS_BEFORE_YIELD)
-#if defined(__x86_64__) || defined(__i386__)
-			__builtin_ia32_pause();
-#else
-			__asm__ __volatile__("" ::: "memory");
-#endif
-		else
-			sched_yield();
+		wl_wait_turn(spins);
 	}
 	return true;
 }
