@@ -64,6 +64,7 @@ struct strtab {
 
 struct cache_info {
 	uint32_t object_size, size;
+	bool from_alloc;	/* the sizes are an allocation's, not /proc/slabinfo's */
 };
 
 /* One address's object, while it is live; an open-addressing map that only inserts. */
@@ -272,7 +273,8 @@ static struct kmb_trace_event *new_event(struct conv *c)
 	return memset(&c->ev[c->nev], 0, sizeof(c->ev[0]));
 }
 
-/* A cache's id, its sizes from this allocation (bytes_req, bytes_alloc) when it has none. */
+/* A cache's id; its sizes from this allocation (bytes_req, bytes_alloc) when no allocation
+ * gave them yet (a cache first seen in a free has /proc/slabinfo's, or none). */
 static long cache_id(struct conv *c, const char *name, uint64_t req, uint64_t alloc)
 {
 	size_t n = c->cache.n;
@@ -286,15 +288,13 @@ static long cache_id(struct conv *c, const char *name, uint64_t req, uint64_t al
 		if (!p)
 			return -1;
 		c->cinfo = p;
-		p[id] = (struct cache_info){ 0, 0 };
+		p[id] = (struct cache_info){ 0, 0, false };
 		for (size_t i = 0; i < c->slabinfo_names.n; i++)
 			if (!strcmp(c->slabinfo_names.s[i], name))
 				p[id].object_size = p[id].size = c->slabinfo_size[i];
 	}
-	if (req && alloc >= req && !c->cinfo[id].object_size)
-		c->cinfo[id] = (struct cache_info){ (uint32_t)req, (uint32_t)alloc };
-	else if (req && alloc >= req && c->cinfo[id].size < alloc)
-		c->cinfo[id] = (struct cache_info){ (uint32_t)req, (uint32_t)alloc };
+	if (req && alloc >= req && !c->cinfo[id].from_alloc)
+		c->cinfo[id] = (struct cache_info){ (uint32_t)req, (uint32_t)alloc, true };
 	return id;
 }
 

@@ -58,7 +58,9 @@
  *   trace   the trace file (default: the fixture tests/fixtures/kernel.trace of the source tree
  *           kmbench was built from, else kernel.trace next to the kmbench binary)
  * The trace is loaded and checked by the resolve hook, before any backend starts: a bad trace
- * fails the run there with one line naming the file and the line.
+ * fails the run there with one line naming the file and the line.  Without --trace, where the
+ * fixture cannot be found (a kmbench copied away from its source tree), the workload has no
+ * family, and says why (a run of --workloads=all, in a guest say, runs the others).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -87,8 +89,10 @@ struct trace_opts {
 	char path[256];
 };
 
-/* The trace the resolve hook loaded, for this process (options hold no pointers). */
+/* The trace the resolve hook loaded, for this process (options hold no pointers); NULL with
+ * the reason in no_trace when no trace was given and the fixture is not there. */
 static struct kmb_trace *loaded;
+static char no_trace[400];
 
 /* One operation of a thread's list. */
 enum rop_flags {
@@ -547,11 +551,13 @@ static int trace_resolve(void *st, const int *cpu_nodes, int ncpu_nodes, char *e
 
 	(void)cpu_nodes;
 	(void)ncpu_nodes;
-	if (!path) {
-		snprintf(err, errlen, "workload trace: no trace given and the fixture is not at %s "
-			 "nor next to kmbench; give -W trace=FILE (`kmbench record` makes one)",
+	if (!path) {	/* the workload gets no family, with the reason (trace_cells) */
+		snprintf(no_trace, sizeof(no_trace), "trace: no trace given and the fixture is not "
+			 "at %s nor next to kmbench; give --trace FILE (`kmbench record` makes one)",
 			 KMB_TRACE_FIXTURE);
-		return -ENOENT;
+		kmb_trace_free(loaded);
+		loaded = NULL;
+		return 0;
 	}
 	if (loaded && !strcmp(loaded->path, path))
 		return 0;
@@ -562,6 +568,18 @@ static int trace_resolve(void *st, const int *cpu_nodes, int ncpu_nodes, char *e
 	}
 	kmb_trace_free(loaded);
 	loaded = t;
+	return 0;
+}
+
+/* One family per backend; none, with the reason, where no trace could be found. */
+static size_t trace_cells(const void *st, const struct kmb_backend_ops *b, const char **why)
+{
+	(void)st;
+	(void)b;
+	if (loaded)
+		return 1;
+	if (why)
+		*why = no_trace;
 	return 0;
 }
 
@@ -606,4 +624,5 @@ const struct kmb_workload kmb_workload_trace = {
 	.run = trace_run,
 	.opts = &trace_optset,
 	.resolve = trace_resolve,
+	.cells = trace_cells,
 };

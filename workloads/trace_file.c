@@ -346,6 +346,7 @@ static int event(struct parser *ps, size_t i, const char *tfield, char *s)
 {
 	struct kmb_trace *t = ps->t;
 	struct kmb_trace_event *e;
+	const char *name;
 	uint64_t v, w;
 	char *f;
 	int r = 0, op;
@@ -372,8 +373,8 @@ static int event(struct parser *ps, size_t i, const char *tfield, char *s)
 		return fail(ps, "unknown operation '%s'; valid: kmalloc, cache_alloc, page_alloc, "
 			    "kfree, cache_free, page_free and the frees' _pre forms", f);
 	e->op = (uint8_t)op;
-	f = (char *)kmb_trace_op_names[op];
-	if ((r = id_field(ps, &s, f, "object", t->nobjects, &v)))
+	name = kmb_trace_op_names[op];
+	if ((r = id_field(ps, &s, name, "object", t->nobjects, &v)))
 		return r;
 	e->obj = (uint32_t)v;
 	switch (op) {
@@ -389,7 +390,7 @@ static int event(struct parser *ps, size_t i, const char *tfield, char *s)
 		e->bytes_alloc = (uint32_t)w;
 		break;
 	case KMB_TR_CACHE_ALLOC: case KMB_TR_CACHE_FREE: case KMB_TR_CACHE_FREE_PRE:
-		if ((r = id_field(ps, &s, f, "cache", t->ncaches, &v)))
+		if ((r = id_field(ps, &s, name, "cache", t->ncaches, &v)))
 			return r;
 		e->cache = (uint32_t)v;
 		if (op == KMB_TR_CACHE_ALLOC && !t->caches[v].object_size)
@@ -398,18 +399,18 @@ static int event(struct parser *ps, size_t i, const char *tfield, char *s)
 		break;
 	case KMB_TR_PAGE_ALLOC: case KMB_TR_PAGE_FREE: case KMB_TR_PAGE_FREE_PRE:
 		if (!field(&s, &f) || (r = number(ps, "order", f, KMB_TRACE_MAX_ORDER, &v)))
-			return r ? r : fail(ps, "%s: no order", kmb_trace_op_names[op]);
+			return r ? r : fail(ps, "%s: no order", name);
 		e->order = (uint8_t)v;
 		break;
 	default:
 		break;
 	}
 	if (kmb_trace_op_is_alloc(op)) {
-		if ((r = id_field(ps, &s, kmb_trace_op_names[op], "gfp", t->ngfp, &v)))
+		if ((r = id_field(ps, &s, name, "gfp", t->ngfp, &v)))
 			return r;
 		e->gfp = (uint32_t)v;
 	}
-	if ((r = no_more(ps, &s, kmb_trace_op_names[op])))
+	if ((r = no_more(ps, &s, name)))
 		return r;
 	return lifecycle(ps, i);
 }

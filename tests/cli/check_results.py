@@ -43,6 +43,9 @@ LATENCY = ["lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns"
 # CPU node) of context.options.matrix, and checks where its own pages are.
 MATRIX = "numa-matrix"
 MATRIX_POLICIES = {"bind", "preferred", "local", "remote", "interleave"}
+# trace replays the trace of context.options.trace; without one (no --trace, and the fixture not
+# found: a kmbench away from its source tree) it has no family (docs/workloads.md).
+TRACE = "trace"
 
 
 def takes_node(backend):
@@ -262,6 +265,10 @@ def main():
                           f"{r.get('name')}: matrix params {p}")
                     check(r["kmbench"]["pin"] == f"node:{p.get('cpu_node')}",
                           f"{r.get('name')}: pin {r['kmbench']['pin']}")
+                continue
+            if w == TRACE and "trace" not in opts:
+                check(not [r for r in mine if r["kmbench"]["workload"] == w],
+                      f"{b}/{w}: runs without context.options.trace")
                 continue
             # A workload without a size parameter (mix) has one cell per thread count.
             sized = any("size" in r["kmbench"]["params"] for r in mine
