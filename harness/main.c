@@ -7,6 +7,8 @@
  *   kmbench plan [options]      the cells, pinning and estimated time of that run (plan.c)
  *   kmbench overhead [options]  the harness's own loop cost against native C++
  *   kmbench pairs [options]     alloc+free pairs of one backend, for instruction counts (pairs.c)
+ *   kmbench record [options]    the kernel's own allocations, into a trace the trace workload
+ *                               replays (record.c)
  *   kmbench help | --help | --version
  *
  * Bad input is one line on stderr naming the problem and the valid choices, exit status 2.
@@ -37,6 +39,10 @@ static void usage(FILE *f)
 		"  pairs --backend NAME [--size BYTES] [--pairs N] [--batch B]\n"
 		"                           alloc+free pairs in kmb_pairs_loop(), for callgrind\n"
 		"                           (scripts/instructions)\n"
+		"  record [--seconds S] [--out FILE] [--max-events N] [-- COMMAND ARGS...]\n"
+		"                           the kernel's own allocations (perf on the kmem\n"
+		"                           tracepoints, as root), for S seconds (default 5) or\n"
+		"                           while COMMAND runs, into a trace for `-W trace=FILE`\n"
 		"  help                     this text\n\n"
 		"run options:\n");
 	kmb_options_help(f);
@@ -114,6 +120,8 @@ int main(int argc, char **argv)
 		return kmb_run_overhead(argc - 2, argv + 2);
 	if (!strcmp(cmd, "pairs"))
 		return kmb_run_pairs(argc - 2, argv + 2);
+	if (!strcmp(cmd, "record"))
+		return kmb_run_record(argc - 2, argv + 2);
 	if (!strcmp(cmd, "child") && argc == 4)	/* internal: started by `run` */
 		return kmb_run_child(argv[2], argv[3]);
 	if (!strcmp(cmd, "run") || !strcmp(cmd, "plan")) {
@@ -137,6 +145,6 @@ int main(int argc, char **argv)
 		return kmb_run_parent(&o);
 	}
 	fprintf(stderr, "kmbench: unknown command '%s'; valid commands: list, run, plan, overhead, "
-		"pairs, help\n", cmd);
+		"pairs, record, help\n", cmd);
 	return 2;
 }

@@ -129,6 +129,14 @@ const struct kmb_preset kmb_presets[] = {
 	  { "--backends=libnuma,buddy,slab,kmalloc", "--workloads=numa-matrix", "--threads=1",
 	    "--matrix-policies=bind,local,remote,interleave", "--matrix-buffer=64M",
 	    "--min-time=0.1", "--repetitions=3", NULL } },
+	/* Issue 15: the kernel's own traffic (the fixture tests/fixtures/kernel.trace, or
+	 * --trace FILE from `kmbench record`) replayed on every backend, on one thread and on
+	 * every CPU (each recorded CPU on thread cpu % threads).  mmap, libnuma and vmalloc take
+	 * tens of microseconds an operation: min-time bounds them. */
+	{ "trace", "real kernel traffic: a recorded kmem trace replayed on every backend, 1 and "
+	  "max threads; ~15 s on 2 cores",
+	  { "--backends=all", "--workloads=trace", "--threads=1,max", "--min-time=0.05",
+	    "--repetitions=3", NULL } },
 };
 const size_t kmb_nr_presets = sizeof(kmb_presets) / sizeof(kmb_presets[0]);
 

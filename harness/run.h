@@ -111,6 +111,10 @@ int kmb_backend_exec(const struct kmb_backend_ops *b, char *const argv[]);
  * Exit status. */
 int kmb_run_pairs(int argc, char **argv);
 
+/* kmb_run_record - `kmbench record`: the kernel's kmem tracepoints, recorded with perf and
+ * converted into a kmbench trace for the trace workload (record.c).  Exit status. */
+int kmb_run_record(int argc, char **argv);
+
 /* kmb_run_overhead - `kmbench overhead`: the wrapper's loop against native C++.  Exit status. */
 int kmb_run_overhead(int argc, char **argv);
 

@@ -9,8 +9,7 @@ lists them: per (workload, params) throughput and ns/op plots; where the file ha
 allocator's order sweep and targets, the slab allocators against the malloc baselines, the
 per-CPU caches, slab against slab-packed under false sharing, the remote-free cost matrix,
 the server workloads' objects per second against threads (larson, prodcons), mempool under
-pressure, vmalloc,
-NUMA and the fragmentation series; a table of
+pressure, vmalloc, NUMA, the fragmentation series and the trace replay; a table of
 every result (median over repetitions), the backends' status and their own stats, the perf
 counters' availability and the full context. Each section is one module under sections/, with
 its data extraction and its HTML (sections/__init__.py says what a section offers); the modules
@@ -51,6 +50,7 @@ SECTIONS = [
     "vmalloc",
     "numa",
     "fragmentation",
+    "trace",
     "results",
     "backends",
     "state",

@@ -46,6 +46,9 @@ MATRIX_POLICIES = {"bind", "preferred", "local", "remote", "interleave"}
 # remote-free-matrix: a cell per ordered pair of context.options.rfm.cpus on every backend that
 # allocates, each at 2 threads on its own two CPUs, whatever --threads and --pin say.
 RFM = "remote-free-matrix"
+# trace replays the trace of context.options.trace; without one (no --trace, and the fixture not
+# found: a kmbench away from its source tree) it has no family (docs/workloads.md).
+TRACE = "trace"
 
 
 def takes_node(backend):
@@ -306,6 +309,10 @@ def main():
                           f"{r.get('name')}: matrix params {p}")
                     check(r["kmbench"]["pin"] == f"node:{p.get('cpu_node')}",
                           f"{r.get('name')}: pin {r['kmbench']['pin']}")
+                continue
+            if w == TRACE and "trace" not in opts:
+                check(not [r for r in mine if r["kmbench"]["workload"] == w],
+                      f"{b}/{w}: runs without context.options.trace")
                 continue
             # A workload without a size parameter (mix) has one cell per thread count.
             sized = any("size" in r["kmbench"]["params"] for r in mine
