@@ -38,6 +38,17 @@ static int glibc_stats(const struct kmb_stats_sink *sink)
 	return 0;
 }
 
+/* held: the arenas' heaps and the chunks mmapped alone; live: their chunks in use.  A chunk in
+ * a thread's tcache counts as in use (tcache chunks keep their in-use bit), as mallinfo2 says. */
+static int glibc_usage(struct kmb_backend_usage *u)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	u->held = (long long)(mi.arena + mi.hblkhd);
+	u->live = (long long)(mi.uordblks + mi.hblkhd);
+	return 0;
+}
+
 const struct kmb_backend_ops kmb_backend_glibc = {
 	.version = gnu_get_libc_version,
 	.name = "glibc",
@@ -48,4 +59,5 @@ const struct kmb_backend_ops kmb_backend_glibc = {
 	.alloc = kmb_baseline_alloc,
 	.free = kmb_baseline_free,
 	.stats = glibc_stats,
+	.usage = glibc_usage,
 };
