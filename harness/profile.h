@@ -7,7 +7,8 @@
  * repetition), through a wrapped copy of the backend's operations table (kmb_profile_ops):
  * its alloc and free, and the object-cache part's, time about one call in @period with the
  * latency sampler (latency.h: random intervals, log-linear histogram), on each thread into
- * its own sampler.  Meanwhile a sampler thread reads the process's resident set
+ * its own sampler; each thread's first call of each kind is always timed, so that a workload
+ * that allocates only in its setup has a sample.  Meanwhile a sampler thread reads the process's resident set
  * (/proc/self/statm) and the backend's held and live bytes (kmb_backend_ops.usage) every
  * interval, into a timeline of at most KMB_PROFILE_POINTS points (when it is full every other
  * point is dropped and the interval doubles, so the timeline always spans the whole pass).
@@ -41,7 +42,8 @@
 #define KMB_PROFILE_POINTS	128	/* timeline points at most */
 #define KMB_PROFILE_INTERVAL_NS	1000000	/* the timeline's first interval: 1 ms */
 #define KMB_PROFILE_SHARE	8	/* the pass runs --min-time / this ... */
-#define KMB_PROFILE_MIN_S	0.002	/* ... and at least this long */
+#define KMB_PROFILE_MIN_S	0.002	/* ... and at least this long, or --min-time where
+					 * that is shorter (the smoke preset's 1 ms) */
 
 /* One point of the timeline: bytes; held and live -1 where the backend cannot say. */
 struct kmb_profile_point {
