@@ -47,6 +47,8 @@ SECTIONS = [
     "vmalloc",
     "numa",
     "fragmentation",
+    "latency",
+    "memory",
     "results",
     "backends",
     "state",
