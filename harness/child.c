@@ -569,16 +569,15 @@ static int open_part(struct child *c, const char *dir)
 static int node_family(struct child *c, struct family *f, int node);
 
 /* @f's profile pass, "<name>/profile", run right after its timed runs: a share of the min
- * time (KMB_PROFILE_SHARE, at least KMB_PROFILE_MIN_S or the min time), one repetition. */
+ * time (kmb_profile_min_time), one repetition. */
 static int register_pass(struct child *c, struct family *f, const char *name)
 {
 	struct kmb_gb_bench_opts bo = { c->o.threads, c->o.nthreads, true };
 	char pname[300];
-	double t = c->o.min_time > 0 ? c->o.min_time : 0.5;	/* 0.5 s: Google Benchmark's */
 
-	t = fmax(t / KMB_PROFILE_SHARE, fmin(t, KMB_PROFILE_MIN_S));
 	snprintf(pname, sizeof(pname), "%s/profile", name);
-	return kmb_gb_register_limited(pname, bench_thread, &f->pass, &bo, t, 1);
+	return kmb_gb_register_limited(pname, bench_thread, &f->pass, &bo,
+				       kmb_profile_min_time(c->o.min_time), 1);
 }
 
 static int register_families(struct child *c, struct family **fams, size_t *nfam)

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,13 @@ const struct kmb_backend_ops *kmb_profile_ops(const struct kmb_backend_ops *b)
 		wrapped.cache = &wrapped_cache;
 	}
 	return &wrapped;
+}
+
+double kmb_profile_min_time(double min_time)
+{
+	double t = min_time > 0 ? min_time : 0.5;
+
+	return fmax(t / KMB_PROFILE_SHARE, fmin(t, KMB_PROFILE_MIN_S));
 }
 
 void kmb_profile_init(struct kmb_profile *p)

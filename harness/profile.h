@@ -81,6 +81,11 @@ struct kmb_profile {
 	uint64_t t0_ns, interval_ns;
 };
 
+/* kmb_profile_min_time - the pass's minimum time per run for a run of --min-time @min_time
+ * (0: Google Benchmark's 0.5 s): @min_time / KMB_PROFILE_SHARE, at least KMB_PROFILE_MIN_S or
+ * @min_time where that is shorter. */
+double kmb_profile_min_time(double min_time);
+
 /* kmb_profile_init - an idle profile (no pass yet). */
 void kmb_profile_init(struct kmb_profile *p);
 
