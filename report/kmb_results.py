@@ -303,6 +303,24 @@ def first_group(cells_):
     return out
 
 
+def figure_picks(cells_, backends):
+    """Per workload of cells_ (first_group): (workload, params, threads, its cells there, their
+    backends in the report's order)."""
+    out = []
+    for w, (params, threads) in first_group(cells_).items():
+        pick = [c for c in cells_ if (c.workload, c.params, c.threads) == (w, params, threads)]
+        order = [b for b in backends if any(c.backend == b for c in pick)]
+        order += [c.backend for c in pick if c.backend not in order]
+        out.append((w, params, threads, pick, order))
+    return out
+
+
+def by_case(cells_, backends):
+    """cells_ by workload, params and threads, then in the backends' order."""
+    order = {b: i for i, b in enumerate(backends)}
+    return sorted(cells_, key=lambda c: (c.sort_key(), order.get(c.backend, len(order))))
+
+
 def param(cell, name):
     """A numeric workload parameter of a cell as int (float if not whole), else None."""
     return param_value(cell.params, name)

@@ -6,7 +6,7 @@ no row has them (a file from before the pass, or a run with --no-profile).
 """
 import kmb_plots
 import kmb_results as kr
-from kmb_html import esc, num_cell, head_cells, table, cell_text
+from kmb_html import head_cells, table, case_row, workload_figure
 
 ANCHOR = "latency"
 TITLE = "Latency percentiles"
@@ -50,11 +50,7 @@ def render(run):
            "clock read (clock_ns in the table's rows); percentiles are histogram buckets at "
            "most 3.1% above the sample, max exact. Per workload, its first parameters at its "
            "most threads; every cell in the table.</p>"]
-    figure = kr.first_group(cells_)
-    for w, (params, threads) in figure.items():
-        pick = [c for c in cells_ if (c.workload, c.params, c.threads) == (w, params, threads)]
-        order = [b for b in run.backends if any(c.backend == b for c in pick)]
-        order += [c.backend for c in pick if c.backend not in order]
+    for w, params, threads, pick, order in kr.figure_picks(cells_, run.backends):
         specs = []
         for op in kr.PROFILE_OPS:
             for name, members in kr.panels(order):
@@ -64,11 +60,9 @@ def render(run):
                               lines))
         case = f"{kr.case_text(w, params)}, {kr.threads_text(threads)}"
         png = kmb_plots.percentile_lines(f"{case}: latency per call", specs, LABELS)
-        out.append(f'<h3 id="latency-{kr.slug(w)}">{esc(w)}</h3>')
-        out.append(f'<p class="lat-answer" data-workload="{esc(w)}">'
-                   f"{esc(p99_line(w, params, threads, pick, run.backends))}</p>")
-        out.append(f'<div class="plots"><img alt="{esc(w)}: latency percentiles" '
-                   f'src="data:image/png;base64,{png}"></div>')
+        out.append(workload_figure("latency", w, p99_line(w, params, threads, pick,
+                                                          run.backends),
+                                   "latency percentiles", png))
     out.append(cell_table(cells_, run))
     return "\n".join(out)
 
@@ -79,16 +73,12 @@ TABLE_HEAD = ["workload", "params", "threads", "backend",
 
 
 def cell_table(cells_, run):
-    order = {b: i for i, b in enumerate(run.backends)}
     rows = []
-    for c in sorted(cells_, key=lambda c: (c.sort_key(), order.get(c.backend, len(order)))):
+    for c in kr.by_case(cells_, run.backends):
         vals = []
         for op in kr.PROFILE_OPS:
             vals += [kr.fmt_ns(v) for v in values(c, op)]
             vals.append(kr.fmt_counter(c.counters.get(f"{op}_lat_samples")))
-        rows.append(f'<tr class="lat"><td>{esc(c.workload)}</td>'
-                    f"<td>{esc(kr.params_text(c.params))}</td>{num_cell(esc(c.threads))}"
-                    f"<td>{esc(c.backend)}</td>"
-                    + "".join(num_cell(cell_text(v)) for v in vals) + "</tr>")
+        rows.append(case_row("lat", c, vals))
     return ('<h3 id="latency-table">Every cell (ns per call)</h3><div class="scroll">'
             + table("latency-table", head_cells(TABLE_HEAD), rows) + "</div>")

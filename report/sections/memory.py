@@ -7,7 +7,7 @@ their ratio. "" where no row has a peak RSS (a file from before the pass, or --n
 """
 import kmb_plots
 import kmb_results as kr
-from kmb_html import esc, num_cell, head_cells, table, cell_text
+from kmb_html import head_cells, table, case_row, workload_figure
 
 ANCHOR = "memory"
 TITLE = "Memory over time"
@@ -78,17 +78,11 @@ def render(run):
            "includes the harness, the process's earlier cells and, for the kernel-style "
            "backends, the model memory they touched. Per workload, its first parameters at "
            "its most threads; every cell in the table.</p>"]
-    for w, (params, threads) in kr.first_group(cells_).items():
-        pick = [c for c in cells_ if (c.workload, c.params, c.threads) == (w, params, threads)]
-        order = [b for b in run.backends if any(c.backend == b for c in pick)]
-        order += [c.backend for c in pick if c.backend not in order]
+    for w, params, threads, pick, order in kr.figure_picks(cells_, run.backends):
         case = f"{kr.case_text(w, params)}, {kr.threads_text(threads)}"
         png = kmb_plots.timelines(f"{case}: memory over the pass", specs(run, pick, order))
-        out.append(f'<h3 id="memory-{kr.slug(w)}">{esc(w)}</h3>')
-        out.append(f'<p class="mem-answer" data-workload="{esc(w)}">'
-                   f"{esc(answer(w, params, threads, pick))}</p>")
-        out.append(f'<div class="plots"><img alt="{esc(w)}: memory over time" '
-                   f'src="data:image/png;base64,{png}"></div>')
+        out.append(workload_figure("memory", w, answer(w, params, threads, pick),
+                                   "memory over time", png))
     out.append(cell_table(cells_, run))
     return "\n".join(out)
 
@@ -98,15 +92,11 @@ TABLE_HEAD = ["workload", "params", "threads", "backend", "peak RSS MiB", "held 
 
 
 def cell_table(cells_, run):
-    order = {b: i for i, b in enumerate(run.backends)}
     rows = []
-    for c in sorted(cells_, key=lambda c: (c.sort_key(), order.get(c.backend, len(order)))):
+    for c in kr.by_case(cells_, run.backends):
         ratio = held_over_live(c)
         vals = [mib(c.counters.get(k)) for k in kr.PROFILE_PEAKS]
         vals.append("n/a" if ratio is None else f"{ratio:.2f}")
-        rows.append(f'<tr class="mem"><td>{esc(c.workload)}</td>'
-                    f"<td>{esc(kr.params_text(c.params))}</td>{num_cell(esc(c.threads))}"
-                    f"<td>{esc(c.backend)}</td>"
-                    + "".join(num_cell(cell_text(v)) for v in vals) + "</tr>")
+        rows.append(case_row("mem", c, vals))
     return ('<h3 id="memory-table">Every cell</h3><div class="scroll">'
             + table("memory-table", head_cells(TABLE_HEAD), rows) + "</div>")

@@ -67,7 +67,7 @@ class Sections(ru.FixturePage):
         self.assertNotIn("counter-percpu", self.latency + self.memory)   # does not allocate
 
     def test_p99_answer_from_the_fixture(self):
-        got = answers(self.latency, "lat-answer")
+        got = answers(self.latency, "latency-answer")
         self.assertEqual(sorted(got), WORKLOADS)
         for w in WORKLOADS:
             p99 = sorted((counter(self.data, b, w, FIGURE_THREADS, "alloc_lat_p99_ns"),
@@ -92,7 +92,7 @@ class Sections(ru.FixturePage):
                 self.assertEqual(vals, sorted(vals), r)
 
     def test_memory_answer_and_table_from_the_fixture(self):
-        got = answers(self.memory, "mem-answer")
+        got = answers(self.memory, "memory-answer")
         self.assertEqual(sorted(got), WORKLOADS)
         for w in WORKLOADS:
             peaks = sorted((counter(self.data, b, w, FIGURE_THREADS, "peak_rss_bytes"), b)
