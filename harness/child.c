@@ -229,6 +229,19 @@ static uint32_t pass_period(const struct family *f, int nt)
 
 static void bench_one(struct kmb_gb_state *st, const struct bench_arg *a);
 
+static void end_pass(void *arg)
+{
+	kmb_profile_end(arg);
+}
+
+/* Every thread of a run passes f->ran once its workload has returned; in a profile pass the
+ * last to arrive ends the pass (the sampler stops) before any thread goes on to thread_fini,
+ * whose teardown the sampler's usage() calls must not see. */
+static void ran(const struct bench_arg *a, int nt)
+{
+	wl_barrier_wait_then(&a->f->ran, nt, a->profile ? end_pass : NULL, &a->f->c->prof);
+}
+
 static void bench_thread(struct kmb_gb_state *st, void *arg)
 {
 	const struct bench_arg *a = arg;
@@ -249,12 +262,10 @@ static void bench_thread(struct kmb_gb_state *st, void *arg)
 		wl_barrier_wait(&f->start, nt);
 	}
 	bench_one(st, a);
-	if (a->profile && ti == 0)
-		kmb_profile_end(&f->c->prof);	/* every thread is past f->ran */
 }
 
 /* One thread of a run: placed, its backend thread state, the workload, the placement probe;
- * every path passes f->ran. */
+ * every path passes f->ran (ran()). */
 static void bench_one(struct kmb_gb_state *st, const struct bench_arg *a)
 {
 	struct family *f = a->f;
@@ -275,7 +286,7 @@ static void bench_one(struct kmb_gb_state *st, const struct bench_arg *a)
 	policy = thread_policy(f, home, msg, sizeof(msg));
 	if (policy < 0) {
 		kmb_gb_skip_with_error(st, msg);
-		wl_barrier_wait(&f->ran, nt);
+		ran(a, nt);
 		return;
 	}
 	if (plan && plan[ti] >= 0 && (r = kmb_topo_pin_self(c->topo, plan[ti]))) {
@@ -284,7 +295,7 @@ static void bench_one(struct kmb_gb_state *st, const struct bench_arg *a)
 		kmb_gb_skip_with_error(st, msg);
 		if (policy)
 			kmb_mpol_reset_self();
-		wl_barrier_wait(&f->ran, nt);
+		ran(a, nt);
 		return;
 	}
 	cpu = sched_getcpu();
@@ -297,11 +308,11 @@ static void bench_one(struct kmb_gb_state *st, const struct bench_arg *a)
 		kmb_gb_skip_with_error(st, msg);
 		if (policy)
 			kmb_mpol_reset_self();
-		wl_barrier_wait(&f->ran, nt);
+		ran(a, nt);
 		return;
 	}
 	run_workload(st, a);
-	wl_barrier_wait(&f->ran, nt);
+	ran(a, nt);
 	if (f->place && !a->profile && !(f->w->flags & KMB_WL_OWN_PLACEMENT) &&
 	    !kmb_gb_error_occurred(st))
 		kmb_probe_placement(c->b, f->p.size, kmb_mpol_intended(&c->o.mpol, home),

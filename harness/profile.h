@@ -21,9 +21,9 @@
  *
  * Use, for one pass (one Google Benchmark run of the hidden family; one pass at a time in a
  * process): thread 0 calls kmb_profile_begin before any thread runs the workload; every
- * benchmark thread brackets its workload with kmb_profile_thread_begin/_end; thread 0 calls
- * kmb_profile_end once every thread has ended.  The result stays in the struct kmb_profile
- * until the next begin.
+ * benchmark thread brackets its workload with kmb_profile_thread_begin/_end; one thread calls
+ * kmb_profile_end once every thread has ended, before any tears its backend state down (the
+ * sampler calls usage()).  The result stays in the struct kmb_profile until the next begin.
  */
 #ifndef KMB_HARNESS_PROFILE_H
 #define KMB_HARNESS_PROFILE_H
@@ -103,8 +103,8 @@ void kmb_profile_thread_begin(struct kmb_profile *p, struct kmb_profile_thread *
 			      uint64_t seed);
 /* kmb_profile_thread_end - stop timing this thread's calls and add @t into @p's result. */
 void kmb_profile_thread_end(struct kmb_profile *p, struct kmb_profile_thread *t);
-/* kmb_profile_end - stop the sampler and read the peak.  On thread 0, after every thread's
- * kmb_profile_thread_end. */
+/* kmb_profile_end - stop the sampler and read the peak.  On one thread, after every thread's
+ * kmb_profile_thread_end and before any thread's thread_fini. */
 void kmb_profile_end(struct kmb_profile *p);
 
 /*
