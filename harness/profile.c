@@ -11,7 +11,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +86,7 @@ double kmb_profile_min_time(double min_time)
 {
 	double t = min_time > 0 ? min_time : 0.5;
 
-	return fmax(t / KMB_PROFILE_SHARE, fmin(t, KMB_PROFILE_MIN_S));
+	return t / KMB_PROFILE_SHARE;
 }
 
 void kmb_profile_init(struct kmb_profile *p)

@@ -41,9 +41,9 @@
 					 * clock read costs 20-40 ns, under 2% of one */
 #define KMB_PROFILE_POINTS	128	/* timeline points at most */
 #define KMB_PROFILE_INTERVAL_NS	1000000	/* the timeline's first interval: 1 ms */
-#define KMB_PROFILE_SHARE	8	/* the pass runs --min-time / this ... */
-#define KMB_PROFILE_MIN_S	0.002	/* ... and at least this long, or --min-time where
-					 * that is shorter (the smoke preset's 1 ms) */
+#define KMB_PROFILE_SHARE	8	/* the pass runs --min-time / this (Google Benchmark
+					 * runs at least one iteration, and each thread's first
+					 * calls are timed, so a tiny share still samples) */
 
 /* One point of the timeline: bytes; held and live -1 where the backend cannot say. */
 struct kmb_profile_point {
@@ -82,8 +82,7 @@ struct kmb_profile {
 };
 
 /* kmb_profile_min_time - the pass's minimum time per run for a run of --min-time @min_time
- * (0: Google Benchmark's 0.5 s): @min_time / KMB_PROFILE_SHARE, at least KMB_PROFILE_MIN_S or
- * @min_time where that is shorter. */
+ * (0: Google Benchmark's 0.5 s): @min_time / KMB_PROFILE_SHARE. */
 double kmb_profile_min_time(double min_time);
 
 /* kmb_profile_init - an idle profile (no pass yet). */
