@@ -11,6 +11,14 @@
  * (probe.c) unless the workload checked its own.  Nothing here is on the measured path
  * except what the workload does between the hooks.
  *
+ * The profile pass (profile.h): after a family's timed runs, a hidden family "<name>/profile"
+ * (its own shorter min time, one repetition, the same thread counts) runs the workload again
+ * through the wrapped operations table, with no perf counters and no placement probe.  Its
+ * report is not a row: the family's timed runs are held back (copied: Google Benchmark's
+ * strings are the callback's) until the pass of their thread count reports, then written with
+ * its percentiles, peak RSS and timeline.  Workloads that do not allocate, and runs with
+ * --no-profile, have no pass: their rows say why.
+ *
  * Families and their observed CPUs are written by benchmark threads (each its own slot) and
  * read by the reporter on the main thread after the run, which Google Benchmark's thread joins
  * order.
@@ -29,6 +37,7 @@
 #include "json.h"
 #include "placement.h"
 #include "plan.h"
+#include "profile.h"
 #include "wl_sync.h"
 #include "policy.h"
 #include "perf.h"
@@ -36,6 +45,21 @@
 #include "run.h"
 
 struct child;
+struct family;
+
+/* What a registered benchmark's arg points at: a family's timed runs, or its profile pass. */
+struct bench_arg {
+	struct family *f;
+	bool profile;
+};
+
+/* A timed run held back until its profile pass reports, with what its row needs. */
+struct held_run {
+	struct kmb_gb_run r;		/* strings and counters: copies, owned */
+	int *cpus, *nodes;		/* copies, r.threads each; NULL for aggregates */
+	struct kmb_placement place;
+	bool has_place;
+};
 
 struct family {
 	long long index;		/* global family index */
@@ -59,6 +83,14 @@ struct family {
 	 * another thread is still inside the workload, whose own end-of-run checks read the
 	 * allocator's state (mempool-pressure counts the reserve). */
 	struct wl_barrier ran;
+	struct bench_arg timed, pass;	/* the registered args */
+	/* The profile pass: its start barrier (thread 0 begins the pass before any thread runs
+	 * the workload), ns per operation of one thread in the latest timed run per thread count
+	 * (o.threads order; 0: none), and the timed runs held back for it. */
+	struct wl_barrier start;
+	double op_ns[KMB_MAX_LIST];
+	struct held_run *held;
+	size_t nheld, held_cap;
 };
 
 struct child {
@@ -74,7 +106,29 @@ struct child {
 	double rep_ns[64];
 	int nrep;
 	char rep_error[256];
+	/* The profile pass (profile.h): the wrapped table, and the latest pass's result. */
+	const struct kmb_backend_ops *pb;
+	struct kmb_profile prof;
 };
+
+/* Does @f have a profile pass?  NULL: yes; else why not. */
+static const char *no_pass_why(const struct child *c, const struct family *f)
+{
+	if (f->w->flags & KMB_WL_NO_ALLOCATOR)
+		return "the workload does not allocate";
+	if (c->o.no_profile)
+		return "--no-profile";
+	return NULL;
+}
+
+/* The index of @nt in o.threads; 0 when absent. */
+static size_t thread_slot(const struct child *c, int64_t nt)
+{
+	for (size_t i = 0; i < c->o.nthreads; i++)
+		if (c->o.threads[i] == nt)
+			return i;
+	return 0;
+}
 
 static const int *plan_for(const struct child *c, int nthreads)
 {
@@ -142,55 +196,20 @@ static int thread_policy(const struct family *f, int home, char *msg, size_t len
 	return r ? r : 1;
 }
 
-static void bench_thread(struct kmb_gb_state *st, void *arg)
+/* The workload on this thread: timed, with perf counters, or (@a->profile) through the
+ * wrapped table into the pass's samplers. */
+static void run_workload(struct kmb_gb_state *st, const struct bench_arg *a)
 {
-	struct family *f = arg;
+	struct family *f = a->f;
 	struct child *c = f->c;
-	int ti = kmb_gb_thread_index(st), nt = kmb_gb_threads(st);
-	const int *plan = family_plan(f, nt);
+	struct kmb_profile_thread pt;
 	struct kmb_perf *perf;
-	char msg[400];
-	int cpu, home, r, policy;
 
-	if (f->place)
-		f->place[ti] = (struct kmb_placement){ 0 };
-	if (!plan && f->own_pin) {
-		int cpus[KMB_MAX_THREADS];
-
-		kmb_topo_pin_plan(c->topo, &f->pin, nt, cpus, msg, sizeof(msg));
-		kmb_gb_skip_with_error(st, msg);
-		return;
-	}
-	/*
-	 * The memory policy first, on the node of the CPU the plan names: the thread's first
-	 * malloc (pinning allocates) may give it a fresh glibc arena, whose pages must be
-	 * faulted in under the policy like the rest.  Nothing before it allocates.
-	 */
-	home = kmb_topo_cpu_to_node(c->topo, plan && plan[ti] >= 0 ? plan[ti] : sched_getcpu());
-	policy = thread_policy(f, home, msg, sizeof(msg));
-	if (policy < 0) {
-		kmb_gb_skip_with_error(st, msg);
-		wl_barrier_wait(&f->ran, nt);
-		return;
-	}
-	if (plan && plan[ti] >= 0 && (r = kmb_topo_pin_self(c->topo, plan[ti]))) {
-		snprintf(msg, sizeof(msg), "cannot pin thread %d to CPU %d: %s", ti, plan[ti],
-			 strerror(-r));
-		kmb_gb_skip_with_error(st, msg);
-		if (policy)
-			kmb_mpol_reset_self();
-		wl_barrier_wait(&f->ran, nt);
-		return;
-	}
-	cpu = sched_getcpu();
-	f->cpus[ti] = cpu;
-	f->nodes[ti] = kmb_topo_cpu_to_node(c->topo, cpu);
-	if (c->b->thread_init && (r = c->b->thread_init())) {
-		snprintf(msg, sizeof(msg), "%s thread_init: %s", c->b->name, strerror(-r));
-		kmb_gb_skip_with_error(st, msg);
-		if (policy)
-			kmb_mpol_reset_self();
-		wl_barrier_wait(&f->ran, nt);
+	if (a->profile) {
+		kmb_profile_thread_begin(&c->prof, &pt,
+					 0x9e3779b97f4a7c15ull * (uint64_t)(kmb_gb_thread_index(st) + 1));
+		f->w->run(st, c->pb, &f->p);
+		kmb_profile_thread_end(&c->prof, &pt);
 		return;
 	}
 	perf = kmb_perf_open(c->perf_mask);
@@ -203,8 +222,105 @@ static void bench_thread(struct kmb_gb_state *st, void *arg)
 			report_counters(st, perf);
 		kmb_perf_close(perf);
 	}
-	wl_barrier_wait(&f->ran, nt);
-	if (f->place && !(f->w->flags & KMB_WL_OWN_PLACEMENT) && !kmb_gb_error_occurred(st))
+}
+
+/* Calls per sample of @f's pass at @nt threads: every call where the timed runs took
+ * KMB_PROFILE_SLOW_NS or more an operation (the clock's cost is small beside it). */
+static uint32_t pass_period(const struct family *f, int nt)
+{
+	double ns = f->op_ns[thread_slot(f->c, nt)];
+
+	return ns >= KMB_PROFILE_SLOW_NS ? 1 : KMB_PROFILE_PERIOD;
+}
+
+static void bench_one(struct kmb_gb_state *st, const struct bench_arg *a);
+
+static void end_pass(void *arg)
+{
+	kmb_profile_end(arg);
+}
+
+/* Every thread of a run passes f->ran once its workload has returned; in a profile pass the
+ * last to arrive ends the pass (the sampler stops) before any thread goes on to thread_fini,
+ * whose teardown the sampler's usage() calls must not see. */
+static void ran(const struct bench_arg *a, int nt)
+{
+	wl_barrier_wait_then(&a->f->ran, nt, a->profile ? end_pass : NULL, &a->f->c->prof);
+}
+
+static void bench_thread(struct kmb_gb_state *st, void *arg)
+{
+	const struct bench_arg *a = arg;
+	struct family *f = a->f;
+	int ti = kmb_gb_thread_index(st), nt = kmb_gb_threads(st);
+
+	if (!family_plan(f, nt) && f->own_pin) {
+		char msg[400];
+		int cpus[KMB_MAX_THREADS];
+
+		kmb_topo_pin_plan(f->c->topo, &f->pin, nt, cpus, msg, sizeof(msg));
+		kmb_gb_skip_with_error(st, msg);
+		return;
+	}
+	if (a->profile) {
+		if (ti == 0)
+			kmb_profile_begin(&f->c->prof, f->c->b, pass_period(f, nt));
+		wl_barrier_wait(&f->start, nt);
+	}
+	bench_one(st, a);
+}
+
+/* One thread of a run: placed, its backend thread state, the workload, the placement probe;
+ * every path passes f->ran (ran()). */
+static void bench_one(struct kmb_gb_state *st, const struct bench_arg *a)
+{
+	struct family *f = a->f;
+	struct child *c = f->c;
+	int ti = kmb_gb_thread_index(st), nt = kmb_gb_threads(st);
+	const int *plan = family_plan(f, nt);
+	char msg[400];
+	int cpu, home, r, policy;
+
+	if (f->place && !a->profile)
+		f->place[ti] = (struct kmb_placement){ 0 };
+	/*
+	 * The memory policy first, on the node of the CPU the plan names: the thread's first
+	 * malloc (pinning allocates) may give it a fresh glibc arena, whose pages must be
+	 * faulted in under the policy like the rest.  Nothing before it allocates.
+	 */
+	home = kmb_topo_cpu_to_node(c->topo, plan && plan[ti] >= 0 ? plan[ti] : sched_getcpu());
+	policy = thread_policy(f, home, msg, sizeof(msg));
+	if (policy < 0) {
+		kmb_gb_skip_with_error(st, msg);
+		ran(a, nt);
+		return;
+	}
+	if (plan && plan[ti] >= 0 && (r = kmb_topo_pin_self(c->topo, plan[ti]))) {
+		snprintf(msg, sizeof(msg), "cannot pin thread %d to CPU %d: %s", ti, plan[ti],
+			 strerror(-r));
+		kmb_gb_skip_with_error(st, msg);
+		if (policy)
+			kmb_mpol_reset_self();
+		ran(a, nt);
+		return;
+	}
+	cpu = sched_getcpu();
+	if (!a->profile) {	/* the rows' CPUs are the timed runs' */
+		f->cpus[ti] = cpu;
+		f->nodes[ti] = kmb_topo_cpu_to_node(c->topo, cpu);
+	}
+	if (c->b->thread_init && (r = c->b->thread_init())) {
+		snprintf(msg, sizeof(msg), "%s thread_init: %s", c->b->name, strerror(-r));
+		kmb_gb_skip_with_error(st, msg);
+		if (policy)
+			kmb_mpol_reset_self();
+		ran(a, nt);
+		return;
+	}
+	run_workload(st, a);
+	ran(a, nt);
+	if (f->place && !a->profile && !(f->w->flags & KMB_WL_OWN_PLACEMENT) &&
+	    !kmb_gb_error_occurred(st))
 		kmb_probe_placement(c->b, f->p.size, kmb_mpol_intended(&c->o.mpol, home),
 				    &f->place[ti]);
 	if (c->b->thread_fini)
@@ -248,25 +364,161 @@ static void progress(struct child *c, const struct kmb_gb_run *r, long long fami
 	kmb_progress_cell_done(c->progress_fd, family, r->threads, v, n ? NULL : c->rep_error);
 }
 
-static void on_run(const struct kmb_gb_run *r, void *ctx)
+/* Write @r, a timed run of @f, with its @cpus, @nodes and @placement (each may be NULL), and
+ * the pass @prof of @iterations, or why there is none (@why; ignored for aggregates and
+ * failed runs, which get no kmbench.profile). */
+static void write_run(struct child *c, struct family *f, const struct kmb_gb_run *r,
+		      const int *cpus, const int *nodes, const struct kmb_placement *placement,
+		      const struct kmb_profile *prof, long long iterations, const char *why)
 {
-	struct child *c = ctx;
-	struct family *f = r->arg;
 	struct kmb_run_meta m = {
 		.family_index = f->index, .backend = c->b->name, .workload = f->w->name,
 		.b = c->b, .w = f->w, .p = &f->p, .pin = f->pin_name,
-		.cpus = r->aggregate ? NULL : f->cpus, .nodes = r->aggregate ? NULL : f->nodes,
+		.cpus = cpus, .nodes = nodes, .placement = placement,
 		.host = c->host, .run_id = c->o.run_id,
 	};
-	struct kmb_placement all = { 0 };
 
+	if (!r->aggregate && !r->error) {
+		m.profile = prof;
+		m.profile_iterations = iterations;
+		m.profile_why = prof ? NULL : why;
+	}
+	kmb_results_write_run(c->part.f, r, &m);
+}
+
+static char *dup_or(const char *s, bool *ok)
+{
+	char *d = strdup(s ? s : "");
+
+	*ok &= d != NULL;
+	return d;
+}
+
+static void held_free(struct held_run *h)
+{
+	free((char *)h->r.name);
+	free((char *)h->r.run_name);
+	free((char *)h->r.function_name);
+	free((char *)h->r.aggregate_name);
+	free((char *)h->r.error_message);
+	for (size_t i = 0; h->r.counters && i < h->r.ncounters; i++)
+		free((char *)h->r.counters[i].name);
+	free((void *)h->r.counters);
+	free(h->cpus);
+	free(h->nodes);
+}
+
+/* Hold @r back in @f until its pass reports; -ENOMEM when it cannot be copied. */
+static int hold(struct family *f, const struct kmb_gb_run *r, const struct kmb_placement *pl)
+{
+	struct held_run *h;
+	struct kmb_gb_counter *ctrs;
+	size_t nt = r->aggregate ? 0 : (size_t)r->threads;
+	bool ok = true;
+
+	if (f->nheld == f->held_cap) {
+		size_t cap = f->held_cap ? 2 * f->held_cap : 16;
+		struct held_run *n = realloc(f->held, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		f->held = n;
+		f->held_cap = cap;
+	}
+	h = &f->held[f->nheld];
+	*h = (struct held_run){ .r = *r };
+	h->r.name = dup_or(r->name, &ok);
+	h->r.run_name = dup_or(r->run_name, &ok);
+	h->r.function_name = dup_or(r->function_name, &ok);
+	h->r.aggregate_name = dup_or(r->aggregate_name, &ok);
+	h->r.error_message = dup_or(r->error_message, &ok);
+	ctrs = calloc(r->ncounters ? r->ncounters : 1, sizeof(*ctrs));
+	h->r.counters = ctrs;
+	ok &= ctrs != NULL;
+	for (size_t i = 0; ctrs && i < r->ncounters; i++)
+		ctrs[i] = (struct kmb_gb_counter){ dup_or(r->counters[i].name, &ok),
+						   r->counters[i].value };
+	if (!ctrs)
+		h->r.ncounters = 0;
+	if (nt) {
+		h->cpus = malloc(nt * sizeof(int));
+		h->nodes = malloc(nt * sizeof(int));
+		ok &= h->cpus && h->nodes;
+		if (h->cpus && h->nodes) {
+			memcpy(h->cpus, f->cpus, nt * sizeof(int));
+			memcpy(h->nodes, f->nodes, nt * sizeof(int));
+		}
+	}
+	if (pl) {
+		h->place = *pl;
+		h->has_place = true;
+	}
+	if (!ok) {
+		held_free(h);
+		return -ENOMEM;
+	}
+	f->nheld++;
+	return 0;
+}
+
+/* Write @f's held runs of @threads threads (every thread count: 0) with the pass @prof of
+ * @iterations, or why there is none; drop them. */
+static void release(struct child *c, struct family *f, int64_t threads,
+		    const struct kmb_profile *prof, long long iterations, const char *why)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < f->nheld; i++) {
+		struct held_run *h = &f->held[i];
+
+		if (threads && h->r.threads != threads) {
+			f->held[k++] = *h;
+			continue;
+		}
+		write_run(c, f, &h->r, h->cpus, h->nodes, h->has_place ? &h->place : NULL, prof,
+			  iterations, why);
+		held_free(h);
+	}
+	f->nheld = k;
+}
+
+/* A pass of @f has reported: its timed runs of that thread count go out with it. */
+static void pass_done(struct child *c, struct family *f, const struct kmb_gb_run *r)
+{
+	char why[320];
+
+	if (r->error) {
+		snprintf(why, sizeof(why), "the profile pass failed: %s", r->error_message);
+		release(c, f, r->threads, NULL, 0, why);
+	} else {
+		release(c, f, r->threads, &c->prof, r->iterations, NULL);
+	}
+}
+
+static void on_run(const struct kmb_gb_run *r, void *ctx)
+{
+	struct child *c = ctx;
+	const struct bench_arg *a = r->arg;
+	struct family *f = a->f;
+	struct kmb_placement all = { 0 };
+	const struct kmb_placement *pl = NULL;
+	const char *why = no_pass_why(c, f);
+
+	if (a->profile) {
+		pass_done(c, f, r);
+		return;
+	}
 	/* One repetition's threads together; aggregates and failed runs have none. */
 	if (f->place && !r->aggregate && !r->error) {
 		for (int64_t t = 0; t < r->threads && t < KMB_MAX_THREADS; t++)
 			kmb_placement_merge(&all, &f->place[t]);
-		m.placement = &all;
+		pl = &all;
 	}
-	kmb_results_write_run(c->part.f, r, &m);
+	if (!r->aggregate && !r->error)
+		f->op_ns[thread_slot(c, r->threads)] = r->real_time_ns * (double)r->threads;
+	if (why || hold(f, r, pl))
+		write_run(c, f, r, r->aggregate ? NULL : f->cpus, r->aggregate ? NULL : f->nodes,
+			  pl, NULL, 0, why ? why : "out of memory holding the run for its pass");
 	progress(c, r, f->index);
 }
 
@@ -334,6 +586,18 @@ static int open_part(struct child *c, const char *dir)
 static int node_family(struct child *c, struct family *f, int node);
 static int cpus_family(struct family *f, const int *cpus, int n);
 
+/* @f's profile pass, "<name>/profile", run right after its timed runs: a share of the min
+ * time (kmb_profile_min_time), one repetition. */
+static int register_pass(struct child *c, struct family *f, const char *name)
+{
+	struct kmb_gb_bench_opts bo = { c->o.threads, c->o.nthreads, true };
+	char pname[300];
+
+	snprintf(pname, sizeof(pname), "%s/profile", name);
+	return kmb_gb_register_limited(pname, bench_thread, &f->pass, &bo,
+				       kmb_profile_min_time(c->o.min_time), 1);
+}
+
 static int register_families(struct child *c, struct family **fams, size_t *nfam)
 {
 	const struct kmb_backend_ops *order[KMB_MAX_LIST + 1];
@@ -384,7 +648,12 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 				f->p.placement = f->place;
 			}
 			kmb_family_name(name, sizeof(name), c->b, w, &f->p);
-			r = kmb_gb_register(name, bench_thread, f, &bo);
+			f->timed = (struct bench_arg){ f, false };
+			f->pass = (struct bench_arg){ f, true };
+			f->start = (struct wl_barrier)WL_BARRIER_INIT;
+			r = kmb_gb_register(name, bench_thread, &f->timed, &bo);
+			if (!r && !no_pass_why(c, f))
+				r = register_pass(c, f, name);
 			if (r)
 				return r;
 		}
@@ -485,12 +754,16 @@ int kmb_run_child(const char *dir, const char *backend)
 
 	kmb_gb_add_context("kmbench_backend", c->b->name);	/* in the console header */
 	kmb_gb_add_context("kmbench_run_id", c->o.run_id);
+	kmb_profile_init(&c->prof);
+	c->pb = kmb_profile_ops(c->b);
 	if (kmb_gb_init(&go) || open_part(c, dir) || register_families(c, &fams, &nfam)) {
 		fprintf(stderr, "kmbench child: cannot set up the %s runs\n", backend);
 		c->b->fini();
 		goto out;
 	}
 	kmb_gb_run_all(on_run, c);
+	for (size_t i = 0; i < nfam; i++)	/* a pass that never reported */
+		release(c, &fams[i], 0, NULL, 0, "the profile pass did not report");
 	status = write_status(dir, c->b, &c->o.mpol, "ok", NULL) != 0;
 	c->b->fini();
 	if (!status)
@@ -503,6 +776,9 @@ out:
 	if (c->topo)
 		kmb_topo_free(c->topo);
 	for (size_t i = 0; i < nfam; i++) {
+		for (size_t k = 0; k < fams[i].nheld; k++)
+			held_free(&fams[i].held[k]);
+		free(fams[i].held);
 		free(fams[i].place);
 		for (size_t k = 0; k < KMB_MAX_LIST; k++)
 			free(fams[i].plans[k]);

@@ -188,7 +188,13 @@ int kmb_gb_add_context(const char *key, const char *value)
 
 int kmb_gb_register(const char *name, kmb_gb_fn fn, void *arg, const struct kmb_gb_bench_opts *o)
 {
-	if (!name || !*name || !fn || !o || !o->nthreads)
+	return kmb_gb_register_limited(name, fn, arg, o, 0, 0);
+}
+
+int kmb_gb_register_limited(const char *name, kmb_gb_fn fn, void *arg,
+			    const struct kmb_gb_bench_opts *o, double min_time, int repetitions)
+{
+	if (!name || !*name || !fn || !o || !o->nthreads || min_time < 0 || repetitions < 0)
 		return -EINVAL;
 	for (size_t i = 0; i < o->nthreads; i++)
 		if (o->threads[i] < 1)
@@ -205,6 +211,10 @@ int kmb_gb_register(const char *name, kmb_gb_fn fn, void *arg, const struct kmb_
 			b->Threads(o->threads[i]);
 		if (o->real_time)
 			b->UseRealTime();
+		if (min_time > 0)
+			b->MinTime(min_time);
+		if (repetitions > 0)
+			b->Repetitions(repetitions);
 	} catch (...) {
 		return -ENOMEM;
 	}

@@ -74,6 +74,10 @@ int kmb_gb_add_context(const char *key, const char *value);
 /* kmb_gb_register - register the family @fn under @name (unique) with @arg; Google Benchmark
  * appends "/real_time" and "/threads:<n>" to each instance's name.  0, -EINVAL, or -ENOMEM. */
 int kmb_gb_register(const char *name, kmb_gb_fn fn, void *arg, const struct kmb_gb_bench_opts *o);
+/* kmb_gb_register_limited - the same, with this family's own minimum time per run (@min_time
+ * seconds) and @repetitions in place of the global ones (0: the global one). */
+int kmb_gb_register_limited(const char *name, kmb_gb_fn fn, void *arg,
+			    const struct kmb_gb_bench_opts *o, double min_time, int repetitions);
 
 /* kmb_gb_register_native_reference - register C++ loops that do the same work as
  * `kmbench overhead`'s C loops, for the harness-overhead comparison: "<prefix>/cxx-batch:<n>"

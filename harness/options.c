@@ -783,6 +783,13 @@ static int parse_dry_run(struct kmb_options *o, const char *arg, char *err, size
 	return 0;
 }
 
+static int parse_no_profile(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	o->no_profile = true;
+	return 0;
+}
+
 static int parse_run_id(struct kmb_options *o, const char *arg, char *err, size_t errlen)
 {
 	for (const char *c = arg; *c; c++)
@@ -820,6 +827,8 @@ static const struct opt_def opts[] = {
 	{ "run-id", "ID", "identifier of the run (default <time>-<host>-<pid>)", parse_run_id },
 	{ "quiet", NULL, "no progress: only the run's first and last lines", parse_quiet },
 	{ "verbose", NULL, "Google Benchmark's console tables as well as the progress", parse_verbose },
+	{ "no-profile", NULL, "no profile pass: no latency percentiles, peak RSS or memory "
+	  "timeline in the rows (they cost about 1/8 of --min-time a cell)", parse_no_profile },
 	{ "dry-run", NULL, "print the plan (cells, pinning, estimated time) and run nothing: "
 	  "the same as `kmbench plan`", parse_dry_run },
 };
@@ -1151,6 +1160,8 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 	fprintf(af.f, "\n--pin=%s\n--min-time=%.17g\n--repetitions=%d\n--out=%s\n",
 		kmb_pin_format(&o->pin, pin, sizeof(pin)), o->min_time, o->repetitions, o->out);
 	fprintf(af.f, "--run-id=%s\n", o->run_id);
+	if (o->no_profile)
+		fprintf(af.f, "--no-profile\n");
 	/* The backend and workload options given, as --KEY=VALUE (an absent one is its default),
 	 * in the order their owners declare them (check_opts): the same options give the same
 	 * file. */

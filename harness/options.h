@@ -70,6 +70,7 @@ struct kmb_options {
 	bool quiet;			/* no progress lines: only the start and the end */
 	bool verbose;			/* Google Benchmark's console tables as well */
 	bool dry_run;			/* --dry-run: print the plan, run nothing */
+	bool no_profile;		/* --no-profile: no profile pass (profile.h) */
 	char run_id[96];		/* unique id of the run; generated when not given */
 };
 

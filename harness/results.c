@@ -18,6 +18,7 @@
 #include "kmbench/percpu.h"
 #include "perf.h"
 #include "policy.h"
+#include "profile.h"
 #include "results.h"
 #include "run.h"
 
@@ -148,6 +149,8 @@ static void write_meta(struct kmb_json *j, const struct kmb_gb_run *r, const str
 	kmb_json_str(j, "run_id", m->run_id);
 	if (m->placement)
 		write_placement(j, m->placement);
+	if (m->profile || m->profile_why)
+		kmb_profile_meta(j, m->profile, m->profile_iterations, m->profile_why);
 	kmb_json_obj_end(j);
 }
 
@@ -187,6 +190,8 @@ void kmb_results_write_run(FILE *f, const struct kmb_gb_run *r, const struct kmb
 		kmb_json_num(&j, "placement_ok", kmb_placement_fraction(m->placement));
 		kmb_json_int(&j, "placement_pages", m->placement->known);
 	}
+	if (m->profile)
+		kmb_profile_counters(&j, m->profile);
 	if (m->backend)
 		write_meta(&j, r, m);
 	kmb_json_obj_end(&j);
@@ -395,6 +400,7 @@ static void write_options(struct kmb_json *j, const struct kmb_options *o)
 	kmb_json_num(j, "min_time", o->min_time);
 	kmb_json_int(j, "repetitions", o->repetitions);
 	kmb_json_str(j, "pin", kmb_pin_format(&o->pin, pin, sizeof(pin)));
+	kmb_json_bool(j, "profile", !o->no_profile);
 	write_backend_context(j, o, NULL);
 	write_given_options(j, "backend_options", o->bopts, o->nbopts);
 	write_percpu_options(j, o);

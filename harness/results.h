@@ -26,6 +26,13 @@ struct kmb_run_meta {
 	/* Where the run's memory lay, all threads together (numa/placement.h); NULL for runs
 	 * without one (aggregates, failed runs, workloads that do not allocate). */
 	const struct kmb_placement *placement;
+	/* The family's profile pass at this thread count (profile.h), for its iteration rows
+	 * that did not fail: @profile with the pass's @profile_iterations, or, with @profile
+	 * NULL, why there is none in @profile_why; both NULL: no kmbench.profile (aggregates,
+	 * failed runs, runs outside the matrix). */
+	const struct kmb_profile *profile;
+	long long profile_iterations;
+	const char *profile_why;
 };
 
 /* kmb_results_write_run - one run as one line of JSON (and a newline) to @f. */

@@ -184,3 +184,20 @@ def document(title, body):
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{esc(title)}</title><style>{CSS}</style></head>\n<body>\n{body}\n"
             "</body></html>\n")
+
+
+def case_row(cls, c, vals):
+    """A table row of a cell (kmb_results.Cell): its workload, params, threads and backend,
+    then vals (text, "n/a" greyed) right-aligned."""
+    return (f'<tr class="{cls}"><td>{esc(c.workload)}</td><td>{esc(kr.params_text(c.params))}</td>'
+            f"{num_cell(esc(c.threads))}<td>{esc(c.backend)}</td>"
+            + "".join(num_cell(cell_text(v)) for v in vals) + "</tr>")
+
+
+def workload_figure(prefix, workload, answer, alt, png):
+    """A workload's part of a section: its <h3 id="prefix-workload">, the answer above the
+    figure (<p class="prefix-answer" data-workload=...>) and the figure (base64 PNG)."""
+    return (f'<h3 id="{prefix}-{kr.slug(workload)}">{esc(workload)}</h3>\n'
+            f'<p class="{prefix}-answer" data-workload="{esc(workload)}">{esc(answer)}</p>\n'
+            f'<div class="plots"><img alt="{esc(workload)}: {esc(alt)}" '
+            f'src="data:image/png;base64,{png}"></div>')

@@ -29,6 +29,7 @@ STYLE = {
     "font.size": 9, "axes.titlesize": 10, "legend.fontsize": 8, "figure.titlesize": 10,
 }
 LOG_SPAN = 10.0        # a value axis goes logarithmic where its values span more than this
+SPEC_COLUMNS = 2       # axes to a row in the latency and memory figures (spec_grid)
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour vision
 # deficiency. Yellow (#F0E442) is not used: too pale for a line on white.
@@ -612,5 +613,74 @@ def paired_bars(title, panels, ratios):
         if handles:
             legend_outside(axes[0][-1], handles=list(handles.values()),
                            labels=list(handles))
+        fig.suptitle(title)
+        return to_base64(fig)
+
+
+def spec_grid(axes_specs):
+    """A figure of one axes per spec, SPEC_COLUMNS to a row (room for each legend outside);
+    (figure, [axes] in the specs' order), axes left over hidden."""
+    n = max(len(axes_specs), 1)
+    cols = min(n, SPEC_COLUMNS)
+    rows = (n + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.4 * rows), layout="constrained",
+                             squeeze=False)
+    flat = [ax for row in axes for ax in row]
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
+def percentile_lines(title, axes_specs, labels):
+    """Latency percentiles: one axes per spec (spec_grid), each a line per backend across
+    the percentiles (x: labels, "p50" .. "max"), ns on a log axis, in the backend's look().
+
+    axes_specs: [(axes title, {backend: [ns or None per label]})].
+    """
+    with plt.rc_context(STYLE):
+        fig, axes = spec_grid(axes_specs)
+        for ax, (name, lines) in zip(axes, axes_specs):
+            values = [v for vs in lines.values() for v in vs if v]
+            if not values:
+                no_data(ax)
+                ax.set_title(name)
+                continue
+            for backend, vs in lines.items():
+                pts = [(i, v) for i, v in enumerate(vs) if v]
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], label=backend,
+                        **line_style(backend))
+            ax.set_yscale("log")
+            log_ticks(ax.yaxis, values)
+            ax.set_xticks(range(len(labels)))
+            ax.set_xticklabels(labels)
+            ax.set_xlabel("percentile")
+            ax.set_ylabel("ns per call (log)")
+            ax.set_title(name)
+            legend_outside(ax, title="backend", title_fontsize=8)
+        fig.suptitle(title)
+        return to_base64(fig)
+
+
+def timelines(title, axes_specs):
+    """Memory over time: one axes per spec (spec_grid), each a line per (backend, series):
+    MiB against ms since the pass began, the backend's colour, the series' line style.
+
+    axes_specs: [(axes title, {(backend, series label): (t_ms, bytes, line style)})].
+    """
+    with plt.rc_context(STYLE):
+        fig, axes = spec_grid(axes_specs)
+        for ax, (name, lines) in zip(axes, axes_specs):
+            if not lines:
+                no_data(ax)
+                ax.set_title(name)
+                continue
+            for (backend, series), (t, v, ls) in lines.items():
+                ax.plot(t, [b / 2**20 for b in v], color=colour(backend), linestyle=ls,
+                        marker=".", markersize=3, label=f"{backend} {series}".strip())
+            ax.set_ylim(bottom=0)
+            ax.set_xlabel("ms since the pass began")
+            ax.set_ylabel("MiB")
+            ax.set_title(name)
+            legend_outside(ax)
         fig.suptitle(title)
         return to_base64(fig)

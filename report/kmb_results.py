@@ -30,6 +30,12 @@ TIME_SCALE = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 # A series counter: the value of <name> after <N> x 1024 steps (workload fragment's checkpoints).
 SERIES_RE = re.compile(r"^(?P<name>.+)_at_(?P<k>[0-9]+)k$")
 PAGE_SIZE = 4096
+# The profile pass's keys at a row's top level (results/README.md, harness/profile.h): alloc and
+# free latency percentiles, samples, and the memory peaks. Read by the latency and memory
+# sections, not the results table.
+PROFILE_OPS = ("alloc", "free")
+PROFILE_PCTS = ("p50", "p90", "p99", "p999", "max")
+PROFILE_PEAKS = ("peak_rss_bytes", "held_peak_bytes", "live_peak_bytes")
 
 
 class ResultsError(Exception):
@@ -255,6 +261,64 @@ def series_point(name):
     """(series name, steps in units of 1024) of a series counter name, else None."""
     m = SERIES_RE.match(name)
     return (m.group("name"), int(m.group("k"))) if m else None
+
+
+def profile_counter(name):
+    """Is name a key of the profile pass (PROFILE_OPS latencies, PROFILE_PEAKS)?"""
+    return name.startswith(tuple(op + "_lat_" for op in PROFILE_OPS)) or name in PROFILE_PEAKS
+
+
+def lat_key(op, pct):
+    """The key of a percentile: lat_key("alloc", "p99") is "alloc_lat_p99_ns"."""
+    return f"{op}_lat_{pct}_ns"
+
+
+def profile_of(data, cell):
+    """kmbench.profile of the cell's first iteration row that did not fail, measured; None
+    where it has none (the pass's object is the same on every row of a cell)."""
+    for r in data.get("benchmarks", []):
+        if (isinstance(r, dict) and r.get("run_type", "iteration") == "iteration"
+                and not failed(r) and identify(r) == (cell.backend, cell.workload, cell.params,
+                                                      cell.threads)):
+            prof = (r.get("kmbench") or {}).get("profile")
+            if isinstance(prof, dict) and prof.get("status") == "measured":
+                return prof
+    return None
+
+
+def profile_cells(cells_, key):
+    """The cells with counter key, in order."""
+    return [c for c in cells_ if c.counters.get(key) is not None]
+
+
+def first_group(cells_):
+    """(workload, params, threads) of each workload's figure: its first params group (natural
+    order) at the most threads any of its cells ran; {workload: (params, threads)}."""
+    out = {}
+    for c in sorted(cells_, key=Cell.sort_key):
+        params, threads = out.get(c.workload, (c.params, c.threads))
+        if c.params == params:
+            threads = max(threads, c.threads)
+        out[c.workload] = (params, threads)
+    return out
+
+
+def figure_picks(cells_, backends):
+    """Per workload of cells_ (first_group): (workload, params, threads, its cells there, their
+    backends in the report's order)."""
+    out = []
+    for w, (params, threads) in first_group(cells_).items():
+        pick = [c for c in cells_ if (c.workload, c.params, c.threads) == (w, params, threads)]
+        order = [b for b in backends if any(c.backend == b for c in pick)]
+        order += [c.backend for c in pick if c.backend not in order]
+        out.append((w, params, threads, pick, order))
+    return out
+
+
+def by_case(cells_, backends):
+    """cells_ by workload, params and threads, then in the backends' order."""
+    order = {b: i for i, b in enumerate(backends)}
+    return sorted(cells_, key=lambda c: (c.sort_key(), order.get(c.backend, len(order))))
 
 
 def param(cell, name):

@@ -51,6 +51,8 @@ SECTIONS = [
     "numa",
     "fragmentation",
     "trace",
+    "latency",
+    "memory",
     "results",
     "backends",
     "state",

@@ -22,14 +22,18 @@ struct wl_barrier {
 
 #define WL_BARRIER_INIT { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 }
 
-/* wl_barrier_wait - wait until @nthreads threads (the run's) have called it. */
-static inline void wl_barrier_wait(struct wl_barrier *b, int nthreads)
+/* wl_barrier_wait_then - wait until @nthreads threads (the run's) have called it; the last to
+ * arrive calls @last(@arg) (when not NULL) before any thread goes on. */
+static inline void wl_barrier_wait_then(struct wl_barrier *b, int nthreads,
+					void (*last)(void *arg), void *arg)
 {
 	unsigned long gen;
 
 	pthread_mutex_lock(&b->lock);
 	gen = b->generation;
 	if (++b->arrived >= nthreads) {
+		if (last)
+			last(arg);
 		b->arrived = 0;
 		b->generation++;
 		pthread_cond_broadcast(&b->cond);
@@ -58,6 +62,12 @@ static inline void wl_spin_wait(unsigned int spins)
 #endif
 	else
 		sched_yield();
+}
+
+/* wl_barrier_wait - wait until @nthreads threads (the run's) have called it. */
+static inline void wl_barrier_wait(struct wl_barrier *b, int nthreads)
+{
+	wl_barrier_wait_then(b, nthreads, NULL, NULL);
 }
 
 #endif

@@ -106,6 +106,7 @@ static const char *buddy_free_name(void)
 		.alloc = buddy_alloc,							\
 		.free = buddy_free,							\
 		.stats = kmb_mm_backend_stats,						\
+		.usage = kmb_mm_backend_usage,						\
 		.check = kmb_mm_backend_check,						\
 		.opts = &kmb_mm_backend_opts,						\
 		.free_name = buddy_free_name,						\

@@ -6,11 +6,14 @@
 #include <errno.h>
 #include <gnu/libc-version.h>
 #include <malloc.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "kmbench/backend.h"
 #include "be_baseline.h"
+
+static bool sanitizer_malloc;	/* malloc is a sanitizer runtime's: mallinfo2 says nothing */
 
 static int glibc_init(const struct kmb_backend_config *cfg, char *why, size_t whylen)
 {
@@ -19,7 +22,8 @@ static int glibc_init(const struct kmb_backend_config *cfg, char *why, size_t wh
 	(void)cfg;
 	/* A sanitizer runtime interposes malloc in sanitizer builds; that build measures nothing,
 	 * it checks correctness, so it is accepted there. */
-	if (strstr(who, "libasan"))
+	sanitizer_malloc = strstr(who, "libasan") != NULL;
+	if (sanitizer_malloc)
 		return 0;
 	return kmb_baseline_verify("libc.so", why, whylen);
 }
@@ -38,6 +42,21 @@ static int glibc_stats(const struct kmb_stats_sink *sink)
 	return 0;
 }
 
+/* held: the arenas' heaps and the chunks mmapped alone; live: their chunks in use.  A chunk in
+ * a thread's tcache counts as in use (tcache chunks keep their in-use bit), as mallinfo2 says.
+ * -ENOTSUP under a sanitizer's malloc, whose mallinfo2 is all zeros. */
+static int glibc_usage(struct kmb_backend_usage *u)
+{
+	struct mallinfo2 mi;
+
+	if (sanitizer_malloc)
+		return -ENOTSUP;
+	mi = mallinfo2();
+	u->held = (long long)(mi.arena + mi.hblkhd);
+	u->live = (long long)(mi.uordblks + mi.hblkhd);
+	return 0;
+}
+
 const struct kmb_backend_ops kmb_backend_glibc = {
 	.version = gnu_get_libc_version,
 	.name = "glibc",
@@ -48,4 +67,5 @@ const struct kmb_backend_ops kmb_backend_glibc = {
 	.alloc = kmb_baseline_alloc,
 	.free = kmb_baseline_free,
 	.stats = glibc_stats,
+	.usage = glibc_usage,
 };

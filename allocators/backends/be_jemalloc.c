@@ -60,6 +60,21 @@ static int jemalloc_stats(const struct kmb_stats_sink *sink)
 	return 0;
 }
 
+/* held: stats.resident (physical pages of data and metadata); live: stats.allocated. */
+static int jemalloc_usage(struct kmb_backend_usage *u)
+{
+	uint64_t epoch = 1;
+	size_t len = sizeof(epoch), res, all, rlen = sizeof(res), alen = sizeof(all);
+
+	je_mallctl("epoch", &epoch, &len, &epoch, len);	/* refresh the cached statistics */
+	if (je_mallctl("stats.resident", &res, &rlen, NULL, 0) ||
+	    je_mallctl("stats.allocated", &all, &alen, NULL, 0))
+		return -ENOTSUP;	/* a build without --enable-stats */
+	u->held = (long long)res;
+	u->live = (long long)all;
+	return 0;
+}
+
 static const char *jemalloc_version(void)
 {
 	const char *v = NULL;
@@ -85,6 +100,7 @@ const struct kmb_backend_ops kmb_backend_jemalloc = {
 	.alloc = kmb_baseline_alloc,
 	.free = jemalloc_free,
 	.stats = jemalloc_stats,
+	.usage = jemalloc_usage,
 	.free_name = jemalloc_free_name,
 	.version = jemalloc_version,
 };

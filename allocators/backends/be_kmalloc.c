@@ -55,6 +55,7 @@ const struct kmb_backend_ops kmb_backend_kmalloc = {
 	.alloc = kmalloc_alloc,
 	.free = kmalloc_free,
 	.stats = kmb_mm_backend_stats,
+	.usage = kmb_mm_backend_usage,
 	.check = kmb_mm_backend_check,
 	.opts = &kmb_mm_backend_opts,
 	.free_name = kmalloc_free_name,

@@ -201,6 +201,7 @@ const struct kmb_backend_ops kmb_backend_mempool = {
 	.alloc = mempool_backend_alloc,
 	.free = mempool_backend_free,
 	.stats = kmb_mm_backend_stats,
+	.usage = kmb_mm_backend_usage,
 	.check = kmb_mm_backend_check,
 	.opts = &kmb_mm_backend_opts,
 	.free_name = mempool_free_name,

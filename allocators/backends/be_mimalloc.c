@@ -55,6 +55,20 @@ static int mimalloc_stats(const struct kmb_stats_sink *sink)
 	return 0;
 }
 
+/* held: the committed bytes (mi_process_info); live: unknown, mimalloc counts allocated bytes
+ * only in a build with statistics (MI_STAT), which Debian's is not. */
+static int mimalloc_usage(struct kmb_backend_usage *u)
+{
+	size_t elapsed, user, sys, rss, peak_rss, commit, peak_commit, faults;
+
+	if (!mi_info)
+		return -ENOTSUP;
+	mi_info(&elapsed, &user, &sys, &rss, &peak_rss, &commit, &peak_commit, &faults);
+	u->held = (long long)commit;
+	u->live = -1;
+	return 0;
+}
+
 static const char *mimalloc_version(void)
 {
 	static char buf[32];
@@ -80,6 +94,7 @@ const struct kmb_backend_ops kmb_backend_mimalloc = {
 	.alloc = kmb_baseline_alloc,
 	.free = mimalloc_free,
 	.stats = mimalloc_stats,
+	.usage = mimalloc_usage,
 	.free_name = mimalloc_free_name,
 	.version = mimalloc_version,
 };

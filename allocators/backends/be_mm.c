@@ -561,6 +561,22 @@ int kmb_mm_backend_stats(const struct kmb_stats_sink *sink)
 	return 0;
 }
 
+int kmb_mm_backend_usage(struct kmb_backend_usage *u)
+{
+	struct kmb_mm_stats st;
+	unsigned long slab = 0, out, handed;
+	unsigned long long objects = 0;
+
+	if (slab_up)
+		kmb_slab_usage(&slab, &objects);
+	kmb_mm_get_stats(&st);
+	out = st.managed_pages > st.free_pages ? st.managed_pages - st.free_pages : 0;
+	handed = out > st.pcp_pages + slab ? out - st.pcp_pages - slab : 0;
+	u->held = (long long)(out * PAGE_SIZE);
+	u->live = (long long)(handed * PAGE_SIZE + objects);
+	return 0;
+}
+
 int kmb_mm_backend_check(char *why, size_t whylen)
 {
 	unsigned long problems;

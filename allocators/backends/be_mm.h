@@ -63,6 +63,13 @@ void kmb_mm_backend_fini(void);
 /* The page allocator's state (nodes, buddyinfo, zoneinfo, fragmentation, counters) and, when
  * the slab layer is up, slabinfo and its counters. */
 int kmb_mm_backend_stats(const struct kmb_stats_sink *sink);
+/*
+ * kmb_mm_backend_usage - held: the pages off the buddy free lists ((managed - free) pages: on
+ * the per-CPU lists, in slabs, handed out); live: the pages handed out (those, less the per-CPU
+ * lists' and the slabs') plus, with the slab layer, the slabs' objects in use
+ * (kmb_slab_usage).  A snapshot, from any thread.
+ */
+int kmb_mm_backend_usage(struct kmb_backend_usage *u);
 /* kmb_mm_check() and, with the slab layer, kmem_cache_validate(). */
 int kmb_mm_backend_check(char *why, size_t whylen);
 /* The generation of the current init, bumped by every init: a cache remembered from an earlier

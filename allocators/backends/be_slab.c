@@ -256,6 +256,7 @@ static void obj_cache_destroy(void *cache)
 		.alloc = ident##_alloc,							\
 		.free = ident##_free,							\
 		.stats = kmb_mm_backend_stats,						\
+		.usage = kmb_mm_backend_usage,						\
 		.check = kmb_mm_backend_check,						\
 		.free_name = slab_free_name,						\
 		.cache = &ident##_cache_ops,						\

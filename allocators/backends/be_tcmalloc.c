@@ -59,6 +59,22 @@ static int tcmalloc_stats(const struct kmb_stats_sink *sink)
 	return 0;
 }
 
+/* held: generic.heap_size less the pages given back to the OS
+ * (tcmalloc.pageheap_unmapped_bytes); live: generic.current_allocated_bytes. */
+static int tcmalloc_usage(struct kmb_backend_usage *u)
+{
+	size_t heap, unmapped, live;
+
+	if (!tc_prop || !tc_prop("generic.heap_size", &heap) ||
+	    !tc_prop("generic.current_allocated_bytes", &live))
+		return -ENOTSUP;
+	if (!tc_prop("tcmalloc.pageheap_unmapped_bytes", &unmapped))
+		unmapped = 0;
+	u->held = (long long)(heap - unmapped);
+	u->live = (long long)live;
+	return 0;
+}
+
 static const char *tcmalloc_version(void)
 {
 	const char *(*tc_version)(int *major, int *minor, const char **patch) =
@@ -85,6 +101,7 @@ const struct kmb_backend_ops kmb_backend_tcmalloc = {
 	.alloc = kmb_baseline_alloc,
 	.free = tcmalloc_free,
 	.stats = tcmalloc_stats,
+	.usage = tcmalloc_usage,
 	.free_name = tcmalloc_free_name,
 	.version = tcmalloc_version,
 };

@@ -87,6 +87,7 @@ const struct kmb_backend_ops kmb_backend_vmalloc = {
 	.alloc = vmalloc_backend_alloc,
 	.free = vmalloc_backend_free,
 	.stats = vmalloc_backend_stats,
+	.usage = kmb_mm_backend_usage,
 	.check = vmalloc_backend_check,
 	.free_name = vmalloc_free_name,
 	.opts = &kmb_mm_backend_opts,

@@ -446,6 +446,24 @@ void kmb_slab_get_stats(struct kmb_slab_stats *st)
 	pthread_mutex_unlock(&slab_mutex);
 }
 
+void kmb_slab_usage(unsigned long *pages, unsigned long long *live_bytes)
+{
+	struct list_head *it;
+
+	*live_bytes = 0;
+	pthread_mutex_lock(&slab_mutex);
+	list_for_each(it, &slab_caches) {
+		struct kmem_cache *s = list_entry(it, struct kmem_cache, list);
+		unsigned long slabs, objects, nfree;
+
+		kmem_cache_counts(s, &slabs, &objects, &nfree);
+		*live_bytes += (unsigned long long)(objects - nfree) * s->object_size;
+	}
+	pthread_mutex_unlock(&slab_mutex);
+	/* Read after the counts: a slab allocated meanwhile adds pages, never objects alone. */
+	*pages = (unsigned long)(atomic_load(&slab_pages[0]) + atomic_load(&slab_pages[1]));
+}
+
 static unsigned long validate_cache(struct kmem_cache *s)
 {
 	unsigned long problems = 0;

@@ -17,7 +17,8 @@
  *                          allocates (optional: NULL when the backend needs none);
  *   alloc, free, *_bulk    from any thread between thread_init and thread_fini; the cache
  *                          part's operations too, with the limits given at its create;
- *   stats, check           from the main thread while no benchmark thread runs.
+ *   stats, check           from the main thread while no benchmark thread runs;
+ *   usage                  from any thread, while benchmark threads allocate (a snapshot).
  *
  * Error convention (STYLE.md 6): allocation returns NULL; everything else returns 0 or -errno.
  * A backend that cannot run here (library missing, wrong build) fails init with -ENOENT or
@@ -52,6 +53,17 @@ struct kmb_stats_sink {
 	void (*num)(void *ctx, const char *key, double value);
 	void (*text)(void *ctx, const char *key, const char *text);
 	void *ctx;
+};
+
+/*
+ * What an allocator holds against what its callers hold, one snapshot (kmb_backend_ops.usage):
+ * bytes, or -1 where the backend cannot say (never 0 for "unknown").  The two are read close
+ * together but not atomically while other threads allocate, so they may be a few objects apart.
+ */
+struct kmb_backend_usage {
+	long long held;		/* taken from the layer below (the OS, the page allocator) and
+				 * not given back: live bytes, their rounding, free lists, caches */
+	long long live;		/* allocated to callers and not yet freed */
 };
 
 /*
@@ -219,6 +231,10 @@ struct kmb_backend_ops {
 
 	/* Optional: what the allocator holds and uses, into @sink.  0 or -errno. */
 	int (*stats)(const struct kmb_stats_sink *sink);
+	/* Optional: held and live bytes now (struct kmb_backend_usage), cheap enough to call
+	 * every millisecond; from any thread while others allocate.  0 or -errno (-ENOTSUP: it
+	 * cannot say here, e.g. the library lacks the statistics). */
+	int (*usage)(struct kmb_backend_usage *u);
 	/* Optional: validate internal invariants.  0, or -EUCLEAN with the first problem in why. */
 	int (*check)(char *why, size_t whylen);
 	/* Optional: name of the free function used (for results), e.g. "sdallocx".  NULL: "free". */

@@ -164,6 +164,16 @@ struct kmb_slab_stats {
 KMB_API void kmb_slab_get_stats(struct kmb_slab_stats *st);
 
 /*
+ * kmb_slab_usage - what the slabs hold against what their callers hold: *@pages, the
+ * pages in slabs of every cache, and *@live_bytes, the objects in use times their size as
+ * created (object_size: a kmalloc cache's, not the size its caller asked for).  In use as
+ * /proc/slabinfo's active_objs counts them: objects of the per-CPU slabs and sheaves count as
+ * in use.  Any thread, while others allocate: a snapshot, each cache's counts under its node
+ * list locks.
+ */
+KMB_API void kmb_slab_usage(unsigned long *pages, unsigned long long *live_bytes);
+
+/*
  * kmem_cache_validate - walk every slab of @s (every cache when NULL): freelists well formed,
  * counts matching, and, for debug caches, red zones and poison intact.  Problems are reported
  * as they would be on free.  Returns the number of problems found.

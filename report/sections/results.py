@@ -18,9 +18,11 @@ KNOWN_COUNTERS = [
 def counter_columns(cells_, counters_ctx):
     """Counter columns for the table: known ones present or listed in the context, then others.
 
-    Series counters (<name>_at_<N>k) are left out: they belong in a plot, not one column each.
+    Series counters (<name>_at_<N>k) are left out: they belong in a plot, not one column each;
+    so are the profile pass's keys, which the latency and memory sections show.
     """
-    present = {n for c in cells_ for n in c.counters if not kr.series_point(n)}
+    present = {n for c in cells_ for n in c.counters
+               if not kr.series_point(n) and not kr.profile_counter(n)}
     listed = set(counters_ctx.get("available") or []) | set(counters_ctx.get("unavailable") or {})
     cols = [n for n in KNOWN_COUNTERS if n in present or n in listed]
     return cols + sorted((present | listed) - set(cols))

@@ -8,7 +8,7 @@
  *
  * Checks: many sizes (alignment, every byte writable, sized free), many live objects at once
  * (no two overlap), __GFP_ZERO, bulk alloc/free, free(NULL), objects freed by another thread,
- * statistics and invariant checks where offered, object caches with constructors where offered
+ * statistics, invariant checks and held/live bytes where offered, object caches with constructors where offered
  * (all four cache operations or none; objects constructed once, reused constructed), fault
  * injection into a reserve's allocator where offered (all three operations or none).
  */
@@ -361,6 +361,53 @@ static void test_stats_and_check(void **state)
 		fail_msg("%s: invariant check failed: %s", b->name, why);
 }
 
+/*
+ * Held and live bytes (usage), where offered: -1 only for what the backend cannot say, held
+ * never below live, and live following NUSAGE objects of USAGE_SIZE up and down (by at least
+ * half their bytes: the slab backends count the objects of a per-CPU slab as in use before
+ * they are handed out, as /proc/slabinfo does).
+ */
+#define NUSAGE 2000
+#define USAGE_SIZE 256
+#define USAGE_SLACK (64 * 1024)	/* held and live are not read atomically */
+
+static void usage_ok(const struct kmb_backend_usage *u)
+{
+	assert_true(u->held >= 0);
+	assert_true(u->live >= -1);
+	if (u->live >= 0 && u->live > u->held + USAGE_SLACK)
+		fail_msg("live %lld above held %lld", u->live, u->held);
+}
+
+static void test_usage(void **state)
+{
+	static void *p[NUSAGE];
+	struct kmb_backend_usage before, during, after;
+	long long grow = NUSAGE * USAGE_SIZE / 2;
+
+	(void)state;
+	if (!b->usage || b->usage(&before) == -ENOTSUP)
+		skip();		/* it cannot say here (glibc's under a sanitizer's malloc) */
+	assert_int_equal(b->usage(&before), 0);
+	usage_ok(&before);
+	for (size_t i = 0; i < NUSAGE; i++) {
+		p[i] = b->alloc(USAGE_SIZE, GFP_KERNEL, NUMA_NO_NODE);
+		assert_non_null(p[i]);
+	}
+	assert_int_equal(b->usage(&during), 0);
+	usage_ok(&during);
+	for (size_t i = 0; i < NUSAGE; i++)
+		b->free(p[i], USAGE_SIZE);
+	assert_int_equal(b->usage(&after), 0);
+	usage_ok(&after);
+	assert_true(during.held >= during.live);
+	if (before.live < 0)
+		return;		/* held alone (mimalloc) */
+	if (during.live - before.live < grow || during.live - after.live < grow)
+		fail_msg("live bytes %lld -> %lld -> %lld around %d objects of %d bytes",
+			 before.live, during.live, after.live, NUSAGE, USAGE_SIZE);
+}
+
 static int setup(void **state)
 {
 	struct kmb_backend_config cfg = { .nthreads = 2, .max_size = 1u << 20 };
@@ -397,6 +444,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_object_cache),
 		cmocka_unit_test(test_fault_injection),
 		cmocka_unit_test(test_stats_and_check),
+		cmocka_unit_test(test_usage),
 	};
 	const char *pre;
 	char name[96];

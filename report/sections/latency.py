@@ -1,0 +1,84 @@
+"""Section "Latency percentiles": the profile pass's sampled alloc and free latencies
+(results/README.md, harness/profile.h) of every workload that allocates: per workload one figure
+of the backends' p50, p90, p99, p99.9 and max (log ns), for its first parameters at its most
+threads, with the lowest and highest p99 stated above it; then a table of every cell. "" where
+no row has them (a file from before the pass, or a run with --no-profile).
+"""
+import kmb_plots
+import kmb_results as kr
+from kmb_html import head_cells, table, case_row, workload_figure
+
+ANCHOR = "latency"
+TITLE = "Latency percentiles"
+
+LABELS = ("p50", "p90", "p99", "p99.9", "max")   # kr.PROFILE_PCTS as a reader says them
+
+
+def values(cell, op):
+    """[ns or None] of cell's op at each percentile."""
+    return [cell.counters.get(kr.lat_key(op, p)) for p in kr.PROFILE_PCTS]
+
+
+def p99_line(workload, params, threads, cells_, backends):
+    """"alloc p99 lowest: slab 41 ns; highest: buddy 131 ns (churn, 64 B, 2 threads)"."""
+    have = [(c.counters[kr.lat_key("alloc", "p99")], backends.index(c.backend)
+             if c.backend in backends else len(backends), c.backend) for c in cells_
+            if c.counters.get(kr.lat_key("alloc", "p99")) is not None]
+    if not have:
+        return "no alloc latency sampled"
+    lo, hi = min(have), max(have)
+    where = f"({kr.case_text(workload, params)}, {kr.threads_text(threads)})"
+    if len(have) == 1:
+        return f"alloc p99: {lo[2]} {kr.fmt_ns(lo[0])} ns {where}"
+    ratio = f", {hi[0] / lo[0]:.1f}x the lowest" if lo[0] else ""
+    return (f"alloc p99 lowest: {lo[2]} {kr.fmt_ns(lo[0])} ns; highest: {hi[2]} "
+            f"{kr.fmt_ns(hi[0])} ns{ratio} {where}")
+
+
+def render(run):
+    cells_ = kr.profile_cells(run.cells, kr.lat_key("alloc", "p50"))
+    cells_ += [c for c in kr.profile_cells(run.cells, kr.lat_key("free", "p50"))
+               if c not in cells_]
+    if not cells_:
+        return ""
+    out = [f'<h2 id="{ANCHOR}">{TITLE}</h2>',
+           '<p class="note">The profile pass (results/README.md): after a cell\'s timed runs, '
+           "the workload runs once more, for about 1/8 of --min-time, through a wrapped "
+           "backend whose alloc and free time about one call in 64 at random intervals "
+           "(every call where an operation takes 2 us or more), so nothing is added to the "
+           "timed runs. ns per call, all threads' samples together, each including about one "
+           "clock read (clock_ns in the table's rows); percentiles are histogram buckets at "
+           "most 3.1% above the sample, max exact. Per workload, its first parameters at its "
+           "most threads; every cell in the table.</p>"]
+    for w, params, threads, pick, order in kr.figure_picks(cells_, run.backends):
+        specs = []
+        for op in kr.PROFILE_OPS:
+            for name, members in kr.panels(order):
+                lines = {c.backend: values(c, op) for c in pick if c.backend in members}
+                lines = {b: lines[b] for b in members if b in lines}
+                specs.append((f"{op}" + (f", {name}" if name != "all backends" else ""),
+                              lines))
+        case = f"{kr.case_text(w, params)}, {kr.threads_text(threads)}"
+        png = kmb_plots.percentile_lines(f"{case}: latency per call", specs, LABELS)
+        out.append(workload_figure("latency", w, p99_line(w, params, threads, pick,
+                                                          run.backends),
+                                   "latency percentiles", png))
+    out.append(cell_table(cells_, run))
+    return "\n".join(out)
+
+
+TABLE_HEAD = ["workload", "params", "threads", "backend",
+              *(f"alloc {p}" for p in LABELS), "alloc samples",
+              *(f"free {p}" for p in LABELS), "free samples"]
+
+
+def cell_table(cells_, run):
+    rows = []
+    for c in kr.by_case(cells_, run.backends):
+        vals = []
+        for op in kr.PROFILE_OPS:
+            vals += [kr.fmt_ns(v) for v in values(c, op)]
+            vals.append(kr.fmt_counter(c.counters.get(f"{op}_lat_samples")))
+        rows.append(case_row("lat", c, vals))
+    return ('<h3 id="latency-table">Every cell (ns per call)</h3><div class="scroll">'
+            + table("latency-table", head_cells(TABLE_HEAD), rows) + "</div>")
