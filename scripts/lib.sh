@@ -10,6 +10,9 @@ KMB_PKGS_REPORT="python3 python3-matplotlib"
 # scripts/numa-guest's multi-node guests, qemu, a kernel to boot and a static busybox.
 KMB_PKGS_TEST="libcmocka-dev libbenchmark-tools python3-scipy python3-numpy python3-pil chromium
   qemu-system-x86 linux-image-amd64 busybox-static"
+# kmbench record (and its test, cli_trace_record) records the kernel's kmem tracepoints with
+# Debian's perf.
+KMB_PKGS_TEST="$KMB_PKGS_TEST linux-perf"
 # scripts/instructions counts instructions per alloc+free pair with valgrind's callgrind; the
 # tests run it too when valgrind is there.
 KMB_PKGS_PROFILE="valgrind"
