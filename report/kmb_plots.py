@@ -17,6 +17,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after use("Agg"))
+from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator  # noqa: E402
 
@@ -548,26 +549,30 @@ def vm_sweep(title, points, what):
 
 def heatmap(title, rows, cols, values, unit, row_label, col_label):
     """A grid of values[(row, col)] (absent: no result, left blank), each square annotated
-    with its value; darker is larger.  rows and cols: the labels in order."""
+    with its value; darker is larger.  rows and cols: the labels in order.  The colour scale
+    is logarithmic where the values are all positive and span a factor of 10 or more (a remote
+    free 50x a local one would otherwise leave every other square the same pale colour), and
+    the colour bar's label says so; linear otherwise."""
     with plt.rc_context({**STYLE, "axes.grid": False}):
         fig, ax = plt.subplots(figsize=(max(3.8, 1.1 * len(cols) + 1.8),
                                         max(2.4, 0.8 * len(rows) + 1.4)),
                                layout="constrained")
         grid = [[values.get((r, c), float("nan")) for c in cols] for r in rows]
         known = [v for line in grid for v in line if v == v]
-        image = ax.imshow(grid, cmap="YlOrRd", aspect="auto",
-                          vmin=min(known) if known else 0, vmax=max(known) if known else 1)
-        top = max(known) if known else 0
+        lo, hi = (min(known), max(known)) if known else (0, 1)
+        log = lo > 0 and hi >= 10 * lo
+        norm = LogNorm(vmin=lo, vmax=hi) if log else Normalize(vmin=lo, vmax=hi)
+        image = ax.imshow(grid, cmap="YlOrRd", aspect="auto", norm=norm)
         for i, line in enumerate(grid):
             for j, v in enumerate(line):
                 text = "-" if v != v else f"{v:.0f}" if v >= 100 else f"{v:.3g}"
                 ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                        color="white" if v == v and top and v > 0.75 * top else "black")
+                        color="white" if v == v and hi > lo and norm(v) > 0.75 else "black")
         ax.set_xticks(range(len(cols)))
         ax.set_xticklabels([str(c) for c in cols])
         ax.set_yticks(range(len(rows)))
         ax.set_yticklabels([str(r) for r in rows])
-        fig.colorbar(image, ax=ax, label=unit, shrink=0.9)
+        fig.colorbar(image, ax=ax, label=f"{unit} (log scale)" if log else unit, shrink=0.9)
         return labelled(fig, ax, col_label, row_label, title)
 
 

@@ -142,5 +142,37 @@ class Variants(ru.FixtureVariants):
         self.assertIn("slab, 64 B: no remote pair (one CPU)", html.unescape(section))
 
 
+class HeatmapScale(unittest.TestCase):
+    """kmb_plots.heatmap's colour scale: logarithmic where the values span 10x or more (one
+    remote outlier must not leave the rest one pale colour), linear otherwise, and the colour
+    bar says which. The figure is caught through kmb_plots.OBSERVER as it is drawn."""
+
+    def draw(self, values):
+        sys.path.insert(0, os.path.join(ru.SOURCE_DIR, "report"))
+        import kmb_plots
+        from matplotlib.colors import LogNorm
+        seen = []
+        kmb_plots.OBSERVER = seen.append
+        try:
+            kmb_plots.heatmap("t", [0, 1], [0, 1], values, "ns per object", "alloc", "free")
+        finally:
+            kmb_plots.OBSERVER = None
+        self.assertEqual(len(seen), 1)
+        image = seen[0].axes[0].images[0]
+        bar = [a for a in seen[0].axes if a is not seen[0].axes[0]][0]
+        return isinstance(image.norm, LogNorm), bar.get_ylabel()
+
+    def test_wide_range_is_log(self):
+        self.assertEqual(self.draw({(0, 0): 18.0, (0, 1): 900.0, (1, 0): 40.0, (1, 1): 17.0}),
+                         (True, "ns per object (log scale)"))
+
+    def test_narrow_range_is_linear(self):
+        self.assertEqual(self.draw({(0, 0): 18.0, (0, 1): 43.0, (1, 0): 40.0, (1, 1): 17.0}),
+                         (False, "ns per object"))
+
+    def test_zero_is_linear(self):
+        self.assertEqual(self.draw({(0, 0): 0.0, (0, 1): 43.0, (1, 1): 17.0})[0], False)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
