@@ -88,8 +88,15 @@ def to_base64(fig):
 
 def legend_outside(ax, **kw):
     """The axes' legend beside it, to the right, its top level with the axes' top: never over
-    the data or the title. constrained layout leaves room for it."""
+    the data or the title. constrained layout leaves room for it; a legend taller than the
+    figure (dozens of entries: every backend of the smoke preset) makes the figure taller, as
+    constrained layout would otherwise collapse the axes to nothing."""
     kw.setdefault("fontsize", 7.5)
+    entries = len(ax.get_legend_handles_labels()[1])
+    rows = -(-entries // kw.get("ncol", 1))
+    need = 1.2 + rows * kw["fontsize"] * 1.75 / 72		# inches: entries' height, margins
+    if need > ax.figure.get_figheight():
+        ax.figure.set_figheight(need)
     return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
                      frameon=False, **kw)
 

@@ -154,5 +154,29 @@ class Geometry(unittest.TestCase):
                          [])
 
 
+class LongLegend(unittest.TestCase):
+    """A legend of 40 entries (the mempool section of the smoke preset: every backend at two
+    thread counts as a reference line) beside a figure of the usual size: the figure grows to
+    hold it, so constrained layout does not collapse the axes (it warns when it does) and
+    nothing of the legend is cut off."""
+
+    def test_grows_to_hold_it(self):
+        import warnings
+        seen = []
+        kmb_plots.OBSERVER = seen.append
+        refs = {f"backend-{i}": {1: (1.0 + i, 1.0, 2.0), 2: (2.0 + i, 2.0, 3.0)}
+                for i in range(20)}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                kmb_plots.fail_sweep("t", {1: [(0, (1.0, 1.0, 1.0)), (50, (2.0, 2.0, 2.0))]},
+                                     refs)
+        finally:
+            kmb_plots.OBSERVER = None
+        self.assertEqual(len(seen), 1)
+        self.assertEqual(problems(seen[0]), [])
+        self.assertGreater(seen[0].get_figheight(), kmb_plots.FIGSIZE[1])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
