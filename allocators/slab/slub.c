@@ -26,9 +26,9 @@
  * bypass its per-CPU state.  Objects of another node are freed to their node's slabs, and
  * requests for a node that is not the caller's are served from that node's slabs directly.
  *
- * The order of a slab follows calculate_order(): the smallest order up to
- * PAGE_ALLOC_COSTLY_ORDER that holds at least 4 * (fls(nr_cpus) + 1) objects and wastes at most
- * 1/16 of the slab, relaxing first the waste and then the object count.
+ * The order of a slab follows calculate_order() of Linux 6.7+: from the order that holds
+ * 4 * (fls(nr_cpus) + 1) objects, the first up to PAGE_ALLOC_COSTLY_ORDER that wastes at most
+ * 1/16 of the slab, relaxing the waste to 1/8, 1/4 and 1/2.
  *
  * Constructors run when a slab is created, on every object (setup_object()); an object
  * returns to the cache in its constructed state, so a reallocation runs no constructor.
@@ -77,40 +77,52 @@ static unsigned int order_objects(unsigned int order, unsigned int size)
 	return (unsigned int)((PAGE_SIZE << order) / size);
 }
 
-/* calc_slab_order (mm/slub.c): the lowest order whose leftover is at most 1/fract. */
-static unsigned int calc_slab_order(unsigned int size, unsigned int min_objects,
-				    unsigned int max_order, unsigned int fract_leftover)
+/* calc_slab_order (mm/slub.c, Linux 6.7+): from @min_order up, the first order whose
+ * leftover is at most 1/@fract of the slab; above @max_order when none is. */
+static unsigned int calc_slab_order(unsigned int size, unsigned int min_order,
+				    unsigned int max_order, unsigned int fract)
 {
-	unsigned int order = get_order((unsigned long)min_objects * size);
+	unsigned int order;
 
-	for (; order <= max_order; order++) {
+	for (order = min_order; order <= max_order; order++) {
 		unsigned long slab_size = PAGE_SIZE << order;
-		unsigned long rem = slab_size % size;
 
-		if (rem <= slab_size / fract_leftover)
+		if (slab_size % size <= slab_size / fract)
 			break;
 	}
 	return order;
 }
 
-static unsigned int calculate_order(unsigned int size)
+/*
+ * calculate_order (mm/slub.c, Linux 6.7+; slub_min_order 0, slub_max_order
+ * PAGE_ALLOC_COSTLY_ORDER, no slub_min_objects): the order that holds 4 * (fls(nr_cpus) + 1)
+ * objects, or as many as an order-3 slab holds, is the lowest order tried; from there the first
+ * order up to 3 that wastes at most 1/16 of the slab, else 1/8, 1/4, 1/2; else the order of one
+ * object.  Before 6.7 the count of objects was relaxed before the waste was, and the last try
+ * was the lowest order holding one object: the two differ for objects of 10923 to 12287 bytes
+ * (two to an order-3 slab, which wastes more than 1/4 of it: order 3 now, order 2 then).  -1
+ * when no order up to MAX_PAGE_ORDER holds one.
+ */
+static int calculate_order(unsigned int size)
 {
 	unsigned int min_objects = 4 * (fls_u((unsigned int)nr_cpu_ids()) + 1);
-	unsigned int max_objects = order_objects(PAGE_ALLOC_COSTLY_ORDER, size), order;
+	unsigned int max_objects = order_objects(PAGE_ALLOC_COSTLY_ORDER, size), min_order;
 
+	if (max_objects < 1)
+		max_objects = 1;
 	if (min_objects > max_objects)
 		min_objects = max_objects;
-	for (; min_objects > 1; min_objects--)
-		for (unsigned int fraction = 16; fraction >= 4; fraction /= 2) {
-			order = calc_slab_order(size, min_objects, PAGE_ALLOC_COSTLY_ORDER,
-						fraction);
-			if (order <= PAGE_ALLOC_COSTLY_ORDER)
-				return order;
-		}
-	order = calc_slab_order(size, 1, PAGE_ALLOC_COSTLY_ORDER, 1);
-	if (order <= PAGE_ALLOC_COSTLY_ORDER)
-		return order;
-	return calc_slab_order(size, 1, MAX_PAGE_ORDER, 1);
+	min_order = get_order((unsigned long)min_objects * size);
+	if (order_objects(min_order, size) > MAX_OBJS_PER_SLAB)
+		return (int)get_order((unsigned long)size * MAX_OBJS_PER_SLAB) - 1;
+	for (unsigned int fract = 16; fract > 1; fract /= 2) {
+		unsigned int order = calc_slab_order(size, min_order, PAGE_ALLOC_COSTLY_ORDER,
+						     fract);
+
+		if (order <= PAGE_ALLOC_COSTLY_ORDER)
+			return (int)order;
+	}
+	return get_order(size) <= MAX_PAGE_ORDER ? (int)get_order(size) : -1;
 }
 
 /*
@@ -122,6 +134,7 @@ static unsigned int calculate_order(unsigned int size)
 static int calculate_sizes(struct kmem_cache *s)
 {
 	unsigned int size = ALIGN_UP(s->object_size, (unsigned int)sizeof(void *));
+	int order;
 
 	if ((s->flags & SLAB_RED_ZONE) && size == s->object_size)
 		size += sizeof(void *);		/* a right red zone of at least a word */
@@ -139,7 +152,10 @@ static int calculate_sizes(struct kmem_cache *s)
 		size += s->red_left_pad;
 	}
 	s->size = ALIGN_UP(size, s->align);
-	s->order = calculate_order(s->size);
+	order = calculate_order(s->size);
+	if (order < 0)
+		return -EINVAL;
+	s->order = (unsigned int)order;
 	s->objects = order_objects(s->order, s->size);
 	if (!s->objects || s->objects > MAX_OBJS_PER_SLAB)
 		return -EINVAL;
