@@ -129,14 +129,26 @@ struct kmem_cache_node {
 	struct node_barn barn cacheline_aligned;
 } cacheline_aligned;
 
-/* Alloc and free call sites, SLAB_STORE_USER (mm/slub.c struct track). */
+/*
+ * Alloc and free call sites, SLAB_STORE_USER: mm/slub.c's struct track as a Debian kernel
+ * builds it (6.x: CONFIG_SLUB_DEBUG selects CONFIG_STACKDEPOT), the call site, a stack depot
+ * handle, cpu, pid and when: 32 bytes on 64-bit, so that a debug cache's object size is the
+ * kernel's.  kmbench keeps no stack depot: the handle stays 0.
+ */
 struct track {
 	uintptr_t addr;
+	uint32_t handle;
 	int cpu;
 	int pid;
 	uint64_t when_ms;
 };
+_Static_assert(sizeof(void *) != 8 || sizeof(struct track) == 32, "the kernel's struct track");
 enum track_item { TRACK_ALLOC, TRACK_FREE };
+
+/* A kmalloc cache (include/linux/slab.h SLAB_KMALLOC): kmem_cache_init() sets it, a bit above
+ * the public flags.  Its alignment is the largest power of two dividing its size, and with
+ * SLAB_STORE_USER its objects keep the size kmalloc was asked for (slub_debug_orig_size). */
+#define SLAB_KMALLOC		(1u << 30)
 
 struct kmem_cache {
 	/* The sheaves: pcs.mode (resolved, never DEFAULT; debug caches use none), pcs.slots each
@@ -197,6 +209,12 @@ static inline void *fixup_red_left(const struct kmem_cache *s, void *p)
 static inline char *slab_first_object(const struct kmem_cache *s, struct slab *slab)
 {
 	return (char *)slab_address(slab) + slab->colour + s->red_left_pad;
+}
+
+/* mm/slub.c slub_debug_orig_size: a kmalloc cache that stores the requested size. */
+static inline bool slub_debug_orig_size(const struct kmem_cache *s)
+{
+	return (s->flags & SLAB_STORE_USER) && (s->flags & SLAB_KMALLOC);
 }
 
 static inline void *get_freepointer(const struct kmem_cache *s, const void *obj)

@@ -24,11 +24,11 @@
 #include "slab.h"
 
 
-/* The track area's place: after the free pointer when it is outside the object, else after
- * the right red zone. */
+/* The track area's place (mm/slub.c get_info_end): after the free pointer when it is outside
+ * the object (freeptr_outside_object: offset >= inuse), else after the right red zone. */
 static unsigned int track_offset(const struct kmem_cache *s)
 {
-	return ((s->flags & SLAB_POISON) || s->ctor) ? s->offset + sizeof(void *) : s->inuse;
+	return s->offset >= s->inuse ? s->inuse + (unsigned int)sizeof(void *) : s->inuse;
 }
 
 static struct track *track_of(const struct kmem_cache *s, void *obj, enum track_item t)

@@ -126,29 +126,46 @@ static int calculate_order(unsigned int size)
 }
 
 /*
- * calculate_sizes (mm/slub.c): the object's layout.
- *   [left red zone][object][right red zone][free pointer][track alloc][track free][pad]
- * Parts exist only with their flags; without poisoning or a constructor the free pointer lives
- * in the middle of the object instead.
+ * calculate_sizes (mm/slub.c, Linux 6.x with CONFIG_SLUB_DEBUG): the object's layout, a slot of
+ * s->size bytes, each part only with its flags:
+ *   [left red zone][object][right red zone][free pointer][track alloc][track free]
+ *   [orig_size][a word of padding][alignment]
+ * The object is rounded up to a word; a red zone adds a word when that leaves no room for a
+ * right red zone (inuse is where it ends).  The free pointer goes after the object when the
+ * object may not be written once free (poisoning, a constructor) or when a red zone might be
+ * overwritten by it (objects under a word, and kmalloc caches that keep orig_size, whose right
+ * red zone starts at the requested size); else in the middle of the object.  SLAB_STORE_USER
+ * adds two struct track (32 bytes each) and, for kmalloc caches, the requested size (an
+ * unsigned int).  A red zone then adds a word of padding, which catches a write before the next
+ * object rather than let it reach the tracks, and the left red zone: a word rounded up to the
+ * alignment, so that every object stays aligned.  For kmalloc-64 under slub_debug=FZPU:
+ * 64 + 8 + 8 + 2 * 32 + 4 + 8 + 64 = 220, aligned to 64: 256, as /proc/slabinfo shows.
  */
 static int calculate_sizes(struct kmem_cache *s)
 {
-	unsigned int size = ALIGN_UP(s->object_size, (unsigned int)sizeof(void *));
+	slab_flags_t flags = s->flags;
+	unsigned int word = (unsigned int)sizeof(void *);
+	unsigned int size = ALIGN_UP(s->object_size, word);
 	int order;
 
-	if ((s->flags & SLAB_RED_ZONE) && size == s->object_size)
-		size += sizeof(void *);		/* a right red zone of at least a word */
+	if ((flags & SLAB_RED_ZONE) && size == s->object_size)
+		size += word;
 	s->inuse = size;
-	if ((s->flags & SLAB_POISON) || s->ctor) {
+	if ((flags & SLAB_POISON) || s->ctor ||
+	    ((flags & SLAB_RED_ZONE) && (s->object_size < word || slub_debug_orig_size(s)))) {
 		s->offset = size;
-		size += sizeof(void *);
+		size += word;
 	} else {
-		s->offset = s->object_size / 2 / sizeof(void *) * sizeof(void *);
+		s->offset = s->object_size / 2 / word * word;
 	}
-	if (s->flags & SLAB_STORE_USER)
+	if (flags & SLAB_STORE_USER) {
 		size += 2 * sizeof(struct track);
-	if (s->flags & SLAB_RED_ZONE) {
-		s->red_left_pad = ALIGN_UP((unsigned int)sizeof(void *), s->align);
+		if (flags & SLAB_KMALLOC)
+			size += sizeof(unsigned int);
+	}
+	if (flags & SLAB_RED_ZONE) {
+		size += word;
+		s->red_left_pad = ALIGN_UP(word, s->align);
 		size += s->red_left_pad;
 	}
 	s->size = ALIGN_UP(size, s->align);
