@@ -249,6 +249,10 @@ bool slab_debug_free_checks(struct kmem_cache *s, struct slab *slab, void *obj,
 			    const void *caller);
 void slab_debug_set_track(struct kmem_cache *s, void *obj, enum track_item t,
 			  const void *caller);
+/* set_orig_size, get_orig_size (mm/slub.c): the size kmalloc was asked for, kept after the
+ * tracks by kmalloc caches with SLAB_STORE_USER; get gives the object size for other caches. */
+void slab_debug_set_orig_size(struct kmem_cache *s, void *obj, unsigned int orig_size);
+unsigned int slab_debug_get_orig_size(struct kmem_cache *s, void *obj);
 bool slab_object_start(const struct kmem_cache *s, struct slab *slab, const void *obj);
 unsigned long slab_debug_validate_slab(struct kmem_cache *s, struct slab *slab);
 cold noinline void slab_err(struct kmem_cache *s, struct slab *slab, const void *obj,

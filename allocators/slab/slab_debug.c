@@ -57,6 +57,22 @@ void slab_debug_set_track(struct kmem_cache *s, void *obj, enum track_item t,
 	tr->when_ms = kmb_now_ms();
 }
 
+static unsigned int *orig_size_of(struct kmem_cache *s, void *obj)
+{
+	return (unsigned int *)(track_of(s, obj, TRACK_FREE) + 1);
+}
+
+void slab_debug_set_orig_size(struct kmem_cache *s, void *obj, unsigned int orig_size)
+{
+	if (slub_debug_orig_size(s))
+		*orig_size_of(s, obj) = orig_size;
+}
+
+unsigned int slab_debug_get_orig_size(struct kmem_cache *s, void *obj)
+{
+	return slub_debug_orig_size(s) ? *orig_size_of(s, obj) : s->object_size;
+}
+
 static void print_tracking(struct kmem_cache *s, void *obj)
 {
 	static const char *const what[] = { "Allocated", "Freed" };

@@ -715,6 +715,9 @@ static noinline void *slab_alloc_debug(struct kmem_cache *s, gfp_t gfp, int node
 	slab_debug_alloc_checks(s, slab, obj, caller);
 	slab_debug_init_object(s, obj, SLUB_RED_ACTIVE);
 	slab_debug_set_track(s, obj, TRACK_ALLOC, caller);
+	/* set_orig_size: kmem_cache_alloc's size; kmalloc's own request is not passed down (an
+	 * argument on the path that the cpu-lock pop shares would cost every pair) */
+	slab_debug_set_orig_size(s, obj, s->object_size);
 	return obj;
 }
 

@@ -1164,6 +1164,41 @@ static void test_slabinfo(void **state)
 	assert_false(slabinfo_find("info-cache", &r));
 }
 
+/*
+ * SLAB_STORE_USER on a kmalloc cache keeps a requested size after the tracks (mm/slub.c
+ * set_orig_size, slub_debug_orig_size): kmem_cache_alloc from kmalloc-64 keeps 64, as the
+ * kernel's.  (kmalloc(50) keeps 64 too here, where the kernel keeps 50: kmbench does not pass
+ * kmalloc's request down to the slab layer.)  The word is the one after the two tracks, which
+ * init_tracking leaves zero: the test finds it there.  Caches that are not kmalloc's keep none.
+ */
+static void test_kmalloc_orig_size(void **state)
+{
+	struct kmem_cache *k64, *plain;
+	unsigned char *a, *b;
+
+	(void)state;
+	kmb_slab_set_debug(SLAB_STORE_USER | SLAB_RED_ZONE);
+	slab_boot(1, true);
+	a = kmalloc(64, GFP_KERNEL);
+	assert_non_null(a);
+	k64 = virt_to_slab(a)->slab_cache;
+	assert_string_equal(kmem_cache_name(k64), "kmalloc-64");
+	assert_true(slub_debug_orig_size(k64));
+	b = kmem_cache_alloc(k64, GFP_KERNEL);
+	assert_non_null(b);
+	assert_int_equal(slab_debug_get_orig_size(k64, b), 64);
+	/* after the object, its right red zone (8) and the free pointer (8): two tracks */
+	assert_int_equal(*(unsigned int *)(b + 64 + 8 + 8 + 2 * 32), 64);
+	plain = create("orig-plain", 64, 0, SLAB_STORE_USER, NULL);
+	assert_false(slub_debug_orig_size(plain));
+	/* 64 + 8 (right red zone) + 2 * 32 + 8 (padding) + 16 (left red zone, a word aligned to
+	 * 16): no orig_size, and the free pointer stays in the object */
+	assert_int_equal(slabinfo_row("orig-plain").objsize, 160);
+	kfree(a);
+	kmem_cache_free(k64, b);
+	destroy(plain);
+}
+
 /* --- slab order --- */
 
 static unsigned int fls_u(unsigned int x)
@@ -1686,6 +1721,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_alloc_node, slab_teardown),
 		cmocka_unit_test_teardown(test_alloc_node2, slab_teardown),
 		cmocka_unit_test_teardown(test_slabinfo, slab_teardown),
+		cmocka_unit_test_teardown(test_kmalloc_orig_size, slab_teardown),
 		cmocka_unit_test_teardown(test_order_table, slab_teardown),
 		cmocka_unit_test_teardown(test_order, slab_teardown),
 		cmocka_unit_test_teardown(test_threads, slab_teardown),
