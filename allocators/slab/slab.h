@@ -129,14 +129,26 @@ struct kmem_cache_node {
 	struct node_barn barn cacheline_aligned;
 } cacheline_aligned;
 
-/* Alloc and free call sites, SLAB_STORE_USER (mm/slub.c struct track). */
+/*
+ * Alloc and free call sites, SLAB_STORE_USER: mm/slub.c's struct track as a Debian kernel
+ * builds it (6.x: CONFIG_SLUB_DEBUG selects CONFIG_STACKDEPOT), the call site, a stack depot
+ * handle, cpu, pid and when: 32 bytes on 64-bit, so that a debug cache's object size is the
+ * kernel's.  kmbench keeps no stack depot: the handle stays 0.
+ */
 struct track {
 	uintptr_t addr;
+	uint32_t handle;
 	int cpu;
 	int pid;
 	uint64_t when_ms;
 };
+_Static_assert(sizeof(void *) != 8 || sizeof(struct track) == 32, "the kernel's struct track");
 enum track_item { TRACK_ALLOC, TRACK_FREE };
+
+/* A kmalloc cache (include/linux/slab.h SLAB_KMALLOC): kmem_cache_init() sets it, a bit above
+ * the public flags.  Its alignment is the largest power of two dividing its size, and with
+ * SLAB_STORE_USER its objects keep the size kmalloc was asked for (slub_debug_orig_size). */
+#define SLAB_KMALLOC		(1u << 30)
 
 struct kmem_cache {
 	/* The sheaves: pcs.mode (resolved, never DEFAULT; debug caches use none), pcs.slots each
@@ -199,6 +211,12 @@ static inline char *slab_first_object(const struct kmem_cache *s, struct slab *s
 	return (char *)slab_address(slab) + slab->colour + s->red_left_pad;
 }
 
+/* mm/slub.c slub_debug_orig_size: a kmalloc cache that stores the requested size. */
+static inline bool slub_debug_orig_size(const struct kmem_cache *s)
+{
+	return (s->flags & SLAB_STORE_USER) && (s->flags & SLAB_KMALLOC);
+}
+
 static inline void *get_freepointer(const struct kmem_cache *s, const void *obj)
 {
 	return *(void *const *)((const char *)obj + s->offset);
@@ -231,6 +249,10 @@ bool slab_debug_free_checks(struct kmem_cache *s, struct slab *slab, void *obj,
 			    const void *caller);
 void slab_debug_set_track(struct kmem_cache *s, void *obj, enum track_item t,
 			  const void *caller);
+/* set_orig_size, get_orig_size (mm/slub.c): the size kmalloc was asked for, kept after the
+ * tracks by kmalloc caches with SLAB_STORE_USER; get gives the object size for other caches. */
+void slab_debug_set_orig_size(struct kmem_cache *s, void *obj, unsigned int orig_size);
+unsigned int slab_debug_get_orig_size(struct kmem_cache *s, void *obj);
 bool slab_object_start(const struct kmem_cache *s, struct slab *slab, const void *obj);
 unsigned long slab_debug_validate_slab(struct kmem_cache *s, struct slab *slab);
 cold noinline void slab_err(struct kmem_cache *s, struct slab *slab, const void *obj,

@@ -269,15 +269,20 @@ int kmem_cache_init(void)
 		kmb_slab_set_percpu(KMB_PERCPU_DEFAULT);
 	for (int type = 0; type < NR_KMALLOC_TYPES; type++)
 		for (unsigned int i = 1; i <= KMALLOC_SHIFT_HIGH; i++) {
+			unsigned int size = kmalloc_info[i].size, align = size & -size;
 			char name[32];
 
 			if (!kmalloc_info[i].name)
 				continue;
 			snprintf(name, sizeof(name), "%s%s", type == KMALLOC_DMA ? "dma-" : "",
 				 kmalloc_info[i].name);
-			kmalloc_caches[type][i] = kmem_cache_create(name, kmalloc_info[i].size,
-				ARCH_KMALLOC_MINALIGN, type == KMALLOC_DMA ? SLAB_CACHE_DMA : 0,
-				NULL);
+			/* create_boot_cache (mm/slab_common.c): a kmalloc cache is aligned to the
+			 * largest power of two dividing its size (kmalloc-64 to 64, kmalloc-96 to
+			 * 32), under any debugging: its red zones do not move its objects. */
+			if (align < ARCH_KMALLOC_MINALIGN)
+				align = ARCH_KMALLOC_MINALIGN;
+			kmalloc_caches[type][i] = kmem_cache_create(name, size, align,
+				SLAB_KMALLOC | (type == KMALLOC_DMA ? SLAB_CACHE_DMA : 0), NULL);
 			if (!kmalloc_caches[type][i])
 				return -ENOMEM;
 		}

@@ -24,11 +24,11 @@
 #include "slab.h"
 
 
-/* The track area's place: after the free pointer when it is outside the object, else after
- * the right red zone. */
+/* The track area's place (mm/slub.c get_info_end): after the free pointer when it is outside
+ * the object (freeptr_outside_object: offset >= inuse), else after the right red zone. */
 static unsigned int track_offset(const struct kmem_cache *s)
 {
-	return ((s->flags & SLAB_POISON) || s->ctor) ? s->offset + sizeof(void *) : s->inuse;
+	return s->offset >= s->inuse ? s->inuse + (unsigned int)sizeof(void *) : s->inuse;
 }
 
 static struct track *track_of(const struct kmem_cache *s, void *obj, enum track_item t)
@@ -55,6 +55,22 @@ void slab_debug_set_track(struct kmem_cache *s, void *obj, enum track_item t,
 	tr->cpu = kmb_current_cpu();
 	tr->pid = kmb_gettid();
 	tr->when_ms = kmb_now_ms();
+}
+
+static unsigned int *orig_size_of(struct kmem_cache *s, void *obj)
+{
+	return (unsigned int *)(track_of(s, obj, TRACK_FREE) + 1);
+}
+
+void slab_debug_set_orig_size(struct kmem_cache *s, void *obj, unsigned int orig_size)
+{
+	if (slub_debug_orig_size(s))
+		*orig_size_of(s, obj) = orig_size;
+}
+
+unsigned int slab_debug_get_orig_size(struct kmem_cache *s, void *obj)
+{
+	return slub_debug_orig_size(s) ? *orig_size_of(s, obj) : s->object_size;
 }
 
 static void print_tracking(struct kmem_cache *s, void *obj)

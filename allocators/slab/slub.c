@@ -26,9 +26,9 @@
  * bypass its per-CPU state.  Objects of another node are freed to their node's slabs, and
  * requests for a node that is not the caller's are served from that node's slabs directly.
  *
- * The order of a slab follows calculate_order(): the smallest order up to
- * PAGE_ALLOC_COSTLY_ORDER that holds at least 4 * (fls(nr_cpus) + 1) objects and wastes at most
- * 1/16 of the slab, relaxing first the waste and then the object count.
+ * The order of a slab follows calculate_order() of Linux 6.7+: from the order that holds
+ * 4 * (fls(nr_cpus) + 1) objects, the first up to PAGE_ALLOC_COSTLY_ORDER that wastes at most
+ * 1/16 of the slab, relaxing the waste to 1/8, 1/4 and 1/2.
  *
  * Constructors run when a slab is created, on every object (setup_object()); an object
  * returns to the cache in its constructed state, so a reallocation runs no constructor.
@@ -77,69 +77,102 @@ static unsigned int order_objects(unsigned int order, unsigned int size)
 	return (unsigned int)((PAGE_SIZE << order) / size);
 }
 
-/* calc_slab_order (mm/slub.c): the lowest order whose leftover is at most 1/fract. */
-static unsigned int calc_slab_order(unsigned int size, unsigned int min_objects,
-				    unsigned int max_order, unsigned int fract_leftover)
+/* calc_slab_order (mm/slub.c, Linux 6.7+): from @min_order up, the first order whose
+ * leftover is at most 1/@fract of the slab; above @max_order when none is. */
+static unsigned int calc_slab_order(unsigned int size, unsigned int min_order,
+				    unsigned int max_order, unsigned int fract)
 {
-	unsigned int order = get_order((unsigned long)min_objects * size);
+	unsigned int order;
 
-	for (; order <= max_order; order++) {
+	for (order = min_order; order <= max_order; order++) {
 		unsigned long slab_size = PAGE_SIZE << order;
-		unsigned long rem = slab_size % size;
 
-		if (rem <= slab_size / fract_leftover)
+		if (slab_size % size <= slab_size / fract)
 			break;
 	}
 	return order;
 }
 
-static unsigned int calculate_order(unsigned int size)
+/*
+ * calculate_order (mm/slub.c, Linux 6.7+; slub_min_order 0, slub_max_order
+ * PAGE_ALLOC_COSTLY_ORDER, no slub_min_objects): the order that holds 4 * (fls(nr_cpus) + 1)
+ * objects, or as many as an order-3 slab holds, is the lowest order tried; from there the first
+ * order up to 3 that wastes at most 1/16 of the slab, else 1/8, 1/4, 1/2; else the order of one
+ * object.  Before 6.7 the count of objects was relaxed before the waste was, and the last try
+ * was the lowest order holding one object: the two differ for objects of 10923 to 12287 bytes
+ * (two to an order-3 slab, which wastes more than 1/4 of it: order 3 now, order 2 then).  -1
+ * when no order up to MAX_PAGE_ORDER holds one.
+ */
+static int calculate_order(unsigned int size)
 {
 	unsigned int min_objects = 4 * (fls_u((unsigned int)nr_cpu_ids()) + 1);
-	unsigned int max_objects = order_objects(PAGE_ALLOC_COSTLY_ORDER, size), order;
+	unsigned int max_objects = order_objects(PAGE_ALLOC_COSTLY_ORDER, size), min_order;
 
+	if (max_objects < 1)
+		max_objects = 1;
 	if (min_objects > max_objects)
 		min_objects = max_objects;
-	for (; min_objects > 1; min_objects--)
-		for (unsigned int fraction = 16; fraction >= 4; fraction /= 2) {
-			order = calc_slab_order(size, min_objects, PAGE_ALLOC_COSTLY_ORDER,
-						fraction);
-			if (order <= PAGE_ALLOC_COSTLY_ORDER)
-				return order;
-		}
-	order = calc_slab_order(size, 1, PAGE_ALLOC_COSTLY_ORDER, 1);
-	if (order <= PAGE_ALLOC_COSTLY_ORDER)
-		return order;
-	return calc_slab_order(size, 1, MAX_PAGE_ORDER, 1);
+	min_order = get_order((unsigned long)min_objects * size);
+	if (order_objects(min_order, size) > MAX_OBJS_PER_SLAB)
+		return (int)get_order((unsigned long)size * MAX_OBJS_PER_SLAB) - 1;
+	for (unsigned int fract = 16; fract > 1; fract /= 2) {
+		unsigned int order = calc_slab_order(size, min_order, PAGE_ALLOC_COSTLY_ORDER,
+						     fract);
+
+		if (order <= PAGE_ALLOC_COSTLY_ORDER)
+			return (int)order;
+	}
+	return get_order(size) <= MAX_PAGE_ORDER ? (int)get_order(size) : -1;
 }
 
 /*
- * calculate_sizes (mm/slub.c): the object's layout.
- *   [left red zone][object][right red zone][free pointer][track alloc][track free][pad]
- * Parts exist only with their flags; without poisoning or a constructor the free pointer lives
- * in the middle of the object instead.
+ * calculate_sizes (mm/slub.c, Linux 6.x with CONFIG_SLUB_DEBUG): the object's layout, a slot of
+ * s->size bytes, each part only with its flags:
+ *   [left red zone][object][right red zone][free pointer][track alloc][track free]
+ *   [orig_size][a word of padding][alignment]
+ * The object is rounded up to a word; a red zone adds a word when that leaves no room for a
+ * right red zone (inuse is where it ends).  The free pointer goes after the object when the
+ * object may not be written once free (poisoning, a constructor) or when a red zone might be
+ * overwritten by it (objects under a word, and kmalloc caches that keep orig_size, whose right
+ * red zone starts at the requested size); else in the middle of the object.  SLAB_STORE_USER
+ * adds two struct track (32 bytes each) and, for kmalloc caches, the requested size (an
+ * unsigned int).  A red zone then adds a word of padding, which catches a write before the next
+ * object rather than let it reach the tracks, and the left red zone: a word rounded up to the
+ * alignment, so that every object stays aligned.  For kmalloc-64 under slub_debug=FZPU:
+ * 64 + 8 + 8 + 2 * 32 + 4 + 8 + 64 = 220, aligned to 64: 256, as /proc/slabinfo shows.
  */
 static int calculate_sizes(struct kmem_cache *s)
 {
-	unsigned int size = ALIGN_UP(s->object_size, (unsigned int)sizeof(void *));
+	slab_flags_t flags = s->flags;
+	unsigned int word = (unsigned int)sizeof(void *);
+	unsigned int size = ALIGN_UP(s->object_size, word);
+	int order;
 
-	if ((s->flags & SLAB_RED_ZONE) && size == s->object_size)
-		size += sizeof(void *);		/* a right red zone of at least a word */
+	if ((flags & SLAB_RED_ZONE) && size == s->object_size)
+		size += word;
 	s->inuse = size;
-	if ((s->flags & SLAB_POISON) || s->ctor) {
+	if ((flags & SLAB_POISON) || s->ctor ||
+	    ((flags & SLAB_RED_ZONE) && (s->object_size < word || slub_debug_orig_size(s)))) {
 		s->offset = size;
-		size += sizeof(void *);
+		size += word;
 	} else {
-		s->offset = s->object_size / 2 / sizeof(void *) * sizeof(void *);
+		s->offset = s->object_size / 2 / word * word;
 	}
-	if (s->flags & SLAB_STORE_USER)
+	if (flags & SLAB_STORE_USER) {
 		size += 2 * sizeof(struct track);
-	if (s->flags & SLAB_RED_ZONE) {
-		s->red_left_pad = ALIGN_UP((unsigned int)sizeof(void *), s->align);
+		if (flags & SLAB_KMALLOC)
+			size += sizeof(unsigned int);
+	}
+	if (flags & SLAB_RED_ZONE) {
+		size += word;
+		s->red_left_pad = ALIGN_UP(word, s->align);
 		size += s->red_left_pad;
 	}
 	s->size = ALIGN_UP(size, s->align);
-	s->order = calculate_order(s->size);
+	order = calculate_order(s->size);
+	if (order < 0)
+		return -EINVAL;
+	s->order = (unsigned int)order;
 	s->objects = order_objects(s->order, s->size);
 	if (!s->objects || s->objects > MAX_OBJS_PER_SLAB)
 		return -EINVAL;
@@ -682,6 +715,9 @@ static noinline void *slab_alloc_debug(struct kmem_cache *s, gfp_t gfp, int node
 	slab_debug_alloc_checks(s, slab, obj, caller);
 	slab_debug_init_object(s, obj, SLUB_RED_ACTIVE);
 	slab_debug_set_track(s, obj, TRACK_ALLOC, caller);
+	/* set_orig_size: kmem_cache_alloc's size; kmalloc's own request is not passed down (an
+	 * argument on the path that the cpu-lock pop shares would cost every pair) */
+	slab_debug_set_orig_size(s, obj, s->object_size);
 	return obj;
 }
 

@@ -7,6 +7,10 @@
  *    classes 96 and 192) and the next power of two above; every byte of it is usable;
  *  - alignment: at least ARCH_KMALLOC_MINALIGN (8), and the largest power of two that divides
  *    the size (so 16 from 16 bytes, and power-of-two sizes naturally aligned), up to a page;
+ *    every object of every class aligned to its class's largest power-of-two divisor under
+ *    every slub_debug letter set;
+ *  - slub_debug's object layout: slabinfo's objsize of kmalloc caches under F, Z, P, U and
+ *    their mixes is mm/slub.c calculate_sizes()'s, worked out by hand;
  *  - above KMALLOC_MAX_CACHE_SIZE up to KMALLOC_MAX_SIZE: whole pages from the page allocator,
  *    page-aligned, ksize PAGE_SIZE << get_order(n), given back by kfree; above that, NULL, with
  *    one warning line unless __GFP_NOWARN;
@@ -263,6 +267,115 @@ static void test_size_classes(void **state)
 	}
 	assert_int_equal(kmalloc_census().active, 0);
 	assert_int_equal(slab_errors(), 0);
+}
+
+/*
+ * Under slub_debug a kmalloc cache's object size (slabinfo's objsize) is mm/slub.c
+ * calculate_sizes()'s (Linux 6.x, CONFIG_SLUB_DEBUG, x86-64 with a Debian kernel's config: its
+ * struct track is 32 bytes, with the stack depot handle), worked out by hand from its rules:
+ * the object rounded to a word; a word of right red zone when Z leaves none; the free pointer
+ * after it with P, or with Z when the object is under a word or keeps orig_size; with U two
+ * tracks, and the requested size (4 bytes) in a kmalloc cache; with Z a word of padding and a
+ * left red zone of a word rounded up to the alignment; all aligned to the cache's alignment,
+ * which for a kmalloc cache is the largest power of two dividing its size (create_boot_cache).
+ *   kmalloc-64 FZPU: 64 + 8 (right red zone) + 8 (free pointer) + 2 * 32 + 4 + 8 (padding)
+ *                    + 64 (left red zone) = 220 -> 256
+ *   kmalloc-8 FZPU:  8 + 8 + 8 + 64 + 4 + 8 + 8 = 108 -> 112
+ *   kmalloc-1k FZPU: 1024 + 8 + 8 + 64 + 4 + 8 + 1024 = 2140 -> 3072
+ * (kmbench gave 136, 80 and 1096 before: 24-byte tracks, no orig_size, no padding word, and
+ * 8-byte alignment, which left kmalloc-64's objects at 8 mod 64 under Z.)
+ */
+static const struct {
+	const char *letters, *cache;
+	unsigned int objsize;
+} debug_layout[] = {
+	{ "FZPU", "kmalloc-8", 112 },	/* above */
+	{ "FZPU", "kmalloc-64", 256 },
+	{ "FZPU", "kmalloc-1k", 3072 },
+	{ "FZPU", "kmalloc-96", 224 },	/* 96 + 8 + 8 + 64 + 4 + 8 + 32 = 220 -> 224 (align 32) */
+	{ "FZPU", "kmalloc-192", 384 },	/* 192 + 8 + 8 + 64 + 4 + 8 + 64 = 348 -> 384 */
+	{ "FZPU", "kmalloc-8k", 24576 },	/* 8192 + 8 + 8 + 64 + 4 + 8 + 8192 = 16476 */
+	{ "Z", "kmalloc-8", 32 },	/* 8 + 8 (right) + 8 (padding) + 8 (left); the free
+					 * pointer in the object (offset 0), as nothing moves it */
+	{ "Z", "kmalloc-64", 192 },	/* 64 + 8 + 8 + 64 = 144 -> 192 */
+	{ "Z", "kmalloc-1k", 3072 },	/* 1024 + 8 + 8 + 1024 = 2064 -> 3072 */
+	{ "P", "kmalloc-64", 128 },	/* 64 + 8 (free pointer) = 72 -> 128 */
+	{ "U", "kmalloc-8", 80 },	/* 8 + 64 + 4 = 76 -> 80 */
+	{ "U", "kmalloc-64", 192 },	/* 64 + 64 + 4 = 132 -> 192 */
+	{ "U", "kmalloc-1k", 2048 },	/* 1024 + 64 + 4 = 1092 -> 2048 */
+	{ "PU", "kmalloc-8", 88 },	/* 8 + 8 + 64 + 4 = 84 -> 88 */
+	{ "ZP", "kmalloc-8", 40 },	/* 8 + 8 + 8 + 8 + 8 */
+	{ "F", "kmalloc-64", 64 },	/* consistency checks add nothing */
+	{ "-", "kmalloc-64", 64 },
+};
+
+/* Boot again with slub_debug=@letters, so that the kmalloc caches get them. */
+static void reboot_with_debug(const char *letters)
+{
+	slab_flags_t flags;
+
+	assert_int_equal(kmb_slab_parse_debug(letters, &flags), 0);
+	slab_shutdown();
+	kmb_slab_set_debug(flags);
+	slab_boot_nodes(1, -1);
+}
+
+static void test_debug_layout(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < sizeof(debug_layout) / sizeof(debug_layout[0]); k++) {
+		struct slabinfo_row r;
+
+		reboot_with_debug(debug_layout[k].letters);
+		r = slabinfo_row(debug_layout[k].cache);
+		if (r.objsize != debug_layout[k].objsize)
+			fail_msg("slub_debug=%s: %s objsize %u, the kernel's is %u",
+				 debug_layout[k].letters, debug_layout[k].cache, r.objsize,
+				 debug_layout[k].objsize);
+		assert_int_equal(r.objperslab, (PAGE_SIZE * r.pagesperslab) / r.objsize);
+	}
+}
+
+/*
+ * A kmalloc cache's objects are aligned to the largest power of two dividing its size (its
+ * size, for powers of two) under every slub_debug letter set: a slab's worth plus one of each
+ * class, every object checked.
+ */
+static void test_debug_alignment(void **state)
+{
+	static const char *const letters[] = { "-", "F", "Z", "P", "U", "FZ", "ZP", "ZU", "PU",
+					       "FZPU" };
+	static const size_t classes[] = { 8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096,
+					  8192 };
+
+	(void)state;
+	for (size_t l = 0; l < sizeof(letters) / sizeof(letters[0]); l++) {
+		reboot_with_debug(letters[l]);
+		for (size_t c = 0; c < sizeof(classes) / sizeof(classes[0]); c++) {
+			size_t n = classes[c], align = low_bit(n);
+			char name[32];
+			unsigned int count;
+			void **p;
+
+			snprintf(name, sizeof(name), "kmalloc-%zu%s", n >= 1024 ? n / 1024 : n,
+				 n >= 1024 ? "k" : "");
+			count = slabinfo_row(name).objperslab + 1;
+			p = calloc(count, sizeof(*p));
+			assert_non_null(p);
+			for (unsigned int i = 0; i < count; i++) {
+				p[i] = kmalloc(n, GFP_KERNEL);
+				if (!p[i] || (uintptr_t)p[i] % align)
+					fail_msg("slub_debug=%s: kmalloc(%zu) object %u at %p: not "
+						 "%zu-aligned", letters[l], n, i, p[i], align);
+				memset(p[i], 0x5c, n);
+			}
+			for (unsigned int i = 0; i < count; i++)
+				kfree(p[i]);
+			free(p);
+		}
+		assert_valid(NULL);
+		assert_int_equal(slab_errors(), 0);
+	}
 }
 
 /* Above the largest cache: whole pages from the page allocator, given back by kfree. */
@@ -751,6 +864,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		SLAB_TEST(test_size_classes),
+		SLAB_TEST(test_debug_layout),
+		SLAB_TEST(test_debug_alignment),
 		SLAB_TEST(test_large_sizes),
 		SLAB_TEST(test_above_max_size),
 		SLAB_TEST(test_zero_size),

@@ -16,8 +16,9 @@
  *   api           zalloc, bulk allocation (all or nothing), alloc_node (one and two nodes),
  *                 SLAB_CACHE_DMA;
  *   slabinfo      /proc/slabinfo 2.1, the kernel's header and row format, and its counts;
- *   order         slab orders follow mm/slub.c calculate_order(), checked against the page
- *                 allocator's own per-order counters;
+ *   order         slab orders follow mm/slub.c calculate_order() of Linux 6.7+, checked
+ *                 against the page allocator's own per-order counters, and a table of orders
+ *                 worked out by hand (those where 6.7 changed them included);
  *   threads       four threads, one per CPU round robin, pass tagged objects to each other
  *                 while the caches are shrunk under them; no object is handed out twice,
  *                 and at the end everything goes back to the page allocator.
@@ -1163,6 +1164,41 @@ static void test_slabinfo(void **state)
 	assert_false(slabinfo_find("info-cache", &r));
 }
 
+/*
+ * SLAB_STORE_USER on a kmalloc cache keeps a requested size after the tracks (mm/slub.c
+ * set_orig_size, slub_debug_orig_size): kmem_cache_alloc from kmalloc-64 keeps 64, as the
+ * kernel's.  (kmalloc(50) keeps 64 too here, where the kernel keeps 50: kmbench does not pass
+ * kmalloc's request down to the slab layer.)  The word is the one after the two tracks, which
+ * init_tracking leaves zero: the test finds it there.  Caches that are not kmalloc's keep none.
+ */
+static void test_kmalloc_orig_size(void **state)
+{
+	struct kmem_cache *k64, *plain;
+	unsigned char *a, *b;
+
+	(void)state;
+	kmb_slab_set_debug(SLAB_STORE_USER | SLAB_RED_ZONE);
+	slab_boot(1, true);
+	a = kmalloc(64, GFP_KERNEL);
+	assert_non_null(a);
+	k64 = virt_to_slab(a)->slab_cache;
+	assert_string_equal(kmem_cache_name(k64), "kmalloc-64");
+	assert_true(slub_debug_orig_size(k64));
+	b = kmem_cache_alloc(k64, GFP_KERNEL);
+	assert_non_null(b);
+	assert_int_equal(slab_debug_get_orig_size(k64, b), 64);
+	/* after the object, its right red zone (8) and the free pointer (8): two tracks */
+	assert_int_equal(*(unsigned int *)(b + 64 + 8 + 8 + 2 * 32), 64);
+	plain = create("orig-plain", 64, 0, SLAB_STORE_USER, NULL);
+	assert_false(slub_debug_orig_size(plain));
+	/* 64 + 8 (right red zone) + 2 * 32 + 8 (padding) + 16 (left red zone, a word aligned to
+	 * 16): no orig_size, and the free pointer stays in the object */
+	assert_int_equal(slabinfo_row("orig-plain").objsize, 160);
+	kfree(a);
+	kmem_cache_free(k64, b);
+	destroy(plain);
+}
+
 /* --- slab order --- */
 
 static unsigned int fls_u(unsigned int x)
@@ -1170,12 +1206,12 @@ static unsigned int fls_u(unsigned int x)
 	return x ? 32 - (unsigned int)__builtin_clz(x) : 0;
 }
 
-/* mm/slub.c calc_slab_order(): from the order that holds @min_objects, the first whose leftover
- * is at most 1/@fract of the slab; above @max_order when none is. */
-static unsigned int kernel_calc_slab_order(unsigned int size, unsigned int min_objects,
+/* mm/slub.c calc_slab_order() (Linux 6.7+): from @min_order, the first order whose leftover is
+ * at most 1/@fract of the slab; above @max_order when none is. */
+static unsigned int kernel_calc_slab_order(unsigned int size, unsigned int min_order,
 					   unsigned int max_order, unsigned int fract)
 {
-	unsigned int order = get_order((unsigned long)min_objects * size);
+	unsigned int order = min_order;
 
 	for (; order <= max_order; order++) {
 		unsigned long slab = PAGE_SIZE << order;
@@ -1187,34 +1223,33 @@ static unsigned int kernel_calc_slab_order(unsigned int size, unsigned int min_o
 }
 
 /*
- * mm/slub.c calculate_order() (slub_min_order 0, slub_max_order PAGE_ALLOC_COSTLY_ORDER, no
- * slub_min_objects): at least 4 * (fls(nr_cpus) + 1) objects, as many as an order-3 slab holds
- * at most; waste 1/16, then 1/8, then 1/4; then fewer objects.  @fract: the waste fraction the
- * order meets (1: none promised).
+ * mm/slub.c calculate_order() of Linux 6.7+ (slub_min_order 0, slub_max_order
+ * PAGE_ALLOC_COSTLY_ORDER, no slub_min_objects): the lowest order tried holds
+ * 4 * (fls(nr_cpus) + 1) objects, or as many as an order-3 slab holds at most; from there the
+ * first order up to 3 that wastes at most 1/16, then 1/8, 1/4, 1/2; else get_order(size).
+ * @fract: the waste fraction the order meets (1: none promised).
  */
 static unsigned int kernel_calculate_order(unsigned int size, unsigned int nr_cpus,
 					   unsigned int *fract)
 {
 	unsigned int min_objects = 4 * (fls_u(nr_cpus) + 1);
 	unsigned int max_objects = (unsigned int)((PAGE_SIZE << PAGE_ALLOC_COSTLY_ORDER) / size);
-	unsigned int order;
+	unsigned int min_order, order;
 
+	if (!max_objects)
+		max_objects = 1;
 	if (min_objects > max_objects)
 		min_objects = max_objects;
-	for (; min_objects > 1; min_objects--)
-		for (unsigned int f = 16; f >= 4; f /= 2) {
-			order = kernel_calc_slab_order(size, min_objects, PAGE_ALLOC_COSTLY_ORDER,
-						       f);
-			if (order <= PAGE_ALLOC_COSTLY_ORDER) {
-				*fract = f;
-				return order;
-			}
+	min_order = get_order((unsigned long)min_objects * size);
+	for (unsigned int f = 16; f > 1; f /= 2) {
+		order = kernel_calc_slab_order(size, min_order, PAGE_ALLOC_COSTLY_ORDER, f);
+		if (order <= PAGE_ALLOC_COSTLY_ORDER) {
+			*fract = f;
+			return order;
 		}
+	}
 	*fract = 1;
-	order = kernel_calc_slab_order(size, 1, PAGE_ALLOC_COSTLY_ORDER, 1);
-	if (order <= PAGE_ALLOC_COSTLY_ORDER)
-		return order;
-	return kernel_calc_slab_order(size, 1, MAX_PAGE_ORDER, 1);
+	return get_order(size);
 }
 
 /*
@@ -1261,6 +1296,51 @@ static void check_order(unsigned int size, unsigned int nr_cpus, bool alloc)
 	destroy(s);
 }
 
+/*
+ * Orders worked out by hand from mm/slub.c calculate_order() of Linux 6.7+, for objects of
+ * more than 4 KiB, where no CPU count matters (at most 7 fit in an order-3 slab, fewer than the
+ * 8 objects asked for even on one CPU, so the order holding as many as fit is where the search
+ * starts).  Before 6.7 SLUB relaxed the object count first and ended with the lowest order
+ * holding one object: objects of 10923 to 12287 bytes got order 2 then.
+ */
+static void test_order_table(void **state)
+{
+	static const struct {
+		unsigned int size, order;
+	} table[] = {
+		{ 4112, 3 },	/* 7 in 32 KiB, 3984 left: more than 1/16, at most 1/8 */
+		{ 6000, 3 },	/* 5 in 32 KiB, 2768 left: at most 1/8 */
+		{ 8192, 3 },	/* 4 in 32 KiB, nothing left */
+		{ 10912, 3 },	/* 3 in 32 KiB, 32 left */
+		{ 10928, 3 },	/* 2 in 32 KiB, 10912 left: only 1/2 accepts it (6.6: order 2) */
+		{ 11264, 3 },	/* 2 in 32 KiB, 10240 left: 1/2 (6.6: order 2) */
+		{ 12272, 3 },	/* 2 in 32 KiB, 8224 left: 1/2 (6.6: order 2) */
+		{ 12288, 3 },	/* 2 in 32 KiB, 8192 left: 1/4, as before 6.7 */
+		{ 16384, 3 },	/* 2 in 32 KiB, nothing left */
+		{ 20000, 3 },	/* 1 in 32 KiB, 12768 left: 1/2 */
+		{ 32768, 3 },
+		{ 40000, 4 },	/* beyond order 3: get_order(size) */
+		{ 131072, 5 },
+	};
+	struct slabinfo_row r;
+	struct kmem_cache *s;
+
+	(void)state;
+	slab_boot(1, true);
+	slab_layer_only();
+	for (size_t k = 0; k < sizeof(table) / sizeof(table[0]); k++) {
+		s = create("order-table", table[k].size, 0, 0, NULL);
+		r = slabinfo_row("order-table");
+		assert_int_equal(r.objsize, table[k].size);
+		if (r.pagesperslab != 1U << table[k].order)
+			fail_msg("%u-byte objects: %u pages per slab, want order %u (%u pages)",
+				 table[k].size, r.pagesperslab, table[k].order,
+				 1U << table[k].order);
+		assert_int_equal(r.objperslab, (PAGE_SIZE << table[k].order) / table[k].size);
+		destroy(s);
+	}
+}
+
 static void test_order(void **state)
 {
 	static const unsigned int sizes[] = { 8, 64, 192, 700, 3000, 4096, 8192 };
@@ -1271,8 +1351,9 @@ static void test_order(void **state)
 	slab_layer_only();	/* one batch of objperslab objects is one slab */
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
 		check_order(sizes[k], nr_cpus, true);
-	/* every stride up to kmalloc-8k's: the few where 1/16 and 1/8 pick different orders */
-	for (unsigned int size = 16; size <= 8192; size += 16)
+	/* every stride up to 16 KiB: the few where 1/16 and 1/8 pick different orders, and
+	 * those that only 1/2 accepts */
+	for (unsigned int size = 16; size <= 16384; size += 16)
 		check_order(size, nr_cpus, false);
 }
 
@@ -1640,6 +1721,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_alloc_node, slab_teardown),
 		cmocka_unit_test_teardown(test_alloc_node2, slab_teardown),
 		cmocka_unit_test_teardown(test_slabinfo, slab_teardown),
+		cmocka_unit_test_teardown(test_kmalloc_orig_size, slab_teardown),
+		cmocka_unit_test_teardown(test_order_table, slab_teardown),
 		cmocka_unit_test_teardown(test_order, slab_teardown),
 		cmocka_unit_test_teardown(test_threads, slab_teardown),
 	};
