@@ -243,10 +243,12 @@ void kmem_cache_counts(struct kmem_cache *s, unsigned long *slabs, unsigned long
 /* --- slab_debug.c (SLAB_DEBUG_FLAGS caches; reports for every cache) --- */
 void slab_debug_init_object(struct kmem_cache *s, void *obj, uint8_t val);
 void slab_debug_init_tracking(struct kmem_cache *s, void *obj);
-bool slab_debug_alloc_checks(struct kmem_cache *s, struct slab *slab, void *obj,
-			     const void *caller);
-bool slab_debug_free_checks(struct kmem_cache *s, struct slab *slab, void *obj,
-			    const void *caller);
+void slab_debug_setup_slab(struct kmem_cache *s, struct slab *slab);
+/* the F checks (node lock held): at alloc (false: the slab was marked full), at free (false:
+ * the free is refused), of a slab given back */
+bool slab_debug_alloc_checks(struct kmem_cache *s, struct slab *slab, void *obj);
+bool slab_debug_free_checks(struct kmem_cache *s, struct slab *slab, void *obj);
+void slab_debug_free_slab(struct kmem_cache *s, struct slab *slab);
 void slab_debug_set_track(struct kmem_cache *s, void *obj, enum track_item t,
 			  const void *caller);
 /* set_orig_size, get_orig_size (mm/slub.c): the size kmalloc was asked for, kept after the

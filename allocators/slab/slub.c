@@ -359,8 +359,6 @@ int kmem_cache_open(struct kmem_cache *s)
 		INIT_LIST_HEAD(&kn->barn.sheaves_full);
 		INIT_LIST_HEAD(&kn->barn.sheaves_empty);
 	}
-	if (s->ctor)
-		s->flags &= ~SLAB_POISON;	/* the kernel drops poisoning for ctor caches */
 	if (calculate_sizes(s))
 		return -EINVAL;
 	s->allocflags = (s->flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0;
@@ -438,8 +436,7 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 		spin_unlock(&n->list_lock);
 	}
 	p = slab_first_object(s, slab);
-	if (s->flags & SLAB_DEBUG_FLAGS)
-		memset(slab_address(slab), POISON_INUSE, PAGE_SIZE << s->order);
+	slab_debug_setup_slab(s, slab);
 	for (unsigned int i = 0; i < s->objects; i++, p += s->size) {
 		if (s->flags & SLAB_DEBUG_FLAGS) {
 			slab_debug_init_object(s, p, SLUB_RED_INACTIVE);
@@ -475,6 +472,8 @@ static void discard_slab(struct kmem_cache *s, struct slab *slab)
 
 	kmb_assert(slab->inuse == 0);
 	kmb_assert_internal(slab_is_valid(s, slab));
+	if (unlikely(s->flags & SLAB_CONSISTENCY_CHECKS))
+		slab_debug_free_slab(s, slab);	/* free_slab() */
 	spin_lock(&n->list_lock);
 	n->nr_slabs--;
 	n->total_objects -= s->objects;
@@ -658,6 +657,33 @@ static noinline void slab_free_one(struct kmem_cache *s, struct slab *slab, void
 		slab_double_free(s, slab, obj);
 }
 
+/*
+ * Debug caches (free_to_partial_list): under the node lock, with F the checks of
+ * free_debug_processing (a failure refuses the free), then the free call site, the red zones
+ * and poison of a free object, and the object back on its slab.
+ */
+static noinline void slab_free_debug(struct kmem_cache *s, struct slab *slab, void *obj,
+				     const void *caller)
+{
+	struct kmem_cache_node *n = get_node(s, slab->node);
+	struct list_head discard;
+	bool ok = true;
+
+	INIT_LIST_HEAD(&discard);
+	spin_lock(&n->list_lock);
+	if (s->flags & SLAB_CONSISTENCY_CHECKS)
+		ok = slab_debug_free_checks(s, slab, obj);
+	if (ok) {
+		slab_debug_set_track(s, obj, TRACK_FREE, caller);
+		slab_debug_init_object(s, obj, SLUB_RED_INACTIVE);
+		ok = put_object_locked(s, n, slab, obj, &discard);
+		if (!ok)
+			slab_double_free(s, slab, obj);
+	}
+	spin_unlock(&n->list_lock);
+	discard_slabs(s, &discard);
+}
+
 /* Give a sheaf's objects back to the slabs; it stays, empty. */
 static void sheaf_flush(struct kmem_cache *s, struct slab_sheaf *sh)
 {
@@ -681,7 +707,12 @@ static void sheaves_flush(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
 	pcs->spare = NULL;
 }
 
-/* Debug caches: one object at a time from the node lists, checked (alloc_debug_processing). */
+/*
+ * Debug caches: one object at a time from the node lists (alloc_single_from_partial,
+ * alloc_single_from_new_slab): with F checked first (alloc_debug_processing; a slab that fails
+ * is marked full, put on the full list, and another tried), then red-zoned and poisoned as
+ * allocated, under the node lock, and its call site kept.
+ */
 static noinline void *slab_alloc_debug(struct kmem_cache *s, gfp_t gfp, int node,
 				       const void *caller)
 {
@@ -692,8 +723,17 @@ static noinline void *slab_alloc_debug(struct kmem_cache *s, gfp_t gfp, int node
 
 	for (;;) {
 		spin_lock(&n->list_lock);
-		if (!list_empty(&n->partial))
-			break;
+		while (!list_empty(&n->partial)) {
+			slab = list_first_entry(&n->partial, struct slab, slab_list);
+			obj = slab->freelist;
+			slab->freelist = get_freepointer(s, obj);
+			slab->inuse++;
+			if (!(s->flags & SLAB_CONSISTENCY_CHECKS) ||
+			    slab_debug_alloc_checks(s, slab, obj))
+				goto found;
+			remove_partial(n, slab);
+			list_add(&slab->slab_list, &n->full);
+		}
 		spin_unlock(&n->list_lock);
 		slab = new_slab(s, gfp, want);
 		if (!slab)
@@ -703,17 +743,13 @@ static noinline void *slab_alloc_debug(struct kmem_cache *s, gfp_t gfp, int node
 		add_partial(n, slab);
 		spin_unlock(&n->list_lock);
 	}
-	slab = list_first_entry(&n->partial, struct slab, slab_list);
-	obj = slab->freelist;
-	slab->freelist = get_freepointer(s, obj);
-	slab->inuse++;
+found:
 	if (!slab->freelist) {
 		remove_partial(n, slab);
 		list_add(&slab->slab_list, &n->full);
 	}
-	spin_unlock(&n->list_lock);
-	slab_debug_alloc_checks(s, slab, obj, caller);
 	slab_debug_init_object(s, obj, SLUB_RED_ACTIVE);
+	spin_unlock(&n->list_lock);
 	slab_debug_set_track(s, obj, TRACK_ALLOC, caller);
 	/* set_orig_size: kmem_cache_alloc's size; kmalloc's own request is not passed down (an
 	 * argument on the path that the cpu-lock pop shares would cost every pair) */
@@ -1031,11 +1067,7 @@ static noinline void slab_free_other(struct kmem_cache *s, struct slab *slab, vo
 		kmb_pcpu_spin_unlock(&pcs->guard);
 	}
 	if (unlikely(s->flags & SLAB_DEBUG_FLAGS)) {
-		if (!slab_debug_free_checks(s, slab, obj, caller))
-			return;
-		slab_debug_set_track(s, obj, TRACK_FREE, caller);
-		slab_debug_init_object(s, obj, SLUB_RED_INACTIVE);
-		slab_free_one(s, slab, obj);
+		slab_free_debug(s, slab, obj, caller);
 	} else if (s->pcs.mode == KMB_PERCPU_NONE || slab->node != numa_node_id()) {
 		/* An object of another node goes back to its node's slabs (free_to_pcs). */
 		slab_free_one(s, slab, obj);
