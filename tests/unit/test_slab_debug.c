@@ -848,7 +848,7 @@ static void test_inuse_fill_is_p_only(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		struct kmem_cache *s = cache(c[i].name, 184, c[i].flags);
+		struct kmem_cache *s = cache(c[i].name, 200, c[i].flags);
 		unsigned char *p = alloc_obj(s);
 		unsigned int per = objs_per_slab(c[i].name), size = stride_of(c[i].name);
 		unsigned char *slab = (unsigned char *)((uintptr_t)p / PAGE_SIZE * PAGE_SIZE);
