@@ -60,6 +60,8 @@ static int vmalloc_backend_stats(const struct kmb_stats_sink *sink)
 	sink->num(sink->ctx, "vmalloc_pages_peak", (double)st.vmalloc_pages_peak);
 	sink->num(sink->ctx, "vmalloc_map_calls", (double)st.map_calls);
 	sink->num(sink->ctx, "vmalloc_unmap_calls", (double)st.unmap_calls);
+	sink->num(sink->ctx, "vmalloc_purges", (double)st.purges);
+	sink->num(sink->ctx, "vmalloc_lazy_pages", (double)st.lazy_pages);
 	sink->num(sink->ctx, "vmalloc_fail", (double)st.alloc_fail);
 	sink->num(sink->ctx, "vmalloc_misuse", (double)st.misuse);
 	return 0;

@@ -964,7 +964,8 @@ static unsigned long int_sqrt(unsigned long x)
  * setup_per_zone_wmarks (mm/page_alloc.c __setup_per_zone_wmarks, calculate_min_free_kbytes,
  * setup_per_zone_lowmem_reserve): min_free_kbytes = sqrt(16 * low memory in KiB), clamped to
  * 128 KiB .. 256 MiB, split over the low zones by size; a HIGHMEM zone's min is managed/1024
- * clamped to 32..128 pages.  low = min + max(min/4, 0.1% of the zone); high = low + the same.
+ * clamped to 32..128 pages.  low = min + max(min/4, 0.1% of the zone); high = low + the same;
+ * promo = high + the same again (WMARK_PROMO).
  */
 void setup_per_zone_wmarks(void)
 {
@@ -996,6 +997,7 @@ void setup_per_zone_wmarks(void)
 		      z->managed_pages * 10 / 10000;
 		z->_watermark[WMARK_LOW] = z->_watermark[WMARK_MIN] + tmp;
 		z->_watermark[WMARK_HIGH] = z->_watermark[WMARK_LOW] + tmp;
+		z->_watermark[WMARK_PROMO] = z->_watermark[WMARK_HIGH] + tmp;
 	}
 	for (int nid = 0; nid < kmb_mm.nr_nodes; nid++)
 		for (int i = 0; i < MAX_NR_ZONES; i++) {

@@ -14,8 +14,10 @@
 
 #include "lib.h"
 
-/* Watermarks (include/linux/mmzone.h enum zone_watermarks). */
-enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
+/* Watermarks (include/linux/mmzone.h enum zone_watermarks).  WMARK_PROMO, the kernel's target
+ * for NUMA-balancing promotion into a node (kswapd reclaims to it in memory-tiering mode), is
+ * set as the kernel sets it and shown in zoneinfo; nothing here promotes pages. */
+enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO, NR_WMARK };
 
 /* alloc_flags (mm/internal.h): which watermark, and what reserves an allocation may use. */
 #define ALLOC_WMARK_MIN		WMARK_MIN

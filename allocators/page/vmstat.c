@@ -28,19 +28,29 @@ size_t kmb_show_nodes(char *buf, size_t len)
 	return sb_end(&sb);
 }
 
-/* zoneinfo's pageset of one CPU ("cpu: N", the kernel's) or, in thread mode, one thread
- * ("thread: N", kmbench's); count in pages. */
+/*
+ * zoneinfo's pageset of one CPU ("cpu: N", the kernel's) or, in thread mode, one thread
+ * ("thread: N", kmbench's), in the layout of zoneinfo_show_print (mm/vmstat.c; since v6.7: count,
+ * high, batch, high_min, high_max, then the CPU's "vm stats threshold"); count in pages.
+ * high is fixed here (page_pcp.c: no adaptive high), which the kernel shows as high_min ==
+ * high_max == high, as it does when percpu_pagelist_high_fraction turns its tuning off
+ * (mm/page_alloc.c zone_set_pageset_high_and_batch).  The threshold is 0: the zone's counters
+ * are exact, with no per-CPU differential to fold (the kernel folds one past its threshold).
+ */
 static int show_pageset(struct zone *zone, struct per_cpu_pages *pcp, int who, void *arg)
 {
 	struct sbuf *sb = arg;
 
 	(void)zone;
 	sb_printf(sb, "\n    %s: %d"
-		  "\n              count: %lu"
-		  "\n              high:  %d"
-		  "\n              batch: %d",
+		  "\n              count:    %lu"
+		  "\n              high:     %d"
+		  "\n              batch:    %d"
+		  "\n              high_min: %d"
+		  "\n              high_max: %d"
+		  "\n  vm stats threshold: %d",
 		  who >= 0 ? "cpu" : "thread", who >= 0 ? who : -who, pcp_pages(pcp), pcp->high,
-		  pcp->batch);
+		  pcp->batch, pcp->high, pcp->high, 0);
 	return 0;
 }
 
@@ -61,7 +71,9 @@ size_t kmb_show_buddyinfo(char *buf, size_t len)
 	return sb_end(&sb);
 }
 
-/* zoneinfo_show_print: every zone of every node, populated or not. */
+/* zoneinfo_show_print (mm/vmstat.c, mainline's layout as read in a v6.1x tree: the promo
+ * watermark after high, the pagesets as in show_pageset): every zone of every node, populated
+ * or not; of the per-node and per-zone counters only nr_free_pages, which the model keeps. */
 size_t kmb_show_zoneinfo(char *buf, size_t len)
 {
 	struct sbuf sb = { buf, len, 0 };
@@ -76,12 +88,14 @@ size_t kmb_show_zoneinfo(char *buf, size_t len)
 				  "\n        min      %lu"
 				  "\n        low      %lu"
 				  "\n        high     %lu"
+				  "\n        promo    %lu"
 				  "\n        spanned  %lu"
 				  "\n        present  %lu"
 				  "\n        managed  %lu"
 				  "\n        cma      0",
 				  zone_page_state(zone), zone->_watermark[WMARK_MIN],
 				  zone->_watermark[WMARK_LOW], zone->_watermark[WMARK_HIGH],
+				  zone->_watermark[WMARK_PROMO],
 				  zone->spanned_pages, zone->present_pages, zone->managed_pages);
 			sb_printf(&sb, "\n        protection: (%ld", zone->lowmem_reserve[0]);
 			for (int i = 1; i < MAX_NR_ZONES; i++)

@@ -12,15 +12,24 @@
  *   4. the area is published in the busy tree, where vfree, vmalloc_to_page and vmallocinfo
  *      find it.
  * Any failure undoes the steps before it, so a vmalloc that fails leaves the buddy allocator
- * and the window as they were.  vfree runs the steps backwards: out of the busy tree, mapping
- * replaced by PROT_NONE (the range is reserved again), frames freed, range back to the free
- * tree.  The frames are freed last first, so that the per-CPU lists, which are stacks, hand them
- * out again in the same order and a run that was contiguous stays so.
+ * and the window as they were.  vfree runs the steps backwards: out of the busy tree, frames
+ * freed, the range put on the purge list; the purge later replaces its mapping by PROT_NONE
+ * (the range is reserved again) and gives it back to the free tree.  The frames are freed last
+ * first, so that the per-CPU lists, which are stacks, hand them out again in the same order and
+ * a run that was contiguous stays so.
  *
- * The kernel frees vmap areas lazily: it clears the page tables at once but flushes the TLB for
- * many areas together, and only then reuses their addresses.  Here clearing the mapping is the
- * system call and flushes with it, so nothing is gained by waiting: a freed range is reusable
- * at once.
+ * The lazy purge (mm/vmalloc.c free_vmap_area_noflush, __purge_vmap_area_lazy, v6.x): the
+ * kernel clears an area's page tables at vfree but flushes the TLB for many areas together,
+ * once vmap_lazy_nr passes lazy_max_pages() (32 MiB times fls(online CPUs)), and reuses their
+ * addresses only after that flush; until then a CPU may still reach the freed frames through a
+ * stale TLB entry.  Here the system call that takes a mapping off is both the page-table write
+ * and the flush, so it is what waits: a freed range stays mapped, stale, until the purge, which
+ * unmaps every range on the list with one call per adjacent run (sorted by address) and only
+ * then frees the ranges for reuse.  The vfree that passes the limit purges (the kernel hands it
+ * to a worker; a vfree that finds a purge under way leaves it to that one); an allocation that
+ * finds no room purges and tries once more, as alloc_vmap_area does; vm_unmap_aliases() purges
+ * at once.  A stale range is in no tree: vfree, vmalloc_to_page and find_vm_area treat it as
+ * freed, but a touch through it does not fault until the purge.
  *
  * mapcount: every frame mapped by a vmalloc or vmap area counts that area (struct page's
  * mapcount, atomic); kmap users count too (highmem.c).  The frames of a vmalloc area are the
@@ -181,6 +190,8 @@ void vmap_unmap_range(unsigned long addr, size_t size)
 
 /* --- areas --- */
 
+static void purge_vmap_area_lazy(bool wait);
+
 /* totalram_pages(): the frames the buddy allocator manages. */
 static inline unsigned long totalram_pages(void)
 {
@@ -220,6 +231,10 @@ struct vm_area *get_vm_area_raw(unsigned long size, unsigned long align, unsigne
 	area = malloc(sizeof(*area) + (size_t)nr_pages * sizeof(struct page *));
 	if (area)
 		addr = alloc_vmap_area(total, align);
+	if (unlikely(!addr) && area) {	/* alloc_vmap_area: purge the lazy ranges, once more */
+		purge_vmap_area_lazy(true);
+		addr = alloc_vmap_area(total, align);
+	}
 	if (unlikely(!addr))
 		goto fail;
 	area->vm = (struct vm_struct){
@@ -303,6 +318,92 @@ void vm_area_release(struct vm_area *area)
 	free(area);
 }
 
+/* --- the lazy purge --- */
+
+static int va_cmp(const void *a, const void *b)
+{
+	unsigned long x = (*(struct vmap_area *const *)a)->va_start;
+	unsigned long y = (*(struct vmap_area *const *)b)->va_start;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * __purge_vmap_area_lazy: take the whole purge list, unmap it with one call per run of
+ * adjacent ranges, then give the ranges back to the free tree.  @wait: block for a purge under
+ * way (an allocation may sleep); otherwise leave the list to it (vfree never sleeps).
+ */
+static void purge_vmap_area_lazy(bool wait)
+{
+	struct vmap_area *list, *va, **v;
+	size_t n = 0, i, j;
+
+	if (wait)
+		pthread_mutex_lock(&vmw.purge_mutex);
+	else if (pthread_mutex_trylock(&vmw.purge_mutex))
+		return;
+	spin_lock(&vmw.purge_lock);
+	list = vmw.purge_list;
+	vmw.purge_list = NULL;
+	vmw.lazy_nr = 0;
+	spin_unlock(&vmw.purge_lock);
+	for (va = list; va; va = va->right)
+		n++;
+	v = n ? malloc(n * sizeof(*v)) : NULL;
+	if (v) {
+		for (i = 0, va = list; va; va = va->right)
+			v[i++] = va;
+		qsort(v, n, sizeof(*v), va_cmp);
+		for (i = 0; i < n; i = j) {
+			for (j = i + 1; j < n && v[j]->va_start == v[j - 1]->va_end; j++)
+				;
+			vmap_unmap_range(v[i]->va_start, v[j - 1]->va_end - v[i]->va_start);
+		}
+		for (i = 0; i < n; i++)
+			vm_area_release(container_of(v[i], struct vm_area, va));
+		free(v);
+	} else {
+		while ((va = list)) {	/* no memory to sort: one call per range */
+			list = va->right;
+			vmap_unmap_range(va->va_start, va->va_end - va->va_start);
+			vm_area_release(container_of(va, struct vm_area, va));
+		}
+	}
+	if (n)
+		atomic_fetch_add_explicit(&vmw.purges, 1, memory_order_relaxed);
+	pthread_mutex_unlock(&vmw.purge_mutex);
+}
+
+void vm_unmap_aliases(void)
+{
+	if (vmw.reservation)
+		purge_vmap_area_lazy(true);
+}
+
+void vmap_lazy_walk(void (*fn)(const struct vmap_area *va, void *arg), void *arg)
+{
+	spin_lock(&vmw.purge_lock);
+	for (const struct vmap_area *va = vmw.purge_list; va; va = va->right)
+		fn(va, arg);
+	spin_unlock(&vmw.purge_lock);
+}
+
+/* free_vmap_area_noflush: the range joins the purge list; past lazy_max_pages(), purge. */
+static void free_vmap_area_noflush(struct vm_area *area)
+{
+	unsigned long nr_lazy;
+
+	spin_lock(&vmw.purge_lock);
+	area->va.left = NULL;
+	area->va.right = vmw.purge_list;
+	vmw.purge_list = &area->va;
+	vmw.lazy_nr += (area->va.va_end - area->va.va_start) >> PAGE_SHIFT;
+	nr_lazy = vmw.lazy_nr;
+	spin_unlock(&vmw.purge_lock);
+	if (unlikely(nr_lazy > vmw.lazy_max))
+		purge_vmap_area_lazy(false);
+}
+
 /* The rest of a bad vfree/vunmap/iounmap report: where the address is. */
 static void describe_bad_area(const void *addr)
 {
@@ -330,19 +431,18 @@ static void describe_bad_area(const void *addr)
 			   VMALLOC_END);
 }
 
-/* Take an unlinked area's mappings off and drop its frames' mapcounts; a vmalloc area's
- * frames go back to the buddy allocator, last first. */
-static void vm_area_unmap(struct vm_area *area)
+/* An unlinked area: drop its frames' mapcounts, give a vmalloc area's frames back to the buddy
+ * allocator (last first), and put its range, still mapped, on the purge list. */
+static void vm_area_free_lazy(struct vm_area *area)
 {
 	struct vm_struct *vm = &area->vm;
 
-	if (vm->flags & (VM_ALLOC | VM_MAP | VM_IOREMAP))
-		vmap_unmap_range((unsigned long)vm->addr, get_vm_area_size(vm));
 	for (unsigned int i = 0; i < vm->nr_pages; i++)
 		page_mapcount_add(vm->pages[i], -1);
 	if (vm->flags & VM_ALLOC)
 		for (unsigned int i = vm->nr_pages; i-- > 0;)
 			__free_page(vm->pages[i]);
+	free_vmap_area_noflush(area);
 }
 
 /* --- vmalloc --- */
@@ -467,8 +567,7 @@ void vfree(const void *addr)
 		bad_vfree("vfree", addr, err, __builtin_return_address(0));
 		return;
 	}
-	vm_area_unmap(area);
-	vm_area_release(area);
+	vm_area_free_lazy(area);
 }
 
 /* --- vmap --- */
@@ -511,8 +610,7 @@ void vunmap(const void *addr)
 		bad_vfree("vunmap", addr, err, __builtin_return_address(0));
 		return;
 	}
-	vm_area_unmap(area);
-	vm_area_release(area);
+	vm_area_free_lazy(area);
 }
 
 /* iounmap's part here: the area must be an ioremap one (ioremap.c calls it). */
@@ -526,8 +624,7 @@ void vmap_iounmap(const void *addr, const void *caller)
 		vmap_misuse_end(caller);
 		return;
 	}
-	vm_area_unmap(area);
-	vm_area_release(area);
+	vm_area_free_lazy(area);
 }
 
 /* --- lookups --- */
@@ -595,8 +692,7 @@ void free_vm_area(struct vm_struct *vm)
 		vmap_misuse_end(__builtin_return_address(0));
 		return;
 	}
-	vm_area_unmap(area);
-	vm_area_release(area);
+	vm_area_free_lazy(area);
 }
 
 unsigned long vmalloc_nr_pages(void)
@@ -735,6 +831,11 @@ void kmb_vmalloc_get_stats(struct kmb_vmalloc_stats *st)
 	spin_unlock(&vmw.busy_lock);
 	st->map_calls = atomic_load_explicit(&vmw.map_calls, memory_order_relaxed);
 	st->unmap_calls = atomic_load_explicit(&vmw.unmap_calls, memory_order_relaxed);
+	st->purges = atomic_load_explicit(&vmw.purges, memory_order_relaxed);
+	spin_lock(&vmw.purge_lock);
+	st->lazy_pages = vmw.lazy_nr;
+	spin_unlock(&vmw.purge_lock);
+	st->lazy_max_pages = vmw.lazy_max;
 	st->alloc_fail = atomic_load_explicit(&vmw.alloc_fail, memory_order_relaxed);
 	st->misuse = kmb_misuse_count(KMB_LAYER_VMALLOC);
 	kmap_get_stats(st);
@@ -856,6 +957,13 @@ int vmalloc_setup(char *why, size_t whylen)
 	atomic_store(&vmw.map_calls, 0);
 	atomic_store(&vmw.unmap_calls, 0);
 	atomic_store(&vmw.alloc_fail, 0);
+	atomic_store(&vmw.purges, 0);
+	pthread_mutex_init(&vmw.purge_mutex, NULL);
+	vmw.purge_list = NULL;
+	vmw.lazy_nr = 0;
+	/* lazy_max_pages(): 32 MiB of pages times fls(num_online_cpus()) */
+	vmw.lazy_max = (unsigned long)(32 - __builtin_clz((unsigned int)nr_cpu_ids())) *
+		       ((32UL << 20) >> PAGE_SHIFT);
 	kmb_misuse_reset(KMB_LAYER_VMALLOC);
 	vmap_area_init(VMALLOC_START, VMALLOC_END);
 	r = iomem_setup(why, whylen);
@@ -880,6 +988,13 @@ void vmalloc_teardown(void)
 	kmap_teardown();
 	iomem_teardown();
 	busy_free(vmw.busy_root);
+	while (vmw.purge_list) {	/* the reservation goes whole: no purge needed */
+		struct vmap_area *va = vmw.purge_list;
+
+		vmw.purge_list = va->right;
+		free(container_of(va, struct vm_area, va));
+	}
+	vmw.lazy_nr = 0;
 	vmap_area_teardown();
 	if (vmw.reservation)
 		kmb_munmap(vmw.reservation, vmw.reservation_size);

@@ -12,9 +12,10 @@
  *   FIXADDR_START .. FIXADDR_END    KM_MAX_IDX kmap_local slots for each of
  *                                   KMB_KMAP_MAX_THREADS threads
  *
- * Lock order: kmap_lock (a mutex: kmap may sleep), then the page_address hash lock; the
- * window's busy lock and free lock (spinlocks, never held together, never across a system
- * call or an allocation) are innermost.  The page allocator is called with none of them held.
+ * Lock order: kmap_lock (a mutex: kmap may sleep), then the page_address hash lock; the purge
+ * mutex (held over a purge's system calls) stands alone; the window's busy, free and purge
+ * locks (spinlocks, never held together, never across a system call or an allocation) are
+ * innermost.  The page allocator is called with none of them held.
  */
 #ifndef KMB_ALLOC_VMALLOC_H
 #define KMB_ALLOC_VMALLOC_H
@@ -62,9 +63,19 @@ struct vmap_state {
 	unsigned long nr_busy, nr_busy_peak, nr_by_kind[3];	/* vmalloc, vmap, ioremap */
 	unsigned long vmalloc_pages, vmalloc_pages_peak;
 
+	/* The lazy purge (mm/vmalloc.c vmap_purge_list, vmap_lazy_nr): areas freed whose range
+	 * is still mapped and not yet free, linked by va.right.  purge_mutex (vmap_purge_lock)
+	 * is held over a purge's system calls, outside every spinlock; purge_lock covers the
+	 * list and lazy_nr. */
+	pthread_mutex_t purge_mutex;
+	spinlock_t purge_lock cacheline_aligned;
+	struct vmap_area *purge_list;
+	unsigned long lazy_nr;		/* window pages on purge_list */
+	unsigned long lazy_max;		/* lazy_max_pages() */
+
 	/* Event counters. */
 	atomic_ulong map_calls cacheline_aligned;
-	atomic_ulong unmap_calls, alloc_fail;
+	atomic_ulong unmap_calls, alloc_fail, purges;
 
 	/* ioremap.c: the device. */
 	int iomem_fd;
@@ -119,6 +130,8 @@ void vm_area_publish(struct vm_area *area);
 struct vm_area *vm_area_unlink(const void *addr);
 /* Give the range of an area that is in no tree back to the window, and free it. */
 void vm_area_release(struct vm_area *area);
+/* Every range on the purge list, for kmb_vmalloc_check (purge_lock taken here). */
+void vmap_lazy_walk(void (*fn)(const struct vmap_area *va, void *arg), void *arg);
 /* iounmap's part: unlink, unmap and release the ioremap area at @addr, or report misuse. */
 void vmap_iounmap(const void *addr, const void *caller);
 /*

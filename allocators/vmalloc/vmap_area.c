@@ -550,10 +550,32 @@ static int check_busy_area(struct vmap_area *va, void *arg)
 	return 0;
 }
 
+/* A range of the purge list, counted in pages. */
+struct lazy_ranges {
+	struct range_list l;
+	unsigned long pages;
+};
+
+static void lazy_add(const struct vmap_area *va, void *arg)
+{
+	struct lazy_ranges *lz = arg;
+
+	range_add(&lz->l, va);
+	lz->pages += (va->va_end - va->va_start) >> PAGE_SHIFT;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	unsigned long x = ((const unsigned long *)a)[0], y = ((const unsigned long *)b)[0];
+
+	return x < y ? -1 : x > y;
+}
+
 int vmap_area_check(char *why, size_t whylen)
 {
 	struct range_list busy = { 0 }, fr = { 0 };
-	unsigned long lo = 0, bad = 0, nr_busy;
+	struct lazy_ranges lz = { { 0 }, 0 };
+	unsigned long lo = 0, bad = 0, nr_busy, lazy_nr;
 	int r;
 
 	spin_lock(&vmw.busy_lock);
@@ -571,7 +593,28 @@ int vmap_area_check(char *why, size_t whylen)
 		r = check_tree(vmw.free_root, "free", &lo, &fr, why, whylen);
 		spin_unlock(&vmw.free_lock);
 	}
-	if (!r && (busy.nomem || fr.nomem)) {
+	/* The lazily freed ranges (vmalloc.c's purge list) are neither busy nor free: they tile
+	 * the window with the busy ones, as the ranges still in use until the purge. */
+	vmap_lazy_walk(lazy_add, &lz);
+	spin_lock(&vmw.purge_lock);
+	lazy_nr = vmw.lazy_nr;
+	spin_unlock(&vmw.purge_lock);
+	if (!r && lz.pages != lazy_nr) {
+		snprintf(why, whylen, "%lu pages on the purge list, the counter says %lu", lz.pages,
+			 lazy_nr);
+		r = -EUCLEAN;
+	}
+	if (!r && busy.n != nr_busy) {
+		snprintf(why, whylen, "%zu busy areas in the tree, the counter says %lu", busy.n,
+			 nr_busy);
+		r = -EUCLEAN;
+	}
+	for (size_t i = 0; i < lz.l.n; i++)
+		range_add(&busy, &(struct vmap_area){ .va_start = lz.l.r[i][0],
+						       .va_end = lz.l.r[i][1] });
+	if (lz.l.n && !busy.nomem)
+		qsort(busy.r, busy.n, sizeof(busy.r[0]), range_cmp);
+	if (!r && (busy.nomem || fr.nomem || lz.l.nomem)) {
 		snprintf(why, whylen, "no memory to check the window");
 		r = -ENOMEM;
 	}
@@ -581,11 +624,6 @@ int vmap_area_check(char *why, size_t whylen)
 				 "not merged", fr.r[i - 1][0], fr.r[i - 1][1], fr.r[i][0], fr.r[i][1]);
 			r = -EUCLEAN;
 		}
-	if (!r && busy.n != nr_busy) {
-		snprintf(why, whylen, "%zu busy areas in the tree, the counter says %lu", busy.n,
-			 nr_busy);
-		r = -EUCLEAN;
-	}
 	/* Merge the two lists: together, in order, they tile the window. */
 	lo = VMALLOC_START;
 	for (size_t b = 0, f = 0; !r && (b < busy.n || f < fr.n);) {
@@ -593,8 +631,8 @@ int vmap_area_check(char *why, size_t whylen)
 		unsigned long *rg = take_busy ? busy.r[b++] : fr.r[f++];
 
 		if (rg[0] != lo) {
-			snprintf(why, whylen, "%s range %#lx-%#lx: %s at %#lx", take_busy ? "busy" :
-				 "free", rg[0], rg[1], rg[0] < lo ? "overlaps the range ending" :
+			snprintf(why, whylen, "%s range %#lx-%#lx: %s at %#lx", take_busy ?
+				 "busy (or lazily freed)" : "free", rg[0], rg[1], rg[0] < lo ? "overlaps the range ending" :
 				 "a hole in the window (no tree holds it) from", lo);
 			r = -EUCLEAN;
 		}
@@ -607,5 +645,6 @@ int vmap_area_check(char *why, size_t whylen)
 	}
 	free(busy.r);
 	free(fr.r);
+	free(lz.l.r);
 	return r;
 }

@@ -138,8 +138,15 @@ static inline void *vcalloc(size_t n, size_t size)
  * NULL is ignored.  For a vmap() area, only the mapping goes (as vunmap).  Context: any; never
  * sleeps.  An address that starts no area is reported ("Trying to vfree() nonexistent vm
  * area"); the kernel would free the area around an address inside it, kmbench refuses.
+ * The range is purged lazily, as the kernel's: its mapping stays (a stale one: the frames are
+ * already free) until lazy_max_pages() worth of freed ranges have gathered, then all are
+ * unmapped together and only then reused; vm_unmap_aliases() purges at once.
  */
 KMB_API void vfree(const void *addr);
+
+/* vm_unmap_aliases - purge every lazily freed range now (mm/vmalloc.c): a touch of a freed
+ * area faults after it.  Context: may sleep. */
+KMB_API void vm_unmap_aliases(void);
 
 /*
  * vmap - map @count frames the caller holds, in order, into one area of the window, with
@@ -198,6 +205,9 @@ struct kmb_vmalloc_stats {
 	unsigned long vmalloc_pages_peak;	/* the most frames in vmalloc areas at once */
 	unsigned long map_calls;	/* mmap() calls mapping frames or device memory */
 	unsigned long unmap_calls;	/* mmap() calls taking mappings away */
+	unsigned long purges;		/* lazy purges that unmapped freed ranges */
+	unsigned long lazy_pages;	/* window pages freed, awaiting the purge (vmap_lazy_nr) */
+	unsigned long lazy_max_pages;	/* the purge starts above this many (lazy_max_pages()) */
 	unsigned long alloc_fail;	/* vmalloc, vmap, ioremap, get_vm_area returning NULL */
 	unsigned long misuse;		/* misuse reports of the whole mapping layer */
 	/* highmem.h */

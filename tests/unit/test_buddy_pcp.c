@@ -178,6 +178,35 @@ static void test_mode(void **state)
 	assert_int_equal(kmb_mm_pcp_mode(NULL), KMB_PERCPU_NONE);
 }
 
+/*
+ * zoneinfo's pageset of @who ("cpu: 0", "thread: 1") in node 0's Normal zone is mm/vmstat.c zoneinfo_show_print's,
+ * byte for byte: count, high, batch, high_min, high_max, then "vm stats threshold"; high and
+ * batch are the zone's (high_min == high_max == high: no adaptive high) and the threshold 0.
+ */
+static void check_pageset(const char *info, const char *who)
+{
+	struct zone *zone = &NODE_DATA(0)->node_zones[ZONE_NORMAL];
+	char head[32], want[384];
+	unsigned long count;
+	const char *at;
+
+	snprintf(head, sizeof(head), "\n    %s\n", who);
+	at = strstr(info, "Node 0, zone   Normal\n");
+	assert_non_null(at);
+	at = strstr(at, head);
+	if (!at)
+		fail_msg("no \"%s\" in zoneinfo:\n%s", who, info);
+	at += strlen(head);
+	assert_int_equal(sscanf(at, "              count: %lu", &count), 1);
+	snprintf(want, sizeof(want), "              count:    %lu\n              high:     %d"
+		 "\n              batch:    %d\n              high_min: %d"
+		 "\n              high_max: %d\n  vm stats threshold: %d\n",
+		 count, zone->pcp_high, zone->pcp_batch, zone->pcp_high, zone->pcp_high, 0);
+	if (strncmp(at, want, strlen(want)))
+		fail_msg("%s's pageset is not the kernel's layout; want\n%sgot\n%.*s", who, want,
+			 (int)strlen(want), at);
+}
+
 static void test_accounting(void **state)
 {
 	enum { PER_ORDER = 300 };
@@ -242,9 +271,9 @@ static void test_accounting(void **state)
 	}
 	info = show(kmb_show_zoneinfo);
 	if (mode == KMB_PERCPU_THREAD)
-		assert_non_null(strstr(info, "thread: 1\n"));
+		check_pageset(info, "thread: 1");
 	else if (has_lists(mode))
-		assert_non_null(strstr(info, "cpu: 0\n"));
+		check_pageset(info, "cpu: 0");
 	free(info);
 	check_all_back();
 	/* the drain moved blocks, it allocated and freed none */

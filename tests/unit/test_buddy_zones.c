@@ -10,7 +10,8 @@
  *               watermark; __GFP_DMA stays in the first 16 MiB of node 0;
  *   nodes       three nodes where node 0's nearest is node 2, then node 1: node 0's requests
  *               fall back in that order, and fail with __GFP_THISNODE instead;
- *   zoneinfo    the /proc/zoneinfo subset names every node's zones with their protection;
+ *   zoneinfo    the /proc/zoneinfo subset names every node's zones with their protection,
+ *               and their watermarks in the kernel's layout (mm/vmstat.c), promo included;
  *   config      kmb_mm_setup() refuses bad shapes with -EINVAL and a reason, and leaves
  *               nothing behind.
  *
@@ -492,7 +493,7 @@ static void test_zoneinfo(void **state)
 {
 	struct kmb_mm_config cfg = three_nodes();
 	size_t protections = 0;
-	char *text, *at, want[128];
+	char *text, *at, want[256];
 
 	(void)state;
 	boot(&cfg);
@@ -513,6 +514,17 @@ static void test_zoneinfo(void **state)
 			at += strlen(want);
 			assert_int_equal(sscanf(at, "  pages free %lu", &free), 1);
 			assert_int_equal(free, zone_page_state(zone));
+			/* the watermark block as mm/vmstat.c zoneinfo_show_print prints it, promo
+			 * after high; promo = high + (high - low), as __setup_per_zone_wmarks sets it */
+			snprintf(want, sizeof(want), "\n        min      %lu\n        low      %lu"
+				 "\n        high     %lu\n        promo    %lu\n        spanned  %lu\n",
+				 zone->_watermark[WMARK_MIN], zone->_watermark[WMARK_LOW],
+				 zone->_watermark[WMARK_HIGH], zone->_watermark[WMARK_PROMO],
+				 zone->spanned_pages);
+			if (!strstr(at, want))
+				fail_msg("node %d zone %s: no watermark block\n%s", nid, zone->name, want);
+			assert_int_equal(zone->_watermark[WMARK_PROMO] - zone->_watermark[WMARK_HIGH],
+					 zone->_watermark[WMARK_HIGH] - zone->_watermark[WMARK_LOW]);
 			snprintf(want, sizeof(want), "        protection: (%ld, %ld, %ld)\n",
 				 zone->lowmem_reserve[0], zone->lowmem_reserve[1],
 				 zone->lowmem_reserve[2]);

@@ -14,7 +14,11 @@
  *                 bitmap of the window that predicts every address (lowest fit, alignment,
  *                 guard pages) and every failure, the trees checked as they go;
  *   guard page    touching the page after an area faults at that address, in a child; so does
- *                 an area's first page after vfree;
+ *                 an area's first page after vfree and the purge (before it, the stale
+ *                 mapping stays and the area is in no tree);
+ *   lazy purge    freed ranges gather, mapped and not reused, until they pass
+ *                 lazy_max_pages(); the vfree that passes it unmaps all with one call; the
+ *                 window model purges when the window is full, as alloc_vmap_area does;
  *   vmap          the caller's frames mapped in order, contents shared both ways, mapcount per
  *                 mapping, vunmap leaves the frames to the caller, read-only mappings;
  *   vmallocinfo   the kernel's line format, caller names, address order;
@@ -279,6 +283,7 @@ static void test_larger_than_free(void **state)
 	probe = vmalloc(PAGE_SIZE);
 	probe_addr = (unsigned long)probe;
 	vfree(probe);
+	vm_unmap_aliases();		/* the probe's range free again, not awaiting the purge */
 	before = zone_free();
 	s0 = vm_stats();
 	for (int z = 0; z < MAX_NR_ZONES; z++)
@@ -330,10 +335,28 @@ struct live {
 };
 
 static struct {
-	bool used[WPAGES];
+	bool used[WPAGES];		/* busy, or freed and awaiting the purge */
 	struct live live[MAX_LIVE];
 	int nr;
+	struct live lazy[WPAGES];	/* freed, awaiting the purge (every one holds a page) */
+	int nr_lazy;
+	unsigned long lazy_pages;
 } model;
+
+/* The lazy purge (mm/vmalloc.c __purge_vmap_area_lazy): every freed range becomes free. */
+static void model_purge(void)
+{
+	for (int i = 0; i < model.nr_lazy; i++) {
+		unsigned long first = (model.lazy[i].addr - VMALLOC_START) / PAGE_SIZE;
+
+		for (unsigned long p = first; p < first + model.lazy[i].pages; p++) {
+			assert_true(model.used[p]);
+			model.used[p] = false;
+		}
+	}
+	model.nr_lazy = 0;
+	model.lazy_pages = 0;
+}
 
 /* What the allocator must do: the lowest free range of at least @pages (plus what alignment
  * may cost), at its first @align-aligned address; 0 when none. */
@@ -395,6 +418,7 @@ static void model_compare_stats(void)
 	assert_int_equal(st.nr_free_ranges, nr);
 	assert_int_equal(st.vmalloc_chunk, largest);
 	assert_int_equal(st.nr_areas, (unsigned long)model.nr);
+	assert_int_equal(st.lazy_pages, model.lazy_pages);
 }
 
 static void model_alloc(uint64_t *seed)
@@ -417,12 +441,20 @@ static void model_alloc(uint64_t *seed)
 		while (align < span * PAGE_SIZE && align < (1UL << IOREMAP_MAX_ORDER))
 			align *= 2;
 		want = model_predict(pages, align);
+		if (!want && model.nr_lazy) {	/* no room: purge, try once more */
+			model_purge();
+			want = model_predict(pages, align);
+		}
 		h = ioremap(kmb_iomem_start() + off, bytes);
 		addr = (unsigned long)h & PAGE_MASK;
 		if (h)
 			assert_int_equal((unsigned long)h & ~PAGE_MASK, off & ~PAGE_MASK);
 	} else {
 		want = model_predict(pages, PAGE_SIZE);
+		if (!want && model.nr_lazy) {
+			model_purge();
+			want = model_predict(pages, PAGE_SIZE);
+		}
 		if (kind == K_VMALLOC) {
 			h = __vmalloc(bytes, GFP_KERNEL | __GFP_NOWARN);
 			addr = (unsigned long)h;
@@ -467,7 +499,11 @@ static void model_free(int i)
 	default:
 		free_vm_area(l->handle);
 	}
-	model_mark(l->addr, l->pages, false);
+	/* the range stays taken until the purge: past lazy_max_pages(), or when full */
+	model.lazy[model.nr_lazy++] = *l;
+	model.lazy_pages += l->pages;
+	if (model.lazy_pages > vm_stats().lazy_max_pages)
+		model_purge();
 	*l = model.live[--model.nr];
 }
 
@@ -522,6 +558,10 @@ static void test_window_model(void **state)
 	while (model.nr)
 		model_free(model.nr - 1);
 	model_compare_stats();
+	check_vm();
+	vm_unmap_aliases();
+	model_purge();
+	model_compare_stats();
 	assert_int_equal(vm_stats().nr_free_ranges, 1);
 	check_vm();
 }
@@ -548,7 +588,18 @@ static void test_guard_page(void **state)
 	q[0] = 3;
 	assert_faults(q - 1, true);		/* p's guard page, just before q */
 	vfree(p);
-	assert_faults(p, false);		/* unmapped at once */
+	/* Purged lazily (mm/vmalloc.c): the range stays mapped, stale, out of every tree ... */
+	(void)*(volatile char *)p;
+	assert_null(find_vm_area(p));
+	assert_null(vmalloc_to_page(p));
+	assert_int_equal(vm_stats().lazy_pages, 4);
+	assert_int_equal(vm_stats().purges, 0);
+	check_vm();
+	/* ... until the purge, which unmaps it and frees it for reuse */
+	vm_unmap_aliases();
+	assert_faults(p, false);
+	assert_int_equal(vm_stats().lazy_pages, 0);
+	assert_int_equal(vm_stats().purges, 1);
 	assert_int_equal(q[0], 3);
 	vm = get_vm_area(2 * PAGE_SIZE, 0);	/* reserved, nothing mapped */
 	assert_non_null(vm);
@@ -612,6 +663,7 @@ static void test_vmap(void **state)
 	vunmap(v);
 	for (int i = 0; i < 8; i++)
 		assert_int_equal(pages[i]->mapcount, 1);
+	vm_unmap_aliases();			/* vunmap purges lazily too */
 	assert_faults((char *)v, false);
 	vunmap(v2);
 	/* The frames are still the caller's, with what was written. */
@@ -755,7 +807,59 @@ static void map_calls(unsigned int flags)
 	assert_int_equal(s1.map_calls - s0.map_calls, flags & KMB_VMAP_NO_MERGE ? 64 : runs);
 	vfree(p);
 	s2 = vm_stats();
+	assert_int_equal(s2.unmap_calls - s1.unmap_calls, 0);	/* lazily: on the purge list */
+	assert_int_equal(s2.lazy_pages, 65);
+	vm_unmap_aliases();
+	s2 = vm_stats();
 	assert_int_equal(s2.unmap_calls - s1.unmap_calls, 1);
+	assert_int_equal(s2.purges - s1.purges, 1);
+	check_vm();
+}
+
+/*
+ * The lazy purge's rule (mm/vmalloc.c free_vmap_area_noflush, __purge_vmap_area_lazy): freed
+ * ranges gather, mapped and not reused, until they pass lazy_max_pages() (32 MiB of pages
+ * times fls(CPUs)); the vfree that passes it unmaps them all, adjacent as they are, with one
+ * call, and the next vmalloc gets the lowest address again.
+ */
+static void test_lazy_purge(void **state)
+{
+	struct kmb_mm_config c = cfg_of(0, 0);
+	struct kmb_vmalloc_stats s0, s;
+	const unsigned long area = 16 + 1;	/* 64 KiB and its guard page, in pages */
+	unsigned long first = 0, n, expect;
+	char *p;
+
+	(void)state;
+	vm_boot(&c);
+	s0 = vm_stats();
+	expect = (unsigned long)(32 - __builtin_clz((unsigned int)nr_cpu_ids())) *
+		 (32 * MiB / PAGE_SIZE);
+	assert_int_equal(s0.lazy_max_pages, expect);
+	n = s0.lazy_max_pages / area + 1;	/* the n-th free passes the limit */
+	for (unsigned long i = 0; i < n; i++) {
+		p = vmalloc(16 * PAGE_SIZE);
+		assert_non_null(p);
+		if (!i)
+			first = (unsigned long)p;
+		/* no freed range is reused before the purge: each area lies after the last */
+		assert_int_equal((unsigned long)p, first + i * area * PAGE_SIZE);
+		p[0] = 1;
+		vfree(p);
+		s = vm_stats();
+		if (i + 1 < n) {
+			assert_int_equal(s.lazy_pages, (i + 1) * area);
+			assert_int_equal(s.unmap_calls, s0.unmap_calls);
+			assert_int_equal(s.purges, 0);
+		}
+	}
+	assert_int_equal(s.lazy_pages, 0);
+	assert_int_equal(s.purges, 1);
+	assert_int_equal(s.unmap_calls - s0.unmap_calls, 1);	/* one run, one call */
+	assert_faults((char *)first, false);
+	p = vmalloc(16 * PAGE_SIZE);
+	assert_int_equal((unsigned long)p, first);
+	vfree(p);
 	check_vm();
 }
 
@@ -1114,6 +1218,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_vmallocinfo, teardown),
 		cmocka_unit_test_teardown(test_map_merged, teardown),
 		cmocka_unit_test_teardown(test_map_per_frame, teardown),
+		cmocka_unit_test_teardown(test_lazy_purge, teardown),
 		cmocka_unit_test_teardown(test_populate, teardown),
 		cmocka_unit_test(test_mapping_limit),
 		cmocka_unit_test_teardown(test_misuse_goes_on, teardown),
