@@ -208,7 +208,7 @@ static bool on_freelist(struct kmem_cache *s, struct slab *slab, const void *obj
 bool slab_debug_free_checks(struct kmem_cache *s, struct slab *slab, void *obj,
 			    const void *caller)
 {
-	struct kmem_cache_node *n = &s->node[slab->node];
+	struct kmem_cache_node *n = s->node[slab->node];
 	bool free_already;
 
 	(void)caller;

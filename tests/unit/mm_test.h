@@ -10,6 +10,7 @@
  *   check_pcp_mode(cfg)     after setup: print the mode the page lists run in, and fail the
  *                      test unless it is the one asked for (KMB_TEST_PCP_MODE's, or the
  *                      case's own), cpu-rseq becoming cpu-lock only where rseq cannot run;
+ *   boot_pages(cfg)    the same with the page layer alone: no slab caches take frames;
  *   check_mm()         kmb_mm_check(), or fail the test with what it found;
  *   teardown           a cmocka teardown that calls kmb_mm_teardown();
  *   stats()            kmb_mm_get_stats() as a value;
@@ -118,6 +119,23 @@ static inline void boot(const struct kmb_mm_config *cfg)
 	r = kmb_mm_init(&c, why, sizeof(why));
 	if (r)
 		fail_msg("kmb_mm_init: %d: %s", r, why);
+	check_pcp_mode(cfg);
+}
+
+/* boot(), the page layer alone (kmb_mm_setup and mem_init, no kmem_cache_init): every frame
+ * but the reserved ones free, for tests that count them (the slab layer's boot caches and
+ * kmalloc descriptors take pages, as in the kernel). */
+static inline void boot_pages(const struct kmb_mm_config *cfg)
+{
+	struct kmb_mm_config c = *cfg;
+	char why[256] = "";
+	int r;
+
+	pcp_mode_from_env(&c);
+	r = kmb_mm_setup(&c, why, sizeof(why));
+	if (r)
+		fail_msg("kmb_mm_setup: %d: %s", r, why);
+	mem_init();
 	check_pcp_mode(cfg);
 }
 
