@@ -109,34 +109,32 @@ static inline void check_pcp_mode(const struct kmb_mm_config *cfg)
 			 kmb_percpu_mode_name(want), asked);
 }
 
-static inline void boot(const struct kmb_mm_config *cfg)
+/* kmb_mm_init, or with @pages_only kmb_mm_setup and mem_init (no kmem_cache_init). */
+static inline void boot_layers(const struct kmb_mm_config *cfg, bool pages_only)
 {
 	struct kmb_mm_config c = *cfg;
 	char why[256] = "";
 	int r;
 
 	pcp_mode_from_env(&c);
-	r = kmb_mm_init(&c, why, sizeof(why));
+	r = pages_only ? kmb_mm_setup(&c, why, sizeof(why)) : kmb_mm_init(&c, why, sizeof(why));
 	if (r)
-		fail_msg("kmb_mm_init: %d: %s", r, why);
+		fail_msg("%s: %d: %s", pages_only ? "kmb_mm_setup" : "kmb_mm_init", r, why);
+	if (pages_only)
+		mem_init();
 	check_pcp_mode(cfg);
 }
 
-/* boot(), the page layer alone (kmb_mm_setup and mem_init, no kmem_cache_init): every frame
- * but the reserved ones free, for tests that count them (the slab layer's boot caches and
- * kmalloc descriptors take pages, as in the kernel). */
+static inline void boot(const struct kmb_mm_config *cfg)
+{
+	boot_layers(cfg, false);
+}
+
+/* boot(), the page layer alone: every frame but the reserved ones free, for tests that count
+ * them (the slab layer's boot caches and kmalloc descriptors take frames, as in the kernel). */
 static inline void boot_pages(const struct kmb_mm_config *cfg)
 {
-	struct kmb_mm_config c = *cfg;
-	char why[256] = "";
-	int r;
-
-	pcp_mode_from_env(&c);
-	r = kmb_mm_setup(&c, why, sizeof(why));
-	if (r)
-		fail_msg("kmb_mm_setup: %d: %s", r, why);
-	mem_init();
-	check_pcp_mode(cfg);
+	boot_layers(cfg, true);
 }
 
 static inline void check_mm(void)
