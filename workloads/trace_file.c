@@ -35,31 +35,14 @@ const char *const kmb_trace_op_names[KMB_TR_NR_OPS] = {
 	[KMB_TR_PAGE_FREE_PRE] = "page_free_pre",
 };
 
-/* The kernel's names for GFP flags (include/linux/gfp_types.h) that kmbench has. */
-#define GFP_TRANSHUGE_LIGHT ((GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOMEMALLOC | \
-			      __GFP_NOWARN) & ~__GFP_RECLAIM)
+/* The kernel's names for GFP flags that kmbench has (kmbench/gfp.h, KMB_GFP_NAMES). */
 static const struct {
 	const char *name;
 	gfp_t gfp;
 } gfp_names[] = {
-	{ "GFP_TRANSHUGE", GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM },
-	{ "GFP_TRANSHUGE_LIGHT", GFP_TRANSHUGE_LIGHT },
-	{ "GFP_HIGHUSER_MOVABLE", GFP_HIGHUSER_MOVABLE }, { "GFP_HIGHUSER", GFP_HIGHUSER },
-	{ "GFP_USER", GFP_USER }, { "GFP_KERNEL_ACCOUNT", GFP_KERNEL_ACCOUNT },
-	{ "GFP_KERNEL", GFP_KERNEL }, { "GFP_NOFS", GFP_NOFS }, { "GFP_ATOMIC", GFP_ATOMIC },
-	{ "GFP_NOIO", GFP_NOIO }, { "GFP_NOWAIT", GFP_NOWAIT | __GFP_NOWARN },
-	{ "GFP_DMA", GFP_DMA }, { "GFP_DMA32", GFP_DMA32 },
-	{ "__GFP_RECLAIM", __GFP_RECLAIM }, { "__GFP_DMA", __GFP_DMA },
-	{ "__GFP_HIGHMEM", __GFP_HIGHMEM }, { "__GFP_DMA32", __GFP_DMA32 },
-	{ "__GFP_MOVABLE", __GFP_MOVABLE }, { "__GFP_RECLAIMABLE", __GFP_RECLAIMABLE },
-	{ "__GFP_HIGH", __GFP_HIGH }, { "__GFP_IO", __GFP_IO }, { "__GFP_FS", __GFP_FS },
-	{ "__GFP_ZERO", __GFP_ZERO }, { "__GFP_DIRECT_RECLAIM", __GFP_DIRECT_RECLAIM },
-	{ "__GFP_KSWAPD_RECLAIM", __GFP_KSWAPD_RECLAIM }, { "__GFP_WRITE", __GFP_WRITE },
-	{ "__GFP_NOWARN", __GFP_NOWARN }, { "__GFP_RETRY_MAYFAIL", __GFP_RETRY_MAYFAIL },
-	{ "__GFP_NOFAIL", __GFP_NOFAIL }, { "__GFP_NORETRY", __GFP_NORETRY },
-	{ "__GFP_MEMALLOC", __GFP_MEMALLOC }, { "__GFP_COMP", __GFP_COMP },
-	{ "__GFP_NOMEMALLOC", __GFP_NOMEMALLOC }, { "__GFP_HARDWALL", __GFP_HARDWALL },
-	{ "__GFP_THISNODE", __GFP_THISNODE }, { "__GFP_ACCOUNT", __GFP_ACCOUNT },
+#define GFP_NAME(flag) { #flag, flag },
+	KMB_GFP_NAMES(GFP_NAME)
+#undef GFP_NAME
 };
 
 int kmb_trace_gfp_parse(const char *text, gfp_t *out)

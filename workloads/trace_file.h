@@ -133,7 +133,7 @@ void kmb_trace_free(struct kmb_trace *t);
 /*
  * kmb_trace_gfp_parse - flags as the kernel's tracepoints print them ("GFP_KERNEL|__GFP_ZERO",
  * "none", "0x400000" for bits without a name) into kmbench's gfp_t: the names kmbench has
- * (include/kmbench/gfp.h, and GFP_TRANSHUGE*) are mapped, other well-formed names and numbers
+ * (include/kmbench/gfp.h, KMB_GFP_NAMES) are mapped, other well-formed names and numbers
  * are left out.  0, or -EINVAL when @text is not flags at all.
  */
 int kmb_trace_gfp_parse(const char *text, gfp_t *out);

@@ -17,64 +17,40 @@
 
 #include "page_alloc.h"
 
-/* --- GFP names (include/trace/events/mmflags.h __def_gfpflag_names: combinations first) --- */
+/* --- GFP names --- */
 
+/* gfpflag_names (mm/debug.c): kmbench/gfp.h's KMB_GFP_NAMES, the kernel's order. */
 static const struct {
 	gfp_t mask;
 	const char *name;
 } gfp_names[] = {
-	{ GFP_HIGHUSER_MOVABLE, "GFP_HIGHUSER_MOVABLE" },
-	{ GFP_HIGHUSER, "GFP_HIGHUSER" },
-	{ GFP_USER, "GFP_USER" },
-	{ GFP_KERNEL_ACCOUNT, "GFP_KERNEL_ACCOUNT" },
-	{ GFP_KERNEL, "GFP_KERNEL" },
-	{ GFP_NOFS, "GFP_NOFS" },
-	{ GFP_ATOMIC, "GFP_ATOMIC" },
-	{ GFP_NOIO, "GFP_NOIO" },
-	{ GFP_NOWAIT, "GFP_NOWAIT" },
-	{ GFP_DMA, "GFP_DMA" },
-	{ __GFP_HIGHMEM, "__GFP_HIGHMEM" },
-	{ GFP_DMA32, "GFP_DMA32" },
-	{ __GFP_HIGH, "__GFP_HIGH" },
-	{ __GFP_IO, "__GFP_IO" },
-	{ __GFP_FS, "__GFP_FS" },
-	{ __GFP_NOWARN, "__GFP_NOWARN" },
-	{ __GFP_RETRY_MAYFAIL, "__GFP_RETRY_MAYFAIL" },
-	{ __GFP_NOFAIL, "__GFP_NOFAIL" },
-	{ __GFP_NORETRY, "__GFP_NORETRY" },
-	{ __GFP_COMP, "__GFP_COMP" },
-	{ __GFP_ZERO, "__GFP_ZERO" },
-	{ __GFP_NOMEMALLOC, "__GFP_NOMEMALLOC" },
-	{ __GFP_MEMALLOC, "__GFP_MEMALLOC" },
-	{ __GFP_HARDWALL, "__GFP_HARDWALL" },
-	{ __GFP_THISNODE, "__GFP_THISNODE" },
-	{ __GFP_RECLAIMABLE, "__GFP_RECLAIMABLE" },
-	{ __GFP_MOVABLE, "__GFP_MOVABLE" },
-	{ __GFP_ACCOUNT, "__GFP_ACCOUNT" },
-	{ __GFP_WRITE, "__GFP_WRITE" },
-	{ __GFP_RECLAIM, "__GFP_RECLAIM" },
-	{ __GFP_DIRECT_RECLAIM, "__GFP_DIRECT_RECLAIM" },
-	{ __GFP_KSWAPD_RECLAIM, "__GFP_KSWAPD_RECLAIM" },
+#define GFP_NAME(flag) { flag, #flag },
+	KMB_GFP_NAMES(GFP_NAME)
+#undef GFP_NAME
 };
 
+/*
+ * As lib/vsprintf.c's format_flags() writes %pGg: each name whose whole mask is still set, in
+ * the table's order, its bits then cleared; "|" between; the bits no name covers last, as
+ * "0x..." in lowercase hex.  No flags at all write nothing (the tracepoints' show_gfp_flags()
+ * writes "none" there; %pGg, which warn_alloc uses, does not).
+ */
 size_t kmb_gfp_format(char *buf, size_t len, gfp_t gfp)
 {
 	size_t pos = 0;
 
 	if (len)
 		buf[0] = 0;
-	if (!gfp)
-		return (size_t)snprintf(buf, len, "none");
 	for (size_t i = 0; i < ARRAY_SIZE(gfp_names) && gfp; i++) {
 		if ((gfp & gfp_names[i].mask) != gfp_names[i].mask)
 			continue;
 		gfp &= ~gfp_names[i].mask;
 		pos += (size_t)snprintf(buf + (pos < len ? pos : len), pos < len ? len - pos : 0,
-					"%s%s", pos ? "|" : "", gfp_names[i].name);
+					"%s%s", gfp_names[i].name, gfp ? "|" : "");
 	}
 	if (gfp)
 		pos += (size_t)snprintf(buf + (pos < len ? pos : len), pos < len ? len - pos : 0,
-					"%s%#x", pos ? "|" : "", gfp);
+					"%#x", gfp);
 	return pos;
 }
 

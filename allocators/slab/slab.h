@@ -172,12 +172,17 @@ struct kmem_cache {
 	gfp_t allocflags;		/* __GFP_DMA for SLAB_CACHE_DMA */
 	atomic_ulong ctor_calls;
 	atomic_ulong errors;
-	struct kmem_cache_node node[KMB_MAX_NUMNODES];
 	struct list_head list;		/* slab_caches */
 	char name[KMEM_CACHE_NAME_MAX];
+	/* Last: a descriptor from the kmem_cache cache holds kmb_mm.nr_nodes entries, each from
+	 * the kmem_cache_node cache (mm/slub.c's layout and sizes, kmem_cache_init). */
+	struct kmem_cache_node *node[KMB_MAX_NUMNODES];
 };
 
 extern pthread_mutex_t slab_mutex;	/* slab_caches, cache creation and destruction */
+/* The boot caches (mm/slab.h): every other cache's descriptor and its per-node structures come
+ * from these two; their own are static (slab_common.c, kmem_cache_boot()). */
+extern struct kmem_cache *kmem_cache, *kmem_cache_node;
 extern struct list_head slab_caches;
 extern slab_flags_t slub_debug;		/* kmb_slab_set_debug() */
 extern atomic_ulong slab_stat_alloc, slab_stat_free;	/* slabs taken, given back: always
@@ -228,9 +233,12 @@ static inline void set_freepointer(const struct kmem_cache *s, void *obj, void *
 }
 
 /* --- slub.c --- */
-/* sizes, order, per-node state and sheaves; mode and sheaf_capacity set (0: the default) */
+/* sizes, order, per-node state and sheaves; mode and sheaf_capacity set (0: the default).  The
+ * per-node structures come from kmem_cache_node unless s->node[] holds them already (the boot
+ * caches); on failure s->node[] is left as it was given. */
 int kmem_cache_open(struct kmem_cache *s);
 void kmem_cache_close(struct kmem_cache *s);	/* flush and free empty slabs and sheaves */
+void kmem_cache_free_nodes(struct kmem_cache *s);	/* after close: back to kmem_cache_node */
 unsigned long kmem_cache_objects_in_use(struct kmem_cache *s);
 /* flush_all - every CPU's or every thread's sheaves and the barns back to the slabs, while
  * other threads go on using the cache (mm/slub.c flush_all_cpus_locked). */

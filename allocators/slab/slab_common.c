@@ -8,8 +8,16 @@
  * kernel's size_index table; larger ones to the next power of two.  Above KMALLOC_MAX_CACHE_SIZE
  * a request goes straight to the page allocator (kmalloc_large), up to KMALLOC_MAX_SIZE.
  *
- * Cache descriptors come from the C heap, not from a bootstrap kmem_cache as in the kernel:
- * they are not what kmbench measures.  slab_mutex orders creation, destruction and the list.
+ * Cache descriptors come from the kmem_cache cache and each node's struct kmem_cache_node from
+ * the kmem_cache_node cache, as in SLUB (mm/slub.c kmem_cache_init); the two boot caches are
+ * made on first need (kmem_cache_boot) with static descriptors and node structures, which stay
+ * static: the kernel's bootstrap() moves them into slab objects, so its kmem_cache and
+ * kmem_cache_node rows count 2 and 2 x nodes objects more than this model's.
+ *
+ * slab_caches is newest first (list_add in create_cache, mm/slab_common.c), and /proc/slabinfo
+ * shows it in that order (slab_start/slab_next walk it from the head): the kmalloc caches near
+ * the end, kmem_cache_node and kmem_cache last.  slab_mutex orders creation, destruction and the
+ * list.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -52,6 +60,70 @@ static struct shrinker slab_shrinker;
 static bool slab_up;
 
 /* --- creation and destruction --- */
+
+static struct kmem_cache boot_kmem_cache, boot_kmem_cache_node;
+static struct kmem_cache_node boot_nodes[2][KMB_MAX_NUMNODES];
+struct kmem_cache *kmem_cache, *kmem_cache_node;
+
+/* create_boot_cache (mm/slab_common.c): a cache whose descriptor and node structures are given
+ * (static), SLAB_HWCACHE_ALIGN, without sheaves (the descriptors are not what kmbench times). */
+static int create_boot_cache(struct kmem_cache *s, struct kmem_cache_node *nodes,
+			     const char *name, unsigned int size)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->object_size = size;
+	s->flags = SLAB_HWCACHE_ALIGN | slub_debug;
+	s->align = (unsigned int)cache_line_size();
+	s->pcs.mode = KMB_PERCPU_NONE;
+	for (int n = 0; n < kmb_mm.nr_nodes; n++) {
+		memset(&nodes[n], 0, sizeof(nodes[n]));
+		s->node[n] = &nodes[n];
+	}
+	return kmem_cache_open(s);
+}
+
+/*
+ * kmem_cache_init's first half (mm/slub.c): kmem_cache_node, then kmem_cache, whose objects
+ * are descriptors of kmb_mm.nr_nodes node pointers (offsetof(struct kmem_cache, node) plus
+ * nr_node_ids pointers in the kernel).  bootstrap() lists kmem_cache before kmem_cache_node.
+ * slab_mutex held.
+ */
+static int kmem_cache_boot(void)
+{
+	int r;
+
+	if (kmem_cache)
+		return 0;
+	kmem_cache_node = &boot_kmem_cache_node;
+	kmem_cache = &boot_kmem_cache;
+	r = create_boot_cache(kmem_cache_node, boot_nodes[0], "kmem_cache_node",
+			      sizeof(struct kmem_cache_node));
+	if (!r) {
+		r = create_boot_cache(kmem_cache, boot_nodes[1], "kmem_cache",
+				      (unsigned int)(offsetof(struct kmem_cache, node) +
+						     (size_t)kmb_mm.nr_nodes *
+						     sizeof(struct kmem_cache_node *)));
+		if (r)
+			kmem_cache_close(kmem_cache);
+	}
+	if (r) {
+		kmem_cache_close(kmem_cache_node);
+		kmem_cache = kmem_cache_node = NULL;
+		return r;
+	}
+	list_add(&kmem_cache->list, &slab_caches);
+	list_add(&kmem_cache_node->list, &slab_caches);
+	return 0;
+}
+
+/* A descriptor back: its slabs and sheaves, its node structures, itself. */
+static void cache_release(struct kmem_cache *s)
+{
+	kmem_cache_close(s);
+	kmem_cache_free_nodes(s);
+	kmem_cache_free(kmem_cache, s);
+}
 
 static const char *name_problem(const char *name)
 {
@@ -126,7 +198,13 @@ struct kmem_cache *__kmem_cache_create_args(const char *name, unsigned int size,
 		return create_fail(name, flags, "sheaf_capacity above KMEM_CACHE_MAX_SHEAF (256)");
 	if ((unsigned int)args->percpu > KMB_PERCPU_CPU_RSEQ)
 		return create_fail(name, flags, "unknown per-CPU mode");
-	s = calloc(1, sizeof(*s));
+	pthread_mutex_lock(&slab_mutex);
+	r = kmem_cache_boot();
+	pthread_mutex_unlock(&slab_mutex);
+	if (r)
+		return create_fail(name, flags, "cannot create the boot caches kmem_cache and "
+				   "kmem_cache_node");
+	s = kmem_cache_zalloc(kmem_cache, GFP_KERNEL);
 	if (!s)
 		return create_fail(name, flags, "no memory for the cache descriptor");
 	snprintf(s->name, sizeof(s->name), "%s", name);
@@ -149,14 +227,16 @@ struct kmem_cache *__kmem_cache_create_args(const char *name, unsigned int size,
 		  kmb_percpu_mode_resolve(args->percpu, NULL, 0);
 	r = kmem_cache_open(s);
 	if (r) {
-		kmem_cache_close(s);
-		free(s);
+		if (s->node[0])		/* the node structures came: open got further */
+			kmem_cache_close(s);
+		kmem_cache_free_nodes(s);
+		kmem_cache_free(kmem_cache, s);
 		return create_fail(name, flags, r == -EINVAL ? "cannot lay out the object in a slab" :
 				   r == -ENOSPC ? "no per-CPU cache id left for thread mode (1024 in all)" :
-				   "no memory for the per-CPU sheaves");
+				   "no memory for the per-CPU sheaves or the node structures");
 	}
 	pthread_mutex_lock(&slab_mutex);
-	list_add_tail(&s->list, &slab_caches);
+	list_add(&s->list, &slab_caches);	/* create_cache: newest first */
 	pthread_mutex_unlock(&slab_mutex);
 	return s;
 }
@@ -178,8 +258,7 @@ int kmem_cache_destroy(struct kmem_cache *s)
 	}
 	list_del(&s->list);
 	pthread_mutex_unlock(&slab_mutex);
-	kmem_cache_close(s);
-	free(s);
+	cache_release(s);
 	return 0;
 }
 
@@ -238,7 +317,7 @@ static unsigned long slab_count(struct shrinker *sh, struct shrink_control *sc)
 		struct kmem_cache *s = list_entry(pos, struct kmem_cache, list);
 
 		for (int node = 0; node < kmb_mm.nr_nodes; node++)
-			n += s->node[node].nr_partial;
+			n += s->node[node]->nr_partial;
 	}
 	pthread_mutex_unlock(&slab_mutex);
 	return n ? n : SHRINK_EMPTY;
@@ -263,10 +342,17 @@ static unsigned long slab_scan(struct shrinker *sh, struct shrink_control *sc)
 
 int kmem_cache_init(void)
 {
+	int r;
+
 	if (slab_up)
 		return 0;
 	if (slab_percpu_mode == KMB_PERCPU_DEFAULT)	/* kmb_slab_set_percpu not called */
 		kmb_slab_set_percpu(KMB_PERCPU_DEFAULT);
+	pthread_mutex_lock(&slab_mutex);
+	r = kmem_cache_boot();
+	pthread_mutex_unlock(&slab_mutex);
+	if (r)
+		return r;
 	for (int type = 0; type < NR_KMALLOC_TYPES; type++)
 		for (unsigned int i = 1; i <= KMALLOC_SHIFT_HIGH; i++) {
 			unsigned int size = kmalloc_info[i].size, align = size & -size;
@@ -302,8 +388,13 @@ void kmem_cache_exit(void)
 		struct kmem_cache *s = list_first_entry(&slab_caches, struct kmem_cache, list);
 
 		list_del(&s->list);
-		kmem_cache_close(s);
-		free(s);
+		if (s != kmem_cache && s != kmem_cache_node)
+			cache_release(s);
+	}
+	if (kmem_cache) {	/* every descriptor is back: the boot caches last */
+		kmem_cache_close(kmem_cache);
+		kmem_cache_close(kmem_cache_node);
+		kmem_cache = kmem_cache_node = NULL;
 	}
 	pthread_mutex_unlock(&slab_mutex);
 	memset(kmalloc_caches, 0, sizeof(kmalloc_caches));
@@ -407,7 +498,7 @@ void *krealloc(const void *p, size_t new_size, gfp_t flags)
 /* --- statistics --- */
 
 /* slabinfo_show (mm/slab_common.c): version 2.1; SLUB reports no tunables and no shared
- * array, so those columns are 0. */
+ * array, so those columns are 0.  Newest cache first, the boot caches last (slab_caches). */
 size_t kmb_show_slabinfo(char *buf, size_t len)
 {
 	struct sbuf sb = { buf, len, 0 };
@@ -475,7 +566,7 @@ static unsigned long validate_cache(struct kmem_cache *s)
 
 	flush_all(s);
 	for (int node = 0; node < kmb_mm.nr_nodes; node++) {
-		struct kmem_cache_node *n = &s->node[node];
+		struct kmem_cache_node *n = s->node[node];
 		struct list_head *pos;
 
 		spin_lock(&n->list_lock);

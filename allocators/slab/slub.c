@@ -239,7 +239,7 @@ static void free_empty_sheaf(struct slab_sheaf *sh)
 
 static inline struct node_barn *get_barn(struct kmem_cache *s, int node)
 {
-	return &s->node[node].barn;
+	return &s->node[node]->barn;
 }
 
 /* The first sheaf of one of @barn's lists (@nr its count), or NULL. */
@@ -343,14 +343,48 @@ static void thread_sheaves_exit(struct kmb_pcpu_cache *pc, void *slot)
 
 /* --- creation --- */
 
+/*
+ * init_kmem_cache_nodes (mm/slub.c): one struct kmem_cache_node per node, from the
+ * kmem_cache_node cache on that node; a boot cache brings its own.  All or none: -ENOMEM with
+ * s->node[] as it was.
+ */
+static int init_kmem_cache_nodes(struct kmem_cache *s)
+{
+	for (int n = 0; n < kmb_mm.nr_nodes; n++) {
+		if (s->node[n])
+			continue;
+		s->node[n] = kmem_cache_alloc_node(kmem_cache_node, GFP_KERNEL | __GFP_ZERO, n);
+		if (!s->node[n]) {
+			kmem_cache_free_nodes(s);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* free_kmem_cache_nodes (mm/slub.c); the boot caches' are static and stay. */
+void kmem_cache_free_nodes(struct kmem_cache *s)
+{
+	if (s == kmem_cache || s == kmem_cache_node)
+		return;
+	for (int n = 0; n < kmb_mm.nr_nodes; n++) {
+		if (s->node[n])
+			kmem_cache_free(kmem_cache_node, s->node[n]);
+		s->node[n] = NULL;
+	}
+}
+
 int kmem_cache_open(struct kmem_cache *s)
 {
 	enum kmb_percpu_mode mode = s->pcs.mode;
 	int r;
 
 	s->pcs.id = -1;
-	for (int n = 0; n < KMB_MAX_NUMNODES; n++) {
-		struct kmem_cache_node *kn = &s->node[n];
+	r = init_kmem_cache_nodes(s);
+	if (r)
+		return r;
+	for (int n = 0; n < kmb_mm.nr_nodes; n++) {
+		struct kmem_cache_node *kn = s->node[n];
 
 		spin_lock_init(&kn->list_lock);
 		INIT_LIST_HEAD(&kn->partial);
@@ -387,7 +421,7 @@ int kmem_cache_open(struct kmem_cache *s)
 
 static inline struct kmem_cache_node *get_node(struct kmem_cache *s, int node)
 {
-	return &s->node[node];
+	return s->node[node];
 }
 
 /* slab_is_valid - the validator of a slab's accounting: its freelist holds exactly

@@ -454,7 +454,12 @@ KMB_API enum kmb_percpu_mode kmb_mm_pcp_mode(const char **why);
  */
 KMB_API int kmb_mm_check(char *why, size_t whylen);
 
-/* kmb_gfp_format - "GFP_KERNEL|__GFP_ZERO" for @gfp, as the kernel's %pGg prints it. */
+/*
+ * kmb_gfp_format - "GFP_KERNEL|__GFP_ZERO" for @gfp, as the kernel's %pGg prints it
+ * (lib/vsprintf.c format_flags over mm/debug.c gfpflag_names): "" for 0, bits without a name as
+ * "0x...".  Writes at most @len bytes, NUL-terminated when @len > 0, and returns the length the
+ * whole text needs, as snprintf does.
+ */
 KMB_API size_t kmb_gfp_format(char *buf, size_t len, gfp_t gfp);
 
 #endif

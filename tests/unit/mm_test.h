@@ -10,6 +10,7 @@
  *   check_pcp_mode(cfg)     after setup: print the mode the page lists run in, and fail the
  *                      test unless it is the one asked for (KMB_TEST_PCP_MODE's, or the
  *                      case's own), cpu-rseq becoming cpu-lock only where rseq cannot run;
+ *   boot_pages(cfg)    the same with the page layer alone: no slab caches take frames;
  *   check_mm()         kmb_mm_check(), or fail the test with what it found;
  *   teardown           a cmocka teardown that calls kmb_mm_teardown();
  *   stats()            kmb_mm_get_stats() as a value;
@@ -108,17 +109,32 @@ static inline void check_pcp_mode(const struct kmb_mm_config *cfg)
 			 kmb_percpu_mode_name(want), asked);
 }
 
-static inline void boot(const struct kmb_mm_config *cfg)
+/* kmb_mm_init, or with @pages_only kmb_mm_setup and mem_init (no kmem_cache_init). */
+static inline void boot_layers(const struct kmb_mm_config *cfg, bool pages_only)
 {
 	struct kmb_mm_config c = *cfg;
 	char why[256] = "";
 	int r;
 
 	pcp_mode_from_env(&c);
-	r = kmb_mm_init(&c, why, sizeof(why));
+	r = pages_only ? kmb_mm_setup(&c, why, sizeof(why)) : kmb_mm_init(&c, why, sizeof(why));
 	if (r)
-		fail_msg("kmb_mm_init: %d: %s", r, why);
+		fail_msg("%s: %d: %s", pages_only ? "kmb_mm_setup" : "kmb_mm_init", r, why);
+	if (pages_only)
+		mem_init();
 	check_pcp_mode(cfg);
+}
+
+static inline void boot(const struct kmb_mm_config *cfg)
+{
+	boot_layers(cfg, false);
+}
+
+/* boot(), the page layer alone: every frame but the reserved ones free, for tests that count
+ * them (the slab layer's boot caches and kmalloc descriptors take frames, as in the kernel). */
+static inline void boot_pages(const struct kmb_mm_config *cfg)
+{
+	boot_layers(cfg, true);
 }
 
 static inline void check_mm(void)

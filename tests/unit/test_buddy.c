@@ -181,7 +181,7 @@ static void test_boot(void **state)
 	int lines = 0;
 
 	(void)state;
-	boot(&cfg);
+	boot_pages(&cfg);
 	st = stats();
 	assert_int_equal(kmb_memmap.max_pfn, NODE_FRAMES);
 	assert_int_equal(st.pcp_pages, 0);
@@ -420,7 +420,7 @@ static void test_invariants(void **state)
 	char *info0;
 
 	(void)state;
-	boot(&cfg);
+	boot_pages(&cfg);
 	info0 = show(kmb_show_buddyinfo);
 	free0 = stats().free_pages;
 	live = calloc(kmb_memmap.max_pfn, 1);
@@ -597,7 +597,7 @@ static void test_model(void **state)
 
 	(void)state;
 	cfg.min_free_kbytes = 128;
-	boot(&cfg);
+	boot_pages(&cfg);
 	info0 = show(kmb_show_buddyinfo);
 	m.owner = calloc(kmb_memmap.max_pfn, sizeof(*m.owner));
 	m.block_free = calloc(kmb_memmap.max_pfn / MAX_ORDER_NR_PAGES, sizeof(*m.block_free));
@@ -787,7 +787,7 @@ static void test_threads(void **state)
 	char *info0;
 
 	(void)state;
-	boot(&cfg);
+	boot_pages(&cfg);
 	info0 = show(kmb_show_buddyinfo);
 	free0 = stats().free_pages;
 	mt_pool.n = 0;
@@ -831,7 +831,7 @@ static void test_refcount(void **state)
 	struct page *p, *q;
 
 	(void)state;
-	boot(&cfg);
+	boot_pages(&cfg);
 	p = alloc_pages(GFP_KERNEL, 2);
 	assert_non_null(p);
 	free0 = free_frames();
@@ -872,7 +872,7 @@ static void test_zero(void **state)
 	unsigned long a, b;
 
 	(void)state;
-	boot(&cfg);
+	boot_pages(&cfg);
 	/* dirty every frame the allocator owns */
 	grab_everything(&bs);
 	assert_int_equal(bs.n, stats().managed_pages);
@@ -919,7 +919,7 @@ static void test_conversions(void **state)
 	char *va;
 
 	(void)state;
-	boot(&cfg);
+	boot_pages(&cfg);
 	p = alloc_pages(GFP_KERNEL, 3);
 	assert_non_null(p);
 	pfn = page_to_pfn(p);
@@ -989,7 +989,7 @@ static void test_stats(void **state)
 	const size_t n = sizeof(orders) / sizeof(orders[0]);
 
 	(void)state;
-	boot(&cfg);
+	boot_pages(&cfg);
 	s0 = stats();
 	for (int o = 0; o < NR_PAGE_ORDERS; o++)
 		assert_int_equal(s0.pgalloc[o], 0);
@@ -1091,7 +1091,7 @@ static void test_vmstat_index(void **state)
 	char *text, *want;
 
 	(void)state;
-	boot(&cfg);
+	boot_pages(&cfg);
 	grab_everything(&bs);
 	assert_int_equal(stats().free_pages, 0);
 	/* nothing free: index 0 (no blocks at all), everything "unusable" */

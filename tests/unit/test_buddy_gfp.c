@@ -809,34 +809,57 @@ static void expect_format(gfp_t gfp, const char *want)
 	assert_int_equal(n, strlen(want));
 }
 
+/*
+ * The kernel's values and its %pGg text (lib/vsprintf.c format_flags over mm/debug.c
+ * gfpflag_names, Linux 6.18): the masks of real reports ("mode:0xcc0(GFP_KERNEL)",
+ * "gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP)") and lib/tests/printf_kunit.c's cases.
+ */
 static void test_gfp_format(void **state)
 {
 	char buf[256], small[8];
-	size_t n;
 
 	(void)state;
+	/* include/linux/gfp_types.h: the values, and GFP_NOWAIT's __GFP_NOWARN */
+	assert_int_equal(GFP_KERNEL, 0xcc0);
+	assert_int_equal(GFP_ATOMIC, 0x820);	/* 0x200 (__GFP_ATOMIC) went in 6.4 */
+	assert_int_equal(GFP_NOWAIT, 0x2800);
+	assert_int_equal(GFP_NOWAIT & __GFP_NOWARN, __GFP_NOWARN);
+	assert_int_equal(GFP_KERNEL_ACCOUNT, 0x400cc0);
+	assert_int_equal(GFP_HIGHUSER_MOVABLE, 0x100cca);
+	assert_int_equal(GFP_TRANSHUGE, 0x1c24ca);
+	assert_int_equal(__GFP_ZERO, 0x100);
+	assert_int_equal(__GFP_COMP, 0x40000);
+
 	expect_format(GFP_KERNEL, "GFP_KERNEL");
 	expect_format(GFP_ATOMIC, "GFP_ATOMIC");
 	expect_format(GFP_NOWAIT, "GFP_NOWAIT");
 	expect_format(GFP_NOIO, "GFP_NOIO");
 	expect_format(GFP_NOFS, "GFP_NOFS");
 	expect_format(GFP_USER, "GFP_USER");
+	expect_format(GFP_KERNEL_ACCOUNT, "GFP_KERNEL_ACCOUNT");
 	expect_format(GFP_HIGHUSER_MOVABLE, "GFP_HIGHUSER_MOVABLE");
-	expect_format(GFP_ATOMIC | __GFP_ZERO, "GFP_ATOMIC|__GFP_ZERO");
-	expect_format(0, "none");
-	expect_format(__GFP_NOWARN, "__GFP_NOWARN");
-
-	n = kmb_gfp_format(buf, sizeof(buf), GFP_KERNEL | __GFP_NOFAIL);
-	assert_int_equal(n, strlen(buf));
-	assert_non_null(strstr(buf, "GFP_KERNEL"));
-	assert_non_null(strstr(buf, "__GFP_NOFAIL"));
-	assert_null(strstr(buf, "__GFP_IO"));	/* GFP_KERNEL's own bits are not repeated */
+	expect_format(GFP_HIGHUSER_MOVABLE | __GFP_COMP, "GFP_HIGHUSER_MOVABLE|__GFP_COMP");
+	expect_format(GFP_TRANSHUGE, "GFP_TRANSHUGE");
+	expect_format(GFP_TRANSHUGE_LIGHT, "GFP_TRANSHUGE_LIGHT");
+	expect_format(GFP_ATOMIC | __GFP_DMA, "GFP_ATOMIC|GFP_DMA");
+	expect_format(__GFP_HIGH, "__GFP_HIGH");
+	expect_format(GFP_KERNEL | __GFP_NOWARN, "GFP_KERNEL|__GFP_NOWARN");
+	/* singles in bit order, not in the order they were or'ed */
+	expect_format(GFP_KERNEL | __GFP_NOWARN | __GFP_ZERO, "GFP_KERNEL|__GFP_ZERO|__GFP_NOWARN");
+	expect_format(GFP_KERNEL | __GFP_NOFAIL, "GFP_KERNEL|__GFP_NOFAIL");
+	expect_format(GFP_NOWAIT & ~__GFP_NOWARN, "__GFP_KSWAPD_RECLAIM");
+	expect_format(__GFP_RECLAIM | __GFP_NORETRY, "GFP_NOIO|__GFP_NORETRY");
+	/* bits with no name: a number last, as the kernel's leftover */
+	expect_format(0x800000, "0x800000");
+	expect_format(__GFP_HIGH | 0xfc000000u, "__GFP_HIGH|0xfc000000");
+	expect_format(0, "");
 
 	/* Truncation: what fits, NUL-terminated, and the length it needed (as snprintf). */
-	n = kmb_gfp_format(small, sizeof(small), GFP_ATOMIC | __GFP_ZERO);
-	assert_int_equal(n, strlen("GFP_ATOMIC|__GFP_ZERO"));
+	assert_int_equal(kmb_gfp_format(small, sizeof(small), GFP_ATOMIC | __GFP_ZERO),
+			 strlen("GFP_ATOMIC|__GFP_ZERO"));
 	assert_string_equal(small, "GFP_ATO");
 	assert_int_equal(kmb_gfp_format(NULL, 0, GFP_KERNEL), strlen("GFP_KERNEL"));
+	assert_int_equal(kmb_gfp_format(buf, sizeof(buf), GFP_KERNEL), strlen("GFP_KERNEL"));
 }
 
 /* --- reports on stderr --- */

@@ -87,7 +87,7 @@ static void boot_mode(enum kmb_percpu_mode mode, int debug)
 	cfg.node_mem = NODE_MEM;
 	cfg.pcp_mode = mode;
 	cfg.debug = debug;
-	boot(&cfg);
+	boot_pages(&cfg);
 	if (kmb_mm_pcp_mode(&why) != expected_mode(mode))
 		fail_msg("asked for %s, runs %s (%s)", kmb_percpu_mode_name(mode),
 			 kmb_percpu_mode_name(kmb_mm_pcp_mode(NULL)), why);
@@ -174,7 +174,7 @@ static void test_mode(void **state)
 	cfg.node_mem = NODE_MEM;
 	cfg.pcp = -1;
 	cfg.pcp_mode = mode;
-	boot(&cfg);
+	boot_pages(&cfg);
 	assert_int_equal(kmb_mm_pcp_mode(NULL), KMB_PERCPU_NONE);
 }
 

@@ -121,7 +121,7 @@ static void test_highmem(void **state)
 	unsigned long addr;
 
 	(void)state;
-	boot(&cfg);
+	boot_pages(&cfg);
 	pgdat = NODE_DATA(0);
 	assert_int_equal(kmb_memmap.max_low_pfn, hi_start);
 	assert_int_equal(kmb_memmap.max_pfn, NODE_MEM >> PAGE_SHIFT);
@@ -198,7 +198,7 @@ static void test_highmem_node(void **state)
 	struct page *p;
 
 	(void)state;
-	boot(&cfg);
+	boot_pages(&cfg);
 	check_mm();
 	for (unsigned long pfn = 0; pfn < kmb_memmap.max_pfn; pfn++) {
 		struct page *f = pfn_to_page(pfn);
@@ -303,7 +303,7 @@ static void test_highuser_fallback(void **state)
 	unsigned long managed = 0, count[MAX_NR_ZONES] = { 0 };
 
 	(void)state;
-	boot(&cfg);
+	boot_pages(&cfg);
 	switch_highest = ZONE_HIGHMEM;
 	zones = exhaust(&ps, GFP_HIGHUSER | NORETRY, check_switch);
 	assert_zone_order(zones, ps.n, (const int[]){ ZONE_HIGHMEM, ZONE_NORMAL, ZONE_DMA }, 3);
@@ -335,7 +335,7 @@ static void test_kernel_fallback(void **state)
 	unsigned char *zones;
 
 	(void)state;
-	boot(&cfg);
+	boot_pages(&cfg);
 	switch_highest = ZONE_NORMAL;
 	zones = exhaust(&ps, GFP_KERNEL | NORETRY, check_switch);
 	assert_zone_order(zones, ps.n, (const int[]){ ZONE_NORMAL, ZONE_DMA }, 2);
@@ -365,7 +365,7 @@ static void test_dma(void **state)
 	unsigned char *zones;
 
 	(void)state;
-	boot(&cfg);
+	boot_pages(&cfg);
 	for (unsigned int o = 0; o < 6; o++) {
 		blk[o] = alloc_pages(GFP_KERNEL | __GFP_DMA, o);
 		assert_non_null(blk[o]);
@@ -421,7 +421,7 @@ static void test_node_fallback(void **state)
 	struct page *p;
 
 	(void)state;
-	boot(&cfg);
+	boot_pages(&cfg);
 	assert_int_equal(kmb_mm_nr_nodes(), 3);
 	/* every node's own requests are local first */
 	for (int nid = 0; nid < 3; nid++) {
@@ -496,7 +496,7 @@ static void test_zoneinfo(void **state)
 	char *text, *at, want[256];
 
 	(void)state;
-	boot(&cfg);
+	boot_pages(&cfg);
 	text = show(kmb_show_zoneinfo);
 
 	/* every zone of every node, populated or not, in node and zone order */
@@ -591,7 +591,7 @@ static void test_bad_config(void **state)
 
 	/* a good one still works afterwards, and a second setup is refused */
 	cfg = base_cfg(1, LOWMEM_LIMIT);
-	boot(&cfg);
+	boot_pages(&cfg);
 	assert_int_equal(kmb_mm_setup(&cfg, why, sizeof(why)), -EBUSY);
 	check_mm();
 }
