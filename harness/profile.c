@@ -19,6 +19,7 @@
 
 #include "json.h"
 #include "profile.h"
+#include "rss.h"
 
 static const struct kmb_backend_ops *inner;
 static struct kmb_backend_ops wrapped;
@@ -96,24 +97,6 @@ void kmb_profile_init(struct kmb_profile *p)
 	p->peak_rss = -1;
 }
 
-/* The resident set in bytes (/proc/self/statm's second field), -1 when it cannot be read. */
-static long long statm_rss(void)
-{
-	char buf[128];
-	long long size, resident;
-	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if (sscanf(buf, "%lld %lld", &size, &resident) != 2)
-		return -1;
-	return resident * sysconf(_SC_PAGESIZE);
-}
-
 /* VmHWM of /proc/self/status in bytes, -1 when it cannot be read. */
 static long long status_hwm(void)
 {
@@ -143,7 +126,7 @@ static void take_point(struct kmb_profile *p)
 	}
 	pt = &p->pt[p->npoints++];
 	pt->t_ms = (double)(kmb_latency_now() - p->t0_ns) / 1e6;
-	pt->rss = statm_rss();
+	pt->rss = kmb_rss_bytes();
 	if (p->b->usage && p->b->usage(&u))
 		u.held = u.live = -1;
 	pt->held = u.held;

@@ -48,6 +48,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "rss.h"
 #include "wl_sync.h"
 #include "workload.h"
 
@@ -348,24 +349,12 @@ static inline size_t draw_size(const struct mix_dist *o, uint64_t *rng)
 	return o->size[(uint32_t)r < o->thresh[i] ? i : o->alias[i]];
 }
 
-/* Resident bytes of the process (/proc/self/statm), without allocating; 0 when unreadable. */
+/* Resident bytes of the process (rss.h), without allocating; 0 when unreadable. */
 static size_t rss_bytes(void)
 {
-	char buf[128];
-	unsigned long size, resident;
-	ssize_t n;
-	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	long long r = kmb_rss_bytes();
 
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
-		return 0;
-	return resident * (size_t)sysconf(_SC_PAGESIZE);
+	return r > 0 ? (size_t)r : 0;
 }
 
 static struct wl_barrier barrier = WL_BARRIER_INIT;

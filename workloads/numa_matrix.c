@@ -42,6 +42,7 @@
 #include <time.h>
 
 #include "policy.h"
+#include "latency.h"
 #include "workload.h"
 
 #define CHUNK		4096UL	/* bytes per allocation: a page */
@@ -93,14 +94,6 @@ static void *map(size_t bytes)
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* The node and flags of chunk @i under the cell's policy (the table above). */
@@ -213,7 +206,7 @@ static void check_placement(const struct matrix_cell *p, const struct buf *bf,
 /* Read every word of the buffer, as many times as STREAM_NS takes; GB/s. */
 static double stream(const struct buf *bf)
 {
-	int64_t t0 = now_ns(), t1;
+	int64_t t0 = (int64_t)kmb_latency_now(), t1;
 	uint64_t sum = 0;
 	size_t passes = 0;
 
@@ -225,7 +218,7 @@ static double stream(const struct buf *bf)
 				sum += w[i];
 		}
 		passes++;
-		t1 = now_ns();
+		t1 = (int64_t)kmb_latency_now();
 	} while (t1 - t0 < STREAM_NS && passes < 1000);
 	__asm__ volatile("" : : "r"(sum));
 	return (double)(passes * bf->nchunks * CHUNK) / (double)(t1 - t0);
@@ -267,11 +260,11 @@ static int matrix_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 
 	while (kmb_gb_keep_running_batch(st, BATCH)) {
 		if (!t0)
-			t0 = now_ns();
+			t0 = (int64_t)kmb_latency_now();
 		for (int i = 0; i < BATCH; i++)
 			line = *line;
 		loads += BATCH;
-		t1 = now_ns();
+		t1 = (int64_t)kmb_latency_now();
 	}
 	__asm__ volatile("" : : "r"(line));
 	kmb_gb_set_items_processed(st, loads);

@@ -48,6 +48,7 @@
 #include <time.h>
 
 #include "wl_ring.h"
+#include "latency.h"
 #include "workload.h"
 
 #define NAME		"remote-free-matrix"
@@ -70,21 +71,13 @@ struct rfm_opts {
 
 static struct wl_pairs pairs = WL_PAIRS_INIT;
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Allocate and hand over one batch; the ns it spent allocating, or -1 when an allocation
  * failed (what it had allocated is in the ring, the ring stopped, the reason in @msg). */
 static int64_t produce(struct wl_ring *r, struct wl_ring_end *e, const struct kmb_backend_ops *b,
 		       size_t size, char *msg, size_t len)
 {
 	void *obj[BATCH];
-	int64_t t0 = now_ns(), t1;
+	int64_t t0 = (int64_t)kmb_latency_now(), t1;
 	int n;
 
 	for (n = 0; n < BATCH; n++) {
@@ -93,7 +86,7 @@ static int64_t produce(struct wl_ring *r, struct wl_ring_end *e, const struct km
 			break;
 		*(volatile char *)obj[n] = (char)n;
 	}
-	t1 = now_ns();
+	t1 = (int64_t)kmb_latency_now();
 	for (int i = 0; i < n; i++)
 		wl_ring_put(r, WL_RING_SLOTS, e, obj[i], NULL);
 	if (n == BATCH)
@@ -114,10 +107,10 @@ static int64_t consume(struct wl_ring *r, struct wl_ring_end *e, const struct km
 
 	while (n < BATCH && (obj[n] = wl_ring_take(r, WL_RING_SLOTS, e, NULL)))
 		n++;
-	t0 = now_ns();
+	t0 = (int64_t)kmb_latency_now();
 	for (int i = 0; i < n; i++)
 		b->free(obj[i], size);
-	t1 = now_ns();
+	t1 = (int64_t)kmb_latency_now();
 	return n == BATCH ? t1 - t0 : -1;
 }
 
