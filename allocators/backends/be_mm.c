@@ -159,6 +159,7 @@ struct mm_opts {
 	enum kmb_percpu_mode pcp_mode;	/* their mode; KMB_PERCPU_DEFAULT: the library's */
 	enum kmb_percpu_mode slab_mode;	/* the slab sheaves' mode */
 	unsigned int slub_debug;	/* SLAB_* debug flags of every cache (kmb_slab_parse_debug) */
+	int sheaves;			/* per-CPU sheaves: 1 on, -1 off; 0: on */
 };
 
 #define OPT_ERR(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
@@ -272,6 +273,23 @@ static int parse_slab_percpu(void *st, const char *arg, char *err, size_t errlen
 	return 0;
 }
 
+/* Sheaves in front of the CPU slabs (Linux 6.18+, every cache in 7.0), or the CPU slabs alone
+ * (Linux 6.8 to 6.17): kmb_slab_set_sheaves. */
+static int parse_sheaves(void *st, const char *arg, char *err, size_t errlen)
+{
+	if (strcmp(arg, "on") && strcmp(arg, "off"))
+		return OPT_ERR("'%s' is not a sheaves setting; valid: on, off", arg);
+	((struct mm_opts *)st)->sheaves = strcmp(arg, "on") ? -1 : 1;
+	return 0;
+}
+
+static const char *show_sheaves(const void *st, char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	return ((const struct mm_opts *)st)->sheaves < 0 ? "off" : "on";
+}
+
 #define SLUB_DEBUG_VALID "valid: F, Z, P, U, or - for none"
 
 /* The kernel's slub_debug= letters (kmb_slab_parse_debug): F, Z, P, U in any order, or "-". */
@@ -373,6 +391,7 @@ static void context_mm(const void *st, const char *section, const struct kmb_con
 	if (section)
 		return;
 	out->text(out->ctx, "slub_debug", show_slub_debug(st, letters, sizeof(letters)));
+	out->text(out->ctx, "sheaves", show_sheaves(st, NULL, 0));
 	out->begin(out->ctx, "mm");
 	out->num(out->ctx, "nodes", o->mm_nodes);
 	out->num(out->ctx, "node_mem", (long long)o->node_mem);
@@ -402,6 +421,9 @@ static const struct kmb_backend_opt mm_opt[] = {
 	  parse_pcp, show_pcp },
 	{ "slab-percpu", "MODE", "per-CPU object caches of the slab caches: " KMB_PERCPU_MODES
 	  " (default: cpu-rseq where rseq works, else cpu-lock)", parse_slab_percpu, NULL },
+	{ "sheaves", "on|off", "per-CPU sheaves in front of every slab cache's CPU slabs, as "
+	  "Linux 7.0 (on, default), or the CPU slabs and their partial lists alone, as SLUB up to "
+	  "6.17 (off)", parse_sheaves, show_sheaves },
 	{ "slub-debug", "LETTERS", "slub_debug of every slab cache (slab*, kmalloc, mempool): F "
 	  "checks, Z red zones, P poison, U store user; - none (default)", parse_slub_debug,
 	  show_slub_debug },
@@ -442,6 +464,7 @@ int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab,
 	};
 	if (slab) {	/* before kmb_mm_init(), which creates the kmalloc caches */
 		kmb_slab_set_debug(o.slub_debug);
+		kmb_slab_set_sheaves(o.sheaves >= 0);
 		kmb_slab_set_percpu(o.slab_mode);
 	}
 	r = kmb_mm_init(&mc, why, whylen);

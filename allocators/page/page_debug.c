@@ -69,7 +69,7 @@ static const char *comm(void)
 static void flag_names(char *buf, size_t len, unsigned long flags)
 {
 	static const char *const names[NR_PAGEFLAGS] = {
-		"reserved", "buddy", "head", "pcp", "slab",
+		"reserved", "buddy", "head", "pcp", "slab", "bad", "workingset",
 	};
 	size_t pos = 0;
 

@@ -6,26 +6,43 @@
  * object's slab is virt_to_page() plus one test.  Frames after the head carry the head's address
  * with bit 0 set in lru.next (the kernel's compound_head encoding).
  *
- * Slab states (mm/slub.c without its CPU slabs):
- *   partial  on its node's partial list, free objects on slab->freelist.
- *   full     no free object; on no list (on the node's full list for debug caches).
- * Objects in sheaves (below) count as in use in their slab.
+ * Slab states (mm/slub.c, Linux 6.8 to 6.18: "delay freezing of partial slabs"):
+ *   cpu slab     frozen (counters.frozen): one CPU's (or thread's) kmem_cache_cpu.slab; that
+ *                CPU allocates from c->freelist, which it took whole; other CPUs free to
+ *                slab->freelist with cmpxchg16b, and the owner takes those when c->freelist
+ *                runs out (get_freelist).  On no list.
+ *   cpu partial  on one CPU's c->partial chain (slab->next), not frozen, free objects on
+ *                slab->freelist; put there by the free that made a full slab partial
+ *                (put_cpu_partial), or by get_partial_node.
+ *   node partial on its node's partial list (PG_workingset set: slab_test_node_partial).
+ *   full         no free object, not frozen: on no list (on the node's full list for debug
+ *                caches).
+ * slab->freelist and slab->counters (inuse, objects, frozen) change together, with one
+ * cmpxchg16b (slab_update_freelist), except in debug caches, whose slabs change only under the
+ * node's list_lock (their objects never reach a CPU slab, a sheaf or a lockless free).
+ * Objects in sheaves and on a CPU's c->freelist count as in use in their slab.
  *
  * Per-CPU object caches are sheaves, as Linux 6.18 has them (mm/slub.c: struct slab_sheaf,
- * slub_percpu_sheaves, node_barn; Bonwick's magazines and depot under other names): each CPU
- * (or thread, in thread mode) has a main and a spare sheaf, arrays of free objects of any slab;
- * each node has a barn of full and empty sheaves.  A cache's sheaves are the slots of its
- * per-CPU cache (struct kmb_pcpu_cache, kmbench/percpu.h: the same mechanism as the page lists'),
- * whose mode says how they are protected: cpu-rseq fast paths are rseq sequences, cpu-lock fast
- * paths take the slot's guard, thread fast paths work on the main sheaf the thread's fast entry
- * points to (percpu.c's drain protocol lets a flush own it meanwhile), none has no sheaves.
- * Every CPU's and every thread's sheaves can be flushed while the cache is in use (flush_all).
+ * slub_percpu_sheaves, node_barn; Bonwick's magazines and depot under other names), with the
+ * capacity Linux 7.0 gives every cache (calculate_sheaf_capacity): each CPU (or thread, in
+ * thread mode) has a main and a spare sheaf, arrays of free objects of any slab; each node has
+ * a barn of full and empty sheaves.  Sheaves sit in front of the CPU slabs (a refill takes
+ * objects from c->freelist and the CPU partial slabs, a flush frees them with __slab_free), and
+ * a cache may have none (sheaf_capacity 0): its fast paths are then the CPU slab's.  The
+ * kmem_cache_cpu and the sheaves of a CPU are one slot of the cache's per-CPU cache (struct
+ * kmb_pcpu_cache, kmbench/percpu.h: the same mechanism as the page lists'), whose mode says how
+ * it is protected: cpu-rseq fast paths are rseq sequences (the kernel's this_cpu_cmpxchg on
+ * freelist and tid: a sequence that is preempted restarts, which is what the tid detects),
+ * cpu-lock fast paths take the slot's guard, thread fast paths work on what the thread's fast
+ * entry points to (its main sheaf, or its CPU slab's {freelist, slab}) while percpu.c's drain
+ * protocol lets a flush own it meanwhile; none has no slot: objects come from the node
+ * lists and go back with __slab_free.
+ * Every CPU's and every thread's slot can be flushed while the cache is in use (flush_all).
  *
- * Lock order: the thread registry (percpu.c), then a sheaves slot (its guard), then a barn's lock or a node's list_lock (never both),
- * then the page allocator's.  slab->freelist and ->inuse change only under the node's list_lock.
- * No slot, barn or node lock is held across an allocation from the page allocator (which may
- * sleep, and whose reclaim may shrink caches); an empty slab may be given back (which never
- * sleeps) with any of them held.
+ * Lock order: the thread registry (percpu.c), then a slot (its guard), then a barn's lock or a
+ * node's list_lock (never both), then the page allocator's.  No slot, barn or node lock is held
+ * across an allocation from the page allocator (which may sleep, and whose reclaim may shrink
+ * caches); an empty slab may be given back (which never sleeps) with any of them held.
  */
 #ifndef KMB_ALLOC_SLAB_H
 #define KMB_ALLOC_SLAB_H
@@ -36,16 +53,28 @@
 #include "page_alloc.h"
 
 struct slab {
-	unsigned long flags;		/* page->flags: PG_slab | PG_head */
-	struct list_head slab_list;	/* page->lru: partial or full list */
+	unsigned long flags;		/* page->flags: PG_slab | PG_head, PG_workingset */
+	union {				/* page->lru */
+		struct list_head slab_list;	/* a node's partial or full list */
+		struct {			/* a CPU's partial list (put_cpu_partial) */
+			struct slab *next;
+			int slabs;		/* slabs on the list from this one on */
+		};
+	};
 	uint8_t order;			/* page->order */
 	uint8_t zone;
 	uint16_t node;
 	atomic_int refcount;
-	uint16_t inuse;			/* objects not on slab->freelist */
-	uint16_t objects;		/* objects in the slab */
-	uint16_t colour;		/* bytes before the first object (slab colouring) */
-	uint16_t _pad;
+	union {				/* page->mapcount and owner_word */
+		unsigned long counters;	/* changed with freelist by one cmpxchg16b */
+		struct {
+			unsigned inuse:16;	/* objects not on slab->freelist */
+			unsigned objects:15;	/* objects in the slab */
+			unsigned frozen:1;	/* a CPU slab */
+			uint16_t colour;	/* bytes before the first object (slab colouring) */
+			uint16_t _pad;
+		};
+	};
 	void *freelist;			/* page->private: first free object */
 	struct kmem_cache *slab_cache;	/* page->mapping */
 	uintptr_t caller;
@@ -54,6 +83,64 @@ _Static_assert(sizeof(struct slab) == sizeof(struct page), "struct slab overlays
 _Static_assert(offsetof(struct slab, freelist) == offsetof(struct page, private), "freelist");
 _Static_assert(offsetof(struct slab, slab_cache) == offsetof(struct page, mapping), "cache");
 _Static_assert(offsetof(struct slab, slab_list) == offsetof(struct page, lru), "slab_list");
+_Static_assert(offsetof(struct slab, counters) % 16 == 0 &&
+	       offsetof(struct slab, freelist) == offsetof(struct slab, counters) + 8,
+	       "counters and freelist: one aligned double word for cmpxchg16b");
+
+/*
+ * slab_update_freelist - set @slab's freelist and counters to @new_fl and @new_c if they are
+ * still @old_fl and @old_c (mm/slub.c __update_freelist_fast: cmpxchg_double on freelist and
+ * counters).  The slab is any CPU's: this is how frees reach a slab without a lock.
+ */
+static inline bool slab_update_freelist(struct slab *slab, void *old_fl, unsigned long old_c,
+					void *new_fl, unsigned long new_c)
+{
+#if defined(__x86_64__)
+	bool ok;
+
+	typedef unsigned __int128 __attribute__((may_alias)) u128_alias;
+
+	__asm__ __volatile__("lock cmpxchg16b %[mem]"
+			     : [mem] "+m"(*(volatile u128_alias *)&slab->counters),
+			       "+a"(old_c), "+d"(old_fl), "=@ccz"(ok)
+			     : "b"(new_c), "c"(new_fl)
+			     : "memory");
+	return ok;
+#else
+	unsigned __int128 old = ((unsigned __int128)(uintptr_t)old_fl << 64) | old_c;
+	unsigned __int128 new = ((unsigned __int128)(uintptr_t)new_fl << 64) | new_c;
+
+	return __atomic_compare_exchange_n((unsigned __int128 *)&slab->counters, &old, new, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+#endif
+}
+
+/* The counters word with other inuse and frozen (the colour kept). */
+static inline unsigned long slab_counters(unsigned long counters, unsigned int inuse,
+					  bool frozen)
+{
+	struct slab t;
+
+	t.counters = counters;
+	t.inuse = inuse & 0xffff;
+	t.frozen = frozen;
+	return t.counters;
+}
+
+/* inuse as it is now, for a look without the slab's lock (racy, as the kernel's reads). */
+static inline unsigned int slab_inuse_now(const struct slab *slab)
+{
+	struct slab t;
+
+	t.counters = __atomic_load_n(&slab->counters, __ATOMIC_RELAXED);
+	return t.inuse;
+}
+
+/* slab_test_node_partial (mm/slub.c): on its node's partial list; under the node's list_lock. */
+static inline bool slab_test_node_partial(const struct slab *slab)
+{
+	return slab->flags & PG_mask(PG_workingset);
+}
 
 static inline struct page *slab_page(struct slab *slab)
 {
@@ -101,12 +188,27 @@ static inline struct slab_sheaf *link_sheaf(struct list_head *l)
 	return (struct slab_sheaf *)(l + 1);
 }
 
-/* A CPU's (or a thread's) sheaves: the guard first, as rseq.h and percpu.h's slots require. */
-struct slub_percpu_sheaves {
+/*
+ * A CPU's (or a thread's) slot: its CPU slab (struct kmem_cache_cpu) and its sheaves
+ * (struct slub_percpu_sheaves), the guard first, as rseq.h and percpu.h's slots require.
+ * cpu.freelist and cpu.slab come first after the guard, as {freelist, slab}: a thread's fast
+ * entry points at them (caches without sheaves), and read through kmb_pcpu_bootstrap they are
+ * NULL and the bootstrap's own address, so both fast paths miss.
+ */
+struct kmem_cache_cpu_fast {
+	void *freelist;			/* the CPU slab's objects, this CPU's to take */
+	struct slab *slab;		/* the CPU slab (frozen), or NULL */
+};
+struct kmem_cache_cpu {
 	struct kmb_pcpu_guard guard;
-	struct slab_sheaf *main;	/* never NULL: &bootstrap_sheaf before the first refill */
+	struct kmem_cache_cpu_fast c;	/* c.freelist, c.slab (mm/slub.c struct kmem_cache_cpu) */
+	struct slab *partial;		/* the CPU's partial slabs, chained by slab->next */
+	struct slab_sheaf *main;	/* never NULL: &bootstrap_sheaf before the first refill, and
+					 * always in a cache without sheaves */
 	struct slab_sheaf *spare;	/* empty or full, or NULL */
-	unsigned long alloc_slow, free_slow;	/* slow paths taken (under the guard); slub_stat */
+	/* slub_stat (under the guard): slow paths of the sheaves and of the CPU slab */
+	unsigned long alloc_slow, free_slow, alloc_refill, cpu_partial_alloc, cpu_partial_free,
+		      cpu_partial_drain, alloc_from_partial, alloc_slab, deactivate;
 };
 
 /* A node's reserve of sheaves (struct node_barn). */
@@ -152,10 +254,10 @@ enum track_item { TRACK_ALLOC, TRACK_FREE };
 
 struct kmem_cache {
 	/* The sheaves: pcs.mode (resolved, never DEFAULT; debug caches use none), pcs.slots each
-	 * CPU's struct slub_percpu_sheaves (cpu modes), pcs.id the index of each thread's fast
-	 * entry, its main sheaf (thread mode). */
+	 * CPU's struct kmem_cache_cpu (cpu modes), pcs.id the index of each thread's fast
+	 * entry: its main sheaf, or its CPU slab's {freelist, slab} (thread mode). */
 	struct kmb_pcpu_cache pcs;
-	unsigned int sheaf_capacity;	/* objects per sheaf */
+	unsigned int sheaf_capacity;	/* objects per sheaf; 0: no sheaves */
 	slab_flags_t flags;
 	unsigned int object_size;	/* as created */
 	unsigned int size;		/* stride: object and its metadata, aligned */
@@ -168,6 +270,12 @@ struct kmem_cache {
 	unsigned int colour_off;	/* colour step (a cache line) */
 	unsigned int colours;		/* distinct colours: leftover / colour_off + 1 */
 	unsigned long min_partial;	/* empty slabs kept on a node's partial list */
+	unsigned int cpu_partial;	/* objects a CPU's partial list aims at (slub_cpu_partial) */
+	unsigned int cpu_partial_slabs;	/* slabs on it before put_cpu_partial drains it; 0:
+					 * no CPU partial lists (debug caches, mode none) */
+	unsigned int fast;		/* enum slab_fast: the fast paths' dispatch */
+	bool sheaves;			/* asked for sheaves (kmem_cache_args.sheaves, or the
+					 * default); sheaf_capacity says whether it has them */
 	void (*ctor)(void *);
 	gfp_t allocflags;		/* __GFP_DMA for SLAB_CACHE_DMA */
 	atomic_ulong ctor_calls;
@@ -233,6 +341,15 @@ static inline void set_freepointer(const struct kmem_cache *s, void *obj, void *
 }
 
 /* --- slub.c --- */
+/* struct kmem_cache.fast: which fast path a cache takes, one switch in kmem_cache_alloc/free */
+enum slab_fast {
+	SLAB_FAST_THREAD_SHEAF,	/* thread mode, with sheaves: the main sheaf */
+	SLAB_FAST_RSEQ_SHEAF,	/* cpu-rseq, with sheaves: rseq stack sequences */
+	SLAB_FAST_THREAD_CPU,	/* thread mode, no sheaves: the thread's CPU slab freelist */
+	SLAB_FAST_RSEQ_CPU,	/* cpu-rseq, no sheaves: rseq list sequences on c->freelist */
+	SLAB_FAST_OTHER,	/* cpu-lock, none, debug caches: out of line */
+};
+
 /* sizes, order, per-node state and sheaves; mode and sheaf_capacity set (0: the default).  The
  * per-node structures come from kmem_cache_node unless s->node[] holds them already (the boot
  * caches); on failure s->node[] is left as it was given. */

@@ -58,6 +58,7 @@ static always_inline unsigned int kmalloc_index(size_t size)
 
 static struct shrinker slab_shrinker;
 static bool slab_up;
+static bool slab_sheaves_on = true;	/* kmb_slab_set_sheaves */
 
 /* --- creation and destruction --- */
 
@@ -198,6 +199,8 @@ struct kmem_cache *__kmem_cache_create_args(const char *name, unsigned int size,
 		return create_fail(name, flags, "sheaf_capacity above KMEM_CACHE_MAX_SHEAF (256)");
 	if ((unsigned int)args->percpu > KMB_PERCPU_CPU_RSEQ)
 		return create_fail(name, flags, "unknown per-CPU mode");
+	if ((unsigned int)args->sheaves > KMEM_SHEAVES_OFF)
+		return create_fail(name, flags, "unknown sheaves setting (default, on, off)");
 	pthread_mutex_lock(&slab_mutex);
 	r = kmem_cache_boot();
 	pthread_mutex_unlock(&slab_mutex);
@@ -223,6 +226,8 @@ struct kmem_cache *__kmem_cache_create_args(const char *name, unsigned int size,
 		align = line;
 	s->align = align < sizeof(void *) ? sizeof(void *) : align;
 	s->sheaf_capacity = args->sheaf_capacity;
+	s->sheaves = args->sheaves == KMEM_SHEAVES_DEFAULT ? slab_sheaves_on :
+		     args->sheaves == KMEM_SHEAVES_ON;
 	s->pcs.mode = args->percpu == KMB_PERCPU_DEFAULT ? slab_percpu_mode :
 		  kmb_percpu_mode_resolve(args->percpu, NULL, 0);
 	r = kmem_cache_open(s);
@@ -272,6 +277,16 @@ void kmb_slab_set_debug(slab_flags_t flags)
 static enum kmb_percpu_mode slab_percpu_want;
 enum kmb_percpu_mode slab_percpu_mode;	/* resolved: DEFAULT only until the first resolve */
 static char slab_percpu_why[160];
+
+void kmb_slab_set_sheaves(bool on)
+{
+	slab_sheaves_on = on;
+}
+
+bool kmb_slab_sheaves(void)
+{
+	return slab_sheaves_on;
+}
 
 void kmb_slab_set_percpu(enum kmb_percpu_mode mode)
 {

@@ -189,29 +189,91 @@ static int calculate_sizes(struct kmem_cache *s)
 	return 0;
 }
 
+/*
+ * set_cpu_partial (mm/slub.c, Linux 6.2+ with CONFIG_SLUB_CPU_PARTIAL): how many objects a
+ * CPU's partial list aims at, by object size, and the limit in slabs that put_cpu_partial
+ * drains at (slub_set_cpu_partial: twice the objects, as if each slab were half free, in
+ * slabs of this cache).  None for debug caches (kmem_cache_has_cpu_partial) and in mode none,
+ * which has no CPU slots.
+ */
+static void set_cpu_partial(struct kmem_cache *s)
+{
+	unsigned int nr_objects;
+
+	if ((s->flags & SLAB_DEBUG_FLAGS) || s->pcs.mode == KMB_PERCPU_NONE)
+		nr_objects = 0;
+	else if (s->size >= PAGE_SIZE)
+		nr_objects = 6;
+	else if (s->size >= 1024)
+		nr_objects = 24;
+	else if (s->size >= 256)
+		nr_objects = 52;
+	else
+		nr_objects = 120;
+	s->cpu_partial = nr_objects;
+	s->cpu_partial_slabs = (nr_objects * 2 + s->objects - 1) / s->objects;
+}
+
+static inline bool kmem_cache_has_cpu_partial(const struct kmem_cache *s)
+{
+	return s->cpu_partial_slabs != 0;
+}
+
+/* kmalloc_size_roundup: the kmalloc size class @size falls in (8, 16, 32, 64, 96, 128, 192,
+ * 256, ... powers of two). */
+static size_t kmalloc_size_roundup_calc(size_t size)
+{
+	size_t c = 8;
+
+	if (size > 64 && size <= 96)
+		return 96;
+	if (size > 128 && size <= 192)
+		return 192;
+	while (c < size)
+		c <<= 1;
+	return c;
+}
+
+/* The kernel's struct slab_sheaf header on 64-bit (mm/slub.c: a union of rcu_head, barn_list
+ * and capacity, then cache, size and node): 32 bytes.  kmbench's is laid out as the rseq
+ * sequences need (link, size, capacity), but the capacity is computed on the kernel's. */
+#define KERNEL_SHEAF_HEADER	32u
+
+/*
+ * calculate_sheaf_capacity (mm/slub.c, Linux 7.0, "sheaves for all"): the objects of a sheaf,
+ * by object size, roughly half what the CPU partial lists held (a CPU has two sheaves), then
+ * grown until the sheaf fills its kmalloc size class: 60 below 256 bytes, 28 up to 1 KiB, 12
+ * up to a page, 4 from a page up.  None for debug caches.  The kernel takes the larger of this
+ * and a capacity the cache asks for; kmbench takes the one asked for (kmem_cache_args), so that
+ * a test or an experiment can make sheaves small.
+ */
+static unsigned int calculate_sheaf_capacity(const struct kmem_cache *s)
+{
+	unsigned int capacity;
+	size_t bytes;
+
+	if (s->size >= PAGE_SIZE)
+		capacity = 4;
+	else if (s->size >= 1024)
+		capacity = 12;
+	else if (s->size >= 256)
+		capacity = 26;
+	else
+		capacity = 60;
+	bytes = kmalloc_size_roundup_calc(KERNEL_SHEAF_HEADER + capacity * sizeof(void *));
+	return (unsigned int)((bytes - KERNEL_SHEAF_HEADER) / sizeof(void *));
+}
+
 /* --- sheaves: memory and the barn --- */
 
-/* The main sheaf of a slot before its first refill: nothing to pop, no room to push, so the
- * fast paths go to the slow ones, which replace it (Linux's bootstrap_sheaf). */
+/* The main sheaf of a slot before its first refill, and always in a cache without sheaves:
+ * nothing to pop, no room to push, so the fast paths go to the slow ones (Linux's
+ * bootstrap_sheaf). */
 static struct slab_sheaf bootstrap_sheaf = { .size = 0, .capacity = 0 };
 
 static inline bool sheaf_real(const struct slab_sheaf *sh)
 {
 	return sh && sh != &bootstrap_sheaf;
-}
-
-/*
- * The default capacity: 8 KiB worth of objects, between 8 and 128 of them (128 up to 64-byte
- * objects, 32 at 256 bytes, 8 from 1 KiB).  Enough that a refill or flush (a node lock and a
- * walk of slab freelists) is spread over many fast operations, and that a thousand small
- * objects freed at once fit in the sheaves and the barn instead of going back to their slabs.
- * kmbench's choice; Linux leaves sheaves off unless a cache asks (kmem_cache_args).
- */
-static unsigned int default_sheaf_capacity(unsigned int size)
-{
-	unsigned int cap = 8192 / size;
-
-	return cap < 8 ? 8 : cap > 128 ? 128 : cap;
 }
 
 /* Sheaves are metadata, from the C library's allocator (the kernel kmallocs them), in whole
@@ -315,29 +377,29 @@ static struct kmem_cache *cache_of(struct kmb_pcpu_cache *pc)
 	return (struct kmem_cache *)((char *)pc - offsetof(struct kmem_cache, pcs));
 }
 
-static inline struct slub_percpu_sheaves __percpu *cpu_sheaves(const struct kmem_cache *s)
+static inline struct kmem_cache_cpu __percpu *cpu_slots(const struct kmem_cache *s)
 {
 	return s->pcs.slots;
 }
 
-static void sheaves_flush(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int node);
+static void cpu_slot_flush(struct kmem_cache *s, struct kmem_cache_cpu *c, int node);
 
-/* A thread's first use of the cache: its sheaves, with the bootstrap as the main sheaf. */
-static void *thread_sheaves_new(struct kmb_pcpu_cache *pc)
+/* A thread's first use of the cache: its slot, with the bootstrap as the main sheaf. */
+static void *thread_slot_new(struct kmb_pcpu_cache *pc)
 {
-	struct slub_percpu_sheaves *pcs = calloc(1, sizeof(*pcs));
+	struct kmem_cache_cpu *c = calloc(1, sizeof(*c));
 
 	(void)pc;
-	if (pcs)
-		pcs->main = &bootstrap_sheaf;
-	return pcs;
+	if (c)
+		c->main = &bootstrap_sheaf;
+	return c;
 }
 
-/* Thread exit (and the cache's destruction): the thread's sheaves back to the barn (or the
- * slabs), and freed. */
-static void thread_sheaves_exit(struct kmb_pcpu_cache *pc, void *slot)
+/* Thread exit (and the cache's destruction): the thread's CPU slab, partial slabs and sheaves
+ * back to the slabs and the barn, and the slot freed. */
+static void thread_slot_exit(struct kmb_pcpu_cache *pc, void *slot)
 {
-	sheaves_flush(cache_of(pc), slot, numa_node_id());
+	cpu_slot_flush(cache_of(pc), slot, numa_node_id());
 	free(slot);
 }
 
@@ -374,6 +436,17 @@ void kmem_cache_free_nodes(struct kmem_cache *s)
 	}
 }
 
+/* The fast paths' dispatch: thread and cpu-rseq caches, with or without sheaves, inline;
+ * cpu-lock, none and debug caches out of line. */
+static unsigned int slab_fast_kind(const struct kmem_cache *s)
+{
+	if (s->pcs.fast == KMB_PCPU_FAST_THREAD)
+		return s->sheaf_capacity ? SLAB_FAST_THREAD_SHEAF : SLAB_FAST_THREAD_CPU;
+	if (s->pcs.fast == KMB_PCPU_FAST_RSEQ)
+		return s->sheaf_capacity ? SLAB_FAST_RSEQ_SHEAF : SLAB_FAST_RSEQ_CPU;
+	return SLAB_FAST_OTHER;
+}
+
 int kmem_cache_open(struct kmem_cache *s)
 {
 	enum kmb_percpu_mode mode = s->pcs.mode;
@@ -398,22 +471,29 @@ int kmem_cache_open(struct kmem_cache *s)
 	s->allocflags = (s->flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0;
 	if (s->flags & SLAB_RECLAIM_ACCOUNT)
 		s->allocflags |= __GFP_RECLAIMABLE;	/* calculate_sizes() in mm/slub.c */
-	/* Debug caches check every object on the node lists: no sheaves (as in Linux). */
+	/* Debug caches check every object on the node lists: no CPU slabs, no sheaves
+	 * (kmem_cache_debug() caches in Linux take alloc_single_from_partial and
+	 * free_to_partial_list). */
 	if (s->flags & SLAB_DEBUG_FLAGS)
 		mode = KMB_PERCPU_NONE;
+	s->pcs.mode = mode;
 	if (s->sheaf_capacity > SHEAF_MAX_CAPACITY)
 		return -EINVAL;
-	if (!s->sheaf_capacity)
-		s->sheaf_capacity = default_sheaf_capacity(s->size);
-	s->pcs.thread_new = thread_sheaves_new;
-	s->pcs.thread_exit = thread_sheaves_exit;
-	r = kmb_pcpu_cache_init(&s->pcs, mode, sizeof(struct slub_percpu_sheaves),
-				__alignof__(struct slub_percpu_sheaves));
+	if (!s->sheaves || mode == KMB_PERCPU_NONE)
+		s->sheaf_capacity = 0;
+	else if (!s->sheaf_capacity)
+		s->sheaf_capacity = calculate_sheaf_capacity(s);
+	set_cpu_partial(s);
+	s->pcs.thread_new = thread_slot_new;
+	s->pcs.thread_exit = thread_slot_exit;
+	r = kmb_pcpu_cache_init(&s->pcs, mode, sizeof(struct kmem_cache_cpu),
+				__alignof__(struct kmem_cache_cpu));
 	if (r)
 		return r;
-	if (cpu_sheaves(s))
+	s->fast = slab_fast_kind(s);
+	if (cpu_slots(s))
 		for (int cpu = 0; cpu < nr_cpu_ids(); cpu++)
-			per_cpu_ptr(cpu_sheaves(s), cpu)->main = &bootstrap_sheaf;
+			per_cpu_ptr(cpu_slots(s), cpu)->main = &bootstrap_sheaf;
 	return 0;
 }
 
@@ -425,8 +505,9 @@ static inline struct kmem_cache_node *get_node(struct kmem_cache *s, int node)
 }
 
 /* slab_is_valid - the validator of a slab's accounting: its freelist holds exactly
- * objects - inuse objects, each the start of an object of the slab.  Node lock held (or the
- * slab on no list).  O(objects): in kmb_assert_internal and kmb_expensive_assert only. */
+ * objects - inuse objects, each the start of an object of the slab.  Only while no other
+ * thread can change the slab (a new slab, one being given back, a debug cache's under the
+ * node lock).  O(objects): in kmb_assert_internal and kmb_expensive_assert only. */
 static bool slab_is_valid(const struct kmem_cache *s, struct slab *slab)
 {
 	unsigned int nfree = 0;
@@ -440,7 +521,8 @@ static bool slab_is_valid(const struct kmem_cache *s, struct slab *slab)
 	return nfree == (unsigned int)(slab->objects - slab->inuse);
 }
 
-/* new_slab (allocate_slab + shuffle-free setup): frames, metadata, objects chained, ctors. */
+/* new_slab (allocate_slab + shuffle-free setup): frames, metadata, objects chained, ctors.
+ * The slab is on no list, not frozen, every object free; only its caller knows it. */
 static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 {
 	gfp_t flags = (gfp & ~__GFP_ZERO) | s->allocflags;
@@ -460,9 +542,8 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 		page[i].mapping = (void *)s;
 	}
 	slab->slab_cache = s;
-	slab->objects = (uint16_t)s->objects;
-	slab->inuse = 0;
-	slab->colour = 0;
+	slab->counters = 0;
+	slab->objects = s->objects & 0x7fff;
 	n = get_node(s, slab->node);
 	if (s->colours > 1) {
 		spin_lock(&n->list_lock);
@@ -498,13 +579,13 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	return slab;
 }
 
-/* discard_slab: back to the page allocator.  No lock held. */
+/* discard_slab: back to the page allocator.  The slab is on no list, every object free. */
 static void discard_slab(struct kmem_cache *s, struct slab *slab)
 {
 	struct page *page = slab_page(slab);
 	struct kmem_cache_node *n = get_node(s, slab->node);
 
-	kmb_assert(slab->inuse == 0);
+	kmb_assert(slab->inuse == 0 && !slab->frozen);
 	kmb_assert_internal(slab_is_valid(s, slab));
 	if (unlikely(s->flags & SLAB_CONSISTENCY_CHECKS))
 		slab_debug_free_slab(s, slab);	/* free_slab() */
@@ -517,116 +598,35 @@ static void discard_slab(struct kmem_cache *s, struct slab *slab)
 		page[i].mapping = NULL;
 	}
 	page_clear(page, PG_slab);
+	page_clear(page, PG_workingset);
 	slab->slab_cache = NULL;
 	slab->freelist = NULL;
+	slab->counters = 0;		/* the frame's mapcount and owner word again */
 	atomic_fetch_add_explicit(&slab_stat_free, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&slab_pages[!!(s->flags & SLAB_RECLAIM_ACCOUNT)],
 				  1L << s->order, memory_order_relaxed);
 	__free_pages(page, s->order);
 }
 
+/* add_partial, remove_partial (mm/slub.c): the node's list and PG_workingset, under its
+ * list_lock. */
 static inline void add_partial(struct kmem_cache_node *n, struct slab *slab)
 {
 	list_add_tail(&slab->slab_list, &n->partial);
 	n->nr_partial++;
+	page_set(slab_page(slab), PG_workingset);
 }
 
 static inline void remove_partial(struct kmem_cache_node *n, struct slab *slab)
 {
 	list_del(&slab->slab_list);
 	n->nr_partial--;
+	page_clear(slab_page(slab), PG_workingset);
 }
-
-/* --- the slab layer: objects to and from slabs, under the node's list_lock --- */
 
 static cold noinline void slab_double_free(struct kmem_cache *s, struct slab *slab, void *obj)
 {
 	slab_err(s, slab, obj, "double free of object %p", obj);
-}
-
-
-/* Take up to @want objects of @slab (on @n's partial list, or on none when new) into @out. */
-static unsigned int take_objects(struct kmem_cache *s, struct kmem_cache_node *n,
-				 struct slab *slab, void **out, unsigned int want, bool listed)
-{
-	unsigned int got = 0;
-
-	while (got < want && slab->freelist) {
-		void *obj = slab->freelist;
-
-		slab->freelist = get_freepointer(s, obj);
-		out[got++] = obj;
-	}
-	slab->inuse = (uint16_t)(slab->inuse + got);
-	kmb_assert(slab->inuse <= slab->objects);
-	kmb_expensive_assert(slab_is_valid(s, slab));
-	if (listed && !slab->freelist)
-		remove_partial(n, slab);		/* full: on no list */
-	else if (!listed && slab->freelist)
-		add_partial(n, slab);
-	return got;
-}
-
-/*
- * get_objects - up to @want objects for @out from node @node's partial slabs, then from new
- * slabs (refill_sheaf / __kmem_cache_alloc_bulk).  Returns how many; fewer than @want only when
- * the page allocator failed, and 0 then if it failed at once.
- */
-static unsigned int get_objects(struct kmem_cache *s, gfp_t gfp, int node, void **out,
-				unsigned int want)
-{
-	int nid = node == NUMA_NO_NODE ? numa_node_id() : node;
-	struct kmem_cache_node *n = get_node(s, nid);
-	unsigned int got = 0;
-
-	if (n->nr_partial) {		/* racy peek, as the kernel's get_partial_node */
-		spin_lock(&n->list_lock);
-		while (got < want && !list_empty(&n->partial))
-			got += take_objects(s, n, list_first_entry(&n->partial, struct slab,
-								   slab_list),
-					    out + got, want - got, true);
-		spin_unlock(&n->list_lock);
-	}
-	while (got < want) {
-		struct slab *slab = new_slab(s, gfp, nid);
-
-		if (!slab)
-			break;
-		n = get_node(s, slab->node);	/* the page allocator may fall back */
-		spin_lock(&n->list_lock);
-		got += take_objects(s, n, slab, out + got, want - got, false);
-		spin_unlock(&n->list_lock);
-	}
-	return got;
-}
-
-/*
- * __slab_free with the node lock held: @obj back on its slab's freelist; a slab that was full
- * goes to the partial list; an empty one beyond min_partial goes on @discard (the caller gives
- * it back after dropping the lock).
- */
-static bool put_object_locked(struct kmem_cache *s, struct kmem_cache_node *n, struct slab *slab,
-			      void *obj, struct list_head *discard)
-{
-	bool was_full = !slab->freelist;
-
-	if (unlikely(obj == slab->freelist))	/* the hardened freelist's naive check */
-		return false;
-	kmb_assert(slab->inuse > 0);
-	set_freepointer(s, obj, slab->freelist);
-	slab->freelist = obj;
-	slab->inuse--;
-	kmb_expensive_assert(slab_is_valid(s, slab));
-	if (was_full) {
-		if (s->flags & SLAB_DEBUG_FLAGS)
-			list_del(&slab->slab_list);	/* off the full list */
-		add_partial(n, slab);
-	}
-	if (!slab->inuse && n->nr_partial > s->min_partial) {
-		remove_partial(n, slab);
-		list_add(&slab->slab_list, discard);
-	}
-	return true;
 }
 
 static void discard_slabs(struct kmem_cache *s, struct list_head *discard)
@@ -639,56 +639,521 @@ static void discard_slabs(struct kmem_cache *s, struct list_head *discard)
 	}
 }
 
-/* put_objects - @cnt objects back to their slabs (sheaf_flush_main / __kmem_cache_free_bulk),
- * one lock hold per run of objects of one node. */
-static void put_objects(struct kmem_cache *s, void **objs, unsigned int cnt)
+/* --- the CPU slot: owning it --- */
+
+/*
+ * Own the slot of the running CPU (cpu modes; *@cpu is that CPU) or of this thread (thread
+ * mode; *@cpu is -1).  The owner may migrate and still own it.  NULL in mode none, and in
+ * thread mode when the thread's slot cannot be created (the caller goes to the node lists).
+ */
+static struct kmem_cache_cpu *slot_lock(struct kmem_cache *s, int *cpu)
+{
+	return kmb_pcpu_cache_lock_here(&s->pcs, cpu, false);
+}
+
+/* Give the slot back; a thread's fast paths work on its main sheaf (a cache with sheaves) or
+ * its CPU slab's {freelist, slab} from now on. */
+static inline void slot_unlock(struct kmem_cache *s, struct kmem_cache_cpu *c, int cpu)
+{
+	if (s->pcs.mode == KMB_PERCPU_THREAD)
+		kmb_pcpu_thread_publish(&s->pcs, s->sheaf_capacity ? (void *)c->main :
+					(void *)&c->c);
+	kmb_pcpu_cache_unlock(&s->pcs, c, cpu);
+}
+
+/* --- freeing to a slab without a lock (__slab_free) --- */
+
+static void put_cpu_partial(struct kmem_cache *s, struct kmem_cache_cpu *c, struct slab *slab,
+			    bool drain);
+
+/* __slab_free's @owned: the caller owns no slot (NULL), owns this slot (a slow path, or a flush
+ * of it), or wants full slabs that become partial on their node's list (FREE_TO_NODE: the
+ * barns' flush, which owns no slot and may run after the slots are gone). */
+#define FREE_TO_NODE	((struct kmem_cache_cpu *)1)
+
+/*
+ * __slab_free (mm/slub.c, Linux 6.8+): @cnt objects of @slab, chained from @head to @tail, back
+ * on the slab's freelist with one cmpxchg16b on freelist and counters, from any CPU, with no
+ * lock in the common cases:
+ *   - the slab is a CPU slab (frozen): nothing else to do, its owner finds them;
+ *   - the slab was full: it goes to this CPU's partial list (put_cpu_partial), or, in a cache
+ *     without those, to its node's partial list under the lock;
+ *   - the slab became empty: under the node's lock, given back if it is on the node's partial
+ *     list and the node keeps min_partial slabs already (one on a CPU's partial list stays:
+ *     __put_partials decides when it leaves);
+ *   - otherwise nothing: the slab is on a partial list already.
+ * A free whose object is already the head of the slab's freelist, or that would make inuse
+ * negative, is a double free: reported, and nothing changes.  @owned: see FREE_TO_NODE.
+ */
+static void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, void *tail,
+			unsigned int cnt, struct kmem_cache_cpu *owned)
+{
+	bool to_cpu = kmem_cache_has_cpu_partial(s) && owned != FREE_TO_NODE;
+	struct kmem_cache_node *n = NULL;
+	unsigned long counters, newc;
+	bool was_frozen;
+	void *prior;
+	struct slab new;
+
+	do {
+		if (unlikely(n)) {
+			spin_unlock(&n->list_lock);
+			n = NULL;
+		}
+		prior = __atomic_load_n(&slab->freelist, __ATOMIC_ACQUIRE);
+		counters = __atomic_load_n(&slab->counters, __ATOMIC_RELAXED);
+		new.counters = counters;
+		if (unlikely(head == prior || new.inuse < cnt)) {
+			slab_double_free(s, slab, head);
+			return;
+		}
+		set_freepointer(s, tail, prior);
+		was_frozen = new.frozen;
+		new.inuse -= cnt;
+		if ((!new.inuse || !prior) && !was_frozen) {
+			if (!(to_cpu && !prior)) {
+				n = get_node(s, slab->node);
+				spin_lock(&n->list_lock);
+			}
+		}
+		newc = new.counters;
+	} while (!slab_update_freelist(slab, prior, counters, head, newc));
+
+	if (likely(!n)) {
+		if (!was_frozen && !prior)	/* was full: to this CPU's partial list */
+			put_cpu_partial(s, owned, slab, true);
+		return;
+	}
+	/* On a CPU's partial list, or on its way to one, or to being frozen: not ours to move. */
+	if (prior && !slab_test_node_partial(slab)) {
+		spin_unlock(&n->list_lock);
+		return;
+	}
+	if (!new.inuse && n->nr_partial >= s->min_partial) {
+		if (prior)
+			remove_partial(n, slab);
+		spin_unlock(&n->list_lock);
+		discard_slab(s, slab);
+		return;
+	}
+	if (!prior)			/* no CPU partial lists: a full slab to the node's */
+		add_partial(n, slab);
+	spin_unlock(&n->list_lock);
+}
+
+/*
+ * __put_partials (mm/slub.c): a chain of CPU partial slabs to their nodes' partial lists; an
+ * empty one is given back instead when its node keeps min_partial slabs already.
+ */
+static void __put_partials(struct kmem_cache *s, struct slab *chain)
 {
 	struct kmem_cache_node *locked = NULL;
 	struct list_head discard;
 
 	INIT_LIST_HEAD(&discard);
-	for (unsigned int i = 0; i < cnt; i++) {
-		struct slab *slab = virt_to_slab(objs[i]);
+	while (chain) {
+		struct slab *slab = chain;
 		struct kmem_cache_node *n = get_node(s, slab->node);
 
+		chain = slab->next;
 		if (n != locked) {
 			if (locked)
 				spin_unlock(&locked->list_lock);
 			spin_lock(&n->list_lock);
 			locked = n;
 		}
-		if (!put_object_locked(s, n, slab, objs[i], &discard)) {
-			spin_unlock(&n->list_lock);
-			locked = NULL;
-			slab_double_free(s, slab, objs[i]);
-		}
+		if (!slab_inuse_now(slab) && n->nr_partial >= s->min_partial)
+			list_add(&slab->slab_list, &discard);
+		else
+			add_partial(n, slab);
 	}
 	if (locked)
 		spin_unlock(&locked->list_lock);
 	discard_slabs(s, &discard);
 }
 
-/* One object from the slab layer: the none mode, and node-specific requests. */
-static noinline void *slab_alloc_one(struct kmem_cache *s, gfp_t gfp, int node)
+/*
+ * put_cpu_partial (mm/slub.c): @slab, partial now, onto the calling CPU's (or thread's)
+ * partial list, or onto @owned's, a slot the caller owns.  With @drain, a list holding
+ * cpu_partial_slabs already goes to the node lists first, all of it (__put_partials, with the
+ * slot let go).
+ */
+static void put_cpu_partial(struct kmem_cache *s, struct kmem_cache_cpu *owned,
+			    struct slab *slab, bool drain)
 {
-	void *obj;
+	struct slab *oldslab, *slab_to_put = NULL;
+	struct kmem_cache_cpu *c = owned;
+	int slabs = 0, cpu;
 
-	return get_objects(s, gfp, node, &obj, 1) ? obj : NULL;
+	if (!owned)
+		c = slot_lock(s, &cpu);
+	if (unlikely(!c)) {		/* a thread without its slot */
+		slab->next = NULL;
+		__put_partials(s, slab);
+		return;
+	}
+	oldslab = c->partial;
+	if (oldslab) {
+		if (drain && oldslab->slabs >= (int)s->cpu_partial_slabs) {
+			slab_to_put = oldslab;	/* partial list full: drain it */
+			oldslab = NULL;
+			slub_stat(c->cpu_partial_drain);
+		} else {
+			slabs = oldslab->slabs;
+		}
+	}
+	slab->slabs = slabs + 1;
+	slab->next = oldslab;
+	c->partial = slab;
+	slub_stat(c->cpu_partial_free);
+	if (!owned)
+		slot_unlock(s, c, cpu);
+	if (slab_to_put)
+		__put_partials(s, slab_to_put);
 }
 
-static noinline void slab_free_one(struct kmem_cache *s, struct slab *slab, void *obj)
+/* --- taking objects: the node lists --- */
+
+/*
+ * Take one object of @slab, on @n's partial list, under its lock (alloc_single_from_partial):
+ * other CPUs may free to it meanwhile, so the pop is a cmpxchg16b too.  A slab left with no
+ * free object leaves the list (full).
+ */
+static void *take_one_locked(struct kmem_cache *s, struct kmem_cache_node *n,
+			     struct slab *slab)
+{
+	unsigned long counters;
+	void *obj;
+	struct slab new;
+
+	do {
+		obj = __atomic_load_n(&slab->freelist, __ATOMIC_ACQUIRE);
+		counters = __atomic_load_n(&slab->counters, __ATOMIC_RELAXED);
+		new.counters = counters;
+		new.inuse++;
+	} while (!slab_update_freelist(slab, obj, counters, get_freepointer(s, obj),
+				       new.counters));
+	kmb_assert(new.inuse <= new.objects);
+	/* Full as the cmpxchg left it: a free from now on sees it full and puts it on a list
+	 * itself (waiting for this lock when it goes to the node's). */
+	if (!get_freepointer(s, obj))
+		remove_partial(n, slab);
+	return obj;
+}
+
+/*
+ * One object of node @node's slabs, without a CPU slab: mode none, and requests for a node
+ * that is not the caller's (Linux would deactivate the CPU slab for them; kmbench leaves it).
+ * A new slab goes on the node's partial list with one object taken.
+ */
+static noinline void *slab_alloc_one(struct kmem_cache *s, gfp_t gfp, int node)
+{
+	int nid = node == NUMA_NO_NODE ? numa_node_id() : node;
+	struct kmem_cache_node *n = get_node(s, nid);
+	struct slab *slab;
+	void *obj = NULL;
+
+	if (n->nr_partial) {		/* racy peek, as the kernel's get_partial_node */
+		spin_lock(&n->list_lock);
+		if (!list_empty(&n->partial))
+			obj = take_one_locked(s, n, list_first_entry(&n->partial, struct slab,
+								     slab_list));
+		spin_unlock(&n->list_lock);
+		if (obj)
+			return obj;
+	}
+	slab = new_slab(s, gfp, nid);
+	if (!slab)
+		return NULL;
+	obj = slab->freelist;			/* nobody else knows the slab yet */
+	slab->freelist = get_freepointer(s, obj);
+	slab->inuse = 1;
+	if (slab->freelist) {
+		n = get_node(s, slab->node);	/* the page allocator may fall back */
+		spin_lock(&n->list_lock);
+		add_partial(n, slab);
+		spin_unlock(&n->list_lock);
+	}
+	return obj;
+}
+
+/*
+ * get_partial_node (mm/slub.c, Linux 6.8+): slabs off node @nid's partial list for this CPU:
+ * the first to become its CPU slab (returned), more onto *@extra for its partial list, until
+ * that would hold more than half of cpu_partial_slabs.  NULL when the list is empty.
+ */
+static struct slab *get_partial_node(struct kmem_cache *s, int nid, struct slab **extra)
+{
+	struct kmem_cache_node *n = get_node(s, nid);
+	struct slab *first = NULL;
+	unsigned int partial_slabs = 0;
+
+	*extra = NULL;
+	if (!n->nr_partial)		/* racy peek */
+		return NULL;
+	spin_lock(&n->list_lock);
+	while (!list_empty(&n->partial)) {
+		struct slab *slab = list_first_entry(&n->partial, struct slab, slab_list);
+
+		remove_partial(n, slab);
+		if (!first) {
+			first = slab;
+		} else {
+			slab->next = *extra;
+			*extra = slab;
+			partial_slabs++;
+		}
+		if (partial_slabs > s->cpu_partial_slabs / 2)
+			break;
+	}
+	spin_unlock(&n->list_lock);
+	return first;
+}
+
+/*
+ * freeze_slab (mm/slub.c, Linux 6.8+): make @slab, on no list, a CPU slab: its whole freelist
+ * taken, inuse = objects, frozen.  Returns the freelist (never NULL for a partial slab).
+ */
+static void *freeze_slab(struct slab *slab)
+{
+	unsigned long counters, newc;
+	void *fl;
+
+	do {
+		fl = __atomic_load_n(&slab->freelist, __ATOMIC_ACQUIRE);
+		counters = __atomic_load_n(&slab->counters, __ATOMIC_RELAXED);
+		kmb_assert(!((struct slab){ .counters = counters }).frozen);
+		newc = slab_counters(counters, slab->objects, fl != NULL);
+	} while (!slab_update_freelist(slab, fl, counters, NULL, newc));
+	return fl;
+}
+
+/*
+ * get_freelist (mm/slub.c): the objects other CPUs freed to this CPU's slab since it took its
+ * freelist; when there are none the slab is unfrozen, full, on no list (the next free to it
+ * puts it on a partial list).
+ */
+static void *get_freelist(struct slab *slab)
+{
+	unsigned long counters, newc;
+	void *fl;
+
+	do {
+		fl = __atomic_load_n(&slab->freelist, __ATOMIC_ACQUIRE);
+		counters = __atomic_load_n(&slab->counters, __ATOMIC_RELAXED);
+		newc = slab_counters(counters, slab->objects, fl != NULL);
+	} while (!slab_update_freelist(slab, fl, counters, NULL, newc));
+	return fl;
+}
+
+/*
+ * deactivate_slab (mm/slub.c, Linux 6.8+): a CPU slab given up, with @freelist, the objects
+ * its CPU had not taken: they go back to the slab's freelist and the slab is unfrozen in one
+ * cmpxchg16b; then an empty slab is given back when its node keeps min_partial slabs, one with
+ * free objects goes to the node's partial list, a full one to no list.
+ */
+static void deactivate_slab(struct kmem_cache *s, struct slab *slab, void *freelist)
 {
 	struct kmem_cache_node *n = get_node(s, slab->node);
-	struct list_head discard;
-	bool ok;
+	unsigned long counters, newc;
+	unsigned int cnt = 0;
+	void *tail = NULL, *old, *newfl;
+	struct slab new;
 
-	INIT_LIST_HEAD(&discard);
-	spin_lock(&n->list_lock);
-	ok = put_object_locked(s, n, slab, obj, &discard);
-	spin_unlock(&n->list_lock);
-	discard_slabs(s, &discard);
-	if (!ok)
-		slab_double_free(s, slab, obj);
+	for (void *p = freelist; p; p = get_freepointer(s, p)) {
+		tail = p;
+		cnt++;
+	}
+	do {
+		old = __atomic_load_n(&slab->freelist, __ATOMIC_ACQUIRE);
+		counters = __atomic_load_n(&slab->counters, __ATOMIC_RELAXED);
+		new.counters = counters;
+		kmb_assert(new.frozen && new.inuse >= cnt);
+		new.inuse -= cnt;
+		new.frozen = 0;
+		if (tail) {
+			set_freepointer(s, tail, old);
+			newfl = freelist;
+		} else {
+			newfl = old;
+		}
+		newc = new.counters;
+	} while (!slab_update_freelist(slab, old, counters, newfl, newc));
+
+	if (!new.inuse && n->nr_partial >= s->min_partial) {
+		discard_slab(s, slab);
+	} else if (newfl) {
+		spin_lock(&n->list_lock);
+		add_partial(n, slab);
+		spin_unlock(&n->list_lock);
+	}
+}
+
+/* --- the CPU slab's slow path (___slab_alloc), the slot owned --- */
+
+/*
+ * ___slab_alloc (mm/slub.c, Linux 6.8+): c->freelist is empty.  In order: the objects freed
+ * to the CPU slab meanwhile (get_freelist); a slab of the CPU's partial list, frozen; slabs
+ * from the node's partial list (get_partial_node: one frozen, more to the CPU's partial list);
+ * a new slab.  Returns an object, with c->freelist holding the slab's others, or NULL when the
+ * page allocator failed.  The slot is owned on entry and on return; it is let go around
+ * new_slab, so *@c and *@cpu may change (another CPU's slot).
+ */
+static void *___slab_alloc(struct kmem_cache *s, gfp_t gfp, struct kmem_cache_cpu **cp,
+			   int *cpu)
+{
+	struct kmem_cache_cpu *c = *cp;
+	struct slab *slab, *extra;
+	void *freelist;
+
+	kmb_assert(!c->c.freelist);
+	slab = c->c.slab;
+	if (slab) {
+		freelist = get_freelist(slab);
+		if (freelist)
+			goto load_freelist;
+		c->c.slab = NULL;		/* full now, and unfrozen */
+		slub_stat(c->deactivate);
+	}
+	while (c->partial) {
+		slab = c->partial;
+		c->partial = slab->next;
+		freelist = freeze_slab(slab);
+		slub_stat(c->cpu_partial_alloc);
+		if (freelist)
+			goto new_cpu_slab;
+	}
+	slab = get_partial_node(s, numa_node_id(), &extra);
+	if (slab) {
+		while (extra) {			/* put_cpu_partial(s, slab, 0) */
+			struct slab *next = extra->next;
+
+			extra->slabs = (c->partial ? c->partial->slabs : 0) + 1;
+			extra->next = c->partial;
+			c->partial = extra;
+			extra = next;
+		}
+		freelist = freeze_slab(slab);
+		slub_stat(c->alloc_from_partial);
+		goto new_cpu_slab;
+	}
+
+	slot_unlock(s, c, *cpu);
+	slab = new_slab(s, gfp, NUMA_NO_NODE);
+	c = *cp = slot_lock(s, cpu);	/* perhaps another CPU's now */
+	if (!slab)
+		return NULL;
+	if (unlikely(!c)) {		/* the thread's slot went: the slab to its node */
+		slab->next = NULL;
+		__put_partials(s, slab);
+		return NULL;
+	}
+	freelist = slab->freelist;	/* nobody else knows it yet: frozen without a cmpxchg */
+	slab->freelist = NULL;
+	slab->counters = slab_counters(slab->counters, slab->objects, true);
+	slub_stat(c->alloc_slab);
+	if (c->c.freelist) {		/* another thread of this CPU filled the slot meanwhile */
+		deactivate_slab(s, slab, freelist);
+		freelist = c->c.freelist;
+		c->c.freelist = get_freepointer(s, freelist);
+		return freelist;
+	}
+	if (c->c.slab)
+		deactivate_slab(s, c->c.slab, NULL);
+new_cpu_slab:
+	c->c.slab = slab;
+load_freelist:
+	c->c.freelist = get_freepointer(s, freelist);
+	return freelist;
+}
+
+/*
+ * Up to @want objects for @out from the CPU slab layer (refill_sheaf, __kmem_cache_alloc_bulk):
+ * the slot is owned and let go here.  Fewer than @want only when the page allocator failed.
+ */
+static unsigned int cpu_alloc_bulk(struct kmem_cache *s, gfp_t gfp, void **out,
+				   unsigned int want)
+{
+	struct kmem_cache_cpu *c;
+	unsigned int got = 0;
+	int cpu;
+
+	c = slot_lock(s, &cpu);
+	if (unlikely(!c)) {
+		while (got < want && (out[got] = slab_alloc_one(s, gfp, NUMA_NO_NODE)))
+			got++;
+		return got;
+	}
+	slub_stat(c->alloc_refill);
+	while (got < want) {
+		void *obj = c->c.freelist;
+
+		if (obj) {
+			c->c.freelist = get_freepointer(s, obj);
+		} else {
+			obj = ___slab_alloc(s, gfp, &c, &cpu);
+			if (!obj)
+				break;
+		}
+		out[got++] = obj;
+	}
+	if (c)
+		slot_unlock(s, c, cpu);
+	return got;
+}
+
+/*
+ * put_objects - @cnt objects back to their slabs (sheaf_flush_main, __kmem_cache_free_bulk):
+ * each run of objects of one slab chained and freed with one __slab_free (@owned as its).
+ */
+static void put_objects(struct kmem_cache *s, void **objs, unsigned int cnt,
+			struct kmem_cache_cpu *owned)
+{
+	unsigned int i = 0;
+
+	while (i < cnt) {
+		struct slab *slab = virt_to_slab(objs[i]);
+		void *head = objs[i], *tail = objs[i];
+		unsigned int run = 1;
+
+		while (i + run < cnt && run < 0xffff && virt_to_slab(objs[i + run]) == slab &&
+		       objs[i + run] != tail) {
+			set_freepointer(s, tail, objs[i + run]);
+			tail = objs[i + run];
+			run++;
+		}
+		__slab_free(s, slab, head, tail, run, owned);
+		i += run;
+	}
+}
+
+/* --- debug caches: the node lists under the lock --- */
+
+/*
+ * __slab_free of a debug cache, node lock held: @obj back on its slab's freelist; a slab that
+ * was full leaves the full list for the partial one; an empty one beyond min_partial goes on
+ * @discard (the caller gives it back after dropping the lock).
+ */
+static bool put_object_locked(struct kmem_cache *s, struct kmem_cache_node *n, struct slab *slab,
+			      void *obj, struct list_head *discard)
+{
+	bool was_full = !slab->freelist;
+
+	if (unlikely(obj == slab->freelist || !slab->inuse))	/* the naive check */
+		return false;
+	set_freepointer(s, obj, slab->freelist);
+	slab->freelist = obj;
+	slab->inuse--;
+	kmb_expensive_assert(slab_is_valid(s, slab));
+	if (was_full) {
+		list_del(&slab->slab_list);	/* off the full list */
+		add_partial(n, slab);
+	}
+	if (!slab->inuse && n->nr_partial > s->min_partial) {
+		remove_partial(n, slab);
+		list_add(&slab->slab_list, discard);
+	}
+	return true;
 }
 
 /*
@@ -716,29 +1181,6 @@ static noinline void slab_free_debug(struct kmem_cache *s, struct slab *slab, vo
 	}
 	spin_unlock(&n->list_lock);
 	discard_slabs(s, &discard);
-}
-
-/* Give a sheaf's objects back to the slabs; it stays, empty. */
-static void sheaf_flush(struct kmem_cache *s, struct slab_sheaf *sh)
-{
-	if (sh && sh->size) {
-		put_objects(s, sh->objects, sh->size);
-		sh->size = 0;
-	}
-}
-
-/* A sheaves slot's objects back to the slabs and its sheaves to @node's barn (thread exit,
- * cache destruction).  The slot is the caller's. */
-static void sheaves_flush(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int node)
-{
-	struct node_barn *barn = get_barn(s, node);
-
-	sheaf_flush(s, pcs->main);
-	sheaf_flush(s, pcs->spare);
-	barn_put_empty(barn, pcs->main);
-	barn_put_empty(barn, pcs->spare);
-	pcs->main = &bootstrap_sheaf;
-	pcs->spare = NULL;
 }
 
 /*
@@ -793,97 +1235,93 @@ found:
 
 /* --- sheaves: the slow paths, shared by the thread, cpu-lock and cpu-rseq modes --- */
 
-/*
- * Own the sheaves of the running CPU (cpu modes; *@cpu is that CPU) or of this thread (thread
- * mode; *@cpu is -1).  The owner may migrate and still own them.  NULL in thread mode when the
- * thread's sheaves cannot be created (the caller goes to the slabs).
- */
-static struct slub_percpu_sheaves *pcs_lock(struct kmem_cache *s, int *cpu)
+/* Give a sheaf's objects back to the slabs (@owned as __slab_free's); it stays, empty. */
+static void sheaf_flush(struct kmem_cache *s, struct slab_sheaf *sh, struct kmem_cache_cpu *owned)
 {
-	return kmb_pcpu_cache_lock_here(&s->pcs, cpu, false);
-}
-
-/* Give the slot back; a thread's fast paths work on its main sheaf from now on. */
-static inline void pcs_unlock(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu)
-{
-	if (s->pcs.mode == KMB_PERCPU_THREAD)
-		kmb_pcpu_thread_publish(&s->pcs, pcs->main);
-	kmb_pcpu_cache_unlock(&s->pcs, pcs, cpu);
+	if (sh && sh->size) {
+		put_objects(s, sh->objects, sh->size, owned);
+		sh->size = 0;
+	}
 }
 
 /* @sh (full) becomes the main sheaf; the old main, empty, becomes the spare or goes to the
  * barn. */
-static void pcs_install_main(struct slub_percpu_sheaves *pcs, struct slab_sheaf *sh,
+static void pcs_install_main(struct kmem_cache_cpu *c, struct slab_sheaf *sh,
 			     struct node_barn *barn)
 {
-	struct slab_sheaf *old = pcs->main;
+	struct slab_sheaf *old = c->main;
 
-	pcs->main = sh;
-	if (!pcs->spare && sheaf_real(old))
-		pcs->spare = old;
+	c->main = sh;
+	if (!c->spare && sheaf_real(old))
+		c->spare = old;
 	else
 		barn_put_empty(barn, old);
 }
 
 /*
  * The main sheaf is empty (alloc_from_pcs's slow side, __pcs_replace_empty_main): the spare if
- * it has objects, else a full sheaf from the barn, else a sheaf refilled from the slabs with the
- * slot let go (new slabs may sleep, and reclaim may flush this very slot).
+ * it has objects, else a full sheaf from the barn, else a sheaf refilled from the CPU slab layer
+ * with the slot let go (new slabs may sleep, and reclaim may flush this very slot).
  */
 static noinline void *sheaves_alloc_slow(struct kmem_cache *s, gfp_t gfp)
 {
 	struct node_barn *barn = get_barn(s, numa_node_id());
-	struct slub_percpu_sheaves *pcs;
+	struct kmem_cache_cpu *c;
 	struct slab_sheaf *sh;
 	void *obj;
 	int cpu;
 
-	pcs = pcs_lock(s, &cpu);
-	if (!pcs)
+	c = slot_lock(s, &cpu);
+	if (!c)
 		return slab_alloc_one(s, gfp, NUMA_NO_NODE);
-	slub_stat(pcs->alloc_slow);
-	if (pcs->main->size)			/* refilled meanwhile */
+	slub_stat(c->alloc_slow);
+	if (c->main->size)			/* refilled meanwhile */
 		goto pop;
-	if (pcs->spare && pcs->spare->size) {
-		sh = pcs->spare;
-		pcs->spare = pcs->main;
-		pcs->main = sh;
+	if (c->spare && c->spare->size) {
+		sh = c->spare;
+		c->spare = c->main;
+		c->main = sh;
 		goto pop;
 	}
 	sh = barn_get_full(barn);
 	if (sh) {
-		pcs_install_main(pcs, sh, barn);
+		pcs_install_main(c, sh, barn);
 		goto pop;
 	}
-	pcs_unlock(s, pcs, cpu);
+	slot_unlock(s, c, cpu);
 
 	sh = barn_get_empty(s, barn);
 	if (!sh)
 		return slab_alloc_one(s, gfp, NUMA_NO_NODE);
-	sh->size = get_objects(s, gfp, NUMA_NO_NODE, sh->objects, sh->capacity);
+	sh->size = cpu_alloc_bulk(s, gfp, sh->objects, sh->capacity);
 	if (!sh->size) {
 		barn_put_empty(barn, sh);
 		return NULL;
 	}
 	obj = sh->objects[--sh->size];
 
-	pcs = pcs_lock(s, &cpu);		/* perhaps another CPU's now */
-	if (!pcs->main->size) {
-		pcs_install_main(pcs, sh, barn);
-	} else if (!pcs->spare || !pcs->spare->size) {
-		struct slab_sheaf *old = pcs->spare;
+	c = slot_lock(s, &cpu);		/* perhaps another CPU's now */
+	if (!c) {
+		sheaf_flush(s, sh, NULL);
+		barn_put_empty(barn, sh);
+		return obj;
+	}
+	if (!c->main->size) {
+		pcs_install_main(c, sh, barn);
+	} else if (!c->spare || !c->spare->size) {
+		struct slab_sheaf *old = c->spare;
 
-		pcs->spare = sh;
+		c->spare = sh;
 		barn_put_empty(barn, old);
 	} else if (!barn_put_full(barn, sh)) {
-		sheaf_flush(s, sh);		/* every place is full: back to the slabs */
+		sheaf_flush(s, sh, c);		/* every place is full: back to the slabs */
 		barn_put_empty(barn, sh);
 	}
-	pcs_unlock(s, pcs, cpu);
+	slot_unlock(s, c, cpu);
 	return obj;
 pop:
-	obj = pcs->main->objects[--pcs->main->size];
-	pcs_unlock(s, pcs, cpu);
+	obj = c->main->objects[--c->main->size];
+	slot_unlock(s, c, cpu);
 	return obj;
 }
 
@@ -896,101 +1334,161 @@ pop:
 static noinline void sheaves_free_slow(struct kmem_cache *s, struct slab *slab, void *obj)
 {
 	struct node_barn *barn = get_barn(s, numa_node_id());
-	struct slub_percpu_sheaves *pcs;
+	struct kmem_cache_cpu *c;
 	struct slab_sheaf *main;
 	int cpu;
 
-	pcs = pcs_lock(s, &cpu);
-	if (!pcs) {
-		slab_free_one(s, slab, obj);
+	c = slot_lock(s, &cpu);
+	if (!c) {
+		__slab_free(s, slab, obj, obj, 1, NULL);
 		return;
 	}
-	slub_stat(pcs->free_slow);
-	main = pcs->main;
+	slub_stat(c->free_slow);
+	main = c->main;
 	if (main->size < main->capacity)	/* emptied meanwhile */
 		goto push;
-	if (pcs->spare && !pcs->spare->size) {
-		pcs->main = pcs->spare;
-		pcs->spare = main;
+	if (c->spare && !c->spare->size) {
+		c->main = c->spare;
+		c->spare = main;
 		goto push;
 	}
-	if (!sheaf_real(main) || pcs->spare == NULL) {
+	if (!sheaf_real(main) || c->spare == NULL) {
 		struct slab_sheaf *empty = barn_get_empty(s, barn);
 
 		if (!empty) {
-			pcs_unlock(s, pcs, cpu);
-			slab_free_one(s, slab, obj);
+			slot_unlock(s, c, cpu);
+			__slab_free(s, slab, obj, obj, 1, NULL);
 			return;
 		}
 		if (sheaf_real(main))
-			pcs->spare = main;
-		pcs->main = empty;
+			c->spare = main;
+		c->main = empty;
 		goto push;
 	}
 	if (barn_put_full(barn, main)) {
 		struct slab_sheaf *empty = barn_get_empty(s, barn);
 
-		pcs->main = empty ? empty : &bootstrap_sheaf;
+		c->main = empty ? empty : &bootstrap_sheaf;
 		if (!empty) {
-			pcs_unlock(s, pcs, cpu);
-			slab_free_one(s, slab, obj);
+			slot_unlock(s, c, cpu);
+			__slab_free(s, slab, obj, obj, 1, NULL);
 			return;
 		}
 		goto push;
 	}
-	sheaf_flush(s, main);		/* the barn has enough: back to the slabs */
+	sheaf_flush(s, main, c);	/* the barn has enough: back to the slabs */
 push:
-	main = pcs->main;
+	main = c->main;
 	if (unlikely(main->size && main->objects[main->size - 1] == obj)) {
-		pcs_unlock(s, pcs, cpu);
+		slot_unlock(s, c, cpu);
 		slab_double_free(s, slab, obj);
 		return;
 	}
 	main->objects[main->size++] = obj;
-	pcs_unlock(s, pcs, cpu);
+	slot_unlock(s, c, cpu);
+}
+
+/* --- the CPU slab's slow paths (caches without sheaves) --- */
+
+/* c->freelist was empty (or the slot busy): the slot owned, ___slab_alloc. */
+static noinline void *cpu_alloc_slow(struct kmem_cache *s, gfp_t gfp)
+{
+	struct kmem_cache_cpu *c;
+	void *obj;
+	int cpu;
+
+	c = slot_lock(s, &cpu);
+	if (unlikely(!c))
+		return slab_alloc_one(s, gfp, NUMA_NO_NODE);
+	slub_stat(c->alloc_slow);
+	obj = c->c.freelist;
+	if (obj)			/* refilled meanwhile */
+		c->c.freelist = get_freepointer(s, obj);
+	else
+		obj = ___slab_alloc(s, gfp, &c, &cpu);
+	if (c)
+		slot_unlock(s, c, cpu);
+	return obj;
+}
+
+/*
+ * do_slab_free's slow side: @obj is not of this CPU's slab (or the slot was busy): back to its
+ * slab with __slab_free.  When it is of the CPU slab after all (a busy slot, a migration), it
+ * goes on c->freelist under the slot, as the kernel's fast path would have put it.
+ */
+static noinline void cpu_free_slow(struct kmem_cache *s, struct slab *slab, void *obj)
+{
+	struct kmem_cache_cpu *c;
+	int cpu;
+
+	c = slot_lock(s, &cpu);
+	if (c && c->c.slab == slab) {
+		slub_stat(c->free_slow);
+		if (unlikely(obj == c->c.freelist)) {
+			slot_unlock(s, c, cpu);
+			slab_double_free(s, slab, obj);
+			return;
+		}
+		set_freepointer(s, obj, c->c.freelist);
+		c->c.freelist = obj;
+		slot_unlock(s, c, cpu);
+		return;
+	}
+	if (c)
+		slot_unlock(s, c, cpu);
+	__slab_free(s, slab, obj, obj, 1, NULL);
 }
 
 /* --- the fast paths --- */
 
-#define PCS_MAIN	((long)offsetof(struct slub_percpu_sheaves, main))
+#define PCS_MAIN	((long)offsetof(struct kmem_cache_cpu, main))
+_Static_assert(offsetof(struct kmem_cache_cpu, c) == sizeof(struct kmb_pcpu_guard) &&
+	       offsetof(struct kmem_cache_cpu_fast, slab) == sizeof(void *),
+	       "rseq.h's list sequences: the guard, then {freelist, slab}");
 
 /*
- * Everything but a hit in the sheaves: debug caches, the none mode, other nodes, __GFP_ZERO,
- * and a main sheaf found empty.  Out of line, so that the fast paths below need no saved
- * registers and end in a tail call.
+ * Everything but a hit in the sheaves or on c->freelist: debug caches, the none mode, other
+ * nodes, __GFP_ZERO, and a main sheaf or CPU freelist found empty.  Out of line, so that the
+ * fast paths below need no saved registers and end in a tail call.
  */
 static noinline void *slab_alloc_other(struct kmem_cache *s, gfp_t gfp, int node,
 				       const void *caller)
 {
 	void *obj;
 
-	if (s->pcs.mode == KMB_PERCPU_CPU_LOCK) {
-		if (likely(node == NUMA_NO_NODE && !(gfp & __GFP_ZERO))) {
-			/* cpu-lock's fast path, here so that the others need no frame */
-			struct slub_percpu_sheaves *pcs = per_cpu_ptr(cpu_sheaves(s),
-								       kmb_current_cpu());
-			struct slab_sheaf *main;
-			unsigned int n;
+	if (s->pcs.mode == KMB_PERCPU_CPU_LOCK &&
+	    likely(node == NUMA_NO_NODE && !(gfp & __GFP_ZERO))) {
+		/* cpu-lock's fast path, here so that the others need no frame */
+		struct kmem_cache_cpu *c = per_cpu_ptr(cpu_slots(s), kmb_current_cpu());
 
-			kmb_pcpu_spin_lock(&pcs->guard);
-			main = pcs->main;
-			n = main->size;
+		kmb_pcpu_spin_lock(&c->guard);
+		if (s->sheaf_capacity) {
+			struct slab_sheaf *main = c->main;
+			unsigned int n = main->size;
+
 			obj = n ? main->objects[--n] : NULL;
 			main->size = n;
-			kmb_pcpu_spin_unlock(&pcs->guard);
-			if (likely(obj))
-				return obj;
+		} else {
+			obj = c->c.freelist;
+			if (obj)
+				c->c.freelist = get_freepointer(s, obj);
 		}
+		kmb_pcpu_spin_unlock(&c->guard);
+		if (likely(obj))
+			return obj;
 	}
 	if (unlikely(s->flags & SLAB_DEBUG_FLAGS))
 		obj = slab_alloc_debug(s, gfp, node, caller);
-	/* Sheaves hold objects of any node: a request for a node not local goes to its slabs. */
+	/* The CPU's slabs and sheaves hold the local node's objects (sheaves: any node's): a
+	 * request for another node goes to its slabs. */
 	else if (node != NUMA_NO_NODE && node != numa_node_id())
 		obj = slab_alloc_one(s, gfp, node);
 	else if (s->pcs.mode == KMB_PERCPU_NONE)
 		obj = slab_alloc_one(s, gfp, NUMA_NO_NODE);
-	else
+	else if (s->sheaf_capacity)
 		obj = sheaves_alloc_slow(s, gfp);	/* pops the main sheaf when it has objects */
+	else
+		obj = cpu_alloc_slow(s, gfp);		/* pops c->freelist when it has objects */
 	if (unlikely(gfp & __GFP_ZERO) && obj)
 		memset(obj, 0, s->object_size);
 	return obj;
@@ -1014,26 +1512,41 @@ static always_inline bool node_is_local(int node)
 	return cpu < KMB_NR_CPUS && kmb_mm.cpu_node[cpu] == node;
 }
 
-/* The fast paths: one pop from the main sheaf, in each mode's way. */
+/*
+ * The fast paths: one pop from the main sheaf, or from the CPU slab's freelist (the kernel's
+ * slab_alloc_node fast path: this_cpu_cmpxchg_double of freelist and tid), in each mode's way.
+ */
 static always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node,
 					   const void *caller)
 {
+	struct kmem_cache_cpu_fast *f;
 	struct slab_sheaf *main;
 	unsigned int n;
 	void *obj;
 
-	/* One compare of pcs.fast tells cpu-rseq (the default), thread and the others apart. */
-	if (likely(node == NUMA_NO_NODE && !(gfp & __GFP_ZERO)) &&
-	    likely(s->pcs.fast <= KMB_PCPU_FAST_RSEQ)) {
-		if (likely(s->pcs.fast == KMB_PCPU_FAST_RSEQ)) {
+	if (likely(node == NUMA_NO_NODE && !(gfp & __GFP_ZERO))) {
+		switch (s->fast) {
+		case SLAB_FAST_RSEQ_SHEAF: {
 #if KMB_HAVE_RSEQ_ASM
 			int why;
 
-			obj = kmb_rseq_stack_pop(cpu_sheaves(s), PCS_MAIN, &why);
+			obj = kmb_rseq_stack_pop(cpu_slots(s), PCS_MAIN, &why);
 			if (likely(obj))
 				return obj;
 #endif
-		} else {
+			break;
+		}
+		case SLAB_FAST_RSEQ_CPU: {
+#if KMB_HAVE_RSEQ_ASM
+			int why;
+
+			obj = kmb_rseq_list_pop(&cpu_slots(s)->c, s->offset, &why);
+			if (likely(obj))
+				return obj;
+#endif
+			break;
+		}
+		case SLAB_FAST_THREAD_SHEAF:
 			main = kmb_pcpu_thread_enter(s->pcs.id);
 			n = main->size;
 			if (likely(n)) {
@@ -1043,6 +1556,19 @@ static always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int 
 				return obj;
 			}
 			kmb_pcpu_thread_leave();
+			break;
+		case SLAB_FAST_THREAD_CPU:
+			f = kmb_pcpu_thread_enter(s->pcs.id);
+			obj = f->freelist;
+			if (likely(obj)) {
+				f->freelist = get_freepointer(s, obj);
+				kmb_pcpu_thread_leave();
+				return obj;
+			}
+			kmb_pcpu_thread_leave();
+			break;
+		default:
+			break;
 		}
 	}
 	/* NULL: the exported function's caller, read here and not kept across the fast path */
@@ -1077,69 +1603,117 @@ static noinline void slab_free_invalid(struct kmem_cache *s, struct slab *slab, 
 			 obj, slab->slab_cache ? slab->slab_cache->name : "(none)");
 }
 
-/* Everything but a push on the main sheaf: debug caches, the none mode, objects of another
- * node, a full main sheaf and a double free on its top (reported by the slow path). */
+/* Everything but a push on the main sheaf or on c->freelist: debug caches, the none mode,
+ * objects of another node or slab, a full main sheaf and a double free on top (reported by the
+ * slow path). */
 static noinline void slab_free_other(struct kmem_cache *s, struct slab *slab, void *obj,
 				     const void *caller)
 {
-	if (s->pcs.mode == KMB_PERCPU_CPU_LOCK &&
-	    (kmb_mm.nr_nodes == 1 || slab->node == numa_node_id())) {
+	if (s->pcs.mode == KMB_PERCPU_CPU_LOCK) {
 		/* cpu-lock's fast path, here so that the others need no frame */
-		struct slub_percpu_sheaves *pcs = per_cpu_ptr(cpu_sheaves(s), kmb_current_cpu());
-		struct slab_sheaf *main;
-		unsigned int n;
+		struct kmem_cache_cpu *c = per_cpu_ptr(cpu_slots(s), kmb_current_cpu());
 
-		kmb_pcpu_spin_lock(&pcs->guard);
-		main = pcs->main;
-		n = main->size;
-		if (likely(n < main->capacity) && likely(!n || main->objects[n - 1] != obj)) {
-			main->objects[n] = obj;
-			main->size = n + 1;
-			kmb_pcpu_spin_unlock(&pcs->guard);
-			return;
+		if (s->sheaf_capacity) {
+			if (kmb_mm.nr_nodes == 1 || slab->node == numa_node_id()) {
+				struct slab_sheaf *main;
+				unsigned int n;
+
+				kmb_pcpu_spin_lock(&c->guard);
+				main = c->main;
+				n = main->size;
+				if (likely(n < main->capacity) &&
+				    likely(!n || main->objects[n - 1] != obj)) {
+					main->objects[n] = obj;
+					main->size = n + 1;
+					kmb_pcpu_spin_unlock(&c->guard);
+					return;
+				}
+				kmb_pcpu_spin_unlock(&c->guard);
+			}
+		} else {
+			kmb_pcpu_spin_lock(&c->guard);
+			if (likely(c->c.slab == slab) && likely(c->c.freelist != obj)) {
+				set_freepointer(s, obj, c->c.freelist);
+				c->c.freelist = obj;
+				kmb_pcpu_spin_unlock(&c->guard);
+				return;
+			}
+			kmb_pcpu_spin_unlock(&c->guard);
 		}
-		kmb_pcpu_spin_unlock(&pcs->guard);
 	}
-	if (unlikely(s->flags & SLAB_DEBUG_FLAGS)) {
+	if (unlikely(s->flags & SLAB_DEBUG_FLAGS))
 		slab_free_debug(s, slab, obj, caller);
-	} else if (s->pcs.mode == KMB_PERCPU_NONE || slab->node != numa_node_id()) {
+	else if (s->pcs.mode == KMB_PERCPU_NONE)
+		__slab_free(s, slab, obj, obj, 1, NULL);
+	else if (!s->sheaf_capacity)
+		cpu_free_slow(s, slab, obj);
+	else if (slab->node != numa_node_id())
 		/* An object of another node goes back to its node's slabs (free_to_pcs). */
-		slab_free_one(s, slab, obj);
-	} else {
+		__slab_free(s, slab, obj, obj, 1, NULL);
+	else
 		sheaves_free_slow(s, slab, obj);
-	}
+}
+
+/* The head frame of the slab that frame @page belongs to. */
+static always_inline struct slab *frame_slab(struct page *page)
+{
+	return page_slab(compound_head(page));
 }
 
 /*
- * The fast paths: one push on the main sheaf, in each mode's way.  @page is any frame of the
- * object's slab (every frame carries the cache and the node); the slow path finds the head.
+ * The fast paths: one push on the main sheaf, or on c->freelist when the object is of this
+ * CPU's slab (do_slab_free's fast path), in each mode's way.  @page is any frame of the
+ * object's slab (every frame carries the cache and the node).
  */
 static always_inline void slab_free(struct kmem_cache *s, struct page *page, void *obj,
 				    const void *caller)
 {
+	struct kmem_cache_cpu_fast *f;
 	struct slab_sheaf *main;
 	unsigned int n;
 
-	if (likely(node_is_local(page->node)) && likely(s->pcs.fast <= KMB_PCPU_FAST_RSEQ)) {
-		if (likely(s->pcs.fast == KMB_PCPU_FAST_RSEQ)) {
+	switch (s->fast) {
+	case SLAB_FAST_RSEQ_SHEAF:
 #if KMB_HAVE_RSEQ_ASM
-			if (likely(!kmb_rseq_stack_push(cpu_sheaves(s), PCS_MAIN, obj)))
-				return;
+		if (likely(node_is_local(page->node)) &&
+		    likely(!kmb_rseq_stack_push(cpu_slots(s), PCS_MAIN, obj)))
+			return;
 #endif
-		} else {
-			main = kmb_pcpu_thread_enter(s->pcs.id);
-			n = main->size;
-			if (likely(n < main->capacity) && likely(!n || main->objects[n - 1] != obj)) {
-				main->objects[n] = obj;
-				main->size = n + 1;
-				kmb_pcpu_thread_leave();
-				return;
-			}
+		break;
+	case SLAB_FAST_RSEQ_CPU:
+#if KMB_HAVE_RSEQ_ASM
+		if (likely(!kmb_rseq_list_push(&cpu_slots(s)->c, frame_slab(page), obj,
+					       s->offset)))
+			return;
+#endif
+		break;
+	case SLAB_FAST_THREAD_SHEAF:
+		if (unlikely(!node_is_local(page->node)))
+			break;
+		main = kmb_pcpu_thread_enter(s->pcs.id);
+		n = main->size;
+		if (likely(n < main->capacity) && likely(!n || main->objects[n - 1] != obj)) {
+			main->objects[n] = obj;
+			main->size = n + 1;
 			kmb_pcpu_thread_leave();
+			return;
 		}
+		kmb_pcpu_thread_leave();
+		break;
+	case SLAB_FAST_THREAD_CPU:
+		f = kmb_pcpu_thread_enter(s->pcs.id);
+		if (likely(f->slab == frame_slab(page)) && likely(f->freelist != obj)) {
+			set_freepointer(s, obj, f->freelist);
+			f->freelist = obj;
+			kmb_pcpu_thread_leave();
+			return;
+		}
+		kmb_pcpu_thread_leave();
+		break;
+	default:
+		break;
 	}
-	slab_free_other(s, page_slab(compound_head(page)), obj,
-			caller ? caller : __builtin_return_address(0));
+	slab_free_other(s, frame_slab(page), obj, caller ? caller : __builtin_return_address(0));
 }
 
 /*
@@ -1266,7 +1840,7 @@ static void barns_flush(struct kmem_cache *s)
 			struct list_head *l = full.next;
 
 			list_del(l);
-			sheaf_flush(s, link_sheaf(l));
+			sheaf_flush(s, link_sheaf(l), FREE_TO_NODE);
 			free_empty_sheaf(link_sheaf(l));
 		}
 		while (!list_empty(&empty)) {
@@ -1278,16 +1852,46 @@ static void barns_flush(struct kmem_cache *s)
 	}
 }
 
+/*
+ * A slot's sheaves back to the slabs (and to @node's barn, empty), then its CPU slab
+ * deactivated and its partial slabs put on their nodes' lists (flush_cpu_slab, pcs_flush_all).
+ * The slot is the caller's.
+ */
+static void cpu_slot_flush(struct kmem_cache *s, struct kmem_cache_cpu *c, int node)
+{
+	struct node_barn *barn = get_barn(s, node);
+	struct slab *partial;
+
+	sheaf_flush(s, c->main, c);	/* slabs made partial join c->partial */
+	sheaf_flush(s, c->spare, c);
+	barn_put_empty(barn, c->main);
+	barn_put_empty(barn, c->spare);
+	c->main = &bootstrap_sheaf;
+	c->spare = NULL;
+	if (c->c.slab) {
+		struct slab *slab = c->c.slab;
+		void *freelist = c->c.freelist;
+
+		c->c.slab = NULL;
+		c->c.freelist = NULL;
+		deactivate_slab(s, slab, freelist);
+	}
+	partial = c->partial;
+	c->partial = NULL;
+	if (partial)
+		__put_partials(s, partial);
+}
+
 static int flush_visit(struct kmb_pcpu_cache *pc, void *slot, int who, void *arg)
 {
 	(void)arg;
-	sheaves_flush(cache_of(pc), slot, who >= 0 ? cpu_to_node(who) : numa_node_id());
+	cpu_slot_flush(cache_of(pc), slot, who >= 0 ? cpu_to_node(who) : numa_node_id());
 	return 0;
 }
 
-/* mm/slub.c flush_all_cpus_locked(), which has each CPU whose sheaves are in use run
- * pcs_flush_all(): here the flusher owns each CPU's or thread's slot in turn (percpu.c), and
- * the owners go on meanwhile. */
+/* mm/slub.c flush_all_cpus_locked(), which has each CPU whose slot is in use run
+ * flush_cpu_slab() and pcs_flush_all(): here the flusher owns each CPU's or thread's slot in
+ * turn (percpu.c), and the owners go on meanwhile. */
 void flush_all(struct kmem_cache *s)
 {
 	kmb_pcpu_cache_for_each(&s->pcs, KMB_PCPU_OWN, flush_visit, NULL);
@@ -1309,7 +1913,7 @@ static unsigned long free_empty_partials(struct kmem_cache *s)
 			struct slab *slab = list_entry(pos, struct slab, slab_list);
 
 			next = pos->next;
-			if (!slab->inuse) {
+			if (!slab_inuse_now(slab)) {
 				remove_partial(n, slab);
 				list_add(&slab->slab_list, &discard);
 			}
@@ -1327,7 +1931,7 @@ static unsigned long free_empty_partials(struct kmem_cache *s)
 }
 
 /* kmem_cache_shrink - may run in reclaim, beside users of the cache: every CPU's and every
- * thread's sheaves are flushed (flush_all). */
+ * thread's slots are flushed (flush_all). */
 int kmem_cache_shrink(struct kmem_cache *s)
 {
 	flush_all(s);
@@ -1367,7 +1971,7 @@ unsigned long kmem_cache_objects_in_use(struct kmem_cache *s)
 void kmem_cache_close(struct kmem_cache *s)
 {
 	flush_all(s);
-	kmb_pcpu_cache_destroy(&s->pcs);	/* thread mode: every thread's sheaves freed */
+	kmb_pcpu_cache_destroy(&s->pcs);	/* thread mode: every thread's slot flushed, freed */
 	barns_flush(s);
 	free_empty_partials(s);
 }
@@ -1380,4 +1984,29 @@ unsigned int kmem_cache_size(struct kmem_cache *s)
 const char *kmem_cache_name(const struct kmem_cache *s)
 {
 	return s->name;
+}
+
+/* --- introspection (slab.h) --- */
+
+void kmb_slab_cache_info(const struct kmem_cache *s, struct kmb_slab_cache_info *info)
+{
+	*info = (struct kmb_slab_cache_info){
+		.object_size = s->object_size, .slab_size = s->size, .align = s->align,
+		.order = s->order, .objs_per_slab = s->objects, .min_partial = s->min_partial,
+		.cpu_partial = s->cpu_partial, .cpu_partial_slabs = s->cpu_partial_slabs,
+		.sheaf_capacity = s->sheaf_capacity, .percpu = s->pcs.mode,
+	};
+}
+
+int kmb_slab_cpu_partial_slabs(struct kmem_cache *s, int cpu)
+{
+	struct kmem_cache_cpu *c;
+	int n = 0;
+
+	if (!cpu_slots(s))
+		return -1;
+	c = per_cpu_ptr(cpu_slots(s), cpu);
+	for (struct slab *p = __atomic_load_n(&c->partial, __ATOMIC_ACQUIRE); p; p = p->next)
+		n++;
+	return n;
 }

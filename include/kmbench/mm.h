@@ -87,6 +87,7 @@ enum pageflags {
 	PG_pcp,		/* on a per-CPU page list, not in the buddy lists */
 	PG_slab,	/* owned by the slab layer */
 	PG_bad,		/* withdrawn after a bad-page report (mm/page_alloc.c bad_page()) */
+	PG_workingset,	/* slab: on its node's partial list (mm/slub.c slab_test_node_partial) */
 	NR_PAGEFLAGS
 };
 

@@ -195,6 +195,90 @@ dup:
 }
 
 /*
+ * kmb_rseq_list_pop - pop the first object of the list whose head is at @fast + 0 in this CPU's
+ * slot, where @fast is the per-CPU pointer of {void *head; void *owner} and the slot's guard
+ * is the 8 bytes before it; an object's next pointer is at @next_off in it (SLUB's c->freelist
+ * and its free pointer at s->offset).  Returns the object, or NULL with *@why KMB_RSEQ_BUSY or
+ * KMB_RSEQ_MISS (empty).  The kernel's fast path reads c->freelist and tid, then
+ * this_cpu_cmpxchg_double()s them; here a preemption restarts the sequence instead.
+ */
+static inline __attribute__((always_inline)) void *
+kmb_rseq_list_pop(void *fast, long next_off, int *why)
+{
+	void *obj;
+
+restart:
+	__asm__ goto(KMB_RSEQ_CS(1, 2, 4)
+		     "1:\n\t"
+		     KMB_RSEQ_SLOT
+		     "cmpq $0, -8(%%rdx)\n\t"
+		     "jnz %l[busy]\n\t"
+		     "movq (%%rdx), %[obj]\n\t"
+		     "testq %[obj], %[obj]\n\t"
+		     "jz %l[miss]\n\t"
+		     "movq (%[obj],%[noff]), %%rcx\n\t"
+		     "movq %%rcx, (%%rdx)\n\t"		/* commit */
+		     "2:\n\t"
+		     KMB_RSEQ_ABORT(4, abort)
+		     : [obj] "=&r"(obj)
+		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset),
+		       [slot] "r"(fast), [noff] "r"(next_off)
+		     : "rax", "rcx", "rdx", "memory", "cc"
+		     : busy, miss, abort);
+	return obj;
+abort:
+	goto restart;
+busy:
+	*why = KMB_RSEQ_BUSY;
+	return NULL;
+miss:
+	*why = KMB_RSEQ_MISS;
+	return NULL;
+}
+
+/*
+ * kmb_rseq_list_push - push @obj on the list of this CPU's slot (as kmb_rseq_list_pop) when
+ * the slot's owner word (@fast + 8: SLUB's c->slab) is @owner: its next pointer (at @next_off)
+ * set to the head, then the head set to it.  Returns 0, KMB_RSEQ_BUSY, KMB_RSEQ_MISS (another
+ * owner: the object is not of this CPU's slab), or KMB_RSEQ_DUP (nothing pushed) when @obj is
+ * the head already: the naive double-free check of CONFIG_SLAB_FREELIST_HARDENED.
+ */
+static inline __attribute__((always_inline)) int
+kmb_rseq_list_push(void *fast, void *owner, void *obj, long next_off)
+{
+restart:
+	__asm__ goto(KMB_RSEQ_CS(1, 2, 4)
+		     "1:\n\t"
+		     KMB_RSEQ_SLOT
+		     "cmpq $0, -8(%%rdx)\n\t"
+		     "jnz %l[busy]\n\t"
+		     "cmpq %[owner], 8(%%rdx)\n\t"
+		     "jne %l[miss]\n\t"
+		     "movq (%%rdx), %%rcx\n\t"
+		     "cmpq %%rcx, %[obj]\n\t"
+		     "je %l[dup]\n\t"
+		     "movq %%rcx, (%[obj],%[noff])\n\t"
+		     "movq %[obj], (%%rdx)\n\t"		/* commit */
+		     "2:\n\t"
+		     KMB_RSEQ_ABORT(4, abort)
+		     :
+		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset),
+		       [slot] "r"(fast), [owner] "r"(owner), [obj] "r"(obj),
+		       [noff] "r"(next_off)
+		     : "rax", "rcx", "rdx", "memory", "cc"
+		     : busy, miss, dup, abort);
+	return 0;
+abort:
+	goto restart;
+busy:
+	return KMB_RSEQ_BUSY;
+miss:
+	return KMB_RSEQ_MISS;
+dup:
+	return KMB_RSEQ_DUP;
+}
+
+/*
  * kmb_rseq_lock - take the lock of this CPU's slot (its guard at @slot + __per_cpu_offset[cpu])
  * while running on that CPU.  Returns the CPU, or KMB_RSEQ_BUSY when the guard is set.  The
  * caller drops it with kmb_pcpu_unlock().

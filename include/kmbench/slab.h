@@ -63,16 +63,24 @@ KMB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int size
 /*
  * __kmem_cache_create_args - as kmem_cache_create, with the options of struct kmem_cache_args
  * (include/linux/slab.h, Linux 6.12: align, ctor, sheaf_capacity) plus kmbench's per-cache
- * per-CPU mode.  @args may be NULL (all defaults).
+ * per-CPU mode and sheaves switch.  @args may be NULL (all defaults).
  */
 #define KMEM_CACHE_MAX_SHEAF	256	/* largest sheaf_capacity */
+enum kmem_cache_sheaves {
+	KMEM_SHEAVES_DEFAULT,		/* kmb_slab_set_sheaves()'s choice (on unless set) */
+	KMEM_SHEAVES_ON,		/* per-CPU sheaves in front of the CPU slabs (Linux 6.18+) */
+	KMEM_SHEAVES_OFF,		/* the CPU slabs alone (SLUB of Linux 6.8 to 6.17) */
+};
 struct kmem_cache_args {
 	unsigned int align;		/* as kmem_cache_create's */
 	void (*ctor)(void *);
 	unsigned int sheaf_capacity;	/* objects per per-CPU sheaf (Bonwick's magazine size),
-					 * 1..KMEM_CACHE_MAX_SHEAF; 0: kmbench's default, 8 KiB of
-					 * objects, between 8 and 128 of them */
+					 * 1..KMEM_CACHE_MAX_SHEAF; 0: the kernel's choice by object
+					 * size (calculate_sheaf_capacity, Linux 7.0): 60, 28, 12
+					 * or 4.  The kernel takes the larger of its own and this;
+					 * kmbench takes this. */
 	enum kmb_percpu_mode percpu;	/* KMB_PERCPU_DEFAULT: the mode of kmb_slab_set_percpu */
+	enum kmem_cache_sheaves sheaves;	/* with or without sheaves */
 };
 KMB_API struct kmem_cache *__kmem_cache_create_args(const char *name, unsigned int size,
 						    const struct kmem_cache_args *args,
@@ -116,6 +124,34 @@ KMB_API int kmb_slab_parse_debug(const char *letters, slab_flags_t *flags);
  */
 KMB_API void kmb_slab_set_percpu(enum kmb_percpu_mode mode);
 KMB_API enum kmb_percpu_mode kmb_slab_percpu_mode(const char **why);
+
+/*
+ * kmb_slab_set_sheaves - whether caches created from now on (the kmalloc caches: call it before
+ * kmb_mm_init()) have per-CPU sheaves in front of their CPU slabs, as every cache has in Linux
+ * 7.0, or the CPU slabs alone, as SLUB was up to 6.17 (and every cache that did not ask for
+ * sheaves in 6.18).  On by default.  A cache's own kmem_cache_args.sheaves wins.  Debug caches
+ * and mode none have neither.  kmb_slab_sheaves: the setting.
+ */
+KMB_API void kmb_slab_set_sheaves(bool on);
+KMB_API bool kmb_slab_sheaves(void);
+
+/*
+ * kmb_slab_cache_info - what /sys/kernel/slab/<cache>/ shows of a cache's shape (mm/slub.c's
+ * sysfs attributes of the same names): the layout, the partial-list limits and the sheaves.
+ */
+struct kmb_slab_cache_info {
+	unsigned int object_size, slab_size, align, order, objs_per_slab;
+	unsigned long min_partial;
+	unsigned int cpu_partial;	/* objects (slub_cpu_partial); 0: no CPU partial lists */
+	unsigned int cpu_partial_slabs;	/* the limit put_cpu_partial drains at */
+	unsigned int sheaf_capacity;	/* 0: no sheaves */
+	enum kmb_percpu_mode percpu;	/* resolved */
+};
+KMB_API void kmb_slab_cache_info(const struct kmem_cache *s, struct kmb_slab_cache_info *info);
+
+/* Test hook: the slabs on CPU @cpu's partial list of @s (a racy count); -1 when the cache has
+ * no CPU slots (modes none and thread). */
+KMB_API int kmb_slab_cpu_partial_slabs(struct kmem_cache *s, int cpu);
 
 /*
  * kmem_cache_init - create the kmalloc caches and register the slab shrinker: kmb_mm_init()
