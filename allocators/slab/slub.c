@@ -1513,20 +1513,48 @@ static always_inline bool node_is_local(int node)
 }
 
 /*
- * The fast paths: one pop from the main sheaf, or from the CPU slab's freelist (the kernel's
- * slab_alloc_node fast path: this_cpu_cmpxchg_double of freelist and tid), in each mode's way.
+ * The CPU slab's fast path (a cache without sheaves): one pop from c->freelist, the kernel's
+ * slab_alloc_node fast path (this_cpu_cmpxchg_double of freelist and tid), in each mode's way.
+ * Out of line, so that the sheaves' fast paths below keep no saved registers.
  */
+static noinline void *slab_alloc_cpu(struct kmem_cache *s, gfp_t gfp, const void *caller)
+{
+	void *obj;
+
+	if (likely(s->fast == SLAB_FAST_RSEQ_CPU)) {
+#if KMB_HAVE_RSEQ_ASM
+		int why;
+
+		obj = kmb_rseq_list_pop(&cpu_slots(s)->c, s->offset, &why);
+		if (likely(obj))
+			return obj;
+#endif
+	} else {
+		struct kmem_cache_cpu_fast *f = kmb_pcpu_thread_enter(s->pcs.id);
+
+		obj = f->freelist;
+		if (likely(obj)) {
+			f->freelist = get_freepointer(s, obj);
+			kmb_pcpu_thread_leave();
+			return obj;
+		}
+		kmb_pcpu_thread_leave();
+	}
+	return slab_alloc_other(s, gfp, NUMA_NO_NODE, caller);
+}
+
+/* The fast paths: one pop from the main sheaf in each mode's way; the CPU slab's above. */
 static always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node,
 					   const void *caller)
 {
-	struct kmem_cache_cpu_fast *f;
 	struct slab_sheaf *main;
-	unsigned int n;
+	unsigned int n, fast = s->fast;
 	void *obj;
 
-	if (likely(node == NUMA_NO_NODE && !(gfp & __GFP_ZERO))) {
-		switch (s->fast) {
-		case SLAB_FAST_RSEQ_SHEAF: {
+	/* One compare tells the sheaves' two inline cases from the rest. */
+	if (likely(node == NUMA_NO_NODE && !(gfp & __GFP_ZERO)) &&
+	    likely(fast <= SLAB_FAST_RSEQ_SHEAF)) {
+		if (likely(fast == SLAB_FAST_RSEQ_SHEAF)) {
 #if KMB_HAVE_RSEQ_ASM
 			int why;
 
@@ -1534,19 +1562,7 @@ static always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int 
 			if (likely(obj))
 				return obj;
 #endif
-			break;
-		}
-		case SLAB_FAST_RSEQ_CPU: {
-#if KMB_HAVE_RSEQ_ASM
-			int why;
-
-			obj = kmb_rseq_list_pop(&cpu_slots(s)->c, s->offset, &why);
-			if (likely(obj))
-				return obj;
-#endif
-			break;
-		}
-		case SLAB_FAST_THREAD_SHEAF:
+		} else {
 			main = kmb_pcpu_thread_enter(s->pcs.id);
 			n = main->size;
 			if (likely(n)) {
@@ -1556,20 +1572,10 @@ static always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int 
 				return obj;
 			}
 			kmb_pcpu_thread_leave();
-			break;
-		case SLAB_FAST_THREAD_CPU:
-			f = kmb_pcpu_thread_enter(s->pcs.id);
-			obj = f->freelist;
-			if (likely(obj)) {
-				f->freelist = get_freepointer(s, obj);
-				kmb_pcpu_thread_leave();
-				return obj;
-			}
-			kmb_pcpu_thread_leave();
-			break;
-		default:
-			break;
 		}
+	} else if (likely(node == NUMA_NO_NODE && !(gfp & __GFP_ZERO)) &&
+		   fast <= SLAB_FAST_RSEQ_CPU) {
+		return slab_alloc_cpu(s, gfp, caller ? caller : __builtin_return_address(0));
 	}
 	/* NULL: the exported function's caller, read here and not kept across the fast path */
 	return slab_alloc_other(s, gfp, node, caller ? caller : __builtin_return_address(0));
@@ -1631,14 +1637,21 @@ static noinline void slab_free_other(struct kmem_cache *s, struct slab *slab, vo
 				kmb_pcpu_spin_unlock(&c->guard);
 			}
 		} else {
+			bool mine;
+
 			kmb_pcpu_spin_lock(&c->guard);
-			if (likely(c->c.slab == slab) && likely(c->c.freelist != obj)) {
+			mine = c->c.slab == slab;
+			if (likely(mine) && likely(c->c.freelist != obj)) {
 				set_freepointer(s, obj, c->c.freelist);
 				c->c.freelist = obj;
 				kmb_pcpu_spin_unlock(&c->guard);
 				return;
 			}
 			kmb_pcpu_spin_unlock(&c->guard);
+			if (!mine && !(s->flags & SLAB_DEBUG_FLAGS)) {
+				__slab_free(s, slab, obj, obj, 1, NULL);
+				return;
+			}
 		}
 	}
 	if (unlikely(s->flags & SLAB_DEBUG_FLAGS))
@@ -1661,58 +1674,80 @@ static always_inline struct slab *frame_slab(struct page *page)
 }
 
 /*
- * The fast paths: one push on the main sheaf, or on c->freelist when the object is of this
- * CPU's slab (do_slab_free's fast path), in each mode's way.  @page is any frame of the
- * object's slab (every frame carries the cache and the node).
+ * The CPU slab's fast path (a cache without sheaves): an object of this CPU's slab goes on
+ * c->freelist (do_slab_free's fast path), any other back to its slab (__slab_free), in each
+ * mode's way.  Out of line, as slab_alloc_cpu.
  */
-static always_inline void slab_free(struct kmem_cache *s, struct page *page, void *obj,
-				    const void *caller)
+static noinline void slab_free_cpu(struct kmem_cache *s, struct page *page, void *obj,
+				   const void *caller)
 {
-	struct kmem_cache_cpu_fast *f;
-	struct slab_sheaf *main;
-	unsigned int n;
+	struct slab *slab = frame_slab(page);
 
-	switch (s->fast) {
-	case SLAB_FAST_RSEQ_SHEAF:
+	if (likely(s->fast == SLAB_FAST_RSEQ_CPU)) {
 #if KMB_HAVE_RSEQ_ASM
-		if (likely(node_is_local(page->node)) &&
-		    likely(!kmb_rseq_stack_push(cpu_slots(s), PCS_MAIN, obj)))
+		int r = kmb_rseq_list_push(&cpu_slots(s)->c, slab, obj, s->offset);
+
+		if (likely(!r))
 			return;
-#endif
-		break;
-	case SLAB_FAST_RSEQ_CPU:
-#if KMB_HAVE_RSEQ_ASM
-		if (likely(!kmb_rseq_list_push(&cpu_slots(s)->c, frame_slab(page), obj,
-					       s->offset)))
-			return;
-#endif
-		break;
-	case SLAB_FAST_THREAD_SHEAF:
-		if (unlikely(!node_is_local(page->node)))
-			break;
-		main = kmb_pcpu_thread_enter(s->pcs.id);
-		n = main->size;
-		if (likely(n < main->capacity) && likely(!n || main->objects[n - 1] != obj)) {
-			main->objects[n] = obj;
-			main->size = n + 1;
-			kmb_pcpu_thread_leave();
+		if (r == KMB_RSEQ_MISS) {
+			__slab_free(s, slab, obj, obj, 1, NULL);
 			return;
 		}
-		kmb_pcpu_thread_leave();
-		break;
-	case SLAB_FAST_THREAD_CPU:
-		f = kmb_pcpu_thread_enter(s->pcs.id);
-		if (likely(f->slab == frame_slab(page)) && likely(f->freelist != obj)) {
+#endif
+	} else {
+		struct kmem_cache_cpu_fast *f = kmb_pcpu_thread_enter(s->pcs.id);
+
+		if (likely(f->slab == slab) && likely(f->freelist != obj)) {
 			set_freepointer(s, obj, f->freelist);
 			f->freelist = obj;
 			kmb_pcpu_thread_leave();
 			return;
 		}
 		kmb_pcpu_thread_leave();
-		break;
-	default:
-		break;
+		/* Another slab's object (the bootstrap's slab word is no slab's): to its slab. */
+		if (f != (void *)&kmb_pcpu_bootstrap && f->slab != slab) {
+			__slab_free(s, slab, obj, obj, 1, NULL);
+			return;
+		}
 	}
+	slab_free_other(s, slab, obj, caller);
+}
+
+/*
+ * The fast paths: one push on the main sheaf in each mode's way; the CPU slab's above.  @page
+ * is any frame of the object's slab (every frame carries the cache and the node).
+ */
+static always_inline void slab_free(struct kmem_cache *s, struct page *page, void *obj,
+				    const void *caller)
+{
+	struct slab_sheaf *main;
+	unsigned int n, fast = s->fast;
+
+	if (likely(fast <= SLAB_FAST_RSEQ_SHEAF)) {
+		if (unlikely(!node_is_local(page->node)))
+			goto other;
+		if (likely(fast == SLAB_FAST_RSEQ_SHEAF)) {
+#if KMB_HAVE_RSEQ_ASM
+			if (likely(!kmb_rseq_stack_push(cpu_slots(s), PCS_MAIN, obj)))
+				return;
+#endif
+		} else {
+			main = kmb_pcpu_thread_enter(s->pcs.id);
+			n = main->size;
+			if (likely(n < main->capacity) &&
+			    likely(!n || main->objects[n - 1] != obj)) {
+				main->objects[n] = obj;
+				main->size = n + 1;
+				kmb_pcpu_thread_leave();
+				return;
+			}
+			kmb_pcpu_thread_leave();
+		}
+	} else if (fast <= SLAB_FAST_RSEQ_CPU) {
+		slab_free_cpu(s, page, obj, caller ? caller : __builtin_return_address(0));
+		return;
+	}
+other:
 	slab_free_other(s, frame_slab(page), obj, caller ? caller : __builtin_return_address(0));
 }
 

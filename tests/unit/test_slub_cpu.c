@@ -389,7 +389,7 @@ static void test_sheaves_on_off(void **state)
 /* --- concurrency --- */
 
 #define FREERS		6
-#define ROUNDS		300
+#define ROUNDS		1000
 #define PER_ROUND	(64 * FREERS)
 
 struct objhdr {
@@ -467,8 +467,9 @@ static void test_concurrent(void **state)
 								(void *)(intptr_t)i), 0);
 			pin(0);
 			for (int r = 0; r < ROUNDS; r++) {
-				for (int f = 0; f < FREERS; f++)
-					for (int i = 0; i < PER_ROUND / FREERS; i++)
+				/* object j to freer j % FREERS: every freer frees into every slab */
+				for (int i = 0; i < PER_ROUND / FREERS; i++)
+					for (int f = 0; f < FREERS; f++)
 						cc.objs[f][i] = owned_alloc();
 				pthread_barrier_wait(&cc.go);
 				/* while they free into these slabs, keep allocating from them */
