@@ -355,6 +355,10 @@ enum slab_fast {
  * caches); on failure s->node[] is left as it was given. */
 int kmem_cache_open(struct kmem_cache *s);
 void kmem_cache_close(struct kmem_cache *s);	/* flush and free empty slabs and sheaves */
+/* kmem_cache_alloc_node with the call site the debug tracks record (kmalloc's caller) and, in a
+ * debug cache, the size kmalloc was asked for (its orig_size and kmalloc redzone). */
+void *__kmem_cache_alloc_orig(struct kmem_cache *s, gfp_t flags, int node, const void *caller,
+			      unsigned int orig_size);
 void kmem_cache_free_nodes(struct kmem_cache *s);	/* after close: back to kmem_cache_node */
 unsigned long kmem_cache_objects_in_use(struct kmem_cache *s);
 /* flush_all - every CPU's or every thread's sheaves and the barns back to the slabs, while

@@ -438,13 +438,29 @@ static always_inline struct kmem_cache *kmalloc_slab(size_t size, gfp_t flags)
 			     [kmalloc_index(size)];
 }
 
+/*
+ * A kmalloc cache with SLAB_STORE_USER keeps the size it was asked for (mm/slub.c
+ * set_orig_size, from __do_kmalloc_node's orig_size): out of line, so that other kmalloc calls
+ * pay one flag test.  @caller is kmalloc's caller, for the alloc track.
+ */
+static noinline void *kmalloc_store_user(struct kmem_cache *s, size_t size, gfp_t flags,
+					 int node, const void *caller)
+{
+	return __kmem_cache_alloc_orig(s, flags, node, caller, (unsigned int)size);
+}
+
 static always_inline void *kmalloc_common(size_t size, gfp_t flags, int node)
 {
+	struct kmem_cache *s;
+
 	if (unlikely(size > KMALLOC_MAX_CACHE_SIZE))
 		return kmalloc_large(size, flags, node);
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
-	return kmem_cache_alloc_node(kmalloc_slab(size, flags), flags, node);
+	s = kmalloc_slab(size, flags);
+	if (unlikely(s->flags & SLAB_STORE_USER))
+		return kmalloc_store_user(s, size, flags, node, __builtin_return_address(0));
+	return kmem_cache_alloc_node(s, flags, node);
 }
 
 void *kmalloc(size_t size, gfp_t flags)
@@ -498,8 +514,17 @@ void *krealloc(const void *p, size_t new_size, gfp_t flags)
 		return ZERO_SIZE_PTR;
 	}
 	if (!ZERO_OR_NULL_PTR(p) && new_size <= old) {
+		struct slab *slab = virt_to_slab(p);
+
 		if ((flags & __GFP_ZERO) && new_size < old)
 			memset((char *)p + new_size, 0, old - new_size);
+		/* __do_krealloc (Linux 6.14): the new size is the object's orig_size, and the
+		 * kmalloc redzone moves to it */
+		if (slab && slub_debug_orig_size(slab->slab_cache)) {
+			slab_debug_set_orig_size(slab->slab_cache, (void *)p, (unsigned int)new_size);
+			if ((slab->slab_cache->flags & SLAB_RED_ZONE) && new_size < old)
+				memset((char *)p + new_size, SLUB_RED_ACTIVE, old - new_size);
+		}
 		return (void *)p;
 	}
 	n = kmalloc(new_size, flags);

@@ -310,15 +310,21 @@ void slab_debug_setup_slab(struct kmem_cache *s, struct slab *slab)
 void slab_debug_init_object(struct kmem_cache *s, void *obj, uint8_t val)
 {
 	unsigned char *p = obj;
+	unsigned int poison_size = s->object_size;
 
-	if (s->flags & SLAB_RED_ZONE)
+	if (s->flags & SLAB_RED_ZONE) {
 		memset(p - s->red_left_pad, val, s->red_left_pad);
-	if (object_poison(s)) {
-		memset(p, POISON_FREE, s->object_size - 1);
-		p[s->object_size - 1] = POISON_END;
+		/* the kmalloc redzone (Linux 6.2): an allocated kmalloc object is red-zoned from
+		 * the size asked for, and poisoned up to it */
+		if (slub_debug_orig_size(s) && val == SLUB_RED_ACTIVE)
+			poison_size = slab_debug_get_orig_size(s, obj);
+	}
+	if (object_poison(s) && poison_size) {
+		memset(p, POISON_FREE, poison_size - 1);
+		p[poison_size - 1] = POISON_END;
 	}
 	if (s->flags & SLAB_RED_ZONE)
-		memset(p + s->object_size, val, s->inuse - s->object_size);
+		memset(p + poison_size, val, s->inuse - poison_size);
 }
 
 /* --- the checks --- */
@@ -425,6 +431,13 @@ static bool check_object(struct kmem_cache *s, struct slab *slab, void *obj, uin
 				  s->red_left_pad, ok);
 		ok &= check_bytes(s, slab, p, "Right Redzone", endobject, val,
 				  s->inuse - s->object_size, ok);
+		if (slub_debug_orig_size(s) && val == SLUB_RED_ACTIVE) {
+			unsigned int orig = slab_debug_get_orig_size(s, obj);
+
+			if (orig < s->object_size)
+				ok &= check_bytes(s, slab, p, "kmalloc Redzone", p + orig, val,
+						  s->object_size - orig, ok);
+		}
 	} else if ((s->flags & SLAB_POISON) && s->object_size < s->inuse) {
 		ok &= check_bytes(s, slab, p, "Alignment padding", endobject, POISON_INUSE,
 				  s->inuse - s->object_size, ok);

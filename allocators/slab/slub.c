@@ -1190,7 +1190,7 @@ static noinline void slab_free_debug(struct kmem_cache *s, struct slab *slab, vo
  * allocated, under the node lock, and its call site kept.
  */
 static noinline void *slab_alloc_debug(struct kmem_cache *s, gfp_t gfp, int node,
-				       const void *caller)
+				       const void *caller, unsigned int orig_size)
 {
 	int want = node == NUMA_NO_NODE ? numa_node_id() : node;
 	struct kmem_cache_node *n = get_node(s, want);
@@ -1224,12 +1224,12 @@ found:
 		remove_partial(n, slab);
 		list_add(&slab->slab_list, &n->full);
 	}
+	/* alloc_debug_processing: set_orig_size, then init_object, which red-zones a kmalloc
+	 * object past the size asked for (the kmalloc redzone, Linux 6.2) */
+	slab_debug_set_orig_size(s, obj, orig_size);
 	slab_debug_init_object(s, obj, SLUB_RED_ACTIVE);
 	spin_unlock(&n->list_lock);
 	slab_debug_set_track(s, obj, TRACK_ALLOC, caller);
-	/* set_orig_size: kmem_cache_alloc's size; kmalloc's own request is not passed down (an
-	 * argument on the path that the cpu-lock pop shares would cost every pair) */
-	slab_debug_set_orig_size(s, obj, s->object_size);
 	return obj;
 }
 
@@ -1478,7 +1478,7 @@ static noinline void *slab_alloc_other(struct kmem_cache *s, gfp_t gfp, int node
 			return obj;
 	}
 	if (unlikely(s->flags & SLAB_DEBUG_FLAGS))
-		obj = slab_alloc_debug(s, gfp, node, caller);
+		obj = slab_alloc_debug(s, gfp, node, caller, s->object_size);
 	/* The CPU's slabs and sheaves hold the local node's objects (sheaves: any node's): a
 	 * request for another node goes to its slabs. */
 	else if (node != NUMA_NO_NODE && node != numa_node_id())
@@ -1590,6 +1590,19 @@ void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
 {
 	return slab_alloc_node(s, flags, node, NULL);
+}
+
+void *__kmem_cache_alloc_orig(struct kmem_cache *s, gfp_t flags, int node, const void *caller,
+			      unsigned int orig_size)
+{
+	void *obj;
+
+	if (!(s->flags & SLAB_DEBUG_FLAGS))
+		return slab_alloc_node(s, flags, node, caller);
+	obj = slab_alloc_debug(s, flags, node, caller, orig_size);
+	if (unlikely(flags & __GFP_ZERO) && obj)
+		memset(obj, 0, orig_size);
+	return obj;
 }
 
 void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags)

@@ -337,6 +337,67 @@ static void test_debug_layout(void **state)
 }
 
 /*
+ * The kmalloc redzone (mm/slub.c, Linux 6.2: init_object, check_object, set_orig_size; 6.14
+ * __do_krealloc): under slub_debug=FZU a kmalloc cache keeps the size each object was asked
+ * for, red-zones the bytes from there to the object's end, and F's check at free reports a write
+ * there as "kmalloc Redzone overwritten".  Writes within the size asked for are fine; krealloc
+ * within the object moves the size asked for and the redzone.
+ */
+static void test_kmalloc_redzone(void **state)
+{
+	struct capture cap;
+	unsigned char *p;
+	char *text;
+
+	(void)state;
+	reboot_with_debug("FZU");
+	/* within the request: silent */
+	p = kmalloc(10, GFP_KERNEL);
+	assert_non_null(p);
+	memset(p, 0x11, 10);
+	capture_begin(&cap);
+	kfree(p);
+	assert_silent(capture_end(&cap));
+	/* past it, inside kmalloc-16's object: reported, with the kernel's words */
+	p = kmalloc(10, GFP_KERNEL);
+	assert_non_null(p);
+	assert_int_equal(ksize(p), 16);
+	assert_int_equal(p[10], SLUB_RED_ACTIVE);
+	assert_int_equal(p[15], SLUB_RED_ACTIVE);
+	p[12] = 0;
+	capture_begin(&cap);
+	kfree(p);
+	text = capture_end(&cap);
+	assert_contains(text, "kmalloc Redzone overwritten");
+	assert_contains(text, "kmalloc-16");
+	/* krealloc within the object: the new size is asked for, the redzone follows it */
+	p = kmalloc(10, GFP_KERNEL);
+	assert_non_null(p);
+	assert_ptr_equal(krealloc(p, 14, GFP_KERNEL), p);
+	p[13] = 0x22;				/* now within the request */
+	assert_int_equal(p[14], SLUB_RED_ACTIVE);
+	capture_begin(&cap);
+	kfree(p);
+	assert_silent(capture_end(&cap));
+	p = kmalloc(16, GFP_KERNEL);
+	assert_non_null(p);
+	assert_ptr_equal(krealloc(p, 6, GFP_KERNEL), p);
+	assert_int_equal(p[6], SLUB_RED_ACTIVE);
+	p[7] = 0;				/* past the new request */
+	capture_begin(&cap);
+	kfree(p);
+	assert_contains(capture_end(&cap), "kmalloc Redzone overwritten");
+	/* without U nothing keeps the size asked for: no kmalloc redzone */
+	reboot_with_debug("FZ");
+	p = kmalloc(10, GFP_KERNEL);
+	assert_non_null(p);
+	p[12] = 0;
+	capture_begin(&cap);
+	kfree(p);
+	assert_silent(capture_end(&cap));
+}
+
+/*
  * A kmalloc cache's objects are aligned to the largest power of two dividing its size (its
  * size, for powers of two) under every slub_debug letter set: a slab's worth plus one of each
  * class, every object checked.
@@ -866,6 +927,7 @@ int main(void)
 		SLAB_TEST(test_size_classes),
 		SLAB_TEST(test_debug_layout),
 		SLAB_TEST(test_debug_alignment),
+		SLAB_TEST(test_kmalloc_redzone),
 		SLAB_TEST(test_large_sizes),
 		SLAB_TEST(test_above_max_size),
 		SLAB_TEST(test_zero_size),
