@@ -4,7 +4,8 @@
  * it under valgrind's callgrind with --toggle-collect=kmb_pairs_loop: the instructions counted
  * are those of the pairs (and of the loop around them), not of start-up, warm-up or exit.
  *
- *   kmbench pairs --backend NAME [--size BYTES] [--pairs N] [--batch B]
+ *   kmbench pairs --backend NAME [--size BYTES] [--pairs N] [--batch B] [--opt KEY=VALUE]...
+ * (--opt: a backend option, as a run's -O, e.g. --opt sheaves=off)
  *
  * Defaults: 64 bytes, 100000 pairs, batch 1.  As in the churn workload, @batch objects are
  * allocated and then freed LIFO (batch 1: each allocation is freed at once), and the first
@@ -167,14 +168,16 @@ int kmb_run_pairs(int argc, char **argv)
 	const char *backend = NULL;
 	struct kmb_backend_config cfg = { 0 };
 	size_t size = 64, n = 100000, batch = 1, warm, done;
+	const char *opts[17] = { NULL };
+	int nopts = 0;
 	bool preloaded = false;
 	char why[256] = "";
 	void **objs;
 	int r;
 
 	for (int i = 0; i < argc; i++) {
-		static const char *const names[] = { "backend", "size", "pairs", "batch" };
-		static const char *const metavars[] = { "NAME", "BYTES", "N", "B" };
+		static const char *const names[] = { "backend", "size", "pairs", "batch", "opt" };
+		static const char *const metavars[] = { "NAME", "BYTES", "N", "B", "KEY=VALUE" };
 		const char *a = argv[i], *eq, *val;
 		size_t len, o = 0;
 
@@ -186,11 +189,11 @@ int kmb_run_pairs(int argc, char **argv)
 			return BAD("unexpected argument '%s'; options start with --", a);
 		eq = strchr(a + 2, '=');
 		len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-		while (o < 4 && (strlen(names[o]) != len || strncmp(names[o], a + 2, len)))
+		while (o < 5 && (strlen(names[o]) != len || strncmp(names[o], a + 2, len)))
 			o++;
-		if (o == 4)
+		if (o == 5)
 			return BAD("unknown option '--%.*s'; valid options: --backend, --size, "
-				   "--pairs, --batch", (int)len, a + 2);
+				   "--pairs, --batch, --opt", (int)len, a + 2);
 		if (eq)
 			val = eq + 1;
 		else if (i + 1 < argc)
@@ -219,10 +222,28 @@ int kmb_run_pairs(int argc, char **argv)
 				return BAD("--batch: '%s' is not a batch size; give 1 to %lu", val,
 					   MAX_BATCH);
 			break;
+		case 4:
+			if (!strchr(val, '=') || val[0] == '=')
+				return BAD("--opt: '%s' is not KEY=VALUE (e.g. sheaves=off)", val);
+			if (nopts == 16)
+				return BAD("--opt: at most 16 of them");
+			opts[nopts++] = val;
+			break;
 		}
 	}
 	if (!b)
 		return bad_backend(backend);
+	/* As a run's -O: a key no backend has is an error; one of another backend's is left to
+	 * it (scripts/instructions gives every backend the same --opt). */
+	for (int k = 0; k < nopts; k++) {
+		size_t klen = (size_t)(strchr(opts[k], '=') - opts[k]);
+		const struct kmb_backend_optset *set;
+
+		if (!kmb_backend_opt_find(opts[k], klen, &set))
+			return BAD("--opt: no backend has an option '%.*s' (`kmbench help` lists "
+				   "them)", (int)klen, opts[k]);
+	}
+	cfg.opts = nopts ? opts : NULL;
 
 	const char *cannot = kmb_backend_cannot_run(b);
 
@@ -243,6 +264,8 @@ int kmb_run_pairs(int argc, char **argv)
 	cfg.nthreads = 1;
 	cfg.max_size = size;
 	r = b->init(&cfg, why, sizeof(why));
+	if (r == -EINVAL && nopts)		/* an --opt value the backend refused */
+		return BAD("--opt: %s", why);
 	if (r) {
 		fprintf(stderr, "kmbench pairs: %s cannot run here: %s\n", b->name,
 			why[0] ? why : strerror(-r));

@@ -41,6 +41,9 @@ expect() {  # expect "<substring of the message>" args...: exit 2, exactly that 
 ok 0 -- --backend glibc --pairs 1000
 ok 0 -- --backend slab --pairs 1000
 ok 0 -- --backend=slab --size=4K --pairs=1000 --batch=16
+ok 0 -- --backend slab --pairs 1000 --batch 100 --opt sheaves=off
+ok 0 -- --backend kmalloc --pairs 1000 --opt=sheaves=on --opt slub-debug=FZ
+ok 0 -- --backend glibc --pairs 1000 --opt sheaves=off
 ok 0 -- --backend glibc --size 100 --pairs 1000 --batch 16
 # installed LIB: the path of LIB where an installed Debian package holds it (dpkg-query, not
 # kmbench's build, decides), else nothing and false.
@@ -104,7 +107,10 @@ expect "--size: '0' is not a size" --backend glibc --size 0
 expect "--pairs: 'lots' is not a count; give 1 to 1000000000" --backend glibc --pairs lots
 expect "--batch: '0' is not a batch size; give 1 to 1000000" --backend glibc --batch 0
 expect "--pairs needs a value (N)" --backend glibc --pairs
-expect "unknown option '--threads'; valid options: --backend, --size, --pairs, --batch" --backend glibc --threads 2
+expect "unknown option '--threads'; valid options: --backend, --size, --pairs, --batch, --opt" --backend glibc --threads 2
+expect "--opt: no backend has an option 'bogus'" --backend slab --opt bogus=1
+expect "--opt: 'sheaves' is not KEY=VALUE" --backend slab --opt sheaves
+expect "--opt: sheaves: 'maybe' is not a sheaves setting; valid: on, off" --backend slab --opt sheaves=maybe
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
