@@ -370,6 +370,64 @@ static struct slab_sheaf *barn_get_full(struct node_barn *barn)
 	return barn_take(barn, &barn->sheaves_full, &barn->nr_full);
 }
 
+/* barn_replace_empty_sheaf (mm/slub.c, 6.18): a full sheaf for the empty @empty, in one hold
+ * of the lock (the empty ones may exceed their limit: the number of sheaves does not change);
+ * NULL when the barn has none. */
+static struct slab_sheaf *barn_replace_empty_sheaf(struct node_barn *barn,
+						   struct slab_sheaf *empty)
+{
+	struct slab_sheaf *full = NULL;
+
+	kmb_assert(sheaf_real(empty) && !empty->size);
+	if (!__atomic_load_n(&barn->nr_full, __ATOMIC_RELAXED))	/* racy peek */
+		return NULL;
+	spin_lock(&barn->lock);
+	if (barn->nr_full) {
+		struct list_head *l = barn->sheaves_full.next;
+
+		list_del(l);
+		full = link_sheaf(l);
+		list_add(sheaf_link(empty), &barn->sheaves_empty);
+		barn->nr_full--;
+		barn->nr_empty++;
+	}
+	spin_unlock(&barn->lock);
+	return full;
+}
+
+/* barn_replace_full_sheaf (mm/slub.c, 6.18): an empty sheaf for the full @full, in one hold of
+ * the lock; NULL with *@err -E2BIG when the barn holds MAX_FULL_SHEAVES already, -ENOMEM when
+ * it has no empty one. */
+static struct slab_sheaf *barn_replace_full_sheaf(struct node_barn *barn,
+						  struct slab_sheaf *full, int *err)
+{
+	struct slab_sheaf *empty = NULL;
+
+	*err = 0;
+	if (__atomic_load_n(&barn->nr_full, __ATOMIC_RELAXED) >= MAX_FULL_SHEAVES) {
+		*err = -E2BIG;		/* not checked again under the lock, as the kernel's */
+		return NULL;
+	}
+	if (!__atomic_load_n(&barn->nr_empty, __ATOMIC_RELAXED)) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	spin_lock(&barn->lock);
+	if (barn->nr_empty) {
+		struct list_head *l = barn->sheaves_empty.next;
+
+		list_del(l);
+		empty = link_sheaf(l);
+		list_add(sheaf_link(full), &barn->sheaves_full);
+		barn->nr_empty--;
+		barn->nr_full++;
+	} else {
+		*err = -ENOMEM;
+	}
+	spin_unlock(&barn->lock);
+	return empty;
+}
+
 /* --- the per-CPU cache's callbacks (thread mode) --- */
 
 static struct kmem_cache *cache_of(struct kmb_pcpu_cache *pc)
@@ -1244,30 +1302,19 @@ static void sheaf_flush(struct kmem_cache *s, struct slab_sheaf *sh, struct kmem
 	}
 }
 
-/* @sh (full) becomes the main sheaf; the old main, empty, becomes the spare or goes to the
- * barn. */
-static void pcs_install_main(struct kmem_cache_cpu *c, struct slab_sheaf *sh,
-			     struct node_barn *barn)
-{
-	struct slab_sheaf *old = c->main;
-
-	c->main = sh;
-	if (!c->spare && sheaf_real(old))
-		c->spare = old;
-	else
-		barn_put_empty(barn, old);
-}
-
 /*
- * The main sheaf is empty (alloc_from_pcs's slow side, __pcs_replace_empty_main): the spare if
- * it has objects, else a full sheaf from the barn, else a sheaf refilled from the CPU slab layer
- * with the slot let go (new slabs may sleep, and reclaim may flush this very slot).
+ * The main sheaf is empty (alloc_from_pcs's slow side, __pcs_replace_empty_main of Linux
+ * 6.18): the spare if it has objects; else the empty main exchanged for a full sheaf of the
+ * barn, in one hold of its lock (barn_replace_empty_sheaf); else an empty sheaf (the spare, the
+ * barn's, or a new one) refilled from the CPU slab layer with the slot let go (new slabs may
+ * sleep, and reclaim may flush this very slot), and put where there is room when the slot is
+ * owned again.
  */
 static noinline void *sheaves_alloc_slow(struct kmem_cache *s, gfp_t gfp)
 {
 	struct node_barn *barn = get_barn(s, numa_node_id());
 	struct kmem_cache_cpu *c;
-	struct slab_sheaf *sh;
+	struct slab_sheaf *sh, *empty = NULL;
 	void *obj;
 	int cpu;
 
@@ -1283,14 +1330,18 @@ static noinline void *sheaves_alloc_slow(struct kmem_cache *s, gfp_t gfp)
 		c->main = sh;
 		goto pop;
 	}
-	sh = barn_get_full(barn);
+	sh = sheaf_real(c->main) ? barn_replace_empty_sheaf(barn, c->main) : barn_get_full(barn);
 	if (sh) {
-		pcs_install_main(c, sh, barn);
+		c->main = sh;
 		goto pop;
+	}
+	if (c->spare) {				/* empty: refill it */
+		empty = c->spare;
+		c->spare = NULL;
 	}
 	slot_unlock(s, c, cpu);
 
-	sh = barn_get_empty(s, barn);
+	sh = empty ? empty : barn_get_empty(s, barn);
 	if (!sh)
 		return slab_alloc_one(s, gfp, NUMA_NO_NODE);
 	sh->size = cpu_alloc_bulk(s, gfp, sh->objects, sh->capacity);
@@ -1307,12 +1358,13 @@ static noinline void *sheaves_alloc_slow(struct kmem_cache *s, gfp_t gfp)
 		return obj;
 	}
 	if (!c->main->size) {
-		pcs_install_main(c, sh, barn);
-	} else if (!c->spare || !c->spare->size) {
-		struct slab_sheaf *old = c->spare;
-
+		barn_put_empty(barn, c->main);
+		c->main = sh;
+	} else if (!c->spare) {
 		c->spare = sh;
-		barn_put_empty(barn, old);
+	} else if (!c->spare->size) {
+		barn_put_empty(barn, c->spare);
+		c->spare = sh;
 	} else if (!barn_put_full(barn, sh)) {
 		sheaf_flush(s, sh, c);		/* every place is full: back to the slabs */
 		barn_put_empty(barn, sh);
@@ -1326,17 +1378,18 @@ pop:
 }
 
 /*
- * The main sheaf is full (free_to_pcs's slow side, __pcs_replace_full_main): the spare if it is
- * empty; else the full main goes to the barn and an empty sheaf (the barn's or a new one)
- * takes its place; when the barn holds enough full sheaves, the main's objects go back to the
- * slabs instead.
+ * The main sheaf is full (free_to_pcs's slow side, __pcs_replace_full_main of Linux 6.18): the
+ * spare if it has room; else the full main exchanged for an empty sheaf of the barn in one hold
+ * of its lock (barn_replace_full_sheaf); when the barn holds enough full sheaves the spare's
+ * objects go back to their slabs instead, with the slot let go, and it becomes the main; when
+ * the barn has no empty sheaf a new one is made.
  */
 static noinline void sheaves_free_slow(struct kmem_cache *s, struct slab *slab, void *obj)
 {
 	struct node_barn *barn = get_barn(s, numa_node_id());
 	struct kmem_cache_cpu *c;
-	struct slab_sheaf *main;
-	int cpu;
+	struct slab_sheaf *main, *empty;
+	int cpu, r;
 
 	c = slot_lock(s, &cpu);
 	if (!c) {
@@ -1347,36 +1400,65 @@ static noinline void sheaves_free_slow(struct kmem_cache *s, struct slab *slab, 
 	main = c->main;
 	if (main->size < main->capacity)	/* emptied meanwhile */
 		goto push;
-	if (c->spare && !c->spare->size) {
+	if (!sheaf_real(main) || !c->spare) {
+		empty = barn_take(barn, &barn->sheaves_empty, &barn->nr_empty);
+		if (empty) {
+			if (sheaf_real(main))
+				c->spare = main;
+			c->main = empty;
+			goto push;
+		}
+		goto alloc_empty;
+	}
+	if (c->spare->size < c->spare->capacity) {
 		c->main = c->spare;
 		c->spare = main;
 		goto push;
 	}
-	if (!sheaf_real(main) || c->spare == NULL) {
-		struct slab_sheaf *empty = barn_get_empty(s, barn);
-
-		if (!empty) {
-			slot_unlock(s, c, cpu);
-			__slab_free(s, slab, obj, obj, 1, NULL);
-			return;
-		}
-		if (sheaf_real(main))
-			c->spare = main;
+	empty = barn_replace_full_sheaf(barn, main, &r);
+	if (empty) {
 		c->main = empty;
 		goto push;
 	}
-	if (barn_put_full(barn, main)) {
-		struct slab_sheaf *empty = barn_get_empty(s, barn);
-
-		c->main = empty ? empty : &bootstrap_sheaf;
-		if (!empty) {
-			slot_unlock(s, c, cpu);
-			__slab_free(s, slab, obj, obj, 1, NULL);
-			return;
-		}
-		goto push;
+	if (r == -E2BIG) {		/* the barn has enough: the spare back to the slabs */
+		empty = c->spare;
+		c->spare = NULL;
+		slot_unlock(s, c, cpu);
+		sheaf_flush(s, empty, NULL);
+		goto got_empty;
 	}
-	sheaf_flush(s, main, c);	/* the barn has enough: back to the slabs */
+alloc_empty:
+	slot_unlock(s, c, cpu);
+	empty = alloc_empty_sheaf(s);
+	if (!empty) {
+		__slab_free(s, slab, obj, obj, 1, NULL);
+		return;
+	}
+got_empty:
+	c = slot_lock(s, &cpu);		/* perhaps another CPU's now */
+	if (!c) {
+		free_empty_sheaf(empty);
+		__slab_free(s, slab, obj, obj, 1, NULL);
+		return;
+	}
+	main = c->main;
+	if (main->size < main->capacity) {		/* room made meanwhile */
+		barn_put_empty(barn, empty);
+	} else if (!sheaf_real(main)) {
+		c->main = empty;
+	} else if (!c->spare) {
+		c->spare = main;
+		c->main = empty;
+	} else if (c->spare->size < c->spare->capacity) {
+		barn_put_empty(barn, empty);
+		c->main = c->spare;
+		c->spare = main;
+	} else if (barn_put_full(barn, main)) {
+		c->main = empty;
+	} else {
+		sheaf_flush(s, main, c);		/* every place is full: back to the slabs */
+		barn_put_empty(barn, empty);
+	}
 push:
 	main = c->main;
 	if (unlikely(main->size && main->objects[main->size - 1] == obj)) {
