@@ -117,7 +117,7 @@ const struct kmb_preset kmb_presets[] = {
 	 * workloads hold fewer where vm.max_map_count would not fit them (workloads/vmtest.c). */
 	{ "vmalloc", "vmalloc against kmalloc and the page allocator, 4K-4M: untouched, first "
 	  "touch, access; the test_vmalloc patterns; ~1.5 min on 2 cores",
-	  { "--backends=vmalloc,kmalloc,buddy",
+	  { "--backends=vmalloc,vmalloc-floor,kmalloc,buddy",
 	    "--workloads=untouched,first-touch,access,vmtest-fix-size,vmtest-full-fit,"
 	    "vmtest-long-busy,vmtest-random-size",
 	    "--threads=1,max", "--sizes=4K,16K,64K,256K,1M,4M", "--batch=8192", "--node-mem=1G",
