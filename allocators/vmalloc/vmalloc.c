@@ -770,6 +770,63 @@ static int snap_area(struct vmap_area *va, void *arg)
 	return 0;
 }
 
+/* The ranges on the purge list, copied under its lock (at most cap of them). */
+struct lazy_snap {
+	unsigned long (*r)[2];
+	size_t n, cap;
+};
+
+static void lazy_count(const struct vmap_area *va, void *arg)
+{
+	(void)va;
+	((struct lazy_snap *)arg)->cap++;
+}
+
+static void lazy_copy(const struct vmap_area *va, void *arg)
+{
+	struct lazy_snap *z = arg;
+
+	if (z->n < z->cap) {
+		z->r[z->n][0] = va->va_start;
+		z->r[z->n][1] = va->va_end;
+		z->n++;
+	}
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	unsigned long x = (*(const unsigned long (*)[2])a)[0];
+	unsigned long y = (*(const unsigned long (*)[2])b)[0];
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * show_purge_info() (mm/vmalloc.c, v6.9): after the areas, every range freed and not yet
+ * purged, "0x...-0x... <size> unpurged vm_area", in address order (the kernel keeps its lazy
+ * list sorted).  The list is counted, the array allocated and the ranges copied, the lock
+ * never held over the allocation; ranges that arrive in between are left out.
+ */
+static void show_purge_info(struct sbuf *sb)
+{
+	struct lazy_snap z = { 0 };
+
+	vmap_lazy_walk(lazy_count, &z);
+	if (!z.cap)
+		return;
+	z.r = malloc(z.cap * sizeof(*z.r));
+	if (!z.r) {
+		sb_printf(sb, "(out of memory: %zu unpurged vm_area lines left out)\n", z.cap);
+		return;
+	}
+	vmap_lazy_walk(lazy_copy, &z);
+	qsort(z.r, z.n, sizeof(*z.r), range_cmp);
+	for (size_t i = 0; i < z.n; i++)
+		sb_printf(sb, "0x%016lx-0x%016lx %7lu unpurged vm_area\n", z.r[i][0], z.r[i][1],
+			  z.r[i][1] - z.r[i][0]);
+	free(z.r);
+}
+
 size_t kmb_show_vmallocinfo(char *buf, size_t len)
 {
 	struct sbuf sb = { buf, len, 0 };
@@ -808,6 +865,7 @@ size_t kmb_show_vmallocinfo(char *buf, size_t len)
 		sb_printf(&sb, "(out of memory: the list stops here)\n");
 	free(s.e);
 	free(s.nodes);
+	show_purge_info(&sb);
 	return sb_end(&sb);
 }
 
