@@ -25,8 +25,9 @@
  * What it does not do, which is the model's own work: take frames from the buddy allocator,
  * search the window's free tree, keep a vm_struct and a page array, count mapcounts, publish
  * the area, and purge through tree inserts and merges.  Its own bookkeeping, per thread slot
- * under a lock that only a free from another thread contends: a bump pointer, a list of freed
- * ranges, the file offsets of each area (a table by address) and the free ones.
+ * under a lock that only a free from another thread contends: a bump pointer and the purged
+ * holes below it, a list of freed ranges, the file offsets of each area (a table by address)
+ * and the free ones.
  *
  * Where it differs from vmalloc, and why the difference does not lower the floor:
  *   - the file: one memfd, the floor's own, in which each area takes fresh pages or the pages
@@ -36,14 +37,19 @@
  *     mmap() reads no page of the file, so the calls cost the same; a loop of vmalloc+vfree
  *     touches the same few pages again, here as in vmalloc, so first touch faults on pages
  *     the file already holds in both.  Live areas never share a page.
- *   - addresses: each thread takes ranges from its own slot of the window in address order; a
- *     slot goes back to its lowest address when it holds no live area and nothing awaits a
- *     purge (every area of the untouched, first-touch and access workloads: then the addresses
- *     are vmalloc's).  Workloads that hold areas throughout (vmtest-full-fit, -long-busy) walk
- *     on through the slot's window, 64 GiB, and allocations fail when it is used up.
- *   - the purge limit counts the pages of each slot, not of all threads together: with several
- *     threads the floor purges less often than vmalloc, a cheaper floor, so vmalloc's ratio to
- *     it can only look worse than it is.
+ *   - addresses: each thread takes ranges from its own slot of the window: first from the
+ *     holes the purges left, in address order (a hole too small is passed over), then from the
+ *     slot's top; vmalloc takes the lowest free range that fits.  A slot that holds no live area
+ *     and has nothing awaiting a purge starts again at its lowest address (every area of the
+ *     untouched, first-touch and access workloads: then the addresses are vmalloc's); where
+ *     areas are held throughout (vmtest-full-fit, -long-busy) the purged ranges around them
+ *     are reused, as vmalloc reuses them, so page tables and file pages stay warm.  A slot is
+ *     64 GiB; an allocation fails only when a thread's areas span all of it.
+ *   - the purge: past lazy_max_pages() of every thread's freed pages together, as vmalloc,
+ *     but one call per run of adjacent ranges of each slot: where vmalloc's threads interleave
+ *     their areas in the window and a purge may join them into one run, the floor's slots never
+ *     touch, so with several threads it may make a few more calls per purge, each purge
+ *     amortised over thousands of areas.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -66,11 +72,14 @@
 #define FLOOR_SLOT_SIZE		(64UL << 30)	/* 64 GiB of address space per slot */
 #define FLOOR_SLOT_MIN		(1UL << 30)	/* a smaller reservation, where that one fails */
 #define FLOOR_CALIBRATE		4		/* vmalloc areas per calibration, the last read */
+#define FLOOR_TABLE		4096		/* page counts with a slot in the tables, at least */
 #define FLOOR_MAP_FLAGS		(MAP_SHARED | MAP_FIXED)
 #define FLOOR_UNMAP_FLAGS	(MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED)
 
 /* The runs of one page count: nr runs of len[] frames, in order. */
 struct floor_shape {
+	unsigned long pages;
+	struct floor_shape *next;	/* above max_pages: the list of fl.big */
 	unsigned int nr;
 	unsigned int len[];
 };
@@ -98,6 +107,8 @@ struct floor_slot {
 	uint32_t off_next, off_end;	/* fresh file offsets, in pages */
 	uint32_t *offmap;		/* the file offset of the area starting at each page */
 	struct floor_offs *offs;	/* free offsets by page count, 1..max_pages */
+	struct floor_range *holes;	/* purged ranges below next, in address order */
+	size_t nholes, hcur;		/* holes[hcur..nholes) are still to be taken */
 	pthread_mutex_t purge_mutex;	/* held over a purge's system calls */
 	char pad[64];
 };
@@ -107,8 +118,10 @@ static struct {
 	unsigned long slot_size;
 	int fd;				/* the memfd the ranges map, as large as the window */
 	unsigned long lazy_max;		/* vmalloc's lazy_max_pages() */
+	atomic_ulong lazy;		/* pages awaiting a purge, every slot's (vmap_lazy_nr) */
 	_Atomic(struct floor_shape *) *shapes;	/* by page count, 1..max_pages; NULL: not yet */
-	unsigned long max_pages;
+	unsigned long max_pages;	/* the run's largest size, at least FLOOR_TABLE pages */
+	struct floor_shape *big;	/* the shapes above max_pages, under calibrate_mutex */
 	pthread_mutex_t calibrate_mutex;
 	atomic_uint next_slot;
 	atomic_ulong map_calls, unmap_calls, purges, areas, calibrations;
@@ -134,6 +147,12 @@ static void floor_fini(void)
 		free(atomic_load(&fl.shapes[n]));
 	free(fl.shapes);
 	fl.shapes = NULL;
+	while (fl.big) {
+		struct floor_shape *sh = fl.big;
+
+		fl.big = sh->next;
+		free(sh);
+	}
 	for (int i = 0; i < FLOOR_SLOTS; i++) {
 		struct floor_slot *s = &fl.slot[i];
 
@@ -141,6 +160,7 @@ static void floor_fini(void)
 			free(s->offs[n].v);
 		free(s->offs);
 		free(s->pend);
+		free(s->holes);
 		if (s->offmap)
 			munmap(s->offmap, fl.slot_size / FLOOR_PAGE * sizeof(uint32_t));
 		pthread_mutex_destroy(&s->purge_mutex);
@@ -166,9 +186,10 @@ static int floor_init(const struct kmb_backend_config *cfg, char *why, size_t wh
 	kmb_vmalloc_get_stats(&st);
 	memset(&fl.slot, 0, sizeof(fl.slot));
 	fl.lazy_max = st.lazy_max_pages;
+	/* the workloads' own sizes too: the vmtest patterns' 100 pages whatever --sizes says */
 	fl.max_pages = (cfg->max_size + FLOOR_PAGE - 1) / FLOOR_PAGE;
-	if (fl.max_pages < 1)
-		fl.max_pages = 1;
+	if (fl.max_pages < FLOOR_TABLE)
+		fl.max_pages = FLOOR_TABLE;
 	fl.shapes = calloc(fl.max_pages + 1, sizeof(*fl.shapes));
 	for (fl.slot_size = FLOOR_SLOT_SIZE; fl.slot_size >= FLOOR_SLOT_MIN; fl.slot_size /= 2) {
 		fl.window = mmap(NULL, fl.slot_size * FLOOR_SLOTS, PROT_NONE,
@@ -212,6 +233,7 @@ static int floor_init(const struct kmb_backend_config *cfg, char *why, size_t wh
 	atomic_store(&fl.purges, 0);
 	atomic_store(&fl.areas, 0);
 	atomic_store(&fl.calibrations, 0);
+	atomic_store(&fl.lazy, 0);
 	return 0;
 }
 
@@ -240,21 +262,23 @@ static struct floor_shape *shape_of(const char *p, unsigned long n)
 /*
  * Calibrate @n pages: FLOOR_CALIBRATE vmalloc+vfree pairs of that size on the calling thread
  * (the per-CPU lists settle, as in a loop of them), the last one's runs kept.  Falls back to one
- * run (the fewest calls) when the model has no room.  For page counts above max_pages the
- * shape is the caller's to free.
+ * run (the fewest calls) when the model has no room.  Page counts above max_pages are kept
+ * on a list, found again under the mutex.
  */
 static __attribute__((noinline)) struct floor_shape *floor_shape_slow(unsigned long n)
 {
 	struct floor_shape *sh = NULL;
-	bool cache = n <= fl.max_pages;
+	bool table = n <= fl.max_pages;
 
-	if (cache) {
-		pthread_mutex_lock(&fl.calibrate_mutex);
+	pthread_mutex_lock(&fl.calibrate_mutex);
+	if (table)
 		sh = atomic_load_explicit(&fl.shapes[n], memory_order_acquire);
-		if (sh) {
-			pthread_mutex_unlock(&fl.calibrate_mutex);
-			return sh;
-		}
+	for (struct floor_shape *b = fl.big; !table && b && !sh; b = b->next)
+		if (b->pages == n)
+			sh = b;
+	if (sh) {
+		pthread_mutex_unlock(&fl.calibrate_mutex);
+		return sh;
 	}
 	for (int k = 0; k < FLOOR_CALIBRATE; k++) {
 		void *p = __vmalloc_node(n * FLOOR_PAGE, 1, GFP_KERNEL | __GFP_NOWARN, NUMA_NO_NODE,
@@ -272,10 +296,17 @@ static __attribute__((noinline)) struct floor_shape *floor_shape_slow(unsigned l
 		sh->len[0] = (unsigned int)n;
 	}
 	atomic_fetch_add_explicit(&fl.calibrations, 1, memory_order_relaxed);
-	if (cache) {
-		atomic_store_explicit(&fl.shapes[n], sh, memory_order_release);
-		pthread_mutex_unlock(&fl.calibrate_mutex);
+	if (sh) {
+		sh->pages = n;
+		sh->next = NULL;
+		if (table) {
+			atomic_store_explicit(&fl.shapes[n], sh, memory_order_release);
+		} else {
+			sh->next = fl.big;
+			fl.big = sh;
+		}
 	}
+	pthread_mutex_unlock(&fl.calibrate_mutex);
 	return sh;
 }
 
@@ -294,9 +325,53 @@ static int range_cmp(const void *a, const void *b)
 }
 
 /*
+ * The ranges @v[0..@n) of @s, sorted and now unmapped, become holes for its next ranges: merged
+ * in address order with the holes not yet taken, adjacent ones joined; a last hole that reaches
+ * the slot's next address gives that back instead (the slot's top comes down).  The array is
+ * made before the lock is taken; the holes only shrink meanwhile.  Without memory the ranges
+ * are left unused.
+ */
+static void holes_add(struct floor_slot *s, const struct floor_range *v, size_t n)
+{
+	struct floor_range *h, *old;
+	size_t k, a = 0, b, m = 0;
+
+	if (!n)
+		return;
+	slot_lock(s);
+	k = s->nholes - s->hcur;
+	slot_unlock(s);
+	h = malloc((k + n) * sizeof(*h));
+	if (!h)
+		return;
+	slot_lock(s);
+	old = s->holes;
+	b = s->hcur;
+	while (a < n || b < s->nholes) {
+		struct floor_range r = b == s->nholes || (a < n && v[a].start < old[b].start) ?
+				       v[a++] : old[b++];
+
+		if (r.start == r.end)
+			continue;
+		if (m && h[m - 1].end == r.start)
+			h[m - 1].end = r.end;
+		else
+			h[m++] = r;
+	}
+	if (m && h[m - 1].end == s->next)
+		s->next = h[--m].start;
+	s->holes = h;
+	s->nholes = m;
+	s->hcur = 0;
+	slot_unlock(s);
+	free(old);
+}
+
+/*
  * The purge of @s: its freed ranges sorted by address, one PROT_NONE mmap per run of adjacent
- * ones (vmalloc's purge_vmap_area_lazy); then, if the slot holds no live area and nothing new
- * awaits a purge, its next range is its lowest again.  @wait: block for a purge under way.
+ * ones (vmalloc's purge_vmap_area_lazy); then they are holes for the next ranges, and if the
+ * slot holds no live area and nothing new awaits a purge, it starts again at its lowest
+ * address.  @wait: block for a purge under way.
  */
 static __attribute__((noinline)) void floor_purge(struct floor_slot *s, bool wait)
 {
@@ -312,6 +387,7 @@ static __attribute__((noinline)) void floor_purge(struct floor_slot *s, bool wai
 	n = s->npend;
 	s->pend = NULL;
 	s->npend = s->cap = 0;
+	atomic_fetch_sub_explicit(&fl.lazy, s->lazy, memory_order_relaxed);
 	s->lazy = 0;
 	slot_unlock(s);
 	qsort(v, n, sizeof(*v), range_cmp);
@@ -324,17 +400,36 @@ static __attribute__((noinline)) void floor_purge(struct floor_slot *s, bool wai
 	}
 	if (n)
 		atomic_fetch_add_explicit(&fl.purges, 1, memory_order_relaxed);
+	holes_add(s, v, n);
 	slot_lock(s);
 	if (!s->pend) {		/* keep the array for the next list */
 		s->pend = v;
 		s->cap = n;
 		v = NULL;
 	}
-	if (!s->live && !s->npend)
+	if (!s->live && !s->npend) {
 		s->next = s->base;
+		s->nholes = s->hcur = 0;
+	}
 	slot_unlock(s);
 	free(v);
 	pthread_mutex_unlock(&s->purge_mutex);
+}
+
+/* Past lazy_max_pages(), every slot's freed ranges, as vmalloc purges its whole list; slots
+ * another thread is purging are left to it. */
+static __attribute__((noinline)) void floor_purge_all(void)
+{
+	for (int i = 0; i < FLOOR_SLOTS; i++) {
+		struct floor_slot *s = &fl.slot[i];
+		bool any;
+
+		slot_lock(s);
+		any = s->npend != 0;
+		slot_unlock(s);
+		if (any)
+			floor_purge(s, false);
+	}
 }
 
 /* Room for one more freed range; false when there is no memory (the caller purges). */
@@ -362,9 +457,26 @@ static unsigned long floor_take(struct floor_slot *s, unsigned long n, uint32_t 
 
 	for (int tries = 0; tries < 2 && !addr; tries++) {
 		slot_lock(s);
-		if (s->end - s->next >= len && ((o && o->n) || s->off_end - s->off_next >= need)) {
-			addr = s->next;
-			s->next += len;
+		if ((o && o->n) || s->off_end - s->off_next >= need) {
+			/* the purged holes in address order, a hole too small left behind; then
+			 * the top of the slot */
+			while (s->hcur < s->nholes) {
+				struct floor_range *h = &s->holes[s->hcur];
+
+				if (h->end - h->start >= len) {
+					addr = h->start;
+					h->start += len;
+					s->hcur += h->start == h->end;
+					break;
+				}
+				s->hcur++;
+			}
+			if (!addr && s->end - s->next >= len) {
+				addr = s->next;
+				s->next += len;
+			}
+		}
+		if (addr) {
 			s->live++;
 			if (o && o->n) {
 				*off = o->v[--o->n];
@@ -417,10 +529,11 @@ static void floor_give(unsigned long start, unsigned long n)
 	}
 	s->pend[s->npend++] = (struct floor_range){ start, end };
 	s->lazy += n + 1;
-	purge = s->lazy > fl.lazy_max;
+	purge = atomic_fetch_add_explicit(&fl.lazy, n + 1, memory_order_relaxed) + n + 1 >
+		fl.lazy_max;
 	slot_unlock(s);
 	if (__builtin_expect(purge, 0))
-		floor_purge(s, false);
+		floor_purge_all();
 }
 
 static void *floor_alloc(size_t size, gfp_t gfp, int node)
@@ -457,8 +570,6 @@ static void *floor_alloc(size_t size, gfp_t gfp, int node)
 		atomic_fetch_add_explicit(&fl.map_calls, 1, memory_order_relaxed);
 		done += len;
 	}
-	if (n > fl.max_pages)
-		free(sh);
 	if (!addr)
 		return NULL;
 	atomic_fetch_add_explicit(&fl.areas, 1, memory_order_relaxed);
