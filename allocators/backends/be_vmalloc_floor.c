@@ -390,7 +390,10 @@ static __attribute__((noinline)) void floor_purge(struct floor_slot *s, bool wai
 	atomic_fetch_sub_explicit(&fl.lazy, s->lazy, memory_order_relaxed);
 	s->lazy = 0;
 	slot_unlock(s);
-	qsort(v, n, sizeof(*v), range_cmp);
+	for (i = 1; i < n && v[i].start > v[i - 1].start; i++)	/* in the order taken: sorted */
+		;
+	if (i < n)
+		qsort(v, n, sizeof(*v), range_cmp);
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && v[j].start == v[j - 1].end; j++)
 			;
