@@ -49,7 +49,7 @@ LOOKS = {   # name: (colour, marker, line style)
     "buddy": (BLACK, "^", "-"), "buddy-none": (ORANGE, "<", "--"),
     "buddy-thread": (SKY, "<", "--"), "buddy-cpu-lock": (PURPLE, "<", "--"),
     "buddy-cpu-rseq": (BLACK, "<", "--"), "mmap": (BLUE, "X", "-."), "libnuma": (GREEN, "*", "-."),
-    "vmalloc": (PURPLE, "h", "-"),
+    "vmalloc": (PURPLE, "h", "-"), "vmalloc-floor": (SKY, "h", "--"),
     "no-allocator": (BLACK, "x", ":"),
     "counter-percpu": (BLACK, "o", "-"), "counter-atomic": (VERMILLION, "s", "--"),
     "counter-packed": (SKY, "^", "-."),
@@ -552,6 +552,46 @@ def vm_sweep(title, points, what):
             no_data(ax)
         return labelled(fig, ax, "size (log2)", f"ns per {what} per thread (log)",
                         f"{title}: time against size")
+
+
+def split_bars(title, panels, lower, upper):
+    """Stacked bars, one axes per panel (a thread count): at each size, the lower part (the
+    system-call floor) in lower's look() colour and the upper part (the model's own work, not
+    drawn where it is negative) in upper's, a black tick at the upper backend's whole time (below
+    the bar's top where the floor measured slower), and the ratio written above the bar. Sizes are categories on the x axis; ns on a linear y axis, so the parts add up.
+
+    panels: [(panel title, [(size, lower ns, upper ns, ratio text)])].
+    """
+    with plt.rc_context(STYLE):
+        n = max(len(panels), 1)
+        fig, axes = plt.subplots(1, n, figsize=(3.4 * n + 1.8, 3.6), layout="constrained",
+                                 squeeze=False)
+        for ax, (name, bars) in zip(axes[0], panels):
+            if not bars:
+                no_data(ax)
+                continue
+            xs = range(len(bars))
+            low = [b[1] for b in bars]
+            up = [max(b[2], 0.0) for b in bars]
+            ax.bar(xs, low, color=look(lower)[0], label=f"{lower}: system-call floor")
+            ax.bar(xs, up, bottom=low, color=look(upper)[0],
+                   label=f"{upper} - floor: the model's own work")
+            # the upper backend's whole time, also where it is below the floor (own work < 0)
+            totals = [b[1] + b[2] for b in bars]
+            ax.scatter(xs, totals, marker="_", s=500, linewidths=2, color=BLACK, zorder=3,
+                       label=f"{upper}: its whole time")
+            for x, b, lo, hi in zip(xs, bars, low, up):
+                ax.annotate(b[3], (x, lo + hi), textcoords="offset points", xytext=(0, 2),
+                            ha="center", va="bottom", fontsize=7.5)
+            ax.set_xticks(list(xs))
+            ax.set_xticklabels([size_text(b[0]) for b in bars], rotation=45, ha="right")
+            ax.set_ylim(0, max(lo + hi for lo, hi in zip(low, up)) * 1.15 or 1)
+            ax.set_xlabel("size")
+            ax.set_ylabel("ns per operation per thread")
+            ax.set_title(name)
+        legend_outside(axes[0][-1])
+        fig.suptitle(title)
+        return to_base64(fig)
 
 
 def heatmap(title, rows, cols, values, unit, row_label, col_label):

@@ -72,6 +72,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kmbench/mm.h"	/* kmb_gfp_format: a failing op's GFP by name */
 #include "trace_file.h"
 #include "wl_sync.h"
 #include "workload.h"
@@ -144,7 +145,7 @@ static struct {
 	void **caches;			/* per trace cache; NULL where none is made */
 	size_t per_replay, recorded, skipped, start_allocs, end_frees, remote;
 	atomic_bool abort;
-	char err[200];
+	char err[400];
 } run;
 static struct wl_barrier barrier = WL_BARRIER_INIT;
 
@@ -191,10 +192,12 @@ static __attribute__((noinline)) bool wait_seq(struct shared_slot *s, uint64_t w
 static __attribute__((noinline)) void alloc_failed(const struct kmb_backend_ops *b,
 						   const struct rop *o)
 {
-	char msg[200];
+	char msg[400], mode[200];
 
-	snprintf(msg, sizeof(msg), NAME ": %s %s of %u bytes returned NULL (gfp %#x)", b->name,
-		 o->cache ? "cache alloc" : "alloc", o->size, o->gfp);
+	/* As warn_alloc() writes the mode: "%#x(%pGg)", the names as the kernel prints them. */
+	kmb_gfp_format(mode, sizeof(mode), o->gfp);
+	snprintf(msg, sizeof(msg), NAME ": %s %s of %u bytes returned NULL (gfp %#x(%s))",
+		 b->name, o->cache ? "cache alloc" : "alloc", o->size, o->gfp, mode);
 	fail_run(msg);
 }
 

@@ -5,9 +5,10 @@
  * mmap() to map and one to unmap (docs/vmalloc.md).  The node and the GFP flags go to
  * __vmalloc_node() unchanged; the caller named in vmallocinfo is the workload's call site.
  *
- * Statistics: the page allocator's (be_mm.c), then /proc/vmallocinfo of the areas still
- * there when they are taken (after the runs: usually none) and the window's counters, whose
- * peaks and mmap() counts describe the runs.
+ * Statistics: the page allocator's (be_mm.c), then the window's counters, whose peaks and
+ * mmap() counts describe the runs, and /proc/vmallocinfo of the areas still there when they
+ * are taken (after the runs: usually none), read after a purge (vm_unmap_aliases) so that the
+ * ranges awaiting one, counted in vmalloc_lazy_pages, are not thousands of lines.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,6 +44,11 @@ static int vmalloc_backend_stats(const struct kmb_stats_sink *sink)
 
 	if (r)
 		return r;
+	/* The counters first, then the purge of what awaits one, then vmallocinfo: its areas
+	 * still held, without up to lazy_max_pages() of "unpurged vm_area" lines (thousands of
+	 * small ones), which vmalloc_lazy_pages counts. */
+	kmb_vmalloc_get_stats(&st);
+	vm_unmap_aliases();
 	need = kmb_show_vmallocinfo(NULL, 0) + 1;
 	text = malloc(need);
 	if (!text)
@@ -50,7 +56,6 @@ static int vmalloc_backend_stats(const struct kmb_stats_sink *sink)
 	kmb_show_vmallocinfo(text, need);
 	sink->text(sink->ctx, "vmallocinfo", text);
 	free(text);
-	kmb_vmalloc_get_stats(&st);
 	sink->num(sink->ctx, "vmalloc_total", (double)st.vmalloc_total);
 	sink->num(sink->ctx, "vmalloc_used", (double)st.vmalloc_used);
 	sink->num(sink->ctx, "vmalloc_chunk", (double)st.vmalloc_chunk);

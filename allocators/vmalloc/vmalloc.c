@@ -35,8 +35,9 @@
  * mapcount, atomic); kmap users count too (highmem.c).  The frames of a vmalloc area are the
  * area's; vmap's stay their caller's.
  *
- * Locks: vmw.busy_lock for the busy tree and its counters, vmw.free_lock inside vmap_area.c;
- * neither is held over a system call, an allocation or the other.
+ * Locks: vmw.busy_lock for the busy tree and its counters, vmw.free_lock inside vmap_area.c,
+ * each area_cache's lock for its list of spare vm_areas; none is held over a system call, an
+ * allocation or another.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -210,6 +211,70 @@ static inline unsigned int count_order(unsigned long n)
 	return n <= 1 ? 0 : (unsigned int)(64 - __builtin_clzl(n - 1));
 }
 
+/* A vm_area with room for @nr_pages frames: from its class's cache, else from malloc. */
+static struct vm_area *area_alloc(unsigned int nr_pages)
+{
+	unsigned int c = count_order(nr_pages);
+	struct vm_area *area = NULL;
+
+	if (c < AREA_CLASSES) {
+		struct area_cache *ac = &vmw.area_cache[c];
+
+		spin_lock(&ac->lock);
+		area = ac->head;
+		if (area) {
+			ac->head = area->va.right ? container_of(area->va.right, struct vm_area, va)
+						  : NULL;
+			ac->nr--;
+		}
+		spin_unlock(&ac->lock);
+		if (!area) {
+			area = malloc(sizeof(*area) + (sizeof(struct page *) << c));
+			if (area)
+				area->cache_class = c;
+		}
+		return area;
+	}
+	area = malloc(sizeof(*area) + (size_t)nr_pages * sizeof(struct page *));
+	if (area)
+		area->cache_class = AREA_NO_CLASS;
+	return area;
+}
+
+/* Back to its class's cache while that holds fewer than AREA_CACHE_MAX, else to free(). */
+static void area_free(struct vm_area *area)
+{
+	if (area && area->cache_class < AREA_CLASSES) {
+		struct area_cache *ac = &vmw.area_cache[area->cache_class];
+
+		spin_lock(&ac->lock);
+		if (ac->nr < AREA_CACHE_MAX) {
+			area->va.right = ac->head ? &ac->head->va : NULL;
+			ac->head = area;
+			ac->nr++;
+			area = NULL;
+		}
+		spin_unlock(&ac->lock);
+	}
+	free(area);
+}
+
+static void area_cache_drain(void)
+{
+	for (int c = 0; c < AREA_CLASSES; c++) {
+		struct area_cache *ac = &vmw.area_cache[c];
+
+		while (ac->head) {
+			struct vm_area *area = ac->head;
+
+			ac->head = area->va.right ? container_of(area->va.right, struct vm_area, va)
+						  : NULL;
+			free(area);
+		}
+		ac->nr = 0;
+	}
+}
+
 struct vm_area *get_vm_area_raw(unsigned long size, unsigned long align, unsigned long flags,
 				unsigned int nr_pages, const void *caller, bool quiet)
 {
@@ -228,7 +293,7 @@ struct vm_area *get_vm_area_raw(unsigned long size, unsigned long align, unsigne
 	if (align < PAGE_SIZE)
 		align = PAGE_SIZE;
 	total = size + (flags & VM_NO_GUARD ? 0 : PAGE_SIZE);
-	area = malloc(sizeof(*area) + (size_t)nr_pages * sizeof(struct page *));
+	area = area_alloc(nr_pages);
 	if (area)
 		addr = alloc_vmap_area(total, align);
 	if (unlikely(!addr) && area) {	/* alloc_vmap_area: purge the lazy ranges, once more */
@@ -246,7 +311,7 @@ struct vm_area *get_vm_area_raw(unsigned long size, unsigned long align, unsigne
 	area->va.vm = &area->vm;
 	return area;
 fail:
-	free(area);
+	area_free(area);
 	atomic_fetch_add_explicit(&vmw.alloc_fail, 1, memory_order_relaxed);
 	if (!quiet && size)
 		vmalloc_warn(0, "vmap allocation for size %lu failed: use kmb_mm_config.vmalloc_size "
@@ -315,7 +380,7 @@ struct vm_area *vm_area_unlink(const void *addr)
 void vm_area_release(struct vm_area *area)
 {
 	free_vmap_area(area->va.va_start, area->va.va_end - area->va.va_start);
-	free(area);
+	area_free(area);
 }
 
 /* --- the lazy purge --- */
@@ -326,6 +391,32 @@ static int va_cmp(const void *a, const void *b)
 	unsigned long y = (*(struct vmap_area *const *)b)->va_start;
 
 	return x < y ? -1 : x > y;
+}
+
+/*
+ * The purge list in address order.  The list is a stack, and areas freed in the order they
+ * were made (a loop of vmalloc+vfree; lowest fit hands out rising addresses until the purge)
+ * come off it in falling order: then a reversal does, else a sort.
+ */
+static void sort_by_address(struct vmap_area **v, size_t n)
+{
+	size_t i = 1;
+
+	while (i < n && v[i]->va_start < v[i - 1]->va_start)
+		i++;
+	if (i == n) {
+		for (size_t a = 0, b = n - 1; a < b; a++, b--) {
+			struct vmap_area *t = v[a];
+
+			v[a] = v[b];
+			v[b] = t;
+		}
+		return;
+	}
+	for (i = 1; i < n && v[i]->va_start > v[i - 1]->va_start; i++)
+		;
+	if (i < n)
+		qsort(v, n, sizeof(*v), va_cmp);
 }
 
 /*
@@ -353,7 +444,7 @@ static void purge_vmap_area_lazy(bool wait)
 	if (v) {
 		for (i = 0, va = list; va; va = va->right)
 			v[i++] = va;
-		qsort(v, n, sizeof(*v), va_cmp);
+		sort_by_address(v, n);
 		for (i = 0; i < n; i = j) {
 			for (j = i + 1; j < n && v[j]->va_start == v[j - 1]->va_end; j++)
 				;
@@ -770,6 +861,63 @@ static int snap_area(struct vmap_area *va, void *arg)
 	return 0;
 }
 
+/* The ranges on the purge list, copied under its lock (at most cap of them). */
+struct lazy_snap {
+	unsigned long (*r)[2];
+	size_t n, cap;
+};
+
+static void lazy_count(const struct vmap_area *va, void *arg)
+{
+	(void)va;
+	((struct lazy_snap *)arg)->cap++;
+}
+
+static void lazy_copy(const struct vmap_area *va, void *arg)
+{
+	struct lazy_snap *z = arg;
+
+	if (z->n < z->cap) {
+		z->r[z->n][0] = va->va_start;
+		z->r[z->n][1] = va->va_end;
+		z->n++;
+	}
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	unsigned long x = (*(const unsigned long (*)[2])a)[0];
+	unsigned long y = (*(const unsigned long (*)[2])b)[0];
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * show_purge_info() (mm/vmalloc.c, v6.9): after the areas, every range freed and not yet
+ * purged, "0x...-0x... <size> unpurged vm_area", in address order (the kernel keeps its lazy
+ * list sorted).  The list is counted, the array allocated and the ranges copied, the lock
+ * never held over the allocation; ranges that arrive in between are left out.
+ */
+static void show_purge_info(struct sbuf *sb)
+{
+	struct lazy_snap z = { 0 };
+
+	vmap_lazy_walk(lazy_count, &z);
+	if (!z.cap)
+		return;
+	z.r = malloc(z.cap * sizeof(*z.r));
+	if (!z.r) {
+		sb_printf(sb, "(out of memory: %zu unpurged vm_area lines left out)\n", z.cap);
+		return;
+	}
+	vmap_lazy_walk(lazy_copy, &z);
+	qsort(z.r, z.n, sizeof(*z.r), range_cmp);
+	for (size_t i = 0; i < z.n; i++)
+		sb_printf(sb, "0x%016lx-0x%016lx %7lu unpurged vm_area\n", z.r[i][0], z.r[i][1],
+			  z.r[i][1] - z.r[i][0]);
+	free(z.r);
+}
+
 size_t kmb_show_vmallocinfo(char *buf, size_t len)
 {
 	struct sbuf sb = { buf, len, 0 };
@@ -808,6 +956,7 @@ size_t kmb_show_vmallocinfo(char *buf, size_t len)
 		sb_printf(&sb, "(out of memory: the list stops here)\n");
 	free(s.e);
 	free(s.nodes);
+	show_purge_info(&sb);
 	return sb_end(&sb);
 }
 
@@ -959,6 +1108,11 @@ int vmalloc_setup(char *why, size_t whylen)
 	atomic_store(&vmw.alloc_fail, 0);
 	atomic_store(&vmw.purges, 0);
 	pthread_mutex_init(&vmw.purge_mutex, NULL);
+	for (int k = 0; k < AREA_CLASSES; k++) {
+		spin_lock_init(&vmw.area_cache[k].lock);
+		vmw.area_cache[k].head = NULL;
+		vmw.area_cache[k].nr = 0;
+	}
 	vmw.purge_list = NULL;
 	vmw.lazy_nr = 0;
 	/* lazy_max_pages(): 32 MiB of pages times fls(num_online_cpus()) */
@@ -995,6 +1149,7 @@ void vmalloc_teardown(void)
 		free(container_of(va, struct vm_area, va));
 	}
 	vmw.lazy_nr = 0;
+	area_cache_drain();
 	vmap_area_teardown();
 	if (vmw.reservation)
 		kmb_munmap(vmw.reservation, vmw.reservation_size);

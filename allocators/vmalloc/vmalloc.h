@@ -41,7 +41,23 @@ struct vmap_area {
 struct vm_area {
 	struct vm_struct vm;
 	struct vmap_area va;
+	unsigned int cache_class;	/* its class in vmw.area_cache (page array of 1 << class
+					 * frames), AREA_NO_CLASS: from malloc, back to free */
 	struct page *pages[];
+};
+
+/*
+ * The areas' bookkeeping comes from the C library, through a cache of freed vm_areas per size
+ * class (the kernel's vmap_area_cachep is a slab cache): a purge frees thousands at once, which
+ * would otherwise leave glibc's tcache and send each next vmalloc into malloc's slow path.
+ */
+#define AREA_CLASSES		5	/* page arrays of 1, 2, 4, 8 and 16 frames */
+#define AREA_NO_CLASS		(~0u)
+#define AREA_CACHE_MAX		8192	/* areas kept per class, at most */
+struct area_cache {
+	spinlock_t lock cacheline_aligned;
+	struct vm_area *head;		/* linked by va.right */
+	unsigned long nr;
 };
 
 /* The layer's state; zero until vmalloc_setup(). */
@@ -72,6 +88,9 @@ struct vmap_state {
 	struct vmap_area *purge_list;
 	unsigned long lazy_nr;		/* window pages on purge_list */
 	unsigned long lazy_max;		/* lazy_max_pages() */
+
+	/* Freed vm_areas kept for the next ones (area_alloc/area_free in vmalloc.c). */
+	struct area_cache area_cache[AREA_CLASSES];
 
 	/* Event counters. */
 	atomic_ulong map_calls cacheline_aligned;

@@ -4,7 +4,8 @@
 # status 2, and nothing run (no run directory); the fixture accepted; then the trace preset with
 # a tiny time budget, whose every backend must replay the fixture without an error and with the
 # same count of operations (check_trace.py), and check_trace.py once more on results with one
-# backend's count changed, which must fail.
+# backend's count changed, which must fail; and a trace whose allocation fails, whose error
+# names the GFP flags as the kernel does.
 set -u
 kmbench=$1 src=$2
 tmp=$(mktemp -d)
@@ -67,6 +68,29 @@ bad cpu "cpu 7 is not defined"
 
 "$kmbench" plan --backends slab --workloads trace --trace "$fixture" >"$tmp/plan" 2>&1
 ok "the fixture is accepted: $(tail -n 2 "$tmp/plan")" test $? -eq 0
+
+# An allocation that fails: the row's error names its GFP as the kernel's warn_alloc() does,
+# "%#x(%pGg)" (kmb_gfp_format): the trace's own flags, by name, after the hex.
+cat >"$tmp/big.trace" <<'TRACE'
+kmbench-trace 1
+kernel test
+source hand-made: one kmalloc above KMALLOC_MAX_SIZE
+cpus 1
+events 2
+objects 1
+gfp 0 GFP_KERNEL_ACCOUNT|__GFP_ZERO
+0 0 kmalloc 0 67108864 67108864 0
+1 0 kfree 0
+end
+TRACE
+"$kmbench" run --backends kmalloc --workloads trace --trace "$tmp/big.trace" --threads 1 \
+	--min-time 0.001 --repetitions 1 --quiet --out "$tmp/big" >"$tmp/big.log" 2>&1
+msg=$("$py" -c 'import json, sys
+print(sorted({r.get("error_message", "") for r in json.load(open(sys.argv[1]))["benchmarks"]}))' \
+	"$tmp/big/results.json" 2>&1)
+ok "a failed allocation names its GFP flags: $msg" grep -qF \
+	"kmalloc alloc of 67108864 bytes returned NULL (gfp 0x400dc0(GFP_KERNEL_ACCOUNT|__GFP_ZERO))" \
+	<<<"$msg"
 
 # The preset, every backend, tiny budget: the replay's counts.
 "$kmbench" run --preset trace --min-time 0.001 --repetitions 1 --quiet --out "$tmp/run" \

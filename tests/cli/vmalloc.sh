@@ -5,7 +5,8 @@
 # first-touch on vmalloc at 64K faults at least 15 times per op (a fresh mapping faults once per
 # page; the check is skipped, with the reason, where page_faults is unavailable); buddy's
 # first-touch faults less than once per op (its linear map was touched before); the access rows
-# have a read bandwidth; the vmalloc backend's stats carry the window's counters.  kmbench must
+# have a read bandwidth; the vmalloc backend's stats carry the window's counters; the
+# vmalloc-floor backend calibrated its runs from vmalloc and its fresh mappings fault too.  kmbench must
 # exit 0, and context.backends give each of the preset's backends the status "ok".
 set -u
 kmbench=$1
@@ -56,7 +57,7 @@ for b in o["backends"]:
     check(f"backend {b} status ok: {st.get('status')} {st.get('reason', '')}".rstrip(),
           st.get("status") == "ok")
 check("the preset's options", o["preset"] == "vmalloc"
-      and o["backends"] == ["vmalloc", "kmalloc", "buddy"]
+      and o["backends"] == ["vmalloc", "vmalloc-floor", "kmalloc", "buddy"]
       and o["workloads"] == ["untouched", "first-touch", "access", "vmtest-fix-size",
                              "vmtest-full-fit", "vmtest-long-busy", "vmtest-random-size"]
       and o["sizes"] == [4096, 65536] and o["threads"] == [1] and o["batch"] == [64]
@@ -95,12 +96,22 @@ else:
 
 access = [r for r in rows if r["kmbench"]["workload"] == "access"]
 check("access rows have bytes_per_second > 0",
-      len(access) == 6 and all(r.get("bytes_per_second", 0) > 0 for r in access))
+      len(access) == 8 and all(r.get("bytes_per_second", 0) > 0 for r in access))
 
 st = ctx["backends"]["vmalloc"].get("stats") or {}
 check("the vmalloc backend's window stats",
       st.get("vmalloc_map_calls", 0) > 0 and st.get("vmalloc_fail") == 0
       and isinstance(st.get("vmallocinfo"), str))
+
+fs = ctx["backends"]["vmalloc-floor"].get("stats") or {}
+check("the floor's calls and the runs it calibrated from vmalloc: "
+      f"{fs.get('floor_shapes', '').splitlines()}",
+      fs.get("floor_map_calls", 0) >= fs.get("floor_areas", 0) > 0
+      and "pages=16 runs=" in fs.get("floor_shapes", ""))
+if faults is None:
+    v = row("vmalloc-floor", "first-touch", 65536)
+    check(f"vmalloc-floor first-touch 64K faults once per page: {v and v.get('page_faults')}",
+          v is not None and v.get("page_faults", 0) >= 15)
 
 print(f"{len(failed)} failed")
 sys.exit(1 if failed else 0)

@@ -292,7 +292,10 @@ MEMPOOL_LATENCY = [("p50 ns", "lat_p50_ns"), ("p90 ns", "lat_p90_ns"), ("p99 ns"
 # What tests/fixtures/results-vmalloc.json holds (see tests/fixtures/make_results_vmalloc.py):
 # a real, shrunk run of the vmalloc preset, so the tests recompute every number they check.
 VMALLOC_FIXTURE = os.path.join(SOURCE_DIR, "tests", "fixtures", "results-vmalloc.json")
-VM_BACKENDS = ["vmalloc", "kmalloc", "buddy"]
+VM_BACKENDS = ["vmalloc", "kmalloc", "buddy"]     # the size table's
+VM_PRESET_BACKENDS = ["vmalloc", "vmalloc-floor", "kmalloc", "buddy"]
+VM_FLOOR = "vmalloc-floor"
+VM_FLOOR_GOAL = 1.5
 VM_WORKLOADS = ["untouched", "first-touch", "access"]
 VMTEST_WORKLOADS = ["vmtest-fix-size", "vmtest-full-fit", "vmtest-long-busy",
                     "vmtest-random-size"]

@@ -21,7 +21,8 @@
  *                 window model purges when the window is full, as alloc_vmap_area does;
  *   vmap          the caller's frames mapped in order, contents shared both ways, mapcount per
  *                 mapping, vunmap leaves the frames to the caller, read-only mappings;
- *   vmallocinfo   the kernel's line format, caller names, address order;
+ *   vmallocinfo   the kernel's line format, caller names, address order; the ranges freed and
+ *                 not yet purged as "unpurged vm_area" lines (show_purge_info);
  *   mappings      one mmap per physically contiguous run, or per frame with KMB_VMAP_NO_MERGE;
  *                 KMB_VMAP_POPULATE leaves no fault for the first touch;
  *   misuse        vfree/vunmap of bad addresses reported and refused, or fatal in a child;
@@ -774,6 +775,40 @@ static void test_vmallocinfo(void **state)
 	iounmap(io);
 	__free_page(pages[0]);
 	__free_page(pages[1]);
+	/*
+	 * Freed, not yet purged: the kernel's show_purge_info() (mm/vmalloc.c, v6.9, called at
+	 * the end of vmalloc_info_show()) prints each range of its lazy list, which it keeps in
+	 * address order, as "0x%pK-0x%pK %7ld unpurged vm_area".  The four ranges, nothing else,
+	 * sizes with their guard pages; after the purge, nothing at all.
+	 */
+	info = show(kmb_show_vmallocinfo);
+	{
+		const unsigned long start[4] = { (unsigned long)a, (unsigned long)b,
+						 (unsigned long)m, (unsigned long)io & PAGE_MASK };
+		const unsigned long size[4] = { 16384, 69632, 12288, 8192 };
+
+		for (int i = 0; i < 4; i++) {
+			snprintf(want, sizeof(want), "0x%016lx-0x%016lx %7lu unpurged vm_area\n",
+				 start[i], start[i] + size[i], size[i]);
+			if (!strstr(info, want))
+				fail_msg("no line \"%s\" in:\n%s", want, info);
+		}
+		prev_end = 0;
+		lines = 0;
+		for (line = info; *line; line = strchr(line, '\n') + 1) {
+			unsigned long s0, e0, sz;
+
+			assert_int_equal(sscanf(line, "0x%lx-0x%lx %lu", &s0, &e0, &sz), 3);
+			assert_int_equal(e0 - s0, sz);
+			assert_true(s0 >= prev_end);
+			assert_line(line, "0x", " unpurged vm_area");
+			prev_end = e0;
+			lines++;
+		}
+		assert_int_equal(lines, 4);
+	}
+	free(info);
+	vm_unmap_aliases();
 	info = show(kmb_show_vmallocinfo);
 	assert_string_equal(info, "");
 	free(info);
