@@ -57,6 +57,14 @@ const struct kmb_preset kmb_presets[] = {
 	    "--workloads=churn", "--threads=1,max",
 	    "--sizes=8,16,32,64,96,128,192,256,512,1K,2K,4K,8K", "--batch=1", "--min-time=0.2",
 	    "--repetitions=3", NULL } },
+	/* Issue 16: SLUB's multi-CPU machinery at scale: the per-pair cost at 1 and at every
+	 * thread count, batch 1 (the hot pair), 100 and 1000, 8 B to 8 KiB, with sheaves (slab,
+	 * kmalloc) and without (slab-nosheaves), against the baselines in the same run. */
+	{ "slab-scale", "slab and kmalloc at scale, sheaves on and off, batch 1/100/1000, 8B-8K, "
+	  "1..max threads, against the baselines; ~3 min on 2 cores",
+	  { "--backends=glibc,jemalloc,tcmalloc,mimalloc,slab,slab-nosheaves,kmalloc",
+	    "--workloads=churn", "--threads=1,max", "--sizes=8,64,256,1K,4K,8K",
+	    "--batch=1,100,1000", "--min-time=0.1", "--repetitions=3", NULL } },
 	{ "ctor", "constructor caching (Bonwick): slab caches with a constructor against malloc",
 	  { "--backends=glibc,jemalloc,tcmalloc,mimalloc,slab,slab-packed,kmalloc",
 	    "--workloads=ctor", "--threads=1", "--sizes=256", "--batch=32", "--min-time=0.3",
@@ -805,7 +813,8 @@ static int parse_run_id(struct kmb_options *o, const char *arg, char *err, size_
 
 static const struct opt_def opts[] = {
 	{ "preset", "NAME", "start from a preset: quick (default), full, smoke, pages, fragment, "
-	  "slab, ctor, mix, percpu, falseshare, server, mempool, vmalloc, numa", parse_preset },
+	  "slab, slab-scale, ctor, mix, percpu, falseshare, server, mempool, vmalloc, numa",
+	  parse_preset },
 	{ "backends", "LIST", "backends, comma-separated, or 'all'", parse_backends },
 	{ "workloads", "LIST", "workloads, comma-separated, or 'all'", parse_workloads },
 	{ "threads", "SPEC", "thread counts: 1,2,4 | 1-8 | max | pow2", parse_threads },

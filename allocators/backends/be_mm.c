@@ -160,6 +160,7 @@ struct mm_opts {
 	enum kmb_percpu_mode slab_mode;	/* the slab sheaves' mode */
 	unsigned int slub_debug;	/* SLAB_* debug flags of every cache (kmb_slab_parse_debug) */
 	int sheaves;			/* per-CPU sheaves: 1 on, -1 off; 0: on */
+	int cpu_partial;		/* cpu_partial objects + 1; 0: the kernel's by size */
 };
 
 #define OPT_ERR(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
@@ -290,6 +291,33 @@ static const char *show_sheaves(const void *st, char *buf, size_t len)
 	return ((const struct mm_opts *)st)->sheaves < 0 ? "off" : "on";
 }
 
+/* A CPU partial list's objects (/sys/kernel/slab/<cache>/cpu_partial), or the default. */
+static int parse_cpu_partial(void *st, const char *arg, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	if (!strcmp(arg, "default")) {
+		((struct mm_opts *)st)->cpu_partial = 0;
+		return 0;
+	}
+	v = strtol(arg, &end, 10);
+	if (!*arg || *end || v < 0 || v > 65535)
+		return OPT_ERR("'%s' is not a count of objects; valid: 0 to 65535, or default", arg);
+	((struct mm_opts *)st)->cpu_partial = (int)v + 1;
+	return 0;
+}
+
+static const char *show_cpu_partial(const void *st, char *buf, size_t len)
+{
+	int v = ((const struct mm_opts *)st)->cpu_partial;
+
+	if (!v)
+		return "default";
+	snprintf(buf, len, "%d", v - 1);
+	return buf;
+}
+
 #define SLUB_DEBUG_VALID "valid: F, Z, P, U, or - for none"
 
 /* The kernel's slub_debug= letters (kmb_slab_parse_debug): F, Z, P, U in any order, or "-". */
@@ -392,6 +420,11 @@ static void context_mm(const void *st, const char *section, const struct kmb_con
 		return;
 	out->text(out->ctx, "slub_debug", show_slub_debug(st, letters, sizeof(letters)));
 	out->text(out->ctx, "sheaves", show_sheaves(st, NULL, 0));
+	{
+		char cp[16];
+
+		out->text(out->ctx, "cpu_partial", show_cpu_partial(st, cp, sizeof(cp)));
+	}
 	out->begin(out->ctx, "mm");
 	out->num(out->ctx, "nodes", o->mm_nodes);
 	out->num(out->ctx, "node_mem", (long long)o->node_mem);
@@ -424,6 +457,9 @@ static const struct kmb_backend_opt mm_opt[] = {
 	{ "sheaves", "on|off", "per-CPU sheaves in front of every slab cache's CPU slabs, as "
 	  "Linux 7.0 (on, default), or the CPU slabs and their partial lists alone, as SLUB up to "
 	  "6.17 (off)", parse_sheaves, show_sheaves },
+	{ "cpu-partial", "N|default", "objects a CPU's partial list of each slab cache aims at, "
+	  "as /sys/kernel/slab/*/cpu_partial: 0 none, default by object size (120, 52, 24, 6)",
+	  parse_cpu_partial, show_cpu_partial },
 	{ "slub-debug", "LETTERS", "slub_debug of every slab cache (slab*, kmalloc, mempool): F "
 	  "checks, Z red zones, P poison, U store user; - none (default)", parse_slub_debug,
 	  show_slub_debug },
@@ -465,6 +501,7 @@ int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab,
 	if (slab) {	/* before kmb_mm_init(), which creates the kmalloc caches */
 		kmb_slab_set_debug(o.slub_debug);
 		kmb_slab_set_sheaves(o.sheaves >= 0);
+		kmb_slab_set_cpu_partial(o.cpu_partial - 1);
 		kmb_slab_set_percpu(o.slab_mode);
 	}
 	r = kmb_mm_init(&mc, why, whylen);

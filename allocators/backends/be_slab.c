@@ -5,7 +5,10 @@
  *   slab-packed    natural alignment only (8 bytes below 16, 16 from 16 up): small objects
  *                  share lines, as a cache created without flags does;
  *   slab-colored   SLAB_HWCACHE_ALIGN plus slab colouring: successive slabs start their first
- *                  object a line further on (Bonwick).
+ *                  object a line further on (Bonwick);
+ *   slab-nosheaves SLAB_HWCACHE_ALIGN, caches created without sheaves whatever --sheaves says
+ *                  (kmem_cache_args.sheaves): SLUB's CPU slabs and partial lists alone, as
+ *                  Linux 6.8 to 6.17, beside `slab` in the same run.
  * and in the four per-CPU modes of the sheaves, whatever the run asks for (slab-none,
  * slab-thread, slab-cpu-lock, slab-cpu-rseq; HWCACHE_ALIGN layout).
  * A cache is created the first time a size is asked for ("slab-<size>"); each thread remembers
@@ -36,6 +39,21 @@ struct size_cache {
 	struct kmem_cache *cache;
 	struct size_cache *next;
 };
+
+/* A variant's own flag, above the slab API's: its caches are created without sheaves. */
+#define BE_NO_SHEAVES	(1u << 29)
+
+/* kmem_cache_create, or __kmem_cache_create_args without sheaves for BE_NO_SHEAVES. */
+static struct kmem_cache *create_cache(const char *name, unsigned int size, slab_flags_t flags,
+				       void (*ctor)(void *))
+{
+	struct kmem_cache_args args = {
+		.ctor = ctor,
+		.sheaves = (flags & BE_NO_SHEAVES) ? KMEM_SHEAVES_OFF : KMEM_SHEAVES_DEFAULT,
+	};
+
+	return __kmem_cache_create_args(name, size, &args, flags & ~BE_NO_SHEAVES);
+}
 
 static pthread_mutex_t caches_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct size_cache *caches;
@@ -69,10 +87,11 @@ static __attribute__((noinline)) struct kmem_cache *cache_lookup(size_t size, sl
 		char name[KMEM_CACHE_NAME_MAX];
 
 		snprintf(name, sizeof(name), "%s-%zu", flags & SLAB_COLOUR ? "slab-colored" :
+			 flags & BE_NO_SHEAVES ? "slab-nosheaves" :
 			 flags & SLAB_HWCACHE_ALIGN ? "slab" : "slab-packed", size);
 		c->size = size;
 		c->flags = flags;
-		c->cache = kmem_cache_create(name, (unsigned int)size, 0, flags, NULL);
+		c->cache = create_cache(name, (unsigned int)size, flags, NULL);
 		if (c->cache) {
 			c->next = caches;
 			caches = c;
@@ -149,7 +168,7 @@ static void *obj_cache_create(const char *name, size_t size, void (*ctor)(void *
 	for (char *c = full; *c; c++)	/* kmem_cache_create takes printable names only */
 		if (!isgraph((unsigned char)*c))
 			*c = '_';
-	return kmem_cache_create(full, (unsigned int)size, 0, flags, ctor);
+	return create_cache(full, (unsigned int)size, flags, ctor);
 }
 
 static void *obj_cache_alloc_node(void *cache, size_t size, gfp_t gfp, int node)
@@ -274,6 +293,9 @@ SLAB_VARIANT(slab_packed, "slab-packed", 0, KMB_PERCPU_DEFAULT,
 	     "slab caches, natural alignment only: small objects share cache lines");
 SLAB_VARIANT(slab_colored, "slab-colored", SLAB_HWCACHE_ALIGN | SLAB_COLOUR, KMB_PERCPU_DEFAULT,
 	     "slab caches, SLAB_HWCACHE_ALIGN with Bonwick's slab colouring");
+SLAB_VARIANT(slab_nosheaves, "slab-nosheaves", SLAB_HWCACHE_ALIGN | BE_NO_SHEAVES,
+	     KMB_PERCPU_DEFAULT, "slab caches without sheaves whatever --sheaves says: SLUB's CPU "
+	     "slabs and partial lists alone (Linux 6.8-6.17)");
 /* The sheaves' per-CPU modes, whatever the run's --slab-percpu says (kmbench/percpu.h). */
 SLAB_VARIANT(slab_none, "slab-none", SLAB_HWCACHE_ALIGN, KMB_PERCPU_NONE,
 	     "slab caches without sheaves: every object under the node's list_lock");

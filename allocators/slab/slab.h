@@ -365,6 +365,7 @@ unsigned long kmem_cache_objects_in_use(struct kmem_cache *s);
  * other threads go on using the cache (mm/slub.c flush_all_cpus_locked). */
 void flush_all(struct kmem_cache *s);
 extern enum kmb_percpu_mode slab_percpu_mode;	/* kmb_slab_set_percpu, resolved */
+extern int slab_cpu_partial_objects;		/* kmb_slab_set_cpu_partial; -1: by size */
 /* Counts for slabinfo: slabs, objects, free objects (on partial slabs' free lists). */
 void kmem_cache_counts(struct kmem_cache *s, unsigned long *slabs, unsigned long *objects,
 		       unsigned long *free);

@@ -59,6 +59,7 @@ static always_inline unsigned int kmalloc_index(size_t size)
 static struct shrinker slab_shrinker;
 static bool slab_up;
 static bool slab_sheaves_on = true;	/* kmb_slab_set_sheaves */
+int slab_cpu_partial_objects = -1;	/* kmb_slab_set_cpu_partial */
 
 /* --- creation and destruction --- */
 
@@ -281,6 +282,11 @@ static char slab_percpu_why[160];
 void kmb_slab_set_sheaves(bool on)
 {
 	slab_sheaves_on = on;
+}
+
+void kmb_slab_set_cpu_partial(int objects)
+{
+	slab_cpu_partial_objects = objects < 0 ? -1 : objects;
 }
 
 bool kmb_slab_sheaves(void)

@@ -202,6 +202,8 @@ static void set_cpu_partial(struct kmem_cache *s)
 
 	if ((s->flags & SLAB_DEBUG_FLAGS) || s->pcs.mode == KMB_PERCPU_NONE)
 		nr_objects = 0;
+	else if (slab_cpu_partial_objects >= 0)		/* as sysfs cpu_partial sets it */
+		nr_objects = (unsigned int)slab_cpu_partial_objects;
 	else if (s->size >= PAGE_SIZE)
 		nr_objects = 6;
 	else if (s->size >= 1024)

@@ -136,6 +136,15 @@ KMB_API void kmb_slab_set_sheaves(bool on);
 KMB_API bool kmb_slab_sheaves(void);
 
 /*
+ * kmb_slab_set_cpu_partial - the objects a CPU's partial list aims at in caches created from
+ * now on, as writing /sys/kernel/slab/<cache>/cpu_partial does to one cache (mm/slub.c
+ * slub_set_cpu_partial: the list is drained at DIV_ROUND_UP(2 * @objects, objects per slab)
+ * slabs); 0: no CPU partial lists (slabs made partial go to their node's list); -1: the
+ * kernel's default by object size (set_cpu_partial: 120, 52, 24, 6).
+ */
+KMB_API void kmb_slab_set_cpu_partial(int objects);
+
+/*
  * kmb_slab_cache_info - what /sys/kernel/slab/<cache>/ shows of a cache's shape (mm/slub.c's
  * sysfs attributes of the same names): the layout, the partial-list limits and the sheaves.
  */

@@ -41,7 +41,7 @@ expect "--pin: unknown policy 'tight'; valid policies: compact, scatter, spread,
 expect "--pin: unknown policy 'node:x'; valid policies: compact, scatter, spread, node:N, none" run --pin node:x
 expect "--pin node:4095: there is no NUMA node 4095 here; nodes with CPUs: " run --pin node:4095 --out "$tmp/run"
 expect "--pin node:0: $((ncpu + 1)) threads but node 0 has only " run --pin node:0 --threads $((ncpu + 1)) --out "$tmp/run"
-expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages, fragment, slab, ctor, mix, percpu, falseshare, remotefree, server, mempool, vmalloc, numa" run --preset huge
+expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages, fragment, slab, slab-scale, ctor, mix, percpu, falseshare, remotefree, server, mempool, vmalloc, numa" run --preset huge
 expect "unknown option '--frobnicate'; valid options:" run --frobnicate
 expect "--min-time: 'soon' is not a time" run --min-time soon
 expect "--repetitions: '0' is not a count" run --repetitions 0
@@ -73,6 +73,9 @@ expect "--slab-percpu: '' is not a per-CPU mode; valid: none, thread, cpu-lock, 
 expect "--slab-percpu needs a value" run --slab-percpu
 expect "unknown workload 'counters'; valid workloads: churn, fragment, ctor, mix, remote-free, larson, prodcons, false-share-passive, false-share-active, counter-percpu, counter-atomic, counter-packed, mempool-pressure, untouched, first-touch, access, vmtest-fix-size, vmtest-full-fit, vmtest-long-busy, vmtest-random-size, numa-matrix, remote-free-matrix" run --workloads counters --out "$tmp/run"
 expect "--slub-debug: 'X' is not a slub_debug letter; valid: F, Z, P, U, or - for none" run --slub-debug=FX --out "$tmp/run"
+expect "--sheaves: 'maybe' is not a sheaves setting; valid: on, off" run --sheaves maybe --out "$tmp/run"
+expect "--cpu-partial: '-3' is not a count of objects; valid: 0 to 65535, or default" run --cpu-partial=-3 --out "$tmp/run"
+expect "--cpu-partial: '1k' is not a count of objects; valid: 0 to 65535, or default" run -O cpu-partial=1k --out "$tmp/run"
 expect "--slub-debug: '-' is not a slub_debug letter; valid: F, Z, P, U, or - for none" run --slub-debug F- --out "$tmp/run"
 expect "--slub-debug: empty value; valid: F, Z, P, U, or - for none" run --slub-debug= --out "$tmp/run"
 expect "--slub-debug needs a value" run --slub-debug
@@ -80,7 +83,7 @@ expect "--slub-debug needs a value" run --slub-debug
 # keys of the chosen backends.
 expect "--node-mem: 5M is not a multiple of 4M; give a multiple of 4M up to 64G" run -O node-mem=5M --out "$tmp/run"
 expect "--pcp: 'maybe' is not valid; valid: on, off, none" run --backend-opt pcp=maybe --out "$tmp/run"
-expect "unknown backend option 'frob'; valid for the chosen backends: mm-nodes, node-mem, lowmem, dma-zone, pcp, slab-percpu, slub-debug" run -O frob=1 --out "$tmp/run"
+expect "unknown backend option 'frob'; valid for the chosen backends: mm-nodes, node-mem, lowmem, dma-zone, pcp, slab-percpu, sheaves, cpu-partial, slub-debug" run -O frob=1 --out "$tmp/run"
 expect "unknown backend option 'frob'; valid for the chosen backends: none" run --backends glibc -Ofrob=1 --out "$tmp/run"
 expect "--backend-opt: 'pcp' is not KEY=VALUE" run -O pcp --out "$tmp/run"
 expect "-O needs a value (KEY=VALUE)" run -O

@@ -102,6 +102,8 @@ static unsigned int want_sheaf_capacity(unsigned int size)
 	return size >= 4096 ? 4 : size >= 1024 ? 12 : size >= 256 ? 28 : 60;
 }
 
+static int fill_partials(struct kmem_cache *s, unsigned int slabs, int *drops);
+
 /* --- shape --- */
 
 static void test_shape(void **state)
@@ -136,6 +138,31 @@ static void test_shape(void **state)
 		assert_int_equal(kmem_cache_destroy(on), 0);
 		assert_int_equal(kmem_cache_destroy(off), 0);
 	}
+	/* cpu_partial set as through sysfs: the slab limit follows (slub_set_cpu_partial); 0 is
+	 * no CPU partial list. */
+	kmb_slab_set_cpu_partial(30);
+	{
+		struct kmem_cache *s = create("shape-cp30", 256, KMB_PERCPU_CPU_LOCK,
+					      KMEM_SHEAVES_OFF);
+
+		kmb_slab_cache_info(s, &in);
+		assert_int_equal(in.cpu_partial, 30);
+		assert_int_equal(in.cpu_partial_slabs, (60 + in.objs_per_slab - 1) / in.objs_per_slab);
+		assert_int_equal(kmem_cache_destroy(s), 0);
+	}
+	kmb_slab_set_cpu_partial(0);
+	{
+		struct kmem_cache *s = create("shape-cp0", 256, KMB_PERCPU_CPU_LOCK,
+					      KMEM_SHEAVES_OFF);
+		int drops;
+
+		kmb_slab_cache_info(s, &in);
+		assert_int_equal(in.cpu_partial_slabs, 0);
+		pin(0);
+		assert_int_equal(fill_partials(s, 3, &drops), 0);	/* to the node instead */
+		assert_int_equal(kmem_cache_destroy(s), 0);
+	}
+	kmb_slab_set_cpu_partial(-1);
 	/* Mode none has no CPU slots: neither sheaves nor CPU partial lists. */
 	{
 		struct kmem_cache *s = create("shape-none", 64, KMB_PERCPU_NONE, KMEM_SHEAVES_ON);
