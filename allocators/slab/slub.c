@@ -971,27 +971,10 @@ static struct slab *get_partial_node(struct kmem_cache *s, int nid, struct slab 
 }
 
 /*
- * freeze_slab (mm/slub.c, Linux 6.8+): make @slab, on no list, a CPU slab: its whole freelist
- * taken, inuse = objects, frozen.  Returns the freelist (never NULL for a partial slab).
- */
-static void *freeze_slab(struct slab *slab)
-{
-	unsigned long counters, newc;
-	void *fl;
-
-	do {
-		fl = __atomic_load_n(&slab->freelist, __ATOMIC_ACQUIRE);
-		counters = __atomic_load_n(&slab->counters, __ATOMIC_RELAXED);
-		kmb_assert(!((struct slab){ .counters = counters }).frozen);
-		newc = slab_counters(counters, slab->objects, fl != NULL);
-	} while (!slab_update_freelist(slab, fl, counters, NULL, newc));
-	return fl;
-}
-
-/*
- * get_freelist (mm/slub.c): the objects other CPUs freed to this CPU's slab since it took its
- * freelist; when there are none the slab is unfrozen, full, on no list (the next free to it
- * puts it on a partial list).
+ * get_freelist (mm/slub.c): the whole freelist of @slab, taken with one cmpxchg16b that sets
+ * inuse to objects and frozen to whether there was one.  For this CPU's slab, the objects other
+ * CPUs freed to it since it took its freelist; when there are none the slab is unfrozen, full,
+ * on no list (the next free to it puts it on a partial list).
  */
 static void *get_freelist(struct slab *slab)
 {
@@ -1004,6 +987,18 @@ static void *get_freelist(struct slab *slab)
 		newc = slab_counters(counters, slab->objects, fl != NULL);
 	} while (!slab_update_freelist(slab, fl, counters, NULL, newc));
 	return fl;
+}
+
+/*
+ * freeze_slab (mm/slub.c, Linux 6.8+): make @slab, taken off a partial list, a CPU slab: its
+ * whole freelist taken, inuse = objects, frozen.  Returns the freelist (never NULL for a
+ * partial slab: frees only add to it).
+ */
+static void *freeze_slab(struct slab *slab)
+{
+	kmb_assert(!((struct slab){
+		.counters = __atomic_load_n(&slab->counters, __ATOMIC_RELAXED) }).frozen);
+	return get_freelist(slab);
 }
 
 /*

@@ -27,7 +27,11 @@
  *                              which must be in the kernel's format, or fail the test;
  *   slabinfo_find(name, r)     the same, false when there is no such row;
  *   pin_to_one_cpu(saved)      the calling thread onto the CPU it runs on, so that one CPU slot
- *                              serves every allocation.
+ *                              serves every allocation;
+ *   find_test_cpus(), pin(i)   test_cpu[0..1], the first two CPUs this process may run on when
+ *                              main() starts (one, twice, on a one-CPU machine; not CPUs 0 and
+ *                              1, which a cpuset may not allow), and the calling thread onto
+ *                              test_cpu[i], where it runs when pin returns.
  *
  * Static inline, as in mm_test.h.  Include after _GNU_SOURCE (CPU affinity).
  */
@@ -242,6 +246,34 @@ static inline int pin_to_one_cpu(cpu_set_t *saved)
 	CPU_ZERO(&one);
 	CPU_SET(cpu >= 0 ? cpu : 0, &one);
 	return sched_setaffinity(0, sizeof(one), &one);
+}
+
+/* See the list above: the CPUs the tests pin threads to and move them between. */
+static int test_cpu[2] __attribute__((unused)), nr_test_cpus __attribute__((unused));
+
+static inline void find_test_cpus(void)
+{
+	cpu_set_t mine;
+
+	if (sched_getaffinity(0, sizeof(mine), &mine)) {
+		perror("sched_getaffinity");
+		exit(1);
+	}
+	for (int c = 0; c < CPU_SETSIZE && nr_test_cpus < 2; c++)
+		if (CPU_ISSET(c, &mine))
+			test_cpu[nr_test_cpus++] = c;
+	if (nr_test_cpus == 1)
+		test_cpu[1] = test_cpu[0];
+}
+
+static inline void pin(int i)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(test_cpu[i], &set);
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+	assert_int_equal(sched_getcpu(), test_cpu[i]);
 }
 
 #endif /* KMB_TESTS_UNIT_SLAB_TEST_H */

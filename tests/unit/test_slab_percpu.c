@@ -40,26 +40,6 @@
 #include "kmbench/slab.h"
 #include "slab_test.h"
 
-/* The first two CPUs this process may run on when main() starts (one, twice, on a one-CPU
- * machine): the CPUs the tests pin threads to and move them between.  Not CPUs 0 and 1, which
- * the process may not be allowed (taskset, a cgroup's cpuset). */
-static int test_cpu[2], nr_test_cpus;
-
-static void find_test_cpus(void)
-{
-	cpu_set_t mine;
-
-	if (sched_getaffinity(0, sizeof(mine), &mine)) {
-		perror("sched_getaffinity");
-		exit(1);
-	}
-	for (int c = 0; c < CPU_SETSIZE && nr_test_cpus < 2; c++)
-		if (CPU_ISSET(c, &mine))
-			test_cpu[nr_test_cpus++] = c;
-	if (nr_test_cpus == 1)
-		test_cpu[1] = test_cpu[0];
-}
-
 static const enum kmb_percpu_mode modes[] = {
 	KMB_PERCPU_NONE, KMB_PERCPU_THREAD, KMB_PERCPU_CPU_LOCK, KMB_PERCPU_CPU_RSEQ,
 };
@@ -85,16 +65,6 @@ static void slabinfo_counts(const char *name, unsigned long *active, unsigned lo
 	*total = r.num_objs;
 }
 
-/* The calling thread onto test CPU @i (0 or 1), where it runs when this returns. */
-static void pin(int i)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(test_cpu[i], &set);
-	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
-	assert_int_equal(sched_getcpu(), test_cpu[i]);
-}
 
 /* --- args --- */
 

@@ -43,33 +43,6 @@
 #include "kmbench/slab.h"
 #include "slab_test.h"
 
-static int test_cpu[2];
-
-static void find_test_cpus(void)
-{
-	cpu_set_t mine;
-	int n = 0;
-
-	if (sched_getaffinity(0, sizeof(mine), &mine)) {
-		perror("sched_getaffinity");
-		exit(1);
-	}
-	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
-		if (CPU_ISSET(c, &mine))
-			test_cpu[n++] = c;
-	if (n == 1)
-		test_cpu[1] = test_cpu[0];
-}
-
-static void pin(int i)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(test_cpu[i], &set);
-	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
-	assert_int_equal(sched_getcpu(), test_cpu[i]);
-}
 
 static struct kmem_cache *create_ctor(const char *name, unsigned int size,
 				      enum kmb_percpu_mode mode, enum kmem_cache_sheaves sheaves,
