@@ -211,12 +211,22 @@ struct kmem_cache_cpu {
 		      cpu_partial_drain, alloc_from_partial, alloc_slab, deactivate;
 };
 
-/* A node's reserve of sheaves (struct node_barn). */
+/*
+ * A node's reserve of sheaves (struct node_barn): full and empty ones, last in first out, as the
+ * kernel's lists (list_add, list_first_entry), kept in arrays here so that an exchange under
+ * the lock touches the barn's own lines and not the neighbouring sheaves' links (which the
+ * CPUs that own them write).  At most MAX_FULL_SHEAVES full ones; the empty ones may exceed
+ * MAX_EMPTY_SHEAVES where an exchange leaves one more (barn_replace_empty_sheaf), up to
+ * BARN_EMPTY_SLOTS, beyond which one is freed.
+ */
+#define MAX_FULL_SHEAVES	10	/* per barn, as mm/slub.c */
+#define MAX_EMPTY_SHEAVES	10
+#define BARN_EMPTY_SLOTS	(2 * (MAX_FULL_SHEAVES + MAX_EMPTY_SHEAVES))
 struct node_barn {
 	spinlock_t lock;
 	unsigned int nr_full, nr_empty;
-	struct list_head sheaves_full;
-	struct list_head sheaves_empty;
+	struct slab_sheaf *full[MAX_FULL_SHEAVES];
+	struct slab_sheaf *empty[BARN_EMPTY_SLOTS];
 };
 
 /* Per node (struct kmem_cache_node). */

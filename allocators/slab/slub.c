@@ -63,8 +63,6 @@ atomic_long slab_pages[2];
 
 #define MAX_OBJS_PER_SLAB	32767
 #define SHEAF_MAX_CAPACITY	KMEM_CACHE_MAX_SHEAF	/* objects a sheaf may hold */
-#define MAX_FULL_SHEAVES	10	/* per barn, as mm/slub.c */
-#define MAX_EMPTY_SHEAVES	10
 #define ALIGN_UP(x, a)		(((x) + (a) - 1) / (a) * (a))
 
 static unsigned int fls_u(unsigned int x)
@@ -306,22 +304,17 @@ static inline struct node_barn *get_barn(struct kmem_cache *s, int node)
 	return &s->node[node]->barn;
 }
 
-/* The first sheaf of one of @barn's lists (@nr its count), or NULL. */
-static struct slab_sheaf *barn_take(struct node_barn *barn, struct list_head *list,
+/* The last sheaf put on one of @barn's stacks (@nr its count), or NULL. */
+static struct slab_sheaf *barn_take(struct node_barn *barn, struct slab_sheaf **stack,
 				    unsigned int *nr)
 {
 	struct slab_sheaf *sh = NULL;
 
-	if (!*nr)			/* racy peek */
+	if (!__atomic_load_n(nr, __ATOMIC_RELAXED))	/* racy peek */
 		return NULL;
 	spin_lock(&barn->lock);
-	if (*nr) {
-		struct list_head *l = list->next;
-
-		list_del(l);
-		(*nr)--;
-		sh = link_sheaf(l);
-	}
+	if (*nr)
+		sh = stack[--*nr];
 	spin_unlock(&barn->lock);
 	return sh;
 }
@@ -329,7 +322,7 @@ static struct slab_sheaf *barn_take(struct node_barn *barn, struct list_head *li
 /* An empty sheaf from the barn, or a new one; NULL when there is no memory. */
 static struct slab_sheaf *barn_get_empty(struct kmem_cache *s, struct node_barn *barn)
 {
-	struct slab_sheaf *sh = barn_take(barn, &barn->sheaves_empty, &barn->nr_empty);
+	struct slab_sheaf *sh = barn_take(barn, barn->empty, &barn->nr_empty);
 
 	return sh ? sh : alloc_empty_sheaf(s);
 }
@@ -342,8 +335,7 @@ static void barn_put_empty(struct node_barn *barn, struct slab_sheaf *sh)
 	kmb_assert(!sh->size);
 	spin_lock(&barn->lock);
 	if (barn->nr_empty < MAX_EMPTY_SHEAVES) {
-		list_add(sheaf_link(sh), &barn->sheaves_empty);
-		barn->nr_empty++;
+		barn->empty[barn->nr_empty++] = sh;
 		sh = NULL;
 	}
 	spin_unlock(&barn->lock);
@@ -358,8 +350,7 @@ static bool barn_put_full(struct node_barn *barn, struct slab_sheaf *sh)
 	kmb_assert(sheaf_real(sh) && sh->size <= sh->capacity);
 	spin_lock(&barn->lock);
 	if (barn->nr_full < MAX_FULL_SHEAVES) {
-		list_add(sheaf_link(sh), &barn->sheaves_full);
-		barn->nr_full++;
+		barn->full[barn->nr_full++] = sh;
 		kept = true;
 	}
 	spin_unlock(&barn->lock);
@@ -369,7 +360,7 @@ static bool barn_put_full(struct node_barn *barn, struct slab_sheaf *sh)
 /* A full sheaf from the barn, or NULL. */
 static struct slab_sheaf *barn_get_full(struct node_barn *barn)
 {
-	return barn_take(barn, &barn->sheaves_full, &barn->nr_full);
+	return barn_take(barn, barn->full, &barn->nr_full);
 }
 
 /* barn_replace_empty_sheaf (mm/slub.c, 6.18): a full sheaf for the empty @empty, in one hold
@@ -385,15 +376,15 @@ static struct slab_sheaf *barn_replace_empty_sheaf(struct node_barn *barn,
 		return NULL;
 	spin_lock(&barn->lock);
 	if (barn->nr_full) {
-		struct list_head *l = barn->sheaves_full.next;
-
-		list_del(l);
-		full = link_sheaf(l);
-		list_add(sheaf_link(empty), &barn->sheaves_empty);
-		barn->nr_full--;
-		barn->nr_empty++;
+		full = barn->full[--barn->nr_full];
+		if (barn->nr_empty < BARN_EMPTY_SLOTS) {
+			barn->empty[barn->nr_empty++] = empty;
+			empty = NULL;
+		}
 	}
 	spin_unlock(&barn->lock);
+	if (full)
+		free_empty_sheaf(empty);	/* NULL: kept */
 	return full;
 }
 
@@ -415,14 +406,11 @@ static struct slab_sheaf *barn_replace_full_sheaf(struct node_barn *barn,
 		return NULL;
 	}
 	spin_lock(&barn->lock);
-	if (barn->nr_empty) {
-		struct list_head *l = barn->sheaves_empty.next;
-
-		list_del(l);
-		empty = link_sheaf(l);
-		list_add(sheaf_link(full), &barn->sheaves_full);
-		barn->nr_empty--;
-		barn->nr_full++;
+	if (barn->nr_empty && barn->nr_full < MAX_FULL_SHEAVES) {
+		empty = barn->empty[--barn->nr_empty];
+		barn->full[barn->nr_full++] = full;
+	} else if (barn->nr_empty) {
+		*err = -E2BIG;		/* another CPU filled it meanwhile: no room in the array */
 	} else {
 		*err = -ENOMEM;
 	}
@@ -523,8 +511,7 @@ int kmem_cache_open(struct kmem_cache *s)
 		INIT_LIST_HEAD(&kn->partial);
 		INIT_LIST_HEAD(&kn->full);
 		spin_lock_init(&kn->barn.lock);
-		INIT_LIST_HEAD(&kn->barn.sheaves_full);
-		INIT_LIST_HEAD(&kn->barn.sheaves_empty);
+		kn->barn.nr_full = kn->barn.nr_empty = 0;
 	}
 	if (calculate_sizes(s))
 		return -EINVAL;
@@ -1398,7 +1385,7 @@ static noinline void sheaves_free_slow(struct kmem_cache *s, struct slab *slab, 
 	if (main->size < main->capacity)	/* emptied meanwhile */
 		goto push;
 	if (!sheaf_real(main) || !c->spare) {
-		empty = barn_take(barn, &barn->sheaves_empty, &barn->nr_empty);
+		empty = barn_take(barn, barn->empty, &barn->nr_empty);
 		if (empty) {
 			if (sheaf_real(main))
 				c->spare = main;
@@ -1944,38 +1931,22 @@ static void barns_flush(struct kmem_cache *s)
 {
 	for (int node = 0; node < kmb_mm.nr_nodes; node++) {
 		struct node_barn *barn = get_barn(s, node);
-		struct list_head full, empty;
+		struct slab_sheaf *full[MAX_FULL_SHEAVES], *empty[BARN_EMPTY_SLOTS];
+		unsigned int nr_full, nr_empty;
 
-		INIT_LIST_HEAD(&full);
-		INIT_LIST_HEAD(&empty);
 		spin_lock(&barn->lock);
-		while (!list_empty(&barn->sheaves_full)) {
-			struct list_head *l = barn->sheaves_full.next;
-
-			list_del(l);
-			list_add(l, &full);
-		}
-		while (!list_empty(&barn->sheaves_empty)) {
-			struct list_head *l = barn->sheaves_empty.next;
-
-			list_del(l);
-			list_add(l, &empty);
-		}
+		nr_full = barn->nr_full;
+		nr_empty = barn->nr_empty;
+		memcpy(full, barn->full, nr_full * sizeof(full[0]));
+		memcpy(empty, barn->empty, nr_empty * sizeof(empty[0]));
 		barn->nr_full = barn->nr_empty = 0;
 		spin_unlock(&barn->lock);
-		while (!list_empty(&full)) {
-			struct list_head *l = full.next;
-
-			list_del(l);
-			sheaf_flush(s, link_sheaf(l), FREE_TO_NODE);
-			free_empty_sheaf(link_sheaf(l));
+		for (unsigned int i = 0; i < nr_full; i++) {
+			sheaf_flush(s, full[i], FREE_TO_NODE);
+			free_empty_sheaf(full[i]);
 		}
-		while (!list_empty(&empty)) {
-			struct list_head *l = empty.next;
-
-			list_del(l);
-			free_empty_sheaf(link_sheaf(l));
-		}
+		for (unsigned int i = 0; i < nr_empty; i++)
+			free_empty_sheaf(empty[i]);
 	}
 }
 
