@@ -735,7 +735,11 @@ static void put_cpu_partial(struct kmem_cache *s, struct kmem_cache_cpu *c, stru
 static void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, void *tail,
 			unsigned int cnt, struct kmem_cache_cpu *owned)
 {
-	bool to_cpu = kmem_cache_has_cpu_partial(s) && owned != FREE_TO_NODE;
+	/* A slab of another node goes to its node's list, not to this CPU's (the kernel keeps it
+	 * on the CPU's, where a NUMA_NO_NODE allocation may take it): kmbench keeps a CPU's
+	 * slabs, and so its sheaves, on its own node, so that memory is where a policy put it. */
+	bool to_cpu = kmem_cache_has_cpu_partial(s) && owned != FREE_TO_NODE &&
+		      (kmb_mm.nr_nodes == 1 || slab->node == numa_node_id());
 	struct kmem_cache_node *n = NULL;
 	unsigned long counters, newc;
 	bool was_frozen;
