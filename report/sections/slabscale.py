@@ -84,7 +84,7 @@ def layout(cells_, backends):
         return None
     threads = sorted({c.threads for c in kernel})
     batches = sorted({kr.param(c, "batch") for c in kernel if kr.param(c, "batch") > 1})
-    names = kr.or_list(sorted({c.backend for c in kernel}))
+    names = ", ".join(sorted({c.backend for c in kernel}))
     if 1 not in threads or len(threads) < 2:
         return (f"the churn runs of {names} have {len(threads)} thread count"
                 f"{'' if len(threads) == 1 else 's'} ({', '.join(map(str, threads))}): the "
