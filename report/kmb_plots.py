@@ -43,6 +43,7 @@ LOOKS = {   # name: (colour, marker, line style)
     "glibc": (BLUE, "o", "-"), "jemalloc": (ORANGE, "o", "-"), "tcmalloc": (GREEN, "o", "-"),
     "mimalloc": (VERMILLION, "o", "-"),
     "slab": (BLACK, "s", "-"), "slab-packed": (SKY, "s", "-"), "slab-colored": (PURPLE, "s", "-"),
+    "slab-nosheaves": (VERMILLION, "s", "--"),
     "kmalloc": (BLUE, "D", "-."), "mempool": (GREEN, "P", "-."),
     "slab-none": (ORANGE, "v", "--"), "slab-thread": (SKY, "v", "--"),
     "slab-cpu-lock": (PURPLE, "v", "--"), "slab-cpu-rseq": (BLACK, "v", "--"),
@@ -734,5 +735,46 @@ def timelines(title, axes_specs):
             ax.set_ylabel("MiB")
             ax.set_title(name)
             legend_outside(ax)
+        fig.suptitle(title)
+        return to_base64(fig)
+
+
+def scale_ratios(title, panels, goal, threads):
+    """Small multiples, one axes per panel (a batch): the N-thread/1-thread ratio of each
+    backend's pair against the object size (log2 x, ticks at the sizes measured), one line per
+    backend in its look(), the goal as a dashed line; log y where the ratios and the goal span
+    more than LOG_SPAN. The axes share their y range.
+
+    panels: [(panel title, {backend: [(size, ratio), ...]})]; goal: the ratio to stay under.
+    """
+    with plt.rc_context(STYLE):
+        n = max(len(panels), 1)
+        fig, axes = plt.subplots(1, n, figsize=(3.4 * n + 1.8, 3.8), layout="constrained",
+                                 squeeze=False, sharey=True)
+        values = [goal, 1.0] + [v for _, lines in panels for pts in lines.values()
+                                for _, v in pts]
+        log = False
+        for ax, (name, lines) in zip(axes[0], panels):
+            sizes = sorted({s for pts in lines.values() for s, _ in pts})
+            if not sizes:
+                no_data(ax)
+                ax.set_title(name)
+                continue
+            for b, pts in lines.items():
+                pts = sorted(pts)
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], label=b, markersize=4,
+                        linewidth=1.6, **line_style(b))
+            ax.axhline(goal, color=BLACK, linestyle="--", linewidth=1.0,
+                       label=f"goal {goal:g}x")
+            ax.set_xscale("log", base=2)
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.set_xticks(sizes)
+            ax.set_xticklabels([size_text(s) for s in sizes], rotation=45, ha="right")
+            ax.set_xlabel("object size (bytes, log2)")
+            ax.set_title(name)
+        log = value_axis(axes[0][0], values)
+        axes[0][0].set_ylabel(f"ns per pair at {threads} threads / at 1 thread"
+                              + (" (log)" if log else ""))
+        legend_outside(axes[0][-1], title="backend", title_fontsize=8)
         fig.suptitle(title)
         return to_base64(fig)

@@ -42,6 +42,7 @@ SECTIONS = [
     "plots",
     "pages",
     "slab",
+    "slabscale",
     "percpu",
     "falseshare",
     "remotefree",
