@@ -168,25 +168,14 @@ static inline struct page *compound_head(struct page *page)
 #define MAX_OBJS_BITMAP	((32767 + 7) / 8)	/* a bit per object of a slab */
 
 /*
- * A sheaf: free objects of one cache, in the stack layout rseq.h's sequences work on.  Its link
- * on a barn list is the word pair just before it (sheaf_link), so that the header the
- * sequences see stays two words.
+ * A sheaf: free objects of one cache, in the stack layout rseq.h's sequences work on.  The barn
+ * holds sheaves in arrays (struct node_barn), so a sheaf needs no list link.
  */
 struct slab_sheaf {
 	uint32_t size;			/* objects held */
 	uint32_t capacity;
 	void *objects[];
 };
-
-static inline struct list_head *sheaf_link(struct slab_sheaf *sh)
-{
-	return (struct list_head *)sh - 1;
-}
-
-static inline struct slab_sheaf *link_sheaf(struct list_head *l)
-{
-	return (struct slab_sheaf *)(l + 1);
-}
 
 /*
  * A CPU's (or a thread's) slot: its CPU slab (struct kmem_cache_cpu) and its sheaves

@@ -236,7 +236,7 @@ static size_t kmalloc_size_roundup_calc(size_t size)
 
 /* The kernel's struct slab_sheaf header on 64-bit (mm/slub.c: a union of rcu_head, barn_list
  * and capacity, then cache, size and node): 32 bytes.  kmbench's is laid out as the rseq
- * sequences need (link, size, capacity), but the capacity is computed on the kernel's. */
+ * sequences need (size, capacity: 8 bytes), but the capacity is computed on the kernel's. */
 #define KERNEL_SHEAF_HEADER	32u
 
 /*
@@ -280,14 +280,11 @@ static inline bool sheaf_real(const struct slab_sheaf *sh)
  * cache lines: two CPUs' sheaves never share one. */
 static struct slab_sheaf *alloc_empty_sheaf(struct kmem_cache *s)
 {
-	size_t bytes = sizeof(struct list_head) + sizeof(struct slab_sheaf) +
-		       s->sheaf_capacity * sizeof(void *);
-	struct list_head *mem = aligned_alloc(64, (bytes + 63) / 64 * 64);
-	struct slab_sheaf *sh;
+	size_t bytes = sizeof(struct slab_sheaf) + s->sheaf_capacity * sizeof(void *);
+	struct slab_sheaf *sh = aligned_alloc(64, (bytes + 63) / 64 * 64);
 
-	if (!mem)
+	if (!sh)
 		return NULL;
-	sh = link_sheaf(mem);
 	sh->size = 0;
 	sh->capacity = s->sheaf_capacity;
 	return sh;
@@ -296,7 +293,7 @@ static struct slab_sheaf *alloc_empty_sheaf(struct kmem_cache *s)
 static void free_empty_sheaf(struct slab_sheaf *sh)
 {
 	if (sheaf_real(sh))
-		free(sheaf_link(sh));
+		free(sh);
 }
 
 static inline struct node_barn *get_barn(struct kmem_cache *s, int node)
