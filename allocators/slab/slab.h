@@ -196,8 +196,7 @@ struct kmem_cache_cpu {
 					 * always in a cache without sheaves */
 	struct slab_sheaf *spare;	/* empty or full, or NULL */
 	/* slub_stat (under the guard): slow paths of the sheaves and of the CPU slab */
-	unsigned long alloc_slow, free_slow, alloc_refill, cpu_partial_alloc, cpu_partial_free,
-		      cpu_partial_drain, alloc_from_partial, alloc_slab, deactivate;
+	unsigned long alloc_slow, free_slow;
 };
 
 /*

@@ -845,7 +845,6 @@ static void put_cpu_partial(struct kmem_cache *s, struct kmem_cache_cpu *owned,
 		if (drain && oldslab->slabs >= (int)s->cpu_partial_slabs) {
 			slab_to_put = oldslab;	/* partial list full: drain it */
 			oldslab = NULL;
-			slub_stat(c->cpu_partial_drain);
 		} else {
 			slabs = oldslab->slabs;
 		}
@@ -853,7 +852,6 @@ static void put_cpu_partial(struct kmem_cache *s, struct kmem_cache_cpu *owned,
 	slab->slabs = slabs + 1;
 	slab->next = oldslab;
 	c->partial = slab;
-	slub_stat(c->cpu_partial_free);
 	if (!owned)
 		slot_unlock(s, c, cpu);
 	if (slab_to_put)
@@ -1056,13 +1054,11 @@ static void *___slab_alloc(struct kmem_cache *s, gfp_t gfp, struct kmem_cache_cp
 		if (freelist)
 			goto load_freelist;
 		c->c.slab = NULL;		/* full now, and unfrozen */
-		slub_stat(c->deactivate);
 	}
 	while (c->partial) {
 		slab = c->partial;
 		c->partial = slab->next;
 		freelist = freeze_slab(slab);
-		slub_stat(c->cpu_partial_alloc);
 		if (freelist)
 			goto new_cpu_slab;
 	}
@@ -1077,7 +1073,6 @@ static void *___slab_alloc(struct kmem_cache *s, gfp_t gfp, struct kmem_cache_cp
 			extra = next;
 		}
 		freelist = freeze_slab(slab);
-		slub_stat(c->alloc_from_partial);
 		goto new_cpu_slab;
 	}
 
@@ -1094,7 +1089,6 @@ static void *___slab_alloc(struct kmem_cache *s, gfp_t gfp, struct kmem_cache_cp
 	freelist = slab->freelist;	/* nobody else knows it yet: frozen without a cmpxchg */
 	slab->freelist = NULL;
 	slab->counters = slab_counters(slab->counters, slab->objects, true);
-	slub_stat(c->alloc_slab);
 	if (c->c.freelist) {		/* another thread of this CPU filled the slot meanwhile */
 		deactivate_slab(s, slab, freelist);
 		freelist = c->c.freelist;
@@ -1127,7 +1121,6 @@ static unsigned int cpu_alloc_bulk(struct kmem_cache *s, gfp_t gfp, void **out,
 			got++;
 		return got;
 	}
-	slub_stat(c->alloc_refill);
 	while (got < want) {
 		void *obj = c->c.freelist;
 
