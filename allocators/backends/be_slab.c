@@ -298,7 +298,8 @@ SLAB_VARIANT(slab_nosheaves, "slab-nosheaves", SLAB_HWCACHE_ALIGN | BE_NO_SHEAVE
 	     "slabs and partial lists alone (Linux 6.8-6.17)");
 /* The sheaves' per-CPU modes, whatever the run's --slab-percpu says (kmbench/percpu.h). */
 SLAB_VARIANT(slab_none, "slab-none", SLAB_HWCACHE_ALIGN, KMB_PERCPU_NONE,
-	     "slab caches without sheaves: every object under the node's list_lock");
+	     "slab caches without per-CPU slots (no CPU slab, no sheaves): objects taken "
+	     "from the node lists under their lock, freed with __slab_free");
 SLAB_VARIANT(slab_thread, "slab-thread", SLAB_HWCACHE_ALIGN, KMB_PERCPU_THREAD,
 	     "slab caches, per-thread sheaves (no lock, like glibc's tcache)");
 SLAB_VARIANT(slab_cpu_lock, "slab-cpu-lock", SLAB_HWCACHE_ALIGN, KMB_PERCPU_CPU_LOCK,
