@@ -450,10 +450,10 @@ static const struct kmb_backend_opt mm_opt[] = {
 	{ "dma-zone", "SIZE|none", "ZONE_DMA at the start of node 0, a multiple of 4M (default "
 	  "16M)", parse_dma_zone, NULL },
 	{ "pcp", "on|off|MODE", "per-CPU page lists in front of the buddy allocator: on (default: "
-	  "cpu-rseq where rseq works, else cpu-lock), off (= none), or a mode: " KMB_PERCPU_MODES,
+	  "cpu-rseq where rseq works, else thread), off (= none), or a mode: " KMB_PERCPU_MODES,
 	  parse_pcp, show_pcp },
 	{ "slab-percpu", "MODE", "per-CPU object caches of the slab caches: " KMB_PERCPU_MODES
-	  " (default: cpu-rseq where rseq works, else cpu-lock)", parse_slab_percpu, NULL },
+	  " (default: cpu-rseq where rseq works, else thread)", parse_slab_percpu, NULL },
 	{ "sheaves", "on|off", "per-CPU sheaves in front of every slab cache's CPU slabs, as "
 	  "Linux 7.0 (on, default), or the CPU slabs and their partial lists alone, as SLUB up to "
 	  "6.17 (off)", parse_sheaves, show_sheaves },

@@ -47,8 +47,9 @@
  *             registry and its drain protocol are percpu.c's).  No lock and no atomic on the
  *             fast path: two stores of the thread's active word around a push or a pop on the
  *             list its fast entry points to.
- * DEFAULT asks for cpu-rseq, which becomes cpu-lock where rseq cannot be used (valgrind,
- * glibc.pthread.rseq=0, not x86-64: kmb_percpu_mode_resolve), with the reason recorded.
+ * DEFAULT asks for cpu-rseq, which becomes thread where rseq cannot be used (valgrind,
+ * glibc.pthread.rseq=0, not x86-64: kmb_percpu_mode_resolve), with the reason recorded; an
+ * explicit cpu-rseq becomes cpu-lock there.
  *
  * Draining.  drain_all_pages() (also the reclaim path's, __alloc_pages_slowpath) empties every
  * list, whatever CPU or thread owns it.  cpu-lock takes each CPU's guard; cpu-rseq takes each

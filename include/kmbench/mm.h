@@ -140,7 +140,7 @@ struct kmb_mm_config {
 	int pcp;		  /* per-CPU page lists for orders 0-3: 1 on, -1 off (the same as
 				   * pcp_mode none), 0: on */
 	enum kmb_percpu_mode pcp_mode;	/* how the per-CPU page lists are kept (percpu.h);
-				   * KMB_PERCPU_DEFAULT: cpu-rseq where rseq works, else cpu-lock */
+				   * KMB_PERCPU_DEFAULT: cpu-rseq where rseq works, else thread */
 	int debug;		  /* misuse, in every layer: 1 stops the process (abort) after
 				   * the report, -1 reports, refuses and counts; 0: every
 				   * layer stops in debug builds and goes on in release */

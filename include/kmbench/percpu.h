@@ -45,7 +45,7 @@
  *   thread    per-thread caches, no lock (glibc's tcache): flushed when the thread exits;
  *   cpu-lock  per-CPU caches, each behind a spinlock (an atomic exchange per operation);
  *   cpu-rseq  per-CPU caches, fast paths as rseq sequences: no lock, no atomic.
- * KMB_PERCPU_DEFAULT asks for the layer's default: cpu-rseq where it works, else cpu-lock.
+ * KMB_PERCPU_DEFAULT asks for the layer's default: cpu-rseq where it works, else thread.
  */
 enum kmb_percpu_mode {
 	KMB_PERCPU_DEFAULT = 0,

@@ -119,7 +119,7 @@ KMB_API int kmb_slab_parse_debug(const char *letters, slab_flags_t *flags);
 /*
  * kmb_slab_set_percpu - the per-CPU object caches (sheaves) of every cache created from now
  * on (the kmalloc caches: call it before kmb_mm_init()): KMB_PERCPU_NONE (each object from the node lists under their lock), THREAD, CPU_LOCK,
- * CPU_RSEQ, or DEFAULT (cpu-rseq where rseq works, else cpu-lock).  kmb_slab_percpu_mode: the
+ * CPU_RSEQ, or DEFAULT (cpu-rseq where rseq works, else thread).  kmb_slab_percpu_mode: the
  * mode caches get now, and when it is not the one asked for, why (one line, else "").
  */
 KMB_API void kmb_slab_set_percpu(enum kmb_percpu_mode mode);

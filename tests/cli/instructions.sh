@@ -1,7 +1,8 @@
 #!/bin/bash
-# scripts/instructions under valgrind for glibc and slab, 20000 pairs each, twice: the JSON
-# has every field, positive integer counts, and the counts are the same both times
-# (deterministic).  Skipped (77) where valgrind is not installed, and in the sanitizer build
+# scripts/instructions under valgrind for glibc, slab and slab-cpu-lock, 20000 pairs each,
+# twice: the JSON has every field, positive integer counts, and the counts are the same both
+# times (deterministic).  Without rseq (valgrind) slab's default mode falls back to thread, no
+# sched_getcpu(); slab-cpu-lock reads the CPU with it.  Skipped (77) where valgrind is not installed, and in the sanitizer build
 # (an AddressSanitizer binary cannot run under valgrind).
 set -u
 kmbench=$1 src=$2 build_type=${3:-}
@@ -16,7 +17,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for i in 1 2; do
-	"$src/scripts/instructions" --kmbench "$kmbench" --backends glibc,slab --pairs 20000 \
+	"$src/scripts/instructions" --kmbench "$kmbench" --backends glibc,slab,slab-cpu-lock --pairs 20000 \
 		--out "$tmp/$i.json" || { echo "FAIL: scripts/instructions exited $?"; exit 1; }
 done
 /usr/bin/python3 - "$tmp/1.json" "$tmp/2.json" <<'PY'
@@ -28,7 +29,7 @@ for key in ("valgrind", "host", "date", "git_commit", "size", "pairs", "note"):
 assert ctx["valgrind"].startswith("valgrind-"), ctx["valgrind"]
 assert ctx["size"] == 64 and ctx["pairs"] == 20000, ctx
 assert "rseq" in ctx["note"] and "user-space" in ctx["note"], ctx["note"]
-assert sorted(a["backends"]) == ["glibc", "slab"], a["backends"]
+assert sorted(a["backends"]) == ["glibc", "slab", "slab-cpu-lock"], a["backends"]
 for name, r in a["backends"].items():
     assert r["status"] == "ok", (name, r)
     for key in ("instructions_per_pair", "instructions"):
@@ -38,6 +39,10 @@ for name, r in a["backends"].items():
     assert 5 <= r["instructions_per_pair"] < 100000, (name, r)
     assert r["instructions"] == b["backends"][name]["instructions"], \
         f"{name}: {r['instructions']} then {b['backends'][name]['instructions']}: not deterministic"
-assert a["backends"]["slab"]["sched_getcpu_per_pair"] > 0, a["backends"]["slab"]
+assert a["backends"]["slab"]["sched_getcpu_per_pair"] == 0, a["backends"]["slab"]
+assert a["backends"]["slab-cpu-lock"]["sched_getcpu_per_pair"] > 0, a["backends"]["slab-cpu-lock"]
+# thread mode takes neither the guard's atomic nor the system call
+assert a["backends"]["slab"]["instructions_per_pair"] < \
+    a["backends"]["slab-cpu-lock"]["instructions_per_pair"], a["backends"]
 print("ok:", {n: r["instructions_per_pair"] for n, r in a["backends"].items()})
 PY

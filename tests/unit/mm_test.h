@@ -90,8 +90,9 @@ static inline void check_pcp_mode(const struct kmb_mm_config *cfg)
 	char asked[128];
 
 	want = from_env ? env : cfg->pcp < 0 ? KMB_PERCPU_NONE : cfg->pcp_mode;
+	/* without rseq the default runs thread, an explicit cpu-rseq cpu-lock */
 	if (want == KMB_PERCPU_DEFAULT)
-		want = KMB_PERCPU_CPU_RSEQ;
+		want = kmb_rseq_status(NULL) ? KMB_PERCPU_CPU_RSEQ : KMB_PERCPU_THREAD;
 	if (want == KMB_PERCPU_CPU_RSEQ && !kmb_rseq_status(NULL))
 		want = KMB_PERCPU_CPU_LOCK;
 	got = kmb_mm_pcp_mode(&why);

@@ -53,12 +53,15 @@
 
 /*
  * The sheaves' mode the caches get is the one asked for (KMB_TEST_SLAB_PERCPU's, or the
- * default: cpu-rseq), cpu-rseq becoming cpu-lock only where rseq cannot run; said on stdout,
+ * default: cpu-rseq, or thread where rseq cannot run), an explicit cpu-rseq becoming cpu-lock
+ * where rseq cannot run; said on stdout,
  * so a log shows which mode a variant ran, and a mode that is not applied fails the test.
  */
 static inline void check_slab_mode(enum kmb_percpu_mode asked, const char *env)
 {
-	enum kmb_percpu_mode want = asked == KMB_PERCPU_DEFAULT ? KMB_PERCPU_CPU_RSEQ : asked;
+	/* without rseq the default runs thread, an explicit cpu-rseq cpu-lock */
+	enum kmb_percpu_mode want = asked != KMB_PERCPU_DEFAULT ? asked :
+				    kmb_rseq_status(NULL) ? KMB_PERCPU_CPU_RSEQ : KMB_PERCPU_THREAD;
 	const char *why = NULL;
 	enum kmb_percpu_mode got = kmb_slab_percpu_mode(&why);
 

@@ -1491,7 +1491,15 @@ static void test_modes(void **state)
 		} else {
 			assert_non_null(reason);
 			assert_true(reason[0] != '\0');
-			assert_int_equal(m, KMB_PERCPU_CPU_LOCK);
+			/* the default falls back to thread (no atomics, as this_cpu ops), an
+			 * explicit cpu-rseq to cpu-lock (per-CPU caches still) */
+			if (want == KMB_PERCPU_DEFAULT) {
+				assert_int_equal(m, KMB_PERCPU_THREAD);
+				assert_non_null(strstr(why, "cpu-rseq unavailable, thread used: "));
+			} else {
+				assert_int_equal(m, KMB_PERCPU_CPU_LOCK);
+				assert_non_null(strstr(why, "cpu-rseq unavailable, cpu-lock used: "));
+			}
 			assert_non_null(strstr(why, reason));
 		}
 		assert_int_equal(kmb_percpu_mode_resolve((enum kmb_percpu_mode)want, NULL, 0), m);
