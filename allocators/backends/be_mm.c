@@ -161,6 +161,7 @@ struct mm_opts {
 	unsigned int slub_debug;	/* SLAB_* debug flags of every cache (kmb_slab_parse_debug) */
 	int sheaves;			/* per-CPU sheaves: 1 on, -1 off; 0: on */
 	int cpu_partial;		/* cpu_partial objects + 1; 0: the kernel's by size */
+	unsigned int sheaf_capacity;	/* objects per sheaf; 0: the kernel's by size */
 };
 
 #define OPT_ERR(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
@@ -308,6 +309,34 @@ static int parse_cpu_partial(void *st, const char *arg, char *err, size_t errlen
 	return 0;
 }
 
+/* Every cache's sheaf_capacity, as a cache's creator asks for one (kmem_cache_args). */
+static int parse_sheaf_capacity(void *st, const char *arg, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	if (!strcmp(arg, "default")) {
+		((struct mm_opts *)st)->sheaf_capacity = 0;
+		return 0;
+	}
+	v = strtol(arg, &end, 10);
+	if (!*arg || *end || v < 1 || v > KMEM_CACHE_MAX_SHEAF)
+		return OPT_ERR("'%s' is not a sheaf capacity; valid: 1 to %d, or default", arg,
+			       KMEM_CACHE_MAX_SHEAF);
+	((struct mm_opts *)st)->sheaf_capacity = (unsigned int)v;
+	return 0;
+}
+
+static const char *show_sheaf_capacity(const void *st, char *buf, size_t len)
+{
+	unsigned int v = ((const struct mm_opts *)st)->sheaf_capacity;
+
+	if (!v)
+		return "default";
+	snprintf(buf, len, "%u", v);
+	return buf;
+}
+
 static const char *show_cpu_partial(const void *st, char *buf, size_t len)
 {
 	int v = ((const struct mm_opts *)st)->cpu_partial;
@@ -424,6 +453,7 @@ static void context_mm(const void *st, const char *section, const struct kmb_con
 		char cp[16];
 
 		out->text(out->ctx, "cpu_partial", show_cpu_partial(st, cp, sizeof(cp)));
+		out->text(out->ctx, "sheaf_capacity", show_sheaf_capacity(st, cp, sizeof(cp)));
 	}
 	out->begin(out->ctx, "mm");
 	out->num(out->ctx, "nodes", o->mm_nodes);
@@ -460,6 +490,10 @@ static const struct kmb_backend_opt mm_opt[] = {
 	{ "cpu-partial", "N|default", "objects a CPU's partial list of each slab cache aims at, "
 	  "as /sys/kernel/slab/*/cpu_partial: 0 none, default by object size (120, 52, 24, 6)",
 	  parse_cpu_partial, show_cpu_partial },
+	{ "sheaf-capacity", "N|default", "objects per sheaf of every slab cache, 1..256, as a "
+	  "cache's creator asks with kmem_cache_args.sheaf_capacity (default: by object size as "
+	  "Linux 7.0's calculate_sheaf_capacity: 60, 28, 12, 4)", parse_sheaf_capacity,
+	  show_sheaf_capacity },
 	{ "slub-debug", "LETTERS", "slub_debug of every slab cache (slab*, kmalloc, mempool): F "
 	  "checks, Z red zones, P poison, U store user; - none (default)", parse_slub_debug,
 	  show_slub_debug },
@@ -502,6 +536,7 @@ int kmb_mm_backend_init(const struct kmb_backend_config *cfg, bool slab,
 		kmb_slab_set_debug(o.slub_debug);
 		kmb_slab_set_sheaves(o.sheaves >= 0);
 		kmb_slab_set_cpu_partial(o.cpu_partial - 1);
+		kmb_slab_set_sheaf_capacity(o.sheaf_capacity);
 		kmb_slab_set_percpu(o.slab_mode);
 	}
 	r = kmb_mm_init(&mc, why, whylen);

@@ -60,6 +60,7 @@ static struct shrinker slab_shrinker;
 static bool slab_up;
 static bool slab_sheaves_on = true;	/* kmb_slab_set_sheaves */
 int slab_cpu_partial_objects = -1;	/* kmb_slab_set_cpu_partial */
+static unsigned int slab_sheaf_capacity;	/* kmb_slab_set_sheaf_capacity; 0: by size */
 
 /* --- creation and destruction --- */
 
@@ -226,7 +227,7 @@ struct kmem_cache *__kmem_cache_create_args(const char *name, unsigned int size,
 	if ((flags & SLAB_HWCACHE_ALIGN) && align < line)
 		align = line;
 	s->align = align < sizeof(void *) ? sizeof(void *) : align;
-	s->sheaf_capacity = args->sheaf_capacity;
+	s->sheaf_capacity = args->sheaf_capacity ? args->sheaf_capacity : slab_sheaf_capacity;
 	s->sheaves = args->sheaves == KMEM_SHEAVES_DEFAULT ? slab_sheaves_on :
 		     args->sheaves == KMEM_SHEAVES_ON;
 	s->pcs.mode = args->percpu == KMB_PERCPU_DEFAULT ? slab_percpu_mode :
@@ -287,6 +288,11 @@ void kmb_slab_set_sheaves(bool on)
 void kmb_slab_set_cpu_partial(int objects)
 {
 	slab_cpu_partial_objects = objects < 0 ? -1 : objects;
+}
+
+void kmb_slab_set_sheaf_capacity(unsigned int objects)
+{
+	slab_sheaf_capacity = objects > KMEM_CACHE_MAX_SHEAF ? KMEM_CACHE_MAX_SHEAF : objects;
 }
 
 bool kmb_slab_sheaves(void)

@@ -145,6 +145,13 @@ KMB_API bool kmb_slab_sheaves(void);
 KMB_API void kmb_slab_set_cpu_partial(int objects);
 
 /*
+ * kmb_slab_set_sheaf_capacity - the sheaf_capacity of caches created from now on whose
+ * kmem_cache_args ask for none, as if each creator asked for @objects (1..KMEM_CACHE_MAX_SHEAF);
+ * 0: the kernel's choice by object size (calculate_sheaf_capacity).
+ */
+KMB_API void kmb_slab_set_sheaf_capacity(unsigned int objects);
+
+/*
  * kmb_slab_cache_info - what /sys/kernel/slab/<cache>/ shows of a cache's shape (mm/slub.c's
  * sysfs attributes of the same names): the layout, the partial-list limits and the sheaves.
  */

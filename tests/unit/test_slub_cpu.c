@@ -136,6 +136,61 @@ static void test_shape(void **state)
 		assert_int_equal(kmem_cache_destroy(s), 0);
 	}
 	kmb_slab_set_cpu_partial(-1);
+	/* A run's sheaf capacity (--sheaf-capacity) is what each creator would ask for: caches
+	 * that ask for none get it, one that asks keeps its own, one without sheaves has none;
+	 * and a sheaf that large really holds that many objects on the CPU. */
+	kmb_slab_set_sheaf_capacity(200);
+	{
+		struct kmem_cache_args args = { .percpu = KMB_PERCPU_CPU_LOCK,
+						.sheaves = KMEM_SHEAVES_ON, .sheaf_capacity = 8 };
+		struct kmem_cache *big = create("shape-sc200", 1024, KMB_PERCPU_CPU_LOCK,
+						KMEM_SHEAVES_ON);
+		struct kmem_cache *own = __kmem_cache_create_args("shape-sc8", 1024, &args,
+								  SLAB_HWCACHE_ALIGN);
+		struct kmem_cache *off = create("shape-sc-off", 1024, KMB_PERCPU_CPU_LOCK,
+						KMEM_SHEAVES_OFF);
+		void *obj[150];
+
+		assert_non_null(own);
+		kmb_slab_cache_info(big, &in);
+		assert_int_equal(in.sheaf_capacity, 200);
+		kmb_slab_cache_info(own, &in);
+		assert_int_equal(in.sheaf_capacity, 8);
+		kmb_slab_cache_info(off, &in);
+		assert_int_equal(in.sheaf_capacity, 0);
+		pin(0);
+		for (int i = 0; i < 150; i++)
+			assert_non_null(obj[i] = kmem_cache_alloc(big, GFP_KERNEL));
+		for (int i = 0; i < 150; i++)
+			kmem_cache_free(big, obj[i]);
+		/* All 150 stay in CPU 0's main sheaf: another CPU finds none of them (with the
+		 * default 12, ten full sheaves would wait in the node's barn for it). */
+		if (test_cpu[0] != test_cpu[1]) {
+			void *other;
+
+			pin(1);
+			other = kmem_cache_alloc(big, GFP_KERNEL);
+			assert_non_null(other);
+			for (int i = 0; i < 150; i++)
+				assert_ptr_not_equal(other, obj[i]);
+			kmem_cache_free(big, other);
+			pin(0);
+		}
+		assert_ptr_equal(kmem_cache_alloc(big, GFP_KERNEL), obj[149]);
+		kmem_cache_free(big, obj[149]);
+		assert_int_equal(kmem_cache_destroy(big), 0);
+		assert_int_equal(kmem_cache_destroy(own), 0);
+		assert_int_equal(kmem_cache_destroy(off), 0);
+	}
+	kmb_slab_set_sheaf_capacity(0);
+	{
+		struct kmem_cache *s = create("shape-sc-default", 1024, KMB_PERCPU_CPU_LOCK,
+					      KMEM_SHEAVES_ON);
+
+		kmb_slab_cache_info(s, &in);
+		assert_int_equal(in.sheaf_capacity, want_sheaf_capacity(in.slab_size));
+		assert_int_equal(kmem_cache_destroy(s), 0);
+	}
 	/* Mode none has no CPU slots: neither sheaves nor CPU partial lists. */
 	{
 		struct kmem_cache *s = create("shape-none", 64, KMB_PERCPU_NONE, KMEM_SHEAVES_ON);
