@@ -59,10 +59,12 @@ const struct kmb_preset kmb_presets[] = {
 	    "--repetitions=3", NULL } },
 	/* Issue 16: SLUB's multi-CPU machinery at scale: the per-pair cost at 1 and at every
 	 * thread count, batch 1 (the hot pair), 100 and 1000, 8 B to 8 KiB, with sheaves (slab,
-	 * kmalloc) and without (slab-nosheaves), against the baselines in the same run. */
+	 * kmalloc), without (slab-nosheaves) and with the largest (slab-bigsheaves), against the
+	 * baselines in the same run. */
 	{ "slab-scale", "slab and kmalloc at scale, sheaves on and off, batch 1/100/1000, 8B-8K, "
 	  "1..max threads, against the baselines; ~3 min on 2 cores",
-	  { "--backends=glibc,jemalloc,tcmalloc,mimalloc,slab,slab-nosheaves,kmalloc",
+	  { "--backends=glibc,jemalloc,tcmalloc,mimalloc,slab,slab-nosheaves,slab-bigsheaves,"
+	    "kmalloc",
 	    "--workloads=churn", "--threads=1,max", "--sizes=8,64,256,1K,4K,8K",
 	    "--batch=1,100,1000", "--min-time=0.1", "--repetitions=3", NULL } },
 	{ "ctor", "constructor caching (Bonwick): slab caches with a constructor against malloc",

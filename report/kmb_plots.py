@@ -43,7 +43,7 @@ LOOKS = {   # name: (colour, marker, line style)
     "glibc": (BLUE, "o", "-"), "jemalloc": (ORANGE, "o", "-"), "tcmalloc": (GREEN, "o", "-"),
     "mimalloc": (VERMILLION, "o", "-"),
     "slab": (BLACK, "s", "-"), "slab-packed": (SKY, "s", "-"), "slab-colored": (PURPLE, "s", "-"),
-    "slab-nosheaves": (VERMILLION, "s", "--"),
+    "slab-nosheaves": (VERMILLION, "s", "--"), "slab-bigsheaves": (GREEN, "s", "--"),
     "kmalloc": (BLUE, "D", "-."), "mempool": (GREEN, "P", "-."),
     "slab-none": (ORANGE, "v", "--"), "slab-thread": (SKY, "v", "--"),
     "slab-cpu-lock": (PURPLE, "v", "--"), "slab-cpu-rseq": (BLACK, "v", "--"),

@@ -8,7 +8,10 @@
  *                  object a line further on (Bonwick);
  *   slab-nosheaves SLAB_HWCACHE_ALIGN, caches created without sheaves whatever --sheaves says
  *                  (kmem_cache_args.sheaves): SLUB's CPU slabs and partial lists alone, as
- *                  Linux 6.8 to 6.17, beside `slab` in the same run.
+ *                  Linux 6.8 to 6.17, beside `slab` in the same run;
+ *   slab-bigsheaves SLAB_HWCACHE_ALIGN, caches whose sheaves hold KMEM_CACHE_MAX_SHEAF (256)
+ *                  objects whatever their size, as a creator may ask (kmem_cache_args.
+ *                  sheaf_capacity): how much of `slab`'s cost at scale is the barn's traffic.
  * and in the four per-CPU modes of the sheaves, whatever the run asks for (slab-none,
  * slab-thread, slab-cpu-lock, slab-cpu-rseq; HWCACHE_ALIGN layout).
  * A cache is created the first time a size is asked for ("slab-<size>"); each thread remembers
@@ -40,19 +43,24 @@ struct size_cache {
 	struct size_cache *next;
 };
 
-/* A variant's own flag, above the slab API's: its caches are created without sheaves. */
+/* Variants' own flags, above the slab API's: caches created without sheaves, or with the
+ * largest sheaves a creator may ask for (kmem_cache_args.sheaf_capacity). */
 #define BE_NO_SHEAVES	(1u << 29)
+#define BE_BIG_SHEAVES	(1u << 28)
+#define BE_FLAGS	(BE_NO_SHEAVES | BE_BIG_SHEAVES)
 
-/* kmem_cache_create, or __kmem_cache_create_args without sheaves for BE_NO_SHEAVES. */
+/* __kmem_cache_create_args with the variant's sheaves. */
 static struct kmem_cache *create_cache(const char *name, unsigned int size, slab_flags_t flags,
 				       void (*ctor)(void *))
 {
 	struct kmem_cache_args args = {
 		.ctor = ctor,
-		.sheaves = (flags & BE_NO_SHEAVES) ? KMEM_SHEAVES_OFF : KMEM_SHEAVES_DEFAULT,
+		.sheaves = (flags & BE_NO_SHEAVES) ? KMEM_SHEAVES_OFF :
+			   (flags & BE_BIG_SHEAVES) ? KMEM_SHEAVES_ON : KMEM_SHEAVES_DEFAULT,
+		.sheaf_capacity = (flags & BE_BIG_SHEAVES) ? KMEM_CACHE_MAX_SHEAF : 0,
 	};
 
-	return __kmem_cache_create_args(name, size, &args, flags & ~BE_NO_SHEAVES);
+	return __kmem_cache_create_args(name, size, &args, flags & ~BE_FLAGS);
 }
 
 static pthread_mutex_t caches_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -88,6 +96,7 @@ static __attribute__((noinline)) struct kmem_cache *cache_lookup(size_t size, sl
 
 		snprintf(name, sizeof(name), "%s-%zu", flags & SLAB_COLOUR ? "slab-colored" :
 			 flags & BE_NO_SHEAVES ? "slab-nosheaves" :
+			 flags & BE_BIG_SHEAVES ? "slab-bigsheaves" :
 			 flags & SLAB_HWCACHE_ALIGN ? "slab" : "slab-packed", size);
 		c->size = size;
 		c->flags = flags;
@@ -296,6 +305,10 @@ SLAB_VARIANT(slab_colored, "slab-colored", SLAB_HWCACHE_ALIGN | SLAB_COLOUR, KMB
 SLAB_VARIANT(slab_nosheaves, "slab-nosheaves", SLAB_HWCACHE_ALIGN | BE_NO_SHEAVES,
 	     KMB_PERCPU_DEFAULT, "slab caches without sheaves whatever --sheaves says: SLUB's CPU "
 	     "slabs and partial lists alone (Linux 6.8-6.17)");
+SLAB_VARIANT(slab_bigsheaves, "slab-bigsheaves", SLAB_HWCACHE_ALIGN | BE_BIG_SHEAVES,
+	     KMB_PERCPU_DEFAULT, "slab caches whose sheaves hold 256 objects whatever the size "
+	     "(kmem_cache_args.sheaf_capacity, the most a cache may ask), with sheaves whatever "
+	     "--sheaves says: a batch stays on its CPU instead of passing through the node's barn");
 /* The sheaves' per-CPU modes, whatever the run's --slab-percpu says (kmbench/percpu.h). */
 SLAB_VARIANT(slab_none, "slab-none", SLAB_HWCACHE_ALIGN, KMB_PERCPU_NONE,
 	     "slab caches without per-CPU slots (no CPU slab, no sheaves): objects taken "

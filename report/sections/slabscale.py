@@ -23,7 +23,7 @@ TITLE = "Slab at scale"
 GOAL_BACKENDS = ("slab", "kmalloc")
 GOAL_BATCHES = (100, 1000)
 GOAL_SIZES = (8, 8192)          # inclusive range of object sizes the goal covers
-SHEAVES, NOSHEAVES = "slab", "slab-nosheaves"
+SHEAVES, NOSHEAVES, BIGSHEAVES = "slab", "slab-nosheaves", "slab-bigsheaves"
 PRESET = "slab-scale"
 
 
@@ -132,23 +132,23 @@ def geomean(values):
     return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
 
 
-def sheaves_sentences(rows, batches, many):
-    """One sentence per batch (and thread count) comparing slab with slab-nosheaves over the
-    sizes where both have a ratio: which grows less, the geometric means and how many sizes
-    each wins; [] when either did not run."""
+def sheaves_sentences(rows, batches, many, other=NOSHEAVES):
+    """One sentence per batch (and thread count) comparing slab with @other (slab-nosheaves,
+    or slab-bigsheaves) over the sizes where both have a ratio: which grows less, the geometric
+    means and how many sizes each wins; [] when either did not run."""
     out = []
     for batch in batches:
         for t in many:
             at = {(r.backend, r.size): r.ratio for r in rows
                   if (r.batch, r.threads) == (batch, t) and r.ratio}
-            sizes = sorted(s for b, s in at if b == SHEAVES and (NOSHEAVES, s) in at)
+            sizes = sorted(s for b, s in at if b == SHEAVES and (other, s) in at)
             if not sizes:
                 continue
             on = geomean([at[(SHEAVES, s)] for s in sizes])
-            off = geomean([at[(NOSHEAVES, s)] for s in sizes])
-            wins = sum(at[(SHEAVES, s)] < at[(NOSHEAVES, s)] for s in sizes)
-            better, worse, g_b, g_w = ((SHEAVES, NOSHEAVES, on, off) if on <= off
-                                       else (NOSHEAVES, SHEAVES, off, on))
+            off = geomean([at[(other, s)] for s in sizes])
+            wins = sum(at[(SHEAVES, s)] < at[(other, s)] for s in sizes)
+            better, worse, g_b, g_w = ((SHEAVES, other, on, off) if on <= off
+                                       else (other, SHEAVES, off, on))
             w_b = wins if better == SHEAVES else len(sizes) - wins
             out.append((batch, t, better, on, off,
                         f"Batch {batch}, {kr.threads_text(t)}: {better} scales better, "
@@ -180,10 +180,14 @@ def render(run):
              + ". The baselines and the other kernel-style backends are shown for reference: on "
              "a noisy machine they do not stay at 1.0x either.</p>")
     sentences = sheaves_sentences(rows, batches, many)
+    big = sheaves_sentences(rows, batches, many, BIGSHEAVES)
     sheaves = ("<ul class=\"slab-scale-sheaves\">" + "".join(
         f'<li data-batch="{esc(b)}" data-threads="{t}" data-better="{esc(better)}" '
         f'data-on="{on:.6g}" data-off="{off:.6g}">{esc(s)}</li>'
-        for b, t, better, on, off, s in sentences) + "</ul>") if sentences else ""
+        for b, t, better, on, off, s in sentences) + "".join(
+        f'<li data-against="{BIGSHEAVES}" data-batch="{esc(b)}" data-threads="{t}" '
+        f'data-better="{esc(better)}" data-slab="{on:.6g}" data-big="{off:.6g}">{esc(s)}</li>'
+        for b, t, better, on, off, s in big) + "</ul>") if sentences or big else ""
     return "\n".join([intro, sheaves, scale_plot(rows, order, batches, many),
                       scale_table(rows)])
 

@@ -76,6 +76,8 @@ expect "--slub-debug: 'X' is not a slub_debug letter; valid: F, Z, P, U, or - fo
 expect "--sheaves: 'maybe' is not a sheaves setting; valid: on, off" run --sheaves maybe --out "$tmp/run"
 expect "--cpu-partial: '-3' is not a count of objects; valid: 0 to 65535, or default" run --cpu-partial=-3 --out "$tmp/run"
 expect "--cpu-partial: '1k' is not a count of objects; valid: 0 to 65535, or default" run -O cpu-partial=1k --out "$tmp/run"
+expect "--sheaf-capacity: '0' is not a sheaf capacity; valid: 1 to 256, or default" run --sheaf-capacity=0 --out "$tmp/run"
+expect "--sheaf-capacity: '257' is not a sheaf capacity; valid: 1 to 256, or default" run -O sheaf-capacity=257 --out "$tmp/run"
 expect "--slub-debug: '-' is not a slub_debug letter; valid: F, Z, P, U, or - for none" run --slub-debug F- --out "$tmp/run"
 expect "--slub-debug: empty value; valid: F, Z, P, U, or - for none" run --slub-debug= --out "$tmp/run"
 expect "--slub-debug needs a value" run --slub-debug
@@ -83,7 +85,7 @@ expect "--slub-debug needs a value" run --slub-debug
 # keys of the chosen backends.
 expect "--node-mem: 5M is not a multiple of 4M; give a multiple of 4M up to 64G" run -O node-mem=5M --out "$tmp/run"
 expect "--pcp: 'maybe' is not valid; valid: on, off, none" run --backend-opt pcp=maybe --out "$tmp/run"
-expect "unknown backend option 'frob'; valid for the chosen backends: mm-nodes, node-mem, lowmem, dma-zone, pcp, slab-percpu, sheaves, cpu-partial, slub-debug" run -O frob=1 --out "$tmp/run"
+expect "unknown backend option 'frob'; valid for the chosen backends: mm-nodes, node-mem, lowmem, dma-zone, pcp, slab-percpu, sheaves, cpu-partial, sheaf-capacity, slub-debug" run -O frob=1 --out "$tmp/run"
 expect "unknown backend option 'frob'; valid for the chosen backends: none" run --backends glibc -Ofrob=1 --out "$tmp/run"
 expect "--backend-opt: 'pcp' is not KEY=VALUE" run -O pcp --out "$tmp/run"
 expect "-O needs a value (KEY=VALUE)" run -O

@@ -12,6 +12,7 @@ Run: /usr/bin/python3 tests/report/test_report_slabscale.py   (KMB_SOURCE_DIR: t
 root)
 """
 import html
+import json
 import math
 import os
 import re
@@ -133,6 +134,28 @@ class Variants(ru.FixtureVariants):
                       cells[4])
         self.assertEqual(cells[-1], "unknown")
         self.assertEqual(len(rows), len(BACKENDS) * len(BATCHES) * len(SIZES))
+
+    def test_bigsheaves_sentence_per_batch(self):
+        """slab against slab-bigsheaves, one sentence per batch: the fixture's tcmalloc rows
+        renamed stand in for slab-bigsheaves' (any rows of every cell do)."""
+        orig = ru.load(FIXTURE)
+        self.data = json.loads(json.dumps(self.data).replace('"tcmalloc"', '"slab-bigsheaves"')
+                               .replace("/tcmalloc/", "/slab-bigsheaves/"))
+        section = ru.section(self.render(), "slab-scale")
+        items = re.findall(r'<li data-against="slab-bigsheaves" data-batch="(\d+)" '
+                           r'data-threads="2" data-better="([^"]+)" data-slab="[^"]*" '
+                           r'data-big="[^"]*">(.*?)</li>', section)
+        self.assertEqual([int(b) for b, _, _ in items], BATCHES)
+        for batch, better, text in items:
+            on = math.exp(sum(math.log(ratio(orig, "slab", s, int(batch))) for s in SIZES)
+                          / len(SIZES))
+            big = math.exp(sum(math.log(ratio(orig, "tcmalloc", s, int(batch))) for s in SIZES)
+                           / len(SIZES))
+            want = "slab" if on <= big else "slab-bigsheaves"
+            self.assertEqual(better, want)
+            lo, hi = sorted((on, big))
+            self.assertIn(f"{want} scales better, {ratio_text(lo)} against", strip(text))
+            self.assertIn(f"{hi / lo:.2f} times less growth", strip(text))
 
     def test_one_thread_count_left_out_with_note(self):
         self.drop(lambda k, r: r["threads"] == 2)
