@@ -76,6 +76,8 @@
 #define MAX_ALIGN	4096	/* the largest alignment __alloc_percpu() gives */
 
 long __per_cpu_offset[KMB_NR_CPUS];
+/* __per_cpu_offset[cpu] == kmb_pcpu_base + cpu * KMB_PCPU_UNIT_SIZE (rseq.h's KMB_RSEQ_SLOT) */
+long kmb_pcpu_base;
 bool kmb_rseq_ok;
 
 /* The static template, from the linker; absent (0) when no variable is defined. */
@@ -173,6 +175,7 @@ static void do_setup(void)
 		return;
 	}
 	template_base = (uintptr_t)__start_kmb_percpu - head;
+	kmb_pcpu_base = (long)((uintptr_t)units - template_base);
 	for (int cpu = 0; cpu < nr_cpus; cpu++) {
 		char *unit = units + (size_t)cpu * KMB_PCPU_UNIT_SIZE;
 

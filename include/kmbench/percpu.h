@@ -73,7 +73,7 @@ KMB_PERCPU_API bool kmb_rseq_status(const char **why);
 /* --- per-CPU areas (mm/percpu.c) --- */
 
 #define __percpu
-#define KMB_PCPU_UNIT_SIZE	(1UL << 20)	/* bytes of each CPU's unit */
+#define KMB_PCPU_UNIT_SIZE	(1UL << KMB_PCPU_UNIT_SHIFT)	/* bytes of each CPU's unit */
 
 /* Static per-CPU variables: DEFINE_PER_CPU(int, hits); in another file DECLARE_PER_CPU. */
 #define DECLARE_PER_CPU(type, name)	extern __typeof__(type) name

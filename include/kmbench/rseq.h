@@ -96,10 +96,19 @@ extern __attribute__((visibility("default"))) bool kmb_rseq_ok;
 #define KMB_RSEQ_WITH_OFF(stmt, off)	stmt(KMB_RSEQ_LOAD_REG, "r")
 #endif
 
-/* rax = this CPU; rdx = @slot + __per_cpu_offset[cpu]. */
+/*
+ * rax = this CPU; rdx = @slot + __per_cpu_offset[cpu], computed as [slot] (the per-CPU pointer
+ * plus kmb_pcpu_base, KMB_RSEQ_BASE) + (cpu << KMB_PCPU_UNIT_SHIFT): the units lie at that
+ * stride from one base (percpu.c), so a shift replaces the load of __per_cpu_offset[cpu], one
+ * dependent load fewer between the CPU number and the slot on every fast path.
+ */
+#define KMB_PCPU_UNIT_SHIFT	20
+extern __attribute__((visibility("default"))) long kmb_pcpu_base;
+#define KMB_RSEQ_BASE(ptr)	((char *)(ptr) + kmb_pcpu_base)
 #define KMB_RSEQ_SLOT								\
 	"movl %%fs:4(%[rs]), %%eax\n\t"						\
-	"movq (%[offs],%%rax,8), %%rdx\n\t"					\
+	"movq %%rax, %%rdx\n\t"							\
+	"shlq $20, %%rdx\n\t"	/* KMB_PCPU_UNIT_SHIFT */				\
 	"addq %[slot], %%rdx\n\t"
 
 /*
@@ -129,8 +138,8 @@ restart:
 		     "2:\n\t"							\
 		     KMB_RSEQ_ABORT(4, abort)					\
 		     : [obj] "=&r"(obj)						\
-		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset),	\
-		       [slot] "r"(slot), [off] offc(off)			\
+		     : [rs] "r"(__rseq_offset),					\
+		       [slot] "r"(KMB_RSEQ_BASE(slot)), [off] offc(off)		\
 		     : "rax", "rcx", "rdx", "memory", "cc"			\
 		     : busy, miss, abort)
 	KMB_RSEQ_WITH_OFF(KMB_RSEQ_POP_ASM, off);
@@ -177,8 +186,8 @@ restart:
 		     "2:\n\t"							\
 		     KMB_RSEQ_ABORT(4, abort)					\
 		     :								\
-		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset),	\
-		       [slot] "r"(slot), [off] offc(off), [obj] "r"(obj)	\
+		     : [rs] "r"(__rseq_offset),					\
+		       [slot] "r"(KMB_RSEQ_BASE(slot)), [off] offc(off), [obj] "r"(obj) \
 		     : "rax", "rcx", "rdx", "memory", "cc"			\
 		     : busy, miss, dup, abort)
 	KMB_RSEQ_WITH_OFF(KMB_RSEQ_PUSH_ASM, off);
@@ -221,8 +230,8 @@ restart:
 		     "2:\n\t"
 		     KMB_RSEQ_ABORT(4, abort)
 		     : [obj] "=&r"(obj)
-		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset),
-		       [slot] "r"(fast), [noff] "r"(next_off)
+		     : [rs] "r"(__rseq_offset),
+		       [slot] "r"(KMB_RSEQ_BASE(fast)), [noff] "r"(next_off)
 		     : "rax", "rcx", "rdx", "memory", "cc"
 		     : busy, miss, abort);
 	return obj;
@@ -262,8 +271,8 @@ restart:
 		     "2:\n\t"
 		     KMB_RSEQ_ABORT(4, abort)
 		     :
-		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset),
-		       [slot] "r"(fast), [owner] "r"(owner), [obj] "r"(obj),
+		     : [rs] "r"(__rseq_offset),
+		       [slot] "r"(KMB_RSEQ_BASE(fast)), [owner] "r"(owner), [obj] "r"(obj),
 		       [noff] "r"(next_off)
 		     : "rax", "rcx", "rdx", "memory", "cc"
 		     : busy, miss, dup, abort);
@@ -298,7 +307,7 @@ restart:
 		     "2:\n\t"
 		     KMB_RSEQ_ABORT(4, abort)
 		     : [cpu] "=&r"(cpu)
-		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset), [slot] "r"(slot)
+		     : [rs] "r"(__rseq_offset), [slot] "r"(KMB_RSEQ_BASE(slot))
 		     : "rax", "rdx", "memory", "cc"
 		     : busy, abort);
 	return cpu;
