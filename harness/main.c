@@ -48,12 +48,88 @@ static void usage(FILE *f)
 	kmb_options_help(f);
 }
 
+/* @bytes as "64 GiB", "1.5 GiB", "512 MiB". */
+static const char *fmt_memory(char *buf, size_t len, unsigned long long bytes)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	size_t u = 0;
+
+	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		u++;
+	}
+	if (v == (double)(unsigned long long)v)
+		snprintf(buf, len, "%llu %s", (unsigned long long)v, units[u]);
+	else
+		snprintf(buf, len, "%.1f %s", v, units[u]);
+	return buf;
+}
+
+/*
+ * The topology part of `kmbench list`: the counts, then every node in OS number order with
+ * its memory and CPUs, saying which have none (memory-only nodes: CXL, HBM, or a node whose
+ * CPUs are all outside our cpuset), and the usable CPUs that have no node of their own.
+ */
+static void list_topology(const struct kmb_topo *t)
+{
+	int nn = kmb_topo_num_nodes(t), memonly = 0, done = 0, last = -1;
+	char cpus[1024], mem[32];
+
+	for (int i = 0; i < nn; i++)
+		memonly += !kmb_topo_node_num_cpus(t, i);
+	if (*kmb_topo_source(t))
+		printf("topology (from %s):\n", kmb_topo_source(t));
+	else
+		printf("topology:\n");
+	printf("  %d package(s), %d core(s), %d CPU(s), %d NUMA node(s)", kmb_topo_num_packages(t),
+	       kmb_topo_num_cores(t), kmb_topo_num_pus(t), nn);
+	if (memonly)
+		printf(" of which %d memory only", memonly);
+	printf(", cache line %d bytes\n", kmb_topo_cache_line_size(t));
+	if (*kmb_topo_cpu_model(t))
+		printf("  %s\n", kmb_topo_cpu_model(t));
+	while (done < nn) {	/* by OS number: selection, as nodes are few */
+		int next = -1;
+
+		for (int i = 0; i < nn; i++) {
+			int os = kmb_topo_node_os_index(t, i);
+
+			if (os > last && (next < 0 || os < kmb_topo_node_os_index(t, next)))
+				next = i;
+		}
+		if (next < 0)
+			break;
+		last = kmb_topo_node_os_index(t, next);
+		fmt_memory(mem, sizeof(mem), kmb_topo_node_memory(t, next));
+		if (!kmb_topo_node_num_cpus(t, next))
+			printf("  node %d: memory only, %s, no CPUs\n", last, mem);
+		else if (kmb_topo_node_cpulist(t, next, cpus, sizeof(cpus)) == 0)
+			printf("  node %d: %s, CPUs %s\n", last, mem, cpus);
+		else
+			printf("  node %d: %s, %d CPUs\n", last, mem, kmb_topo_node_num_cpus(t, next));
+		done++;
+	}
+	if (kmb_topo_num_nodeless_cpus(t)) {
+		if (kmb_topo_nodeless_cpulist(t, cpus, sizeof(cpus)))
+			snprintf(cpus, sizeof(cpus), "(%d)", kmb_topo_num_nodeless_cpus(t));
+		printf("  CPUs %s: no NUMA node of their own (their node is not among the usable "
+		       "memory nodes); each counts as its nearest node, and every --pin but node:N "
+		       "uses them\n", cpus);
+	}
+}
+
 int kmb_run_list(void)
 {
 	struct kmb_counter_probe probe[KMB_CTR_COUNT];
 	char err[256];
 	struct kmb_topo *t = kmb_topo_load(NULL, NULL, err, sizeof(err));
 	bool exclude_kernel;
+
+	if (!t) {	/* a bad HWLOC_XMLFILE, say: one line, before anything is listed */
+		fprintf(stderr, "kmbench list: %s\n", err);
+		return 2;
+	}
 
 	printf("backends:\n");
 	for (size_t i = 0; i < kmb_nr_backends; i++) {
@@ -87,15 +163,8 @@ int kmb_run_list(void)
 	for (int c = 0; c < KMB_CTR_COUNT; c++)
 		printf("  %-18s %s\n", kmb_counter_name(c),
 		       probe[c].available ? "available" : probe[c].reason);
-	if (t) {
-		printf("topology:\n  %d package(s), %d core(s), %d CPU(s), %d NUMA node(s), "
-		       "cache line %d bytes\n  %s\n", kmb_topo_num_packages(t),
-		       kmb_topo_num_cores(t), kmb_topo_num_pus(t), kmb_topo_num_nodes(t),
-		       kmb_topo_cache_line_size(t), kmb_topo_cpu_model(t));
-		kmb_topo_free(t);
-	} else {
-		printf("topology:\n  unavailable: %s\n", err);
-	}
+	list_topology(t);
+	kmb_topo_free(t);
 	return 0;
 }
 

@@ -823,8 +823,10 @@ static const struct opt_def opts[] = {
 	{ "sizes", "LIST", "object sizes in bytes: 16,64,4K,1M", parse_sizes },
 	{ "batch", "LIST", "objects live per thread before they are freed (churn), one family "
 	  "each: 1 is the hot pair", parse_batch },
-	{ "pin", "POLICY", "thread pinning: compact (default), scatter, spread (round robin over "
-	  "nodes), node:N (node N's CPUs only), none", parse_pin },
+	{ "pin", "POLICY", "thread pinning: compact (default: consecutive PUs, a core's SMT "
+	  "siblings first), scatter (round robin over packages, then cores), spread (round robin "
+	  "over the nodes with CPUs), node:N (node N's CPUs only), none; all but compact take one "
+	  "PU on every core before any SMT sibling", parse_pin },
 	{ "numa-policy", "POLICY", "node policy of every allocation: local, node:N, remote, "
 	  "preferred:N, bind:LIST, interleave[:LIST] (default: none, each allocator's own)",
 	  parse_numa_policy },

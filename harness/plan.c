@@ -214,6 +214,8 @@ void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo 
 			"own thread count)\n", nown);
 	fprintf(f, "estimated time: %s on this machine (%d CPUs usable)\n",
 		kmb_fmt_duration(est, sizeof(est), p->total_s), kmb_topo_num_pus(t));
+	if (*kmb_topo_source(t))	/* HWLOC_XMLFILE: the pinning below is that machine's */
+		fprintf(f, "topology: from %s, not this machine\n", kmb_topo_source(t));
 	kmb_pin_format(&o->pin, runpin, sizeof(runpin));
 	print_pinning(f, o, t, &o->pin);
 	for (size_t i = 0; i < p->nfam; i++) {	/* the cells' own plans (node:N), once each */

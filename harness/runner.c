@@ -337,9 +337,9 @@ int kmb_run_parent(struct kmb_options *o)
 		o->verbose = verbose;
 	}
 	t = kmb_topo_load(NULL, NULL, err, sizeof(err));
-	if (!t) {
+	if (!t) {	/* in practice bad input: HWLOC_XMLFILE naming a missing file, say */
 		fprintf(stderr, "kmbench: %s\n", err);
-		return 1;
+		return 2;
 	}
 	if (kmb_options_resolve(o, t, err, sizeof(err))) {
 		fprintf(stderr, "kmbench: %s\n", err);

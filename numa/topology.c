@@ -20,10 +20,27 @@
  *   - t->nnodes >= 1.  When hwloc reports no NUMANODE objects, t->numa_objs is false and
  *     there is one pseudo node, OS number 0, covering every PU and all of the machine's memory.
  *   - t->dist holds nnodes * nnodes entries, row-major by node index; 0 means "unknown".
- *   - t->pu_node[p] is the index of PU p's local node (the one kmb_topo_cpu_to_node() names),
- *     and t->node_ncpus[i] counts the PUs whose local node is i: a node's CPUs in the Linux
- *     sense.  A memory-only node (CXL, HBM attached beside the DRAM node) has none, although
- *     hwloc gives it the cpuset of the object it hangs from.
+ *   - t->pus[p] describes PU logical index p: its OS number, its own node, the node
+ *     kmb_topo_cpu_to_node() names for it, and its SMT rank.  Its own node (.node) is the
+ *     node of its nearest ancestor with memory attached, and t->node_ncpus[i] counts the PUs
+ *     whose own node is i: a node's CPUs in the Linux sense.  A memory-only node (CXL, HBM
+ *     attached beside the DRAM node) has none, although hwloc gives it the cpuset of the
+ *     object it hangs from.
+ *   - A PU may have no node of its own (.node == -1): when a cgroup's cpuset.mems leaves its
+ *     node out, hwloc 2 removes the node and keeps the CPUs (a saved topology of such a host
+ *     is the same).  Such a PU stays usable.  kmb_topo_cpu_to_node() names its nearest node
+ *     (.near): the lowest OS number among the nodes below its closest ancestor that has any.
+ *     That is where its local allocations go when that ancestor is its package, and an
+ *     approximation otherwise: the kernel would take the node nearest by SLIT distance to the
+ *     CPU's own node, which hwloc no longer shows.
+ *   - .rank is the PU's place among its core's PUs that are here, in logical order: 0 for
+ *     every core's first PU, 1 for the first SMT sibling, and so on.  A core whose other
+ *     threads are offline or outside our cpuset has only rank 0.  Every plan but COMPACT
+ *     takes all PUs of rank r before any of rank r + 1: one PU on every core before any SMT
+ *     sibling.
+ *   - t->scatter and t->spread hold every usable PU's OS number exactly once, in the order
+ *     those plans give threads out (a plan of n threads is their first n), so a plan is a
+ *     copy, cannot loop and never repeats a CPU; kmb_topo_load() checks the permutation.
  *   - On this system, the topology holds only the PUs this process may run on: hwloc 2 drops
  *     the CPUs outside our cgroup cpuset, and we restrict further to the CPU affinity of the
  *     thread that loads (taskset, numactl --physcpubind), removing NUMA nodes left without
@@ -52,6 +69,14 @@
 #define KMB_DEFAULT_CACHE_LINE	64
 #define KMB_LOCAL_DISTANCE	10	/* ACPI SLIT value for "same node" */
 
+/* One usable PU (hardware thread), by logical index. */
+struct pu {
+	int os;			/* OS CPU number */
+	int node;		/* index of its own node, -1 when it has none here */
+	int near;		/* index of the node kmb_topo_cpu_to_node() names: .node, else the nearest */
+	int rank;		/* its place among its core's PUs here: 0 first, 1 first SMT sibling */
+};
+
 struct kmb_topo {
 	hwloc_topology_t topo;	/* loaded, refreshed, read-only after kmb_topo_load() */
 	bool thissystem;	/* topology describes the running machine: binding allowed */
@@ -61,8 +86,13 @@ struct kmb_topo {
 	int npackages;		/* Package objects, or 1 when hwloc reports none */
 	int nnodes;		/* NUMA nodes, >= 1 */
 	int *dist;		/* nnodes * nnodes relative distances, 0 = unknown */
-	int *pu_node;		/* npus: node index of PU logical index i, -1 when none */
-	int *node_ncpus;	/* nnodes: PUs whose local node is node i (0: memory only) */
+	struct pu *pus;		/* npus, by PU logical index */
+	int nranks;		/* 1 + the largest pus[].rank: SMT threads per core, at most */
+	int nnodeless;		/* PUs without a node of their own (pus[].node == -1) */
+	int *node_ncpus;	/* nnodes: PUs whose own node is node i (0: memory only) */
+	int *scatter;		/* npus OS CPU numbers: KMB_PIN_SCATTER's order */
+	int *spread;		/* npus OS CPU numbers: KMB_PIN_SPREAD's order */
+	char *source;		/* where the topology came from, for messages; "" = this machine */
 	int cache_line;		/* L1d line size in bytes, a power of two */
 	const char *cpu_model;	/* points into topo's info strings, or to "" */
 };
@@ -211,22 +241,217 @@ static int local_node_os(hwloc_obj_t obj)
 	return -1;
 }
 
-/* t->pu_node and t->node_ncpus: each PU's local node, and each node's count of PUs. */
-static int find_local_cpus(struct kmb_topo *t)
+/*
+ * The node a PU without a node of its own counts as: the nodes below its closest ancestor
+ * that has any (a package's own nodes before the whole machine's), the lowest OS number
+ * among them; the lowest-numbered node here when no ancestor has one.  A node index.
+ */
+static int nearest_node(const struct kmb_topo *t, hwloc_obj_t pu)
 {
-	t->pu_node = calloc((size_t)t->npus, sizeof(*t->pu_node));
+	int best = 0;
+
+	for (hwloc_obj_t obj = pu->parent; obj; obj = obj->parent) {
+		int i;
+
+		if (!obj->nodeset || hwloc_bitmap_iszero(obj->nodeset))
+			continue;
+		i = kmb_topo_node_index(t, hwloc_bitmap_first(obj->nodeset));
+		if (i >= 0)
+			return i;
+	}
+	for (int i = 1; i < t->nnodes; i++)
+		if (kmb_topo_node_os_index(t, i) < kmb_topo_node_os_index(t, best))
+			best = i;
+	return best;
+}
+
+/*
+ * t->pus, t->nranks, t->nnodeless and t->node_ncpus: each PU's OS number, own node, nearest
+ * node and SMT rank (its place among the PUs of its core that are here, counted in logical
+ * order: hwloc lists a core's PUs in it), and each node's count of own PUs.
+ */
+static int find_pus(struct kmb_topo *t)
+{
+	int ncores = hwloc_get_nbobjs_by_type(t->topo, HWLOC_OBJ_CORE);
+	int *core_pus;
+
+	t->pus = calloc((size_t)t->npus, sizeof(*t->pus));
 	t->node_ncpus = calloc((size_t)t->nnodes, sizeof(*t->node_ncpus));
-	if (!t->pu_node || !t->node_ncpus)
+	core_pus = calloc(ncores > 0 ? (size_t)ncores : 1, sizeof(*core_pus));
+	if (!t->pus || !t->node_ncpus || !core_pus) {
+		free(core_pus);
 		return -ENOMEM;
+	}
+	t->nranks = 1;
 	for (int p = 0; p < t->npus; p++) {
 		hwloc_obj_t pu = hwloc_get_obj_by_type(t->topo, HWLOC_OBJ_PU, (unsigned)p);
-		int i = t->numa_objs ? kmb_topo_node_index(t, local_node_os(pu)) : 0;
+		hwloc_obj_t core = hwloc_get_ancestor_obj_by_type(t->topo, HWLOC_OBJ_CORE, pu);
+		struct pu *u = &t->pus[p];
 
-		t->pu_node[p] = i;
-		if (i >= 0)
-			t->node_ncpus[i]++;
+		u->os = (int)pu->os_index;
+		u->node = t->numa_objs ? kmb_topo_node_index(t, local_node_os(pu)) : 0;
+		u->near = u->node >= 0 ? u->node : nearest_node(t, pu);
+		if (core && core->logical_index < (unsigned)ncores)
+			u->rank = core_pus[core->logical_index]++;
+		if (u->rank >= t->nranks)
+			t->nranks = u->rank + 1;
+		if (u->node >= 0)
+			t->node_ncpus[u->node]++;
+		else
+			t->nnodeless++;
 	}
+	free(core_pus);
 	return 0;
+}
+
+/*
+ * Round robin over @k lists, the j-th taken from buf[off[j]..off[j] + len[j]) and in the
+ * order @order gives them (NULL: 0..k-1): every list's first entry, then every list's
+ * second, a list that has run out passed over.  Writes into @out; returns how many.
+ */
+static int round_robin(const int *buf, const int *off, const int *len, const int *order, int k,
+		       int *out)
+{
+	int longest = 0, m = 0;
+
+	for (int j = 0; j < k; j++)
+		longest = len[j] > longest ? len[j] : longest;
+	for (int r = 0; r < longest; r++) {
+		for (int j = 0; j < k; j++) {
+			int l = order ? order[j] : j;
+
+			if (r < len[l])
+				out[m++] = buf[off[l] + r];
+		}
+	}
+	return m;
+}
+
+/*
+ * The OS numbers of the PUs of SMT rank @r below @obj, in scatter order, into @out (room for
+ * every PU of obj's cpuset): round robin over obj's children, each giving its own next PU in
+ * its own scatter order, a child that has none left passed over.  So packages take turns,
+ * within a package its groups, dies or caches, then its cores.  How many, or -ENOMEM.
+ */
+static int scatter_below(const struct kmb_topo *t, hwloc_obj_t obj, int r, int *out)
+{
+	int *buf, *off, *len, used = 0, ret = 0;
+	unsigned k = obj->arity;
+
+	if (obj->type == HWLOC_OBJ_PU) {
+		if (t->pus[obj->logical_index].rank != r)
+			return 0;
+		out[0] = (int)obj->os_index;
+		return 1;
+	}
+	if (k <= 1)
+		return k ? scatter_below(t, obj->first_child, r, out) : 0;
+	buf = malloc(sizeof(*buf) * (size_t)(hwloc_bitmap_weight(obj->cpuset) + 1));
+	off = calloc(k, sizeof(*off));
+	len = calloc(k, sizeof(*len));
+	for (unsigned j = 0; buf && off && len && j < k && ret >= 0; j++) {
+		ret = scatter_below(t, obj->children[j], r, buf + used);
+		off[j] = used;
+		len[j] = ret > 0 ? ret : 0;
+		used += len[j];
+	}
+	if (!buf || !off || !len)
+		ret = -ENOMEM;
+	else if (ret >= 0)
+		ret = round_robin(buf, off, len, NULL, (int)k, out);
+	free(buf);
+	free(off);
+	free(len);
+	return ret;
+}
+
+/* t->scatter: rank 0 of every core in scatter order, then rank 1, ... */
+static int order_scatter(struct kmb_topo *t)
+{
+	int m = 0;
+
+	t->scatter = calloc((size_t)t->npus, sizeof(*t->scatter));
+	if (!t->scatter)
+		return -ENOMEM;
+	for (int r = 0; r < t->nranks; r++) {
+		int ret = scatter_below(t, hwloc_get_root_obj(t->topo), r, t->scatter + m);
+
+		if (ret < 0)
+			return ret;
+		m += ret;
+		if (m > t->npus)
+			return -EIO;
+	}
+	return m == t->npus ? 0 : -EIO;
+}
+
+/*
+ * t->spread: for each SMT rank r in turn, round robin over the nodes with CPUs in OS number
+ * order, each giving its next own PU of rank r (logical order), then the PUs of rank r
+ * without a node of their own.  With equal nodes thread i is on node i % nodes.
+ */
+static int order_spread(struct kmb_topo *t)
+{
+	int *order = calloc((size_t)t->nnodes, sizeof(int)), *off = calloc((size_t)t->nnodes,
+									  sizeof(int));
+	int *len = calloc((size_t)t->nnodes, sizeof(int)), *buf = calloc((size_t)t->npus, sizeof(int));
+	int nn = 0, m = 0, ret = 0;
+
+	t->spread = calloc((size_t)t->npus, sizeof(*t->spread));
+	if (!order || !off || !len || !buf || !t->spread) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < t->nnodes; i++) {	/* insertion sort by OS number */
+		int j;
+
+		for (j = nn++; j > 0 && kmb_topo_node_os_index(t, order[j - 1]) >
+					kmb_topo_node_os_index(t, i); j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	for (int r = 0; r < t->nranks; r++) {
+		int used = 0;
+
+		for (int i = 0; i < t->nnodes; i++) {
+			off[i] = used;
+			len[i] = 0;
+			for (int p = 0; p < t->npus; p++)
+				if (t->pus[p].node == i && t->pus[p].rank == r)
+					buf[used + len[i]++] = t->pus[p].os;
+			used += len[i];
+		}
+		m += round_robin(buf, off, len, order, nn, t->spread + m);
+		for (int p = 0; p < t->npus; p++)
+			if (t->pus[p].node < 0 && t->pus[p].rank == r)
+				t->spread[m++] = t->pus[p].os;
+	}
+	ret = m == t->npus ? 0 : -EIO;
+out:
+	free(order);
+	free(off);
+	free(len);
+	free(buf);
+	return ret;
+}
+
+/* Does @order hold every usable PU exactly once?  Plans rely on it: no CPU twice. */
+static int check_order(const struct kmb_topo *t, const int *order)
+{
+	hwloc_bitmap_t seen = hwloc_bitmap_alloc();
+	int ret = 0;
+
+	if (!seen)
+		return -ENOMEM;
+	for (int i = 0; i < t->npus && !ret; i++) {
+		if (order[i] < 0 || hwloc_bitmap_isset(seen, (unsigned)order[i]) ||
+		    !hwloc_get_pu_obj_by_os_index(t->topo, (unsigned)order[i]))
+			ret = -EIO;
+		else if (hwloc_bitmap_set(seen, (unsigned)order[i]))
+			ret = -ENOMEM;
+	}
+	hwloc_bitmap_free(seen);
+	return ret;
 }
 
 /* Fill every derived field of @t from the loaded t->topo.  Returns 0 or -errno. */
@@ -251,7 +476,93 @@ static int fill_summary(struct kmb_topo *t)
 	t->cache_line = find_cache_line(t);
 	t->cpu_model = find_cpu_model(t);
 	n = load_distances(t);
-	return n ? n : find_local_cpus(t);
+	if (!n)
+		n = find_pus(t);
+	if (!n)
+		n = order_scatter(t);
+	if (!n)
+		n = order_spread(t);
+	if (!n)
+		n = check_order(t, t->scatter);
+	return n ? n : check_order(t, t->spread);
+}
+
+/* A string of the printf format, malloc()ed; NULL when out of memory. */
+static char * __attribute__((format(printf, 1, 2))) dup_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !(s = malloc((size_t)n + 1)))
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/*
+ * Which topology kmb_topo_load(NULL, NULL) means: the one hwloc's own environment variables
+ * name, as hwloc_topology_load() reads them (HWLOC_FSROOT and HWLOC_CPUID_PATH first, left
+ * to hwloc; then HWLOC_SYNTHETIC, then HWLOC_XMLFILE), else this machine.  We take the last
+ * two ourselves because hwloc, given a file it cannot read or a description it cannot parse,
+ * silently discovers this machine instead; through hwloc_topology_set_xml() and _synthetic()
+ * the failure is ours to report.  Sets *synthetic or *xml and returns the label for messages
+ * ("HWLOC_XMLFILE=path"), or NULL for this machine.
+ */
+static const char *env_source(const char **synthetic, const char **xml)
+{
+	const char *v;
+
+	if (getenv("HWLOC_FSROOT") || getenv("HWLOC_CPUID_PATH"))
+		return NULL;
+	if ((v = getenv("HWLOC_SYNTHETIC"))) {
+		*synthetic = v;
+		return "HWLOC_SYNTHETIC";
+	}
+	if ((v = getenv("HWLOC_XMLFILE"))) {
+		*xml = v;
+		return "HWLOC_XMLFILE";
+	}
+	return NULL;
+}
+
+/*
+ * Point t->topo at @synthetic or @xml (either may be NULL: this machine); @env is the
+ * variable that named them, NULL for arguments.  t->source names them in messages.  0, or -1
+ * with the one-line reason in @err.
+ */
+static int set_source(struct kmb_topo *t, const char *synthetic, const char *xml,
+		      const char *env, char *err, size_t errlen)
+{
+	const char *what = t->source;
+
+	if ((synthetic && !*synthetic) || (xml && !*xml)) {
+		set_err(err, errlen, "%s: empty%s", what, env ? "; unset it to see this machine" : "");
+		return -1;
+	}
+	if (synthetic && hwloc_topology_set_synthetic(t->topo, synthetic)) {
+		set_err(err, errlen, "%s: hwloc cannot parse the synthetic description: %s", what,
+			strerror(errno));
+		return -1;
+	}
+	/* hwloc reads the file here: a missing or unreadable one fails with its errno, one
+	 * that is not XML (or not hwloc's) with EINVAL. */
+	if (xml && hwloc_topology_set_xml(t->topo, xml)) {
+		int e = errno;
+
+		if (e == EINVAL || !e)
+			set_err(err, errlen, "%s: not an hwloc XML topology (hwloc %s cannot parse it)",
+				what, kmb_topo_hwloc_version());
+		else
+			set_err(err, errlen, "%s: cannot read the file: %s", what, strerror(e));
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -261,6 +572,7 @@ static int fill_summary(struct kmb_topo *t)
 struct kmb_topo *kmb_topo_load(const char *synthetic, const char *xml_path, char *err,
 			       size_t errlen)
 {
+	const char *env = NULL;
 	struct kmb_topo *t;
 	int ret;
 
@@ -269,33 +581,43 @@ struct kmb_topo *kmb_topo_load(const char *synthetic, const char *xml_path, char
 		set_err(err, errlen, "topology: give a synthetic description or an XML file, not both");
 		return NULL;
 	}
+	if (!synthetic && !xml_path)
+		env = env_source(&synthetic, &xml_path);
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		set_err(err, errlen, "topology: out of memory");
 		return NULL;
 	}
-	if (hwloc_topology_init(&t->topo)) {
-		set_err(err, errlen, "hwloc: cannot initialise a topology: %s", strerror(errno));
+	if (env)
+		t->source = dup_printf("%s=%s", env, synthetic ? synthetic : xml_path);
+	else if (synthetic)
+		t->source = dup_printf("synthetic topology '%s'", synthetic);
+	else if (xml_path)
+		t->source = dup_printf("XML topology %s", xml_path);
+	else
+		t->source = dup_printf("%s", "");
+	if (!t->source) {
+		set_err(err, errlen, "topology: out of memory");
 		free(t);
 		return NULL;
 	}
-	if (synthetic && hwloc_topology_set_synthetic(t->topo, synthetic)) {
-		set_err(err, errlen, "hwloc: cannot parse synthetic topology '%s': %s", synthetic,
-			strerror(errno));
-		goto fail;
+	if (hwloc_topology_init(&t->topo)) {
+		set_err(err, errlen, "hwloc: cannot initialise a topology: %s", strerror(errno));
+		free(t->source);
+		free(t);
+		return NULL;
 	}
-	if (xml_path && hwloc_topology_set_xml(t->topo, xml_path)) {
-		set_err(err, errlen, "hwloc: cannot use XML topology '%s': %s", xml_path,
-			strerror(errno));
+	if (set_source(t, synthetic, xml_path, env, err, errlen))
 		goto fail;
-	}
 	if (hwloc_topology_load(t->topo)) {
+		const char *why = strerror(errno);	/* before hwloc_version_init() runs */
+
 		if (xml_path)
-			set_err(err, errlen, "hwloc: cannot load XML topology '%s': %s", xml_path,
-				strerror(errno));
+			set_err(err, errlen, "%s: not an hwloc XML topology (hwloc %s cannot load "
+				"it: %s)", t->source, kmb_topo_hwloc_version(), why);
 		else
-			set_err(err, errlen, "hwloc: cannot load the topology: %s",
-				strerror(errno));
+			set_err(err, errlen, "%s%shwloc cannot load the topology: %s", t->source,
+				*t->source ? ": " : "", why);
 		goto fail;
 	}
 	if (hwloc_topology_is_thissystem(t->topo)) {
@@ -313,8 +635,10 @@ struct kmb_topo *kmb_topo_load(const char *synthetic, const char *xml_path, char
 	}
 	ret = fill_summary(t);
 	if (ret) {
-		set_err(err, errlen, "topology: %s", ret == -ENODEV ? "hwloc found no usable CPUs"
-								    : strerror(-ret));
+		set_err(err, errlen, "%s%stopology: %s", t->source, *t->source ? ": " : "",
+			ret == -ENODEV ? "hwloc found no usable CPUs" :
+			ret == -EIO ? "a pinning order does not hold every CPU once (a bug)" :
+			strerror(-ret));
 		goto fail;
 	}
 	return t;
@@ -329,8 +653,11 @@ void kmb_topo_free(struct kmb_topo *t)
 	if (!t)
 		return;
 	free(t->dist);
-	free(t->pu_node);
+	free(t->pus);
 	free(t->node_ncpus);
+	free(t->scatter);
+	free(t->spread);
+	free(t->source);
 	hwloc_topology_destroy(t->topo);
 	free(t);
 }
@@ -381,20 +708,22 @@ unsigned long long kmb_topo_node_memory(const struct kmb_topo *t, int i)
 	return hwloc_get_root_obj(t->topo)->total_memory;
 }
 
-int kmb_topo_node_cpulist(const struct kmb_topo *t, int i, char *buf, size_t len)
+/*
+ * The OS numbers of the PUs whose own node is node index @node (-1: those without a node),
+ * as "0-3,8-11" into @buf; 0, -ENOSPC (truncated) or -EINVAL.
+ */
+static int pu_list(const struct kmb_topo *t, int node, char *buf, size_t len)
 {
 	hwloc_bitmap_t set;
 	int n;
 
-	if (!node_index_ok(t, i) || !buf || !len || len > INT_MAX)
+	if (!buf || !len || len > INT_MAX)
 		return -EINVAL;
 	set = hwloc_bitmap_alloc();
 	if (!set)
 		return -EINVAL;
 	for (int p = 0; p < t->npus; p++) {
-		if (t->pu_node[p] == i &&
-		    hwloc_bitmap_set(set, hwloc_get_obj_by_type(t->topo, HWLOC_OBJ_PU,
-								(unsigned)p)->os_index)) {
+		if (t->pus[p].node == node && hwloc_bitmap_set(set, (unsigned)t->pus[p].os)) {
 			hwloc_bitmap_free(set);
 			return -EINVAL;
 		}
@@ -404,6 +733,28 @@ int kmb_topo_node_cpulist(const struct kmb_topo *t, int i, char *buf, size_t len
 	if (n < 0)
 		return -EINVAL;
 	return (size_t)n >= len ? -ENOSPC : 0;
+}
+
+int kmb_topo_node_cpulist(const struct kmb_topo *t, int i, char *buf, size_t len)
+{
+	if (!node_index_ok(t, i))
+		return -EINVAL;
+	return pu_list(t, i, buf, len);
+}
+
+int kmb_topo_num_nodeless_cpus(const struct kmb_topo *t)
+{
+	return t->nnodeless;
+}
+
+int kmb_topo_nodeless_cpulist(const struct kmb_topo *t, char *buf, size_t len)
+{
+	return pu_list(t, -1, buf, len);
+}
+
+const char *kmb_topo_source(const struct kmb_topo *t)
+{
+	return t->source;
 }
 
 int kmb_topo_node_distance(const struct kmb_topo *t, int i, int j)
@@ -420,11 +771,9 @@ int kmb_topo_cpu_to_node(const struct kmb_topo *t, int os_cpu)
 	if (os_cpu < 0)
 		return -1;
 	obj = hwloc_get_pu_obj_by_os_index(t->topo, (unsigned)os_cpu);
-	if (!obj)
+	if (!obj || obj->logical_index >= (unsigned)t->npus)
 		return -1;
-	if (!t->numa_objs)
-		return 0;
-	return local_node_os(obj);
+	return kmb_topo_node_os_index(t, t->pus[obj->logical_index].near);
 }
 
 int kmb_topo_node_index(const struct kmb_topo *t, int os_node)
@@ -525,65 +874,7 @@ const char *kmb_pin_format(const struct kmb_pin *pin, char *buf, size_t len)
 	return buf;
 }
 
-/* Thread i on PU logical index i: SMT siblings first, then the next core, package. */
-static void plan_compact(const struct kmb_topo *t, int n, int *cpus)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		cpus[i] = (int)hwloc_get_obj_by_type(t->topo, HWLOC_OBJ_PU, (unsigned)i)->os_index;
-}
-
-/* Every entry of cpus[0..n) distinct?  Reports the first repeat. */
-static int check_distinct(const int *cpus, int n, char *err, size_t errlen)
-{
-	hwloc_bitmap_t seen = hwloc_bitmap_alloc();
-	int i, ret = 0;
-
-	if (!seen)
-		return -ENOMEM;
-	for (i = 0; i < n && !ret; i++) {
-		if (cpus[i] < 0 || hwloc_bitmap_isset(seen, (unsigned)cpus[i])) {
-			set_err(err, errlen, "--pin scatter: hwloc_distrib put thread %d on CPU %d twice",
-				i, cpus[i]);
-			ret = -EIO;
-		} else if (hwloc_bitmap_set(seen, (unsigned)cpus[i])) {
-			ret = -ENOMEM;
-		}
-	}
-	hwloc_bitmap_free(seen);
-	return ret;
-}
-
-/*
- * hwloc_distrib() splits n threads over the tree in proportion to each subtree's PU count:
- * packages first, then NUMA groups, cores, and SMT siblings only when n exceeds the cores.
- * Each resulting set is reduced to one PU.
- */
-static int plan_scatter(const struct kmb_topo *t, int n, int *cpus, char *err, size_t errlen)
-{
-	hwloc_obj_t root = hwloc_get_root_obj(t->topo);
-	hwloc_cpuset_t *sets;
-	int i, ret = 0;
-
-	sets = calloc((size_t)n, sizeof(*sets));
-	if (!sets)
-		return -ENOMEM;
-	hwloc_distrib(t->topo, &root, 1, sets, (unsigned)n, INT_MAX, 0);
-	for (i = 0; i < n; i++) {
-		if (!sets[i] || hwloc_bitmap_singlify(sets[i])) {
-			ret = -ENOMEM;
-			continue;
-		}
-		cpus[i] = hwloc_bitmap_first(sets[i]);
-	}
-	for (i = 0; i < n; i++)
-		hwloc_bitmap_free(sets[i]);
-	free(sets);
-	return ret ? ret : check_distinct(cpus, n, err, errlen);
-}
-
-/* The OS numbers of the nodes with CPUs, as "0-3,8" (for messages). */
+/* The OS numbers of the nodes with CPUs, as "0-3,8" (for messages); "none" if there are none. */
 static const char *cpu_nodes(const struct kmb_topo *t, char *buf, size_t len)
 {
 	hwloc_bitmap_t set = hwloc_bitmap_alloc();
@@ -594,25 +885,24 @@ static const char *cpu_nodes(const struct kmb_topo *t, char *buf, size_t len)
 	for (int i = 0; i < t->nnodes; i++)
 		if (t->node_ncpus[i] && hwloc_bitmap_set(set, (unsigned)kmb_topo_node_os_index(t, i)))
 			break;
-	hwloc_bitmap_list_snprintf(buf, len, set);
+	if (hwloc_bitmap_iszero(set))
+		snprintf(buf, len, "none");
+	else
+		hwloc_bitmap_list_snprintf(buf, len, set);
 	hwloc_bitmap_free(set);
 	return buf;
 }
 
-/* The OS CPU of the k-th PU (logical order) whose local node is node index @i, or -1. */
-static int node_pu(const struct kmb_topo *t, int i, int k)
-{
-	for (int p = 0; p < t->npus; p++)
-		if (t->pu_node[p] == i && k-- == 0)
-			return (int)hwloc_get_obj_by_type(t->topo, HWLOC_OBJ_PU, (unsigned)p)->os_index;
-	return -1;
-}
-
-/* node:N - the node's PUs in logical order (compact within the node). */
+/*
+ * node:N - the node's own PUs, one on each of its cores before any SMT sibling (every PU of
+ * rank 0 in logical order, then rank 1, ...).  A CPU without a node of its own is never in
+ * a node's plan, even where kmb_topo_cpu_to_node() counts it as this node: it sits in
+ * another package, and node:N is how the NUMA matrix measures from node N's own CPUs.
+ */
 static int plan_node(const struct kmb_topo *t, int os_node, int n, int *cpus, char *err,
 		     size_t errlen)
 {
-	int i = kmb_topo_node_index(t, os_node);
+	int i = kmb_topo_node_index(t, os_node), k = 0;
 	char nodes[256];
 
 	if (i < 0) {
@@ -632,61 +922,30 @@ static int plan_node(const struct kmb_topo *t, int os_node, int n, int *cpus, ch
 			t->node_ncpus[i] == 1 ? "" : "s");
 		return -E2BIG;
 	}
-	for (int k = 0; k < n; k++)
-		cpus[k] = node_pu(t, i, k);
-	return 0;
-}
-
-/*
- * spread - the nodes with CPUs in OS number order; thread i takes the next node in turn that
- * still has a free PU, and that node's first free PU in logical order.  With equal nodes that
- * is node i % nodes, PU i / nodes of it.
- */
-static int plan_spread(const struct kmb_topo *t, int n, int *cpus)
-{
-	int *order, *used, nn = 0, turn = 0;
-
-	order = calloc((size_t)t->nnodes, sizeof(*order));
-	used = calloc((size_t)t->nnodes, sizeof(*used));
-	if (!order || !used) {
-		free(order);
-		free(used);
-		return -ENOMEM;
+	for (int r = 0; r < t->nranks && k < n; r++)
+		for (int p = 0; p < t->npus && k < n; p++)
+			if (t->pus[p].node == i && t->pus[p].rank == r)
+				cpus[k++] = t->pus[p].os;
+	if (k < n) {	/* cannot happen: node_ncpus[i] counts exactly these PUs */
+		set_err(err, errlen, "--pin node:%d: found %d of node %d's %d CPUs (a bug)", os_node,
+			k, os_node, t->node_ncpus[i]);
+		return -EIO;
 	}
-	for (int i = 0; i < t->nnodes; i++) {	/* insertion sort by OS number */
-		int j;
-
-		if (!t->node_ncpus[i])
-			continue;
-		for (j = nn++; j > 0 && kmb_topo_node_os_index(t, order[j - 1]) >
-					kmb_topo_node_os_index(t, i); j--)
-			order[j] = order[j - 1];
-		order[j] = i;
-	}
-	for (int k = 0; k < n; k++) {
-		int i;
-
-		while (used[turn] == t->node_ncpus[order[turn]])
-			turn = (turn + 1) % nn;	/* n <= npus: some node has room */
-		i = order[turn];
-		cpus[k] = node_pu(t, i, used[turn]++);
-		turn = (turn + 1) % nn;
-	}
-	free(order);
-	free(used);
 	return 0;
 }
 
 /*
  * kmb_topo_pin_plan - fill cpus[0..nthreads) with OS CPUs (or -1 for KMB_PIN_NONE).  Binding
- * policies never repeat a CPU.  Read-only on @t, so any thread may plan; 0 or -errno with a
- * message in @err.
+ * policies never repeat a CPU: compact, scatter and spread copy the first @nthreads entries
+ * of an order that holds every usable PU once (built and checked at load), node:N walks its
+ * node's PUs once.  Every loop is bounded by the PU count, so no plan can hang.  Read-only on
+ * @t, so any thread may plan; 0 or -errno with a message in @err.
  */
 int kmb_topo_pin_plan(const struct kmb_topo *t, const struct kmb_pin *pin, int nthreads,
 		      int *cpus, char *err, size_t errlen)
 {
 	char name[32] = "?";
-	int i, ret;
+	int i;
 
 	set_err(err, errlen, "%s", "");
 	if (pin)
@@ -722,15 +981,20 @@ int kmb_topo_pin_plan(const struct kmb_topo *t, const struct kmb_pin *pin, int n
 			t->npus == 1 ? "" : "s");
 		return -E2BIG;
 	}
-	if (pin->policy == KMB_PIN_COMPACT) {
-		plan_compact(t, nthreads, cpus);
-		return 0;
+	for (i = 0; i < nthreads; i++) {
+		switch (pin->policy) {
+		case KMB_PIN_COMPACT:	/* logical order: a core's SMT siblings, then the next */
+			cpus[i] = t->pus[i].os;
+			break;
+		case KMB_PIN_SCATTER:
+			cpus[i] = t->scatter[i];
+			break;
+		default:
+			cpus[i] = t->spread[i];
+			break;
+		}
 	}
-	ret = pin->policy == KMB_PIN_SPREAD ? plan_spread(t, nthreads, cpus)
-					    : plan_scatter(t, nthreads, cpus, err, errlen);
-	if (ret == -ENOMEM)
-		set_err(err, errlen, "--pin %s: out of memory", name);
-	return ret;
+	return 0;
 }
 
 /*

@@ -441,13 +441,14 @@ static void test_small_node_spread(void **state)
 	int cpus[MAX_CPUS];
 	struct kmb_pin pin = { KMB_PIN_NODE, 3 };
 
+	/* node:N: the node's cores one PU each (PU 2c of core c), then their SMT siblings. */
 	plan_node(t, 3, 2, cpus);
-	assert_cpus(cpus, (int[]){ 24, 25 }, 2);
+	assert_cpus(cpus, (int[]){ 24, 26 }, 2);
 	plan_node(t, 1, 8, cpus);
-	assert_cpus(cpus, (int[]){ 8, 9, 10, 11, 12, 13, 14, 15 }, 8);
-	/* Spread: thread i on node i % 4, then the node's next PU (its first core's sibling). */
+	assert_cpus(cpus, (int[]){ 8, 10, 12, 14, 9, 11, 13, 15 }, 8);
+	/* Spread: thread i on node i % 4, each node's next core, not its first core's sibling. */
 	plan(t, KMB_PIN_SPREAD, 6, cpus);
-	assert_cpus(cpus, (int[]){ 0, 8, 16, 24, 1, 9 }, 6);
+	assert_cpus(cpus, (int[]){ 0, 8, 16, 24, 2, 10 }, 6);
 	plan(t, KMB_PIN_SPREAD, 32, cpus);
 	assert_int_equal(distinct(cpus, 32, key_cpu, t), 32);
 	for (int i = 0; i < 32; i++)
@@ -484,9 +485,9 @@ static void test_xml_node_spread(void **state)
 	plan(t, KMB_PIN_SPREAD, 8, cpus);
 	assert_cpus(cpus, (int[]){ 0, 16, 32, 48, 8, 24, 40, 56 }, 8);
 	plan(t, KMB_PIN_SPREAD, 10, cpus);
-	assert_cpus(cpus + 8, (int[]){ 64, 80 }, 2);	/* node 0's and node 1's second PUs */
+	assert_cpus(cpus + 8, (int[]){ 1, 17 }, 2);	/* node 0's and node 1's second cores */
 	plan_node(t, 4, 3, cpus);
-	assert_cpus(cpus, (int[]){ 8, 72, 9 }, 3);
+	assert_cpus(cpus, (int[]){ 8, 9, 10 }, 3);	/* cores before SMT siblings (72, ...) */
 	/* Ring of packages: 32 to the package across, ties to the lowest OS number. */
 	assert_int_equal(kmb_topo_farthest_node(t, 0), 2);
 	assert_int_equal(kmb_topo_farthest_node(t, 4), 2);
@@ -542,7 +543,7 @@ static void test_256pu(void **state)
 	plan(t, KMB_PIN_COMPACT, 4, cpus);
 	assert_cpus(cpus, (int[]){ 0, 128, 1, 129 }, 4);
 	plan_node(t, 5, 4, cpus);
-	assert_cpus(cpus, (int[]){ 80, 208, 81, 209 }, 4);
+	assert_cpus(cpus, (int[]){ 80, 81, 82, 83 }, 4);	/* cores first, siblings (208) later */
 	plan_node(t, 7, 32, cpus);
 	for (int i = 0; i < 32; i++)
 		assert_int_equal(kmb_topo_cpu_to_node(t, cpus[i]), 7);
@@ -551,7 +552,7 @@ static void test_256pu(void **state)
 					   errbuf, sizeof(errbuf)), -E2BIG);
 	assert_non_null(strstr(errbuf, "node 5 has only 32 CPUs"));
 	plan(t, KMB_PIN_SPREAD, 10, cpus);
-	assert_cpus(cpus, (int[]){ 0, 16, 32, 48, 64, 80, 96, 112, 128, 144 }, 10);
+	assert_cpus(cpus, (int[]){ 0, 16, 32, 48, 64, 80, 96, 112, 1, 17 }, 10);
 	plan(t, KMB_PIN_SPREAD, 256, cpus);
 	assert_int_equal(distinct(cpus, 256, key_cpu, t), 256);
 	for (int i = 0; i < 256; i++) {
@@ -597,10 +598,10 @@ static void test_snc4(void **state)
 	plan(t, KMB_PIN_COMPACT, 4, cpus);
 	assert_cpus(cpus, (int[]){ 0, 64, 1, 65 }, 4);
 	plan_node(t, 6, 4, cpus);
-	assert_cpus(cpus, (int[]){ 24, 88, 25, 89 }, 4);
+	assert_cpus(cpus, (int[]){ 24, 25, 26, 27 }, 4);
 	plan(t, KMB_PIN_SPREAD, 20, cpus);
 	assert_cpus(cpus, (int[]){ 0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60,
-				   64, 68, 72, 76 }, 20);
+				   1, 5, 9, 13 }, 20);
 	plan(t, KMB_PIN_SPREAD, 128, cpus);
 	assert_int_equal(distinct(cpus, 128, key_cpu, t), 128);
 	for (int i = 0; i < 128; i++)
@@ -659,9 +660,9 @@ static void test_hbm_cxl(void **state)
 	assert_int_equal(kmb_topo_farthest_node(t, 4), 0);
 
 	plan_node(t, 1, 3, cpus);
-	assert_cpus(cpus, (int[]){ 16, 17, 18 }, 3);
+	assert_cpus(cpus, (int[]){ 16, 18, 20 }, 3);	/* cores 8, 9, 10: siblings later */
 	plan(t, KMB_PIN_SPREAD, 4, cpus);
-	assert_cpus(cpus, (int[]){ 0, 16, 1, 17 }, 4);
+	assert_cpus(cpus, (int[]){ 0, 16, 2, 18 }, 4);
 	plan(t, KMB_PIN_SPREAD, 32, cpus);
 	assert_int_equal(distinct(cpus, 32, key_cpu, t), 32);
 	for (int i = 0; i < 32; i++)
