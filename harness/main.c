@@ -2,7 +2,9 @@
  * main.c - the kmbench command line: subcommands, and `kmbench list`.
  *
  *   kmbench list                what can run here: backends, workloads, presets, backend
- *                               options, counters
+ *                               options, counters, topology, environment
+ *   kmbench env                 the environment checks a run records (env.h): governor, turbo,
+ *                               load, THP, SMT, ...; runs nothing
  *   kmbench run [options]       run a matrix, write results.json (harness/options.c)
  *   kmbench plan [options]      the cells, pinning and estimated time of that run (plan.c)
  *   kmbench overhead [options]  the harness's own loop cost against native C++
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "env.h"
 #include "perf.h"
 #include "policy.h"
 #include "run.h"
@@ -33,6 +36,9 @@ static void usage(FILE *f)
 		"  list                     backends, workloads, presets, backend options and\n"
 		"                           counters available here\n"
 		"  run [options]            run a matrix and write its results (options below)\n"
+		"  env                      the machine's state as a benchmark sees it (governor,\n"
+		"                           turbo, load, THP, SMT, ...), as `run` checks and records\n"
+		"                           it; runs nothing\n"
 		"  plan [options]           what `run` with these options would do: its cells, the\n"
 		"                           pinning of every thread, the estimated time; runs nothing\n"
 		"  overhead [options]       the C wrapper's loop cost against the same loop in C++\n"
@@ -119,6 +125,18 @@ static void list_topology(const struct kmb_topo *t)
 	}
 }
 
+/* The environment checks (env.h) over the counters `kmbench list` probed already. */
+static void list_environment(const struct kmb_counter_probe *probe, bool exclude_kernel)
+{
+	struct kmb_env_check env[KMB_ENV_NR];
+	struct kmb_env_input in;
+
+	kmb_env_input_here(&in, probe, exclude_kernel);
+	kmb_env_collect(&in, env);
+	printf("environment (as `kmbench env`; every run records it):\n");
+	kmb_env_print(stdout, env);
+}
+
 int kmb_run_list(void)
 {
 	struct kmb_counter_probe probe[KMB_CTR_COUNT];
@@ -165,6 +183,7 @@ int kmb_run_list(void)
 		       probe[c].available ? "available" : probe[c].reason);
 	list_topology(t);
 	kmb_topo_free(t);
+	list_environment(probe, exclude_kernel);
 	return 0;
 }
 
@@ -185,6 +204,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "list"))
 		return kmb_run_list();
+	if (!strcmp(cmd, "env"))
+		return kmb_env_command();
 	if (!strcmp(cmd, "overhead"))
 		return kmb_run_overhead(argc - 2, argv + 2);
 	if (!strcmp(cmd, "pairs"))
@@ -213,7 +234,7 @@ int main(int argc, char **argv)
 			o.dry_run = true;
 		return kmb_run_parent(&o);
 	}
-	fprintf(stderr, "kmbench: unknown command '%s'; valid commands: list, run, plan, overhead, "
-		"pairs, record, help\n", cmd);
+	fprintf(stderr, "kmbench: unknown command '%s'; valid commands: list, env, run, plan, "
+		"overhead, pairs, record, help\n", cmd);
 	return 2;
 }

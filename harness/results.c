@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "env.h"
 #include "json.h"
 #include "kmbench/percpu.h"
 #include "perf.h"
@@ -466,6 +467,7 @@ int kmb_results_write_context(struct kmb_json *j, const struct kmb_options *o,
 	kmb_json_str(j, "benchmark", kmb_gb_version());
 	kmb_json_obj_end(j);
 	write_counters(j, probe, exclude_kernel);
+	kmb_env_write_json(j);		/* "environment": checked when the run started */
 	write_options(j, o);
 	write_backends(j, o, dir);
 	kmb_json_obj_end(j);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "env.h"
 #include "json.h"
 #include "kmbench/percpu.h"
 #include "perf.h"
@@ -378,6 +379,7 @@ int kmb_run_parent(struct kmb_options *o)
 	       "the same options lists them\n", plan.ncells, plan.nfam, plan.nthreads,
 	       own ? ", or their cell's own" : "", kmb_fmt_duration(est, sizeof(est), plan.total_s));
 	rseq_note(o);
+	kmb_env_run_start(cs.probe, cs.exclude_kernel);	/* warnings on stderr, never fatal */
 	pr = kmb_progress_start(&plan, isatty(STDOUT_FILENO) && !o->verbose, o->quiet);
 	for (size_t i = 0; i < plan.nbe; i++) {
 		const struct kmb_backend_ops *b = plan.be[i].b;

@@ -18,7 +18,7 @@ GB_CONTEXT = ["date", "host_name", "executable", "num_cpus", "mhz_per_cpu", "cpu
               "caches", "load_avg", "library_build_type"]
 KMB_CONTEXT = ["kmbench_version", "run_id", "build_type", "compiler", "cflags", "git_commit",
                "kernel", "cpu_model", "cache_line_size", "topology", "pin_policy", "libraries",
-               "counters", "options", "backends"]
+               "counters", "environment", "options", "backends"]
 RUN_KEYS = ["name", "family_index", "per_family_instance_index", "run_name", "run_type",
             "repetitions", "threads", "iterations", "real_time", "cpu_time", "time_unit"]
 SANITIZER_SKIP = "sanitizer build"
@@ -49,6 +49,10 @@ RFM = "remote-free-matrix"
 # trace replays the trace of context.options.trace; without one (no --trace, and the fixture not
 # found: a kmbench away from its source tree) it has no family (docs/workloads.md).
 TRACE = "trace"
+# context.environment: the checks of harness/env.h, in this order, each with these statuses.
+ENV_CHECKS = ["governor", "turbo", "load", "thp", "smt", "rseq", "perf_event_paranoid",
+              "counters", "aslr", "numa_balancing", "isolation", "swap", "nmi_watchdog"]
+ENV_STATUSES = {"ok", "warning", "info", "unavailable"}
 
 
 def takes_node(backend):
@@ -126,6 +130,25 @@ def check(cond, msg):
     if not cond:
         failures.append(msg)
     return cond
+
+
+def check_environment(env):
+    """context.environment: every check of ENV_CHECKS once, in order, each {name, value,
+    status, message} with a known status, a one-line message, and a value unless it is
+    unavailable (then "")."""
+    if not check(isinstance(env, list) and all(isinstance(c, dict) for c in env),
+                 f"context.environment is not a list of objects: {env!r:.200}"):
+        return
+    names = [c.get("name") for c in env]
+    check(names == ENV_CHECKS, f"context.environment names {names}, want {ENV_CHECKS}")
+    for c in env:
+        where = f"context.environment.{c.get('name')}"
+        check(sorted(c) == ["message", "name", "status", "value"], f"{where}: keys {sorted(c)}")
+        check(c.get("status") in ENV_STATUSES, f"{where}: status {c.get('status')!r}")
+        msg, value = c.get("message"), c.get("value")
+        check(isinstance(msg, str) and msg and "\n" not in msg, f"{where}: message {msg!r}")
+        check(isinstance(value, str) and (value == "") == (c.get("status") == "unavailable"),
+              f"{where}: value {value!r} with status {c.get('status')!r}")
 
 
 def check_percpu(pc, mm):
@@ -249,6 +272,7 @@ def main():
     for name, why in unavail.items():
         check(isinstance(why, str) and why, f"counter {name} unavailable without a reason")
 
+    check_environment(ctx.get("environment"))
     check_percpu(opts.get("percpu"), opts.get("mm", {}))
     fails = opts.get("mempool_fail")
     check(isinstance(fails, list) and fails and all(isinstance(f, int) and 0 <= f <= 100
