@@ -1,5 +1,16 @@
 /*
- * child.c - one backend's process: register its families, run them, write its part.
+ * child.c - one backend's process: run its cells, write each to its part as it finishes.
+ *
+ * The cells (plan.h: a family at one thread count) run one Google Benchmark run at a time
+ * (gbench.h kmb_gb_run_one), in the order of reps.h: by default every repetition of the
+ * backend in a seeded random order, each cell's profile pass right after its last repetition.
+ * A cell's first repetition grows its iteration count until a trial lasts --min-time; the
+ * others run that many iterations (Google Benchmark's rule for repetitions).  Each repetition
+ * is held back until its cell is finished; then the cell's aggregates are computed (reps.h,
+ * as Google Benchmark would), and its rows, repetitions in order then aggregates, are appended
+ * to the part and made durable in one piece (part.h).  A part left by an earlier attempt
+ * (--resume) is read first: its whole cells are kept as they are and not run again, whatever
+ * follows them is cut off and runs again.
  *
  * Per benchmark thread (bench_thread): pin by the plan (a numa-matrix cell's own, node:N, for
  * its families; a remote-free-matrix cell's own CPUs, at its one thread count), note the CPU
@@ -11,13 +22,13 @@
  * (probe.c) unless the workload checked its own.  Nothing here is on the measured path
  * except what the workload does between the hooks.
  *
- * The profile pass (profile.h): after a family's timed runs, a hidden family "<name>/profile"
- * (its own shorter min time, one repetition, the same thread counts) runs the workload again
- * through the wrapped operations table, with no perf counters and no placement probe.  Its
- * report is not a row: the family's timed runs are held back (copied: Google Benchmark's
- * strings are the callback's) until the pass of their thread count reports, then written with
- * its percentiles, peak RSS and timeline.  Workloads that do not allocate, and runs with
- * --no-profile, have no pass: their rows say why.
+ * The profile pass (profile.h): after a cell's last repetition, a run "<name>/profile" (its
+ * own shorter min time, the cell's thread count) runs the workload again through the wrapped
+ * operations table, with no perf counters and no placement probe.  Its report is not a row:
+ * the cell's repetitions are held back (copied: Google Benchmark's strings are the
+ * callback's) until it reports, then written with its percentiles, peak RSS and timeline.
+ * Workloads that do not allocate, and runs with --no-profile, have no pass: their rows say
+ * why.
  *
  * Families and their observed CPUs are written by benchmark threads (each its own slot) and
  * read by the reporter on the main thread after the run, which Google Benchmark's thread joins
@@ -25,6 +36,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <sched.h>
@@ -35,12 +47,14 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "part.h"
 #include "placement.h"
 #include "plan.h"
 #include "profile.h"
 #include "wl_sync.h"
 #include "policy.h"
 #include "perf.h"
+#include "reps.h"
 #include "results.h"
 #include "run.h"
 
@@ -59,10 +73,13 @@ struct held_run {
 	int *cpus, *nodes;		/* copies, r.threads each; NULL for aggregates */
 	struct kmb_placement place;
 	bool has_place;
+	long long seq;			/* a repetition's kmb_step.seq; -1: an aggregate */
 };
 
 struct family {
 	long long index;		/* global family index */
+	char name[256];			/* "churn/slab/size:64/batch:1" (kmb_family_name) */
+	size_t first_cell;		/* its cells: child.cells[first_cell ..] */
 	const struct kmb_workload *w;
 	struct kmb_workload_params p;
 	struct child *c;
@@ -93,19 +110,37 @@ struct family {
 	size_t nheld, held_cap;
 };
 
+/* One family at one thread count (plan.h): run, written and resumed whole. */
+struct cell {
+	struct family *f;
+	int threads;
+	int instance;			/* per_family_instance_index: the thread count's place */
+	int reps_done;			/* repetitions run by this process */
+	int64_t iters;			/* iterations a thread of its first repetition that did not
+					 * fail, which every later one runs; 0: none yet */
+	bool kept;			/* whole in the part from an earlier attempt: not run */
+	bool finished;			/* written to the part by this process */
+};
+
 struct child {
 	struct kmb_options o;
 	const struct kmb_backend_ops *b;
 	struct kmb_topo *topo;
 	uint32_t perf_mask;
 	int *plans[KMB_MAX_LIST];	/* per o.threads[i]: the OS CPU of each thread */
-	struct kmb_atomic_file part;
 	char host[256];
-	/* Progress (plan.h): the parent's pipe, and the repetitions of the cell being reported. */
-	int progress_fd;
-	double rep_ns[64];
-	int nrep;
-	char rep_error[256];
+	int progress_fd;		/* the parent's progress pipe (plan.h); -1: none */
+	/* The part (part.h): its descriptor, the rows of the cell being written, and the first
+	 * error writing it (-errno), which ends the run: a cell that cannot be kept is not run. */
+	int part_fd;
+	FILE *out;
+	int error;
+	/* The families and their cells in plan order, and the step running now (reps.h). */
+	struct family *fams;
+	size_t nfam;
+	struct cell *cells;
+	size_t ncells;
+	const struct kmb_step *step;
 	/* The profile pass (profile.h): the wrapped table, and the latest pass's result. */
 	const struct kmb_backend_ops *pb;
 	struct kmb_profile prof;
@@ -337,45 +372,44 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /*
- * A cell's repetitions arrive together, in order, before its aggregates: after the last one,
- * tell the parent the cell is done, with the median of the repetitions that did not fail
- * (ns per operation as one thread sees it: real time x threads).
+ * For the progress line (plan.h): the median over @f's held repetitions of @threads threads
+ * that did not fail, in ns per operation as one thread sees it (real time x threads); NaN
+ * when every one failed, with the last failure in @err.
  */
-static void progress(struct child *c, const struct kmb_gb_run *r, long long family)
+static double cell_median(const struct family *f, int64_t threads, char *err, size_t len)
 {
+	double v[64];
 	int n = 0;
-	double v = NAN;
 
-	if (c->progress_fd < 0 || r->aggregate)
-		return;
-	if (r->repetition_index == 0)
-		c->nrep = 0, c->rep_error[0] = '\0';
-	if (r->error)
-		snprintf(c->rep_error, sizeof(c->rep_error), "%s", r->error_message);
-	else if (c->nrep < (int)(sizeof(c->rep_ns) / sizeof(c->rep_ns[0])))
-		c->rep_ns[c->nrep++] = r->real_time_ns * (double)r->threads;
-	if (r->repetition_index + 1 < r->repetitions)
-		return;
-	n = c->nrep;
-	if (n) {
-		qsort(c->rep_ns, (size_t)n, sizeof(double), cmp_double);
-		v = n % 2 ? c->rep_ns[n / 2] : (c->rep_ns[n / 2 - 1] + c->rep_ns[n / 2]) / 2;
+	for (size_t i = 0; i < f->nheld; i++) {
+		const struct kmb_gb_run *r = &f->held[i].r;
+
+		if (r->aggregate || r->threads != threads)
+			continue;
+		if (r->error)
+			snprintf(err, len, "%s", r->error_message);
+		else if (n < (int)(sizeof(v) / sizeof(v[0])))
+			v[n++] = r->real_time_ns * (double)r->threads;
 	}
-	kmb_progress_cell_done(c->progress_fd, family, r->threads, v, n ? NULL : c->rep_error);
+	if (!n)
+		return NAN;
+	qsort(v, (size_t)n, sizeof(double), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Write @r, a timed run of @f, with its @cpus, @nodes and @placement (each may be NULL), and
- * the pass @prof of @iterations, or why there is none (@why; ignored for aggregates and
- * failed runs, which get no kmbench.profile). */
-static void write_run(struct child *c, struct family *f, const struct kmb_gb_run *r,
-		      const int *cpus, const int *nodes, const struct kmb_placement *placement,
+/* Write @h, a held run of @f, into the cell being written, with the pass @prof of
+ * @iterations, or why there is none (@why; ignored for aggregates and failed runs, which get
+ * no kmbench.profile). */
+static void write_run(struct child *c, struct family *f, const struct held_run *h,
 		      const struct kmb_profile *prof, long long iterations, const char *why)
 {
+	const struct kmb_gb_run *r = &h->r;
 	struct kmb_run_meta m = {
 		.family_index = f->index, .backend = c->b->name, .workload = f->w->name,
 		.b = c->b, .w = f->w, .p = &f->p, .pin = f->pin_name,
-		.cpus = cpus, .nodes = nodes, .placement = placement,
+		.cpus = h->cpus, .nodes = h->nodes, .placement = h->has_place ? &h->place : NULL,
 		.host = c->host, .run_id = c->o.run_id,
+		.sequence = h->seq, .sequenced = !r->aggregate,
 	};
 
 	if (!r->aggregate && !r->error) {
@@ -383,7 +417,7 @@ static void write_run(struct child *c, struct family *f, const struct kmb_gb_run
 		m.profile_iterations = iterations;
 		m.profile_why = prof ? NULL : why;
 	}
-	kmb_results_write_run(c->part.f, r, &m);
+	kmb_results_write_run(c->out, r, &m);
 }
 
 static char *dup_or(const char *s, bool *ok)
@@ -408,8 +442,10 @@ static void held_free(struct held_run *h)
 	free(h->nodes);
 }
 
-/* Hold @r back in @f until its pass reports; -ENOMEM when it cannot be copied. */
-static int hold(struct family *f, const struct kmb_gb_run *r, const struct kmb_placement *pl)
+/* Hold @r (the repetition of step @seq, or an aggregate: -1) back in @f until its cell is
+ * finished; -ENOMEM when it cannot be copied. */
+static int hold(struct family *f, const struct kmb_gb_run *r, const struct kmb_placement *pl,
+		long long seq)
 {
 	struct held_run *h;
 	struct kmb_gb_counter *ctrs;
@@ -426,7 +462,7 @@ static int hold(struct family *f, const struct kmb_gb_run *r, const struct kmb_p
 		f->held_cap = cap;
 	}
 	h = &f->held[f->nheld];
-	*h = (struct held_run){ .r = *r };
+	*h = (struct held_run){ .r = *r, .seq = seq };
 	h->r.name = dup_or(r->name, &ok);
 	h->r.run_name = dup_or(r->run_name, &ok);
 	h->r.function_name = dup_or(r->function_name, &ok);
@@ -461,7 +497,7 @@ static int hold(struct family *f, const struct kmb_gb_run *r, const struct kmb_p
 	return 0;
 }
 
-/* Write @f's held runs of @threads threads (every thread count: 0) with the pass @prof of
+/* Write @f's held runs of @threads threads, in the order held, with the pass @prof of
  * @iterations, or why there is none; drop them. */
 static void release(struct child *c, struct family *f, int64_t threads,
 		    const struct kmb_profile *prof, long long iterations, const char *why)
@@ -471,55 +507,115 @@ static void release(struct child *c, struct family *f, int64_t threads,
 	for (size_t i = 0; i < f->nheld; i++) {
 		struct held_run *h = &f->held[i];
 
-		if (threads && h->r.threads != threads) {
+		if (h->r.threads != threads) {
 			f->held[k++] = *h;
 			continue;
 		}
-		write_run(c, f, &h->r, h->cpus, h->nodes, h->has_place ? &h->place : NULL, prof,
-			  iterations, why);
+		write_run(c, f, h, prof, iterations, why);
 		held_free(h);
 	}
 	f->nheld = k;
 }
 
-/* A pass of @f has reported: its timed runs of that thread count go out with it. */
-static void pass_done(struct child *c, struct family *f, const struct kmb_gb_run *r)
+/* The aggregates of @f's held repetitions of @threads threads (reps.h), held after them. */
+static int hold_aggregates(struct family *f, int64_t threads)
 {
-	char why[320];
+	struct kmb_gb_run *runs = malloc((f->nheld ? f->nheld : 1) * sizeof(*runs));
+	struct kmb_reps_agg agg[KMB_REPS_NAGG];
+	size_t n = 0;
+	int na, r = 0;
 
-	if (r->error) {
-		snprintf(why, sizeof(why), "the profile pass failed: %s", r->error_message);
-		release(c, f, r->threads, NULL, 0, why);
-	} else {
-		release(c, f, r->threads, &c->prof, r->iterations, NULL);
-	}
+	if (!runs)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->nheld; i++)	/* held as they ran: repetition_index order */
+		if (!f->held[i].r.aggregate && f->held[i].r.threads == threads)
+			runs[n++] = f->held[i].r;
+	na = kmb_reps_aggregates(runs, n, agg);
+	for (int i = 0; i < na && !r; i++)
+		r = hold(f, &agg[i].r, NULL, -1);
+	if (na > 0)
+		kmb_reps_agg_free(agg, na);
+	free(runs);
+	return na < 0 ? na : r;
 }
 
+/*
+ * @cl's last step has reported (@pass: its profile pass, or NULL when it has none): its
+ * aggregates join its repetitions, and all of them go to the part as one cell, durably,
+ * before the parent hears that it is done.
+ */
+static void finish_cell(struct child *c, struct cell *cl, const struct kmb_gb_run *pass)
+{
+	struct family *f = cl->f;
+	char why[320], err[256] = "", *rows = NULL;
+	double ns = cell_median(f, cl->threads, err, sizeof(err));
+	size_t len = 0, nrows = 0;
+	int r = hold_aggregates(f, cl->threads);
+
+	cl->finished = true;
+	c->out = r ? NULL : open_memstream(&rows, &len);
+	if (!c->out) {
+		c->error = r ? r : -errno;
+		return;
+	}
+	if (pass && pass->error) {
+		snprintf(why, sizeof(why), "the profile pass failed: %s", pass->error_message);
+		release(c, f, cl->threads, NULL, 0, why);
+	} else if (pass) {
+		release(c, f, cl->threads, &c->prof, pass->iterations, NULL);
+	} else {
+		release(c, f, cl->threads, NULL, 0, no_pass_why(c, f));
+	}
+	if (fclose(c->out) && !c->error)
+		c->error = -ENOMEM;
+	c->out = NULL;
+	for (size_t i = 0; i < len; i++)
+		nrows += rows[i] == '\n';
+	r = c->error ? c->error : kmb_part_append(c->part_fd, f->index, cl->threads, rows, len,
+						   nrows);
+	free(rows);
+	if (r) {
+		c->error = r;
+		return;
+	}
+	kmb_progress_cell_done(c->progress_fd, f->index, cl->threads, ns, isnan(ns) ? err : NULL);
+}
+
+/* A run of the step now running (c->step): one repetition of its cell, or the cell's pass. */
 static void on_run(const struct kmb_gb_run *r, void *ctx)
 {
 	struct child *c = ctx;
-	const struct bench_arg *a = r->arg;
-	struct family *f = a->f;
+	const struct kmb_step *s = c->step;
+	struct cell *cl = &c->cells[s->cell];
+	struct family *f = cl->f;
+	struct kmb_gb_run run = *r;
 	struct kmb_placement all = { 0 };
 	const struct kmb_placement *pl = NULL;
-	const char *why = no_pass_why(c, f);
 
-	if (a->profile) {
-		pass_done(c, f, r);
+	if (s->pass) {
+		finish_cell(c, cl, r);
 		return;
 	}
-	/* One repetition's threads together; aggregates and failed runs have none. */
-	if (f->place && !r->aggregate && !r->error) {
-		for (int64_t t = 0; t < r->threads && t < KMB_MAX_THREADS; t++)
-			kmb_placement_merge(&all, &f->place[t]);
-		pl = &all;
-	}
-	if (!r->aggregate && !r->error)
+	/* Numbered as they ran: repetition 0 is the one that grew the iteration count. */
+	run.repetitions = c->o.repetitions > 1 ? c->o.repetitions : 1;
+	run.repetition_index = cl->reps_done++;
+	run.per_family_instance_index = cl->instance;
+	if (!r->error) {
+		if (f->place) {		/* the repetition's threads together */
+			for (int64_t t = 0; t < r->threads && t < KMB_MAX_THREADS; t++)
+				kmb_placement_merge(&all, &f->place[t]);
+			pl = &all;
+		}
 		f->op_ns[thread_slot(c, r->threads)] = r->real_time_ns * (double)r->threads;
-	if (why || hold(f, r, pl))
-		write_run(c, f, r, r->aggregate ? NULL : f->cpus, r->aggregate ? NULL : f->nodes,
-			  pl, NULL, 0, why ? why : "out of memory holding the run for its pass");
-	progress(c, r, f->index);
+		if (!cl->iters && r->threads > 0)
+			cl->iters = r->iterations / r->threads;
+	}
+	if (hold(f, &run, pl, s->seq)) {
+		c->error = -ENOMEM;
+		return;
+	}
+	if (cl->reps_done == run.repetitions && no_pass_why(c, f))
+		finish_cell(c, cl, NULL);
 }
 
 static void stats_num(void *ctx, const char *key, double v)
@@ -575,30 +671,111 @@ static int write_status(const char *dir, const struct kmb_backend_ops *b,
 	return kmb_atomic_commit(&af);
 }
 
-static int open_part(struct child *c, const char *dir)
+static void part_path(char *path, size_t len, const char *dir, const char *backend,
+		      const char *suffix)
+{
+	kmb_pathf(path, len, "%s/parts/%s%s", dir, backend, suffix);
+}
+
+/* fsync(2) @path's directory, so that a file created or renamed there stays so. */
+static void sync_dir(const char *dir)
 {
 	char path[PATH_MAX];
+	int fd;
 
-	kmb_pathf(path, sizeof(path), "%s/parts/%s.jsonl", dir, c->b->name);
-	return kmb_atomic_open(&c->part, path);
+	kmb_pathf(path, sizeof(path), "%s/parts", dir);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* A whole cell of the part left by an earlier attempt: it is not run again. */
+static void kept_cell(const struct kmb_part_cell *pc, void *ctx)
+{
+	struct child *c = ctx;
+	long long k = c->nfam ? pc->family - c->fams[0].index : -1;
+	struct family *f;
+
+	if (k < 0 || (size_t)k >= c->nfam)
+		return;		/* not a family of this backend: never run, never kept */
+	f = &c->fams[k];
+	for (size_t i = f->first_cell; i < c->ncells && c->cells[i].f == f; i++)
+		if (c->cells[i].threads == pc->threads)
+			c->cells[i].kept = true;
+}
+
+/*
+ * Open parts/<backend>.partial.jsonl to append cells to, creating it, or, left by an earlier
+ * attempt, keeping its whole cells (marked kept) and cutting off what follows them: a cell
+ * cut short, which runs again.
+ */
+static int open_part(struct child *c, const char *dir)
+{
+	char path[PATH_MAX], *text = NULL;
+	size_t len = 0, keep;
+	int r;
+
+	part_path(path, sizeof(path), dir, c->b->name, KMB_PART_PARTIAL_SUFFIX);
+	c->part_fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (c->part_fd < 0)
+		return -errno;
+	r = kmb_read_file(path, &text, &len);
+	if (r)
+		return r;
+	keep = kmb_part_scan(text, len, kept_cell, c);
+	free(text);
+	if (keep < len && (ftruncate(c->part_fd, (off_t)keep) || fdatasync(c->part_fd)))
+		return -errno;
+	sync_dir(dir);		/* the file may be new */
+	return 0;
+}
+
+/* Every cell is in the part: it becomes parts/<backend>.jsonl, the finished backend's. */
+static int publish_part(struct child *c, const char *dir)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	int r = 0;
+
+	part_path(from, sizeof(from), dir, c->b->name, KMB_PART_PARTIAL_SUFFIX);
+	part_path(to, sizeof(to), dir, c->b->name, KMB_PART_SUFFIX);
+	if (fsync(c->part_fd) || rename(from, to))
+		r = -errno;
+	sync_dir(dir);
+	return r;
+}
+
+/* A backend that cannot run here has an empty part, and no partial one. */
+static int empty_part(const struct child *c, const char *dir)
+{
+	char path[PATH_MAX];
+	struct kmb_atomic_file af;
+	int r;
+
+	part_path(path, sizeof(path), dir, c->b->name, KMB_PART_PARTIAL_SUFFIX);
+	unlink(path);
+	part_path(path, sizeof(path), dir, c->b->name, KMB_PART_SUFFIX);
+	r = kmb_atomic_open(&af, path);
+	return r ? r : kmb_atomic_commit(&af);
 }
 
 static int node_family(struct child *c, struct family *f, int node);
 static int cpus_family(struct family *f, const int *cpus, int n);
 
-/* @f's profile pass, "<name>/profile", run right after its timed runs: a share of the min
- * time (kmb_profile_min_time), one repetition. */
-static int register_pass(struct child *c, struct family *f, const char *name)
+/* @f's cells, one per thread count (its own when it names its CPUs), from c->cells[k]. */
+static void add_cells(struct child *c, struct family *f)
 {
-	struct kmb_gb_bench_opts bo = { c->o.threads, c->o.nthreads, true };
-	char pname[300];
+	const int *threads = f->cell_threads ? &f->cell_threads : c->o.threads;
+	size_t n = f->cell_threads ? 1 : c->o.nthreads;
 
-	snprintf(pname, sizeof(pname), "%s/profile", name);
-	return kmb_gb_register_limited(pname, bench_thread, &f->pass, &bo,
-				       kmb_profile_min_time(c->o.min_time), 1);
+	f->first_cell = c->ncells;
+	for (size_t i = 0; i < n; i++)
+		c->cells[c->ncells++] = (struct cell){ .f = f, .threads = threads[i],
+						       .instance = (int)i };
 }
 
-static int register_families(struct child *c, struct family **fams, size_t *nfam)
+static int setup_families(struct child *c, struct family **fams, size_t *nfam)
 {
 	const struct kmb_backend_ops *order[KMB_MAX_LIST + 1];
 	size_t n = kmb_matrix_families(&c->o, c->b), nb = kmb_matrix_backends(&c->o, order);
@@ -610,7 +787,8 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 	for (size_t bi = 0; bi < nb && order[bi] != c->b; bi++)
 		index += (long long)kmb_matrix_families(&c->o, order[bi]);
 	*fams = calloc(n ? n : 1, sizeof(**fams));
-	if (!*fams)
+	c->cells = calloc(n ? n * c->o.nthreads : 1, sizeof(*c->cells));
+	if (!*fams || !c->cells)
 		return -ENOMEM;
 	*nfam = 0;
 	for (size_t wi = 0; wi < c->o.nworkloads; wi++) {
@@ -619,9 +797,7 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 
 		for (size_t ci = 0; ci < ncells; ci++) {
 			struct family *f = &(*fams)[(*nfam)++];
-			struct kmb_gb_bench_opts bo = { c->o.threads, c->o.nthreads, true };
 			int cpus[KMB_MAX_CELL_CPUS], ncpus;
-			char name[256];
 			int r;
 
 			f->index = index++;
@@ -634,7 +810,6 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 			if (ncpus) {
 				if ((r = cpus_family(f, cpus, ncpus)))
 					return r;
-				bo = (struct kmb_gb_bench_opts){ &f->cell_threads, 1, true };
 			} else {
 				if (kmb_family_node(w, &f->p) >= 0 &&
 				    (r = node_family(c, f, kmb_family_node(w, &f->p))))
@@ -647,18 +822,56 @@ static int register_families(struct child *c, struct family **fams, size_t *nfam
 					return -ENOMEM;
 				f->p.placement = f->place;
 			}
-			kmb_family_name(name, sizeof(name), c->b, w, &f->p);
+			kmb_family_name(f->name, sizeof(f->name), c->b, w, &f->p);
 			f->timed = (struct bench_arg){ f, false };
 			f->pass = (struct bench_arg){ f, true };
 			f->start = (struct wl_barrier)WL_BARRIER_INIT;
-			r = kmb_gb_register(name, bench_thread, &f->timed, &bo);
-			if (!r && !no_pass_why(c, f))
-				r = register_pass(c, f, name);
-			if (r)
-				return r;
+			add_cells(c, f);
 		}
 	}
 	return 0;
+}
+
+/* The steps that run the cells not kept (reps.h), into *steps; how many, or -ENOMEM. */
+static long plan_steps(struct child *c, struct kmb_step **steps)
+{
+	bool *pass = calloc(c->ncells ? c->ncells : 1, sizeof(bool));
+	bool *kept = calloc(c->ncells ? c->ncells : 1, sizeof(bool));
+	long n = -ENOMEM;
+
+	if (pass && kept) {
+		for (size_t i = 0; i < c->ncells; i++) {
+			pass[i] = !no_pass_why(c, c->cells[i].f);
+			kept[i] = c->cells[i].kept;
+		}
+		n = kmb_reps_order(c->ncells, c->o.repetitions, pass, kept, !c->o.no_interleave,
+				   c->o.seed, c->b->name, steps);
+	}
+	free(pass);
+	free(kept);
+	return n;
+}
+
+/*
+ * One step: a repetition of its cell (the iterations of the cell's first one, once there is
+ * one), or the cell's profile pass, "<name>/profile", a share of the min time
+ * (kmb_profile_min_time).  0, or -errno when Google Benchmark did not run it.
+ */
+static int run_step(struct child *c, const struct kmb_step *s)
+{
+	struct cell *cl = &c->cells[s->cell];
+	struct family *f = cl->f;
+	struct kmb_gb_one one = { .threads = cl->threads, .real_time = true };
+	char pname[300];
+
+	c->step = s;
+	if (!s->pass) {
+		one.iterations = cl->iters;
+		return kmb_gb_run_one(f->name, bench_thread, &f->timed, &one, on_run, c);
+	}
+	snprintf(pname, sizeof(pname), "%s/profile", f->name);
+	one.min_time = kmb_profile_min_time(c->o.min_time);
+	return kmb_gb_run_one(pname, bench_thread, &f->pass, &one, on_run, c);
 }
 
 /* A family whose cell runs on @node's CPUs (kmb_family_node: a numa-matrix cell): its plans,
@@ -696,6 +909,41 @@ static int cpus_family(struct family *f, const int *cpus, int n)
 	return 0;
 }
 
+/* Run every step; 0, or the first -errno of a run that did not happen or of the part. */
+static int run_steps(struct child *c)
+{
+	struct kmb_step *steps;
+	long n = plan_steps(c, &steps);
+	int r = 0;
+
+	if (n < 0)
+		return (int)n;
+	for (long i = 0; i < n && !r; i++) {
+		r = run_step(c, &steps[i]);
+		if (!r && steps[i].pass && !c->cells[steps[i].cell].finished)
+			r = -EIO;	/* the pass ran and did not report */
+		if (!r)
+			r = c->error;
+	}
+	free(steps);
+	return r;
+}
+
+/*
+ * The runner's lock on the run directory (runner.c) reaches this process open, so that the
+ * directory stays locked until this process is gone as well as the runner; nothing this
+ * process starts may hold it.
+ */
+static void close_lock_on_exec(void)
+{
+	const char *fd = getenv(KMB_LOCK_ENV);
+
+	if (fd) {
+		fcntl(atoi(fd), F_SETFD, FD_CLOEXEC);
+		unsetenv(KMB_LOCK_ENV);
+	}
+}
+
 int kmb_run_child(const char *dir, const char *backend)
 {
 	struct child *c = calloc(1, sizeof(*c));
@@ -708,8 +956,10 @@ int kmb_run_child(const char *dir, const char *backend)
 	bool exclude_kernel;
 	int r, status = 1;
 
+	close_lock_on_exec();
 	if (!c)
 		return 1;
+	c->part_fd = -1;
 	kmb_pathf(path, sizeof(path), "%s/cmdline", dir);
 	if (kmb_options_load(&c->o, path, err, sizeof(err))) {
 		fprintf(stderr, "kmbench child: %s\n", err);
@@ -747,30 +997,44 @@ int kmb_run_child(const char *dir, const char *backend)
 	if (r) {
 		/* Cannot run here: recorded as skipped with the reason; an empty part. */
 		status = write_status(dir, c->b, &c->o.mpol, "skipped", why[0] ? why : strerror(-r)) ||
-			 open_part(c, dir) || kmb_atomic_commit(&c->part);
+			 empty_part(c, dir);
 		goto out;
 	}
-	struct kmb_gb_global_opts go = { c->o.min_time, c->o.repetitions, c->o.verbose, NULL };
+	/* One repetition a Google Benchmark run: the cells' repetitions are the steps. */
+	struct kmb_gb_global_opts go = { c->o.min_time, 1, c->o.verbose, NULL };
 
 	kmb_gb_add_context("kmbench_backend", c->b->name);	/* in the console header */
 	kmb_gb_add_context("kmbench_run_id", c->o.run_id);
 	kmb_profile_init(&c->prof);
 	c->pb = kmb_profile_ops(c->b);
-	if (kmb_gb_init(&go) || open_part(c, dir) || register_families(c, &fams, &nfam)) {
-		fprintf(stderr, "kmbench child: cannot set up the %s runs\n", backend);
+	r = kmb_gb_init(&go);
+	if (!r)
+		r = setup_families(c, &fams, &nfam);
+	c->fams = fams;
+	c->nfam = nfam;
+	if (!r)
+		r = open_part(c, dir);
+	if (r) {
+		fprintf(stderr, "kmbench child: cannot set up the %s runs: %s\n", backend,
+			strerror(-r));
 		c->b->fini();
 		goto out;
 	}
-	kmb_gb_run_all(on_run, c);
-	for (size_t i = 0; i < nfam; i++)	/* a pass that never reported */
-		release(c, &fams[i], 0, NULL, 0, "the profile pass did not report");
+	r = run_steps(c);
+	if (r) {
+		/* The cells written so far stay in the partial part, for a --resume. */
+		fprintf(stderr, "kmbench child: %s stopped: %s: %s\n", backend,
+			c->error ? "cannot write its part" : "a run did not report", strerror(-r));
+		c->b->fini();
+		goto out;
+	}
 	status = write_status(dir, c->b, &c->o.mpol, "ok", NULL) != 0;
 	c->b->fini();
 	if (!status)
-		status = kmb_atomic_commit(&c->part) != 0;	/* the part appears last, whole */
-	else
-		kmb_atomic_abort(&c->part);
+		status = publish_part(c, dir) != 0;	/* its name says the backend is done */
 out:
+	if (c->part_fd >= 0)
+		close(c->part_fd);
 	for (size_t i = 0; i < KMB_MAX_LIST; i++)
 		free(c->plans[i]);
 	if (c->topo)
@@ -784,6 +1048,7 @@ out:
 			free(fams[i].plans[k]);
 	}
 	free(fams);
+	free(c->cells);
 	free(c);
 	return status;
 }

@@ -6,6 +6,10 @@
 //
 // Registered C benchmarks are kept in a std::map from name to (fn, arg) so the reporter can
 // hand each run its arg back.  Registration and running happen on the main thread only.
+//
+// kmb_gb_run_one() runs one benchmark at a time: it clears the registry, registers the one
+// it is given, and runs it through a reporter that lives as long as the process, so that
+// Google Benchmark's console header is printed once and not before every run.
 
 #include "gbench.h"
 
@@ -51,17 +55,37 @@ class CReporter : public benchmark::ConsoleReporter {
 	{
 	}
 
+	// For kmb_gb_run_one: the callback of the next run, and whether the names lose the
+	// "iterations:N" and "repeats:N" that its registration adds (the runs are one
+	// repetition of a cell: their names are the cell's, as a whole cell run at once has).
+	void target(kmb_gb_report_fn fn, void *ctx, bool one)
+	{
+		fn_ = fn;
+		ctx_ = ctx;
+		one_ = one;
+	}
+
 	bool ReportContext(const Context &context) override
 	{
-		return g_console ? ConsoleReporter::ReportContext(context) : true;
+		if (!g_console || (one_ && context_done_))
+			return true;
+		context_done_ = true;
+		return ConsoleReporter::ReportContext(context);
 	}
 
 	void ReportRuns(const std::vector<Run> &reports) override
 	{
-		for (const Run &r : reports)
+		std::vector<Run> runs(reports);
+
+		for (Run &r : runs) {
+			if (one_) {
+				r.run_name.iterations.clear();
+				r.run_name.repetitions.clear();
+			}
 			forward(r);
+		}
 		if (g_console)
-			ConsoleReporter::ReportRuns(reports);
+			ConsoleReporter::ReportRuns(runs);
 	}
 
 	size_t families() const { return families_.size(); }
@@ -105,6 +129,7 @@ class CReporter : public benchmark::ConsoleReporter {
 
 	kmb_gb_report_fn fn_;
 	void *ctx_;
+	bool one_ = false, context_done_ = false;
 	std::map<std::string, bool> families_;
 };
 
@@ -219,6 +244,38 @@ int kmb_gb_register_limited(const char *name, kmb_gb_fn fn, void *arg,
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+int kmb_gb_run_one(const char *name, kmb_gb_fn fn, void *arg, const struct kmb_gb_one *o,
+		   kmb_gb_report_fn report, void *ctx)
+{
+	static CReporter *rep;
+
+	if (!name || !*name || !fn || !o || o->threads < 1 || o->min_time < 0 || o->iterations < 0)
+		return -EINVAL;
+	try {
+		benchmark::ClearRegisteredBenchmarks();
+		registry().clear();
+		registry().emplace(name, Registered{ fn, arg });
+		auto *b = benchmark::RegisterBenchmark(name, [fn, arg](benchmark::State &st) {
+			kmb_gb_state s = { &st, nullptr, nullptr, nullptr, false };
+			fn(&s, arg);
+		});
+		b->Unit(benchmark::kNanosecond)->Threads(o->threads)->Repetitions(1);
+		if (o->real_time)
+			b->UseRealTime();
+		if (o->min_time > 0)
+			b->MinTime(o->min_time);
+		if (o->iterations > 0)
+			b->Iterations(o->iterations);
+		if (!rep)
+			rep = new CReporter(report, ctx);	// for the life of the process
+		rep->target(report, ctx, true);
+	} catch (...) {
+		return -ENOMEM;
+	}
+	// ".": whatever --benchmark_filter says, the one registered is the one to run
+	return benchmark::RunSpecifiedBenchmarks(rep, ".") == 1 ? 0 : -EIO;
 }
 
 int kmb_gb_register_native_reference(const char *prefix, int64_t batch)

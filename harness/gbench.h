@@ -133,6 +133,24 @@ void kmb_gb_sysinfo(struct kmb_gb_sysinfo *out);
  * of benchmarks that ran. */
 size_t kmb_gb_run_all(kmb_gb_report_fn fn, void *ctx);
 
+/*
+ * kmb_gb_run_one - run @fn(@arg) as the one benchmark @name, once: @o->threads threads, one
+ * repetition, handing its run to @report; what was registered before is dropped.  With
+ * @o->iterations, that many iterations a thread (Google Benchmark's Iterations(): what it
+ * gives every repetition after the first, which grew the count until a trial lasted the min
+ * time); else grown so.  The run's names are those of the family run whole: no
+ * "iterations:N".  Its repetitions and repetition_index are 1 and 0: the caller's to set.
+ * 0, -EINVAL, -ENOMEM, or -EIO when it did not run.
+ */
+struct kmb_gb_one {
+	int threads;
+	bool real_time;
+	double min_time;	/* seconds; 0: the global one */
+	int64_t iterations;	/* per thread; 0: grow until min time */
+};
+int kmb_gb_run_one(const char *name, kmb_gb_fn fn, void *arg, const struct kmb_gb_one *o,
+		   kmb_gb_report_fn report, void *ctx);
+
 /* Inside a benchmark function. */
 bool kmb_gb_keep_running_batch(struct kmb_gb_state *st, int64_t n);
 /* kmb_gb_loop_ending - true in the loop's last batch: the thread's iterations are used up, so

@@ -801,6 +801,25 @@ static int parse_no_profile(struct kmb_options *o, const char *arg, char *err, s
 	return 0;
 }
 
+static int parse_no_interleave(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	o->no_interleave = true;
+	return 0;
+}
+
+static int parse_seed(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	long v;
+
+	if (parse_long(arg, 0, UINT32_MAX, &v))
+		return ERR("--seed: '%s' is not a seed; give a whole number 0 to %lu", arg,
+			   (unsigned long)UINT32_MAX);
+	o->seed = (uint32_t)v;
+	o->has_seed = true;
+	return 0;
+}
+
 static int parse_run_id(struct kmb_options *o, const char *arg, char *err, size_t errlen)
 {
 	for (const char *c = arg; *c; c++)
@@ -843,6 +862,11 @@ static const struct opt_def opts[] = {
 	{ "verbose", NULL, "Google Benchmark's console tables as well as the progress", parse_verbose },
 	{ "no-profile", NULL, "no profile pass: no latency percentiles, peak RSS or memory "
 	  "timeline in the rows (they cost about 1/8 of --min-time a cell)", parse_no_profile },
+	{ "seed", "N", "seed of the random order of the repetitions (default: drawn, and "
+	  "recorded in the results as context.interleave_seed)", parse_seed },
+	{ "no-interleave", NULL, "each cell's repetitions one after another, cells in family "
+	  "order, instead of every repetition of the backend in a seeded random order",
+	  parse_no_interleave },
 	{ "dry-run", NULL, "print the plan (cells, pinning, estimated time) and run nothing: "
 	  "the same as `kmbench plan`", parse_dry_run },
 };
@@ -1176,6 +1200,10 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 	fprintf(af.f, "--run-id=%s\n", o->run_id);
 	if (o->no_profile)
 		fprintf(af.f, "--no-profile\n");
+	if (o->has_seed)
+		fprintf(af.f, "--seed=%lu\n", (unsigned long)o->seed);
+	if (o->no_interleave)
+		fprintf(af.f, "--no-interleave\n");
 	/* The backend and workload options given, as --KEY=VALUE (an absent one is its default),
 	 * in the order their owners declare them (check_opts): the same options give the same
 	 * file. */

@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "kmbench/backend.h"
@@ -71,6 +72,10 @@ struct kmb_options {
 	bool verbose;			/* Google Benchmark's console tables as well */
 	bool dry_run;			/* --dry-run: print the plan, run nothing */
 	bool no_profile;		/* --no-profile: no profile pass (profile.h) */
+	bool no_interleave;		/* --no-interleave: each cell's repetitions one after
+					 * another, cells in family order (reps.h) */
+	bool has_seed;			/* seed is set: --seed, or drawn by the runner */
+	uint32_t seed;			/* --seed: the order of the repetitions (reps.h) */
 	char run_id[96];		/* unique id of the run; generated when not given */
 };
 

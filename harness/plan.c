@@ -143,6 +143,7 @@ int kmb_plan_build(const struct kmb_options *o, struct kmb_plan *p)
 		p->ncells += pb->ncells;
 	}
 	p->nthreads = o->nthreads;
+	p->interleave = !o->no_interleave;
 	memcpy(p->threads, o->threads, sizeof(p->threads));
 	/* The repetitions, and the profile pass's one (harness/profile.h). */
 	p->reps_s = o->min_time * (EST_FIRST_REP + EST_LATER_REP * (reps - 1)) + EST_CELL_S +
@@ -205,10 +206,11 @@ void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo 
 		len += (size_t)snprintf(threads + len, sizeof(threads) - len, "%s%d", i ? "," : "",
 					o->threads[i]);
 	fprintf(f, "plan: %s%s%s%zu cells: %zu families x %zu thread counts (%s), %d "
-		"repetition%s of at least %g s each, %zu backend process%s\n",
+		"repetition%s of at least %g s each%s, %zu backend process%s\n",
 		o->preset[0] ? "preset " : "", o->preset, o->preset[0] ? ", " : "", p->ncells,
 		p->nfam, o->nthreads, threads, o->repetitions, o->repetitions > 1 ? "s" : "",
-		o->min_time, nruns, nruns == 1 ? "" : "es");
+		o->min_time, p->interleave ? " in a random order" : "", nruns,
+		nruns == 1 ? "" : "es");
 	if (nown)
 		fprintf(f, "  (%zu of the families name their cells' CPUs: one cell each, at their "
 			"own thread count)\n", nown);
@@ -309,7 +311,7 @@ static void draw(struct kmb_progress *pr)
 	if (!pr->tty)
 		return;
 	if (pr->bi < p->nbe) {
-		if (cell_at(p, pr->bi, pr->next, &fam, &threads))
+		if (!p->interleave && cell_at(p, pr->bi, pr->next, &fam, &threads))
 			snprintf(what, sizeof(what), "  %s threads:%d", p->fam[fam].name, threads);
 		else
 			snprintf(what, sizeof(what), "  %s", p->be[pr->bi].b->name);
@@ -369,6 +371,15 @@ void kmb_progress_backend_kept(struct kmb_progress *pr, size_t bi)
 	if (!pr->p->be[bi].skip)	/* its time was in the estimate, but is not ahead */
 		pr->est_done += pr->p->proc_s + backend_estimate(pr->p, bi, 0);
 	draw(pr);
+}
+
+void kmb_progress_cell_kept(struct kmb_progress *pr, long long family, long long threads)
+{
+	if (!pr || family < 0 || (size_t)family >= pr->p->nfam)
+		return;
+	pr->done++;
+	pr->next++;
+	pr->est_done += cell_estimate(pr->p, threads);
 }
 
 void kmb_progress_line(struct kmb_progress *pr, const char *line)
@@ -442,9 +453,9 @@ void kmb_progress_cell_done(int fd, long long family, long long threads, double 
 		if (*c == '\n')
 			*c = ' ';
 	/*
-	 * One write below PIPE_BUF is atomic.  When the parent is gone (killed), the write raises
-	 * SIGPIPE and ends this child as well: its part is never published, and no orphan goes
-	 * on writing into a run directory that a --resume may be completing.
+	 * One write below PIPE_BUF is atomic.  A child outlives its parent only for the moment
+	 * the kernel takes to kill it (PR_SET_PDEATHSIG, runner.c); a write in that moment
+	 * raises SIGPIPE, which ends it as well.
 	 */
 	if (write(fd, line, (size_t)n) < 0)
 		return;

@@ -5,9 +5,10 @@
  *
  * A cell is one family (one backend, workload and parameters: run.h) at one thread count: each
  * of the run's, or the family's own when its cell names its CPUs (run.h kmb_family_cpus).
- * Cells are numbered in the order the run executes them: backends in kmb_matrix_backends()
- * order, each backend's families in global family order, each family's thread counts
- * ascending, which is the order Google Benchmark runs the families a child registers.
+ * Cells are numbered in plan order: backends in kmb_matrix_backends() order, each backend's
+ * families in global family order, each family's thread counts ascending.  A child runs its
+ * backend's cells in that order with --no-interleave; by default it runs their repetitions
+ * interleaved in a seeded random order (reps.h), and a cell is done when its last one is.
  *
  * The estimate models Google Benchmark's loop (benchmark_runner.cc): the first repetition
  * grows its iteration count until a trial lasts min_time (the last trial is aimed at 1.4 x
@@ -47,6 +48,8 @@ struct kmb_plan {
 	size_t nbe;
 	int threads[KMB_MAX_LIST];	/* the thread counts, ascending (options.h) */
 	size_t nthreads;
+	bool interleave;		/* repetitions in a random order (reps.h): the live line
+					 * cannot name the cell running */
 	size_t ncells;			/* nfam x thread counts, a family with its own thread
 					 * count one cell */
 	double cell_s[KMB_MAX_LIST];	/* estimated seconds of one cell, per thread count */
@@ -81,6 +84,8 @@ struct kmb_progress *kmb_progress_start(const struct kmb_plan *p, bool tty, bool
 void kmb_progress_backend(struct kmb_progress *pr, size_t bi);
 void kmb_progress_backend_end(struct kmb_progress *pr);
 void kmb_progress_backend_kept(struct kmb_progress *pr, size_t bi);
+/* A cell of the backend about to start that an earlier attempt finished (part.h): done. */
+void kmb_progress_cell_kept(struct kmb_progress *pr, long long family, long long threads);
 /* One line from a child's progress pipe ("cell <family> <threads> <ns/op|nan> [error]"). */
 void kmb_progress_line(struct kmb_progress *pr, const char *line);
 /* Redraw the live line (elapsed time moves on); nothing when not on a terminal. */

@@ -2,8 +2,8 @@
  * profile.h - the profile pass: latency percentiles and memory over time for every workload,
  * measured beside the timed runs, never inside them (profile.c).
  *
- * After a family's timed runs the child (child.c) runs the same workload once more at each
- * thread count, as a hidden Google Benchmark family of its own (a share of --min-time, one
+ * After a cell's timed repetitions the child (child.c) runs the same workload once more at
+ * the cell's thread count, as a Google Benchmark run of its own (a share of --min-time, one
  * repetition), through a wrapped copy of the backend's operations table (kmb_profile_ops):
  * its alloc and free, and the object-cache part's, time about one call in @period with the
  * latency sampler (latency.h: random intervals, log-linear histogram), on each thread into

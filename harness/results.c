@@ -148,6 +148,8 @@ static void write_meta(struct kmb_json *j, const struct kmb_gb_run *r, const str
 	}
 	kmb_json_str(j, "host", m->host);
 	kmb_json_str(j, "run_id", m->run_id);
+	if (m->sequenced)
+		kmb_json_int(j, "sequence", m->sequence);
 	if (m->placement)
 		write_placement(j, m->placement);
 	if (m->profile || m->profile_why)
@@ -402,6 +404,7 @@ static void write_options(struct kmb_json *j, const struct kmb_options *o)
 	kmb_json_int(j, "repetitions", o->repetitions);
 	kmb_json_str(j, "pin", kmb_pin_format(&o->pin, pin, sizeof(pin)));
 	kmb_json_bool(j, "profile", !o->no_profile);
+	kmb_json_bool(j, "interleave", !o->no_interleave);
 	write_backend_context(j, o, NULL);
 	write_given_options(j, "backend_options", o->bopts, o->nbopts);
 	write_percpu_options(j, o);
@@ -451,6 +454,8 @@ int kmb_results_write_context(struct kmb_json *j, const struct kmb_options *o,
 	write_gbench_context(j);
 	kmb_json_str(j, "kmbench_version", KMB_VERSION);
 	kmb_json_str(j, "run_id", o->run_id);
+	/* The seed of the order of the repetitions (reps.h), used where options.interleave. */
+	kmb_json_int(j, "interleave_seed", o->seed);
 	kmb_json_str(j, "build_type", KMB_BUILD_TYPE);
 	kmb_json_str(j, "compiler", KMB_COMPILER);
 	kmb_json_str(j, "cflags", KMB_CFLAGS);

@@ -33,6 +33,10 @@ struct kmb_run_meta {
 	const struct kmb_profile *profile;
 	long long profile_iterations;
 	const char *profile_why;
+	/* The repetition's place in its backend's run order (reps.h kmb_step.seq), when
+	 * @sequenced: kmbench.sequence of an iteration row. */
+	long long sequence;
+	bool sequenced;
 };
 
 /* kmb_results_write_run - one run as one line of JSON (and a newline) to @f. */

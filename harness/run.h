@@ -3,8 +3,13 @@
  *
  * The parent (runner.c) plans the matrix, starts one child process per backend (re-executing
  * itself, with LD_PRELOAD for the malloc baselines, as mimalloc-bench does), waits for each,
- * and merges the children's part files into results.json.  A child (child.c) runs every family
- * of its backend through Google Benchmark and writes its part.
+ * and merges the children's part files into results.json.  A child (child.c) runs every cell
+ * of its backend through Google Benchmark and appends each to its part as it finishes.
+ *
+ * Lifetime.  The parent holds an flock(2) on <dir>/lock for as long as it runs, and its child
+ * shares it, so that no second run or --resume writes into a directory in use; the kernel
+ * drops it when the last of them is gone, however they end.  A child is killed when the parent
+ * dies (PR_SET_PDEATHSIG), so nothing of a run outlives it, even a kill -9.
  *
  * A family is one (backend, workload, parameters) combination; its instances are the thread
  * counts.  Families are numbered in one global order (backend, workload, size, failure rate),
@@ -15,8 +20,10 @@
  *
  * Run directory:
  *   cmdline                  the effective options, one per line (options.h)
+ *   lock                     the running kmbench's pid and start time; locked while it runs
  *   parts/<backend>.status.json   the backend's status object, one line
- *   parts/<backend>.jsonl    its runs, one JSON object per line; present only when complete
+ *   parts/<backend>.partial.jsonl its finished cells while its child runs (part.h)
+ *   parts/<backend>.jsonl    the same once every cell is in it: the backend is finished
  *   results.json             the merged file (results/README.md)
  */
 #ifndef KMB_HARNESS_RUN_H
@@ -29,6 +36,9 @@ int kmb_run_parent(struct kmb_options *o);
 
 /* kmb_run_child - the child for @backend in run directory @dir.  Exit status for main. */
 int kmb_run_child(const char *dir, const char *backend);
+
+/* The environment variable naming the child's descriptor of the run's lock (runner.c). */
+#define KMB_LOCK_ENV "KMB_LOCK_FD"
 
 /*
  * The matrix (matrix.c).  kmb_no_allocator is the pseudo-backend whose process runs the

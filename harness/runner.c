@@ -3,9 +3,15 @@
  *
  * Each backend runs in a fresh process: `/proc/self/exe child <dir> <backend>`, with
  * LD_PRELOAD set to the library of a KMB_CAP_PRELOAD backend.  A child that crashes or fails
- * costs only its own backend's results: the parent records the reason and goes on.  The merged
- * results.json is rewritten atomically after every backend, so an interrupted run leaves a
- * valid file with what was finished, and `--resume` completes it.
+ * costs only its own backend's cells not yet written (part.h): the parent records the reason
+ * and goes on.  The merged results.json is rewritten atomically after every backend, so an
+ * interrupted run leaves a valid file with what was finished, and `--resume` completes it,
+ * from the first cell not finished.
+ *
+ * Lifetime (run.h): the directory is locked (lock_dir) before anything in it is written, and
+ * each child is made to die with the parent (run_backend).  The lock's descriptor is the one
+ * the parent opened; each child holds it too, so a --resume cannot start while the child of a
+ * killed parent is still on its way out, appending to its part.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +21,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -23,6 +32,7 @@
 #include "env.h"
 #include "json.h"
 #include "kmbench/percpu.h"
+#include "part.h"
 #include "perf.h"
 #include "plan.h"
 #include "results.h"
@@ -51,6 +61,67 @@ static int mkdir_p(const char *path)
 	}
 	if (mkdir(buf, 0755) && errno != EEXIST)
 		return -errno;
+	return 0;
+}
+
+/* The run directory's lock (lock_dir), held from before anything is written there. */
+static int lock_fd = -1;
+
+/*
+ * Lock run directory @dir for this run: flock(2) on <dir>/lock, which the kernel releases when
+ * the last process holding it is gone, however it ends, so that a killed run's directory can
+ * be resumed at once.  The file holds the holder's pid and start time, for the one line that
+ * refuses a second run.  A holder whose pid is gone is the child of a killed run on its way
+ * out (the kernel kills it after its parent, PR_SET_PDEATHSIG): that is waited for, briefly.
+ * 0, or -1 after saying why.
+ */
+static int lock_dir(const char *dir)
+{
+	char path[PATH_MAX], text[128], when[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	int fd, n;
+
+	kmb_pathf(path, sizeof(path), "%s/lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "kmbench: %s: cannot open %s: %s\n", dir, path, strerror(errno));
+		return -1;
+	}
+	for (int tries = 0; flock(fd, LOCK_EX | LOCK_NB); tries++) {
+		ssize_t len;
+		long pid = 0;
+
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			fprintf(stderr, "kmbench: %s: cannot lock %s: %s\n", dir, path,
+				strerror(errno));
+			close(fd);
+			return -1;
+		}
+		len = pread(fd, text, sizeof(text) - 1, 0);
+		text[len > 0 ? len : 0] = '\0';
+		snprintf(when, sizeof(when), "at an unknown time");
+		/* "PID started WHEN": WHEN is the rest of the line */
+		if (sscanf(text, "%ld started %63[^\n]", &pid, when) < 1)
+			pid = 0;
+		if (tries < 100 && (pid <= 0 || (kill((pid_t)pid, 0) && errno == ESRCH))) {
+			usleep(50 * 1000);	/* just locked, not yet written; or dying */
+			continue;
+		}
+		fprintf(stderr, "kmbench: %s is in use by kmbench pid %ld (started %s); wait for it "
+			"or kill it\n", dir, pid, when);
+		close(fd);
+		return -1;
+	}
+	localtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", &tm);
+	n = snprintf(text, sizeof(text), "%ld started %s\n", (long)getpid(), when);
+	if (ftruncate(fd, 0) || pwrite(fd, text, (size_t)n, 0) != n)
+		fprintf(stderr, "kmbench: note: %s: cannot record this run in %s: %s\n", dir, path,
+			strerror(errno));
+	lock_fd = fd;
 	return 0;
 }
 
@@ -89,7 +160,9 @@ static void empty_part(const char *dir, const struct kmb_backend_ops *b)
 	char path[PATH_MAX];
 	struct kmb_atomic_file af;
 
-	kmb_pathf(path, sizeof(path), "%s/parts/%s.jsonl", dir, b->name);
+	kmb_pathf(path, sizeof(path), "%s/parts/%s" KMB_PART_PARTIAL_SUFFIX, dir, b->name);
+	unlink(path);
+	kmb_pathf(path, sizeof(path), "%s/parts/%s" KMB_PART_SUFFIX, dir, b->name);
 	if (kmb_atomic_open(&af, path) == 0)
 		kmb_atomic_commit(&af);
 }
@@ -175,7 +248,7 @@ static void run_backend(const struct kmb_options *o, const struct kmb_backend_op
 	const char *why = kmb_backend_cannot_run(b);
 	char reason[256];
 	int pipefd[2] = { -1, -1 };
-	pid_t pid;
+	pid_t pid, parent = getpid();
 	int st;
 
 	if (why) {
@@ -197,6 +270,20 @@ static void run_backend(const struct kmb_options *o, const struct kmb_backend_op
 	if (pid == 0) {
 		char fd[16];
 		int w = pipefd[1] >= 0 ? dup(pipefd[1]) : -1;	/* dup: without O_CLOEXEC */
+
+		/*
+		 * Die with the runner, however it ends, kill -9 included, and with the child
+		 * its benchmark threads: no orphan goes on measuring, or writing into a
+		 * directory a --resume may be completing.  A runner already gone before
+		 * prctl() is seen as a new parent (prctl(2)).
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(127);
+		/* The lock goes with the child, through exec (run.h). */
+		if (lock_fd >= 0 && !fcntl(lock_fd, F_SETFD, 0)) {
+			snprintf(fd, sizeof(fd), "%d", lock_fd);
+			setenv(KMB_LOCK_ENV, fd, 1);
+		}
 
 		/* presentation, not run options: not in cmdline */
 		if (o->verbose)
@@ -220,7 +307,7 @@ static void run_backend(const struct kmb_options *o, const struct kmb_backend_op
 		parent_status(o->out, b, "failed", reason);
 		return;
 	}
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && exists(o->out, b->name, ".jsonl"))
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && exists(o->out, b->name, KMB_PART_SUFFIX))
 		return;
 	if (WIFSIGNALED(st))
 		snprintf(reason, sizeof(reason), "child killed by signal %d (%s)", WTERMSIG(st),
@@ -232,13 +319,152 @@ static void run_backend(const struct kmb_options *o, const struct kmb_backend_op
 	parent_status(o->out, b, "failed", reason);
 }
 
+/*
+ * A new run into a directory that has some: the cells of unfinished parts are another run's
+ * (only --resume continues them), and go before anything is merged.  Finished parts are
+ * kept, as they always were.
+ */
+static void drop_partial_parts(const struct kmb_options *o)
+{
+	const struct kmb_backend_ops *order[KMB_MAX_LIST + 1];
+	size_t nb = kmb_matrix_backends(o, order);
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < nb; i++) {
+		kmb_pathf(path, sizeof(path), "%s/parts/%s" KMB_PART_PARTIAL_SUFFIX, o->out,
+			  order[i]->name);
+		unlink(path);
+	}
+}
+
+struct kept {
+	struct kmb_progress *pr;
+	size_t n;
+};
+
+static void count_kept(const struct kmb_part_cell *pc, void *ctx)
+{
+	struct kept *k = ctx;
+
+	kmb_progress_cell_kept(k->pr, pc->family, pc->threads);
+	k->n++;
+}
+
+/*
+ * Before @b's child starts, in a --resume: the whole cells of its partial part, which the
+ * child does not run again, count as done, and are said.
+ */
+static void keep_cells(const struct kmb_options *o, const struct kmb_backend_ops *b,
+		       struct kmb_progress *pr)
+{
+	char path[PATH_MAX], *text;
+	struct kept k = { pr, 0 };
+	size_t len, whole;
+
+	kmb_pathf(path, sizeof(path), "%s/parts/%s" KMB_PART_PARTIAL_SUFFIX, o->out, b->name);
+	if (!o->resume || kmb_read_file(path, &text, &len))
+		return;
+	whole = kmb_part_scan(text, len, count_kept, &k);
+	free(text);
+	if (!k.n && whole == len)
+		return;
+	kmb_progress_clear(pr);
+	printf("== %s: %zu cell%s done in an earlier attempt, kept%s\n", b->name, k.n,
+	       k.n == 1 ? "" : "s", whole < len ? "; a cell cut short runs again" : "");
+}
+
 /* Counter availability, probed once per run by the parent. */
 struct counters_seen {
 	struct kmb_counter_probe probe[KMB_CTR_COUNT];
 	bool exclude_kernel;
 };
 
-/* results.json from the context and every complete part, atomically. */
+/* The whole cells of a part (part.h), as kmb_part_scan() hands them over. */
+struct cells {
+	struct kmb_part_cell *v;
+	size_t n, cap;
+	bool short_of_memory;
+};
+
+static void collect(const struct kmb_part_cell *pc, void *ctx)
+{
+	struct cells *cs = ctx;
+
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap ? 2 * cs->cap : 64;
+		struct kmb_part_cell *v = realloc(cs->v, cap * sizeof(*v));
+
+		if (!v) {
+			cs->short_of_memory = true;
+			return;
+		}
+		cs->v = v;
+		cs->cap = cap;
+	}
+	cs->v[cs->n++] = *pc;
+}
+
+static int cmp_cell(const void *a, const void *b)
+{
+	const struct kmb_part_cell *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return (x->threads > y->threads) - (x->threads < y->threads);
+}
+
+/*
+ * @b's rows into the benchmarks array of @j: the whole cells of its part, finished or (a
+ * child that died, or is to be resumed) partial, in family and thread order whatever order
+ * they ran in, each cell once.  Returns the rows written, or -errno.
+ */
+static long merge_part(struct kmb_json *j, const char *dir, const struct kmb_backend_ops *b)
+{
+	char path[PATH_MAX], *text;
+	struct cells cs = { 0 };
+	bool finished = true;
+	size_t len;
+	long nrows = 0;
+
+	kmb_pathf(path, sizeof(path), "%s/parts/%s" KMB_PART_SUFFIX, dir, b->name);
+	if (kmb_read_file(path, &text, &len)) {
+		finished = false;
+		kmb_pathf(path, sizeof(path), "%s/parts/%s" KMB_PART_PARTIAL_SUFFIX, dir, b->name);
+		if (kmb_read_file(path, &text, &len))
+			return 0;	/* not run yet */
+	}
+	kmb_part_scan(text, len, collect, &cs);
+	/* A finished part of a kmbench before cells (issue 17), resumed: rows alone, every one
+	 * whole, as it was published whole. */
+	if (finished && !cs.n && len && text[len - 1] == '\n' &&
+	    !memmem(text, len, KMB_PART_CELL_PREFIX, strlen(KMB_PART_CELL_PREFIX)))
+		collect(&(struct kmb_part_cell){ .rows = text, .len = len }, &cs);
+	if (cs.short_of_memory) {
+		free(cs.v);
+		free(text);
+		return -ENOMEM;
+	}
+	qsort(cs.v, cs.n, sizeof(*cs.v), cmp_cell);
+	for (size_t i = 0; i < cs.n; i++) {
+		char *line = text + (cs.v[i].rows - text), *end = line + cs.v[i].len;
+
+		if (i && !cmp_cell(&cs.v[i - 1], &cs.v[i]))
+			continue;	/* a cell twice: never written so, never merged so */
+		while (line < end) {
+			char *nl = memchr(line, '\n', (size_t)(end - line));
+
+			*nl = '\0';	/* every row line ends in one (kmb_part_scan) */
+			kmb_json_raw(j, NULL, line);
+			nrows++;
+			line = nl + 1;
+		}
+	}
+	free(cs.v);
+	free(text);
+	return nrows;
+}
+
+/* results.json from the context and the whole cells of every part, atomically. */
 static int merge(const struct kmb_options *o, const struct kmb_topo *t,
 		 const struct counters_seen *cs, size_t *nruns)
 {
@@ -259,16 +485,13 @@ static int merge(const struct kmb_options *o, const struct kmb_topo *t,
 	kmb_json_arr_begin(&j, "benchmarks");
 	*nruns = 0;
 	for (size_t i = 0; i < nb; i++) {
-		char *text, *save, *line;
+		long n = merge_part(&j, o->out, order[i]);
 
-		kmb_pathf(path, sizeof(path), "%s/parts/%s.jsonl", o->out, order[i]->name);
-		if (kmb_read_file(path, &text, NULL))
-			continue;
-		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			kmb_json_raw(&j, NULL, line);
-			(*nruns)++;
+		if (n < 0) {
+			kmb_atomic_abort(&af);
+			return (int)n;
 		}
-		free(text);
+		*nruns += (size_t)n;
 	}
 	kmb_json_arr_end(&j);
 	kmb_json_obj_end(&j);
@@ -294,6 +517,22 @@ static void rseq_note(const struct kmb_options *o)
 					asked[i]);
 	fprintf(stderr, "kmbench: note: cpu-rseq asked for (%s) but unavailable here: %s; "
 		"cpu-lock runs instead\n", list, why ? why : "unknown reason");
+}
+
+/* A seed for the order of the repetitions (reps.h), saved with the options and recorded in the
+ * results, so that the order can be had again (--seed). */
+static void draw_seed(struct kmb_options *o)
+{
+	uint32_t seed;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = (uint32_t)(ts.tv_nsec ^ ts.tv_sec ^ ((long)getpid() << 16));
+	}
+	o->seed = seed;
+	o->has_seed = true;
 }
 
 static void default_run_id(struct kmb_options *o)
@@ -334,6 +573,7 @@ int kmb_run_parent(struct kmb_options *o)
 			return 2;
 		}
 		snprintf(o->out, sizeof(o->out), "%s", dir);
+		o->resume = true;
 		o->quiet = quiet;
 		o->verbose = verbose;
 	}
@@ -364,6 +604,13 @@ int kmb_run_parent(struct kmb_options *o)
 		snprintf(o->out, sizeof(o->out), "results/runs/%s", o->run_id);
 	kmb_pathf(path, sizeof(path), "%s/parts", o->out);
 	r = mkdir_p(path);
+	if (!r && lock_dir(o->out)) {	/* said why */
+		kmb_plan_free(&plan);
+		kmb_topo_free(t);
+		return 1;
+	}
+	if (!o->has_seed)
+		draw_seed(o);
 	kmb_pathf(path, sizeof(path), "%s/cmdline", o->out);
 	if (r || (r = kmb_options_save(o, path))) {
 		fprintf(stderr, "kmbench: --out %s: cannot write there: %s\n", o->out, strerror(-r));
@@ -371,6 +618,8 @@ int kmb_run_parent(struct kmb_options *o)
 		kmb_topo_free(t);
 		return 1;
 	}
+	if (!o->resume)
+		drop_partial_parts(o);
 	kmb_perf_probe(cs.probe, &cs.exclude_kernel);
 	printf("kmbench run %s -> %s\n", o->run_id, o->out);
 	for (size_t i = 0; i < plan.nfam; i++)
@@ -384,7 +633,7 @@ int kmb_run_parent(struct kmb_options *o)
 	for (size_t i = 0; i < plan.nbe; i++) {
 		const struct kmb_backend_ops *b = plan.be[i].b;
 
-		if (exists(o->out, b->name, ".jsonl")) {
+		if (exists(o->out, b->name, KMB_PART_SUFFIX)) {
 			kmb_progress_clear(pr);
 			printf("== %s: done in an earlier attempt, kept\n", b->name);
 			kmb_progress_backend_kept(pr, i);
@@ -397,9 +646,10 @@ int kmb_run_parent(struct kmb_options *o)
 			empty_part(o->out, b);
 		} else {
 			kmb_progress_backend(pr, i);
+			keep_cells(o, b, pr);
 			run_backend(o, b, pr);
 			kmb_progress_backend_end(pr);
-			failed += !exists(o->out, b->name, ".jsonl");
+			failed += !exists(o->out, b->name, KMB_PART_SUFFIX);
 		}
 		r = merge(o, t, &cs, &nruns);	/* after each backend: an interruption loses nothing */
 		if (r) {

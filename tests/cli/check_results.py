@@ -16,9 +16,9 @@ import sys
 
 GB_CONTEXT = ["date", "host_name", "executable", "num_cpus", "mhz_per_cpu", "cpu_scaling_enabled",
               "caches", "load_avg", "library_build_type"]
-KMB_CONTEXT = ["kmbench_version", "run_id", "build_type", "compiler", "cflags", "git_commit",
-               "kernel", "cpu_model", "cache_line_size", "topology", "pin_policy", "libraries",
-               "counters", "environment", "options", "backends"]
+KMB_CONTEXT = ["kmbench_version", "run_id", "interleave_seed", "build_type", "compiler", "cflags",
+               "git_commit", "kernel", "cpu_model", "cache_line_size", "topology", "pin_policy",
+               "libraries", "counters", "environment", "options", "backends"]
 RUN_KEYS = ["name", "family_index", "per_family_instance_index", "run_name", "run_type",
             "repetitions", "threads", "iterations", "real_time", "cpu_time", "time_unit"]
 SANITIZER_SKIP = "sanitizer build"
@@ -405,6 +405,23 @@ def main():
                 check(r["task_clock_ns"] > 0, f"{where}: task_clock_ns not positive")
             key = (b, m["workload"], json.dumps(m["params"], sort_keys=True))
             families.setdefault(key, set()).add(r["family_index"])
+    # Nothing twice (a cell written twice, a --resume that ran a kept cell again): one row per
+    # name and repetition, and per backend one repetition per place in its run order.
+    seen, order = {}, {}
+    for r in runs:
+        key = (r.get("name"), r.get("repetition_index"))
+        seen[key] = seen.get(key, 0) + 1
+        if r["run_type"] == "iteration":
+            seq = (r["kmbench"]["backend"], r["kmbench"].get("sequence"))
+            check(seq[1] is not None and seq not in order,
+                  f"{key}: kmbench.sequence {seq[1]} missing or also {order.get(seq)}")
+            order[seq] = key
+    for key, n in seen.items():
+        check(n == 1, f"{key[0]} repetition {key[1]}: {n} rows")
+    check(isinstance(ctx.get("interleave_seed"), int) and
+          isinstance(opts.get("interleave"), bool),
+          f"interleave_seed {ctx.get('interleave_seed')}, options.interleave "
+          f"{opts.get('interleave')}")
     for key, idx in families.items():
         check(len(idx) == 1, f"family {key} has several family_index values {idx}")
     all_idx = [next(iter(v)) for v in families.values()]

@@ -5,7 +5,8 @@
 #   - check_results.py pointed at a compare.py that is not there, on a good results.json:
 #     exit 1, "compare.py: ... is missing";
 #   - check_profile.py on that file with an alloc p90 above its p99 and an RSS point above the
-#     peak: exit 1, naming both.
+#     peak: exit 1, naming both;
+#   - check_results.py on that file with a row twice (a cell merged twice): exit 1, naming it.
 # Usage: planted.sh KMBENCH SOURCE_DIR
 set -u
 kmbench=$1 src=$2
@@ -42,5 +43,14 @@ PY
 must_fail "check_profile.py, p90 above p99 and RSS above its peak" \
 	"alloc latency not ordered" "above peak_rss_bytes" -- \
 	/usr/bin/python3 "$src/tests/cli/check_profile.py" "$tmp/planted.json"
+
+/usr/bin/python3 - "$tmp/run/results.json" "$tmp/twice.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["benchmarks"].append(d["benchmarks"][0])
+json.dump(d, open(sys.argv[2], "w"))
+PY
+must_fail "check_results.py, a row twice" "repetition 0: 2 rows" "kmbench.sequence" -- \
+	/usr/bin/python3 "$src/tests/cli/check_results.py" "$tmp/twice.json" --threads 1
 
 kmb_test_end
