@@ -193,6 +193,23 @@ static void copy_run(const struct kmb_gb_run *r, void *ctx)
 	d->counters = ctr;
 }
 
+static void free_copied(struct copied *c)
+{
+	for (int i = 0; i < c->n; i++) {
+		struct kmb_gb_run *d = &c->runs[i];
+
+		free((char *)d->name);
+		free((char *)d->run_name);
+		free((char *)d->function_name);
+		free((char *)d->aggregate_name);
+		free((char *)d->error_message);
+		for (size_t k = 0; k < d->ncounters; k++)
+			free((char *)d->counters[k].name);
+		free((void *)d->counters);
+	}
+	c->n = 0;
+}
+
 static void near(double a, double b, const char *what)
 {
 	if (fabs(a - b) > 1e-9 * fmax(fabs(a), fabs(b)) + 1e-12) {
@@ -254,6 +271,8 @@ static void test_aggregates(void **state)
 	odd.runs[1].error = odd.runs[2].error = odd.runs[3].error = odd.runs[4].error = true;
 	assert_int_equal(kmb_reps_aggregates(odd.runs, 5, agg), 0);
 	assert_int_equal(kmb_reps_aggregates(odd.runs, 1, agg), 0);
+	free_copied(&even);
+	free_copied(&odd);
 }
 
 struct one_seen {
