@@ -16,11 +16,14 @@
  * Bad input is one line on stderr naming the problem and the valid choices, exit status 2.
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "env.h"
+#include "json.h"
 #include "perf.h"
 #include "policy.h"
 #include "run.h"
@@ -35,6 +38,9 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  list                     backends, workloads, presets, backend options and\n"
 		"                           counters available here\n"
+		"  list --presets --json [--matrix FILE]\n"
+		"                           the presets (or FILE's experiments) as JSON: name,\n"
+		"                           description and the run options each gives\n"
 		"  run [options]            run a matrix and write its results (options below)\n"
 		"  env                      the machine's state as a benchmark sees it (governor,\n"
 		"                           turbo, load, THP, SMT, ...), as `run` checks and records\n"
@@ -137,6 +143,63 @@ static void list_environment(const struct kmb_counter_probe *probe, bool exclude
 	kmb_env_print(stdout, env);
 }
 
+/* One experiment file as JSON: each experiment's name, description and the run arguments its
+ * keys map onto, in the file's order (report/kmb_experiments.py makes the same of it). */
+static void list_file_json(struct kmb_json *j, const struct kmb_exp_file *f, const char *key)
+{
+	kmb_json_arr_begin(j, key);
+	for (size_t e = 0; e < f->nexp; e++) {
+		kmb_json_obj_begin(j, NULL);
+		kmb_json_str(j, "name", f->exp[e].name);
+		kmb_json_str(j, "description", f->exp[e].description);
+		kmb_json_arr_begin(j, "args");
+		for (size_t a = 0; a < f->exp[e].nargs; a++)
+			kmb_json_str(j, NULL, f->exp[e].args[a].text);
+		kmb_json_arr_end(j);
+		kmb_json_obj_end(j);
+	}
+	kmb_json_arr_end(j);
+}
+
+/*
+ * kmbench list --presets --json [--matrix FILE]: the shipped presets (or FILE's experiments) as
+ * the C loader reads them, for scripts and for the test that the report's loader agrees.
+ */
+static int list_presets_json(int argc, char **argv)
+{
+	struct kmb_json j;
+	struct kmb_exp_file f;
+	char err[1024];
+
+	kmb_json_init(&j, stdout, true);
+	kmb_json_obj_begin(&j, NULL);
+	if (argc == 2 && !strcmp(argv[0], "--matrix")) {
+		if (kmb_exp_read(&f, argv[1], err, sizeof(err))) {
+			fprintf(stderr, "kmbench list: %s\n", err);
+			kmb_exp_free(&f);
+			return 2;
+		}
+		list_file_json(&j, &f, argv[1]);
+		kmb_exp_free(&f);
+	} else if (argc) {
+		fprintf(stderr, "kmbench list: '%s': give --presets --json, optionally with "
+			"--matrix FILE\n", argv[0]);
+		return 2;
+	}
+	for (size_t i = 0; !argc && i < kmb_nr_shipped_experiments; i++) {
+		if (kmb_exp_preset(&f, kmb_shipped_experiments[i].name, err, sizeof(err))) {
+			fprintf(stderr, "kmbench list: %s\n", err);
+			kmb_exp_free(&f);
+			return 1;
+		}
+		list_file_json(&j, &f, kmb_shipped_experiments[i].name);
+		kmb_exp_free(&f);
+	}
+	kmb_json_obj_end(&j);
+	putchar('\n');
+	return 0;
+}
+
 int kmb_run_list(void)
 {
 	struct kmb_counter_probe probe[KMB_CTR_COUNT];
@@ -166,9 +229,16 @@ int kmb_run_list(void)
 		printf("  %-19s %s%s\n", kmb_workloads[i]->name, kmb_workloads[i]->description,
 		       (kmb_workloads[i]->flags & KMB_WL_NO_ALLOCATOR) ? " [runs once per "
 		       "thread count, as backend " KMB_NO_ALLOCATOR "]" : "");
-	printf("presets:\n");
-	for (size_t i = 0; i < kmb_nr_presets; i++)
-		printf("  %-14s %s\n", kmb_presets[i].name, kmb_presets[i].description);
+	printf("presets (harness/experiments/NAME.yaml, built in; --matrix FILE runs your own):\n");
+	for (size_t i = 0; i < kmb_nr_shipped_experiments; i++) {
+		struct kmb_exp_file f;
+
+		if (kmb_exp_preset(&f, kmb_shipped_experiments[i].name, err, sizeof(err)))
+			printf("  %-14s (cannot read: %s)\n", kmb_shipped_experiments[i].name, err);
+		for (size_t e = 0; e < f.nexp; e++)
+			printf("  %-14s %s\n", f.exp[e].name, f.exp[e].description);
+		kmb_exp_free(&f);
+	}
 	printf("backend options (kmbench run -O KEY=VALUE, or --KEY VALUE):\n");
 	kmb_options_backend_help(stdout);
 	printf("workload options (kmbench run -W KEY=VALUE, or --KEY VALUE):\n");
@@ -187,6 +257,106 @@ int kmb_run_list(void)
 	return 0;
 }
 
+/*
+ * A file of several experiments and no --experiment: each one, in the file's order, into
+ * OUT/NAME with run id ID-NAME (OUT and ID: --out and --run-id, or the defaults of one run).
+ * Every experiment's options are parsed before any runs, so a bad one runs nothing; OUT gets
+ * the list of names (KMB_EXP_LIST) for --resume OUT.  The worst exit status of the runs.
+ */
+static int run_each(const char *cmd, int argc, char **argv, struct kmb_options *first)
+{
+	size_t n = first->nexperiments;
+	struct kmb_options *o = calloc(n, sizeof(*o));
+	char out[PATH_MAX], id[sizeof(first->run_id)], err[1024], path[PATH_MAX];
+	char **args = calloc((size_t)argc + 4, sizeof(char *));
+	char a_exp[96], a_out[PATH_MAX + 96], a_id[sizeof(id) + 96];
+	int worst = 0;
+	FILE *f;
+
+	if (!o || !args) {
+		fprintf(stderr, "kmbench %s: out of memory\n", cmd);
+		return 1;
+	}
+	if (!first->run_id[0])
+		kmb_default_run_id(first);
+	snprintf(id, sizeof(id), "%s", first->run_id);
+	if (first->out[0])
+		snprintf(out, sizeof(out), "%s", first->out);
+	else
+		snprintf(out, sizeof(out), "results/runs/%s", id);
+	memcpy(args, argv, (size_t)argc * sizeof(char *));
+	args[argc] = a_exp;
+	args[argc + 1] = a_out;
+	args[argc + 2] = a_id;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = first->exp_names[i];
+
+		snprintf(a_exp, sizeof(a_exp), "--experiment=%s", name);
+		snprintf(a_out, sizeof(a_out), "--out=%s/%s", out, name);
+		snprintf(a_id, sizeof(a_id), "--run-id=%.60s-%s", id, name);
+		if (kmb_options_parse(&o[i], argc + 3, args, err, sizeof(err))) {
+			fprintf(stderr, "kmbench %s: %s\n", cmd, err);
+			free(o);
+			free(args);
+			return 2;
+		}
+		o[i].dry_run = first->dry_run;	/* kmbench plan */
+	}
+	if (!first->dry_run) {
+		kmb_pathf(path, sizeof(path), "%s/" KMB_EXP_LIST, out);
+		if (kmb_mkdir_p(out) || !(f = fopen(path, "w"))) {
+			fprintf(stderr, "kmbench %s: --out %s: cannot write there\n", cmd, out);
+			free(o);
+			free(args);
+			return 1;
+		}
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "%s\n", first->exp_names[i]);
+		fclose(f);
+	}
+	for (size_t i = 0; i < n; i++) {
+		int r;
+
+		printf("== experiment %s (%zu of %zu) -> %s\n", o[i].experiment, i + 1, n, o[i].out);
+		r = kmb_run_parent(&o[i]);
+		worst = r > worst ? r : worst;
+	}
+	if (!first->dry_run) {
+		printf("experiments of %s:\n", first->matrix[0] ? first->matrix : first->preset);
+		for (size_t i = 0; i < n; i++)
+			printf("  %-20s %s/results.json\n", o[i].experiment, o[i].out);
+	}
+	free(o);
+	free(args);
+	return worst;
+}
+
+/* --resume OUT of a run of several experiments (run_each): each, in the order listed. */
+static int resume_each(struct kmb_options *o, const char *list)
+{
+	char dir[PATH_MAX], line[256];
+	int worst = 0;
+	FILE *f = fopen(list, "r");
+
+	if (!f)
+		return -1;
+	snprintf(dir, sizeof(dir), "%s", o->out);
+	while (fgets(line, sizeof(line), f)) {
+		struct kmb_options one = *o;
+		int r;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!line[0])
+			continue;
+		kmb_pathf(one.out, sizeof(one.out), "%s/%s", dir, line);
+		printf("== experiment %s -> %s\n", line, one.out);
+		r = kmb_run_parent(&one);
+		worst = r > worst ? r : worst;
+	}
+	fclose(f);
+	return worst;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -202,6 +372,9 @@ int main(int argc, char **argv)
 		printf("kmbench %s\n", KMB_VERSION);
 		return 0;
 	}
+	if (!strcmp(cmd, "list") && argc >= 4 && !strcmp(argv[2], "--presets") &&
+	    !strcmp(argv[3], "--json"))
+		return list_presets_json(argc - 4, argv + 4);
 	if (!strcmp(cmd, "list"))
 		return kmb_run_list();
 	if (!strcmp(cmd, "env"))
@@ -232,6 +405,18 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(cmd, "plan"))
 			o.dry_run = true;
+		if (o.resume) {
+			char path[PATH_MAX];
+
+			kmb_pathf(path, sizeof(path), "%s/cmdline", o.out);
+			if (access(path, F_OK)) {
+				kmb_pathf(path, sizeof(path), "%s/" KMB_EXP_LIST, o.out);
+				if (!access(path, R_OK))
+					return resume_each(&o, path);
+			}
+		}
+		if (o.nexperiments > 1 && !o.experiment[0])
+			return run_each(cmd, argc - 2, argv + 2, &o);
 		return kmb_run_parent(&o);
 	}
 	fprintf(stderr, "kmbench: unknown command '%s'; valid commands: list, env, run, plan, "

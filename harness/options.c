@@ -1,8 +1,10 @@
 /*
  * options.c - the run-option table, presets, parsing and the saved `cmdline` (options.h).
  *
- * Parsing order: defaults, then the preset (--preset, default "quick"), then every other
- * option as given.  A preset is a list of ordinary options, parsed by the same table.
+ * Parsing order: defaults, then the experiment (--preset NAME, default "quick", or --matrix
+ * FILE and --experiment NAME), then every other option as given.  An experiment is a list of
+ * ordinary options (experiment.h turns its YAML into them), parsed by the same table; an error
+ * in one names its file and line.
  *
  * Backend options (-O KEY=VALUE, --backend-opt KEY=VALUE, --KEY VALUE) are not in the table:
  * the backends declare them (backend.h kmb_backend_optset), each value is parsed by its
@@ -18,138 +20,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "options.h"
 #include "placement.h"
 #include "policy.h"
 
-const struct kmb_preset kmb_presets[] = {
-	/* Issue 13: a first run that answers in under a minute on 2 cores.  The malloc
-	 * baselines against slab (SLAB_HWCACHE_ALIGN, per-CPU sheaves), slab-packed (aligned
-	 * against packed), slab-none (no per-CPU cache: what the sheaves buy), kmalloc and
-	 * buddy; the hot pair (batch 1) and a batched case (100 live objects) at 64 B and 4 KiB
-	 * (buddy: order-0 pages at both), at one thread and at every CPU; and the per-thread
-	 * counters on their own lines against packed into one line (false sharing, no
-	 * allocator). */
-	{ "quick", "the headline questions in under a minute on 2 cores: baselines against slab, "
-	  "slab-packed, slab-none, kmalloc, buddy; hot pair and batch 100; 1 and max threads",
-	  { "--backends=glibc,jemalloc,tcmalloc,mimalloc,slab,slab-packed,slab-none,kmalloc,buddy",
-	    "--workloads=churn,counter-percpu,counter-packed", "--threads=1,max",
-	    "--sizes=64,4096", "--batch=1,100", "--min-time=0.1", "--repetitions=3", NULL } },
-	{ "full", "every backend and workload over the kmalloc size classes, every thread count",
-	  { "--backends=all", "--workloads=all", "--threads=1-max",
-	    "--sizes=8,16,32,64,96,128,192,256,512,1K,2K,4K,8K", "--batch=100", "--min-time=0.5",
-	    "--repetitions=5", NULL } },
-	{ "smoke", "every backend and workload once, tiny time budget: does everything run?",
-	  { "--backends=all", "--workloads=all", "--threads=1,max", "--sizes=64", "--batch=16",
-	    "--mempool-fail=0,100", "--matrix-buffer=1M", "--min-time=0.001", "--repetitions=1",
-	    NULL } },
-	{ "pages", "page allocator: order 0-10 alloc+free pairs, buddy against mmap+touch+munmap",
-	  { "--backends=buddy,mmap", "--workloads=churn", "--threads=1,max",
-	    "--sizes=4K,8K,16K,32K,64K,128K,256K,512K,1M,2M,4M", "--batch=1", "--min-time=0.3",
-	    "--repetitions=5", NULL } },
-	{ "fragment", "buddy fragmentation over time: random-order churn on a 64M node, 2M probes",
-	  { "--backends=buddy", "--workloads=fragment", "--threads=1,2", "--sizes=2M",
-	    "--batch=1500", "--node-mem=64M", "--min-time=1", "--repetitions=3", NULL } },
-	{ "slab", "slab caches and kmalloc against the baselines: hot 64-byte pairs, kmalloc classes",
-	  { "--backends=glibc,jemalloc,tcmalloc,mimalloc,slab,slab-packed,slab-colored,kmalloc",
-	    "--workloads=churn", "--threads=1,max",
-	    "--sizes=8,16,32,64,96,128,192,256,512,1K,2K,4K,8K", "--batch=1", "--min-time=0.2",
-	    "--repetitions=3", NULL } },
-	/* Issue 16: SLUB's multi-CPU machinery at scale: the per-pair cost at 1 and at every
-	 * thread count, batch 1 (the hot pair), 100 and 1000, 8 B to 8 KiB, with sheaves (slab,
-	 * kmalloc), without (slab-nosheaves) and with the largest (slab-bigsheaves), against the
-	 * baselines in the same run. */
-	{ "slab-scale", "slab and kmalloc at scale, sheaves on and off, batch 1/100/1000, 8B-8K, "
-	  "1..max threads, against the baselines; ~3 min on 2 cores",
-	  { "--backends=glibc,jemalloc,tcmalloc,mimalloc,slab,slab-nosheaves,slab-bigsheaves,"
-	    "kmalloc",
-	    "--workloads=churn", "--threads=1,max", "--sizes=8,64,256,1K,4K,8K",
-	    "--batch=1,100,1000", "--min-time=0.1", "--repetitions=3", NULL } },
-	{ "ctor", "constructor caching (Bonwick): slab caches with a constructor against malloc",
-	  { "--backends=glibc,jemalloc,tcmalloc,mimalloc,slab,slab-packed,kmalloc",
-	    "--workloads=ctor", "--threads=1", "--sizes=256", "--batch=32", "--min-time=0.3",
-	    "--repetitions=3", NULL } },
-	{ "mix", "memory efficiency: a kernel-like size mix, 100000 live objects, RSS per byte asked",
-	  { "--backends=glibc,jemalloc,tcmalloc,mimalloc,slab,slab-packed,kmalloc",
-	    "--workloads=mix", "--threads=1", "--batch=100000", "--min-time=0.3",
-	    "--repetitions=1", NULL } },
-	/* The mode variants force their mode; the baselines are the slab layer's comparison.
-	 * A preset has one size list: churn runs at 64 (slab, baselines) and 4096 (buddy) for
-	 * every backend, and the report reads slab at 64 and buddy at 4096 (buddy's 64-byte
-	 * rows are order-0 pages too).  Batch 1: the hot pair, the per-CPU fast path. */
-	{ "percpu", "per-CPU modes of slab and buddy against the baselines: scaling, remote "
-	  "frees, counters; ~1.5 min on 2 cores",
-	  { "--backends=slab-none,slab-thread,slab-cpu-lock,slab-cpu-rseq,buddy-none,buddy-thread,"
-	    "buddy-cpu-lock,buddy-cpu-rseq,glibc,jemalloc,tcmalloc,mimalloc",
-	    "--workloads=churn,remote-free,counter-percpu,counter-atomic,counter-packed",
-	    "--threads=1-max", "--sizes=64,4096", "--batch=1", "--min-time=0.2",
-	    "--repetitions=3", NULL } },
-	/* Issue 15: aligned against packed where objects cross threads (passive: neighbours
-	 * handed out by one thread) and where they do not (active), with the baselines.  48
-	 * bytes as well as 16 and 64: packed 64-byte objects start on a line anyway. */
-	{ "falseshare", "false sharing, slab against slab-packed and the baselines: passive "
-	  "(cache-scratch) and active (cache-thrash); 1 and 2 threads; ~1 min on 2 cores",
-	  { "--backends=slab,slab-packed,glibc,jemalloc,tcmalloc,mimalloc",
-	    "--workloads=false-share-passive,false-share-active", "--threads=1,2",
-	    "--sizes=16,48,64", "--min-time=0.1", "--repetitions=3", NULL } },
-	/* Issue 15: the remote-free matrix, every ordered pair of the plan's CPUs at every CPU
-	 * (--threads max), on the slab layouts, kmalloc and buddy and the baselines.  One size
-	 * list for all: the report reads 64 B, and 4 KiB for buddy (whose 64 B are order-0 pages
-	 * too). */
-	{ "remotefree", "remote-free cost matrix: allocate on CPU i, free on CPU j, every pair of "
-	  "CPUs; slab, slab-packed, kmalloc, buddy, the baselines; ~40 s on 2 cores",
-	  { "--backends=slab,slab-packed,kmalloc,buddy,glibc,jemalloc,tcmalloc,mimalloc",
-	    "--workloads=remote-free-matrix", "--threads=max", "--sizes=64,4096",
-	    "--min-time=0.1", "--repetitions=3", NULL } },
-	/* Issue 15: server shapes, objects freed by threads that did not allocate them:
-	 * Larson's (mimalloc-bench larsonN: 8 to 1000 bytes, 5000 slots per thread, arrays
-	 * handed on every 100 x 5000 replacements) and xmalloc-test's producers and consumers
-	 * (its default 1024-byte objects, as many producers as consumers). */
-	{ "server", "server workloads, objects/s against threads: larson and prodcons on slab, "
-	  "slab-packed, kmalloc and the baselines; ~35 s on 2 cores",
-	  { "--backends=slab,slab-packed,kmalloc,glibc,jemalloc,tcmalloc,mimalloc",
-	    "--workloads=larson,prodcons", "--threads=1-max", "--sizes=1K", "--batch=5000",
-	    "--min-time=0.2", "--repetitions=3", NULL } },
-	/* The mempool backend at each failure rate, and slab running the same operations with
-	 * no pool as the reference.  Batch 100, above the 64-element reserve of the 256-byte
-	 * class: at 100% failure every thread waits for frees, one thread alone too. */
-	{ "mempool", "mempool under pressure: the underlying allocator failing 0, 10, 50, 100% "
-	  "of the time, against slab; ~1 min on 2 cores",
-	  { "--backends=mempool,slab", "--workloads=mempool-pressure", "--threads=1-max",
-	    "--sizes=256", "--batch=100", "--mempool-fail=0,10,50,100", "--min-time=1",
-	    "--repetitions=3", NULL } },
-	/* Issue 6: vmalloc against kmalloc against __get_free_pages (the buddy backend) from
-	 * 4 KiB to 4 MiB, and the kernel's test_vmalloc patterns; issue 16: vmalloc-floor, the
-	 * system calls of each vmalloc area alone, so the report splits vmalloc's time.  --batch is the vmtest
-	 * workloads' number of held areas (the kernel: 15000 for long-busy, 8192 x fls(cpus)
-	 * for full-fit), so the model gets room: at most 2 x 8192 pages held per thread; the
-	 * workloads hold fewer where vm.max_map_count would not fit them (workloads/vmtest.c). */
-	{ "vmalloc", "vmalloc against its system-call floor, kmalloc and the page allocator, "
-	  "4K-4M: untouched, first touch, access; the test_vmalloc patterns; ~2 min on 2 cores",
-	  { "--backends=vmalloc,vmalloc-floor,kmalloc,buddy",
-	    "--workloads=untouched,first-touch,access,vmtest-fix-size,vmtest-full-fit,"
-	    "vmtest-long-busy,vmtest-random-size",
-	    "--threads=1,max", "--sizes=4K,16K,64K,256K,1M,4M", "--batch=8192", "--node-mem=1G",
-	    "--min-time=0.05", "--repetitions=3", NULL } },
-	/* The node-aware backends and libnuma, the reference: one thread, as Intel MLC's latency
-	 * matrix; 64 MiB per buffer, well above this machine's last-level cache. */
-	{ "numa", "NUMA matrix: memory on each node through libnuma, buddy, slab and kmalloc, used "
-	  "from each node's CPUs; pointer-chase latency and read bandwidth",
-	  { "--backends=libnuma,buddy,slab,kmalloc", "--workloads=numa-matrix", "--threads=1",
-	    "--matrix-policies=bind,local,remote,interleave", "--matrix-buffer=64M",
-	    "--min-time=0.1", "--repetitions=3", NULL } },
-	/* Issue 15: the kernel's own traffic (the fixture tests/fixtures/kernel.trace, or
-	 * --trace FILE from `kmbench record`) replayed on every backend, on one thread and on
-	 * every CPU (each recorded CPU on thread cpu % threads).  mmap, libnuma and vmalloc take
-	 * tens of microseconds an operation: min-time bounds them. */
-	{ "trace", "real kernel traffic: a recorded kmem trace replayed on every backend, 1 and "
-	  "max threads; ~15 s on 2 cores",
-	  { "--backends=all", "--workloads=trace", "--threads=1,max", "--min-time=0.05",
-	    "--repetitions=3", NULL } },
-};
-const size_t kmb_nr_presets = sizeof(kmb_presets) / sizeof(kmb_presets[0]);
+/*
+ * The presets are experiment files, harness/experiments/NAME.yaml, embedded in the binary
+ * (experiment.h); the README's `kmbench run` is the quick one.
+ */
+#define DEFAULT_PRESET "quick"
 
 /* What a preset leaves out: applied before it, so every option has a value. */
 static const char *const base_args[] = {
@@ -744,17 +626,47 @@ void kmb_options_workload_help(FILE *f)
 
 static int parse_preset(struct kmb_options *o, const char *arg, char *err, size_t errlen)
 {
-	char valid[256] = "";
+	char valid[512] = "";
 
-	for (size_t i = 0; i < kmb_nr_presets; i++) {
-		if (strcmp(kmb_presets[i].name, arg) == 0) {
+	for (size_t i = 0; i < kmb_nr_shipped_experiments; i++) {
+		if (strcmp(kmb_shipped_experiments[i].name, arg) == 0) {
 			snprintf(o->preset, sizeof(o->preset), "%s", arg);
 			return 0;
 		}
 		snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid), "%s%s",
-			 i ? ", " : "", kmb_presets[i].name);
+			 i ? ", " : "", kmb_shipped_experiments[i].name);
 	}
 	return ERR("--preset: unknown preset '%s'; valid presets: %s", arg, valid);
+}
+
+static int parse_matrix(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	if (!*arg || strlen(arg) >= sizeof(o->matrix))
+		return ERR("--matrix: '%s' is not a usable file name", arg);
+	snprintf(o->matrix, sizeof(o->matrix), "%s", arg);
+	return 0;
+}
+
+static int parse_experiment(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	if (!*arg || strlen(arg) >= sizeof(o->experiment))
+		return ERR("--experiment: '%s' is not an experiment name", arg);
+	snprintf(o->experiment, sizeof(o->experiment), "%s", arg);
+	return 0;
+}
+
+static int parse_experiment_hash(struct kmb_options *o, const char *arg, char *err,
+				 size_t errlen)
+{
+	char *end;
+
+	errno = 0;
+	o->exp_hash_want = strtoull(arg, &end, 16);
+	if (errno || end == arg || *end || strlen(arg) != 16)
+		return ERR("--experiment-hash: '%s' is not a hash; give the 16 hex digits a run's "
+			   "saved options record", arg);
+	o->exp_hash_given = true;
+	return 0;
 }
 
 static int parse_out(struct kmb_options *o, const char *arg, char *err, size_t errlen)
@@ -833,9 +745,15 @@ static int parse_run_id(struct kmb_options *o, const char *arg, char *err, size_
 }
 
 static const struct opt_def opts[] = {
-	{ "preset", "NAME", "start from a preset: quick (default), full, smoke, pages, fragment, "
-	  "slab, slab-scale, ctor, mix, percpu, falseshare, server, mempool, vmalloc, numa",
-	  parse_preset },
+	{ "preset", "NAME", "start from a shipped experiment (harness/experiments/NAME.yaml, "
+	  "built in): quick (default), full, smoke, pages, fragment, slab, slab-scale, ctor, mix, "
+	  "percpu, falseshare, remotefree, server, mempool, vmalloc, numa, trace", parse_preset },
+	{ "matrix", "FILE", "start from an experiment file (docs/experiments.md) instead; with "
+	  "several experiments and no --experiment, each runs into OUT/NAME", parse_matrix },
+	{ "experiment", "NAME", "the experiment of the --matrix file (or preset) to run",
+	  parse_experiment },
+	{ "experiment-hash", "HEX", "the hash of the experiment file's text that a run's saved "
+	  "options record; a file that no longer has it is refused", parse_experiment_hash },
 	{ "backends", "LIST", "backends, comma-separated, or 'all'", parse_backends },
 	{ "workloads", "LIST", "workloads, comma-separated, or 'all'", parse_workloads },
 	{ "threads", "SPEC", "thread counts: 1,2,4 | 1-8 | max | pow2", parse_threads },
@@ -924,11 +842,18 @@ void kmb_options_help(FILE *f)
 	kmb_options_workload_help(f);
 }
 
+/* The options that say where the experiment comes from: applied in the first pass. */
+static bool is_source(const struct opt_def *def)
+{
+	return def->parse == parse_preset || def->parse == parse_matrix ||
+	       def->parse == parse_experiment || def->parse == parse_experiment_hash;
+}
+
 /*
  * One option: "--name=value", "--name value", "-O KEY=VALUE" or "-W KEY=VALUE"; *used is how
  * many argv entries it took.  The name is a run option of the table, an alias (bopt_aliases),
- * or a backend or workload option's key.  The preset pass applies --preset only; the second
- * pass everything else.
+ * or a backend or workload option's key.  The first pass applies where the experiment comes
+ * from (is_source); the second everything else.
  */
 static int apply_one(struct kmb_options *o, int argc, char **argv, int *used, bool preset_pass,
 		     char *err, size_t errlen)
@@ -994,7 +919,7 @@ static int apply_one(struct kmb_options *o, int argc, char **argv, int *used, bo
 	} else if (eq) {
 		return ERR("--%s takes no value", name);
 	}
-	if (preset_pass != (def && def->parse == parse_preset))
+	if (preset_pass != (def && is_source(def)))
 		return 0;
 	if (def)
 		return def->parse(o, val, err, errlen);
@@ -1024,28 +949,126 @@ static int apply_all(struct kmb_options *o, int argc, char **argv, bool preset_p
 	return 0;
 }
 
-int kmb_options_parse(struct kmb_options *o, int argc, char **argv, char *err, size_t errlen)
+/* The experiment's text: from @o->exp_source (a run's copy), the --matrix file or the
+ * preset.  0, or an error with one line in err. */
+static int exp_open(const struct kmb_options *o, struct kmb_exp_file *f, char *err,
+		    size_t errlen)
 {
-	const struct kmb_preset *p = NULL;
+	if (o->exp_source[0])
+		return kmb_exp_read(f, o->exp_source, err, errlen);
+	if (o->matrix[0])
+		return kmb_exp_read(f, o->matrix, err, errlen);
+	return kmb_exp_preset(f, o->preset, err, errlen);
+}
+
+/*
+ * Apply experiment @e of file @f: each of its arguments by the table, as if given on the
+ * command line; a message gets the file and line in front of the option's own ("--sizes:
+ * ..." becomes "FILE:9: sizes: ...").  A backend or workload option no backend (workload)
+ * declares is refused here, where its line is known.
+ */
+static int apply_experiment(struct kmb_options *o, const struct kmb_exp_file *f,
+			    const struct kmb_experiment *e, char *err, size_t errlen)
+{
+	char why[768];
+
+	for (size_t i = 0; i < e->nargs; i++) {
+		const struct kmb_exp_arg *a = &e->args[i];
+		char *argv[] = { a->text };
+		int used, r = apply_one(o, 1, argv, &used, false, why, sizeof(why));
+		bool workload = a->text[1] == 'W';
+		struct okind k = okind(o, workload);
+		const char *eq = strchr(a->text, '=');
+
+		if (r)
+			return ERR("%s:%d: %s", f->shown, a->line,
+				   strncmp(why, "--", 2) ? why : why + 2);
+		if (a->text[1] == '-' || !eq)
+			continue;
+		for (size_t j = 0; j < *k.n; j++) {
+			const struct kmb_backend_optval *v = &k.v[j];
+			size_t len = (size_t)(eq - a->text - 2), n = 0;
+
+			if (v->opt || v->keylen != len || strncmp(v->text + 2, a->text + 2, len))
+				continue;
+			why[0] = '\0';
+			for (size_t s = 0; s < k.nsets; s++)
+				for (size_t q = 0; q < k.sets[s]->nopt && n < sizeof(why); q++)
+					n += (size_t)snprintf(why + n, sizeof(why) - n, "%s%s",
+							      n ? ", " : "", k.sets[s]->opt[q].key);
+			return ERR("%s:%d: %s: unknown %s option '%.*s' in experiment '%s'; valid: %s",
+				   f->shown, a->line, a->key, k.noun, (int)len, a->text + 2,
+				   e->name, why);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Open the experiment, check it against what a saved run recorded, choose the experiment
+ * and apply it.  With several and no --experiment, only their names are kept (options.h).
+ */
+static int apply_source(struct kmb_options *o, char *err, size_t errlen)
+{
+	struct kmb_exp_file f;
+	const struct kmb_experiment *e = NULL;
+	int r = exp_open(o, &f, err, errlen);
+
+	if (r)
+		goto out;
+	o->exp_hash = f.hash;
+	if (o->exp_hash_given && o->exp_hash_want != f.hash) {
+		r = ERR("%s: its text has changed since the run that recorded --experiment-hash "
+			"%016llx (now %016llx); the run's saved options are its own, or rerun "
+			"with the file as it is now without --experiment-hash", f.shown,
+			(unsigned long long)o->exp_hash_want, (unsigned long long)f.hash);
+		goto out;
+	}
+	o->nexperiments = 0;
+	for (size_t i = 0; i < f.nexp && i < KMB_MAX_LIST; i++)
+		snprintf(o->exp_names[o->nexperiments++], KMB_EXP_NAME_MAX, "%s", f.exp[i].name);
+	if (o->experiment[0]) {
+		e = kmb_exp_find(&f, o->experiment, err, errlen);
+		if (!e) {
+			r = -EINVAL;
+			goto out;
+		}
+	} else if (f.nexp == 1) {
+		e = &f.exp[0];
+	} else {
+		goto out;	/* several: the caller runs each */
+	}
+	snprintf(o->experiment, sizeof(o->experiment), "%s", e->name);
+	snprintf(o->exp_description, sizeof(o->exp_description), "%s", e->description);
+	r = apply_experiment(o, &f, e, err, errlen);
+out:
+	kmb_exp_free(&f);
+	return r;
+}
+
+static int options_parse(struct kmb_options *o, int argc, char **argv, const char *source,
+			 char *err, size_t errlen)
+{
 	int r, n = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->pin = (struct kmb_pin){ KMB_PIN_COMPACT, -1 };
-	snprintf(o->preset, sizeof(o->preset), "quick");
+	if (source)
+		snprintf(o->exp_source, sizeof(o->exp_source), "%s", source);
 	r = apply_all(o, argc, argv, true, err, errlen);
 	if (r)
 		return r;
-	for (size_t i = 0; i < kmb_nr_presets; i++)
-		if (strcmp(kmb_presets[i].name, o->preset) == 0)
-			p = &kmb_presets[i];
+	if (o->preset[0] && o->matrix[0])
+		return ERR("--preset %s and --matrix %s: give one of them (a preset is a shipped "
+			   "experiment file)", o->preset, o->matrix);
+	if (!o->matrix[0] && !o->preset[0])
+		snprintf(o->preset, sizeof(o->preset), DEFAULT_PRESET);
 	while (base_args[n])
 		n++;
 	r = apply_all(o, n, (char **)base_args, false, err, errlen);
 	if (r)
 		return r;
-	for (n = 0; p->args[n];)
-		n++;
-	r = apply_all(o, n, (char **)p->args, false, err, errlen);
+	r = apply_source(o, err, errlen);
 	if (r)
 		return r;
 	r = apply_all(o, argc, argv, false, err, errlen);
@@ -1055,6 +1078,11 @@ int kmb_options_parse(struct kmb_options *o, int argc, char **argv, char *err, s
 	if (!r)
 		r = check_opts(o, false, err, errlen);
 	return r ? r : check_opts(o, true, err, errlen);
+}
+
+int kmb_options_parse(struct kmb_options *o, int argc, char **argv, char *err, size_t errlen)
+{
+	return options_parse(o, argc, argv, NULL, err, errlen);
 }
 
 /* The OS numbers of the nodes with CPUs, ascending, into @out; how many. */
@@ -1183,7 +1211,13 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 
 	if (r)
 		return r;
-	fprintf(af.f, "--preset=%s\n--backends=", o->preset);
+	if (o->matrix[0])
+		fprintf(af.f, "--matrix=%s\n", o->matrix);
+	else
+		fprintf(af.f, "--preset=%s\n", o->preset);
+	if (o->experiment[0])
+		fprintf(af.f, "--experiment=%s\n", o->experiment);
+	fprintf(af.f, "--experiment-hash=%016llx\n--backends=", (unsigned long long)o->exp_hash);
 	for (size_t i = 0; i < o->nbackends; i++)
 		fprintf(af.f, "%s%s", i ? "," : "", o->backends[i]->name);
 	fprintf(af.f, "\n--workloads=");
@@ -1219,16 +1253,49 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 	return kmb_atomic_commit(&af);
 }
 
+/*
+ * The saved options are every effective option, so they alone give the run again; the
+ * experiment they name is read from the run directory's copy (KMB_EXP_COPY) where there is
+ * one, so a file edited or moved since, or a binary with other presets, changes nothing.
+ */
 int kmb_options_load(struct kmb_options *o, const char *path, char *err, size_t errlen)
 {
-	char *text, *save, *line, *args[64];
+	char *text, *save, *line, *args[64], copy[PATH_MAX], *slash;
 	int n = 0, r = kmb_read_file(path, &text, NULL);
 
 	if (r)
 		return ERR("cannot read saved options %s: %s", path, strerror(-r));
+	snprintf(copy, sizeof(copy), "%s", path);
+	slash = strrchr(copy, '/');
+	snprintf(slash ? slash + 1 : copy, sizeof(copy) - (size_t)(slash ? slash + 1 - copy : 0),
+		 "%s", KMB_EXP_COPY);
 	for (line = strtok_r(text, "\n", &save); line && n < 64; line = strtok_r(NULL, "\n", &save))
 		args[n++] = line;
-	r = kmb_options_parse(o, n, args, err, errlen);
+	r = options_parse(o, n, args, access(copy, R_OK) ? NULL : copy, err, errlen);
 	free(text);
+	return r;
+}
+
+int kmb_options_exp_save(const struct kmb_options *o, const char *path)
+{
+	struct kmb_atomic_file af;
+	struct kmb_exp_file f;
+	char err[512];
+	int r = exp_open(o, &f, err, sizeof(err));
+
+	if (r) {
+		kmb_exp_free(&f);
+		return r < 0 ? r : -EINVAL;
+	}
+	if (!strcmp(path, o->exp_source)) {	/* --resume: the copy is the source */
+		kmb_exp_free(&f);
+		return 0;
+	}
+	r = kmb_atomic_open(&af, path);
+	if (!r) {
+		fwrite(f.text, 1, f.len, af.f);
+		r = kmb_atomic_commit(&af);
+	}
+	kmb_exp_free(&f);
 	return r;
 }

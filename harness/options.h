@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "experiment.h"
 #include "kmbench/backend.h"
 #include "kmbench/percpu.h"
 #include "workload.h"
@@ -65,7 +66,22 @@ struct kmb_options {
 	 * kmb_options_workload_state() finds each.  No pointers: @o may be copied. */
 	_Alignas(16) unsigned char wstate[KMB_WL_STATE_BYTES];
 	struct kmb_mempolicy mpol;	/* --numa-policy; KMB_MPOL_DEFAULT when not given */
-	char preset[32];		/* "" when none */
+	/* Where the options came from (experiment.h): a shipped preset or an experiment file,
+	 * the experiment in it, and its text's hash; the saved options record them. */
+	char preset[32];		/* --preset; "" when --matrix is given */
+	char matrix[PATH_MAX];		/* --matrix FILE as given; "" for a preset */
+	char experiment[KMB_EXP_NAME_MAX];	/* the experiment run; "" when the file has
+						 * several and --experiment chose none */
+	char exp_description[256];	/* its description, for the results' context */
+	uint64_t exp_hash;		/* kmb_exp_hash of the file's text */
+	uint64_t exp_hash_want;		/* --experiment-hash: what a saved run recorded */
+	bool exp_hash_given;
+	/* The file's experiments when it has several and no --experiment chose one: nothing of
+	 * the file is applied; the caller runs each (kmbench run: OUT/NAME each). */
+	char exp_names[KMB_MAX_LIST][KMB_EXP_NAME_MAX];
+	size_t nexperiments;
+	char exp_source[PATH_MAX];	/* read the text here instead (a run directory's copy,
+					 * KMB_EXP_COPY, when its saved options are loaded) */
 	char out[PATH_MAX];		/* run directory */
 	bool resume;			/* out names an existing run to complete */
 	bool quiet;			/* no progress lines: only the start and the end */
@@ -79,19 +95,15 @@ struct kmb_options {
 	char run_id[96];		/* unique id of the run; generated when not given */
 };
 
-/* One line per preset, for `kmbench list` and the help text. */
-struct kmb_preset {
-	const char *name;
-	const char *description;
-	const char *args[12];		/* option arguments, as on the command line; NULL ends */
-};
-extern const struct kmb_preset kmb_presets[];
-extern const size_t kmb_nr_presets;
+/* The copy of the experiment file a run directory keeps, next to `cmdline`. */
+#define KMB_EXP_COPY "experiment.yaml"
 
 /*
- * kmb_options_parse - parse `kmbench run` arguments (argv[0] is the first option) into @o,
- * starting from the preset named by --preset (default "quick"), then applying every other option
- * over it.  0, or -EINVAL with one line in err.
+ * kmb_options_parse - parse `kmbench run` arguments (argv[0] is the first option) into @o:
+ * the defaults, then the experiment (--preset NAME, default "quick", or --matrix FILE with
+ * --experiment NAME), then every other option over it.  0, or -EINVAL with one line in err.
+ * A file with several experiments and no --experiment gives o->nexperiments > 1 and
+ * o->experiment "": none of the file applied.
  */
 int kmb_options_parse(struct kmb_options *o, int argc, char **argv, char *err, size_t errlen);
 
@@ -112,6 +124,10 @@ const void *kmb_options_workload_state(const struct kmb_options *o,
  * (atomically).  kmb_options_load reads them back through kmb_options_parse. */
 int kmb_options_save(const struct kmb_options *o, const char *path);
 int kmb_options_load(struct kmb_options *o, const char *path, char *err, size_t errlen);
+
+/* kmb_options_exp_save - the text of @o's experiment file (or preset) into @path, atomically,
+ * so the run directory holds what its options came from.  0 or -errno. */
+int kmb_options_exp_save(const struct kmb_options *o, const char *path);
 
 /*
  * kmb_options_rseq_asked - what in @o asks for cpu-rseq explicitly: the backend options set to

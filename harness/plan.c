@@ -205,6 +205,8 @@ void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo 
 	for (size_t i = 0; i < o->nthreads && len < sizeof(threads); i++)
 		len += (size_t)snprintf(threads + len, sizeof(threads) - len, "%s%d", i ? "," : "",
 					o->threads[i]);
+	if (o->matrix[0])
+		fprintf(f, "plan: experiment %s of %s\n", o->experiment, o->matrix);
 	fprintf(f, "plan: %s%s%s%zu cells: %zu families x %zu thread counts (%s), %d "
 		"repetition%s of at least %g s each%s, %zu backend process%s\n",
 		o->preset[0] ? "preset " : "", o->preset, o->preset[0] ? ", " : "", p->ncells,

@@ -383,6 +383,17 @@ static void write_options(struct kmb_json *j, const struct kmb_options *o)
 
 	kmb_json_obj_begin(j, "options");
 	kmb_json_str(j, "preset", o->preset);
+	/* Where the options came from (docs/experiments.md): the run's directory keeps the file's
+	 * text as experiment.yaml; its hash is the saved options' --experiment-hash. */
+	kmb_json_str(j, "experiment_file", o->matrix);
+	kmb_json_str(j, "experiment", o->experiment);
+	kmb_json_str(j, "experiment_description", o->exp_description);
+	{
+		char hash[17];
+
+		snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)o->exp_hash);
+		kmb_json_str(j, "experiment_hash", hash);
+	}
 	kmb_json_arr_begin(j, "backends");
 	for (size_t i = 0; i < o->nbackends; i++)
 		kmb_json_str(j, NULL, o->backends[i]->name);

@@ -33,6 +33,14 @@
 
 /* kmb_run_parent - run (or, with o->resume, complete) the matrix.  Exit status for main. */
 int kmb_run_parent(struct kmb_options *o);
+/* kmb_default_run_id - o->run_id: <UTC time>-<host>-<pid>.  kmb_mkdir_p - @path and its
+ * parents (mkdir -p); 0 or -errno. */
+void kmb_default_run_id(struct kmb_options *o);
+int kmb_mkdir_p(const char *path);
+
+/* The list of experiments, one name a line, in the directory of a run of several (OUT/NAME
+ * each): what `kmbench run --resume OUT` completes. */
+#define KMB_EXP_LIST "experiments"
 
 /* kmb_run_child - the child for @backend in run directory @dir.  Exit status for main. */
 int kmb_run_child(const char *dir, const char *backend);

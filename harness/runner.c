@@ -46,7 +46,7 @@
 #endif
 #endif
 
-static int mkdir_p(const char *path)
+int kmb_mkdir_p(const char *path)
 {
 	char buf[PATH_MAX];
 
@@ -535,7 +535,7 @@ static void draw_seed(struct kmb_options *o)
 	o->has_seed = true;
 }
 
-static void default_run_id(struct kmb_options *o)
+void kmb_default_run_id(struct kmb_options *o)
 {
 	char host[64] = "host";
 	time_t now = time(NULL);
@@ -599,11 +599,11 @@ int kmb_run_parent(struct kmb_options *o)
 		return 0;
 	}
 	if (!o->run_id[0])
-		default_run_id(o);
+		kmb_default_run_id(o);
 	if (!o->out[0])
 		snprintf(o->out, sizeof(o->out), "results/runs/%s", o->run_id);
 	kmb_pathf(path, sizeof(path), "%s/parts", o->out);
-	r = mkdir_p(path);
+	r = kmb_mkdir_p(path);
 	if (!r && lock_dir(o->out)) {	/* said why */
 		kmb_plan_free(&plan);
 		kmb_topo_free(t);
@@ -611,6 +611,9 @@ int kmb_run_parent(struct kmb_options *o)
 	}
 	if (!o->has_seed)
 		draw_seed(o);
+	kmb_pathf(path, sizeof(path), "%s/" KMB_EXP_COPY, o->out);
+	if (!r)
+		r = kmb_options_exp_save(o, path);
 	kmb_pathf(path, sizeof(path), "%s/cmdline", o->out);
 	if (r || (r = kmb_options_save(o, path))) {
 		fprintf(stderr, "kmbench: --out %s: cannot write there: %s\n", o->out, strerror(-r));

@@ -3,9 +3,9 @@
 # Sourced, not run.
 
 # Packages by purpose.  Everything comes from Debian; nothing from PyPI.
-KMB_PKGS_BUILD="cmake make gcc g++ pkg-config git libbenchmark-dev libhwloc-dev libnuma-dev
+KMB_PKGS_BUILD="cmake make gcc g++ pkg-config git libbenchmark-dev libhwloc-dev libnuma-dev libyaml-dev
   libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev"
-KMB_PKGS_REPORT="python3 python3-matplotlib"
+KMB_PKGS_REPORT="python3 python3-matplotlib python3-yaml"
 # compare.py (libbenchmark-tools) needs scipy and numpy; the report's browser test, chromium;
 # scripts/numa-guest's multi-node guests, qemu, a kernel to boot and a static busybox.
 KMB_PKGS_TEST="libcmocka-dev libbenchmark-tools python3-scipy python3-numpy python3-pil chromium
