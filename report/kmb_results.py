@@ -455,3 +455,4 @@ class Run:
     backends: list
     counters_ctx: dict
     found: list
+    path: str = ""      # the results file, "" where it has none (its directory: the run's)

@@ -103,7 +103,7 @@ def render(data, path, title=None, found=None):
     cells = kr.cells(data["benchmarks"])
     counters_ctx = ctx.get("counters") if isinstance(ctx.get("counters"), dict) else {}
     found = kms.findings(cells, ctx) if found is None else found
-    run = kr.Run(data, ctx, cells, kr.backend_order(ctx, cells), counters_ctx, found)
+    run = kr.Run(data, ctx, cells, kr.backend_order(ctx, cells), counters_ctx, found, path)
     rid = run_id(data)
     title = title or f"kmbench results: {rid or os.path.basename(path)}"
     made = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

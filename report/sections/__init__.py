@@ -11,5 +11,6 @@ file's context) and its HTML, and offers:
 
 summary.py, the Summary, comes before the links and offers render(run) alone. A section imports
 only the common modules (kmb_results: cells, medians, names and formatting; kmb_html: HTML
-helpers; kmb_summary: the findings) and kmb_plots, never another section.
+helpers; kmb_summary: the findings; kmb_experiments: the experiment files) and kmb_plots, never
+another section.
 """

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The report's layout (report/sections/__init__.py): one module per section, listed by name in
 kmbench_report.SECTIONS, each offering ANCHOR, TITLE and render(run); a section imports only the
-common modules (kmb_results, kmb_html, kmb_summary), kmb_plots and the standard library, never
+common modules (kmb_results, kmb_html, kmb_summary, kmb_experiments), kmb_plots and the standard library, never
 another section nor the entry point; the common modules import no section. The import rule is
 checked from each module's source, and the check is shown to catch a planted import.
 
@@ -19,7 +19,7 @@ import report_util as ru  # noqa: E402
 
 REPORT_DIR = os.path.dirname(ru.REPORT)
 SECTIONS_DIR = os.path.join(REPORT_DIR, "sections")
-COMMON = ("kmb_results", "kmb_html", "kmb_summary", "kmb_plots")
+COMMON = ("kmb_results", "kmb_html", "kmb_summary", "kmb_plots", "kmb_experiments")
 FIXTURES = sorted(glob.glob(os.path.join(ru.SOURCE_DIR, "tests", "fixtures", "results-*.json")))
 
 sys.path.insert(0, REPORT_DIR)
