@@ -34,6 +34,10 @@
 /* kmb_run_parent - run (or, with o->resume, complete) the matrix.  Exit status for main. */
 int kmb_run_parent(struct kmb_options *o);
 
+/* kmb_run_merge - `kmbench merge RUN... --out DIR` (merge.c): runs of one matrix, its shards,
+ * joined into one results.json.  Exit status for main: 0; 1 refused or failed; 2 bad usage. */
+int kmb_run_merge(int argc, char **argv);
+
 /* kmb_run_child - the child for @backend in run directory @dir.  Exit status for main. */
 int kmb_run_child(const char *dir, const char *backend);
 
