@@ -374,6 +374,8 @@ static void write_backends(struct kmb_json *j, const struct input *ins, size_t n
 struct missing {
 	size_t n;			/* cells of the matrix with no row */
 	size_t matrix;			/* the matrix's cells; 0: not known (no shards) */
+	char shards[256];		/* the shards not given, "2/3 4/5" */
+	char cell[300];			/* the first cell missing of a shard given */
 };
 
 /* Whether cell @name (a run_name) has a row among @v's @n rows. */
@@ -417,6 +419,8 @@ static void write_missing(struct kmb_json *j, const struct input *ins, size_t ni
 
 			snprintf(name, sizeof(name), "%d/%d", s, count);
 			kmb_json_str(j, NULL, name);
+			if (strlen(ms->shards) + strlen(name) + 2 < sizeof(ms->shards))
+				strcat(strcat(ms->shards, *ms->shards ? " " : ""), name);
 		}
 	kmb_json_arr_end(j);
 	kmb_json_arr_begin(j, "missing_cells");
@@ -426,8 +430,11 @@ static void write_missing(struct kmb_json *j, const struct input *ins, size_t ni
 		if (!get(ins[i].ctx, "shard", &sh) || !get(sh, "cells", &cells))
 			continue;
 		while (next_member(cells, &cur, &k, &c))
-			if (!has_cell(v, n, (struct span){ c.p + 1, c.n - 2 }))
+			if (!has_cell(v, n, (struct span){ c.p + 1, c.n - 2 })) {
 				kmb_json_raw(j, NULL, strndupa(c.p, c.n));
+				if (!*ms->cell)
+					str_of(c, ms->cell, sizeof(ms->cell));
+			}
 	}
 	kmb_json_arr_end(j);
 	for (size_t i = 0; i < n; i++)	/* the cells that have rows: v is in cell order */
@@ -609,9 +616,11 @@ int kmb_run_merge(int argc, char **argv)
 	kmb_json_obj_end(&j);
 	fputc('\n', af.f);
 	if (ms.n) {
-		fprintf(stderr, "kmbench merge: %s: %zu of the matrix's %zu cells are missing "
+		fprintf(stderr, "kmbench merge: %s: %zu of the matrix's %zu cells are missing: "
+			"shards not given: %s; cells of the shards given without rows: %s%s "
 			"(context.merged.missing_shards, missing_cells)\n", complete ? "error" :
-			"warning", ms.n, ms.matrix);
+			"warning", ms.n, ms.matrix, *ms.shards ? ms.shards : "none",
+			*ms.cell ? ms.cell : "none", *ms.cell ? " ..." : "");
 		if (complete) {
 			kmb_atomic_abort(&af);
 			goto done;
