@@ -218,6 +218,12 @@ static int load(struct input *in)
 	if (get(in->ctx, "shard", &v)) {
 		in->shard_index = (int)int_of(v, "index", 0);
 		in->shard_count = (int)int_of(v, "count", 0);
+		if (in->shard_count < 1 || in->shard_count > KMB_MAX_SHARDS ||
+		    in->shard_index < 1 || in->shard_index > in->shard_count) {
+			fprintf(stderr, "kmbench merge: %s: context.shard %d/%d is not a shard\n",
+				in->path, in->shard_index, in->shard_count);
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -378,17 +384,32 @@ struct missing {
 	char cell[300];			/* the first cell missing of a shard given */
 };
 
-/* Whether cell @name (a run_name) has a row among @v's @n rows. */
-static bool has_cell(const struct row *v, size_t n, struct span name)
+static int cmp_span(const void *a, const void *b)
 {
+	const struct span *x = a, *y = b;
+	int c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n);
+
+	return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* The run_names of the cells that have rows among @v's @n (in cell order), sorted, for
+ * bsearch; *@count of them.  NULL when short of memory. */
+static struct span *cell_names(const struct row *v, size_t n, size_t *count)
+{
+	struct span *names = calloc(n ? n : 1, sizeof(*names));
+
+	*count = 0;
+	if (!names)
+		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		struct span rn;
 
-		if (get(v[i].text, "run_name", &rn) && rn.n == name.n &&
-		    !memcmp(rn.p, name.p, name.n))
-			return true;
+		if ((!i || v[i - 1].family != v[i].family || v[i - 1].threads != v[i].threads) &&
+		    get(v[i].text, "run_name", &rn) && rn.n >= 2)
+			names[(*count)++] = (struct span){ rn.p + 1, rn.n - 2 };
 	}
-	return false;
+	qsort(names, *count, sizeof(*names), cmp_span);
+	return names;
 }
 
 /*
@@ -400,7 +421,8 @@ static void write_missing(struct kmb_json *j, const struct input *ins, size_t ni
 			  const struct row *v, size_t n, struct missing *ms)
 {
 	int count = 0;
-	size_t have = 0;
+	size_t have = 0, nnames = 0;
+	struct span *names;
 	bool given[KMB_MAX_SHARDS + 1] = { false };
 	struct span sh, cells, k, c;
 
@@ -423,20 +445,25 @@ static void write_missing(struct kmb_json *j, const struct input *ins, size_t ni
 				strcat(strcat(ms->shards, *ms->shards ? " " : ""), name);
 		}
 	kmb_json_arr_end(j);
+	names = cell_names(v, n, &nnames);
 	kmb_json_arr_begin(j, "missing_cells");
-	for (size_t i = 0; i < nin; i++) {
+	for (size_t i = 0; names && i < nin; i++) {
 		const char *cur = NULL;
 
 		if (!get(ins[i].ctx, "shard", &sh) || !get(sh, "cells", &cells))
 			continue;
-		while (next_member(cells, &cur, &k, &c))
-			if (!has_cell(v, n, (struct span){ c.p + 1, c.n - 2 })) {
+		while (next_member(cells, &cur, &k, &c)) {
+			struct span key = { c.p + 1, c.n - 2 };
+
+			if (!bsearch(&key, names, nnames, sizeof(*names), cmp_span)) {
 				kmb_json_raw(j, NULL, strndupa(c.p, c.n));
 				if (!*ms->cell)
 					str_of(c, ms->cell, sizeof(ms->cell));
 			}
+		}
 	}
 	kmb_json_arr_end(j);
+	free(names);
 	for (size_t i = 0; i < n; i++)	/* the cells that have rows: v is in cell order */
 		have += !i || v[i - 1].family != v[i].family || v[i - 1].threads != v[i].threads;
 	ms->n = ms->matrix > have ? ms->matrix - have : 0;

@@ -114,6 +114,17 @@ ok "a shard missing: context.merged.missing_shards names it" $py -c '
 import json, sys
 m = json.load(open(sys.argv[1]))["context"]["merged"]
 sys.exit(m["missing_shards"] != ["2/3"] or m["missing"] <= 0)' "$tmp/part/results.json"
+out=$("$kmbench" merge "$tmp/s1-3" "$tmp/drop.json" "$tmp/s3-3" --out "$tmp/cell" 2>&1); rc=$?
+ok "a cell missing from a shard given: exit 0 with a warning naming it: $out" \
+	bash -c '[ "$1" -eq 0 ] && [[ "$2" == *"warning: 1 of the matrix"*"/real_time/threads:"* ]]' \
+	_ "$rc" "$out"
+ok "a cell missing: context.merged.missing_cells names it" $py -c '
+import json, sys
+m = json.load(open(sys.argv[1]))["context"]["merged"]
+gone = json.load(open(sys.argv[2]))["context"]["shard"]["cells"]
+have = {r["run_name"] for r in json.load(open(sys.argv[2]))["benchmarks"]}
+sys.exit(m["missing_cells"] != [c for c in gone if c not in have] or m["missing"] != 1)' \
+	"$tmp/cell/results.json" "$tmp/drop.json"
 must_fail "--complete refuses a shard missing" "error: " "cells are missing" -- \
 	"$kmbench" merge "$tmp/s1-3" "$tmp/s3-3" --out "$tmp/no6" --complete
 ok "a refused --complete writes nothing" test ! -e "$tmp/no6/results.json"
