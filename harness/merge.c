@@ -228,6 +228,30 @@ static int load(struct input *in)
 	return 0;
 }
 
+/* @v without the white space outside its strings, into @buf (cut to fit): the same value
+ * written pretty or compact, by kmbench or by another JSON writer, compares the same. */
+static const char *compact(struct span v, char *buf, size_t len)
+{
+	bool in_str = false;
+	size_t n = 0;
+
+	for (size_t i = 0; i < v.n && n + 1 < len; i++) {
+		char ch = v.p[i];
+
+		if (in_str && ch == '\\' && i + 1 < v.n && n + 2 < len) {
+			buf[n++] = ch;
+			buf[n++] = v.p[++i];
+			continue;
+		}
+		if (ch == '"')
+			in_str = !in_str;
+		if (in_str || !strchr(" \t\r\n", ch))
+			buf[n++] = ch;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 /* The saved options that name one run, not the matrix: left out of the comparison. */
 static bool per_run_arg(struct span a)
 {
@@ -255,6 +279,7 @@ static int same_matrix(const struct input *a, const struct input *b)
 {
 	struct span ca, cb, x, y;
 	const char *pa = NULL, *pb = NULL;
+	char ta[1024], tb[1024];
 
 	if (strcmp(a->commit, b->commit)) {
 		fprintf(stderr, "kmbench merge: %s and %s are of different kmbench builds: "
@@ -273,6 +298,23 @@ static int same_matrix(const struct input *a, const struct input *b)
 		fprintf(stderr, "kmbench merge: %s and %s are not the same matrix: option %.*s "
 			"against %.*s\n", a->arg, b->arg, hx ? (int)x.n : 6, hx ? x.p : "(none)",
 			hy ? (int)y.n : 6, hy ? y.p : "(none)");
+		return 1;
+	}
+	/* The options as given may resolve differently per host (--threads max, pow2; the
+	 * numa-matrix and remote-free-matrix cells): the resolved thread counts and the
+	 * matrix's cell count must agree too. */
+	if (get(a->ctx, "options", &ca) && get(b->ctx, "options", &cb) &&
+	    get(ca, "threads", &x) && get(cb, "threads", &y) &&
+	    strcmp(compact(x, ta, sizeof(ta)), compact(y, tb, sizeof(tb)))) {
+		fprintf(stderr, "kmbench merge: %s and %s are not the same matrix: options.threads "
+			"resolved to %s against %s\n", a->arg, b->arg, ta, tb);
+		return 1;
+	}
+	if (get(a->ctx, "shard", &ca) && get(b->ctx, "shard", &cb) &&
+	    int_of(ca, "matrix_cells", -1) != int_of(cb, "matrix_cells", -1)) {
+		fprintf(stderr, "kmbench merge: %s and %s are not the same matrix: %lld cells "
+			"against %lld (resolved on different machines?)\n", a->arg, b->arg,
+			int_of(ca, "matrix_cells", -1), int_of(cb, "matrix_cells", -1));
 		return 1;
 	}
 	if (a->shard_count && b->shard_count && a->shard_count != b->shard_count) {

@@ -102,6 +102,10 @@ must_fail "merge refuses a cell twice with different rows" "is in both" "$tmp/s1
 	"$tmp/dup" -- "$kmbench" merge "$tmp/s1-3" "$tmp/dup" "$tmp/s2-3" --out "$tmp/no3"
 must_fail "merge refuses a shard and the full run (their cells twice)" "is in both" -- \
 	"$kmbench" merge "$tmp/s1-3" "$tmp/full" --out "$tmp/no4"
+edit "$tmp/s2-3" "$tmp/resolved" 'd["context"]["options"]["threads"] = [1, 2, 4]'
+must_fail "merge refuses the same options resolved to other thread counts" \
+	"not the same matrix" "options.threads" -- \
+	"$kmbench" merge "$tmp/s1-3" "$tmp/resolved" --out "$tmp/no7"
 edit "$tmp/s2-3" "$tmp/split" 'd["context"]["shard"]["count"] = 2'
 must_fail "merge refuses shards of different splits" "different splits" -- \
 	"$kmbench" merge "$tmp/s1-3" "$tmp/split" --out "$tmp/no5"
