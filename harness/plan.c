@@ -329,7 +329,7 @@ void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo 
 	size_t nruns = 0, npins = 0, len = 0, nown = 0;
 
 	for (size_t i = 0; i < p->nbe; i++)
-		nruns += p->be[i].skip ? 0 : 1;
+		nruns += !p->be[i].skip && p->be[i].ncells;	/* a shard may have none of its cells */
 	for (size_t i = 0; i < p->nfam; i++)
 		nown += p->fam[i].threads ? 1 : 0;
 	for (size_t i = 0; i < o->nthreads && len < sizeof(threads); i++)
@@ -337,7 +337,7 @@ void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo 
 					o->threads[i]);
 	fprintf(f, "plan: %s%s%s%zu cells: %zu families x %zu thread counts (%s), %d "
 		"repetition%s of at least %g s each%s, %zu backend process%s\n",
-		o->preset[0] ? "preset " : "", o->preset, o->preset[0] ? ", " : "", p->ncells,
+		o->preset[0] ? "preset " : "", o->preset, o->preset[0] ? ", " : "", p->all_cells,
 		p->nfam, o->nthreads, threads, o->repetitions, o->repetitions > 1 ? "s" : "",
 		o->min_time, p->interleave ? " in a random order" : "", nruns,
 		nruns == 1 ? "" : "es");
