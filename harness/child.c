@@ -10,7 +10,8 @@
  * as Google Benchmark would), and its rows, repetitions in order then aggregates, are appended
  * to the part and made durable in one piece (part.h).  A part left by an earlier attempt
  * (--resume) is read first: its whole cells are kept as they are and not run again, whatever
- * follows them is cut off and runs again.
+ * follows them is cut off and runs again.  With --shard I/N, the cells of the other shards
+ * (plan.h) are not run: the part holds this shard's alone.
  *
  * Per benchmark thread (bench_thread): pin by the plan (a numa-matrix cell's own, node:N, for
  * its families; a remote-free-matrix cell's own CPUs, at its one thread count), note the CPU
@@ -119,6 +120,7 @@ struct cell {
 	int64_t iters;			/* iterations a thread of its first repetition that did not
 					 * fail, which every later one runs; 0: none yet */
 	bool kept;			/* whole in the part from an earlier attempt: not run */
+	bool other_shard;		/* another shard's (--shard, plan.h): not run here */
 	bool finished;			/* written to the part by this process */
 };
 
@@ -832,6 +834,28 @@ static int setup_families(struct child *c, struct family **fams, size_t *nfam)
 	return 0;
 }
 
+/*
+ * With --shard: mark the cells of other shards, which this process does not run.  The split
+ * is the parent's (plan.h kmb_plan_shard), computed again from the same options; the cells
+ * here are the plan's cells of this backend, in the same order.  0 or -ENOMEM.
+ */
+static int mark_shard(struct child *c)
+{
+	struct kmb_plan plan;
+	size_t bi = 0;
+
+	if (!c->o.shard_count)
+		return 0;
+	if (kmb_plan_build(&c->o, &plan))
+		return -ENOMEM;
+	while (bi < plan.nbe && plan.be[bi].b != c->b)
+		bi++;
+	for (size_t i = 0; bi < plan.nbe && i < c->ncells && i < plan.be[bi].all_cells; i++)
+		c->cells[i].other_shard = !kmb_plan_in_shard(&plan, plan.be[bi].first_cell + i);
+	kmb_plan_free(&plan);
+	return 0;
+}
+
 /* The steps that run the cells not kept (reps.h), into *steps; how many, or -ENOMEM. */
 static long plan_steps(struct child *c, struct kmb_step **steps)
 {
@@ -842,7 +866,7 @@ static long plan_steps(struct child *c, struct kmb_step **steps)
 	if (pass && kept) {
 		for (size_t i = 0; i < c->ncells; i++) {
 			pass[i] = !no_pass_why(c, c->cells[i].f);
-			kept[i] = c->cells[i].kept;
+			kept[i] = c->cells[i].kept || c->cells[i].other_shard;
 		}
 		n = kmb_reps_order(c->ncells, c->o.repetitions, pass, kept, !c->o.no_interleave,
 				   c->o.seed, c->b->name, steps);
@@ -1012,6 +1036,8 @@ int kmb_run_child(const char *dir, const char *backend)
 		r = setup_families(c, &fams, &nfam);
 	c->fams = fams;
 	c->nfam = nfam;
+	if (!r)
+		r = mark_shard(c);
 	if (!r)
 		r = open_part(c, dir);
 	if (r) {

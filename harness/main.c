@@ -6,6 +6,9 @@
  *   kmbench env                 the environment checks a run records (env.h): governor, turbo,
  *                               load, THP, SMT, ...; runs nothing
  *   kmbench run [options]       run a matrix, write results.json (harness/options.c)
+ *   kmbench merge RUN... --out DIR
+ *                               runs of one matrix (its shards: run --shard I/N) joined into
+ *                               one results.json (merge.c)
  *   kmbench plan [options]      the cells, pinning and estimated time of that run (plan.c)
  *   kmbench overhead [options]  the harness's own loop cost against native C++
  *   kmbench pairs [options]     alloc+free pairs of one backend, for instruction counts (pairs.c)
@@ -47,6 +50,11 @@ static void usage(FILE *f)
 		"                           it; runs nothing\n"
 		"  plan [options]           what `run` with these options would do: its cells, the\n"
 		"                           pinning of every thread, the estimated time; runs nothing\n"
+		"  merge RUN... --out DIR [--complete] [--run-id ID]\n"
+		"                           join the results of runs of one matrix (the shards of\n"
+		"                           `run --shard I/N`), each a run directory or a\n"
+		"                           results.json, into DIR/results.json; --complete: an\n"
+		"                           error when a cell of the matrix is missing\n"
 		"  overhead [options]       the C wrapper's loop cost against the same loop in C++\n"
 		"  pairs --backend NAME [--size BYTES] [--pairs N] [--batch B]\n"
 		"                           alloc+free pairs in kmb_pairs_loop(), for callgrind\n"
@@ -385,6 +393,8 @@ int main(int argc, char **argv)
 		return kmb_run_pairs(argc - 2, argv + 2);
 	if (!strcmp(cmd, "record"))
 		return kmb_run_record(argc - 2, argv + 2);
+	if (!strcmp(cmd, "merge"))
+		return kmb_run_merge(argc - 2, argv + 2);
 	if (!strcmp(cmd, "child") && argc == 4)	/* internal: started by `run` */
 		return kmb_run_child(argv[2], argv[3]);
 	if (!strcmp(cmd, "run") || !strcmp(cmd, "plan")) {
@@ -420,6 +430,6 @@ int main(int argc, char **argv)
 		return kmb_run_parent(&o);
 	}
 	fprintf(stderr, "kmbench: unknown command '%s'; valid commands: list, env, run, plan, "
-		"overhead, pairs, record, help\n", cmd);
+		"merge, overhead, pairs, record, help\n", cmd);
 	return 2;
 }

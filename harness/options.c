@@ -744,6 +744,32 @@ static int parse_run_id(struct kmb_options *o, const char *arg, char *err, size_
 	return 0;
 }
 
+/*
+ * --shard I/N: run shard I of N of the matrix's cells (plan.h kmb_plan_shard: a split even by
+ * estimated cost, the same on every host given the same options).  A shard count above
+ * KMB_MAX_SHARDS is a typo, not a cluster.
+ */
+static int parse_shard(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	const char *slash = strchr(arg, '/');
+	char i[32];
+	long a, n;
+
+	if (!slash || (size_t)(slash - arg) >= sizeof(i))
+		return ERR("--shard: '%s' is not I/N; give I/N with 1 <= I <= N <= %d, e.g. 1/4",
+			   arg, KMB_MAX_SHARDS);
+	snprintf(i, sizeof(i), "%.*s", (int)(slash - arg), arg);
+	if (parse_long(i, LONG_MIN, LONG_MAX, &a) || parse_long(slash + 1, LONG_MIN, LONG_MAX, &n))
+		return ERR("--shard: '%s' is not I/N with whole numbers; give I/N with "
+			   "1 <= I <= N <= %d, e.g. 1/4", arg, KMB_MAX_SHARDS);
+	if (n < 1 || n > KMB_MAX_SHARDS || a < 1 || a > n)
+		return ERR("--shard: '%s' is out of range; give I/N with 1 <= I <= N <= %d, e.g. 1/4",
+			   arg, KMB_MAX_SHARDS);
+	o->shard_index = (int)a;
+	o->shard_count = (int)n;
+	return 0;
+}
+
 static const struct opt_def opts[] = {
 	{ "preset", "NAME", "start from a shipped experiment (harness/experiments/NAME.yaml, "
 	  "built in): quick (default), full, smoke, pages, fragment, slab, slab-scale, ctor, mix, "
@@ -776,6 +802,8 @@ static const struct opt_def opts[] = {
 	{ "out", "DIR", "run directory (default results/runs/<run-id>)", parse_out },
 	{ "resume", "DIR", "complete an interrupted run in DIR with its saved options", parse_resume },
 	{ "run-id", "ID", "identifier of the run (default <time>-<host>-<pid>)", parse_run_id },
+	{ "shard", "I/N", "run only shard I of N of the matrix's cells, split evenly by estimated "
+	  "time, the same split on every host; join the shards with `kmbench merge`", parse_shard },
 	{ "quiet", NULL, "no progress: only the run's first and last lines", parse_quiet },
 	{ "verbose", NULL, "Google Benchmark's console tables as well as the progress", parse_verbose },
 	{ "no-profile", NULL, "no profile pass: no latency percentiles, peak RSS or memory "
@@ -1238,6 +1266,8 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 		fprintf(af.f, "--seed=%lu\n", (unsigned long)o->seed);
 	if (o->no_interleave)
 		fprintf(af.f, "--no-interleave\n");
+	if (o->shard_count)	/* a --resume of a shard keeps its shard */
+		fprintf(af.f, "--shard=%d/%d\n", o->shard_index, o->shard_count);
 	/* The backend and workload options given, as --KEY=VALUE (an absent one is its default),
 	 * in the order their owners declare them (check_opts): the same options give the same
 	 * file. */

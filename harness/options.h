@@ -30,6 +30,7 @@
 #define KMB_MAX_SIZE (1ul << 30)	/* largest object size a workload may ask for */
 #define KMB_MAX_BACKEND_OPTS 32		/* backend options of one run; workload options too */
 #define KMB_WL_STATE_BYTES 16384	/* the option states of every workload together */
+#define KMB_MAX_SHARDS 4096	/* --shard I/N: N at most this */
 
 /* One backend or workload option of the run. */
 struct kmb_backend_optval {
@@ -93,6 +94,8 @@ struct kmb_options {
 	bool has_seed;			/* seed is set: --seed, or drawn by the runner */
 	uint32_t seed;			/* --seed: the order of the repetitions (reps.h) */
 	char run_id[96];		/* unique id of the run; generated when not given */
+	int shard_index, shard_count;	/* --shard I/N: this run is shard I (1-based) of N of
+					 * the matrix's cells (plan.h); 0/0: every cell */
 };
 
 /* The copy of the experiment file a run directory keeps, next to `cmdline`. */

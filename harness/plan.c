@@ -61,21 +61,63 @@ static double cell_estimate(const struct kmb_plan *p, long long threads)
 	return p->reps_s + EST_THREAD_S * (double)threads;
 }
 
-/* The family and thread count of backend @bi's cell @k (< its ncells), in run order: each
- * family's cells together, its thread counts ascending; false past the end. */
+/* The family and thread count of the matrix's cell @cell (plan order); false past the end. */
+static bool cell_of(const struct kmb_plan *p, size_t cell, size_t *fam, int *threads)
+{
+	*fam = 0;
+	*threads = 0;
+	for (size_t bi = 0; bi < p->nbe; bi++) {
+		const struct kmb_plan_backend *pb = &p->be[bi];
+		size_t k;
+
+		if (cell < pb->first_cell || cell >= pb->first_cell + pb->all_cells)
+			continue;
+		k = cell - pb->first_cell;
+		for (size_t i = pb->first; i < pb->first + pb->nfam; i++) {
+			size_t n = p->fam[i].threads ? 1 : p->nthreads;
+
+			if (k < n) {
+				*fam = i;
+				*threads = p->fam[i].threads ? p->fam[i].threads : p->threads[k];
+				return true;
+			}
+			k -= n;
+		}
+	}
+	return false;
+}
+
+bool kmb_plan_in_shard(const struct kmb_plan *p, size_t cell)
+{
+	return !p->shard_of || p->shard_of[cell] == p->shard_index;
+}
+
+bool kmb_plan_cell_name(const struct kmb_plan *p, size_t cell, char *buf, size_t len)
+{
+	size_t fam;
+	int threads;
+
+	if (!cell_of(p, cell, &fam, &threads))
+		return false;
+	/* Google Benchmark's run_name of the cell's rows: the child registers every run with
+	 * UseRealTime and a thread count (benchmark_register.cc appends "/real_time", then
+	 * "/threads:N"), so merge can match rows to cells by it. */
+	snprintf(buf, len, "%s/real_time/threads:%d", p->fam[fam].name, threads);
+	return true;
+}
+
+/* The family and thread count of backend @bi's cell @k (< its ncells: of this run's shard),
+ * in run order: each family's cells together, its thread counts ascending; false past the
+ * end. */
 static bool cell_at(const struct kmb_plan *p, size_t bi, size_t k, size_t *fam, int *threads)
 {
 	const struct kmb_plan_backend *pb = &p->be[bi];
 
-	for (size_t i = pb->first; i < pb->first + pb->nfam; i++) {
-		size_t n = p->fam[i].threads ? 1 : p->nthreads;
-
-		if (k < n) {
-			*fam = i;
-			*threads = p->fam[i].threads ? p->fam[i].threads : p->threads[k];
-			return true;
-		}
-		k -= n;
+	for (size_t c = pb->first_cell; c < pb->first_cell + pb->all_cells; c++) {
+		if (!kmb_plan_in_shard(p, c))
+			continue;
+		if (!k--)
+			return cell_of(p, c, fam, threads);
 	}
 	return false;
 }
@@ -85,16 +127,77 @@ static double backend_estimate(const struct kmb_plan *p, size_t bi, size_t from)
 {
 	const struct kmb_plan_backend *pb = &p->be[bi];
 	double s = 0;
-	size_t k = 0;
+	size_t k = 0, fam;
+	int threads;
 
-	for (size_t i = pb->first; i < pb->first + pb->nfam; i++) {
-		int own = p->fam[i].threads;
-
-		for (size_t t = 0; t < (own ? 1 : p->nthreads); t++, k++)
-			if (k >= from)
-				s += cell_estimate(p, own ? own : p->threads[t]);
+	for (size_t c = pb->first_cell; c < pb->first_cell + pb->all_cells; c++) {
+		if (!kmb_plan_in_shard(p, c))
+			continue;
+		if (k++ >= from && cell_of(p, c, &fam, &threads))
+			s += cell_estimate(p, threads);
 	}
 	return s;
+}
+
+struct lpt_cell {
+	size_t cell;
+	double cost;
+};
+
+/* Costliest first; equal costs in plan order, so that the order is total and the same on
+ * every host whatever its qsort. */
+static int cmp_lpt(const void *a, const void *b)
+{
+	const struct lpt_cell *x = a, *y = b;
+
+	if (x->cost != y->cost)
+		return x->cost > y->cost ? -1 : 1;
+	return (x->cell > y->cell) - (x->cell < y->cell);
+}
+
+/*
+ * Split the matrix's cells into @o's shard count (kmb_plan_in_shard: the rule), and count
+ * this shard's cells per backend.  0 or -ENOMEM.  The costs are sums of the same doubles in
+ * the same order on every host, so the comparisons come out the same.
+ */
+static int plan_shard(const struct kmb_options *o, struct kmb_plan *p)
+{
+	struct lpt_cell *v = calloc(p->all_cells ? p->all_cells : 1, sizeof(*v));
+	size_t fam = 0;
+	int threads = 0, n = o->shard_count;
+
+	p->shard_of = calloc(p->all_cells ? p->all_cells : 1, sizeof(*p->shard_of));
+	if (!v || !p->shard_of) {
+		free(v);
+		return -ENOMEM;
+	}
+	for (size_t c = 0; c < p->all_cells; c++) {
+		cell_of(p, c, &fam, &threads);
+		v[c] = (struct lpt_cell){ c, cell_estimate(p, threads) };
+	}
+	qsort(v, p->all_cells, sizeof(*v), cmp_lpt);
+	for (size_t k = 0; k < p->all_cells; k++) {
+		int best = 1;
+
+		for (int i = 2; i <= n; i++)
+			if (p->shard_s[i] < p->shard_s[best])
+				best = i;
+		p->shard_of[v[k].cell] = best;
+		p->shard_s[best] += v[k].cost;
+	}
+	free(v);
+	p->shard_index = o->shard_index;
+	p->shard_count = n;
+	p->ncells = 0;
+	for (size_t bi = 0; bi < p->nbe; bi++) {
+		struct kmb_plan_backend *pb = &p->be[bi];
+
+		pb->ncells = 0;
+		for (size_t c = pb->first_cell; c < pb->first_cell + pb->all_cells; c++)
+			pb->ncells += kmb_plan_in_shard(p, c);
+		p->ncells += pb->ncells;
+	}
+	return 0;
 }
 
 int kmb_plan_build(const struct kmb_options *o, struct kmb_plan *p)
@@ -140,8 +243,11 @@ int kmb_plan_build(const struct kmb_options *o, struct kmb_plan *p)
 		pb->nfam = n - pb->first;
 		if (!pb->nfam && !pb->skip)
 			pb->skip = kmb_matrix_why_none(o, order[i]);
+		pb->first_cell = p->ncells;
+		pb->all_cells = pb->ncells;
 		p->ncells += pb->ncells;
 	}
+	p->all_cells = p->ncells;
 	p->nthreads = o->nthreads;
 	p->interleave = !o->no_interleave;
 	memcpy(p->threads, o->threads, sizeof(p->threads));
@@ -151,8 +257,21 @@ int kmb_plan_build(const struct kmb_options *o, struct kmb_plan *p)
 	for (size_t t = 0; t < o->nthreads; t++)
 		p->cell_s[t] = p->reps_s + EST_THREAD_S * o->threads[t];
 	p->proc_s = EST_PROC_S;
+	for (size_t c = 0; c < p->all_cells; c++) {
+		size_t fam = 0;
+		int threads = 0;
+		double est;
+
+		cell_of(p, c, &fam, &threads);
+		est = cell_estimate(p, threads);
+		p->all_cells_s += est;
+		p->largest_cell_s = est > p->largest_cell_s ? est : p->largest_cell_s;
+	}
+	if (o->shard_count && plan_shard(o, p))
+		return -ENOMEM;
+	/* A backend with no cell in this shard starts no process (runner.c). */
 	for (size_t i = 0; i < p->nbe; i++)
-		if (!p->be[i].skip)
+		if (!p->be[i].skip && p->be[i].ncells)
 			p->total_s += p->proc_s + backend_estimate(p, i, 0);
 	return 0;
 }
@@ -160,7 +279,9 @@ int kmb_plan_build(const struct kmb_options *o, struct kmb_plan *p)
 void kmb_plan_free(struct kmb_plan *p)
 {
 	free(p->fam);
+	free(p->shard_of);
 	p->fam = NULL;
+	p->shard_of = NULL;
 }
 
 /* "0:0 1:0 2:1" - each thread's CPU and node; "-" where the plan leaves it unpinned. */
@@ -192,6 +313,15 @@ static void print_pinning(FILE *f, const struct kmb_options *o, const struct kmb
 	}
 }
 
+static double max_shard_s(const struct kmb_plan *p)
+{
+	double m = 0;
+
+	for (int i = 1; i <= p->shard_count; i++)
+		m = p->shard_s[i] > m ? p->shard_s[i] : m;
+	return m;
+}
+
 void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo *t,
 		    const struct kmb_plan *p)
 {
@@ -199,7 +329,7 @@ void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo 
 	size_t nruns = 0, npins = 0, len = 0, nown = 0;
 
 	for (size_t i = 0; i < p->nbe; i++)
-		nruns += p->be[i].skip ? 0 : 1;
+		nruns += !p->be[i].skip && p->be[i].ncells;	/* a shard may have none of its cells */
 	for (size_t i = 0; i < p->nfam; i++)
 		nown += p->fam[i].threads ? 1 : 0;
 	for (size_t i = 0; i < o->nthreads && len < sizeof(threads); i++)
@@ -209,10 +339,15 @@ void kmb_plan_print(FILE *f, const struct kmb_options *o, const struct kmb_topo 
 		fprintf(f, "plan: experiment %s of %s\n", o->experiment, o->matrix);
 	fprintf(f, "plan: %s%s%s%zu cells: %zu families x %zu thread counts (%s), %d "
 		"repetition%s of at least %g s each%s, %zu backend process%s\n",
-		o->preset[0] ? "preset " : "", o->preset, o->preset[0] ? ", " : "", p->ncells,
+		o->preset[0] ? "preset " : "", o->preset, o->preset[0] ? ", " : "", p->all_cells,
 		p->nfam, o->nthreads, threads, o->repetitions, o->repetitions > 1 ? "s" : "",
 		o->min_time, p->interleave ? " in a random order" : "", nruns,
 		nruns == 1 ? "" : "es");
+	if (p->shard_count)
+		fprintf(f, "  shard %d/%d: %zu of the matrix's %zu cells, an estimated %.3g s of "
+			"its %.3g s (the largest shard's %.3g s)\n", p->shard_index, p->shard_count,
+			p->ncells, p->all_cells, p->shard_s[p->shard_index], p->all_cells_s,
+			max_shard_s(p));
 	if (nown)
 		fprintf(f, "  (%zu of the families name their cells' CPUs: one cell each, at their "
 			"own thread count)\n", nown);

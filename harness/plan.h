@@ -37,7 +37,9 @@ struct kmb_plan_family {
 struct kmb_plan_backend {
 	const struct kmb_backend_ops *b;
 	size_t first, nfam;		/* its families: fam[first .. first + nfam) */
-	size_t ncells;			/* their cells */
+	size_t ncells;			/* their cells (of the shard, with --shard) */
+	size_t first_cell;		/* its first cell's index in the matrix (plan order) */
+	size_t all_cells;		/* its cells in the matrix, every shard's */
 	const char *skip;		/* why no child runs it (NULL: it runs) */
 };
 
@@ -56,11 +58,40 @@ struct kmb_plan {
 	double reps_s;			/* of those, the repetitions' (the rest: per thread) */
 	double proc_s;			/* estimated seconds to start and set up one backend */
 	double total_s;			/* the whole run, the backends that are skipped left out */
+	/* --shard I/N (kmb_plan_shard): the shard of each cell of the matrix, by index in plan
+	 * order, 1..N; NULL without --shard, when every cell is the run's.  ncells and each
+	 * backend's ncells then count this shard's cells alone. */
+	int *shard_of;
+	int shard_index, shard_count;
+	size_t all_cells;		/* the matrix's cells, every shard's */
+	double shard_s[KMB_MAX_SHARDS + 1];	/* estimated seconds of each shard's cells */
+	double all_cells_s;		/* of every cell of the matrix */
+	double largest_cell_s;		/* of its costliest cell */
 };
 
 /* kmb_plan_build - plan the run of @o (resolved: kmb_options_resolve()).  0 or -ENOMEM. */
 int kmb_plan_build(const struct kmb_options *o, struct kmb_plan *p);
 void kmb_plan_free(struct kmb_plan *p);
+
+/*
+ * kmb_plan_in_shard - whether the matrix's cell @cell (plan order: be[bi].first_cell + its
+ * place among the backend's cells, cell_at order) is this run's: always without --shard.
+ *
+ * The split (kmb_plan_build, with --shard I/N): greedy longest-processing-time over the
+ * cells' estimated cost (Graham 1969, "Bounds on multiprocessing timing anomalies": each
+ * shard's cost is at most the ideal, total / N, plus the largest cell).  Cells are taken
+ * costliest first, equal costs in plan order, each to the shard with the least cost so far,
+ * equal costs to the lowest shard number.  It depends on the options alone (the matrix and
+ * the estimate), never on which backends can run here, so every host that resolves the same
+ * matrix computes the same split; a cell's identity (family_index, threads) is its place in
+ * the matrix, the same in every shard.
+ */
+bool kmb_plan_in_shard(const struct kmb_plan *p, size_t cell);
+
+/* kmb_plan_cell_name - "<family name>/real_time/threads:<T>", the cell @cell's id: its rows'
+ * run_name, and its entry in the results' context.shard.cells (results/README.md); false past
+ * the last cell. */
+bool kmb_plan_cell_name(const struct kmb_plan *p, size_t cell, char *buf, size_t len);
 
 /* kmb_plan_print - the plan as `kmbench plan` shows it: the cells by family, the pinning
  * plan of every thread count (CPU and node of each thread), and the estimated time. */

@@ -20,6 +20,7 @@
 #include "perf.h"
 #include "policy.h"
 #include "profile.h"
+#include "plan.h"
 #include "results.h"
 #include "run.h"
 
@@ -452,9 +453,59 @@ static void write_backends(struct kmb_json *j, const struct kmb_options *o, cons
 	kmb_json_obj_end(j);
 }
 
+/*
+ * The run's saved options (<dir>/cmdline, options.h kmb_options_save), one argument a string:
+ * what `kmbench merge` compares to tell that runs belong to the same matrix.
+ */
+static void write_cmdline(struct kmb_json *j, const char *dir)
+{
+	char path[PATH_MAX], *text, *save, *line;
+
+	kmb_json_arr_begin(j, "cmdline");
+	kmb_pathf(path, sizeof(path), "%s/cmdline", dir);
+	if (kmb_read_file(path, &text, NULL) == 0) {
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			kmb_json_str(j, NULL, line);
+		free(text);
+	}
+	kmb_json_arr_end(j);
+}
+
+/*
+ * --shard I/N: which shard this run is, its cells by id (plan.h kmb_plan_cell_name), and the
+ * estimates the split was made from, so that `kmbench merge` can tell which cells of the
+ * matrix are missing and a reader can check the split.
+ */
+static void write_shard(struct kmb_json *j, const struct kmb_plan *p)
+{
+	char name[300];
+	double most = 0;
+
+	kmb_json_obj_begin(j, "shard");
+	kmb_json_int(j, "index", p->shard_index);
+	kmb_json_int(j, "count", p->shard_count);
+	kmb_json_arr_begin(j, "cells");
+	for (size_t c = 0; c < p->all_cells; c++)
+		if (kmb_plan_in_shard(p, c) && kmb_plan_cell_name(p, c, name, sizeof(name)))
+			kmb_json_str(j, NULL, name);
+	kmb_json_arr_end(j);
+	kmb_json_int(j, "matrix_cells", (long long)p->all_cells);
+	kmb_json_num(j, "estimated_s", p->shard_s[p->shard_index]);
+	kmb_json_arr_begin(j, "shards_estimated_s");
+	for (int i = 1; i <= p->shard_count; i++) {
+		kmb_json_num(j, NULL, p->shard_s[i]);
+		most = p->shard_s[i] > most ? p->shard_s[i] : most;
+	}
+	kmb_json_arr_end(j);
+	kmb_json_num(j, "matrix_estimated_s", p->all_cells_s);
+	kmb_json_num(j, "largest_cell_s", p->largest_cell_s);
+	kmb_json_obj_end(j);
+}
+
 int kmb_results_write_context(struct kmb_json *j, const struct kmb_options *o,
-			      const struct kmb_topo *t, const struct kmb_counter_probe *probe,
-			      bool exclude_kernel, const char *dir)
+			      const struct kmb_topo *t, const struct kmb_plan *p,
+			      const struct kmb_counter_probe *probe, bool exclude_kernel,
+			      const char *dir)
 {
 	struct utsname u;
 	char kernel[512], pin[32];
@@ -485,6 +536,9 @@ int kmb_results_write_context(struct kmb_json *j, const struct kmb_options *o,
 	write_counters(j, probe, exclude_kernel);
 	kmb_env_write_json(j);		/* "environment": checked when the run started */
 	write_options(j, o);
+	write_cmdline(j, dir);
+	if (p && p->shard_count)
+		write_shard(j, p);
 	write_backends(j, o, dir);
 	kmb_json_obj_end(j);
 	return 0;

@@ -47,11 +47,14 @@ void kmb_results_write_run(FILE *f, const struct kmb_gb_run *r, const struct kmb
 void kmb_results_param_name(char *buf, size_t len, const struct kmb_backend_ops *b,
 			    const struct kmb_workload *w, const struct kmb_workload_params *p);
 
-/* kmb_results_write_context - the context object (key "context") of a run. */
+/* kmb_results_write_context - the context object (key "context") of a run: with @p's shard
+ * (--shard), its "shard"; the saved options of run directory @dir as "cmdline". */
 struct kmb_json;
 struct kmb_counter_probe;
+struct kmb_plan;
 int kmb_results_write_context(struct kmb_json *j, const struct kmb_options *o,
-			      const struct kmb_topo *t, const struct kmb_counter_probe *probe,
-			      bool exclude_kernel, const char *dir);
+			      const struct kmb_topo *t, const struct kmb_plan *p,
+			      const struct kmb_counter_probe *probe, bool exclude_kernel,
+			      const char *dir);
 
 #endif

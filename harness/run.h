@@ -42,6 +42,10 @@ int kmb_mkdir_p(const char *path);
  * each): what `kmbench run --resume OUT` completes. */
 #define KMB_EXP_LIST "experiments"
 
+/* kmb_run_merge - `kmbench merge RUN... --out DIR` (merge.c): runs of one matrix, its shards,
+ * joined into one results.json.  Exit status for main: 0; 1 refused or failed; 2 bad usage. */
+int kmb_run_merge(int argc, char **argv);
+
 /* kmb_run_child - the child for @backend in run directory @dir.  Exit status for main. */
 int kmb_run_child(const char *dir, const char *backend);
 

@@ -466,7 +466,7 @@ static long merge_part(struct kmb_json *j, const char *dir, const struct kmb_bac
 
 /* results.json from the context and the whole cells of every part, atomically. */
 static int merge(const struct kmb_options *o, const struct kmb_topo *t,
-		 const struct counters_seen *cs, size_t *nruns)
+		 const struct kmb_plan *p, const struct counters_seen *cs, size_t *nruns)
 {
 	char path[PATH_MAX];
 	const struct kmb_backend_ops *order[KMB_MAX_LIST + 1];
@@ -481,7 +481,7 @@ static int merge(const struct kmb_options *o, const struct kmb_topo *t,
 		return r;
 	kmb_json_init(&j, af.f, true);
 	kmb_json_obj_begin(&j, NULL);
-	kmb_results_write_context(&j, o, t, cs->probe, cs->exclude_kernel, o->out);
+	kmb_results_write_context(&j, o, t, p, cs->probe, cs->exclude_kernel, o->out);
 	kmb_json_arr_begin(&j, "benchmarks");
 	*nruns = 0;
 	for (size_t i = 0; i < nb; i++) {
@@ -628,8 +628,11 @@ int kmb_run_parent(struct kmb_options *o)
 	for (size_t i = 0; i < plan.nfam; i++)
 		own += plan.fam[i].threads ? 1 : 0;
 	printf("%zu cells (%zu families x %zu thread counts%s), estimated %s; `kmbench plan` with "
-	       "the same options lists them\n", plan.ncells, plan.nfam, plan.nthreads,
+	       "the same options lists them\n", plan.all_cells, plan.nfam, plan.nthreads,
 	       own ? ", or their cell's own" : "", kmb_fmt_duration(est, sizeof(est), plan.total_s));
+	if (plan.shard_count)
+		printf("shard %d/%d: %zu of those cells, split by their estimated time\n",
+		       plan.shard_index, plan.shard_count, plan.ncells);
 	rseq_note(o);
 	kmb_env_run_start(cs.probe, cs.exclude_kernel);	/* warnings on stderr, never fatal */
 	pr = kmb_progress_start(&plan, isatty(STDOUT_FILENO) && !o->verbose, o->quiet);
@@ -640,6 +643,15 @@ int kmb_run_parent(struct kmb_options *o)
 			kmb_progress_clear(pr);
 			printf("== %s: done in an earlier attempt, kept\n", b->name);
 			kmb_progress_backend_kept(pr, i);
+		} else if (plan.shard_count && !plan.be[i].ncells) {
+			char why[96];
+
+			snprintf(why, sizeof(why), "none of its cells is in shard %d/%d",
+				 plan.shard_index, plan.shard_count);
+			kmb_progress_clear(pr);
+			printf("== %s: skipped: %s\n", b->name, why);
+			parent_status(o->out, b, "skipped", why);
+			empty_part(o->out, b);
 		} else if (!plan.be[i].nfam) {
 			const char *why = kmb_matrix_why_none(o, b);
 
@@ -654,7 +666,7 @@ int kmb_run_parent(struct kmb_options *o)
 			kmb_progress_backend_end(pr);
 			failed += !exists(o->out, b->name, KMB_PART_SUFFIX);
 		}
-		r = merge(o, t, &cs, &nruns);	/* after each backend: an interruption loses nothing */
+		r = merge(o, t, &plan, &cs, &nruns);	/* after each backend: an interruption loses nothing */
 		if (r) {
 			kmb_progress_clear(pr);
 			fprintf(stderr, "kmbench: cannot write %s/results.json: %s\n", o->out,

@@ -278,6 +278,15 @@ def main():
     check(isinstance(fails, list) and fails and all(isinstance(f, int) and 0 <= f <= 100
                                                     for f in fails),
           f"options.mempool_fail: {fails}")
+    merged = ctx.get("merged")
+    run_ids = {ctx["run_id"]} | {m["run_id"] for m in (merged or {}).get("runs", [])}
+    if merged is not None:
+        check(not ctx.get("shard"), "a merged file with context.shard")
+        check(merged.get("hosts") and all(isinstance(h, str) for h in merged["hosts"]),
+              f"context.merged.hosts {merged.get('hosts')}")
+        for m in merged.get("runs", []):
+            check(m.get("host") in merged.get("hosts", []) and m.get("run_id"),
+                  f"context.merged.runs: {m}")
     families = {}
     allocating = [w for w in opts["workloads"] if w not in NO_ALLOCATOR_WORKLOADS]
     matrix = opts.get("matrix", {})
@@ -393,7 +402,9 @@ def main():
             for k in ["backend", "workload", "params", "threads", "pin", "cpus", "nodes",
                       "host", "run_id"]:
                 check(k in m, f"{where}: kmbench lacks {k}")
-            check(m["run_id"] == ctx["run_id"], f"{where}: run_id differs from the context")
+            # A merged file (kmbench merge) holds the rows of several runs, each its own.
+            check(m["run_id"] in run_ids, f"{where}: run_id {m['run_id']} is not the "
+                  f"context's, nor a merged run's")
             check(len(m["cpus"]) == r["threads"] == len(m["nodes"]), f"{where}: cpus/nodes")
             if m["pin"] != "none" and m["workload"] != RFM:    # its diagonal shares a CPU
                 check(len(set(m["cpus"])) == len(m["cpus"]), f"{where}: two threads on one CPU")
@@ -412,9 +423,9 @@ def main():
         key = (r.get("name"), r.get("repetition_index"))
         seen[key] = seen.get(key, 0) + 1
         if r["run_type"] == "iteration":
-            seq = (r["kmbench"]["backend"], r["kmbench"].get("sequence"))
-            check(seq[1] is not None and seq not in order,
-                  f"{key}: kmbench.sequence {seq[1]} missing or also {order.get(seq)}")
+            seq = (r["kmbench"]["run_id"], r["kmbench"]["backend"], r["kmbench"].get("sequence"))
+            check(seq[2] is not None and seq not in order,
+                  f"{key}: kmbench.sequence {seq[2]} missing or also {order.get(seq)}")
             order[seq] = key
     for key, n in seen.items():
         check(n == 1, f"{key[0]} repetition {key[1]}: {n} rows")
