@@ -350,7 +350,8 @@ static int collect_rows(struct input *ins, size_t nin, struct row **out, size_t 
 			n++;
 		}
 	}
-	qsort(v, n, sizeof(*v), cmp_row);
+	if (n > 1)	/* qsort of a NULL array, even empty, is undefined */
+		qsort(v, n, sizeof(*v), cmp_row);
 	*out = v;
 	*nrows = n;
 	return 0;
@@ -450,7 +451,8 @@ static struct span *cell_names(const struct row *v, size_t n, size_t *count)
 		    get(v[i].text, "run_name", &rn) && rn.n >= 2)
 			names[(*count)++] = (struct span){ rn.p + 1, rn.n - 2 };
 	}
-	qsort(names, *count, sizeof(*names), cmp_span);
+	if (*count > 1)
+		qsort(names, *count, sizeof(*names), cmp_span);
 	return names;
 }
 

@@ -175,7 +175,8 @@ static int plan_shard(const struct kmb_options *o, struct kmb_plan *p)
 		cell_of(p, c, &fam, &threads);
 		v[c] = (struct lpt_cell){ c, cell_estimate(p, threads) };
 	}
-	qsort(v, p->all_cells, sizeof(*v), cmp_lpt);
+	if (p->all_cells > 1)
+		qsort(v, p->all_cells, sizeof(*v), cmp_lpt);
 	for (size_t k = 0; k < p->all_cells; k++) {
 		int best = 1;
 

@@ -180,7 +180,8 @@ static long counter_names(const struct kmb_gb_run *runs, size_t n, const char **
 			if (j == k)
 				(*names)[k++] = runs[i].counters[c].name;
 		}
-	qsort(*names, k, sizeof(**names), cmp_name);
+	if (k > 1)
+		qsort(*names, k, sizeof(**names), cmp_name);
 	return (long)k;
 }
 

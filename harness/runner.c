@@ -444,7 +444,8 @@ static long merge_part(struct kmb_json *j, const char *dir, const struct kmb_bac
 		free(text);
 		return -ENOMEM;
 	}
-	qsort(cs.v, cs.n, sizeof(*cs.v), cmp_cell);
+	if (cs.n > 1)	/* cs.v is NULL for a part without cells (a skipped backend) */
+		qsort(cs.v, cs.n, sizeof(*cs.v), cmp_cell);
 	for (size_t i = 0; i < cs.n; i++) {
 		char *line = text + (cs.v[i].rows - text), *end = line + cs.v[i].len;
 
