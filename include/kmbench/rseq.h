@@ -105,10 +105,12 @@ extern __attribute__((visibility("default"))) bool kmb_rseq_ok;
 #define KMB_PCPU_UNIT_SHIFT	20
 extern __attribute__((visibility("default"))) long kmb_pcpu_base;
 #define KMB_RSEQ_BASE(ptr)	((char *)(ptr) + kmb_pcpu_base)
+#define KMB_RSEQ_STR_(x)	#x
+#define KMB_RSEQ_STR(x)		KMB_RSEQ_STR_(x)
 #define KMB_RSEQ_SLOT								\
 	"movl %%fs:4(%[rs]), %%eax\n\t"						\
 	"movq %%rax, %%rdx\n\t"							\
-	"shlq $20, %%rdx\n\t"	/* KMB_PCPU_UNIT_SHIFT */				\
+	"shlq $" KMB_RSEQ_STR(KMB_PCPU_UNIT_SHIFT) ", %%rdx\n\t"			\
 	"addq %[slot], %%rdx\n\t"
 
 /*
@@ -323,14 +325,12 @@ static inline __attribute__((always_inline)) void kmb_rseq_add(void *p, long v)
 restart:
 	__asm__ goto(KMB_RSEQ_CS(1, 2, 4)
 		     "1:\n\t"
-		     "movl %%fs:4(%[rs]), %%eax\n\t"
-		     "movq (%[offs],%%rax,8), %%rdx\n\t"
-		     "addq %[v], (%[p],%%rdx)\n\t"	/* commit */
+		     KMB_RSEQ_SLOT
+		     "addq %[v], (%%rdx)\n\t"		/* commit */
 		     "2:\n\t"
 		     KMB_RSEQ_ABORT(4, abort)
 		     :
-		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset), [p] "r"(p),
-		       [v] "er"(v)
+		     : [rs] "r"(__rseq_offset), [slot] "r"(KMB_RSEQ_BASE(p)), [v] "er"(v)
 		     : "rax", "rdx", "memory", "cc"
 		     : abort);
 	return;
@@ -349,9 +349,7 @@ kmb_rseq_add_s32_bounded(void *p, int32_t v, int32_t bound)
 restart:
 	__asm__ goto(KMB_RSEQ_CS(1, 2, 4)
 		     "1:\n\t"
-		     "movl %%fs:4(%[rs]), %%eax\n\t"
-		     "movq (%[offs],%%rax,8), %%rdx\n\t"
-		     "addq %[p], %%rdx\n\t"
+		     KMB_RSEQ_SLOT
 		     "movl (%%rdx), %%ecx\n\t"
 		     "addl %[v], %%ecx\n\t"
 		     "jo %l[miss]\n\t"
@@ -364,8 +362,8 @@ restart:
 		     "2:\n\t"
 		     KMB_RSEQ_ABORT(4, abort)
 		     :
-		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset), [p] "r"(p),
-		       [v] "r"(v), [bound] "r"(bound)
+		     : [rs] "r"(__rseq_offset), [slot] "r"(KMB_RSEQ_BASE(p)), [v] "r"(v),
+		       [bound] "r"(bound)
 		     : "rax", "rcx", "rdx", "memory", "cc"
 		     : miss, abort);
 	return 0;
@@ -383,16 +381,13 @@ static inline __attribute__((always_inline)) int32_t kmb_rseq_xchg_s32(void *p, 
 restart:
 	__asm__ goto(KMB_RSEQ_CS(1, 2, 4)
 		     "1:\n\t"
-		     "movl %%fs:4(%[rs]), %%eax\n\t"
-		     "movq (%[offs],%%rax,8), %%rdx\n\t"
-		     "addq %[p], %%rdx\n\t"
+		     KMB_RSEQ_SLOT
 		     "movl (%%rdx), %[old]\n\t"
 		     "movl %[v], (%%rdx)\n\t"		/* commit */
 		     "2:\n\t"
 		     KMB_RSEQ_ABORT(4, abort)
 		     : [old] "=&r"(old)
-		     : [rs] "r"(__rseq_offset), [offs] "r"(__per_cpu_offset), [p] "r"(p),
-		       [v] "r"(v)
+		     : [rs] "r"(__rseq_offset), [slot] "r"(KMB_RSEQ_BASE(p)), [v] "r"(v)
 		     : "rax", "rdx", "memory", "cc"
 		     : abort);
 	return old;
