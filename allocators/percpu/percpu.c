@@ -330,6 +330,12 @@ static void membarrier_register(void)
 	membarrier_ok = !kmb_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
 }
 
+static bool thread_mode_ok(void)
+{
+	pthread_once(&membarrier_once, membarrier_register);
+	return membarrier_ok;
+}
+
 enum kmb_percpu_mode kmb_percpu_mode_resolve(enum kmb_percpu_mode want, char *why,
 					     size_t whylen)
 {
@@ -338,8 +344,7 @@ enum kmb_percpu_mode kmb_percpu_mode_resolve(enum kmb_percpu_mode want, char *wh
 	if (why && whylen)
 		*why = '\0';
 	if (want == KMB_PERCPU_THREAD) {
-		pthread_once(&membarrier_once, membarrier_register);
-		if (membarrier_ok)
+		if (thread_mode_ok())
 			return want;
 		if (why && whylen)
 			snprintf(why, whylen, "thread unavailable, cpu-lock used: membarrier("
@@ -357,14 +362,10 @@ enum kmb_percpu_mode kmb_percpu_mode_resolve(enum kmb_percpu_mode want, char *wh
 	 * so the instructions valgrind counts for it, where rseq never runs, are those of a
 	 * per-CPU fast path.  An explicit cpu-rseq asks for per-CPU caches: cpu-lock.
 	 */
-	if (want == KMB_PERCPU_DEFAULT) {
-		pthread_once(&membarrier_once, membarrier_register);
-		if (membarrier_ok) {
-			if (why && whylen)
-				snprintf(why, whylen, "cpu-rseq unavailable, thread used: %s",
-					 reason);
-			return KMB_PERCPU_THREAD;
-		}
+	if (want == KMB_PERCPU_DEFAULT && thread_mode_ok()) {
+		if (why && whylen)
+			snprintf(why, whylen, "cpu-rseq unavailable, thread used: %s", reason);
+		return KMB_PERCPU_THREAD;
 	}
 	if (why && whylen)
 		snprintf(why, whylen, "cpu-rseq unavailable, cpu-lock used: %s", reason);
@@ -580,8 +581,7 @@ int kmb_pcpu_cache_init_id(struct kmb_pcpu_cache *pc, enum kmb_percpu_mode mode,
 	if (mode != KMB_PERCPU_THREAD)
 		return 0;
 	/* The drains need membarrier (a mode from kmb_percpu_mode_resolve has it). */
-	pthread_once(&membarrier_once, membarrier_register);
-	if (!membarrier_ok)
+	if (!thread_mode_ok())
 		return -ENOSYS;
 	pthread_once(&threads_once, threads_init);
 	if (thread_key_err)
