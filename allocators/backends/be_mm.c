@@ -292,59 +292,63 @@ static const char *show_sheaves(const void *st, char *buf, size_t len)
 	return ((const struct mm_opts *)st)->sheaves < 0 ? "off" : "on";
 }
 
+/* "default" (*@v = -1), or a count from @lo to @hi; else the one-line error naming @what. */
+static int parse_count(const char *arg, long lo, long hi, const char *what, long *v, char *err,
+		       size_t errlen)
+{
+	char *end;
+
+	if (!strcmp(arg, "default")) {
+		*v = -1;
+		return 0;
+	}
+	*v = strtol(arg, &end, 10);
+	if (!*arg || *end || *v < lo || *v > hi)
+		return OPT_ERR("'%s' is not %s; valid: %ld to %ld, or default", arg, what, lo, hi);
+	return 0;
+}
+
+/* A count parse_count read, or "default" for -1. */
+static const char *show_count(long v, char *buf, size_t len)
+{
+	if (v < 0)
+		return "default";
+	snprintf(buf, len, "%ld", v);
+	return buf;
+}
+
 /* A CPU partial list's objects (/sys/kernel/slab/<cache>/cpu_partial), or the default. */
 static int parse_cpu_partial(void *st, const char *arg, char *err, size_t errlen)
 {
-	char *end;
 	long v;
+	int r = parse_count(arg, 0, 65535, "a count of objects", &v, err, errlen);
 
-	if (!strcmp(arg, "default")) {
-		((struct mm_opts *)st)->cpu_partial = 0;
-		return 0;
-	}
-	v = strtol(arg, &end, 10);
-	if (!*arg || *end || v < 0 || v > 65535)
-		return OPT_ERR("'%s' is not a count of objects; valid: 0 to 65535, or default", arg);
-	((struct mm_opts *)st)->cpu_partial = (int)v + 1;
-	return 0;
+	if (!r)
+		((struct mm_opts *)st)->cpu_partial = (int)v + 1;
+	return r;
+}
+
+static const char *show_cpu_partial(const void *st, char *buf, size_t len)
+{
+	return show_count(((const struct mm_opts *)st)->cpu_partial - 1, buf, len);
 }
 
 /* Every cache's sheaf_capacity, as a cache's creator asks for one (kmem_cache_args). */
 static int parse_sheaf_capacity(void *st, const char *arg, char *err, size_t errlen)
 {
-	char *end;
 	long v;
+	int r = parse_count(arg, 1, KMEM_CACHE_MAX_SHEAF, "a sheaf capacity", &v, err, errlen);
 
-	if (!strcmp(arg, "default")) {
-		((struct mm_opts *)st)->sheaf_capacity = 0;
-		return 0;
-	}
-	v = strtol(arg, &end, 10);
-	if (!*arg || *end || v < 1 || v > KMEM_CACHE_MAX_SHEAF)
-		return OPT_ERR("'%s' is not a sheaf capacity; valid: 1 to %d, or default", arg,
-			       KMEM_CACHE_MAX_SHEAF);
-	((struct mm_opts *)st)->sheaf_capacity = (unsigned int)v;
-	return 0;
+	if (!r)
+		((struct mm_opts *)st)->sheaf_capacity = v < 0 ? 0 : (unsigned int)v;
+	return r;
 }
 
 static const char *show_sheaf_capacity(const void *st, char *buf, size_t len)
 {
 	unsigned int v = ((const struct mm_opts *)st)->sheaf_capacity;
 
-	if (!v)
-		return "default";
-	snprintf(buf, len, "%u", v);
-	return buf;
-}
-
-static const char *show_cpu_partial(const void *st, char *buf, size_t len)
-{
-	int v = ((const struct mm_opts *)st)->cpu_partial;
-
-	if (!v)
-		return "default";
-	snprintf(buf, len, "%d", v - 1);
-	return buf;
+	return show_count(v ? (long)v : -1, buf, len);
 }
 
 #define SLUB_DEBUG_VALID "valid: F, Z, P, U, or - for none"
