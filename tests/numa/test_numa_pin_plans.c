@@ -40,6 +40,7 @@
 #include <cmocka.h>
 
 #include "topology.h"
+#include "../source_dir.h"
 
 #define FIXTURES	"tests/fixtures/topology/"
 #define MAX_CPUS	512
@@ -60,22 +61,9 @@ static void watchdog(int sig)
 	_exit(1);
 }
 
-static const char *source_dir(void)
-{
-	const char *s = getenv("KMB_SOURCE_DIR");
-
-	if (s && *s)
-		return s;
-#ifdef KMB_SOURCE_DIR
-	return KMB_SOURCE_DIR;
-#else
-	return ".";
-#endif
-}
-
 static const char *fixture(const char *name, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/" FIXTURES "%s", source_dir(), name);
+	snprintf(buf, len, "%s/" FIXTURES "%s", kmb_test_source_dir(), name);
 	return buf;
 }
 
@@ -442,7 +430,7 @@ static void test_hwloc_xmlfile(void **state)
 	(void)state;
 	expect_env_error("HWLOC_XMLFILE", "/nonexistent/kmb-topo.xml",
 			 "cannot read the file: No such file or directory");
-	snprintf(dir, sizeof(dir), "%s/" FIXTURES, source_dir());
+	snprintf(dir, sizeof(dir), "%s/" FIXTURES, kmb_test_source_dir());
 	expect_env_error("HWLOC_XMLFILE", dir, "cannot read the file: Is a directory");
 	expect_env_error("HWLOC_XMLFILE", "", "empty; unset it to see this machine");
 

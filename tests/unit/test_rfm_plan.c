@@ -30,6 +30,7 @@
 #include "options.h"
 #include "run.h"
 #include "topology.h"
+#include "../source_dir.h"
 
 #define SYN_SMALL	"pack:2 numa:2 core:4 pu:2"	/* 32 PUs, 16 cores, 4 nodes */
 #define XML_FIXTURE	"tests/fixtures/topology/4pack-8node.xml"
@@ -39,12 +40,11 @@
 /* @synthetic, or @xml under $KMB_SOURCE_DIR (else the build's KMB_SOURCE_DIR). */
 static struct kmb_topo *load(const char *synthetic, const char *xml)
 {
-	const char *dir = getenv("KMB_SOURCE_DIR");
 	char path[4096], err[256];
 	struct kmb_topo *t;
 
 	if (xml)
-		snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : KMB_SOURCE_DIR, xml);
+		snprintf(path, sizeof(path), "%s/%s", kmb_test_source_dir(), xml);
 	t = kmb_topo_load(synthetic, xml ? path : NULL, err, sizeof(err));
 	if (!t)
 		fail_msg("kmb_topo_load: %s", err);

@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "topology.h"
+#include "../source_dir.h"
 
 #define SYN_SMALL	"pack:2 numa:2 core:4 pu:2"	/* 32 PUs, 16 cores, 4 nodes */
 #define SYN_LARGE	"pack:2 numa:4 core:16 pu:2"	/* 256 PUs, 128 cores, 8 nodes */
@@ -61,24 +62,11 @@ static int setup_large(void **state)
 	return 0;
 }
 
-static const char *source_dir(void)
-{
-	const char *s = getenv("KMB_SOURCE_DIR");
-
-	if (s && *s)
-		return s;
-#ifdef KMB_SOURCE_DIR
-	return KMB_SOURCE_DIR;
-#else
-	return ".";
-#endif
-}
-
 static int setup_xml(void **state)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", source_dir(), XML_FIXTURE);
+	snprintf(path, sizeof(path), "%s/%s", kmb_test_source_dir(), XML_FIXTURE);
 	*state = load_or_fail(NULL, path);
 	return 0;
 }
@@ -504,7 +492,7 @@ static struct kmb_topo *load_fixture(const char *rel)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", source_dir(), rel);
+	snprintf(path, sizeof(path), "%s/%s", kmb_test_source_dir(), rel);
 	return load_or_fail(NULL, path);
 }
 
@@ -822,7 +810,7 @@ static void test_bad_input(void **state)
 	assert_non_null(strstr(errbuf, "'garbage'"));
 
 	errbuf[0] = '\0';
-	snprintf(path, sizeof(path), "%s/%s", source_dir(), XML_FIXTURE);
+	snprintf(path, sizeof(path), "%s/%s", kmb_test_source_dir(), XML_FIXTURE);
 	assert_null(kmb_topo_load(SYN_SMALL, path, errbuf, sizeof(errbuf)));
 	assert_true(strlen(errbuf) > 0);
 
