@@ -9,6 +9,9 @@
  *   kmbench merge RUN... --out DIR
  *                               runs of one matrix (its shards: run --shard I/N) joined into
  *                               one results.json (merge.c)
+ *   kmbench slurm --shards N [slurm options] [run options]
+ *                               the matrix as a Slurm job array, one shard a task, and a
+ *                               dependent job that merges them and writes the report (slurm.c)
  *   kmbench plan [options]      the cells, pinning and estimated time of that run (plan.c)
  *   kmbench overhead [options]  the harness's own loop cost against native C++
  *   kmbench pairs [options]     alloc+free pairs of one backend, for instruction counts (pairs.c)
@@ -55,6 +58,13 @@ static void usage(FILE *f)
 		"                           `run --shard I/N`), each a run directory or a\n"
 		"                           results.json, into DIR/results.json; --complete: an\n"
 		"                           error when a cell of the matrix is missing\n"
+		"  slurm --shards N [--partition P] [--constraint C] [--nodelist LIST]\n"
+		"        [--time T] [--sbatch-arg=--NAME=VALUE]... [--shared] [--no-report]\n"
+		"        [--out DIR] [--run-id ID] [--job-name NAME] [--dry-run] [run options]\n"
+		"                           submit the matrix to Slurm as a job array, task I\n"
+		"                           running `run --shard I/N` into DIR/shards/I, and a job\n"
+		"                           that merges them into DIR once all succeed, then writes\n"
+		"                           DIR/index.html; prints the job ids (docs/slurm.md)\n"
 		"  overhead [options]       the C wrapper's loop cost against the same loop in C++\n"
 		"  pairs --backend NAME [--size BYTES] [--pairs N] [--batch B]\n"
 		"                           alloc+free pairs in kmb_pairs_loop(), for callgrind\n"
@@ -395,6 +405,8 @@ int main(int argc, char **argv)
 		return kmb_run_record(argc - 2, argv + 2);
 	if (!strcmp(cmd, "merge"))
 		return kmb_run_merge(argc - 2, argv + 2);
+	if (!strcmp(cmd, "slurm"))
+		return kmb_run_slurm(argc - 2, argv + 2);
 	if (!strcmp(cmd, "child") && argc == 4)	/* internal: started by `run` */
 		return kmb_run_child(argv[2], argv[3]);
 	if (!strcmp(cmd, "run") || !strcmp(cmd, "plan")) {
@@ -430,6 +442,6 @@ int main(int argc, char **argv)
 		return kmb_run_parent(&o);
 	}
 	fprintf(stderr, "kmbench: unknown command '%s'; valid commands: list, env, run, plan, "
-		"merge, overhead, pairs, record, help\n", cmd);
+		"merge, slurm, overhead, pairs, record, help\n", cmd);
 	return 2;
 }

@@ -46,6 +46,11 @@ int kmb_mkdir_p(const char *path);
  * joined into one results.json.  Exit status for main: 0; 1 refused or failed; 2 bad usage. */
 int kmb_run_merge(int argc, char **argv);
 
+/* kmb_run_slurm - `kmbench slurm --shards N ...` (slurm.c): the matrix submitted to Slurm as a
+ * job array of its shards and a dependent merge.  Exit status for main: 0 submitted; 1 sbatch
+ * failed; 2 bad input, nothing submitted. */
+int kmb_run_slurm(int argc, char **argv);
+
 /* kmb_run_child - the child for @backend in run directory @dir.  Exit status for main. */
 int kmb_run_child(const char *dir, const char *backend);
 

@@ -13,6 +13,8 @@ KMB_PKGS_TEST="libcmocka-dev libbenchmark-tools python3-scipy python3-numpy pyth
 # kmbench record (and its test, cli_trace_record) records the kernel's kmem tracepoints with
 # Debian's perf.
 KMB_PKGS_TEST="$KMB_PKGS_TEST linux-perf"
+# tests/cli/slurm.sh starts a private one-node Slurm cluster to test `kmbench slurm`.
+KMB_PKGS_TEST="$KMB_PKGS_TEST slurmctld slurmd slurm-client munge"
 # scripts/instructions counts instructions per alloc+free pair with valgrind's callgrind; the
 # tests run it too when valgrind is there.
 KMB_PKGS_PROFILE="valgrind"
