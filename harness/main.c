@@ -9,6 +9,9 @@
  *   kmbench merge RUN... --out DIR
  *                               runs of one matrix (its shards: run --shard I/N) joined into
  *                               one results.json (merge.c)
+ *   kmbench report RESULTS... [-o OUT]
+ *                               the HTML report of a run; of several, the compare mode
+ *                               (report/kmbench_report.py, run by report.c)
  *   kmbench slurm --shards N [slurm options] [run options]
  *                               the matrix as a Slurm job array, one shard a task, and a
  *                               dependent job that merges them and writes the report (slurm.c)
@@ -58,6 +61,11 @@ static void usage(FILE *f)
 		"                           `run --shard I/N`), each a run directory or a\n"
 		"                           results.json, into DIR/results.json; --complete: an\n"
 		"                           error when a cell of the matrix is missing\n"
+		"  report RESULTS... [-o OUT.html] [--summary]\n"
+		"                           the HTML report of a run (a run directory or its\n"
+		"                           results.json); given several runs, the compare mode:\n"
+		"                           each against the first, cell by cell (U test, geometric\n"
+		"                           mean), what got slower or faster first, by host\n"
 		"  slurm --shards N [--partition P] [--constraint C] [--nodelist LIST]\n"
 		"        [--time T] [--sbatch-arg=--NAME=VALUE]... [--shared] [--no-report]\n"
 		"        [--out DIR] [--run-id ID] [--job-name NAME] [--dry-run] [run options]\n"
@@ -405,6 +413,8 @@ int main(int argc, char **argv)
 		return kmb_run_record(argc - 2, argv + 2);
 	if (!strcmp(cmd, "merge"))
 		return kmb_run_merge(argc - 2, argv + 2);
+	if (!strcmp(cmd, "report"))
+		return kmb_run_report(argc - 2, argv + 2);
 	if (!strcmp(cmd, "slurm"))
 		return kmb_run_slurm(argc - 2, argv + 2);
 	if (!strcmp(cmd, "child") && argc == 4)	/* internal: started by `run` */
@@ -442,6 +452,6 @@ int main(int argc, char **argv)
 		return kmb_run_parent(&o);
 	}
 	fprintf(stderr, "kmbench: unknown command '%s'; valid commands: list, env, run, plan, "
-		"merge, slurm, overhead, pairs, record, help\n", cmd);
+		"merge, slurm, report, overhead, pairs, record, help\n", cmd);
 	return 2;
 }

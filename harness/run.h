@@ -51,6 +51,14 @@ int kmb_run_merge(int argc, char **argv);
  * failed; 2 bad input, nothing submitted. */
 int kmb_run_slurm(int argc, char **argv);
 
+/* kmb_run_report - `kmbench report RESULTS... [options]` (report.c): runs the source tree's
+ * report/kmbench_report.py on /usr/bin/python3 (one results file: its report; several: the
+ * compare mode).  Returns only when it cannot: exit status 1.
+ * kmb_source_path - @rel in the source tree kmbench was built from, into @buf: 0 when it is
+ * there and readable, else -errno (-ENOENT: no source tree known). */
+int kmb_run_report(int argc, char **argv);
+int kmb_source_path(char *buf, size_t len, const char *rel);
+
 /* kmb_run_child - the child for @backend in run directory @dir.  Exit status for main. */
 int kmb_run_child(const char *dir, const char *backend);
 

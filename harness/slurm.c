@@ -66,10 +66,6 @@
 #include "run.h"
 #include "topology.h"
 
-#ifndef KMB_SOURCE_DIR
-#define KMB_SOURCE_DIR ""
-#endif
-
 #define MAX_SBATCH_ARGS 32
 
 struct slurm_opts {
@@ -712,12 +708,9 @@ int kmb_run_slurm(int argc, char **argv)
 				  "--out", s->dir);
 		goto out;
 	}
-	if (!so.no_report && *KMB_SOURCE_DIR) {
-		kmb_pathf(s->report, sizeof(s->report), "%s/report/kmbench_report.py",
-			  KMB_SOURCE_DIR);
-		if (access(s->report, R_OK))
-			*s->report = '\0';
-	}
+	if (!so.no_report && kmb_source_path(s->report, sizeof(s->report),
+					     "report/kmbench_report.py"))
+		*s->report = '\0';
 	if (strstr(o.threads_spec, "max") || strstr(o.threads_spec, "pow2"))
 		fprintf(stderr, "kmbench slurm: warning: --threads %s depends on the node: every "
 			"task must run on nodes of one kind, or the shards will not merge (give "
