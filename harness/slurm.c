@@ -651,7 +651,7 @@ int kmb_run_slurm(int argc, char **argv)
 	char **run = calloc((size_t)argc + 1, sizeof(char *));
 	char err[1024], array[256], merge[256], dep[300], path[PATH_MAX + 32];
 	char *shtext = NULL, *mtext = NULL, est[32], lim[32];
-	int nrun, ret = 2, r;
+	int nrun, ret = 2, r = 0;
 	struct stat st;
 
 	if (!s || !run) {
