@@ -137,6 +137,13 @@ int kmb_run_pairs(int argc, char **argv);
  * converted into a kmbench trace for the trace workload (record.c).  Exit status. */
 int kmb_run_record(int argc, char **argv);
 
+/* kmb_run_check - `kmbench check RUN --baseline BASE [--reference NAME]` (check.c): becomes
+ * report/kmb_check.py; returns only when it cannot, with exit status 2.  kmb_run_reproduce -
+ * `kmbench reproduce RUN [--out DIR]`: the run's saved options run again, then the check of
+ * the new run against RUN.  Exit status: the check's (0, 1 a regression, 2 bad input). */
+int kmb_run_check(int argc, char **argv);
+int kmb_run_reproduce(int argc, char **argv);
+
 /* kmb_run_overhead - `kmbench overhead`: the wrapper's loop against native C++.  Exit status. */
 int kmb_run_overhead(int argc, char **argv);
 

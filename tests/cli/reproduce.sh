@@ -1,0 +1,74 @@
+#!/bin/bash
+# kmbench reproduce RUN: a real second run of RUN's saved options (the same options, seed
+# included, into a new directory), checked against RUN with exit status 0; a copy of RUN whose
+# recorded commit, host, CPU model and topology were altered gives one warning line each and
+# still checks; a directory that is not a run is one line and exit 2.
+#
+# The experiment's check tolerance here is 1000%: this test is about what reproduce does, on a
+# shared 2-core machine where two real runs a second apart can differ by tens of percent; the
+# statistics of the check are tested on planted changes (check.sh, test_check.py).
+#   reproduce.sh KMBENCH SOURCE_DIR
+set -u
+kmbench=$1 src=$2
+. "$src/tests/cli/lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+py=/usr/bin/python3
+$py -c 'import scipy.stats, numpy' 2>/dev/null || { echo "no scipy for $py: skipped"; exit 77; }
+
+cat > "$tmp/exp.yaml" <<'YAML'
+experiments:
+  - name: again
+    backends: [glibc, slab]
+    workloads: churn
+    sizes: 64
+    threads: 1
+    min_time: 0.002
+    repetitions: 5
+    check:
+      tolerance: {real_time: 1000%}
+YAML
+kmb_run first run --matrix "$tmp/exp.yaml" --out "$tmp/run" --quiet --no-profile
+rm "$tmp/exp.yaml"      # reproduce needs only the run directory: its copy of the file
+
+kmb_run again reproduce "$tmp/run" --out "$tmp/again" --quiet
+ok "the new run has results" test -s "$tmp/again/results.json"
+ok "the same saved options but --out and --run-id" \
+	diff <(grep -v -e '^--out=' -e '^--run-id=' "$tmp/run/cmdline") \
+	     <(grep -v -e '^--out=' -e '^--run-id=' "$tmp/again/cmdline")
+ok "the check ran and passed" grep -q "1 cell compared .*no significant regression" \
+	"$tmp/again.log"
+ok "no warning about the commit or the machine on the same build and machine" \
+	test -z "$(grep -e 'warning: git commit' -e 'warning: host' -e 'warning: CPU model' \
+		-e 'warning: topology' "$tmp/again.log")"
+"$kmbench" reproduce "$tmp/run/" --quiet > "$tmp/default.log" 2>&1
+ok "the default directory is beside RUN: $(tail -n 2 "$tmp/default.log")" \
+	test "$(ls -d "$tmp"/run-reproduced-*/results.json | wc -l)" -eq 1
+
+# The recorded context altered in a copy: a run made elsewhere, by another commit.
+cp -r "$tmp/run" "$tmp/moved"
+$py - "$tmp/moved/results.json" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+c = doc["context"]
+c["git_commit"], c["host_name"], c["cpu_model"] = "0123456789ab", "elsewhere", "Other CPU"
+c["topology"]["pus"] += 62
+json.dump(doc, open(sys.argv[1], "w"))
+EOF
+kmb_run moved reproduce "$tmp/moved" --out "$tmp/moved2" --quiet
+for w in "warning: git commit: RUN " "BASE (recorded) 0123456789ab" "warning: host: " \
+	 "warning: CPU model: " "warning: topology: "; do
+	ok "warned: '$w'" test "$(grep -c -F -- "$w" "$tmp/moved.log")" -eq 1
+done
+
+bad() {  # bad WANT ARGS...: exit 2, exactly one line on stderr holding WANT
+	local want=$1 err rc; shift
+	err=$("$kmbench" "$@" 2>&1 >/dev/null); rc=$?
+	ok "kmbench $*: exit $rc (want 2), one line with '$want': $err" \
+		test "$rc" -eq 2 -a "$(grep -c . <<< "$err")" -eq 1 -a -n "$(grep -F -- "$want" <<< "$err")"
+}
+bad "no saved options" reproduce "$tmp"
+bad "holds a run already" reproduce "$tmp/run" --out "$tmp/again"
+bad "unknown option '--bogus'" reproduce "$tmp/run" --bogus
+bad "RUN is missing" reproduce
+kmb_test_end
