@@ -345,15 +345,18 @@ def main(argv):
     if shown:
         print(table(shown))
     tol = ", ".join(f"{m} {100 * t:g}%" for m, t in conf["tolerance"].items())
-    print(f"kmbench check: {args['run']} against {args['baseline']}: {res['compared']} cell"
-          f"{'s' if res['compared'] != 1 else ''} compared as ratios to {conf['reference']} (tolerance {tol}, alpha "
-          f"{conf['alpha']:g}, from the {conf['from']} settings); "
-          + (f"{res['not_checked']} not checked (no reference cell, skipped or failed in "
-             f"BASE); " if res["not_checked"] else "")
-          + (f"{res['new']} new in RUN; " if res["new"] else "")
-          + (f"{res['regressions']} significant regression"
-             f"{'s' if res['regressions'] != 1 else ''}" if res["regressions"]
-             else "no significant regression"))
+    n = res["compared"]
+    parts = [f"{n} cell{'s' if n != 1 else ''} compared as ratios to {conf['reference']} "
+             f"(tolerance {tol}, alpha {conf['alpha']:g}, from the {conf['from']} settings)"]
+    if res["not_checked"]:
+        parts.append(f"{res['not_checked']} not checked (no reference cell, skipped or failed "
+                     f"in BASE)")
+    if res["new"]:
+        parts.append(f"{res['new']} new in RUN")
+    k = res["regressions"]
+    parts.append(f"{k} significant regression{'s' if k != 1 else ''}" if k
+                 else "no significant regression")
+    print(f"kmbench check: {args['run']} against {args['baseline']}: " + "; ".join(parts))
     return 1 if res["regressions"] else 0
 
 
