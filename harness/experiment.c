@@ -8,6 +8,10 @@
  * Scalars are taken as written: "off" stays the string off, never YAML 1.1's false, and 1K
  * stays 1K, since each option's own parser reads the value (the Python loader,
  * report/kmb_experiments.py, turns what yaml.safe_load makes back into that text).
+ *
+ * One key is not a run option: `check` (experiment.h struct kmb_exp_check), how `kmbench check`
+ * compares a run of the experiment with a baseline.  Its values are checked here, where their
+ * lines are known, all but the reference's backend name, which options.c checks.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
