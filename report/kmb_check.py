@@ -268,6 +268,10 @@ def check(run_doc, base_doc, reference=None):
             r = compare_cell(run.values[metric], rref.values[metric], base.values[metric],
                              bref.values[metric], tol, conf["alpha"])
             rows.append(dict(r, cell=base.name, metric=metric, tolerance=tol))
+    if not compared and not rows:
+        raise BadInput(f"no cell to compare: none of BASE's cells but the reference's has a "
+                       f"cell in RUN at a thread count both ran ({sorted(threads[0])} in RUN, "
+                       f"{sorted(threads[1])} in BASE) with a reference cell in each")
     new = sum(1 for k in rc if k not in bc)
     return {"rows": rows, "warnings": warnings, "settings": conf, "compared": compared,
             "not_checked": not_checked, "new": new,

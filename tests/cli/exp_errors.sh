@@ -108,8 +108,8 @@ check)	# the check key (kmbench check): its keys, metrics, values and the refere
 	expect "kmbench run: m.yaml:11: check: tolerance: unknown metric 'wall' in experiment 'scale'; valid: real_time, cpu_time" run --matrix m.yaml --out out
 	good | sed 's/repetitions: 1/check: {tolerance: {real_time: 10}}/' > p.yaml
 	expect "kmbench run: p.yaml:9: check: tolerance: real_time: '10' is not a percentage; give one above 0% and at most 1000%, e.g. 10%" run --matrix p.yaml --out out
-	good | sed 's/repetitions: 1/check: {alpha: 0x1}/' > a.yaml
-	expect "kmbench run: a.yaml:9: check: alpha: '0x1' is not a significance level; give a number between 0 and 1" run --matrix a.yaml --out out
+	good | sed 's/repetitions: 1/check: {alpha: 0x0.1}/' > a.yaml
+	expect "kmbench run: a.yaml:9: check: alpha: '0x0.1' is not a significance level; give a number between 0 and 1" run --matrix a.yaml --out out
 	good | sed 's/repetitions: 1/check: {reference: slob}/' > r.yaml
 	expect "kmbench run: r.yaml:9: check: reference: unknown backend 'slob'" run --matrix r.yaml --out out
 	good | sed 's/repetitions: 1/check: 10%/' > v.yaml

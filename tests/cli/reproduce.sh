@@ -41,6 +41,9 @@ ok "the check ran and passed" grep -q "1 cell compared .*no significant regressi
 ok "no warning about the commit or the machine on the same build and machine" \
 	test -z "$(grep -e 'warning: git commit' -e 'warning: host' -e 'warning: CPU model' \
 		-e 'warning: topology' "$tmp/again.log")"
+kmb_run file reproduce "$tmp/run/results.json" --out "$tmp/again2" --reference slab --quiet
+ok "RUN given as its results.json; --reference reaches the check" \
+	grep -q "again2 against $tmp/run: 1 cell compared as ratios to slab" "$tmp/file.log"
 "$kmbench" reproduce "$tmp/run/" --quiet > "$tmp/default.log" 2>&1
 ok "the default directory is beside RUN: $(tail -n 2 "$tmp/default.log")" \
 	test "$(ls -d "$tmp"/run-reproduced-*/results.json | wc -l)" -eq 1

@@ -200,6 +200,11 @@ class Bad(unittest.TestCase):
             with self.assertRaisesRegex(kc.BadInput, want):
                 kc.check(run, base, ref)
 
+    def test_nothing_to_compare(self):
+        with self.assertRaisesRegex(kc.BadInput, r"no cell to compare: .*\[2\] in RUN, \[4\]"):
+            kc.check(doc({"glibc": GLIBC, "slab": SLAB}, threads=(2,)),
+                     doc({"glibc": GLIBC, "slab": SLAB}, threads=(4,)))
+
     def test_args(self):
         self.assertEqual(kc.parse_args(["r", "--baseline=b", "--reference", "slab"]),
                          {"run": "r", "baseline": "b", "reference": "slab", "all": False})
