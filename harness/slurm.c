@@ -708,9 +708,14 @@ int kmb_run_slurm(int argc, char **argv)
 				  "--out", s->dir);
 		goto out;
 	}
-	if (!so.no_report && kmb_source_path(s->report, sizeof(s->report),
-					     "report/kmbench_report.py"))
-		*s->report = '\0';
+	if (!so.no_report) {
+		char where[PATH_MAX + 64];
+
+		if (kmb_report_script(s->report, sizeof(s->report), "kmbench_report.py", where,
+				      sizeof(where)))
+			fprintf(stderr, "kmbench slurm: warning: no report/kmbench_report.py (looked "
+				"%s): the merge job will write no report\n", where);
+	}
 	if (strstr(o.threads_spec, "max") || strstr(o.threads_spec, "pow2"))
 		fprintf(stderr, "kmbench slurm: warning: --threads %s depends on the node: every "
 			"task must run on nodes of one kind, or the shards will not merge (give "
