@@ -140,12 +140,18 @@ def cells(doc, which):
     return out
 
 
+def utest(old, new):
+    """The two-sided p-value of the Mann-Whitney U test of two samples: Google Benchmark's
+    report.py calc_utest, mannwhitneyu(old, new, alternative='two-sided').pvalue.  The check
+    and the report's compare mode (kmb_compare.py) both test through this."""
+    from scipy.stats import mannwhitneyu
+    return float(mannwhitneyu(old, new, alternative="two-sided").pvalue)
+
+
 def min_pvalue(n, m):
     """The smallest two-sided p-value of the U test at @n against @m values (no ties): two
     samples wholly apart."""
-    from scipy.stats import mannwhitneyu
-    return float(mannwhitneyu(list(range(n)), list(range(n, n + m)),
-                              alternative="two-sided").pvalue)
+    return utest(list(range(n)), list(range(n, n + m)))
 
 
 def median(values):
@@ -157,13 +163,11 @@ def compare_cell(run, run_ref, base, base_ref, tolerance, alpha):
     """One metric of one cell: the values of RUN's cell and reference cell, and of BASE's.
     {base_ratio, run_ratio, change, pvalue, verdict, regression} (the ratios are the medians
     of each run's per-repetition ratios)."""
-    from scipy.stats import mannwhitneyu
     run_ratios = [v / median(run_ref) for v in run]
     base_ratios = [v / median(base_ref) for v in base]
     base_ratio, run_ratio = median(base_ratios), median(run_ratios)
     change = run_ratio / base_ratio - 1
-    # report.py's calc_utest: mannwhitneyu(old, new, alternative='two-sided').pvalue
-    pvalue = float(mannwhitneyu(base_ratios, run_ratios, alternative="two-sided").pvalue)
+    pvalue = utest(base_ratios, run_ratios)
     significant = pvalue < alpha
     if abs(change) <= tolerance:
         verdict = "same"

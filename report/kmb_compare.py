@@ -10,8 +10,8 @@ each cell gets the two-sided Mann-Whitney U test over the two samples of repetit
 whole comparison the geometric mean of the cells' time ratios. A cell is said to have got
 slower or faster only when the test says so (p < ALPHA) and the change of the medians is at
 least MIN_CHANGE; with too few repetitions for the test to reach ALPHA at all (the smallest
-two-sided p of samples of n and m is 2 / C(n + m, n): 0.1 at 3 and 3), it is "too few
-repetitions", never a finding.
+two-sided p of samples of n and m, kmb_check.min_pvalue: 0.1 at 3 and 3), it is "too few
+repetitions", never a finding.  The test is kmb_check.utest, the check's.
 
 Runs from several hosts, and merged runs whose rows come from several hosts (kmbench merge
 keeps each row's kmbench.host), are grouped by host pair: the baseline's host and the other's.
@@ -25,23 +25,13 @@ import statistics
 
 import kmb_plots as kp
 import kmb_results as kr
+from kmb_check import min_pvalue, utest
 from kmb_html import document, esc, num_cell
 
 ALPHA = 0.05          # the U test's significance level, as compare.py's default
 MIN_CHANGE = 0.05     # and the change of the medians a finding needs (5%)
 
 SLOWER, FASTER, SAME, FEW = "slower", "faster", "no significant change", "too few repetitions"
-
-
-def mann_whitney(a, b):
-    """The two-sided p-value of the Mann-Whitney U test of samples a and b."""
-    from scipy.stats import mannwhitneyu
-    return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
-
-
-def smallest_p(n, m):
-    """The smallest two-sided p the exact U test can give samples of n and m."""
-    return min(1.0, 2.0 / math.comb(n + m, n))
 
 
 class Run:
@@ -90,10 +80,10 @@ class Row:
         self.ratio = self.med_b / self.med_a if self.med_a > 0 else math.nan
         self.change = self.ratio - 1
         self.p = None
-        if smallest_p(len(a), len(b)) >= ALPHA:
+        if min_pvalue(len(a), len(b)) >= ALPHA:
             self.verdict = FEW
         else:
-            self.p = mann_whitney(a, b)
+            self.p = utest(a, b)
             if self.p < ALPHA and self.change >= MIN_CHANGE:
                 self.verdict = SLOWER
             elif self.p < ALPHA and self.change <= -MIN_CHANGE:
