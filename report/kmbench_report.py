@@ -54,6 +54,7 @@ SECTIONS = [
     "trace",
     "latency",
     "memory",
+    "callgraph",
     "results",
     "backends",
     "state",
