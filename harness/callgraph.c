@@ -296,7 +296,8 @@ int kmb_cg_start(struct kmb_cg_rec *r, bool c2c, const char *event, const char *
 		if (e == -ETIMEDOUT)
 			kill(r->pid, SIGKILL);
 		reap(r->pid, false);
-		snprintf(pre, sizeof(pre), "%s %s did not start", bin, c2c ? "c2c record" : "record");
+		snprintf(pre, sizeof(pre), "%s %s did not start", bin,
+			 c2c ? "c2c record" : "record");
 		log_reason(log, pre, why, len);
 		close_rec(r);
 		unlink(data);

@@ -31,6 +31,12 @@
  * Workloads that do not allocate, and runs with --no-profile, have no pass: their rows say
  * why.
  *
+ * The callgraph pass (callgraph.h, --profile): a selected cell, once its last step has
+ * reported, runs once more, "<name>/callgraph", with its repetitions' iterations, while perf
+ * record samples this process; then the cell is written, every row with kmbench.callgraph.
+ * Google Benchmark's reporter cannot start a run, so finish_cell leaves the cell to run_steps
+ * (c->cg_due), keeping what its profile pass said.
+ *
  * Families and their observed CPUs are written by benchmark threads (each its own slot) and
  * read by the reporter on the main thread after the run, which Google Benchmark's thread joins
  * order.
@@ -647,7 +653,8 @@ static void on_run(const struct kmb_gb_run *r, void *ctx)
 		c->cg_run.name = c->cg_run.run_name = c->cg_run.function_name = NULL;
 		c->cg_run.counters = NULL;
 		c->cg_run.ncounters = 0;
-		snprintf(c->cg_err, sizeof(c->cg_err), "%s", r->error_message ? r->error_message : "");
+		snprintf(c->cg_err, sizeof(c->cg_err), "%s",
+			 r->error_message ? r->error_message : "");
 		c->cg_run.error_message = c->cg_err;
 		return;
 	}

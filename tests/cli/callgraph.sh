@@ -27,7 +27,8 @@ sys.exit(not c2c or any(c["status"] != "unavailable" or not c["reason"] for c in
 KMB_PERF=/bin/false kmb_run false run "${cell[@]}" --workloads churn --min-time 0.01 \
 	--profile=churn --out "$tmp/false"
 ok "a perf that exits at once: unavailable, it did not start" \
-	/usr/bin/python3 "$check" unavailable "$tmp/false" churn/slab "/bin/false record did not start"
+	/usr/bin/python3 "$check" unavailable "$tmp/false" churn/slab \
+	"/bin/false record did not start"
 
 out=$("$kmbench" run "${cell[@]}" --workloads churn --profile="$(printf 'x%.0s' {1..300})" \
 	--dry-run 2>&1); rc=$?

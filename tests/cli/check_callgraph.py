@@ -6,14 +6,15 @@
   check_callgraph.py unavailable RUN_DIR PATTERN REASON
 
 Every row of a cell whose run_name holds PATTERN has kmbench.callgraph (measured: and no other
-row has); context.options.callgraph is recorded.  measured: its status is "measured", with samples > 0,
-the event and why it was chosen, frequency, the folded stacks and the top functions as files
-of the run directory; every line of the folded file is "frame;frame;... count" with a root and
-a positive count, and their counts add up to the samples; each FUNCTION is a frame of some
-stack, named (not an address); the top file's lists are sorted, and each FUNCTION that is a
-leaf somewhere is in its self list or a lower count would be; the profiled run's ns/op and the
-overhead against the median are numbers.  unavailable: status "unavailable" with a reason that
-holds REASON, and the timed rows are there all the same.  Prints each failure; exit 1 on any."""
+row has); context.options.callgraph is recorded.  measured: its status is "measured", with
+samples > 0, the event and why it was chosen, frequency, the folded stacks and the top functions
+as files of the run directory; every line of the folded file is "frame;frame;... count" with a
+root and a positive count, and their counts add up to the samples; each FUNCTION is a frame of
+some stack, named (not an address); the top file's lists are sorted, and each FUNCTION that is
+a leaf somewhere is in its self list (with the stacks' count) or has fewer samples than its
+last; the profiled run's ns/op and the overhead against the median are numbers.  unavailable:
+status "unavailable" with a reason that holds REASON, and the timed rows are there all the
+same.  Prints each failure; exit 1 on any."""
 import json
 import os
 import re
