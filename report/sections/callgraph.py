@@ -19,7 +19,10 @@ TITLE = "Call graphs"
 
 WIDTH = 1000        # the SVG's width in px
 FRAME_H = 16        # one frame's height in px
-MIN_SHARE = 0.002   # frames narrower than this share of the samples are not drawn
+MIN_SHARE = 0.005   # frames narrower than this share of the samples (5 px) are not drawn
+MAX_DEPTH = 64      # nor frames deeper: a frame-pointer walk into a frame without one can
+                    # give a chain of 127 "[unknown]" (perf's limit) for one sample
+NAME_CHARS = 70     # a function's name in the tables, longer ones cut (whole in the title)
 TOP = 10            # functions in each top list shown
 
 
@@ -78,7 +81,7 @@ def flame_svg(stacks, label):
     def walk(node, name, x, d):
         nonlocal depth
         w = node["n"] / total * WIDTH
-        if node["n"] / total < MIN_SHARE:
+        if node["n"] / total < MIN_SHARE or d > MAX_DEPTH:
             return
         depth = max(depth, d)
         rects.append((name, x, d, w, node["n"]))
@@ -119,7 +122,9 @@ def top_table(top, samples, table_id):
         for lst in (self_, total):
             if i < len(lst):
                 e = lst[i]
-                cells += [f"<td><code>{esc(e.get('function'))}</code></td>",
+                name = str(e.get("function"))
+                cut = name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1] + "\u2026"
+                cells += [f'<td><code title="{esc(name)}">{esc(cut)}</code></td>',
                           f'<td class="num">{esc(e.get("samples"))}</td>',
                           f'<td class="num">{share(e.get("samples") or 0)}</td>']
             else:

@@ -28,7 +28,9 @@ import report_util as ru  # noqa: E402
 FIXTURE_DIR = os.path.join(ru.SOURCE_DIR, "tests", "fixtures", "callgraph")
 FIXTURE = os.path.join(FIXTURE_DIR, "results.json")
 WIDTH = 1000        # callgraph.WIDTH
-MIN_SHARE = 0.002   # callgraph.MIN_SHARE
+MIN_SHARE = 0.005   # callgraph.MIN_SHARE
+MAX_DEPTH = 64      # callgraph.MAX_DEPTH
+NAME_CHARS = 70     # callgraph.NAME_CHARS
 # The row of a real run with KMB_PERF=/nonexistent/perf (its kmbench.callgraph).
 UNAVAILABLE = {"status": "unavailable",
                "reason": "cannot run /nonexistent/perf: No such file or directory",
@@ -49,6 +51,11 @@ def folded(rel):
             stack, _, n = line.rstrip("\n").rpartition(" ")
             out.append((stack.split(";"), int(n)))
     return out
+
+
+def shown(name):
+    """A function's name as the tables show it: cut to NAME_CHARS."""
+    return name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1] + "\u2026"
 
 
 def svgs(section):
@@ -102,34 +109,25 @@ class Section(ru.FixturePage):
         self.assertEqual(len(svgs(self.section)), 2)
 
     def test_flame_graph_draws_the_folded_stacks(self):
-        """Every frame with at least MIN_SHARE of the samples is drawn, at its share of the
-        width (a function's frames together: it may sit under several callers); the root spans
-        the whole; the slab fast path's functions are frames of churn's graph."""
-        cgs = list(self.cgs.values())
-        for svg, cg in zip(svgs(self.section), cgs):
+        """The graph's frames are the stacks' prefixes (a frame is a function under one chain
+        of callers) of at least MIN_SHARE of the samples and at most MAX_DEPTH deep, each as
+        wide as its share of the samples (less the half pixel between frames), under "all",
+        which spans the whole; the slab fast path's functions are frames of churn's graph."""
+        for svg, cg in zip(svgs(self.section), self.cgs.values()):
             stacks = folded(cg["folded"])
             total = sum(n for _, n in stacks)
             self.assertEqual(total, cg["samples"])
-            drawn = frames(svg)
-            self.assertEqual(drawn[0][0], "all")
-            self.assertAlmostEqual(drawn[0][1], WIDTH - 0.5, delta=0.01)
-            want = {}
+            prefixes = {}
             for stack, n in stacks:
-                for f in set(stack):
-                    want[f] = want.get(f, 0) + n
-            names = {f for f, _ in drawn}
-            for f, n in want.items():
-                if n / total >= 2 * MIN_SHARE:
-                    self.assertIn(f, names, f)
-            # A function's frames together span its share of the width, less the frames
-            # too narrow to draw (each under MIN_SHARE; one at most per distinct stack).
-            for f, n in want.items():
-                if any(stack.count(f) > 1 for stack, _ in stacks):
-                    continue        # recursion: a stack counts once, frames twice
-                drawn_w = sum(w + 0.5 for g, w in drawn if g == f)
-                slack = MIN_SHARE * WIDTH * sum(1 for stack, _ in stacks if f in stack)
-                self.assertLessEqual(drawn_w, n / total * WIDTH + 0.01, f)
-                self.assertGreaterEqual(drawn_w, n / total * WIDTH - slack - 0.01, f)
+                for d in range(1, len(stack) + 1):
+                    prefixes[tuple(stack[:d])] = prefixes.get(tuple(stack[:d]), 0) + n
+            want = sorted([("all", WIDTH - 0.5)] + [
+                (p[-1], n / total * WIDTH - 0.5) for p, n in prefixes.items()
+                if n / total >= MIN_SHARE and len(p) <= MAX_DEPTH])
+            drawn = sorted(frames(svg))
+            self.assertEqual([f for f, _ in drawn], [f for f, _ in want])
+            for (f, w), (_, x) in zip(drawn, want):
+                self.assertAlmostEqual(w, x, delta=0.006, msg=f)
         churn = frames(svgs(self.section)[0])
         for f in ("kmem_cache_alloc", "kmem_cache_free", "churn_run"):
             self.assertIn(f, {g for g, _ in churn}, f)
@@ -141,9 +139,9 @@ class Section(ru.FixturePage):
             rows = ru.table_rows(self.page, f"callgraph-top-{i}")
             self.assertEqual(len(rows), min(10, max(len(top["self"]), len(top["total"]))))
             for row, want in zip(rows, top["self"]):
-                self.assertEqual(row["function (self)"], want["function"])
+                self.assertEqual(row["function (self)"], shown(want["function"]))
             first = rows[0]
-            self.assertEqual(first["function (total)"], top["total"][0]["function"])
+            self.assertEqual(first["function (total)"], shown(top["total"][0]["function"]))
 
     def test_answers_say_samples_event_and_overhead(self):
         answers = [html.unescape(a) for a in
