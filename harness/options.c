@@ -952,6 +952,9 @@ static int apply_one(struct kmb_options *o, int argc, char **argv, int *used, bo
 			   "options (--KEY VALUE; `kmbench help` lists them)", name, valid);
 	}
 	if (metavar && metavar[0] == '[') {	/* an optional value, only as --NAME=VALUE */
+		if (eq && !eq[1])
+			return ERR("--%s=: an empty value; give --%s alone, or --%s=%.*s", name,
+				   name, name, (int)strcspn(metavar + 2, "]"), metavar + 2);
 		val = eq ? eq + 1 : "";
 	} else if (metavar) {
 		if (eq) {
