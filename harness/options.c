@@ -1295,7 +1295,8 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 	if (o->no_profile)
 		fprintf(af.f, "--no-profile\n");
 	if (o->callgraph)
-		fprintf(af.f, "--profile=%s\n", o->callgraph_cells);
+		fprintf(af.f, "--profile%s%s\n", *o->callgraph_cells ? "=" : "",
+			o->callgraph_cells);	/* --profile= alone is refused: an empty list */
 	if (o->has_seed)
 		fprintf(af.f, "--seed=%lu\n", (unsigned long)o->seed);
 	if (o->no_interleave)
