@@ -46,16 +46,28 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * curr_nr changes under pool->lock, and mempool_free reads it without the lock first
+ * (read_curr_nr: the kernel's READ_ONCE in mm/mempool.c).  The stores are relaxed atomics, the
+ * kernel's WRITE_ONCE: the unlocked read is only a hint, re-checked under the lock, but in C11
+ * a plain store beside an atomic load is a data race (ThreadSanitizer reports it).
+ */
 static void add_element(mempool_t *pool, void *element)
 {
-	kmb_assert(pool->curr_nr >= 0 && pool->curr_nr < (pool->min_nr > 0 ? pool->min_nr : 1));
-	pool->elements[pool->curr_nr++] = element;
+	int n = pool->curr_nr;
+
+	kmb_assert(n >= 0 && n < (pool->min_nr > 0 ? pool->min_nr : 1));
+	pool->elements[n] = element;
+	__atomic_store_n(&pool->curr_nr, n + 1, __ATOMIC_RELAXED);
 }
 
 static void *remove_element(mempool_t *pool)
 {
-	kmb_assert(pool->curr_nr > 0);
-	return pool->elements[--pool->curr_nr];
+	int n = pool->curr_nr - 1;
+
+	kmb_assert(n >= 0);
+	__atomic_store_n(&pool->curr_nr, n, __ATOMIC_RELAXED);
+	return pool->elements[n];
 }
 
 static int read_curr_nr(mempool_t *pool)
