@@ -755,10 +755,12 @@ EXPORT void *realloc(void *old, size_t size)
 		return p;
 	}
 	have = model_usable(old);
-	/* Kept when it still fits and wastes less than half (krealloc keeps any that fits). */
+	/* Kept when it still fits and wastes less than half (krealloc keeps any that fits),
+	 * through krealloc, which moves a kmalloc red zone (slub_debug Z) to the new size. */
 	if (size <= have && size > have / 2) {
+		p = in_linear(old) ? krealloc(old, size, GFP_PRELOAD) : old;
 		gate_leave(how);
-		return old;
+		return p;
 	}
 	p = model_alloc(size, GFP_PRELOAD);
 	if (p) {

@@ -11,8 +11,9 @@
 # KMB_PRELOAD_STATS gives one line per process whose slab count is above 0 and whose error
 # counts are 0.  preload_api checks the API's contracts, threads, fork while other threads
 # allocate, and memory exhaustion (NULL and ENOMEM, then malloc works again).  Then the other
-# kernel-style backends (KMB_PRELOAD_BACKEND) under python3, and bad environment values: one
-# line, exit status 2.
+# kernel-style backends (KMB_PRELOAD_BACKEND) under python3; python3 under slub_debug FZPU
+# without a report, and a double free reported and refused; bad environment values: one line,
+# exit status 2.
 # Skipped (77) in the sanitizer build, which builds no shim: ASan's runtime must come first in
 # a process, and a preloaded allocator cannot sit under it.
 set -u
@@ -151,6 +152,19 @@ for be in slab slab-packed slab-nosheaves slab-thread slab-cpu-lock; do
 	ok "$be: the stats do not name the backend: $(head -n 1 "$stats")" \
 		grep -q "python3 backend $be: slab [1-9]" "$stats"
 done
+
+# --- slub_debug: real programs under red zones, poison and checks; a double free caught ---
+: > "$stats"
+KMB_PRELOAD_SLUB_DEBUG=FZPU shimmed "$py" "$tmp/alloc.py" > "$tmp/debug.out" 2> "$tmp/debug.err"
+ok "KMB_PRELOAD_SLUB_DEBUG=FZPU: output differs from glibc's: $(grep -m 2 BUG "$tmp/debug.err")" \
+	cmp -s "$tmp/python3.glibc.out" "$tmp/debug.out"
+ok "KMB_PRELOAD_SLUB_DEBUG=FZPU: slab reports under python3: $(grep -m 2 BUG "$tmp/debug.err")" \
+	grep -qE "python3 backend kmalloc: slab [1-9].* slab_errors 0 bad_page 0" "$stats"
+: > "$stats"
+out=$(KMB_PRELOAD_SLUB_DEBUG=F shimmed "$api" misuse 2>&1); rc=$?
+ok "a double free under slub_debug F: exit $rc, not reported and refused: $(tail -n 2 <<< "$out")" \
+	test "$rc" -eq 0 -a -n "$(grep -F 'Object already free' <<< "$out")"
+ok "a double free: not counted in slab_errors: $(cat "$stats")" grep -q "slab_errors 1 " "$stats"
 
 # --- bad values: one line naming the choices, exit status 2, the program not run ---
 bad() {	# bad VAR=VALUE WANT

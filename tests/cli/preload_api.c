@@ -9,6 +9,8 @@
  *   preload_api fork      fork() while other threads allocate: every child allocates and exits
  *   preload_api exhaust   until malloc fails (run with KMB_PRELOAD_MEM=32M): NULL with
  *                         ENOMEM, no abort, and after freeing, malloc works again
+ *   preload_api misuse    frees an object twice (run with KMB_PRELOAD_SLUB_DEBUG=F: reported
+ *                         and refused) and allocates again
  *   preload_api live      prints malloc_usable_size(malloc(100)): 128 (kmalloc-128) under the
  *                         shim, 104 under glibc
  * Each failed check prints "FAIL: ..."; the exit status is 1 when any failed.
@@ -336,7 +338,15 @@ int main(int argc, char **argv)
 		free(p);
 		return 0;
 	}
-	if (strcmp(what, "api") == 0)
+	if (strcmp(what, "misuse") == 0) {	/* a double free, then allocation goes on */
+		char *p = malloc(100), *q;
+
+		free(p);
+		free(p);
+		q = malloc(100);
+		CHECK(q, "malloc after a double free");
+		free(q);
+	} else if (strcmp(what, "api") == 0)
 		api();
 	else if (strcmp(what, "threads") == 0)
 		threads();
@@ -346,7 +356,7 @@ int main(int argc, char **argv)
 		exhaust();
 	else {
 		fprintf(stderr, "preload_api: '%s' is not a check; valid: api, threads, fork, "
-			"exhaust, live\n", what);
+			"exhaust, misuse, live\n", what);
 		return 2;
 	}
 	printf("%s: %s\n", what, failures ? "failed" : "ok");
