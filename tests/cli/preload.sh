@@ -152,6 +152,10 @@ for be in slab slab-packed slab-nosheaves slab-thread slab-cpu-lock; do
 	ok "$be: the stats do not name the backend: $(head -n 1 "$stats")" \
 		grep -q "python3 backend $be: slab [1-9]" "$stats"
 done
+for be in slab-packed slab-colored slab-none; do	# their own caches' alignment and zeroing
+	ok "preload_api api under $be: $(KMB_PRELOAD_BACKEND=$be shimmed "$api" api 2>&1 |
+		grep -m 3 -E 'FAIL|BUG')" env KMB_PRELOAD_BACKEND=$be LD_PRELOAD="$shim" "$api" api
+done
 
 # --- slub_debug: real programs under red zones, poison and checks; a double free caught ---
 : > "$stats"
