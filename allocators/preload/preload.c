@@ -988,6 +988,13 @@ static void preload_init(void)
 	cfg.node_mem = (total / (size_t)nodes + KMB_MM_GRAIN - 1) / KMB_MM_GRAIN * KMB_MM_GRAIN;
 	if (cfg.node_mem < 2 * KMB_MM_GRAIN)
 		cfg.node_mem = 2 * KMB_MM_GRAIN;
+	if (cfg.node_mem > KMB_MM_MAX_NODE_MEM) {
+		char valid[96];
+
+		snprintf(valid, sizeof(valid), "a multiple of 4M from 8M to %luG (64G per NUMA node)",
+			 (unsigned long)nodes * (KMB_MM_MAX_NODE_MEM >> 30));
+		bad_env("KMB_PRELOAD_MEM", mem, valid);
+	}
 	if (cfg.node_mem <= KMB_MM_DEFAULT_DMA)
 		cfg.dma_size = SIZE_MAX;	/* a small model: no DMA zone to keep apart */
 	cfg.debug = -1;		/* misuse reported and refused: the program goes on */

@@ -181,6 +181,7 @@ bad() {	# bad VAR=VALUE WANT
 bad KMB_PRELOAD_BACKEND=slub "valid: kmalloc, slab, slab-packed"
 bad KMB_PRELOAD_MEM=3M "a multiple of 4M"
 bad KMB_PRELOAD_MEM=lots "a multiple of 4M"
+bad KMB_PRELOAD_MEM=100T "64G per NUMA node"
 bad KMB_PRELOAD_SLUB_DEBUG=FX "F, Z, P, U"
 bad KMB_PRELOAD_STATS=/nonexistent/dir/x "give 1 (stderr) or a file"
 
