@@ -34,7 +34,9 @@
  * is an asymmetric Dekker: the forking thread publishes fork_pending and runs membarrier(2)
  * (MEMBARRIER_CMD_PRIVATE_EXPEDITED, the kernel's rseq/userspace-RCU pattern), which orders
  * every other thread's store before its next load, so the fast path needs no fence.  Where
- * membarrier is unavailable the fast path takes a full fence instead.
+ * membarrier is unavailable the fast path takes a full fence instead.  The model's memory is
+ * a shared memfd, so the child also copies it into memfds of its own before it goes on, while
+ * the parent waits (fork_child).  What is not guaranteed is in docs/preload.md.
  *
  * Lock order: fork_mutex, then exit_mutex, then reg_mutex.
  */
@@ -403,7 +405,8 @@ static int memfd_clone(int old, const char *name, long pfn0)
 			run = o;
 			continue;
 		}
-		o += (off_t)(page && (page->flags & 1UL << PG_head) ? PAGE_SIZE << order : PAGE_SIZE);
+		o += (off_t)(page && (page->flags & 1UL << PG_head) ? PAGE_SIZE << order :
+			     PAGE_SIZE);
 		if (o > st.st_size)
 			o = st.st_size;
 	}
@@ -434,16 +437,17 @@ static int remap_all(const struct memfd_copy *c, int nc)
 			char perms[8];
 
 			*nl = '\0';
-			if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &start, &end, perms, &off, &maj,
-				   &min, &ino) == 7 && perms[3] == 's') {
+			if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &start, &end, perms, &off,
+				   &maj, &min, &ino) == 7 && perms[3] == 's') {
 				for (int i = 0; i < nc; i++) {
 					int prot = (perms[0] == 'r' ? PROT_READ : 0) |
 						   (perms[1] == 'w' ? PROT_WRITE : 0);
 
 					if (ino != c[i].ino || makedev(maj, min) != c[i].dev)
 						continue;
-					if (mmap((void *)start, end - start, prot, MAP_SHARED | MAP_FIXED,
-						 c[i].newfd, (off_t)off) == MAP_FAILED) {
+					if (mmap((void *)start, end - start, prot,
+						 MAP_SHARED | MAP_FIXED, c[i].newfd,
+						 (off_t)off) == MAP_FAILED) {
 						close(maps);
 						return -1;
 					}
@@ -561,7 +565,7 @@ static __attribute__((noinline)) void *alloc_large(size_t size, gfp_t gfp)
 		}
 	}
 	if (size > (size_t)kmb_memmap.max_pfn << PAGE_SHIFT)
-		return NULL;		/* more than the whole model: vmalloc would say so loudly */
+		return NULL;	/* more than the whole model: vmalloc would say so loudly */
 	p = __vmalloc(size, gfp);
 	if (p)
 		STAT(vmalloc);
@@ -843,10 +847,18 @@ EXPORT size_t malloc_usable_size(void *p)
 {
 	static size_t (*libc_usable)(void *);
 
+	size_t n;
+	int how;
+
 	if (!p)
 		return 0;
-	if (model_owns(p))
-		return model_usable(p);
+	if (model_owns(p)) {	/* find_vm_area takes the vmap lock: inside the gate */
+		how = gate_enter();
+		n = how || in_linear(p) ? model_usable(p) : 0;
+		if (how)
+			gate_leave(how);
+		return n;
+	}
 	if (!libc_usable)
 		libc_usable = (size_t (*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
 	return libc_usable ? libc_usable(p) : 0;
@@ -991,8 +1003,8 @@ static void preload_init(void)
 	if (cfg.node_mem > KMB_MM_MAX_NODE_MEM) {
 		char valid[96];
 
-		snprintf(valid, sizeof(valid), "a multiple of 4M from 8M to %luG (64G per NUMA node)",
-			 (unsigned long)nodes * (KMB_MM_MAX_NODE_MEM >> 30));
+		snprintf(valid, sizeof(valid), "a multiple of 4M from 8M to %luG (64G per NUMA "
+			 "node)", (unsigned long)nodes * (KMB_MM_MAX_NODE_MEM >> 30));
 		bad_env("KMB_PRELOAD_MEM", mem, valid);
 	}
 	if (cfg.node_mem <= KMB_MM_DEFAULT_DMA)
@@ -1052,14 +1064,16 @@ __attribute__((destructor)) static void preload_dtor(void)
 	kmb_slab_get_stats(&sl);
 	for (int o = 0; o < NR_PAGE_ORDERS; o++)
 		pgalloc += mm.pgalloc[o];
-	n = snprintf(line, sizeof(line), "kmbench-preload: pid %d %s backend %s: slab %lu pages %lu "
-		     "vmalloc %lu frees %lu failed %lu; glibc %lu frees %lu; pgalloc %lu "
-		     "slabs_alloc %lu slab_errors %lu bad_page %lu\n", (int)getpid(),
-		     program_invocation_short_name, variant->name, atomic_load(&stats.kmalloc), atomic_load(&stats.pages),
-		     atomic_load(&stats.vmalloc), atomic_load(&stats.frees),
-		     atomic_load(&stats.failed), atomic_load(&stats.libc),
-		     atomic_load(&stats.libc_frees), pgalloc, sl.slabs_alloc, sl.errors,
-		     mm.bad_page);
-	if (n > 0 && write(stats.fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0)
-		return;
+	n = snprintf(line, sizeof(line), "kmbench-preload: pid %d %s backend %s: slab %lu "
+		     "pages %lu vmalloc %lu frees %lu failed %lu; glibc %lu frees %lu; "
+		     "pgalloc %lu slabs_alloc %lu slab_errors %lu bad_page %lu\n", (int)getpid(),
+		     program_invocation_short_name, variant->name, atomic_load(&stats.kmalloc),
+		     atomic_load(&stats.pages), atomic_load(&stats.vmalloc),
+		     atomic_load(&stats.frees), atomic_load(&stats.failed),
+		     atomic_load(&stats.libc), atomic_load(&stats.libc_frees), pgalloc,
+		     sl.slabs_alloc, sl.errors, mm.bad_page);
+	if (n >= (int)sizeof(line))
+		n = sizeof(line) - 1;
+	if (n > 0 && write(stats.fd, line, (size_t)n) < 0)
+		return;		/* nowhere left to say it */
 }

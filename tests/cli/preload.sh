@@ -45,8 +45,8 @@ same() {
 	rc2=$?
 	ok "$name: exit $rc1 on glibc, $rc2 under the shim; stderr: $(tail -n 3 "$tmp/$name.shim.err")" \
 		test "$rc1" -eq 0 -a "$rc2" -eq 0
-	ok "$name: output differs under the shim: $(diff "$tmp/$name.glibc.out" "$tmp/$name.shim.out" | head -n 5)" \
-		cmp -s "$tmp/$name.glibc.out" "$tmp/$name.shim.out"
+	ok "$name: output differs under the shim: $(diff "$tmp/$name.glibc.out" \
+		"$tmp/$name.shim.out" | head -n 5)" cmp -s "$tmp/$name.glibc.out" "$tmp/$name.shim.out"
 	ok "$name: no output" test -s "$tmp/$name.glibc.out"
 }
 
