@@ -15,6 +15,9 @@ KMB_PKGS_TEST="libcmocka-dev libbenchmark-tools python3-scipy python3-numpy pyth
 KMB_PKGS_TEST="$KMB_PKGS_TEST linux-perf"
 # tests/cli/slurm.sh starts a private one-node Slurm cluster to test `kmbench slurm`.
 KMB_PKGS_TEST="$KMB_PKGS_TEST slurmctld slurmd slurm-client munge"
+# tests/cli/preload.sh runs real programs on libkmbench-preload.so: sqlite3, git, xz, gzip
+# (python3 is the report's).
+KMB_PKGS_TEST="$KMB_PKGS_TEST sqlite3 git xz-utils gzip"
 # scripts/instructions counts instructions per alloc+free pair with valgrind's callgrind; the
 # tests run it too when valgrind is there.
 KMB_PKGS_PROFILE="valgrind"
