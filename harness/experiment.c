@@ -8,6 +8,10 @@
  * Scalars are taken as written: "off" stays the string off, never YAML 1.1's false, and 1K
  * stays 1K, since each option's own parser reads the value (the Python loader,
  * report/kmb_experiments.py, turns what yaml.safe_load makes back into that text).
+ *
+ * One key is not a run option: `check` (experiment.h struct kmb_exp_check), how `kmbench check`
+ * compares a run of the experiment with a baseline.  Its values are checked here, where their
+ * lines are known, all but the reference's backend name, which options.c checks.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -21,7 +25,7 @@
 #include "experiment.h"
 #include "json.h"
 
-enum key_type { K_NAME, K_DESCRIPTION, K_SCALAR, K_LIST, K_MAP };
+enum key_type { K_NAME, K_DESCRIPTION, K_SCALAR, K_LIST, K_MAP, K_CHECK };
 
 /* The keys of an experiment, in the order the docs list them; each maps onto a run option. */
 static const struct {
@@ -42,7 +46,17 @@ static const struct {
 	{ "numa_policy", K_SCALAR, "--numa-policy" },
 	{ "backend_options", K_MAP, "-O" },
 	{ "workload_options", K_MAP, "-W" },
+	{ "check", K_CHECK, NULL },	/* not a run option: what `kmbench check` compares by */
 };
+
+const char *const kmb_check_metric_names[KMB_CHECK_NR_METRICS] = {
+	[KMB_CHECK_REAL_TIME] = "real_time",
+	[KMB_CHECK_CPU_TIME] = "cpu_time",
+};
+
+/* The keys of the check mapping, in the order the docs list them. */
+static const char *const check_keys[] = { "reference", "alpha", "tolerance" };
+#define NR_CHECK_KEYS (sizeof(check_keys) / sizeof(check_keys[0]))
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
 
 #define LINE(n) ((int)(n)->start_mark.line + 1)
@@ -191,6 +205,150 @@ static int parse_optmap(struct kmb_exp_file *f, yaml_document_t *d, struct kmb_e
 	return 0;
 }
 
+void kmb_exp_check_defaults(struct kmb_exp_check *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->reference, sizeof(c->reference), "%s", KMB_CHECK_REFERENCE);
+	c->alpha = KMB_CHECK_ALPHA;
+	for (int m = 0; m < KMB_CHECK_NR_METRICS; m++)
+		c->tolerance[m] = m == KMB_CHECK_REAL_TIME ? KMB_CHECK_TOLERANCE : -1;
+}
+
+/* A number that is the whole of @s, decimal digits, point and exponent only (no hex, inf or
+ * nan: report/kmb_experiments.py reads the same), into *v. */
+static bool whole_number(const char *s, double *v)
+{
+	char *end;
+
+	if (!*s || s[strspn(s, "0123456789.eE+-")])
+		return false;
+	errno = 0;
+	*v = strtod(s, &end);
+	return end != s && !*end && !errno;
+}
+
+/* check: tolerance: a mapping of metric names to percentages ("10%"). */
+static int parse_tolerance(struct kmb_exp_file *f, yaml_document_t *d, struct kmb_experiment *e,
+			   yaml_node_t *map, char *err, size_t errlen)
+{
+	struct kmb_exp_check *c = &e->check;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(f, LINE(map), err, errlen, "check: tolerance: %s where a mapping "
+			    "(METRIC: PERCENT, e.g. real_time: 10%%) is wanted in experiment '%s'",
+			    node_kind(map), e->name);
+	c->tolerance_given = true;
+	for (int m = 0; m < KMB_CHECK_NR_METRICS; m++)
+		c->tolerance[m] = -1;
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+	     p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(d, p->key);
+		yaml_node_t *vn = yaml_document_get_node(d, p->value);
+		int m = 0;
+		size_t n;
+		double v;
+		char num[32];
+
+		if (kn->type != YAML_SCALAR_NODE)
+			return fail(f, LINE(kn), err, errlen, "check: tolerance: %s as a key in "
+				    "experiment '%s'", node_kind(kn), e->name);
+		while (m < KMB_CHECK_NR_METRICS && strcmp(kmb_check_metric_names[m], scalar(kn)))
+			m++;
+		if (m == KMB_CHECK_NR_METRICS)
+			return fail(f, LINE(kn), err, errlen, "check: tolerance: unknown metric '%s' "
+				    "in experiment '%s'; valid: real_time, cpu_time", scalar(kn),
+				    e->name);
+		if (c->text_tolerance[m][0])
+			return fail(f, LINE(kn), err, errlen, "check: tolerance: key '%s' given "
+				    "twice in experiment '%s'", scalar(kn), e->name);
+		n = vn->type == YAML_SCALAR_NODE ? strlen(scalar(vn)) : 0;
+		if (vn->type == YAML_SCALAR_NODE && n > 1 && n < sizeof(num) &&
+		    scalar(vn)[n - 1] == '%')
+			snprintf(num, sizeof(num), "%.*s", (int)n - 1, scalar(vn));
+		else
+			num[0] = '\0';
+		if (!whole_number(num, &v) || v <= 0 || v > 1000)
+			return fail(f, LINE(vn), err, errlen, "check: tolerance: %s: '%s' is not a "
+				    "percentage; give one above 0%% and at most 1000%%, e.g. 10%%",
+				    scalar(kn), vn->type == YAML_SCALAR_NODE ? scalar(vn) :
+				    node_kind(vn));
+		c->tolerance[m] = v / 100;
+		snprintf(c->text_tolerance[m], sizeof(c->text_tolerance[m]), "%s", scalar(vn));
+	}
+	if (map->data.mapping.pairs.top == map->data.mapping.pairs.start)
+		return fail(f, LINE(map), err, errlen, "check: tolerance: an empty mapping in "
+			    "experiment '%s'; give at least one metric, e.g. real_time: 10%%",
+			    e->name);
+	return 0;
+}
+
+/*
+ * check: {reference: BACKEND, alpha: P, tolerance: {METRIC: PERCENT}}, every key optional;
+ * what is left out keeps its default (kmb_exp_check_defaults).  The reference's name is
+ * checked against the backends by the option parser (options.c), which knows them.
+ */
+static int parse_check(struct kmb_exp_file *f, yaml_document_t *d, struct kmb_experiment *e,
+		       yaml_node_t *map, char *err, size_t errlen)
+{
+	struct kmb_exp_check *c = &e->check;
+
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(f, LINE(map), err, errlen, "check: %s where a mapping (reference, "
+			    "alpha, tolerance) is wanted in experiment '%s'", node_kind(map),
+			    e->name);
+	kmb_exp_check_defaults(c);
+	c->reference[0] = '\0';	/* given or not: the text as written, "" when not */
+	c->given = true;
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+	     p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(d, p->key);
+		yaml_node_t *vn = yaml_document_get_node(d, p->value);
+		size_t k = 0;
+		double v;
+		int r;
+
+		if (kn->type != YAML_SCALAR_NODE)
+			return fail(f, LINE(kn), err, errlen, "check: %s as a key in experiment "
+				    "'%s'", node_kind(kn), e->name);
+		while (k < NR_CHECK_KEYS && strcmp(check_keys[k], scalar(kn)))
+			k++;
+		if (k == NR_CHECK_KEYS)
+			return fail(f, LINE(kn), err, errlen, "check: unknown key '%s' in experiment "
+				    "'%s'; valid: reference, alpha, tolerance", scalar(kn), e->name);
+		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++)
+			if (!strcmp(scalar(yaml_document_get_node(d, q->key)), scalar(kn)))
+				return fail(f, LINE(kn), err, errlen, "check: key '%s' given twice "
+					    "in experiment '%s' (first at line %d)", scalar(kn),
+					    e->name, LINE(yaml_document_get_node(d, q->key)));
+		if (k == 2) {
+			r = parse_tolerance(f, d, e, vn, err, errlen);
+			if (r)
+				return r;
+			continue;
+		}
+		if (vn->type != YAML_SCALAR_NODE)
+			return fail(f, LINE(vn), err, errlen, "check: %s: %s where a single value is "
+				    "wanted in experiment '%s'", check_keys[k], node_kind(vn),
+				    e->name);
+		if (k == 0) {
+			if (!*scalar(vn) || strlen(scalar(vn)) >= sizeof(c->reference))
+				return fail(f, LINE(vn), err, errlen, "check: reference: '%s' is not "
+					    "a backend's name", scalar(vn));
+			snprintf(c->reference, sizeof(c->reference), "%s", scalar(vn));
+			c->reference_line = LINE(vn);
+		} else {
+			if (!whole_number(scalar(vn), &v) || v <= 0 || v >= 1 ||
+			    strlen(scalar(vn)) >= sizeof(c->text_alpha))
+				return fail(f, LINE(vn), err, errlen, "check: alpha: '%s' is not a "
+					    "significance level; give a number between 0 and 1, e.g. "
+					    "0.05", scalar(vn));
+			c->alpha = v;
+			snprintf(c->text_alpha, sizeof(c->text_alpha), "%s", scalar(vn));
+		}
+	}
+	return 0;
+}
+
 static bool valid_name(const char *s)
 {
 	if (!*s || strlen(s) >= KMB_EXP_NAME_MAX)
@@ -269,7 +427,9 @@ static int parse_one(struct kmb_exp_file *f, yaml_document_t *d, yaml_node_t *m,
 					    e->name, LINE(yaml_document_get_node(d, q->key)));
 		if (keys[k].type == K_NAME)
 			continue;
-		if (keys[k].type == K_MAP) {
+		if (keys[k].type == K_CHECK) {
+			r = parse_check(f, d, e, vn, err, errlen);
+		} else if (keys[k].type == K_MAP) {
 			r = parse_optmap(f, d, e, k, vn, err, errlen);
 		} else {
 			r = value_text(f, d, vn, keys[k].type == K_LIST, keys[k].key, e->name,

@@ -9,7 +9,18 @@
  *   kmbench merge RUN... --out DIR
  *                               runs of one matrix (its shards: run --shard I/N) joined into
  *                               one results.json (merge.c)
+ *   kmbench report RESULTS... [-o OUT]
+ *                               the HTML report of a run; of several, the compare mode
+ *                               (report/kmbench_report.py, run by report.c)
+ *   kmbench slurm --shards N [slurm options] [run options]
+ *                               the matrix as a Slurm job array, one shard a task, and a
+ *                               dependent job that merges them and writes the report (slurm.c)
  *   kmbench plan [options]      the cells, pinning and estimated time of that run (plan.c)
+ *   kmbench check RUN --baseline BASE [--reference NAME]
+ *                               a run against a baseline run of the same experiment: ratios
+ *                               to a reference backend, the U test (check.c, report/kmb_check.py)
+ *   kmbench reproduce RUN [--out DIR]
+ *                               the run's saved options run again, checked against it (check.c)
  *   kmbench overhead [options]  the harness's own loop cost against native C++
  *   kmbench pairs [options]     alloc+free pairs of one backend, for instruction counts (pairs.c)
  *   kmbench record [options]    the kernel's own allocations, into a trace the trace workload
@@ -55,6 +66,28 @@ static void usage(FILE *f)
 		"                           `run --shard I/N`), each a run directory or a\n"
 		"                           results.json, into DIR/results.json; --complete: an\n"
 		"                           error when a cell of the matrix is missing\n"
+		"  report RESULTS... [-o OUT.html] [--summary]\n"
+		"                           the HTML report of a run (a run directory or its\n"
+		"                           results.json); given several runs, the compare mode:\n"
+		"                           each against the first, cell by cell (U test, geometric\n"
+		"                           mean), what got slower or faster first, by host\n"
+		"  slurm --shards N [--partition P] [--constraint C] [--nodelist LIST]\n"
+		"        [--time T] [--sbatch-arg=--NAME=VALUE]... [--shared] [--no-report]\n"
+		"        [--out DIR] [--run-id ID] [--job-name NAME] [--dry-run] [run options]\n"
+		"                           submit the matrix to Slurm as a job array, task I\n"
+		"                           running `run --shard I/N` into DIR/shards/I, and a job\n"
+		"                           that merges them into DIR once all succeed, then writes\n"
+		"                           DIR/index.html; prints the job ids (docs/slurm.md)\n"
+		"  check RUN --baseline BASE [--reference NAME] [--all]\n"
+		"                           a run against a baseline run of the same experiment\n"
+		"                           (run directories or results.json): each cell's time as\n"
+		"                           a ratio to the reference backend's (default glibc), the\n"
+		"                           U test per cell; exit 1 on a significant regression\n"
+		"                           beyond the experiment's tolerance (docs/experiments.md)\n"
+		"  reproduce RUN [--out DIR] [--reference NAME] [--quiet | --verbose]\n"
+		"                           run RUN's saved options again (default into\n"
+		"                           RUN-reproduced-<time>), then check the new run against\n"
+		"                           RUN; warns where the commit or the machine differs\n"
 		"  overhead [options]       the C wrapper's loop cost against the same loop in C++\n"
 		"  pairs --backend NAME [--size BYTES] [--pairs N] [--batch B]\n"
 		"                           alloc+free pairs in kmb_pairs_loop(), for callgrind\n"
@@ -151,6 +184,26 @@ static void list_environment(const struct kmb_counter_probe *probe, bool exclude
 	kmb_env_print(stdout, env);
 }
 
+/* An experiment's check key as written (only the keys given; none without one). */
+static void list_check_json(struct kmb_json *j, const struct kmb_exp_check *c)
+{
+	if (!c->given)
+		return;
+	kmb_json_obj_begin(j, "check");
+	if (c->reference[0])
+		kmb_json_str(j, "reference", c->reference);
+	if (c->text_alpha[0])
+		kmb_json_str(j, "alpha", c->text_alpha);
+	if (c->tolerance_given) {
+		kmb_json_obj_begin(j, "tolerance");
+		for (int m = 0; m < KMB_CHECK_NR_METRICS; m++)
+			if (c->text_tolerance[m][0])
+				kmb_json_str(j, kmb_check_metric_names[m], c->text_tolerance[m]);
+		kmb_json_obj_end(j);
+	}
+	kmb_json_obj_end(j);
+}
+
 /* One experiment file as JSON: each experiment's name, description and the run arguments its
  * keys map onto, in the file's order (report/kmb_experiments.py makes the same of it). */
 static void list_file_json(struct kmb_json *j, const struct kmb_exp_file *f, const char *key)
@@ -164,6 +217,7 @@ static void list_file_json(struct kmb_json *j, const struct kmb_exp_file *f, con
 		for (size_t a = 0; a < f->exp[e].nargs; a++)
 			kmb_json_str(j, NULL, f->exp[e].args[a].text);
 		kmb_json_arr_end(j);
+		list_check_json(j, &f->exp[e].check);
 		kmb_json_obj_end(j);
 	}
 	kmb_json_arr_end(j);
@@ -395,6 +449,14 @@ int main(int argc, char **argv)
 		return kmb_run_record(argc - 2, argv + 2);
 	if (!strcmp(cmd, "merge"))
 		return kmb_run_merge(argc - 2, argv + 2);
+	if (!strcmp(cmd, "report"))
+		return kmb_run_report(argc - 2, argv + 2);
+	if (!strcmp(cmd, "slurm"))
+		return kmb_run_slurm(argc - 2, argv + 2);
+	if (!strcmp(cmd, "check"))
+		return kmb_run_check(argc - 2, argv + 2);
+	if (!strcmp(cmd, "reproduce"))
+		return kmb_run_reproduce(argc - 2, argv + 2);
 	if (!strcmp(cmd, "child") && argc == 4)	/* internal: started by `run` */
 		return kmb_run_child(argv[2], argv[3]);
 	if (!strcmp(cmd, "run") || !strcmp(cmd, "plan")) {
@@ -430,6 +492,6 @@ int main(int argc, char **argv)
 		return kmb_run_parent(&o);
 	}
 	fprintf(stderr, "kmbench: unknown command '%s'; valid commands: list, env, run, plan, "
-		"merge, overhead, pairs, record, help\n", cmd);
+		"merge, slurm, report, check, reproduce, overhead, pairs, record, help\n", cmd);
 	return 2;
 }

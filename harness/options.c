@@ -1069,6 +1069,16 @@ static int apply_source(struct kmb_options *o, char *err, size_t errlen)
 	}
 	snprintf(o->experiment, sizeof(o->experiment), "%s", e->name);
 	snprintf(o->exp_description, sizeof(o->exp_description), "%s", e->description);
+	if (e->check.given)
+		o->check = e->check;
+	if (!o->check.reference[0]) {
+		snprintf(o->check.reference, sizeof(o->check.reference), KMB_CHECK_REFERENCE);
+	} else if (!kmb_backend_find(o->check.reference)) {
+		r = ERR("%s:%d: check: reference: unknown backend '%s'; give one of the "
+			"experiment's backends, e.g. glibc (`kmbench list` lists them)", f.shown,
+			o->check.reference_line, o->check.reference);
+		goto out;
+	}
 	r = apply_experiment(o, &f, e, err, errlen);
 out:
 	kmb_exp_free(&f);
@@ -1082,6 +1092,7 @@ static int options_parse(struct kmb_options *o, int argc, char **argv, const cha
 
 	memset(o, 0, sizeof(*o));
 	o->pin = (struct kmb_pin){ KMB_PIN_COMPACT, -1 };
+	kmb_exp_check_defaults(&o->check);
 	if (source)
 		snprintf(o->exp_source, sizeof(o->exp_source), "%s", source);
 	r = apply_all(o, argc, argv, true, err, errlen);

@@ -75,6 +75,9 @@ struct kmb_options {
 						 * several and --experiment chose none */
 	char exp_description[256];	/* its description, for the results' context */
 	uint64_t exp_hash;		/* kmb_exp_hash of the file's text */
+	struct kmb_exp_check check;	/* the experiment's check key, its defaults filled in
+					 * (the reference is a registered backend's name); what
+					 * the results record for `kmbench check` */
 	uint64_t exp_hash_want;		/* --experiment-hash: what a saved run recorded */
 	bool exp_hash_given;
 	/* The file's experiments when it has several and no --experiment chose one: nothing of

@@ -378,6 +378,22 @@ static void write_percpu_options(struct kmb_json *j, const struct kmb_options *o
 	kmb_json_obj_end(j);
 }
 
+/* The experiment's check key with its defaults (experiment.h): what `kmbench check` compares
+ * this run with a baseline by (report/kmb_check.py, docs/experiments.md). */
+static void write_check(struct kmb_json *j, const struct kmb_exp_check *c)
+{
+	kmb_json_obj_begin(j, "check");
+	kmb_json_str(j, "reference", c->reference);
+	kmb_json_num(j, "alpha", c->alpha);
+	kmb_json_obj_begin(j, "tolerance");
+	for (int m = 0; m < KMB_CHECK_NR_METRICS; m++)
+		if (c->tolerance[m] > 0)
+			kmb_json_num(j, kmb_check_metric_names[m], c->tolerance[m]);
+	kmb_json_obj_end(j);
+	kmb_json_str(j, "from", c->given ? "experiment" : "default");
+	kmb_json_obj_end(j);
+}
+
 static void write_options(struct kmb_json *j, const struct kmb_options *o)
 {
 	char pin[32], pol[256];
@@ -395,6 +411,7 @@ static void write_options(struct kmb_json *j, const struct kmb_options *o)
 		snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)o->exp_hash);
 		kmb_json_str(j, "experiment_hash", hash);
 	}
+	write_check(j, &o->check);
 	kmb_json_arr_begin(j, "backends");
 	for (size_t i = 0; i < o->nbackends; i++)
 		kmb_json_str(j, NULL, o->backends[i]->name);

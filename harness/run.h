@@ -46,6 +46,24 @@ int kmb_mkdir_p(const char *path);
  * joined into one results.json.  Exit status for main: 0; 1 refused or failed; 2 bad usage. */
 int kmb_run_merge(int argc, char **argv);
 
+/* kmb_run_slurm - `kmbench slurm --shards N ...` (slurm.c): the matrix submitted to Slurm as a
+ * job array of its shards and a dependent merge.  Exit status for main: 0 submitted; 1 sbatch
+ * failed; 2 bad input, nothing submitted. */
+int kmb_run_slurm(int argc, char **argv);
+
+/* kmb_run_report - `kmbench report RESULTS... [options]` (report.c): becomes the source tree's
+ * report/kmbench_report.py on /usr/bin/python3 (one results file: its report; several: the
+ * compare mode).  Returns only when it cannot: exit status 1.
+ * kmb_report_script - the path of report/@name into @buf: $KMB_REPORT_DIR/@name, else
+ * report/@name up from the executable, else in the source tree it was built from; 0, or
+ * -ENOENT with where it looked in @where.
+ * kmb_exec_report - become `KMB_PYTHON report/@name argv...`; returns @status only when that
+ * fails, after one line on stderr naming @cmd and the cause. */
+#define KMB_PYTHON "/usr/bin/python3"	/* Debian's, with matplotlib, numpy and scipy */
+int kmb_run_report(int argc, char **argv);
+int kmb_report_script(char *buf, size_t len, const char *name, char *where, size_t wlen);
+int kmb_exec_report(const char *cmd, const char *name, int argc, char **argv, int status);
+
 /* kmb_run_child - the child for @backend in run directory @dir.  Exit status for main. */
 int kmb_run_child(const char *dir, const char *backend);
 
@@ -136,6 +154,13 @@ int kmb_run_pairs(int argc, char **argv);
 /* kmb_run_record - `kmbench record`: the kernel's kmem tracepoints, recorded with perf and
  * converted into a kmbench trace for the trace workload (record.c).  Exit status. */
 int kmb_run_record(int argc, char **argv);
+
+/* kmb_run_check - `kmbench check RUN --baseline BASE [--reference NAME]` (check.c): becomes
+ * report/kmb_check.py; returns only when it cannot, with exit status 2.  kmb_run_reproduce -
+ * `kmbench reproduce RUN [--out DIR]`: the run's saved options run again, then the check of
+ * the new run against RUN.  Exit status: the check's (0, 1 a regression, 2 bad input). */
+int kmb_run_check(int argc, char **argv);
+int kmb_run_reproduce(int argc, char **argv);
 
 /* kmb_run_overhead - `kmbench overhead`: the wrapper's loop against native C++.  Exit status. */
 int kmb_run_overhead(int argc, char **argv);

@@ -9,6 +9,11 @@ The loader is yaml.SafeLoader with no implicit types: every value stays the text
 as, as libyaml gives it to the C side ("off" stays off, not YAML 1.1's False; 0.10 stays 0.10),
 since each value is read by its option's own parser, in C. A repeated key is refused, as in C.
 The report uses it to name and describe the experiment a run came from (describe()).
+
+The `check` key is not a run option: it says how `kmbench check` (kmb_check.py) compares a run
+of the experiment with a baseline. parse() checks it as the C loader does (the same keys,
+metrics and ranges, the message naming the file and line) and gives it as written, under
+"check", only where the experiment has one; check_settings() gives the values it stands for.
 """
 import os
 
@@ -21,7 +26,7 @@ KEYS = {
     "backends": "--backends", "workloads": "--workloads", "sizes": "--sizes",
     "batch": "--batch", "threads": "--threads", "min_time": "--min-time",
     "repetitions": "--repetitions", "pin": "--pin", "numa_policy": "--numa-policy",
-    "backend_options": "-O", "workload_options": "-W",
+    "backend_options": "-O", "workload_options": "-W", "check": None,
 }
 LISTS = {"backends", "workloads", "sizes", "batch", "threads"}
 
@@ -35,6 +40,20 @@ class ExperimentError(ValueError):
     """A file that is not an experiment file; the message names the file."""
 
 
+# The check key (harness/experiment.h): its keys, its metrics and the defaults of what a file
+# leaves out.
+CHECK_KEYS = ("reference", "alpha", "tolerance")
+CHECK_METRICS = ("real_time", "cpu_time")
+CHECK_DEFAULTS = {"reference": "glibc", "alpha": 0.05, "tolerance": {"real_time": 0.10}}
+
+
+class _Mapping(dict):
+    """A mapping as read, with the line of each key and value (1-based) and its own."""
+    line = 0
+    key_lines = None
+    value_lines = None
+
+
 class _TextLoader(yaml.SafeLoader):
     """SafeLoader whose scalars are all strings, and whose mappings refuse a repeated key."""
 
@@ -46,7 +65,13 @@ class _TextLoader(yaml.SafeLoader):
                 raise ExperimentError(f"line {key_node.start_mark.line + 1}: key '{key}' "
                                       f"given twice")
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        out = _Mapping(super().construct_mapping(node, deep=deep))
+        out.line = node.start_mark.line + 1
+        out.key_lines = {self.construct_object(k, deep=deep) if k.id == "scalar" else None:
+                         k.start_mark.line + 1 for k, _ in node.value}
+        out.value_lines = {self.construct_object(k, deep=deep) if k.id == "scalar" else None:
+                           v.start_mark.line + 1 for k, v in node.value}
+        return out
 
 
 _TextLoader.yaml_implicit_resolvers = {}
@@ -62,6 +87,82 @@ def _text(value, what, allow_list):
     raise ExperimentError(f"{what}: {type(value).__name__} where "
                           f"{'a value or a list of values' if allow_list else 'a value'} "
                           f"is wanted")
+
+
+def _kind(value):
+    return "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) \
+        else "a value"
+
+
+def _number(text):
+    """The float that is the whole of @text, decimal digits, point and exponent only (as the
+    C side's whole_number), or None."""
+    if not text or text.strip("0123456789.eE+-"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value
+
+
+def _check(check, owner, shown, name):
+    """The check key of experiment @name as written, checked as harness/experiment.c does."""
+    def fail(line, msg):
+        raise ExperimentError(f"{shown}:{line}: check: {msg}")
+
+    line = owner.value_lines.get("check", 0)
+    if not isinstance(check, dict):
+        fail(line, f"{_kind(check)} where a mapping (reference, alpha, tolerance) is wanted "
+             f"in experiment '{name}'")
+    out = {}
+    for key, value in check.items():
+        kline, vline = check.key_lines.get(key, line), check.value_lines.get(key, line)
+        if key not in CHECK_KEYS:
+            fail(kline, f"unknown key '{key}' in experiment '{name}'; valid: "
+                 f"{', '.join(CHECK_KEYS)}")
+        if key == "tolerance":
+            if not isinstance(value, dict):
+                fail(vline, f"tolerance: {_kind(value)} where a mapping (METRIC: PERCENT, e.g. "
+                     f"real_time: 10%) is wanted in experiment '{name}'")
+            for metric, pct in value.items():
+                if metric not in CHECK_METRICS:
+                    fail(value.key_lines.get(metric, vline), f"tolerance: unknown metric "
+                         f"'{metric}' in experiment '{name}'; valid: {', '.join(CHECK_METRICS)}")
+                num = _number(pct[:-1]) if isinstance(pct, str) and len(pct) > 1 and \
+                    pct.endswith("%") else None
+                if num is None or not 0 < num <= 1000:
+                    fail(value.value_lines.get(metric, vline), f"tolerance: {metric}: "
+                         f"'{pct if isinstance(pct, str) else _kind(pct)}' is not a "
+                         f"percentage; give one above 0% and at most 1000%, e.g. 10%")
+            if not value:
+                fail(vline, f"tolerance: an empty mapping in experiment '{name}'; give at "
+                     f"least one metric, e.g. real_time: 10%")
+            out[key] = dict(value)
+            continue
+        if not isinstance(value, str):
+            fail(vline, f"{key}: {_kind(value)} where a single value is wanted in "
+                 f"experiment '{name}'")
+        if key == "alpha" and not 0 < (_number(value) or 0) < 1:
+            fail(vline, f"alpha: '{value}' is not a significance level; give a number between "
+                 f"0 and 1, e.g. 0.05")
+        if key == "reference" and not value:
+            fail(vline, f"reference: '{value}' is not a backend's name")
+        out[key] = value
+    return out
+
+
+def check_settings(check):
+    """What the check key @check (as parse() gives it, or None) stands for: {reference, alpha,
+    tolerance: {metric: fraction}}, the defaults filled in as the C side records them in a
+    run's context.options.check."""
+    given = check or {}
+    tol = given.get("tolerance")
+    return {"reference": given.get("reference", CHECK_DEFAULTS["reference"]),
+            "alpha": float(given.get("alpha", CHECK_DEFAULTS["alpha"])),
+            "tolerance": ({m: float(v[:-1]) / 100 for m, v in tol.items()} if tol
+                          else dict(CHECK_DEFAULTS["tolerance"])),
+            "from": "default" if check is None else "experiment"}
 
 
 def parse(text, shown="<text>"):
@@ -81,12 +182,14 @@ def parse(text, shown="<text>"):
     for exp in doc["experiments"]:
         if not isinstance(exp, dict) or not isinstance(exp.get("name"), str):
             raise ExperimentError(f"{shown}: an experiment without a name")
-        name, args = exp["name"], []
+        name, args, check = exp["name"], [], None
         for key, value in exp.items():
             if key not in KEYS:
                 raise ExperimentError(f"{shown}: unknown key '{key}' in experiment '{name}'")
             opt = KEYS[key]
-            if opt in ("-O", "-W"):
+            if key == "check":
+                check = _check(value, exp, shown, name)
+            elif opt in ("-O", "-W"):
                 if not isinstance(value, dict):
                     raise ExperimentError(f"{shown}: {key}: a mapping is wanted")
                 args += [f"{opt}{k}={_text(v, f'{key}: {k}', True)}" for k, v in value.items()]
@@ -97,6 +200,8 @@ def parse(text, shown="<text>"):
         out.append({"name": name, "description": _text(exp.get("description", ""),
                                                         "description", False),
                     "args": args})
+        if check is not None:
+            out[-1]["check"] = check
     return out
 
 

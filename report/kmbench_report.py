@@ -2,6 +2,11 @@
 """kmbench report: turn one results file (results/README.md) into one self-contained HTML page.
 
     /usr/bin/python3 report/kmbench_report.py RESULTS.json [-o OUT.html] [--title T]
+    /usr/bin/python3 report/kmbench_report.py BASE.json OTHER.json... [-o OUT.html]
+
+Given several results files (or run directories), the page is the compare mode instead
+(kmb_compare.py): every run against the first, cell by cell, with the Mann-Whitney U test and
+the geometric mean, what got significantly slower or faster first, grouped by host.
 
 The page (default: index.html beside RESULTS.json) holds the run's header, the Summary (its
 findings, sections/summary.py), links to the sections, then the sections in the order SECTIONS
@@ -144,16 +149,50 @@ def write_atomic(path, text):
         raise
 
 
+def compare_main(args):
+    """Compare mode: the runs of args.results, each against the first."""
+    import kmb_compare as kc
+    try:
+        runs = [kc.Run(p) for p in args.results]
+    except kr.ResultsError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    out = args.output or "compare.html"
+    try:
+        page = kc.render(runs, args.title)
+    except ImportError as e:
+        print(f"{PROG}: error: the compare mode's U test needs scipy (Debian: python3-scipy): "
+              f"{e}", file=sys.stderr)
+        return 1
+    try:
+        write_atomic(out, page)
+    except OSError as e:
+        print(f"{PROG}: error: cannot write {out}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    if args.summary:
+        print("\n".join(kc.terminal(runs[0], runs[1:])))
+        print(f"report:  {out}")
+    else:
+        print(out)
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog=PROG, description="Render a kmbench results file as one "
                                  "self-contained HTML page.")
-    ap.add_argument("results", help="results.json written by kmbench run")
+    ap.add_argument("results", nargs="+", help="results.json written by kmbench run (or its "
+                    "run directory); several: compare them, each against the first")
     ap.add_argument("-o", "--output", help="HTML file to write (default: index.html beside "
-                    "RESULTS)")
+                    "RESULTS; compare.html in this directory when comparing)")
     ap.add_argument("--title", help="page title (default: from the run id)")
     ap.add_argument("--summary", action="store_true", help="also print the run's findings (the "
                     "page's Summary) as text, then the page's path as \"report:  PATH\"")
     args = ap.parse_args(argv)
+    if len(args.results) > 1:
+        return compare_main(args)
+    args.results = args.results[0]
+    if os.path.isdir(args.results):
+        args.results = os.path.join(args.results, "results.json")
     try:
         data = kr.load(args.results)
     except kr.ResultsError as e:

@@ -130,7 +130,7 @@ expect "unknown workload option 'pcp'" run -W pcp=none --out "$tmp/run"
 expect "unknown backend option 'matrix-buffer'" run -O matrix-buffer=1M --out "$tmp/run"
 expect "--workload-opt: 'mempool-fail' is not KEY=VALUE" run -W mempool-fail --out "$tmp/run"
 expect "-W needs a value (KEY=VALUE)" run -W
-expect "unknown command 'runn'; valid commands: list, env, run, plan, merge, overhead, pairs, record, help" runn
+expect "unknown command 'runn'; valid commands: list, env, run, plan, merge, slurm, report, check, reproduce, overhead, pairs, record, help" runn
 expect "--resume takes the options saved" run --resume "$tmp/run" --sizes 64
 expect "cannot read saved options" run --resume "$tmp/nonexistent"
 

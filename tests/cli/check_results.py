@@ -272,6 +272,12 @@ def main():
     for name, why in unavail.items():
         check(isinstance(why, str) and why, f"counter {name} unavailable without a reason")
 
+    chk = opts.get("check")     # the experiment's check key, defaults filled in
+    check(isinstance(chk, dict) and isinstance(chk.get("reference"), str) and
+          chk["reference"] and 0 < chk.get("alpha", 0) < 1 and chk.get("tolerance") and
+          all(m in ("real_time", "cpu_time") and 0 < v <= 10
+              for m, v in chk["tolerance"].items()) and
+          chk.get("from") in ("experiment", "default"), f"options.check {chk}")
     check_environment(ctx.get("environment"))
     check_percpu(opts.get("percpu"), opts.get("mm", {}))
     fails = opts.get("mempool_fail")

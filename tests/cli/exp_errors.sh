@@ -40,7 +40,7 @@ YAML
 case $case in
 unknown_key)
 	good | sed 's/threads:/threds:/' > exp.yaml
-	expect "kmbench run: exp.yaml:7: unknown key 'threds' in experiment 'scale'; valid: name, description, backends, workloads, sizes, batch, threads, min_time, repetitions, pin, numa_policy, backend_options, workload_options" run --matrix exp.yaml --out out
+	expect "kmbench run: exp.yaml:7: unknown key 'threds' in experiment 'scale'; valid: name, description, backends, workloads, sizes, batch, threads, min_time, repetitions, pin, numa_policy, backend_options, workload_options, check" run --matrix exp.yaml --out out
 	printf 'experiment:\n  - name: x\n' > top.yaml
 	expect "kmbench run: top.yaml:1: unknown key 'experiment' at the top; valid: experiments" run --matrix top.yaml --out out
 	good | sed 's/repetitions: 1/backend_options: {shelves: 2}/' > opt.yaml
@@ -100,6 +100,20 @@ no_experiment)
 	expect "kmbench run: --experiment: no experiment 'nosuch' in exp.yaml; its experiments: scale, other" run --matrix exp.yaml --experiment nosuch --out out
 	expect "kmbench run: --experiment: no experiment 'huge' in harness/experiments/quick.yaml; its experiments: quick" run --experiment huge --out out
 	expect "kmbench run: --preset quick and --matrix exp.yaml: give one of them" run --preset quick --matrix exp.yaml --out out
+	;;
+check)	# the check key (kmbench check): its keys, metrics, values and the reference's backend
+	good | sed 's/repetitions: 1/check: {referenc: glibc}/' > c.yaml
+	expect "kmbench run: c.yaml:9: check: unknown key 'referenc' in experiment 'scale'; valid: reference, alpha, tolerance" run --matrix c.yaml --out out
+	good | sed 's/repetitions: 1/check:\n      tolerance:\n        wall: 10%/' > m.yaml
+	expect "kmbench run: m.yaml:11: check: tolerance: unknown metric 'wall' in experiment 'scale'; valid: real_time, cpu_time" run --matrix m.yaml --out out
+	good | sed 's/repetitions: 1/check: {tolerance: {real_time: 10}}/' > p.yaml
+	expect "kmbench run: p.yaml:9: check: tolerance: real_time: '10' is not a percentage; give one above 0% and at most 1000%, e.g. 10%" run --matrix p.yaml --out out
+	good | sed 's/repetitions: 1/check: {alpha: 0x0.1}/' > a.yaml
+	expect "kmbench run: a.yaml:9: check: alpha: '0x0.1' is not a significance level; give a number between 0 and 1" run --matrix a.yaml --out out
+	good | sed 's/repetitions: 1/check: {reference: slob}/' > r.yaml
+	expect "kmbench run: r.yaml:9: check: reference: unknown backend 'slob'" run --matrix r.yaml --out out
+	good | sed 's/repetitions: 1/check: 10%/' > v.yaml
+	expect "kmbench run: v.yaml:9: check: a value where a mapping (reference, alpha, tolerance) is wanted" run --matrix v.yaml --out out
 	;;
 *)
 	echo "exp_errors.sh: unknown case '$case'"

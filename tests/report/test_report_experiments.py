@@ -43,8 +43,13 @@ experiments:
     backend_options: {sheaves: off, cpu-partial: 30}
     workload_options:
       mempool-fail: [0, 100]
+    check:
+      reference: slab
+      alpha: 0.010
+      tolerance: {real_time: 5%, cpu_time: 12.5%}
   - name: two
     workloads: all
+    check: {tolerance: {cpu_time: 1e1%}}
 """
 
 
@@ -74,6 +79,9 @@ class Agree(unittest.TestCase):
             py = kx.load(path)
             self.assertEqual(py, c_side("--matrix", path)[path])
         self.assertIn("-Osheaves=off", py[0]["args"])
+        self.assertEqual(py[0]["check"], {"reference": "slab", "alpha": "0.010",
+                                          "tolerance": {"real_time": "5%", "cpu_time": "12.5%"}})
+        self.assertEqual(kx.check_settings(py[1]["check"])["tolerance"], {"cpu_time": 0.1})
         self.assertIn("--min-time=0.10", py[0]["args"])
         self.assertIn("--sizes=8,0x40,1K", py[0]["args"])
 
