@@ -30,9 +30,9 @@ must_fail "a script the repository lacks (GitHub)" "scripts/tests is not an exec
 plant gl-script "$gl" 's|- scripts/bench$|- scripts/bench \&\& scripts/nosuch --x|'
 must_fail "a script the repository lacks (GitLab)" "scripts/nosuch is not an executable script" -- \
 	"${check[@]}" "$tmp/gl-script.yml"
-plant gl-sub "$gl" 's|kmbench env$|kmbench reproduce results/runs/x|'
+plant gl-sub "$gl" 's|kmbench env$|kmbench bisect results/runs/x|'
 must_fail "a kmbench command that kmbench help does not list" \
-	"kmbench 'reproduce' is not a command of kmbench help" -- "${check[@]}" "$tmp/gl-sub.yml"
+	"kmbench 'bisect' is not a command of kmbench help" -- "${check[@]}" "$tmp/gl-sub.yml"
 plant gh-image "$gh" 's|image: debian:12|image: ubuntu:22.04|'
 must_fail "another image" "image 'ubuntu:22.04', not Debian 12" -- "${check[@]}" "$tmp/gh-image.yml"
 plant gl-art "$gl" '/- results\/ci\/$/d'
