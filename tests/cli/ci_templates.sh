@@ -6,7 +6,8 @@
 set -uo pipefail
 kmbench=$1 src=$2
 if ! /usr/bin/python3 -c 'import yaml' 2>/dev/null; then
-	echo "skipped: /usr/bin/python3 has no yaml (Debian package python3-yaml; scripts/test installs it)"
+	echo "skipped: /usr/bin/python3 has no yaml (Debian package python3-yaml; scripts/test" \
+		"installs it)"
 	exit 77
 fi
 . "$(dirname "$0")/lib.sh"
@@ -36,10 +37,12 @@ must_fail "a kmbench command that kmbench help does not list" \
 plant gh-image "$gh" 's|image: debian:12|image: ubuntu:22.04|'
 must_fail "another image" "image 'ubuntu:22.04', not Debian 12" -- "${check[@]}" "$tmp/gh-image.yml"
 plant gl-art "$gl" '/- results\/ci\/$/d'
-must_fail "no artifact of results/ci/" "does not keep results/ci/" -- "${check[@]}" "$tmp/gl-art.yml"
+must_fail "no artifact of results/ci/" "does not keep results/ci/" -- \
+	"${check[@]}" "$tmp/gl-art.yml"
 plant gh-test "$gh" '/run: scripts\/test$/d; /scripts\/test (tests/d'
 must_fail "one of the README's two commands left out" "does not run scripts/test" -- \
 	"${check[@]}" "$tmp/gh-test.yml"
 plant gh-yaml "$gh" 's|^jobs:$|jobs: [|'
-must_fail "YAML that does not parse" "gh-yaml.yml: while parsing" -- "${check[@]}" "$tmp/gh-yaml.yml"
+must_fail "YAML that does not parse" "gh-yaml.yml: while parsing" -- \
+	"${check[@]}" "$tmp/gh-yaml.yml"
 kmb_test_end

@@ -20,11 +20,13 @@
 set -uo pipefail
 kmbench=$1 src=$2 build_type=${3:-} build_dir=$4
 if [ "$build_type" = Sanitize ]; then
-	echo "skipped: an AddressSanitizer build cannot run under valgrind; the debug build runs this"
+	echo "skipped: an AddressSanitizer build cannot run under valgrind; the debug build's" \
+		"ctest runs this"
 	exit 77
 fi
 if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/null; then
-	echo "skipped: valgrind is not installed (Debian package valgrind; scripts/test installs it)"
+	echo "skipped: valgrind is not installed (Debian package valgrind; scripts/test" \
+		"installs it)"
 	exit 77
 fi
 . "$(dirname "$0")/lib.sh"
@@ -93,9 +95,10 @@ ok "--check with --rebaseline" bad_input "exclude each other" --rebaseline --che
 
 # The committed baselines: the instruction counts of every backend this kmbench knows, from a
 # release build, with their context; a run of the ci preset for the timed gate.
+known=$("$kmbench" list | awk '/^backends:/ {on = 1; next} /^[a-z]/ {on = 0}
+	on && ($2 == "available" || $2 == "missing") {print $1}')
 /usr/bin/python3 - "$src/results/baselines/instructions.json" "$src/results/baselines/ci" \
-	"$("$kmbench" list | awk '/^backends:/ {on = 1; next} /^[a-z]/ {on = 0}
-		on && ($2 == "available" || $2 == "missing") {print $1}')" <<'PY' >"$tmp/committed.log" 2>&1
+	"$known" <<'PY' >"$tmp/committed.log" 2>&1
 import json, os, sys
 path, ci, known = sys.argv[1], sys.argv[2], sys.argv[3].split()
 base = json.load(open(path))
