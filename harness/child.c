@@ -31,6 +31,12 @@
  * Workloads that do not allocate, and runs with --no-profile, have no pass: their rows say
  * why.
  *
+ * The callgraph pass (callgraph.h, --profile): a selected cell, once its last step has
+ * reported, runs once more, "<name>/callgraph", with its repetitions' iterations, while perf
+ * record samples this process; then the cell is written, every row with kmbench.callgraph.
+ * Google Benchmark's reporter cannot start a run, so finish_cell leaves the cell to run_steps
+ * (c->cg_due), keeping what its profile pass said.
+ *
  * Families and their observed CPUs are written by benchmark threads (each its own slot) and
  * read by the reporter on the main thread after the run, which Google Benchmark's thread joins
  * order.
@@ -47,6 +53,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "callgraph.h"
 #include "json.h"
 #include "part.h"
 #include "placement.h"
@@ -62,10 +69,13 @@
 struct child;
 struct family;
 
-/* What a registered benchmark's arg points at: a family's timed runs, or its profile pass. */
+/* What a registered benchmark's arg points at: a family's timed runs, its profile pass, or
+ * (callgraph) its callgraph pass: the timed workload under perf record, without counters or
+ * placement probe. */
 struct bench_arg {
 	struct family *f;
 	bool profile;
+	bool callgraph;
 };
 
 /* A timed run held back until its profile pass reports, with what its row needs. */
@@ -101,7 +111,7 @@ struct family {
 	 * another thread is still inside the workload, whose own end-of-run checks read the
 	 * allocator's state (mempool-pressure counts the reserve). */
 	struct wl_barrier ran;
-	struct bench_arg timed, pass;	/* the registered args */
+	struct bench_arg timed, pass, cgpass;	/* the registered args */
 	/* The profile pass: its start barrier (thread 0 begins the pass before any thread runs
 	 * the workload), ns per operation of one thread in the latest timed run per thread count
 	 * (o.threads order; 0: none), and the timed runs held back for it. */
@@ -122,6 +132,12 @@ struct cell {
 	bool kept;			/* whole in the part from an earlier attempt: not run */
 	bool other_shard;		/* another shard's (--shard, plan.h): not run here */
 	bool finished;			/* written to the part by this process */
+	/* --profile selects it (callgraph.h): once its last step has reported, its callgraph
+	 * pass runs before it is written; what its profile pass said is kept till then. */
+	bool callgraph;
+	bool pass_ran, pass_failed;
+	long long pass_iters;
+	char pass_err[256];
 };
 
 struct child {
@@ -146,6 +162,14 @@ struct child {
 	/* The profile pass (profile.h): the wrapped table, and the latest pass's result. */
 	const struct kmb_backend_ops *pb;
 	struct kmb_profile prof;
+	/* --profile (callgraph.h): the run directory, perf's event and why, the cell whose
+	 * callgraph pass is due (its last step has reported), and the pass's run while it runs. */
+	const char *dir;
+	char cg_event[32], cg_event_why[160];
+	struct cell *cg_due;
+	bool cg_running;
+	struct kmb_gb_run cg_run;	/* error_message and names not kept */
+	char cg_err[256];
 };
 
 /* Does @f have a profile pass?  NULL: yes; else why not. */
@@ -242,6 +266,10 @@ static void run_workload(struct kmb_gb_state *st, const struct bench_arg *a)
 	struct kmb_profile_thread pt;
 	struct kmb_perf *perf;
 
+	if (a->callgraph) {	/* the timed workload; perf record samples it from outside */
+		f->w->run(st, c->b, &f->p);
+		return;
+	}
 	if (a->profile) {
 		kmb_profile_thread_begin(&c->prof, &pt,
 					 0x9e3779b97f4a7c15ull * (uint64_t)(kmb_gb_thread_index(st) + 1));
@@ -356,7 +384,7 @@ static void bench_one(struct kmb_gb_state *st, const struct bench_arg *a)
 	}
 	run_workload(st, a);
 	ran(a, nt);
-	if (f->place && !a->profile && !(f->w->flags & KMB_WL_OWN_PLACEMENT) &&
+	if (f->place && !a->profile && !a->callgraph && !(f->w->flags & KMB_WL_OWN_PLACEMENT) &&
 	    !kmb_gb_error_occurred(st))
 		kmb_probe_placement(c->b, f->p.size, kmb_mpol_intended(&c->o.mpol, home),
 				    &f->place[ti]);
@@ -403,7 +431,8 @@ static double cell_median(const struct family *f, int64_t threads, char *err, si
  * @iterations, or why there is none (@why; ignored for aggregates and failed runs, which get
  * no kmbench.profile). */
 static void write_run(struct child *c, struct family *f, const struct held_run *h,
-		      const struct kmb_profile *prof, long long iterations, const char *why)
+		      const struct kmb_profile *prof, long long iterations, const char *why,
+		      const char *cg)
 {
 	const struct kmb_gb_run *r = &h->r;
 	struct kmb_run_meta m = {
@@ -411,7 +440,7 @@ static void write_run(struct child *c, struct family *f, const struct held_run *
 		.b = c->b, .w = f->w, .p = &f->p, .pin = f->pin_name,
 		.cpus = h->cpus, .nodes = h->nodes, .placement = h->has_place ? &h->place : NULL,
 		.host = c->host, .run_id = c->o.run_id,
-		.sequence = h->seq, .sequenced = !r->aggregate,
+		.sequence = h->seq, .sequenced = !r->aggregate, .callgraph = cg,
 	};
 
 	if (!r->aggregate && !r->error) {
@@ -502,7 +531,8 @@ static int hold(struct family *f, const struct kmb_gb_run *r, const struct kmb_p
 /* Write @f's held runs of @threads threads, in the order held, with the pass @prof of
  * @iterations, or why there is none; drop them. */
 static void release(struct child *c, struct family *f, int64_t threads,
-		    const struct kmb_profile *prof, long long iterations, const char *why)
+		    const struct kmb_profile *prof, long long iterations, const char *why,
+		    const char *cg)
 {
 	size_t k = 0;
 
@@ -513,7 +543,7 @@ static void release(struct child *c, struct family *f, int64_t threads,
 			f->held[k++] = *h;
 			continue;
 		}
-		write_run(c, f, h, prof, iterations, why);
+		write_run(c, f, h, prof, iterations, why, cg);
 		held_free(h);
 	}
 	f->nheld = k;
@@ -542,11 +572,13 @@ static int hold_aggregates(struct family *f, int64_t threads)
 }
 
 /*
- * @cl's last step has reported (@pass: its profile pass, or NULL when it has none): its
- * aggregates join its repetitions, and all of them go to the part as one cell, durably,
- * before the parent hears that it is done.
+ * @cl's last step has reported (@pass: its profile pass, or NULL when it has none), and its
+ * callgraph pass, if any (@cg: its kmbench.callgraph object): its aggregates join its
+ * repetitions, and all of them go to the part as one cell, durably, before the parent hears
+ * that it is done.
  */
-static void finish_cell(struct child *c, struct cell *cl, const struct kmb_gb_run *pass)
+static void write_cell(struct child *c, struct cell *cl, const struct kmb_gb_run *pass,
+		       const char *cg)
 {
 	struct family *f = cl->f;
 	char why[320], err[256] = "", *rows = NULL;
@@ -562,11 +594,11 @@ static void finish_cell(struct child *c, struct cell *cl, const struct kmb_gb_ru
 	}
 	if (pass && pass->error) {
 		snprintf(why, sizeof(why), "the profile pass failed: %s", pass->error_message);
-		release(c, f, cl->threads, NULL, 0, why);
+		release(c, f, cl->threads, NULL, 0, why, cg);
 	} else if (pass) {
-		release(c, f, cl->threads, &c->prof, pass->iterations, NULL);
+		release(c, f, cl->threads, &c->prof, pass->iterations, NULL, cg);
 	} else {
-		release(c, f, cl->threads, NULL, 0, no_pass_why(c, f));
+		release(c, f, cl->threads, NULL, 0, no_pass_why(c, f), cg);
 	}
 	if (fclose(c->out) && !c->error)
 		c->error = -ENOMEM;
@@ -583,7 +615,29 @@ static void finish_cell(struct child *c, struct cell *cl, const struct kmb_gb_ru
 	kmb_progress_cell_done(c->progress_fd, f->index, cl->threads, ns, isnan(ns) ? err : NULL);
 }
 
-/* A run of the step now running (c->step): one repetition of its cell, or the cell's pass. */
+/*
+ * @cl's last step has reported: write it, or, when --profile selected it, keep what its
+ * profile pass said (c->prof stays until the next pass) and leave it to run_steps, which runs
+ * its callgraph pass (no Google Benchmark run may start inside this reporter) and writes it.
+ */
+static void finish_cell(struct child *c, struct cell *cl, const struct kmb_gb_run *pass)
+{
+	if (!cl->callgraph) {
+		write_cell(c, cl, pass, NULL);
+		return;
+	}
+	cl->pass_ran = pass != NULL;
+	if (pass) {
+		cl->pass_failed = pass->error;
+		cl->pass_iters = pass->iterations;
+		snprintf(cl->pass_err, sizeof(cl->pass_err), "%s",
+			 pass->error_message ? pass->error_message : "");
+	}
+	c->cg_due = cl;
+}
+
+/* A run of the step now running (c->step): one repetition of its cell, or the cell's pass;
+ * or the callgraph pass (c->cg_running), kept in c->cg_run. */
 static void on_run(const struct kmb_gb_run *r, void *ctx)
 {
 	struct child *c = ctx;
@@ -594,6 +648,16 @@ static void on_run(const struct kmb_gb_run *r, void *ctx)
 	struct kmb_placement all = { 0 };
 	const struct kmb_placement *pl = NULL;
 
+	if (c->cg_running) {
+		c->cg_run = *r;
+		c->cg_run.name = c->cg_run.run_name = c->cg_run.function_name = NULL;
+		c->cg_run.counters = NULL;
+		c->cg_run.ncounters = 0;
+		snprintf(c->cg_err, sizeof(c->cg_err), "%s",
+			 r->error_message ? r->error_message : "");
+		c->cg_run.error_message = c->cg_err;
+		return;
+	}
 	if (s->pass) {
 		finish_cell(c, cl, r);
 		return;
@@ -772,9 +836,15 @@ static void add_cells(struct child *c, struct family *f)
 	size_t n = f->cell_threads ? 1 : c->o.nthreads;
 
 	f->first_cell = c->ncells;
-	for (size_t i = 0; i < n; i++)
-		c->cells[c->ncells++] = (struct cell){ .f = f, .threads = threads[i],
-						       .instance = (int)i };
+	for (size_t i = 0; i < n; i++) {
+		char name[300];
+
+		snprintf(name, sizeof(name), "%s/threads:%d", f->name, threads[i]);
+		c->cells[c->ncells++] = (struct cell){
+			.f = f, .threads = threads[i], .instance = (int)i,
+			.callgraph = c->o.callgraph && kmb_cg_match(c->o.callgraph_cells, name),
+		};
+	}
 }
 
 static int setup_families(struct child *c, struct family **fams, size_t *nfam)
@@ -825,8 +895,9 @@ static int setup_families(struct child *c, struct family **fams, size_t *nfam)
 				f->p.placement = f->place;
 			}
 			kmb_family_name(f->name, sizeof(f->name), c->b, w, &f->p);
-			f->timed = (struct bench_arg){ f, false };
-			f->pass = (struct bench_arg){ f, true };
+			f->timed = (struct bench_arg){ f, false, false };
+			f->pass = (struct bench_arg){ f, true, false };
+			f->cgpass = (struct bench_arg){ f, false, true };
 			f->start = (struct wl_barrier)WL_BARRIER_INIT;
 			add_cells(c, f);
 		}
@@ -933,6 +1004,150 @@ static int cpus_family(struct family *f, const int *cpus, int n)
 	return 0;
 }
 
+/* The false-sharing workloads (the falseshare preset's), whose callgraph pass runs perf c2c
+ * too, where the machine can sample memory accesses. */
+static bool wants_c2c(const struct kmb_workload *w)
+{
+	return strncmp(w->name, "false-share-", 12) == 0;
+}
+
+/*
+ * One pass of @cl under perf (@c2c: perf c2c record, else perf record -g) recording into
+ * @data: Google Benchmark's run "<name>/callgraph" (or "/c2c"), the cell's own iterations and
+ * thread count, into c->cg_run.  0, or -errno with the reason in @why: perf did not run, or
+ * the run did not happen or failed.
+ */
+static int perf_pass(struct child *c, struct cell *cl, bool c2c, const char *data,
+		     const char *log, char *why, size_t len)
+{
+	struct family *f = cl->f;
+	struct kmb_gb_one one = { .threads = cl->threads, .real_time = true,
+				  .iterations = cl->iters };
+	struct kmb_cg_rec rec;
+	char pname[300];
+	int r, rs;
+
+	r = kmb_cg_start(&rec, c2c, c->cg_event, data, log, why, len);
+	if (r)
+		return r;
+	snprintf(pname, sizeof(pname), "%s/%s", f->name, c2c ? "c2c" : "callgraph");
+	c->cg_running = true;
+	c->cg_run = (struct kmb_gb_run){ .error = true, .error_message = "it did not report" };
+	r = kmb_gb_run_one(pname, bench_thread, &f->cgpass, &one, on_run, c);
+	c->cg_running = false;
+	rs = kmb_cg_stop(&rec, why, len);
+	if (r)
+		return snprintf(why, len, "the pass did not run: %s", strerror(-r)), r;
+	if (c->cg_run.error)
+		return snprintf(why, len, "the pass failed: %s", c->cg_run.error_message), -EIO;
+	return rs;
+}
+
+/* kmbench.callgraph's c2c object for @cl (its base name @base): measured, or why not. */
+static void c2c_pass(struct child *c, struct cell *cl, struct kmb_json *j, const char *base)
+{
+	char data[PATH_MAX], log[PATH_MAX], out[PATH_MAX], rel[PATH_MAX], why[512];
+	const char *no = kmb_cg_c2c_supported();
+
+	kmb_json_obj_begin(j, "c2c");
+	kmb_pathf(data, sizeof(data), "%s/%s/%s.c2c.data", c->dir, KMB_CG_DIR, base);
+	kmb_pathf(log, sizeof(log), "%s/%s/%s.c2c.log", c->dir, KMB_CG_DIR, base);
+	kmb_pathf(out, sizeof(out), "%s/%s/%s.c2c.txt", c->dir, KMB_CG_DIR, base);
+	if (!no && !perf_pass(c, cl, true, data, log, why, sizeof(why)) &&
+	    !kmb_cg_c2c_report(data, out, why, sizeof(why))) {
+		kmb_json_str(j, "status", "measured");
+		kmb_pathf(rel, sizeof(rel), "%s/%s.c2c.txt", KMB_CG_DIR, base);
+		kmb_json_str(j, "report", rel);
+	} else {
+		kmb_json_str(j, "status", "unavailable");
+		kmb_json_str(j, "reason", no ? no : why);
+	}
+	kmb_json_obj_end(j);
+	unlink(data);
+}
+
+/* The callgraph pass of @cl into kmbench.callgraph's object @j (callgraph.h); unavailable
+ * with the reason whatever goes wrong: a profile never fails a run. */
+static void callgraph_pass(struct child *c, struct cell *cl, struct kmb_json *j)
+{
+	struct family *f = cl->f;
+	char name[300], base[300], dir[PATH_MAX], data[PATH_MAX], log[PATH_MAX];
+	char folded[PATH_MAX], top[PATH_MAX], rel[PATH_MAX], why[512] = "", err[256];
+	double ns = cell_median(f, cl->threads, err, sizeof(err)), pns;
+	long long samples = 0;
+	int r;
+
+	snprintf(name, sizeof(name), "%s/threads:%d", f->name, cl->threads);
+	kmb_cg_basename(base, sizeof(base), name);
+	kmb_pathf(dir, sizeof(dir), "%s/%s", c->dir, KMB_CG_DIR);
+	kmb_pathf(data, sizeof(data), "%s/%s.perf.data", dir, base);
+	kmb_pathf(log, sizeof(log), "%s/%s.perf.log", dir, base);
+	kmb_pathf(folded, sizeof(folded), "%s/%s.folded", dir, base);
+	kmb_pathf(top, sizeof(top), "%s/%s.top.json", dir, base);
+	if (!cl->iters)
+		r = -EINVAL, snprintf(why, sizeof(why), "no repetition of the cell ran");
+	else if ((r = kmb_mkdir_p(dir)))
+		snprintf(why, sizeof(why), "%.400s: %s", dir, strerror(-r));
+	else if (!(r = perf_pass(c, cl, false, data, log, why, sizeof(why))))
+		r = kmb_cg_fold(data, folded, top, &samples, why, sizeof(why));
+	unlink(data);
+	if (!r && !samples)
+		r = -ENODATA, snprintf(why, sizeof(why), "perf recorded no samples of the pass");
+	kmb_json_str(j, "status", r ? "unavailable" : "measured");
+	if (r)
+		kmb_json_str(j, "reason", why);
+	kmb_json_str(j, "event", c->cg_event);
+	kmb_json_str(j, "event_why", c->cg_event_why);
+	if (!r) {
+		unlink(log);
+		kmb_json_int(j, "frequency_hz", KMB_CG_FREQ);
+		kmb_json_str(j, "call_graph", "fp");
+		kmb_json_int(j, "samples", samples);
+		kmb_pathf(rel, sizeof(rel), "%s/%s.folded", KMB_CG_DIR, base);
+		kmb_json_str(j, "folded", rel);
+		kmb_pathf(rel, sizeof(rel), "%s/%s.top.json", KMB_CG_DIR, base);
+		kmb_json_str(j, "top", rel);
+		/* The profiled run's cost beside the timed ones: never one of them. */
+		pns = c->cg_run.real_time_ns * (double)c->cg_run.threads;
+		kmb_json_int(j, "iterations", c->cg_run.iterations);
+		kmb_json_num(j, "profiled_ns_per_op", pns);
+		kmb_json_num(j, "unprofiled_ns_per_op", ns);
+		kmb_json_num(j, "overhead", ns > 0 ? pns / ns : NAN);
+	}
+	if (wants_c2c(f->w))
+		c2c_pass(c, cl, j, base);
+}
+
+/*
+ * The cell whose last step has reported and that --profile selected (c->cg_due): its
+ * callgraph pass, then the cell written with it (write_cell).  0, or c->error.
+ */
+static int callgraph_cell(struct child *c)
+{
+	struct cell *cl = c->cg_due;
+	struct kmb_gb_run pass = { .error = cl->pass_failed, .error_message = cl->pass_err,
+				   .iterations = cl->pass_iters };
+	struct kmb_json j;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	c->cg_due = NULL;
+	if (!f)
+		return c->error = -ENOMEM;
+	kmb_json_init(&j, f, false);
+	kmb_json_obj_begin(&j, NULL);
+	callgraph_pass(c, cl, &j);
+	kmb_json_obj_end(&j);
+	if (fclose(f)) {
+		free(text);
+		return c->error = -ENOMEM;
+	}
+	write_cell(c, cl, cl->pass_ran ? &pass : NULL, text);
+	free(text);
+	return c->error;
+}
+
 /* Run every step; 0, or the first -errno of a run that did not happen or of the part. */
 static int run_steps(struct child *c)
 {
@@ -944,6 +1159,8 @@ static int run_steps(struct child *c)
 		return (int)n;
 	for (long i = 0; i < n && !r; i++) {
 		r = run_step(c, &steps[i]);
+		if (!r && c->cg_due)
+			r = callgraph_cell(c);
 		if (!r && steps[i].pass && !c->cells[steps[i].cell].finished)
 			r = -EIO;	/* the pass ran and did not report */
 		if (!r)
@@ -1009,6 +1226,16 @@ int kmb_run_child(const char *dir, const char *backend)
 	for (int i = 0; i < KMB_CTR_COUNT; i++)
 		if (probe[i].available)
 			c->perf_mask |= 1u << i;
+	/* --profile's event: cycles where the PMU counts them, else the software clock. */
+	c->dir = dir;
+	if (probe[KMB_CTR_CYCLES].available) {
+		snprintf(c->cg_event, sizeof(c->cg_event), "cycles");
+		snprintf(c->cg_event_why, sizeof(c->cg_event_why), "the PMU counts cycles");
+	} else {
+		snprintf(c->cg_event, sizeof(c->cg_event), "cpu-clock");
+		snprintf(c->cg_event_why, sizeof(c->cg_event_why), "cycles: %s",
+			 probe[KMB_CTR_CYCLES].reason);
+	}
 
 	for (size_t i = 0; i < c->o.nsizes; i++)
 		max_size = c->o.sizes[i] > max_size ? c->o.sizes[i] : max_size;

@@ -713,6 +713,17 @@ static int parse_no_profile(struct kmb_options *o, const char *arg, char *err, s
 	return 0;
 }
 
+static int parse_callgraph(struct kmb_options *o, const char *arg, char *err, size_t errlen)
+{
+	if (strlen(arg) >= sizeof(o->callgraph_cells))
+		return ERR("--profile: '%.40s...' is too long; give at most %zu characters of "
+			   "comma-separated cell patterns, e.g. --profile=churn/slab/", arg,
+			   sizeof(o->callgraph_cells) - 1);
+	o->callgraph = true;
+	snprintf(o->callgraph_cells, sizeof(o->callgraph_cells), "%s", arg);
+	return 0;
+}
+
 static int parse_no_interleave(struct kmb_options *o, const char *arg, char *err, size_t errlen)
 {
 	(void)arg, (void)err, (void)errlen;
@@ -809,6 +820,10 @@ static const struct opt_def opts[] = {
 	{ "verbose", NULL, "Google Benchmark's console tables as well as the progress", parse_verbose },
 	{ "no-profile", NULL, "no profile pass: no latency percentiles, peak RSS or memory "
 	  "timeline in the rows (they cost about 1/8 of --min-time a cell)", parse_no_profile },
+	{ "profile", "[=CELLS]", "perf call graphs (perf record -g) of every cell, or of the "
+	  "cells CELLS names (comma-separated; a pattern with * ? [ matches the whole "
+	  "<family>/threads:N, any other a part of it), in an extra run of each after its "
+	  "repetitions: folded stacks and top functions in OUT/profiles", parse_callgraph },
 	{ "seed", "N", "seed of the random order of the repetitions (default: drawn, and "
 	  "recorded in the results as context.interleave_seed)", parse_seed },
 	{ "no-interleave", NULL, "each cell's repetitions one after another, cells in family "
@@ -855,7 +870,8 @@ void kmb_options_help(FILE *f)
 	char lhs[48];
 
 	for (size_t i = 0; i < NR_OPTS; i++) {
-		snprintf(lhs, sizeof(lhs), "--%s%s%s", opts[i].name, opts[i].metavar ? " " : "",
+		snprintf(lhs, sizeof(lhs), "--%s%s%s", opts[i].name,
+			 opts[i].metavar && opts[i].metavar[0] != '[' ? " " : "",
 			 opts[i].metavar ? opts[i].metavar : "");
 		fprintf(f, "  %-24s %s\n", lhs, opts[i].help);
 	}
@@ -936,7 +952,12 @@ static int apply_one(struct kmb_options *o, int argc, char **argv, int *used, bo
 		return ERR("unknown option '--%s'; valid options: %s, and the backend and workload "
 			   "options (--KEY VALUE; `kmbench help` lists them)", name, valid);
 	}
-	if (metavar) {
+	if (metavar && metavar[0] == '[') {	/* an optional value, only as --NAME=VALUE */
+		if (eq && !eq[1])
+			return ERR("--%s=: an empty value; give --%s alone, or --%s=%.*s", name,
+				   name, name, (int)strcspn(metavar + 2, "]"), metavar + 2);
+		val = eq ? eq + 1 : "";
+	} else if (metavar) {
 		if (eq) {
 			val = eq + 1;
 		} else if (argc > 1) {
@@ -1274,6 +1295,8 @@ int kmb_options_save(const struct kmb_options *o, const char *path)
 	fprintf(af.f, "--run-id=%s\n", o->run_id);
 	if (o->no_profile)
 		fprintf(af.f, "--no-profile\n");
+	if (o->callgraph)
+		fprintf(af.f, "--profile=%s\n", o->callgraph_cells);
 	if (o->has_seed)
 		fprintf(af.f, "--seed=%lu\n", (unsigned long)o->seed);
 	if (o->no_interleave)

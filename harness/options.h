@@ -92,6 +92,8 @@ struct kmb_options {
 	bool verbose;			/* Google Benchmark's console tables as well */
 	bool dry_run;			/* --dry-run: print the plan, run nothing */
 	bool no_profile;		/* --no-profile: no profile pass (profile.h) */
+	bool callgraph;			/* --profile[=CELLS]: perf call graphs (callgraph.h) */
+	char callgraph_cells[256];	/* CELLS: the patterns; "": every cell */
 	bool no_interleave;		/* --no-interleave: each cell's repetitions one after
 					 * another, cells in family order (reps.h) */
 	bool has_seed;			/* seed is set: --seed, or drawn by the runner */

@@ -33,6 +33,8 @@
 #define EST_CELL_S	0.01
 #define EST_THREAD_S	0.002
 #define EST_PROC_S	0.15
+#define EST_CALLGRAPH_S	1.0	/* --profile: perf record's start and stop and perf script, a
+				 * cell (1-1.6 s measured on the 2-core VM) */
 
 static double now_s(void)
 {
@@ -255,6 +257,10 @@ int kmb_plan_build(const struct kmb_options *o, struct kmb_plan *p)
 	/* The repetitions, and the profile pass's one (harness/profile.h). */
 	p->reps_s = o->min_time * (EST_FIRST_REP + EST_LATER_REP * (reps - 1)) + EST_CELL_S +
 		    (o->no_profile ? 0 : EST_FIRST_REP * kmb_profile_min_time(o->min_time));
+	/* --profile's callgraph pass (callgraph.h): one more repetition with perf around it;
+	 * counted on every cell, an upper bound where CELLS selects some. */
+	if (o->callgraph)
+		p->reps_s += EST_LATER_REP * o->min_time + EST_CALLGRAPH_S;
 	for (size_t t = 0; t < o->nthreads; t++)
 		p->cell_s[t] = p->reps_s + EST_THREAD_S * o->threads[t];
 	p->proc_s = EST_PROC_S;

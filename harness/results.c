@@ -155,6 +155,8 @@ static void write_meta(struct kmb_json *j, const struct kmb_gb_run *r, const str
 		write_placement(j, m->placement);
 	if (m->profile || m->profile_why)
 		kmb_profile_meta(j, m->profile, m->profile_iterations, m->profile_why);
+	if (m->callgraph)
+		kmb_json_raw(j, "callgraph", m->callgraph);
 	kmb_json_obj_end(j);
 }
 
@@ -433,6 +435,10 @@ static void write_options(struct kmb_json *j, const struct kmb_options *o)
 	kmb_json_int(j, "repetitions", o->repetitions);
 	kmb_json_str(j, "pin", kmb_pin_format(&o->pin, pin, sizeof(pin)));
 	kmb_json_bool(j, "profile", !o->no_profile);
+	if (o->callgraph)	/* --profile: "" (every cell) is "all" */
+		kmb_json_str(j, "callgraph", o->callgraph_cells[0] ? o->callgraph_cells : "all");
+	else
+		kmb_json_bool(j, "callgraph", false);
 	kmb_json_bool(j, "interleave", !o->no_interleave);
 	write_backend_context(j, o, NULL);
 	write_given_options(j, "backend_options", o->bopts, o->nbopts);

@@ -37,6 +37,9 @@ struct kmb_run_meta {
 	 * @sequenced: kmbench.sequence of an iteration row. */
 	long long sequence;
 	bool sequenced;
+	/* The cell's callgraph pass (callgraph.h, --profile), a JSON object written by child.c,
+	 * for every row of a selected cell: kmbench.callgraph; NULL: none. */
+	const char *callgraph;
 };
 
 /* kmb_results_write_run - one run as one line of JSON (and a newline) to @f. */

@@ -25,6 +25,7 @@
  *   parts/<backend>.partial.jsonl its finished cells while its child runs (part.h)
  *   parts/<backend>.jsonl    the same once every cell is in it: the backend is finished
  *   results.json             the merged file (results/README.md)
+ *   profiles/<cell>.*        --profile's folded stacks and top functions (callgraph.h)
  */
 #ifndef KMB_HARNESS_RUN_H
 #define KMB_HARNESS_RUN_H

@@ -59,6 +59,7 @@ SECTIONS = [
     "trace",
     "latency",
     "memory",
+    "callgraph",
     "results",
     "backends",
     "state",

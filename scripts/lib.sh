@@ -18,6 +18,8 @@ KMB_PKGS_TEST="$KMB_PKGS_TEST slurmctld slurmd slurm-client munge"
 # scripts/instructions counts instructions per alloc+free pair with valgrind's callgrind; the
 # tests run it too when valgrind is there.
 KMB_PKGS_PROFILE="valgrind"
+# scripts/fuzz builds the fuzzers with clang and its libFuzzer (compiler-rt).
+KMB_PKGS_FUZZ="clang libclang-rt-14-dev"
 
 # kmb_need_packages PKG... - install the ones that are missing, quietly; fail loudly.
 kmb_need_packages() {
