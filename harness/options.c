@@ -783,8 +783,9 @@ static int parse_shard(struct kmb_options *o, const char *arg, char *err, size_t
 
 static const struct opt_def opts[] = {
 	{ "preset", "NAME", "start from a shipped experiment (harness/experiments/NAME.yaml, "
-	  "built in): quick (default), full, smoke, pages, fragment, slab, slab-scale, ctor, mix, "
-	  "percpu, falseshare, remotefree, server, mempool, vmalloc, numa, trace", parse_preset },
+	  "built in): quick (default), full, smoke, ci, pages, fragment, slab, slab-scale, ctor, "
+	  "mix, percpu, falseshare, remotefree, server, mempool, vmalloc, numa, trace",
+	  parse_preset },
 	{ "matrix", "FILE", "start from an experiment file (docs/experiments.md) instead; with "
 	  "several experiments and no --experiment, each runs into OUT/NAME", parse_matrix },
 	{ "experiment", "NAME", "the experiment of the --matrix file (or preset) to run",

@@ -1,9 +1,10 @@
 /*
  * config.h - the library's compile-time tunables in one place (STYLE.md 7): the debug level
  * and the statistics level, with their defaults and checks, and the macros that switch on
- * them.  Included by lib.h, so every layer sees the same values.  Set from CMake's cache
- * options KMB_DEBUG_LEVEL and KMB_STAT (allocators/CMakeLists.txt); the defaults here are
- * a Release build's.
+ * them; and KMB_SLOW_FASTPATH, the slowed build of the gates' test (below).  Included by
+ * lib.h, so every layer sees the same values.  Set from CMake's cache options
+ * KMB_DEBUG_LEVEL, KMB_STAT and KMB_SLOW_FASTPATH (allocators/CMakeLists.txt); the defaults
+ * here are a Release build's.
  *
  * KMB_DEBUG, as mimalloc's MI_DEBUG (include/mimalloc/types.h):
  *   0  no assertions (Release);
@@ -38,6 +39,32 @@
 #endif
 _Static_assert(KMB_DEBUG >= 0 && KMB_DEBUG <= 3, "KMB_DEBUG is a level, 0 to 3");
 _Static_assert(KMB_STAT >= 0 && KMB_STAT <= 2, "KMB_STAT is a level, 0 to 2");
+
+/*
+ * KMB_SLOW_FASTPATH: a deliberately slowed build, for the proof that the benchmark gates can
+ * fail (tests/cli/gates.sh, README "Gates").  N > 0 puts a loop of N volatile increments into
+ * the slab allocation fast path (slab_alloc_node(), so kmem_cache_alloc and kmalloc), about 5
+ * instructions and a store-to-load forward each: a regression that the instruction gate and
+ * the timed gate must both see.  0 (always, outside that test) compiles it to nothing.  Set
+ * from CMake's cache option of the same name (allocators/CMakeLists.txt).
+ */
+#ifndef KMB_SLOW_FASTPATH
+#define KMB_SLOW_FASTPATH	0
+#endif
+_Static_assert(KMB_SLOW_FASTPATH >= 0 && KMB_SLOW_FASTPATH <= 100000,
+	       "KMB_SLOW_FASTPATH is a count of volatile operations, 0 to 100000");
+
+#if KMB_SLOW_FASTPATH
+static inline __attribute__((always_inline)) void kmb_slow_fastpath(void)
+{
+	volatile unsigned int delay = 0;
+
+	for (unsigned int i = 0; i < KMB_SLOW_FASTPATH; i++)
+		delay = delay + 1;
+}
+#else
+#define kmb_slow_fastpath()	do { } while (0)
+#endif
 
 /*
  * Assertions.  Below their level they compile to nothing, but the expression is still

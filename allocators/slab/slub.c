@@ -1611,6 +1611,7 @@ static always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int 
 	unsigned int n, fast = s->fast;
 	void *obj;
 
+	kmb_slow_fastpath();	/* nothing, unless a slowed build for the gates' test (config.h) */
 	/* One compare tells the sheaves' two inline cases from the rest. */
 	if (likely(node == NUMA_NO_NODE && !(gfp & __GFP_ZERO)) &&
 	    likely(fast <= SLAB_FAST_RSEQ_SHEAF)) {

@@ -41,7 +41,7 @@ expect "--pin: unknown policy 'tight'; valid policies: compact, scatter, spread,
 expect "--pin: unknown policy 'node:x'; valid policies: compact, scatter, spread, node:N, none" run --pin node:x
 expect "--pin node:4095: there is no NUMA node 4095 here; nodes with CPUs: " run --pin node:4095 --out "$tmp/run"
 expect "--pin node:0: $((ncpu + 1)) threads but node 0 has only " run --pin node:0 --threads $((ncpu + 1)) --out "$tmp/run"
-expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, pages, fragment, slab, slab-scale, ctor, mix, percpu, falseshare, remotefree, server, mempool, vmalloc, numa" run --preset huge
+expect "--preset: unknown preset 'huge'; valid presets: quick, full, smoke, ci, pages, fragment, slab, slab-scale, ctor, mix, percpu, falseshare, remotefree, server, mempool, vmalloc, numa" run --preset huge
 expect "unknown option '--frobnicate'; valid options:" run --frobnicate
 expect "--min-time: 'soon' is not a time" run --min-time soon
 expect "--repetitions: '0' is not a count" run --repetitions 0

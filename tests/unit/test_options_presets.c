@@ -24,7 +24,7 @@
 
 /* Every preset the C table had, in its order: none may be lost in the move. */
 static const char *const names[] = {
-	"quick", "full", "smoke", "pages", "fragment", "slab", "slab-scale", "ctor", "mix",
+	"quick", "full", "smoke", "ci", "pages", "fragment", "slab", "slab-scale", "ctor", "mix",
 	"percpu", "falseshare", "remotefree", "server", "mempool", "vmalloc", "numa", "trace",
 };
 
