@@ -56,7 +56,7 @@ static void add_element(mempool_t *pool, void *element)
 {
 	int n = pool->curr_nr;
 
-	kmb_assert(n >= 0 && n < (pool->min_nr > 0 ? pool->min_nr : 1));
+	kmb_assert(pool->curr_nr >= 0 && pool->curr_nr < (pool->min_nr > 0 ? pool->min_nr : 1));
 	pool->elements[n] = element;
 	__atomic_store_n(&pool->curr_nr, n + 1, __ATOMIC_RELAXED);
 }
@@ -65,7 +65,7 @@ static void *remove_element(mempool_t *pool)
 {
 	int n = pool->curr_nr - 1;
 
-	kmb_assert(n >= 0);
+	kmb_assert(pool->curr_nr > 0);
 	__atomic_store_n(&pool->curr_nr, n, __ATOMIC_RELAXED);
 	return pool->elements[n];
 }
