@@ -56,6 +56,9 @@ static inline unsigned fz_u16(struct fz *f)
 			FZ_FAIL(__VA_ARGS__);				\
 	} while (0)
 
+/* Each layer's misuse and corruption reports when the library came up (kmb_misuse_count). */
+static unsigned long fz_reports0[KMB_NR_LAYERS];
+
 /* Boot the library once: 64 MiB on one node, a short reclaim wait, misuse fatal. */
 static inline void fz_boot(void)
 {
@@ -71,7 +74,19 @@ static inline void fz_boot(void)
 	/* Down again at exit, before LeakSanitizer looks: the allocators keep host-heap blocks
 	 * (sheaves, arrays) that only the model's memory points at, which it does not scan. */
 	atexit(kmb_mm_teardown);
+	for (int l = 0; l < KMB_NR_LAYERS; l++)
+		fz_reports0[l] = kmb_misuse_count(l);
 	booted = true;
+}
+
+/* No layer has reported misuse or corruption since the library came up (most reports stop
+ * the process themselves; the slab layer's red zone and poison findings, for one, are
+ * counted). */
+static inline void fz_check_reports(void)
+{
+	for (int l = 0; l < KMB_NR_LAYERS; l++)
+		FZ_CHECK(kmb_misuse_count(l) == fz_reports0[l], "layer %d reported %lu problems", l,
+			 kmb_misuse_count(l) - fz_reports0[l]);
 }
 
 /* Every invariant of the page allocator holds. */

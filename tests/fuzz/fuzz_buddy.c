@@ -112,5 +112,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(fz_free_pages() == start_free, "%lu frames free at the end, %lu at the start",
 		 fz_free_pages(), start_free);
 	fz_check_mm();
+	fz_check_reports();
 	return 0;
 }

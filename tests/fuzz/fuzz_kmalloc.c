@@ -82,17 +82,9 @@ static void check_intact(const struct obj *o, size_t limit)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static unsigned long start_errors;
-	static bool started;
 	struct fz f = { data, size };
-	struct kmb_slab_stats st;
 
 	fz_boot();
-	if (!started) {
-		kmb_slab_get_stats(&st);
-		start_errors = st.errors;
-		started = true;
-	}
 	while (f.n) {
 		unsigned op = fz_u8(&f) % 5, g;
 
@@ -160,8 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_intact(&live[nlive - 1], live[nlive - 1].size);
 		kfree(live[--nlive].p);
 	}
-	kmb_slab_get_stats(&st);
-	FZ_CHECK(st.errors == start_errors, "%lu slab errors reported", st.errors - start_errors);
+	fz_check_reports();
 	FZ_CHECK(!kmem_cache_validate(NULL), "kmem_cache_validate found problems");
 	fz_check_mm();
 	return 0;

@@ -179,5 +179,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (npools)
 		destroy(npools - 1);
 	fz_check_mm();
+	fz_check_reports();
 	return 0;
 }

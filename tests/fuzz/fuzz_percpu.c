@@ -145,5 +145,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 (long long)percpu_counter_sum(&fbc), (long long)model);
 	FZ_CHECK(kmb_percpu_used() == start_used, "%zu bytes of each unit in use, %zu at the start",
 		 kmb_percpu_used(), start_used);
+	fz_check_reports();
 	return 0;
 }
