@@ -88,6 +88,8 @@ class Cell:
                              # multithreaded run is wall time / the iterations of all threads)
     mops: tuple = None       # (median, min, max) Mops/s, all threads together
     counters: dict = field(default_factory=dict)   # name -> median per operation
+    ns_reps: tuple = ()      # every repetition's ns/op, for the findings' U test (kmb_summary);
+    mops_reps: tuple = ()    # () from aggregates, which are not repetitions
     errors: list = field(default_factory=list)     # messages of failed runs
 
     @property
@@ -178,6 +180,9 @@ def fill(cell, runs):
         cell.mops = spread(ips)
     elif ns and all(ns):   # no items_per_second: one item per iteration, every thread
         cell.mops = tuple(cell.threads * 1e3 / v for v in (cell.ns[0], cell.ns[2], cell.ns[1]))
+        ips = [cell.threads * 1e3 / v for v in ns]
+    if cell.source == "iteration":
+        cell.ns_reps, cell.mops_reps = tuple(ns), tuple(ips)
     if len(runs) == 1 and cell.source != "iteration":
         cell.ns = cell.ns and (cell.ns[0], None, None)
         cell.mops = cell.mops and (cell.mops[0], None, None)
