@@ -40,8 +40,6 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
-from scipy.stats import mannwhitneyu
-
 import kmb_results as kr
 
 FASTEST, ALIGNED, SHARING, SCALING, PERCPU = "fastest", "aligned", "sharing", "scaling", "percpu"
@@ -176,6 +174,7 @@ def confidence(xs, ys, unit="repetitions"):
     """The Confidence of samples xs against ys (the repetitions of two cells)."""
     n, m = len(xs), len(ys)
     if n and m and least_p(n, m) < ALPHA:
+        from scipy.stats import mannwhitneyu   # here: scipy takes a second to import
         # scipy's exact distribution assumes no ties; with ties, the normal approximation
         # with its tie correction (the "auto" choice of scipy for large samples).
         ties = len(set(xs) | set(ys)) < n + m
