@@ -51,11 +51,16 @@ def load(path):
         raise ResultsError(f"cannot read {path}: {e.strerror or e}") from None
     except UnicodeDecodeError as e:
         raise ResultsError(f"{path} is not UTF-8 text: {e.reason}") from None
+    if not text.strip():
+        raise ResultsError(f"{path} is empty: not a kmbench results file")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
+        # A file cut short (a run killed while writing it by hand, a copy interrupted) fails
+        # at its very end; say so, since the fix is to re-copy or re-merge, not to edit.
+        cut = " (the file ends there: truncated?)" if not text[e.pos:].strip() else ""
         raise ResultsError(f"{path} is not valid JSON: {e.msg} at line {e.lineno} "
-                           f"column {e.colno}") from None
+                           f"column {e.colno}{cut}") from None
     if not isinstance(data, dict) or "benchmarks" not in data:
         raise ResultsError(f'{path} has no "benchmarks" key: not a kmbench/Google Benchmark '
                            f"results file")
@@ -63,6 +68,15 @@ def load(path):
         raise ResultsError(f'{path}: "benchmarks" is not a list')
     if not isinstance(data.get("context", {}), dict):
         raise ResultsError(f'{path}: "context" is not an object')
+    ctx = data.get("context") or {}
+    if not (ctx.get("kmbench_version") or ctx.get("run_id")
+            or any(isinstance(r, dict) and isinstance(r.get("kmbench"), dict)
+                   for r in data["benchmarks"])):
+        # results/README.md: kmbench writes context.kmbench_version and run_id, and a kmbench
+        # key in every run; a file with none is some other program's (Google Benchmark's own).
+        raise ResultsError(f"{path} is a Google Benchmark file without kmbench's keys "
+                           "(context.kmbench_version, run_id, benchmarks[].kmbench): not a "
+                           "kmbench results file")
     return data
 
 
