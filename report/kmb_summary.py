@@ -25,8 +25,8 @@ confidence.
 The trace replay is ranked as any workload (fastest).
 
 Confidence: the two samples a finding compares (the repetitions of its two cells) go through the
-two-sided Mann-Whitney U test (scipy.stats.mannwhitneyu; exact without ties, as Google
-Benchmark's tools/gbench/report.py uses the same test for its compare.py), at ALPHA. Where the
+two-sided Mann-Whitney U test (scipy.stats.mannwhitneyu, as Google Benchmark's
+tools/gbench/report.py calls it for its compare.py), at ALPHA. Where the
 repetitions are too few for the test ever to reach p < ALPHA (the least two-sided p of n against
 m values is 2 / C(n + m, n): 0.1 at 3 against 3, 0.057 at 3 against 4), the test is not run and
 the sentence says "not tested" with whether the min..max spreads are apart. A difference is
@@ -175,11 +175,10 @@ def confidence(xs, ys, unit="repetitions"):
     n, m = len(xs), len(ys)
     if n and m and least_p(n, m) < ALPHA:
         from scipy.stats import mannwhitneyu   # here: scipy takes a second to import
-        # scipy's exact distribution assumes no ties; with ties, the normal approximation
-        # with its tie correction (the "auto" choice of scipy for large samples).
-        ties = len(set(xs) | set(ys)) < n + m
-        p = mannwhitneyu(xs, ys, alternative="two-sided",
-                         method="asymptotic" if ties else "exact").pvalue
+        # As Google Benchmark's tools/gbench/report.py calc_utest: scipy's own choice of
+        # method, the exact distribution for up to 8 values a side without ties, else the
+        # normal approximation (main's kmb_check.utest is the same call).
+        p = mannwhitneyu(xs, ys, alternative="two-sided").pvalue
         return Confidence(n, m, p=float(p), unit=unit)
     apart = None if n < 2 or m < 2 else (max(xs) < min(ys) or max(ys) < min(xs))
     return Confidence(n, m, apart=apart, unit=unit)
