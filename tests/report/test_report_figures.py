@@ -157,7 +157,7 @@ def legibility(fig, colours):
                        f"than {MAX_SERIES}")
         for h, lb in zip(handles, labels):
             b = lb.replace(" (best baseline)", "")
-            if b in kmb_plots.LOOKS and kmb_plots.LOOKS[b] and handle_colour(h):
+            if b in kmb_plots.LOOKS and handle_colour(h):
                 colours.setdefault(b, {}).setdefault(handle_colour(h), name)
     return out
 
