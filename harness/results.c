@@ -252,6 +252,7 @@ static void write_gbench_context(struct kmb_json *j)
 static void write_topology(struct kmb_json *j, const struct kmb_topo *t)
 {
 	int nn = kmb_topo_num_nodes(t);
+	char *xml;
 
 	kmb_json_obj_begin(j, "topology");
 	kmb_json_int(j, "packages", kmb_topo_num_packages(t));
@@ -279,6 +280,11 @@ static void write_topology(struct kmb_json *j, const struct kmb_topo *t)
 		kmb_json_arr_end(j);
 	}
 	kmb_json_arr_end(j);
+	/* The whole tree for the report's Machine section, which draws it (report/sections/). */
+	xml = kmb_topo_export_xml(t);
+	if (xml)
+		kmb_json_str(j, "hwloc_xml", xml);
+	free(xml);
 	kmb_json_obj_end(j);
 }
 

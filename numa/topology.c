@@ -1052,6 +1052,20 @@ static void hwloc_version_init(void)
 	hwloc_topology_destroy(topo);
 }
 
+/* kmb_topo_export_xml - the topology as hwloc XML, malloc'd; NULL where it cannot be exported. */
+char *kmb_topo_export_xml(const struct kmb_topo *t)
+{
+	char *buf, *copy;
+	int len;
+
+	if (hwloc_topology_export_xmlbuffer(t->topo, &buf, &len, 0))
+		return NULL;
+	/* hwloc's buffer must go back through hwloc_free_xmlbuffer(): hand out our own copy. */
+	copy = strdup(buf);
+	hwloc_free_xmlbuffer(t->topo, buf);
+	return copy;
+}
+
 /* kmb_topo_hwloc_version - the running hwloc's release; thread-safe, never NULL. */
 const char *kmb_topo_hwloc_version(void)
 {

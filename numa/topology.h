@@ -176,6 +176,13 @@ int kmb_topo_pin_plan(const struct kmb_topo *t, const struct kmb_pin *pin, int n
  */
 int kmb_topo_pin_self(const struct kmb_topo *t, int os_cpu);
 
+/*
+ * The topology as hwloc XML (hwloc_topology_export_xmlbuffer), recorded in the results'
+ * context so that the report can draw the machine from the results file alone.  A malloc'd
+ * NUL-terminated string to free(), or NULL where hwloc cannot export it.
+ */
+char *kmb_topo_export_xml(const struct kmb_topo *t);
+
 /* The running hwloc library's release, e.g. "2.9.0" (not hwloc_get_api_version(), which is
  * the API level: 2.8.0 on hwloc 2.9.0).  Thread-safe; the string lives for the process. */
 const char *kmb_topo_hwloc_version(void);

@@ -716,7 +716,8 @@ def percentile_lines(title, axes_specs, labels):
 
 def timelines(title, axes_specs):
     """Memory over time: one axes per spec (spec_grid), each a line per (backend, series):
-    MiB against ms since the pass began, the backend's colour, the series' line style.
+    MiB against ms since the pass began, the backend's colour, the series' line style; MiB on
+    a log axis where the values span more than LOG_SPAN (value_axis), the time axis linear.
 
     axes_specs: [(axes title, {(backend, series label): (t_ms, bytes, line style)})].
     """
@@ -730,9 +731,9 @@ def timelines(title, axes_specs):
             for (backend, series), (t, v, ls) in lines.items():
                 ax.plot(t, [b / 2**20 for b in v], color=colour(backend), linestyle=ls,
                         marker=".", markersize=3, label=f"{backend} {series}".strip())
-            ax.set_ylim(bottom=0)
+            log = value_axis(ax, [b / 2**20 for _, v, _ in lines.values() for b in v])
             ax.set_xlabel("ms since the pass began")
-            ax.set_ylabel("MiB")
+            ax.set_ylabel("MiB (log)" if log else "MiB")
             ax.set_title(name)
             legend_outside(ax)
         fig.suptitle(title)

@@ -51,11 +51,16 @@ def load(path):
         raise ResultsError(f"cannot read {path}: {e.strerror or e}") from None
     except UnicodeDecodeError as e:
         raise ResultsError(f"{path} is not UTF-8 text: {e.reason}") from None
+    if not text.strip():
+        raise ResultsError(f"{path} is empty: not a kmbench results file")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
+        # A file cut short (a run killed while writing it by hand, a copy interrupted) fails
+        # at its very end; say so, since the fix is to re-copy or re-merge, not to edit.
+        cut = " (the file ends there: truncated?)" if not text[e.pos:].strip() else ""
         raise ResultsError(f"{path} is not valid JSON: {e.msg} at line {e.lineno} "
-                           f"column {e.colno}") from None
+                           f"column {e.colno}{cut}") from None
     if not isinstance(data, dict) or "benchmarks" not in data:
         raise ResultsError(f'{path} has no "benchmarks" key: not a kmbench/Google Benchmark '
                            f"results file")
@@ -63,6 +68,15 @@ def load(path):
         raise ResultsError(f'{path}: "benchmarks" is not a list')
     if not isinstance(data.get("context", {}), dict):
         raise ResultsError(f'{path}: "context" is not an object')
+    ctx = data.get("context") or {}
+    if not (ctx.get("kmbench_version") or ctx.get("run_id")
+            or any(isinstance(r, dict) and isinstance(r.get("kmbench"), dict)
+                   for r in data["benchmarks"])):
+        # results/README.md: kmbench writes context.kmbench_version and run_id, and a kmbench
+        # key in every run; a file with none is some other program's (Google Benchmark's own).
+        raise ResultsError(f"{path} is a Google Benchmark file without kmbench's keys "
+                           "(context.kmbench_version, run_id, benchmarks[].kmbench): not a "
+                           "kmbench results file")
     return data
 
 
@@ -88,6 +102,8 @@ class Cell:
                              # multithreaded run is wall time / the iterations of all threads)
     mops: tuple = None       # (median, min, max) Mops/s, all threads together
     counters: dict = field(default_factory=dict)   # name -> median per operation
+    ns_reps: tuple = ()      # every repetition's ns/op, for the findings' U test (kmb_summary);
+    mops_reps: tuple = ()    # () from aggregates, which are not repetitions
     errors: list = field(default_factory=list)     # messages of failed runs
 
     @property
@@ -178,6 +194,9 @@ def fill(cell, runs):
         cell.mops = spread(ips)
     elif ns and all(ns):   # no items_per_second: one item per iteration, every thread
         cell.mops = tuple(cell.threads * 1e3 / v for v in (cell.ns[0], cell.ns[2], cell.ns[1]))
+        ips = [cell.threads * 1e3 / v for v in ns]
+    if cell.source == "iteration":
+        cell.ns_reps, cell.mops_reps = tuple(ns), tuple(ips)
     if len(runs) == 1 and cell.source != "iteration":
         cell.ns = cell.ns and (cell.ns[0], None, None)
         cell.mops = cell.mops and (cell.mops[0], None, None)

@@ -1,5 +1,6 @@
 """The run's headline answers, computed from its Cells (kmb_results: medians over repetitions,
-with their min..max), each one sentence with its number and its uncertainty.
+with their min..max and every repetition's value), each one sentence with its number and its
+confidence.
 
 - fastest: per workload and case (size, and batch or any other parameter where the workload's
   rows differ in it), at the lowest and at the highest thread count, the backend with the lowest
@@ -13,16 +14,30 @@ with their min..max), each one sentence with its number and its uncertainty.
 - falseshare: slab-packed against slab under false-share-passive (each thread handed a
   neighbouring object) at the most threads, at the size where packed fares worst;
 - server: per server workload (larson, prodcons), the backend whose objects per second at the
-  most threads are the largest multiple of its one-thread rate, with slab's for comparison.
+  most threads are the largest multiple of its one-thread rate, with slab's for comparison;
+- remote: the remote-free matrix's dearest backend, a remote pair's ns per object (object_ns)
+  over a local one's, the samples its CPU pairs (sections/remotefree.py's ratio);
+- pages: mmap against buddy (the page allocator) per page block, in churn's headline case;
+- vmalloc: vmalloc against buddy (the page allocator) at the largest size both ran, untouched
+  where it ran (the allocation alone);
+- mempool: the pool's throughput at its highest injected failure rate against 0%, at the most
+  threads (mempool-pressure).
+The trace replay is ranked as any workload (fastest).
 
-Uncertainty is the spread over repetitions: a value is shown as "median (min..max)", a ratio
-a / b as "ratio (a.min / b.max .. a.max / b.min)", the worst and the best case its two spreads
-allow. Where that range includes 1, the two spreads overlap and the sentence says the order is
-not certain. A spread is unknown with one repetition or aggregates only; the sentence says so.
-A finding the data cannot support is not made: no runner-up, no thread count but one, no run of
-the backends it compares. Nothing here knows about HTML; sections/summary.py renders the
-findings and kmbench_report prints them (--summary).
+Confidence: the two samples a finding compares (the repetitions of its two cells) go through the
+two-sided Mann-Whitney U test (scipy.stats.mannwhitneyu, as Google Benchmark's
+tools/gbench/report.py calls it for its compare.py), at ALPHA. Where the
+repetitions are too few for the test ever to reach p < ALPHA (the least two-sided p of n against
+m values is 2 / C(n + m, n): 0.1 at 3 against 3, 0.057 at 3 against 4), the test is not run and
+the sentence says "not tested" with whether the min..max spreads are apart. A difference is
+stated only where it is supported (p < ALPHA, or spreads apart where not tested); elsewhere the
+sentence says there is no significant difference. Scaling orders ratios of two cells each, which
+no U test of one sample against another covers: the order of the first two is the overlap of
+the ranges their spreads allow, a / b as (a.min / b.max .. a.max / b.min). Nothing here knows
+about HTML; sections/summary.py renders the findings and kmbench_report prints them (--summary).
 """
+import math
+import statistics
 from dataclasses import dataclass, field
 
 import kmb_results as kr
@@ -30,12 +45,15 @@ import kmb_results as kr
 FASTEST, ALIGNED, SHARING, SCALING, PERCPU = "fastest", "aligned", "sharing", "scaling", "percpu"
 FALSESHARE = "falseshare"
 SERVER = "server"
+REMOTE, PAGES, VMALLOC, MEMPOOL = "remote", "pages", "vmalloc", "mempool"
+VM_WORKLOADS = ("untouched", "first-touch", "access")   # sections/vmalloc.py's
 SERVER_WORKLOADS = ("larson", "prodcons")   # sections/server.py
 # Workloads whose rows are no contest between allocators: their own sections answer them.
 NOT_RANKED = (kr.MATRIX, kr.PRESSURE, kr.RFM) + kr.COUNTER_WORKLOADS
 SCALED_WELL = 0.75       # a backend "scales" when it reaches this share of the ideal ratio
 SHARING_FACTOR = 1.5     # the percpu / packed ratio at most threads over the one at 1 thread
 HEADLINE_FASTEST = 8     # fastest findings shown first; the rest below them, folded
+ALPHA = 0.05             # the U test's significance level
 
 
 @dataclass
@@ -44,7 +62,7 @@ class Finding:
     where: str               # the case, e.g. "churn, 64 B, batch 1, 2 threads"
     text: str                # one sentence with its numbers and their uncertainty
     anchor: str              # the id of the report's section with the evidence
-    uncertain: bool = False  # the spreads overlap (or are unknown): the order is not certain
+    uncertain: bool = False  # the data do not support the difference (Confidence.supported)
     details: list = field(default_factory=list)   # more lines for the page, e.g. every backend
     threads: int = None      # FASTEST: the thread count of the case
 
@@ -109,13 +127,68 @@ def ratio(a, b):
     return Ratio(a[0] / b[0], a[1] / b[2], a[2] / b[1])
 
 
-def order_clause(r):
-    """What a ratio's range says about the order of the two it compares ("" when certain)."""
-    if not r.known:
-        return "; no spread over repetitions: order not certain"
-    if r.overlap:
-        return "; the spreads overlap: order not certain"
-    return ""
+def least_p(n, m):
+    """The least two-sided p the exact U test can give n against m values without ties: both
+    orders of complete separation, 2 of the C(n + m, n) equally likely rankings."""
+    return min(1.0, 2 / math.comb(n + m, n))
+
+
+def fmt_p(p):
+    """"= 0.003", "= 0.050", "= 0.35"; "< 0.001" below it (three decimals below 0.1, so that
+    0.0503 does not read as 0.05)."""
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}" if p < 0.1 else f"= {p:.2g}"
+
+
+@dataclass
+class Confidence:
+    """What the repetitions of two cells say about their difference: the U test's p where it
+    was run, else whether the min..max spreads are apart (None: a spread is unknown)."""
+    n: int
+    m: int
+    p: float = None
+    apart: bool = None
+    unit: str = "repetitions"   # what the samples are ("CPU pairs" for the remote-free matrix)
+
+    @property
+    def tested(self):
+        return self.p is not None
+
+    @property
+    def supported(self):
+        return self.p < ALPHA if self.tested else bool(self.apart)
+
+    def text(self):
+        """"p = 0.003, 9 vs 9 repetitions"; "min..max spreads apart, not tested (3 vs 3
+        repetitions: too few for p < 0.05)"."""
+        reps = f"{self.n} vs {self.m} {self.unit}"
+        if self.tested:
+            return f"p {fmt_p(self.p)}, {reps}"
+        if not self.n or not self.m:
+            return "aggregates only: spread unknown, not tested"
+        what = ("spread unknown" if self.apart is None
+                else "min..max spreads apart" if self.apart else "min..max spreads overlap")
+        return f"{what}, not tested ({reps}: too few for p < {ALPHA:g})"
+
+
+def confidence(xs, ys, unit="repetitions"):
+    """The Confidence of samples xs against ys (the repetitions of two cells)."""
+    n, m = len(xs), len(ys)
+    if n and m and least_p(n, m) < ALPHA:
+        from kmb_check import utest   # here: scipy takes a second to import
+        # The check's and the compare page's test: Google Benchmark's tools/gbench/report.py
+        # calc_utest, scipy's own choice of method (the exact distribution for up to 8 values
+        # a side without ties, else the normal approximation).
+        return Confidence(n, m, p=utest(xs, ys), unit=unit)
+    apart = None if n < 2 or m < 2 else (max(xs) < min(ys) or max(ys) < min(xs))
+    return Confidence(n, m, apart=apart, unit=unit)
+
+
+def conf_ns(a, b):
+    return confidence(a.ns_reps, b.ns_reps)
+
+
+def conf_mops(a, b):
+    return confidence(a.mops_reps, b.mops_reps)
 
 
 def varying(cells_, workload):
@@ -156,13 +229,20 @@ def fastest(cells_):
                 continue
             win, second = ranked[:2]
             wb, sb = bounds(win, win.ns), bounds(second, second.ns)
-            r = ratio(sb, wb)
-            if r is None:
+            if not wb[0]:
                 continue
-            text = (f"{win.backend} is fastest: {value_text(wb, 'ns/op')}, {r.text()} ahead of "
-                    f"{second.backend} ({fmt(sb[0])}){order_clause(r)}.")
+            conf = conf_ns(win, second)
+            if conf.supported:
+                text = (f"{win.backend} is fastest: {value_text(wb, 'ns/op')}, "
+                        f"{fmt_ratio(sb[0] / wb[0])} ahead of {second.backend} "
+                        f"({fmt(sb[0])}); {conf.text()}.")
+            else:
+                text = (f"No significant difference between the fastest two, {win.backend} "
+                        f"({fmt(wb[0])} ns/op) and {second.backend} ({fmt(sb[0])}); "
+                        f"{conf.text()}.")
             out.append(Finding(FASTEST, case_of(cells_, workload, params, t), text,
-                               kr.group_anchor(workload, params), r.overlap, threads=t))
+                               kr.group_anchor(workload, params), not conf.supported,
+                               threads=t))
     return out
 
 
@@ -197,15 +277,22 @@ def headline_ratio(pairs, stats):
 
 def aligned(cells_, a="slab", b=kr.PACKED):
     """slab against slab-packed in the headline case where both ran (ns/op)."""
-    pairs = pair_cells(cells_, a, b, lambda c: c.ns)
+    pairs = [p for p in pair_cells(cells_, a, b, lambda c: c.ns)
+             if p[0].workload not in NOT_RANKED]
     found = headline_ratio(pairs, lambda c: c.ns)
     if found is None:
         return None
     ca, ba, bb, r = found
-    text = (f"{a}, aligned to the cache line, takes {r.text()} the time of {b} "
-            f"({fmt(ba[0])} against {fmt(bb[0])} ns/op){order_clause(r)}.")
+    cb = next(y for x, y in pairs if x is ca)
+    conf = conf_ns(ca, cb)
+    if conf.supported:
+        text = (f"{a}, aligned to the cache line, takes {fmt_ratio(r.value)} the time of {b} "
+                f"({fmt(ba[0])} against {fmt(bb[0])} ns/op); {conf.text()}.")
+    else:
+        text = (f"No significant difference between {a}, aligned to the cache line, and {b} "
+                f"({fmt(ba[0])} against {fmt(bb[0])} ns/op); {conf.text()}.")
     f = Finding(ALIGNED, case_of(cells_, ca.workload, ca.params, ca.threads), text, "slab-packed",
-                r.overlap)
+                not conf.supported)
     all_ratios = sorted(x.ns[0] / y.ns[0] for x, y in pairs if y.ns[0])
     if len(all_ratios) > 1:
         f.details.append(f"Over all {len(all_ratios)} cases where both ran: "
@@ -226,24 +313,28 @@ def sharing(cells_, a="counter-percpu", b="counter-packed"):
     t = both[-1]
     ca, cb = by[t][a], by[t][b]
     ba, bb = bounds(ca, ca.mops), bounds(cb, cb.mops)
-    r = ratio(ba, bb)
-    if r is None:
+    if not bb[0]:
         return None
-    text = (f"{a} has {r.text()} the throughput of {b}, whose counters share a cache line "
-            f"({fmt(ba[0])} against {fmt(bb[0])} Mops/s){order_clause(r)}")
+    conf = conf_mops(ca, cb)
+    if not conf.supported:
+        text = (f"No significant difference between {a} and {b}, whose counters share a "
+                f"cache line ({fmt(ba[0])} against {fmt(bb[0])} Mops/s); {conf.text()}.")
+        return Finding(SHARING, f"counters, {kr.threads_text(t)}", text, "percpu-counters",
+                       True)
+    r = ba[0] / bb[0]
+    text = (f"{a} has {fmt_ratio(r)} the throughput of {b}, whose counters share a cache "
+            f"line ({fmt(ba[0])} against {fmt(bb[0])} Mops/s; {conf.text()})")
     one = by.get(1, {})
-    if a in one and b in one:
-        r1 = ratio(bounds(one[a], one[a].mops), bounds(one[b], one[b].mops))
-        if r1 is not None:
-            text += f"; at 1 thread {r1.text()}"
-            hi1 = r1.hi if r1.known else r1.value
-            if r.known and r.lo > SHARING_FACTOR * hi1:
-                text += ": false sharing"
-            elif r.known and r1.known and r.lo <= r1.hi and r1.lo <= r.hi:
-                text += ", the same: no sign of false sharing"
+    if a in one and b in one and one[b].mops[0]:
+        r1 = one[a].mops[0] / one[b].mops[0]
+        conf1 = conf_mops(one[a], one[b])
+        text += f"; at 1 thread {fmt_ratio(r1)} ({conf1.text()})"
+        if r > SHARING_FACTOR * r1:
+            text += ": false sharing"
+        elif not conf1.supported or r1 >= r:
+            text += ": no sign of false sharing"
     text += "."
-    return Finding(SHARING, f"counters, {kr.threads_text(t)}", text, "percpu-counters",
-                   r.overlap)
+    return Finding(SHARING, f"counters, {kr.threads_text(t)}", text, "percpu-counters", False)
 
 
 def scaling_group(cells_):
@@ -314,16 +405,23 @@ def scaling(cells_):
 def percpu(cells_, context, a="slab", b="slab-none"):
     """slab (per-CPU sheaves) against slab-none (no per-CPU cache) in the headline case where
     both have a throughput: the most threads, churn, the smallest size and batch."""
-    found = headline_ratio(pair_cells(cells_, a, b, lambda c: c.mops), lambda c: c.mops)
+    pairs = pair_cells(cells_, a, b, lambda c: c.mops)
+    found = headline_ratio(pairs, lambda c: c.mops)
     if found is None:
         return None
     ca, ba, bb, r = found
+    cb = next(y for x, y in pairs if x is ca)
+    conf = conf_mops(ca, cb)
     mode = (kr.percpu_options(context).get("slab") or {}).get("effective")
-    text = (f"{a}, with per-CPU sheaves" + (f" ({mode})" if isinstance(mode, str) else "")
-            + f", has {r.text()} the throughput of {b}, which has none ({fmt(ba[0])} against "
-            f"{fmt(bb[0])} Mops/s){order_clause(r)}.")
+    with_ = f"{a}, with per-CPU sheaves" + (f" ({mode})" if isinstance(mode, str) else "")
+    if conf.supported:
+        text = (f"{with_}, has {fmt_ratio(r.value)} the throughput of {b}, which has none "
+                f"({fmt(ba[0])} against {fmt(bb[0])} Mops/s); {conf.text()}.")
+    else:
+        text = (f"No significant difference between {with_}, and {b}, which has none "
+                f"({fmt(ba[0])} against {fmt(bb[0])} Mops/s); {conf.text()}.")
     return Finding(PERCPU, case_of(cells_, ca.workload, ca.params, ca.threads), text,
-                   kr.group_anchor(ca.workload, ca.params), r.overlap)
+                   kr.group_anchor(ca.workload, ca.params), not conf.supported)
 
 
 def false_sharing(cells_, workload="false-share-passive", a=kr.PACKED, b="slab"):
@@ -339,12 +437,18 @@ def false_sharing(cells_, workload="false-share-passive", a=kr.PACKED, b="slab")
         return None
     ca, cb = max(pairs, key=lambda p: p[0].ns[0] / p[1].ns[0])
     ba, bb = bounds(ca, ca.ns), bounds(cb, cb.ns)
-    r = ratio(ba, bb)
-    text = (f"{a}, its objects packed, takes {r.text()} the time of {b} (aligned to the "
-            f"cache line) when each thread is handed a neighbouring object "
-            f"({fmt(ba[0])} against {fmt(bb[0])} ns/op){order_clause(r)}.")
+    conf = conf_ns(ca, cb)
+    handed = "when each thread is handed a neighbouring object"
+    if conf.supported:
+        text = (f"{a}, its objects packed, takes {fmt_ratio(ba[0] / bb[0])} the time of {b} "
+                f"(aligned to the cache line) {handed} ({fmt(ba[0])} against {fmt(bb[0])} "
+                f"ns/op); {conf.text()}.")
+    else:
+        text = (f"No significant difference between {a}, its objects packed, and {b} "
+                f"(aligned to the cache line) {handed} ({fmt(ba[0])} against {fmt(bb[0])} "
+                f"ns/op); {conf.text()}.")
     f = Finding(FALSESHARE, case_of(cells_, ca.workload, ca.params, ca.threads), text,
-                "falseshare", r.overlap)
+                "falseshare", not conf.supported)
     f.details.append("Every size at " + kr.threads_text(top) + ": " + "; ".join(
         f"{kr.size_text(kr.param(x, 'size'))} {fmt_ratio(x.ns[0] / y.ns[0])}" for x, y in pairs)
         + ".")
@@ -401,6 +505,110 @@ def server(cells_, workload, ref="slab"):
     return f
 
 
+def stated(conf, difference, neutral):
+    """difference where conf supports it, else neutral; then the confidence: one sentence."""
+    return f"{difference if conf.supported else neutral}; {conf.text()}."
+
+
+def remote(cells_):
+    """The remote-free matrix's backend and size whose remote pairs cost the most over its local
+    ones (object_ns medians of the off-diagonal cells over the diagonal's), the CPU pairs the
+    samples; every backend and size in details. None without a matrix with both."""
+    grids = {}
+    for c in cells_:
+        i, j = kr.param(c, "alloc_cpu"), kr.param(c, "free_cpu")
+        v = c.counters.get("object_ns")
+        if c.workload == kr.RFM and isinstance(i, int) and isinstance(j, int) and v:
+            key = (c.backend, kr.param(c, "size"))
+            grids.setdefault(key, ([], []))[i != j].append(v)
+    rows = []
+    for (backend, size), (local, far) in grids.items():
+        if local and far:
+            rows.append((statistics.median(far) / statistics.median(local), backend, size,
+                         local, far))
+    if not rows:
+        return None
+    rows.sort(key=lambda r: (-r[0], r[1]))
+    r, backend, size, local, far = rows[0]
+    conf = confidence(far, local, unit="CPU pairs")
+    nums = (f"({fmt(statistics.median(far))} against {fmt(statistics.median(local))} ns per "
+            "object, medians over the CPU pairs)")
+    text = stated(conf, f"A remote free costs {backend} the most: {fmt_ratio(r)} a local one "
+                  f"{nums}", f"No significant difference between {backend}'s remote and local "
+                  f"frees {nums}")
+    f = Finding(REMOTE, f"{kr.RFM}, {kr.size_text(size)}", text, "remotefree",
+                not conf.supported)
+    f.details = [f"{b}, {kr.size_text(sz)}: {fmt_ratio(x)}" for x, b, sz, _, _ in rows]
+    return f
+
+
+def compare(cells_, kind, a, b, pick, anchor, say, workloads, mops=False):
+    """A finding of a against b in the case pick(cell of a) sorts first among the cases of
+    workloads where both have a result (ns/op, or Mops/s with mops), every case's ratio in the
+    details; say(ratio) words the difference."""
+    stats = (lambda c: c.mops) if mops else (lambda c: c.ns)
+    pairs = sorted(((x, y) for x, y in pair_cells(cells_, a, b, stats)
+                    if stats(y)[0] and x.workload in workloads), key=lambda p: pick(p[0]))
+    if not pairs:
+        return None
+    ca, cb = min(pairs, key=lambda p: pick(p[0]))
+    va, vb = stats(ca)[0], stats(cb)[0]
+    conf = conf_mops(ca, cb) if mops else conf_ns(ca, cb)
+    unit = "Mops/s" if mops else "ns/op"
+    nums = f"({fmt(va)} against {fmt(vb)} {unit})"
+    text = stated(conf, f"{say(va / vb)} {nums}",
+                  f"No significant difference between {a} and {b} {nums}")
+    f = Finding(kind, case_of(cells_, ca.workload, ca.params, ca.threads), text, anchor,
+                not conf.supported)
+    if len(pairs) > 1:
+        f.details = [f"{case_of(cells_, x.workload, x.params, x.threads)}: "
+                     f"{fmt_ratio(stats(x)[0] / stats(y)[0])}" for x, y in pairs]
+    return f
+
+
+def pages(cells_):
+    """mmap against buddy (the page allocator), both per page block, in the headline case of
+    churn where both ran."""
+    return compare(cells_, PAGES, "mmap", "buddy", headline_key, "pages",
+                   lambda r: f"mmap takes {fmt_ratio(r)} the time of buddy, the page allocator",
+                   ("churn",))
+
+
+def vmalloc(cells_):
+    """vmalloc against buddy at the largest size both ran, untouched first, the fewest
+    threads."""
+    def pick(c):
+        return (VM_WORKLOADS.index(c.workload), -(kr.param(c, "size") or 0), c.threads)
+    return compare(cells_, VMALLOC, "vmalloc", "buddy", pick, "vmalloc",
+                   lambda r: f"vmalloc takes {fmt_ratio(r)} the time of buddy, the page "
+                   "allocator", VM_WORKLOADS)
+
+
+def mempool(cells_, backend="mempool"):
+    """The pool's throughput at its highest failure rate against 0% at the most threads where
+    both ran; None without them."""
+    at = {}
+    for c in cells_:
+        f = kr.param(c, "fail")
+        if c.workload == kr.PRESSURE and c.backend == backend and c.mops and f is not None:
+            at.setdefault((kr.without(c.params, "fail"), c.threads), {})[f] = c
+    keys = [k for k, d in at.items() if 0 in d and max(d, key=kr.natural) != 0]
+    if not keys:
+        return None
+    params, t = max(keys, key=lambda k: (k[1], [(n, kr.natural(v)) for n, v in k[0]]))
+    d = at[(params, t)]
+    top = max(d, key=kr.natural)
+    hi, zero = d[top], d[0]
+    conf = conf_mops(hi, zero)
+    nums = f"({fmt(hi.mops[0])} against {fmt(zero.mops[0])} Mops/s)"
+    text = stated(conf, f"At {top}% injected failures {backend} keeps "
+                  f"{fmt_ratio(hi.mops[0] / zero.mops[0])} of its throughput at 0% {nums}",
+                  f"No significant difference between {backend} at {top}% injected "
+                  f"failures and at 0% {nums}")
+    return Finding(MEMPOOL, f"{case_of(cells_, kr.PRESSURE, params)}, {kr.threads_text(t)}",
+                   text, "mempool", not conf.supported)
+
+
 def findings(cells_, context):
     """Every finding the cells support: the fastest per case, then aligned against packed,
     false sharing, scaling, the per-CPU sheaves, packed objects handed to other threads and
@@ -408,7 +616,8 @@ def findings(cells_, context):
     out = fastest(cells_)
     scaled = scaling(cells_)
     for f in (aligned(cells_), sharing(cells_), scaled, percpu(cells_, context),
-              false_sharing(cells_), *(server(cells_, w) for w in SERVER_WORKLOADS)):
+              false_sharing(cells_), *(server(cells_, w) for w in SERVER_WORKLOADS),
+              remote(cells_), pages(cells_), vmalloc(cells_), mempool(cells_)):
         # A server finding of the case the scaling finding reads would say it again.
         if f is not None and not (f.kind == SERVER and scaled and f.where == scaled.where):
             out.append(f)
@@ -436,8 +645,10 @@ def intro(cells_):
     """What the numbers of the findings are."""
     reps = repetitions(cells_)
     over = f"{reps} repetition{'' if reps == '1' else 's'}" if reps else "the repetitions"
-    return (f"Medians over {over}, (min..max) over them; a ratio's range is the worst and best "
-            "case its two spreads allow.")
+    return (f"Medians over {over}, (min..max) over them. A difference is stated where the "
+            f"two-sided Mann-Whitney U test across the repetitions gives p < {ALPHA:g}; with too "
+            f"few repetitions for it (under 4 vs 4) where the min..max spreads are apart, marked "
+            f"not tested. A scaling ratio's range is the worst and best case its spreads allow.")
 
 
 def terminal(found, cells_, width=None):

@@ -15,8 +15,9 @@ allocator's order sweep and targets, the slab allocators against the malloc base
 per-CPU caches, slab against slab-packed under false sharing, the remote-free cost matrix,
 the server workloads' objects per second against threads (larson, prodcons), mempool under
 pressure, vmalloc, NUMA, the fragmentation series and the trace replay; a table of
-every result (median over repetitions), the backends' status and their own stats, the perf
-counters' availability and the full context. Each section is one module under sections/, with
+every result (median over repetitions), the backends' status and their own stats, the machine
+(its topology drawn from the run's hwloc XML, the environment checks), the perf counters'
+availability and the full context. Each section is one module under sections/, with
 its data extraction and its HTML (sections/__init__.py says what a section offers); the modules
 they share are kmb_results (cells, medians, names, formatting), kmb_html (HTML helpers, the
 style sheet), kmb_summary (the findings) and kmb_plots (the figures). Images are embedded as
@@ -63,6 +64,7 @@ SECTIONS = [
     "results",
     "backends",
     "state",
+    "machine",
     "counters",
     "context",
 ]

@@ -29,7 +29,9 @@ def counts(ctx, cells, backends):
 
 
 EVIDENCE = {kms.FASTEST: "plots", kms.ALIGNED: "table", kms.SHARING: "counters",
-            kms.SCALING: "plots", kms.PERCPU: "plots", kms.FALSESHARE: "bars"}
+            kms.SCALING: "plots", kms.PERCPU: "plots", kms.FALSESHARE: "bars",
+            kms.SERVER: "plots", kms.REMOTE: "heatmaps", kms.PAGES: "plots",
+            kms.VMALLOC: "table", kms.MEMPOOL: "plots"}
 
 
 def finding_rows(found):

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 GB_CONTEXT = ["date", "host_name", "executable", "num_cpus", "mhz_per_cpu", "cpu_scaling_enabled",
               "caches", "load_avg", "library_build_type"]
@@ -151,6 +152,22 @@ def check_environment(env):
               f"{where}: value {value!r} with status {c.get('status')!r}")
 
 
+def check_topology(t):
+    """context.topology.hwloc_xml: the hwloc XML of the machine (the report draws it), with as
+    many PU objects as topology.pus counts."""
+    xml = t.get("hwloc_xml") if isinstance(t, dict) else None
+    check(isinstance(xml, str) and xml.lstrip().startswith("<?xml"),
+          "context.topology.hwloc_xml missing or not XML")
+    if not isinstance(xml, str):
+        return
+    try:
+        pus = sum(1 for o in ET.fromstring(xml).iter("object") if o.get("type") == "PU")
+    except ET.ParseError as e:
+        check(False, f"context.topology.hwloc_xml does not parse: {e}")
+        return
+    check(pus == t.get("pus"), f"hwloc_xml has {pus} PUs, topology.pus {t.get('pus')}")
+
+
 def check_percpu(pc, mm):
     """options.percpu: each layer's requested and effective mode, and the rseq status."""
     if not check(isinstance(pc, dict), "options lacks percpu"):
@@ -279,6 +296,7 @@ def main():
               for m, v in chk["tolerance"].items()) and
           chk.get("from") in ("experiment", "default"), f"options.check {chk}")
     check_environment(ctx.get("environment"))
+    check_topology(ctx.get("topology"))
     check_percpu(opts.get("percpu"), opts.get("mm", {}))
     fails = opts.get("mempool_fail")
     check(isinstance(fails, list) and fails and all(isinstance(f, int) and 0 <= f <= 100

@@ -245,9 +245,10 @@ class Variants(ru.FixtureVariants):
             self.assertIn("failed", r["class"])
             self.assertIn("pinning failed: EINVAL", " ".join(r.values()))
 
-    def test_plain_google_benchmark(self):
+    def test_names_alone(self):
+        """Runs without their kmbench keys (a kmbench file's context kept): backend, workload
+        and parameters from the run names."""
         data = copy.deepcopy(self.data)
-        del data["context"]
         for r in data["benchmarks"]:
             r.pop("kmbench")
             for c in ru.SW_COUNTERS:
@@ -257,7 +258,7 @@ class Variants(ru.FixtureVariants):
         self.assertIn("size:64 batch:100", {r["params"] for r in rows})
 
     def test_empty_benchmarks(self):
-        page = self.render({"context": {}, "benchmarks": []})
+        page = self.render({"context": {"kmbench_version": "0.1"}, "benchmarks": []})
         self.assertIn("No results", page)
         self.assertEqual(ru.png_payloads(page), [])
 
@@ -1655,6 +1656,35 @@ class BadInput(unittest.TestCase):
 
     def test_not_an_object(self):
         self.check(self.write("[1, 2, 3]"), "in.json", '"benchmarks"')
+
+    def test_empty_file(self):
+        self.check(self.write(""), "in.json is empty: not a kmbench results file")
+        self.check(self.write("\n  \n"), "in.json is empty")
+
+    def test_truncated(self):
+        """The quick fixture cut anywhere: not valid JSON, the file named, "truncated?"."""
+        text = ru.read_text(ru.FIXTURE)
+        for cut in (len(text) // 3, len(text) - 3):
+            self.check(self.write(text[:cut]), "in.json is not valid JSON: ",
+                       "(the file ends there: truncated?)")
+
+    def test_foreign_google_benchmark(self):
+        """A Google Benchmark file, not kmbench's: its context and runs without kmbench's keys."""
+        data = ru.load(ru.FIXTURE)
+        data["context"] = {k: v for k, v in data["context"].items()
+                           if k in ("date", "host_name", "executable", "num_cpus",
+                                    "mhz_per_cpu", "cpu_scaling_enabled", "caches",
+                                    "load_avg", "library_build_type")}
+        for r in data["benchmarks"]:
+            r.pop("kmbench")
+        self.check(self.write(json.dumps(data)), "in.json is a Google Benchmark file without "
+                   "kmbench's keys", "not a kmbench results file")
+
+    def test_not_utf8(self):
+        path = os.path.join(self.tmp, "in.json")
+        with open(path, "wb") as f:
+            f.write(b'{"benchmarks": ["\xff\xfe"]}')
+        self.check(path, "in.json is not UTF-8 text")
 
 
 if __name__ == "__main__":

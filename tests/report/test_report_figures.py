@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """The report's figures as a reader sees them (STYLE.md point 14): every legend of every figure
 the report draws for the committed fixtures lies beside its axes, over no axes' data and no
-title, and inside the figure, nothing of it cut off.
+title, and inside the figure, nothing of it cut off. And legibility (issue 19): each figure
+names its axes, its value axes with a unit; a linear value axis spans at most LOG_SPAN (else it
+must be logarithmic); an axes draws at most MAX_SERIES series (small multiples beyond); and a
+backend has one colour, its kmb_plots.colour(), in every figure of every fixture.
 
 Renders each tests/fixtures/results-*.json in this process (kmbench_report.render) with
 kmb_plots.OBSERVER set, which to_base64() calls with each figure after it is drawn and before
@@ -13,8 +16,12 @@ Run: /usr/bin/python3 tests/report/test_report_figures.py   (KMB_SOURCE_DIR: the
 """
 import glob
 import os
+import re
 import sys
 import unittest
+
+import matplotlib.colors as mcolors
+from matplotlib.container import ErrorbarContainer
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -27,6 +34,14 @@ import kmbench_report  # noqa: E402
 
 FIXTURES = sorted(glob.glob(os.path.join(ru.SOURCE_DIR, "tests", "fixtures", "results-*.json")))
 SLACK = 1.0   # pixels: extents that touch within this are not counted as overlapping
+MAX_SERIES = 8   # data series (legend entries) per axes; a reference line (a goal, the best
+                 # baseline drawn for comparison) is not counted
+REFERENCES = re.compile(r"^goal |\(best baseline\)$|^ideal|^1 thread$")
+UNITS = re.compile(r"\bns\b|Mops/s|objects/s|MiB|KiB|bytes|\bsize\b|rate|index|threads|"
+                   r"\bCPU\b|node|order|percentile|\bms\b|steps|failing|/ at 1 thread|"
+                   r"\bx\b|ratio|share|%", re.I)
+LOG_SPAN = 10.0
+TIME_AXIS = re.compile(r"\bsince\b|\bsteps\b")
 
 
 def overlap(a, b):
@@ -73,17 +88,93 @@ def problems(fig):
     return out
 
 
+def numeric_ticks(axis):
+    """Whether an axis's tick labels are numbers (a value axis), not names (a category axis)."""
+    labels = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+    return not labels or all(re.fullmatch(r"[−\-0-9.,]+[kMGx%]?( ?[KMG]iB| B)?|\$.*\$", t)
+                             for t in labels)
+
+
+def axis_values(ax, which):
+    """The data values drawn on one axis ("x" or "y") of an axes: its lines' points."""
+    out = []
+    for line in ax.get_lines():
+        if line.get_label().startswith("_") and not line.get_visible():
+            continue
+        data = line.get_xdata() if which == "x" else line.get_ydata()
+        out += [float(v) for v in data if isinstance(v, (int, float)) or hasattr(v, "dtype")]
+    return out
+
+
+def handle_colour(h):
+    if isinstance(h, ErrorbarContainer):
+        h = h[0]
+    try:
+        return mcolors.to_hex(h.get_color())
+    except (AttributeError, ValueError):
+        try:
+            return mcolors.to_hex(h.get_facecolor()[0])
+        except (AttributeError, IndexError, ValueError):
+            return None
+
+
+def legibility(fig, colours):
+    """What makes a drawn figure hard to read, one line each; and each legend entry that names
+    a backend recorded in colours ({name: {colour: figure}})."""
+    out, name = [], name_of(fig)
+    axes = [ax for ax in fig.axes if ax.get_visible() and (ax.get_lines() or ax.collections
+                                                           or ax.patches or ax.images)]
+    cbars = [ax for ax in axes if ax.get_label() == "<colorbar>"]
+    plots = [ax for ax in axes if ax not in cbars]
+    sup = {w: getattr(fig, f"_sup{w}label", None) for w in ("x", "y")}
+    sup = {w: t.get_text() if t is not None else "" for w, t in sup.items()}
+    if plots and not sup["x"] and not any(ax.get_xlabel() for ax in plots):
+        out.append(f"{name}: no axes names its x axis")
+    if plots and not sup["y"] and not any(ax.get_ylabel() or not numeric_ticks(ax.yaxis)
+                                          for ax in plots):
+        out.append(f"{name}: no axes names its y axis")
+    for ax in plots:
+        for which in ("x", "y"):
+            axis = ax.xaxis if which == "x" else ax.yaxis
+            label = ax.get_xlabel() if which == "x" else ax.get_ylabel()
+            if label and numeric_ticks(axis) and not UNITS.search(label):
+                out.append(f"{name}: {which} label {label!r} names no unit")
+            scale = ax.get_xscale() if which == "x" else ax.get_yscale()
+            drawn = axis_values(ax, which)
+            vals = [v for v in drawn if v > 0]
+            # Not a value axis to go log: time (a timeline's), or one that draws 0 (a log
+            # axis cannot: the 0% failure rate).
+            timeline = TIME_AXIS.search(label or "")
+            if (scale == "linear" and numeric_ticks(axis) and vals and not ax.images
+                    and not timeline and len(vals) == len(drawn)
+                    and max(vals) / min(vals) > LOG_SPAN * 1.0001):
+                out.append(f"{name}: linear {which} axis of {ax.get_title() or 'axes'} spans "
+                           f"{min(vals):g}..{max(vals):g}, more than {LOG_SPAN:g}x")
+        handles, labels = ax.get_legend_handles_labels()
+        series = {lb for lb in labels if not REFERENCES.search(lb)}
+        if len(series) > MAX_SERIES:
+            out.append(f"{name}: {len(series)} series in one axes ({ax.get_title()}), more "
+                       f"than {MAX_SERIES}")
+        for h, lb in zip(handles, labels):
+            b = lb.replace(" (best baseline)", "")
+            if b in kmb_plots.LOOKS and handle_colour(h):
+                colours.setdefault(b, {}).setdefault(handle_colour(h), name)
+    return out
+
+
 class Legends(unittest.TestCase):
     """Every fixture's figures, drawn once for the class."""
 
     @classmethod
     def setUpClass(cls):
         cls.seen = {}     # fixture name -> [(figure name, legends, problems)]
+        cls.illegible, cls.colours = [], {}
         current = []
 
         def observe(fig):
             legends = len(fig.legends) + sum(1 for ax in fig.axes if ax.get_legend())
             current.append((name_of(fig), legends, problems(fig)))
+            cls.illegible += legibility(fig, cls.colours)
 
         restore = None
         if hasattr(kmb_plots, "OBSERVER"):
@@ -115,6 +206,18 @@ class Legends(unittest.TestCase):
             self.assertTrue(figures, fixture)
         legends = sum(n for figures, _ in self.seen.values() for _, n, _ in figures)
         self.assertGreater(legends, 40)
+
+    def test_legible(self):
+        """Axes named with units, log where the values span more than 10x, few series."""
+        self.assertEqual(self.illegible, [], f"{len(self.illegible)} problems:\n"
+                         + "\n".join(self.illegible))
+
+    def test_one_colour_per_backend(self):
+        """Every backend a legend names has its one colour in every figure of every fixture,
+        and it is kmb_plots.colour()'s."""
+        self.assertGreater(len(self.colours), 10, self.colours)
+        for b, seen in self.colours.items():
+            self.assertEqual(list(seen), [mcolors.to_hex(kmb_plots.colour(b))], (b, seen))
 
     def test_no_legend_over_axes_or_titles_or_cut_off(self):
         found = [f"{fixture}: {name}: {p}" for fixture, (figures, _) in self.seen.items()
