@@ -152,6 +152,22 @@ def write_atomic(path, text):
         raise
 
 
+def publish(out, page, summary):
+    """Write page to out atomically; then print summary()'s lines and "report:  OUT" (with
+    --summary), or the path alone.  Exit status: 0, or 1 when out cannot be written."""
+    try:
+        write_atomic(out, page)
+    except OSError as e:
+        print(f"{PROG}: error: cannot write {out}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    if summary:
+        print("\n".join(summary()))
+        print(f"report:  {out}")
+    else:
+        print(out)
+    return 0
+
+
 def compare_main(args):
     """Compare mode: the runs of args.results, each against the first."""
     import kmb_compare as kc
@@ -167,17 +183,7 @@ def compare_main(args):
         print(f"{PROG}: error: the compare mode's U test needs scipy (Debian: python3-scipy): "
               f"{e}", file=sys.stderr)
         return 1
-    try:
-        write_atomic(out, page)
-    except OSError as e:
-        print(f"{PROG}: error: cannot write {out}: {e.strerror or e}", file=sys.stderr)
-        return 1
-    if args.summary:
-        print("\n".join(kc.terminal(runs[0], runs[1:])))
-        print(f"report:  {out}")
-    else:
-        print(out)
-    return 0
+    return publish(out, page, args.summary and (lambda: kc.terminal(runs[0], runs[1:])))
 
 
 def main(argv=None):
@@ -205,17 +211,7 @@ def main(argv=None):
                                       "index.html")
     found = kms.findings(kr.cells(data["benchmarks"]), data.get("context") or {})
     page = render(data, args.results, args.title, found)
-    try:
-        write_atomic(out, page)
-    except OSError as e:
-        print(f"{PROG}: error: cannot write {out}: {e.strerror or e}", file=sys.stderr)
-        return 1
-    if args.summary:
-        print("\n".join(terminal_summary(data, found)))
-        print(f"report:  {out}")
-    else:
-        print(out)
-    return 0
+    return publish(out, page, args.summary and (lambda: terminal_summary(data, found)))
 
 
 if __name__ == "__main__":
