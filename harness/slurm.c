@@ -439,6 +439,29 @@ static int write_script(const char *path, const char *text)
 	return kmb_atomic_commit(&af);
 }
 
+/* The #SBATCH lines both scripts start with: the job's name (kmbench, or --job-name, then
+ * @suffix), one task on one node, its log, the submission's directory, the placement. */
+static void sbatch_head(FILE *f, const struct submit *s, const struct slurm_opts *so,
+			const char *suffix, const char *log)
+{
+	fprintf(f, "#SBATCH --job-name=%s%s\n", so->job_name ? so->job_name : "kmbench", suffix);
+	fprintf(f, "#SBATCH --nodes=1\n#SBATCH --ntasks=1\n");
+	fprintf(f, "#SBATCH --output=%s/slurm/%s\n", s->dir, log);
+	fprintf(f, "#SBATCH --chdir=%s\n", s->cwd);
+	placement(f, so, s->exclude);
+}
+
+/* Close a script's memory stream: its text (open_memstream sets *@text at the close), or
+ * NULL when it could not be written. */
+static char *script_text(FILE *f, char **text)
+{
+	if (fclose(f)) {
+		free(*text);
+		return NULL;
+	}
+	return *text;
+}
+
 /* DIR/slurm/shards.sbatch: one task, one shard; a task run again resumes its shard. */
 static char *shards_script(const struct submit *s, const struct slurm_opts *so)
 {
@@ -453,18 +476,14 @@ static char *shards_script(const struct submit *s, const struct slurm_opts *so)
 		"# %s/shards/I (harness/slurm.c).  Rerun a task with\n"
 		"#   sbatch --array=I %s/slurm/shards.sbatch\n"
 		"# and it goes on from its first unfinished cell.\n", so->shards, s->dir, s->dir);
-	fprintf(f, "#SBATCH --job-name=%s\n", so->job_name ? so->job_name : "kmbench");
+	sbatch_head(f, s, so, "", "shard-%a.log");
 	fprintf(f, "#SBATCH --array=1-%d\n", so->shards);
-	fprintf(f, "#SBATCH --nodes=1\n#SBATCH --ntasks=1\n");
 	if (!so->shared)
 		fprintf(f, "#SBATCH --exclusive\n");
 	if (so->time)
 		fprintf(f, "#SBATCH --time=%s\n", so->time);
 	else
 		fprintf(f, "#SBATCH --time=%ld\n", s->minutes);
-	fprintf(f, "#SBATCH --output=%s/slurm/shard-%%a.log\n", s->dir);
-	fprintf(f, "#SBATCH --chdir=%s\n", s->cwd);
-	placement(f, so, s->exclude);
 	fprintf(f, "set -u\n"
 		"i=${SLURM_ARRAY_TASK_ID:?this script is a Slurm array task: submit it with sbatch}\n"
 		"out=%s/shards/$i\n", s->dir);
@@ -482,11 +501,7 @@ static char *shards_script(const struct submit *s, const struct slurm_opts *so)
 	fprintf(f, " --shard=\"$i/%d\" --out=\"$out\" --run-id=", so->shards);
 	sh_quote(f, s->o->run_id);
 	fputs("-shard\"$i\"\n", f);
-	if (fclose(f)) {
-		free(text);
-		return NULL;
-	}
-	return text;
+	return script_text(f, &text);
 }
 
 /* DIR/slurm/merge.sbatch: after every task, the merge of each experiment and its report. */
@@ -505,11 +520,8 @@ static char *merge_script(const struct submit *s, const struct slurm_opts *so)
 		"# kmbench slurm: the shards of %s/shards joined into %s, and the report\n"
 		"# (harness/slurm.c).  Submitted to run once every task of the array has\n"
 		"# succeeded.\n", s->dir, s->dir);
-	fprintf(f, "#SBATCH --job-name=%s-merge\n", so->job_name ? so->job_name : "kmbench");
-	fprintf(f, "#SBATCH --nodes=1\n#SBATCH --ntasks=1\n#SBATCH --time=30\n");
-	fprintf(f, "#SBATCH --output=%s/slurm/merge.log\n", s->dir);
-	fprintf(f, "#SBATCH --chdir=%s\n", s->cwd);
-	placement(f, so, s->exclude);
+	sbatch_head(f, s, so, "-merge", "merge.log");
+	fprintf(f, "#SBATCH --time=30\n");
 	fprintf(f, "set -u\nrc=0\n");
 	if (several) {
 		fprintf(f, "printf '%%s\\n'");
@@ -533,7 +545,7 @@ static char *merge_script(const struct submit *s, const struct slurm_opts *so)
 			fprintf(f, "-%s", o->exp_names[e]);
 		fputs(" || rc=1\n", f);
 		if (*s->report) {
-			fprintf(f, "if [ -f %s%s/results.json ]; then\n\t/usr/bin/python3 ", s->dir,
+			fprintf(f, "if [ -f %s%s/results.json ]; then\n\t" KMB_PYTHON " ", s->dir,
 				sub);
 			sh_quote(f, s->report);
 			fprintf(f, " %s%s/results.json -o %s%s/index.html --summary || rc=1\nfi\n",
@@ -541,11 +553,7 @@ static char *merge_script(const struct submit *s, const struct slurm_opts *so)
 		}
 	}
 	fputs("exit $rc\n", f);
-	if (fclose(f)) {
-		free(text);
-		return NULL;
-	}
-	return text;
+	return script_text(f, &text);
 }
 
 /* The parse and the estimate of every experiment the run holds; 2 after a message. */
