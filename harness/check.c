@@ -42,25 +42,6 @@ int kmb_run_check(int argc, char **argv)
 #define REPRODUCE_USAGE "give RUN [--out DIR] [--reference NAME] [--quiet | --verbose] (RUN: " \
 	"a run directory, or its results.json)"
 
-/* The value of option @name at argv[*i] ("--name=V" or "--name V"), or NULL when argv[*i] is
- * not that option; *bad when it lacks its value. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, bool *bad)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n))
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n])
-		return NULL;
-	if (*i + 1 >= argc) {
-		*bad = true;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
 int kmb_run_reproduce(int argc, char **argv)
 {
 	const char *run = NULL, *out = NULL, *reference = NULL, *v;
@@ -73,9 +54,9 @@ int kmb_run_reproduce(int argc, char **argv)
 	int rc;
 
 	for (int i = 0; i < argc; i++) {
-		if ((v = opt_value(argc, argv, &i, "--out", &bad)))
+		if ((v = kmb_opt_value(argc, argv, &i, "--out", &bad)))
 			out = v;
-		else if ((v = opt_value(argc, argv, &i, "--reference", &bad)))
+		else if ((v = kmb_opt_value(argc, argv, &i, "--reference", &bad)))
 			reference = v;
 		else if (bad)
 			break;

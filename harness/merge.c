@@ -538,18 +538,17 @@ int kmb_run_merge(int argc, char **argv)
 	if (!ins)
 		return 1;
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--out") || !strcmp(argv[i], "--run-id")) {
-			if (i + 1 == argc) {
-				free(ins);
-				snprintf(err, sizeof(err), "%s needs a value", argv[i]);
-				return usage_error(err);
-			}
-			*(argv[i][2] == 'o' ? &out : &run_id) = argv[i + 1];
-			i++;
-		} else if (!strncmp(argv[i], "--out=", 6)) {
-			out = argv[i] + 6;
-		} else if (!strncmp(argv[i], "--run-id=", 9)) {
-			run_id = argv[i] + 9;
+		const char *val;
+		bool bad = false;
+
+		if ((val = kmb_opt_value(argc, argv, &i, "--out", &bad))) {
+			out = val;
+		} else if ((val = kmb_opt_value(argc, argv, &i, "--run-id", &bad))) {
+			run_id = val;
+		} else if (bad) {
+			free(ins);
+			snprintf(err, sizeof(err), "%s needs a value", argv[i]);
+			return usage_error(err);
 		} else if (!strcmp(argv[i], "--complete")) {
 			complete = true;
 		} else if (argv[i][0] == '-') {

@@ -1365,3 +1365,22 @@ int kmb_options_exp_save(const struct kmb_options *o, const char *path)
 	kmb_exp_free(&f);
 	return r;
 }
+
+/* The value of option @name at argv[*i] ("--name=V" or "--name V"), or NULL when argv[*i] is
+ * not that option; *bad when it lacks its value. */
+const char *kmb_opt_value(int argc, char **argv, int *i, const char *name, bool *bad)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n))
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n])
+		return NULL;
+	if (*i + 1 >= argc) {
+		*bad = true;
+		return NULL;
+	}
+	return argv[++*i];
+}

@@ -158,6 +158,10 @@ int kmb_options_backend_state(const struct kmb_options *o, const struct kmb_back
 /* The help lines of the option table, to @f; kmb_options_backend_help, the backend options
  * alone: each set, the backends that take it, its keys; kmb_options_workload_help, the
  * workload options: each workload that takes some, its keys. */
+/* kmb_opt_value - the value of option @name ("--name=V" or "--name V") at argv[*i], advancing *i
+ * past a separate value; NULL when argv[*i] is not that option, with *bad set when it is but
+ * lacks its value.  For the subcommands' own small parsers (check, reproduce, merge, slurm). */
+const char *kmb_opt_value(int argc, char **argv, int *i, const char *name, bool *bad);
 void kmb_options_help(FILE *f);
 void kmb_options_backend_help(FILE *f);
 void kmb_options_workload_help(FILE *f);

@@ -133,46 +133,40 @@ static int split_args(int argc, char **argv, struct slurm_opts *so, char **run)
 		const char *name;
 		size_t off;
 	} vals[] = {
-		{ "partition", offsetof(struct slurm_opts, partition) },
-		{ "constraint", offsetof(struct slurm_opts, constraint) },
-		{ "nodelist", offsetof(struct slurm_opts, nodelist) },
-		{ "time", offsetof(struct slurm_opts, time) },
-		{ "out", offsetof(struct slurm_opts, out) },
-		{ "run-id", offsetof(struct slurm_opts, run_id) },
-		{ "job-name", offsetof(struct slurm_opts, job_name) },
+		{ "--partition", offsetof(struct slurm_opts, partition) },
+		{ "--constraint", offsetof(struct slurm_opts, constraint) },
+		{ "--nodelist", offsetof(struct slurm_opts, nodelist) },
+		{ "--time", offsetof(struct slurm_opts, time) },
+		{ "--out", offsetof(struct slurm_opts, out) },
+		{ "--run-id", offsetof(struct slurm_opts, run_id) },
+		{ "--job-name", offsetof(struct slurm_opts, job_name) },
 	};
 	const char *shards = NULL;
 	int nrun = 0;
 
 	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i], *eq = strchr(a, '='), *val = NULL;
-		size_t n = eq ? (size_t)(eq - a) : strlen(a);
-		const char **slot = NULL;
+		const char *a = argv[i], *val = NULL;
+		size_t n = strcspn(a, "=");
+		bool bad = false;
 
 		if (strncmp(a, "--", 2)) {
 			run[nrun++] = argv[i];
 			continue;
 		}
-		for (size_t k = 0; k < sizeof(vals) / sizeof(vals[0]); k++)
-			if (n == strlen(vals[k].name) + 2 && !strncmp(a + 2, vals[k].name, n - 2))
-				slot = (const char **)((char *)so + vals[k].off);
-		if (n == 8 && !strncmp(a, "--shards", 8))
-			slot = &shards;
-		if (n == 12 && !strncmp(a, "--sbatch-arg", 12)) {
+		for (size_t k = 0; k < sizeof(vals) / sizeof(vals[0]) && !val && !bad; k++)
+			if ((val = kmb_opt_value(argc, argv, &i, vals[k].name, &bad)))
+				*(const char **)((char *)so + vals[k].off) = val;
+		if (!val && !bad && (val = kmb_opt_value(argc, argv, &i, "--shards", &bad)))
+			shards = val;
+		if (!val && !bad && (val = kmb_opt_value(argc, argv, &i, "--sbatch-arg", &bad))) {
 			if (so->nsbatch_args == MAX_SBATCH_ARGS)
 				return usage_error("--sbatch-arg: at most %d", MAX_SBATCH_ARGS), -2;
-			slot = &so->sbatch_args[so->nsbatch_args++];
+			so->sbatch_args[so->nsbatch_args++] = val;
 		}
-		if (slot) {
-			if (eq)
-				val = eq + 1;
-			else if (i + 1 < argc)
-				val = argv[++i];
-			else
-				return usage_error("%.*s needs a value", (int)n, a), -2;
-			*slot = val;
+		if (bad)
+			return usage_error("%.*s needs a value", (int)n, a), -2;
+		if (val)
 			continue;
-		}
 		if (!strcmp(a, "--shared"))
 			so->shared = true;
 		else if (!strcmp(a, "--no-report"))
