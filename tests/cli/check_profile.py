@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The profile pass's keys (results/README.md, harness/profile.h) in every row of a kmbench
 results.json, whatever workloads it has: latency and memory fields present and consistent.
-Usage: check_profile.py FILE [--state BACKENDS].  Exit 0 when every check passes; prints each failure and exits 1.
+Usage: check_profile.py FILE [--state BACKENDS].  Exit 0 when every check passes; prints each
+failure and exits 1.
 
 Every iteration row that did not fail:
 - of a workload that does not allocate (backend "no-allocator"), or of a run with
