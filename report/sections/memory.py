@@ -6,12 +6,13 @@ held / live stated above it; then a table of every cell's peak RSS, held and liv
 their ratio. Then, for the backends with a page allocator (kmbench.profile.timeline's state
 series), per workload one figure of its buddy zones' unusable free space index and fragmentation
 index over the pass and of its slabs' occupancy (slabinfo's active_objs / num_objs), with the
-highest index and the lowest occupancy stated above it, or a note that the file has none. ""
+highest index and the lowest occupancy stated above it (the statement alone where no series
+moves), or a note that the file has none. ""
 where no row has a peak RSS (a file from before the pass, or --no-profile).
 """
 import kmb_plots
 import kmb_results as kr
-from kmb_html import head_cells, table, case_row, workload_figure, figure_under
+from kmb_html import esc, head_cells, table, case_row, workload_figure, figure_under
 
 ANCHOR = "memory"
 TITLE = "Memory over time"
@@ -154,12 +155,29 @@ def state_answer(w, params, threads, states):
     return text + f" ({kr.case_text(w, params)}, {kr.threads_text(threads)})"
 
 
+FLAT = 0.005   # a series that moves less than this over the pass (indices; occupancy as a
+               # share) is flat: a workload whose every series is gets its answer, no figure
+FLAT_NOTE = (" Every series stayed within 0.005 (0.5% of occupancy) over the pass: no "
+             "figure.")
+
+
+def moves(st):
+    """Whether any of a cell's state series moves more than FLAT over the pass."""
+    series = [st["unusable"], st["extfrag"],
+              [v for v in st["occupancy"] or [] if v is not None]]
+    return any(s and max(s) - min(s) > FLAT for s in series)
+
+
 def state_figure(run, w, params, threads, pick, order):
-    """A workload's state figure and its answer; "" where none of its cells has the state.
-    Per panel of backends: the two indices, and the occupancy where a backend has slabs."""
+    """A workload's state figure and its answer; "" where none of its cells has the state,
+    the answer alone (FLAT_NOTE) where no series moves. Per panel of backends: the two
+    indices, and the occupancy where a backend has slabs."""
     states = {c.backend: st for c in pick if (st := state_of(run, c))}
     if not states:
         return ""
+    if not any(moves(st) for st in states.values()):
+        return (f'<p class="memory-state-answer" data-workload="{esc(w)}">'
+                f"{esc(state_answer(w, params, threads, states) + '.' + FLAT_NOTE)}</p>")
     frag = next(iter(states.values()))["order"]
     specs = []
     for name, members in kr.panels([b for b in order if b in states]):

@@ -8,7 +8,8 @@ checked against the fixture's own rows (the profile pass's keys, results/README.
 are absent from a file without them, and their keys stay out of the results table. That file,
 from before the latency distributions and the page allocator's and slabs' state, has their views
 left out with a note; tests/fixtures/results-state.json (make_results_state.py) has them drawn,
-per workload a CDF figure and a state figure, their answers recomputed from its raw rows.
+per workload a CDF figure and a state figure (its answer alone where no series moves), the
+answers recomputed from its raw rows.
 
 Run: /usr/bin/python3 tests/report/test_report_profile.py   (KMB_SOURCE_DIR: the repository
 root)
@@ -173,12 +174,29 @@ class Newer(ProfilePage):
     and the page allocator's and slabs' state; the answers recomputed from its raw rows."""
     FIXTURE = STATE_FIXTURE
 
+    def flat(self, w):
+        """Whether every state series of w's figure cells moves at most 0.005 (indices; the
+        occupancy as a share) over the pass: the report then draws no state figure."""
+        series = []
+        for b in STATE_BACKENDS:
+            tl = profile(self.data, b, w)["timeline"]
+            series += [tl.get("unusable_index") or [], tl.get("extfrag_index") or []]
+            if "slab_num_objs" in tl:
+                series.append([a / n for a, n in zip(tl["slab_active_objs"],
+                                                      tl["slab_num_objs"])])
+        return all(max(v) - min(v) <= 0.005 for v in series if v)
+
     def test_figures_per_workload_and_no_note(self):
+        self.assertEqual([self.flat(w) for w in STATE_WORKLOADS], [False, True])  # both cases
         for w in STATE_WORKLOADS:
-            for sec, alt in ((self.latency, "latency CDF"),
-                             (self.memory, "page allocator and slab state over time")):
-                png = ru.img_src(sec, f"{w}: {alt}")
-                self.assertIsNotNone(png, (w, alt))
+            png = ru.img_src(self.latency, f"{w}: latency CDF")
+            self.assertIsNotNone(png, w)
+            self.assertTrue(png.startswith(ru.PNG_MAGIC))
+            png = ru.img_src(self.memory, f"{w}: page allocator and slab state over time")
+            if self.flat(w):
+                self.assertIsNone(png, w)
+            else:
+                self.assertIsNotNone(png, w)
                 self.assertTrue(png.startswith(ru.PNG_MAGIC))
         self.assertNotIn("latency-cdf-left-out", self.html)
         self.assertNotIn("memory-state-left-out", self.html)
@@ -218,6 +236,9 @@ class Newer(ProfilePage):
                     f"{hi[2]:,.0f} ms; lowest peak: {lo[1]} {lo[0]:.3f}; slab occupancy "
                     f"(objects in use / in slabs) lowest: {low[1]} {100 * low[0]:.1f}% at "
                     f"{low[2]:,.0f} ms ({case}, {FIGURE_THREADS} threads)")
+            if self.flat(w):
+                want += (". Every series stayed within 0.005 (0.5% of occupancy) over the "
+                         "pass: no figure.")
             self.assertEqual(got[w], want)
 
 
