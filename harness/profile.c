@@ -231,8 +231,8 @@ void kmb_profile_end(struct kmb_profile *p)
 	else if (p->usage_why[0])
 		snprintf(p->live_why, sizeof(p->live_why), "%s", p->usage_why);
 	if (!p->b->state)
-		snprintf(p->state_why, sizeof(p->state_why), "%s cannot say (no state operation: "
-			 "not a kernel-style backend)", p->b->name);
+		snprintf(p->state_why, sizeof(p->state_why), "%s cannot say (no state operation)",
+			 p->b->name);
 	else if (!p->pt[0].st.nzones && p->pt[0].st.active_objs < 0)
 		snprintf(p->state_why, sizeof(p->state_why), "%s's state operation failed here",
 			 p->b->name);
