@@ -95,6 +95,43 @@ uint64_t kmb_latency_percentile(const struct kmb_latency *l, double q)
 	return l->max_ns;
 }
 
+/* The top of @ns's bucket in a layout of KMB_LAT_CDF_SUB buckets per power of two: the
+ * histogram's layout with fewer sub-buckets, so each of its buckets lies inside one of these. */
+static uint64_t cdf_high(uint64_t ns)
+{
+	unsigned int shift;
+
+	if (ns < 2 * KMB_LAT_CDF_SUB)
+		return ns;
+	shift = (unsigned int)(63 - __builtin_clzll(ns)) - KMB_LAT_CDF_SUB_BITS;
+	return (((ns >> shift) + 1) << shift) - 1;
+}
+
+unsigned int kmb_latency_cdf(const struct kmb_latency *l, uint64_t *le, uint64_t *count)
+{
+	uint64_t seen = 0;
+	unsigned int n = 0;
+
+	_Static_assert(KMB_LAT_CDF_SUB_BITS <= KMB_LAT_SUB_BITS, "coarser than the histogram");
+	for (unsigned int i = 0; i < KMB_LAT_BUCKETS; i++) {
+		uint64_t top;
+
+		if (!l->bucket[i])
+			continue;
+		seen += l->bucket[i];
+		top = cdf_high(kmb_latency_bucket_high(i));
+		/* The maximum is exact: the last point's top is no higher (as the percentiles). */
+		top = top < l->max_ns ? top : l->max_ns;
+		if (n && le[n - 1] == top) {
+			count[n - 1] = seen;
+			continue;
+		}
+		le[n] = top;
+		count[n++] = seen;
+	}
+	return n;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;

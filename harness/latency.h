@@ -91,6 +91,19 @@ uint64_t kmb_latency_percentile(const struct kmb_latency *l, double q);
 unsigned int kmb_latency_bucket(uint64_t ns);
 uint64_t kmb_latency_bucket_high(unsigned int i);
 
+/*
+ * kmb_latency_cdf - the distribution of @l's samples, compactly: at most KMB_LAT_CDF_MAX points
+ * (@le[i], @count[i]), @count[i] samples at or below @le[i] ns, both increasing, the last
+ * @count the sample count and its @le the maximum.  The buckets are the histogram's merged to
+ * KMB_LAT_CDF_SUB per power of two (each @le is its bucket's top, at most 1/KMB_LAT_CDF_SUB
+ * above a sample it counts), empty ones left out.  Returns the number of points; 0 without
+ * samples.
+ */
+#define KMB_LAT_CDF_SUB_BITS	3
+#define KMB_LAT_CDF_SUB		(1u << KMB_LAT_CDF_SUB_BITS)
+#define KMB_LAT_CDF_MAX		((65 - KMB_LAT_CDF_SUB_BITS) * KMB_LAT_CDF_SUB)
+unsigned int kmb_latency_cdf(const struct kmb_latency *l, uint64_t *le, uint64_t *count);
+
 /* kmb_latency_clock_ns - what timing an empty operation reads: the median of back-to-back
  * kmb_latency_now() pairs (a few hundred; a few microseconds in all). */
 uint64_t kmb_latency_clock_ns(void);

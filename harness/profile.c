@@ -117,6 +117,7 @@ static void take_point(struct kmb_profile *p)
 {
 	struct kmb_profile_point *pt;
 	struct kmb_backend_usage u = { -1, -1 };
+	int r = -ENOTSUP;
 
 	if (p->npoints == KMB_PROFILE_POINTS) {	/* full: keep every other point */
 		for (size_t i = 0; i < KMB_PROFILE_POINTS / 2; i++)
@@ -131,6 +132,12 @@ static void take_point(struct kmb_profile *p)
 		u.held = u.live = -1;
 	pt->held = u.held;
 	pt->live = u.live;
+	if (p->b->state)
+		r = p->b->state(&pt->st);
+	if (r) {
+		pt->st.nzones = pt->st.zones_total = 0;
+		pt->st.active_objs = pt->st.num_objs = -1;
+	}
 }
 
 static void *sampler(void *arg)
@@ -159,7 +166,7 @@ void kmb_profile_begin(struct kmb_profile *p, const struct kmb_backend_ops *b, u
 	p->b = b;
 	p->npoints = 0;
 	p->interval_ns = KMB_PROFILE_INTERVAL_NS;
-	p->usage_why[0] = p->live_why[0] = p->peak_why[0] = '\0';
+	p->usage_why[0] = p->live_why[0] = p->peak_why[0] = p->state_why[0] = '\0';
 	p->clock_ns = kmb_latency_clock_ns();
 	/* The high-water mark back to the current RSS (fs/proc/task_mmu.c clear_refs_write,
 	 * CLEAR_REFS_MM_HIWATER_RSS). */
@@ -223,6 +230,12 @@ void kmb_profile_end(struct kmb_profile *p)
 			 p->b->name);
 	else if (p->usage_why[0])
 		snprintf(p->live_why, sizeof(p->live_why), "%s", p->usage_why);
+	if (!p->b->state)
+		snprintf(p->state_why, sizeof(p->state_why), "%s cannot say (no state operation)",
+			 p->b->name);
+	else if (!p->pt[0].st.nzones && p->pt[0].st.active_objs < 0)
+		snprintf(p->state_why, sizeof(p->state_why), "%s's state operation failed here",
+			 p->b->name);
 	p->peak_rss = -1;
 	if (p->peak_why[0])
 		return;
@@ -316,6 +329,87 @@ static void timeline_series(struct kmb_json *j, const char *key, const struct km
 	kmb_json_arr_end(j);
 }
 
+/* One quantity of the state over the timeline: of zone @z, or of every zone together (-1). */
+enum state_field { ST_UNUSABLE, ST_EXTFRAG, ST_FREE_PAGES, ST_ACTIVE_OBJS, ST_NUM_OBJS };
+
+static void state_field_series(struct kmb_json *j, const char *key, const struct kmb_profile *p,
+			       int z, enum state_field f)
+{
+	kmb_json_arr_begin(j, key);
+	for (size_t i = 0; i < p->npoints; i++) {
+		const struct kmb_backend_state *s = &p->pt[i].st;
+
+		switch (f) {
+		case ST_UNUSABLE:	/* thousandths, as fractions */
+			kmb_json_num(j, NULL, (z < 0 ? s->unusable : s->zone[z].unusable) / 1000.0);
+			break;
+		case ST_EXTFRAG:
+			kmb_json_num(j, NULL, (z < 0 ? s->extfrag : s->zone[z].extfrag) / 1000.0);
+			break;
+		case ST_FREE_PAGES:
+			kmb_json_int(j, NULL, s->zone[z].free_pages);
+			break;
+		case ST_ACTIVE_OBJS:
+			kmb_json_int(j, NULL, s->active_objs);
+			break;
+		case ST_NUM_OBJS:
+			kmb_json_int(j, NULL, s->num_objs);
+			break;
+		}
+	}
+	kmb_json_arr_end(j);
+}
+
+/* The state's series (results/README.md): the indices at KMB_STATE_ORDER over every zone
+ * together and per zone with its free pages (fractions, as the stats'
+ * fragmentation_index_order<N>), and slabinfo's object counts.  The populated zones are fixed
+ * at boot, so every point describes the same ones. */
+static void state_series(struct kmb_json *j, const struct kmb_profile *p)
+{
+	const struct kmb_backend_state *s0 = &p->pt[0].st;
+
+	kmb_json_int(j, "frag_order", KMB_STATE_ORDER);
+	state_field_series(j, "unusable_index", p, -1, ST_UNUSABLE);
+	state_field_series(j, "extfrag_index", p, -1, ST_EXTFRAG);
+	kmb_json_int(j, "zones_total", s0->zones_total);
+	kmb_json_arr_begin(j, "zones");
+	for (int z = 0; z < s0->nzones; z++) {
+		kmb_json_obj_begin(j, NULL);
+		kmb_json_int(j, "node", s0->zone[z].node);
+		kmb_json_str(j, "zone", s0->zone[z].zone);
+		state_field_series(j, "free_pages", p, z, ST_FREE_PAGES);
+		state_field_series(j, "unusable_index", p, z, ST_UNUSABLE);
+		state_field_series(j, "extfrag_index", p, z, ST_EXTFRAG);
+		kmb_json_obj_end(j);
+	}
+	kmb_json_arr_end(j);
+	if (s0->active_objs < 0)
+		return;
+	state_field_series(j, "slab_active_objs", p, -1, ST_ACTIVE_OBJS);
+	state_field_series(j, "slab_num_objs", p, -1, ST_NUM_OBJS);
+}
+
+/* @op's distribution (kmb_latency_cdf): {le_ns: [...], count: [...]}; nothing without
+ * samples. */
+static void latency_cdf(struct kmb_json *j, const char *op, const struct kmb_latency *l)
+{
+	uint64_t le[KMB_LAT_CDF_MAX], count[KMB_LAT_CDF_MAX];
+	unsigned int n = kmb_latency_cdf(l, le, count);
+
+	if (!n)
+		return;
+	kmb_json_obj_begin(j, op);
+	kmb_json_arr_begin(j, "le_ns");
+	for (unsigned int i = 0; i < n; i++)
+		kmb_json_int(j, NULL, (long long)le[i]);
+	kmb_json_arr_end(j);
+	kmb_json_arr_begin(j, "count");
+	for (unsigned int i = 0; i < n; i++)
+		kmb_json_int(j, NULL, (long long)count[i]);
+	kmb_json_arr_end(j);
+	kmb_json_obj_end(j);
+}
+
 void kmb_profile_meta(struct kmb_json *j, const struct kmb_profile *p, long long iterations,
 		      const char *why)
 {
@@ -333,7 +427,7 @@ void kmb_profile_meta(struct kmb_json *j, const struct kmb_profile *p, long long
 	kmb_json_int(j, "alloc_calls", (long long)p->alloc_calls);
 	kmb_json_int(j, "free_calls", (long long)p->free_calls);
 	if (!p->alloc.count || !p->free.count || p->peak_why[0] || p->usage_why[0] ||
-	    p->live_why[0]) {
+	    p->live_why[0] || p->state_why[0]) {
 		kmb_json_obj_begin(j, "unavailable");
 		latency_why(j, "alloc", &p->alloc, p->alloc_calls);
 		latency_why(j, "free", &p->free, p->free_calls);
@@ -343,6 +437,8 @@ void kmb_profile_meta(struct kmb_json *j, const struct kmb_profile *p, long long
 			kmb_json_str(j, "held", p->usage_why);
 		if (p->live_why[0])
 			kmb_json_str(j, "live", p->live_why);
+		if (p->state_why[0])
+			kmb_json_str(j, "state", p->state_why);
 		kmb_json_obj_end(j);
 	}
 	kmb_json_obj_begin(j, "timeline");
@@ -356,6 +452,14 @@ void kmb_profile_meta(struct kmb_json *j, const struct kmb_profile *p, long long
 		timeline_series(j, "held_bytes", p, 1);
 	if (!p->live_why[0])
 		timeline_series(j, "live_bytes", p, 2);
+	if (!p->state_why[0])
+		state_series(j, p);
 	kmb_json_obj_end(j);
+	if (p->alloc.count || p->free.count) {
+		kmb_json_obj_begin(j, "latency");
+		latency_cdf(j, "alloc", &p->alloc);
+		latency_cdf(j, "free", &p->free);
+		kmb_json_obj_end(j);
+	}
 	kmb_json_obj_end(j);
 }

@@ -9,8 +9,9 @@
  * latency sampler (latency.h: random intervals, log-linear histogram), on each thread into
  * its own sampler; each thread's first call of each kind is always timed, so that a workload
  * that allocates only in its setup has a sample.  Meanwhile a sampler thread reads the process's resident set
- * (/proc/self/statm) and the backend's held and live bytes (kmb_backend_ops.usage) every
- * interval, into a timeline of at most KMB_PROFILE_POINTS points (when it is full every other
+ * (/proc/self/statm), the backend's held and live bytes (kmb_backend_ops.usage) and, where it
+ * has them, its buddy zones' fragmentation indices and slab object counts (kmb_backend_ops.state)
+ * every interval, into a timeline of at most KMB_PROFILE_POINTS points (when it is full every other
  * point is dropped and the interval doubles, so the timeline always spans the whole pass).
  * The process's high-water mark, reset before the pass (/proc/self/clear_refs 5, Linux 4.0),
  * gives its peak RSS.  The timed runs use the backend's own table: nothing of this is on
@@ -45,10 +46,13 @@
 					 * runs at least one iteration, and each thread's first
 					 * calls are timed, so a tiny share still samples) */
 
-/* One point of the timeline: bytes; held and live -1 where the backend cannot say. */
+/* One point of the timeline: bytes; held and live -1 where the backend cannot say; the page
+ * allocator's and slab layer's state where the backend has a state operation (st.nzones 0 and
+ * st.active_objs -1 where not). */
 struct kmb_profile_point {
 	double t_ms;			/* since kmb_profile_begin */
 	long long rss, held, live;
+	struct kmb_backend_state st;
 };
 
 /* One benchmark thread's samplers; on its stack, during its workload. */
@@ -68,6 +72,7 @@ struct kmb_profile {
 	char peak_why[160];
 	char usage_why[160];		/* "" when the backend gave held bytes */
 	char live_why[160];		/* "" when it gave live bytes */
+	char state_why[160];		/* "" when it gave its state (kmb_backend_ops.state) */
 	double interval_ms;		/* between the timeline's points, at its end */
 	size_t npoints;
 	struct kmb_profile_point pt[KMB_PROFILE_POINTS];
@@ -110,7 +115,8 @@ void kmb_profile_end(struct kmb_profile *p);
  * The result into a row (results/README.md): kmb_profile_counters, the numbers at the row's
  * top level (alloc_lat_*, free_lat_*, peak_rss_bytes, held_peak_bytes, live_peak_bytes; only
  * those measured); kmb_profile_meta, the object kmbench.profile: @p's with the pass's
- * @iterations and @threads, or, with @p NULL, {status: "unavailable", reason: @why}.
+ * @iterations (its timeline, the state's series, the latency distributions), or, with @p NULL,
+ * {status: "unavailable", reason: @why}.
  */
 struct kmb_json;
 void kmb_profile_counters(struct kmb_json *j, const struct kmb_profile *p);

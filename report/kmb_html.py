@@ -198,6 +198,12 @@ def workload_figure(prefix, workload, answer, alt, png):
     """A workload's part of a section: its <h3 id="prefix-workload">, the answer above the
     figure (<p class="prefix-answer" data-workload=...>) and the figure (base64 PNG)."""
     return (f'<h3 id="{prefix}-{kr.slug(workload)}">{esc(workload)}</h3>\n'
-            f'<p class="{prefix}-answer" data-workload="{esc(workload)}">{esc(answer)}</p>\n'
+            + figure_under(prefix, workload, answer, alt, png))
+
+
+def figure_under(prefix, workload, answer, alt, png):
+    """A second figure of a workload, under its workload_figure: the answer above it (<p
+    class="prefix-answer" data-workload=...>) and the figure (base64 PNG)."""
+    return (f'<p class="{prefix}-answer" data-workload="{esc(workload)}">{esc(answer)}</p>\n'
             f'<div class="plots"><img alt="{esc(workload)}: {esc(alt)}" '
             f'src="data:image/png;base64,{png}"></div>')

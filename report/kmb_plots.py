@@ -779,3 +779,57 @@ def scale_ratios(title, panels, goal, threads):
         legend_outside(axes[0][-1], title="backend", title_fontsize=8)
         fig.suptitle(title)
         return to_base64(fig)
+
+
+def cdf_lines(title, axes_specs):
+    """Latency distributions: one axes per spec (spec_grid), each a step line per backend,
+    the share of calls at or under x (y, 0..1) against ns per call (x, log where the values
+    span more than LOG_SPAN, value_axis), in the backend's look(), a marker on every few steps
+    (slab and buddy share a colour and a line style, and differ in the marker).
+
+    axes_specs: [(axes title, {backend: ([le ns, ...], [share, ...])})].
+    """
+    with plt.rc_context(STYLE):
+        fig, axes = spec_grid(axes_specs)
+        for ax, (name, lines) in zip(axes, axes_specs):
+            ax.set_title(name)
+            if not lines:
+                no_data(ax)
+                continue
+            for backend, (le, share) in lines.items():
+                # From 0 at the first edge: no call took less than its bucket.
+                ax.step([le[0], *le], [0.0, *share], where="post", label=backend,
+                        linewidth=1.4, markersize=4, markevery=max(1, len(le) // 6),
+                        **line_style(backend))
+            log = value_axis(ax, [v for le, _ in lines.values() for v in le], axis="x")
+            ax.set_ylim(0, 1.02)
+            ax.set_xlabel("ns per call (log)" if log else "ns per call")
+            ax.set_ylabel("share of calls at or under x")
+            legend_outside(ax, title="backend", title_fontsize=8)
+        fig.suptitle(title)
+        return to_base64(fig)
+
+
+def state_lines(title, axes_specs):
+    """The page allocator's and slab layer's state over time: one axes per spec (spec_grid),
+    each a line per backend against ms since the pass began, in the backend's look(); the
+    values as given (indices and shares: linear, their range fixed by the spec).
+
+    axes_specs: [(axes title, y label, (y low, y high), {backend: (t_ms, values)})].
+    """
+    with plt.rc_context(STYLE):
+        fig, axes = spec_grid(axes_specs)
+        for ax, (name, ylabel, ylim, lines) in zip(axes, axes_specs):
+            ax.set_title(name)
+            if not lines:
+                no_data(ax)
+                continue
+            for backend, (t, v) in lines.items():
+                ax.plot(t, v, markersize=3, markevery=max(1, len(t) // 8), label=backend,
+                        **line_style(backend))
+            ax.set_ylim(*ylim)
+            ax.set_xlabel("ms since the pass began")
+            ax.set_ylabel(ylabel)
+            legend_outside(ax)
+        fig.suptitle(title)
+        return to_base64(fig)

@@ -107,6 +107,7 @@ static const char *buddy_free_name(void)
 		.free = buddy_free,							\
 		.stats = kmb_mm_backend_stats,						\
 		.usage = kmb_mm_backend_usage,						\
+		.state = kmb_mm_backend_state,						\
 		.check = kmb_mm_backend_check,						\
 		.opts = &kmb_mm_backend_opts,						\
 		.free_name = buddy_free_name,						\

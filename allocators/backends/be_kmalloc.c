@@ -56,6 +56,7 @@ const struct kmb_backend_ops kmb_backend_kmalloc = {
 	.free = kmalloc_free,
 	.stats = kmb_mm_backend_stats,
 	.usage = kmb_mm_backend_usage,
+	.state = kmb_mm_backend_state,
 	.check = kmb_mm_backend_check,
 	.opts = &kmb_mm_backend_opts,
 	.free_name = kmalloc_free_name,

@@ -676,6 +676,33 @@ int kmb_mm_backend_usage(struct kmb_backend_usage *u)
 	return 0;
 }
 
+int kmb_mm_backend_state(struct kmb_backend_state *s)
+{
+	struct kmb_zone_frag z[KMB_STATE_ZONES];
+	unsigned long long active, total;
+
+	s->zones_total = kmb_zone_frag_info(z, KMB_STATE_ZONES, KMB_STATE_ORDER);
+	s->nzones = s->zones_total < KMB_STATE_ZONES ? s->zones_total : KMB_STATE_ZONES;
+	for (int i = 0; i < s->nzones; i++) {
+		s->zone[i] = (struct kmb_backend_zone_state){
+			.node = z[i].node,
+			.free_pages = (long long)z[i].free_pages,
+			.unusable = z[i].unusable,
+			.extfrag = z[i].extfrag,
+		};
+		snprintf(s->zone[i].zone, sizeof(s->zone[i].zone), "%s", z[i].name);
+	}
+	s->unusable = kmb_unusable_index(-1, ZONE_NORMAL, KMB_STATE_ORDER);
+	s->extfrag = kmb_fragmentation_index(-1, ZONE_NORMAL, KMB_STATE_ORDER);
+	s->active_objs = s->num_objs = -1;
+	if (slab_up) {
+		kmb_slab_objects(&active, &total);
+		s->active_objs = (long long)active;
+		s->num_objs = (long long)total;
+	}
+	return 0;
+}
+
 int kmb_mm_backend_check(char *why, size_t whylen)
 {
 	unsigned long problems;

@@ -70,6 +70,13 @@ int kmb_mm_backend_stats(const struct kmb_stats_sink *sink);
  * (kmb_slab_usage).  A snapshot, from any thread.
  */
 int kmb_mm_backend_usage(struct kmb_backend_usage *u);
+/*
+ * kmb_mm_backend_state - the first KMB_STATE_ZONES populated zones' free pages and indices at
+ * KMB_STATE_ORDER (kmb_zone_frag_info), the indices over every zone together, and, when the run measures the slab layer, slabinfo's
+ * active_objs and num_objs over every cache (kmb_slab_objects; -1 otherwise).  A snapshot,
+ * from any thread.  Always 0.
+ */
+int kmb_mm_backend_state(struct kmb_backend_state *s);
 /* kmb_mm_check() and, with the slab layer, kmem_cache_validate(). */
 int kmb_mm_backend_check(char *why, size_t whylen);
 /* The generation of the current init, bumped by every init: a cache remembered from an earlier

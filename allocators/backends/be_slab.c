@@ -285,6 +285,7 @@ static void obj_cache_destroy(void *cache)
 		.free = ident##_free,							\
 		.stats = kmb_mm_backend_stats,						\
 		.usage = kmb_mm_backend_usage,						\
+		.state = kmb_mm_backend_state,						\
 		.check = kmb_mm_backend_check,						\
 		.free_name = slab_free_name,						\
 		.cache = &ident##_cache_ops,						\

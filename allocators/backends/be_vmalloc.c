@@ -95,6 +95,7 @@ const struct kmb_backend_ops kmb_backend_vmalloc = {
 	.free = vmalloc_backend_free,
 	.stats = vmalloc_backend_stats,
 	.usage = kmb_mm_backend_usage,
+	.state = kmb_mm_backend_state,
 	.check = vmalloc_backend_check,
 	.free_name = vmalloc_free_name,
 	.opts = &kmb_mm_backend_opts,

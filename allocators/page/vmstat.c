@@ -1,7 +1,8 @@
 /*
  * vmstat.c - the page allocator's statistics in the kernel's own formats (mm/vmstat.c):
  * /proc/buddyinfo, a /proc/zoneinfo subset, and the external fragmentation indices of
- * debugfs extfrag/extfrag_index and extfrag/unusable_index.
+ * debugfs extfrag/extfrag_index and extfrag/unusable_index (also per zone for one order, for a
+ * timeline: kmb_zone_frag_info).
  *
  * Counts are read without the zone locks, as the kernel's /proc files read them: exact when no
  * thread allocates, a snapshot otherwise.
@@ -187,6 +188,33 @@ int kmb_unusable_index(int nid, enum zone_type zone, unsigned int order)
 
 	contig_info(nid, zone, order, &info);
 	return unusable_index_of(order, &info);
+}
+
+int kmb_zone_frag_info(struct kmb_zone_frag *out, int max, unsigned int order)
+{
+	struct zone *zone;
+	int n = 0;
+
+	if (!kmb_mm.booted)
+		return 0;
+	for_each_populated_zone(zone) {
+		struct contig_page_info info;
+
+		if (n < max) {
+			/* One read of the free lists for both indices, so they agree. */
+			fill_contig_page_info(zone, order, &info);
+			out[n] = (struct kmb_zone_frag){
+				.node = zone->node,
+				.zone = (enum zone_type)(zone - NODE_DATA(zone->node)->node_zones),
+				.name = zone->name,
+				.free_pages = info.free_pages,
+				.unusable = unusable_index_of(order, &info),
+				.extfrag = fragmentation_index_of(order, &info),
+			};
+		}
+		n++;
+	}
+	return n;
 }
 
 /* extfrag_show_print / unusable_show_print: "%d.%03d " per order. */

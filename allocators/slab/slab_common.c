@@ -594,22 +594,41 @@ void kmb_slab_get_stats(struct kmb_slab_stats *st)
 	pthread_mutex_unlock(&slab_mutex);
 }
 
-void kmb_slab_usage(unsigned long *pages, unsigned long long *live_bytes)
+/* Every cache's objects in use, objects in slabs, and bytes in use (in use times object_size),
+ * summed: the totals of slabinfo's columns. */
+static void slab_totals(unsigned long long *active, unsigned long long *total,
+			unsigned long long *live_bytes)
 {
 	struct list_head *it;
 
-	*live_bytes = 0;
+	*active = *total = *live_bytes = 0;
 	pthread_mutex_lock(&slab_mutex);
 	list_for_each(it, &slab_caches) {
 		struct kmem_cache *s = list_entry(it, struct kmem_cache, list);
 		unsigned long slabs, objects, nfree;
 
 		kmem_cache_counts(s, &slabs, &objects, &nfree);
+		*active += objects - nfree;
+		*total += objects;
 		*live_bytes += (unsigned long long)(objects - nfree) * s->object_size;
 	}
 	pthread_mutex_unlock(&slab_mutex);
+}
+
+void kmb_slab_usage(unsigned long *pages, unsigned long long *live_bytes)
+{
+	unsigned long long active, total;
+
+	slab_totals(&active, &total, live_bytes);
 	/* Read after the counts: a slab allocated meanwhile adds pages, never objects alone. */
 	*pages = (unsigned long)(atomic_load(&slab_pages[0]) + atomic_load(&slab_pages[1]));
+}
+
+void kmb_slab_objects(unsigned long long *active, unsigned long long *total)
+{
+	unsigned long long live_bytes;
+
+	slab_totals(active, total, &live_bytes);
 }
 
 static unsigned long validate_cache(struct kmem_cache *s)

@@ -18,7 +18,7 @@
  *   alloc, free, *_bulk    from any thread between thread_init and thread_fini; the cache
  *                          part's operations too, with the limits given at its create;
  *   stats, check           from the main thread while no benchmark thread runs;
- *   usage                  from any thread, while benchmark threads allocate (a snapshot).
+ *   usage, state           from any thread, while benchmark threads allocate (a snapshot).
  *
  * Error convention (STYLE.md 6): allocation returns NULL; everything else returns 0 or -errno.
  * A backend that cannot run here (library missing, wrong build) fails init with -ENOENT or
@@ -64,6 +64,38 @@ struct kmb_backend_usage {
 	long long held;		/* taken from the layer below (the OS, the page allocator) and
 				 * not given back: live bytes, their rounding, free lists, caches */
 	long long live;		/* allocated to callers and not yet freed */
+};
+
+/*
+ * The state of a page allocator and a slab layer, one snapshot (kmb_backend_ops.state): what
+ * /proc/buddyinfo and /proc/slabinfo show, summarised to a few numbers a timeline can carry.
+ * Per buddy zone, the free blocks per order folded into the kernel's two indices for one order,
+ * KMB_STATE_ORDER (mm/vmstat.c: unusable_free_index, the share of free memory in blocks too
+ * small for it; __fragmentation_index, whether a failure of it would come from fragmentation
+ * rather than lack of memory); over every slab cache, slabinfo's active_objs and num_objs
+ * (mm/slab_common.c slabinfo_show) summed.
+ */
+#define KMB_STATE_ZONES	8	/* zones a snapshot describes: the first populated ones */
+#define KMB_STATE_ORDER	3	/* the indices' order: PAGE_ALLOC_COSTLY_ORDER, above which
+				 * the kernel retries less hard and compacts (mm/page_alloc.c) */
+
+struct kmb_backend_zone_state {
+	int node;
+	char zone[8];		/* "DMA", "Normal", "HighMem" (/proc/buddyinfo's names) */
+	long long free_pages;	/* on the buddy free lists, every order */
+	int unusable;		/* unusable_free_index at KMB_STATE_ORDER, thousandths: 0 .. 1000 */
+	int extfrag;		/* __fragmentation_index at KMB_STATE_ORDER, thousandths: 0 .. 1000,
+				 * or -1000 when a block of that order is free */
+};
+
+struct kmb_backend_state {
+	int nzones;		/* zones described; 0 without a page allocator */
+	int zones_total;	/* populated zones, of which the first nzones are described */
+	struct kmb_backend_zone_state zone[KMB_STATE_ZONES];
+	int unusable, extfrag;	/* the same two over every populated zone together (their free
+				 * lists summed, as the stats' fragmentation_index_order<N>) */
+	long long active_objs;	/* slab objects in use, every cache; -1 without a slab layer */
+	long long num_objs;	/* slab objects in slabs, every cache (>= active_objs); -1 as well */
 };
 
 /*
@@ -235,6 +267,10 @@ struct kmb_backend_ops {
 	 * every millisecond; from any thread while others allocate.  0 or -errno (-ENOTSUP: it
 	 * cannot say here, e.g. the library lacks the statistics). */
 	int (*usage)(struct kmb_backend_usage *u);
+	/* Optional: the page allocator's and slab layer's state now (struct kmb_backend_state),
+	 * cheap enough to call every millisecond; from any thread while others allocate (a
+	 * snapshot, read as the kernel's /proc files read it).  0 or -errno. */
+	int (*state)(struct kmb_backend_state *s);
 	/* Optional: validate internal invariants.  0, or -EUCLEAN with the first problem in why. */
 	int (*check)(char *why, size_t whylen);
 	/* Optional: name of the free function used (for results), e.g. "sdallocx".  NULL: "free". */

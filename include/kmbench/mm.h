@@ -402,6 +402,26 @@ KMB_API int kmb_fragmentation_index(int nid, enum zone_type zone, unsigned int o
 /* kmb_unusable_index - free memory unusable for @order, times 1000 (0 .. 1000). */
 KMB_API int kmb_unusable_index(int nid, enum zone_type zone, unsigned int order);
 
+/*
+ * kmb_zone_frag - one populated zone's free memory and its two indices for one order, from one
+ * read of its free lists (kmb_zone_frag_info): what the extfrag_index and unusable_index
+ * tables show for that order.
+ */
+struct kmb_zone_frag {
+	int node;
+	enum zone_type zone;
+	const char *name;		/* "DMA", "Normal", "HighMem" */
+	unsigned long free_pages;	/* on the buddy free lists, every order */
+	int unusable;			/* as kmb_unusable_index: 0 .. 1000 */
+	int extfrag;			/* as kmb_fragmentation_index: -1000, or 0 .. 1000 */
+};
+/*
+ * kmb_zone_frag_info - the first @max populated zones, in /proc/buddyinfo's order (node, then
+ * zone), at @order, into @out.  Returns the number of populated zones, which may exceed @max.
+ * Read without the zone locks, as /proc/buddyinfo is: a snapshot while others allocate.
+ */
+KMB_API int kmb_zone_frag_info(struct kmb_zone_frag *out, int max, unsigned int order);
+
 /* Counters since setup (vmstat-like names). */
 struct kmb_mm_stats {
 	unsigned long free_pages;	/* in buddy lists, all zones */

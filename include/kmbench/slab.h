@@ -226,6 +226,13 @@ KMB_API void kmb_slab_get_stats(struct kmb_slab_stats *st);
 KMB_API void kmb_slab_usage(unsigned long *pages, unsigned long long *live_bytes);
 
 /*
+ * kmb_slab_objects - /proc/slabinfo's active_objs (*@active) and num_objs (*@total) summed
+ * over every cache (slabinfo_show, mm/slab_common.c), counted as kmb_slab_usage counts them.
+ * Any thread, while others allocate: a snapshot.
+ */
+KMB_API void kmb_slab_objects(unsigned long long *active, unsigned long long *total);
+
+/*
  * kmem_cache_validate - walk every slab of @s (every cache when NULL): freelists well formed,
  * counts matching, and, for debug caches, red zones and poison intact.  Problems are reported
  * as they would be on free.  Returns the number of problems found.

@@ -1,12 +1,15 @@
 """Section "Latency percentiles": the profile pass's sampled alloc and free latencies
 (results/README.md, harness/profile.h) of every workload that allocates: per workload one figure
 of the backends' p50, p90, p99, p99.9 and max (log ns), for its first parameters at its most
-threads, with the lowest and highest p99 stated above it; then a table of every cell. "" where
-no row has them (a file from before the pass, or a run with --no-profile).
+threads, with the lowest and highest p99 stated above it; and, where the rows carry the
+distributions (kmbench.profile.latency), one figure of their CDFs with the lowest and highest
+median and the widest spread (p99 / p50) stated above it, or a note that the file has none;
+then a table of every cell. "" where no row has them (a file from before the pass, or a run with
+--no-profile).
 """
 import kmb_plots
 import kmb_results as kr
-from kmb_html import head_cells, table, case_row, workload_figure
+from kmb_html import head_cells, table, case_row, workload_figure, figure_under
 
 ANCHOR = "latency"
 TITLE = "Latency percentiles"
@@ -63,6 +66,13 @@ def render(run):
         out.append(workload_figure("latency", w, p99_line(w, params, threads, pick,
                                                           run.backends),
                                    "latency percentiles", png))
+        out.append(cdf_figure(run, w, params, threads, pick, order))
+    if not any(distribution(kr.profile_of(run.data, c), op) for c in cells_
+               for op in kr.PROFILE_OPS):
+        out.append('<p class="note missing" id="latency-cdf-left-out">Left out: the latency '
+                   "CDFs. This file's rows carry the percentiles only, not the distributions "
+                   "behind them (kmbench.profile.latency, results/README.md: written by "
+                   "kmbench since the profile pass recorded them).</p>")
     out.append(cell_table(cells_, run))
     return "\n".join(out)
 
@@ -82,3 +92,67 @@ def cell_table(cells_, run):
         rows.append(case_row("lat", c, vals))
     return ('<h3 id="latency-table">Every cell (ns per call)</h3><div class="scroll">'
             + table("latency-table", head_cells(TABLE_HEAD), rows) + "</div>")
+
+
+def distribution(prof, op):
+    """([le ns], [share of samples at or under it]) of op's distribution in a cell's
+    kmbench.profile (results/README.md: latency.<op>.le_ns, count), None where it has none or
+    it is malformed (not increasing, lengths apart)."""
+    d = ((prof or {}).get("latency") or {}).get(op)
+    if not isinstance(d, dict):
+        return None
+    le, count = d.get("le_ns"), d.get("count")
+    if (not isinstance(le, list) or not isinstance(count, list) or not le
+            or len(le) != len(count) or not count[-1]
+            or any(b <= a for a, b in zip(le, le[1:]))
+            or any(b < a for a, b in zip(count, count[1:]))):
+        return None
+    return le, [n / count[-1] for n in count]
+
+
+def quantile(dist, q):
+    """The nearest-rank q-quantile of a distribution: the first le whose share reaches q."""
+    le, share = dist
+    return next(x for x, f in zip(le, share) if f >= q - 1e-12)
+
+
+def cdf_answer(workload, params, threads, dists, backends):
+    """"alloc median lowest: slab 41 ns; highest: buddy 131 ns; widest (p99 / p50): glibc
+    5.2x (churn, 64 B, 2 threads)", of the alloc distributions (the free ones where no alloc)."""
+    op = "alloc" if any(k[1] == "alloc" for k in dists) else "free"
+    rank = {b: i for i, b in enumerate(backends)}
+    med = sorted((quantile(d, 0.5), rank.get(b, len(rank)), b) for (b, o), d in dists.items()
+                 if o == op)
+    wide = sorted((quantile(d, 0.99) / quantile(d, 0.5), rank.get(b, len(rank)), b)
+                  for (b, o), d in dists.items() if o == op and quantile(d, 0.5))
+    where = f"({kr.case_text(workload, params)}, {kr.threads_text(threads)})"
+    text = f"{op} median lowest: {med[0][2]} {kr.fmt_ns(med[0][0])} ns"
+    if len(med) > 1:
+        text += f"; highest: {med[-1][2]} {kr.fmt_ns(med[-1][0])} ns"
+    if wide:
+        text += f"; widest (p99 / p50): {wide[-1][2]} {wide[-1][0]:.1f}x"
+    return f"{text} {where}"
+
+
+def cdf_figure(run, w, params, threads, pick, order):
+    """A workload's CDF figure and its answer; "" where none of its cells has a distribution."""
+    dists = {}
+    for c in pick:
+        prof = kr.profile_of(run.data, c)
+        for op in kr.PROFILE_OPS:
+            d = distribution(prof, op)
+            if d:
+                dists[(c.backend, op)] = d
+    if not dists:
+        return ""
+    specs = []
+    for op in kr.PROFILE_OPS:
+        if not any(o == op for _, o in dists):
+            continue
+        for name, members in kr.panels(order):
+            lines = {b: dists[(b, op)] for b in members if (b, op) in dists}
+            specs.append((f"{op}" + (f", {name}" if name != "all backends" else ""), lines))
+    case = f"{kr.case_text(w, params)}, {kr.threads_text(threads)}"
+    png = kmb_plots.cdf_lines(f"{case}: latency per call, CDF", specs)
+    return figure_under("latency-cdf", w, cdf_answer(w, params, threads, dists, run.backends),
+                        "latency CDF", png)

@@ -3,11 +3,16 @@ of every workload that allocates: per workload one figure for its first paramete
 threads, the process's RSS over the pass per backend and, where the backend can say, the bytes
 it holds (solid) against the bytes live (dotted), with the largest peak RSS and the largest
 held / live stated above it; then a table of every cell's peak RSS, held and live peaks and
-their ratio. "" where no row has a peak RSS (a file from before the pass, or --no-profile).
+their ratio. Then, for the backends with a page allocator (kmbench.profile.timeline's state
+series), per workload one figure of its buddy zones' unusable free space index and fragmentation
+index over the pass and of its slabs' occupancy (slabinfo's active_objs / num_objs), with the
+highest index and the lowest occupancy stated above it (the statement alone where no series
+moves), or a note that the file has none. ""
+where no row has a peak RSS (a file from before the pass, or --no-profile).
 """
 import kmb_plots
 import kmb_results as kr
-from kmb_html import head_cells, table, case_row, workload_figure
+from kmb_html import esc, head_cells, table, case_row, workload_figure, figure_under
 
 ANCHOR = "memory"
 TITLE = "Memory over time"
@@ -83,6 +88,13 @@ def render(run):
         png = kmb_plots.timelines(f"{case}: memory over the pass", specs(run, pick, order))
         out.append(workload_figure("memory", w, answer(w, params, threads, pick),
                                    "memory over time", png))
+        out.append(state_figure(run, w, params, threads, pick, order))
+    if not any(state_of(run, c) for c in cells_):
+        out.append('<p class="note missing" id="memory-state-left-out">Left out: the page '
+                   "allocator's and the slabs' state over time. No row of this file carries it "
+                   "(kmbench.profile.timeline's unusable_index, extfrag_index and slab_*_objs, "
+                   "results/README.md: the kernel-style backends' state, written by kmbench "
+                   "since the profile pass recorded it).</p>")
     out.append(cell_table(cells_, run))
     return "\n".join(out)
 
@@ -100,3 +112,87 @@ def cell_table(cells_, run):
         rows.append(case_row("mem", c, vals))
     return ('<h3 id="memory-table">Every cell</h3><div class="scroll">'
             + table("memory-table", head_cells(TABLE_HEAD), rows) + "</div>")
+
+
+def state_of(run, c):
+    """A cell's state over its profile pass (results/README.md, kmbench.profile.timeline):
+    {"t": ms, "order": the indices' order, "unusable", "extfrag": indices of every zone
+    together, "occupancy": slabinfo's active_objs / num_objs or None}; None without the
+    indices, or where a series is not one value per point."""
+    tl = (kr.profile_of(run.data, c) or {}).get("timeline") or {}
+    t = tl.get("t_ms") or []
+    un, ex = tl.get("unusable_index"), tl.get("extfrag_index")
+    if not t or not isinstance(un, list) or not isinstance(ex, list) \
+            or not len(t) == len(un) == len(ex):
+        return None
+    active, num = tl.get("slab_active_objs"), tl.get("slab_num_objs")
+    occ = None
+    if isinstance(active, list) and isinstance(num, list) and len(active) == len(num) == len(t):
+        occ = [a / n if n else None for a, n in zip(active, num)]
+    return {"t": t, "order": tl.get("frag_order"), "unusable": un, "extfrag": ex,
+            "occupancy": occ}
+
+
+def state_answer(w, params, threads, states):
+    """"unusable free space index (order 3) highest: slab 0.412 at 38 ms, lowest peak: buddy
+    0.000; slab occupancy lowest: kmalloc 71.2% at 12 ms (churn, 64 B, 2 threads)"."""
+    order = next(iter(states.values()))["order"]
+    peaks = sorted((max(st["unusable"]), b, st["t"][st["unusable"].index(max(st["unusable"]))])
+                   for b, st in states.items())
+    hi, lo = peaks[-1], peaks[0]
+    text = (f"unusable free space index (order {order}) highest: {hi[1]} {hi[0]:.3f} at "
+            f"{hi[2]:,.0f} ms")
+    if len(peaks) > 1:
+        text += f"; lowest peak: {lo[1]} {lo[0]:.3f}"
+    occ = sorted((min(v for v in st["occupancy"] if v is not None), b,
+                  st["t"][st["occupancy"].index(min(v for v in st["occupancy"]
+                                                    if v is not None))])
+                 for b, st in states.items()
+                 if st["occupancy"] and any(v is not None for v in st["occupancy"]))
+    if occ:
+        text += (f"; slab occupancy (objects in use / in slabs) lowest: {occ[0][1]} "
+                 f"{100 * occ[0][0]:.1f}% at {occ[0][2]:,.0f} ms")
+    return text + f" ({kr.case_text(w, params)}, {kr.threads_text(threads)})"
+
+
+FLAT = 0.005   # a series that moves less than this over the pass (indices; occupancy as a
+               # share) is flat: a workload whose every series is gets its answer, no figure
+FLAT_NOTE = (" Every series stayed within 0.005 (0.5% of occupancy) over the pass: no "
+             "figure.")
+
+
+def moves(st):
+    """Whether any of a cell's state series moves more than FLAT over the pass."""
+    series = [st["unusable"], st["extfrag"],
+              [v for v in st["occupancy"] or [] if v is not None]]
+    return any(s and max(s) - min(s) > FLAT for s in series)
+
+
+def state_figure(run, w, params, threads, pick, order):
+    """A workload's state figure and its answer; "" where none of its cells has the state,
+    the answer alone (FLAT_NOTE) where no series moves. Per panel of backends: the two
+    indices, and the occupancy where a backend has slabs."""
+    states = {c.backend: st for c in pick if (st := state_of(run, c))}
+    if not states:
+        return ""
+    if not any(moves(st) for st in states.values()):
+        return (f'<p class="memory-state-answer" data-workload="{esc(w)}">'
+                f"{esc(state_answer(w, params, threads, states) + '.' + FLAT_NOTE)}</p>")
+    frag = next(iter(states.values()))["order"]
+    specs = []
+    for name, members in kr.panels([b for b in order if b in states]):
+        suffix = f", {name}" if name != "all backends" else ""
+        specs.append((f"unusable free space{suffix}", f"unusable index, order {frag}", (0, 1.02),
+                      {b: (states[b]["t"], states[b]["unusable"]) for b in members}))
+        specs.append((f"fragmentation{suffix}", f"fragmentation index, order {frag}",
+                      (-1.05, 1.05), {b: (states[b]["t"], states[b]["extfrag"]) for b in members}))
+        occ = {b: (states[b]["t"], [100 * v if v is not None else None
+                                    for v in states[b]["occupancy"]])
+               for b in members if states[b]["occupancy"]}
+        if occ:
+            specs.append((f"slab occupancy{suffix}", "objects in use, % of those in slabs",
+                          (0, 102), occ))
+    case = f"{kr.case_text(w, params)}, {kr.threads_text(threads)}"
+    png = kmb_plots.state_lines(f"{case}: page allocator and slabs over the pass", specs)
+    return figure_under("memory-state", w, state_answer(w, params, threads, states),
+                        "page allocator and slab state over time", png)

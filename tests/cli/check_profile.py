@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The profile pass's keys (results/README.md, harness/profile.h) in every row of a kmbench
 results.json, whatever workloads it has: latency and memory fields present and consistent.
-Usage: check_profile.py FILE.  Exit 0 when every check passes; prints each failure and exits 1.
+Usage: check_profile.py FILE [--state BACKENDS].  Exit 0 when every check passes; prints each
+failure and exits 1.
 
 Every iteration row that did not fail:
 - of a workload that does not allocate (backend "no-allocator"), or of a run with
@@ -15,6 +16,16 @@ Every iteration row that did not fail:
   held_peak_bytes >= live_peak_bytes where both are given, each the largest of its series.
   At least one allocating row must have alloc latencies (a run where none does measured
   nothing).
+- the distributions (kmbench.profile.latency.<op>: le_ns and count), present exactly where the
+  op's percentiles are: of one length, le_ns strictly rising, count rising, the last count the
+  op's samples (the CDF ends at 1) and the last le_ns its max.
+- the state (the timeline's frag_order, unusable_index, extfrag_index, zones, slab_*_objs),
+  present or with a reason in kmbench.profile.unavailable.state: every series one value per
+  point; unusable indices in [0, 1], fragmentation indices -1 or in [0, 1]; free pages >= 0;
+  slab_active_objs <= slab_num_objs at every point, both >= 0, both or neither.
+With --state BACKENDS (comma-separated): those backends' rows must have the state, with the
+slab series where the backend's name starts with slab or is kmalloc, and every other
+backend's rows a reason.
 Aggregate and failed rows carry none of it."""
 import json
 import sys
@@ -99,7 +110,93 @@ def check_timeline(r, prof, where, fail):
                  (where, r["live_peak_bytes"], r["held_peak_bytes"]))
 
 
-def check(doc, fail):
+def check_distribution(r, prof, op, where, fail):
+    d = (prof.get("latency") or {}).get(op)
+    have = op + "_lat_samples" in r
+    if d is None:
+        if have:
+            fail("%s: %s latency percentiles but no kmbench.profile.latency.%s" % (where, op, op))
+        return
+    if not have:
+        fail("%s: kmbench.profile.latency.%s without %s percentiles" % (where, op, op))
+        return
+    le, count = d.get("le_ns") or [], d.get("count") or []
+    if not le or len(le) != len(count):
+        fail("%s: latency.%s: le_ns (%d) and count (%d) not one non-empty length" %
+             (where, op, len(le), len(count)))
+        return
+    if any(a >= b for a, b in zip(le, le[1:])):
+        fail("%s: latency.%s: le_ns not rising: %s" % (where, op, le))
+    if count[0] <= 0 or any(a > b for a, b in zip(count, count[1:])):
+        fail("%s: latency.%s: the CDF is not monotone: %s" % (where, op, count))
+    if count[-1] != r[op + "_lat_samples"]:
+        fail("%s: latency.%s: the CDF ends at %s of %s samples, not 1" %
+             (where, op, count[-1], r[op + "_lat_samples"]))
+    if le[-1] != r[op + "_lat_max_ns"]:
+        fail("%s: latency.%s: last le_ns %s, not the max %s" %
+             (where, op, le[-1], r["%s_lat_max_ns" % op]))
+
+
+def index_ok(v, extfrag):
+    return (0 <= v <= 1) or (extfrag and v == -1)
+
+
+def check_state(r, prof, where, fail, want):
+    """The state's series; want: None (either), "state" or "slab" (must be there, with the
+    slab series for "slab"), or "none" (must not: a reason instead)."""
+    tl = prof.get("timeline") or {}
+    why = prof.get("unavailable", {}).get("state")
+    n = len(tl.get("t_ms") or [])
+    if "unusable_index" not in tl:
+        if not why:
+            fail("%s: no state in the timeline and no reason in unavailable.state" % where)
+        elif want in ("state", "slab"):
+            fail("%s: no state in the timeline (%s)" % (where, why))
+        return
+    if want == "none":
+        fail("%s: a state in the timeline of a backend without one" % where)
+    series = [("unusable_index", tl.get("unusable_index"), False),
+              ("extfrag_index", tl.get("extfrag_index"), True)]
+    for z in tl.get("zones") or []:
+        name = "zone %s/%s" % (z.get("node"), z.get("zone"))
+        series += [(name + " unusable_index", z.get("unusable_index"), False),
+                   (name + " extfrag_index", z.get("extfrag_index"), True)]
+        fp = z.get("free_pages") or []
+        if len(fp) != n or any(v < 0 for v in fp):
+            fail("%s: %s free_pages: %d points of %d, or below 0" % (where, name, len(fp), n))
+    if not tl.get("zones"):
+        fail("%s: a state without zones" % where)
+    for name, v, extfrag in series:
+        if not isinstance(v, list) or len(v) != n:
+            fail("%s: timeline %s is not one value per point" % (where, name))
+        elif not all(index_ok(x, extfrag) for x in v):
+            fail("%s: timeline %s outside %s: %s" %
+                 (where, name, "-1 or [0, 1]" if extfrag else "[0, 1]", v))
+    active, num = tl.get("slab_active_objs"), tl.get("slab_num_objs")
+    if (active is None) != (num is None):
+        fail("%s: slab_active_objs and slab_num_objs not both present" % where)
+    elif active is None:
+        if want == "slab":
+            fail("%s: no slab series" % where)
+    elif len(active) != n or len(num) != n:
+        fail("%s: slab series not one value per point" % where)
+    else:
+        for i, (a, t) in enumerate(zip(active, num)):
+            if a < 0 or a > t:
+                fail("%s: timeline point %d: slab_active_objs %d above slab_num_objs %d "
+                     "(or below 0)" % (where, i, a, t))
+                break
+
+
+def state_want(backend, state_backends):
+    if state_backends is None:
+        return None
+    if backend not in state_backends:
+        return "none"
+    return "slab" if backend.startswith("slab") or backend == "kmalloc" else "state"
+
+
+def check(doc, fail, state_backends=None):
     on = doc["context"]["options"].get("profile")
     if on not in (True, False):
         fail("context.options.profile is %r, not a boolean" % on)
@@ -132,20 +229,27 @@ def check(doc, fail):
         for op in OPS:
             if check_latency(r, prof, op, where, fail) and op == "alloc":
                 with_alloc += 1
+            check_distribution(r, prof, op, where, fail)
         check_timeline(r, prof, where, fail)
+        check_state(r, prof, where, fail, state_want(r["kmbench"]["backend"], state_backends))
     if on and measured and not with_alloc:
         fail("no row has alloc latencies")
     return measured, workloads
 
 
 def main():
-    if len(sys.argv) != 2:
-        print("usage: check_profile.py FILE", file=sys.stderr)
+    args = sys.argv[1:]
+    state = None
+    if len(args) == 3 and args[1] == "--state":
+        state = set(args[2].split(","))
+        args = args[:1]
+    if len(args) != 1:
+        print("usage: check_profile.py FILE [--state BACKENDS]", file=sys.stderr)
         return 2
     failures = []
-    with open(sys.argv[1]) as f:
+    with open(args[0]) as f:
         doc = json.load(f)
-    measured, workloads = check(doc, failures.append)
+    measured, workloads = check(doc, failures.append, state)
     for m in failures[:40]:
         print("FAIL: " + m)
     if failures:

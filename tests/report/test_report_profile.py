@@ -5,7 +5,11 @@ glibc,jemalloc,mimalloc,slab,buddy --workloads churn,mix,counter-percpu --thread
 --batch 100 --min-time 0.05 --repetitions 2` on the 2-core dev VM (release build), trimmed to
 its iteration rows and the backends' numeric stats. The figures' answers and the tables are
 checked against the fixture's own rows (the profile pass's keys, results/README.md); the sections
-are absent from a file without them, and their keys stay out of the results table.
+are absent from a file without them, and their keys stay out of the results table. That file,
+from before the latency distributions and the page allocator's and slabs' state, has their views
+left out with a note; tests/fixtures/results-state.json (make_results_state.py) has them drawn,
+per workload a CDF figure and a state figure (its answer alone where no series moves), the
+answers recomputed from its raw rows.
 
 Run: /usr/bin/python3 tests/report/test_report_profile.py   (KMB_SOURCE_DIR: the repository
 root)
@@ -25,6 +29,9 @@ WORKLOADS = ["churn", "mix"]
 BACKENDS = ["glibc", "jemalloc", "mimalloc", "slab", "buddy"]
 PCTS = ["p50", "p90", "p99", "p999", "max"]
 FIGURE_THREADS = 2                    # each workload's figure: its most threads
+STATE_FIXTURE = os.path.join(ru.SOURCE_DIR, "tests", "fixtures", "results-state.json")
+STATE_WORKLOADS = {"churn": "churn, 64 B, batch 100", "mix": "mix, batch 100"}
+STATE_BACKENDS = ["glibc", "slab", "kmalloc", "buddy"]
 
 
 def fmt_ns(v):
@@ -45,8 +52,8 @@ def answers(section, cls):
             re.findall(rf'<p class="{cls}" data-workload="([^"]+)">(.*?)</p>', section)}
 
 
-class Sections(ru.FixturePage):
-    FIXTURE = PROFILE_FIXTURE
+class ProfilePage(ru.FixturePage):
+    """A fixture's page with both sections."""
 
     def setUp(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
@@ -54,6 +61,10 @@ class Sections(ru.FixturePage):
         self.memory = ru.section(self.html, "memory")
         self.assertIsNotNone(self.latency)
         self.assertIsNotNone(self.memory)
+
+
+class Sections(ProfilePage):
+    FIXTURE = PROFILE_FIXTURE
 
     def test_linked_with_a_figure_per_workload(self):
         for anchor in ("latency", "memory"):
@@ -115,6 +126,16 @@ class Sections(ru.FixturePage):
                 self.assertEqual(r["held / live"], f"{held / live:.2f}", r)
                 self.assertGreaterEqual(held, live, r)
 
+    def test_cdfs_and_state_left_out_with_a_note(self):
+        """A file from before the distributions and the state: their views are left out, each
+        with a note, the percentiles and RSS still drawn."""
+        self.assertTrue('id="latency-cdf-left-out"' in self.latency, "no note on the CDFs")
+        self.assertTrue('id="memory-state-left-out"' in self.memory, "no note on the state")
+        for w in WORKLOADS:
+            self.assertIsNone(ru.img_src(self.latency, f"{w}: latency CDF"))
+            self.assertIsNone(ru.img_src(self.memory,
+                                         f"{w}: page allocator and slab state over time"))
+
     def test_profile_keys_not_in_the_results_table(self):
         header = self.page.tables["results-table"]["header"]
         self.assertFalse([h for h in header if h.startswith(("alloc_lat", "free_lat"))
@@ -129,6 +150,96 @@ class Absent(ru.FixturePage):
         self.assertIsNone(ru.section(self.html, "latency"))
         self.assertIsNone(ru.section(self.html, "memory"))
         self.assertNotIn('href="#latency"', self.html)
+
+
+def profile(data, backend, workload):
+    """kmbench.profile of the first iteration row of (backend, workload) at FIGURE_THREADS."""
+    for r in data["benchmarks"]:
+        k = r["kmbench"]
+        if (k["backend"], k["workload"], r["threads"]) == (backend, workload, FIGURE_THREADS):
+            return k["profile"]
+    raise KeyError((backend, workload))
+
+
+def nearest_rank(dist, q):
+    """The q-quantile of a {le_ns, count} distribution: the first edge holding q of the
+    samples, counted in whole samples (not shares), as a nearest rank is."""
+    total = dist["count"][-1]
+    rank = max(1, -(-q * total // 1))
+    return next(le for le, n in zip(dist["le_ns"], dist["count"]) if n >= rank)
+
+
+class Newer(ProfilePage):
+    """tests/fixtures/results-state.json (make_results_state.py): the latency distributions
+    and the page allocator's and slabs' state; the answers recomputed from its raw rows."""
+    FIXTURE = STATE_FIXTURE
+
+    def flat(self, w):
+        """Whether every state series of w's figure cells moves at most 0.005 (indices; the
+        occupancy as a share) over the pass: the report then draws no state figure."""
+        series = []
+        for b in STATE_BACKENDS:
+            tl = profile(self.data, b, w)["timeline"]
+            series += [tl.get("unusable_index") or [], tl.get("extfrag_index") or []]
+            if "slab_num_objs" in tl:
+                series.append([a / n for a, n in zip(tl["slab_active_objs"],
+                                                      tl["slab_num_objs"])])
+        return all(max(v) - min(v) <= 0.005 for v in series if v)
+
+    def test_figures_per_workload_and_no_note(self):
+        self.assertEqual([self.flat(w) for w in STATE_WORKLOADS], [False, True])  # both cases
+        for w in STATE_WORKLOADS:
+            png = ru.img_src(self.latency, f"{w}: latency CDF")
+            self.assertIsNotNone(png, w)
+            self.assertTrue(png.startswith(ru.PNG_MAGIC))
+            png = ru.img_src(self.memory, f"{w}: page allocator and slab state over time")
+            if self.flat(w):
+                self.assertIsNone(png, w)
+            else:
+                self.assertIsNotNone(png, w)
+                self.assertTrue(png.startswith(ru.PNG_MAGIC))
+        self.assertNotIn("latency-cdf-left-out", self.html)
+        self.assertNotIn("memory-state-left-out", self.html)
+
+    def test_cdf_answer_from_the_rows(self):
+        got = answers(self.latency, "latency-cdf-answer")
+        self.assertEqual(sorted(got), sorted(STATE_WORKLOADS))
+        for w, case in STATE_WORKLOADS.items():
+            dists = {b: profile(self.data, b, w)["latency"]["alloc"] for b in STATE_BACKENDS}
+            rank = STATE_BACKENDS.index
+            med = sorted((nearest_rank(d, 0.5), rank(b), b) for b, d in dists.items())
+            wide = max((nearest_rank(d, 0.99) / nearest_rank(d, 0.5), rank(b), b)
+                       for b, d in dists.items())
+            want = (f"alloc median lowest: {med[0][2]} {fmt_ns(med[0][0])} ns; highest: "
+                    f"{med[-1][2]} {fmt_ns(med[-1][0])} ns; widest (p99 / p50): {wide[2]} "
+                    f"{wide[0]:.1f}x ({case}, {FIGURE_THREADS} threads)")
+            self.assertEqual(got[w], want)
+
+    def test_state_answer_from_the_rows(self):
+        got = answers(self.memory, "memory-state-answer")
+        self.assertEqual(sorted(got), sorted(STATE_WORKLOADS))
+        for w, case in STATE_WORKLOADS.items():
+            peaks, occ = [], []
+            for b in STATE_BACKENDS:
+                tl = profile(self.data, b, w)["timeline"]
+                if "unusable_index" not in tl:
+                    self.assertEqual(b, "glibc")    # no state operation
+                    continue
+                i = max(range(len(tl["t_ms"])), key=lambda i: (tl["unusable_index"][i], -i))
+                peaks.append((tl["unusable_index"][i], b, tl["t_ms"][i]))
+                if "slab_num_objs" in tl:
+                    shares = [a / n for a, n in zip(tl["slab_active_objs"], tl["slab_num_objs"])]
+                    j = min(range(len(shares)), key=lambda j: (shares[j], j))
+                    occ.append((shares[j], b, tl["t_ms"][j]))
+            hi, lo, low = max(peaks), min(peaks), min(occ)
+            want = (f"unusable free space index (order 3) highest: {hi[1]} {hi[0]:.3f} at "
+                    f"{hi[2]:,.0f} ms; lowest peak: {lo[1]} {lo[0]:.3f}; slab occupancy "
+                    f"(objects in use / in slabs) lowest: {low[1]} {100 * low[0]:.1f}% at "
+                    f"{low[2]:,.0f} ms ({case}, {FIGURE_THREADS} threads)")
+            if self.flat(w):
+                want += (". Every series stayed within 0.005 (0.5% of occupancy) over the "
+                         "pass: no figure.")
+            self.assertEqual(got[w], want)
 
 
 if __name__ == "__main__":

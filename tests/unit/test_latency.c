@@ -2,7 +2,8 @@
  * test_latency.c - the sampled latency histograms (harness/latency.h): the bucket layout (exact
  * below 64, at most 1/32 wide above, contiguous, up to 2^64 - 1), nearest-rank percentiles
  * within a bucket of the true sample and never above the maximum, merging by adding, and the
- * sampling intervals (about one operation in the period, at no fixed stride).
+ * sampling intervals (about one operation in the period, at no fixed stride), and the compact
+ * distribution (kmb_latency_cdf) counting exactly the samples at or below each edge.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,6 +119,45 @@ static void test_add(void **state)
 	free(all);
 }
 
+/*
+ * The distribution (kmb_latency_cdf): edges and counts rising, the last count every sample and
+ * the last edge the maximum; each edge the top of an 8-per-power-of-two bucket (exact below 16),
+ * at most 1/8 above every sample it counts beyond those of the edge before; and against the
+ * samples themselves, count[i] is exactly the number of samples <= le[i].
+ */
+static void test_cdf(void **state)
+{
+	struct kmb_latency *l = new_sampler(1, 7);
+	static uint64_t le[KMB_LAT_CDF_MAX], count[KMB_LAT_CDF_MAX], v[5000];
+	unsigned int n;
+
+	(void)state;
+	assert_int_equal(kmb_latency_cdf(l, le, count), 0);	/* no samples */
+	for (unsigned int i = 0; i < 5000; i++) {
+		v[i] = 3 + (uint64_t)i * i % 99991 + (i % 7 ? 0 : 5000000);
+		kmb_latency_record(l, v[i]);
+	}
+	n = kmb_latency_cdf(l, le, count);
+	print_message("[ INFO     ] 5000 samples: %u points\n", n);
+	assert_true(n > 16 && n <= KMB_LAT_CDF_MAX);
+	assert_int_equal(count[n - 1], 5000);
+	assert_int_equal(le[n - 1], l->max_ns);
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t below = 0, lo = i ? le[i - 1] + 1 : 0;
+
+		if (i)
+			assert_true(le[i] > le[i - 1] && count[i] > count[i - 1]);
+		for (unsigned int k = 0; k < 5000; k++) {
+			below += v[k] <= le[i];
+			/* a sample this edge counts first lies within 1/8 below it */
+			if (v[k] >= lo && v[k] <= le[i] && le[i] >= 16)
+				assert_true((le[i] - v[k]) * KMB_LAT_CDF_SUB <= v[k]);
+		}
+		assert_int_equal(count[i], below);
+	}
+	free(l);
+}
+
 /* About one operation in the period is due, at varying intervals; period 1: every one. */
 static void test_sampling(void **state)
 {
@@ -170,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_percentiles),
 		cmocka_unit_test(test_small_values_exact),
 		cmocka_unit_test(test_add),
+		cmocka_unit_test(test_cdf),
 		cmocka_unit_test(test_sampling),
 		cmocka_unit_test(test_clock),
 	};
