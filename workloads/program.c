@@ -63,6 +63,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,20 @@ static struct {
 	uint64_t ref[MAX_PROGRAMS];	/* the bare run's checksum, once known */
 	bool have_ref[MAX_PROGRAMS];
 } prog;
+
+/*
+ * snprintf for messages and names that may be cut at the buffer's end (a stderr line, a long
+ * path in a message): said so, once, here, rather than at every call (-Wformat-truncation).
+ */
+static __attribute__((format(printf, 3, 4))) void say(char *buf, size_t len, const char *fmt,
+						      ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
 
 /* --- where things are --- */
 
@@ -157,7 +172,7 @@ static void program_names(char *buf, size_t len)
 	if (n >= 0)
 		free(ents);
 	if (!buf[0])
-		snprintf(buf, len, "none found");
+		say(buf, len, "none found");
 }
 
 /* Is @name one of the ", "-separated @list? */
@@ -182,33 +197,35 @@ static int parse_spec(void *st, const char *value, char *err, size_t errlen)
 
 	program_names(names, sizeof(names));
 	if (strlen(value) >= sizeof(o->spec)) {
-		snprintf(err, errlen, "at most %zu bytes", sizeof(o->spec) - 1);
+		say(err, errlen, "at most %zu bytes", sizeof(o->spec) - 1);
 		return -EINVAL;
 	}
 	if (!strncmp(value, "sh:", 3)) {
 		if (!value[3]) {
-			snprintf(err, errlen, "sh: wants a command, sh:COMMAND");
+			say(err, errlen, "sh: wants a command, sh:COMMAND");
 			return -EINVAL;
 		}
-		snprintf(o->spec, sizeof(o->spec), "%s", value);
+		say(o->spec, sizeof(o->spec), "%s", value);
 		return 0;
 	}
 	for (const char *p = value; ; p++) {
 		size_t l = strcspn(p, ",");
+		bool name = l && l < sizeof(prog.name[0]) &&
+			    strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789-") >= l;
 
-		if (!l || l >= sizeof(prog.name[0]) || strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789-")
-		    < l || !dir || (snprintf(path, sizeof(path), "%s/%.*s.sh", dir, (int)l, p),
-				    access(path, R_OK)) || ++n > MAX_PROGRAMS) {
-			snprintf(err, errlen, "%s'%.*s': valid: a list of %s (at most %d), or "
-				 "sh:COMMAND", n > MAX_PROGRAMS ? "too many programs at " :
-				 "unknown program ", (int)(l ? l : 0), p, names, MAX_PROGRAMS);
+		if (name && dir)
+			say(path, sizeof(path), "%s/%.*s.sh", dir, (int)l, p);
+		if (!name || !dir || access(path, R_OK) || ++n > MAX_PROGRAMS) {
+			say(err, errlen, "%s'%.*s': valid: a list of %s (at most %d), or "
+			    "sh:COMMAND", n > MAX_PROGRAMS ? "too many programs at " :
+			    "unknown program ", (int)l, p, names, MAX_PROGRAMS);
 			return -EINVAL;
 		}
 		p += l;
 		if (!*p)
 			break;
 	}
-	snprintf(o->spec, sizeof(o->spec), "%s", value);
+	say(o->spec, sizeof(o->spec), "%s", value);
 	return 0;
 }
 
@@ -219,8 +236,8 @@ static int parse_scale(void *st, const char *value, char *err, size_t errlen)
 	unsigned long v = strtoul(value, &end, 10);
 
 	if (!value[0] || *end || value[0] == '-' || v < 1 || v > 1000) {
-		snprintf(err, errlen, "an integer from 1 to 1000 (the committed programs' input "
-			 "size: 1 is a few seconds each)");
+		say(err, errlen, "an integer from 1 to 1000 (the committed programs' input "
+		    "size: 1 is a few seconds each)");
 		return -EINVAL;
 	}
 	o->scale = (unsigned int)v;
@@ -235,11 +252,11 @@ static int parse_mem(void *st, const char *value, char *err, size_t errlen)
 	size_t v;
 
 	if (kmb_parse_bytes(value, 64ULL << 30, &v) || v % (4UL << 20) || v < (8UL << 20)) {
-		snprintf(err, errlen, "the preload library's model size, a multiple of 4M from 8M "
-			 "to 64G (256M, 1G)");
+		say(err, errlen, "the preload library's model size, a multiple of 4M from 8M "
+		    "to 64G (256M, 1G)");
 		return -EINVAL;
 	}
-	snprintf(o->mem, sizeof(o->mem), "%zuM", v >> 20);
+	say(o->mem, sizeof(o->mem), "%zuM", v >> 20);
 	return 0;
 }
 
@@ -253,30 +270,30 @@ static int program_resolve(void *st, const struct kmb_wl_machine *m, char *err, 
 	(void)err;
 	(void)errlen;
 	memset(&prog, 0, sizeof(prog));
-	snprintf(prog.scale, sizeof(prog.scale), "%u", o->scale ? o->scale : 1);
-	snprintf(prog.mem, sizeof(prog.mem), "%s", o->mem[0] ? o->mem : DEFAULT_MEM);
+	say(prog.scale, sizeof(prog.scale), "%u", o->scale ? o->scale : 1);
+	say(prog.mem, sizeof(prog.mem), "%s", o->mem[0] ? o->mem : DEFAULT_MEM);
 	if (!exe_dir(exe, sizeof(exe)) ||
 	    (size_t)snprintf(prog.lib, sizeof(prog.lib), "%s/" KMB_PRELOAD_LIB, exe) >=
 	    sizeof(prog.lib) || access(prog.lib, R_OK)) {
-		snprintf(prog.no_lib, sizeof(prog.no_lib), NAME ": " KMB_PRELOAD_LIB " is not "
-			 "beside kmbench (%s; the sanitizer build makes none), so the kernel-style "
-			 "backends cannot run a program", exe);
+		say(prog.no_lib, sizeof(prog.no_lib), NAME ": " KMB_PRELOAD_LIB " is not "
+		    "beside kmbench (%s; the sanitizer build makes none), so the kernel-style "
+		    "backends cannot run a program", exe);
 		prog.lib[0] = '\0';
 	}
 	if (!o->spec[0])
 		return 0;
 	if (!strncmp(o->spec, "sh:", 3)) {
 		prog.n = 1;
-		snprintf(prog.name[0], sizeof(prog.name[0]), "sh");
-		snprintf(prog.cmd, sizeof(prog.cmd), "%s", o->spec + 3);
+		say(prog.name[0], sizeof(prog.name[0]), "sh");
+		say(prog.cmd, sizeof(prog.cmd), "%s", o->spec + 3);
 		return 0;
 	}
 	for (const char *p = o->spec; *p; p += *p == ',') {
 		size_t l = strcspn(p, ",");
 
-		snprintf(prog.name[prog.n], sizeof(prog.name[0]), "%.*s", (int)l, p);
-		snprintf(prog.path[prog.n], sizeof(prog.path[0]), "%s/%.*s.sh", dir ? dir : ".",
-			 (int)l, p);
+		say(prog.name[prog.n], sizeof(prog.name[0]), "%.*s", (int)l, p);
+		say(prog.path[prog.n], sizeof(prog.path[0]), "%s/%.*s.sh", dir ? dir : ".",
+		    (int)l, p);
 		prog.n++;
 		p += l;
 	}
@@ -300,14 +317,14 @@ static const char *backend_lib(const struct kmb_backend_ops *b, const char **why
 	if (b->caps & KMB_CAP_PRELOAD) {
 		if (b->preload && b->preload[0] && !access(b->preload, R_OK))
 			return b->preload;
-		snprintf(msg, sizeof(msg), NAME ": %s's library is not installed (%s)", b->name,
-			 b->preload && b->preload[0] ? b->preload : "not found at build time");
+		say(msg, sizeof(msg), NAME ": %s's library is not installed (%s)", b->name,
+		    b->preload && b->preload[0] ? b->preload : "not found at build time");
 		*why = msg;
 		return NULL;
 	}
 	if (!in_list(KMB_PRELOAD_BACKENDS, b->name)) {
-		snprintf(msg, sizeof(msg), NAME ": %s is not served by the preload library (it "
-			 "serves glibc's malloc as " KMB_PRELOAD_BACKENDS ")", b->name);
+		say(msg, sizeof(msg), NAME ": %s is not served by the preload library (it "
+		    "serves glibc's malloc as " KMB_PRELOAD_BACKENDS ")", b->name);
 		*why = msg;
 		return NULL;
 	}
@@ -451,7 +468,7 @@ static void last_line(const char *path, char *buf, size_t len)
 	while (f && fgets(line, sizeof(line), f))
 		if (line[strspn(line, " \t\n")]) {
 			line[strcspn(line, "\n")] = '\0';
-			snprintf(buf, len, "%s", line);
+			say(buf, len, "%s", line);
 		}
 	if (f)
 		fclose(f);
@@ -464,18 +481,18 @@ static bool ended_well(const struct outcome *o, const char *what, const char *er
 	char tail[300];
 
 	if (o->err) {
-		snprintf(msg, len, "%s: cannot run: %s", what, strerror(-o->err));
+		say(msg, len, "%s: cannot run: %s", what, strerror(-o->err));
 		return false;
 	}
 	if (WIFEXITED(o->status) && !WEXITSTATUS(o->status))
 		return true;
 	last_line(errpath, tail, sizeof(tail));
 	if (WIFEXITED(o->status))
-		snprintf(msg, len, "%s: exit status %d%s%s", what, WEXITSTATUS(o->status),
-			 tail[0] ? "; stderr: " : "", tail);
+		say(msg, len, "%s: exit status %d%s%s", what, WEXITSTATUS(o->status),
+		    tail[0] ? "; stderr: " : "", tail);
 	else
-		snprintf(msg, len, "%s: killed by signal %d (%s)%s%s", what, WTERMSIG(o->status),
-			 strsignal(WTERMSIG(o->status)), tail[0] ? "; stderr: " : "", tail);
+		say(msg, len, "%s: killed by signal %d (%s)%s%s", what, WTERMSIG(o->status),
+		    strsignal(WTERMSIG(o->status)), tail[0] ? "; stderr: " : "", tail);
 	return false;
 }
 
@@ -514,18 +531,18 @@ static int cell_setup(struct cell_run *c, const struct kmb_backend_ops *b, size_
 	char *none[] = { NULL };
 	size_t e = 0;
 
-	snprintf(c->root, sizeof(c->root), "%s/kmbench-program-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	say(c->root, sizeof(c->root), "%s/kmbench-program-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(c->root)) {
 		c->root[0] = '\0';
-		snprintf(msg, len, NAME ": cannot make a directory in %s: %s",
-			 tmp && *tmp ? tmp : "/tmp", strerror(errno));
+		say(msg, len, NAME ": cannot make a directory in %s: %s",
+		    tmp && *tmp ? tmp : "/tmp", strerror(errno));
 		return -EIO;
 	}
-	snprintf(c->work, sizeof(c->work), "%s/work", c->root);
-	snprintf(c->err, sizeof(c->err), "%s/stderr", c->root);
-	snprintf(c->stats, sizeof(c->stats), "%s/stats", c->root);
+	say(c->work, sizeof(c->work), "%s/work", c->root);
+	say(c->err, sizeof(c->err), "%s/stderr", c->root);
+	say(c->stats, sizeof(c->stats), "%s/stats", c->root);
 	if (mkdir(c->work, 0700)) {
-		snprintf(msg, len, NAME ": cannot make %s: %s", c->work, strerror(errno));
+		say(msg, len, NAME ": cannot make %s: %s", c->work, strerror(errno));
 		return -EIO;
 	}
 	if (prog.path[k][0]) {
@@ -542,18 +559,18 @@ static int cell_setup(struct cell_run *c, const struct kmb_backend_ops *b, size_
 	c->maps[0] = (char *)"/bin/cat";
 	c->maps[1] = (char *)"/proc/self/maps";
 	if (lib[0])
-		snprintf(c->extra[e++], sizeof(c->extra[0]), "LD_PRELOAD=%s", lib);
+		say(c->extra[e++], sizeof(c->extra[0]), "LD_PRELOAD=%s", lib);
 	if (lib == prog.lib) {
-		snprintf(c->extra[e++], sizeof(c->extra[0]), "KMB_PRELOAD_BACKEND=%s", b->name);
-		snprintf(c->extra[e++], sizeof(c->extra[0]), "KMB_PRELOAD_MEM=%s", prog.mem);
-		snprintf(c->extra[e++], sizeof(c->extra[0]), "KMB_PRELOAD_STATS=%s", c->stats);
+		say(c->extra[e++], sizeof(c->extra[0]), "KMB_PRELOAD_BACKEND=%s", b->name);
+		say(c->extra[e++], sizeof(c->extra[0]), "KMB_PRELOAD_MEM=%s", prog.mem);
+		say(c->extra[e++], sizeof(c->extra[0]), "KMB_PRELOAD_STATS=%s", c->stats);
 	}
 	for (size_t i = 0; i < e; i++)
 		c->extrap[i] = c->extra[i];
 	c->bare = make_env(none);
 	c->env = make_env(c->extrap);
 	if (!c->bare || !c->env) {
-		snprintf(msg, len, NAME ": out of memory");
+		say(msg, len, NAME ": out of memory");
 		return -ENOMEM;
 	}
 	return 0;
@@ -583,8 +600,8 @@ static int check_mapped(struct cell_run *c, const struct kmb_backend_ops *b, con
 		return 0;
 	/* the maps name the library by its real path */
 	if (!realpath(lib, real))
-		snprintf(real, sizeof(real), "%s", lib);
-	snprintf(maps, sizeof(maps), "%s/maps", c->root);
+		say(real, sizeof(real), "%s", lib);
+	say(maps, sizeof(maps), "%s/maps", c->root);
 	run_command(argv, c->env, c->work, c->err, &o);
 	clear_stats(c);		/* sh's and cat's lines */
 	if (!ended_well(&o, "cat /proc/self/maps", c->err, msg, len))
@@ -595,8 +612,8 @@ static int check_mapped(struct cell_run *c, const struct kmb_backend_ops *b, con
 	if (f)
 		fclose(f);
 	if (!found) {
-		snprintf(msg, len, NAME ": %s: %s is not mapped in a program started with "
-			 "LD_PRELOAD=%s", b->name, lib, lib);
+		say(msg, len, NAME ": %s: %s is not mapped in a program started with "
+		    "LD_PRELOAD=%s", b->name, lib, lib);
 		return -EIO;
 	}
 	return 0;
@@ -616,13 +633,13 @@ static long check_stats(struct cell_run *c, const struct kmb_backend_ops *b, cha
 	bool served = false;
 	FILE *f = fopen(c->stats, "r");
 
-	snprintf(want, sizeof(want), " backend %s: slab ", b->name);
+	say(want, sizeof(want), " backend %s: slab ", b->name);
 	while (f && fgets(line, sizeof(line), f)) {
 		char *p = strstr(line, want);
 
 		if (!p) {
 			line[strcspn(line, "\n")] = '\0';
-			snprintf(msg, len, NAME ": a process did not run on %s: %s", b->name, line);
+			say(msg, len, NAME ": a process did not run on %s: %s", b->name, line);
 			n = -1;
 			break;
 		}
@@ -634,9 +651,9 @@ static long check_stats(struct cell_run *c, const struct kmb_backend_ops *b, cha
 	clear_stats(c);
 	/* no line at all says nothing: a process that ends with _exit (dash does) writes none */
 	if (n > 0 && !served) {
-		snprintf(msg, len, NAME ": no process of the program took an object from %s's "
-			 "slab caches (%ld said they ran under " KMB_PRELOAD_LIB ", "
-			 "KMB_PRELOAD_STATS)", b->name, n);
+		say(msg, len, NAME ": no process of the program took an object from %s's "
+		    "slab caches (%ld said they ran under " KMB_PRELOAD_LIB ", "
+		    "KMB_PRELOAD_STATS)", b->name, n);
 		return -1;
 	}
 	return n;
@@ -654,8 +671,8 @@ static int reference(struct cell_run *c, size_t k, char *msg, size_t len)
 	pthread_mutex_lock(&lock);
 	if (!prog.have_ref[k]) {
 		run_command(c->argv, c->bare, c->work, c->err, &o);
-		snprintf(what, sizeof(what), NAME " %s on glibc (the reference run)",
-			 prog.name[k]);
+		say(what, sizeof(what), NAME " %s on glibc (the reference run)",
+		    prog.name[k]);
 		if (ended_well(&o, what, c->err, msg, len)) {
 			prog.ref[k] = o.sum;
 			prog.have_ref[k] = true;
@@ -678,15 +695,15 @@ static int program_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 	int64_t runs = 0;
 	int err = 0;
 
-	snprintf(what, sizeof(what), NAME " %s on %s", prog.name[p->cell], b->name);
+	say(what, sizeof(what), NAME " %s on %s", prog.name[p->cell], b->name);
 	if (!lib) {
-		snprintf(msg, sizeof(msg), "%s", why);
+		say(msg, sizeof(msg), "%s", why);
 		err = -EINVAL;
 	} else if ((err = cell_setup(&c, b, p->cell, lib, msg, sizeof(msg))) == 0 &&
 		   c.setup[0]) {
 		char swhat[160];
 
-		snprintf(swhat, sizeof(swhat), NAME " %s setup", prog.name[p->cell]);
+		say(swhat, sizeof(swhat), NAME " %s setup", prog.name[p->cell]);
 		run_command(c.setup, c.bare, c.work, c.err, &o);
 		err = ended_well(&o, swhat, c.err, msg, sizeof(msg)) ? 0 : -EIO;
 	}
@@ -703,10 +720,10 @@ static int program_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 		if (!ended_well(&o, what, c.err, msg, sizeof(msg))) {
 			err = -EIO;
 		} else if (o.sum != prog.ref[p->cell]) {
-			snprintf(msg, sizeof(msg), "%s: the output differs from glibc's (%llu "
-				 "bytes, checksum %016llx, glibc's %016llx)", what,
-				 (unsigned long long)o.bytes, (unsigned long long)o.sum,
-				 (unsigned long long)prog.ref[p->cell]);
+			say(msg, sizeof(msg), "%s: the output differs from glibc's (%llu "
+			    "bytes, checksum %016llx, glibc's %016llx)", what,
+			    (unsigned long long)o.bytes, (unsigned long long)o.sum,
+			    (unsigned long long)prog.ref[p->cell]);
 			err = -EIO;
 		} else if (lib == prog.lib && (n = check_stats(&c, b, msg, sizeof(msg))) < 0) {
 			err = -EIO;
