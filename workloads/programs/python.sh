@@ -1,14 +1,15 @@
 #!/bin/sh
 # python.sh setup|run SCALE - Debian's python3: dicts, lists and strings of SCALE x 100,000
-# entries, three threads, a forked child that allocates, a 6 MiB bytearray (kmalloc's vmalloc
+# entries, three threads, a forked child that allocates, a subprocess, a 6 MiB bytearray (kmalloc's vmalloc
 # range under the preload library); prints a hash of what it built.  The program workload
-# (workloads/program.c) runs `setup` once in a fresh directory, untimed, then `run` there.
+# (workloads/program.c) runs `setup` once in a fresh directory, untimed, then `run` there;
+# tests/cli/preload.sh runs it under the shim.
 set -eu
 scale=${2:-1}
 [ "$1" = setup ] && exit 0
 export PYTHONHASHSEED=0
 exec /usr/bin/python3 - "$scale" <<'PY'
-import hashlib, os, sys, threading
+import hashlib, os, subprocess, sys, threading
 n = 100000 * int(sys.argv[1])
 h = hashlib.sha256()
 d = {}
@@ -37,6 +38,7 @@ if pid == 0:
 os.close(w)
 h.update(os.read(r, 100))
 os.waitpid(pid, 0)
+h.update(subprocess.run(["echo", "sub"], capture_output=True).stdout)
 big = bytearray(6 << 20)
 big[-1] = 7
 print(h.hexdigest(), len(big), big[-1])
