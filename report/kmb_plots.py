@@ -800,7 +800,12 @@ def program_ratios(title, panels, backends):
             ax.errorbar([st[0]], [y], xerr=[[lo], [hi]], color=colour(b), marker=look(b)[1],
                         linestyle="none", markersize=5, capsize=3, label=b)
         ax.axvline(1.0, color="0.5", linestyle=REFERENCE, linewidth=1)
-        value_axis(ax, spread_values(ratios.values()) + [1.0], axis="x")
+        drawn = spread_values(ratios.values()) + [1.0]
+        # the outermost markers whole, not cut at the axes' edge
+        if value_axis(ax, drawn, axis="x"):
+            ax.set_xlim(min(drawn) / 1.25, max(drawn) * 1.25)
+        else:
+            ax.set_xlim(0, max(drawn) * 1.1)
         ax.set_xlabel(xlabel)
         ax.set_yticks(range(len(rows)))
         ax.set_yticklabels(rows)

@@ -1,11 +1,11 @@
 """Section "Programs": real programs under each backend's malloc (the program workload,
-workloads/program.c, issue 20): per program, one figure of its wall time and peak RSS under
-each backend as a ratio to glibc's (the median over repetitions, and the min..max of the
-repetitions over glibc's median), whether its output was the same under every backend, and a
-table of the counters (wall, user and sys seconds, peak RSS, minor faults, processes under
-libkmbench-preload.so); then one findings sentence per kernel-style backend, where the data
-support one: its geometric mean ratios over the programs, and in how many programs its
-difference from glibc is supported (kmb_summary.confidence: the U test, or the spreads where
+workloads/program.c, issue 20): per program, one figure of its wall time, CPU time (user +
+sys) and peak RSS under each backend as a ratio to glibc's (the median over repetitions, and
+the min..max of the repetitions over glibc's median), whether its output was the same under
+every backend, and a table of the counters (wall, user and sys seconds, peak RSS, minor
+faults, processes under libkmbench-preload.so); then one findings sentence per backend, where
+the data support one: its geometric mean ratios over the programs, and in how many programs
+its difference from glibc is supported (kmb_summary.confidence: the U test, or the spreads where
 the repetitions are too few). "" without any program row.
 """
 import math
@@ -22,7 +22,9 @@ TITLE = "Programs"
 WORKLOAD = "program"
 REFERENCE = "glibc"
 BASELINES = ("glibc", "jemalloc", "tcmalloc", "mimalloc")
-METRICS = (("wall_s", "wall time"), ("peak_rss_kib", "peak RSS"))
+# Wall time, the CPU time (user + sys: on a loaded machine the steadier of the two, as it
+# counts no time waiting for a CPU), and peak RSS.
+METRICS = (("wall_s", "wall time"), ("cpu_s", "CPU time"), ("peak_rss_kib", "peak RSS"))
 
 
 class Prog:
@@ -64,6 +66,9 @@ def programs(data):
         if r.get("error_occurred"):
             p.errors.setdefault(b, []).append(str(r.get("error_message") or "failed"))
         else:
+            cpu = [r.get(k) for k in ("user_s", "sys_s")]
+            if all(isinstance(v, (int, float)) for v in cpu):
+                r = dict(r, cpu_s=sum(cpu))
             p.reps.setdefault(b, []).append(r)
     return out
 
@@ -96,8 +101,8 @@ def stat_text(st, scale=1.0, digits=2):
             f"{st[2] * scale:,.{digits}f}")
 
 
-TABLE_HEAD = ["backend", "wall s", "wall min..max", "wall / glibc", "peak RSS MiB",
-              "RSS min..max", "RSS / glibc", "user s", "sys s", "minor faults",
+TABLE_HEAD = ["backend", "wall s", "wall min..max", "wall / glibc", "user s", "sys s",
+              "CPU / glibc", "peak RSS MiB", "RSS min..max", "RSS / glibc", "minor faults",
               "processes under the shim"]
 
 
@@ -118,9 +123,9 @@ def program_table(p, backends):
         sys_, _ = stat_text(p.stat(b, "sys_s"))
         flt = p.stat(b, "minflt")
         procs = p.stat(b, "preload_processes")
-        vals = [wall, wall_mm, fmt_ratio(ratios[0] and ratios[0][0]), rss, rss_mm,
-                fmt_ratio(ratios[1] and ratios[1][0]), user, sys_,
-                f"{flt[0]:,.0f}" if flt else "n/a",
+        vals = [wall, wall_mm, fmt_ratio(ratios[0] and ratios[0][0]), user, sys_,
+                fmt_ratio(ratios[1] and ratios[1][0]), rss, rss_mm,
+                fmt_ratio(ratios[2] and ratios[2][0]), f"{flt[0]:,.0f}" if flt else "n/a",
                 f"{procs[0]:,.0f}" if procs and b not in BASELINES else "-"]
         rows.append(f'<tr class="program"><td>{esc(b)}</td>'
                     + "".join(num_cell(cell_text(v)) for v in vals) + "</tr>")
@@ -134,7 +139,7 @@ def geomean(values):
 
 def findings(progs, backends):
     """One sentence per backend other than glibc that ran every program: its geometric mean
-    ratios of wall time and peak RSS to glibc's over the programs, and in how many programs
+    ratios of wall time, CPU time and peak RSS to glibc's over the programs, and in how many programs
     each differs from glibc's with support (kmb_summary.confidence); [] where none differs
     with support anywhere. A backend that failed a program is named as such."""
     out = []
@@ -157,10 +162,12 @@ def findings(progs, backends):
                           f"{confs[0].m} repetitions")
         if not any(counts):
             continue
-        out.append(f"{b}: wall time {fmt_ratio(gms[0])} glibc's and peak RSS "
-                   f"{fmt_ratio(gms[1])} (geometric means over {', '.join(progs)}); different "
-                   f"from glibc's in {counts[0]} of {len(progs)} programs for wall time and "
-                   f"{counts[1]} of {len(progs)} for peak RSS ({how}).")
+        n = len(progs)
+        out.append(f"{b}: wall time {fmt_ratio(gms[0])} glibc's, CPU time {fmt_ratio(gms[1])} "
+                   f"and peak RSS {fmt_ratio(gms[2])} (geometric means over "
+                   f"{', '.join(progs)}); different from glibc's in {counts[0]} of {n} "
+                   f"programs for wall time, {counts[1]} of {n} for CPU time and {counts[2]} "
+                   f"of {n} for peak RSS ({how}).")
     return out
 
 
@@ -191,13 +198,15 @@ def render(run):
         out.append(f'<h3 id="program-{esc(p.name)}">{esc(p.name)}</h3>')
         out.append(f'<p class="program-identity" data-program="{esc(p.name)}">'
                    f"{esc(identity_text(p))}</p>")
-        panels = [(f"{what} / glibc's (ratio)", {b: p.ratio(b, key) for b in backends
+        panels = [(f"{what} / glibc (ratio)", {b: p.ratio(b, key) for b in backends
                                                   if p.ratio(b, key)})
                   for key, what in METRICS]
         if any(r for _, r in panels):
-            png = kmb_plots.program_ratios(f"{p.name}: wall time and peak RSS against glibc",
+            png = kmb_plots.program_ratios(f"{p.name}: wall time, CPU time and peak RSS "
+                                           "against glibc",
                                            panels, backends)
-            out.append(f'<div class="plots"><img alt="program {esc(p.name)}: wall time and '
-                       f'peak RSS against glibc" src="data:image/png;base64,{png}"></div>')
+            out.append(f'<div class="plots"><img alt="program {esc(p.name)}: wall time, CPU '
+                       f'time and peak RSS against glibc" src="data:image/png;base64,{png}">'
+                       "</div>")
         out.append(program_table(p, backends))
     return "\n".join(out)

@@ -2,7 +2,7 @@
 """The report's "Programs" section (report/sections/programs.py) on
 tests/fixtures/results-programs.json (tests/fixtures/make_results_programs.py): python, sqlite
 and git under glibc, jemalloc, kmalloc and slab-packed, slab-packed's git failed. Per program
-a figure of wall time and peak RSS against glibc's and a table whose medians and ratios are
+a figure of wall time, CPU time and peak RSS against glibc's and a table whose medians and ratios are
 recomputed here from the fixture's rows; the outputs' identity stated, the failure named; the
 findings sentence's geometric means recomputed; a variant whose outputs differ says so; the
 section is absent from a file without program rows.
@@ -34,6 +34,9 @@ def ratio_text(r):
 
 
 def values(data, backend, program, key):
+    if key == "cpu_s":
+        return [u + s for u, s in zip(values(data, backend, program, "user_s"),
+                                      values(data, backend, program, "sys_s"))]
     return [r[key] for r in data["benchmarks"] if r.get("run_type") == "iteration"
             and r["kmbench"]["workload"] == "program" and r["kmbench"]["backend"] == backend
             and r["kmbench"]["params"]["program"] == program and not r.get("error_occurred")]
@@ -55,7 +58,8 @@ class Section(ru.FixturePage):
     def test_linked_with_a_figure_per_program(self):
         self.assertIn('href="#programs"', self.html)
         for p in PROGRAMS:
-            png = ru.img_src(self.section, f"program {p}: wall time and peak RSS against glibc")
+            png = ru.img_src(self.section,
+                             f"program {p}: wall time, CPU time and peak RSS against glibc")
             self.assertIsNotNone(png, p)
             self.assertTrue(png.startswith(ru.PNG_MAGIC))
 
@@ -69,6 +73,8 @@ class Section(ru.FixturePage):
                 self.assertEqual(rows[b]["wall / glibc"],
                                  ratio_text(ratio(self.data, b, p, "wall_s")), (p, b))
                 self.assertEqual(rows[b]["peak RSS MiB"], f"{rss:,.1f}", (p, b))
+                self.assertEqual(rows[b]["CPU / glibc"],
+                                 ratio_text(ratio(self.data, b, p, "cpu_s")), (p, b))
                 self.assertEqual(rows[b]["RSS / glibc"],
                                  ratio_text(ratio(self.data, b, p, "peak_rss_kib")), (p, b))
             self.assertEqual(rows["glibc"]["processes under the shim"], "-")
@@ -89,11 +95,13 @@ class Section(ru.FixturePage):
             r'<ul class="program-findings">(.*?)</ul>', self.section, re.S).group(1))]
         gm = {k: math.exp(statistics.fmean(math.log(ratio(self.data, "kmalloc", p, k))
                                            for p in PROGRAMS))
-              for k in ("wall_s", "peak_rss_kib")}
+              for k in ("wall_s", "cpu_s", "peak_rss_kib")}
         kmalloc = next(f for f in found if f.startswith("kmalloc:"))
-        self.assertIn(f"wall time {ratio_text(gm['wall_s'])} glibc's and peak RSS "
+        self.assertIn(f"wall time {ratio_text(gm['wall_s'])} glibc's, CPU time "
+                      f"{ratio_text(gm['cpu_s'])} and peak RSS "
                       f"{ratio_text(gm['peak_rss_kib'])}", kmalloc)
-        self.assertIn("in 3 of 3 programs for wall time and 3 of 3 for peak RSS", kmalloc)
+        self.assertIn("in 3 of 3 programs for wall time, 3 of 3 for CPU time and 3 of 3 for "
+                      "peak RSS", kmalloc)
         self.assertIn("slab-packed: left out, it did not run git.", found)
 
 
