@@ -177,6 +177,8 @@ static const char *no_pass_why(const struct child *c, const struct family *f)
 {
 	if (f->w->flags & KMB_WL_NO_ALLOCATOR)
 		return "the workload does not allocate";
+	if (f->w->flags & KMB_WL_NO_PROFILE)
+		return "the workload's allocations are another process's";
 	if (c->o.no_profile)
 		return "--no-profile";
 	return NULL;

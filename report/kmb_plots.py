@@ -833,3 +833,38 @@ def state_lines(title, axes_specs):
             legend_outside(ax)
         fig.suptitle(title)
         return to_base64(fig)
+
+
+def program_ratios(title, panels, backends):
+    """The program workload's figure of one program (sections/programs.py): one axes per
+    panel, side by side, panels [(x label, {backend: (median, min, max) ratio to glibc})], a
+    dot with its min..max bar per backend (rows in @backends' order, glibc's 1 among them) and
+    a line at 1, glibc's value. The x axes are ratios: linear from 0, logarithmic where the
+    values span more than LOG_SPAN."""
+    rows = [b for b in backends if any(b in p for _, p in panels)]
+    fig, axes = plt.subplots(1, len(panels), figsize=(FIGSIZE[0], max(2.4, 1.2 + 0.3 * len(rows))),
+                             layout="constrained", sharey=True, squeeze=False)
+    for ax, (xlabel, ratios) in zip(axes[0], panels):
+        for y, b in enumerate(rows):
+            if b not in ratios:
+                continue
+            st = ratios[b]
+            lo = st[0] - st[1] if st[1] is not None else 0.0
+            hi = st[2] - st[0] if st[2] is not None else 0.0
+            ax.errorbar([st[0]], [y], xerr=[[lo], [hi]], color=colour(b), marker=look(b)[1],
+                        linestyle="none", markersize=5, capsize=3, label=b)
+        ax.axvline(1.0, color="0.5", linestyle=REFERENCE, linewidth=1)
+        drawn = spread_values(ratios.values()) + [1.0]
+        # the outermost markers whole, not cut at the axes' edge
+        if value_axis(ax, drawn, axis="x"):
+            ax.set_xlim(min(drawn) / 1.25, max(drawn) * 1.25)
+        else:
+            ax.set_xlim(0, max(drawn) * 1.1)
+        ax.set_xlabel(xlabel)
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels(rows)
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.grid(axis="y", alpha=0)
+    axes[0][0].set_ylabel("backend")
+    fig.suptitle(title)
+    return to_base64(fig)

@@ -58,6 +58,7 @@ SECTIONS = [
     "numa",
     "fragmentation",
     "trace",
+    "programs",
     "latency",
     "memory",
     "callgraph",

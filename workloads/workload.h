@@ -66,6 +66,9 @@ enum kmb_workload_flags {
 	KMB_WL_NO_ALLOCATOR = 1u << 0,
 	/* The workload checks where its own memory lies and fills params.placement itself. */
 	KMB_WL_OWN_PLACEMENT = 1u << 2,
+	/* The workload's allocations are another process's (the program workload's program):
+	 * the profile pass, which wraps this process's backend, would see none of them. */
+	KMB_WL_NO_PROFILE = 1u << 3,
 };
 
 struct kmb_workload {

@@ -64,6 +64,7 @@
 #include <unistd.h>
 
 #include "kmbench/mm.h"
+#include "kmbench/preload.h"
 #include "kmbench/slab.h"
 #include "kmbench/vmalloc.h"
 #include "placement.h"
@@ -115,8 +116,7 @@ static const struct variant variants[] = {
 	  KMB_PERCPU_CPU_RSEQ },
 };
 #define NR_VARIANTS	(sizeof(variants) / sizeof(variants[0]))
-#define VARIANT_NAMES	"kmalloc, slab, slab-packed, slab-colored, slab-nosheaves, " \
-			"slab-bigsheaves, slab-none, slab-thread, slab-cpu-lock, slab-cpu-rseq"
+#define VARIANT_NAMES	KMB_PRELOAD_BACKENDS	/* kmbench/preload.h: the same names */
 
 /* kmalloc's size classes (mm/slab_common.c kmalloc_info): a variant's caches have the same. */
 static const unsigned int class_size[] = { 8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048,

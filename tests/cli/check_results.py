@@ -50,6 +50,9 @@ RFM = "remote-free-matrix"
 # trace replays the trace of context.options.trace; without one (no --trace, and the fixture not
 # found: a kmbench away from its source tree) it has no family (docs/workloads.md).
 TRACE = "trace"
+# program runs the programs of context.options.program; without --program it has no family
+# (docs/workloads.md), as in the smoke preset.
+PROGRAM = "program"
 # context.environment: the checks of harness/env.h, in this order, each with these statuses.
 ENV_CHECKS = ["governor", "turbo", "load", "thp", "smt", "rseq", "perf_event_paranoid",
               "counters", "aslr", "numa_balancing", "isolation", "swap", "nmi_watchdog"]
@@ -370,6 +373,10 @@ def main():
             if w == TRACE and "trace" not in opts:
                 check(not [r for r in mine if r["kmbench"]["workload"] == w],
                       f"{b}/{w}: runs without context.options.trace")
+                continue
+            if w == PROGRAM and "program" not in opts:
+                check(not [r for r in mine if r["kmbench"]["workload"] == w],
+                      f"{b}/{w}: runs without context.options.program")
                 continue
             # A workload without a size parameter (mix) has one cell per thread count.
             sized = any("size" in r["kmbench"]["params"] for r in mine

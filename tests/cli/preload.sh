@@ -25,7 +25,6 @@ fi
 source "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-py=/usr/bin/python3
 stats=$tmp/stats.log
 # A smaller model than the 1G default: each process builds it, and git starts dozens.
 export KMB_PRELOAD_MEM=256M
@@ -68,54 +67,12 @@ ok "preload_api exhaust with KMB_PRELOAD_MEM=32M: $(grep -m 3 -E 'FAIL|BUG' <<< 
 
 # --- real programs ---
 : > "$stats"	# preload_api's own failures were meant
-cat > "$tmp/alloc.py" <<'EOF'
-import hashlib, os, subprocess, sys, threading
-h = hashlib.sha256()
-d = {}
-for i in range(150000):
-    d["k%d" % i] = [i, str(i) * (i % 13), (i, -i)]
-for k in sorted(d)[::997]:
-    h.update(repr(d[k]).encode())
-del d
-def work(n, out):
-    s = {}
-    for i in range(n):
-        s[i % 5000] = ("x" * (i % 300)) + str(i)
-    out.append(sum(len(v) for v in s.values()))
-res = []
-ts = [threading.Thread(target=work, args=(60000 + j, res)) for j in range(3)]
-for t in ts: t.start()
-for t in ts: t.join()
-h.update(repr(sorted(res)).encode())
-r, w = os.pipe()
-pid = os.fork()
-if pid == 0:                       # the child allocates after fork, then reports
-    os.close(r)
-    l = [bytes(i % 4096) for i in range(20000)]
-    os.write(w, str(sum(map(len, l))).encode())
-    os._exit(0)
-os.close(w)
-h.update(os.read(r, 100))
-os.waitpid(pid, 0)
-h.update(subprocess.run(["echo", "sub"], capture_output=True).stdout)
-big = bytearray(6 << 20)              # vmalloc: above KMALLOC_MAX_SIZE
-big[-1] = 7
-print(h.hexdigest(), len(big), big[-1])
-EOF
-same python3 "$py" "$tmp/alloc.py"
-
-cat > "$tmp/db.sql" <<'EOF'
-create table t(a integer primary key, b text, c real);
-with recursive n(i) as (select 1 union all select i + 1 from n where i < 30000)
-  insert into t select i, printf('%08x-%d', (i * 2654435761) % 4294967296, i), i * 0.25 from n;
-create index tb on t(b);
-select count(*), sum(c), max(length(b)) from t;
-select b from t where a % 997 = 0 order by b;
-select substr(b, 1, 2) k, count(*) from t group by k order by k limit 20;
-vacuum;
-select count(*) from t where b like '1%';
-EOF
-same sqlite3 bash -c "sqlite3 db < '$tmp/db.sql' && sqlite3 db 'pragma integrity_check'"
+# The program workload's committed programs (workloads/programs/, docs/workloads.md): python3
+# and sqlite3 as it runs them, setup then run in a fresh directory.
+progs=$(cd "$(dirname "$0")/../../workloads/programs" && pwd)
+pyrun=(sh "$progs/python.sh" run 1)
+same python3 "${pyrun[@]}"
+same sqlite3 sh -c "sh '$progs/sqlite.sh' setup 1 && sh '$progs/sqlite.sh' run 1"
 
 git_script='export GIT_AUTHOR_NAME=k GIT_AUTHOR_EMAIL=k@example.org GIT_COMMITTER_NAME=k
 export GIT_COMMITTER_EMAIL=k@example.org GIT_AUTHOR_DATE=2024-01-01T00:00:00Z
@@ -146,7 +103,7 @@ echo "$(wc -l < "$stats") processes ran under the shim"
 # --- the other kernel-style backends ---
 for be in slab slab-packed slab-nosheaves slab-thread slab-cpu-lock; do
 	: > "$stats"
-	KMB_PRELOAD_BACKEND=$be shimmed "$py" "$tmp/alloc.py" > "$tmp/$be.out" 2> "$tmp/$be.err"
+	KMB_PRELOAD_BACKEND=$be shimmed "${pyrun[@]}" > "$tmp/$be.out" 2> "$tmp/$be.err"
 	ok "$be: output differs from glibc's: $(tail -n 2 "$tmp/$be.err")" \
 		cmp -s "$tmp/python3.glibc.out" "$tmp/$be.out"
 	ok "$be: the stats do not name the backend: $(head -n 1 "$stats")" \
@@ -159,7 +116,7 @@ done
 
 # --- slub_debug: real programs under red zones, poison and checks; a double free caught ---
 : > "$stats"
-KMB_PRELOAD_SLUB_DEBUG=FZPU shimmed "$py" "$tmp/alloc.py" > "$tmp/debug.out" 2> "$tmp/debug.err"
+KMB_PRELOAD_SLUB_DEBUG=FZPU shimmed "${pyrun[@]}" > "$tmp/debug.out" 2> "$tmp/debug.err"
 ok "KMB_PRELOAD_SLUB_DEBUG=FZPU: output differs from glibc's: $(grep -m 2 BUG "$tmp/debug.err")" \
 	cmp -s "$tmp/python3.glibc.out" "$tmp/debug.out"
 ok "KMB_PRELOAD_SLUB_DEBUG=FZPU: slab reports under python3: $(grep -m 2 BUG "$tmp/debug.err")" \
