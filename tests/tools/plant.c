@@ -10,7 +10,10 @@
  *   double   an object freed twice;
  *   redzone  byte 20 of a live object read: the padding past its 20 bytes;
  *   leak     an object allocated and its only pointer dropped, the caches left as they are at
- *            exit (memcheck's --leak-check must see a lost block of 20 bytes).
+ *            exit (memcheck's --leak-check must see a lost block of 20 bytes);
+ *   pool     an element of a kmalloc mempool of one element (kmalloc-32) taken from the
+ *            reserve (every underlying allocation fails: kmb_mempool_set_fail), given back to
+ *            the reserve, then byte 8 of it read.
  * Before the planted access it prints "object 0x..." (the object's address) and "address
  * 0x..." (the byte it touches), for tools.sh to find in the tool's report.  Misuse is
  * reported and refused by the allocator too (kmb_mm_config.debug -1), so the process goes on
@@ -24,6 +27,7 @@
 #include <string.h>
 
 #include "kmbench/gfp.h"
+#include "kmbench/mempool.h"
 #include "kmbench/mm.h"
 #include "kmbench/slab.h"
 
@@ -84,6 +88,21 @@ static int clean(struct kmem_cache *s)
 	return 0;
 }
 
+static void pool(void)
+{
+	mempool_t *pool = mempool_create_kmalloc_pool(1, OBJ);
+	volatile unsigned char *p;
+
+	kmb_mempool_set_fail(pool, 1000);
+	p = mempool_alloc(pool, GFP_KERNEL);
+	memset((void *)p, 7, OBJ);
+	mempool_free((void *)p, pool);
+	printf("object %p\naddress %p\n", (void *)p, (void *)(p + 8));
+	fflush(stdout);
+	keep = (void *)(uintptr_t)p[8];
+	mempool_destroy(pool);
+}
+
 static __attribute__((noinline)) void leak(struct kmem_cache *s)
 {
 	keep = kmem_cache_alloc(s, GFP_KERNEL);
@@ -101,8 +120,9 @@ int main(int argc, char **argv)
 	char why[200];
 
 	if (strcmp(mode, "clean") && strcmp(mode, "uaf") && strcmp(mode, "double") &&
-	    strcmp(mode, "redzone") && strcmp(mode, "leak")) {
-		fprintf(stderr, "plant: mode '%s': clean, uaf, double, redzone or leak\n", mode);
+	    strcmp(mode, "redzone") && strcmp(mode, "leak") && strcmp(mode, "pool")) {
+		fprintf(stderr, "plant: mode '%s': clean, uaf, double, redzone, leak or pool\n",
+			mode);
 		return 2;
 	}
 	if (!strcmp(mode, "leak"))
@@ -114,6 +134,8 @@ int main(int argc, char **argv)
 	s = plant_cache("plant", NULL);
 	if (!strcmp(mode, "clean")) {
 		clean(s);
+	} else if (!strcmp(mode, "pool")) {
+		pool();
 	} else if (!strcmp(mode, "leak")) {
 		leak(s);
 		fflush(stdout);
