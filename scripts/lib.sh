@@ -19,7 +19,8 @@ KMB_PKGS_TEST="$KMB_PKGS_TEST slurmctld slurmd slurm-client munge"
 # (python3 is the report's).
 KMB_PKGS_TEST="$KMB_PKGS_TEST sqlite3 git xz-utils gzip"
 # scripts/instructions counts instructions per alloc+free pair with valgrind's callgrind; the
-# tests run it too when valgrind is there.
+# tests run it too when valgrind is there.  The debug and sanitize builds need its headers
+# (valgrind/memcheck.h: the slab objects as memcheck blocks, KMB_VALGRIND in CMake).
 KMB_PKGS_PROFILE="valgrind"
 # scripts/fuzz builds the fuzzers with clang and its libFuzzer (compiler-rt).
 KMB_PKGS_FUZZ="clang libclang-rt-14-dev"

@@ -33,6 +33,10 @@
 
 #include "kmbench/mempool.h"
 #include "lib.h"
+#include "tools.h"
+#if KMB_TOOLS
+#include "slab.h"
+#endif
 
 /* The kernel's io_schedule_timeout(5*HZ): a waiter retries the allocator this often even
  * when no element is freed, since memory may have come back to the allocator instead. */
@@ -46,6 +50,46 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+#if KMB_TOOLS
+/*
+ * kasan_poison_element, kasan_unpoison_element (mm/mempool.c): an element in the reserve is
+ * free to the pool's users, so in a build with the tools (base/tools.h) it is poisoned there: a
+ * slab or kmalloc pool's object of a SLAB_TOOLS cache as a freed memcheck block, a page pool's
+ * pages NOACCESS, and given out again as a block or accessible.  A pool of another allocator,
+ * and a large kmalloc's pages, are left alone.
+ */
+static void element_tools(mempool_t *pool, void *element, bool reserve)
+{
+	struct kmem_cache *s;
+	struct slab *slab;
+	void *p;
+
+	if (pool->alloc == mempool_alloc_slab || pool->alloc == mempool_kmalloc) {
+		slab = virt_to_slab(element);
+		s = slab ? slab->slab_cache : NULL;
+		if (!s || !(s->flags & SLAB_TOOLS))
+			return;
+		if (reserve)
+			(void)kmb_tool_freelike(element, s->object_size);	/* memcheck says */
+		else
+			kmb_tool_malloclike(element, s->object_size);
+	} else if (pool->alloc == mempool_alloc_pages) {
+		p = page_address(element);
+		if (!p)
+			return;
+		if (reserve)
+			kmb_tool_poison(p, PAGE_SIZE << (uintptr_t)pool->pool_data);
+		else
+			kmb_tool_unpoison(p, PAGE_SIZE << (uintptr_t)pool->pool_data);
+	}
+}
+#else
+static inline void element_tools(mempool_t *pool, void *element, bool reserve)
+{
+	(void)pool, (void)element, (void)reserve;
+}
+#endif
+
 /*
  * curr_nr changes under pool->lock, and mempool_free reads it without the lock first
  * (read_curr_nr: the kernel's READ_ONCE in mm/mempool.c).  The stores are relaxed atomics, the
@@ -57,6 +101,7 @@ static void add_element(mempool_t *pool, void *element)
 	int n = pool->curr_nr;
 
 	kmb_assert(pool->curr_nr >= 0 && pool->curr_nr < (pool->min_nr > 0 ? pool->min_nr : 1));
+	element_tools(pool, element, true);
 	pool->elements[n] = element;
 	__atomic_store_n(&pool->curr_nr, n + 1, __ATOMIC_RELAXED);
 }
@@ -67,6 +112,7 @@ static void *remove_element(mempool_t *pool)
 
 	kmb_assert(pool->curr_nr > 0);
 	__atomic_store_n(&pool->curr_nr, n, __ATOMIC_RELAXED);
+	element_tools(pool, pool->elements[n], false);
 	return pool->elements[n];
 }
 

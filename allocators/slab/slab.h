@@ -51,6 +51,7 @@
 
 #include "kmbench/slab.h"
 #include "page_alloc.h"
+#include "tools.h"
 
 struct slab {
 	unsigned long flags;		/* page->flags: PG_slab | PG_head, PG_workingset */
@@ -249,6 +250,18 @@ enum track_item { TRACK_ALLOC, TRACK_FREE };
  * the public flags.  Its alignment is the largest power of two dividing its size, and with
  * SLAB_STORE_USER its objects keep the size kmalloc was asked for (slub_debug_orig_size). */
 #define SLAB_KMALLOC		(1u << 30)
+/*
+ * SLAB_TOOLS (the kernel's former SLAB_KASAN): the cache tells ASan and memcheck about its
+ * objects (base/tools.h): a new slab is poisoned whole, an object is unpoisoned (a memcheck
+ * block) from its allocation to its free, so a free object, on a slab's freelist, on a CPU
+ * freelist or in a sheaf, the padding after each object and a slab's colour and leftover are
+ * poisoned.  kmem_cache_open() sets it in a build with the tools (KMB_TOOLS), on every cache
+ * without debug flags while kmb_slab_set_tools() leaves it on.  Debug caches are left to
+ * slub_debug: their checks read and write free objects, red zones and tracks throughout
+ * slab_debug.c, and their tests plant corruption there on purpose.
+ */
+#define SLAB_TOOLS		(1u << 29)
+extern bool slab_tools_on;			/* kmb_slab_set_tools() */
 
 struct kmem_cache {
 	/* The sheaves: pcs.mode (resolved, never DEFAULT; debug caches use none), pcs.slots each
@@ -328,14 +341,28 @@ static inline bool slub_debug_orig_size(const struct kmem_cache *s)
 	return (s->flags & SLAB_STORE_USER) && (s->flags & SLAB_KMALLOC);
 }
 
-static inline void *get_freepointer(const struct kmem_cache *s, const void *obj)
+/*
+ * The free pointer lives in a free object, which a SLAB_TOOLS cache has poisoned: the
+ * allocator's own access is not checked by ASan (kmb_tool_nocheck) nor reported by memcheck
+ * (quiet, for this thread only, so that no other thread's accesses go unseen meanwhile).  In a
+ * build without the tools, both are nothing.
+ */
+static inline kmb_tool_nocheck void *get_freepointer(const struct kmem_cache *s, const void *obj)
 {
-	return *(void *const *)((const char *)obj + s->offset);
+	void *fp;
+
+	kmb_tool_quiet_begin();
+	fp = *(void *const *)((const char *)obj + s->offset);
+	kmb_tool_quiet_end();
+	return fp;
 }
 
-static inline void set_freepointer(const struct kmem_cache *s, void *obj, void *fp)
+static inline kmb_tool_nocheck void set_freepointer(const struct kmem_cache *s, void *obj,
+						    void *fp)
 {
+	kmb_tool_quiet_begin();
 	*(void **)((char *)obj + s->offset) = fp;
+	kmb_tool_quiet_end();
 }
 
 /* --- slub.c --- */

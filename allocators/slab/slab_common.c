@@ -295,6 +295,13 @@ void kmb_slab_set_sheaf_capacity(unsigned int objects)
 	slab_sheaf_capacity = objects > KMEM_CACHE_MAX_SHEAF ? KMEM_CACHE_MAX_SHEAF : objects;
 }
 
+bool slab_tools_on = true;
+
+void kmb_slab_set_tools(bool on)
+{
+	slab_tools_on = on;
+}
+
 bool kmb_slab_sheaves(void)
 {
 	return slab_sheaves_on;

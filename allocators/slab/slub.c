@@ -512,6 +512,8 @@ int kmem_cache_open(struct kmem_cache *s)
 	}
 	if (calculate_sizes(s))
 		return -EINVAL;
+	if (KMB_TOOLS && slab_tools_on && !(s->flags & SLAB_DEBUG_FLAGS))
+		s->flags |= SLAB_TOOLS;
 	s->allocflags = (s->flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0;
 	if (s->flags & SLAB_RECLAIM_ACCOUNT)
 		s->allocflags |= __GFP_RECLAIMABLE;	/* calculate_sizes() in mm/slub.c */
@@ -611,6 +613,9 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t gfp, int node)
 	}
 	set_freepointer(s, prev, NULL);
 	kmb_assert_internal(slab_is_valid(s, slab));
+	/* kasan_poison_slab (mm/kasan/common.c): nothing of a new slab is the user's yet */
+	if (s->flags & SLAB_TOOLS)
+		kmb_tool_poison(slab_address(slab), PAGE_SIZE << s->order);
 	if (s->ctor)
 		KMB_STAT_ATOMIC_ADD(1, s->ctor_calls, s->objects);
 	atomic_fetch_add_explicit(&slab_stat_alloc, 1, memory_order_relaxed);
@@ -641,6 +646,9 @@ static void discard_slab(struct kmem_cache *s, struct slab *slab)
 		page[i].lru.next = NULL;
 		page[i].mapping = NULL;
 	}
+	/* the frames go back to the buddy allocator, which does not annotate its pages */
+	if (s->flags & SLAB_TOOLS)
+		kmb_tool_unpoison(slab_address(slab), PAGE_SIZE << s->order);
 	page_clear(page, PG_slab);
 	page_clear(page, PG_workingset);
 	slab->slab_cache = NULL;
@@ -1604,8 +1612,8 @@ static noinline void *slab_alloc_cpu(struct kmem_cache *s, gfp_t gfp, const void
 }
 
 /* The fast paths: one pop from the main sheaf in each mode's way; the CPU slab's above. */
-static always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node,
-					   const void *caller)
+static always_inline void *slab_alloc_node_raw(struct kmem_cache *s, gfp_t gfp, int node,
+					       const void *caller)
 {
 	struct slab_sheaf *main;
 	unsigned int n, fast = s->fast;
@@ -1640,6 +1648,42 @@ static always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int 
 	}
 	/* NULL: the exported function's caller, read here and not kept across the fast path */
 	return slab_alloc_other(s, gfp, node, caller ? caller : __builtin_return_address(0));
+}
+
+#if KMB_TOOLS
+/*
+ * A build with the tools (base/tools.h): the object becomes the user's, unpoisoned and a
+ * memcheck block (__kasan_slab_alloc, mm/kasan/common.c), before anything writes it: so
+ * __GFP_ZERO is done here, after that, and not by the paths below.  A constructor's object
+ * keeps what its constructor wrote (defined).  Out of line: Release builds have none of it.
+ */
+static noinline void *slab_alloc_tools(struct kmem_cache *s, gfp_t gfp, int node,
+				       const void *caller)
+{
+	void *obj;
+
+	if (!(s->flags & SLAB_TOOLS))
+		return slab_alloc_node_raw(s, gfp, node, caller);
+	obj = slab_alloc_node_raw(s, gfp & ~__GFP_ZERO, node, caller);
+	if (!obj)
+		return NULL;
+	kmb_tool_malloclike(obj, s->object_size);
+	if (s->ctor)
+		kmb_tool_defined(obj, s->object_size);
+	if (gfp & __GFP_ZERO)
+		memset(obj, 0, s->object_size);
+	return obj;
+}
+#endif
+
+static always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node,
+					   const void *caller)
+{
+#if KMB_TOOLS
+	return slab_alloc_tools(s, gfp, node, caller ? caller : __builtin_return_address(0));
+#else
+	return slab_alloc_node_raw(s, gfp, node, caller);
+#endif
 }
 
 /* The caller argument NULL means the exported function's own caller (slab_alloc_node). */
@@ -1787,6 +1831,34 @@ static noinline void slab_free_cpu(struct kmem_cache *s, struct page *page, void
 	slab_free_other(s, slab, obj, caller);
 }
 
+#if KMB_TOOLS
+/*
+ * A build with the tools: @obj goes back from its user, poisoned and a freed memcheck block
+ * (__kasan_slab_free).  A free of an object ASan sees poisoned already is a double free
+ * (check_slab_allocation, mm/kasan/common.c): ASan's report, which stops the process; one that
+ * memcheck finds no block for is its "Invalid free()".  Either is refused, as the allocator's
+ * own double-free checks refuse one, which see only some (a free onto the top of a sheaf or
+ * CPU freelist).  A pointer that is no object's start is left to the free path, which reports
+ * it.  False: the free must not go on.
+ */
+static noinline bool slab_free_tools(struct kmem_cache *s, struct page *page, void *obj)
+{
+	static const char fmt[] = "kmbench: %s: double free of object %p (%s)\n";
+
+	if (!slab_object_start(s, frame_slab(page), obj))
+		return true;
+	if (kmb_tool_poisoned(obj)) {
+		fprintf(stderr, fmt, s->name, obj, "AddressSanitizer: it is poisoned");
+		kmb_tool_report_free(obj);
+		return false;
+	}
+	if (kmb_tool_freelike(obj, s->object_size))
+		return true;
+	fprintf(stderr, fmt, s->name, obj, "memcheck: it is no live block");
+	return false;
+}
+#endif
+
 /*
  * The fast paths: one push on the main sheaf in each mode's way; the CPU slab's above.  @page
  * is any frame of the object's slab (every frame carries the cache and the node).
@@ -1797,6 +1869,10 @@ static always_inline void slab_free(struct kmem_cache *s, struct page *page, voi
 	struct slab_sheaf *main;
 	unsigned int n, fast = s->fast;
 
+#if KMB_TOOLS
+	if ((s->flags & SLAB_TOOLS) && !slab_free_tools(s, page, obj))
+		return;
+#endif
 	if (likely(fast <= SLAB_FAST_RSEQ_SHEAF)) {
 		if (unlikely(!node_is_local(page->node)))
 			goto other;

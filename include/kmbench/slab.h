@@ -136,6 +136,18 @@ KMB_API void kmb_slab_set_sheaves(bool on);
 KMB_API bool kmb_slab_sheaves(void);
 
 /*
+ * kmb_slab_set_tools - whether caches created from now on (the kmalloc caches: call it before
+ * kmb_mm_init()) tell AddressSanitizer and valgrind's memcheck about their objects: free ones
+ * poisoned (memcheck: freed blocks), allocated ones unpoisoned (memcheck: blocks), so a use
+ * after free, a double free, an access past an object and a leaked object are the tools'
+ * reports (docs/tools.md).  On by default; nothing in a build without the tools (Release).
+ * Caches with debug flags never do (slub_debug checks them).  A test that plants a use after
+ * free for slub_debug's own checks to find turns it off, as the kernel's slub_kunit turns
+ * KASAN off around its planted writes (kasan_disable_current).
+ */
+KMB_API void kmb_slab_set_tools(bool on);
+
+/*
  * kmb_slab_set_cpu_partial - the objects a CPU's partial list aims at in caches created from
  * now on, as writing /sys/kernel/slab/<cache>/cpu_partial does to one cache (mm/slub.c
  * slub_set_cpu_partial: the list is drained at DIV_ROUND_UP(2 * @objects, objects per slab)

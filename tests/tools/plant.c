@@ -1,0 +1,169 @@
+/*
+ * plant.c - misuse of slab objects for AddressSanitizer and valgrind's memcheck to find
+ * (tools.sh; the annotations are allocators/base/tools.h, docs/tools.md).  Public API only.
+ *
+ * Usage: kmb_tools_plant MODE, where MODE is one of
+ *   clean    objects of a cache "plant" (20 bytes: 12 bytes of padding after each, in a stride
+ *            of 32), of a cache with a constructor and of kmalloc, allocated, written, read
+ *            and freed, zeroed ones read, one reallocated: no tool may report anything;
+ *   uaf      an object freed, then byte 8 of it read;
+ *   double   an object freed twice;
+ *   redzone  byte 20 of a live object read: the padding past its 20 bytes;
+ *   leak     an object allocated and its only pointer dropped, the caches left as they are at
+ *            exit (memcheck's --leak-check must see a lost block of 20 bytes);
+ *   pool     an element of a kmalloc mempool of one element (kmalloc-32) taken from the
+ *            reserve (every underlying allocation fails: kmb_mempool_set_fail), given back to
+ *            the reserve, then byte 8 of it read.
+ * Before the planted access it prints "object 0x..." (the object's address) and "address
+ * 0x..." (the byte it touches), for tools.sh to find in the tool's report.  Misuse is
+ * reported and refused by the allocator too (kmb_mm_config.debug -1), so the process goes on
+ * to the end where the tool does not stop it.  The leak mode runs without per-CPU caches
+ * (KMB_PERCPU_NONE): a sheaf keeps the addresses of the objects it handed out in its array, so
+ * memcheck would find the lost object still reachable through it.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmbench/gfp.h"
+#include "kmbench/mempool.h"
+#include "kmbench/mm.h"
+#include "kmbench/slab.h"
+
+#define OBJ	20
+
+static void *volatile keep;	/* a pointer the compiler cannot keep in a register */
+
+static void ctor(void *p)
+{
+	memset(p, 0x5c, OBJ);
+}
+
+static struct kmem_cache *plant_cache(const char *name, void (*c)(void *))
+{
+	struct kmem_cache *s = kmem_cache_create(name, OBJ, 0, 0, c);
+
+	if (!s) {
+		fprintf(stderr, "plant: kmem_cache_create(%s) failed\n", name);
+		exit(1);
+	}
+	return s;
+}
+
+static int clean(struct kmem_cache *s)
+{
+	struct kmem_cache *cs = plant_cache("plant-ctor", ctor);
+	unsigned char *p[100], *z, *k;
+	unsigned int sum = 0;
+
+	for (int i = 0; i < 100; i++) {
+		p[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		memset(p[i], i, OBJ);
+	}
+	for (int i = 0; i < 100; i++) {
+		sum += p[i][OBJ - 1];
+		kmem_cache_free(s, p[i]);
+	}
+	z = kmem_cache_zalloc(s, GFP_KERNEL);
+	for (int i = 0; i < OBJ; i++)
+		sum += z[i];
+	kmem_cache_free(s, z);
+	for (int i = 0; i < 100; i++) {
+		p[i] = kmem_cache_alloc(cs, GFP_KERNEL);
+		sum += p[i][OBJ - 1];		/* the constructor's byte: defined */
+	}
+	for (int i = 0; i < 100; i++)
+		kmem_cache_free(cs, p[i]);
+	k = kmalloc(100, GFP_KERNEL);
+	memset(k, 1, 100);
+	k = krealloc(k, 1000, GFP_KERNEL);
+	sum += k[99];
+	kfree(k);
+	k = kzalloc(300, GFP_KERNEL);
+	sum += k[299];
+	kfree(k);
+	printf("clean: sum %u\n", sum);
+	kmem_cache_destroy(cs);
+	return 0;
+}
+
+static void pool(void)
+{
+	mempool_t *pool = mempool_create_kmalloc_pool(1, OBJ);
+	volatile unsigned char *p;
+
+	kmb_mempool_set_fail(pool, 1000);
+	p = mempool_alloc(pool, GFP_KERNEL);
+	memset((void *)p, 7, OBJ);
+	mempool_free((void *)p, pool);
+	printf("object %p\naddress %p\n", (void *)p, (void *)(p + 8));
+	fflush(stdout);
+	keep = (void *)(uintptr_t)p[8];
+	mempool_destroy(pool);
+}
+
+static __attribute__((noinline)) void leak(struct kmem_cache *s)
+{
+	keep = kmem_cache_alloc(s, GFP_KERNEL);
+	memset(keep, 1, OBJ);
+	printf("object %p\n", keep);
+	keep = NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct kmb_mm_config cfg = { .nr_nodes = 1, .node_mem = 64UL << 20, .debug = -1 };
+	const char *mode = argc == 2 ? argv[1] : "";
+	struct kmem_cache *s;
+	volatile unsigned char *p;
+	char why[200];
+
+	if (strcmp(mode, "clean") && strcmp(mode, "uaf") && strcmp(mode, "double") &&
+	    strcmp(mode, "redzone") && strcmp(mode, "leak") && strcmp(mode, "pool")) {
+		fprintf(stderr, "plant: mode '%s': clean, uaf, double, redzone, leak or pool\n",
+			mode);
+		return 2;
+	}
+	if (!strcmp(mode, "leak"))
+		kmb_slab_set_percpu(KMB_PERCPU_NONE);
+	if (kmb_mm_init(&cfg, why, sizeof(why))) {
+		fprintf(stderr, "plant: kmb_mm_init: %s\n", why);
+		return 1;
+	}
+	s = plant_cache("plant", NULL);
+	if (!strcmp(mode, "clean")) {
+		clean(s);
+	} else if (!strcmp(mode, "pool")) {
+		pool();
+	} else if (!strcmp(mode, "leak")) {
+		leak(s);
+		fflush(stdout);
+		return 0;	/* the caches as they are: memcheck's leak check at exit */
+	} else {
+		p = kmem_cache_alloc(s, GFP_KERNEL);
+		memset((void *)p, 7, OBJ);
+		printf("object %p\n", (void *)p);
+		if (!strcmp(mode, "uaf")) {
+			kmem_cache_free(s, (void *)p);
+			printf("address %p\n", (void *)(p + 8));
+			fflush(stdout);
+			keep = (void *)(uintptr_t)p[8];
+		} else if (!strcmp(mode, "double")) {
+			kmem_cache_free(s, (void *)p);
+			printf("address %p\n", (void *)p);
+			fflush(stdout);
+			kmem_cache_free(s, (void *)p);
+		} else {
+			printf("address %p\n", (void *)(p + OBJ));
+			fflush(stdout);
+			keep = (void *)(uintptr_t)p[OBJ];
+			kmem_cache_free(s, (void *)p);
+		}
+	}
+	kmem_cache_destroy(s);
+	kmem_cache_exit();
+	kmb_mm_teardown();
+	printf("%s: done\n", mode);
+	return 0;
+}

@@ -1,0 +1,120 @@
+#!/bin/bash
+# The slab objects as AddressSanitizer and valgrind's memcheck see them (allocators/base/tools.h,
+# docs/tools.md): kmb_tools_plant (plant.c) plants a use after free, a double free, a read past
+# an object, a leak and a use of a mempool element given back to the reserve, each in a child
+# process, and the tool must report each at the address the program names; a clean run of the
+# same program, nothing.
+#   asan      the sanitize build's program, run as it is: ASan's report (use-after-poison, at
+#             the planted address) and its exit status 1;
+#   valgrind  the debug build's program under memcheck: "Invalid read" in the freed block,
+#             "Invalid free()" of it, "Invalid read" after the block, a lost block of 20 bytes
+#             at --leak-check=full, "Invalid read" in the element back in the reserve, and 0
+#             errors in the clean run; with SHIM (libkmbench-preload.so), sort(1) on it under
+#             memcheck (--soname-synonyms=somalloc=nouserintercepts: memcheck must not replace
+#             the shim's malloc with its own): its output as without, 0 errors, and the shim's
+#             KMB_PRELOAD_STATS line with slab objects.  Skipped (77) without valgrind.
+# Usage: tools.sh asan|valgrind PLANT [SHIM]
+set -u
+tool=$1 plant=$2 shim=${3:-}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../cli/lib.sh"
+
+# run MODE CMD...: the plant in MODE under CMD; its stdout in $tmp/MODE.out, stderr in
+# $tmp/MODE.err, exit status in $rc, and the addresses it printed in $obj and $addr.
+run() {
+	local mode=$1; shift
+	"$@" "$plant" "$mode" > "$tmp/$mode.out" 2> "$tmp/$mode.err"; rc=$?
+	obj=$(sed -n 's/^object //p' "$tmp/$mode.out")
+	addr=$(sed -n 's/^address //p' "$tmp/$mode.out")
+}
+
+# has MODE TEXT: the tool's report (stderr) of MODE holds TEXT; said with its end when not.
+has() {
+	grep -qF -- "$2" "$tmp/$1.err" && return 0
+	echo "  $1: no '$2' in its report, which ends:"
+	tail -n 8 "$tmp/$1.err" | sed 's/^/    /'
+	return 1
+}
+
+case $tool in
+asan)
+	export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0
+	run clean
+	ok "asan clean: exit $rc" test "$rc" -eq 0
+	ok "asan clean: no report" bash -c "! grep -q AddressSanitizer '$tmp/clean.err'"
+	run uaf
+	ok "asan uaf: exit $rc" test "$rc" -eq 1
+	ok "asan uaf: reported at $addr" has uaf "AddressSanitizer: use-after-poison on address $addr"
+	ok "asan uaf: a read" has uaf "READ of size 1 at $addr"
+	run double
+	ok "asan double free: exit $rc" test "$rc" -eq 1
+	ok "asan double free: the allocator's line" has double \
+		"kmbench: plant: double free of object $obj"
+	ok "asan double free: reported at $obj" has double \
+		"AddressSanitizer: use-after-poison on address $obj"
+	run redzone
+	ok "asan redzone: exit $rc" test "$rc" -eq 1
+	ok "asan redzone: reported at $addr" has redzone \
+		"AddressSanitizer: use-after-poison on address $addr"
+	run pool
+	ok "asan mempool reserve: exit $rc" test "$rc" -eq 1
+	ok "asan mempool reserve: reported at $addr" has pool \
+		"AddressSanitizer: use-after-poison on address $addr"
+	;;
+valgrind)
+	if ! command -v valgrind > /dev/null; then
+		echo "skipped: valgrind is not installed (Debian package valgrind; scripts/test" \
+		     "installs it)"
+		exit 77
+	fi
+	vg=(valgrind --error-exitcode=99 --leak-check=no)
+	run clean "${vg[@]}"
+	ok "valgrind clean: exit $rc" test "$rc" -eq 0
+	ok "valgrind clean: 0 errors" has clean "ERROR SUMMARY: 0 errors from 0 contexts"
+	run uaf "${vg[@]}"
+	ok "valgrind uaf: exit $rc" test "$rc" -eq 99
+	ok "valgrind uaf: Invalid read" has uaf "Invalid read of size 1"
+	ok "valgrind uaf: in the freed block" has uaf \
+		"Address $addr is 8 bytes inside a block of size 20 free'd"
+	run double "${vg[@]}"
+	ok "valgrind double free: exit $rc" test "$rc" -eq 99
+	ok "valgrind double free: Invalid free" has double "Invalid free() / delete / delete[]"
+	ok "valgrind double free: refused" has double \
+		"kmbench: plant: double free of object $obj (memcheck: it is no live block)"
+	ok "valgrind double free: of the freed block" has double \
+		"Address $obj is 0 bytes inside a block of size 20 free'd"
+	run redzone "${vg[@]}"
+	ok "valgrind redzone: exit $rc" test "$rc" -eq 99
+	ok "valgrind redzone: Invalid read" has redzone "Invalid read of size 1"
+	ok "valgrind redzone: after the block" has redzone \
+		"Address $addr is 0 bytes after a block of size 20 alloc'd"
+	run pool "${vg[@]}"
+	ok "valgrind mempool reserve: exit $rc" test "$rc" -eq 99
+	ok "valgrind mempool reserve: in the element given back" has pool \
+		"Address $addr is 8 bytes inside a block of size 32 free'd"
+	run leak valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+	ok "valgrind leak: exit $rc" test "$rc" -eq 99
+	ok "valgrind leak: a lost block" has leak \
+		"20 bytes in 1 blocks are definitely lost in loss record"
+	ok "valgrind leak: allocated by kmem_cache_alloc" has leak "kmem_cache_alloc"
+	if [ -n "$shim" ]; then
+		input=$(dirname "$0")/plant.c
+		# a file: sort closes its stderr before the shim's line is written at exit
+		LD_PRELOAD=$shim KMB_PRELOAD_STATS=$tmp/stats valgrind --error-exitcode=99 \
+			--soname-synonyms=somalloc=nouserintercepts sort "$input" \
+			> "$tmp/sort.out" 2> "$tmp/sort.err"; rc=$?
+		ok "valgrind sort on the shim: exit $rc" test "$rc" -eq 0
+		ok "valgrind sort on the shim: 0 errors" has sort "ERROR SUMMARY: 0 errors from 0"
+		ok "valgrind sort on the shim: the shim's objects" \
+			grep -qE "^kmbench-preload: pid [0-9]+ sort backend kmalloc: slab [1-9]" \
+			"$tmp/stats"
+		ok "valgrind sort on the shim: its output" cmp -s "$tmp/sort.out" <(sort "$input")
+	fi
+	;;
+*)
+	echo "tools.sh: tool '$tool': asan or valgrind"
+	exit 2
+	;;
+esac
+kmb_test_end
