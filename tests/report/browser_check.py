@@ -41,7 +41,7 @@ CHROMIUM = "/usr/bin/chromium"
 TIMEOUT_S = 60        # one command or one page load; Chromium is killed past it
 WIDTHS = (1280, 800)  # a laptop's width and a narrow window's
 HEIGHT = 900
-SAMPLE = 512          # an image is drawn to at most this many px on its long side to be judged
+SAMPLE = 256          # an image is drawn to at most this many px on its long side to be judged
 BLANK = 0.998         # and is blank when more than this share of its pixels are one colour
 
 # Evaluated in the page after its load event: what the page's images and scripts are.  Every
@@ -55,15 +55,14 @@ IMAGES_JS = """(async () => {
     c.width = cw; c.height = ch;
     const g = c.getContext("2d", {willReadFrequently: true});
     g.drawImage(source, 0, 0, cw, ch);
-    const d = g.getImageData(0, 0, cw, ch).data, counts = new Map();
+    const px = new Uint32Array(g.getImageData(0, 0, cw, ch).data.buffer), counts = new Map();
     let most = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      const k = ((d[i] << 24) | (d[i + 1] << 16) | (d[i + 2] << 8) | d[i + 3]) >>> 0;
+    for (const k of px) {
       const n = (counts.get(k) || 0) + 1;
       counts.set(k, n);
       if (n > most) most = n;
     }
-    return most / (cw * ch);
+    return most / px.length;
   }
   function name(el, i) {
     const alt = el.getAttribute("alt") || el.getAttribute("aria-label") || el.id || "";
