@@ -26,7 +26,7 @@ import statistics
 import kmb_plots as kp
 import kmb_results as kr
 from kmb_check import min_pvalue, utest
-from kmb_html import document, esc, num_cell
+from kmb_html import document, esc, num_cell, scroll_box
 
 ALPHA = 0.05          # the U test's significance level, as compare.py's default
 MIN_CHANGE = 0.05     # and the change of the medians a finding needs (5%)
@@ -164,8 +164,8 @@ def runs_table(runs):
                 c.get("git_commit", "unknown"),
                 c.get("experiment") or c.get("preset") or "unknown",
                 c.get("cpu_model", "unknown"))) + num_cell(len(run.samples)) + "</tr>")
-    return ('<table id="compare-runs"><tr>' + "".join(f"<th>{esc(h)}</th>" for h in head)
-            + "</tr>" + "".join(body) + "</table>")
+    return scroll_box('<table id="compare-runs"><tr>' + "".join(f"<th>{esc(h)}</th>" for h in head)
+                      + "</tr>" + "".join(body) + "</table>")
 
 
 ROW_HEAD = ("backend", "workload", "parameters", "threads", "hosts", "baseline ns/op",
@@ -183,9 +183,9 @@ def row_html(r):
 
 
 def rows_table(table_id, rows):
-    return (f'<div class="scroll"><table id="{table_id}"><tr>'
-            + "".join(f"<th>{esc(h)}</th>" for h in ROW_HEAD) + "</tr>"
-            + "".join(row_html(r) for r in rows) + "</table></div>")
+    return scroll_box(f'<table id="{table_id}"><tr>'
+                      + "".join(f"<th>{esc(h)}</th>" for h in ROW_HEAD) + "</tr>"
+                      + "".join(row_html(r) for r in rows) + "</table>")
 
 
 def host_table(table_id, rows):
@@ -200,8 +200,8 @@ def host_table(table_id, rows):
         + num_cell(sum(r.verdict == FASTER for r in rs))
         + num_cell("n/a" if geomean(rs) is None else f"{geomean(rs):.3f}x") + "</tr>"
         for (a, b), rs in sorted(pairs.items()))
-    return (f'<table id="{table_id}"><tr>' + "".join(f"<th>{esc(h)}</th>" for h in head)
-            + "</tr>" + body + "</table>")
+    return scroll_box(f'<table id="{table_id}"><tr>' + "".join(f"<th>{esc(h)}</th>" for h in head)
+                      + "</tr>" + body + "</table>")
 
 
 def figure(rows, base, other):

@@ -33,6 +33,7 @@ td.misplaced, span.misplaced { background: #fff1d6; color: #7a4b00; }
 td.failed { background: #fdecee; color: #8a1020; }
 .na { color: #97a0a8; }
 .scroll { overflow-x: auto; }
+img { max-width: 100%; height: auto; }
 .badge { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; color: #fff; }
 .ok { background: #2e7d32; } .skipped { background: #8d6e00; } .failed { background: #b00020; }
 .unknown { background: #667; }
@@ -175,7 +176,14 @@ def stats_table(table_id, items):
                                      for k, v in chunk)
                     + "<td></td><td></td>" * (STATS_PER_ROW - len(chunk)) + "</tr>")
     head = "<th>stat</th><th>value</th>" * min(STATS_PER_ROW, len(items))
-    return table(table_id, head, rows, cls="stats")
+    return scroll_box(table(table_id, head, rows, cls="stats"))
+
+
+def scroll_box(html):
+    """html (a table wider than a narrow window, such as STATS_PER_ROW pairs of unbroken keys
+    and numbers) in a box that scrolls sideways, so that the page itself never gets wider than
+    the window (tests/report/test_report_pages_browser.py checks at 800 px)."""
+    return f'<div class="scroll">{html}</div>'
 
 
 def document(title, body):

@@ -5,7 +5,7 @@
 import re
 
 import kmb_results as kr
-from kmb_html import esc, num_cell, table, fmt_stat, stats_table
+from kmb_html import esc, num_cell, table, fmt_stat, scroll_box, stats_table
 
 ANCHOR = "state"
 TITLE = "Allocator state"
@@ -58,4 +58,4 @@ def order_table(table_id, per_order):
     rows = [f"<tr><td>{esc(family)}</td>"
             + "".join(num_cell(fmt_stat(values.get(o))) for o in orders) + "</tr>"
             for family, values in per_order.items()]
-    return table(table_id, head, rows, cls="stats")
+    return scroll_box(table(table_id, head, rows, cls="stats"))

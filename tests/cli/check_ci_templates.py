@@ -5,9 +5,10 @@ parse as YAML (Debian's python3-yaml) and run only what exists: every command of
 commands, each a script of the repository (scripts/...: there and executable), a kmbench
 (build/*/harness/kmbench or kmbench: its subcommand one that `kmbench help` lists), or a
 program this machine has (apt-get, git).  Besides: a Debian 12 image, the README's two
-commands, a job that keeps results/ci/ as an artifact whatever happened.  Prints each problem
-and exits 1 when there is one; 0 when every template is sound.  Without TEMPLATE, the two of
-docs/ci/."""
+commands, a job that keeps results/ci/ as an artifact whatever happened, and with it the
+folder scripts/test has the report's browser test put its screenshots in (KMB_SCREENSHOT_DIR).
+Prints each problem and exits 1 when there is one; 0 when every template is sound.  Without
+TEMPLATE, the two of docs/ci/."""
 import os
 import re
 import shlex
@@ -24,6 +25,19 @@ help_text = subprocess.run([kmbench, "help"], capture_output=True, text=True, ch
 subcommands = set(re.findall(r"^  ([a-z]+)\b", help_text.split("\n\n")[1], re.M))
 assert {"run", "list", "env"} <= subcommands, subcommands
 problems = []
+
+
+def screenshot_dir():
+    """The folder, relative to the repository, scripts/test sets KMB_SCREENSHOT_DIR to."""
+    with open(os.path.join(src, "scripts", "test")) as f:
+        m = re.search(r"^export KMB_SCREENSHOT_DIR=\$PWD/(\S+?)/?$", f.read(), re.M)
+    if not m:
+        problems.append("scripts/test: no `export KMB_SCREENSHOT_DIR=$PWD/...` (where the "
+                        "report's browser test puts its screenshots)")
+    return m and m.group(1) + "/"
+
+
+shots = screenshot_dir()
 
 
 def commands(script):
@@ -121,6 +135,9 @@ for path in templates:
             problems.append(f"{name}: does not run {needed} (the README's two commands)")
     if "results/ci/" not in artifacts:
         problems.append(f"{name}: does not keep results/ci/ (the ci run's report, the gates)")
+    if shots and not any(shots.startswith(a.rstrip("/") + "/") for a in artifacts):
+        problems.append(f"{name}: does not keep {shots} (the report's screenshots, "
+                        "scripts/test's KMB_SCREENSHOT_DIR)")
 
 for p in problems:
     print(f"FAIL: {p}")

@@ -1,8 +1,8 @@
 #!/bin/bash
 # The CI templates (docs/ci/): check_ci_templates.py passes on them, and fails, naming the
 # problem, on copies with a fault planted in each: a script the repository lacks, a kmbench
-# command `kmbench help` does not list, another image, no artifact of results/ci/, YAML that
-# does not parse.  Skipped (77) where Debian's python3-yaml is missing.
+# command `kmbench help` does not list, another image, no artifact of results/ci/ (nor of its
+# screenshots/), YAML that does not parse.  Skipped (77) where Debian's python3-yaml is missing.
 set -uo pipefail
 kmbench=$1 src=$2
 if ! /usr/bin/python3 -c 'import yaml' 2>/dev/null; then
@@ -39,6 +39,10 @@ must_fail "another image" "image 'ubuntu:22.04', not Debian 12" -- "${check[@]}"
 plant gl-art "$gl" '/- results\/ci\/$/d'
 must_fail "no artifact of results/ci/" "does not keep results/ci/" -- \
 	"${check[@]}" "$tmp/gl-art.yml"
+plant gh-shots "$gh" 's|^            results/ci/$|            results/ci/run/|'
+must_fail "no artifact of the report's screenshots" \
+	"does not keep results/ci/screenshots/ (the report's screenshots" -- \
+	"${check[@]}" "$tmp/gh-shots.yml"
 plant gh-test "$gh" '/run: scripts\/test$/d; /scripts\/test (tests/d'
 must_fail "one of the README's two commands left out" "does not run scripts/test" -- \
 	"${check[@]}" "$tmp/gh-test.yml"
