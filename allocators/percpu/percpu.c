@@ -663,7 +663,10 @@ static void *thread_slot(struct kmb_pcpu_cache *pc)
 	slot = pc->thread_new(pc);
 	if (!slot)
 		return NULL;
-	if (list_empty(&t->node)) {
+	/* Without threads_lock: only this thread puts its record on the list, and whoever links
+	 * another record after it changes its next pointer from one list node to another, never
+	 * to the record itself (a race on purpose: tsan.h). */
+	if (kmb_data_race(list_empty(&t->node))) {
 		/* The thread's first slot: it holds no guard, so it may wait for a drain. */
 		pthread_mutex_lock(&threads_lock);
 		t->slots[pc->id] = slot;

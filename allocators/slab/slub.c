@@ -936,7 +936,7 @@ static struct slab *get_partial_node(struct kmem_cache *s, int nid, struct slab 
 	unsigned int partial_slabs = 0;
 
 	*extra = NULL;
-	if (!n->nr_partial)		/* racy peek */
+	if (!kmb_data_race(n->nr_partial))	/* racy peek, as above */
 		return NULL;
 	spin_lock(&n->list_lock);
 	while (!list_empty(&n->partial)) {
@@ -1527,8 +1527,14 @@ static noinline void *slab_alloc_other(struct kmem_cache *s, gfp_t gfp, int node
 			struct slab_sheaf *main = c->main;
 			unsigned int n = main->size;
 
-			obj = n ? main->objects[--n] : NULL;
-			main->size = n;
+			/* Only a sheaf with objects is written: an empty main may be the bootstrap
+			 * sheaf, which every CPU's slot shares (a race TSan found: every CPU
+			 * stored 0 into it, under its own guard). */
+			obj = NULL;
+			if (n) {
+				obj = main->objects[--n];
+				main->size = n;
+			}
 		} else {
 			obj = c->c.freelist;
 			if (obj)
