@@ -113,8 +113,13 @@ static always_inline void __free_one_page(struct page *page, unsigned long pfn, 
 		struct page *buddy = page + ((long)buddy_pfn - (long)pfn);
 
 		/* page_is_buddy(): free, in the buddy lists, at the same order.  Zone and node
-		 * boundaries are 4 MiB aligned, so the buddy is always in the same zone. */
-		if ((buddy->flags & PG_STATE_MASK) != PG_mask(PG_buddy) || buddy->order != order)
+		 * boundaries are 4 MiB aligned, so the buddy is always in the same zone.  The
+		 * buddy state is set and cleared only under the zone's lock, which we hold; a
+		 * buddy not in it may be another thread's block, whose flags and order its owner
+		 * changes without the lock: whatever we read of them then is not the buddy state
+		 * (a race on purpose, as the kernel's page_is_buddy(): tsan.h). */
+		if ((kmb_data_race(buddy->flags) & PG_STATE_MASK) != PG_mask(PG_buddy) ||
+		    kmb_data_race(buddy->order) != order)
 			break;
 		del_page_from_free_list(buddy, zone, order);
 		pfn &= buddy_pfn;
@@ -433,8 +438,10 @@ noinline bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned lon
 		return false;
 	if (!order)
 		return true;
+	/* Without the zone's lock, as the kernel's (which reads free_area_empty() there): a hint,
+	 * rmqueue_buddy() looks again under the lock.  A race on purpose (tsan.h). */
 	for (unsigned int o = order; o < NR_PAGE_ORDERS; o++)
-		if (z->free_area[o].nr_free)
+		if (kmb_data_race(z->free_area[o].nr_free))
 			return true;
 	return false;
 }

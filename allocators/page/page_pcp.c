@@ -173,8 +173,11 @@ unsigned long pcp_pages(const struct per_cpu_pages *pcp)
 {
 	unsigned long n = 0;
 
+	/* Also the drains' look before they own a slot (pcp_empty, percpu.h's racy look): its
+	 * owner changes the counts meanwhile, without atomics (a race on purpose: tsan.h). */
 	for (unsigned int o = 0; o < NR_PCP_LISTS; o++)
-		n += (unsigned long)__atomic_load_n(&pcp->stacks[o]->count, __ATOMIC_RELAXED) << o;
+		n += (unsigned long)kmb_data_race(__atomic_load_n(&pcp->stacks[o]->count,
+								  __ATOMIC_RELAXED)) << o;
 	return n;
 }
 

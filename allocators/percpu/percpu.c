@@ -430,10 +430,18 @@ void kmb_pcpu_lock_cpu(void __percpu *slot, int cpu, bool rseq)
 	/* A slow path of that CPU may own the slot: wait for it. */
 	while (__atomic_load_n(&g->lock, __ATOMIC_ACQUIRE))
 		sched_yield();
+	/*
+	 * TSan sees the system call, not the interrupt: the sequences that committed on @cpu
+	 * before it (their pushes released the cache's object, rseq.h) are ordered before us by
+	 * the barrier each target CPU runs in ipi_rseq() and the one membarrier() runs after it
+	 * (kernel/sched/membarrier.c), and none commits after it until we clear stop.
+	 */
+	kmb_tsan_acquire(KMB_RSEQ_SYNC(slot));
 }
 
 void kmb_pcpu_unlock(void __percpu *slot, int cpu)
 {
+	kmb_tsan_release(KMB_RSEQ_SYNC(slot));	/* to the next pop of the slot (rseq.h) */
 	__atomic_store_n(&per_cpu_ptr((struct kmb_pcpu_guard *)slot, cpu)->lock, 0,
 			 __ATOMIC_RELEASE);
 }
@@ -442,6 +450,8 @@ void kmb_pcpu_unlock_cpu(void __percpu *slot, int cpu, bool rseq)
 {
 	struct kmb_pcpu_guard *g = per_cpu_ptr((struct kmb_pcpu_guard *)slot, cpu);
 
+	if (KMB_TSAN && rseq)
+		kmb_tsan_release(KMB_RSEQ_SYNC(slot));	/* to the sequences let in again (rseq.h) */
 	__atomic_store_n(rseq ? &g->stop : &g->lock, 0, __ATOMIC_RELEASE);
 }
 
@@ -653,7 +663,10 @@ static void *thread_slot(struct kmb_pcpu_cache *pc)
 	slot = pc->thread_new(pc);
 	if (!slot)
 		return NULL;
-	if (list_empty(&t->node)) {
+	/* Without threads_lock: only this thread puts its record on the list, and whoever links
+	 * another record after it changes its next pointer from one list node to another, never
+	 * to the record itself (a race on purpose: tsan.h). */
+	if (kmb_data_race(list_empty(&t->node))) {
 		/* The thread's first slot: it holds no guard, so it may wait for a drain. */
 		pthread_mutex_lock(&threads_lock);
 		t->slots[pc->id] = slot;
@@ -711,7 +724,9 @@ void *kmb_pcpu_cache_lock_here(struct kmb_pcpu_cache *pc, int *who, bool try)
 
 void kmb_pcpu_cache_unlock(struct kmb_pcpu_cache *pc, void *slot, int who)
 {
-	(void)pc, (void)who;
+	(void)who;
+	if (KMB_TSAN && pc->mode == KMB_PERCPU_CPU_RSEQ)
+		kmb_tsan_release(KMB_RSEQ_SYNC(pc->slots));	/* as kmb_pcpu_unlock */
 	kmb_pcpu_spin_unlock(slot_guard(slot));
 }
 

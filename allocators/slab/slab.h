@@ -101,6 +101,10 @@ static inline bool slab_update_freelist(struct slab *slab, void *old_fl, unsigne
 
 	typedef unsigned __int128 __attribute__((may_alias)) u128_alias;
 
+	/* TSan sees neither this locked exchange nor its order (a full barrier on x86, as the
+	 * kernel's cmpxchg_double): the release it makes, stated at the freelist's address,
+	 * reaches the acquire loads of slab->freelist that every exchange starts from (tsan.h). */
+	kmb_tsan_release(&slab->freelist);
 	__asm__ __volatile__("lock cmpxchg16b %[mem]"
 			     : [mem] "+m"(*(volatile u128_alias *)&slab->counters),
 			       "+a"(old_c), "+d"(old_fl), "=@ccz"(ok)
@@ -161,7 +165,10 @@ static inline void *slab_address(struct slab *slab)
 /* compound_head(): the first frame of the block @page belongs to, for slab frames. */
 static inline struct page *compound_head(struct page *page)
 {
-	uintptr_t h = (uintptr_t)page->lru.next;
+	/* Without a lock, as the kernel's READ_ONCE(page->compound_head): on a slab's first frame
+	 * the word is slab_list.next, which a list's lock holder may change meanwhile; either value
+	 * is a list pointer, bit 0 clear (tsan.h's kmb_data_race). */
+	uintptr_t h = (uintptr_t)kmb_data_race(page->lru.next);
 
 	return (h & 1) ? (struct page *)(h - 1) : page;
 }
@@ -321,7 +328,9 @@ static inline struct slab *virt_to_slab(const void *obj)
 	if (unlikely(!virt_addr_valid(obj)))
 		return NULL;
 	page = compound_head(virt_to_page(obj));
-	return page_test(page, PG_slab) ? page_slab(page) : NULL;
+	/* PG_slab stays set while the caller holds an object of the slab; the other flags may
+	 * change under the node's lock meanwhile (a race on purpose: tsan.h) */
+	return kmb_data_race(page_test(page, PG_slab)) ? page_slab(page) : NULL;
 }
 
 static inline void *fixup_red_left(const struct kmem_cache *s, void *p)

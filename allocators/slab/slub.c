@@ -307,7 +307,7 @@ static struct slab_sheaf *barn_take(struct node_barn *barn, struct slab_sheaf **
 {
 	struct slab_sheaf *sh = NULL;
 
-	if (!__atomic_load_n(nr, __ATOMIC_RELAXED))	/* racy peek */
+	if (!kmb_data_race(__atomic_load_n(nr, __ATOMIC_RELAXED)))	/* racy peek (tsan.h) */
 		return NULL;
 	spin_lock(&barn->lock);
 	if (*nr)
@@ -369,7 +369,7 @@ static struct slab_sheaf *barn_replace_empty_sheaf(struct node_barn *barn,
 	struct slab_sheaf *full = NULL;
 
 	kmb_assert(sheaf_real(empty) && !empty->size);
-	if (!__atomic_load_n(&barn->nr_full, __ATOMIC_RELAXED))	/* racy peek */
+	if (!kmb_data_race(__atomic_load_n(&barn->nr_full, __ATOMIC_RELAXED)))	/* racy peek */
 		return NULL;
 	spin_lock(&barn->lock);
 	if (barn->nr_full) {
@@ -394,11 +394,12 @@ static struct slab_sheaf *barn_replace_full_sheaf(struct node_barn *barn,
 	struct slab_sheaf *empty = NULL;
 
 	*err = 0;
-	if (__atomic_load_n(&barn->nr_full, __ATOMIC_RELAXED) >= MAX_FULL_SHEAVES) {
+	/* racy peeks, data_race() in mm/slub.c (tsan.h) */
+	if (kmb_data_race(__atomic_load_n(&barn->nr_full, __ATOMIC_RELAXED)) >= MAX_FULL_SHEAVES) {
 		*err = -E2BIG;		/* not checked again under the lock, as the kernel's */
 		return NULL;
 	}
-	if (!__atomic_load_n(&barn->nr_empty, __ATOMIC_RELAXED)) {
+	if (!kmb_data_race(__atomic_load_n(&barn->nr_empty, __ATOMIC_RELAXED))) {
 		*err = -ENOMEM;
 		return NULL;
 	}
@@ -907,7 +908,7 @@ static noinline void *slab_alloc_one(struct kmem_cache *s, gfp_t gfp, int node)
 	struct slab *slab;
 	void *obj = NULL;
 
-	if (n->nr_partial) {		/* racy peek, as the kernel's get_partial_node */
+	if (kmb_data_race(n->nr_partial)) {	/* racy peek, as the kernel's get_partial_node */
 		spin_lock(&n->list_lock);
 		if (!list_empty(&n->partial))
 			obj = take_one_locked(s, n, list_first_entry(&n->partial, struct slab,
@@ -943,7 +944,7 @@ static struct slab *get_partial_node(struct kmem_cache *s, int nid, struct slab 
 	unsigned int partial_slabs = 0;
 
 	*extra = NULL;
-	if (!n->nr_partial)		/* racy peek */
+	if (!kmb_data_race(n->nr_partial))	/* racy peek, as above */
 		return NULL;
 	spin_lock(&n->list_lock);
 	while (!list_empty(&n->partial)) {
@@ -1534,8 +1535,14 @@ static noinline void *slab_alloc_other(struct kmem_cache *s, gfp_t gfp, int node
 			struct slab_sheaf *main = c->main;
 			unsigned int n = main->size;
 
-			obj = n ? main->objects[--n] : NULL;
-			main->size = n;
+			/* Only a sheaf with objects is written: an empty main may be the bootstrap
+			 * sheaf, which every CPU's slot shares (a race TSan found: every CPU
+			 * stored 0 into it, under its own guard). */
+			obj = NULL;
+			if (n) {
+				obj = main->objects[--n];
+				main->size = n;
+			}
 		} else {
 			obj = c->c.freelist;
 			if (obj)

@@ -271,8 +271,14 @@ static inline __attribute__((always_inline)) void *kmb_pcpu_thread_enter(int id)
 {
 	__atomic_store_n(&kmb_pcpu_self.active, 1, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+#if KMB_TSAN
+	/* The drainer's store is atomic (percpu.c, threads_stop), and so is this load for TSan;
+	 * the instruction is the same. */
+	return __atomic_load_n(&kmb_pcpu_self.fast[id], __ATOMIC_RELAXED);
+#else
 	/* volatile, not an atomic load: the same load, but addressed %fs-relative */
 	return *(void *volatile *)&kmb_pcpu_self.fast[id];
+#endif
 }
 
 static inline __attribute__((always_inline)) void kmb_pcpu_thread_leave(void)

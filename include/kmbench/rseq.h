@@ -36,6 +36,8 @@
 #include <stdint.h>
 #include <sys/rseq.h>
 
+#include "kmbench/tsan.h"
+
 /* First word of every per-CPU slot touched by rseq sequences. */
 struct kmb_pcpu_guard {
 	uint32_t lock;		/* a slow path of this slot's CPU owns it (kmb_rseq_lock) */
@@ -114,12 +116,52 @@ extern __attribute__((visibility("default"))) long kmb_pcpu_base;
 	"addq %[slot], %%rdx\n\t"
 
 /*
+ * What TSan is told (tsan.h; nothing in other builds).  It sees none of the sequences below, so
+ * each states the order the CPU gives them as releases and acquires of one synchronization
+ * object per per-CPU cache, KMB_RSEQ_SYNC, the same for every CPU: one byte into CPU 0's copy
+ * of its slots' guard (TSan keeps such objects beside memory the program mapped, which the
+ * per-CPU pointer itself is not; and no atomic works at that address, whose release store
+ * would replace the object's clock instead of adding to it):
+ * a push releases it before its sequence, a pop that got an object acquires it after, and so do
+ * the owners of a slot: kmb_rseq_lock acquires, the unlocks of percpu.c release, and the remote
+ * stopper (kmb_pcpu_lock_cpu) acquires after its membarrier and releases before it lets the
+ * sequences in again.  Correct because a sequence commits only on the CPU it runs on, one at a
+ * time, and a thread that reads what another's sequence wrote runs after it there (the kernel
+ * orders a context switch or a migration with full barriers: the scheduler's
+ * smp_mb__after_spinlock(), kernel/sched/core.c; a restarted sequence wrote nothing).  A
+ * release before the commit and an acquire after the read of it are therefore ordered by the
+ * CPU as TSan expects.  One object for all the CPUs of a cache is coarser than the truth: it
+ * orders two CPUs' pushes and pops that nothing orders, so in cpu-rseq mode TSan misses races
+ * between threads that use the same cache's fast paths; the cpu-lock and thread runs of the
+ * same tests (tests/CMakeLists.txt) are where it sees those paths as they are.
+ */
+#define KMB_RSEQ_SYNC(slot)	((char *)(slot) + __per_cpu_offset[0] + 1)
+/*
+ * The sequences are the *_seq functions, and the names callers use are always-inline wrappers
+ * that add the annotations (after kmb_rseq_lock_seq); in every build but the tsan one they add
+ * nothing.  KMB_RSEQ_LABEL(), first at each goto label of a sequence that returns a value,
+ * is an empty asm in the tsan build and nothing in the others: gcc 12 drops the copy of a
+ * constant on the edge from an asm goto with outputs to a label block that does nothing else
+ * (the value merged at the return is the output's register instead, so a pop that missed
+ * returned a wild pointer and kmb_rseq_lock that found the slot busy returned a CPU).  Inlined
+ * into callers that test the result at once, as every caller but the wrappers' annotations
+ * does, the label blocks go straight to the caller's branches and no such copy is needed; the
+ * wrappers' annotation calls come between, so in their build the label blocks keep the empty
+ * asm, where the copy can go.
+ */
+#if KMB_TSAN
+#define KMB_RSEQ_LABEL()	__asm__ volatile("")
+#else
+#define KMB_RSEQ_LABEL()	do { } while (0)
+#endif
+
+/*
  * kmb_rseq_stack_pop - pop the top pointer of the stack {u32 count; u32 capacity; void *[]}
  * that the slot of this CPU points to at byte @off (slot + @off holds the stack's address).
  * Returns the pointer, or NULL with *@why KMB_RSEQ_BUSY (guard set) or KMB_RSEQ_MISS (empty).
  */
 static inline __attribute__((always_inline)) void *
-kmb_rseq_stack_pop(void *slot, long off, int *why)
+kmb_rseq_stack_pop_seq(void *slot, long off, int *why)
 {
 	void *obj;
 
@@ -150,9 +192,11 @@ restart:
 abort:
 	goto restart;
 busy:
+	KMB_RSEQ_LABEL();
 	*why = KMB_RSEQ_BUSY;
 	return NULL;
 miss:
+	KMB_RSEQ_LABEL();
 	*why = KMB_RSEQ_MISS;
 	return NULL;
 }
@@ -164,7 +208,7 @@ miss:
  * CONFIG_SLAB_FREELIST_HARDENED set_freepointer().
  */
 static inline __attribute__((always_inline)) int
-kmb_rseq_stack_push(void *slot, long off, void *obj)
+kmb_rseq_stack_push_seq(void *slot, long off, void *obj)
 {
 restart:
 #define KMB_RSEQ_PUSH_ASM(load, offc)						\
@@ -198,10 +242,13 @@ restart:
 abort:
 	goto restart;
 busy:
+	KMB_RSEQ_LABEL();
 	return KMB_RSEQ_BUSY;
 miss:
+	KMB_RSEQ_LABEL();
 	return KMB_RSEQ_MISS;
 dup:
+	KMB_RSEQ_LABEL();
 	return KMB_RSEQ_DUP;
 }
 
@@ -214,7 +261,7 @@ dup:
  * this_cpu_cmpxchg_double()s them; here a preemption restarts the sequence instead.
  */
 static inline __attribute__((always_inline)) void *
-kmb_rseq_list_pop(void *fast, long next_off, int *why)
+kmb_rseq_list_pop_seq(void *fast, long next_off, int *why)
 {
 	void *obj;
 
@@ -240,9 +287,11 @@ restart:
 abort:
 	goto restart;
 busy:
+	KMB_RSEQ_LABEL();
 	*why = KMB_RSEQ_BUSY;
 	return NULL;
 miss:
+	KMB_RSEQ_LABEL();
 	*why = KMB_RSEQ_MISS;
 	return NULL;
 }
@@ -255,7 +304,7 @@ miss:
  * the head already: the naive double-free check of CONFIG_SLAB_FREELIST_HARDENED.
  */
 static inline __attribute__((always_inline)) int
-kmb_rseq_list_push(void *fast, void *owner, void *obj, long next_off)
+kmb_rseq_list_push_seq(void *fast, void *owner, void *obj, long next_off)
 {
 restart:
 	__asm__ goto(KMB_RSEQ_CS(1, 2, 4)
@@ -282,10 +331,13 @@ restart:
 abort:
 	goto restart;
 busy:
+	KMB_RSEQ_LABEL();
 	return KMB_RSEQ_BUSY;
 miss:
+	KMB_RSEQ_LABEL();
 	return KMB_RSEQ_MISS;
 dup:
+	KMB_RSEQ_LABEL();
 	return KMB_RSEQ_DUP;
 }
 
@@ -294,7 +346,7 @@ dup:
  * while running on that CPU.  Returns the CPU, or KMB_RSEQ_BUSY when the guard is set.  The
  * caller drops it with kmb_pcpu_unlock().
  */
-static inline __attribute__((always_inline)) int kmb_rseq_lock(void *slot)
+static inline __attribute__((always_inline)) int kmb_rseq_lock_seq(void *slot)
 {
 	int cpu;
 
@@ -316,7 +368,59 @@ restart:
 abort:
 	goto restart;
 busy:
+	KMB_RSEQ_LABEL();
 	return KMB_RSEQ_BUSY;
+}
+
+/* The wrappers: what TSan is told about each sequence (above). */
+static inline __attribute__((always_inline)) void *
+kmb_rseq_stack_pop(void *slot, long off, int *why)
+{
+	void *obj = kmb_rseq_stack_pop_seq(slot, off, why);
+
+	if (KMB_TSAN && obj)
+		kmb_tsan_acquire(KMB_RSEQ_SYNC(slot));	/* from the push that put @obj there */
+	return obj;
+}
+
+static inline __attribute__((always_inline)) int
+kmb_rseq_stack_push(void *slot, long off, void *obj)
+{
+	kmb_tsan_release(KMB_RSEQ_SYNC(slot));		/* to the pop that will take @obj */
+	return kmb_rseq_stack_push_seq(slot, off, obj);
+}
+
+/* The list's slot: its guard is the 8 bytes before @fast. */
+#define KMB_RSEQ_LIST_SYNC(fast)	KMB_RSEQ_SYNC((char *)(fast) - sizeof(struct kmb_pcpu_guard))
+
+static inline __attribute__((always_inline)) void *
+kmb_rseq_list_pop(void *fast, long next_off, int *why)
+{
+	void *obj = kmb_rseq_list_pop_seq(fast, next_off, why);
+
+	if (KMB_TSAN && obj)
+		kmb_tsan_acquire(KMB_RSEQ_LIST_SYNC(fast));
+	return obj;
+}
+
+static inline __attribute__((always_inline)) int
+kmb_rseq_list_push(void *fast, void *owner, void *obj, long next_off)
+{
+	kmb_tsan_release(KMB_RSEQ_LIST_SYNC(fast));
+	return kmb_rseq_list_push_seq(fast, owner, obj, next_off);
+}
+
+static inline __attribute__((always_inline)) int kmb_rseq_lock(void *slot)
+{
+	int cpu = kmb_rseq_lock_seq(slot);
+
+	/* The slot's owner before us gave it back by an atomic release of lock, which TSan saw
+	 * but not our taking it here, and released the cache's object: acquire both. */
+	if (KMB_TSAN && cpu >= 0) {
+		kmb_tsan_acquire((char *)slot + __per_cpu_offset[cpu]);
+		kmb_tsan_acquire(KMB_RSEQ_SYNC(slot));
+	}
+	return cpu;
 }
 
 /* kmb_rseq_add - *(this CPU's copy of @p) += @v; the add is the commit. */

@@ -143,6 +143,7 @@ run c2-test-broken PATH="$tmp/bin:$PATH" scripts/test
 ok "c2: a failed build exits non-zero" failed_rc
 ok "c2: the output says the debug build failed" has "building build/debug failed"
 ok "c2: the output says the sanitize build failed" has "building build/sanitize failed"
+ok "c2: the output says the tsan build failed" has "building build/tsan failed"
 ok "c2: the output shows the compiler's error line" \
 	matches "numa/topology.c:[0-9]+:[0-9]+: error: .{1,3}kmb_planted_undeclared.{1,3} undeclared"
 ok "c2: no ctest was run" test ! -e "$tmp/ctest-ran"

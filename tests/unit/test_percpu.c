@@ -539,7 +539,9 @@ static void *tc_main(void *arg)
 			t_error("kmb_current_cpu() = %d", cpu);
 			break;
 		}
-		w->moves += last >= 0 && cpu != last;
+		/* atomic: the main thread's tc_done() reads it while we run */
+		__atomic_store_n(&w->moves, w->moves + (last >= 0 && cpu != last),
+				 __ATOMIC_RELAXED);
 		last = cpu;
 		this_cpu_inc(pcp_hits);
 		this_cpu_inc(*tc.dyn_int);
@@ -1244,7 +1246,9 @@ static void *tk_worker(void *arg)
 	for (unsigned long n = 0; !atomic_load_explicit(&tk.stop, memory_order_relaxed); n++) {
 		int cpu = kmb_current_cpu();
 
-		t->moves += last >= 0 && cpu != last;
+		/* atomic: the main thread's tk_done() reads it while we run */
+		__atomic_store_n(&t->moves, t->moves + (last >= 0 && cpu != last),
+				 __ATOMIC_RELAXED);
 		last = cpu;
 		if (tk.rseq)
 			tk_rseq_op(t);
@@ -1266,9 +1270,14 @@ static void *tk_stopper(void *arg)
 		int cpu = (int)(n % (unsigned long)nr);
 		struct kmb_pcpu_guard *g = &GUARD(tk.slots, cpu);
 
+		uint32_t lock, stop;
+
 		kmb_pcpu_lock_cpu(tk.slots, cpu, tk.rseq);
-		if (tk.rseq ? g->stop != 1 || g->lock : g->lock != 1)
-			t_error("CPU %d's slot stopped, guard %u/%u", cpu, g->lock, g->stop);
+		/* atomic loads: the workers' exchanges (cpu-lock) write the lock word meanwhile */
+		lock = __atomic_load_n(&g->lock, __ATOMIC_RELAXED);
+		stop = __atomic_load_n(&g->stop, __ATOMIC_RELAXED);
+		if (tk.rseq ? stop != 1 || lock : lock != 1)
+			t_error("CPU %d's slot stopped, guard %u/%u", cpu, lock, stop);
 		tk_locked_move(t, cpu, 1 + (unsigned int)(rnd(&t->seed) % 8));
 		kmb_pcpu_unlock_cpu(tk.slots, cpu, tk.rseq);
 		t->locked++;
