@@ -20,6 +20,7 @@ p.summary { margin: 6px 0 12px; } nav a { margin-right: 14px; }
 .plots { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
 .plots img { box-sizing: border-box; width: calc(50% - 6px); min-width: 520px; max-width: 100%;
              height: auto; border: 1px solid #e3e7eb; }
+.plots img.wide { width: auto; min-width: 0; }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0; }
 th, td { border: 1px solid #d5dbe1; padding: 3px 7px; vertical-align: top; text-align: left; }
 th { background: #eef2f6; position: sticky; top: 0; }
@@ -31,7 +32,7 @@ tr.best td.ns { font-weight: 600; }
 tr.failed td { background: #fdecee; color: #8a1020; }
 td.misplaced, span.misplaced { background: #fff1d6; color: #7a4b00; }
 td.failed { background: #fdecee; color: #8a1020; }
-.na { color: #97a0a8; }
+.na { color: #97a0a8; } td.na { text-align: right; }
 .scroll { overflow-x: auto; }
 img { max-width: 100%; height: auto; }
 .badge { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; color: #fff; }

@@ -11,12 +11,14 @@ span more than LOG_SPAN; legends sit outside the axes, to their right.
 """
 import base64
 import io
+import math
 import zlib
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after use("Agg"))
+from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator  # noqa: E402
@@ -152,13 +154,16 @@ def errors(stats):
 
 
 def stat_line(ax, pts, **style):
-    """One line with error bars through pts [(x, (median, min, max))], drawn in x order;
-    style: errorbar's label, color, linestyle and marker."""
+    """One line through pts [(x, (median, min, max))], drawn in x order, its min..max as
+    vertical strokes in the line's colour (one LineCollection, not errorbar()'s artist per
+    point and cap: the figures of a big run draw thousands of points); style: plot()'s label,
+    color, linestyle, marker and linewidth."""
     pts = sorted(pts, key=lambda p: p[0])
-    stats = [p[1] for p in pts]
     style.setdefault("linewidth", 1.6)
-    ax.errorbar([p[0] for p in pts], [st[0] for st in stats], yerr=errors(stats),
-                markersize=4, capsize=3, **style)
+    style.setdefault("markersize", 4)
+    ax.plot([p[0] for p in pts], [p[1][0] for p in pts], **style)
+    ranges_of(ax, [(((x, st[1]), (x, st[2])), style.get("color", BLACK)) for x, st in pts
+                   if st[1] is not None])
 
 
 def thread_axis(ax, threads):
@@ -291,11 +296,118 @@ REFERENCE_LINES = (":", "--")   # the best baseline at the lowest and highest th
 
 
 def dot(ax, stats, y, c, marker, filled=True):
-    """One marker at the median of stats (median, min, max) with its min..max as error bars."""
-    err = None if stats[1] is None else [[stats[0] - stats[1]], [stats[2] - stats[0]]]
-    ax.errorbar([stats[0]], [y], xerr=err, color=c, marker=marker, markersize=5,
-                markerfacecolor=c if filled else "white", markeredgewidth=1.3,
-                linestyle="none", capsize=2, elinewidth=1)
+    """One marker at the median of stats (median, min, max) with its min..max as a horizontal
+    stroke (plot() and hlines(), errorbar()'s look without its caps' artists)."""
+    if stats[1] is not None:
+        ax.hlines([y], [stats[1]], [stats[2]], colors=c, linewidth=1.0)
+    ax.plot([stats[0]], [y], color=c, marker=marker, markersize=5,
+            markerfacecolor=c if filled else "white", markeredgewidth=1.3, linestyle="none")
+
+
+def median_line(ax, pts, label, colour_, marker, linestyle, ranges, linewidth=1.4):
+    """One line through the medians of pts [(x, (median, min, max))] in x order; each point's
+    min..max is added to ranges [(segment, colour)], which ranges_of() draws as one collection
+    per axes: what stat_line() shows, at a fraction of errorbar()'s artists, for the figures
+    with hundreds of points."""
+    pts = sorted(pts, key=lambda p: p[0])
+    ax.plot([p[0] for p in pts], [p[1][0] for p in pts], color=colour_, marker=marker,
+            linestyle=linestyle, linewidth=linewidth, markersize=3.5, label=label)
+    ranges += [(((x, st[1]), (x, st[2])), colour_) for x, st in pts if st[1] is not None]
+
+
+def ranges_of(ax, ranges):
+    """The min..max strokes median_line() gathered for ax, as one LineCollection."""
+    if ranges:
+        ax.add_collection(LineCollection([r[0] for r in ranges], colors=[r[1] for r in ranges],
+                                         linewidths=1.0))
+
+
+def sweep_reference(cells, threads):
+    """The baseline drawn for reference in a size sweep: the one with the lowest geometric mean
+    ns/op at threads over the sizes it has; ties: the first of kr.BASELINES. None without any."""
+    logs = {}
+    for c in cells:
+        if c.backend in kr.BASELINES and c.threads == threads and c.ns and c.ns[0] > 0:
+            logs.setdefault(c.backend, []).append(math.log(c.ns[0]))
+    if not logs:
+        return None
+    return min(logs, key=lambda b: (sum(logs[b]) / len(logs[b]), kr.BASELINES.index(b)))
+
+
+# The size sweep's fixed layout, in inches: no constrained layout to solve per figure, as the
+# panels are the same from one workload to the next.
+SWEEP_PANEL = (2.7, 1.75)        # one axes
+SWEEP_MARGINS = (0.85, 2.35, 0.62, 0.78, 0.45, 0.55)   # left, right (legends), top, bottom,
+                                                       # between columns, between rows
+
+
+def size_panels(title, cells, backends, param="size"):
+    """Small multiples of one workload's cases that differ in param alone (its size): ns per
+    operation per thread against param (the values measured, evenly spaced), a row of axes per
+    backend family of kr.panels() (at most PANEL_LINES - 1 backends each, plus the best
+    baseline dotted for reference where the family has none), a column per end thread count
+    (the lowest and the highest: flat from one column to the next is perfect scaling). A row's
+    axes share their y axis, logarithmic where its values span more than LOG_SPAN; the legend
+    of a row sits right of its last column. Median per point, min..max over repetitions as a
+    vertical stroke. A fixed layout (SWEEP_PANEL, SWEEP_MARGINS): no constrained layout to
+    solve, as the panels are alike from one workload to the next."""
+    threads = sorted({c.threads for c in cells if c.ns})
+    ends = threads[:1] + threads[-1:] if len(threads) > 1 else threads
+    shown = [b for b in backends if any(c.backend == b and c.ns for c in cells)]
+    parts = kr.panels(shown)
+    ref = sweep_reference(cells, ends[0]) if ends else None
+    xs = sorted({v for v in (kr.param(c, param) for c in cells if c.ns) if v is not None})
+    at = {v: i for i, v in enumerate(xs)}
+    by = {}
+    for c in cells:
+        v = kr.param(c, param)
+        if c.ns and v is not None and c.threads in ends:
+            by.setdefault((c.backend, c.threads), []).append((at[v], c.ns))
+    rows, cols = max(len(parts), 1), max(len(ends), 1)
+    left, right, top, bottom, wgap, hgap = SWEEP_MARGINS
+    w = left + right + cols * SWEEP_PANEL[0] + (cols - 1) * wgap
+    h = top + bottom + rows * SWEEP_PANEL[1] + (rows - 1) * hgap
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(rows, cols, figsize=(w, h), sharex=True, sharey="row",
+                                 squeeze=False)
+        fig.subplots_adjust(left=left / w, right=1 - right / w, top=1 - top / h,
+                            bottom=bottom / h, wspace=wgap / SWEEP_PANEL[0],
+                            hspace=hgap / SWEEP_PANEL[1])
+        fig.suptitle(f"{title}: time per operation against {param}")
+        xlabel = "object size" if param == "size" else param
+        if not xs:
+            no_data(axes[0][0])
+            axes[0][0].set_xlabel(xlabel)
+            axes[0][0].set_ylabel("ns per operation per thread")
+            return to_base64(fig)
+        for row, (name, members) in zip(axes, parts):
+            drawn = []
+            extra = [ref] if ref and ref not in members else []
+            for ax, t in zip(row, ends):
+                ranges = []
+                for b in members + extra:
+                    pts = by.get((b, t))
+                    if not pts:
+                        continue
+                    drawn += spread_values(st for _, st in pts)
+                    c, m, ls = look(b)
+                    if b in members:
+                        median_line(ax, pts, b, c, m, ls, ranges)
+                    else:
+                        median_line(ax, pts, f"{b} (best baseline)", c, m, REFERENCE, ranges,
+                                    1.1)
+                ranges_of(ax, ranges)
+                ax.set_title(f"{name}, {kr.threads_text(t)}", loc="left", fontsize=9)
+            log = value_axis(row[0], drawn)
+            row[0].set_ylabel("ns/op per thread" + (", log" if log else ""))
+            legend_outside(row[-1])
+        axes[0][0].set_xticks(range(len(xs)))
+        axes[0][0].set_xlim(-0.5, len(xs) - 0.5)
+        labels = [size_text(x) if param == "size" else str(x) for x in xs]
+        for ax in axes[-1]:
+            ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=7)
+            ax.set_xlabel(xlabel)
+        return to_base64(fig)
 
 
 LINESTYLES = ["-", "--", ":", "-."]

@@ -200,10 +200,12 @@ def fill(cell, runs):
     if len(runs) == 1 and cell.source != "iteration":
         cell.ns = cell.ns and (cell.ns[0], None, None)
         cell.mops = cell.mops and (cell.mops[0], None, None)
-    names = {n for r in runs for n in counter_names(r)}
-    for name in names:
-        vals = [float(r[name]) for r in runs if name in counter_names(r)]
-        cell.counters[name] = statistics.median(vals)
+    vals = {}
+    for r in runs:     # each run's counters once: counter_names() per name per run was quadratic
+        for name in counter_names(r):
+            vals.setdefault(name, []).append(float(r[name]))
+    for name, v in vals.items():
+        cell.counters[name] = statistics.median(v)
 
 
 def backend_order(context, cells_):
@@ -401,7 +403,7 @@ def or_list(names):
 FAMILIES = (
     ("baselines", (("baselines", BASELINES),)),
     ("slab family", (("slab family", ("slab", "slab-packed", "slab-colored", "kmalloc",
-                                      "mempool")),
+                                      "mempool", "slab-nosheaves", "slab-bigsheaves")),
                      ("slab per-CPU modes", ("slab-none", "slab-thread", "slab-cpu-lock",
                                              "slab-cpu-rseq")))),
     ("page family", (("page family", ("buddy", "buddy-none", "buddy-thread", "buddy-cpu-lock",

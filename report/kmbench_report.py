@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """kmbench report: turn one results file (results/README.md) into one self-contained HTML page.
 
-    /usr/bin/python3 report/kmbench_report.py RESULTS.json [-o OUT.html] [--title T]
+    /usr/bin/python3 report/kmbench_report.py RESULTS.json [-o OUT.html] [--title T] [--jobs N]
     /usr/bin/python3 report/kmbench_report.py BASE.json OTHER.json... [-o OUT.html]
 
 Given several results files (or run directories), the page is the compare mode instead
@@ -10,7 +10,8 @@ the geometric mean, what got significantly slower or faster first, grouped by ho
 
 The page (default: index.html beside RESULTS.json) holds the run's header, the Summary (its
 findings, sections/summary.py), links to the sections, then the sections in the order SECTIONS
-lists them: per (workload, params) throughput and ns/op plots; where the file has them, the page
+lists them: per (workload, params) throughput and ns/op plots (one figure against size for a
+workload's size sweep); where the file has them, the page
 allocator's order sweep and targets, the slab allocators against the malloc baselines, the
 per-CPU caches, slab against slab-packed under false sharing, the remote-free cost matrix,
 the server workloads' objects per second against threads (larson, prodcons), mempool under
@@ -22,7 +23,9 @@ its data extraction and its HTML (sections/__init__.py says what a section offer
 they share are kmb_results (cells, medians, names, formatting), kmb_html (HTML helpers, the
 style sheet), kmb_summary (the findings) and kmb_plots (the figures). Images are embedded as
 base64 PNG; there is no script and no external reference, so the file can be mailed or archived
-alone.
+alone. The sections are drawn by --jobs processes forked from this one (render_parts(): a
+section may offer its parts, each drawn on its own), so a big run's figures take every core; the
+page is the same as with one (scripts/report-bench times it on the full preset).
 
 Reads the results file and nothing else (STYLE.md point 12). Runs on Debian's /usr/bin/python3
 with python3-matplotlib. Exit status: 0 written, 2 unusable input, 1 output cannot be written.
@@ -105,9 +108,39 @@ def nav(sections):
     return "<nav>" + "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in sections) + "</nav>"
 
 
-def render(data, path, title=None, found=None):
+PARTS = []   # the parts render_parts() hands its workers, by their index (inherited by fork)
+
+
+def render_part(i):
+    return PARTS[i]()
+
+
+def render_parts(sections, jobs=1):
+    """Each section's HTML: its parts' (functions of no arguments) joined in order. With jobs
+    above 1, the parts are drawn by that many processes forked from this one (multiprocessing,
+    so the figures of a big run take a core each; a part is handed over by its index, its HTML
+    comes back), in the order given; the page is the same as with jobs 1."""
+    flat = [part for parts in sections for part in parts]
+    if jobs > 1 and len(flat) > 1:
+        import multiprocessing
+        PARTS[:] = flat
+        try:
+            with multiprocessing.get_context("fork").Pool(min(jobs, len(flat))) as pool:
+                done = pool.map(render_part, range(len(flat)), chunksize=1)
+        finally:
+            PARTS.clear()
+    else:
+        done = [part() for part in flat]
+    out, i = [], 0
+    for parts in sections:
+        out.append("\n".join(h for h in done[i:i + len(parts)]))
+        i += len(parts)
+    return out
+
+
+def render(data, path, title=None, found=None, jobs=1):
     """The page of the results data (read from path); found: kms.findings() of its cells, where
-    the caller has them already."""
+    the caller has them already; jobs: the processes that draw the sections (render_parts())."""
     ctx = data.get("context") or {}
     cells = kr.cells(data["benchmarks"])
     counters_ctx = ctx.get("counters") if isinstance(ctx.get("counters"), dict) else {}
@@ -116,7 +149,10 @@ def render(data, path, title=None, found=None):
     rid = run_id(data)
     title = title or f"kmbench results: {rid or os.path.basename(path)}"
     made = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    sections = [(m.ANCHOR, m.TITLE, m.render(run)) for m in map(section, SECTIONS)]
+    modules = [section(name) for name in SECTIONS]
+    htmls = render_parts([m.parts(run) if hasattr(m, "parts") else [lambda m=m: m.render(run)]
+                          for m in modules], jobs)
+    sections = [(m.ANCHOR, m.TITLE, html) for m, html in zip(modules, htmls)]
     sections = [s for s in sections if s[2]]   # "" where the file has nothing for it
     body = "\n".join(
         [header(title, ctx, rid, path), SUMMARY.render(run), nav([s[:2] for s in sections])]
@@ -187,6 +223,28 @@ def compare_main(args):
     return publish(out, page, args.summary and (lambda: kc.terminal(runs[0], runs[1:])))
 
 
+MAX_JOBS = 8
+
+
+def default_jobs():
+    """The CPUs this process may run on, at most MAX_JOBS."""
+    try:
+        return max(1, min(len(os.sched_getaffinity(0)), MAX_JOBS))
+    except (AttributeError, OSError):
+        return 1
+
+
+def positive(text):
+    """argparse's type of --jobs: an integer of 1 or more."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes: give 1 or more")
+    return n
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog=PROG, description="Render a kmbench results file as one "
                                  "self-contained HTML page.")
@@ -197,6 +255,9 @@ def main(argv=None):
     ap.add_argument("--title", help="page title (default: from the run id)")
     ap.add_argument("--summary", action="store_true", help="also print the run's findings (the "
                     "page's Summary) as text, then the page's path as \"report:  PATH\"")
+    ap.add_argument("--jobs", type=positive, default=default_jobs(), metavar="N",
+                    help="processes drawing the figures (default: the CPUs this process may "
+                    f"use, at most {MAX_JOBS})")
     args = ap.parse_args(argv)
     if len(args.results) > 1:
         return compare_main(args)
@@ -211,7 +272,7 @@ def main(argv=None):
     out = args.output or os.path.join(os.path.dirname(os.path.abspath(args.results)),
                                       "index.html")
     found = kms.findings(kr.cells(data["benchmarks"]), data.get("context") or {})
-    page = render(data, args.results, args.title, found)
+    page = render(data, args.results, args.title, found, args.jobs)
     return publish(out, page, args.summary and (lambda: terminal_summary(data, found)))
 
 

@@ -8,6 +8,10 @@ file's context) and its HTML, and offers:
     render(run)   its HTML, or "" where the results file has nothing for it; run is a
                   kmb_results.Run (the parsed file, its context, cells, backends in order, the
                   counters' context and the Summary's findings)
+    parts(run)    optional: its HTML in parts, functions of no arguments whose results joined
+                  with newlines are render(run); kmbench_report draws the parts of every
+                  section on several processes (its --jobs), so a section of many figures
+                  offers one part per figure or few
 
 summary.py, the Summary, comes before the links and offers render(run) alone. A section imports
 only the common modules (kmb_results: cells, medians, names and formatting; kmb_html: HTML

@@ -143,7 +143,13 @@ def pressure_plots(g, refs):
     for name, key in LATENCY:
         for t, pts in g.lines(lambda r, key=key: r.counter(key)).items():
             lat[(t, name)] = pts
-    out = [f'<h3 id="mempool-{kr.slug(title)}">{esc(title)}</h3><div class="plots">']
+    out = [f'<h3 id="mempool-{kr.slug(title)}">{esc(title)}</h3>']
+    if len(g.rates) < 2:   # a line against the failure rate needs two rates; the table has it
+        rates = ", ".join(f"{r}%" for r in g.rates) or "none"
+        out.append(f'<p class="note">{esc(title)}: one failure rate ({esc(rates)}): its '
+                   "values are in the table below.</p>")
+        return "\n".join(out)
+    out.append('<div class="plots">')
     png = kmb_plots.fail_sweep(title, lines, references)
     out.append(f'<img alt="{esc(title)}: throughput against failure rate" '
                f'src="data:image/png;base64,{png}">')

@@ -207,12 +207,15 @@ def matrix_part(pol, threads, per_backend):
                     + "".join(matrix_td(by.get((y, x))) for x in xs) + "</tr>" for y in ys]
             out.append(f"<h4>{esc(b)}</h4>"
                        + table(f"{anchor}-{kr.slug(b)}", head, body, cls="matrix"))
+            if len(ys) * len(xs) < 2:   # one node: the table's one square says it all
+                continue
             values = {k: m.latency for k, m in by.items() if m.latency is not None}
             alt = f"numa-matrix {pol} {b} threads:{threads}: ns per load"
             png = kmb_plots.heatmap(f"{b}, {pol}: ns per load", ys, xs, values, "ns per load",
                                     "CPU node", "memory node")
             imgs.append(f'<img alt="{esc(alt)}" src="data:image/png;base64,{png}">')
-        out.append('<div class="plots">' + "".join(imgs) + "</div>")
+        if imgs:
+            out.append('<div class="plots">' + "".join(imgs) + "</div>")
         return "\n".join(out)
     ys = sorted({m.cpu_node for ms in per_backend.values() for m in ms})
     head = "<th>CPU node</th>" + "".join(f"<th>{esc(b)}</th>" for b in per_backend)

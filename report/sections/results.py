@@ -28,6 +28,9 @@ def counter_columns(cells_, counters_ctx):
     return cols + sorted((present | listed) - set(cols))
 
 
+# A counter this row has not: most cells of a run of many workloads (each workload's own
+# counters are columns), so the shortest markup that says it.
+NA_CELL = '<td class="na">n/a</td>'
 RESULT_HEAD = ["backend", "workload", "params", "threads", "reps", "ns/op", "spread", "vs best",
                "Mops/s"]
 RESULT_TIPS = {
@@ -75,7 +78,8 @@ def render(run):
         if c.ns:
             b = best[(c.group, c.threads)]
             cls = "result" + first + (" best" if c.ns[0] == b else "")
-            tds = "".join(f'<td class="num{" ns" if i == 1 else ""}">{cell_text(v)}</td>'
+            tds = "".join(NA_CELL if v == "n/a" else
+                          f'<td class="num{" ns" if i == 1 else ""}">{cell_text(v)}</td>'
                           for i, v in enumerate(result_values(c, cols, b)))
             rows.append(f'<tr class="{cls}">{ident}{tds}</tr>')
             first = ""
