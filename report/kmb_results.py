@@ -294,17 +294,25 @@ def lat_key(op, pct):
     return f"{op}_lat_{pct}_ns"
 
 
+_PROFILES = {}   # id(data): (data, {cell identity: kmbench.profile}), built once per file
+
+
 def profile_of(data, cell):
     """kmbench.profile of the cell's first iteration row that did not fail, measured; None
-    where it has none (the pass's object is the same on every row of a cell)."""
-    for r in data.get("benchmarks", []):
-        if (isinstance(r, dict) and r.get("run_type", "iteration") == "iteration"
-                and not failed(r) and identify(r) == (cell.backend, cell.workload, cell.params,
-                                                      cell.threads)):
-            prof = (r.get("kmbench") or {}).get("profile")
-            if isinstance(prof, dict) and prof.get("status") == "measured":
-                return prof
-    return None
+    where it has none (the pass's object is the same on every row of a cell). The rows are
+    indexed once per data: the sections ask for thousands of cells, and a scan of the rows
+    per cell made the full preset's report spend minutes here."""
+    entry = _PROFILES.get(id(data))
+    if entry is None or entry[0] is not data:
+        index = {}
+        for r in data.get("benchmarks", []):
+            if (isinstance(r, dict) and r.get("run_type", "iteration") == "iteration"
+                    and not failed(r)):
+                prof = (r.get("kmbench") or {}).get("profile")
+                if isinstance(prof, dict) and prof.get("status") == "measured":
+                    index.setdefault(identify(r), prof)
+        entry = _PROFILES[id(data)] = (data, index)
+    return entry[1].get((cell.backend, cell.workload, cell.params, cell.threads))
 
 
 def profile_cells(cells_, key):

@@ -39,11 +39,18 @@ def p99_line(workload, params, threads, cells_, backends):
 
 
 def render(run):
-    cells_ = kr.profile_cells(run.cells, kr.lat_key("alloc", "p50"))
-    cells_ += [c for c in kr.profile_cells(run.cells, kr.lat_key("free", "p50"))
-               if c not in cells_]
+    return "\n".join(part() for part in parts(run))
+
+
+def parts(run):
+    """The section in parts (sections/__init__.py): the heading, then per workload a part of
+    its two figures, then the notes and the table; [] without latency data."""
+    # the cells with either op's latency, in the file's order (by identity: comparing Cells
+    # field by field made this quadratic, minutes on the full preset)
+    keys = (kr.lat_key("alloc", "p50"), kr.lat_key("free", "p50"))
+    cells_ = [c for c in run.cells if any(c.counters.get(k) is not None for k in keys)]
     if not cells_:
-        return ""
+        return []
     out = [f'<h2 id="{ANCHOR}">{TITLE}</h2>',
            '<p class="note">The profile pass (results/README.md): after a cell\'s timed runs, '
            "the workload runs once more, for about 1/8 of --min-time, through a wrapped "
@@ -53,28 +60,36 @@ def render(run):
            "clock read (clock_ns in the table's rows); percentiles are histogram buckets at "
            "most 3.1% above the sample, max exact. Per workload, its first parameters at its "
            "most threads; every cell in the table.</p>"]
+    head = "\n".join(out)
+    out = [lambda: head]
     for w, params, threads, pick, order in kr.figure_picks(cells_, run.backends):
-        specs = []
-        for op in kr.PROFILE_OPS:
-            for name, members in kr.panels(order):
-                lines = {c.backend: values(c, op) for c in pick if c.backend in members}
-                lines = {b: lines[b] for b in members if b in lines}
-                specs.append((f"{op}" + (f", {name}" if name != "all backends" else ""),
-                              lines))
-        case = f"{kr.case_text(w, params)}, {kr.threads_text(threads)}"
-        png = kmb_plots.percentile_lines(f"{case}: latency per call", specs, LABELS)
-        out.append(workload_figure("latency", w, p99_line(w, params, threads, pick,
-                                                          run.backends),
-                                   "latency percentiles", png))
-        out.append(cdf_figure(run, w, params, threads, pick, order))
+        out.append(lambda a=(w, params, threads, pick, order): workload_figures(run, *a))
+    tail = []
     if not any(distribution(kr.profile_of(run.data, c), op) for c in cells_
                for op in kr.PROFILE_OPS):
-        out.append('<p class="note missing" id="latency-cdf-left-out">Left out: the latency '
+        tail.append('<p class="note missing" id="latency-cdf-left-out">Left out: the latency '
                    "CDFs. This file's rows carry the percentiles only, not the distributions "
                    "behind them (kmbench.profile.latency, results/README.md: written by "
                    "kmbench since the profile pass recorded them).</p>")
-    out.append(cell_table(cells_, run))
-    return "\n".join(out)
+    tail.append(cell_table(cells_, run))
+    out.append(lambda: "\n".join(tail))
+    return out
+
+
+def workload_figures(run, w, params, threads, pick, order):
+    """A workload's percentile figure with its p99 answer, and its CDF figure."""
+    specs = []
+    for op in kr.PROFILE_OPS:
+        for name, members in kr.panels(order):
+            lines = {c.backend: values(c, op) for c in pick if c.backend in members}
+            lines = {b: lines[b] for b in members if b in lines}
+            specs.append((f"{op}" + (f", {name}" if name != "all backends" else ""), lines))
+    case = f"{kr.case_text(w, params)}, {kr.threads_text(threads)}"
+    png = kmb_plots.percentile_lines(f"{case}: latency per call", specs, LABELS)
+    return "\n".join([workload_figure("latency", w, p99_line(w, params, threads, pick,
+                                                              run.backends),
+                                       "latency percentiles", png),
+                       cdf_figure(run, w, params, threads, pick, order)])
 
 
 TABLE_HEAD = ["workload", "params", "threads", "backend",

@@ -68,9 +68,15 @@ def specs(run, pick, order):
 
 
 def render(run):
+    return "\n".join(part() for part in parts(run))
+
+
+def parts(run):
+    """The section in parts (sections/__init__.py): the heading, then per workload a part of
+    its figures, then the note and the table; [] without memory data."""
     cells_ = kr.profile_cells(run.cells, PEAK)
     if not cells_:
-        return ""
+        return []
     out = [f'<h2 id="{ANCHOR}">{TITLE}</h2>',
            '<p class="note">The profile pass (results/README.md) samples, every millisecond '
            "or so (at most 128 points), the process's resident set (/proc/self/statm) and, "
@@ -83,20 +89,28 @@ def render(run):
            "includes the harness, the process's earlier cells and, for the kernel-style "
            "backends, the model memory they touched. Per workload, its first parameters at "
            "its most threads; every cell in the table.</p>"]
+    head = "\n".join(out)
+    out, tail = [lambda: head], []
     for w, params, threads, pick, order in kr.figure_picks(cells_, run.backends):
-        case = f"{kr.case_text(w, params)}, {kr.threads_text(threads)}"
-        png = kmb_plots.timelines(f"{case}: memory over the pass", specs(run, pick, order))
-        out.append(workload_figure("memory", w, answer(w, params, threads, pick),
-                                   "memory over time", png))
-        out.append(state_figure(run, w, params, threads, pick, order))
+        out.append(lambda a=(w, params, threads, pick, order): workload_figures(run, *a))
     if not any(state_of(run, c) for c in cells_):
-        out.append('<p class="note missing" id="memory-state-left-out">Left out: the page '
+        tail.append('<p class="note missing" id="memory-state-left-out">Left out: the page '
                    "allocator's and the slabs' state over time. No row of this file carries it "
                    "(kmbench.profile.timeline's unusable_index, extfrag_index and slab_*_objs, "
                    "results/README.md: the kernel-style backends' state, written by kmbench "
                    "since the profile pass recorded it).</p>")
-    out.append(cell_table(cells_, run))
-    return "\n".join(out)
+    tail.append(cell_table(cells_, run))
+    out.append(lambda: "\n".join(tail))
+    return out
+
+
+def workload_figures(run, w, params, threads, pick, order):
+    """A workload's memory timeline with its answer, and its state figure."""
+    case = f"{kr.case_text(w, params)}, {kr.threads_text(threads)}"
+    png = kmb_plots.timelines(f"{case}: memory over the pass", specs(run, pick, order))
+    return "\n".join([workload_figure("memory", w, answer(w, params, threads, pick),
+                                       "memory over time", png),
+                       state_figure(run, w, params, threads, pick, order)])
 
 
 TABLE_HEAD = ["workload", "params", "threads", "backend", "peak RSS MiB", "held peak MiB",
