@@ -1,15 +1,14 @@
 """Section "Latency percentiles": the profile pass's sampled alloc and free latencies
-(results/README.md, harness/profile.h) of every workload that allocates: per workload one figure
-of the backends' p50, p90, p99, p99.9 and max (log ns), for its first parameters at its most
-threads, with the lowest and highest p99 stated above it; and, where the rows carry the
-distributions (kmbench.profile.latency), one figure of their CDFs with the lowest and highest
-median and the widest spread (p99 / p50) stated above it, or a note that the file has none;
-then a table of every cell. "" where no row has them (a file from before the pass, or a run with
+(results/README.md, harness/profile.h) of every workload that allocates, for its first parameters at its most threads: the lowest and
+highest p99 stated, then, where the rows carry the distributions (kmbench.profile.latency), one
+figure of their CDFs with the lowest and highest median and the widest spread (p99 / p50)
+stated above it; else one figure of the backends' p50, p90, p99, p99.9 and max (log ns) and a
+note that the file has no distributions; then a table of every cell. "" where no row has them (a file from before the pass, or a run with
 --no-profile).
 """
 import kmb_plots
 import kmb_results as kr
-from kmb_html import head_cells, table, case_row, workload_figure, figure_under
+from kmb_html import esc, head_cells, table, case_row, workload_figure, figure_under
 
 ANCHOR = "latency"
 TITLE = "Latency percentiles"
@@ -77,7 +76,15 @@ def parts(run):
 
 
 def workload_figures(run, w, params, threads, pick, order):
-    """A workload's percentile figure with its p99 answer, and its CDF figure."""
+    """A workload's p99 answer and its CDF figure where its cells have distributions (the CDF
+    holds every percentile the percentile figure would draw, so that figure is left out: on
+    the full preset, one figure fewer per workload); else its percentile figure."""
+    p99 = p99_line(w, params, threads, pick, run.backends)
+    cdf = cdf_figure(run, w, params, threads, pick, order)
+    if cdf:
+        return "\n".join([f'<h3 id="latency-{kr.slug(w)}">{esc(w)}</h3>',
+                          f'<p class="latency-answer" data-workload="{esc(w)}">{esc(p99)}</p>',
+                          cdf])
     specs = []
     for op in kr.PROFILE_OPS:
         for name, members in kr.panels(order):
@@ -86,10 +93,7 @@ def workload_figures(run, w, params, threads, pick, order):
             specs.append((f"{op}" + (f", {name}" if name != "all backends" else ""), lines))
     case = f"{kr.case_text(w, params)}, {kr.threads_text(threads)}"
     png = kmb_plots.percentile_lines(f"{case}: latency per call", specs, LABELS)
-    return "\n".join([workload_figure("latency", w, p99_line(w, params, threads, pick,
-                                                              run.backends),
-                                       "latency percentiles", png),
-                       cdf_figure(run, w, params, threads, pick, order)])
+    return workload_figure("latency", w, p99, "latency percentiles", png)
 
 
 TABLE_HEAD = ["workload", "params", "threads", "backend",
