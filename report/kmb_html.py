@@ -216,3 +216,14 @@ def figure_under(prefix, workload, answer, alt, png):
     return (f'<p class="{prefix}-answer" data-workload="{esc(workload)}">{esc(answer)}</p>\n'
             f'<div class="plots"><img alt="{esc(workload)}: {esc(alt)}" '
             f'src="data:image/png;base64,{png}"></div>')
+
+
+def workload_parts(head, cells_, run, figures, tail):
+    """A section of a figure part per workload (sections/__init__.py's parts()): its head
+    (HTML), a part per workload of cells_ (kr.figure_picks: figures(run, workload, params,
+    threads, its cells there, their backends in order)), then its tail (HTML lines)."""
+    out = [lambda: head]
+    for pick in kr.figure_picks(cells_, run.backends):
+        out.append(lambda a=pick: figures(run, *a))
+    out.append(lambda: "\n".join(tail))
+    return out

@@ -8,7 +8,8 @@ note that the file has no distributions; then a table of every cell. "" where no
 """
 import kmb_plots
 import kmb_results as kr
-from kmb_html import esc, head_cells, table, case_row, workload_figure, figure_under
+from kmb_html import (case_row, esc, figure_under, head_cells, table, workload_figure,
+                      workload_parts)
 
 ANCHOR = "latency"
 TITLE = "Latency percentiles"
@@ -59,10 +60,6 @@ def parts(run):
            "clock read (clock_ns in the table's rows); percentiles are histogram buckets at "
            "most 3.1% above the sample, max exact. Per workload, its first parameters at its "
            "most threads; every cell in the table.</p>"]
-    head = "\n".join(out)
-    out = [lambda: head]
-    for w, params, threads, pick, order in kr.figure_picks(cells_, run.backends):
-        out.append(lambda a=(w, params, threads, pick, order): workload_figures(run, *a))
     tail = []
     if not any(distribution(kr.profile_of(run.data, c), op) for c in cells_
                for op in kr.PROFILE_OPS):
@@ -71,8 +68,7 @@ def parts(run):
                    "behind them (kmbench.profile.latency, results/README.md: written by "
                    "kmbench since the profile pass recorded them).</p>")
     tail.append(cell_table(cells_, run))
-    out.append(lambda: "\n".join(tail))
-    return out
+    return workload_parts("\n".join(out), cells_, run, workload_figures, tail)
 
 
 def workload_figures(run, w, params, threads, pick, order):

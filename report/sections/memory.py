@@ -12,7 +12,8 @@ where no row has a peak RSS (a file from before the pass, or --no-profile).
 """
 import kmb_plots
 import kmb_results as kr
-from kmb_html import esc, head_cells, table, case_row, workload_figure, figure_under
+from kmb_html import (case_row, esc, figure_under, head_cells, table, workload_figure,
+                      workload_parts)
 
 ANCHOR = "memory"
 TITLE = "Memory over time"
@@ -89,10 +90,7 @@ def parts(run):
            "includes the harness, the process's earlier cells and, for the kernel-style "
            "backends, the model memory they touched. Per workload, its first parameters at "
            "its most threads; every cell in the table.</p>"]
-    head = "\n".join(out)
-    out, tail = [lambda: head], []
-    for w, params, threads, pick, order in kr.figure_picks(cells_, run.backends):
-        out.append(lambda a=(w, params, threads, pick, order): workload_figures(run, *a))
+    tail = []
     if not any(state_of(run, c) for c in cells_):
         tail.append('<p class="note missing" id="memory-state-left-out">Left out: the page '
                    "allocator's and the slabs' state over time. No row of this file carries it "
@@ -100,8 +98,7 @@ def parts(run):
                    "results/README.md: the kernel-style backends' state, written by kmbench "
                    "since the profile pass recorded it).</p>")
     tail.append(cell_table(cells_, run))
-    out.append(lambda: "\n".join(tail))
-    return out
+    return workload_parts("\n".join(out), cells_, run, workload_figures, tail)
 
 
 def workload_figures(run, w, params, threads, pick, order):
