@@ -294,16 +294,16 @@ def lat_key(op, pct):
     return f"{op}_lat_{pct}_ns"
 
 
-_PROFILES = {}   # id(data): (data, {cell identity: kmbench.profile}), built once per file
+_PROFILES = [None, {}]   # the last data given and its {cell identity: kmbench.profile}
 
 
 def profile_of(data, cell):
     """kmbench.profile of the cell's first iteration row that did not fail, measured; None
     where it has none (the pass's object is the same on every row of a cell). The rows are
     indexed once per data: the sections ask for thousands of cells, and a scan of the rows
-    per cell made the full preset's report spend minutes here."""
-    entry = _PROFILES.get(id(data))
-    if entry is None or entry[0] is not data:
+    per cell made the full preset's report spend minutes here. Only the last file's index is
+    kept: a process that reads many files (the tests) does not hold them all."""
+    if _PROFILES[0] is not data:
         index = {}
         for r in data.get("benchmarks", []):
             if (isinstance(r, dict) and r.get("run_type", "iteration") == "iteration"
@@ -311,13 +311,13 @@ def profile_of(data, cell):
                 prof = (r.get("kmbench") or {}).get("profile")
                 if isinstance(prof, dict) and prof.get("status") == "measured":
                     index.setdefault(identify(r), prof)
-        entry = _PROFILES[id(data)] = (data, index)
-    return entry[1].get((cell.backend, cell.workload, cell.params, cell.threads))
+        _PROFILES[:] = [data, index]
+    return _PROFILES[1].get((cell.backend, cell.workload, cell.params, cell.threads))
 
 
-def profile_cells(cells_, key):
-    """The cells with counter key, in order."""
-    return [c for c in cells_ if c.counters.get(key) is not None]
+def profile_cells(cells_, *keys):
+    """The cells with any of the counter keys, in order."""
+    return [c for c in cells_ if any(c.counters.get(k) is not None for k in keys)]
 
 
 def first_group(cells_):

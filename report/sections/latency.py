@@ -45,10 +45,7 @@ def render(run):
 def parts(run):
     """The section in parts (sections/__init__.py): the heading, then per workload a part of
     its two figures, then the notes and the table; [] without latency data."""
-    # the cells with either op's latency, in the file's order (by identity: comparing Cells
-    # field by field made this quadratic, minutes on the full preset)
-    keys = (kr.lat_key("alloc", "p50"), kr.lat_key("free", "p50"))
-    cells_ = [c for c in run.cells if any(c.counters.get(k) is not None for k in keys)]
+    cells_ = kr.profile_cells(run.cells, *(kr.lat_key(op, "p50") for op in kr.PROFILE_OPS))
     if not cells_:
         return []
     out = [f'<h2 id="{ANCHOR}">{TITLE}</h2>',
