@@ -110,6 +110,19 @@ static inline bool slab_update_freelist(struct slab *slab, void *old_fl, unsigne
 			       "+a"(old_c), "+d"(old_fl), "=@ccz"(ok)
 			     : "b"(new_c), "c"(new_fl)
 			     : "memory");
+	/* And the acquire it makes: an exchange that succeeds read the pair as the last exchange
+	 * left it, and is ordered after that one (x86 orders every locked instruction with the
+	 * others), but the load that TSan saw acquire may be older.  Between it and the exchange
+	 * the pair can go away and come back (ABA: an object taken, then freed again, on another
+	 * CPU), and what the freeing CPU did before, its loads of this slab among them, then
+	 * happens before whatever the caller does next, discard_slab's stores to the slab when the
+	 * slab is now empty; TSan, without this, reported exactly that (tests/tsan/aba.c makes it
+	 * happen).  The code is right as it is: a free that succeeds after an ABA links its
+	 * objects before the head the slab has now and counts from the inuse it has now (the
+	 * pair compared whole), and pops that could reuse a stale next pointer are serialized by
+	 * the node's lock or the slab's owner, as in mm/slub.c; only TSan's order was short. */
+	if (KMB_TSAN && ok)
+		kmb_tsan_acquire(&slab->freelist);
 	return ok;
 #else
 	unsigned __int128 old = ((unsigned __int128)(uintptr_t)old_fl << 64) | old_c;
