@@ -456,8 +456,8 @@ static double tv_s(struct timeval tv)
 }
 
 /* The child, after fork: a process group of its own (what a timeout kills), every CPU, the
- * default memory policy, stdin /dev/null, stdout the pipe, stderr @errpath, in @cwd; then
- * exec.  Async-signal-safe calls only. */
+ * default memory policy, stdin /dev/null, stdout the pipe, stderr @errpath, no other file, in
+ * @cwd; then exec.  Async-signal-safe calls only. */
 static __attribute__((noreturn)) void child(char *const *argv, char *const *env, const char *cwd,
 					    const char *errpath, int out)
 {
@@ -472,6 +472,13 @@ static __attribute__((noreturn)) void child(char *const *argv, char *const *env,
 	syscall(SYS_set_mempolicy, 0 /* MPOL_DEFAULT */, NULL, 0);
 	if (in < 0 || e < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(e, 2) < 0 || chdir(cwd))
 		_exit(126);
+	/* Nothing else of kmbench's: a process of the program left behind (one that escaped a
+	 * timeout's kill) must not hold the runner's progress pipe open, nor another's output. */
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 3, ~0U, 0))
+#endif
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
 	execve(argv[0], argv, env);
 	_exit(127);
 }

@@ -56,13 +56,14 @@ valid() {
 
 # --- a program that hangs: its cell fails after --program-timeout, its processes killed ---
 # hang BACKENDS WHEN: run sh:... that hangs (a background sleep holding stdout, and one in the
-# foreground) where the shell test WHEN holds, with a 2 s timeout (a small model: the preload
-# library's start is quick)
+# foreground, their arguments this test's own) where the shell test WHEN holds, with a 2 s
+# timeout (a small model: the preload library's start is quick)
 hang() {
 	kmb_run "hang-$1" "${run[@]}" --backends "$1" --program-timeout 2 --program-mem 16M \
-		--program "sh:echo start | sort; if $2; then sleep 71.25 & sleep 72.25; fi" --out "$tmp/hang-$1"
-	ok "no process of the program that timed out is left: $(pgrep -af 'sleep 7[12]\.25')" \
-		bash -c "! pgrep -f 'sleep 7[12]\.25'"
+		--program "sh:echo start | sort; if $2; then sleep 71.$$ & sleep 72.$$; fi" \
+		--out "$tmp/hang-$1"
+	ok "no process of the program that timed out is left: $(pgrep -af "sleep 7[12]\.$$\$")" \
+		bash -c "! pgrep -f 'sleep 7[12]\.$$\$'"
 }
 
 if [ "$build_type" = Sanitize ]; then
