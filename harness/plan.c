@@ -57,10 +57,34 @@ const char *kmb_fmt_duration(char *buf, size_t len, double s)
 	return buf;
 }
 
-/* The estimate of one cell of @threads threads. */
-static double cell_estimate(const struct kmb_plan *p, long long threads)
+/* The estimate of one cell of family @fam at @threads threads. */
+static double cell_estimate(const struct kmb_plan *p, size_t fam, long long threads)
 {
-	return p->reps_s + EST_THREAD_S * (double)threads;
+	double s = fam < p->nfam && p->fam[fam].est_s > 0 ? p->fam[fam].est_s : p->reps_s;
+
+	return s + EST_THREAD_S * (double)threads;
+}
+
+/*
+ * The estimate of a family whose workload estimates its operation (@op_s seconds, @rep_s more
+ * a repetition, @cell_s more a cell: kmb_workload estimate), the threads' start left out.
+ * Google Benchmark's first repetition ends at the first trial that lasts the min time, so a
+ * repetition is the plan's model or one operation, whichever is longer; the profile and
+ * callgraph passes, where the workload has them, one repetition more each.
+ */
+static double family_estimate(const struct kmb_options *o, const struct kmb_workload *w,
+			      double op_s, double rep_s, double cell_s)
+{
+	int reps = o->repetitions > 1 ? o->repetitions : 1;
+	double first = fmax(op_s, EST_FIRST_REP * o->min_time) + rep_s;
+	double later = fmax(op_s, EST_LATER_REP * o->min_time) + rep_s;
+	double s = cell_s + EST_CELL_S + first + later * (reps - 1);
+
+	if (!o->no_profile && !(w->flags & KMB_WL_NO_PROFILE))
+		s += fmax(op_s, EST_FIRST_REP * kmb_profile_min_time(o->min_time)) + rep_s;
+	if (o->callgraph)
+		s += later + EST_CALLGRAPH_S;
+	return s;
 }
 
 /* The family and thread count of the matrix's cell @cell (plan order); false past the end. */
@@ -136,7 +160,7 @@ static double backend_estimate(const struct kmb_plan *p, size_t bi, size_t from)
 		if (!kmb_plan_in_shard(p, c))
 			continue;
 		if (k++ >= from && cell_of(p, c, &fam, &threads))
-			s += cell_estimate(p, threads);
+			s += cell_estimate(p, fam, threads);
 	}
 	return s;
 }
@@ -175,7 +199,7 @@ static int plan_shard(const struct kmb_options *o, struct kmb_plan *p)
 	}
 	for (size_t c = 0; c < p->all_cells; c++) {
 		cell_of(p, c, &fam, &threads);
-		v[c] = (struct lpt_cell){ c, cell_estimate(p, threads) };
+		v[c] = (struct lpt_cell){ c, cell_estimate(p, fam, threads) };
 	}
 	if (p->all_cells > 1)
 		qsort(v, p->all_cells, sizeof(*v), cmp_lpt);
@@ -234,6 +258,13 @@ int kmb_plan_build(const struct kmb_options *o, struct kmb_plan *p)
 				kmb_family_decode(o, order[i], w, ci, &wp);
 				f->b = order[i];
 				f->w = w;
+				if (w->estimate) {
+					double op = 0, rep = 0, once = 0;
+
+					w->estimate(wp.opts, order[i], wp.cell, &op, &rep, &once);
+					if (op > 0)
+						f->est_s = family_estimate(o, w, op, rep, once);
+				}
 				kmb_family_name(f->name, sizeof(f->name), order[i], w, &wp);
 				if (kmb_family_node(w, &wp) >= 0)
 					pin = (struct kmb_pin){ KMB_PIN_NODE,
@@ -270,7 +301,7 @@ int kmb_plan_build(const struct kmb_options *o, struct kmb_plan *p)
 		double est;
 
 		cell_of(p, c, &fam, &threads);
-		est = cell_estimate(p, threads);
+		est = cell_estimate(p, fam, threads);
 		p->all_cells_s += est;
 		p->largest_cell_s = est > p->largest_cell_s ? est : p->largest_cell_s;
 	}
@@ -523,7 +554,7 @@ void kmb_progress_cell_kept(struct kmb_progress *pr, long long family, long long
 		return;
 	pr->done++;
 	pr->next++;
-	pr->est_done += cell_estimate(pr->p, threads);
+	pr->est_done += cell_estimate(pr->p, (size_t)family, threads);
 }
 
 void kmb_progress_line(struct kmb_progress *pr, const char *line)
@@ -542,7 +573,7 @@ void kmb_progress_line(struct kmb_progress *pr, const char *line)
 		return;
 	pr->done++;
 	pr->next++;
-	pr->est_done += cell_estimate(p, threads);
+	pr->est_done += cell_estimate(p, (size_t)fam, threads);
 	if (isnan(ns))
 		pr->failed++;
 	if (pr->quiet)

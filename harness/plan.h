@@ -32,6 +32,9 @@ struct kmb_plan_family {
 					 * a cell's own CPUs, cpus:I,J */
 	int threads;			/* a cell's own thread count (cpus:...): its one cell;
 					 * 0: one cell per thread count of the run */
+	double est_s;			/* a cell's estimate, the threads' start left out, where
+					 * the workload gives one (kmb_workload estimate); 0: the
+					 * plan's model, reps_s */
 };
 
 struct kmb_plan_backend {

@@ -38,7 +38,15 @@
  * runs no program by surprise).
  *
  * Failures, each the cell's alone (kmb_gb_skip_with_error; the run goes on): a non-zero exit
- * or a signal, an output whose checksum differs from the bare run's, the library not mapped.
+ * or a signal, an output whose checksum differs from the bare run's, the library not mapped,
+ * a command (setup, reference or timed run) still running after --program-timeout seconds
+ * (default 60 x the scale).  The child leads a process group of its own and a timeout kills
+ * the group, the program's children with it (one that made a session of its own escapes);
+ * the program's later repetitions in this process then fail at once, with the same reason.
+ *
+ * Threads.  --threads N runs N copies of the program at once, each in its own directory with
+ * its own processes (so its own allocator: they share the machine, not a heap); the counters
+ * are per copy.  mimalloc-bench runs one at a time, as the preset does (threads: [1]).
  *
  * Timing.  Real time per iteration is one run of the program: fork to wait4, with reading its
  * output (Google Benchmark's manual time would take the same interval: nothing else is in the
@@ -61,6 +69,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -88,11 +97,24 @@
 
 extern char **environ;
 
+#define DEFAULT_TIMEOUT	60.0	/* seconds a command, x the scale: 60x xz's second at scale 1 */
+#define MAX_TIMEOUT	86400.0
+/* `kmbench plan`'s guesses (program_estimate): an sh:COMMAND's run, and each program's
+ * setup and the check that the library is mapped, a repetition (0.02-0.08 s measured) */
+#define EST_SH_S	1.0
+#define EST_SETUP_S	0.1
+/* how much longer a run takes than under glibc: the preset's runs on the 2-core VM, their
+ * glibc time summed over the five programs (docs/workloads.md: 1.9x for kmalloc, 1.1x to
+ * 1.3x for the baselines) */
+#define EST_PRELOAD	2.0
+#define EST_BASELINE	1.2
+
 /* The option state, as given ("": the default). */
 struct program_opts {
 	char spec[1024];
 	unsigned int scale;	/* 0: 1 */
 	char mem[16];
+	double timeout;		/* 0: DEFAULT_TIMEOUT x the scale */
 };
 
 /* The programs the resolve hook found, for this process (options hold no pointers). */
@@ -103,6 +125,9 @@ static struct {
 	char cmd[1024];			/* sh:COMMAND's command */
 	char scale[16];
 	char mem[16];
+	double timeout;			/* seconds a command may take */
+	double cost[MAX_PROGRAMS];	/* its script's kmbench-cost line x the scale; 0: none */
+	char hung[MAX_PROGRAMS][800];	/* why a command of it timed out in this process */
 	char lib[PATH_MAX];		/* libkmbench-preload.so beside kmbench; "" when absent */
 	char no_lib[PATH_MAX + 200];
 	uint64_t ref[MAX_PROGRAMS];	/* the bare run's checksum, once known */
@@ -260,6 +285,41 @@ static int parse_mem(void *st, const char *value, char *err, size_t errlen)
 	return 0;
 }
 
+static int parse_timeout(void *st, const char *value, char *err, size_t errlen)
+{
+	struct program_opts *o = st;
+	char *end;
+	double v = strtod(value, &end);
+
+	if (!value[0] || *end || !(v > 0 && v <= MAX_TIMEOUT)) {
+		say(err, errlen, "seconds a command of a program may run, above 0 and at most "
+		    "%.0f (default: %.0f x --program-scale)", MAX_TIMEOUT, DEFAULT_TIMEOUT);
+		return -EINVAL;
+	}
+	o->timeout = v;
+	return 0;
+}
+
+/*
+ * The seconds of one run of the committed program at @path at scale 1 under glibc, from its
+ * "# kmbench-cost: SECONDS" line (measured on the 2-core development VM); 0 when it has none.
+ */
+static double script_cost(const char *path)
+{
+	char line[256];
+	double v = 0;
+	FILE *f = fopen(path, "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "# kmbench-cost: ", 16)) {
+			v = strtod(line + 16, NULL);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return v > 0 ? v : 0;
+}
+
 static int program_resolve(void *st, const struct kmb_wl_machine *m, char *err, size_t errlen)
 {
 	const struct program_opts *o = st;
@@ -272,6 +332,7 @@ static int program_resolve(void *st, const struct kmb_wl_machine *m, char *err, 
 	memset(&prog, 0, sizeof(prog));
 	say(prog.scale, sizeof(prog.scale), "%u", o->scale ? o->scale : 1);
 	say(prog.mem, sizeof(prog.mem), "%s", o->mem[0] ? o->mem : DEFAULT_MEM);
+	prog.timeout = o->timeout ? o->timeout : DEFAULT_TIMEOUT * (o->scale ? o->scale : 1);
 	if (!exe_dir(exe, sizeof(exe)) ||
 	    (size_t)snprintf(prog.lib, sizeof(prog.lib), "%s/" KMB_PRELOAD_LIB, exe) >=
 	    sizeof(prog.lib) || access(prog.lib, R_OK)) {
@@ -294,6 +355,7 @@ static int program_resolve(void *st, const struct kmb_wl_machine *m, char *err, 
 		say(prog.name[prog.n], sizeof(prog.name[0]), "%.*s", (int)l, p);
 		say(prog.path[prog.n], sizeof(prog.path[0]), "%s/%.*s.sh", dir ? dir : ".",
 		    (int)l, p);
+		prog.cost[prog.n] = script_cost(prog.path[prog.n]) * (o->scale ? o->scale : 1);
 		prog.n++;
 		p += l;
 	}
@@ -385,6 +447,7 @@ struct outcome {
 	double wall, user, sys;
 	long maxrss, minflt, majflt;
 	int err;		/* -errno: it could not be started */
+	bool timed_out;		/* it ran past prog.timeout: its process group was killed */
 };
 
 static double tv_s(struct timeval tv)
@@ -392,14 +455,16 @@ static double tv_s(struct timeval tv)
 	return (double)tv.tv_sec + tv.tv_usec * 1e-6;
 }
 
-/* The child, after fork: every CPU, the default memory policy, stdin /dev/null, stdout the
- * pipe, stderr @errpath, in @cwd; then exec.  Async-signal-safe calls only. */
+/* The child, after fork: a process group of its own (what a timeout kills), every CPU, the
+ * default memory policy, stdin /dev/null, stdout the pipe, stderr @errpath, no other file, in
+ * @cwd; then exec.  Async-signal-safe calls only. */
 static __attribute__((noreturn)) void child(char *const *argv, char *const *env, const char *cwd,
 					    const char *errpath, int out)
 {
 	cpu_set_t all;
 	int in = open("/dev/null", O_RDONLY), e = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
+	setpgid(0, 0);
 	CPU_ZERO(&all);
 	for (int c = 0; c < CPU_SETSIZE; c++)
 		CPU_SET(c, &all);
@@ -407,10 +472,50 @@ static __attribute__((noreturn)) void child(char *const *argv, char *const *env,
 	syscall(SYS_set_mempolicy, 0 /* MPOL_DEFAULT */, NULL, 0);
 	if (in < 0 || e < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(e, 2) < 0 || chdir(cwd))
 		_exit(126);
+	/* Nothing else of kmbench's: a process of the program left behind (one that escaped a
+	 * timeout's kill) must not hold the runner's progress pipe open, nor another's output. */
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 3, ~0U, 0))
+#endif
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
 	execve(argv[0], argv, env);
 	_exit(127);
 }
 
+/* Milliseconds from now to prog.timeout after @t0, rounded up; 0 once it has passed. */
+static int ms_left(const struct timespec *t0)
+{
+	struct timespec now;
+	double left;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left = prog.timeout - ((double)(now.tv_sec - t0->tv_sec) +
+			       (now.tv_nsec - t0->tv_nsec) * 1e-9);
+	return left > 0 ? (int)(left * 1e3) + 1 : 0;
+}
+
+/* poll(@fd) until it is readable or prog.timeout after @t0: false when the time ran out. */
+static bool wait_readable(int fd, const struct timespec *t0)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	int ms, r;
+
+	while ((ms = ms_left(t0)) > 0) {
+		r = poll(&pf, 1, ms);
+		if (r > 0 || (r < 0 && errno != EINTR))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Run @argv and wait for it, at most prog.timeout: past it, kill its process group (the
+ * program's children too, unless one made a group or session of its own) and say so.  The
+ * deadline covers the output (a child may hold the pipe open) and the exit (a program may
+ * close its stdout and go on), the latter through a pidfd (Linux 5.3; without one, wait4
+ * waits as long as the program runs).
+ */
 static void run_command(char *const *argv, char *const *env, const char *cwd,
 			const char *errpath, struct outcome *o)
 {
@@ -418,7 +523,7 @@ static void run_command(char *const *argv, char *const *env, const char *cwd,
 	struct rusage ru;
 	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a 64 */
 	char buf[65536];
-	int fd[2];
+	int fd[2], pidfd;
 	pid_t pid;
 	ssize_t n;
 
@@ -437,11 +542,26 @@ static void run_command(char *const *argv, char *const *env, const char *cwd,
 		close(fd[0]);
 		return;
 	}
-	while ((n = read(fd[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+	/* the child's own setpgid may not have run yet: the kill below must find the group */
+	setpgid(pid, pid);
+#ifdef SYS_pidfd_open
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	pidfd = -1;
+#endif
+	while (!(o->timed_out = !wait_readable(fd[0], &t0)) &&
+	       ((n = read(fd[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))) {
 		for (ssize_t i = 0; i < n; i++)
 			h = (h ^ (unsigned char)buf[i]) * 0x100000001b3ULL;
 		o->bytes += n > 0 ? (uint64_t)n : 0;
 	}
+	if (!o->timed_out && pidfd >= 0)
+		o->timed_out = !wait_readable(pidfd, &t0);
+	/* the leader is not yet reaped, so its pid still names this group */
+	if (o->timed_out)
+		kill(-pid, SIGKILL);
+	if (pidfd >= 0)
+		close(pidfd);
 	close(fd[0]);
 	while (wait4(pid, &o->status, 0, &ru) < 0)
 		if (errno != EINTR) {
@@ -474,8 +594,25 @@ static void last_line(const char *path, char *buf, size_t len)
 		fclose(f);
 }
 
-/* Did @o end well?  Else the reason into @msg, naming @what. */
-static bool ended_well(const struct outcome *o, const char *what, const char *errpath,
+/* One thread's run of a cell: its program, directory, commands and environments. */
+struct cell_run {
+	size_t k;
+	char root[PATH_MAX], work[PATH_MAX + 8], err[PATH_MAX + 8], stats[PATH_MAX + 8];
+	char *setup[5], *argv[5], *maps[3];
+	char **bare, **env;
+	char extra[4][PATH_MAX + 32];
+	char *extrap[5];
+};
+
+/* prog.hung, which the threads of a cell may all write */
+static pthread_mutex_t hung_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * Did @o, a command of @c's program, end well?  Else the reason into @msg, naming @what.  A
+ * command that timed out is remembered (prog.hung): the program's later calls in this
+ * process fail at once with the same reason rather than wait the timeout again.
+ */
+static bool ended_well(const struct outcome *o, const char *what, const struct cell_run *c,
 		       char *msg, size_t len)
 {
 	char tail[300];
@@ -484,9 +621,18 @@ static bool ended_well(const struct outcome *o, const char *what, const char *er
 		say(msg, len, "%s: cannot run: %s", what, strerror(-o->err));
 		return false;
 	}
+	if (o->timed_out) {
+		say(msg, len, "%s: timed out after %g s (--program-timeout): its process group "
+		    "killed", what, prog.timeout);
+		pthread_mutex_lock(&hung_lock);
+		if (!prog.hung[c->k][0])
+			say(prog.hung[c->k], sizeof(prog.hung[0]), "%s", msg);
+		pthread_mutex_unlock(&hung_lock);
+		return false;
+	}
 	if (WIFEXITED(o->status) && !WEXITSTATUS(o->status))
 		return true;
-	last_line(errpath, tail, sizeof(tail));
+	last_line(c->err, tail, sizeof(tail));
 	if (WIFEXITED(o->status))
 		say(msg, len, "%s: exit status %d%s%s", what, WEXITSTATUS(o->status),
 		    tail[0] ? "; stderr: " : "", tail);
@@ -497,15 +643,6 @@ static bool ended_well(const struct outcome *o, const char *what, const char *er
 }
 
 /* --- the cell --- */
-
-/* One thread's run of a cell: its directory, commands and environments. */
-struct cell_run {
-	char root[PATH_MAX], work[PATH_MAX + 8], err[PATH_MAX + 8], stats[PATH_MAX + 8];
-	char *setup[5], *argv[5], *maps[3];
-	char **bare, **env;
-	char extra[4][PATH_MAX + 32];
-	char *extrap[5];
-};
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -531,6 +668,7 @@ static int cell_setup(struct cell_run *c, const struct kmb_backend_ops *b, size_
 	char *none[] = { NULL };
 	size_t e = 0;
 
+	c->k = k;
 	say(c->root, sizeof(c->root), "%s/kmbench-program-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(c->root)) {
 		c->root[0] = '\0';
@@ -604,7 +742,7 @@ static int check_mapped(struct cell_run *c, const struct kmb_backend_ops *b, con
 	say(maps, sizeof(maps), "%s/maps", c->root);
 	run_command(argv, c->env, c->work, c->err, &o);
 	clear_stats(c);		/* sh's and cat's lines */
-	if (!ended_well(&o, "cat /proc/self/maps", c->err, msg, len))
+	if (!ended_well(&o, "cat /proc/self/maps", c, msg, len))
 		return -EIO;
 	f = fopen(maps, "r");
 	while (f && fgets(line, sizeof(line), f))
@@ -673,7 +811,7 @@ static int reference(struct cell_run *c, size_t k, char *msg, size_t len)
 		run_command(c->argv, c->bare, c->work, c->err, &o);
 		say(what, sizeof(what), NAME " %s on glibc (the reference run)",
 		    prog.name[k]);
-		if (ended_well(&o, what, c->err, msg, len)) {
+		if (ended_well(&o, what, c, msg, len)) {
 			prog.ref[k] = o.sum;
 			prog.have_ref[k] = true;
 		} else {
@@ -682,6 +820,19 @@ static int reference(struct cell_run *c, size_t k, char *msg, size_t len)
 	}
 	pthread_mutex_unlock(&lock);
 	return r;
+}
+
+/* Did a command of program @k time out in this process before?  Then why, into @msg. */
+static bool hung_before(size_t k, char *msg, size_t len)
+{
+	bool hung;
+
+	pthread_mutex_lock(&hung_lock);
+	hung = prog.hung[k][0];
+	if (hung)
+		say(msg, len, "%s (in an earlier repetition: not run again)", prog.hung[k]);
+	pthread_mutex_unlock(&hung_lock);
+	return hung;
 }
 
 static int program_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
@@ -696,7 +847,9 @@ static int program_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 	int err = 0;
 
 	say(what, sizeof(what), NAME " %s on %s", prog.name[p->cell], b->name);
-	if (!lib) {
+	if (hung_before(p->cell, msg, sizeof(msg))) {
+		err = -ETIMEDOUT;
+	} else if (!lib) {
 		say(msg, sizeof(msg), "%s", why);
 		err = -EINVAL;
 	} else if ((err = cell_setup(&c, b, p->cell, lib, msg, sizeof(msg))) == 0 &&
@@ -705,7 +858,7 @@ static int program_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 
 		say(swhat, sizeof(swhat), NAME " %s setup", prog.name[p->cell]);
 		run_command(c.setup, c.bare, c.work, c.err, &o);
-		err = ended_well(&o, swhat, c.err, msg, sizeof(msg)) ? 0 : -EIO;
+		err = ended_well(&o, swhat, &c, msg, sizeof(msg)) ? 0 : -EIO;
 	}
 	if (!err)
 		err = reference(&c, p->cell, msg, sizeof(msg));
@@ -717,7 +870,7 @@ static int program_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 		if (err)
 			continue;
 		run_command(c.argv, c.env, c.work, c.err, &o);
-		if (!ended_well(&o, what, c.err, msg, sizeof(msg))) {
+		if (!ended_well(&o, what, &c, msg, sizeof(msg))) {
 			err = -EIO;
 		} else if (o.sum != prog.ref[p->cell]) {
 			say(msg, sizeof(msg), "%s: the output differs from glibc's (%llu "
@@ -763,6 +916,24 @@ static int program_run(struct kmb_gb_state *st, const struct kmb_backend_ops *b,
 	return err;
 }
 
+/*
+ * The plan's estimate of cell @k on @b: one run is the script's kmbench-cost (glibc's time at
+ * scale 1 on the 2-core VM, x the scale; EST_SH_S for sh:COMMAND) x how much slower @b's
+ * library runs programs; each repetition adds the setup and the check that the library is
+ * mapped, the cell the bare reference run (once per process and program: counted on each of
+ * its cells, an over-estimate with several thread counts).
+ */
+static void program_estimate(const void *st, const struct kmb_backend_ops *b, size_t k,
+			     double *op_s, double *rep_s, double *cell_s)
+{
+	double run = k < prog.n && prog.cost[k] > 0 ? prog.cost[k] : EST_SH_S;
+
+	(void)st;
+	*op_s = run * (is_glibc(b) ? 1 : b->caps & KMB_CAP_PRELOAD ? EST_BASELINE : EST_PRELOAD);
+	*rep_s = EST_SETUP_S;
+	*cell_s = run;
+}
+
 /* context.options.program: what ran (results/README.md). */
 static void program_context(const void *st, const char *section,
 			    const struct kmb_context_sink *out)
@@ -778,6 +949,7 @@ static void program_context(const void *st, const char *section,
 	out->num(out->ctx, "scale", atoi(prog.scale));
 	out->text(out->ctx, "preload_mem", prog.mem);
 	out->text(out->ctx, "preload_library", prog.lib[0] ? prog.lib : "");
+	out->num(out->ctx, "timeout_ms", (long long)(prog.timeout * 1e3 + 0.5));
 	out->end(out->ctx);
 }
 
@@ -787,6 +959,9 @@ static const struct kmb_backend_opt program_opt[] = {
 	  "(default: none, and the workload has no family)", parse_spec, NULL },
 	{ "program-scale", "N", "the committed programs' input size, 1 to 1000 (default 1: a "
 	  "few seconds each)", parse_scale, NULL },
+	{ "program-timeout", "SECONDS", "how long a command of a program (its setup, the "
+	  "reference run, a timed run) may take before its process group is killed and its cell "
+	  "fails (default 60 x --program-scale)", parse_timeout, NULL },
 	{ "program-mem", "SIZE", "KMB_PRELOAD_MEM of programs under libkmbench-preload.so, a "
 	  "multiple of 4M from 8M (default " DEFAULT_MEM ")", parse_mem, NULL },
 };
@@ -810,4 +985,5 @@ const struct kmb_workload kmb_workload_program = {
 	.resolve = program_resolve,
 	.cells = program_cells,
 	.cell_params = program_params,
+	.estimate = program_estimate,
 };

@@ -123,6 +123,15 @@ struct kmb_workload {
 	 * counts, on cell_node's node or by --pin.
 	 */
 	int (*cell_cpus)(const void *st, size_t k, int *cpus, int max);
+	/*
+	 * Optional: `kmbench plan`'s estimate of cell @k on @b (harness/plan.c), for a workload
+	 * whose operation takes seconds where the plan's model is a loop of short operations that
+	 * the min time bounds: the seconds of one operation of one thread (*op_s), of the
+	 * untimed work of each repetition (*rep_s) and of the cell's once (*cell_s).  NULL, or
+	 * *op_s 0: the plan's model.
+	 */
+	void (*estimate)(const void *st, const struct kmb_backend_ops *b, size_t k, double *op_s,
+			 double *rep_s, double *cell_s);
 };
 
 /* xorshift64 (Marsaglia): the workloads' seeded, per-thread random numbers. */

@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """Check a kmbench results.json against results/README.md, and that Google Benchmark's own
 compare.py reads it.  Usage: check_results.py FILE [--threads 1,2] [--backends a,b]
-[--compare PATH]
+[--compare PATH | --no-compare]
 Exit 0 when every check passes; prints each failure and exits 1 otherwise.
 
 compare.py is --compare's, else $KMB_COMPARE_PY's, else Debian's (libbenchmark-tools).  It
 always runs: a missing compare.py is a failure, except Debian's where dpkg says
 libbenchmark-tools is not installed: then, every other check passed, the script says why and
-exits 77 (skipped; smoke.sh passes that on, the other callers count it as a failure)."""
+exits 77 (skipped; smoke.sh passes that on, the other callers count it as a failure).
+--no-compare leaves compare.py out (2 s a file): for a caller whose other files it reads."""
 import argparse
 import json
 import os
@@ -53,6 +54,14 @@ TRACE = "trace"
 # program runs the programs of context.options.program; without --program it has no family
 # (docs/workloads.md), as in the smoke preset.
 PROGRAM = "program"
+# Its rows' counters (workloads/program.c, results/README.md); a backend it cannot serve is
+# skipped with a reason of its own ("program: ..."), and a failed cell (the program failed,
+# timed out, or printed another output) is a finding, not a fault of the run: it must say why.
+PROGRAM_SKIP = "program: "
+PROGRAM_COUNTERS = ["wall_s", "user_s", "sys_s", "peak_rss_kib", "minflt", "majflt",
+                    "exit_status", "output_bytes", "output_checksum", "output_same",
+                    "preload_processes"]
+BASELINES = {"glibc", "jemalloc", "tcmalloc", "mimalloc"}
 # context.environment: the checks of harness/env.h, in this order, each with these statuses.
 ENV_CHECKS = ["governor", "turbo", "load", "thp", "smt", "rseq", "perf_event_paranoid",
               "counters", "aslr", "numa_balancing", "isolation", "swap", "nmi_watchdog"]
@@ -91,6 +100,49 @@ def check_placement(r, where):
         check(ok == 1, f"{where}: numa-matrix placement_ok {ok}: {pl}")
 
 failures = []
+
+
+def check_program(where, r, ncpus):
+    """A program row (workloads/program.c): a failed one says why in one line and has no
+    counters; another has every counter, each of its type and range: times in seconds, the CPU
+    time at most what the copy's wall time allows on every CPU, a peak RSS, an exit status 0,
+    the output the bare run's."""
+    if r.get("error_occurred"):
+        msg = r.get("error_message")
+        check(isinstance(msg, str) and msg.strip() and "\n" not in msg,
+              f"{where}: a failed cell without a one-line reason: {msg!r}")
+        check("wall_s" not in r, f"{where}: a failed cell with counters")
+        return False
+    for k in PROGRAM_COUNTERS:
+        if not check(isinstance(r.get(k), (int, float)) and not isinstance(r.get(k), bool),
+                     f"{where}: {k} {r.get(k)!r}, not a number"):
+            return True
+    check(r["wall_s"] > 0 and r["user_s"] >= 0 and r["sys_s"] >= 0 and r["minflt"] > 0 and
+          r["majflt"] >= 0 and r["output_bytes"] >= 0 and r["preload_processes"] >= 0,
+          f"{where}: wall_s {r['wall_s']}, user_s {r['user_s']}, sys_s {r['sys_s']}, minflt "
+          f"{r['minflt']}, majflt {r['majflt']}, output_bytes {r['output_bytes']}, "
+          f"preload_processes {r['preload_processes']}: out of range")
+    # rusage's CPU times are the kernel's accounting, a tick off at most, and a copy's
+    # processes may use every CPU (xz -T2)
+    check(r["user_s"] + r["sys_s"] <= r["wall_s"] * ncpus * 1.05 + 0.02,
+          f"{where}: CPU time {r['user_s']} + {r['sys_s']} s in {r['wall_s']} s of wall time "
+          f"on {ncpus} CPUs")
+    # the wall time is one run of the program, fork to wait4; an iteration of a copy holds one
+    # run and its checks, and Google Benchmark's real_time is the copies' time over all their
+    # iterations (the row's iterations count every thread's)
+    check(r["wall_s"] * 1e9 <= r["real_time"] * r["threads"] * 1.01,
+          f"{where}: wall_s {r['wall_s']} above real_time {r['real_time']} ns x "
+          f"{r['threads']} threads")
+    check(r["peak_rss_kib"] > 0 and r["peak_rss_kib"] == int(r["peak_rss_kib"]),
+          f"{where}: peak_rss_kib {r['peak_rss_kib']}")
+    check(r["exit_status"] == 0 and r["output_same"] == 1, f"{where}: exit_status "
+          f"{r['exit_status']}, output_same {r['output_same']} in a cell that passed")
+    check(r["output_checksum"] == int(r["output_checksum"]) and
+          0 <= r["output_checksum"] < 1 << 32, f"{where}: output_checksum {r['output_checksum']}")
+    if r["kmbench"]["backend"] in BASELINES:
+        check(r["preload_processes"] == 0, f"{where}: preload_processes "
+              f"{r['preload_processes']} outside libkmbench-preload.so")
+    return True
 
 
 def check_rfm(b, runs, rfm, reps):
@@ -274,6 +326,7 @@ def main():
     ap.add_argument("--compare", default=os.environ.get("KMB_COMPARE_PY") or COMPARE,
                     help=f"Google Benchmark's compare.py (default: $KMB_COMPARE_PY, else "
                     f"{COMPARE})")
+    ap.add_argument("--no-compare", action="store_true", help="do not run compare.py")
     a = ap.parse_args()
     with open(a.file) as f:
         doc = json.load(f)
@@ -315,6 +368,7 @@ def main():
             check(m.get("host") in merged.get("hosts", []) and m.get("run_id"),
                   f"context.merged.runs: {m}")
     families = {}
+    sums = {}   # program: {backend: output_checksum}
     allocating = [w for w in opts["workloads"] if w not in NO_ALLOCATOR_WORKLOADS]
     matrix = opts.get("matrix", {})
     check(isinstance(opts.get("numa_policy"), str), f"options.numa_policy {opts.get('numa_policy')}")
@@ -334,7 +388,8 @@ def main():
             # Only a sanitizer build may skip a backend that is installed here, or a run
             # whose every workload does without an allocator.
             reason = st.get("reason", "")
-            check(SANITIZER_SKIP in reason or (NO_FAMILY_SKIP in reason and not allocating),
+            check(SANITIZER_SKIP in reason or (NO_FAMILY_SKIP in reason and not allocating) or
+                  (reason.startswith(PROGRAM_SKIP) and allocating == [PROGRAM]),
                   f"backend {b} skipped: {reason}")
             check(not [r for r in runs if r["kmbench"]["backend"] == b],
                   f"skipped backend {b} has runs")
@@ -378,6 +433,22 @@ def main():
                 check(not [r for r in mine if r["kmbench"]["workload"] == w],
                       f"{b}/{w}: runs without context.options.program")
                 continue
+            if w == PROGRAM:
+                tmo = opts["program"].get("timeout_ms")
+                check(isinstance(tmo, int) and tmo > 0, f"options.program.timeout_ms {tmo!r}")
+                # a cell per program (options.program.programs) and thread count
+                cells = [r for r in mine if r["kmbench"]["workload"] == w]
+                names = {r["kmbench"]["params"].get("program") for r in cells}
+                check(len(names) == len(opts["program"].get("programs", [])),
+                      f"{b}/{w}: programs {sorted(names, key=str)}, want one a program of "
+                      f"options.program.programs {opts['program'].get('programs')}")
+                for name in names:
+                    for t in threads:
+                        n = len([r for r in cells if r["threads"] == t and
+                                 r["kmbench"]["params"].get("program") == name])
+                        check(n == opts["repetitions"], f"{b}/{w}/program:{name}/threads:{t}: "
+                              f"{n} runs, want {opts['repetitions']}")
+                continue
             # A workload without a size parameter (mix) has one cell per thread count.
             sized = any("size" in r["kmbench"]["params"] for r in mine
                         if r["kmbench"]["workload"] == w)
@@ -408,6 +479,11 @@ def main():
                 continue
             if m["workload"] == MATRIX and "threads but node" in str(r.get("error_message")):
                 continue    # more threads than the cell's CPU node has CPUs: its plan says so
+            if m["workload"] == PROGRAM:
+                if not check_program(where, r, ctx["num_cpus"]):
+                    continue
+                sums.setdefault(m["params"].get("program"), {})[m["backend"]] = \
+                    r["output_checksum"]
             check(not r.get("error_occurred"), f"{where}: failed: {r.get('error_message')}")
             check(r["time_unit"] == "ns" and r["real_time"] > 0, f"{where}: real_time")
             check(r.get("items_per_second", 0) > 0, f"{where}: items_per_second")
@@ -447,6 +523,9 @@ def main():
                 check(r["task_clock_ns"] > 0, f"{where}: task_clock_ns not positive")
             key = (b, m["workload"], json.dumps(m["params"], sort_keys=True))
             families.setdefault(key, set()).add(r["family_index"])
+    for name, by in sorted(sums.items()):
+        check(len(set(by.values())) == 1, f"{PROGRAM}/program:{name}: the output checksums "
+              f"differ between backends: {by}")
     # Nothing twice (a cell written twice, a --resume that ran a kept cell again): one row per
     # name and repetition, and per backend one repetition per place in its run order.
     seen, order = {}, {}
@@ -469,7 +548,7 @@ def main():
     all_idx = [next(iter(v)) for v in families.values()]
     check(len(all_idx) == len(set(all_idx)), "two families share a family_index")
 
-    skip = check_compare(a.compare, a.file, runs)
+    skip = None if a.no_compare else check_compare(a.compare, a.file, runs)
 
     for f in failures:
         print("FAIL:", f)

@@ -31,6 +31,7 @@ declare -A opt_bad=(
 	[mix-slabinfo]=$tmp/none.txt [larson-rounds]=0 [prodcons-ratio]=0:0
 	[mempool-fail]=200 [matrix-policies]=bogus [matrix-buffer]=1 [rfm-cpus]=x
 	[trace]=$tmp/none.trace [program]=nosuch [program-scale]=0 [program-mem]=3M
+	[program-timeout]=0
 )
 # KEY=YAML: the key's line in an experiment (the check key's sub-keys too).
 declare -A key_bad=(

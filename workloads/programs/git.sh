@@ -2,6 +2,8 @@
 # git.sh setup|run SCALE - git on a small repository: init, 4 commits of SCALE x 20,000 lines,
 # log, gc, fsck: dozens of processes (workloads/program.c).  Dates and names are fixed, so the
 # hashes and the output are the same every run.
+# kmbench-cost: 0.35 (seconds of one run at scale 1 under glibc on the 2-core dev VM, quiet:
+# `kmbench plan`'s estimate, docs/workloads.md)
 set -eu
 n=$((20000 * ${2:-1}))
 [ "$1" = setup ] && exit 0

@@ -1,6 +1,8 @@
 #!/bin/sh
 # sqlite.sh setup|run SCALE - sqlite3 builds a database of SCALE x 30,000 generated rows, with
 # an index, queries it, vacuums it and checks its integrity (workloads/program.c).
+# kmbench-cost: 0.12 (seconds of one run at scale 1 under glibc on the 2-core dev VM, quiet:
+# `kmbench plan`'s estimate, docs/workloads.md)
 set -eu
 rows=$((30000 * ${2:-1}))
 if [ "$1" = setup ]; then
