@@ -32,7 +32,6 @@ STYLE = {
     "font.size": 9, "axes.titlesize": 10, "legend.fontsize": 8, "figure.titlesize": 10,
 }
 LOG_SPAN = 10.0        # a value axis goes logarithmic where its values span more than this
-SPEC_COLUMNS = 2       # axes to a row in the latency and memory figures (spec_grid)
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour vision
 # deficiency. Yellow (#F0E442) is not used: too pale for a line on white.
@@ -782,76 +781,6 @@ def paired_bars(title, panels, ratios):
         return to_base64(fig)
 
 
-def spec_grid(axes_specs):
-    """A figure of one axes per spec, SPEC_COLUMNS to a row (room for each legend outside);
-    (figure, [axes] in the specs' order), axes left over hidden."""
-    n = max(len(axes_specs), 1)
-    cols = min(n, SPEC_COLUMNS)
-    rows = (n + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.4 * rows), layout="constrained",
-                             squeeze=False)
-    flat = [ax for row in axes for ax in row]
-    for ax in flat[n:]:
-        ax.set_visible(False)
-    return fig, flat[:n]
-
-
-def percentile_lines(title, axes_specs, labels):
-    """Latency percentiles: one axes per spec (spec_grid), each a line per backend across
-    the percentiles (x: labels, "p50" .. "max"), ns on a log axis, in the backend's look().
-
-    axes_specs: [(axes title, {backend: [ns or None per label]})].
-    """
-    with plt.rc_context(STYLE):
-        fig, axes = spec_grid(axes_specs)
-        for ax, (name, lines) in zip(axes, axes_specs):
-            values = [v for vs in lines.values() for v in vs if v]
-            if not values:
-                no_data(ax)
-                ax.set_title(name)
-                continue
-            for backend, vs in lines.items():
-                pts = [(i, v) for i, v in enumerate(vs) if v]
-                ax.plot([p[0] for p in pts], [p[1] for p in pts], label=backend,
-                        **line_style(backend))
-            ax.set_yscale("log")
-            log_ticks(ax.yaxis, values)
-            ax.set_xticks(range(len(labels)))
-            ax.set_xticklabels(labels)
-            ax.set_xlabel("percentile")
-            ax.set_ylabel("ns per call (log)")
-            ax.set_title(name)
-            legend_outside(ax, title="backend", title_fontsize=8)
-        fig.suptitle(title)
-        return to_base64(fig)
-
-
-def timelines(title, axes_specs):
-    """Memory over time: one axes per spec (spec_grid), each a line per (backend, series):
-    MiB against ms since the pass began, the backend's colour, the series' line style; MiB on
-    a log axis where the values span more than LOG_SPAN (value_axis), the time axis linear.
-
-    axes_specs: [(axes title, {(backend, series label): (t_ms, bytes, line style)})].
-    """
-    with plt.rc_context(STYLE):
-        fig, axes = spec_grid(axes_specs)
-        for ax, (name, lines) in zip(axes, axes_specs):
-            if not lines:
-                no_data(ax)
-                ax.set_title(name)
-                continue
-            for (backend, series), (t, v, ls) in lines.items():
-                ax.plot(t, [b / 2**20 for b in v], color=colour(backend), linestyle=ls,
-                        marker=".", markersize=3, label=f"{backend} {series}".strip())
-            log = value_axis(ax, [b / 2**20 for _, v, _ in lines.values() for b in v])
-            ax.set_xlabel("ms since the pass began")
-            ax.set_ylabel("MiB (log)" if log else "MiB")
-            ax.set_title(name)
-            legend_outside(ax)
-        fig.suptitle(title)
-        return to_base64(fig)
-
-
 def scale_ratios(title, panels, goal, threads):
     """Small multiples, one axes per panel (a batch): the N-thread/1-thread ratio of each
     backend's pair against the object size (log2 x, ticks at the sizes measured), one line per
@@ -893,60 +822,6 @@ def scale_ratios(title, panels, goal, threads):
         return to_base64(fig)
 
 
-def cdf_lines(title, axes_specs):
-    """Latency distributions: one axes per spec (spec_grid), each a step line per backend,
-    the share of calls at or under x (y, 0..1) against ns per call (x, log where the values
-    span more than LOG_SPAN, value_axis), in the backend's look(), a marker on every few steps
-    (slab and buddy share a colour and a line style, and differ in the marker).
-
-    axes_specs: [(axes title, {backend: ([le ns, ...], [share, ...])})].
-    """
-    with plt.rc_context(STYLE):
-        fig, axes = spec_grid(axes_specs)
-        for ax, (name, lines) in zip(axes, axes_specs):
-            ax.set_title(name)
-            if not lines:
-                no_data(ax)
-                continue
-            for backend, (le, share) in lines.items():
-                # From 0 at the first edge: no call took less than its bucket.
-                ax.step([le[0], *le], [0.0, *share], where="post", label=backend,
-                        linewidth=1.4, markersize=4, markevery=max(1, len(le) // 6),
-                        **line_style(backend))
-            log = value_axis(ax, [v for le, _ in lines.values() for v in le], axis="x")
-            ax.set_ylim(0, 1.02)
-            ax.set_xlabel("ns per call (log)" if log else "ns per call")
-            ax.set_ylabel("share of calls at or under x")
-            legend_outside(ax, title="backend", title_fontsize=8)
-        fig.suptitle(title)
-        return to_base64(fig)
-
-
-def state_lines(title, axes_specs):
-    """The page allocator's and slab layer's state over time: one axes per spec (spec_grid),
-    each a line per backend against ms since the pass began, in the backend's look(); the
-    values as given (indices and shares: linear, their range fixed by the spec).
-
-    axes_specs: [(axes title, y label, (y low, y high), {backend: (t_ms, values)})].
-    """
-    with plt.rc_context(STYLE):
-        fig, axes = spec_grid(axes_specs)
-        for ax, (name, ylabel, ylim, lines) in zip(axes, axes_specs):
-            ax.set_title(name)
-            if not lines:
-                no_data(ax)
-                continue
-            for backend, (t, v) in lines.items():
-                ax.plot(t, v, markersize=3, markevery=max(1, len(t) // 8), label=backend,
-                        **line_style(backend))
-            ax.set_ylim(*ylim)
-            ax.set_xlabel("ms since the pass began")
-            ax.set_ylabel(ylabel)
-            legend_outside(ax)
-        fig.suptitle(title)
-        return to_base64(fig)
-
-
 def program_ratios(title, panels, backends):
     """The program workload's figure of one program (sections/programs.py): one axes per
     panel, side by side, panels [(x label, {backend: (median, min, max) ratio to glibc})], a
@@ -980,3 +855,154 @@ def program_ratios(title, panels, backends):
     axes[0][0].set_ylabel("backend")
     fig.suptitle(title)
     return to_base64(fig)
+
+
+# The small multiples of one view across workloads (sections/latency.py, memory.py): a panel
+# per workload (or a row of panels), laid out by hand rather than by constrained layout, which
+# lays a figure of dozens of axes out by drawing it several times over; one legend, the
+# figure's, for every panel, instead of one legend per axes. Inches.
+GRID_AXES = (2.05, 1.3)       # the data area of one panel
+GRID_GAPS = (0.72, 0.78)      # between panels: room for the y ticks and label; the x label and
+                              # ticks below a panel and the two-line title above the next
+GRID_MARGINS = (0.62, 2.0, 0.62, 0.48)   # left, right (the legend), top (the title), bottom
+GRID_COLUMNS = 4
+
+
+def panel_grid(n, columns=GRID_COLUMNS, legend_rows=0):
+    """A figure of n panels, columns to a row, at fixed places: (figure, [axes]). The figure is
+    tall enough for a legend of legend_rows entries beside the first row."""
+    cols = max(1, min(n, columns))
+    rows = max(1, -(-n // cols))
+    (aw, ah), (gw, gh), (left, right, top, bottom) = GRID_AXES, GRID_GAPS, GRID_MARGINS
+    width = left + cols * aw + (cols - 1) * gw + right
+    height = max(top + rows * ah + (rows - 1) * gh + bottom,
+                 top + 0.45 + legend_rows * 7.5 * 1.75 / 72)
+    fig = plt.figure(figsize=(width, height))
+    axes = []
+    for i in range(n):
+        r, c = divmod(i, cols)
+        x0 = left + c * (aw + gw)
+        y0 = height - top - r * (ah + gh) - ah
+        axes.append(fig.add_axes((x0 / width, y0 / height, aw / width, ah / height)))
+    return fig, axes
+
+
+def figure_legend(fig, axes, title="backend"):
+    """One legend for the figure, right of its panels: every label the axes drew (not those
+    starting "_"), in the order first drawn, with its first handle."""
+    seen = {}
+    for ax in axes:
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            seen.setdefault(label, h)
+    right = GRID_MARGINS[1]
+    width, height = fig.get_size_inches()
+    fig.legend(list(seen.values()), list(seen), loc="upper left", frameon=False,
+               bbox_to_anchor=((width - right + 0.15) / width, 1 - GRID_MARGINS[2] / height),
+               borderaxespad=0.0, fontsize=7.5, title=title, title_fontsize=8)
+
+
+def panels_figure(title, panels, draw, legend_rows, columns=GRID_COLUMNS):
+    """Small multiples: an axes per panel (panel_grid), each titled with its panel's first item
+    and drawn by draw(ax, panel); one legend for all (figure_legend); base64 PNG text."""
+    with plt.rc_context(STYLE):
+        fig, axes = panel_grid(len(panels), columns, legend_rows)
+        for ax, panel in zip(axes, panels):
+            ax.set_title(panel[0], fontsize=8)
+            ax.tick_params(labelsize=7)
+            draw(ax, panel)
+        figure_legend(fig, axes)
+        fig.suptitle(title, x=GRID_MARGINS[0] / fig.get_figwidth(), ha="left")
+        return to_base64(fig)
+
+
+def cdf_panels(title, panels):
+    """Latency distributions, a panel per workload: a step line per backend, the share of
+    calls at or under x (y, 0..1) against ns per call (x, log where the values span more than
+    LOG_SPAN, value_axis), in the backend's look(), a marker on every few steps.
+
+    panels: [(panel title, {backend: ([le ns, ...], [share, ...])})]."""
+    def draw(ax, panel):
+        lines = panel[1]
+        if not lines:
+            no_data(ax)
+            return
+        for backend, (le, share) in lines.items():
+            # From 0 at the first edge: no call took less than its bucket.
+            ax.plot([le[0], *le], [0.0, *share], drawstyle="steps-post", label=backend,
+                    linewidth=1.2, markersize=3, markevery=max(1, len(le) // 5),
+                    **line_style(backend))
+        log = value_axis(ax, [v for le, _ in lines.values() for v in le], axis="x")
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("ns per call (log)" if log else "ns per call", fontsize=7.5)
+        ax.set_ylabel("share of calls ≤ x", fontsize=7.5)
+    return panels_figure(title, panels, draw, len({b for _, lines in panels for b in lines}))
+
+
+def percentile_panels(title, panels, labels):
+    """Latency percentiles, a panel per workload: a line per backend across the percentiles
+    (x: labels, "p50" .. "max"), ns on a log axis, in the backend's look().
+
+    panels: [(panel title, {backend: [ns or None per label]})]."""
+    def draw(ax, panel):
+        lines = panel[1]
+        values = [v for vs in lines.values() for v in vs if v]
+        if not values:
+            no_data(ax)
+            return
+        for backend, vs in lines.items():
+            pts = [(i, v) for i, v in enumerate(vs) if v]
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], label=backend, linewidth=1.2,
+                    markersize=3, **line_style(backend))
+        ax.set_yscale("log")
+        log_ticks(ax.yaxis, values)
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(labels)
+        ax.set_xlabel("percentile", fontsize=7.5)
+        ax.set_ylabel("ns per call (log)", fontsize=7.5)
+    return panels_figure(title, panels, draw, len({b for _, lines in panels for b in lines}))
+
+
+def timeline_panels(title, panels):
+    """Memory over time, a panel per workload: a line per backend, MiB against ms since the
+    pass began, in the backend's look() with a marker on every few points; MiB on a log axis
+    where the values span more than LOG_SPAN (value_axis), the time axis linear.
+
+    panels: [(panel title, {backend: (t_ms, bytes)})]."""
+    def draw(ax, panel):
+        lines = panel[1]
+        if not lines:
+            no_data(ax)
+            return
+        for backend, (t, v) in lines.items():
+            ax.plot(t, [b / 2**20 for b in v], label=backend, linewidth=1.2, markersize=3,
+                    markevery=max(1, len(t) // 6), **line_style(backend))
+        log = value_axis(ax, [b / 2**20 for _, v in lines.values() for b in v])
+        ax.set_xlabel("ms since the pass began", fontsize=7.5)
+        ax.set_ylabel("RSS, MiB (log)" if log else "RSS, MiB", fontsize=7.5)
+    return panels_figure(title, panels, draw, len({b for _, lines in panels for b in lines}))
+
+
+def state_panels(title, panels, columns):
+    """The page allocator's and slab layer's state over time, panels (a row of columns per
+    workload): a line per backend against ms since the pass began, in the backend's look();
+    the values as given (indices and shares: linear, their range fixed by the panel). A panel
+    of None leaves its place empty.
+
+    panels: [(panel title, y label, (y low, y high), {backend: (t_ms, values)}) or None]."""
+    def draw(ax, panel):
+        _, ylabel, ylim, lines = panel
+        for backend, (t, v) in lines.items():
+            ax.plot(t, v, label=backend, linewidth=1.2, markersize=3,
+                    markevery=max(1, len(t) // 6), **line_style(backend))
+        ax.set_ylim(*ylim)
+        ax.set_xlabel("ms since the pass began", fontsize=7.5)
+        ax.set_ylabel(ylabel, fontsize=7.5)
+    drawn = [p or ("",) for p in panels]
+    names = {b for p in panels if p for b in p[3]}
+
+    def draw_or_hide(ax, panel):
+        if len(panel) == 1:
+            ax.set_visible(False)
+        else:
+            draw(ax, panel)
+    return panels_figure(title, drawn, draw_or_hide, len(names), columns)

@@ -444,6 +444,29 @@ def panels(backends):
     return out
 
 
+def family_of(backend):
+    """The family of FAMILIES a backend belongs to; OTHER_FAMILY where none."""
+    return next((family for family, parts in FAMILIES
+                 if any(backend in members for _, members in parts)), OTHER_FAMILY)
+
+
+def representatives(backends, score):
+    """The backends one line each in an axes of many workloads' small multiples: all of them
+    (in their order) where they fit, PANEL_LINES or fewer; else per family (family_of) the one
+    of the lowest score(backend) (None: last; ties: the first), in the backends' order."""
+    backends = list(dict.fromkeys(backends))
+    if len(backends) <= PANEL_LINES:
+        return backends
+    best = {}
+    for i, b in enumerate(backends):
+        s = score(b)
+        key = (s is None, 0 if s is None else s, i)
+        if family_of(b) not in best or key < best[family_of(b)][0]:
+            best[family_of(b)] = (key, b)
+    chosen = {b for _, b in best.values()}
+    return [b for b in backends if b in chosen]
+
+
 def best_baseline(cells_, baselines=BASELINES):
     """The baseline with the lowest median ns/op at the lowest thread count where any baseline
     has a result, among cells_ (one group's); ties: the first of baselines. None without any."""
