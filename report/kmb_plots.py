@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after use("Agg"))
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator  # noqa: E402
 
 import kmb_results as kr  # noqa: E402
 
@@ -887,32 +887,55 @@ def panel_grid(n, columns=GRID_COLUMNS, legend_rows=0):
     return fig, axes
 
 
-def figure_legend(fig, axes, title="backend"):
+def figure_legend(fig, axes, keys=()):
     """One legend for the figure, right of its panels: every label the axes drew (not those
-    starting "_"), in the order first drawn, with its first handle."""
+    starting "_"), in the order first drawn, with its first handle; then keys, (handle, label)
+    pairs that say what a line style means."""
     seen = {}
     for ax in axes:
         for h, label in zip(*ax.get_legend_handles_labels()):
             seen.setdefault(label, h)
+    for h, label in keys:
+        seen[label] = h
     right = GRID_MARGINS[1]
     width, height = fig.get_size_inches()
     fig.legend(list(seen.values()), list(seen), loc="upper left", frameon=False,
                bbox_to_anchor=((width - right + 0.15) / width, 1 - GRID_MARGINS[2] / height),
-               borderaxespad=0.0, fontsize=7.5, title=title, title_fontsize=8)
+               borderaxespad=0.0, fontsize=7.5, title="backend", title_fontsize=8)
 
 
-def panels_figure(title, panels, draw, legend_rows, columns=GRID_COLUMNS):
+# Small text, and few ticks: a figure of dozens of panels spends most of its time making and
+# drawing tick marks, labels and grid lines (matplotlib's Tick: three lines and two texts each).
+GRID_STYLE = {**STYLE, "xtick.labelsize": 7, "ytick.labelsize": 7, "axes.titlesize": 8,
+              "axes.labelsize": 7.5}
+GRID_TICKS = 4     # at most this many intervals on a linear axis (MaxNLocator)
+
+
+def few_ticks(axis):
+    """A linear axis's ticks at round numbers, GRID_TICKS intervals at most."""
+    axis.set_major_locator(MaxNLocator(GRID_TICKS))
+
+
+def panels_figure(title, panels, draw, legend_rows, columns=GRID_COLUMNS, keys=()):
     """Small multiples: an axes per panel (panel_grid), each titled with its panel's first item
-    and drawn by draw(ax, panel); one legend for all (figure_legend); base64 PNG text."""
-    with plt.rc_context(STYLE):
-        fig, axes = panel_grid(len(panels), columns, legend_rows)
+    and drawn by draw(ax, panel), a panel of None left empty; one legend for all
+    (figure_legend, keys added); base64 PNG text."""
+    with plt.rc_context(GRID_STYLE):
+        fig, axes = panel_grid(len(panels), columns, legend_rows + len(keys))
         for ax, panel in zip(axes, panels):
-            ax.set_title(panel[0], fontsize=8)
-            ax.tick_params(labelsize=7)
+            if panel is None:
+                ax.set_visible(False)
+                continue
+            ax.set_title(panel[0])
             draw(ax, panel)
-        figure_legend(fig, axes)
+        figure_legend(fig, axes, keys)
         fig.suptitle(title, x=GRID_MARGINS[0] / fig.get_figwidth(), ha="left")
         return to_base64(fig)
+
+
+def backends_in(panels, at=1):
+    """How many backends the panels draw (each panel's item at holds {backend: ...})."""
+    return len({b for p in panels if p for b in p[at]})
 
 
 def cdf_panels(title, panels):
@@ -932,10 +955,13 @@ def cdf_panels(title, panels):
                     linewidth=1.2, markersize=3, markevery=max(1, len(le) // 5),
                     **line_style(backend))
         log = value_axis(ax, [v for le, _ in lines.values() for v in le], axis="x")
+        if not log:
+            few_ticks(ax.xaxis)
         ax.set_ylim(0, 1.02)
-        ax.set_xlabel("ns per call (log)" if log else "ns per call", fontsize=7.5)
-        ax.set_ylabel("share of calls ≤ x", fontsize=7.5)
-    return panels_figure(title, panels, draw, len({b for _, lines in panels for b in lines}))
+        ax.set_yticks((0, 0.5, 1))
+        ax.set_xlabel("ns per call (log)" if log else "ns per call")
+        ax.set_ylabel("share of calls ≤ x")
+    return panels_figure(title, panels, draw, backends_in(panels))
 
 
 def percentile_panels(title, panels, labels):
@@ -957,9 +983,9 @@ def percentile_panels(title, panels, labels):
         log_ticks(ax.yaxis, values)
         ax.set_xticks(range(len(labels)))
         ax.set_xticklabels(labels)
-        ax.set_xlabel("percentile", fontsize=7.5)
-        ax.set_ylabel("ns per call (log)", fontsize=7.5)
-    return panels_figure(title, panels, draw, len({b for _, lines in panels for b in lines}))
+        ax.set_xlabel("percentile")
+        ax.set_ylabel("ns per call (log)")
+    return panels_figure(title, panels, draw, backends_in(panels))
 
 
 def timeline_panels(title, panels):
@@ -977,32 +1003,35 @@ def timeline_panels(title, panels):
             ax.plot(t, [b / 2**20 for b in v], label=backend, linewidth=1.2, markersize=3,
                     markevery=max(1, len(t) // 6), **line_style(backend))
         log = value_axis(ax, [b / 2**20 for _, v in lines.values() for b in v])
-        ax.set_xlabel("ms since the pass began", fontsize=7.5)
-        ax.set_ylabel("RSS, MiB (log)" if log else "RSS, MiB", fontsize=7.5)
-    return panels_figure(title, panels, draw, len({b for _, lines in panels for b in lines}))
+        if not log:
+            few_ticks(ax.yaxis)
+        few_ticks(ax.xaxis)
+        ax.set_xlabel("ms since the pass began")
+        ax.set_ylabel("RSS, MiB (log)" if log else "RSS, MiB")
+    return panels_figure(title, panels, draw, backends_in(panels))
 
 
-def state_panels(title, panels, columns):
+def state_panels(title, panels, columns, keys):
     """The page allocator's and slab layer's state over time, panels (a row of columns per
-    workload): a line per backend against ms since the pass began, in the backend's look();
-    the values as given (indices and shares: linear, their range fixed by the panel). A panel
-    of None leaves its place empty.
+    workload): per backend its series against ms since the pass began, in the backend's colour
+    and marker, each series in its own line style (the first labelled with the backend; keys:
+    (line style, what it draws) for the legend); the values as given (indices and shares:
+    linear, their range and ticks fixed by the panel). A panel of None leaves its place empty.
 
-    panels: [(panel title, y label, (y low, y high), {backend: (t_ms, values)}) or None]."""
+    panels: [(panel title, y label, (y low, y high), (y ticks),
+              {backend: [(t_ms, values, line style), ...]}) or None]."""
     def draw(ax, panel):
-        _, ylabel, ylim, lines = panel
-        for backend, (t, v) in lines.items():
-            ax.plot(t, v, label=backend, linewidth=1.2, markersize=3,
-                    markevery=max(1, len(t) // 6), **line_style(backend))
+        _, ylabel, ylim, yticks, lines = panel
+        for backend, series in lines.items():
+            c, m, _ = look(backend)
+            for i, (t, v, ls) in enumerate(series):
+                ax.plot(t, v, label=backend if i == 0 else f"_{backend}", color=c, marker=m,
+                        linestyle=ls, linewidth=1.2, markersize=3,
+                        markevery=max(1, len(t) // 6))
         ax.set_ylim(*ylim)
-        ax.set_xlabel("ms since the pass began", fontsize=7.5)
-        ax.set_ylabel(ylabel, fontsize=7.5)
-    drawn = [p or ("",) for p in panels]
-    names = {b for p in panels if p for b in p[3]}
-
-    def draw_or_hide(ax, panel):
-        if len(panel) == 1:
-            ax.set_visible(False)
-        else:
-            draw(ax, panel)
-    return panels_figure(title, drawn, draw_or_hide, len(names), columns)
+        ax.set_yticks(yticks)
+        few_ticks(ax.xaxis)
+        ax.set_xlabel("ms since the pass began")
+        ax.set_ylabel(ylabel)
+    return panels_figure(title, panels, draw, backends_in(panels, 4), columns,
+                         [(Line2D([], [], color=BLACK, linestyle=ls), text) for ls, text in keys])

@@ -450,12 +450,12 @@ def family_of(backend):
                  if any(backend in members for _, members in parts)), OTHER_FAMILY)
 
 
-def representatives(backends, score):
-    """The backends one line each in an axes of many workloads' small multiples: all of them
-    (in their order) where they fit, PANEL_LINES or fewer; else per family (family_of) the one
+def representatives(backends, score, most=PANEL_LINES):
+    """The backends one line each (or more) in an axes of many workloads' small multiples: all
+    of them (in their order) where they fit, most or fewer; else per family (family_of) the one
     of the lowest score(backend) (None: last; ties: the first), in the backends' order."""
     backends = list(dict.fromkeys(backends))
-    if len(backends) <= PANEL_LINES:
+    if len(backends) <= most:
         return backends
     best = {}
     for i, b in enumerate(backends):

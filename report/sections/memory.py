@@ -200,35 +200,36 @@ def state_view(run, picks):
             answer_rows("memory-state-answers", rows)]
     if panels:
         png = kmb_plots.state_panels("Page allocator and slabs over the profile pass: a row "
-                                     "per workload", panels, STATE_COLUMNS)
+                                     "per workload", panels, STATE_COLUMNS, STATE_KEYS)
         html.append(view_figure("page allocator and slab state over time, a row per workload",
                                 png, names))
     html.append(zone_table(zones))
     return "\n".join(html)
 
 
-STATE_COLUMNS = 3   # a row per workload: unusable index, fragmentation index, occupancy
+STATE_COLUMNS = 2   # a row per workload: the two indices, the occupancy
+STATE_KEYS = (("-", "unusable free space index"), (":", "fragmentation index"))
 
 
 def state_row(case, states, order):
-    """A workload's row of state_panels: unusable index, fragmentation index and, where a
-    backend has slabs, occupancy (else None: the place left empty), each with every backend
-    where they fit, else the one of each family with the highest peak index (the lowest
-    occupancy)."""
+    """A workload's row of state_panels: the unusable free space index (solid) and the
+    fragmentation index (dotted), and, where a backend has slabs, the occupancy (else None:
+    the place left empty); each with every backend where they fit (half as many in the
+    indices' panel, two lines a backend), else the one of each family with the highest peak
+    unusable index (the lowest occupancy)."""
     frag = next(iter(states.values()))["order"]
-    row = []
-    for key, name, ylabel, ylim in (
-            ("unusable", "unusable free space", f"unusable index, order {frag}", (0, 1.02)),
-            ("extfrag", "fragmentation", f"fragmentation index, order {frag}", (-1.05, 1.05))):
-        shown = kr.representatives(order, lambda b: -max(states[b][key]))
-        row.append((f"{case}\n{name}", ylabel, ylim,
-                    {b: (states[b]["t"], states[b][key]) for b in shown}))
+    shown = kr.representatives(order, lambda b: -max(states[b]["unusable"]),
+                               kr.PANEL_LINES // 2)
+    row = [(f"{case}\nindices, order {frag}", f"index, order {frag}", (-1.05, 1.05),
+            (-1, -0.5, 0, 0.5, 1),
+            {b: [(states[b]["t"], states[b]["unusable"], "-"),
+                 (states[b]["t"], states[b]["extfrag"], ":")] for b in shown})]
     occ = {b: [100 * v if v is not None else None for v in states[b]["occupancy"]]
            for b in order if states[b]["occupancy"]}
     shown = kr.representatives(list(occ), lambda b: min((v for v in occ[b] if v is not None),
                                                         default=None))
-    row.append((f"{case}\nslab occupancy", "objects in use, %", (0, 102),
-                {b: (states[b]["t"], occ[b]) for b in shown}) if occ else None)
+    row.append((f"{case}\nslab occupancy", "objects in use, %", (0, 102), (0, 25, 50, 75, 100),
+                {b: [(states[b]["t"], occ[b], "-")] for b in shown}) if occ else None)
     return row
 
 

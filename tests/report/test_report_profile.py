@@ -276,8 +276,8 @@ class Newer(ProfilePage):
 class Drawn(unittest.TestCase):
     """The views' figures of results-state.json as drawn (kmb_plots.OBSERVER, in this
     process): a panel per workload titled with its case, a line per backend (all fit in
-    kr.PANEL_LINES); the state figure a row for churn alone (mix's series are flat), its
-    occupancy panel of the backends with slabs."""
+    kr.PANEL_LINES); the state figure a row for churn alone (mix's series are flat): its
+    indices' panel two lines a backend, its occupancy panel of the backends with slabs."""
 
     @classmethod
     def setUpClass(cls):
@@ -286,7 +286,7 @@ class Drawn(unittest.TestCase):
         import kmb_results as kr
         import kmbench_report
         cls.kr = kr
-        cls.figures = {}
+        cls.figures, cls.drawn = {}, {}
 
         def observe(fig):
             axes = [(ax.get_title(), [ln.get_label() for ln in ax.get_lines()
@@ -294,6 +294,8 @@ class Drawn(unittest.TestCase):
                     for ax in fig.axes if ax.get_visible()]
             if fig._suptitle is not None:
                 cls.figures[fig._suptitle.get_text().split(":")[0]] = axes
+                cls.drawn[fig._suptitle.get_text().split(":")[0]] = [
+                    len(ax.get_lines()) for ax in fig.axes if ax.get_visible()]
         kmb_plots.OBSERVER = observe
         try:
             kmbench_report.render(kr.load(STATE_FIXTURE), STATE_FIXTURE)
@@ -312,9 +314,11 @@ class Drawn(unittest.TestCase):
         axes = self.figures["Page allocator and slabs over the profile pass"]
         case = f"{STATE_WORKLOADS['churn']}, {FIGURE_THREADS} threads"
         self.assertEqual([t for t, _ in axes], [f"{case}\n{view}" for view in (
-            "unusable free space", "fragmentation", "slab occupancy")])
+            "indices, order 3", "slab occupancy")])
         self.assertEqual([lines for _, lines in axes],
-                         [["slab", "kmalloc", "buddy"]] * 2 + [["slab", "kmalloc"]])
+                         [["slab", "kmalloc", "buddy"], ["slab", "kmalloc"]])
+        self.assertEqual(self.drawn["Page allocator and slabs over the profile pass"],
+                         [6, 2])   # both indices (solid, dotted) of each backend
 
     def test_two_processes_draw_the_same_page(self):
         """The views drawn by forked processes (--jobs 2) give the page of --jobs 1."""
