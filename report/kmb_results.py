@@ -335,9 +335,12 @@ def first_group(cells_):
 def figure_picks(cells_, backends):
     """Per workload of cells_ (first_group): (workload, params, threads, its cells there, their
     backends in the report's order)."""
+    groups = {}     # one pass over the cells, not one per workload: thousands on the full preset
+    for c in cells_:
+        groups.setdefault((c.workload, c.params, c.threads), []).append(c)
     out = []
     for w, (params, threads) in first_group(cells_).items():
-        pick = [c for c in cells_ if (c.workload, c.params, c.threads) == (w, params, threads)]
+        pick = groups[(w, params, threads)]
         order = [b for b in backends if any(c.backend == b for c in pick)]
         order += [c.backend for c in pick if c.backend not in order]
         out.append((w, params, threads, pick, order))
