@@ -12,6 +12,7 @@ span more than LOG_SPAN; legends sit outside the axes, to their right.
 import base64
 import io
 import math
+import textwrap
 import zlib
 
 import matplotlib
@@ -864,8 +865,9 @@ def program_ratios(title, panels, backends):
 GRID_AXES = (2.05, 1.3)       # the data area of one panel
 GRID_GAPS = (0.72, 0.78)      # between panels: room for the y ticks and label; the x label and
                               # ticks below a panel and the two-line title above the next
-GRID_MARGINS = (0.62, 2.0, 0.62, 0.48)   # left, right (the legend), top (the title), bottom
+GRID_MARGINS = (0.62, 2.0, 0.85, 0.48)   # left, right (the legend), top (the title), bottom
 GRID_COLUMNS = 4
+GRID_TITLE = 44   # characters on a panel title's line (of the font's 8 points) that fit above it
 
 
 def panel_grid(n, columns=GRID_COLUMNS, legend_rows=0):
@@ -929,8 +931,19 @@ def panels_figure(title, panels, draw, legend_rows, columns=GRID_COLUMNS, keys=(
             ax.set_title(panel[0])
             draw(ax, panel)
         figure_legend(fig, axes, keys)
-        fig.suptitle(title, x=GRID_MARGINS[0] / fig.get_figwidth(), ha="left")
+        fig.suptitle(title, x=GRID_MARGINS[0] / fig.get_figwidth(),
+                     y=1 - 0.1 / fig.get_figheight(), ha="left", va="top")
         return to_base64(fig)
+
+
+def case_title(workload, params, threads, what=""):
+    """A panel's title: the workload (and what the panel draws), then the threads and the
+    parameters (kr.case_text), shortened to GRID_TITLE characters (every cell's parameters are
+    in the section's table)."""
+    rest = kr.case_text(workload, params)[len(workload):].lstrip(", ")
+    line = ", ".join(x for x in (kr.threads_text(threads), rest) if x)
+    return (f"{workload}{': ' + what if what else ''}\n"
+            + textwrap.shorten(line, GRID_TITLE, placeholder=" ..."))
 
 
 def backends_in(panels, at=1):

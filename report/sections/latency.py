@@ -74,10 +74,6 @@ def parts(run):
     return [lambda: "\n".join(out), lambda: view(run, picks, have), lambda: "\n".join(tail)]
 
 
-def panel_title(w, params, threads):
-    return f"{kr.case_text(w, params)}\n{kr.threads_text(threads)}"
-
-
 def view(run, picks, cdfs):
     """Each workload's answers, then the figure of every workload's CDFs (cdfs) or percentiles
     (the CDF holds every percentile that figure would draw, so it is left out where the CDFs
@@ -90,7 +86,8 @@ def view(run, picks, cdfs):
             lines = {c.backend: values(c, "alloc") for c in pick}
             shown = kr.representatives([b for b in order if any(lines.get(b, []))],
                                        lambda b: lines[b][0])
-            panels.append((panel_title(w, params, threads), {b: lines[b] for b in shown}))
+            panels.append((kmb_plots.case_title(w, params, threads),
+                           {b: lines[b] for b in shown}))
             names.append(w)
             continue
         dists = dists_of(run, pick)
@@ -102,7 +99,8 @@ def view(run, picks, cdfs):
         have = {b: d for (b, o), d in dists.items() if o == op}
         shown = kr.representatives([b for b in order if b in have],
                                    lambda b: quantile(have[b], 0.5))
-        panels.append((panel_title(w, params, threads) + (", free" if op == "free" else ""),
+        what = "free" if op == "free" else ""
+        panels.append((kmb_plots.case_title(w, params, threads, what),
                        {b: have[b] for b in shown}))
         names.append(w)
     if cdfs:

@@ -6,7 +6,7 @@ live peaks and their ratio. Then, for the backends with a page allocator
 (kmbench.profile.timeline's state series), per workload the highest unusable free space index
 and the lowest slab occupancy stated (with a note where no series moves), one figure of the
 buddy zones' unusable free space index and fragmentation index and the slabs' occupancy
-(slabinfo's active_objs / num_objs) over the pass, a row of panels per workload whose series
+(slabinfo's active_objs / num_objs) over the pass, two panels per workload whose series
 move, and a table of each buddy zone's free pages and indices, their lowest and highest over
 the pass; or a note that the file has none. A panel draws every backend where they fit in
 kr.PANEL_LINES, else one of each family (kr.representatives). "" where no row has a peak RSS
@@ -81,10 +81,6 @@ def parts(run):
             lambda: state_view(run, picks)]
 
 
-def panel_title(w, params, threads):
-    return f"{kr.case_text(w, params)}\n{kr.threads_text(threads)}"
-
-
 def rss_view(run, picks):
     """Each workload's answer, then the figure of every workload's RSS over the pass."""
     rows, panels, names = [], [], []
@@ -97,7 +93,8 @@ def rss_view(run, picks):
                 rss[c.backend] = (tl["t_ms"], tl["rss_bytes"])
         if rss:
             shown = kr.representatives([b for b in order if b in rss], peak.get)
-            panels.append((panel_title(w, params, threads), {b: rss[b] for b in shown}))
+            panels.append((kmb_plots.case_title(w, params, threads),
+                           {b: rss[b] for b in shown}))
             names.append(w)
     html = ['<h3 id="memory-view">Per workload</h3>', answer_rows("memory-answers", rows)]
     if panels:
@@ -178,7 +175,7 @@ def moves(st):
 
 def state_view(run, picks):
     """Each workload's state answer (FLAT_NOTE added where no series moves), the figure of
-    the workloads whose series move, a row each: the two indices, and the occupancy where a
+    the workloads whose series move, two panels each: the two indices, and the occupancy where a
     backend has slabs; then the zones' table. "" where no figure cell has the state."""
     rows, panels, names, zones = [], [], [], []
     for w, params, threads, pick, order in picks:
@@ -192,44 +189,44 @@ def state_view(run, picks):
             continue
         rows.append((w, [("memory-state-answer", text)]))
         names.append(w)
-        panels += state_row(f"{kr.case_text(w, params)}, {kr.threads_text(threads)}",
-                            states, [b for b in order if b in states])
+        panels += state_row((w, params, threads), states, [b for b in order if b in states])
     if not rows:
         return ""
     html = ['<h3 id="memory-state">Page allocator and slabs</h3>',
             answer_rows("memory-state-answers", rows)]
     if panels:
-        png = kmb_plots.state_panels("Page allocator and slabs over the profile pass: a row "
-                                     "per workload", panels, STATE_COLUMNS, STATE_KEYS)
-        html.append(view_figure("page allocator and slab state over time, a row per workload",
-                                png, names))
+        png = kmb_plots.state_panels("Page allocator and slabs over the profile pass: two "
+                                     "panels per workload", panels, STATE_COLUMNS, STATE_KEYS)
+        html.append(view_figure("page allocator and slab state over time, two panels per "
+                                "workload", png, names))
     html.append(zone_table(zones))
     return "\n".join(html)
 
 
-STATE_COLUMNS = 2   # a row per workload: the two indices, the occupancy
-STATE_KEYS = (("-", "unusable free space index"), (":", "fragmentation index"))
+STATE_COLUMNS = 4   # two workloads to a row, each two panels: the indices, the occupancy
+STATE_KEYS = (("-", "unusable index"), (":", "fragmentation index"))
 
 
 def state_row(case, states, order):
-    """A workload's row of state_panels: the unusable free space index (solid) and the
-    fragmentation index (dotted), and, where a backend has slabs, the occupancy (else None:
-    the place left empty); each with every backend where they fit (half as many in the
-    indices' panel, two lines a backend), else the one of each family with the highest peak
-    unusable index (the lowest occupancy)."""
+    """A workload's (case: workload, params, threads) two panels of state_panels: the unusable
+    free space index (solid) and the fragmentation index (dotted), and, where a backend has
+    slabs, the occupancy (else None: the place left empty); each with every backend where they
+    fit (half as many in the indices' panel, two lines a backend), else the one of each family
+    with the highest peak unusable index (the lowest occupancy)."""
     frag = next(iter(states.values()))["order"]
     shown = kr.representatives(order, lambda b: -max(states[b]["unusable"]),
                                kr.PANEL_LINES // 2)
-    row = [(f"{case}\nindices, order {frag}", f"index, order {frag}", (-1.05, 1.05),
-            (-1, -0.5, 0, 0.5, 1),
+    row = [(kmb_plots.case_title(*case, f"indices, order {frag}"), f"index, order {frag}",
+            (-1.05, 1.05), (-1, -0.5, 0, 0.5, 1),
             {b: [(states[b]["t"], states[b]["unusable"], "-"),
                  (states[b]["t"], states[b]["extfrag"], ":")] for b in shown})]
     occ = {b: [100 * v if v is not None else None for v in states[b]["occupancy"]]
            for b in order if states[b]["occupancy"]}
     shown = kr.representatives(list(occ), lambda b: min((v for v in occ[b] if v is not None),
                                                         default=None))
-    row.append((f"{case}\nslab occupancy", "objects in use, %", (0, 102), (0, 25, 50, 75, 100),
-                {b: [(states[b]["t"], occ[b], "-")] for b in shown}) if occ else None)
+    row.append((kmb_plots.case_title(*case, "slab occupancy"), "objects in use, %", (0, 102),
+                (0, 25, 50, 75, 100), {b: [(states[b]["t"], occ[b], "-")] for b in shown})
+               if occ else None)
     return row
 
 

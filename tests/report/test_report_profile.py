@@ -8,7 +8,7 @@ checked against the fixture's own rows (the profile pass's keys, results/README.
 are absent from a file without them, and their keys stay out of the results table. That file,
 from before the latency distributions and the page allocator's and slabs' state, has their views
 left out with a note; tests/fixtures/results-state.json (make_results_state.py) has them drawn:
-one figure per view, a panel (a row of panels: the state) per workload whose series move,
+one figure per view, a panel (two panels: the state) per workload (whose series move),
 checked on the figures as drawn (kmb_plots.OBSERVER), the answers and the buddy zones' table
 recomputed from its raw rows.
 
@@ -49,7 +49,7 @@ def counter(data, backend, workload, threads, name):
 
 
 CDF_ALT = "latency CDF, a panel per workload"
-STATE_ALT = "page allocator and slab state over time, a row per workload"
+STATE_ALT = "page allocator and slab state over time, two panels per workload"
 
 
 def panels(section, alt):
@@ -276,7 +276,7 @@ class Newer(ProfilePage):
 class Drawn(unittest.TestCase):
     """The views' figures of results-state.json as drawn (kmb_plots.OBSERVER, in this
     process): a panel per workload titled with its case, a line per backend (all fit in
-    kr.PANEL_LINES); the state figure a row for churn alone (mix's series are flat): its
+    kr.PANEL_LINES); the state figure two panels for churn alone (mix's series are flat): its
     indices' panel two lines a backend, its occupancy panel of the backends with slabs."""
 
     @classmethod
@@ -303,18 +303,19 @@ class Drawn(unittest.TestCase):
             kmb_plots.OBSERVER = None
 
     def test_a_panel_per_workload(self):
-        titles = [f"{case}\n{FIGURE_THREADS} threads" for case in STATE_WORKLOADS.values()]
+        titles = [f"{w}\n{FIGURE_THREADS} threads{case[len(w):]}"
+                  for w, case in STATE_WORKLOADS.items()]
         for view in ("Latency per call (alloc), CDF", "RSS over the profile pass"):
             axes = self.figures[view]
             self.assertEqual([t for t, _ in axes], titles, view)
             for _, lines in axes:
                 self.assertEqual(lines, STATE_BACKENDS, view)
 
-    def test_state_a_row_per_workload_that_moves(self):
+    def test_state_two_panels_per_workload_that_moves(self):
         axes = self.figures["Page allocator and slabs over the profile pass"]
-        case = f"{STATE_WORKLOADS['churn']}, {FIGURE_THREADS} threads"
-        self.assertEqual([t for t, _ in axes], [f"{case}\n{view}" for view in (
-            "indices, order 3", "slab occupancy")])
+        self.assertEqual([t for t, _ in axes], [f"churn: {view}\n{FIGURE_THREADS} threads, 64 B, "
+                                                "batch 100" for view in ("indices, order 3",
+                                                                         "slab occupancy")])
         self.assertEqual([lines for _, lines in axes],
                          [["slab", "kmalloc", "buddy"], ["slab", "kmalloc"]])
         self.assertEqual(self.drawn["Page allocator and slabs over the profile pass"],
