@@ -49,6 +49,7 @@ table.stats td.key { font-family: ui-monospace, monospace; white-space: nowrap; 
 table.findings { margin: 4px 0 8px; } table.findings td { padding: 3px 9px; }
 table.findings td.where { font-weight: 600; white-space: nowrap; color: #2c5d8a; }
 table.findings tr.uncertain td { color: #5b6670; }
+table.answers p { margin: 0; } table.answers td.where { font-weight: 600; }
 table.findings details, details.more, details.notrun { font-size: 12.5px; color: #5b6670; }
 details.more, details.notrun { margin: 4px 0 10px; } details summary { cursor: pointer; }
 ul.answer { margin: 2px 0 8px; padding-left: 20px; }
@@ -203,27 +204,18 @@ def case_row(cls, c, vals):
             + "".join(num_cell(cell_text(v)) for v in vals) + "</tr>")
 
 
-def workload_figure(prefix, workload, answer, alt, png):
-    """A workload's part of a section: its <h3 id="prefix-workload">, the answer above the
-    figure (<p class="prefix-answer" data-workload=...>) and the figure (base64 PNG)."""
-    return (f'<h3 id="{prefix}-{kr.slug(workload)}">{esc(workload)}</h3>\n'
-            + figure_under(prefix, workload, answer, alt, png))
+def answer_rows(table_id, rows):
+    """A table of per-workload answers above a view's figure: rows [(workload, [(class,
+    text)])], each answer a <p class="class" data-workload=...> in the workload's row (its
+    id: table_id-workload)."""
+    body = [f'<tr id="{esc(table_id)}-{kr.slug(w)}"><td class="where">{esc(w)}</td><td>'
+            + "".join(f'<p class="{cls}" data-workload="{esc(w)}">{esc(text)}</p>'
+                      for cls, text in answers) + "</td></tr>" for w, answers in rows]
+    return table(table_id, head_cells(["workload", "answer"]), body, cls="answers")
 
 
-def figure_under(prefix, workload, answer, alt, png):
-    """A second figure of a workload, under its workload_figure: the answer above it (<p
-    class="prefix-answer" data-workload=...>) and the figure (base64 PNG)."""
-    return (f'<p class="{prefix}-answer" data-workload="{esc(workload)}">{esc(answer)}</p>\n'
-            f'<div class="plots"><img alt="{esc(workload)}: {esc(alt)}" '
-            f'src="data:image/png;base64,{png}"></div>')
-
-
-def workload_parts(head, cells_, run, figures, tail):
-    """A section of a figure part per workload (sections/__init__.py's parts()): its head
-    (HTML), a part per workload of cells_ (kr.figure_picks: figures(run, workload, params,
-    threads, its cells there, their backends in order)), then its tail (HTML lines)."""
-    out = [lambda: head]
-    for pick in kr.figure_picks(cells_, run.backends):
-        out.append(lambda a=pick: figures(run, *a))
-    out.append(lambda: "\n".join(tail))
-    return out
+def view_figure(alt, png, workloads):
+    """A figure of small multiples, a panel per workload (base64 PNG): its alt text, and the
+    workloads in the order of their panels as data-panels (a space between names)."""
+    return (f'<div class="plots"><img alt="{esc(alt)}" src="data:image/png;base64,{png}" '
+            f'class="wide" data-panels="{esc(" ".join(workloads))}"></div>')

@@ -12,6 +12,7 @@ span more than LOG_SPAN; legends sit outside the axes, to their right.
 import base64
 import io
 import math
+import textwrap
 import zlib
 
 import matplotlib
@@ -21,7 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after use("Agg"))
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator  # noqa: E402
 
 import kmb_results as kr  # noqa: E402
 
@@ -32,7 +33,6 @@ STYLE = {
     "font.size": 9, "axes.titlesize": 10, "legend.fontsize": 8, "figure.titlesize": 10,
 }
 LOG_SPAN = 10.0        # a value axis goes logarithmic where its values span more than this
-SPEC_COLUMNS = 2       # axes to a row in the latency and memory figures (spec_grid)
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour vision
 # deficiency. Yellow (#F0E442) is not used: too pale for a line on white.
@@ -782,76 +782,6 @@ def paired_bars(title, panels, ratios):
         return to_base64(fig)
 
 
-def spec_grid(axes_specs):
-    """A figure of one axes per spec, SPEC_COLUMNS to a row (room for each legend outside);
-    (figure, [axes] in the specs' order), axes left over hidden."""
-    n = max(len(axes_specs), 1)
-    cols = min(n, SPEC_COLUMNS)
-    rows = (n + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.4 * rows), layout="constrained",
-                             squeeze=False)
-    flat = [ax for row in axes for ax in row]
-    for ax in flat[n:]:
-        ax.set_visible(False)
-    return fig, flat[:n]
-
-
-def percentile_lines(title, axes_specs, labels):
-    """Latency percentiles: one axes per spec (spec_grid), each a line per backend across
-    the percentiles (x: labels, "p50" .. "max"), ns on a log axis, in the backend's look().
-
-    axes_specs: [(axes title, {backend: [ns or None per label]})].
-    """
-    with plt.rc_context(STYLE):
-        fig, axes = spec_grid(axes_specs)
-        for ax, (name, lines) in zip(axes, axes_specs):
-            values = [v for vs in lines.values() for v in vs if v]
-            if not values:
-                no_data(ax)
-                ax.set_title(name)
-                continue
-            for backend, vs in lines.items():
-                pts = [(i, v) for i, v in enumerate(vs) if v]
-                ax.plot([p[0] for p in pts], [p[1] for p in pts], label=backend,
-                        **line_style(backend))
-            ax.set_yscale("log")
-            log_ticks(ax.yaxis, values)
-            ax.set_xticks(range(len(labels)))
-            ax.set_xticklabels(labels)
-            ax.set_xlabel("percentile")
-            ax.set_ylabel("ns per call (log)")
-            ax.set_title(name)
-            legend_outside(ax, title="backend", title_fontsize=8)
-        fig.suptitle(title)
-        return to_base64(fig)
-
-
-def timelines(title, axes_specs):
-    """Memory over time: one axes per spec (spec_grid), each a line per (backend, series):
-    MiB against ms since the pass began, the backend's colour, the series' line style; MiB on
-    a log axis where the values span more than LOG_SPAN (value_axis), the time axis linear.
-
-    axes_specs: [(axes title, {(backend, series label): (t_ms, bytes, line style)})].
-    """
-    with plt.rc_context(STYLE):
-        fig, axes = spec_grid(axes_specs)
-        for ax, (name, lines) in zip(axes, axes_specs):
-            if not lines:
-                no_data(ax)
-                ax.set_title(name)
-                continue
-            for (backend, series), (t, v, ls) in lines.items():
-                ax.plot(t, [b / 2**20 for b in v], color=colour(backend), linestyle=ls,
-                        marker=".", markersize=3, label=f"{backend} {series}".strip())
-            log = value_axis(ax, [b / 2**20 for _, v, _ in lines.values() for b in v])
-            ax.set_xlabel("ms since the pass began")
-            ax.set_ylabel("MiB (log)" if log else "MiB")
-            ax.set_title(name)
-            legend_outside(ax)
-        fig.suptitle(title)
-        return to_base64(fig)
-
-
 def scale_ratios(title, panels, goal, threads):
     """Small multiples, one axes per panel (a batch): the N-thread/1-thread ratio of each
     backend's pair against the object size (log2 x, ticks at the sizes measured), one line per
@@ -893,60 +823,6 @@ def scale_ratios(title, panels, goal, threads):
         return to_base64(fig)
 
 
-def cdf_lines(title, axes_specs):
-    """Latency distributions: one axes per spec (spec_grid), each a step line per backend,
-    the share of calls at or under x (y, 0..1) against ns per call (x, log where the values
-    span more than LOG_SPAN, value_axis), in the backend's look(), a marker on every few steps
-    (slab and buddy share a colour and a line style, and differ in the marker).
-
-    axes_specs: [(axes title, {backend: ([le ns, ...], [share, ...])})].
-    """
-    with plt.rc_context(STYLE):
-        fig, axes = spec_grid(axes_specs)
-        for ax, (name, lines) in zip(axes, axes_specs):
-            ax.set_title(name)
-            if not lines:
-                no_data(ax)
-                continue
-            for backend, (le, share) in lines.items():
-                # From 0 at the first edge: no call took less than its bucket.
-                ax.step([le[0], *le], [0.0, *share], where="post", label=backend,
-                        linewidth=1.4, markersize=4, markevery=max(1, len(le) // 6),
-                        **line_style(backend))
-            log = value_axis(ax, [v for le, _ in lines.values() for v in le], axis="x")
-            ax.set_ylim(0, 1.02)
-            ax.set_xlabel("ns per call (log)" if log else "ns per call")
-            ax.set_ylabel("share of calls at or under x")
-            legend_outside(ax, title="backend", title_fontsize=8)
-        fig.suptitle(title)
-        return to_base64(fig)
-
-
-def state_lines(title, axes_specs):
-    """The page allocator's and slab layer's state over time: one axes per spec (spec_grid),
-    each a line per backend against ms since the pass began, in the backend's look(); the
-    values as given (indices and shares: linear, their range fixed by the spec).
-
-    axes_specs: [(axes title, y label, (y low, y high), {backend: (t_ms, values)})].
-    """
-    with plt.rc_context(STYLE):
-        fig, axes = spec_grid(axes_specs)
-        for ax, (name, ylabel, ylim, lines) in zip(axes, axes_specs):
-            ax.set_title(name)
-            if not lines:
-                no_data(ax)
-                continue
-            for backend, (t, v) in lines.items():
-                ax.plot(t, v, markersize=3, markevery=max(1, len(t) // 8), label=backend,
-                        **line_style(backend))
-            ax.set_ylim(*ylim)
-            ax.set_xlabel("ms since the pass began")
-            ax.set_ylabel(ylabel)
-            legend_outside(ax)
-        fig.suptitle(title)
-        return to_base64(fig)
-
-
 def program_ratios(title, panels, backends):
     """The program workload's figure of one program (sections/programs.py): one axes per
     panel, side by side, panels [(x label, {backend: (median, min, max) ratio to glibc})], a
@@ -980,3 +856,195 @@ def program_ratios(title, panels, backends):
     axes[0][0].set_ylabel("backend")
     fig.suptitle(title)
     return to_base64(fig)
+
+
+# The small multiples of one view across workloads (sections/latency.py, memory.py): a panel
+# per workload (or a row of panels), laid out by hand rather than by constrained layout, which
+# lays a figure of dozens of axes out by drawing it several times over; one legend, the
+# figure's, for every panel, instead of one legend per axes. Inches.
+GRID_AXES = (2.05, 1.3)       # the data area of one panel
+GRID_GAPS = (0.72, 0.78)      # between panels: room for the y ticks and label; the x label and
+                              # ticks below a panel and the two-line title above the next
+GRID_MARGINS = (0.62, 2.0, 0.85, 0.48)   # left, right (the legend), top (the title), bottom
+GRID_COLUMNS = 4
+GRID_TITLE = 44   # characters on a panel title's line (of the font's 8 points) that fit above it
+
+
+def panel_grid(n, columns=GRID_COLUMNS, legend_rows=0):
+    """A figure of n panels, columns to a row, at fixed places: (figure, [axes]). The figure is
+    tall enough for a legend of legend_rows entries beside the first row."""
+    cols = max(1, min(n, columns))
+    rows = max(1, -(-n // cols))
+    (aw, ah), (gw, gh), (left, right, top, bottom) = GRID_AXES, GRID_GAPS, GRID_MARGINS
+    width = left + cols * aw + (cols - 1) * gw + right
+    height = max(top + rows * ah + (rows - 1) * gh + bottom,
+                 top + 0.45 + legend_rows * 7.5 * 1.75 / 72)
+    fig = plt.figure(figsize=(width, height))
+    axes = []
+    for i in range(n):
+        r, c = divmod(i, cols)
+        x0 = left + c * (aw + gw)
+        y0 = height - top - r * (ah + gh) - ah
+        axes.append(fig.add_axes((x0 / width, y0 / height, aw / width, ah / height)))
+    return fig, axes
+
+
+def figure_legend(fig, axes, keys=()):
+    """One legend for the figure, right of its panels: every label the axes drew (not those
+    starting "_"), in the order first drawn, with its first handle; then keys, (handle, label)
+    pairs that say what a line style means."""
+    seen = {}
+    for ax in axes:
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            seen.setdefault(label, h)
+    for h, label in keys:
+        seen[label] = h
+    right = GRID_MARGINS[1]
+    width, height = fig.get_size_inches()
+    fig.legend(list(seen.values()), list(seen), loc="upper left", frameon=False,
+               bbox_to_anchor=((width - right + 0.15) / width, 1 - GRID_MARGINS[2] / height),
+               borderaxespad=0.0, fontsize=7.5, title="backend", title_fontsize=8)
+
+
+# Small text, and few ticks: a figure of dozens of panels spends most of its time making and
+# drawing tick marks, labels and grid lines (matplotlib's Tick: three lines and two texts each).
+GRID_STYLE = {**STYLE, "xtick.labelsize": 7, "ytick.labelsize": 7, "axes.titlesize": 8,
+              "axes.labelsize": 7.5}
+GRID_TICKS = 4     # at most this many intervals on a linear axis (MaxNLocator)
+
+
+def few_ticks(axis):
+    """A linear axis's ticks at round numbers, GRID_TICKS intervals at most."""
+    axis.set_major_locator(MaxNLocator(GRID_TICKS))
+
+
+def panels_figure(title, panels, draw, legend_rows, columns=GRID_COLUMNS, keys=()):
+    """Small multiples: an axes per panel (panel_grid), each titled with its panel's first item
+    and drawn by draw(ax, panel), a panel of None left empty; one legend for all
+    (figure_legend, keys added); base64 PNG text."""
+    with plt.rc_context(GRID_STYLE):
+        fig, axes = panel_grid(len(panels), columns, legend_rows + len(keys))
+        for ax, panel in zip(axes, panels):
+            if panel is None:
+                ax.set_visible(False)
+                continue
+            ax.set_title(panel[0])
+            draw(ax, panel)
+        figure_legend(fig, axes, keys)
+        fig.suptitle(title, x=GRID_MARGINS[0] / fig.get_figwidth(),
+                     y=1 - 0.1 / fig.get_figheight(), ha="left", va="top")
+        return to_base64(fig)
+
+
+def case_title(workload, params, threads, what=""):
+    """A panel's title: the workload (and what the panel draws), then the threads and the
+    parameters (kr.case_text), shortened to GRID_TITLE characters (every cell's parameters are
+    in the section's table)."""
+    rest = kr.case_text(workload, params)[len(workload):].lstrip(", ")
+    line = ", ".join(x for x in (kr.threads_text(threads), rest) if x)
+    return (f"{workload}{': ' + what if what else ''}\n"
+            + textwrap.shorten(line, GRID_TITLE, placeholder=" ..."))
+
+
+def backends_in(panels, at=1):
+    """How many backends the panels draw (each panel's item at holds {backend: ...})."""
+    return len({b for p in panels if p for b in p[at]})
+
+
+def cdf_panels(title, panels):
+    """Latency distributions, a panel per workload: a step line per backend, the share of
+    calls at or under x (y, 0..1) against ns per call (x, log where the values span more than
+    LOG_SPAN, value_axis), in the backend's look(), a marker on every few steps.
+
+    panels: [(panel title, {backend: ([le ns, ...], [share, ...])})]."""
+    def draw(ax, panel):
+        lines = panel[1]
+        if not lines:
+            no_data(ax)
+            return
+        for backend, (le, share) in lines.items():
+            # From 0 at the first edge: no call took less than its bucket.
+            ax.plot([le[0], *le], [0.0, *share], drawstyle="steps-post", label=backend,
+                    linewidth=1.2, markersize=3, markevery=max(1, len(le) // 5),
+                    **line_style(backend))
+        log = value_axis(ax, [v for le, _ in lines.values() for v in le], axis="x")
+        if not log:
+            few_ticks(ax.xaxis)
+        ax.set_ylim(0, 1.02)
+        ax.set_yticks((0, 0.5, 1))
+        ax.set_xlabel("ns per call (log)" if log else "ns per call")
+        ax.set_ylabel("share of calls ≤ x")
+    return panels_figure(title, panels, draw, backends_in(panels))
+
+
+def percentile_panels(title, panels, labels):
+    """Latency percentiles, a panel per workload: a line per backend across the percentiles
+    (x: labels, "p50" .. "max"), ns on a log axis, in the backend's look().
+
+    panels: [(panel title, {backend: [ns or None per label]})]."""
+    def draw(ax, panel):
+        lines = panel[1]
+        values = [v for vs in lines.values() for v in vs if v]
+        if not values:
+            no_data(ax)
+            return
+        for backend, vs in lines.items():
+            pts = [(i, v) for i, v in enumerate(vs) if v]
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], label=backend, linewidth=1.2,
+                    markersize=3, **line_style(backend))
+        ax.set_yscale("log")
+        log_ticks(ax.yaxis, values)
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(labels)
+        ax.set_xlabel("percentile")
+        ax.set_ylabel("ns per call (log)")
+    return panels_figure(title, panels, draw, backends_in(panels))
+
+
+def timeline_panels(title, panels):
+    """Memory over time, a panel per workload: a line per backend, MiB against ms since the
+    pass began, in the backend's look() with a marker on every few points; MiB on a log axis
+    where the values span more than LOG_SPAN (value_axis), the time axis linear.
+
+    panels: [(panel title, {backend: (t_ms, bytes)})]."""
+    def draw(ax, panel):
+        lines = panel[1]
+        if not lines:
+            no_data(ax)
+            return
+        for backend, (t, v) in lines.items():
+            ax.plot(t, [b / 2**20 for b in v], label=backend, linewidth=1.2, markersize=3,
+                    markevery=max(1, len(t) // 6), **line_style(backend))
+        log = value_axis(ax, [b / 2**20 for _, v in lines.values() for b in v])
+        if not log:
+            few_ticks(ax.yaxis)
+        few_ticks(ax.xaxis)
+        ax.set_xlabel("ms since the pass began")
+        ax.set_ylabel("RSS, MiB (log)" if log else "RSS, MiB")
+    return panels_figure(title, panels, draw, backends_in(panels))
+
+
+def state_panels(title, panels, columns, keys):
+    """The page allocator's and slab layer's state over time, panels (a row of columns per
+    workload): per backend its series against ms since the pass began, in the backend's colour
+    and marker, each series in its own line style (the first labelled with the backend; keys:
+    (line style, what it draws) for the legend); the values as given (indices and shares:
+    linear, their range and ticks fixed by the panel). A panel of None leaves its place empty.
+
+    panels: [(panel title, y label, (y low, y high), (y ticks),
+              {backend: [(t_ms, values, line style), ...]}) or None]."""
+    def draw(ax, panel):
+        _, ylabel, ylim, yticks, lines = panel
+        for backend, series in lines.items():
+            c, m, _ = look(backend)
+            for i, (t, v, ls) in enumerate(series):
+                ax.plot(t, v, label=backend if i == 0 else f"_{backend}", color=c, marker=m,
+                        linestyle=ls, linewidth=1.2, markersize=3,
+                        markevery=max(1, len(t) // 6))
+        ax.set_ylim(*ylim)
+        ax.set_yticks(yticks)
+        few_ticks(ax.xaxis)
+        ax.set_xlabel("ms since the pass began")
+        ax.set_ylabel(ylabel)
+    return panels_figure(title, panels, draw, backends_in(panels, 4), columns,
+                         [(Line2D([], [], color=BLACK, linestyle=ls), text) for ls, text in keys])

@@ -335,9 +335,12 @@ def first_group(cells_):
 def figure_picks(cells_, backends):
     """Per workload of cells_ (first_group): (workload, params, threads, its cells there, their
     backends in the report's order)."""
+    groups = {}     # one pass over the cells, not one per workload: thousands on the full preset
+    for c in cells_:
+        groups.setdefault((c.workload, c.params, c.threads), []).append(c)
     out = []
     for w, (params, threads) in first_group(cells_).items():
-        pick = [c for c in cells_ if (c.workload, c.params, c.threads) == (w, params, threads)]
+        pick = groups[(w, params, threads)]
         order = [b for b in backends if any(c.backend == b for c in pick)]
         order += [c.backend for c in pick if c.backend not in order]
         out.append((w, params, threads, pick, order))
@@ -442,6 +445,29 @@ def panels(backends):
     for i in range(0, len(rest), PANEL_LINES - 1):
         out.append((OTHER_FAMILY, rest[i:i + PANEL_LINES - 1]))
     return out
+
+
+def family_of(backend):
+    """The family of FAMILIES a backend belongs to; OTHER_FAMILY where none."""
+    return next((family for family, parts in FAMILIES
+                 if any(backend in members for _, members in parts)), OTHER_FAMILY)
+
+
+def representatives(backends, score, most=PANEL_LINES):
+    """The backends one line each (or more) in an axes of many workloads' small multiples: all
+    of them (in their order) where they fit, most or fewer; else per family (family_of) the one
+    of the lowest score(backend) (None: last; ties: the first), in the backends' order."""
+    backends = list(dict.fromkeys(backends))
+    if len(backends) <= most:
+        return backends
+    best = {}
+    for i, b in enumerate(backends):
+        s = score(b)
+        key = (s is None, 0 if s is None else s, i)
+        if family_of(b) not in best or key < best[family_of(b)][0]:
+            best[family_of(b)] = (key, b)
+    chosen = {b for _, b in best.values()}
+    return [b for b in backends if b in chosen]
 
 
 def best_baseline(cells_, baselines=BASELINES):

@@ -1,15 +1,17 @@
 """Section "Latency percentiles": the profile pass's sampled alloc and free latencies
-(results/README.md, harness/profile.h) of every workload that allocates, for its first parameters at its most threads: the lowest and
-highest p99 stated, then, where the rows carry the distributions (kmbench.profile.latency), one
-figure of their CDFs with the lowest and highest median and the widest spread (p99 / p50)
-stated above it; else one figure of the backends' p50, p90, p99, p99.9 and max (log ns) and a
-note that the file has no distributions; then a table of every cell. "" where no row has them (a file from before the pass, or a run with
+(results/README.md, harness/profile.h) of every workload that allocates, for its first
+parameters at its most threads: per workload the lowest and highest p99 stated and, where the
+rows carry the distributions (kmbench.profile.latency), the lowest and highest median and the
+widest spread (p99 / p50); then one figure, a panel per workload, of the alloc CDFs (free where
+a workload samples no alloc); else of the backends' p50, p90, p99, p99.9 and max (log ns) and a
+note that the file has no distributions. A panel draws every backend where they fit in
+kr.PANEL_LINES, else the lowest-median backend of each family (kr.representatives); the table
+under it has every cell. "" where no row has them (a file from before the pass, or a run with
 --no-profile).
 """
 import kmb_plots
 import kmb_results as kr
-from kmb_html import (case_row, esc, figure_under, head_cells, table, workload_figure,
-                      workload_parts)
+from kmb_html import answer_rows, case_row, head_cells, table, view_figure
 
 ANCHOR = "latency"
 TITLE = "Latency percentiles"
@@ -43,8 +45,8 @@ def render(run):
 
 
 def parts(run):
-    """The section in parts (sections/__init__.py): the heading, then per workload a part of
-    its two figures, then the notes and the table; [] without latency data."""
+    """The section in parts (sections/__init__.py): the heading, its figure with the answers
+    above it, then the notes and the table; [] without latency data."""
     cells_ = kr.profile_cells(run.cells, *(kr.lat_key(op, "p50") for op in kr.PROFILE_OPS))
     if not cells_:
         return []
@@ -56,37 +58,60 @@ def parts(run):
            "timed runs. ns per call, all threads' samples together, each including about one "
            "clock read (clock_ns in the table's rows); percentiles are histogram buckets at "
            "most 3.1% above the sample, max exact. Per workload, its first parameters at its "
-           "most threads; every cell in the table.</p>"]
+           f"most threads: a panel each, with every backend where there are "
+           f"{kr.PANEL_LINES} or fewer, else the one of each family with the lowest median "
+           "(alloc); every cell and both operations in the table.</p>"]
+    picks = kr.figure_picks(cells_, run.backends)
+    have = any(distribution(kr.profile_of(run.data, c), op) for c in cells_
+               for op in kr.PROFILE_OPS)
     tail = []
-    if not any(distribution(kr.profile_of(run.data, c), op) for c in cells_
-               for op in kr.PROFILE_OPS):
+    if not have:
         tail.append('<p class="note missing" id="latency-cdf-left-out">Left out: the latency '
                    "CDFs. This file's rows carry the percentiles only, not the distributions "
                    "behind them (kmbench.profile.latency, results/README.md: written by "
                    "kmbench since the profile pass recorded them).</p>")
     tail.append(cell_table(cells_, run))
-    return workload_parts("\n".join(out), cells_, run, workload_figures, tail)
+    return [lambda: "\n".join(out), lambda: view(run, picks, have), lambda: "\n".join(tail)]
 
 
-def workload_figures(run, w, params, threads, pick, order):
-    """A workload's p99 answer and its CDF figure where its cells have distributions (the CDF
-    holds every percentile the percentile figure would draw, so that figure is left out: on
-    the full preset, one figure fewer per workload); else its percentile figure."""
-    p99 = p99_line(w, params, threads, pick, run.backends)
-    cdf = cdf_figure(run, w, params, threads, pick, order)
-    if cdf:
-        return "\n".join([f'<h3 id="latency-{kr.slug(w)}">{esc(w)}</h3>',
-                          f'<p class="latency-answer" data-workload="{esc(w)}">{esc(p99)}</p>',
-                          cdf])
-    specs = []
-    for op in kr.PROFILE_OPS:
-        for name, members in kr.panels(order):
-            lines = {c.backend: values(c, op) for c in pick if c.backend in members}
-            lines = {b: lines[b] for b in members if b in lines}
-            specs.append((f"{op}" + (f", {name}" if name != "all backends" else ""), lines))
-    case = f"{kr.case_text(w, params)}, {kr.threads_text(threads)}"
-    png = kmb_plots.percentile_lines(f"{case}: latency per call", specs, LABELS)
-    return workload_figure("latency", w, p99, "latency percentiles", png)
+def view(run, picks, cdfs):
+    """Each workload's answers, then the figure of every workload's CDFs (cdfs) or percentiles
+    (the CDF holds every percentile that figure would draw, so it is left out where the CDFs
+    are drawn)."""
+    rows, panels, names = [], [], []
+    for w, params, threads, pick, order in picks:
+        answers = [("latency-answer", p99_line(w, params, threads, pick, run.backends))]
+        rows.append((w, answers))
+        if not cdfs:
+            lines = {c.backend: values(c, "alloc") for c in pick}
+            shown = kr.representatives([b for b in order if any(lines.get(b, []))],
+                                       lambda b: lines[b][0])
+            panels.append((kmb_plots.case_title(w, params, threads),
+                           {b: lines[b] for b in shown}))
+            names.append(w)
+            continue
+        dists = dists_of(run, pick)
+        if not dists:
+            continue
+        answers.append(("latency-cdf-answer",
+                        cdf_answer(w, params, threads, dists, run.backends)))
+        op = "alloc" if any(o == "alloc" for _, o in dists) else "free"
+        have = {b: d for (b, o), d in dists.items() if o == op}
+        shown = kr.representatives([b for b in order if b in have],
+                                   lambda b: quantile(have[b], 0.5))
+        what = "free" if op == "free" else ""
+        panels.append((kmb_plots.case_title(w, params, threads, what),
+                       {b: have[b] for b in shown}))
+        names.append(w)
+    if cdfs:
+        png = kmb_plots.cdf_panels("Latency per call (alloc), CDF: a panel per workload", panels)
+        alt = "latency CDF, a panel per workload"
+    else:
+        png = kmb_plots.percentile_panels("Latency per call (alloc): a panel per workload",
+                                          panels, LABELS)
+        alt = "latency percentiles, a panel per workload"
+    return "\n".join(['<h3 id="latency-view">Per workload</h3>',
+                      answer_rows("latency-answers", rows), view_figure(alt, png, names)])
 
 
 TABLE_HEAD = ["workload", "params", "threads", "backend",
@@ -146,8 +171,8 @@ def cdf_answer(workload, params, threads, dists, backends):
     return f"{text} {where}"
 
 
-def cdf_figure(run, w, params, threads, pick, order):
-    """A workload's CDF figure and its answer; "" where none of its cells has a distribution."""
+def dists_of(run, pick):
+    """{(backend, op): distribution} of a workload's figure cells that have one."""
     dists = {}
     for c in pick:
         prof = kr.profile_of(run.data, c)
@@ -155,16 +180,4 @@ def cdf_figure(run, w, params, threads, pick, order):
             d = distribution(prof, op)
             if d:
                 dists[(c.backend, op)] = d
-    if not dists:
-        return ""
-    specs = []
-    for op in kr.PROFILE_OPS:
-        if not any(o == op for _, o in dists):
-            continue
-        for name, members in kr.panels(order):
-            lines = {b: dists[(b, op)] for b in members if (b, op) in dists}
-            specs.append((f"{op}" + (f", {name}" if name != "all backends" else ""), lines))
-    case = f"{kr.case_text(w, params)}, {kr.threads_text(threads)}"
-    png = kmb_plots.cdf_lines(f"{case}: latency per call, CDF", specs)
-    return figure_under("latency-cdf", w, cdf_answer(w, params, threads, dists, run.backends),
-                        "latency CDF", png)
+    return dists

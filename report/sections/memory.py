@@ -1,19 +1,20 @@
 """Section "Memory over time": the profile pass's memory (results/README.md, harness/profile.h)
-of every workload that allocates: per workload one figure for its first parameters at its most
-threads, the process's RSS over the pass per backend and, where the backend can say, the bytes
-it holds (solid) against the bytes live (dotted), with the largest peak RSS and the largest
-held / live stated above it; then a table of every cell's peak RSS, held and live peaks and
-their ratio. Then, for the backends with a page allocator (kmbench.profile.timeline's state
-series), per workload one figure of its buddy zones' unusable free space index and fragmentation
-index over the pass and of its slabs' occupancy (slabinfo's active_objs / num_objs), with the
-highest index and the lowest occupancy stated above it (the statement alone where no series
-moves), or a note that the file has none. ""
-where no row has a peak RSS (a file from before the pass, or --no-profile).
+of every workload that allocates, for its first parameters at its most threads: per workload
+the largest and smallest peak RSS and held / live stated, then one figure, a panel per
+workload, of the process's RSS over the pass; then a table of every cell's peak RSS, held and
+live peaks and their ratio. Then, for the backends with a page allocator
+(kmbench.profile.timeline's state series), per workload the highest unusable free space index
+and the lowest slab occupancy stated (with a note where no series moves), one figure of the
+buddy zones' unusable free space index and fragmentation index and the slabs' occupancy
+(slabinfo's active_objs / num_objs) over the pass, two panels per workload whose series
+move, and a table of each buddy zone's free pages and indices, their lowest and highest over
+the pass; or a note that the file has none. A panel draws every backend where they fit in
+kr.PANEL_LINES, else one of each family (kr.representatives). "" where no row has a peak RSS
+(a file from before the pass, or --no-profile).
 """
 import kmb_plots
 import kmb_results as kr
-from kmb_html import (case_row, esc, figure_under, head_cells, table, workload_figure,
-                      workload_parts)
+from kmb_html import (answer_rows, case_row, esc, head_cells, num_cell, table, view_figure)
 
 ANCHOR = "memory"
 TITLE = "Memory over time"
@@ -42,39 +43,14 @@ def answer(w, params, threads, pick):
     return text + f" ({kr.case_text(w, params)}, {kr.threads_text(threads)})"
 
 
-def specs(run, pick, order):
-    """The figure's axes: RSS, then held (solid) and live (dotted), per panel of backends."""
-    out = []
-    for name, members in kr.panels(order):
-        rss, usage = {}, {}
-        for b in members:
-            c = next(c for c in pick if c.backend == b)
-            tl = (kr.profile_of(run.data, c) or {}).get("timeline") or {}
-            t = tl.get("t_ms") or []
-            if tl.get("rss_bytes"):
-                rss[(b, "")] = (t, tl["rss_bytes"], "-")
-            for key, label, ls in (("held_bytes", "held", "-"), ("live_bytes", "live", ":")):
-                if tl.get(key):
-                    usage[(b, label)] = (t, tl[key], ls)
-        suffix = f", {name}" if name != "all backends" else ""
-        out.append((f"RSS{suffix}", rss))
-        have = [b for b in members if any(k[0] == b for k in usage)]
-        step = kr.PANEL_LINES // 2     # two lines a backend
-        for i in range(0, len(have), step):
-            part = have[i:i + step]
-            more = f" ({i // step + 1})" if len(have) > step else ""
-            out.append((f"held and live{suffix}{more}",
-                        {k: v for k, v in usage.items() if k[0] in part}))
-    return out
-
-
 def render(run):
     return "\n".join(part() for part in parts(run))
 
 
 def parts(run):
-    """The section in parts (sections/__init__.py): the heading, then per workload a part of
-    its figures, then the note and the table; [] without memory data."""
+    """The section in parts (sections/__init__.py): the heading, the memory figure with its
+    answers, the note and the table, then the state figure with its answers and the zones'
+    table; [] without memory data."""
     cells_ = kr.profile_cells(run.cells, PEAK)
     if not cells_:
         return []
@@ -89,7 +65,10 @@ def parts(run):
            "(VmHWM, reset before it). Each backend runs in a process of its own, so RSS "
            "includes the harness, the process's earlier cells and, for the kernel-style "
            "backends, the model memory they touched. Per workload, its first parameters at "
-           "its most threads; every cell in the table.</p>"]
+           f"its most threads: a panel each, with every backend where there are "
+           f"{kr.PANEL_LINES} or fewer, else the one of each family with the lowest peak "
+           "RSS; every cell, and the held and live peaks, in the table.</p>"]
+    picks = kr.figure_picks(cells_, run.backends)
     tail = []
     if not any(state_of(run, c) for c in cells_):
         tail.append('<p class="note missing" id="memory-state-left-out">Left out: the page '
@@ -98,16 +77,31 @@ def parts(run):
                    "results/README.md: the kernel-style backends' state, written by kmbench "
                    "since the profile pass recorded it).</p>")
     tail.append(cell_table(cells_, run))
-    return workload_parts("\n".join(out), cells_, run, workload_figures, tail)
+    return [lambda: "\n".join(out), lambda: rss_view(run, picks), lambda: "\n".join(tail),
+            lambda: state_view(run, picks)]
 
 
-def workload_figures(run, w, params, threads, pick, order):
-    """A workload's memory timeline with its answer, and its state figure."""
-    case = f"{kr.case_text(w, params)}, {kr.threads_text(threads)}"
-    png = kmb_plots.timelines(f"{case}: memory over the pass", specs(run, pick, order))
-    return "\n".join([workload_figure("memory", w, answer(w, params, threads, pick),
-                                       "memory over time", png),
-                       state_figure(run, w, params, threads, pick, order)])
+def rss_view(run, picks):
+    """Each workload's answer, then the figure of every workload's RSS over the pass."""
+    rows, panels, names = [], [], []
+    for w, params, threads, pick, order in picks:
+        rows.append((w, [("memory-answer", answer(w, params, threads, pick))]))
+        rss, peak = {}, {c.backend: c.counters.get(PEAK) for c in pick}
+        for c in pick:
+            tl = (kr.profile_of(run.data, c) or {}).get("timeline") or {}
+            if tl.get("rss_bytes") and len(tl["rss_bytes"]) == len(tl.get("t_ms") or []):
+                rss[c.backend] = (tl["t_ms"], tl["rss_bytes"])
+        if rss:
+            shown = kr.representatives([b for b in order if b in rss], peak.get)
+            panels.append((kmb_plots.case_title(w, params, threads),
+                           {b: rss[b] for b in shown}))
+            names.append(w)
+    html = ['<h3 id="memory-view">Per workload</h3>', answer_rows("memory-answers", rows)]
+    if panels:
+        png = kmb_plots.timeline_panels("RSS over the profile pass: a panel per workload",
+                                        panels)
+        html.append(view_figure("memory over time, a panel per workload", png, names))
+    return "\n".join(html)
 
 
 TABLE_HEAD = ["workload", "params", "threads", "backend", "peak RSS MiB", "held peak MiB",
@@ -169,7 +163,7 @@ def state_answer(w, params, threads, states):
 FLAT = 0.005   # a series that moves less than this over the pass (indices; occupancy as a
                # share) is flat: a workload whose every series is gets its answer, no figure
 FLAT_NOTE = (" Every series stayed within 0.005 (0.5% of occupancy) over the pass: no "
-             "figure.")
+             "panel.")
 
 
 def moves(st):
@@ -179,31 +173,105 @@ def moves(st):
     return any(s and max(s) - min(s) > FLAT for s in series)
 
 
-def state_figure(run, w, params, threads, pick, order):
-    """A workload's state figure and its answer; "" where none of its cells has the state,
-    the answer alone (FLAT_NOTE) where no series moves. Per panel of backends: the two
-    indices, and the occupancy where a backend has slabs."""
-    states = {c.backend: st for c in pick if (st := state_of(run, c))}
-    if not states:
+def state_view(run, picks):
+    """Each workload's state answer (FLAT_NOTE added where no series moves), the figure of
+    the workloads whose series move, two panels each: the two indices, and the occupancy where a
+    backend has slabs; then the zones' table. "" where no figure cell has the state."""
+    rows, panels, names, zones = [], [], [], []
+    for w, params, threads, pick, order in picks:
+        states = {c.backend: st for c in pick if (st := state_of(run, c))}
+        if not states:
+            continue
+        zones += [(c, z) for c in kr.by_case(pick, run.backends) for z in zones_of(run, c)]
+        text = state_answer(w, params, threads, states)
+        if not any(moves(st) for st in states.values()):
+            rows.append((w, [("memory-state-answer", text + "." + FLAT_NOTE)]))
+            continue
+        rows.append((w, [("memory-state-answer", text)]))
+        names.append(w)
+        panels += state_row((w, params, threads), states, [b for b in order if b in states])
+    if not rows:
         return ""
-    if not any(moves(st) for st in states.values()):
-        return (f'<p class="memory-state-answer" data-workload="{esc(w)}">'
-                f"{esc(state_answer(w, params, threads, states) + '.' + FLAT_NOTE)}</p>")
+    html = ['<h3 id="memory-state">Page allocator and slabs</h3>',
+            answer_rows("memory-state-answers", rows)]
+    if panels:
+        png = kmb_plots.state_panels("Page allocator and slabs over the profile pass: two "
+                                     "panels per workload", panels, STATE_COLUMNS, STATE_KEYS)
+        html.append(view_figure("page allocator and slab state over time, two panels per "
+                                "workload", png, names))
+    html.append(zone_table(zones))
+    return "\n".join(html)
+
+
+STATE_COLUMNS = 4   # two workloads to a row, each two panels: the indices, the occupancy
+STATE_KEYS = (("-", "unusable index"), (":", "fragmentation index"))
+
+
+def state_row(case, states, order):
+    """A workload's (case: workload, params, threads) two panels of state_panels: the unusable
+    free space index (solid) and the fragmentation index (dotted), and, where a backend has
+    slabs, the occupancy (else None: the place left empty); each with every backend where they
+    fit (half as many in the indices' panel, two lines a backend), else the one of each family
+    with the highest peak unusable index (the lowest occupancy)."""
     frag = next(iter(states.values()))["order"]
-    specs = []
-    for name, members in kr.panels([b for b in order if b in states]):
-        suffix = f", {name}" if name != "all backends" else ""
-        specs.append((f"unusable free space{suffix}", f"unusable index, order {frag}", (0, 1.02),
-                      {b: (states[b]["t"], states[b]["unusable"]) for b in members}))
-        specs.append((f"fragmentation{suffix}", f"fragmentation index, order {frag}",
-                      (-1.05, 1.05), {b: (states[b]["t"], states[b]["extfrag"]) for b in members}))
-        occ = {b: (states[b]["t"], [100 * v if v is not None else None
-                                    for v in states[b]["occupancy"]])
-               for b in members if states[b]["occupancy"]}
-        if occ:
-            specs.append((f"slab occupancy{suffix}", "objects in use, % of those in slabs",
-                          (0, 102), occ))
-    case = f"{kr.case_text(w, params)}, {kr.threads_text(threads)}"
-    png = kmb_plots.state_lines(f"{case}: page allocator and slabs over the pass", specs)
-    return figure_under("memory-state", w, state_answer(w, params, threads, states),
-                        "page allocator and slab state over time", png)
+    shown = kr.representatives(order, lambda b: -max(states[b]["unusable"]),
+                               kr.PANEL_LINES // 2)
+    row = [(kmb_plots.case_title(*case, f"indices, order {frag}"), f"index, order {frag}",
+            (-1.05, 1.05), (-1, -0.5, 0, 0.5, 1),
+            {b: [(states[b]["t"], states[b]["unusable"], "-"),
+                 (states[b]["t"], states[b]["extfrag"], ":")] for b in shown})]
+    occ = {b: [100 * v if v is not None else None for v in states[b]["occupancy"]]
+           for b in order if states[b]["occupancy"]}
+    shown = kr.representatives(list(occ), lambda b: min((v for v in occ[b] if v is not None),
+                                                        default=None))
+    row.append((kmb_plots.case_title(*case, "slab occupancy"), "objects in use, %", (0, 102),
+                (0, 25, 50, 75, 100), {b: [(states[b]["t"], occ[b], "-")] for b in shown})
+               if occ else None)
+    return row
+
+
+def zones_of(run, c):
+    """A cell's buddy zones over its pass (kmbench.profile.timeline.zones): [(node, zone,
+    {series: (lowest, highest)})] for free_pages, unusable_index and extfrag_index, a series
+    left out where it is not one number per point; [] where the cell has none."""
+    tl = (kr.profile_of(run.data, c) or {}).get("timeline") or {}
+    n = len(tl.get("t_ms") or [])
+    out = []
+    for z in tl.get("zones") or []:
+        if not isinstance(z, dict):
+            continue
+        ranges = {}
+        for key in ZONE_SERIES:
+            v = z.get(key)
+            if (isinstance(v, list) and len(v) == n and n
+                    and all(isinstance(x, (int, float)) for x in v)):
+                ranges[key] = (min(v), max(v))
+        out.append((z.get("node"), z.get("zone"), ranges))
+    return out
+
+
+ZONE_SERIES = ("free_pages", "unusable_index", "extfrag_index")
+ZONE_HEAD = ["workload", "params", "threads", "backend", "node", "zone", "free pages lowest",
+             "free pages highest", "unusable index lowest", "unusable index highest",
+             "fragmentation index lowest", "fragmentation index highest"]
+
+
+def zone_table(zones):
+    """Each figure cell's buddy zones, a row each: their free pages and indices, lowest and
+    highest over the pass."""
+    if not zones:
+        return ""
+    rows = []
+    for c, (node, zone, ranges) in zones:
+        vals = []
+        for key in ZONE_SERIES:
+            lo, hi = ranges.get(key, (None, None))
+            vals += ["n/a" if v is None else f"{v:,}" if key == "free_pages" else f"{v:.3f}"
+                     for v in (lo, hi)]
+        rows.append(case_row("zone", c, []).replace(
+            "</tr>", f"{num_cell(esc(node))}<td>{esc(zone)}</td>"
+            + "".join(num_cell(esc(v)) for v in vals) + "</tr>"))
+    return ('<p class="note">Each buddy zone (kmbench.profile.timeline.zones, at most 8), of the '
+            "cells above: its free pages (every order) and its two indices, their lowest and "
+            "highest over the pass.</p><div class=\"scroll\">"
+            + table("memory-zones-table", head_cells(ZONE_HEAD), rows) + "</div>")

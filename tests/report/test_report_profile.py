@@ -7,9 +7,10 @@ its iteration rows and the backends' numeric stats. The figures' answers and the
 checked against the fixture's own rows (the profile pass's keys, results/README.md); the sections
 are absent from a file without them, and their keys stay out of the results table. That file,
 from before the latency distributions and the page allocator's and slabs' state, has their views
-left out with a note; tests/fixtures/results-state.json (make_results_state.py) has them drawn,
-per workload a CDF figure and a state figure (its answer alone where no series moves), the
-answers recomputed from its raw rows.
+left out with a note; tests/fixtures/results-state.json (make_results_state.py) has them drawn:
+one figure per view, a panel (two panels: the state) per workload (whose series move),
+checked on the figures as drawn (kmb_plots.OBSERVER), the answers and the buddy zones' table
+recomputed from its raw rows.
 
 Run: /usr/bin/python3 tests/report/test_report_profile.py   (KMB_SOURCE_DIR: the repository
 root)
@@ -47,6 +48,17 @@ def counter(data, backend, workload, threads, name):
     return ru.median_counter(data, backend, workload, params_of(workload), threads, name)
 
 
+CDF_ALT = "latency CDF, a panel per workload"
+STATE_ALT = "page allocator and slab state over time, two panels per workload"
+
+
+def panels(section, alt):
+    """The workloads of a view's figure, in the order of its panels (its data-panels)."""
+    m = re.search(r'<img alt="' + re.escape(alt) + r'" src="[^"]*" class="wide" '
+                  r'data-panels="([^"]*)"', section)
+    return html.unescape(m.group(1)).split() if m else None
+
+
 def answers(section, cls):
     return {w: html.unescape(text) for w, text in
             re.findall(rf'<p class="{cls}" data-workload="([^"]+)">(.*?)</p>', section)}
@@ -66,15 +78,19 @@ class ProfilePage(ru.FixturePage):
 class Sections(ProfilePage):
     FIXTURE = PROFILE_FIXTURE
 
-    def test_linked_with_a_figure_per_workload(self):
+    def test_linked_with_a_figure_per_view(self):
+        """One figure per view, a panel per workload (data-panels; the panels themselves:
+        Drawn below)."""
         for anchor in ("latency", "memory"):
             self.assertIn(f'href="#{anchor}"', self.html)
-        for w in WORKLOADS:
-            for sec, alt in ((self.latency, "latency percentiles"),
-                             (self.memory, "memory over time")):
-                png = ru.img_src(sec, f"{w}: {alt}")
-                self.assertIsNotNone(png, (w, alt))
-                self.assertTrue(png.startswith(ru.PNG_MAGIC))
+        for sec, alt in ((self.latency, "latency percentiles"),
+                         (self.memory, "memory over time")):
+            alt += ", a panel per workload"
+            png = ru.img_src(sec, alt)
+            self.assertIsNotNone(png, alt)
+            self.assertTrue(png.startswith(ru.PNG_MAGIC))
+            self.assertEqual(panels(sec, alt), WORKLOADS)
+            self.assertEqual(sec.count("<img "), 1, alt)
         self.assertNotIn("counter-percpu", self.latency + self.memory)   # does not allocate
 
     def test_p99_answer_from_the_fixture(self):
@@ -131,10 +147,9 @@ class Sections(ProfilePage):
         with a note, the percentiles and RSS still drawn."""
         self.assertTrue('id="latency-cdf-left-out"' in self.latency, "no note on the CDFs")
         self.assertTrue('id="memory-state-left-out"' in self.memory, "no note on the state")
-        for w in WORKLOADS:
-            self.assertIsNone(ru.img_src(self.latency, f"{w}: latency CDF"))
-            self.assertIsNone(ru.img_src(self.memory,
-                                         f"{w}: page allocator and slab state over time"))
+        self.assertIsNone(ru.img_src(self.latency, CDF_ALT))
+        self.assertIsNone(ru.img_src(self.memory, STATE_ALT))
+        self.assertNotIn("memory-zones-table", self.memory)
 
     def test_profile_keys_not_in_the_results_table(self):
         header = self.page.tables["results-table"]["header"]
@@ -186,20 +201,36 @@ class Newer(ProfilePage):
                                                       tl["slab_num_objs"])])
         return all(max(v) - min(v) <= 0.005 for v in series if v)
 
-    def test_figures_per_workload_and_no_note(self):
+    def test_a_figure_per_view_and_no_note(self):
         self.assertEqual([self.flat(w) for w in STATE_WORKLOADS], [False, True])  # both cases
-        for w in STATE_WORKLOADS:
-            png = ru.img_src(self.latency, f"{w}: latency CDF")
-            self.assertIsNotNone(png, w)
+        for sec, alt, want in ((self.latency, CDF_ALT, list(STATE_WORKLOADS)),
+                               (self.memory, STATE_ALT,
+                                [w for w in STATE_WORKLOADS if not self.flat(w)])):
+            png = ru.img_src(sec, alt)
+            self.assertIsNotNone(png, alt)
             self.assertTrue(png.startswith(ru.PNG_MAGIC))
-            png = ru.img_src(self.memory, f"{w}: page allocator and slab state over time")
-            if self.flat(w):
-                self.assertIsNone(png, w)
-            else:
-                self.assertIsNotNone(png, w)
-                self.assertTrue(png.startswith(ru.PNG_MAGIC))
+            self.assertEqual(panels(sec, alt), want, alt)
         self.assertNotIn("latency-cdf-left-out", self.html)
         self.assertNotIn("memory-state-left-out", self.html)
+
+    def test_zone_table_from_the_rows(self):
+        """Each figure cell's buddy zones, their lowest and highest free pages and indices."""
+        rows = ru.table_rows(self.page, "memory-zones-table")
+        want = []
+        for w in STATE_WORKLOADS:
+            for b in STATE_BACKENDS:
+                for z in profile(self.data, b, w)["timeline"].get("zones", []):
+                    want.append([w, b, str(FIGURE_THREADS), str(z["node"]), z["zone"]]
+                                + [f"{f(z['free_pages']):,}" for f in (min, max)]
+                                + [f"{f(z[k]):.3f}" for k in ("unusable_index", "extfrag_index")
+                                   for f in (min, max)])
+        got = [[r[k] for k in ("workload", "backend", "threads", "node", "zone",
+                               "free pages lowest", "free pages highest",
+                               "unusable index lowest", "unusable index highest",
+                               "fragmentation index lowest", "fragmentation index highest")]
+               for r in rows]
+        self.assertEqual(sorted(got), sorted(want))
+        self.assertEqual(len(got), 2 * 3 * len(STATE_WORKLOADS))   # DMA, Normal; not glibc
 
     def test_cdf_answer_from_the_rows(self):
         got = answers(self.latency, "latency-cdf-answer")
@@ -238,8 +269,79 @@ class Newer(ProfilePage):
                     f"{low[2]:,.0f} ms ({case}, {FIGURE_THREADS} threads)")
             if self.flat(w):
                 want += (". Every series stayed within 0.005 (0.5% of occupancy) over the "
-                         "pass: no figure.")
+                         "pass: no panel.")
             self.assertEqual(got[w], want)
+
+
+class Drawn(unittest.TestCase):
+    """The views' figures of results-state.json as drawn (kmb_plots.OBSERVER, in this
+    process): a panel per workload titled with its case, a line per backend (all fit in
+    kr.PANEL_LINES); the state figure two panels for churn alone (mix's series are flat): its
+    indices' panel two lines a backend, its occupancy panel of the backends with slabs."""
+
+    @classmethod
+    def setUpClass(cls):
+        sys.path.insert(0, os.path.join(ru.SOURCE_DIR, "report"))
+        import kmb_plots
+        import kmb_results as kr
+        import kmbench_report
+        cls.kr = kr
+        cls.figures, cls.drawn = {}, {}
+
+        def observe(fig):
+            axes = [(ax.get_title(), [ln.get_label() for ln in ax.get_lines()
+                                      if not ln.get_label().startswith("_")])
+                    for ax in fig.axes if ax.get_visible()]
+            if fig._suptitle is not None:
+                cls.figures[fig._suptitle.get_text().split(":")[0]] = axes
+                cls.drawn[fig._suptitle.get_text().split(":")[0]] = [
+                    len(ax.get_lines()) for ax in fig.axes if ax.get_visible()]
+        kmb_plots.OBSERVER = observe
+        try:
+            cls.page = kmbench_report.render(kr.load(STATE_FIXTURE), STATE_FIXTURE, jobs=1)
+        finally:
+            kmb_plots.OBSERVER = None
+
+    def test_a_panel_per_workload(self):
+        titles = [f"{w}\n{FIGURE_THREADS} threads{case[len(w):]}"
+                  for w, case in STATE_WORKLOADS.items()]
+        for view in ("Latency per call (alloc), CDF", "RSS over the profile pass"):
+            axes = self.figures[view]
+            self.assertEqual([t for t, _ in axes], titles, view)
+            for _, lines in axes:
+                self.assertEqual(lines, STATE_BACKENDS, view)
+
+    def test_state_two_panels_per_workload_that_moves(self):
+        axes = self.figures["Page allocator and slabs over the profile pass"]
+        self.assertEqual([t for t, _ in axes], [f"churn: {view}\n{FIGURE_THREADS} threads, 64 B, "
+                                                "batch 100" for view in ("indices, order 3",
+                                                                         "slab occupancy")])
+        self.assertEqual([lines for _, lines in axes],
+                         [["slab", "kmalloc", "buddy"], ["slab", "kmalloc"]])
+        self.assertEqual(self.drawn["Page allocator and slabs over the profile pass"],
+                         [6, 2])   # both indices (solid, dotted) of each backend
+
+    def test_two_processes_draw_the_same_page(self):
+        """The views drawn by forked processes (--jobs 2) give the page of --jobs 1."""
+        import kmbench_report
+        two = kmbench_report.render(self.kr.load(STATE_FIXTURE), STATE_FIXTURE, jobs=2)
+        one, two = (re.sub(r"Generated by report/kmbench_report\.py on [^<]*", "", page)
+                    for page in (self.page, two))
+        self.assertEqual(one, two)
+        self.assertIn(STATE_ALT, two)
+
+    def test_representatives(self):
+        """Past kr.PANEL_LINES backends, one per family: the lowest score, ties the first."""
+        kr = self.kr
+        some = ["glibc", "jemalloc", "slab", "kmalloc", "slab-none"]
+        self.assertEqual(kr.representatives(some, len), some)
+        many = ["glibc", "jemalloc", "tcmalloc", "slab", "kmalloc", "slab-none", "buddy",
+                "buddy-none", "mmap", "vmalloc", "other"]
+        score = {"glibc": 3, "jemalloc": 2, "tcmalloc": 2, "slab": None, "kmalloc": 9,
+                 "slab-none": 1, "buddy": 5, "buddy-none": 4, "mmap": 4, "vmalloc": None,
+                 "other": 0}
+        self.assertEqual(kr.representatives(many, score.get),
+                         ["jemalloc", "slab-none", "buddy-none", "vmalloc", "other"])
 
 
 if __name__ == "__main__":
