@@ -68,6 +68,7 @@
 #include "kmbench/slab.h"
 #include "kmbench/vmalloc.h"
 #include "placement.h"
+#include "tools.h"
 
 #define EXPORT		__attribute__((visibility("default")))
 #define likely(x)	__builtin_expect(!!(x), 1)
@@ -638,10 +639,17 @@ static size_t model_usable(const void *p)
 {
 	const struct vm_struct *vm;
 
+	size_t n;
+
 	if (in_linear(p))
 		return ksize(p);
 	vm = find_vm_area(p);
-	return vm ? get_vm_area_size(vm) : 0;
+	if (!vm)
+		return 0;
+	/* all of it is the caller's, as ksize makes a kmalloc object (base/tools.h) */
+	n = get_vm_area_size(vm);
+	kmb_tool_grow(p, n);
+	return n;
 }
 
 static void model_free(void *p)

@@ -647,9 +647,7 @@ static void discard_slab(struct kmem_cache *s, struct slab *slab)
 		page[i].lru.next = NULL;
 		page[i].mapping = NULL;
 	}
-	/* the frames go back to the buddy allocator, which does not annotate its pages */
-	if (s->flags & SLAB_TOOLS)
-		kmb_tool_unpoison(slab_address(slab), PAGE_SIZE << s->order);
+	/* the frames go back to the buddy allocator, which keeps them poisoned while free */
 	page_clear(page, PG_slab);
 	page_clear(page, PG_workingset);
 	slab->slab_cache = NULL;

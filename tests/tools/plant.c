@@ -11,6 +11,10 @@
  *   redzone  byte 20 of a live object read: the padding past its 20 bytes;
  *   leak     an object allocated and its only pointer dropped, the caches left as they are at
  *            exit (memcheck's --leak-check must see a lost block of 20 bytes);
+ *   kmalloc  byte 20 of kmalloc(20) read: past the size asked for, inside its class of 32;
+ *   vfree    byte 8 of a vfree'd vmalloc area (3 pages and 100 bytes) read;
+ *   vtail    byte 12388 of a live vmalloc area of 12388 bytes read: its last page's rest;
+ *   page     byte 8 of the second page of a freed order-1 block of the page allocator read;
  *   pool     an element of a kmalloc mempool of one element (kmalloc-32) taken from the
  *            reserve (every underlying allocation fails: kmb_mempool_set_fail), given back to
  *            the reserve, then byte 8 of it read.
@@ -30,8 +34,10 @@
 #include "kmbench/mempool.h"
 #include "kmbench/mm.h"
 #include "kmbench/slab.h"
+#include "kmbench/vmalloc.h"
 
 #define OBJ	20
+#define VSIZE	(3 * 4096 + 100)	/* vmalloc: above kmalloc's 8K, not whole pages */
 
 static void *volatile keep;	/* a pointer the compiler cannot keep in a register */
 
@@ -83,6 +89,31 @@ static int clean(struct kmem_cache *s)
 	k = kzalloc(300, GFP_KERNEL);
 	sum += k[299];
 	kfree(k);
+	/* ksize: all of the class is the caller's; krealloc within the class, down and up */
+	k = kmalloc(OBJ, GFP_KERNEL);
+	memset(k, 2, ksize(k));
+	sum += k[31];
+	k = krealloc(k, 10, GFP_KERNEL);
+	sum += k[9];
+	k = krealloc(k, 30, GFP_KERNEL);
+	memset(k + 10, 3, 20);
+	sum += k[29];
+	kfree(k);
+	/* pages, written, a zeroed one read */
+	k = (unsigned char *)__get_free_pages(GFP_KERNEL, 2);
+	memset(k, 5, 4 * 4096);
+	free_pages((unsigned long)k, 2);
+	k = (unsigned char *)get_zeroed_page(GFP_KERNEL);
+	sum += k[4095];
+	free_pages((unsigned long)k, 0);
+	/* a vmalloc area, written to the byte asked for; a zeroed one read */
+	k = vmalloc(VSIZE);
+	memset(k, 4, VSIZE);
+	sum += k[VSIZE - 1];
+	vfree(k);
+	k = vzalloc(VSIZE);
+	sum += k[VSIZE - 1];
+	vfree(k);
 	printf("clean: sum %u\n", sum);
 	kmem_cache_destroy(cs);
 	return 0;
@@ -103,6 +134,43 @@ static void pool(void)
 	mempool_destroy(pool);
 }
 
+/*
+ * kmalloc: byte 20 of kmalloc(20) read, in its class of 32; vfree: byte 8 of a vfree'd
+ * vmalloc area read (it stays mapped until the lazy purge); vtail: byte VSIZE of a live
+ * vmalloc area read, in its last page; page: byte 8 of the second page of a freed order-1
+ * block read.
+ */
+static void other(const char *mode)
+{
+	volatile unsigned char *p, *at;
+
+	if (!strcmp(mode, "kmalloc")) {
+		p = kmalloc(OBJ, GFP_KERNEL);
+		memset((void *)p, 7, OBJ);
+		at = p + OBJ;
+	} else if (!strcmp(mode, "page")) {
+		p = (unsigned char *)__get_free_pages(GFP_KERNEL, 1);
+		memset((void *)p, 7, 2 * 4096);
+		free_pages((unsigned long)p, 1);
+		at = p + 4096 + 8;
+	} else {
+		p = vmalloc(VSIZE);
+		memset((void *)p, 7, VSIZE);
+		at = !strcmp(mode, "vfree") ? p + 8 : p + VSIZE;
+		if (at == p + 8)
+			vfree((void *)p);
+	}
+	printf("object %p\naddress %p\n", (void *)p, (void *)at);
+	fflush(stdout);
+	keep = (void *)(uintptr_t)*at;
+	if (!strcmp(mode, "kmalloc"))
+		kfree((void *)p);
+	else if (!strcmp(mode, "page"))
+		return;
+	else if (at != p + 8)
+		vfree((void *)p);
+}
+
 static __attribute__((noinline)) void leak(struct kmem_cache *s)
 {
 	keep = kmem_cache_alloc(s, GFP_KERNEL);
@@ -120,9 +188,11 @@ int main(int argc, char **argv)
 	char why[200];
 
 	if (strcmp(mode, "clean") && strcmp(mode, "uaf") && strcmp(mode, "double") &&
-	    strcmp(mode, "redzone") && strcmp(mode, "leak") && strcmp(mode, "pool")) {
-		fprintf(stderr, "plant: mode '%s': clean, uaf, double, redzone, leak or pool\n",
-			mode);
+	    strcmp(mode, "redzone") && strcmp(mode, "leak") && strcmp(mode, "pool") &&
+	    strcmp(mode, "kmalloc") && strcmp(mode, "vfree") && strcmp(mode, "vtail") &&
+	    strcmp(mode, "page")) {
+		fprintf(stderr, "plant: mode '%s': clean, uaf, double, redzone, leak, pool, "
+			"kmalloc, vfree, vtail or page\n", mode);
 		return 2;
 	}
 	if (!strcmp(mode, "leak"))
@@ -136,6 +206,9 @@ int main(int argc, char **argv)
 		clean(s);
 	} else if (!strcmp(mode, "pool")) {
 		pool();
+	} else if (!strcmp(mode, "kmalloc") || !strcmp(mode, "vfree") || !strcmp(mode, "vtail") ||
+		   !strcmp(mode, "page")) {
+		other(mode);
 	} else if (!strcmp(mode, "leak")) {
 		leak(s);
 		fflush(stdout);
