@@ -1,17 +1,20 @@
 /*
- * plant.c - misuse of slab objects for AddressSanitizer and valgrind's memcheck to find
+ * plant.c - misuse of the allocators' memory for AddressSanitizer and valgrind's memcheck to find
  * (tools.sh; the annotations are allocators/base/tools.h, docs/tools.md).  Public API only.
  *
  * Usage: kmb_tools_plant MODE, where MODE is one of
  *   clean    objects of a cache "plant" (20 bytes: 12 bytes of padding after each, in a stride
  *            of 32), of a cache with a constructor and of kmalloc, allocated, written, read
- *            and freed, zeroed ones read, one reallocated: no tool may report anything;
+ *            and freed, zeroed ones read, one reallocated, one written to its ksize and
+ *            reallocated in place down and up; pages and vmalloc areas written and read,
+ *            zeroed ones read: no tool may report anything;
  *   uaf      an object freed, then byte 8 of it read;
  *   double   an object freed twice;
  *   redzone  byte 20 of a live object read: the padding past its 20 bytes;
  *   leak     an object allocated and its only pointer dropped, the caches left as they are at
  *            exit (memcheck's --leak-check must see a lost block of 20 bytes);
  *   kmalloc  byte 20 of kmalloc(20) read: past the size asked for, inside its class of 32;
+ *   krealloc byte 20 of kmalloc(30) reallocated to 20 bytes (in place, the same class) read;
  *   vfree    byte 8 of a vfree'd vmalloc area (3 pages and 100 bytes) read;
  *   vtail    byte 12388 of a live vmalloc area of 12388 bytes read: its last page's rest;
  *   page     byte 8 of the second page of a freed order-1 block of the page allocator read;
@@ -135,7 +138,8 @@ static void pool(void)
 }
 
 /*
- * kmalloc: byte 20 of kmalloc(20) read, in its class of 32; vfree: byte 8 of a vfree'd
+ * kmalloc: byte 20 of kmalloc(20) read, in its class of 32; krealloc: the same of kmalloc(30)
+ * made 20 bytes by krealloc (in place); vfree: byte 8 of a vfree'd
  * vmalloc area read (it stays mapped until the lazy purge); vtail: byte VSIZE of a live
  * vmalloc area read, in its last page; page: byte 8 of the second page of a freed order-1
  * block read.
@@ -147,6 +151,11 @@ static void other(const char *mode)
 	if (!strcmp(mode, "kmalloc")) {
 		p = kmalloc(OBJ, GFP_KERNEL);
 		memset((void *)p, 7, OBJ);
+		at = p + OBJ;
+	} else if (!strcmp(mode, "krealloc")) {
+		p = kmalloc(30, GFP_KERNEL);
+		memset((void *)p, 7, 30);
+		p = krealloc((void *)p, OBJ, GFP_KERNEL);	/* in place: the same class */
 		at = p + OBJ;
 	} else if (!strcmp(mode, "page")) {
 		p = (unsigned char *)__get_free_pages(GFP_KERNEL, 1);
@@ -163,7 +172,7 @@ static void other(const char *mode)
 	printf("object %p\naddress %p\n", (void *)p, (void *)at);
 	fflush(stdout);
 	keep = (void *)(uintptr_t)*at;
-	if (!strcmp(mode, "kmalloc"))
+	if (!strcmp(mode, "kmalloc") || !strcmp(mode, "krealloc"))
 		kfree((void *)p);
 	else if (!strcmp(mode, "page"))
 		return;
@@ -190,9 +199,9 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "clean") && strcmp(mode, "uaf") && strcmp(mode, "double") &&
 	    strcmp(mode, "redzone") && strcmp(mode, "leak") && strcmp(mode, "pool") &&
 	    strcmp(mode, "kmalloc") && strcmp(mode, "vfree") && strcmp(mode, "vtail") &&
-	    strcmp(mode, "page")) {
+	    strcmp(mode, "page") && strcmp(mode, "krealloc")) {
 		fprintf(stderr, "plant: mode '%s': clean, uaf, double, redzone, leak, pool, "
-			"kmalloc, vfree, vtail or page\n", mode);
+			"kmalloc, krealloc, vfree, vtail or page\n", mode);
 		return 2;
 	}
 	if (!strcmp(mode, "leak"))
@@ -207,7 +216,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "pool")) {
 		pool();
 	} else if (!strcmp(mode, "kmalloc") || !strcmp(mode, "vfree") || !strcmp(mode, "vtail") ||
-		   !strcmp(mode, "page")) {
+		   !strcmp(mode, "page") || !strcmp(mode, "krealloc")) {
 		other(mode);
 	} else if (!strcmp(mode, "leak")) {
 		leak(s);

@@ -1,17 +1,19 @@
 #!/bin/bash
-# The slab objects as AddressSanitizer and valgrind's memcheck see them (allocators/base/tools.h,
-# docs/tools.md): kmb_tools_plant (plant.c) plants a use after free, a double free, a read past
-# an object, a leak, a read past a kmalloc object's requested size, a use after vfree, a read
-# past a vmalloc area's size, a use of a freed page and a use of a mempool element given back
-# to the reserve, each in a child process, and the tool must report each at the address the program names; a clean run
-# of the same program, nothing.
+# The allocators' memory as AddressSanitizer and valgrind's memcheck see it
+# (allocators/base/tools.h, docs/tools.md): kmb_tools_plant (plant.c) plants a use after free, a
+# double free, a read past an object, a leak, a read past a kmalloc object's requested size
+# (kmalloc, krealloc in place), a use after vfree, a read past a vmalloc area's size, a use of a
+# freed page and a use of a mempool element given back to the reserve, each in a child process,
+# and the tool must report each at the address the program names; a clean run of the same
+# program, nothing.
 #   asan      the sanitize build's program, run as it is: ASan's report (use-after-poison, at
 #             the planted address) and its exit status 1, for each;
 #   valgrind  the debug build's program under memcheck: "Invalid read" in the freed block,
 #             "Invalid free()" of it, "Invalid read" after the block, a lost block of 20 bytes
-#             at --leak-check=full, after the 20 bytes kmalloc was asked for, inside the
-#             vfree'd area's block and after a live one's, in a freed page (no memcheck block:
-#             in the node's memfd), "Invalid read" in the element back in the reserve, and 0
+#             at --leak-check=full, after the 20 bytes kmalloc or krealloc was asked for,
+#             inside the vfree'd area's block and after a live one's, in a freed page (no
+#             memcheck block: in the node's memfd), "Invalid read" in the element back in the
+#             reserve, and 0
 #             errors in the clean run; with SHIM (libkmbench-preload.so), sort(1) on it under
 #             memcheck (--soname-synonyms=somalloc=nouserintercepts: memcheck must not replace
 #             the shim's malloc with its own): its output as without, 0 errors, and the shim's
@@ -60,7 +62,7 @@ asan)
 	ok "asan redzone: exit $rc" test "$rc" -eq 1
 	ok "asan redzone: reported at $addr" has redzone \
 		"AddressSanitizer: use-after-poison on address $addr"
-	for mode in kmalloc vfree vtail page; do
+	for mode in kmalloc krealloc vfree vtail page; do
 		run $mode
 		ok "asan $mode: exit $rc" test "$rc" -eq 1
 		ok "asan $mode: reported at $addr" has $mode \
@@ -101,6 +103,10 @@ valgrind)
 	run kmalloc "${vg[@]}"
 	ok "valgrind kmalloc: exit $rc" test "$rc" -eq 99
 	ok "valgrind kmalloc: after the 20 bytes asked for" has kmalloc \
+		"Address $addr is 0 bytes after a block of size 20 alloc'd"
+	run krealloc "${vg[@]}"
+	ok "valgrind krealloc: exit $rc" test "$rc" -eq 99
+	ok "valgrind krealloc: after the 20 bytes it was reallocated to" has krealloc \
 		"Address $addr is 0 bytes after a block of size 20 alloc'd"
 	run vfree "${vg[@]}"
 	ok "valgrind vfree: exit $rc" test "$rc" -eq 99
