@@ -187,6 +187,7 @@ static inline void kmb_tool_resize(const void *p, size_t old, size_t n)
  */
 static inline size_t kmb_tool_live(const void *p, size_t max)
 {
+	(void)p;
 #if KMB_TOOL_ASAN
 	const char *bad = __asan_region_is_poisoned((void *)p, max);
 

@@ -20,7 +20,9 @@
  *   page     byte 8 of the second page of a freed order-1 block of the page allocator read;
  *   pool     an element of a kmalloc mempool of one element (kmalloc-32) taken from the
  *            reserve (every underlying allocation fails: kmb_mempool_set_fail), given back to
- *            the reserve, then byte 8 of it read.
+ *            the reserve, then byte 8 of it read;
+ *   pooltail the same element taken from the reserve, and byte 20 of it read: past the
+ *            pool's size.
  * Before the planted access it prints "object 0x..." (the object's address) and "address
  * 0x..." (the byte it touches), for tools.sh to find in the tool's report.  Misuse is
  * reported and refused by the allocator too (kmb_mm_config.debug -1), so the process goes on
@@ -28,6 +30,7 @@
  * (KMB_PERCPU_NONE): a sheaf keeps the addresses of the objects it handed out in its array, so
  * memcheck would find the lost object still reachable through it.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,7 +125,7 @@ static int clean(struct kmem_cache *s)
 	return 0;
 }
 
-static void pool(void)
+static void pool(bool tail)
 {
 	mempool_t *pool = mempool_create_kmalloc_pool(1, OBJ);
 	volatile unsigned char *p;
@@ -130,10 +133,13 @@ static void pool(void)
 	kmb_mempool_set_fail(pool, 1000);
 	p = mempool_alloc(pool, GFP_KERNEL);
 	memset((void *)p, 7, OBJ);
-	mempool_free((void *)p, pool);
-	printf("object %p\naddress %p\n", (void *)p, (void *)(p + 8));
+	if (!tail)
+		mempool_free((void *)p, pool);
+	printf("object %p\naddress %p\n", (void *)p, (void *)(p + (tail ? OBJ : 8)));
 	fflush(stdout);
-	keep = (void *)(uintptr_t)p[8];
+	keep = (void *)(uintptr_t)p[tail ? OBJ : 8];
+	if (tail)
+		mempool_free((void *)p, pool);
 	mempool_destroy(pool);
 }
 
@@ -199,9 +205,9 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "clean") && strcmp(mode, "uaf") && strcmp(mode, "double") &&
 	    strcmp(mode, "redzone") && strcmp(mode, "leak") && strcmp(mode, "pool") &&
 	    strcmp(mode, "kmalloc") && strcmp(mode, "vfree") && strcmp(mode, "vtail") &&
-	    strcmp(mode, "page") && strcmp(mode, "krealloc")) {
+	    strcmp(mode, "page") && strcmp(mode, "krealloc") && strcmp(mode, "pooltail")) {
 		fprintf(stderr, "plant: mode '%s': clean, uaf, double, redzone, leak, pool, "
-			"kmalloc, krealloc, vfree, vtail or page\n", mode);
+			"pooltail, kmalloc, krealloc, vfree, vtail or page\n", mode);
 		return 2;
 	}
 	if (!strcmp(mode, "leak"))
@@ -213,8 +219,8 @@ int main(int argc, char **argv)
 	s = plant_cache("plant", NULL);
 	if (!strcmp(mode, "clean")) {
 		clean(s);
-	} else if (!strcmp(mode, "pool")) {
-		pool();
+	} else if (!strcmp(mode, "pool") || !strcmp(mode, "pooltail")) {
+		pool(!strcmp(mode, "pooltail"));
 	} else if (!strcmp(mode, "kmalloc") || !strcmp(mode, "vfree") || !strcmp(mode, "vtail") ||
 		   !strcmp(mode, "page") || !strcmp(mode, "krealloc")) {
 		other(mode);

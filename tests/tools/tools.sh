@@ -3,9 +3,9 @@
 # (allocators/base/tools.h, docs/tools.md): kmb_tools_plant (plant.c) plants a use after free, a
 # double free, a read past an object, a leak, a read past a kmalloc object's requested size
 # (kmalloc, krealloc in place), a use after vfree, a read past a vmalloc area's size, a use of a
-# freed page and a use of a mempool element given back to the reserve, each in a child process,
-# and the tool must report each at the address the program names; a clean run of the same
-# program, nothing.
+# freed page, a use of a mempool element given back to the reserve and a read past one taken
+# from it, each in a child process, and the tool must report each at the address the program
+# names; a clean run of the same program, nothing.
 #   asan      the sanitize build's program, run as it is: ASan's report (use-after-poison, at
 #             the planted address) and its exit status 1, for each;
 #   valgrind  the debug build's program under memcheck: "Invalid read" in the freed block,
@@ -13,7 +13,7 @@
 #             at --leak-check=full, after the 20 bytes kmalloc or krealloc was asked for,
 #             inside the vfree'd area's block and after a live one's, in a freed page (no
 #             memcheck block: in the node's memfd), "Invalid read" in the element back in the
-#             reserve, and 0
+#             reserve and after the 20 bytes of one taken from it, and 0
 #             errors in the clean run; with SHIM (libkmbench-preload.so), sort(1) on it under
 #             memcheck (--soname-synonyms=somalloc=nouserintercepts: memcheck must not replace
 #             the shim's malloc with its own): its output as without, 0 errors, and the shim's
@@ -62,7 +62,7 @@ asan)
 	ok "asan redzone: exit $rc" test "$rc" -eq 1
 	ok "asan redzone: reported at $addr" has redzone \
 		"AddressSanitizer: use-after-poison on address $addr"
-	for mode in kmalloc krealloc vfree vtail page; do
+	for mode in kmalloc krealloc vfree vtail page pooltail; do
 		run $mode
 		ok "asan $mode: exit $rc" test "$rc" -eq 1
 		ok "asan $mode: reported at $addr" has $mode \
@@ -124,6 +124,10 @@ valgrind)
 	ok "valgrind mempool reserve: exit $rc" test "$rc" -eq 99
 	ok "valgrind mempool reserve: in the element given back" has pool \
 		"Address $addr is 8 bytes inside a block of size 20 free'd"
+	run pooltail "${vg[@]}"
+	ok "valgrind mempool element: exit $rc" test "$rc" -eq 99
+	ok "valgrind mempool element: after the pool's 20 bytes" has pooltail \
+		"Address $addr is 0 bytes after a recently re-allocated block of size 20 alloc'd"
 	run leak valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 	ok "valgrind leak: exit $rc" test "$rc" -eq 99
 	ok "valgrind leak: a lost block" has leak \
