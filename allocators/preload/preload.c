@@ -639,17 +639,15 @@ static size_t model_usable(const void *p)
 {
 	const struct vm_struct *vm;
 
-	size_t n;
-
 	if (in_linear(p))
 		return ksize(p);
 	vm = find_vm_area(p);
-	if (!vm)
-		return 0;
+#if KMB_TOOLS
 	/* all of it is the caller's, as ksize makes a kmalloc object (base/tools.h) */
-	n = get_vm_area_size(vm);
-	kmb_tool_grow(p, n);
-	return n;
+	if (vm)
+		kmb_tool_grow(p, get_vm_area_size(vm));
+#endif
+	return vm ? get_vm_area_size(vm) : 0;
 }
 
 static void model_free(void *p)
