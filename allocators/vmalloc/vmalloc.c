@@ -547,14 +547,15 @@ static void vm_area_free_lazy(struct vm_area *area)
  * A build with the tools (base/tools.h), as KASAN's vmalloc support (mm/vmalloc.c
  * __vmalloc_node_range: kasan_unpoison_vmalloc of the size asked for; mm/kasan/shadow.c): the
  * area is the user's, a memcheck block, up to the size asked for (@req); the rest of its last
- * page and its guard page are poisoned.  The guard page is PROT_NONE, which memcheck sees as
- * such; ASan, poisoned, reports a touch of it as a use-after-poison at its address rather than
- * a SEGV.  The memory is the user's before __GFP_ZERO clears it (that memset is the
- * allocator's own, of all pages), so a zeroed area is defined.
+ * page is poisoned.  The guard page is not: it is PROT_NONE, a fault that both tools report
+ * (ASan's SEGV, memcheck's invalid access), and the mapping tests check that fault
+ * (vmap_test.h assert_faults), which ASan's report of a poisoned byte would pre-empt.  The
+ * memory is the user's before __GFP_ZERO clears it (that memset is the allocator's own, of all
+ * pages), so a zeroed area is defined.
  */
 static noinline void vmalloc_tools(void *addr, unsigned long req, unsigned long size, bool zero)
 {
-	kmb_tool_poison((char *)addr + req, size - req + PAGE_SIZE);
+	kmb_tool_poison((char *)addr + req, size - req);
 	kmb_tool_malloclike(addr, req);
 	if (zero)
 		kmb_tool_defined(addr, req);
@@ -1167,7 +1168,7 @@ static void busy_free(struct vmap_area *va)
 		return;
 	busy_free(va->left);
 	busy_free(va->right);
-	kmb_tool_unmapped((void *)va->va_start, va->va_end - va->va_start);	/* guard page */
+	kmb_tool_unmapped((void *)va->va_start, va->va_end - va->va_start);
 	free(container_of(va, struct vm_area, va));
 }
 
