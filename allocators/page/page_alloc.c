@@ -508,9 +508,12 @@ static always_inline bool check_tail_frames(struct page *page, unsigned int orde
 /*
  * A build with the tools (base/tools.h), as KASAN's page allocator hooks (mm/page_alloc.c
  * free_pages_prepare: kasan_poison_pages; post_alloc_hook: kasan_unpoison_pages): a free block
- * is poisoned (ASan) and NOACCESS (memcheck), an allocated one accessible.  The allocator keeps
- * nothing inside a free block (struct page is in mem_map), so nothing is left out.  A slab
- * poisons its new pages itself, after this; a HIGHMEM frame has no linear address to mark.
+ * is poisoned (ASan) and NOACCESS (memcheck), an allocated one accessible.  Not at boot
+ * (__free_pages_core: the kernel poisons there too): that would be a write of an eighth of the
+ * model's memory in shadow at every start, which a run of many cells makes often; a block is
+ * poisoned from its first free on.  The allocator keeps nothing inside a free block (struct
+ * page is in mem_map), so nothing is left out.  A slab poisons its new pages itself, after
+ * this; a HIGHMEM frame has no linear address to mark.
  */
 static noinline void page_tools(struct page *page, unsigned int order, bool free)
 {
@@ -937,9 +940,6 @@ void __free_pages_core(struct page *page, unsigned int order)
 		atomic_store_explicit(&page[i].refcount, 0, memory_order_relaxed);
 	}
 	zone->managed_pages += 1UL << order;
-#if KMB_TOOLS
-	page_tools(page, order, true);	/* memblock_free_all -> free_pages_prepare */
-#endif
 	spin_lock(&zone->lock);
 	__free_one_page(page, page_to_pfn(page), zone, order);
 	zone_add_free(zone, 1L << order);
