@@ -18,6 +18,17 @@
  *   kmb_tool_freelike(p, n)     the block back from its user: ASan poison, memcheck frees the
  *                               block; false when memcheck found no such block (a second
  *                               free: its "Invalid free()"), and the free must not go on;
+ *   kmb_tool_resize(p, old, n)  the live block of @old bytes at @p is now @n bytes (a kmalloc
+ *                               object at its requested size, krealloc within its class, ksize):
+ *                               ASan poisons or unpoisons the difference, memcheck resizes the
+ *                               block in place (bytes it gains undefined, bytes it loses
+ *                               NOACCESS);
+ *   kmb_tool_live(p, max)       how many bytes from @p, up to @max, a user may touch now (the
+ *                               size of the block at @p; 0 when @p itself may not be touched);
+ *   kmb_tool_grow(p, n)         the live block at @p becomes @n bytes, its whole size (ksize);
+ *   kmb_tool_unmapped(p, n)     [p, p+n) is a PROT_NONE reservation again: ASan forgets its
+ *                               poison (the fault is the detector now, and the range is handed
+ *                               out again); memcheck follows the mappings itself;
  *   kmb_tool_defined(p, n)      memcheck: the bytes are initialised (a constructor's object);
  *   kmb_tool_quiet_begin/end()  memcheck reports nothing from this thread in between: the
  *                               allocator's own reads and writes of free objects (the free
@@ -42,6 +53,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define KMB_TOOL_ASAN	1
@@ -124,6 +136,12 @@ static inline bool kmb_tool_freelike(const void *p, size_t n)
 	return true;
 }
 
+/* ASan only: memcheck follows mmap and munmap itself (a PROT_NONE mapping is NOACCESS). */
+static inline void kmb_tool_unmapped(const void *p, size_t n)
+{
+	kmb_asan_unpoison(p, n);
+}
+
 static inline void kmb_tool_defined(const void *p, size_t n)
 {
 #if KMB_VALGRIND
@@ -145,6 +163,60 @@ static inline void kmb_tool_quiet_end(void)
 #if KMB_VALGRIND
 	VALGRIND_ENABLE_ERROR_REPORTING;
 #endif
+}
+
+/*
+ * kasan_krealloc and poison_kmalloc_redzone (mm/kasan/common.c) for ASan; memcheck's
+ * VALGRIND_RESIZEINPLACE_BLOCK needs the block's exact size in @old, else it does nothing.
+ */
+static inline void kmb_tool_resize(const void *p, size_t old, size_t n)
+{
+	if (n < old)
+		kmb_asan_poison((const char *)p + n, old - n);
+	else
+		kmb_asan_unpoison(p, n);
+#if KMB_VALGRIND
+	VALGRIND_RESIZEINPLACE_BLOCK(p, old, n, 0);
+#endif
+}
+
+/*
+ * ASan: the first poisoned byte of the range (__asan_region_is_poisoned); memcheck: the first
+ * byte that is not addressable (VALGRIND_CHECK_MEM_IS_ADDRESSABLE, which would report it as an
+ * error: not with reporting off).  Both give @max where no tool runs.
+ */
+static inline size_t kmb_tool_live(const void *p, size_t max)
+{
+	(void)p;
+#if KMB_TOOL_ASAN
+	const char *bad = __asan_region_is_poisoned((void *)p, max);
+
+	if (bad)
+		max = (size_t)(bad - (const char *)p);
+#endif
+#if KMB_VALGRIND
+	uintptr_t first;
+
+	kmb_tool_quiet_begin();
+	first = VALGRIND_CHECK_MEM_IS_ADDRESSABLE(p, max);
+	kmb_tool_quiet_end();
+	if (first)
+		max = first - (uintptr_t)p;
+#endif
+	return max;
+}
+
+/*
+ * The live block at @p becomes @n bytes, its whole size: ksize (mm/slab_common.c, Linux 5.x to
+ * 6.1: kasan_unpoison_range(objp, size), "ksize callers could use whole allocated area") and
+ * malloc_usable_size.  A pointer the user may not touch (a freed object) is left as it is.
+ */
+static inline void kmb_tool_grow(const void *p, size_t n)
+{
+	size_t live = kmb_tool_live(p, n);
+
+	if (live && live < n)
+		kmb_tool_resize(p, live, n);
 }
 
 #endif

@@ -55,8 +55,9 @@ static uint64_t now_ns(void)
  * kasan_poison_element, kasan_unpoison_element (mm/mempool.c): an element in the reserve is
  * free to the pool's users, so in a build with the tools (base/tools.h) it is poisoned there: a
  * slab or kmalloc pool's object of a SLAB_TOOLS cache as a freed memcheck block, a page pool's
- * pages NOACCESS, and given out again as a block or accessible.  A pool of another allocator,
- * and a large kmalloc's pages, are left alone.
+ * pages NOACCESS, and given out again as a block (a kmalloc pool's of the pool's size, the rest
+ * of its class poisoned) or accessible.  A pool of another allocator, and a large kmalloc's
+ * pages, are left alone.
  */
 static void element_tools(mempool_t *pool, void *element, bool reserve)
 {
@@ -69,10 +70,15 @@ static void element_tools(mempool_t *pool, void *element, bool reserve)
 		s = slab ? slab->slab_cache : NULL;
 		if (!s || !(s->flags & SLAB_TOOLS))
 			return;
-		if (reserve)
+		if (reserve) {
 			(void)kmb_tool_freelike(element, s->object_size);	/* memcheck says */
-		else
+		} else {
 			kmb_tool_malloclike(element, s->object_size);
+			/* a kmalloc element at the size asked for, as kmalloc gives it */
+			if (pool->alloc == mempool_kmalloc)
+				kmb_tool_resize(element, s->object_size,
+						(size_t)(uintptr_t)pool->pool_data);
+		}
 	} else if (pool->alloc == mempool_alloc_pages) {
 		p = page_address(element);
 		if (!p)

@@ -48,6 +48,7 @@
 #include <sys/mman.h>
 
 #include "page_alloc.h"
+#include "tools.h"
 
 struct kmb_mm kmb_mm;
 
@@ -503,6 +504,28 @@ static always_inline bool check_tail_frames(struct page *page, unsigned int orde
 	return true;
 }
 
+#if KMB_TOOLS
+/*
+ * A build with the tools (base/tools.h), as KASAN's page allocator hooks (mm/page_alloc.c
+ * free_pages_prepare: kasan_poison_pages; post_alloc_hook: kasan_unpoison_pages): a free block
+ * is poisoned (ASan) and NOACCESS (memcheck), an allocated one accessible.  Not at boot
+ * (__free_pages_core: the kernel poisons there too): that would be a write of an eighth of the
+ * model's memory in shadow at every start, which a run of many cells makes often; a block is
+ * poisoned from its first free on.  The allocator keeps nothing inside a free block (struct
+ * page is in mem_map), so nothing is left out.  A slab poisons its new pages itself, after
+ * this; a HIGHMEM frame has no linear address to mark.
+ */
+static noinline void page_tools(struct page *page, unsigned int order, bool free)
+{
+	if (PageHighMem(page))
+		return;
+	if (free)
+		kmb_tool_poison(page_address(page), PAGE_SIZE << order);
+	else
+		kmb_tool_unpoison(page_address(page), PAGE_SIZE << order);
+}
+#endif
+
 /* prep_new_page: the block is the caller's now. */
 static always_inline void prep_new_page(struct page *page, unsigned int order, gfp_t gfp,
 					const void *caller)
@@ -512,6 +535,9 @@ static always_inline void prep_new_page(struct page *page, unsigned int order, g
 	page->caller = (uintptr_t)caller;
 	atomic_store_explicit(&page->refcount, 1, memory_order_relaxed);
 	check_tail_frames(page, order, caller);
+#if KMB_TOOLS
+	page_tools(page, order, false);
+#endif
 	if (unlikely(gfp & __GFP_ZERO))
 		prep_zero(page, order);
 }
@@ -775,6 +801,9 @@ static always_inline void free_the_page(struct page *page, unsigned int order)
 {
 	struct zone *zone = page_zone(page);
 
+#if KMB_TOOLS
+	page_tools(page, order, true);
+#endif
 	page->flags &= ~PG_mask(PG_head);
 	if (likely(order <= PAGE_ALLOC_COSTLY_ORDER) && likely(free_pcp(zone, page, order))) {
 		/* After the push: a waiter that raised nr_waiters before its drain either drained

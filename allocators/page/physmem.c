@@ -27,6 +27,7 @@
 #include "kmbench/percpu.h"
 #include "page_alloc.h"
 #include "placement.h"
+#include "tools.h"
 
 struct kmb_memmap kmb_memmap;
 void *(*page_address_hook)(const struct page *page);
@@ -284,8 +285,11 @@ void physmem_teardown(void)
 		free(pgdat);
 		kmb_mm.node_data[nid] = NULL;
 	}
-	if (kmb_memmap.linear)
+	if (kmb_memmap.linear) {
+		/* free frames are poisoned (base/tools.h): not whatever is mapped here next */
+		kmb_tool_unmapped(kmb_memmap.linear, kmb_mm.linear_size);
 		kmb_munmap(kmb_memmap.linear, kmb_mm.linear_size);
+	}
 	if (kmb_memmap.vmemmap)
 		kmb_munmap(kmb_memmap.vmemmap, kmb_mm.vmemmap_size);
 	memset(&kmb_memmap, 0, sizeof(kmb_memmap));

@@ -68,6 +68,7 @@
 #include "kmbench/slab.h"
 #include "kmbench/vmalloc.h"
 #include "placement.h"
+#include "tools.h"
 
 #define EXPORT		__attribute__((visibility("default")))
 #define likely(x)	__builtin_expect(!!(x), 1)
@@ -641,6 +642,11 @@ static size_t model_usable(const void *p)
 	if (in_linear(p))
 		return ksize(p);
 	vm = find_vm_area(p);
+#if KMB_TOOLS
+	/* all of it is the caller's, as ksize makes a kmalloc object (base/tools.h) */
+	if (vm)
+		kmb_tool_grow(p, get_vm_area_size(vm));
+#endif
 	return vm ? get_vm_area_size(vm) : 0;
 }
 

@@ -468,6 +468,20 @@ static noinline void *kmalloc_store_user(struct kmem_cache *s, size_t size, gfp_
 	return __kmem_cache_alloc_orig(s, flags, node, caller, (unsigned int)size);
 }
 
+#if KMB_TOOLS
+/*
+ * __kasan_kmalloc / poison_kmalloc_redzone (mm/kasan/common.c): in a build with the tools
+ * (base/tools.h) a kmalloc object is the user's up to the size asked for, and the rest of its
+ * size class is poisoned: a memcheck block of @size bytes.  Out of line, as slab_alloc_tools.
+ */
+static noinline void *kmalloc_tools(struct kmem_cache *s, void *obj, size_t size)
+{
+	if (obj && (s->flags & SLAB_TOOLS) && size < s->object_size)
+		kmb_tool_resize(obj, s->object_size, size);
+	return obj;
+}
+#endif
+
 static always_inline void *kmalloc_common(size_t size, gfp_t flags, int node)
 {
 	struct kmem_cache *s;
@@ -479,7 +493,11 @@ static always_inline void *kmalloc_common(size_t size, gfp_t flags, int node)
 	s = kmalloc_slab(size, flags);
 	if (unlikely(s->flags & SLAB_STORE_USER))
 		return kmalloc_store_user(s, size, flags, node, __builtin_return_address(0));
+#if KMB_TOOLS
+	return kmalloc_tools(s, kmem_cache_alloc_node(s, flags, node), size);
+#else
 	return kmem_cache_alloc_node(s, flags, node);
+#endif
 }
 
 void *kmalloc(size_t size, gfp_t flags)
@@ -518,8 +536,14 @@ size_t ksize(const void *p)
 	if (ZERO_OR_NULL_PTR(p) || !virt_addr_valid(p))
 		return 0;
 	page = compound_head(virt_to_page(p));
-	if (page_test(page, PG_slab))
-		return page_slab(page)->slab_cache->object_size;
+	if (page_test(page, PG_slab)) {
+		const struct kmem_cache *s = page_slab(page)->slab_cache;
+
+		/* the whole class is the caller's now (base/tools.h) */
+		if (KMB_TOOLS && (s->flags & SLAB_TOOLS))
+			kmb_tool_grow(p, s->object_size);
+		return s->object_size;
+	}
 	return page_test(page, PG_head) ? PAGE_SIZE << page->order : 0;
 }
 
@@ -544,6 +568,11 @@ void *krealloc(const void *p, size_t new_size, gfp_t flags)
 			if ((slab->slab_cache->flags & SLAB_RED_ZONE) && new_size < old)
 				memset((char *)p + new_size, SLUB_RED_ACTIVE, old - new_size);
 		}
+#if KMB_TOOLS
+		/* kasan_krealloc: ksize above made all of it the user's; now @new_size of it */
+		if (slab && (slab->slab_cache->flags & SLAB_TOOLS))
+			kmb_tool_resize(p, old, new_size);
+#endif
 		return (void *)p;
 	}
 	n = kmalloc(new_size, flags);

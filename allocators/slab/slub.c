@@ -647,7 +647,8 @@ static void discard_slab(struct kmem_cache *s, struct slab *slab)
 		page[i].lru.next = NULL;
 		page[i].mapping = NULL;
 	}
-	/* the frames go back to the buddy allocator, which does not annotate its pages */
+	/* the frames go back to the buddy allocator, which poisons them again while they are
+	 * free (page_alloc.c page_tools) */
 	if (s->flags & SLAB_TOOLS)
 		kmb_tool_unpoison(slab_address(slab), PAGE_SIZE << s->order);
 	page_clear(page, PG_slab);

@@ -49,6 +49,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "tools.h"
 #include "vmalloc.h"
 
 struct vmap_state vmw = { .iomem_fd = -1 };
@@ -186,6 +187,9 @@ void vmap_unmap_range(unsigned long addr, size_t size)
 			   addr + size, strerror(errno));
 		return;
 	}
+	/* the range is PROT_NONE again, the fault its detector: a vfree'd area's poison goes
+	 * (kasan_release_vmalloc at the purge) before the range is handed out again */
+	kmb_tool_unmapped((void *)addr, size);
 	atomic_fetch_add_explicit(&vmw.unmap_calls, 1, memory_order_relaxed);
 }
 
@@ -538,9 +542,30 @@ static void vm_area_free_lazy(struct vm_area *area)
 
 /* --- vmalloc --- */
 
+#if KMB_TOOLS
+/*
+ * A build with the tools (base/tools.h), as KASAN's vmalloc support (mm/vmalloc.c
+ * __vmalloc_node_range: kasan_unpoison_vmalloc of the size asked for; mm/kasan/shadow.c): the
+ * area is the user's, a memcheck block, up to the size asked for (@req); the rest of its last
+ * page is poisoned.  The guard page is not: it is PROT_NONE, a fault that both tools report
+ * (ASan's SEGV, memcheck's invalid access), and the mapping tests check that fault
+ * (vmap_test.h assert_faults), which ASan's report of a poisoned byte would pre-empt.  The
+ * memory is the user's before __GFP_ZERO clears it (that memset is the allocator's own, of all
+ * pages), so a zeroed area is defined.
+ */
+static noinline void vmalloc_tools(void *addr, unsigned long req, unsigned long size, bool zero)
+{
+	kmb_tool_poison((char *)addr + req, size - req);
+	kmb_tool_malloclike(addr, req);
+	if (zero)
+		kmb_tool_defined(addr, req);
+}
+#endif
+
 static always_inline void *vmalloc_common(unsigned long size, unsigned long align, gfp_t gfp,
 					  int node, const void *caller)
 {
+	const unsigned long req = size;
 	struct vm_area *area;
 	unsigned long nr, addr;
 	unsigned int i = 0;
@@ -583,6 +608,11 @@ static always_inline void *vmalloc_common(unsigned long size, unsigned long alig
 	area->vm.nr_pages = (unsigned int)nr;
 	if (gfp & __GFP_ZERO)
 		memset((void *)addr, 0, size);
+#if KMB_TOOLS
+	vmalloc_tools((void *)addr, req, size, gfp & __GFP_ZERO);
+#else
+	(void)req;
+#endif
 	vm_area_publish(area);
 	return (void *)addr;
 
@@ -658,6 +688,10 @@ void vfree(const void *addr)
 		bad_vfree("vfree", addr, err, __builtin_return_address(0));
 		return;
 	}
+	/* kasan_poison_vmalloc (vfree -> remove_vm_area): the area stays mapped, stale, until
+	 * the purge, but is no longer the user's */
+	if (KMB_TOOLS && (area->vm.flags & VM_ALLOC))
+		(void)kmb_tool_freelike(addr, area->vm.size - PAGE_SIZE);
 	vm_area_free_lazy(area);
 }
 
@@ -1134,6 +1168,7 @@ static void busy_free(struct vmap_area *va)
 		return;
 	busy_free(va->left);
 	busy_free(va->right);
+	kmb_tool_unmapped((void *)va->va_start, va->va_end - va->va_start);
 	free(container_of(va, struct vm_area, va));
 }
 
@@ -1146,6 +1181,7 @@ void vmalloc_teardown(void)
 		struct vmap_area *va = vmw.purge_list;
 
 		vmw.purge_list = va->right;
+		kmb_tool_unmapped((void *)va->va_start, va->va_end - va->va_start);
 		free(container_of(va, struct vm_area, va));
 	}
 	vmw.lazy_nr = 0;

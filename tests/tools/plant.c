@@ -1,19 +1,28 @@
 /*
- * plant.c - misuse of slab objects for AddressSanitizer and valgrind's memcheck to find
+ * plant.c - misuse of the allocators' memory for AddressSanitizer and valgrind's memcheck to find
  * (tools.sh; the annotations are allocators/base/tools.h, docs/tools.md).  Public API only.
  *
  * Usage: kmb_tools_plant MODE, where MODE is one of
  *   clean    objects of a cache "plant" (20 bytes: 12 bytes of padding after each, in a stride
  *            of 32), of a cache with a constructor and of kmalloc, allocated, written, read
- *            and freed, zeroed ones read, one reallocated: no tool may report anything;
+ *            and freed, zeroed ones read, one reallocated, one written to its ksize and
+ *            reallocated in place down and up; pages and vmalloc areas written and read,
+ *            zeroed ones read: no tool may report anything;
  *   uaf      an object freed, then byte 8 of it read;
  *   double   an object freed twice;
  *   redzone  byte 20 of a live object read: the padding past its 20 bytes;
  *   leak     an object allocated and its only pointer dropped, the caches left as they are at
  *            exit (memcheck's --leak-check must see a lost block of 20 bytes);
+ *   kmalloc  byte 20 of kmalloc(20) read: past the size asked for, inside its class of 32;
+ *   krealloc byte 20 of kmalloc(30) reallocated to 20 bytes (in place, the same class) read;
+ *   vfree    byte 8 of a vfree'd vmalloc area (3 pages and 100 bytes) read;
+ *   vtail    byte 12388 of a live vmalloc area of 12388 bytes read: its last page's rest;
+ *   page     byte 8 of the second page of a freed order-1 block of the page allocator read;
  *   pool     an element of a kmalloc mempool of one element (kmalloc-32) taken from the
  *            reserve (every underlying allocation fails: kmb_mempool_set_fail), given back to
- *            the reserve, then byte 8 of it read.
+ *            the reserve, then byte 8 of it read;
+ *   pooltail the same element taken from the reserve, and byte 20 of it read: past the
+ *            pool's size.
  * Before the planted access it prints "object 0x..." (the object's address) and "address
  * 0x..." (the byte it touches), for tools.sh to find in the tool's report.  Misuse is
  * reported and refused by the allocator too (kmb_mm_config.debug -1), so the process goes on
@@ -21,6 +30,7 @@
  * (KMB_PERCPU_NONE): a sheaf keeps the addresses of the objects it handed out in its array, so
  * memcheck would find the lost object still reachable through it.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +40,10 @@
 #include "kmbench/mempool.h"
 #include "kmbench/mm.h"
 #include "kmbench/slab.h"
+#include "kmbench/vmalloc.h"
 
 #define OBJ	20
+#define VSIZE	(3 * 4096 + 100)	/* vmalloc: above kmalloc's 8K, not whole pages */
 
 static void *volatile keep;	/* a pointer the compiler cannot keep in a register */
 
@@ -83,12 +95,37 @@ static int clean(struct kmem_cache *s)
 	k = kzalloc(300, GFP_KERNEL);
 	sum += k[299];
 	kfree(k);
+	/* ksize: all of the class is the caller's; krealloc within the class, down and up */
+	k = kmalloc(OBJ, GFP_KERNEL);
+	memset(k, 2, ksize(k));
+	sum += k[31];
+	k = krealloc(k, 10, GFP_KERNEL);
+	sum += k[9];
+	k = krealloc(k, 30, GFP_KERNEL);
+	memset(k + 10, 3, 20);
+	sum += k[29];
+	kfree(k);
+	/* pages, written, a zeroed one read */
+	k = (unsigned char *)__get_free_pages(GFP_KERNEL, 2);
+	memset(k, 5, 4 * 4096);
+	free_pages((unsigned long)k, 2);
+	k = (unsigned char *)get_zeroed_page(GFP_KERNEL);
+	sum += k[4095];
+	free_pages((unsigned long)k, 0);
+	/* a vmalloc area, written to the byte asked for; a zeroed one read */
+	k = vmalloc(VSIZE);
+	memset(k, 4, VSIZE);
+	sum += k[VSIZE - 1];
+	vfree(k);
+	k = vzalloc(VSIZE);
+	sum += k[VSIZE - 1];
+	vfree(k);
 	printf("clean: sum %u\n", sum);
 	kmem_cache_destroy(cs);
 	return 0;
 }
 
-static void pool(void)
+static void pool(bool tail)
 {
 	mempool_t *pool = mempool_create_kmalloc_pool(1, OBJ);
 	volatile unsigned char *p;
@@ -96,11 +133,57 @@ static void pool(void)
 	kmb_mempool_set_fail(pool, 1000);
 	p = mempool_alloc(pool, GFP_KERNEL);
 	memset((void *)p, 7, OBJ);
-	mempool_free((void *)p, pool);
-	printf("object %p\naddress %p\n", (void *)p, (void *)(p + 8));
+	if (!tail)
+		mempool_free((void *)p, pool);
+	printf("object %p\naddress %p\n", (void *)p, (void *)(p + (tail ? OBJ : 8)));
 	fflush(stdout);
-	keep = (void *)(uintptr_t)p[8];
+	keep = (void *)(uintptr_t)p[tail ? OBJ : 8];
+	if (tail)
+		mempool_free((void *)p, pool);
 	mempool_destroy(pool);
+}
+
+/*
+ * kmalloc: byte 20 of kmalloc(20) read, in its class of 32; krealloc: the same of kmalloc(30)
+ * made 20 bytes by krealloc (in place); vfree: byte 8 of a vfree'd
+ * vmalloc area read (it stays mapped until the lazy purge); vtail: byte VSIZE of a live
+ * vmalloc area read, in its last page; page: byte 8 of the second page of a freed order-1
+ * block read.
+ */
+static void other(const char *mode)
+{
+	volatile unsigned char *p, *at;
+
+	if (!strcmp(mode, "kmalloc")) {
+		p = kmalloc(OBJ, GFP_KERNEL);
+		memset((void *)p, 7, OBJ);
+		at = p + OBJ;
+	} else if (!strcmp(mode, "krealloc")) {
+		p = kmalloc(30, GFP_KERNEL);
+		memset((void *)p, 7, 30);
+		p = krealloc((void *)p, OBJ, GFP_KERNEL);	/* in place: the same class */
+		at = p + OBJ;
+	} else if (!strcmp(mode, "page")) {
+		p = (unsigned char *)__get_free_pages(GFP_KERNEL, 1);
+		memset((void *)p, 7, 2 * 4096);
+		free_pages((unsigned long)p, 1);
+		at = p + 4096 + 8;
+	} else {
+		p = vmalloc(VSIZE);
+		memset((void *)p, 7, VSIZE);
+		at = !strcmp(mode, "vfree") ? p + 8 : p + VSIZE;
+		if (at == p + 8)
+			vfree((void *)p);
+	}
+	printf("object %p\naddress %p\n", (void *)p, (void *)at);
+	fflush(stdout);
+	keep = (void *)(uintptr_t)*at;
+	if (!strcmp(mode, "kmalloc") || !strcmp(mode, "krealloc"))
+		kfree((void *)p);
+	else if (!strcmp(mode, "page"))
+		return;
+	else if (at != p + 8)
+		vfree((void *)p);
 }
 
 static __attribute__((noinline)) void leak(struct kmem_cache *s)
@@ -120,9 +203,11 @@ int main(int argc, char **argv)
 	char why[200];
 
 	if (strcmp(mode, "clean") && strcmp(mode, "uaf") && strcmp(mode, "double") &&
-	    strcmp(mode, "redzone") && strcmp(mode, "leak") && strcmp(mode, "pool")) {
-		fprintf(stderr, "plant: mode '%s': clean, uaf, double, redzone, leak or pool\n",
-			mode);
+	    strcmp(mode, "redzone") && strcmp(mode, "leak") && strcmp(mode, "pool") &&
+	    strcmp(mode, "kmalloc") && strcmp(mode, "vfree") && strcmp(mode, "vtail") &&
+	    strcmp(mode, "page") && strcmp(mode, "krealloc") && strcmp(mode, "pooltail")) {
+		fprintf(stderr, "plant: mode '%s': clean, uaf, double, redzone, leak, pool, "
+			"pooltail, kmalloc, krealloc, vfree, vtail or page\n", mode);
 		return 2;
 	}
 	if (!strcmp(mode, "leak"))
@@ -134,8 +219,11 @@ int main(int argc, char **argv)
 	s = plant_cache("plant", NULL);
 	if (!strcmp(mode, "clean")) {
 		clean(s);
-	} else if (!strcmp(mode, "pool")) {
-		pool();
+	} else if (!strcmp(mode, "pool") || !strcmp(mode, "pooltail")) {
+		pool(!strcmp(mode, "pooltail"));
+	} else if (!strcmp(mode, "kmalloc") || !strcmp(mode, "vfree") || !strcmp(mode, "vtail") ||
+		   !strcmp(mode, "page") || !strcmp(mode, "krealloc")) {
+		other(mode);
 	} else if (!strcmp(mode, "leak")) {
 		leak(s);
 		fflush(stdout);

@@ -1,14 +1,19 @@
 #!/bin/bash
-# The slab objects as AddressSanitizer and valgrind's memcheck see them (allocators/base/tools.h,
-# docs/tools.md): kmb_tools_plant (plant.c) plants a use after free, a double free, a read past
-# an object, a leak and a use of a mempool element given back to the reserve, each in a child
-# process, and the tool must report each at the address the program names; a clean run of the
-# same program, nothing.
+# The allocators' memory as AddressSanitizer and valgrind's memcheck see it
+# (allocators/base/tools.h, docs/tools.md): kmb_tools_plant (plant.c) plants a use after free, a
+# double free, a read past an object, a leak, a read past a kmalloc object's requested size
+# (kmalloc, krealloc in place), a use after vfree, a read past a vmalloc area's size, a use of a
+# freed page, a use of a mempool element given back to the reserve and a read past one taken
+# from it, each in a child process, and the tool must report each at the address the program
+# names; a clean run of the same program, nothing.
 #   asan      the sanitize build's program, run as it is: ASan's report (use-after-poison, at
-#             the planted address) and its exit status 1;
+#             the planted address) and its exit status 1, for each;
 #   valgrind  the debug build's program under memcheck: "Invalid read" in the freed block,
 #             "Invalid free()" of it, "Invalid read" after the block, a lost block of 20 bytes
-#             at --leak-check=full, "Invalid read" in the element back in the reserve, and 0
+#             at --leak-check=full, after the 20 bytes kmalloc or krealloc was asked for,
+#             inside the vfree'd area's block and after a live one's, in a freed page (no
+#             memcheck block: in the node's memfd), "Invalid read" in the element back in the
+#             reserve and after the 20 bytes of one taken from it, and 0
 #             errors in the clean run; with SHIM (libkmbench-preload.so), sort(1) on it under
 #             memcheck (--soname-synonyms=somalloc=nouserintercepts: memcheck must not replace
 #             the shim's malloc with its own): its output as without, 0 errors, and the shim's
@@ -57,6 +62,12 @@ asan)
 	ok "asan redzone: exit $rc" test "$rc" -eq 1
 	ok "asan redzone: reported at $addr" has redzone \
 		"AddressSanitizer: use-after-poison on address $addr"
+	for mode in kmalloc krealloc vfree vtail page pooltail; do
+		run $mode
+		ok "asan $mode: exit $rc" test "$rc" -eq 1
+		ok "asan $mode: reported at $addr" has $mode \
+			"AddressSanitizer: use-after-poison on address $addr"
+	done
 	run pool
 	ok "asan mempool reserve: exit $rc" test "$rc" -eq 1
 	ok "asan mempool reserve: reported at $addr" has pool \
@@ -89,10 +100,34 @@ valgrind)
 	ok "valgrind redzone: Invalid read" has redzone "Invalid read of size 1"
 	ok "valgrind redzone: after the block" has redzone \
 		"Address $addr is 0 bytes after a block of size 20 alloc'd"
+	run kmalloc "${vg[@]}"
+	ok "valgrind kmalloc: exit $rc" test "$rc" -eq 99
+	ok "valgrind kmalloc: after the 20 bytes asked for" has kmalloc \
+		"Address $addr is 0 bytes after a block of size 20 alloc'd"
+	run krealloc "${vg[@]}"
+	ok "valgrind krealloc: exit $rc" test "$rc" -eq 99
+	ok "valgrind krealloc: after the 20 bytes it was reallocated to" has krealloc \
+		"Address $addr is 0 bytes after a block of size 20 alloc'd"
+	run vfree "${vg[@]}"
+	ok "valgrind vfree: exit $rc" test "$rc" -eq 99
+	ok "valgrind vfree: in the vfree'd area" has vfree \
+		"Address $addr is 8 bytes inside a block of size 12,388 free'd"
+	run vtail "${vg[@]}"
+	ok "valgrind vtail: exit $rc" test "$rc" -eq 99
+	ok "valgrind vtail: after the area's 12388 bytes" has vtail \
+		"Address $addr is 0 bytes after a block of size 12,388 alloc'd"
+	run page "${vg[@]}"
+	ok "valgrind page: exit $rc" test "$rc" -eq 99
+	ok "valgrind page: in the freed block, no memcheck block" has page \
+		"Address $addr is in a rw- mapped file /memfd:kmbench-node0"
 	run pool "${vg[@]}"
 	ok "valgrind mempool reserve: exit $rc" test "$rc" -eq 99
 	ok "valgrind mempool reserve: in the element given back" has pool \
-		"Address $addr is 8 bytes inside a block of size 32 free'd"
+		"Address $addr is 8 bytes inside a block of size 20 free'd"
+	run pooltail "${vg[@]}"
+	ok "valgrind mempool element: exit $rc" test "$rc" -eq 99
+	ok "valgrind mempool element: after the pool's 20 bytes" has pooltail \
+		"Address $addr is 0 bytes after a recently re-allocated block of size 20 alloc'd"
 	run leak valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 	ok "valgrind leak: exit $rc" test "$rc" -eq 99
 	ok "valgrind leak: a lost block" has leak \
