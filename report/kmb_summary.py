@@ -191,14 +191,21 @@ def conf_mops(a, b):
     return confidence(a.mops_reps, b.mops_reps)
 
 
+_VARYING = [None, 0, {}]   # the last cells given, their number and varying() of each workload
+
+
 def varying(cells_, workload):
-    """The parameter names whose values differ among workload's rows."""
-    seen = {}
-    for c in cells_:
-        if c.workload == workload:
+    """The parameter names whose values differ among workload's rows. Computed for every
+    workload at once, per list of cells: the findings name hundreds of cases of one list, and
+    a scan of the cells per case took seconds on the full preset."""
+    if _VARYING[0] is not cells_ or _VARYING[1] != len(cells_):
+        seen = {}
+        for c in cells_:
             for k, v in c.params:
-                seen.setdefault(k, set()).add(v)
-    return {k for k, vs in seen.items() if len(vs) > 1}
+                seen.setdefault(c.workload, {}).setdefault(k, set()).add(v)
+        _VARYING[:] = [cells_, len(cells_), {w: {k for k, vs in by.items() if len(vs) > 1}
+                                              for w, by in seen.items()}]
+    return set(_VARYING[2].get(workload, ()))
 
 
 def case_of(cells_, workload, params, threads=None):

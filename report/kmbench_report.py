@@ -138,11 +138,12 @@ def render_parts(sections, jobs=1):
     return out
 
 
-def render(data, path, title=None, found=None, jobs=1):
-    """The page of the results data (read from path); found: kms.findings() of its cells, where
-    the caller has them already; jobs: the processes that draw the sections (render_parts())."""
+def render(data, path, title=None, found=None, jobs=1, cells=None):
+    """The page of the results data (read from path); found and cells: kms.findings() and
+    kr.cells() of it, where the caller has them already (the full preset's cells take seconds);
+    jobs: the processes that draw the sections (render_parts())."""
     ctx = data.get("context") or {}
-    cells = kr.cells(data["benchmarks"])
+    cells = kr.cells(data["benchmarks"]) if cells is None else cells
     counters_ctx = ctx.get("counters") if isinstance(ctx.get("counters"), dict) else {}
     found = kms.findings(cells, ctx) if found is None else found
     run = kr.Run(data, ctx, cells, kr.backend_order(ctx, cells), counters_ctx, found, path)
@@ -161,10 +162,9 @@ def render(data, path, title=None, found=None, jobs=1):
     return document(title, body)
 
 
-def terminal_summary(data, found):
+def terminal_summary(data, found, cells):
     """The findings as the lines --summary prints: kms.terminal(), then the counts."""
     ctx = data.get("context") or {}
-    cells = kr.cells(data["benchmarks"])
     return kms.terminal(found, cells) + [SUMMARY.counts(ctx, cells, kr.backend_order(ctx, cells))]
 
 
@@ -271,9 +271,10 @@ def main(argv=None):
         return 2
     out = args.output or os.path.join(os.path.dirname(os.path.abspath(args.results)),
                                       "index.html")
-    found = kms.findings(kr.cells(data["benchmarks"]), data.get("context") or {})
-    page = render(data, args.results, args.title, found, args.jobs)
-    return publish(out, page, args.summary and (lambda: terminal_summary(data, found)))
+    cells = kr.cells(data["benchmarks"])
+    found = kms.findings(cells, data.get("context") or {})
+    page = render(data, args.results, args.title, found, args.jobs, cells)
+    return publish(out, page, args.summary and (lambda: terminal_summary(data, found, cells)))
 
 
 if __name__ == "__main__":
