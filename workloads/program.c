@@ -323,6 +323,7 @@ static double script_cost(const char *path)
 static int program_resolve(void *st, const struct kmb_wl_machine *m, char *err, size_t errlen)
 {
 	const struct program_opts *o = st;
+	const unsigned int scale = o->scale ? o->scale : 1;
 	char dbuf[PATH_MAX], exe[PATH_MAX];
 	const char *dir = programs_dir(dbuf, sizeof(dbuf));
 
@@ -330,9 +331,9 @@ static int program_resolve(void *st, const struct kmb_wl_machine *m, char *err, 
 	(void)err;
 	(void)errlen;
 	memset(&prog, 0, sizeof(prog));
-	say(prog.scale, sizeof(prog.scale), "%u", o->scale ? o->scale : 1);
+	say(prog.scale, sizeof(prog.scale), "%u", scale);
 	say(prog.mem, sizeof(prog.mem), "%s", o->mem[0] ? o->mem : DEFAULT_MEM);
-	prog.timeout = o->timeout ? o->timeout : DEFAULT_TIMEOUT * (o->scale ? o->scale : 1);
+	prog.timeout = o->timeout ? o->timeout : DEFAULT_TIMEOUT * scale;
 	if (!exe_dir(exe, sizeof(exe)) ||
 	    (size_t)snprintf(prog.lib, sizeof(prog.lib), "%s/" KMB_PRELOAD_LIB, exe) >=
 	    sizeof(prog.lib) || access(prog.lib, R_OK)) {
@@ -355,7 +356,7 @@ static int program_resolve(void *st, const struct kmb_wl_machine *m, char *err, 
 		say(prog.name[prog.n], sizeof(prog.name[0]), "%.*s", (int)l, p);
 		say(prog.path[prog.n], sizeof(prog.path[0]), "%s/%.*s.sh", dir ? dir : ".",
 		    (int)l, p);
-		prog.cost[prog.n] = script_cost(prog.path[prog.n]) * (o->scale ? o->scale : 1);
+		prog.cost[prog.n] = script_cost(prog.path[prog.n]) * scale;
 		prog.n++;
 		p += l;
 	}
@@ -483,15 +484,20 @@ static __attribute__((noreturn)) void child(char *const *argv, char *const *env,
 	_exit(127);
 }
 
+/* Seconds since @t0 (CLOCK_MONOTONIC). */
+static double since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
 /* Milliseconds from now to prog.timeout after @t0, rounded up; 0 once it has passed. */
 static int ms_left(const struct timespec *t0)
 {
-	struct timespec now;
-	double left;
+	double left = prog.timeout - since(t0);
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	left = prog.timeout - ((double)(now.tv_sec - t0->tv_sec) +
-			       (now.tv_nsec - t0->tv_nsec) * 1e-9);
 	return left > 0 ? (int)(left * 1e3) + 1 : 0;
 }
 
@@ -519,7 +525,7 @@ static bool wait_readable(int fd, const struct timespec *t0)
 static void run_command(char *const *argv, char *const *env, const char *cwd,
 			const char *errpath, struct outcome *o)
 {
-	struct timespec t0, t1;
+	struct timespec t0;
 	struct rusage ru;
 	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a 64 */
 	char buf[65536];
@@ -568,9 +574,8 @@ static void run_command(char *const *argv, char *const *env, const char *cwd,
 			o->err = -errno;
 			return;
 		}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	o->wall = since(&t0);
 	o->sum = h;
-	o->wall = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
 	o->user = tv_s(ru.ru_utime);
 	o->sys = tv_s(ru.ru_stime);
 	o->maxrss = ru.ru_maxrss;

@@ -691,7 +691,7 @@ void vfree(const void *addr)
 	/* kasan_poison_vmalloc (vfree -> remove_vm_area): the area stays mapped, stale, until
 	 * the purge, but is no longer the user's */
 	if (KMB_TOOLS && (area->vm.flags & VM_ALLOC))
-		(void)kmb_tool_freelike(addr, area->vm.size - PAGE_SIZE);
+		(void)kmb_tool_freelike(addr, get_vm_area_size(&area->vm));
 	vm_area_free_lazy(area);
 }
 
