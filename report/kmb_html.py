@@ -196,12 +196,13 @@ def document(title, body):
             "</body></html>\n")
 
 
-def case_row(cls, c, vals):
+def case_row(cls, c, vals, cells=""):
     """A table row of a cell (kmb_results.Cell): its workload, params, threads and backend,
-    then vals (text, "n/a" greyed) right-aligned."""
+    then vals (text, "n/a" greyed) right-aligned, then cells (HTML: cells of the caller's
+    own)."""
     return (f'<tr class="{cls}"><td>{esc(c.workload)}</td><td>{esc(kr.params_text(c.params))}</td>'
             f"{num_cell(esc(c.threads))}<td>{esc(c.backend)}</td>"
-            + "".join(num_cell(cell_text(v)) for v in vals) + "</tr>")
+            + "".join(num_cell(cell_text(v)) for v in vals) + cells + "</tr>")
 
 
 def answer_rows(table_id, rows):

@@ -7,7 +7,7 @@ of every backend (the baselines too) with the counters of lines shared by two th
 """
 import kmb_plots
 import kmb_results as kr
-from kmb_html import esc, num_cell, head_cells, table, fmt_ratio, cell_text
+from kmb_html import esc, num_cell, head_cells, table, fmt_ratio, cell_text, scroll_box
 
 ANCHOR = "falseshare"
 TITLE = "False sharing"
@@ -133,5 +133,5 @@ def counter_table(groups, backends):
             rows.append(f'<tr class="fs"><td>{esc(w)}</td>{num_cell(esc(size))}'
                         f"{num_cell(esc(c.threads))}<td>{esc(c.backend)}</td>"
                         + "".join(num_cell(cell_text(v)) for v in vals) + "</tr>")
-    return ('<h3 id="falseshare-table">Every backend</h3><div class="scroll">'
-            + table("falseshare-table", head_cells(TABLE_HEAD), rows) + "</div>")
+    return ('<h3 id="falseshare-table">Every backend</h3>'
+            + scroll_box(table("falseshare-table", head_cells(TABLE_HEAD), rows)))

@@ -11,7 +11,7 @@ under it has every cell. "" where no row has them (a file from before the pass, 
 """
 import kmb_plots
 import kmb_results as kr
-from kmb_html import answer_rows, case_row, head_cells, table, view_figure
+from kmb_html import answer_rows, case_row, head_cells, scroll_box, table, view_figure
 
 ANCHOR = "latency"
 TITLE = "Latency percentiles"
@@ -127,8 +127,8 @@ def cell_table(cells_, run):
             vals += [kr.fmt_ns(v) for v in values(c, op)]
             vals.append(kr.fmt_counter(c.counters.get(f"{op}_lat_samples")))
         rows.append(case_row("lat", c, vals))
-    return ('<h3 id="latency-table">Every cell (ns per call)</h3><div class="scroll">'
-            + table("latency-table", head_cells(TABLE_HEAD), rows) + "</div>")
+    return ('<h3 id="latency-table">Every cell (ns per call)</h3>'
+            + scroll_box(table("latency-table", head_cells(TABLE_HEAD), rows)))
 
 
 def distribution(prof, op):

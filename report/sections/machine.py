@@ -15,7 +15,7 @@
 """
 import xml.etree.ElementTree as ET
 
-from kmb_html import esc, head_cells, table
+from kmb_html import esc, head_cells, scroll_box, table
 
 ANCHOR = "machine"
 TITLE = "Machine"
@@ -186,7 +186,7 @@ def topology_part(run):
     xml_text = ctx_topo.get("hwloc_xml")
     if isinstance(xml_text, str) and xml_text:
         try:
-            out.append('<div class="scroll">' + svg(parse(xml_text), used) + "</div>")
+            out.append(scroll_box(svg(parse(xml_text), used)))
             out.append('<p class="note">Filled: the PUs (hardware threads) the run\'s threads '
                        "were pinned to. Drawn from the hwloc XML the run recorded "
                        "(context.topology.hwloc_xml); <code>lstopo --input FILE --of svg</code> "

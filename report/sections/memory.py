@@ -14,7 +14,8 @@ kr.PANEL_LINES, else one of each family (kr.representatives). "" where no row ha
 """
 import kmb_plots
 import kmb_results as kr
-from kmb_html import (answer_rows, case_row, esc, head_cells, num_cell, table, view_figure)
+from kmb_html import (answer_rows, case_row, esc, head_cells, num_cell, scroll_box, table,
+                      view_figure)
 
 ANCHOR = "memory"
 TITLE = "Memory over time"
@@ -115,8 +116,8 @@ def cell_table(cells_, run):
         vals = [mib(c.counters.get(k)) for k in kr.PROFILE_PEAKS]
         vals.append("n/a" if ratio is None else f"{ratio:.2f}")
         rows.append(case_row("mem", c, vals))
-    return ('<h3 id="memory-table">Every cell</h3><div class="scroll">'
-            + table("memory-table", head_cells(TABLE_HEAD), rows) + "</div>")
+    return ('<h3 id="memory-table">Every cell</h3>'
+            + scroll_box(table("memory-table", head_cells(TABLE_HEAD), rows)))
 
 
 def state_of(run, c):
@@ -268,10 +269,9 @@ def zone_table(zones):
             lo, hi = ranges.get(key, (None, None))
             vals += ["n/a" if v is None else f"{v:,}" if key == "free_pages" else f"{v:.3f}"
                      for v in (lo, hi)]
-        rows.append(case_row("zone", c, []).replace(
-            "</tr>", f"{num_cell(esc(node))}<td>{esc(zone)}</td>"
-            + "".join(num_cell(esc(v)) for v in vals) + "</tr>"))
+        rows.append(case_row("zone", c, [], f"{num_cell(esc(node))}<td>{esc(zone)}</td>"
+                             + "".join(num_cell(esc(v)) for v in vals)))
     return ('<p class="note">Each buddy zone (kmbench.profile.timeline.zones, at most 8), of the '
             "cells above: its free pages (every order) and its two indices, their lowest and "
-            "highest over the pass.</p><div class=\"scroll\">"
-            + table("memory-zones-table", head_cells(ZONE_HEAD), rows) + "</div>")
+            "highest over the pass.</p>"
+            + scroll_box(table("memory-zones-table", head_cells(ZONE_HEAD), rows)))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import kmb_plots
 import kmb_results as kr
-from kmb_html import esc, num_cell, head_cells, table, fmt_ratio, cell_text
+from kmb_html import esc, num_cell, head_cells, table, fmt_ratio, cell_text, scroll_box
 
 ANCHOR = "mempool"
 TITLE = "mempool"
@@ -185,8 +185,7 @@ def pressure_table(groups):
             body.append(f'<tr class="{cls}{first}">{ident}'
                         + "".join(num_cell(cell_text(v)) for v in vals) + "</tr>")
     return ('<h3 id="mempool-table-head">Every run</h3>'
-            f'<div class="scroll">{table("mempool-table", head_cells(MEMPOOL_HEAD), body)}'
-            "</div>")
+            + scroll_box(table("mempool-table", head_cells(MEMPOOL_HEAD), body)))
 
 
 def fmt_lat(v):

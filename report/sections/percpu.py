@@ -8,7 +8,7 @@ import kmb_plots
 import kmb_results as kr
 from kmb_html import (
     esc, num_cell, head_cells, table, verdict_of, verdict_class, badge, not_run_part, fmt_ratio,
-    cell_text)
+    cell_text, scroll_box)
 
 ANCHOR = "percpu"
 TITLE = "Per-CPU caches"
@@ -376,8 +376,7 @@ def percpu_targets_table(targets):
             "better), and each layer's cpu-rseq throughput at two threads over one (Mops/s "
             "of all threads), with none's for contrast."
             + (f" {esc(counts)} of {len(verdicts)}." if verdicts else "") + "</p>"
-            + (f'<div class="scroll">'
-               f'{table("percpu-targets-table", head_cells(PERCPU_TARGET_HEAD), rows)}</div>'
+            + (scroll_box(table("percpu-targets-table", head_cells(PERCPU_TARGET_HEAD), rows))
                if rows else "")
             + not_run_part(gone, "percpu"))
 

@@ -12,9 +12,8 @@ import math
 import statistics
 
 import kmb_plots
-import kmb_results as kr
 import kmb_summary as kms
-from kmb_html import esc, num_cell, head_cells, table, fmt_ratio, cell_text
+from kmb_html import esc, num_cell, head_cells, table, fmt_ratio, cell_text, scroll_box
 
 ANCHOR = "programs"
 TITLE = "Programs"
@@ -129,8 +128,7 @@ def program_table(p, backends):
                 f"{procs[0]:,.0f}" if procs and b not in BASELINES else "-"]
         rows.append(f'<tr class="program"><td>{esc(b)}</td>'
                     + "".join(num_cell(cell_text(v)) for v in vals) + "</tr>")
-    return '<div class="scroll">' + table(f"program-{p.name}", head_cells(TABLE_HEAD),
-                                          rows) + "</div>"
+    return scroll_box(table(f"program-{p.name}", head_cells(TABLE_HEAD), rows))
 
 
 def geomean(values):
@@ -139,9 +137,9 @@ def geomean(values):
 
 def findings(progs, backends):
     """One sentence per backend other than glibc that ran every program: its geometric mean
-    ratios of wall time, CPU time and peak RSS to glibc's over the programs, and in how many programs
-    each differs from glibc's with support (kmb_summary.confidence); [] where none differs
-    with support anywhere. A backend that failed a program is named as such."""
+    ratios of wall time, CPU time and peak RSS to glibc's over the programs, and in how many
+    programs each differs from glibc's with support (kmb_summary.confidence); [] where none
+    differs with support anywhere. A backend that failed a program is named as such."""
     out = []
     for b in backends:
         if b == REFERENCE:

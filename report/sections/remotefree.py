@@ -16,7 +16,7 @@ import statistics
 
 import kmb_plots
 import kmb_results as kr
-from kmb_html import esc, num_cell, head_cells, table, fmt_ratio, cell_text
+from kmb_html import esc, num_cell, head_cells, table, fmt_ratio, cell_text, scroll_box
 
 ANCHOR = "remotefree"
 TITLE = "Remote frees"
@@ -177,5 +177,5 @@ def ratio_table(groups, nodes):
         rows.append(f'<tr class="rf" data-backend="{esc(b)}" data-size="{size}">'
                     f"<td>{esc(b)}</td>{num_cell(esc(size))}"
                     + "".join(num_cell(cell_text(v)) for v in vals) + "</tr>")
-    return ('<h3 id="remotefree-table">Every backend</h3><div class="scroll">'
-            + table("remotefree-table", head_cells(head), rows) + "</div>")
+    return ('<h3 id="remotefree-table">Every backend</h3>'
+            + scroll_box(table("remotefree-table", head_cells(head), rows)))

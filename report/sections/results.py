@@ -2,7 +2,7 @@
 repetitions), with the counters per operation, and one row per cell with failed runs.
 """
 import kmb_results as kr
-from kmb_html import esc, num_cell, table, cell_text
+from kmb_html import esc, num_cell, table, cell_text, scroll_box
 
 ANCHOR = "results"
 TITLE = "Results"
@@ -93,7 +93,7 @@ def render(run):
             "repetitions. Counters are per operation (task_clock_ns: ns per operation, mean over "
             'threads); "n/a" marks a counter this machine does not have (see Counters). '
             "Bold: the fastest backend of its group.</p>"
-            f'<div class="scroll">{table("results-table", ths, rows)}</div>')
+            + scroll_box(table("results-table", ths, rows)))
 
 
 def tip(text):

@@ -7,7 +7,7 @@ thread count with its ratio to slab and the workload's counters; "" without any 
 """
 import kmb_plots
 import kmb_results as kr
-from kmb_html import esc, num_cell, head_cells, table, fmt_ratio, cell_text
+from kmb_html import esc, num_cell, head_cells, table, fmt_ratio, cell_text, scroll_box
 
 ANCHOR = "server"
 TITLE = "Server workloads"
@@ -147,5 +147,5 @@ def every_backend(groups, backends):
                         f"</td>{num_cell(esc(c.threads))}<td>{esc(c.backend)}</td>"
                         + "".join(num_cell(cell_text(v)) for v in (value, spread, ratio))
                         + f"<td>{cell_text(counters)}</td></tr>")
-    return (f'<h3 id="{ANCHOR}-table">Every backend</h3><div class="scroll">'
-            + table(f"{ANCHOR}-table", head_cells(TABLE_HEAD), rows) + "</div>")
+    return (f'<h3 id="{ANCHOR}-table">Every backend</h3>'
+            + scroll_box(table(f"{ANCHOR}-table", head_cells(TABLE_HEAD), rows)))

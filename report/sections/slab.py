@@ -9,7 +9,7 @@ import kmb_plots
 import kmb_results as kr
 from kmb_html import (
     esc, num_cell, head_cells, table, verdict_of, verdict_class, badge, not_run_part, fmt_ratio,
-    dash, cell_text, fmt_stat)
+    dash, cell_text, fmt_stat, scroll_box)
 
 ANCHOR = "slab"
 TITLE = "Slab and kmalloc"
@@ -312,8 +312,7 @@ def slab_targets_table(targets):
     if not shown:
         return intro + not_run_part(gone, "slab")
     rows = [slab_target_row(t) for t in shown]
-    return (intro + '<div class="scroll">'
-            f'{table("slab-targets-table", head_cells(SLAB_TARGET_HEAD), rows)}</div>'
+    return (intro + scroll_box(table("slab-targets-table", head_cells(SLAB_TARGET_HEAD), rows))
             + not_run_part(gone, "slab"))
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import kmb_plots
 import kmb_results as kr
-from kmb_html import esc, num_cell, head_cells, table, verdict_class, badge, fmt_ratio
+from kmb_html import (esc, num_cell, head_cells, table, verdict_class, badge, fmt_ratio,
+                      scroll_box)
 
 ANCHOR = "slab-scale"
 TITLE = "Slab at scale"
@@ -238,5 +239,4 @@ def scale_table(rows):
         body.append(ident.replace("CLS", cls, 1) + num_cell(kr.fmt_ns(r.one_ns))
                     + num_cell(kr.fmt_ns(r.n_ns)) + num_cell(fmt_ratio(r.ratio))
                     + f'<td class="nw">{esc(goal)}</td><td class="nw">{cell}</td></tr>')
-    return ('<div class="scroll">'
-            + table("slab-scale-table", head_cells(SCALE_HEAD), body) + "</div>")
+    return scroll_box(table("slab-scale-table", head_cells(SCALE_HEAD), body))

@@ -8,7 +8,7 @@ ops_replayed, ops_skipped, remote_frees and replays; "" without any trace row.
 """
 import kmb_plots
 import kmb_results as kr
-from kmb_html import esc, num_cell, head_cells, table, fmt_ratio, cell_text
+from kmb_html import esc, num_cell, head_cells, table, fmt_ratio, cell_text, scroll_box
 
 ANCHOR = "trace"
 TITLE = "Trace replay"
@@ -123,5 +123,5 @@ def replay_table(cs, backends):
                                                  for k in COUNTERS]
         rows.append(f'<tr class="trace"><td>{esc(c.backend)}</td>{num_cell(esc(c.threads))}'
                     + "".join(num_cell(cell_text(v)) for v in vals) + "</tr>")
-    return ('<h3 id="trace-table">Every backend</h3><div class="scroll">'
-            + table("trace-table", head_cells(TABLE_HEAD), rows) + "</div>")
+    return ('<h3 id="trace-table">Every backend</h3>'
+            + scroll_box(table("trace-table", head_cells(TABLE_HEAD), rows)))

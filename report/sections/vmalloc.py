@@ -14,7 +14,7 @@ import kmb_plots
 import kmb_results as kr
 from kmb_html import (
     esc, num_cell, head_cells, table, verdict_of, verdict_class, badge, not_run_part, fmt_ratio,
-    cell_text, stats_table)
+    cell_text, scroll_box, stats_table)
 
 ANCHOR = "vmalloc"
 TITLE = "vmalloc"
@@ -350,8 +350,7 @@ def vm_table(cells, counters_ctx):
             "thread; vmalloc / buddy and vmalloc / kmalloc: the ratios of those medians "
             "(above 1: vmalloc is slower); page faults per operation, median over "
             "repetitions.</p>"
-            f'<div class="scroll">{table("vmalloc-table", head_cells(VM_HEAD), body)}</div>'
-            + notes)
+            + scroll_box(table("vmalloc-table", head_cells(VM_HEAD), body)) + notes)
 
 
 SPLIT_HEAD = ["size", "threads", "workload", "vmalloc ns", "floor ns", "own work ns",
@@ -421,8 +420,7 @@ def split_part(cells):
                     + f'<td class="nw">{esc(goal)}</td><td class="nw">'
                     + (badge(verdict_class(verdict), verdict) if r.target else "-")
                     + "</td></tr>")
-    out.append(f'<div class="scroll">{table("vmalloc-split-table", head_cells(SPLIT_HEAD), body)}'
-               "</div>")
+    out.append(scroll_box(table("vmalloc-split-table", head_cells(SPLIT_HEAD), body)))
     return "\n".join(out)
 
 
