@@ -219,9 +219,10 @@ def figure(rows, base, other):
     ax.axhline(1.0, color="#444444", lw=0.8)
     ax.set_yscale("log")
     kp.legend_outside(ax)
-    png = kp.labelled(fig, ax, "cells, sorted by ratio",
-                      f"time ratio, {other.label} / {base.label}",
-                      f"{other.label} against {base.label}")
+    # Run labels are long (a run id is ~40 characters): on one line, title and y label ran off
+    # the PNG's edges; the title names both runs on a line each, the axis says which is which.
+    png = kp.labelled(fig, ax, "cells, sorted by ratio", "time ratio, run / base (log)",
+                      f"run: {other.label}\nbase: {base.label}")
     return (f'<img alt="time ratios of {esc(other.label)} against {esc(base.label)}" '
             f'src="data:image/png;base64,{png}">')
 

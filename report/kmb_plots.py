@@ -85,6 +85,7 @@ def line_style(name):
 
 
 def to_base64(fig):
+    fit_titles(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     if OBSERVER is not None:
@@ -148,6 +149,35 @@ def labelled(fig, ax, xlabel, ylabel, title):
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     return to_base64(fig)
+
+
+def fitted(fig, text, size):
+    """text broken at spaces into lines that fit the figure: a case's title names all its params
+    (numa-matrix's four run past 700 px), and a title wider than the figure is cut off at both
+    edges of the PNG.  A line may take TITLE_FILL of the figure's width, at about 0.6 em a
+    character (DejaVu Sans); size: the text's size, in points or matplotlib's names ("large").
+    Lines the text breaks itself are kept."""
+    from matplotlib.font_manager import FontProperties
+    points = FontProperties(size=size).get_size_in_points()
+    chars = int(fig.get_figwidth() * 72 * TITLE_FILL / (0.6 * points))
+    return "\n".join(line if len(line) <= chars else
+                     textwrap.fill(line, chars, break_long_words=False, break_on_hyphens=False)
+                     for line in text.split("\n"))
+
+
+TITLE_FILL = 0.8   # of the figure's width: a title centred on an axes beside its legend
+
+
+def fit_titles(fig):
+    """The figure's suptitle and its axes' centred titles fitted() to its width, whatever drew
+    them (to_base64() calls it: one place for every figure)."""
+    sup = getattr(fig, "_suptitle", None)
+    for t in ([sup] if sup is not None else []) + [ax.title for ax in fig.axes]:
+        text = t.get_text()
+        if text:
+            fit = fitted(fig, text, t.get_fontsize())
+            if fit != text:
+                t.set_text(fit)
 
 
 def errors(stats):

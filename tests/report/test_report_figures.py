@@ -11,6 +11,8 @@ kmb_plots.OBSERVER set, which to_base64() calls with each figure after it is dra
 it is closed, and measures the drawn figure: each legend's window extent against every axes'
 window extent (the data area) and every title's, and against the figure's. A report without
 the observer (an older one, pointed at with KMB_SOURCE_DIR) has its to_base64 wrapped instead.
+The compare page of the quick fixture against itself is measured the same way. No title or axis
+name of any figure may reach out of the figure (cut off in the PNG).
 
 Run: /usr/bin/python3 tests/report/test_report_figures.py   (KMB_SOURCE_DIR: the repository root)
 """
@@ -82,10 +84,29 @@ def problems(fig):
             area = overlap(lb, t.get_window_extent(renderer))
             if area:
                 out.append(f"{what} covers {area:.0f} px² of the title {t.get_text()!r}")
-        if (lb.x0 < whole.x0 - SLACK or lb.y0 < whole.y0 - SLACK or lb.x1 > whole.x1 + SLACK
-                or lb.y1 > whole.y1 + SLACK):
+        if outside(lb, whole):
             out.append(f"{what} is cut off: {lb.bounds} outside the figure {whole.bounds}")
+    for t in titles(fig) + labels(fig):
+        tb = t.get_window_extent(renderer)
+        if outside(tb, whole):
+            out.append(f"the text {t.get_text()!r} is cut off: {tb.bounds} outside the figure "
+                       f"{whole.bounds}")
     return out
+
+
+def outside(box, whole):
+    """Whether the Bbox box reaches out of whole by more than SLACK on some side."""
+    return (box.x0 < whole.x0 - SLACK or box.y0 < whole.y0 - SLACK or box.x1 > whole.x1 + SLACK
+            or box.y1 > whole.y1 + SLACK)
+
+
+def labels(fig):
+    """The figure's non-empty axis names: its supxlabel and supylabel, each axes' two."""
+    texts = [getattr(fig, f"_sup{w}label", None) for w in ("x", "y")]
+    texts = [t for t in texts if t is not None]
+    for ax in fig.axes:
+        texts += [ax.xaxis.label, ax.yaxis.label]
+    return [t for t in texts if t.get_text() and t.get_visible()]
 
 
 def numeric_ticks(axis):
@@ -172,6 +193,11 @@ class Legends(unittest.TestCase):
         current = []
 
         def observe(fig):
+            # Measured as saved: to_base64() saves at kmb_plots.DPI, and a figure made at
+            # another dpi would report its text where the last draw (the save) did not put it.
+            if fig.dpi != kmb_plots.DPI:
+                fig.set_dpi(kmb_plots.DPI)
+                fig.canvas.draw()
             legends = len(fig.legends) + sum(1 for ax in fig.axes if ax.get_legend())
             current.append((name_of(fig), legends, problems(fig)))
             cls.illegible += legibility(fig, cls.colours)
@@ -192,6 +218,12 @@ class Legends(unittest.TestCase):
                 current.clear()
                 page = kmbench_report.render(kr.load(path), path)
                 cls.seen[os.path.basename(path)] = (list(current), page.count("<img "))
+            # The compare page too: its ratio figure titles both runs by their (long) ids.
+            current.clear()
+            import kmb_compare
+            quick = os.path.join(ru.SOURCE_DIR, "tests", "fixtures", "results-quick.json")
+            page = kmb_compare.render([kmb_compare.Run(quick), kmb_compare.Run(quick)])
+            cls.seen["compare: quick against quick"] = (list(current), page.count("<img "))
         finally:
             if restore is None:
                 kmb_plots.OBSERVER = None
