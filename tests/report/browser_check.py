@@ -23,7 +23,8 @@ returns the page's problems, each one line:
 
 The images and widths are checked with every <details> unfolded, as a reader may unfold them.
 check() with a screenshot path also writes a full-page PNG at the first width, folded as the
-page comes (tmp + rename).
+page comes (tmp + rename), or its top only where a height is given.  dom() then returns the page
+as Chromium built it, serialised as `chromium --dump-dom` prints it.
 
 Not a test module itself (ctest runs tests/report/test_*.py only).
 """
@@ -281,9 +282,12 @@ class Browser:
         while not any(m == "Page.loadEventFired" for m, _ in self.events):
             self.keep(self.receive(deadline))
 
-    def screenshot(self, path):
-        """A full-page PNG of the tab at its current width, written to path (tmp + rename)."""
+    def screenshot(self, path, height=None):
+        """A full-page PNG of the tab at its current width, written to path (tmp + rename); its
+        top height px only, where height is given."""
         size = self.send("Page.getLayoutMetrics")["cssContentSize"]
+        if height:
+            size["height"] = min(size["height"], height)
         # optimizeForSpeed: zlib's fastest level, which halves the CPU time a tall page's
         # capture takes here (2 s against 4.5 s for results-quick's 1280 x 16716 px page) for
         # a file 28% larger.
@@ -296,9 +300,10 @@ class Browser:
             f.write(base64.b64decode(shot["data"]))
         os.replace(tmp, path)
 
-    def check(self, url, widths=WIDTHS, screenshot=None):
+    def check(self, url, widths=WIDTHS, screenshot=None, height=None):
         """Load url and return its problems (see the module's comment), one line each; a
-        screenshot path: a full-page PNG there, at widths[0]."""
+        screenshot path: a full-page PNG there (its top height px, where given), at
+        widths[0]."""
         self.load(url, widths[0])
         self.evaluate(DETAILS_OPEN)
         images = self.evaluate(IMAGES_JS)
@@ -313,7 +318,7 @@ class Browser:
         if screenshot:
             self.evaluate(DETAILS_CLOSE)
             self.resize(widths[0])
-            self.screenshot(screenshot)
+            self.screenshot(screenshot, height)
         self.evaluate("0")        # every event the page sent before this is in self.events
         problems[:0] = console_problems(self.events)
         if images["scripts"]:
@@ -330,6 +335,16 @@ class Browser:
             elif img["one_colour"] > BLANK:
                 problems.append(f"{what}: blank ({img['one_colour']:.2%} of it one colour)")
         return problems
+
+    def dom(self):
+        """The loaded page's DOM as Chromium built it, serialised as `chromium --dump-dom`
+        prints it (the doctype, a newline, the root's outerHTML: results-pages.json's page
+        gave the same text but --dump-dom's final newline), with every <details> that check()
+        unfolded folded again."""
+        self.evaluate(DETAILS_CLOSE)
+        return self.evaluate("(document.doctype ? new XMLSerializer().serializeToString("
+                             "document.doctype) + '\\n' : '') + "
+                             "document.documentElement.outerHTML")
 
 
 def console_problems(events):
