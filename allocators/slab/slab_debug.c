@@ -204,11 +204,13 @@ static kmb_tool_nocheck void print_track(const char *what, const struct track *t
 	char sym[256];
 
 	kmb_tool_quiet_begin();
-	if (t->addr) {
-		kmb_describe_caller(sym, sizeof(sym), (const void *)t->addr);
-		kmb_report("%s in %s age=%llu cpu=%u pid=%d", what, sym,
-			   (unsigned long long)(now_ms - t->when_ms), (unsigned int)t->cpu, t->pid);
+	if (!t->addr) {
+		kmb_tool_quiet_end();
+		return;
 	}
+	kmb_describe_caller(sym, sizeof(sym), (const void *)t->addr);
+	kmb_report("%s in %s age=%llu cpu=%u pid=%d", what, sym,
+		   (unsigned long long)(now_ms - t->when_ms), (unsigned int)t->cpu, t->pid);
 	kmb_tool_quiet_end();
 }
 
