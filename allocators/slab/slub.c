@@ -1659,12 +1659,8 @@ static always_inline void *slab_alloc_node_raw(struct kmem_cache *s, gfp_t gfp, 
 }
 
 #if KMB_TOOLS
-/*
- * A build with the tools (base/tools.h): the object becomes the user's, unpoisoned and a
- * memcheck block (__kasan_slab_alloc, mm/kasan/common.c), before anything writes it: so
- * __GFP_ZERO is done here, after that, and not by the paths below.  A constructor's object
- * keeps what its constructor wrote (defined).  Out of line: Release builds have none of it.
- */
+/* __kasan_slab_alloc (mm/kasan/common.c): @size bytes of @obj are the user's, unpoisoned and a
+ * memcheck block; a constructor's object keeps what its constructor wrote (defined). */
 static void slab_tools_alloc(struct kmem_cache *s, void *obj, unsigned int size)
 {
 	kmb_tool_malloclike(obj, size);
@@ -1672,6 +1668,11 @@ static void slab_tools_alloc(struct kmem_cache *s, void *obj, unsigned int size)
 		kmb_tool_defined(obj, size);
 }
 
+/*
+ * A build with the tools (base/tools.h): the object becomes the user's (slab_tools_alloc)
+ * before anything writes it: so __GFP_ZERO is done here, after that, and not by the paths
+ * below.  Out of line: Release builds have none of it.
+ */
 static noinline void *slab_alloc_tools(struct kmem_cache *s, gfp_t gfp, int node,
 				       const void *caller)
 {

@@ -96,56 +96,44 @@ static struct kmem_cache *plant_cache(const char *name, void (*c)(void *))
 	return plant_cache_flags(name, 0, c);
 }
 
-/* A large kmalloc (pages) as clean() uses a kmalloc object: to its size, its ksize, krealloc in
- * place down and up, and a zeroed one. */
+/* ksize: all of kmalloc(@size) is the caller's; krealloc in place down to @down and up to @up,
+ * the bytes gained written. */
+static unsigned int resize_in_place(size_t size, size_t down, size_t up)
+{
+	unsigned char *k = kmalloc(size, GFP_KERNEL);
+	unsigned int sum;
+
+	memset(k, 2, ksize(k));
+	sum = k[ksize(k) - 1];
+	k = krealloc(k, down, GFP_KERNEL);
+	sum += k[down - 1];
+	k = krealloc(k, up, GFP_KERNEL);
+	memset(k + down, 3, up - down);
+	sum += k[up - 1];
+	kfree(k);
+	return sum;
+}
+
+/* A large kmalloc (pages): to its size, resized in place, and a zeroed one. */
 static unsigned int clean_large(void)
 {
 	unsigned char *k = kmalloc(LARGE, GFP_KERNEL);
-	unsigned int sum = 0;
+	unsigned int sum;
 
 	memset(k, 6, LARGE);
-	sum += k[LARGE - 1];
-	memset(k, 6, ksize(k));
-	k = krealloc(k, 9000, GFP_KERNEL);
-	sum += k[8999];
-	k = krealloc(k, 12000, GFP_KERNEL);
-	memset(k + 9000, 6, 3000);
-	sum += k[11999];
+	sum = k[LARGE - 1];
 	kfree(k);
+	sum += resize_in_place(LARGE, 9000, 12000);
 	k = kzalloc(LARGE, GFP_KERNEL);
 	sum += k[LARGE - 1];
 	kfree(k);
 	return sum;
 }
 
-/* A slub_debug cache's objects written to their size, read, zeroed, freed; then validated. */
-static unsigned int clean_debug(void)
+/* 100 objects of @s allocated, written, read and freed; a zeroed one read. */
+static unsigned int use_cache(struct kmem_cache *s)
 {
-	struct kmem_cache *ds = plant_cache_flags("plant-fzpu", DBG, NULL);
-	unsigned char *p[100];
-	unsigned int sum = 0;
-
-	for (int i = 0; i < 100; i++) {
-		p[i] = kmem_cache_alloc(ds, GFP_KERNEL);
-		memset(p[i], i, OBJ);
-	}
-	for (int i = 0; i < 100; i++) {
-		sum += p[i][OBJ - 1];
-		kmem_cache_free(ds, p[i]);
-	}
-	p[0] = kmem_cache_zalloc(ds, GFP_KERNEL);
-	sum += p[0][OBJ - 1];
-	if (kmem_cache_validate(ds))
-		printf("clean: slub_debug found a problem\n");
-	kmem_cache_free(ds, p[0]);
-	kmem_cache_destroy(ds);
-	return sum;
-}
-
-static int clean(struct kmem_cache *s)
-{
-	struct kmem_cache *cs = plant_cache("plant-ctor", ctor);
-	unsigned char *p[100], *z, *k;
+	unsigned char *p[100], *z;
 	unsigned int sum = 0;
 
 	for (int i = 0; i < 100; i++) {
@@ -160,6 +148,27 @@ static int clean(struct kmem_cache *s)
 	for (int i = 0; i < OBJ; i++)
 		sum += z[i];
 	kmem_cache_free(s, z);
+	return sum;
+}
+
+/* A slub_debug cache used, then validated. */
+static unsigned int clean_debug(void)
+{
+	struct kmem_cache *ds = plant_cache_flags("plant-fzpu", DBG, NULL);
+	unsigned int sum = use_cache(ds);
+
+	if (kmem_cache_validate(ds))
+		printf("clean: slub_debug found a problem\n");
+	kmem_cache_destroy(ds);
+	return sum;
+}
+
+static int clean(struct kmem_cache *s)
+{
+	struct kmem_cache *cs = plant_cache("plant-ctor", ctor);
+	unsigned char *p[100], *k;
+	unsigned int sum = use_cache(s);
+
 	for (int i = 0; i < 100; i++) {
 		p[i] = kmem_cache_alloc(cs, GFP_KERNEL);
 		sum += p[i][OBJ - 1];		/* the constructor's byte: defined */
@@ -174,16 +183,7 @@ static int clean(struct kmem_cache *s)
 	k = kzalloc(300, GFP_KERNEL);
 	sum += k[299];
 	kfree(k);
-	/* ksize: all of the class is the caller's; krealloc within the class, down and up */
-	k = kmalloc(OBJ, GFP_KERNEL);
-	memset(k, 2, ksize(k));
-	sum += k[31];
-	k = krealloc(k, 10, GFP_KERNEL);
-	sum += k[9];
-	k = krealloc(k, 30, GFP_KERNEL);
-	memset(k + 10, 3, 20);
-	sum += k[29];
-	kfree(k);
+	sum += resize_in_place(OBJ, 10, 30);	/* within kmalloc-32 */
 	sum += clean_large();
 	sum += clean_debug();
 	if (kmem_cache_validate(NULL))
