@@ -37,6 +37,9 @@
  *   kmb_tool_nocheck            a function attribute: ASan does not check its loads and stores
  *                               (the same accesses, for ASan: the kernel has long built
  *                               mm/slub.c with KASAN_SANITIZE_slub.o := n, mm/Makefile);
+ *   kmb_tool_memset(p, c, n)    memset that no tool checks nor reports, for a kmb_tool_nocheck
+ *                               function's writes of poisoned memory (ASan checks a call of
+ *                               memset itself, in its interceptor, whoever calls it);
  *   kmb_tool_poisoned(p)        ASan: the byte at @p is poisoned (false elsewhere);
  *   kmb_tool_report_free(p)     ASan: report the free of poisoned @p (its report and stack) and
  *                               stop, as ASan stops at any error.
@@ -54,6 +57,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define KMB_TOOL_ASAN	1
@@ -164,6 +168,32 @@ static inline void kmb_tool_quiet_end(void)
 	VALGRIND_ENABLE_ERROR_REPORTING;
 #endif
 }
+
+/*
+ * Bytes by bytes through a volatile pointer under ASan: a plain loop may become a call of memset
+ * (which ASan's interceptor checks), and a nocheck function's own stores are not checked.
+ * Elsewhere memset itself; in a build without the tools exactly memset.
+ */
+#if KMB_TOOL_ASAN
+static inline kmb_tool_nocheck void kmb_tool_memset(void *p, int c, size_t n)
+{
+	volatile unsigned char *b = p;
+
+	kmb_tool_quiet_begin();
+	while (n--)
+		*b++ = (unsigned char)c;
+	kmb_tool_quiet_end();
+}
+#elif KMB_VALGRIND
+static inline void kmb_tool_memset(void *p, int c, size_t n)
+{
+	kmb_tool_quiet_begin();
+	memset(p, c, n);
+	kmb_tool_quiet_end();
+}
+#else
+#define kmb_tool_memset(p, c, n)	memset((p), (c), (n))
+#endif
 
 /*
  * kasan_krealloc and poison_kmalloc_redzone (mm/kasan/common.c) for ASan; memcheck's

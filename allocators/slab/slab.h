@@ -276,9 +276,13 @@ enum track_item { TRACK_ALLOC, TRACK_FREE };
  * block) from its allocation to its free, so a free object, on a slab's freelist, on a CPU
  * freelist or in a sheaf, the padding after each object and a slab's colour and leftover are
  * poisoned.  kmem_cache_open() sets it in a build with the tools (KMB_TOOLS), on every cache
- * without debug flags while kmb_slab_set_tools() leaves it on.  Debug caches are left to
- * slub_debug: their checks read and write free objects, red zones and tracks throughout
- * slab_debug.c, and their tests plant corruption there on purpose.
+ * while kmb_slab_set_tools() leaves it on; debug caches too, as KASAN works beside slub_debug:
+ * their red zones, tracks, orig_size and padding stay poisoned all the time, and an object is
+ * unpoisoned up to its object_size (a kmalloc object: the size asked for) from its allocation
+ * to its free, so that a write into a red zone or a freed object's poison is ASan's report at
+ * the write (memcheck's at the access), and still slub_debug's at its next check where the
+ * tool goes on.  slab_debug.c's own reads and writes of that metadata are kmb_tool_nocheck
+ * and quiet (mm/slub.c's metadata_access_enable(): kasan_disable_current()).
  */
 #define SLAB_TOOLS		(1u << 29)
 extern bool slab_tools_on;			/* kmb_slab_set_tools() */

@@ -436,6 +436,23 @@ void kmem_cache_exit(void)
 	slub_debug = 0;
 }
 
+#if KMB_TOOLS
+/*
+ * __kasan_kmalloc_large / poison_kmalloc_large_redzone (mm/kasan/common.c): a large kmalloc is
+ * the user's up to the size asked for, and the rest of its last page is poisoned (the page
+ * allocator handed all of it out unpoisoned); a memcheck block of @size bytes, defined when
+ * zeroed, as a vmalloc area's.  kfree frees the block (slub.c kfree_other); ksize makes all
+ * the pages the caller's, and krealloc in place resizes it, as a slab object's.
+ */
+static noinline void kmalloc_large_tools(void *p, size_t size, gfp_t flags)
+{
+	kmb_tool_poison((char *)p + size, (PAGE_SIZE << get_order(size)) - size);
+	kmb_tool_malloclike(p, size);
+	if (flags & __GFP_ZERO)
+		kmb_tool_defined(p, size);
+}
+#endif
+
 /* kmalloc_large: whole pages; __GFP_COMP in the kernel, a plain block here. */
 static noinline void *kmalloc_large(size_t size, gfp_t flags, int node)
 {
@@ -448,6 +465,10 @@ static noinline void *kmalloc_large(size_t size, gfp_t flags, int node)
 		return NULL;
 	}
 	page = alloc_pages_node(node, flags & ~__GFP_HIGHMEM, get_order(size));
+#if KMB_TOOLS
+	if (page)
+		kmalloc_large_tools(page_address(page), size, flags);
+#endif
 	return page ? page_address(page) : NULL;
 }
 
@@ -544,6 +565,11 @@ size_t ksize(const void *p)
 			kmb_tool_grow(p, s->object_size);
 		return s->object_size;
 	}
+#if KMB_TOOLS
+	/* a large kmalloc: all its pages are the caller's now, as a slab object's class */
+	if (page_test(page, PG_head))
+		kmb_tool_grow(p, PAGE_SIZE << page->order);
+#endif
 	return page_test(page, PG_head) ? PAGE_SIZE << page->order : 0;
 }
 
@@ -569,8 +595,9 @@ void *krealloc(const void *p, size_t new_size, gfp_t flags)
 				memset((char *)p + new_size, SLUB_RED_ACTIVE, old - new_size);
 		}
 #if KMB_TOOLS
-		/* kasan_krealloc: ksize above made all of it the user's; now @new_size of it */
-		if (slab && (slab->slab_cache->flags & SLAB_TOOLS))
+		/* kasan_krealloc: ksize above made all of it the user's; now @new_size of it (a
+		 * large kmalloc's pages too) */
+		if (!slab || (slab->slab_cache->flags & SLAB_TOOLS))
 			kmb_tool_resize(p, old, new_size);
 #endif
 		return (void *)p;

@@ -90,18 +90,28 @@ void slab_debug_init_tracking(struct kmem_cache *s, void *obj)
 		memset(track_of(s, obj, TRACK_ALLOC), 0, 2 * sizeof(struct track));
 }
 
-void slab_debug_set_track(struct kmem_cache *s, void *obj, enum track_item t,
-			  const void *caller)
+/*
+ * The tracks, orig_size, red zones, poison and padding are the allocator's metadata, which a
+ * SLAB_TOOLS cache keeps poisoned (slab.h): every function here that reads or writes them
+ * directly is kmb_tool_nocheck and quiet for memcheck, and writes ranges with kmb_tool_memset,
+ * as mm/slub.c brackets the same accesses with metadata_access_enable() and
+ * metadata_access_disable(), which call kasan_disable_current() and kasan_enable_current().
+ * In a build without the tools all of it is nothing: the code is as before.
+ */
+kmb_tool_nocheck void slab_debug_set_track(struct kmem_cache *s, void *obj, enum track_item t,
+					   const void *caller)
 {
 	struct track *tr;
 
 	if (!(s->flags & SLAB_STORE_USER))
 		return;
 	tr = track_of(s, obj, t);
+	kmb_tool_quiet_begin();
 	tr->addr = (uintptr_t)caller;
 	tr->cpu = kmb_current_cpu();
 	tr->pid = kmb_gettid();
 	tr->when_ms = kmb_now_ms();
+	kmb_tool_quiet_end();
 }
 
 static unsigned int *orig_size_of(struct kmem_cache *s, void *obj)
@@ -109,15 +119,24 @@ static unsigned int *orig_size_of(struct kmem_cache *s, void *obj)
 	return (unsigned int *)(track_of(s, obj, TRACK_FREE) + 1);
 }
 
-void slab_debug_set_orig_size(struct kmem_cache *s, void *obj, unsigned int orig_size)
+kmb_tool_nocheck void slab_debug_set_orig_size(struct kmem_cache *s, void *obj,
+					       unsigned int orig_size)
 {
-	if (slub_debug_orig_size(s))
+	if (slub_debug_orig_size(s)) {
+		kmb_tool_quiet_begin();
 		*orig_size_of(s, obj) = orig_size;
+		kmb_tool_quiet_end();
+	}
 }
 
-unsigned int slab_debug_get_orig_size(struct kmem_cache *s, void *obj)
+kmb_tool_nocheck unsigned int slab_debug_get_orig_size(struct kmem_cache *s, void *obj)
 {
-	return slub_debug_orig_size(s) ? *orig_size_of(s, obj) : s->object_size;
+	unsigned int size;
+
+	kmb_tool_quiet_begin();
+	size = slub_debug_orig_size(s) ? *orig_size_of(s, obj) : s->object_size;
+	kmb_tool_quiet_end();
+	return size;
 }
 
 /* check_pad_bytes()'s start (mm/slub.c check_pad_bytes): the end of the metadata: the free
@@ -178,15 +197,21 @@ static void report_end(struct kmem_cache *s)
 	kmb_misuse_end(KMB_LAYER_SLAB, NULL);
 }
 
-static void print_track(const char *what, const struct track *t, uint64_t now_ms)
+/* A report's reads of metadata, quiet as a whole (set_track's comment). */
+static kmb_tool_nocheck void print_track(const char *what, const struct track *t,
+					 uint64_t now_ms)
 {
 	char sym[256];
 
-	if (!t->addr)
+	kmb_tool_quiet_begin();
+	if (!t->addr) {
+		kmb_tool_quiet_end();
 		return;
+	}
 	kmb_describe_caller(sym, sizeof(sym), (const void *)t->addr);
 	kmb_report("%s in %s age=%llu cpu=%u pid=%d", what, sym,
 		   (unsigned long long)(now_ms - t->when_ms), (unsigned int)t->cpu, t->pid);
+	kmb_tool_quiet_end();
 }
 
 static void print_tracking(struct kmem_cache *s, void *obj)
@@ -208,8 +233,10 @@ static void print_slab_info(struct slab *slab)
 }
 
 /* print_section: print_hex_dump(DUMP_PREFIX_ADDRESS, 16 a row, bytes, with ASCII). */
-static void print_section(const char *text, const unsigned char *addr, unsigned int len)
+static kmb_tool_nocheck void print_section(const char *text, const unsigned char *addr,
+					   unsigned int len)
 {
+	kmb_tool_quiet_begin();
 	for (unsigned int i = 0; i < len; i += 16) {
 		unsigned int n = len - i < 16 ? len - i : 16;
 		char hex[64], ascii[17];
@@ -223,6 +250,7 @@ static void print_section(const char *text, const unsigned char *addr, unsigned 
 		ascii[n] = '\0';
 		kmb_report("%s%016lx: %-49s%s", text, (unsigned long)(addr + i), hex, ascii);
 	}
+	kmb_tool_quiet_end();
 }
 
 /* print_trailer: the object's call sites, its slab, and its bytes, part by part. */
@@ -307,24 +335,26 @@ void slab_debug_setup_slab(struct kmem_cache *s, struct slab *slab)
 
 /* init_object: the red zones to @val; the object poisoned, allocated or free (an allocated
  * object of a P cache reads 0x6b until written, as in the kernel). */
-void slab_debug_init_object(struct kmem_cache *s, void *obj, uint8_t val)
+kmb_tool_nocheck void slab_debug_init_object(struct kmem_cache *s, void *obj, uint8_t val)
 {
 	unsigned char *p = obj;
 	unsigned int poison_size = s->object_size;
 
 	if (s->flags & SLAB_RED_ZONE) {
-		memset(p - s->red_left_pad, val, s->red_left_pad);
+		kmb_tool_memset(p - s->red_left_pad, val, s->red_left_pad);
 		/* the kmalloc redzone (Linux 6.2): an allocated kmalloc object is red-zoned from
 		 * the size asked for, and poisoned up to it */
 		if (slub_debug_orig_size(s) && val == SLUB_RED_ACTIVE)
 			poison_size = slab_debug_get_orig_size(s, obj);
 	}
 	if (object_poison(s) && poison_size) {
-		memset(p, POISON_FREE, poison_size - 1);
+		kmb_tool_memset(p, POISON_FREE, poison_size - 1);
+		kmb_tool_quiet_begin();
 		p[poison_size - 1] = POISON_END;
+		kmb_tool_quiet_end();
 	}
 	if (s->flags & SLAB_RED_ZONE)
-		memset(p + poison_size, val, s->inuse - poison_size);
+		kmb_tool_memset(p + poison_size, val, s->inuse - poison_size);
 }
 
 /* --- the checks --- */
@@ -334,18 +364,22 @@ void slab_debug_init_object(struct kmem_cache *s, void *obj, uint8_t val)
  * byte and the last, and their offset in the slab; the object's report when it is the first
  * problem of this object (@print); the range restored.  One problem counted.
  */
-static bool check_bytes(struct kmem_cache *s, struct slab *slab, unsigned char *obj,
-			const char *what, unsigned char *start, uint8_t value, size_t n, bool print)
+static kmb_tool_nocheck bool check_bytes(struct kmem_cache *s, struct slab *slab,
+					 unsigned char *obj, const char *what, unsigned char *start,
+					 uint8_t value, size_t n, bool print)
 {
 	unsigned char *fault = NULL, *end, *addr = slab_address(slab);
 
+	kmb_tool_quiet_begin();
 	for (size_t i = 0; i < n; i++)
 		if (start[i] != value) {
 			fault = start + i;
 			break;
 		}
+	kmb_tool_quiet_end();
 	if (!fault)
 		return true;
+	kmb_tool_quiet_begin();
 	end = start + n;
 	while (end > fault && end[-1] == value)
 		end--;
@@ -355,7 +389,8 @@ static bool check_bytes(struct kmem_cache *s, struct slab *slab, unsigned char *
 		object_report(s, slab, obj, "Object corrupt");
 	slab_fix(s, "Restoring %s 0x%lx-0x%lx=0x%x", what, (unsigned long)fault,
 		 (unsigned long)(end - 1), value);
-	memset(fault, value, (size_t)(end - fault));
+	kmb_tool_memset(fault, value, (size_t)(end - fault));
+	kmb_tool_quiet_end();
 	report_end(s);
 	return false;
 }
@@ -375,7 +410,7 @@ static bool check_pad_bytes(struct kmem_cache *s, struct slab *slab, unsigned ch
  * slab_pad_check: a P slab's bytes outside its objects still POISON_INUSE: the leftover at its
  * end, and (kmbench's slab colouring) the colour offset before the first object.
  */
-static void slab_pad_check(struct kmem_cache *s, struct slab *slab)
+static kmb_tool_nocheck void slab_pad_check(struct kmem_cache *s, struct slab *slab)
 {
 	unsigned char *start = slab_address(slab);
 	size_t length = PAGE_SIZE << s->order;
@@ -390,13 +425,16 @@ static void slab_pad_check(struct kmem_cache *s, struct slab *slab)
 	for (int i = 0; i < 2; i++) {
 		unsigned char *fault = NULL, *end = pad[i].to;
 
+		kmb_tool_quiet_begin();
 		for (unsigned char *b = pad[i].from; b < pad[i].to; b++)
 			if (*b != POISON_INUSE) {
 				fault = b;
 				break;
 			}
+		kmb_tool_quiet_end();
 		if (!fault)
 			continue;
+		kmb_tool_quiet_begin();
 		while (end > fault && end[-1] == POISON_INUSE)
 			end--;
 		{
@@ -410,7 +448,8 @@ static void slab_pad_check(struct kmem_cache *s, struct slab *slab)
 		print_slab_info(slab);
 		slab_fix(s, "Restoring %s 0x%lx-0x%lx=0x%x", "slab padding", (unsigned long)fault,
 			 (unsigned long)(end - 1), POISON_INUSE);
-		memset(fault, POISON_INUSE, (size_t)(end - fault));
+		kmb_tool_memset(fault, POISON_INUSE, (size_t)(end - fault));
+		kmb_tool_quiet_end();
 		report_end(s);
 	}
 }

@@ -513,7 +513,7 @@ int kmem_cache_open(struct kmem_cache *s)
 	}
 	if (calculate_sizes(s))
 		return -EINVAL;
-	if (KMB_TOOLS && slab_tools_on && !(s->flags & SLAB_DEBUG_FLAGS))
+	if (KMB_TOOLS && slab_tools_on)
 		s->flags |= SLAB_TOOLS;
 	s->allocflags = (s->flags & SLAB_CACHE_DMA) ? __GFP_DMA : 0;
 	if (s->flags & SLAB_RECLAIM_ACCOUNT)
@@ -1659,11 +1659,19 @@ static always_inline void *slab_alloc_node_raw(struct kmem_cache *s, gfp_t gfp, 
 }
 
 #if KMB_TOOLS
+/* __kasan_slab_alloc (mm/kasan/common.c): @size bytes of @obj are the user's, unpoisoned and a
+ * memcheck block; a constructor's object keeps what its constructor wrote (defined). */
+static void slab_tools_alloc(struct kmem_cache *s, void *obj, unsigned int size)
+{
+	kmb_tool_malloclike(obj, size);
+	if (s->ctor)
+		kmb_tool_defined(obj, size);
+}
+
 /*
- * A build with the tools (base/tools.h): the object becomes the user's, unpoisoned and a
- * memcheck block (__kasan_slab_alloc, mm/kasan/common.c), before anything writes it: so
- * __GFP_ZERO is done here, after that, and not by the paths below.  A constructor's object
- * keeps what its constructor wrote (defined).  Out of line: Release builds have none of it.
+ * A build with the tools (base/tools.h): the object becomes the user's (slab_tools_alloc)
+ * before anything writes it: so __GFP_ZERO is done here, after that, and not by the paths
+ * below.  Out of line: Release builds have none of it.
  */
 static noinline void *slab_alloc_tools(struct kmem_cache *s, gfp_t gfp, int node,
 				       const void *caller)
@@ -1675,9 +1683,7 @@ static noinline void *slab_alloc_tools(struct kmem_cache *s, gfp_t gfp, int node
 	obj = slab_alloc_node_raw(s, gfp & ~__GFP_ZERO, node, caller);
 	if (!obj)
 		return NULL;
-	kmb_tool_malloclike(obj, s->object_size);
-	if (s->ctor)
-		kmb_tool_defined(obj, s->object_size);
+	slab_tools_alloc(s, obj, s->object_size);
 	if (gfp & __GFP_ZERO)
 		memset(obj, 0, s->object_size);
 	return obj;
@@ -1713,6 +1719,11 @@ void *__kmem_cache_alloc_orig(struct kmem_cache *s, gfp_t flags, int node, const
 	if (!(s->flags & SLAB_DEBUG_FLAGS))
 		return slab_alloc_node(s, flags, node, caller);
 	obj = slab_alloc_debug(s, flags, node, caller, orig_size);
+#if KMB_TOOLS
+	/* the user's up to the size asked for: the kmalloc redzone stays poisoned */
+	if (obj && (s->flags & SLAB_TOOLS))
+		slab_tools_alloc(s, obj, orig_size);
+#endif
 	if (unlikely(flags & __GFP_ZERO) && obj)
 		memset(obj, 0, orig_size);
 	return obj;
@@ -1847,23 +1858,30 @@ static noinline void slab_free_cpu(struct kmem_cache *s, struct page *page, void
  * memcheck finds no block for is its "Invalid free()".  Either is refused, as the allocator's
  * own double-free checks refuse one, which see only some (a free onto the top of a sheaf or
  * CPU freelist).  A pointer that is no object's start is left to the free path, which reports
- * it.  False: the free must not go on.
+ * it.  False: the free must not go on.  A debug cache's object too, before slub_debug's checks
+ * (the kernel's slab_free_hook runs __kasan_slab_free before free_to_partial_list's
+ * free_debug_processing); a large kmalloc's pages (kfree_other).
  */
-static noinline bool slab_free_tools(struct kmem_cache *s, struct page *page, void *obj)
+static bool tools_free(const char *who, const void *obj, size_t size)
 {
 	static const char fmt[] = "kmbench: %s: double free of object %p (%s)\n";
 
-	if (!slab_object_start(s, frame_slab(page), obj))
-		return true;
 	if (kmb_tool_poisoned(obj)) {
-		fprintf(stderr, fmt, s->name, obj, "AddressSanitizer: it is poisoned");
+		fprintf(stderr, fmt, who, obj, "AddressSanitizer: it is poisoned");
 		kmb_tool_report_free(obj);
 		return false;
 	}
-	if (kmb_tool_freelike(obj, s->object_size))
+	if (kmb_tool_freelike(obj, size))
 		return true;
-	fprintf(stderr, fmt, s->name, obj, "memcheck: it is no live block");
+	fprintf(stderr, fmt, who, obj, "memcheck: it is no live block");
 	return false;
+}
+
+static noinline bool slab_free_tools(struct kmem_cache *s, struct page *page, void *obj)
+{
+	if (!slab_object_start(s, frame_slab(page), obj))
+		return true;
+	return tools_free(s->name, obj, s->object_size);
 }
 #endif
 
@@ -1957,6 +1975,12 @@ static noinline void kfree_other(const void *p)
 		slab_err(NULL, NULL, p, "kfree: %p is not the start of a kmalloc allocation", p);
 		return;
 	}
+#if KMB_TOOLS
+	/* __kasan_kfree_large (mm/kasan/common.c): a double free is reported as a slab
+	 * object's; memcheck's block goes, the page allocator poisons the pages */
+	if (!tools_free("kfree", p, PAGE_SIZE << page->order))
+		return;
+#endif
 	__free_pages(page, page->order);
 }
 

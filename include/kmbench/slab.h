@@ -141,9 +141,10 @@ KMB_API bool kmb_slab_sheaves(void);
  * poisoned (memcheck: freed blocks), allocated ones unpoisoned (memcheck: blocks), so a use
  * after free, a double free, an access past an object and a leaked object are the tools'
  * reports (docs/tools.md).  On by default; nothing in a build without the tools (Release).
- * Caches with debug flags never do (slub_debug checks them).  A test that plants a use after
- * free for slub_debug's own checks to find turns it off, as the kernel's slub_kunit turns
- * KASAN off around its planted writes (kasan_disable_current).
+ * Caches with debug flags do too, beside slub_debug's checks (their red zones and metadata
+ * poisoned).  A test that plants a use after free or a double free for slub_debug's own checks
+ * to find turns it off, or makes its planted writes where ASan does not check, as the kernel's
+ * slub_kunit turns KASAN off around them (kasan_disable_current).
  */
 KMB_API void kmb_slab_set_tools(bool on);
 

@@ -4,17 +4,23 @@
 # double free, a read past an object, a leak, a read past a kmalloc object's requested size
 # (kmalloc, krealloc in place), a use after vfree, a read past a vmalloc area's size, a use of a
 # freed page, a use of a mempool element given back to the reserve and a read past one taken
-# from it, each in a child process, and the tool must report each at the address the program
-# names; a clean run of the same program, nothing.
+# from it, a use after free and a write into a red zone in a slub_debug cache (F, Z, P, U), a
+# read past a large kmalloc's size, each in a child process, and the tool must report each at the
+# address the program names; a clean run of the same program, nothing, with and without
+# slub_debug=FZPU on every cache.
 #   asan      the sanitize build's program, run as it is: ASan's report (use-after-poison, at
-#             the planted address) and its exit status 1, for each;
+#             the planted address) and its exit status 1, for each; the slub_debug cache's
+#             misuse made where ASan does not check (dbgquiet): no ASan report, and slub_debug
+#             reports both, with all of its reads and writes of the poisoned metadata unchecked;
 #   valgrind  the debug build's program under memcheck: "Invalid read" in the freed block,
 #             "Invalid free()" of it, "Invalid read" after the block, a lost block of 20 bytes
 #             at --leak-check=full, after the 20 bytes kmalloc or krealloc was asked for,
 #             inside the vfree'd area's block and after a live one's, in a freed page (no
 #             memcheck block: in the node's memfd), "Invalid read" in the element back in the
-#             reserve and after the 20 bytes of one taken from it, and 0
-#             errors in the clean run; with SHIM (libkmbench-preload.so), sort(1) on it under
+#             reserve and after the 20 bytes of one taken from it, after a large kmalloc's
+#             12388 bytes, in a slub_debug cache's freed object and after a live one's 20
+#             bytes, each the run's only error, slub_debug's report after it, and 0
+#             errors in the clean runs; with SHIM (libkmbench-preload.so), sort(1) on it under
 #             memcheck (--soname-synonyms=somalloc=nouserintercepts: memcheck must not replace
 #             the shim's malloc with its own): its output as without, 0 errors, and the shim's
 #             KMB_PRELOAD_STATS line with slab objects.  Skipped (77) without valgrind.
@@ -45,9 +51,12 @@ has() {
 case $tool in
 asan)
 	export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0
-	run clean
-	ok "asan clean: exit $rc" test "$rc" -eq 0
-	ok "asan clean: no report" bash -c "! grep -q AddressSanitizer '$tmp/clean.err'"
+	for mode in clean dbgclean; do
+		run $mode
+		ok "asan $mode: exit $rc" test "$rc" -eq 0
+		ok "asan $mode: no report" bash -c "! grep -q AddressSanitizer '$tmp/$mode.err'"
+		ok "asan $mode: slub_debug silent" bash -c "! grep -q 'kmbench: BUG' '$tmp/$mode.err'"
+	done
 	run uaf
 	ok "asan uaf: exit $rc" test "$rc" -eq 1
 	ok "asan uaf: reported at $addr" has uaf "AddressSanitizer: use-after-poison on address $addr"
@@ -62,7 +71,7 @@ asan)
 	ok "asan redzone: exit $rc" test "$rc" -eq 1
 	ok "asan redzone: reported at $addr" has redzone \
 		"AddressSanitizer: use-after-poison on address $addr"
-	for mode in kmalloc krealloc vfree vtail page pooltail; do
+	for mode in kmalloc krealloc vfree vtail page pooltail largetail dbgredzone; do
 		run $mode
 		ok "asan $mode: exit $rc" test "$rc" -eq 1
 		ok "asan $mode: reported at $addr" has $mode \
@@ -72,6 +81,21 @@ asan)
 	ok "asan mempool reserve: exit $rc" test "$rc" -eq 1
 	ok "asan mempool reserve: reported at $addr" has pool \
 		"AddressSanitizer: use-after-poison on address $addr"
+	run dbguaf
+	ok "asan dbguaf: exit $rc" test "$rc" -eq 1
+	ok "asan dbguaf: reported at $addr" has dbguaf \
+		"AddressSanitizer: use-after-poison on address $addr"
+	ok "asan dbguaf: a write" has dbguaf "WRITE of size 1 at $addr"
+	run dbgquiet
+	ok "asan dbgquiet: exit $rc" test "$rc" -eq 0
+	ok "asan dbgquiet: no report" bash -c "! grep -q AddressSanitizer '$tmp/dbgquiet.err'"
+	uaf_at=$(sed -n 1p <<< "$addr") rz_at=$(sed -n 2p <<< "$addr")
+	ok "asan dbgquiet: slub_debug finds the poison written" has dbgquiet \
+		"[Poison overwritten] $uaf_at-$uaf_at"
+	ok "asan dbgquiet: slub_debug finds the red zone written" has dbgquiet \
+		"[Right Redzone overwritten] $rz_at-$rz_at"
+	ok "asan dbgquiet: and refuses the free" has dbgquiet \
+		"Object at $(sed -n 2p <<< "$obj") not freed"
 	;;
 valgrind)
 	if ! command -v valgrind > /dev/null; then
@@ -80,9 +104,13 @@ valgrind)
 		exit 77
 	fi
 	vg=(valgrind --error-exitcode=99 --leak-check=no)
-	run clean "${vg[@]}"
-	ok "valgrind clean: exit $rc" test "$rc" -eq 0
-	ok "valgrind clean: 0 errors" has clean "ERROR SUMMARY: 0 errors from 0 contexts"
+	for mode in clean dbgclean; do
+		run $mode "${vg[@]}"
+		ok "valgrind $mode: exit $rc" test "$rc" -eq 0
+		ok "valgrind $mode: 0 errors" has $mode "ERROR SUMMARY: 0 errors from 0 contexts"
+		ok "valgrind $mode: slub_debug silent" \
+			bash -c "! grep -q 'kmbench: BUG' '$tmp/$mode.err'"
+	done
 	run uaf "${vg[@]}"
 	ok "valgrind uaf: exit $rc" test "$rc" -eq 99
 	ok "valgrind uaf: Invalid read" has uaf "Invalid read of size 1"
@@ -128,6 +156,28 @@ valgrind)
 	ok "valgrind mempool element: exit $rc" test "$rc" -eq 99
 	ok "valgrind mempool element: after the pool's 20 bytes" has pooltail \
 		"Address $addr is 0 bytes after a recently re-allocated block of size 20 alloc'd"
+	run largetail "${vg[@]}"
+	ok "valgrind largetail: exit $rc" test "$rc" -eq 99
+	ok "valgrind largetail: after the 12388 bytes asked for" has largetail \
+		"Address $addr is 0 bytes after a block of size 12,388 alloc'd"
+	# a slub_debug cache: memcheck at the write, the only error (slub_debug's reads and
+	# writes of what is NOACCESS are quiet), then slub_debug at its next check
+	run dbguaf "${vg[@]}"
+	ok "valgrind dbguaf: exit $rc" test "$rc" -eq 99
+	ok "valgrind dbguaf: Invalid write" has dbguaf "Invalid write of size 1"
+	ok "valgrind dbguaf: in the freed block" has dbguaf \
+		"Address $addr is 8 bytes inside a block of size 20 free'd"
+	ok "valgrind dbguaf: the only error" has dbguaf "ERROR SUMMARY: 1 errors from 1 contexts"
+	ok "valgrind dbguaf: slub_debug's report" has dbguaf "[Poison overwritten] $addr-$addr"
+	run dbgredzone "${vg[@]}"
+	ok "valgrind dbgredzone: exit $rc" test "$rc" -eq 99
+	ok "valgrind dbgredzone: Invalid write" has dbgredzone "Invalid write of size 1"
+	ok "valgrind dbgredzone: after the block" has dbgredzone \
+		"Address $addr is 0 bytes after a block of size 20 alloc'd"
+	ok "valgrind dbgredzone: the only error" has dbgredzone \
+		"ERROR SUMMARY: 1 errors from 1 contexts"
+	ok "valgrind dbgredzone: slub_debug's report at the free" has dbgredzone \
+		"[Right Redzone overwritten] $addr-$addr"
 	run leak valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 	ok "valgrind leak: exit $rc" test "$rc" -eq 99
 	ok "valgrind leak: a lost block" has leak \

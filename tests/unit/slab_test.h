@@ -31,7 +31,13 @@
  *   find_test_cpus(), pin(i)   test_cpu[0..1], the first two CPUs this process may run on when
  *                              main() starts (one, twice, on a one-CPU machine; not CPUs 0 and
  *                              1, which a cpuset may not allow), and the calling thread onto
- *                              test_cpu[i], where it runs when pin returns.
+ *                              test_cpu[i], where it runs when pin returns;
+ *   slab_meta_copy(d, s, n),   bytes of what a cache keeps poisoned for AddressSanitizer and
+ *   slab_peek(p), slab_poke    memcheck (a red zone, a kmalloc redzone, the tracks: allocators/
+ *                              base/tools.h) copied, read or written where neither tool looks,
+ *                              as the kernel's lib/slub_kunit.c brackets its planted writes
+ *                              with kasan_disable_current(): slub_debug is the one to find
+ *                              them.
  *
  * Static inline, as in mm_test.h.  Include after _GNU_SOURCE (CPU affinity).
  */
@@ -47,6 +53,7 @@
 
 #include "kmbench/slab.h"
 #include "mm_test.h"
+#include "tools.h"		/* allocators/base/ */
 
 #define SLAB_NODE_MEM		(64UL << 20)
 #define SLAB_TEST_SECONDS	30
@@ -73,6 +80,30 @@ static inline void check_slab_mode(enum kmb_percpu_mode asked, const char *env)
 		fail_msg("the sheaves run %s, not %s (KMB_TEST_SLAB_PERCPU=%s)%s%s",
 			 kmb_percpu_mode_name(got), kmb_percpu_mode_name(want),
 			 env && *env ? env : "unset", why && *why ? ": " : "", why ? why : "");
+}
+
+static inline kmb_tool_nocheck void slab_meta_copy(void *dst, const void *src, size_t n)
+{
+	volatile unsigned char *d = dst;
+	const volatile unsigned char *s = src;
+
+	kmb_tool_quiet_begin();
+	while (n--)
+		*d++ = *s++;
+	kmb_tool_quiet_end();
+}
+
+static inline unsigned char slab_peek(const void *p)
+{
+	unsigned char v;
+
+	slab_meta_copy(&v, p, 1);
+	return v;
+}
+
+static inline void slab_poke(void *p, unsigned char v)
+{
+	slab_meta_copy(p, &v, 1);
 }
 
 static inline void slab_boot_nodes(int nodes, int debug)

@@ -1183,6 +1183,7 @@ static void test_kmalloc_orig_size(void **state)
 {
 	struct kmem_cache *k64, *plain;
 	unsigned char *a, *b;
+	unsigned int orig;
 
 	(void)state;
 	kmb_slab_set_debug(SLAB_STORE_USER | SLAB_RED_ZONE);
@@ -1196,7 +1197,8 @@ static void test_kmalloc_orig_size(void **state)
 	assert_non_null(b);
 	assert_int_equal(slab_debug_get_orig_size(k64, b), 64);
 	/* after the object, its right red zone (8) and the free pointer (8): two tracks */
-	assert_int_equal(*(unsigned int *)(b + 64 + 8 + 8 + 2 * 32), 64);
+	slab_meta_copy(&orig, b + 64 + 8 + 8 + 2 * 32, sizeof(orig));	/* poisoned: the tools' */
+	assert_int_equal(orig, 64);
 	plain = create("orig-plain", 64, 0, SLAB_STORE_USER, NULL);
 	assert_false(slub_debug_orig_size(plain));
 	/* 64 + 8 (right red zone) + 2 * 32 + 8 (padding) + 16 (left red zone, a word aligned to

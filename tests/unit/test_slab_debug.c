@@ -34,8 +34,9 @@
  * fast path's double-free check only sees frees on the CPU slot that owns the slab.  Writing
  * outside an object is harmless to AddressSanitizer: slabs live in the allocator's memfd, and
  * main() turns the caches' annotations for ASan and memcheck off (kmb_slab_set_tools), which
- * would report the planted misuse of a plain cache before the allocator's own checks do
- * (tests/tools tests the tools' reports).
+ * would report the planted misuse of any cache, debug caches too, before the allocator's own
+ * checks do, and stop at the double frees (tests/tools tests the tools' reports, and
+ * slub_debug's beside them: its dbguaf, dbgredzone and dbgquiet plants).
  */
 #define _GNU_SOURCE
 #include <errno.h>
