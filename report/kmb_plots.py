@@ -37,6 +37,7 @@ STYLE = {
     "axes.titley": 1.0,
 }
 LOG_SPAN = 10.0        # a value axis goes logarithmic where its values span more than this
+CHAR_IN = 0.075        # inches: about the width of a character of the tick labels' 9 pt
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour vision
 # deficiency. Yellow (#F0E442) is not used: too pale for a line on white.
@@ -732,9 +733,19 @@ def heatmap(title, rows, cols, values, unit, row_label, col_label):
     free 50x a local one would otherwise leave every other square the same pale colour), and
     the colour bar's label says so; linear otherwise."""
     with plt.rc_context({**STYLE, "axes.grid": False}):
-        fig, ax = plt.subplots(figsize=(max(3.8, 1.1 * len(cols) + 1.8),
-                                        max(2.4, 0.8 * len(rows) + 1.4)),
-                               layout="constrained")
+        # The axes and the colour bar placed by hand, from the labels' lengths: constrained
+        # layout measured every text of the figure twice over, half of a heatmap's time (the
+        # remote-free section draws one per backend and size shown).
+        left = 0.45 + CHAR_IN * max(len(str(r)) for r in rows)     # y label, tick labels
+        right, top, bottom = 1.15, 0.4, 0.6       # colour bar and its label, title, x label
+        # Wide enough for the title (10 pt), centred over the axes, to fit.
+        width = max(3.8, 1.1 * len(cols) + 1.8, CHAR_IN * 10 / 9 * len(title) + right - left)
+        height = max(2.4, 0.8 * len(rows) + 1.4)
+        fig = plt.figure(figsize=(width, height))
+        ax = fig.add_axes([left / width, bottom / height, 1 - (left + right) / width,
+                           1 - (top + bottom) / height])
+        cax = fig.add_axes([1 - (right - 0.15) / width, bottom / height, 0.14 / width,
+                            1 - (top + bottom) / height], label="<colorbar>")
         grid = [[values.get((r, c), float("nan")) for c in cols] for r in rows]
         known = [v for line in grid for v in line if v == v]
         lo, hi = (min(known), max(known)) if known else (0, 1)
@@ -750,7 +761,7 @@ def heatmap(title, rows, cols, values, unit, row_label, col_label):
         ax.set_xticklabels([str(c) for c in cols])
         ax.set_yticks(range(len(rows)))
         ax.set_yticklabels([str(r) for r in rows])
-        fig.colorbar(image, ax=ax, label=f"{unit} (log scale)" if log else unit, shrink=0.9)
+        fig.colorbar(image, cax=cax, label=f"{unit} (log scale)" if log else unit)
         return labelled(fig, ax, col_label, row_label, title)
 
 
