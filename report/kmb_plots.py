@@ -37,7 +37,6 @@ STYLE = {
     "axes.titley": 1.0,
 }
 LOG_SPAN = 10.0        # a value axis goes logarithmic where its values span more than this
-CHAR_IN = 0.075        # inches: about the width of a character of the tick labels' 9 pt
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour vision
 # deficiency. Yellow (#F0E442) is not used: too pale for a line on white.
@@ -724,6 +723,9 @@ def split_bars(title, panels, lower, upper):
         legend_outside(axes[0][-1])
         fig.suptitle(title)
         return to_base64(fig)
+
+
+CHAR_IN = 0.075   # inches: about the width of a character of the tick labels' 9 pt
 
 
 def heatmap(title, rows, cols, values, unit, row_label, col_label):

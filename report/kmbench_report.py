@@ -123,6 +123,12 @@ def cost(part):
     return getattr(part, "cost", 1)
 
 
+def hand_out(parts):
+    """The indices of parts in the order the workers are handed them: the dearest (cost())
+    first, in the page's order among equals."""
+    return sorted(range(len(parts)), key=lambda i: -cost(parts[i]))
+
+
 def render_parts(sections, jobs=1):
     """Each section's HTML: its parts' (functions of no arguments) joined in order. With jobs
     above 1, the parts are drawn by that many processes forked from this one (multiprocessing,
@@ -133,7 +139,7 @@ def render_parts(sections, jobs=1):
     flat = [part for parts in sections for part in parts]
     if jobs > 1 and len(flat) > 1:
         import multiprocessing
-        order = sorted(range(len(flat)), key=lambda i: -cost(flat[i]))   # stable: page order
+        order = hand_out(flat)
         PARTS[:] = flat
         # The parsed file (a million objects on the full preset) out of the collector's reach
         # while the workers run (Python's gc.freeze() documentation): a collection in a worker
