@@ -616,3 +616,10 @@ class Run:
     counters_ctx: dict
     found: list
     path: str = ""      # the results file, "" where it has none (its directory: the run's)
+
+
+def weigh(cost, part):
+    """part (a function of no arguments, of a section's parts(): report/sections/__init__.py)
+    with its drawing time: cost, in the units of a section's COST (0: text alone)."""
+    part.cost = cost
+    return part

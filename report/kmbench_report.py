@@ -43,7 +43,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kmb_results as kr  # noqa: E402
 import kmb_summary as kms  # noqa: E402
 from kmb_html import document, esc  # noqa: E402
-from sections import weigh  # noqa: E402
 
 PROG = "kmbench_report"
 # The page's sections after the Summary and the links, in this order: one module each under
@@ -118,7 +117,7 @@ def render_part(i):
 
 
 def cost(part):
-    """A part's drawing time as its section estimates it (sections/__init__.py: COST, weigh()),
+    """A part's drawing time as its section estimates it (sections/__init__.py: COST; kr.weigh()),
     else 1: the order render_parts() hands the parts out in."""
     return getattr(part, "cost", 1)
 
@@ -180,7 +179,7 @@ def render(data, path, title=None, found=None, jobs=1, cells=None):
     made = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     modules = [section(name) for name in SECTIONS]
     htmls = render_parts([m.parts(run) if hasattr(m, "parts") else
-                          [weigh(getattr(m, "COST", 1), lambda m=m: m.render(run))]
+                          [kr.weigh(getattr(m, "COST", 1), lambda m=m: m.render(run))]
                           for m in modules], jobs)
     sections = [(m.ANCHOR, m.TITLE, html) for m, html in zip(modules, htmls)]
     sections = [s for s in sections if s[2]]   # "" where the file has nothing for it

@@ -13,18 +13,12 @@ file's context) and its HTML, and offers:
                   section on several processes (its --jobs), so a section of many figures
                   offers one part per figure or few
     COST          optional: render()'s drawing time, where it is more than the default 1 (a
-                  part of one figure, about a second on the full preset's results); a part may
-                  carry its own (weigh()). kmbench_report's workers take the dearest first
+                  part of one figure, about a second on the full preset's results); a part
+                  may carry its own (kmb_results.weigh()). kmbench_report's workers take the
+                  dearest first
 
 summary.py, the Summary, comes before the links and offers render(run) alone. A section imports
 only the common modules (kmb_results: cells, medians, names and formatting; kmb_html: HTML
-helpers; kmb_summary: the findings; kmb_experiments: the experiment files), kmb_plots and
-this package's weigh(), never another section.
+helpers; kmb_summary: the findings; kmb_experiments: the experiment files) and kmb_plots, never
+another section.
 """
-
-
-def weigh(cost, part):
-    """part (a function of no arguments, a part of parts()) with its drawing time: cost, in
-    COST's units (0: text alone, drawn in no time)."""
-    part.cost = cost
-    return part

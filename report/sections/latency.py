@@ -12,7 +12,6 @@ under it has every cell. "" where no row has them (a file from before the pass, 
 import kmb_plots
 import kmb_results as kr
 from kmb_html import answer_rows, case_row, head_cells, scroll_box, table, view_figure
-from sections import weigh
 
 ANCHOR = "latency"
 TITLE = "Latency percentiles"
@@ -72,8 +71,8 @@ def parts(run):
                    "behind them (kmbench.profile.latency, results/README.md: written by "
                    "kmbench since the profile pass recorded them).</p>")
     tail.append(cell_table(cells_, run))
-    return [weigh(0, lambda: "\n".join(out)), lambda: view(run, picks, have),
-            weigh(0, lambda: "\n".join(tail))]
+    return [kr.weigh(0, lambda: "\n".join(out)), lambda: view(run, picks, have),
+            kr.weigh(0, lambda: "\n".join(tail))]
 
 
 def view(run, picks, cdfs):

@@ -16,7 +16,6 @@ import kmb_plots
 import kmb_results as kr
 from kmb_html import (answer_rows, case_row, esc, head_cells, num_cell, scroll_box, table,
                       view_figure)
-from sections import weigh
 
 ANCHOR = "memory"
 TITLE = "Memory over time"
@@ -79,8 +78,8 @@ def parts(run):
                    "results/README.md: the kernel-style backends' state, written by kmbench "
                    "since the profile pass recorded it).</p>")
     tail.append(cell_table(cells_, run))
-    return [weigh(0, lambda: "\n".join(out)), lambda: rss_view(run, picks),
-            weigh(0, lambda: "\n".join(tail)), weigh(2, lambda: state_view(run, picks))]
+    return [kr.weigh(0, lambda: "\n".join(out)), lambda: rss_view(run, picks),
+            kr.weigh(0, lambda: "\n".join(tail)), kr.weigh(2, lambda: state_view(run, picks))]
 
 
 def rss_view(run, picks):

@@ -107,13 +107,11 @@ class Parallel(unittest.TestCase):
             self.assertGreater(two.count("<img "), 5)
 
     def test_dearest_parts_first_page_in_order(self):
-        """render_parts() hands the parts of the highest cost (weigh()) out first, whatever
+        """render_parts() hands the parts of the highest cost (kr.weigh()) out first, whatever
         their place on the page (hand_out()), and with two workers joins each section's HTML
         in the page's order."""
-        from sections import weigh
-
         def part(name, cost=None):
-            return weigh(cost, lambda: name) if cost is not None else (lambda: name)
+            return kr.weigh(cost, lambda: name) if cost is not None else (lambda: name)
         sections = [[part("a"), part("b", 0)], [part("c", 1)], [part("d", 3)],
                     [part("e", 2), part("f")]]
         flat = [p for parts in sections for p in parts]
