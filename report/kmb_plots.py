@@ -521,15 +521,29 @@ def fragmentation(title, lines):
         params = list(dict.fromkeys(line[1] for line in lines))   # in the cells' order
         steps, drawn = set(), {}
         for ax, name in ((top, "hi_success"), (bottom, "frag_index")):
+            # One LineCollection for the lines and one scatter per marker for their points:
+            # the full preset draws 377 lines a panel, and 754 plot() calls (each an artist
+            # of its own, laid out and drawn alone) took two seconds.
+            segs, colours, styles, marks = [], [], [], {}
             for b, ptext, t, series in lines:
                 pts = series.get(name)
                 if not pts:
                     continue
                 steps.update(p[0] for p in pts)
-                drawn[name] = drawn.get(name, 0) + 1
-                ax.plot([p[0] for p in pts], [p[1] for p in pts], color=colour(b),
-                        linestyle=style_of(threads, t, LINESTYLES),
-                        marker=style_of(params, ptext, MARKERS), markersize=4, linewidth=1.4)
+                segs.append(pts)
+                colours.append(colour(b))
+                styles.append(style_of(threads, t, LINESTYLES))
+                marks.setdefault(style_of(params, ptext, MARKERS), []).append((pts, colour(b)))
+            drawn[name] = len(segs)
+            if segs:
+                ax.add_collection(LineCollection(segs, colors=colours, linestyles=styles,
+                                                 linewidths=1.4))
+                for marker, group in marks.items():
+                    ax.scatter([x for pts, _ in group for x, _ in pts],
+                               [y for pts, _ in group for _, y in pts],
+                               c=[c for pts, c in group for _ in pts], marker=marker, s=16,
+                               zorder=2.1)
+                ax.autoscale_view()
         top.set_ylim(-0.05, 1.05)
         top.set_ylabel("high-order success rate")
         top.set_title(f"{title}: fragmentation over time")
@@ -741,6 +755,9 @@ def split_bars(title, panels, lower, upper):
         return to_base64(fig)
 
 
+CHAR_IN = 0.075   # inches: about the width of a character of the tick labels' 9 pt
+
+
 def heatmap(title, rows, cols, values, unit, row_label, col_label):
     """A grid of values[(row, col)] (absent: no result, left blank), each square annotated
     with its value; darker is larger.  rows and cols: the labels in order.  The colour scale
@@ -748,9 +765,19 @@ def heatmap(title, rows, cols, values, unit, row_label, col_label):
     free 50x a local one would otherwise leave every other square the same pale colour), and
     the colour bar's label says so; linear otherwise."""
     with plt.rc_context({**STYLE, "axes.grid": False}):
-        fig, ax = plt.subplots(figsize=(max(3.8, 1.1 * len(cols) + 1.8),
-                                        max(2.4, 0.8 * len(rows) + 1.4)),
-                               layout="constrained")
+        # The axes and the colour bar placed by hand, from the labels' lengths: constrained
+        # layout measured every text of the figure twice over, half of a heatmap's time (the
+        # remote-free section draws one per backend and size shown).
+        left = 0.45 + CHAR_IN * max(len(str(r)) for r in rows)     # y label, tick labels
+        right, top, bottom = 1.15, 0.4, 0.6       # colour bar and its label, title, x label
+        # Wide enough for the title (10 pt), centred over the axes, to fit.
+        width = max(3.8, 1.1 * len(cols) + 1.8, CHAR_IN * 10 / 9 * len(title) + right - left)
+        height = max(2.4, 0.8 * len(rows) + 1.4)
+        fig = plt.figure(figsize=(width, height))
+        ax = fig.add_axes([left / width, bottom / height, 1 - (left + right) / width,
+                           1 - (top + bottom) / height])
+        cax = fig.add_axes([1 - (right - 0.15) / width, bottom / height, 0.14 / width,
+                            1 - (top + bottom) / height], label="<colorbar>")
         grid = [[values.get((r, c), float("nan")) for c in cols] for r in rows]
         known = [v for line in grid for v in line if v == v]
         lo, hi = (min(known), max(known)) if known else (0, 1)
@@ -766,7 +793,7 @@ def heatmap(title, rows, cols, values, unit, row_label, col_label):
         ax.set_xticklabels([str(c) for c in cols])
         ax.set_yticks(range(len(rows)))
         ax.set_yticklabels([str(r) for r in rows])
-        fig.colorbar(image, ax=ax, label=f"{unit} (log scale)" if log else unit, shrink=0.9)
+        fig.colorbar(image, cax=cax, label=f"{unit} (log scale)" if log else unit)
         return labelled(fig, ax, col_label, row_label, title)
 
 

@@ -11,6 +11,7 @@ parameters, names, the backend families of the figures, number formatting) and R
 section is given. What one section alone extracts lives in that section's module
 (report/sections/).
 """
+import gc
 import json
 import re
 from dataclasses import dataclass, field
@@ -53,14 +54,22 @@ def load(path):
     # isspace() stops at the first other character; strip() would copy the whole text.
     if not text or text.isspace():
         raise ResultsError(f"{path} is empty: not a kmbench results file")
+    # The collector would walk the growing tree of a big file's million objects again and again
+    # while they are built (7.0 s of the full preset's 158 MB with it, 5.0 s without); none of
+    # them can be garbage yet.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        data = json.loads(text)
+        data = decode_shared(text)
     except json.JSONDecodeError as e:
         # A file cut short (a run killed while writing it by hand, a copy interrupted) fails
         # at its very end; say so, since the fix is to re-copy or re-merge, not to edit.
         cut = " (the file ends there: truncated?)" if not text[e.pos:].strip() else ""
         raise ResultsError(f"{path} is not valid JSON: {e.msg} at line {e.lineno} "
                            f"column {e.colno}{cut}") from None
+    finally:
+        if collecting:
+            gc.enable()
     if not isinstance(data, dict) or "benchmarks" not in data:
         raise ResultsError(f'{path} has no "benchmarks" key: not a kmbench/Google Benchmark '
                            f"results file")
@@ -77,6 +86,75 @@ def load(path):
         raise ResultsError(f"{path} is a Google Benchmark file without kmbench's keys "
                            "(context.kmbench_version, run_id, benchmarks[].kmbench): not a "
                            "kmbench results file")
+    return data
+
+
+# decode_shared(): where a row's kmbench object ends in its profile pass, PROFILE_AT begins
+# the members (the profile, and the call graph after it) that every repetition's row of the
+# cell repeats; SHARED_AT stands for them in the text decoded. Its key holds a character no
+# kmbench key has, and a file that holds it anyway is decoded as it is.
+ROWS_AT = '\n  "benchmarks": [\n'
+PROFILE_AT = '"profile":'     # then "{" (kmbench's writer) or " {" (json.dumps')
+SHARED_AT = '"\\u0001kmb-shared": '
+SHARED_KEY = "\x01kmb-shared"
+
+
+def decode_shared(text):
+    """json.loads(text), the same value, in a third of the time on a file with the profile
+    pass: the pass's object (and the call graph) is the same on each repetition's row of a cell
+    (results/README.md, "the profile pass"), two thirds of such a file's bytes. kmbench writes a
+    row per line, a cell's rows one after another; where a row's line ends in the same members
+    from PROFILE_AT on as the line before, and they close its kmbench object and the row
+    ("}}"), they are decoded once and the rows share them. Any other layout, and any text that
+    is not JSON (json.loads gives its error and position), is decoded as it is."""
+    start = text.find(ROWS_AT)
+    end = text.rfind("\n  ]")
+    if start < 0 or end < start or SHARED_AT in text:
+        return json.loads(text)
+    start += len(ROWS_AT)
+    shared, refs, parts, rows, last = [], [], [], 0, None
+    pos, taken = start, 0     # the next line's start; parts hold the text up to taken
+    while pos < end:
+        eol = text.find("\n", pos, end)
+        eol = end if eol < 0 else eol
+        at = text.find(PROFILE_AT, pos, eol)
+        # The members run from at to the line's "}}" (and its comma between rows), compared
+        # in place with the line before's: a copy of each line took as long as the rest.
+        close = eol - 1 if text[eol - 1] == "," else eol
+        if (at > pos and text[at - 1] != "\\" and text.startswith("}}", close - 2)
+                and text[at + len(PROFILE_AT):at + len(PROFILE_AT) + 2].lstrip(" ")[:1] == "{"):
+            if last is None or close - at != len(last) or not text.startswith(last, at):
+                last = text[at:close]
+                try:
+                    shared.append(json.loads("{" + last[:-2] + "}"))
+                except json.JSONDecodeError:
+                    return json.loads(text)
+            parts += [text[taken:at], SHARED_AT, str(len(shared) - 1)]
+            taken = close - 2
+            refs.append(rows)
+        rows += 1
+        pos = eol + 1
+    if not refs:
+        return json.loads(text)
+    try:
+        parts.append(text[taken:])
+        data = json.loads("".join(parts))
+    except json.JSONDecodeError:
+        return json.loads(text)     # the error at its place in the file's own text
+    lines, rows = rows, data.get("benchmarks") if isinstance(data, dict) else None
+    if not isinstance(rows, list) or len(rows) != lines:
+        return json.loads(text)
+    for i in refs:
+        # The stand-in must be the last member of the row's kmbench object, the row's last
+        # key: then the line's own members were the kmbench object's last.
+        row = rows[i]
+        kmb = row.get("kmbench") if isinstance(row, dict) else None
+        if (not isinstance(kmb, dict) or next(reversed(row)) != "kmbench"
+                or next(reversed(kmb)) != SHARED_KEY):
+            return json.loads(text)
+    for i in refs:
+        kmb = rows[i]["kmbench"]
+        kmb.update(shared[kmb.pop(SHARED_KEY)])
     return data
 
 
@@ -538,3 +616,10 @@ class Run:
     counters_ctx: dict
     found: list
     path: str = ""      # the results file, "" where it has none (its directory: the run's)
+
+
+def weigh(cost, part):
+    """part (a function of no arguments, of a section's parts(): report/sections/__init__.py)
+    with its drawing time: cost, in the units of a section's COST (0: text alone)."""
+    part.cost = cost
+    return part

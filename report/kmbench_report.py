@@ -32,6 +32,7 @@ with python3-matplotlib. Exit status: 0 written, 2 unusable input, 1 output cann
 """
 import argparse
 import datetime
+import gc
 import importlib
 import os
 import sys
@@ -115,20 +116,46 @@ def render_part(i):
     return PARTS[i]()
 
 
+def cost(part):
+    """A part's drawing time as its section estimates it (sections/__init__.py: COST; kr.weigh()),
+    else 1: the order render_parts() hands the parts out in."""
+    return getattr(part, "cost", 1)
+
+
+def hand_out(parts):
+    """The indices of parts in the order the workers are handed them: the dearest (cost())
+    first, in the page's order among equals."""
+    return sorted(range(len(parts)), key=lambda i: -cost(parts[i]))
+
+
 def render_parts(sections, jobs=1):
     """Each section's HTML: its parts' (functions of no arguments) joined in order. With jobs
     above 1, the parts are drawn by that many processes forked from this one (multiprocessing,
     so the figures of a big run take a core each; a part is handed over by its index, its HTML
-    comes back), in the order given; the page is the same as with jobs 1."""
+    comes back), the dearest first (cost()): in the page's order a figure of seconds drawn last
+    kept one worker busy while the others had nothing left. The page is the same as with jobs
+    1: each part's HTML goes back to its place."""
     flat = [part for parts in sections for part in parts]
     if jobs > 1 and len(flat) > 1:
         import multiprocessing
+        order = hand_out(flat)
         PARTS[:] = flat
+        # The parsed file (a million objects on the full preset) out of the collector's reach
+        # while the workers run (Python's gc.freeze() documentation): a collection in a worker
+        # would write into every object's header, copying all of the parent's pages it forked
+        # with (half the report's system time, in page faults).
+        frozen = gc.get_freeze_count()
+        gc.freeze()
         try:
             with multiprocessing.get_context("fork").Pool(min(jobs, len(flat))) as pool:
-                done = pool.map(render_part, range(len(flat)), chunksize=1)
+                drawn = pool.map(render_part, order, chunksize=1)
         finally:
+            if not frozen:      # main() froze the file for good; a test's render() did not
+                gc.unfreeze()
             PARTS.clear()
+        done = [None] * len(flat)
+        for i, html in zip(order, drawn):
+            done[i] = html
     else:
         done = [part() for part in flat]
     out, i = [], 0
@@ -151,7 +178,8 @@ def render(data, path, title=None, found=None, jobs=1, cells=None):
     title = title or f"kmbench results: {rid or os.path.basename(path)}"
     made = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     modules = [section(name) for name in SECTIONS]
-    htmls = render_parts([m.parts(run) if hasattr(m, "parts") else [lambda m=m: m.render(run)]
+    htmls = render_parts([m.parts(run) if hasattr(m, "parts") else
+                          [kr.weigh(getattr(m, "COST", 1), lambda m=m: m.render(run))]
                           for m in modules], jobs)
     sections = [(m.ANCHOR, m.TITLE, html) for m, html in zip(modules, htmls)]
     sections = [s for s in sections if s[2]]   # "" where the file has nothing for it
@@ -269,6 +297,10 @@ def main(argv=None):
     except kr.ResultsError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
+    # The file's objects live until this process ends: out of the collector's reach, each full
+    # collection no longer walks them all (a second each on the full preset's, several times
+    # over while the cells and findings are computed).
+    gc.freeze()
     out = args.output or os.path.join(os.path.dirname(os.path.abspath(args.results)),
                                       "index.html")
     cells = kr.cells(data["benchmarks"])

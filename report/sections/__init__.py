@@ -12,6 +12,10 @@ file's context) and its HTML, and offers:
                   with newlines are render(run); kmbench_report draws the parts of every
                   section on several processes (its --jobs), so a section of many figures
                   offers one part per figure or few
+    COST          optional: render()'s drawing time, where it is more than the default 1 (a
+                  part of one figure, about a second on the full preset's results); a part
+                  may carry its own (kmb_results.weigh()). kmbench_report's workers take the
+                  dearest first
 
 summary.py, the Summary, comes before the links and offers render(run) alone. A section imports
 only the common modules (kmb_results: cells, medians, names and formatting; kmb_html: HTML

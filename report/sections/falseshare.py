@@ -11,6 +11,7 @@ from kmb_html import esc, num_cell, head_cells, table, fmt_ratio, cell_text, scr
 
 ANCHOR = "falseshare"
 TITLE = "False sharing"
+COST = 2     # its drawing time, about two figures' (sections/__init__.py)
 
 WORKLOADS = ("false-share-passive", "false-share-active")
 ALIGNED = "slab"              # SLAB_HWCACHE_ALIGN: every object starts on a cache line

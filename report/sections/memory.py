@@ -78,8 +78,8 @@ def parts(run):
                    "results/README.md: the kernel-style backends' state, written by kmbench "
                    "since the profile pass recorded it).</p>")
     tail.append(cell_table(cells_, run))
-    return [lambda: "\n".join(out), lambda: rss_view(run, picks), lambda: "\n".join(tail),
-            lambda: state_view(run, picks)]
+    return [kr.weigh(0, lambda: "\n".join(out)), lambda: rss_view(run, picks),
+            kr.weigh(0, lambda: "\n".join(tail)), kr.weigh(2, lambda: state_view(run, picks))]
 
 
 def rss_view(run, picks):

@@ -20,6 +20,7 @@ from kmb_html import esc, num_cell, head_cells, table, fmt_ratio, cell_text, scr
 
 ANCHOR = "remotefree"
 TITLE = "Remote frees"
+COST = 2     # its drawing time, about two figures' (sections/__init__.py)
 
 WORKLOAD = kr.RFM
 COUNTER = "object_ns"

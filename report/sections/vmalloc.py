@@ -18,6 +18,7 @@ from kmb_html import (
 
 ANCHOR = "vmalloc"
 TITLE = "vmalloc"
+COST = 2     # its drawing time, about two figures' (sections/__init__.py)
 
 VM_WORKLOADS = ("untouched", "first-touch", "access")
 VM_BACKENDS = ("vmalloc", "kmalloc", "buddy")

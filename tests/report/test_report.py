@@ -1687,5 +1687,77 @@ class BadInput(unittest.TestCase):
         self.check(path, "in.json is not UTF-8 text")
 
 
+class SharedProfiles(unittest.TestCase):
+    """A file laid out as kmbench writes it (results/README.md: a row per line, a cell's rows
+    one after another; its own writer's "key":value, json.dumps' "key": value) is decoded with
+    each cell's profile pass decoded once, its rows sharing it (kr.decode_shared): the same
+    data as json.loads, the rows of a cell sharing one object; and a file broken or cut inside
+    a shared profile still gets json's own error, at its place in the file."""
+    PROFILE = os.path.join(ru.SOURCE_DIR, "tests", "fixtures", "results-profile.json")
+    setUp, tearDown, check, write = BadInput.setUp, BadInput.tearDown, BadInput.check, \
+        BadInput.write
+
+    def layout(self, compact):
+        data = ru.load(self.PROFILE)
+        sep = (",", ":") if compact else (", ", ": ")
+        ctx = json.dumps(data["context"], indent=2).replace("\n", "\n  ")
+        rows = ",\n".join("    " + json.dumps(r, separators=sep) for r in data["benchmarks"])
+        return '{\n  "context": ' + ctx + ',\n  "benchmarks": [\n' + rows + "\n  ]\n}\n"
+
+    @staticmethod
+    def profile(row):
+        return (row.get("kmbench") or {}).get("profile")
+
+    def test_same_data_rows_share(self):
+        sys.path.insert(0, os.path.join(ru.SOURCE_DIR, "report"))
+        import kmb_results as kr
+        for compact, edit in ((True, False), (False, False), (True, True)):
+            text = self.layout(compact)
+            if edit:    # a cell's second row's profile as long as the first's, one digit apart
+                lines = text.split("\n")
+                i = self.second_row_of_a_cell(lines)
+                head, key, tail = lines[i].partition('"profile":')
+                lines[i] = head + key + re.sub(r"[0-9]", lambda m: "1" if m[0] != "1" else "2",
+                                               tail, count=1)
+                text = "\n".join(lines)
+            data = kr.load(self.write(text))
+            self.assertEqual(data, json.loads(text))
+            rows = data["benchmarks"]
+            # Independently: a row whose profile equals the row before's.
+            same = [i for i in range(1, len(rows)) if isinstance(self.profile(rows[i]), dict)
+                    and self.profile(rows[i]) == self.profile(rows[i - 1])]
+            self.assertGreater(len(same), 10 if not edit else 9)
+            self.assertEqual([i for i in range(1, len(rows)) if isinstance(
+                self.profile(rows[i]), dict) and self.profile(rows[i]) is self.profile(
+                rows[i - 1])], same, f"compact={compact}")
+
+    def second_row_of_a_cell(self, lines):
+        return next(i for i in range(1, len(lines)) if '"profile":' in lines[i]
+                    and lines[i].partition('"profile":')[2] == lines[i - 1].partition(
+                        '"profile":')[2])
+
+    def test_broken_in_a_shared_profile(self):
+        lines = self.layout(True).split("\n")
+        i = self.second_row_of_a_cell(lines)
+        lines[i] = lines[i].replace('"status":"measured"', '"status":measured"', 1)
+        text = "\n".join(lines)
+        with self.assertRaises(json.JSONDecodeError) as e:
+            json.loads(text)
+        self.assertEqual(e.exception.lineno, i + 1)
+        self.check(self.write(text), f"in.json is not valid JSON: {e.exception.msg} at line "
+                   f"{e.exception.lineno} column {e.exception.colno}")
+
+    def test_cut_in_a_shared_profile(self):
+        text = self.layout(True)
+        lines = text.split("\n")
+        i = self.second_row_of_a_cell(lines)
+        at = len("\n".join(lines[:i])) + 1     # the row's first character
+        # After a comma of its own keys, and in its profile (a cut inside a string is where
+        # json says the string starts, not at the end: no "truncated?" for either reader).
+        for cut in (at + lines[i].index('"run_type"'), at + lines[i].rindex(",")):
+            self.check(self.write(text[:cut]), "in.json is not valid JSON: ",
+                       "(the file ends there: truncated?)")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

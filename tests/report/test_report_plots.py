@@ -106,6 +106,20 @@ class Parallel(unittest.TestCase):
             self.assertEqual(GENERATED.sub("", one), GENERATED.sub("", two), path)
             self.assertGreater(two.count("<img "), 5)
 
+    def test_dearest_parts_first_page_in_order(self):
+        """render_parts() hands the parts of the highest cost (kr.weigh()) out first, whatever
+        their place on the page (hand_out()), and with two workers joins each section's HTML
+        in the page's order."""
+        def part(name, cost=None):
+            return kr.weigh(cost, lambda: name) if cost is not None else (lambda: name)
+        sections = [[part("a"), part("b", 0)], [part("c", 1)], [part("d", 3)],
+                    [part("e", 2), part("f")]]
+        flat = [p for parts in sections for p in parts]
+        self.assertEqual([flat[i]() for i in kmbench_report.hand_out(flat)],
+                         ["d", "e", "a", "c", "f", "b"])
+        self.assertEqual(kmbench_report.render_parts(sections, jobs=2),
+                         ["a\nb", "c", "d", "e\nf"])
+
 
 class Generator(unittest.TestCase):
     def test_full_plan_results(self):
