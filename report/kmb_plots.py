@@ -10,6 +10,8 @@ min..max over repetitions where those are known. Axes go logarithmic where the v
 span more than LOG_SPAN; legends sit outside the axes, to their right.
 """
 import base64
+import contextlib
+import gc
 import io
 import math
 import textwrap
@@ -21,8 +23,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after use("Agg"))
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.colors import LogNorm, Normalize  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator  # noqa: E402
+from matplotlib.ticker import (FixedLocator, FuncFormatter, LogLocator, MaxNLocator,  # noqa: E402
+                               NullLocator)
+from matplotlib.textpath import text_to_path  # noqa: E402
 
 import kmb_results as kr  # noqa: E402
 
@@ -84,12 +89,33 @@ def line_style(name):
     return {"color": c, "marker": m, "linestyle": ls}
 
 
+@contextlib.contextmanager
+def paused_gc():
+    """Python's cyclic garbage collector off for the block (where it was on), then one
+    collection of the youngest generation, which holds what the block made: a figure's
+    thousands of artists, once closed. A figure makes enough objects to set off collections of
+    the oldest generation, each a walk over every object of the process, where the results
+    loaded are most of a million (the full preset's results: a quarter of the Plots section's
+    time). Nests: an inner block leaves the collector to the outer one."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)
+
+
 def to_base64(fig):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    if OBSERVER is not None:
-        OBSERVER(fig)
-    plt.close(fig)
+    """The figure drawn as PNG, base64 text; closed after (OBSERVER sees it first)."""
+    with paused_gc():
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+        if OBSERVER is not None:
+            OBSERVER(fig)
+        plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -108,11 +134,17 @@ def legend_outside(ax, **kw):
                      frameon=False, **kw)
 
 
+def is_log(values):
+    """Whether a value axis of these values goes logarithmic: all positive, spanning more than
+    LOG_SPAN."""
+    values = [v for v in values if v is not None]
+    return bool(values) and min(values) > 0 and max(values) / min(values) > LOG_SPAN
+
+
 def value_axis(ax, values, axis="y"):
     """Logarithmic where the values (positive) span more than LOG_SPAN, else linear from 0.
     Returns True when logarithmic."""
-    values = [v for v in values if v is not None]
-    log = bool(values) and min(values) > 0 and max(values) / min(values) > LOG_SPAN
+    log = is_log(values)
     if log:
         (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
         log_ticks(ax.yaxis if axis == "y" else ax.xaxis, values)
@@ -123,13 +155,18 @@ def value_axis(ax, values, axis="y"):
     return log
 
 
-def log_ticks(axis, values=()):
-    """Ticks of a logarithmic axis written as plain numbers (50, 100, 200, 0.5, 10k): at 1, 2
-    and 5 times the powers of ten where values span less than LOG_SPAN squared, else at the
-    powers of ten only; no minor ticks."""
+def log_locator(values=()):
+    """The major ticks of a logarithmic axis of these values: at 1, 2 and 5 times the powers of
+    ten where they span less than LOG_SPAN to the 2.5, else at the powers of ten only."""
     values = [v for v in values if v is not None and v > 0]
     wide = bool(values) and max(values) / min(values) >= LOG_SPAN ** 2.5
-    axis.set_major_locator(LogLocator(base=10, subs=(1.0,) if wide else (1.0, 2.0, 5.0)))
+    return LogLocator(base=10, subs=(1.0,) if wide else (1.0, 2.0, 5.0))
+
+
+def log_ticks(axis, values=()):
+    """Ticks of a logarithmic axis (log_locator()) written as plain numbers (50, 100, 200, 0.5,
+    10k); no minor ticks."""
+    axis.set_major_locator(log_locator(values))
     axis.set_major_formatter(FuncFormatter(tick_text))
     axis.set_minor_locator(NullLocator())
 
@@ -170,9 +207,14 @@ def stat_line(ax, pts, **style):
                    if st[1] is not None])
 
 
+def thread_log(threads):
+    """Whether an axis of these thread counts goes log2: they span a factor of 8 or more."""
+    return len(threads) > 1 and max(threads) / max(min(threads), 1) >= 8
+
+
 def thread_axis(ax, threads):
     """Ticks at the thread counts measured; log2 axis when they span a factor of 8 or more."""
-    if len(threads) > 1 and max(threads) / max(min(threads), 1) >= 8:
+    if thread_log(threads):
         ax.set_xscale("log", base=2)
         ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xticks(threads)
@@ -185,25 +227,66 @@ def spread_values(stats):
     return [v for st in stats for v in st if v is not None]
 
 
+# The throughput figure's fixed layout, inches: a column of axes, one per backend family, each
+# with its legend to its right (as wide as its longest label needs, legend_room()).
+CASE_PANEL = (4.1, 1.55)           # one axes of several
+CASE_GAP = 0.45                    # between axes: the title of the next
+CASE_MARGINS = (0.95, 0.5, 0.5)    # left (ticks and y label), top (title), bottom (x axis)
+
+
+def text_width(text, size=7.5):
+    """The width of text in the style's font at size points, in inches (matplotlib's own text
+    metrics, without a figure): to leave room for a legend or tick labels in a fixed layout."""
+    w, _, _ = text_to_path.get_text_width_height_descent(text, FontProperties(size=size), False)
+    return w / 72
+
+
+def legend_room(labels, fontsize=7.5):
+    """Inches right of an axes (of width up to CASE_PANEL's) that legend_outside() takes for a
+    legend of these labels: its gap, the handles and padding (3.6 font sizes), the longest label,
+    and a tenth of an inch to spare."""
+    longest = max((text_width(t, fontsize) for t in labels), default=0.0)
+    return 0.02 * CASE_PANEL[0] + 3.6 * fontsize / 72 + longest + 0.1
+
+
+def span_limits(lo, hi, log):
+    """An axis' limits around values from lo to hi: 5% of the span (of its logarithm where log)
+    either side, as matplotlib's autoscale leaves; a span of nothing as a factor of 2 (log) or
+    1 either side."""
+    if log:
+        a, b = math.log(lo), math.log(hi)
+        pad = 0.05 * (b - a) or math.log(2)
+        return math.exp(a - pad), math.exp(b + pad)
+    pad = 0.05 * (hi - lo) or 1.0
+    return lo - pad, hi + pad
+
+
 def throughput(title, cells, backends):
     """Lines: Mops/s (all threads) against threads, one per backend, in small multiples (one
-    axes per family of kr.panels(), sharing the x axis); each axes without a baseline also draws
-    the best baseline (kr.best_baseline()) dotted, for reference, so each has its own y axis
-    (logarithmic where its values span more than LOG_SPAN, said in its title)."""
+    axes per family of kr.panels(), one above the other); each axes without a baseline also
+    draws the best baseline (kr.best_baseline()) dotted, for reference, so each has its own y
+    axis (value_scale(): logarithmic where its values span more than LOG_SPAN, said in its
+    title; a few ticks). The axes share the x axis (thread_axis()), labelled on the bottom one.
+    A fixed layout (CASE_PANEL, CASE_GAP, CASE_MARGINS, legend_room()): one axes alone is
+    FIGSIZE high."""
     shown = [b for b in backends if any(c.backend == b and c.mops for c in cells)]
     threads = sorted({c.threads for c in cells if c.mops})
-    parts = kr.panels(shown)
+    parts = kr.panels(shown) or [("all backends", [])]
     ref = kr.best_baseline(cells)
-    with plt.rc_context(STYLE):
-        size = FIGSIZE if len(parts) <= 1 else (FIGSIZE[0], 0.9 + 2.0 * len(parts))
-        fig, axes = plt.subplots(max(len(parts), 1), 1, figsize=size, sharex=True,
-                                 layout="constrained", squeeze=False)
-        axes = axes[:, 0]
+    n = len(parts)
+    labels = [f"{ref} (best baseline)"] if ref else []
+    labels += [b for _, members in parts for b in members]
+    left, top, bottom = CASE_MARGINS
+    height = CASE_PANEL[1] if n > 1 else FIGSIZE[1] - top - bottom
+    margins = (left, legend_room(labels), top, bottom)
+    with plt.rc_context(STYLE), paused_gc():
+        fig, axes = panel_grid(n, 1, 0, (CASE_PANEL[0], height), (0, CASE_GAP), margins)
         if not threads:
             no_data(axes[0])
             axes[0].set_title(f"{title}: throughput")
             return to_base64(fig)
         logs = []
+        xlim = span_limits(threads[0], threads[-1], thread_log(threads))
         for ax, (name, members) in zip(axes, parts):
             drawn = []
             for b in members + ([ref] if ref and ref not in members else []):
@@ -215,17 +298,21 @@ def throughput(title, cells, backends):
                     stat_line(ax, pts, label=f"{ref} (best baseline)", color=colour(ref),
                               marker=look(ref)[1], linestyle=REFERENCE, linewidth=1.2)
             thread_axis(ax, threads)
-            logs.append(value_axis(ax, spread_values(drawn)))
-            if len(parts) > 1:
+            ax.set_xlim(*xlim)
+            scale = value_scale(spread_values(drawn), numticks=5)
+            fixed_scale(ax, scale, True)
+            logs.append(scale[0])
+            if n > 1:
                 ax.set_title(name + (" (log)" if logs[-1] else ""), loc="left", fontsize=9)
             legend_outside(ax)
         for ax in axes[:-1]:
             ax.set_xlabel("")
+            ax.tick_params(axis="x", labelbottom=False)
         log = all(logs)
         ylabel = "Mops/s, all threads (higher is better)" + (", log" if log else "")
-        if len(parts) > 1:
-            fig.supylabel(ylabel, fontsize=9)
-            fig.suptitle(f"{title}: throughput")
+        if n > 1:
+            fig.supylabel(ylabel, fontsize=9, x=0.1 / fig.get_figwidth(), ha="left")
+            fig.suptitle(f"{title}: throughput", y=1 - 0.08 / fig.get_figheight(), va="top")
         else:
             axes[0].set_ylabel(ylabel)
             axes[0].set_title(f"{title}: throughput")
@@ -338,11 +425,70 @@ def sweep_reference(cells, threads):
     return min(logs, key=lambda b: (sum(logs[b]) / len(logs[b]), kr.BASELINES.index(b)))
 
 
-# The size sweep's fixed layout, in inches: no constrained layout to solve per figure, as the
-# panels are the same from one workload to the next.
+# The size sweep's fixed layout, in inches (panel_grid): no constrained layout to solve per
+# figure, as the panels are the same from one workload to the next.
 SWEEP_PANEL = (2.7, 1.75)        # one axes
-SWEEP_MARGINS = (0.85, 2.35, 0.62, 0.78, 0.45, 0.55)   # left, right (legends), top, bottom,
-                                                       # between columns, between rows
+SWEEP_GAPS = (0.45, 0.55)        # between columns, between rows (a panel's title)
+SWEEP_MARGINS = (0.85, 2.35, 0.62, 0.78)   # left, right (legends), top, bottom (sizes, label)
+SWEEP_LOG_TICKS = 6              # LogLocator's numticks: a decade apart or more, a few per axes
+
+
+def value_scale(values, numticks=SWEEP_LOG_TICKS):
+    """The scale of a value axis of these values (not empty; positive where logarithmic): (log,
+    (low, high), [major tick positions within]). Logarithmic where they span more than LOG_SPAN,
+    ticked as log_locator() (numticks: at most about that many), else linear from 0 with at
+    most GRID_TICKS intervals at round numbers; margins as span_limits(), the linear one's top
+    only. For the axes that share a scale set by hand (fixed_scale())."""
+    log = is_log(values)
+    lo, hi = min(values), max(values)
+    if log:
+        lim = span_limits(lo, hi, True)
+        locator = log_locator(values)
+        locator.set_params(numticks=numticks)
+    else:
+        lim = (0.0, hi * 1.05 if hi > 0 else 1.0)
+        locator = MaxNLocator(GRID_TICKS, steps=[1, 2, 5, 10])
+    return log, lim, [t for t in locator.tick_values(*lim) if lim[0] <= t <= lim[1]]
+
+
+def fixed_scale(ax, scale, ticked, axis="y"):
+    """Set one axis of ax to scale (value_scale()): its limits, and its ticks (written by
+    tick_text()) where ticked; without ticks otherwise (bare())."""
+    log, lim, ticks = scale
+    (ax.set_yscale if axis == "y" else ax.set_xscale)("log" if log else "linear")
+    (ax.set_ylim if axis == "y" else ax.set_xlim)(*lim)
+    which = ax.yaxis if axis == "y" else ax.xaxis
+    if ticked:
+        which.set_major_locator(FixedLocator(ticks))
+        which.set_major_formatter(FuncFormatter(tick_text))
+        which.set_minor_locator(NullLocator())
+    else:
+        bare(which)
+
+
+# Axes without ticks of their own. matplotlib makes and draws a Tick per tick of every axes: two
+# tick marks and a grid line (three Line2D, each with its own copy of its marker) and two labels,
+# the most of a figure of small multiples' time. Where the axes of a row or a column share a
+# scale, only the outer ones need tick labels; the others draw the same grid as one
+# LineCollection (grid_lines()).
+def bare(axis):
+    """No ticks on an axis: neither marks, labels nor grid lines."""
+    axis.set_major_locator(NullLocator())
+    axis.set_minor_locator(NullLocator())
+
+
+def grid_lines(ax, xs=(), ys=()):
+    """Grid lines at xs (vertical) and ys (horizontal), across the axes' limits (set before), as
+    one LineCollection in the style's grid colour, width and alpha, where matplotlib draws its
+    grid (under the data): the grid of axes without ticks of their own, and of those whose
+    ticks draw none (the style's axes.grid off)."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    segments = [((x, y0), (x, y1)) for x in xs] + [((x0, y), (x1, y)) for y in ys]
+    if segments:
+        rc = plt.rcParams
+        ax.add_collection(LineCollection(segments, colors=rc["grid.color"],
+                                         linewidths=rc["grid.linewidth"],
+                                         alpha=rc["grid.alpha"], zorder=1.5), autolim=False)
 
 
 def size_panels(title, cells, backends, param="size"):
@@ -351,10 +497,12 @@ def size_panels(title, cells, backends, param="size"):
     backend family of kr.panels() (at most PANEL_LINES - 1 backends each, plus the best
     baseline dotted for reference where the family has none), a column per end thread count
     (the lowest and the highest: flat from one column to the next is perfect scaling). A row's
-    axes share their y axis, logarithmic where its values span more than LOG_SPAN; the legend
-    of a row sits right of its last column. Median per point, min..max over repetitions as a
-    vertical stroke. A fixed layout (SWEEP_PANEL, SWEEP_MARGINS): no constrained layout to
-    solve, as the panels are alike from one workload to the next."""
+    axes share their y axis (value_scale(): logarithmic where its values span more than
+    LOG_SPAN, a few ticks), ticked and labelled in the first column; every axes shares the x
+    axis, a tick at each value of param, ticked and labelled in the bottom row; the other axes
+    draw the same grid lines without ticks (bare(), grid_lines()). The legend of a row sits right
+    of its last column. Median per point, min..max over repetitions as a vertical stroke. A
+    fixed layout (panel_grid(): SWEEP_PANEL, SWEEP_GAPS, SWEEP_MARGINS)."""
     threads = sorted({c.threads for c in cells if c.ns})
     ends = threads[:1] + threads[-1:] if len(threads) > 1 else threads
     shown = [b for b in backends if any(c.backend == b and c.ns for c in cells)]
@@ -368,23 +516,18 @@ def size_panels(title, cells, backends, param="size"):
         if c.ns and v is not None and c.threads in ends:
             by.setdefault((c.backend, c.threads), []).append((at[v], c.ns))
     rows, cols = max(len(parts), 1), max(len(ends), 1)
-    left, right, top, bottom, wgap, hgap = SWEEP_MARGINS
-    w = left + right + cols * SWEEP_PANEL[0] + (cols - 1) * wgap
-    h = top + bottom + rows * SWEEP_PANEL[1] + (rows - 1) * hgap
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(rows, cols, figsize=(w, h), sharex=True, sharey="row",
-                                 squeeze=False)
-        fig.subplots_adjust(left=left / w, right=1 - right / w, top=1 - top / h,
-                            bottom=bottom / h, wspace=wgap / SWEEP_PANEL[0],
-                            hspace=hgap / SWEEP_PANEL[1])
+    xlabel = "object size" if param == "size" else param
+    with plt.rc_context({**STYLE, "axes.grid": False}), paused_gc():
+        fig, flat = panel_grid(rows * cols, cols, 0, SWEEP_PANEL, SWEEP_GAPS, SWEEP_MARGINS)
+        axes = [flat[r * cols:(r + 1) * cols] for r in range(rows)]
         fig.suptitle(f"{title}: time per operation against {param}")
-        xlabel = "object size" if param == "size" else param
         if not xs:
             no_data(axes[0][0])
             axes[0][0].set_xlabel(xlabel)
             axes[0][0].set_ylabel("ns per operation per thread")
             return to_base64(fig)
-        for row, (name, members) in zip(axes, parts):
+        x_scale = (False, (-0.5, len(xs) - 0.5), list(range(len(xs))))
+        for r, (row, (name, members)) in enumerate(zip(axes, parts)):
             drawn = []
             extra = [ref] if ref and ref not in members else []
             for ax, t in zip(row, ends):
@@ -402,11 +545,13 @@ def size_panels(title, cells, backends, param="size"):
                                     1.1)
                 ranges_of(ax, ranges)
                 ax.set_title(f"{name}, {kr.threads_text(t)}", loc="left", fontsize=9)
-            log = value_axis(row[0], drawn)
-            row[0].set_ylabel("ns/op per thread" + (", log" if log else ""))
+            y_scale = value_scale(drawn) if drawn else (False, (0.0, 1.0), [])
+            for i, ax in enumerate(row):
+                fixed_scale(ax, x_scale, r == rows - 1, axis="x")
+                fixed_scale(ax, y_scale, i == 0)
+                grid_lines(ax, x_scale[2], y_scale[2])
+            row[0].set_ylabel("ns/op per thread" + (", log" if y_scale[0] else ""))
             legend_outside(row[-1])
-        axes[0][0].set_xticks(range(len(xs)))
-        axes[0][0].set_xlim(-0.5, len(xs) - 0.5)
         labels = [size_text(x) if param == "size" else str(x) for x in xs]
         for ax in axes[-1]:
             ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=7)
@@ -874,12 +1019,14 @@ GRID_COLUMNS = 4
 GRID_TITLE = 44   # characters on a panel title's line (of the font's 8 points) that fit above it
 
 
-def panel_grid(n, columns=GRID_COLUMNS, legend_rows=0):
+def panel_grid(n, columns=GRID_COLUMNS, legend_rows=0, panel=GRID_AXES, gaps=GRID_GAPS,
+               margins=GRID_MARGINS):
     """A figure of n panels, columns to a row, at fixed places: (figure, [axes]). The figure is
-    tall enough for a legend of legend_rows entries beside the first row."""
+    tall enough for a legend of legend_rows entries beside the first row. panel (one axes), gaps
+    and margins (inches, as GRID_AXES, GRID_GAPS and GRID_MARGINS) size another figure's grid."""
     cols = max(1, min(n, columns))
     rows = max(1, -(-n // cols))
-    (aw, ah), (gw, gh), (left, right, top, bottom) = GRID_AXES, GRID_GAPS, GRID_MARGINS
+    (aw, ah), (gw, gh), (left, right, top, bottom) = panel, gaps, margins
     width = left + cols * aw + (cols - 1) * gw + right
     height = max(top + rows * ah + (rows - 1) * gh + bottom,
                  top + 0.45 + legend_rows * 7.5 * 1.75 / 72)
