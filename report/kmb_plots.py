@@ -21,6 +21,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after use("Agg"))
+from matplotlib.backends.backend_agg import RendererAgg  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
@@ -28,8 +29,39 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import (FixedLocator, FuncFormatter, LogLocator, MaxNLocator,  # noqa: E402
                                NullLocator)
 from matplotlib.textpath import text_to_path  # noqa: E402
+from PIL import Image  # noqa: E402  (Debian's python3-pil, which matplotlib needs)
 
 import kmb_results as kr  # noqa: E402
+
+# Text measured once per process. matplotlib measures a text whenever it lays it out, and caches
+# the measure per renderer, that is per figure; a legend's entries (offsetbox.TextArea) measure
+# the string "lp" afresh at each of the several layouts of a draw, uncached: two thirds of the
+# measures of a figure with legends, each a FreeType layout of the string (FT2Font.set_text).
+# The Agg renderer's measure of a plain text (not mathtext or TeX) is a function of the text, its
+# font properties (hashed, as matplotlib's own cache keys them), the renderer's dpi and the
+# hinting settings alone, so one table serves every figure. matplotlib's code in
+# backends/backend_agg.py (RendererAgg.get_text_width_height_descent) is what it calls.
+TEXT_METRICS = {}
+TEXT_METRICS_MAX = 20000      # entries; the table starts afresh beyond (a report has hundreds)
+_agg_measure = RendererAgg.get_text_width_height_descent
+
+
+def measured(renderer, s, prop, ismath):
+    """RendererAgg.get_text_width_height_descent, from TEXT_METRICS where measured before."""
+    if ismath:
+        return _agg_measure(renderer, s, prop, ismath)
+    rc = matplotlib.rcParams
+    key = (s, hash(prop), renderer.dpi, rc["text.hinting"], rc["text.hinting_factor"],
+           rc["text.kerning_factor"])
+    got = TEXT_METRICS.get(key)
+    if got is None:
+        if len(TEXT_METRICS) >= TEXT_METRICS_MAX:
+            TEXT_METRICS.clear()
+        got = TEXT_METRICS[key] = _agg_measure(renderer, s, prop, ismath)
+    return got
+
+
+RendererAgg.get_text_width_height_descent = measured
 
 FIGSIZE = (6.4, 4.0)   # inches; at DPI below, 768 x 480 pixels, shown at half width or less
 DPI = 120
@@ -108,11 +140,23 @@ def paused_gc():
         gc.collect(0)
 
 
-def to_base64(fig):
-    """The figure drawn as PNG, base64 text; closed after (OBSERVER sees it first)."""
+def to_base64(fig, palette=False):
+    """The figure drawn as PNG, base64 text; closed after (OBSERVER sees it first). palette:
+    as a PNG of 256 colours (PIL's fast octree quantizer) rather than full colour: for figures
+    of lines, markers and text on white, which look the same so (their colours and the blends
+    of their edges take far fewer), in a third of the bytes and less time to encode; not for a
+    colour map's gradient (a heatmap)."""
     with paused_gc():
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+        if palette:
+            fig.set_dpi(DPI)
+            fig.canvas.draw()
+            image = Image.frombuffer("RGBA", fig.canvas.get_width_height(),
+                                     fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+            image.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE).save(
+                buf, format="png", dpi=(DPI, DPI))
+        else:
+            fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
         if OBSERVER is not None:
             OBSERVER(fig)
         plt.close(fig)
@@ -284,7 +328,7 @@ def throughput(title, cells, backends):
         if not threads:
             no_data(axes[0])
             axes[0].set_title(f"{title}: throughput")
-            return to_base64(fig)
+            return to_base64(fig, palette=True)
         logs = []
         xlim = span_limits(threads[0], threads[-1], thread_log(threads))
         for ax, (name, members) in zip(axes, parts):
@@ -316,83 +360,105 @@ def throughput(title, cells, backends):
         else:
             axes[0].set_ylabel(ylabel)
             axes[0].set_title(f"{title}: throughput")
-        return to_base64(fig)
+        return to_base64(fig, palette=True)
+
+
+# The dot plot's fixed layout, inches: an axes per backend family, one above the other, as tall
+# as its rows; the backends' names left of it (as wide as the longest, text_width()), the legend
+# right (legend_room()).
+DOT_ROW = 0.26                 # one backend's row
+DOT_WIDTH = 3.9                # the axes
+DOT_GAP = 0.42                 # between axes: the title of the next
+DOT_MARGINS = (0.45, 0.62)     # top (title), bottom (x axis and its label)
 
 
 def ns_per_op(title, cells, backends):
     """Dot plot: ns per operation per thread of each backend (a row each) at the lowest and
     the highest thread count (filled and hollow markers, error bars min..max), in small
-    multiples (one axes per family of kr.panels(), sharing the x axis, logarithmic where the
-    values span more than LOG_SPAN); the best baseline's values as dotted vertical lines in
-    the axes without a baseline. A backend whose runs failed says so in its row's label."""
+    multiples (one axes per family of kr.panels(), on one x scale, value_scale(): logarithmic
+    where the values span more than LOG_SPAN, ticked on the bottom axes, the others the same
+    grid lines); the best baseline's values as dotted vertical lines in the axes without a
+    baseline. A backend whose runs failed says so in its row's label. A fixed layout
+    (DOT_ROW, DOT_WIDTH, DOT_GAP, DOT_MARGINS); an axes' dots as one collection per thread
+    count, its error bars as one LineCollection."""
     threads = sorted({c.threads for c in cells})
     shown_threads = threads[:1] + threads[-1:] if len(threads) > 1 else threads
     shown = [b for b in backends if any(c.backend == b for c in cells)]
-    parts = kr.panels(shown)
+    parts = kr.panels(shown) or [("all backends", [])]
     ref = kr.best_baseline(cells)
     by = {(c.backend, c.threads): c for c in cells}
-    with plt.rc_context({**STYLE, "axes.grid.axis": "x"}):
-        heights = [len(m) + 1.2 for _, m in parts] or [1]
-        size = (FIGSIZE[0], max(2.6, 1.1 + 0.26 * sum(heights)))
-        fig, axes = plt.subplots(len(heights), 1, figsize=size, sharex=True, layout="constrained",
-                                 squeeze=False, gridspec_kw={"height_ratios": heights})
-        axes = axes[:, 0]
+    labels = []
+    for _, members in parts:
+        labels.append([])
+        for b in members:
+            failed = [str(t) for t in shown_threads if (b, t) in by and not by[b, t].ns
+                      and by[b, t].errors]
+            labels[-1].append(b + (f" (failed at {'/'.join(failed)} thr.)" if failed else ""))
+    handles = [Line2D([], [], color="#555555", marker=THREAD_MARKERS[j], linestyle="none",
+                      markerfacecolor="#555555" if j == 0 else "white",
+                      label=kr.threads_text(t)) for j, t in enumerate(shown_threads)]
+    with_ref = ref and any(ref not in m for _, m in parts)
+    if with_ref:
+        handles += [Line2D([], [], color=colour(ref), linestyle=REFERENCE_LINES[j],
+                           label=f"{ref}, {kr.threads_text(t)}")
+                    for j, t in enumerate(shown_threads)]
+    key = "dots: each backend\nlines: best baseline" if with_ref else None
+    top, bottom = DOT_MARGINS
+    left = 0.25 + max((text_width(t, STYLE["font.size"]) for ts in labels for t in ts),
+                      default=0.5)
+    right = legend_room([h.get_label() for h in handles] + (key.split("\n") if key else []))
+    heights = [DOT_ROW * (len(m) + 0.8) for _, m in parts]
+    width = left + DOT_WIDTH + right
+    height = max(2.6, top + sum(heights) + DOT_GAP * (len(parts) - 1) + bottom)
+    with plt.rc_context({**STYLE, "axes.grid": False}), paused_gc():
+        fig = plt.figure(figsize=(width, height))
+        axes, y1 = [], height - top
+        for h in heights:
+            axes.append(fig.add_axes((left / width, (y1 - h) / height, DOT_WIDTH / width,
+                                      h / height)))
+            y1 -= h + DOT_GAP
         drawn = [c.ns for c in cells if c.ns and c.threads in shown_threads]
         if not drawn:
             no_data(axes[0])
             axes[0].set_title(f"{title}: time per operation")
-            return to_base64(fig)
+            return to_base64(fig, palette=True)
+        scale = value_scale(spread_values(drawn))
         offsets = [0.0] if len(shown_threads) == 1 else [-0.14, 0.14]
-        for ax, (name, members) in zip(axes, parts):
-            labels = []
-            for i, b in enumerate(members):
-                failed = []
-                for j, t in enumerate(shown_threads):
-                    c = by.get((b, t))
-                    if c is not None and c.ns:
-                        dot(ax, c.ns, i + offsets[j], colour(b), THREAD_MARKERS[j], filled=j == 0)
-                    elif c is not None and c.errors:
-                        failed.append(str(t))
-                labels.append(b + (f" (failed at {'/'.join(failed)} thr.)" if failed else ""))
+        for k, (ax, (name, members), names) in enumerate(zip(axes, parts, labels)):
+            ranges = []
+            for j, t in enumerate(shown_threads):
+                dots = [(by[b, t].ns, i + offsets[j], colour(b)) for i, b in enumerate(members)
+                        if (b, t) in by and by[b, t].ns]
+                ranges += [(((st[1], y), (st[2], y)), c) for st, y, c in dots
+                           if st[1] is not None]
+                if dots:
+                    ax.scatter([st[0] for st, _, _ in dots], [y for _, y, _ in dots], s=25,
+                               marker=THREAD_MARKERS[j], linewidths=1.3, zorder=3,
+                               edgecolors=[c for _, _, c in dots],
+                               facecolors=[c if j == 0 else "white" for _, _, c in dots])
+            ranges_of(ax, ranges)
             if ref and ref not in members:
                 for j, t in enumerate(shown_threads):
                     c = by.get((ref, t))
                     if c is not None and c.ns:
                         ax.axvline(c.ns[0], color=colour(ref), linestyle=REFERENCE_LINES[j],
                                    linewidth=1.1)
+            fixed_scale(ax, scale, k == len(axes) - 1, axis="x")
             ax.set_yticks(range(len(members)))
-            ax.set_yticklabels(labels)
+            ax.set_yticklabels(names)
             ax.set_ylim(len(members) - 0.5, -0.5)
             ax.tick_params(axis="y", length=0)
+            grid_lines(ax, xs=scale[2])
             if len(parts) > 1:
                 ax.set_title(name, loc="left", fontsize=9)
-        log = value_axis(axes[0], spread_values(drawn), axis="x")
         axes[-1].set_xlabel("ns per operation per thread (lower is better" +
-                            (", log)" if log else ")"))
-        handles = [Line2D([], [], color="#555555", marker=THREAD_MARKERS[j], linestyle="none",
-                          markerfacecolor="#555555" if j == 0 else "white",
-                          label=kr.threads_text(t)) for j, t in enumerate(shown_threads)]
-        with_ref = ref and any(ref not in m for _, m in parts)
-        if with_ref:
-            handles += [Line2D([], [], color=colour(ref), linestyle=REFERENCE_LINES[j],
-                               label=f"{ref}, {kr.threads_text(t)}")
-                        for j, t in enumerate(shown_threads)]
-        legend_outside(axes[0], handles=handles, title_fontsize=7.5, title=(
-            "dots: each backend\nlines: best baseline" if with_ref else None))
-        fig.suptitle(f"{title}: time per operation")
-        return to_base64(fig)
+                            (", log)" if scale[0] else ")"))
+        legend_outside(axes[0], handles=handles, title_fontsize=7.5, title=key)
+        fig.suptitle(f"{title}: time per operation", y=1 - 0.08 / height, va="top")
+        return to_base64(fig, palette=True)
 
 
 REFERENCE_LINES = (":", "--")   # the best baseline at the lowest and highest thread count
-
-
-def dot(ax, stats, y, c, marker, filled=True):
-    """One marker at the median of stats (median, min, max) with its min..max as a horizontal
-    stroke (plot() and hlines(), errorbar()'s look without its caps' artists)."""
-    if stats[1] is not None:
-        ax.hlines([y], [stats[1]], [stats[2]], colors=c, linewidth=1.0)
-    ax.plot([stats[0]], [y], color=c, marker=marker, markersize=5,
-            markerfacecolor=c if filled else "white", markeredgewidth=1.3, linestyle="none")
 
 
 def median_line(ax, pts, label, colour_, marker, linestyle, ranges, linewidth=1.4):
@@ -525,7 +591,7 @@ def size_panels(title, cells, backends, param="size"):
             no_data(axes[0][0])
             axes[0][0].set_xlabel(xlabel)
             axes[0][0].set_ylabel("ns per operation per thread")
-            return to_base64(fig)
+            return to_base64(fig, palette=True)
         x_scale = (False, (-0.5, len(xs) - 0.5), list(range(len(xs))))
         for r, (row, (name, members)) in enumerate(zip(axes, parts)):
             drawn = []
@@ -556,7 +622,7 @@ def size_panels(title, cells, backends, param="size"):
         for ax in axes[-1]:
             ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=7)
             ax.set_xlabel(xlabel)
-        return to_base64(fig)
+        return to_base64(fig, palette=True)
 
 
 LINESTYLES = ["-", "--", ":", "-."]

@@ -176,5 +176,5 @@ def ns_table(anchor, cells, backends):
     for t in ends:
         head += [f"ns/op, {kr.threads_text(t)}", "min..max", "/ fastest"]
     if len(ends) > 1:
-        head.append(f"{kr.threads_text(ends[1])} / {kr.threads_text(ends[0])}")
+        head.append(f"{ends[1]} / {kr.threads_text(ends[0])}")
     return scroll_box(table(f"{anchor}-ns", head_cells(head), rows, cls="nsop"))

@@ -8,16 +8,19 @@ scripts/report-bench measures; no test times it).
   per case whose id is the case's anchor, where the Summary links. Any other case has its
   throughput figure and a table of ns/op per thread at its lowest and highest thread count. On
   tests/fixtures/results-slab.json: churn batch:1 at 64, 256 and 1024 bytes is a sweep; churn
-  batch:1000, ctor and mix are cases of their own.
+  batch:1000, ctor and mix are cases of their own. The sweep's and the cases' figures are PNGs
+  of 256 colours, each backend's colour among them.
 - The sweep's figure as drawn (kmb_plots.OBSERVER), of cells made here: a tick at each size,
   labelled, on the bottom row alone; y ticks on the first column alone, a row's axes on one
   scale; every axes the same grid lines; no minor ticks; a fixed layout.
 - A case's throughput figure as drawn: a fixed layout, thread counts labelled on the bottom axes
-  alone, a few y ticks each.
+  alone, a few y ticks each; the dot plot of ns/op (the Trace replay section's) on a fixed layout
+  too, its x axis ticked on the bottom axes alone.
 - A case's ns/op table: every number (median, min..max, ratio to the fastest, scaling from the
   lowest to the highest thread count) recomputed from the runs of tests/fixtures/
   results-quick.json; a backend whose runs failed says so.
-- The garbage collector is off while a figure is drawn, and on again after.
+- The garbage collector is off while a figure is drawn, and on again after; a text is measured
+  once (kmb_plots.measured), as matplotlib measures it.
 - The page drawn by two processes (--jobs 2, the default on 2 CPUs) is the page drawn by one,
   byte for byte (but the minute it was made).
 - tests/fixtures/make_results_full.py writes a loadable results file with every cell of the
@@ -88,6 +91,25 @@ class Sweep(unittest.TestCase):
             self.assertIn(f'<h3 id="{kr.group_anchor(w_, p)}">', self.plots)
             self.assertIsNotNone(ru.img_src(self.plots, f"{title}: throughput"), title)
             self.assertIn(f"{kr.group_anchor(w_, p)}-ns", tables)
+
+    def test_palette(self):
+        """The sweep's PNG is of 256 colours (kmb_plots.to_base64(palette=True)), each
+        backend's colour among them (within 4 of 255 per channel: the quantizer's rounding)."""
+        png = ru.img_src(self.plots, "churn batch:1: ns/op against size")
+        self.assertEqual(png[25], 3)                 # IHDR colour type 3: indexed colour
+        try:
+            from PIL import Image
+        except ImportError:
+            self.skipTest("PIL not importable: the palette's colours not checked")
+        import io
+        import matplotlib.colors as mcolors
+        with Image.open(io.BytesIO(png)) as im:
+            pal = im.getpalette()
+        pal = [pal[i:i + 3] for i in range(0, len(pal), 3)]
+        for b in {c.backend for c in self.cells if c.workload == "churn"}:
+            rgb = [round(v * 255) for v in mcolors.to_rgb(kmb_plots.colour(b))]
+            near = min(max(abs(x - y) for x, y in zip(p, rgb)) for p in pal)
+            self.assertLessEqual(near, 4, (b, rgb))
 
     def test_answers_table(self):
         """A row per swept case, its id the case's anchor, its FASTEST sentences in it, before
@@ -228,6 +250,33 @@ class CaseFigure(unittest.TestCase):
             self.assertTrue(2 <= len(ax.get_yticks()) <= 6, ax.get_yticks())
 
 
+    def test_dot_plot(self):
+        """kmb_plots.ns_per_op (the Trace replay section's figure): a fixed layout, an axes
+        per family on one x scale ticked on the bottom axes alone, a row per backend named,
+        a backend whose runs failed at 2 threads said so."""
+        data = kr.load(ru.FIXTURE)
+        for r in data["benchmarks"]:
+            k = r["kmbench"]
+            if (k["backend"], k["params"], r["threads"]) == ("buddy", {"size": 64,
+                                                                        "batch": 100}, 2):
+                r.update(error_occurred=True, error_message="planted")
+        cells = [c for c in kr.cells(data["benchmarks"])
+                 if c.workload == "churn" and c.params == (("size", "64"), ("batch", "100"))]
+        [(fig, _)] = drawn(lambda: kmb_plots.ns_per_op("churn", cells, ru.BACKENDS_OK))
+        self.assertIsNone(fig.get_layout_engine())
+        parts = kr.panels(ru.BACKENDS_OK)
+        self.assertEqual(len(fig.axes), len(parts))
+        names = [[t.get_text() for t in ax.get_yticklabels()] for ax in fig.axes]
+        self.assertEqual(names, [[b + (" (failed at 2 thr.)" if b == "buddy" else "")
+                                  for b in m] for _, m in parts])
+        scales = {(ax.get_xlim(), ax.get_xscale()) for ax in fig.axes}
+        self.assertEqual(len(scales), 1, scales)
+        for i, ax in enumerate(fig.axes):
+            last = i == len(fig.axes) - 1
+            self.assertEqual(bool(len(ax.get_xticks())), last)
+            self.assertEqual(bool(ax.get_xlabel()), last)
+
+
 def number(text):
     """A table's number: 1,234.5 and 2.45x as floats."""
     return float(text.replace(",", "").rstrip("x"))
@@ -265,7 +314,7 @@ class CaseTable(unittest.TestCase):
             table = ru.parse(plots.ns_table(anchor, cells, self.backends)).tables[f"{anchor}-ns"]
             self.assertEqual(table["header"], ["backend", "ns/op, 1 thread", "min..max",
                                                "/ fastest", "ns/op, 2 threads", "min..max",
-                                               "/ fastest", "2 threads / 1 thread"])
+                                               "/ fastest", "2 / 1 thread"])
             self.assertEqual(sorted(tds[0] for _, tds in table["rows"]), sorted(ru.BACKENDS_OK))
             self.assertEqual(table["rows"][0][1][0], "glibc")   # the baselines first
             self.assertIn("first", table["rows"][0][0])
@@ -317,6 +366,26 @@ class Collector(unittest.TestCase):
             self.assertFalse(gc.isenabled())
         finally:
             gc.enable()
+
+
+
+class TextMetrics(unittest.TestCase):
+    def test_measured_once_and_the_same(self):
+        """kmb_plots.measured, the Agg renderer's text measure served from one table: each
+        (text, font size, dpi) measured as matplotlib measures it, once."""
+        from matplotlib.backends.backend_agg import RendererAgg
+        from matplotlib.font_manager import FontProperties
+        kmb_plots.TEXT_METRICS.clear()
+        for dpi in (100, 200):
+            renderer = RendererAgg(10, 10, dpi)
+            for size in (7.5, 9):
+                prop = FontProperties(size=size)
+                want = kmb_plots._agg_measure(renderer, "slab-cpu-rseq", prop, False)
+                for _ in range(2):
+                    self.assertEqual(renderer.get_text_width_height_descent(
+                        "slab-cpu-rseq", prop, False), want, (dpi, size))
+        self.assertEqual(len(kmb_plots.TEXT_METRICS), 4)
+        kmb_plots.TEXT_METRICS.clear()
 
 
 class Parallel(unittest.TestCase):
