@@ -10,6 +10,8 @@ min..max over repetitions where those are known. Axes go logarithmic where the v
 span more than LOG_SPAN; legends sit outside the axes, to their right.
 """
 import base64
+import contextlib
+import gc
 import io
 import math
 import textwrap
@@ -19,12 +21,47 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after use("Agg"))
+from matplotlib.backends.backend_agg import RendererAgg  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.colors import LogNorm, Normalize  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator  # noqa: E402
+from matplotlib.ticker import (FixedLocator, FuncFormatter, LogLocator, MaxNLocator,  # noqa: E402
+                               NullLocator)
+from matplotlib.textpath import text_to_path  # noqa: E402
+from PIL import Image  # noqa: E402  (Debian's python3-pil, which matplotlib needs)
 
 import kmb_results as kr  # noqa: E402
+
+# Text measured once per process. matplotlib measures a text whenever it lays it out, and caches
+# the measure per renderer, that is per figure; a legend's entries (offsetbox.TextArea) measure
+# the string "lp" afresh at each of the several layouts of a draw, uncached: two thirds of the
+# measures of a figure with legends, each a FreeType layout of the string (FT2Font.set_text).
+# The Agg renderer's measure of a plain text (not mathtext or TeX) is a function of the text, its
+# font properties (hashed, as matplotlib's own cache keys them), the renderer's dpi and the
+# hinting settings alone, so one table serves every figure. matplotlib's code in
+# backends/backend_agg.py (RendererAgg.get_text_width_height_descent) is what it calls.
+TEXT_METRICS = {}
+TEXT_METRICS_MAX = 20000      # entries; the table starts afresh beyond (a report has hundreds)
+_agg_measure = RendererAgg.get_text_width_height_descent
+
+
+def measured(renderer, s, prop, ismath):
+    """RendererAgg.get_text_width_height_descent, from TEXT_METRICS where measured before."""
+    if ismath:
+        return _agg_measure(renderer, s, prop, ismath)
+    rc = matplotlib.rcParams
+    key = (s, hash(prop), renderer.dpi, rc["text.hinting"], rc["text.hinting_factor"],
+           rc["text.kerning_factor"])
+    got = TEXT_METRICS.get(key)
+    if got is None:
+        if len(TEXT_METRICS) >= TEXT_METRICS_MAX:
+            TEXT_METRICS.clear()
+        got = TEXT_METRICS[key] = _agg_measure(renderer, s, prop, ismath)
+    return got
+
+
+RendererAgg.get_text_width_height_descent = measured
 
 FIGSIZE = (6.4, 4.0)   # inches; at DPI below, 768 x 480 pixels, shown at half width or less
 DPI = 120
@@ -84,13 +121,46 @@ def line_style(name):
     return {"color": c, "marker": m, "linestyle": ls}
 
 
-def to_base64(fig):
+@contextlib.contextmanager
+def paused_gc():
+    """Python's cyclic garbage collector off for the block (where it was on), then one
+    collection of the youngest generation, which holds what the block made: a figure's
+    thousands of artists, once closed. A figure makes enough objects to set off collections of
+    the oldest generation, each a walk over every object of the process, where the results
+    loaded are most of a million (the full preset's results: a quarter of the Plots section's
+    time). Nests: an inner block leaves the collector to the outer one."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)
+
+
+def to_base64(fig, palette=False):
+    """The figure drawn as PNG, base64 text; closed after (OBSERVER sees it first). palette:
+    as a PNG of 256 colours (PIL's fast octree quantizer) rather than full colour: for figures
+    of lines, markers and text on white, which look the same so (their colours and the blends
+    of their edges take far fewer), in a third of the bytes and less time to encode; not for a
+    colour map's gradient (a heatmap)."""
     fit_titles(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    if OBSERVER is not None:
-        OBSERVER(fig)
-    plt.close(fig)
+    with paused_gc():
+        buf = io.BytesIO()
+        if palette:
+            fig.set_dpi(DPI)
+            fig.canvas.draw()
+            image = Image.frombuffer("RGBA", fig.canvas.get_width_height(),
+                                     fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+            image.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE).save(
+                buf, format="png", dpi=(DPI, DPI))
+        else:
+            fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+        if OBSERVER is not None:
+            OBSERVER(fig)
+        plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -109,11 +179,17 @@ def legend_outside(ax, **kw):
                      frameon=False, **kw)
 
 
+def is_log(values):
+    """Whether a value axis of these values goes logarithmic: all positive, spanning more than
+    LOG_SPAN."""
+    values = [v for v in values if v is not None]
+    return bool(values) and min(values) > 0 and max(values) / min(values) > LOG_SPAN
+
+
 def value_axis(ax, values, axis="y"):
     """Logarithmic where the values (positive) span more than LOG_SPAN, else linear from 0.
     Returns True when logarithmic."""
-    values = [v for v in values if v is not None]
-    log = bool(values) and min(values) > 0 and max(values) / min(values) > LOG_SPAN
+    log = is_log(values)
     if log:
         (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
         log_ticks(ax.yaxis if axis == "y" else ax.xaxis, values)
@@ -124,13 +200,18 @@ def value_axis(ax, values, axis="y"):
     return log
 
 
-def log_ticks(axis, values=()):
-    """Ticks of a logarithmic axis written as plain numbers (50, 100, 200, 0.5, 10k): at 1, 2
-    and 5 times the powers of ten where values span less than LOG_SPAN squared, else at the
-    powers of ten only; no minor ticks."""
+def log_locator(values=()):
+    """The major ticks of a logarithmic axis of these values: at 1, 2 and 5 times the powers of
+    ten where they span less than LOG_SPAN to the 2.5, else at the powers of ten only."""
     values = [v for v in values if v is not None and v > 0]
     wide = bool(values) and max(values) / min(values) >= LOG_SPAN ** 2.5
-    axis.set_major_locator(LogLocator(base=10, subs=(1.0,) if wide else (1.0, 2.0, 5.0)))
+    return LogLocator(base=10, subs=(1.0,) if wide else (1.0, 2.0, 5.0))
+
+
+def log_ticks(axis, values=()):
+    """Ticks of a logarithmic axis (log_locator()) written as plain numbers (50, 100, 200, 0.5,
+    10k); no minor ticks."""
+    axis.set_major_locator(log_locator(values))
     axis.set_major_formatter(FuncFormatter(tick_text))
     axis.set_minor_locator(NullLocator())
 
@@ -200,9 +281,14 @@ def stat_line(ax, pts, **style):
                    if st[1] is not None])
 
 
+def thread_log(threads):
+    """Whether an axis of these thread counts goes log2: they span a factor of 8 or more."""
+    return len(threads) > 1 and max(threads) / max(min(threads), 1) >= 8
+
+
 def thread_axis(ax, threads):
     """Ticks at the thread counts measured; log2 axis when they span a factor of 8 or more."""
-    if len(threads) > 1 and max(threads) / max(min(threads), 1) >= 8:
+    if thread_log(threads):
         ax.set_xscale("log", base=2)
         ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xticks(threads)
@@ -215,25 +301,66 @@ def spread_values(stats):
     return [v for st in stats for v in st if v is not None]
 
 
+# The throughput figure's fixed layout, inches: a column of axes, one per backend family, each
+# with its legend to its right (as wide as its longest label needs, legend_room()).
+CASE_PANEL = (4.1, 1.55)           # one axes of several
+CASE_GAP = 0.45                    # between axes: the title of the next
+CASE_MARGINS = (0.95, 0.5, 0.5)    # left (ticks and y label), top (title), bottom (x axis)
+
+
+def text_width(text, size=7.5):
+    """The width of text in the style's font at size points, in inches (matplotlib's own text
+    metrics, without a figure): to leave room for a legend or tick labels in a fixed layout."""
+    w, _, _ = text_to_path.get_text_width_height_descent(text, FontProperties(size=size), False)
+    return w / 72
+
+
+def legend_room(labels, fontsize=7.5):
+    """Inches right of an axes (of width up to CASE_PANEL's) that legend_outside() takes for a
+    legend of these labels: its gap, the handles and padding (3.6 font sizes), the longest label,
+    and a tenth of an inch to spare."""
+    longest = max((text_width(t, fontsize) for t in labels), default=0.0)
+    return 0.02 * CASE_PANEL[0] + 3.6 * fontsize / 72 + longest + 0.1
+
+
+def span_limits(lo, hi, log):
+    """An axis' limits around values from lo to hi: 5% of the span (of its logarithm where log)
+    either side, as matplotlib's autoscale leaves; a span of nothing as a factor of 2 (log) or
+    1 either side."""
+    if log:
+        a, b = math.log(lo), math.log(hi)
+        pad = 0.05 * (b - a) or math.log(2)
+        return math.exp(a - pad), math.exp(b + pad)
+    pad = 0.05 * (hi - lo) or 1.0
+    return lo - pad, hi + pad
+
+
 def throughput(title, cells, backends):
     """Lines: Mops/s (all threads) against threads, one per backend, in small multiples (one
-    axes per family of kr.panels(), sharing the x axis); each axes without a baseline also draws
-    the best baseline (kr.best_baseline()) dotted, for reference, so each has its own y axis
-    (logarithmic where its values span more than LOG_SPAN, said in its title)."""
+    axes per family of kr.panels(), one above the other); each axes without a baseline also
+    draws the best baseline (kr.best_baseline()) dotted, for reference, so each has its own y
+    axis (value_scale(): logarithmic where its values span more than LOG_SPAN, said in its
+    title; a few ticks). The axes share the x axis (thread_axis()), labelled on the bottom one.
+    A fixed layout (CASE_PANEL, CASE_GAP, CASE_MARGINS, legend_room()): one axes alone is
+    FIGSIZE high."""
     shown = [b for b in backends if any(c.backend == b and c.mops for c in cells)]
     threads = sorted({c.threads for c in cells if c.mops})
-    parts = kr.panels(shown)
+    parts = kr.panels(shown) or [("all backends", [])]
     ref = kr.best_baseline(cells)
-    with plt.rc_context(STYLE):
-        size = FIGSIZE if len(parts) <= 1 else (FIGSIZE[0], 0.9 + 2.0 * len(parts))
-        fig, axes = plt.subplots(max(len(parts), 1), 1, figsize=size, sharex=True,
-                                 layout="constrained", squeeze=False)
-        axes = axes[:, 0]
+    n = len(parts)
+    labels = [f"{ref} (best baseline)"] if ref else []
+    labels += [b for _, members in parts for b in members]
+    left, top, bottom = CASE_MARGINS
+    height = CASE_PANEL[1] if n > 1 else FIGSIZE[1] - top - bottom
+    margins = (left, legend_room(labels), top, bottom)
+    with plt.rc_context(STYLE), paused_gc():
+        fig, axes = panel_grid(n, 1, 0, (CASE_PANEL[0], height), (0, CASE_GAP), margins)
         if not threads:
             no_data(axes[0])
             axes[0].set_title(f"{title}: throughput")
-            return to_base64(fig)
+            return to_base64(fig, palette=True)
         logs = []
+        xlim = span_limits(threads[0], threads[-1], thread_log(threads))
         for ax, (name, members) in zip(axes, parts):
             drawn = []
             for b in members + ([ref] if ref and ref not in members else []):
@@ -245,97 +372,123 @@ def throughput(title, cells, backends):
                     stat_line(ax, pts, label=f"{ref} (best baseline)", color=colour(ref),
                               marker=look(ref)[1], linestyle=REFERENCE, linewidth=1.2)
             thread_axis(ax, threads)
-            logs.append(value_axis(ax, spread_values(drawn)))
-            if len(parts) > 1:
+            ax.set_xlim(*xlim)
+            scale = value_scale(spread_values(drawn), numticks=5)
+            fixed_scale(ax, scale, True)
+            logs.append(scale[0])
+            if n > 1:
                 ax.set_title(name + (" (log)" if logs[-1] else ""), loc="left", fontsize=9)
             legend_outside(ax)
         for ax in axes[:-1]:
             ax.set_xlabel("")
+            ax.tick_params(axis="x", labelbottom=False)
         log = all(logs)
         ylabel = "Mops/s, all threads (higher is better)" + (", log" if log else "")
-        if len(parts) > 1:
-            fig.supylabel(ylabel, fontsize=9)
-            fig.suptitle(f"{title}: throughput")
+        if n > 1:
+            fig.supylabel(ylabel, fontsize=9, x=0.1 / fig.get_figwidth(), ha="left")
+            fig.suptitle(f"{title}: throughput", y=1 - 0.08 / fig.get_figheight(), va="top")
         else:
             axes[0].set_ylabel(ylabel)
             axes[0].set_title(f"{title}: throughput")
-        return to_base64(fig)
+        return to_base64(fig, palette=True)
+
+
+# The dot plot's fixed layout, inches: an axes per backend family, one above the other, as tall
+# as its rows; the backends' names left of it (as wide as the longest, text_width()), the legend
+# right (legend_room()).
+DOT_ROW = 0.26                 # one backend's row
+DOT_WIDTH = 3.9                # the axes
+DOT_GAP = 0.42                 # between axes: the title of the next
+DOT_MARGINS = (0.45, 0.62)     # top (title), bottom (x axis and its label)
 
 
 def ns_per_op(title, cells, backends):
     """Dot plot: ns per operation per thread of each backend (a row each) at the lowest and
     the highest thread count (filled and hollow markers, error bars min..max), in small
-    multiples (one axes per family of kr.panels(), sharing the x axis, logarithmic where the
-    values span more than LOG_SPAN); the best baseline's values as dotted vertical lines in
-    the axes without a baseline. A backend whose runs failed says so in its row's label."""
+    multiples (one axes per family of kr.panels(), on one x scale, value_scale(): logarithmic
+    where the values span more than LOG_SPAN, ticked on the bottom axes, the others the same
+    grid lines); the best baseline's values as dotted vertical lines in the axes without a
+    baseline. A backend whose runs failed says so in its row's label. A fixed layout
+    (DOT_ROW, DOT_WIDTH, DOT_GAP, DOT_MARGINS); an axes' dots as one collection per thread
+    count, its error bars as one LineCollection."""
     threads = sorted({c.threads for c in cells})
     shown_threads = threads[:1] + threads[-1:] if len(threads) > 1 else threads
     shown = [b for b in backends if any(c.backend == b for c in cells)]
-    parts = kr.panels(shown)
+    parts = kr.panels(shown) or [("all backends", [])]
     ref = kr.best_baseline(cells)
     by = {(c.backend, c.threads): c for c in cells}
-    with plt.rc_context({**STYLE, "axes.grid.axis": "x"}):
-        heights = [len(m) + 1.2 for _, m in parts] or [1]
-        size = (FIGSIZE[0], max(2.6, 1.1 + 0.26 * sum(heights)))
-        fig, axes = plt.subplots(len(heights), 1, figsize=size, sharex=True, layout="constrained",
-                                 squeeze=False, gridspec_kw={"height_ratios": heights})
-        axes = axes[:, 0]
+    labels = []
+    for _, members in parts:
+        labels.append([])
+        for b in members:
+            failed = [str(t) for t in shown_threads if (b, t) in by and not by[b, t].ns
+                      and by[b, t].errors]
+            labels[-1].append(b + (f" (failed at {'/'.join(failed)} thr.)" if failed else ""))
+    handles = [Line2D([], [], color="#555555", marker=THREAD_MARKERS[j], linestyle="none",
+                      markerfacecolor="#555555" if j == 0 else "white",
+                      label=kr.threads_text(t)) for j, t in enumerate(shown_threads)]
+    with_ref = ref and any(ref not in m for _, m in parts)
+    if with_ref:
+        handles += [Line2D([], [], color=colour(ref), linestyle=REFERENCE_LINES[j],
+                           label=f"{ref}, {kr.threads_text(t)}")
+                    for j, t in enumerate(shown_threads)]
+    key = "dots: each backend\nlines: best baseline" if with_ref else None
+    top, bottom = DOT_MARGINS
+    left = 0.25 + max((text_width(t, STYLE["font.size"]) for ts in labels for t in ts),
+                      default=0.5)
+    right = legend_room([h.get_label() for h in handles] + (key.split("\n") if key else []))
+    heights = [DOT_ROW * (len(m) + 0.8) for _, m in parts]
+    width = left + DOT_WIDTH + right
+    height = max(2.6, top + sum(heights) + DOT_GAP * (len(parts) - 1) + bottom)
+    with plt.rc_context({**STYLE, "axes.grid": False}), paused_gc():
+        fig = plt.figure(figsize=(width, height))
+        axes, y1 = [], height - top
+        for h in heights:
+            axes.append(fig.add_axes((left / width, (y1 - h) / height, DOT_WIDTH / width,
+                                      h / height)))
+            y1 -= h + DOT_GAP
         drawn = [c.ns for c in cells if c.ns and c.threads in shown_threads]
         if not drawn:
             no_data(axes[0])
             axes[0].set_title(f"{title}: time per operation")
-            return to_base64(fig)
+            return to_base64(fig, palette=True)
+        scale = value_scale(spread_values(drawn))
         offsets = [0.0] if len(shown_threads) == 1 else [-0.14, 0.14]
-        for ax, (name, members) in zip(axes, parts):
-            labels = []
-            for i, b in enumerate(members):
-                failed = []
-                for j, t in enumerate(shown_threads):
-                    c = by.get((b, t))
-                    if c is not None and c.ns:
-                        dot(ax, c.ns, i + offsets[j], colour(b), THREAD_MARKERS[j], filled=j == 0)
-                    elif c is not None and c.errors:
-                        failed.append(str(t))
-                labels.append(b + (f" (failed at {'/'.join(failed)} thr.)" if failed else ""))
+        for k, (ax, (name, members), names) in enumerate(zip(axes, parts, labels)):
+            ranges = []
+            for j, t in enumerate(shown_threads):
+                dots = [(by[b, t].ns, i + offsets[j], colour(b)) for i, b in enumerate(members)
+                        if (b, t) in by and by[b, t].ns]
+                ranges += [(((st[1], y), (st[2], y)), c) for st, y, c in dots
+                           if st[1] is not None]
+                if dots:
+                    ax.scatter([st[0] for st, _, _ in dots], [y for _, y, _ in dots], s=25,
+                               marker=THREAD_MARKERS[j], linewidths=1.3, zorder=3,
+                               edgecolors=[c for _, _, c in dots],
+                               facecolors=[c if j == 0 else "white" for _, _, c in dots])
+            ranges_of(ax, ranges)
             if ref and ref not in members:
                 for j, t in enumerate(shown_threads):
                     c = by.get((ref, t))
                     if c is not None and c.ns:
                         ax.axvline(c.ns[0], color=colour(ref), linestyle=REFERENCE_LINES[j],
                                    linewidth=1.1)
+            fixed_scale(ax, scale, k == len(axes) - 1, axis="x")
             ax.set_yticks(range(len(members)))
-            ax.set_yticklabels(labels)
+            ax.set_yticklabels(names)
             ax.set_ylim(len(members) - 0.5, -0.5)
             ax.tick_params(axis="y", length=0)
+            grid_lines(ax, xs=scale[2])
             if len(parts) > 1:
                 ax.set_title(name, loc="left", fontsize=9)
-        log = value_axis(axes[0], spread_values(drawn), axis="x")
         axes[-1].set_xlabel("ns per operation per thread (lower is better" +
-                            (", log)" if log else ")"))
-        handles = [Line2D([], [], color="#555555", marker=THREAD_MARKERS[j], linestyle="none",
-                          markerfacecolor="#555555" if j == 0 else "white",
-                          label=kr.threads_text(t)) for j, t in enumerate(shown_threads)]
-        with_ref = ref and any(ref not in m for _, m in parts)
-        if with_ref:
-            handles += [Line2D([], [], color=colour(ref), linestyle=REFERENCE_LINES[j],
-                               label=f"{ref}, {kr.threads_text(t)}")
-                        for j, t in enumerate(shown_threads)]
-        legend_outside(axes[0], handles=handles, title_fontsize=7.5, title=(
-            "dots: each backend\nlines: best baseline" if with_ref else None))
-        fig.suptitle(f"{title}: time per operation")
-        return to_base64(fig)
+                            (", log)" if scale[0] else ")"))
+        legend_outside(axes[0], handles=handles, title_fontsize=7.5, title=key)
+        fig.suptitle(f"{title}: time per operation", y=1 - 0.08 / height, va="top")
+        return to_base64(fig, palette=True)
 
 
 REFERENCE_LINES = (":", "--")   # the best baseline at the lowest and highest thread count
-
-
-def dot(ax, stats, y, c, marker, filled=True):
-    """One marker at the median of stats (median, min, max) with its min..max as a horizontal
-    stroke (plot() and hlines(), errorbar()'s look without its caps' artists)."""
-    if stats[1] is not None:
-        ax.hlines([y], [stats[1]], [stats[2]], colors=c, linewidth=1.0)
-    ax.plot([stats[0]], [y], color=c, marker=marker, markersize=5,
-            markerfacecolor=c if filled else "white", markeredgewidth=1.3, linestyle="none")
 
 
 def median_line(ax, pts, label, colour_, marker, linestyle, ranges, linewidth=1.4):
@@ -368,11 +521,70 @@ def sweep_reference(cells, threads):
     return min(logs, key=lambda b: (sum(logs[b]) / len(logs[b]), kr.BASELINES.index(b)))
 
 
-# The size sweep's fixed layout, in inches: no constrained layout to solve per figure, as the
-# panels are the same from one workload to the next.
+# The size sweep's fixed layout, in inches (panel_grid): no constrained layout to solve per
+# figure, as the panels are the same from one workload to the next.
 SWEEP_PANEL = (2.7, 1.75)        # one axes
-SWEEP_MARGINS = (0.85, 2.35, 0.62, 0.78, 0.45, 0.55)   # left, right (legends), top, bottom,
-                                                       # between columns, between rows
+SWEEP_GAPS = (0.45, 0.55)        # between columns, between rows (a panel's title)
+SWEEP_MARGINS = (0.85, 2.35, 0.62, 0.78)   # left, right (legends), top, bottom (sizes, label)
+SWEEP_LOG_TICKS = 6              # LogLocator's numticks: a decade apart or more, a few per axes
+
+
+def value_scale(values, numticks=SWEEP_LOG_TICKS):
+    """The scale of a value axis of these values (not empty; positive where logarithmic): (log,
+    (low, high), [major tick positions within]). Logarithmic where they span more than LOG_SPAN,
+    ticked as log_locator() (numticks: at most about that many), else linear from 0 with at
+    most GRID_TICKS intervals at round numbers; margins as span_limits(), the linear one's top
+    only. For the axes that share a scale set by hand (fixed_scale())."""
+    log = is_log(values)
+    lo, hi = min(values), max(values)
+    if log:
+        lim = span_limits(lo, hi, True)
+        locator = log_locator(values)
+        locator.set_params(numticks=numticks)
+    else:
+        lim = (0.0, hi * 1.05 if hi > 0 else 1.0)
+        locator = MaxNLocator(GRID_TICKS, steps=[1, 2, 5, 10])
+    return log, lim, [t for t in locator.tick_values(*lim) if lim[0] <= t <= lim[1]]
+
+
+def fixed_scale(ax, scale, ticked, axis="y"):
+    """Set one axis of ax to scale (value_scale()): its limits, and its ticks (written by
+    tick_text()) where ticked; without ticks otherwise (bare())."""
+    log, lim, ticks = scale
+    (ax.set_yscale if axis == "y" else ax.set_xscale)("log" if log else "linear")
+    (ax.set_ylim if axis == "y" else ax.set_xlim)(*lim)
+    which = ax.yaxis if axis == "y" else ax.xaxis
+    if ticked:
+        which.set_major_locator(FixedLocator(ticks))
+        which.set_major_formatter(FuncFormatter(tick_text))
+        which.set_minor_locator(NullLocator())
+    else:
+        bare(which)
+
+
+# Axes without ticks of their own. matplotlib makes and draws a Tick per tick of every axes: two
+# tick marks and a grid line (three Line2D, each with its own copy of its marker) and two labels,
+# the most of a figure of small multiples' time. Where the axes of a row or a column share a
+# scale, only the outer ones need tick labels; the others draw the same grid as one
+# LineCollection (grid_lines()).
+def bare(axis):
+    """No ticks on an axis: neither marks, labels nor grid lines."""
+    axis.set_major_locator(NullLocator())
+    axis.set_minor_locator(NullLocator())
+
+
+def grid_lines(ax, xs=(), ys=()):
+    """Grid lines at xs (vertical) and ys (horizontal), across the axes' limits (set before), as
+    one LineCollection in the style's grid colour, width and alpha, where matplotlib draws its
+    grid (under the data): the grid of axes without ticks of their own, and of those whose
+    ticks draw none (the style's axes.grid off)."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    segments = [((x, y0), (x, y1)) for x in xs] + [((x0, y), (x1, y)) for y in ys]
+    if segments:
+        rc = plt.rcParams
+        ax.add_collection(LineCollection(segments, colors=rc["grid.color"],
+                                         linewidths=rc["grid.linewidth"],
+                                         alpha=rc["grid.alpha"], zorder=1.5), autolim=False)
 
 
 def size_panels(title, cells, backends, param="size"):
@@ -381,10 +593,12 @@ def size_panels(title, cells, backends, param="size"):
     backend family of kr.panels() (at most PANEL_LINES - 1 backends each, plus the best
     baseline dotted for reference where the family has none), a column per end thread count
     (the lowest and the highest: flat from one column to the next is perfect scaling). A row's
-    axes share their y axis, logarithmic where its values span more than LOG_SPAN; the legend
-    of a row sits right of its last column. Median per point, min..max over repetitions as a
-    vertical stroke. A fixed layout (SWEEP_PANEL, SWEEP_MARGINS): no constrained layout to
-    solve, as the panels are alike from one workload to the next."""
+    axes share their y axis (value_scale(): logarithmic where its values span more than
+    LOG_SPAN, a few ticks), ticked and labelled in the first column; every axes shares the x
+    axis, a tick at each value of param, ticked and labelled in the bottom row; the other axes
+    draw the same grid lines without ticks (bare(), grid_lines()). The legend of a row sits right
+    of its last column. Median per point, min..max over repetitions as a vertical stroke. A
+    fixed layout (panel_grid(): SWEEP_PANEL, SWEEP_GAPS, SWEEP_MARGINS)."""
     threads = sorted({c.threads for c in cells if c.ns})
     ends = threads[:1] + threads[-1:] if len(threads) > 1 else threads
     shown = [b for b in backends if any(c.backend == b and c.ns for c in cells)]
@@ -398,23 +612,18 @@ def size_panels(title, cells, backends, param="size"):
         if c.ns and v is not None and c.threads in ends:
             by.setdefault((c.backend, c.threads), []).append((at[v], c.ns))
     rows, cols = max(len(parts), 1), max(len(ends), 1)
-    left, right, top, bottom, wgap, hgap = SWEEP_MARGINS
-    w = left + right + cols * SWEEP_PANEL[0] + (cols - 1) * wgap
-    h = top + bottom + rows * SWEEP_PANEL[1] + (rows - 1) * hgap
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(rows, cols, figsize=(w, h), sharex=True, sharey="row",
-                                 squeeze=False)
-        fig.subplots_adjust(left=left / w, right=1 - right / w, top=1 - top / h,
-                            bottom=bottom / h, wspace=wgap / SWEEP_PANEL[0],
-                            hspace=hgap / SWEEP_PANEL[1])
+    xlabel = "object size" if param == "size" else param
+    with plt.rc_context({**STYLE, "axes.grid": False}), paused_gc():
+        fig, flat = panel_grid(rows * cols, cols, 0, SWEEP_PANEL, SWEEP_GAPS, SWEEP_MARGINS)
+        axes = [flat[r * cols:(r + 1) * cols] for r in range(rows)]
         fig.suptitle(f"{title}: time per operation against {param}")
-        xlabel = "object size" if param == "size" else param
         if not xs:
             no_data(axes[0][0])
             axes[0][0].set_xlabel(xlabel)
             axes[0][0].set_ylabel("ns per operation per thread")
-            return to_base64(fig)
-        for row, (name, members) in zip(axes, parts):
+            return to_base64(fig, palette=True)
+        x_scale = (False, (-0.5, len(xs) - 0.5), list(range(len(xs))))
+        for r, (row, (name, members)) in enumerate(zip(axes, parts)):
             drawn = []
             extra = [ref] if ref and ref not in members else []
             for ax, t in zip(row, ends):
@@ -432,16 +641,18 @@ def size_panels(title, cells, backends, param="size"):
                                     1.1)
                 ranges_of(ax, ranges)
                 ax.set_title(f"{name}, {kr.threads_text(t)}", loc="left", fontsize=9)
-            log = value_axis(row[0], drawn)
-            row[0].set_ylabel("ns/op per thread" + (", log" if log else ""))
+            y_scale = value_scale(drawn) if drawn else (False, (0.0, 1.0), [])
+            for i, ax in enumerate(row):
+                fixed_scale(ax, x_scale, r == rows - 1, axis="x")
+                fixed_scale(ax, y_scale, i == 0)
+                grid_lines(ax, x_scale[2], y_scale[2])
+            row[0].set_ylabel("ns/op per thread" + (", log" if y_scale[0] else ""))
             legend_outside(row[-1])
-        axes[0][0].set_xticks(range(len(xs)))
-        axes[0][0].set_xlim(-0.5, len(xs) - 0.5)
         labels = [size_text(x) if param == "size" else str(x) for x in xs]
         for ax in axes[-1]:
             ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=7)
             ax.set_xlabel(xlabel)
-        return to_base64(fig)
+        return to_base64(fig, palette=True)
 
 
 LINESTYLES = ["-", "--", ":", "-."]
@@ -931,12 +1142,14 @@ GRID_COLUMNS = 4
 GRID_TITLE = 44   # characters on a panel title's line (of the font's 8 points) that fit above it
 
 
-def panel_grid(n, columns=GRID_COLUMNS, legend_rows=0):
+def panel_grid(n, columns=GRID_COLUMNS, legend_rows=0, panel=GRID_AXES, gaps=GRID_GAPS,
+               margins=GRID_MARGINS):
     """A figure of n panels, columns to a row, at fixed places: (figure, [axes]). The figure is
-    tall enough for a legend of legend_rows entries beside the first row."""
+    tall enough for a legend of legend_rows entries beside the first row. panel (one axes), gaps
+    and margins (inches, as GRID_AXES, GRID_GAPS and GRID_MARGINS) size another figure's grid."""
     cols = max(1, min(n, columns))
     rows = max(1, -(-n // cols))
-    (aw, ah), (gw, gh), (left, right, top, bottom) = GRID_AXES, GRID_GAPS, GRID_MARGINS
+    (aw, ah), (gw, gh), (left, right, top, bottom) = panel, gaps, margins
     width = left + cols * aw + (cols - 1) * gw + right
     height = max(top + rows * ah + (rows - 1) * gh + bottom,
                  top + 0.45 + legend_rows * 7.5 * 1.75 / 72)

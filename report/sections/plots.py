@@ -1,16 +1,22 @@
 """Section "Throughput and time per operation": per workload, the answer of each case (the
 fastest backend at the lowest and highest thread count, from the Summary's findings) and its
-figures. A workload's cases that differ only in their size, three sizes or more (the full and
+evidence. A workload's cases that differ only in their size, three sizes or more (the full and
 slab presets' size sweeps), share one figure of small multiples, ns/op against size (a row per
 backend family, a column per end thread count), with their answers as a table, a row per case;
-any other case has its own two figures, throughput against threads and ns/op at the lowest and
-highest thread count. The counter workloads are left to the Per-CPU caches section,
-remote-free-matrix (a group per CPU pair) to the Remote frees section.
+any other case has its figure of throughput against threads and a table of ns/op per thread at
+the lowest and highest thread count (ns_table()). The counter workloads are left to the Per-CPU
+caches section, remote-free-matrix (a group per CPU pair) to the Remote frees section.
+
+Why a case's ns/op is a table, not a figure: ns per operation per thread is threads / throughput,
+the two ends of the throughput figure's lines, so a second figure repeated them; the table gives
+the same numbers exactly (median, min..max over repetitions), each one's ratio to the fastest
+backend and the scaling from the lowest to the highest thread count, which a reader had to read
+off a log axis before, and says which runs failed.
 """
 import kmb_plots
 import kmb_results as kr
 import kmb_summary as kms
-from kmb_html import esc, head_cells, table
+from kmb_html import cell_text, esc, fmt_ratio, head_cells, num_cell, scroll_box, table
 
 ANCHOR = "plots"
 TITLE = "Plots"
@@ -65,17 +71,20 @@ def parts(run):
     """The section in parts, each a function of no arguments returning its HTML, to be joined
     in order (kmbench_report renders the parts of every section on several cores): the
     heading, then per workload, each case's answer (the fastest backend at the lowest and
-    highest thread count) and its figures: one figure of small multiples per size sweep
-    (sweeps()), else two per case, throughput against threads and ns/op at the lowest and
-    highest thread count, backends in small multiples by family. The counter workloads are left
-    to the Per-CPU caches section, which compares them."""
+    highest thread count) and its evidence: one figure of small multiples per size sweep
+    (sweeps()), else per case its figure of throughput against threads (backends in small
+    multiples by family) and its table of ns/op at the lowest and highest thread count. The
+    counter workloads are left to the Per-CPU caches section, which compares them."""
     cells, backends, found = run.cells, run.backends, run.found
     head = ['<h2 id="plots">Throughput and time per operation</h2>',
             '<p class="note">Median over repetitions; error bars span min..max over '
             "repetitions. Mops/s counts the operations of all threads together; ns/op is the "
             "wall-clock time one operation takes a thread (real_time x threads: flat across "
-            "thread counts means perfect scaling), shown at the lowest and highest thread "
-            "count. Backends are grouped by family where there are more than "
+            "thread counts means perfect scaling). A case's ns/op at the lowest and highest "
+            "thread count is a table under its throughput figure, not a second figure: it is "
+            "threads / throughput, the ends of the figure's lines, and the table gives them "
+            "exactly, with each one's ratio to the fastest backend and the scaling between the "
+            "two thread counts. Backends are grouped by family where there are more than "
             f"{kr.PANEL_LINES}, each group with the best baseline (dotted) for reference; "
             f"axes are logarithmic where the values span more than {kmb_plots.LOG_SPAN:g}x. "
             f"A workload measured at {SWEEP_MIN} sizes or more has one figure against size "
@@ -113,7 +122,7 @@ def sweep(workload, rest, cases, backends, answers):
 
 
 def case(workload, params, group, backends, answers):
-    """One case's heading, answers and two figures."""
+    """One case's heading, answers, throughput figure and ns/op table."""
     title = f"{workload} {kr.params_text(params)}"
     anchor = kr.group_anchor(workload, params)
     out = [f'<h3 id="{anchor}">{esc(title)}</h3>']
@@ -121,9 +130,51 @@ def case(workload, params, group, backends, answers):
         out.append('<ul class="answer">' + "".join(
             f"<li><b>{esc(kr.threads_text(f.threads))}:</b> {esc(f.text)}</li>"
             for f in answers[anchor]) + "</ul>")
-    out.append('<div class="plots">')
-    for fn, what in ((kmb_plots.throughput, "throughput"), (kmb_plots.ns_per_op, "ns/op")):
-        png = fn(title, group, backends)
-        out.append(f'<img alt="{esc(title)}: {what}" src="data:image/png;base64,{png}">')
-    out.append("</div>")
+    png = kmb_plots.throughput(title, group, backends)
+    out.append(f'<div class="plots"><img alt="{esc(title)}: throughput" '
+               f'src="data:image/png;base64,{png}">{ns_table(anchor, group, backends)}</div>')
     return "\n".join(out)
+
+
+def ns_table(anchor, cells, backends):
+    """A case's ns per operation per thread (table id anchor-ns): a row per backend, in the
+    throughput figure's order (kmb_plots.throughput: kr.panels(), a family's first row of class
+    first); per end thread count (the lowest and the highest) its median, min..max over
+    repetitions and ratio to the fastest backend at that count (1.00x: the fastest; "failed"
+    where its runs failed, "-" where it has no run); then the highest count's median over the
+    lowest's (1.00x: perfect scaling). "" without any result."""
+    threads = sorted({c.threads for c in cells})
+    ends = threads[:1] + threads[-1:] if len(threads) > 1 else threads
+    shown = [b for b in backends if any(c.backend == b for c in cells)]
+    by = {(c.backend, c.threads): c for c in cells}
+    fastest = {t: min((c.ns[0] for c in cells if c.threads == t and c.ns), default=None)
+               for t in ends}
+    if not any(fastest.values()):
+        return ""
+    rows = []
+    for _, members in kr.panels(shown):
+        for i, b in enumerate(members):
+            tds, ns = [], []
+            for t in ends:
+                c = by.get((b, t))
+                ns.append(kr.ok_ns(c))
+                if ns[-1] is None:
+                    missing = "failed" if c is not None and c.errors else "-"
+                    tds += [f'<td class="{"failed" if missing == "failed" else "na"}">'
+                            f"{missing}</td>", '<td class="na">-</td>', '<td class="na">-</td>']
+                    continue
+                spread = (f"{kr.fmt_ns(c.ns[1])}..{kr.fmt_ns(c.ns[2])}"
+                          if c.ns[1] is not None else "n/a")
+                tds += [num_cell(esc(kr.fmt_ns(ns[-1]))), num_cell(cell_text(spread)),
+                        num_cell(esc(fmt_ratio(ns[-1] / fastest[t])))]
+            if len(ends) > 1:
+                tds.append(num_cell(esc(fmt_ratio(ns[1] / ns[0]))) if None not in ns
+                           else '<td class="na">-</td>')
+            cls = ' class="first"' if i == 0 else ""
+            rows.append(f'<tr{cls}><td class="nw">{esc(b)}</td>' + "".join(tds) + "</tr>")
+    head = ["backend"]
+    for t in ends:
+        head += [f"ns/op, {kr.threads_text(t)}", "min..max", "/ fastest"]
+    if len(ends) > 1:
+        head.append(f"{ends[1]} / {kr.threads_text(ends[0])}")
+    return scroll_box(table(f"{anchor}-ns", head_cells(head), rows, cls="nsop"))

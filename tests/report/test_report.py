@@ -219,7 +219,9 @@ class Variants(ru.FixtureVariants):
         data["benchmarks"] = [r for r in data["benchmarks"] if r["threads"] == 1]
         page = self.render(data)
         self.assertEqual(len(ru.result_rows(ru.parse(page))), ru.OK_ROWS // 2)
-        self.assertEqual(ru.section(page, "plots").count("<img "), 2 * ru.GROUPS)
+        plots = ru.section(page, "plots")
+        self.assertEqual(plots.count("<img "), ru.GROUPS)          # throughput against threads
+        self.assertEqual(len(re.findall(r'<table id="g-[^"]*-ns"', plots)), ru.GROUPS)  # ns/op
 
     def test_skipped_backend(self):
         """A baseline whose library is missing: skipped with its reason, no runs."""

@@ -1,13 +1,26 @@
 #!/usr/bin/python3
-"""The Plots section's size sweeps, the report drawn on several processes, and the full
-preset's synthetic results (issue 19: the full preset's report in at most 20 s, which
+"""The Plots section's size sweeps and cases, the report drawn on several processes, and the
+full preset's synthetic results (issue 19: the full preset's report in at most 20 s, which
 scripts/report-bench measures; no test times it).
 
 - A workload's cases that differ in their size alone, three sizes or more, share one figure
   against size; their answers (the Summary's FASTEST findings) stand in a table above it, a row
-  per case whose id is the case's anchor, where the Summary links. Any other case keeps its two
-  figures. On tests/fixtures/results-slab.json: churn batch:1 at 64, 256 and 1024 bytes is a
-  sweep; churn batch:1000, ctor and mix are cases of their own.
+  per case whose id is the case's anchor, where the Summary links. Any other case has its
+  throughput figure and a table of ns/op per thread at its lowest and highest thread count. On
+  tests/fixtures/results-slab.json: churn batch:1 at 64, 256 and 1024 bytes is a sweep; churn
+  batch:1000, ctor and mix are cases of their own. The sweep's and the cases' figures are PNGs
+  of 256 colours, each backend's colour among them.
+- The sweep's figure as drawn (kmb_plots.OBSERVER), of cells made here: a tick at each size,
+  labelled, on the bottom row alone; y ticks on the first column alone, a row's axes on one
+  scale; every axes the same grid lines; no minor ticks; a fixed layout.
+- A case's throughput figure as drawn: a fixed layout, thread counts labelled on the bottom axes
+  alone, a few y ticks each; the dot plot of ns/op (the Trace replay section's) on a fixed layout
+  too, its x axis ticked on the bottom axes alone.
+- A case's ns/op table: every number (median, min..max, ratio to the fastest, scaling from the
+  lowest to the highest thread count) recomputed from the runs of tests/fixtures/
+  results-quick.json; a backend whose runs failed says so.
+- The garbage collector is off while a figure is drawn, and on again after; a text is measured
+  once (kmb_plots.measured), as matplotlib measures it.
 - The page drawn by two processes (--jobs 2, the default on 2 CPUs) is the page drawn by one,
   byte for byte (but the minute it was made).
 - tests/fixtures/make_results_full.py writes a loadable results file with every cell of the
@@ -16,10 +29,13 @@ scripts/report-bench measures; no test times it).
 
 Run: /usr/bin/python3 tests/report/test_report_plots.py   (KMB_SOURCE_DIR: the repository root)
 """
+import copy
+import gc
 import html
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,9 +46,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import report_util as ru  # noqa: E402
 
 sys.path.insert(0, os.path.join(ru.SOURCE_DIR, "report"))
+import kmb_plots  # noqa: E402
 import kmb_results as kr  # noqa: E402
 import kmb_summary as kms  # noqa: E402
 import kmbench_report  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+
+sys.path.insert(0, os.path.join(ru.SOURCE_DIR, "report", "sections"))
+import plots  # noqa: E402
 
 SWEPT = [("churn", (("size", str(s)), ("batch", "1"))) for s in (64, 256, 1024)]
 CASES = [("churn", (("size", "64"), ("batch", "1000"))), ("ctor", (("size", "256"),
@@ -62,13 +83,33 @@ class Sweep(unittest.TestCase):
         self.assertTrue(png.startswith(ru.PNG_MAGIC))
         w, h = ru.png_size(png)
         self.assertTrue(600 <= w <= 1400 and 300 <= h <= 2000, (w, h))   # 1 or 2 columns
-        # one figure for the sweep, two for each other case
-        self.assertEqual(self.plots.count("<img "), 1 + 2 * len(CASES))
+        # one figure for the sweep, one (and a table) for each other case
+        self.assertEqual(self.plots.count("<img "), 1 + len(CASES))
+        tables = ru.parse(self.plots).tables
         for w_, p in CASES:
             title = f"{w_} {kr.params_text(p)}"
             self.assertIn(f'<h3 id="{kr.group_anchor(w_, p)}">', self.plots)
-            for what in ("throughput", "ns/op"):
-                self.assertIsNotNone(ru.img_src(self.plots, f"{title}: {what}"), (title, what))
+            self.assertIsNotNone(ru.img_src(self.plots, f"{title}: throughput"), title)
+            self.assertIn(f"{kr.group_anchor(w_, p)}-ns", tables)
+
+    def test_palette(self):
+        """The sweep's PNG is of 256 colours (kmb_plots.to_base64(palette=True)), each
+        backend's colour among them (within 4 of 255 per channel: the quantizer's rounding)."""
+        png = ru.img_src(self.plots, "churn batch:1: ns/op against size")
+        self.assertEqual(png[25], 3)                 # IHDR colour type 3: indexed colour
+        try:
+            from PIL import Image
+        except ImportError:
+            self.skipTest("PIL not importable: the palette's colours not checked")
+        import io
+        import matplotlib.colors as mcolors
+        with Image.open(io.BytesIO(png)) as im:
+            pal = im.getpalette()
+        pal = [pal[i:i + 3] for i in range(0, len(pal), 3)]
+        for b in {c.backend for c in self.cells if c.workload == "churn"}:
+            rgb = [round(v * 255) for v in mcolors.to_rgb(kmb_plots.colour(b))]
+            near = min(max(abs(x - y) for x, y in zip(p, rgb)) for p in pal)
+            self.assertLessEqual(near, 4, (b, rgb))
 
     def test_answers_table(self):
         """A row per swept case, its id the case's anchor, its FASTEST sentences in it, before
@@ -95,6 +136,256 @@ class Sweep(unittest.TestCase):
             if any(f.anchor == anchor for f in self.found):
                 self.assertIn(f'href="#{anchor}"', summary)
             self.assertEqual(self.html.count(f'id="{anchor}"'), 1, anchor)
+
+
+def drawn(draw):
+    """The figures draw() makes, as drawn (kmb_plots.OBSERVER), with the collector's state
+    while each was drawn."""
+    seen = []
+    kmb_plots.OBSERVER = lambda fig: seen.append((fig, gc.isenabled()))
+    try:
+        draw()
+    finally:
+        kmb_plots.OBSERVER = None
+    return seen
+
+
+def cell(backend, size, threads, ns):
+    """A Cell of churn size:SIZE batch:1 with ns as its (median, min, max) ns/op."""
+    return kr.Cell(backend, "churn", (("size", str(size)), ("batch", "1")), threads, 3, 3,
+                   ns=ns, mops=(threads * 1e3 / ns[0],) * 3)
+
+
+SIZES = [16, 64, 256, 1024]
+SWEEP_BACKENDS = [*kr.BASELINES, "slab", "slab-packed", "slab-colored", "kmalloc", "mempool",
+                  "buddy"]
+
+
+class SweepFigure(unittest.TestCase):
+    """The size sweep's figure of cells made here: ten backends (three rows: the baselines,
+    the slab family, the page family), four sizes, 1, 2 and 4 threads (two columns)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cells = []
+        for i, b in enumerate(SWEEP_BACKENDS):
+            base = 1000.0 if b == "buddy" else 10.0 + i
+            for j, size in enumerate(SIZES):
+                for t in (1, 2, 4):
+                    ns = base * (1 + j / 4) * (1 + t / 10)
+                    cells.append(cell(b, size, t, (ns, ns * 0.9, ns * 1.1)))
+        [(cls.fig, _)] = drawn(lambda: kmb_plots.size_panels("churn batch:1", cells,
+                                                             SWEEP_BACKENDS))
+        cls.axes = [cls.fig.axes[r * 2:r * 2 + 2] for r in range(3)]
+
+    def test_grid_of_axes(self):
+        self.assertEqual(len(self.fig.axes), 6)
+        self.assertIsNone(self.fig.get_layout_engine())     # the fixed layout, nothing solved
+        self.assertEqual([ax.get_title(loc="left") for ax in self.fig.axes],
+                         [f"{name}, {t}" for name in ("baselines", "slab family", "page family")
+                          for t in ("1 thread", "4 threads")])
+
+    def test_size_ticks_on_the_bottom_row(self):
+        """Every size a tick, labelled, on the bottom row; none on the rows above."""
+        for r, row in enumerate(self.axes):
+            for ax in row:
+                if r == 2:
+                    self.assertEqual(list(ax.get_xticks()), list(range(len(SIZES))))
+                    self.assertEqual([t.get_text() for t in ax.get_xticklabels()],
+                                     [kr.size_text(s) for s in SIZES])
+                    self.assertEqual(ax.get_xlabel(), "object size")
+                else:
+                    self.assertEqual(list(ax.get_xticks()), [], ax.get_title(loc="left"))
+                self.assertEqual(list(ax.xaxis.get_minorticklocs()), [])
+
+    def test_value_ticks_on_the_first_column(self):
+        """A row on one scale, ticked (a few ticks, labelled) on its first axes alone: linear
+        where its values span 10x or less (the baselines, the slab family with the best
+        baseline), log where more (buddy with the best baseline)."""
+        scales = []
+        for left, right in self.axes:
+            ticks = list(left.get_yticks())
+            self.assertTrue(2 <= len(ticks) <= 8, ticks)
+            self.assertTrue(all(t.get_text() for t in left.get_yticklabels()))
+            self.assertEqual(list(right.get_yticks()), [])
+            self.assertEqual((right.get_ylim(), right.get_yscale()),
+                             (left.get_ylim(), left.get_yscale()))
+            for ax in (left, right):
+                self.assertEqual(list(ax.yaxis.get_minorticklocs()), [])
+            scales.append(left.get_yscale())
+        self.assertEqual(scales, ["linear", "linear", "log"])
+
+    def test_same_grid_everywhere(self):
+        """Every axes draws grid lines at each size and at its row's y ticks."""
+        for left, right in self.axes:
+            want = ({("x", float(x)) for x in range(len(SIZES))}
+                    | {("y", float(y)) for y in left.get_yticks()})
+            for ax in (left, right):
+                got = set()
+                for coll in ax.collections:
+                    if isinstance(coll, LineCollection) and coll.get_zorder() < 2:
+                        for (x0, y0), (x1, y1) in coll.get_segments():
+                            got.add(("x", float(x0)) if x0 == x1 else ("y", float(y0)))
+                self.assertEqual(got, want, ax.get_title(loc="left"))
+
+
+class CaseFigure(unittest.TestCase):
+    """The throughput figure of tests/fixtures/results-quick.json's case churn size:64
+    batch:100 (nine backends: an axes per family)."""
+
+    def test_fixed_layout_and_few_ticks(self):
+        cells = [c for c in kr.cells(kr.load(ru.FIXTURE)["benchmarks"])
+                 if c.workload == "churn" and c.params == (("size", "64"), ("batch", "100"))]
+        backends = ru.BACKENDS_OK
+        [(fig, _)] = drawn(lambda: kmb_plots.throughput("churn", cells, backends))
+        self.assertIsNone(fig.get_layout_engine())
+        self.assertEqual(len(fig.axes), len(kr.panels(backends)))
+        self.assertGreater(len(fig.axes), 1)
+        for i, ax in enumerate(fig.axes):
+            labels = [t.get_text() for t in ax.get_xticklabels() if t.get_visible()]
+            self.assertEqual(list(ax.get_xticks()), [1, 2])
+            last = i == len(fig.axes) - 1
+            self.assertEqual(labels, ["1", "2"] if last else [])
+            self.assertEqual(ax.get_xlabel(), "threads" if last else "")
+            self.assertTrue(2 <= len(ax.get_yticks()) <= 6, ax.get_yticks())
+
+
+    def test_dot_plot(self):
+        """kmb_plots.ns_per_op (the Trace replay section's figure): a fixed layout, an axes
+        per family on one x scale ticked on the bottom axes alone, a row per backend named,
+        a backend whose runs failed at 2 threads said so."""
+        data = kr.load(ru.FIXTURE)
+        for r in data["benchmarks"]:
+            k = r["kmbench"]
+            if (k["backend"], k["params"], r["threads"]) == ("buddy", {"size": 64,
+                                                                        "batch": 100}, 2):
+                r.update(error_occurred=True, error_message="planted")
+        cells = [c for c in kr.cells(data["benchmarks"])
+                 if c.workload == "churn" and c.params == (("size", "64"), ("batch", "100"))]
+        [(fig, _)] = drawn(lambda: kmb_plots.ns_per_op("churn", cells, ru.BACKENDS_OK))
+        self.assertIsNone(fig.get_layout_engine())
+        parts = kr.panels(ru.BACKENDS_OK)
+        self.assertEqual(len(fig.axes), len(parts))
+        names = [[t.get_text() for t in ax.get_yticklabels()] for ax in fig.axes]
+        self.assertEqual(names, [[b + (" (failed at 2 thr.)" if b == "buddy" else "")
+                                  for b in m] for _, m in parts])
+        scales = {(ax.get_xlim(), ax.get_xscale()) for ax in fig.axes}
+        self.assertEqual(len(scales), 1, scales)
+        for i, ax in enumerate(fig.axes):
+            last = i == len(fig.axes) - 1
+            self.assertEqual(bool(len(ax.get_xticks())), last)
+            self.assertEqual(bool(ax.get_xlabel()), last)
+
+
+def number(text):
+    """A table's number: 1,234.5 and 2.45x as floats."""
+    return float(text.replace(",", "").rstrip("x"))
+
+
+class CaseTable(unittest.TestCase):
+    """The ns/op tables of tests/fixtures/results-quick.json (four cases of churn, 1 and 2
+    threads), every number recomputed from the file's runs: real_time x threads, median and
+    min..max over the successful repetitions."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.data = kr.load(ru.FIXTURE)
+        cls.cells = kr.cells(cls.data["benchmarks"])
+        cls.groups = {g: c for g, c in kr.groups(cls.cells).items() if g[0] == "churn"}
+        cls.backends = kr.backend_order(cls.data["context"], cls.cells)
+
+    def ns(self, backend, params, threads):
+        """(median, min, max) of the backend's successful runs, from the file; None if none."""
+        vals = [r["real_time"] * r["threads"] for r in ru.ok_runs(
+            self.data, backend, "churn", {k: int(v) for k, v in params}, threads)]
+        return (statistics.median(vals), min(vals), max(vals)) if vals else None
+
+    def check(self, got, want, what):
+        delta = 0.51 if want >= 1000 else 0.0051
+        self.assertAlmostEqual(number(got), want, delta=delta, msg=what)
+
+    def test_numbers(self):
+        """Per backend and end thread count (1, 2): median, min..max and ratio to the fastest;
+        then the 2-thread median over the 1-thread one. Read by position (the two thread
+        counts' columns share their names)."""
+        self.assertEqual(len(self.groups), ru.GROUPS)
+        for (w, params), cells in self.groups.items():
+            anchor = kr.group_anchor(w, params)
+            table = ru.parse(plots.ns_table(anchor, cells, self.backends)).tables[f"{anchor}-ns"]
+            self.assertEqual(table["header"], ["backend", "ns/op, 1 thread", "min..max",
+                                               "/ fastest", "ns/op, 2 threads", "min..max",
+                                               "/ fastest", "2 / 1 thread"])
+            self.assertEqual(sorted(tds[0] for _, tds in table["rows"]), sorted(ru.BACKENDS_OK))
+            self.assertEqual(table["rows"][0][1][0], "glibc")   # the baselines first
+            self.assertIn("first", table["rows"][0][0])
+            fastest = {t: min(self.ns(b, params, t)[0] for b in ru.BACKENDS_OK) for t in (1, 2)}
+            for _, tds in table["rows"]:
+                what = (anchor, tds[0])
+                st = {t: self.ns(tds[0], params, t) for t in (1, 2)}
+                for t, at in ((1, 1), (2, 4)):
+                    lo, hi = tds[at + 1].split("..")
+                    self.check(tds[at], st[t][0], what)
+                    self.check(lo, st[t][1], what)
+                    self.check(hi, st[t][2], what)
+                    self.check(tds[at + 2], st[t][0] / fastest[t], what)
+                self.check(tds[7], st[2][0] / st[1][0], what)
+
+    def test_failed(self):
+        """A backend whose runs at 2 threads all failed: "failed" there, no scaling; the
+        fastest among the others."""
+        data = copy.deepcopy(self.data)
+        for r in data["benchmarks"]:
+            k = r["kmbench"]
+            if (k["backend"], k["workload"], k["params"], r["threads"]) == (
+                    "mimalloc", "churn", {"size": 64, "batch": 100}, 2):
+                r.update(error_occurred=True, error_message="planted")
+        cells = [c for c in kr.cells(data["benchmarks"])
+                 if c.group == ("churn", (("size", "64"), ("batch", "100")))]
+        parsed = ru.parse(plots.ns_table("t", cells, self.backends))
+        rows = {tds[0]: tds for _, tds in parsed.tables["t-ns"]["rows"]}
+        self.assertEqual(rows["mimalloc"][4:], ["failed", "-", "-", "-"])
+        self.assertNotEqual(rows["mimalloc"][1], "-")
+        ratios = [number(tds[6]) for b, tds in rows.items() if b != "mimalloc"]
+        self.assertEqual(min(ratios), 1.0)
+
+
+class Collector(unittest.TestCase):
+    def test_paused_while_drawing(self):
+        """Off while a figure is drawn (kmb_plots.paused_gc), on again after; left off where
+        it was off."""
+        cells = [cell("glibc", s, t, (10.0, 9.0, 11.0)) for s in SIZES for t in (1, 2)]
+        self.assertTrue(gc.isenabled())
+        for draw in (lambda: kmb_plots.size_panels("t", cells, ["glibc"]),
+                     lambda: kmb_plots.throughput("t", cells, ["glibc"])):
+            self.assertEqual([on for _, on in drawn(draw)], [False])
+            self.assertTrue(gc.isenabled())
+        gc.disable()
+        try:
+            with kmb_plots.paused_gc():
+                pass
+            self.assertFalse(gc.isenabled())
+        finally:
+            gc.enable()
+
+
+
+class TextMetrics(unittest.TestCase):
+    def test_measured_once_and_the_same(self):
+        """kmb_plots.measured, the Agg renderer's text measure served from one table: each
+        (text, font size, dpi) measured as matplotlib measures it, once."""
+        from matplotlib.backends.backend_agg import RendererAgg
+        from matplotlib.font_manager import FontProperties
+        kmb_plots.TEXT_METRICS.clear()
+        for dpi in (100, 200):
+            renderer = RendererAgg(10, 10, dpi)
+            for size in (7.5, 9):
+                prop = FontProperties(size=size)
+                want = kmb_plots._agg_measure(renderer, "slab-cpu-rseq", prop, False)
+                for _ in range(2):
+                    self.assertEqual(renderer.get_text_width_height_descent(
+                        "slab-cpu-rseq", prop, False), want, (dpi, size))
+        self.assertEqual(len(kmb_plots.TEXT_METRICS), 4)
+        kmb_plots.TEXT_METRICS.clear()
 
 
 class Parallel(unittest.TestCase):
