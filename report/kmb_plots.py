@@ -1322,3 +1322,63 @@ def state_panels(title, panels, columns, keys):
         ax.set_ylabel(ylabel)
     return panels_figure(title, panels, draw, backends_in(panels, 4), columns,
                          [(Line2D([], [], color=BLACK, linestyle=ls), text) for ls, text in keys])
+
+
+FRAG_SERIES = (("hi_success", "-", "high-order success"),
+               ("frag_index", "--", "fragmentation index"))
+
+
+def fragmentation_fits(lines):
+    """Whether fragmentation()'s two axes can draw lines legibly: at most kr.PANEL_LINES
+    backends, and no more params or thread counts than it has markers and line styles."""
+    return (len({line[0] for line in lines}) <= kr.PANEL_LINES
+            and len({line[1] for line in lines}) <= len(MARKERS)
+            and len({line[2] for line in lines}) <= len(LINESTYLES))
+
+
+def fragmentation_panels(title, lines):
+    """Fragmentation over time where fragmentation() cannot fit the lines (the full preset's
+    fragment workload: 24 backends x 15 sizes x 2 thread counts, 720 lines an axes): a panel
+    per params case at the highest thread count, both series on one -1..1 axis (the success
+    rate solid, the index dashed), the backends kr.representatives() (per family the one that
+    ends with the lowest index, the least fragmented) where more than kr.PANEL_LINES.
+
+    lines: as fragmentation()'s."""
+    top = max(line[2] for line in lines)
+    cases = {}
+    for b, ptext, t, series in lines:
+        if t == top:
+            cases.setdefault(ptext, {})[b] = series
+
+    def final_index(b):
+        ends = [s["frag_index"][-1][1] for case in cases.values() for bb, s in case.items()
+                if bb == b and s.get("frag_index")]
+        return min(ends) if ends else None
+    shown = kr.representatives([line[0] for line in lines], final_index)
+    panels = [(f"{ptext}, {kr.threads_text(top)}" if ptext else kr.threads_text(top),
+               {b: s for b, s in case.items() if b in shown}) for ptext, case in cases.items()]
+
+    def draw(ax, panel):
+        steps = set()
+        for b, series in panel[1].items():
+            for name, style, _ in FRAG_SERIES:
+                pts = series.get(name)
+                if pts:
+                    steps.update(p[0] for p in pts)
+                    ax.plot([p[0] for p in pts], [p[1] for p in pts], linestyle=style,
+                            color=colour(b), marker=look(b)[1], markersize=3, linewidth=1.2,
+                            label=b if style == "-" else "_")
+        ax.set_ylim(-1.1, 1.1)
+        ax.set_yticks((-1, 0, 1))
+        ax.axhline(0, color="#999999", linewidth=0.8, label="_zero")
+        if steps:
+            ax.set_xscale("log", base=2)
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.set_xticks(sorted(steps))
+            ax.set_xticklabels([f"{k}k" for k in sorted(steps)])
+        ax.set_xlabel("steps per thread (k = 1024)")
+        ax.set_ylabel("rate / index")
+    keys = [(Line2D([], [], color="#555555", linestyle=style), label)
+            for _, style, label in FRAG_SERIES]
+    return panels_figure(f"{title}: fragmentation over time", panels, draw,
+                         backends_in(panels), keys=keys)

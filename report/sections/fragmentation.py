@@ -35,10 +35,15 @@ def render(run):
            "the share of high-order probes since the previous checkpoint that succeeded, and "
            "the fragmentation index of the probe order (-1: a free block of that order exists; "
            "0..1: failure from lack of memory .. from fragmentation), median over repetitions. "
-           "Backends without an index are left out of the lower panel.</p>",
+           "Backends without an index are left out of the lower panel. Where the lines would "
+           f"not fit one figure (more than {kr.PANEL_LINES} backends, or more cases than "
+           "markers), a panel per case at the highest thread count, both series on one axis, "
+           "and per backend family the one that ends least fragmented.</p>",
            '<div class="plots">']
     for workload, lines in by_workload.items():
-        png = kmb_plots.fragmentation(workload, lines)
+        draw = (kmb_plots.fragmentation if kmb_plots.fragmentation_fits(lines)
+                else kmb_plots.fragmentation_panels)
+        png = draw(workload, lines)
         out.append(f'<img alt="{esc(workload)}: fragmentation over time" '
                    f'src="data:image/png;base64,{png}">')
     out.append("</div>")

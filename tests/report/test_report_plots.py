@@ -459,5 +459,48 @@ class Generator(unittest.TestCase):
         self.assertIn("no cells in the plan", proc.stderr)
 
 
+class FragmentationPanels(unittest.TestCase):
+    """The fragmentation figure where its two axes cannot hold the lines (the full preset: 24
+    backends, many sizes, 2 thread counts): a panel per case at the highest thread count, no
+    more than kr.PANEL_LINES backends a panel, per family the one ending least fragmented."""
+
+    def test_many_lines(self):
+        backends = list(kmb_plots.LOOKS)[:24]
+        sizes = [8 << i for i in range(10)]
+        lines = []
+        for i, b in enumerate(backends):
+            for j, size in enumerate(sizes):
+                for t in (1, 2):
+                    end = ((i * 7 + j) % 11) / 10 - 0.5
+                    lines.append((b, f"size:{size}", t,
+                                  {"hi_success": [(1, 0.9), (4, 0.5)],
+                                   "frag_index": [(1, 0.0), (4, end)]}))
+        self.assertFalse(kmb_plots.fragmentation_fits(lines))
+        self.assertTrue(kmb_plots.fragmentation_fits(
+            [line for line in lines if line[0] in backends[:8] and line[1] == "size:8"]))
+        [(fig, _)] = drawn(lambda: kmb_plots.fragmentation_panels("fragment", lines))
+        axes = [ax for ax in fig.axes if ax.get_visible()]
+        self.assertEqual([ax.get_title() for ax in axes],
+                         [f"size:{s}, 2 threads" for s in sizes])
+        # Per family, the backend whose lowest final index (over the cases) is lowest.
+        ends = {b: min(line[3]["frag_index"][-1][1] for line in lines if line[0] == b
+                       and line[2] == 2) for b in backends}
+        best = {}
+        for b in backends:
+            f = kr.family_of(b)
+            if f not in best or ends[b] < ends[best[f]]:
+                best[f] = b
+        want = [b for b in backends if b in best.values()]
+        self.assertLessEqual(len(want), kr.PANEL_LINES)
+        for ax in axes:
+            labels = [line.get_label() for line in ax.get_lines()
+                      if not line.get_label().startswith("_")]
+            self.assertEqual(labels, want, ax.get_title())
+            # Both series of each backend: a solid and a dashed line.
+            styles = sorted(line.get_linestyle() for line in ax.get_lines()
+                            if line.get_label() != "_zero")
+            self.assertEqual(styles, ["-"] * len(want) + ["--"] * len(want))
+
+
 if __name__ == "__main__":
     unittest.main()
