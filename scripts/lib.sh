@@ -5,7 +5,7 @@
 # Packages by purpose.  Everything comes from Debian; nothing from PyPI.
 KMB_PKGS_BUILD="cmake make gcc g++ pkg-config git libbenchmark-dev libhwloc-dev libnuma-dev libyaml-dev
   libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev"
-KMB_PKGS_REPORT="python3 python3-matplotlib python3-yaml python3-scipy"
+KMB_PKGS_REPORT="python3 python3-matplotlib python3-pil python3-yaml python3-scipy"
 # compare.py (libbenchmark-tools) needs scipy and numpy; the report's browser test, chromium;
 # scripts/numa-guest's multi-node guests, qemu, a kernel to boot and a static busybox.
 KMB_PKGS_TEST="libcmocka-dev libbenchmark-tools python3-scipy python3-numpy python3-pil chromium
