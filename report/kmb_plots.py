@@ -235,15 +235,20 @@ def labelled(fig, ax, xlabel, ylabel, title):
 def fitted(fig, text, size):
     """text broken at spaces into lines that fit the figure: a case's title names all its params
     (numa-matrix's four run past 700 px), and a title wider than the figure is cut off at both
-    edges of the PNG.  A line may take TITLE_FILL of the figure's width, at about 0.6 em a
-    character (DejaVu Sans); size: the text's size, in points or matplotlib's names ("large").
-    Lines the text breaks itself are kept."""
-    from matplotlib.font_manager import FontProperties
-    points = FontProperties(size=size).get_size_in_points()
-    chars = int(fig.get_figwidth() * 72 * TITLE_FILL / (0.6 * points))
-    return "\n".join(line if len(line) <= chars else
-                     textwrap.fill(line, chars, break_long_words=False, break_on_hyphens=False)
-                     for line in text.split("\n"))
+    edges of the PNG.  A line may take TITLE_FILL of the figure's width, measured (text_width(),
+    its characters' mean width where it is broken); size: the text's size, in points or
+    matplotlib's names ("large"). Lines the text breaks itself are kept."""
+    room = fig.get_figwidth() * TITLE_FILL
+    out = []
+    for line in text.split("\n"):
+        wide = text_width(line, size)
+        if wide <= room:
+            out.append(line)
+        else:
+            chars = int(room / (wide / len(line)))
+            out.append(textwrap.fill(line, chars, break_long_words=False,
+                                     break_on_hyphens=False))
+    return "\n".join(out)
 
 
 TITLE_FILL = 0.8   # of the figure's width: a title centred on an axes beside its legend
@@ -279,6 +284,15 @@ def stat_line(ax, pts, **style):
     ax.plot([p[0] for p in pts], [p[1][0] for p in pts], **style)
     ranges_of(ax, [(((x, st[1]), (x, st[2])), style.get("color", BLACK)) for x, st in pts
                    if st[1] is not None])
+
+
+def log2_ticks(ax, values, texts, **label_kw):
+    """The x axis logarithmic (base 2) with a tick at each of values (sorted), labelled texts,
+    no minor ticks; label_kw: set_xticklabels()'s (rotation, ha)."""
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticks(values)
+    ax.set_xticklabels(texts, **label_kw)
 
 
 def thread_log(threads):
@@ -703,10 +717,7 @@ def size_sweep(title, points):
             stat_line(ax, pts, label=b, **line_style(b))
         log = False
         if sizes:
-            ax.set_xscale("log", base=2)
-            ax.xaxis.set_minor_locator(NullLocator())
-            ax.set_xticks(sizes)
-            ax.set_xticklabels([size_text(s) for s in sizes], rotation=45, ha="right")
+            log2_ticks(ax, sizes, [size_text(s) for s in sizes], rotation=45, ha="right")
             log = value_axis(ax, spread_values(st for pts in points.values() for _, st in pts))
             legend_outside(ax, title="backend", title_fontsize=8)
         else:
@@ -763,10 +774,7 @@ def fragmentation(title, lines):
         bottom.set_ylabel("fragmentation index (-1: free block)")
         bottom.set_xlabel("steps per thread (k = 1024, log2)")
         if steps:
-            bottom.set_xscale("log", base=2)
-            bottom.xaxis.set_minor_locator(NullLocator())
-            bottom.set_xticks(sorted(steps))
-            bottom.set_xticklabels([f"{k}k" for k in sorted(steps)])
+            log2_ticks(bottom, sorted(steps), [f"{k}k" for k in sorted(steps)])
             legend_outside(top, handles=key_handles(lines, threads, params))
         else:
             no_data(top)
@@ -913,12 +921,9 @@ def vm_sweep(title, points, what):
         for b, pts in points.items():
             stat_line(ax, pts, label=b, **line_style(b))
         if sizes:
-            ax.set_xscale("log", base=2)
+            log2_ticks(ax, sizes, [size_text(s) for s in sizes], rotation=45, ha="right")
             ax.set_yscale("log")
             log_ticks(ax.yaxis, spread_values(st for pts in points.values() for _, st in pts))
-            ax.xaxis.set_minor_locator(NullLocator())
-            ax.set_xticks(sizes)
-            ax.set_xticklabels([size_text(s) for s in sizes], rotation=45, ha="right")
             legend_outside(ax, title="backend", title_fontsize=8)
         else:
             no_data(ax)
@@ -966,9 +971,6 @@ def split_bars(title, panels, lower, upper):
         return to_base64(fig)
 
 
-CHAR_IN = 0.075   # inches: about the width of a character of the tick labels' 9 pt
-
-
 def heatmap(title, rows, cols, values, unit, row_label, col_label):
     """A grid of values[(row, col)] (absent: no result, left blank), each square annotated
     with its value; darker is larger.  rows and cols: the labels in order.  The colour scale
@@ -979,10 +981,12 @@ def heatmap(title, rows, cols, values, unit, row_label, col_label):
         # The axes and the colour bar placed by hand, from the labels' lengths: constrained
         # layout measured every text of the figure twice over, half of a heatmap's time (the
         # remote-free section draws one per backend and size shown).
-        left = 0.45 + CHAR_IN * max(len(str(r)) for r in rows)     # y label, tick labels
+        left = 0.45 + max(text_width(str(r), STYLE["font.size"]) for r in rows)   # y label, ticks
         right, top, bottom = 1.15, 0.4, 0.6       # colour bar and its label, title, x label
-        # Wide enough for the title (10 pt), centred over the axes, to fit.
-        width = max(3.8, 1.1 * len(cols) + 1.8, CHAR_IN * 10 / 9 * len(title) + right - left)
+        # Wide enough for the title, centred over the axes, to fit on one line (fit_titles()
+        # breaks a title wider than TITLE_FILL of the figure).
+        wide = text_width(title, STYLE["axes.titlesize"])
+        width = max(3.8, 1.1 * len(cols) + 1.8, wide + right - left, wide / TITLE_FILL)
         height = max(2.4, 0.8 * len(rows) + 1.4)
         fig = plt.figure(figsize=(width, height))
         ax = fig.add_axes([left / width, bottom / height, 1 - (left + right) / width,
@@ -1081,10 +1085,7 @@ def scale_ratios(title, panels, goal, threads):
                         linewidth=1.6, **line_style(b))
             ax.axhline(goal, color=BLACK, linestyle="--", linewidth=1.0,
                        label=f"goal {goal:g}x")
-            ax.set_xscale("log", base=2)
-            ax.xaxis.set_minor_locator(NullLocator())
-            ax.set_xticks(sizes)
-            ax.set_xticklabels([size_text(s) for s in sizes], rotation=45, ha="right")
+            log2_ticks(ax, sizes, [size_text(s) for s in sizes], rotation=45, ha="right")
             ax.set_xlabel("object size (bytes, log2)")
             ax.set_title(name)
         log = value_axis(axes[0][0], values)
@@ -1372,10 +1373,7 @@ def fragmentation_panels(title, lines):
         ax.set_yticks((-1, 0, 1))
         ax.axhline(0, color="#999999", linewidth=0.8, label="_zero")
         if steps:
-            ax.set_xscale("log", base=2)
-            ax.xaxis.set_minor_locator(NullLocator())
-            ax.set_xticks(sorted(steps))
-            ax.set_xticklabels([f"{k}k" for k in sorted(steps)])
+            log2_ticks(ax, sorted(steps), [f"{k}k" for k in sorted(steps)])
         ax.set_xlabel("steps per thread (k = 1024)")
         ax.set_ylabel("rate / index")
     keys = [(Line2D([], [], color="#555555", linestyle=style), label)
